@@ -1,0 +1,111 @@
+/* fh_jobs.h - the durable job queue, the runner (worker threads) and the scheduler.
+ *
+ * A job is a row (kind, unique key, JSON payload, run_at, attempts, lease). Enqueueing with a
+ * key that already exists is a no-op, so "one job per source invoice" is a unique key. Workers
+ * claim a due job with a lease (PostgreSQL: FOR UPDATE SKIP LOCKED); a worker that dies leaves
+ * the lease to expire and the job is claimed again, so every handler must be safe to re-run.
+ * A failed attempt is retried after an exponential backoff with jitter; after max_attempts the
+ * job is dead (dead-lettered) with its last error kept. Periodic jobs are rows in `schedules`
+ * that the scheduler turns into ordinary jobs when due (key = name + slot time, so several
+ * schedulers never enqueue the same run twice). */
+#ifndef FH_JOBS_H
+#define FH_JOBS_H
+
+#include "fh/fh_store.h"
+
+enum fh_job_state { FH_JOB_READY, FH_JOB_RUNNING, FH_JOB_DONE, FH_JOB_DEAD };
+
+struct fh_job {
+    int64_t id;
+    char *kind;
+    char *ukey;    /* may be NULL */
+    char *payload; /* JSON text, never NULL ("{}" when empty) */
+    int attempts;  /* including the current one once claimed */
+    int max_attempts;
+    int64_t run_at;
+    int64_t lease_until;
+    char *lease_owner;
+    char *last_error; /* may be NULL */
+    enum fh_job_state state;
+};
+void fh_job_free(struct fh_job *job); /* frees the members, not the struct */
+
+struct fh_enqueue {
+    const char *kind;
+    const char *ukey;    /* NULL: no uniqueness */
+    const char *payload; /* NULL: "{}" */
+    int64_t run_at;      /* 0: now */
+    int max_attempts;    /* 0: the configured default */
+};
+
+struct fh_queue_cfg {
+    int default_max_attempts; /* default 8 */
+    int64_t lease_ms;         /* default 60000 */
+    int64_t backoff_base_ms;  /* default 1000: delay = base * 2^(attempts-1), capped, +-25% jitter */
+    int64_t backoff_max_ms;   /* default 3600000 */
+};
+void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg);
+
+/* Inserts a job; *created (may be NULL) tells whether a new row was made (false: the key
+ * existed). Joins the caller's transaction when called inside fh_store_run_tx. */
+enum fh_rc fh_job_enqueue(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                          const struct fh_enqueue *e, bool *created, int64_t *id);
+/* Claims the next due job (ready and run_at <= now, or running with an expired lease) of one of
+ * the nkinds kinds (kinds NULL: any kind) for owner, setting the lease and incrementing
+ * attempts. FH_E_NOTFOUND when none is due. */
+enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *const *kinds,
+                        size_t nkinds, const char *owner, int64_t now, struct fh_job *out);
+/* Extends the lease of a running job still held by owner. FH_E_CONFLICT if lost. */
+enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                            const char *owner, int64_t now);
+/* Marks done; FH_E_CONFLICT if owner no longer holds the lease. */
+enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now);
+/* Records a failed attempt: back to ready after backoff, or dead when attempts are exhausted
+ * or retryable is false. *dead (may be NULL) tells which. */
+enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id, const char *owner,
+                       const char *error, bool retryable, int64_t now, bool *dead);
+/* Puts a dead job back to ready with attempts reset (user-initiated retry). */
+enum fh_rc fh_job_retry_dead(struct fh_store *st, int64_t id, int64_t now);
+enum fh_rc fh_job_get(struct fh_store *st, int64_t id, struct fh_job *out);
+enum fh_rc fh_job_get_by_key(struct fh_store *st, const char *ukey, struct fh_job *out);
+/* Counts by state (metrics: queue depth). due_ready counts ready jobs with run_at <= now. */
+struct fh_queue_depth {
+    int64_t ready, due_ready, running, done, dead;
+};
+enum fh_rc fh_queue_depth(struct fh_store *st, int64_t now, struct fh_queue_depth *out);
+
+/* ---- scheduler ---- */
+/* Declares (or updates the interval of) a periodic job. */
+enum fh_rc fh_schedule_upsert(struct fh_store *st, const char *name, const char *kind,
+                              const char *payload, int64_t interval_ms, int64_t first_run_at);
+/* Enqueues every schedule that is due at now and advances its next run; returns the number of
+ * jobs enqueued in *count. Work per tick grows with due schedules, not with all schedules. */
+enum fh_rc fh_scheduler_tick(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t now,
+                             int *count);
+
+/* ---- runner ---- */
+/* A handler runs one claimed job. Return FH_OK (done), FH_E_RETRY (retry later with err set),
+ * or any other failure (dead at once, err set). err is a caller-provided buffer. */
+typedef enum fh_rc (*fh_job_handler)(void *cls, struct fh_store *st, const struct fh_job *job,
+                                     char *err, size_t errsize);
+struct fh_job_kind {
+    const char *kind;
+    fh_job_handler handler;
+    void *cls;
+};
+/* Outcome counters for /metrics. */
+struct fh_job_outcomes {
+    uint64_t done, retried, dead, lost_lease;
+};
+
+struct fh_runner;
+/* Starts nthreads workers (and, when with_scheduler, one scheduler thread ticking every
+ * tick_ms) over the given kinds (array copied). Claims only kinds in the table. */
+enum fh_rc fh_runner_start(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                           const struct fh_job_kind *kinds, size_t nkinds, int nthreads,
+                           bool with_scheduler, int64_t tick_ms, struct fh_runner **out);
+/* Stops claiming, waits for running handlers to finish, joins the threads, frees. */
+void fh_runner_stop(struct fh_runner *r);
+void fh_runner_outcomes(struct fh_runner *r, struct fh_job_outcomes *out);
+
+#endif

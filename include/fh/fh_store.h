@@ -1,0 +1,102 @@
+/* fh_store.h - the store: one vtable, two backends (SQLite, PostgreSQL).
+ *
+ * Each thread uses its own backend connection, opened on first use and kept until the thread
+ * ends or the store is closed, so callers pass the store, never a connection. SQL text is
+ * shared between backends wherever possible: parameters are written $1, $2, ... in both, all
+ * values travel as text or int64, times are Unix milliseconds (int64) passed in from C, and
+ * booleans are integers 0/1. Where the dialects differ, fh_store_backend() picks the text.
+ *
+ * Results are four-valued (enum fh_qs): hard error, retryable (serialization failure, deadlock,
+ * SQLITE_BUSY), none (0 rows), found (> 0 rows). Every multi-step change runs inside
+ * fh_store_run_tx(), which retries the whole function on a retryable result.
+ */
+#ifndef FH_STORE_H
+#define FH_STORE_H
+
+#include "fh/fh_common.h"
+
+enum fh_qs {
+    FH_QS_HARD = -2, /* hard error: logged, do not retry */
+    FH_QS_SOFT = -1, /* transient conflict: retry the transaction */
+    FH_QS_NONE = 0,  /* success, no rows */
+    FH_QS_ONE = 1,   /* success, >= 1 rows (the value is the row count) */
+};
+
+enum fh_backend { FH_STORE_SQLITE, FH_STORE_PG };
+
+enum fh_param_type { FH_P_NULL, FH_P_TEXT, FH_P_I64 };
+struct fh_param {
+    enum fh_param_type type;
+    const char *text;
+    int64_t i64;
+};
+#define FH_PT(s) ((struct fh_param){.type = (s) ? FH_P_TEXT : FH_P_NULL, .text = (s)})
+#define FH_PI(v) ((struct fh_param){.type = FH_P_I64, .i64 = (v)})
+#define FH_PNULL ((struct fh_param){.type = FH_P_NULL})
+
+/* A materialized result: every cell as text (NULL for SQL NULL). */
+struct fh_rows {
+    size_t nrows;
+    size_t ncols;
+    char **cells; /* nrows * ncols, row-major, owned */
+};
+const char *fh_rows_get(const struct fh_rows *r, size_t row, size_t col);
+/* Returns def for NULL or non-integer cells. */
+int64_t fh_rows_i64(const struct fh_rows *r, size_t row, size_t col, int64_t def);
+void fh_rows_free(struct fh_rows *r);
+/* Backends: append one row of ncols cells (each copied, NULL allowed). */
+void fh_rows_push(struct fh_rows *r, const char *const *cells);
+
+struct fh_store;
+struct fh_db; /* one backend connection, owned by one thread */
+
+struct fh_store_ops {
+    const char *name;
+    enum fh_rc (*connect)(const char *url, struct fh_db **out);
+    void (*disconnect)(struct fh_db *db);
+    /* One statement. rows may be NULL. Returns the number of rows returned (rows != NULL) or
+     * affected (rows == NULL), or FH_QS_SOFT / FH_QS_HARD. On error rows is left empty. */
+    int (*exec)(struct fh_db *db, const char *sql, const struct fh_param *params, size_t nparams,
+                struct fh_rows *rows);
+    /* Several statements, no parameters (migrations). */
+    int (*exec_script)(struct fh_db *db, const char *sql);
+    int (*begin)(struct fh_db *db);  /* SQLite: BEGIN IMMEDIATE; PG: BEGIN */
+    int (*commit)(struct fh_db *db); /* may return FH_QS_SOFT */
+    void (*rollback)(struct fh_db *db);
+    /* Serializes migrations across processes (PG advisory lock); may be NULL. */
+    int (*migration_lock)(struct fh_db *db);
+};
+
+extern const struct fh_store_ops fh_store_sqlite_ops;
+extern const struct fh_store_ops fh_store_pg_ops;
+
+/* Opens a store for url: "postgres://..." / "postgresql://..." selects PostgreSQL, anything
+ * else is a SQLite file path. Connects once to check reachability. Caller closes. */
+enum fh_rc fh_store_open(const char *url, struct fh_store **out);
+void fh_store_close(struct fh_store *st);
+enum fh_backend fh_store_backend(const struct fh_store *st);
+
+/* Applies pending migrations of this backend in order; safe to run concurrently. */
+enum fh_rc fh_store_migrate(struct fh_store *st);
+/* Highest applied migration number, or -1 on error. */
+int fh_store_schema_version(struct fh_store *st);
+/* Drops every table (tests only). */
+enum fh_rc fh_store_reset_for_tests(struct fh_store *st);
+
+/* Runs one statement on the calling thread's connection (see fh_store_ops.exec). */
+int fh_store_exec(struct fh_store *st, const char *sql, const struct fh_param *params,
+                  size_t nparams, struct fh_rows *rows);
+/* Picks SQL text by backend. */
+const char *fh_store_sql(const struct fh_store *st, const char *sqlite_sql, const char *pg_sql);
+/* Cheap reachability check (SELECT 1). */
+enum fh_rc fh_store_ping(struct fh_store *st);
+
+/* Runs fn in a transaction, retrying up to 10 times when it (or the commit) returns
+ * FH_QS_SOFT. fn returns FH_QS_HARD to roll back, anything >= 0 to commit. Calls nested inside
+ * an open transaction on the same thread join it. Returns fn's final result. */
+typedef int (*fh_tx_fn)(struct fh_store *st, void *cls);
+int fh_store_run_tx(struct fh_store *st, fh_tx_fn fn, void *cls);
+/* Transactions retried since start (metrics, tests). */
+uint64_t fh_store_tx_retries(const struct fh_store *st);
+
+#endif

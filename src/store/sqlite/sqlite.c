@@ -1,0 +1,175 @@
+/* sqlite.c - SQLite backend of the store: WAL, foreign keys on, busy timeout, and
+ * BEGIN IMMEDIATE for transactions so writers queue on the lock instead of failing to upgrade.
+ * Parameters are written $1..$n; they are bound by name, so the order of first use in the SQL
+ * text does not matter. SQLITE_BUSY / SQLITE_LOCKED are retryable (FH_QS_SOFT). */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store_internal.h"
+
+struct fh_db {
+    sqlite3 *h;
+};
+
+static enum fh_rc sq_connect(const char *url, struct fh_db **out)
+{
+    const char *path = url;
+    if (fh_starts_with(path, "sqlite://"))
+        path += strlen("sqlite://");
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        fh_log(FH_LOG_ERROR, "sqlite_open", "%s: %s", path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+        sqlite3_close(h);
+        return FH_ERR;
+    }
+    sqlite3_busy_timeout(h, 5000);
+    char *err = NULL;
+    rc = sqlite3_exec(h,
+                      "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+                      "PRAGMA synchronous = NORMAL;",
+                      NULL, NULL, &err);
+    if (rc != SQLITE_OK) {
+        fh_log(FH_LOG_ERROR, "sqlite_open", "%s: %s", path, err ? err : sqlite3_errstr(rc));
+        sqlite3_free(err);
+        sqlite3_close(h);
+        return FH_ERR;
+    }
+    struct fh_db *db = fh_calloc(1, sizeof(*db));
+    db->h = h;
+    *out = db;
+    return FH_OK;
+}
+
+static void sq_disconnect(struct fh_db *db)
+{
+    if (!db)
+        return;
+    sqlite3_close_v2(db->h);
+    free(db);
+}
+
+static int classify(struct fh_db *db, int rc, const char *sql)
+{
+    int prim = rc & 0xff;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return FH_QS_SOFT;
+    fh_log(FH_LOG_ERROR, "sqlite", "%s (in: %.120s)", sqlite3_errmsg(db->h), sql);
+    return FH_QS_HARD;
+}
+
+static int bind_params(struct fh_db *db, sqlite3_stmt *stmt, const struct fh_param *params,
+                       size_t n, const char *sql)
+{
+    for (size_t i = 0; i < n; i++) {
+        char name[24];
+        snprintf(name, sizeof(name), "$%zu", i + 1);
+        int idx = sqlite3_bind_parameter_index(stmt, name);
+        if (idx == 0)
+            continue; /* parameter not used by this statement */
+        int rc;
+        switch (params[i].type) {
+        case FH_P_TEXT:
+            rc = sqlite3_bind_text(stmt, idx, params[i].text, -1, SQLITE_TRANSIENT);
+            break;
+        case FH_P_I64:
+            rc = sqlite3_bind_int64(stmt, idx, params[i].i64);
+            break;
+        default:
+            rc = sqlite3_bind_null(stmt, idx);
+            break;
+        }
+        if (rc != SQLITE_OK)
+            return classify(db, rc, sql);
+    }
+    return 0;
+}
+
+static int sq_exec(struct fh_db *db, const char *sql, const struct fh_param *params, size_t n,
+                   struct fh_rows *rows)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v3(db->h, sql, -1, 0, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return classify(db, rc, sql);
+    int qs = bind_params(db, stmt, params, n, sql);
+    if (qs < 0)
+        goto out;
+    if (rows) {
+        memset(rows, 0, sizeof(*rows));
+        rows->ncols = (size_t)sqlite3_column_count(stmt);
+        if (rows->ncols > 64) {
+            fh_log(FH_LOG_ERROR, "sqlite", "more than 64 result columns (in: %.120s)", sql);
+            qs = FH_QS_HARD;
+            goto out;
+        }
+    }
+    int count = 0;
+    const char *cells[64];
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (rows) {
+            for (size_t c = 0; c < rows->ncols; c++)
+                cells[c] = (const char *)sqlite3_column_text(stmt, (int)c);
+            fh_rows_push(rows, cells);
+        }
+        count++;
+    }
+    if (rc != SQLITE_DONE) {
+        if (rows)
+            fh_rows_free(rows);
+        qs = classify(db, rc, sql);
+        goto out;
+    }
+    qs = rows ? count : sqlite3_changes(db->h);
+out:
+    sqlite3_finalize(stmt);
+    return qs;
+}
+
+static int sq_exec_script(struct fh_db *db, const char *sql)
+{
+    char *err = NULL;
+    int rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) {
+        int prim = rc & 0xff;
+        if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+            sqlite3_free(err);
+            return FH_QS_SOFT;
+        }
+        fh_log(FH_LOG_ERROR, "sqlite", "%s", err ? err : sqlite3_errstr(rc));
+        sqlite3_free(err);
+        return FH_QS_HARD;
+    }
+    return 0;
+}
+
+static int sq_begin(struct fh_db *db)
+{
+    return sq_exec_script(db, "BEGIN IMMEDIATE");
+}
+
+static int sq_commit(struct fh_db *db)
+{
+    return sq_exec_script(db, "COMMIT");
+}
+
+static void sq_rollback(struct fh_db *db)
+{
+    if (!sqlite3_get_autocommit(db->h))
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const struct fh_store_ops fh_store_sqlite_ops = {
+    .name = "sqlite",
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .exec = sq_exec,
+    .exec_script = sq_exec_script,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .migration_lock = NULL,
+};
