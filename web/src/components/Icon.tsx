@@ -1,0 +1,101 @@
+// Line icons drawn inline (no external fetches). Decorative: hidden from
+// assistive technology; the text next to an icon carries the meaning.
+import type { JSX } from 'preact';
+
+export type IconName =
+  | 'plug'
+  | 'receipt'
+  | 'card'
+  | 'copy'
+  | 'check'
+  | 'plus'
+  | 'logout'
+  | 'arrow-left'
+  | 'info'
+  | 'clock'
+  | 'inbox'
+  | 'alert';
+
+const PATHS: Record<IconName, JSX.Element> = {
+  plug: (
+    <>
+      <path d="M9 2v5M15 2v5" />
+      <path d="M6 7h12v4a6 6 0 0 1-12 0z" />
+      <path d="M12 17v5" />
+    </>
+  ),
+  receipt: (
+    <>
+      <path d="M5 2h14v20l-3-2-2 2-2-2-2 2-2-2-3 2z" />
+      <path d="M9 7h6M9 11h6M9 15h4" />
+    </>
+  ),
+  card: (
+    <>
+      <rect x="2" y="5" width="20" height="14" rx="2" />
+      <path d="M2 10h20M6 15h4" />
+    </>
+  ),
+  copy: (
+    <>
+      <rect x="9" y="9" width="12" height="12" rx="2" />
+      <path d="M5 15H4a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1h10a1 1 0 0 1 1 1v1" />
+    </>
+  ),
+  check: <path d="M4 12.5l5 5L20 6.5" />,
+  plus: <path d="M12 5v14M5 12h14" />,
+  logout: (
+    <>
+      <path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3" />
+      <path d="M10 8l-4 4 4 4M6 12h10" />
+    </>
+  ),
+  'arrow-left': <path d="M19 12H5M11 6l-6 6 6 6" />,
+  info: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 11v6M12 7.5v.5" />
+    </>
+  ),
+  clock: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 7v5l3 2" />
+    </>
+  ),
+  inbox: (
+    <>
+      <path d="M3 13l3-8h12l3 8v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1z" />
+      <path d="M3 13h5l1.5 3h5L16 13h5" />
+    </>
+  ),
+  alert: (
+    <>
+      <path d="M12 3l10 18H2z" />
+      <path d="M12 10v5M12 18v.5" />
+    </>
+  ),
+};
+
+interface Props {
+  name: IconName;
+  class?: string;
+}
+
+export function Icon({ name, class: cls }: Props) {
+  return (
+    <svg
+      class={cls ? `icon ${cls}` : 'icon'}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="1.8"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      {PATHS[name]}
+    </svg>
+  );
+}

@@ -1,0 +1,51 @@
+// A labelled input with an optional hint and a validation message, both tied
+// to the input through aria-describedby.
+interface Props {
+  id: string;
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  type?: 'text' | 'email' | 'password';
+  autoComplete?: string;
+  hint?: string;
+  error?: string | null;
+  maxLength?: number;
+  disabled?: boolean;
+}
+
+export function TextField({ id, label, value, onInput, type = 'text', autoComplete, hint, error, maxLength, disabled }: Props) {
+  const hintId = hint ? `${id}-hint` : null;
+  const errorId = error ? `${id}-error` : null;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={error ? 'field field--invalid' : 'field'}>
+      <label class="field-label" for={id}>
+        {label}
+      </label>
+      <input
+        id={id}
+        name={id}
+        class="field-input"
+        type={type}
+        value={value}
+        autoComplete={autoComplete}
+        maxLength={maxLength}
+        required
+        disabled={disabled}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy}
+        onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)}
+      />
+      {hint && (
+        <p class="field-hint" id={hintId ?? undefined}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={errorId ?? undefined}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+// Connection usage, invoices this month and the subscription state, from the
+// `usage` object of GET /api/orgs/{org}/integrations.
+import { formatDate, isPast, plural, ratio } from '../format';
+import type { Usage } from '../types';
+import { Badge } from './Badge';
+
+interface Props {
+  usage: Usage;
+}
+
+export function UsagePanel({ usage }: Props) {
+  const connectionsFull = usage.active_connections >= usage.connection_limit;
+  const invoicesFull = usage.invoices_this_month >= usage.invoice_limit;
+  const expired = isPast(usage.expires_at);
+  return (
+    <section class="usage" aria-labelledby="usage-heading">
+      <h2 id="usage-heading" class="visually-hidden">
+        Usage
+      </h2>
+      <dl class="usage-grid">
+        <div class="stat">
+          <dt class="stat-label">Connection usage</dt>
+          <dd class="stat-value" data-testid="usage-connections">
+            {ratio(usage.active_connections, usage.connection_limit)}
+          </dd>
+          <dd class="stat-meter">
+            <meter
+              min={0}
+              max={Math.max(usage.connection_limit, 1)}
+              value={usage.active_connections}
+              high={Math.max(usage.connection_limit, 1) * 0.99}
+              aria-hidden="true"
+            />
+          </dd>
+          <dd class="stat-note">{connectionsFull ? 'Limit reached' : 'Active integrations vs. your limit'}</dd>
+        </div>
+        <div class="stat">
+          <dt class="stat-label">Invoices this month</dt>
+          <dd class="stat-value" data-testid="usage-invoices">
+            {ratio(usage.invoices_this_month, usage.invoice_limit)}
+          </dd>
+          <dd class="stat-meter">
+            <meter
+              min={0}
+              max={Math.max(usage.invoice_limit, 1)}
+              value={usage.invoices_this_month}
+              high={Math.max(usage.invoice_limit, 1) * 0.8}
+              aria-hidden="true"
+            />
+          </dd>
+          <dd class="stat-note">
+            {invoicesFull ? 'Limit reached: new invoices wait until next month' : 'Fiscalized across all integrations'}
+          </dd>
+        </div>
+        <div class="stat">
+          <dt class="stat-label">{usage.expires_at ? 'Subscription expiry' : 'Subscription'}</dt>
+          <dd class="stat-value" data-testid="usage-subscription">
+            {usage.expires_at ? (
+              <time dateTime={usage.expires_at} class={expired ? 'text-danger' : undefined}>
+                {formatDate(usage.expires_at)}
+              </time>
+            ) : usage.trial ? (
+              'Free trial'
+            ) : (
+              'No expiry'
+            )}
+          </dd>
+          <dd class="stat-note">
+            {usage.trial ? (
+              <Badge tone="info">
+                Trial allowance: {plural(usage.connection_limit, 'connection', 'connections')},{' '}
+                {plural(usage.invoice_limit, 'invoice', 'invoices')}
+              </Badge>
+            ) : expired ? (
+              'Expired: renew to keep syncing'
+            ) : (
+              'Paid plan'
+            )}
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}

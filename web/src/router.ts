@@ -1,0 +1,68 @@
+// Client-side routing over the History API. The server answers every unknown
+// non-/api GET with index.html, so any route below can be loaded directly.
+import { useEffect, useState } from 'preact/hooks';
+
+const listeners = new Set<() => void>();
+
+function notify(): void {
+  for (const l of listeners) l();
+}
+
+window.addEventListener('popstate', notify);
+
+export function currentPath(): string {
+  return window.location.pathname;
+}
+
+export function navigate(path: string, opts: { replace?: boolean } = {}): void {
+  if (path === window.location.pathname + window.location.search) {
+    if (!opts.replace) return;
+  }
+  if (opts.replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  notify();
+}
+
+/** The current pathname; re-renders the caller when it changes. */
+export function usePath(): string {
+  const [path, setPath] = useState(currentPath());
+  useEffect(() => {
+    const update = () => setPath(currentPath());
+    listeners.add(update);
+    update();
+    return () => {
+      listeners.delete(update);
+    };
+  }, []);
+  return path;
+}
+
+export type RouteName =
+  | 'signup'
+  | 'login'
+  | 'integrations'
+  | 'integrations-new'
+  | 'pos-invoices'
+  | 'billing'
+  | 'root'
+  | 'not-found';
+
+const ROUTES: Record<string, RouteName> = {
+  '/': 'root',
+  '/signup': 'signup',
+  '/login': 'login',
+  '/integrations': 'integrations',
+  '/integrations/new': 'integrations-new',
+  '/pos/invoices': 'pos-invoices',
+  '/billing': 'billing',
+};
+
+export function matchRoute(path: string): RouteName {
+  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return ROUTES[p] ?? 'not-found';
+}
+
+/** Routes reachable without a session. */
+export function isPublicRoute(r: RouteName): boolean {
+  return r === 'signup' || r === 'login';
+}

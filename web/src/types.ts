@@ -1,0 +1,57 @@
+// Shapes of the portal API replies (docs/api/portal.md). Only what the UI reads.
+
+export type Permission =
+  | 'integrations.view'
+  | 'integrations.operate'
+  | 'integrations.manage'
+  | 'members.manage'
+  | 'org.manage'
+  | 'billing.manage';
+
+export interface OrgMembership {
+  code: string;
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
+export interface Me {
+  user: { id: number; email: string; name: string };
+  tenant: { code: string; name: string };
+  orgs: OrgMembership[];
+  csrf_token: string;
+}
+
+export interface Integration {
+  uid: string;
+  type: string;
+  type_name: string;
+  status: string;
+  created_at: string;
+  invoices_this_month: number;
+}
+
+// The contract does not spell out a pending entry yet; the UI reads the same
+// fields as an integration and tolerates any of them being absent.
+export interface PendingIntegration {
+  uid?: string;
+  type?: string;
+  type_name?: string;
+  created_at?: string;
+  step?: string;
+}
+
+export interface Usage {
+  active_connections: number;
+  connection_limit: number;
+  invoices_this_month: number;
+  invoice_limit: number;
+  trial: boolean;
+  expires_at: string | null;
+}
+
+export interface IntegrationsReply {
+  integrations: Integration[];
+  pending: PendingIntegration[];
+  usage: Usage;
+}
