@@ -253,12 +253,26 @@ void fh_rows_free(struct fh_rows *r)
 
 /* ---- migrations ---- */
 
-static int migrations_table(struct fh_store *st)
+/* Under the migration lock: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a
+ * concurrent creator (it fails with a unique violation in pg_type). */
+static int create_migrations_table(struct fh_store *st, void *cls)
 {
+    FH_UNUSED(cls);
+    struct conn_slot *slot = thread_slot(st);
+    if (st->ops->migration_lock) {
+        int qs = st->ops->migration_lock(slot->db);
+        if (qs < 0)
+            return qs;
+    }
     return fh_store_exec(st,
                          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
                          NULL, 0, NULL);
+}
+
+static int migrations_table(struct fh_store *st)
+{
+    return fh_store_run_tx(st, create_migrations_table, NULL);
 }
 
 int fh_store_schema_version(struct fh_store *st)
