@@ -30,7 +30,12 @@ struct fh_param {
     const char *text;
     int64_t i64;
 };
-#define FH_PT(s) ((struct fh_param){.type = (s) ? FH_P_TEXT : FH_P_NULL, .text = (s)})
+static inline struct fh_param fh_param_text(const char *s)
+{
+    struct fh_param p = {.type = s ? FH_P_TEXT : FH_P_NULL, .text = s};
+    return p;
+}
+#define FH_PT(s) fh_param_text(s)
 #define FH_PI(v) ((struct fh_param){.type = FH_P_I64, .i64 = (v)})
 #define FH_PNULL ((struct fh_param){.type = FH_P_NULL})
 

@@ -1,0 +1,47 @@
+/* fh_config.h - every setting, read once at start from FISCALHUB_* environment variables and
+ * command-line flags (flags win), into one typed struct. */
+#ifndef FH_CONFIG_H
+#define FH_CONFIG_H
+
+#include <stdio.h>
+
+#include "fh/fh_common.h"
+
+struct fh_config {
+    char listen_addr[64];   /* FISCALHUB_LISTEN, --listen (default 127.0.0.1) */
+    uint16_t port;          /* FISCALHUB_PORT, --port (8080) */
+    char *database_url;     /* DATABASE_URL, --database-url (var/fiscalhub.db) */
+    char *master_key_hex;   /* FISCALHUB_MASTER_KEY (optional; never logged) */
+    char *master_key_file;  /* FISCALHUB_MASTER_KEY_FILE, --master-key-file (var/master.key) */
+    char *web_dir;          /* FISCALHUB_WEB_DIR, --web-dir (web/dist) */
+    char *public_url;       /* FISCALHUB_PUBLIC_URL (http://<listen>:<port>) */
+    char *sandbox_url;      /* FISCALHUB_SANDBOX_URL (http://127.0.0.1:8081) */
+    int http_threads;       /* FISCALHUB_HTTP_THREADS (4) */
+    int workers;            /* FISCALHUB_WORKERS (2); serve --no-workers sets 0 */
+    bool no_workers;
+    int64_t session_ttl_ms;     /* FISCALHUB_SESSION_TTL_HOURS (168) */
+    int login_max_failures;     /* FISCALHUB_LOGIN_MAX_FAILURES (5) */
+    int64_t login_window_ms;    /* FISCALHUB_LOGIN_WINDOW_MINUTES (15) */
+    int job_max_attempts;       /* FISCALHUB_JOB_MAX_ATTEMPTS (8) */
+    int64_t job_lease_ms;       /* FISCALHUB_JOB_LEASE_SECONDS (60) */
+    int64_t job_backoff_base_ms; /* FISCALHUB_JOB_BACKOFF_MS (1000) */
+    int64_t shutdown_grace_ms;  /* FISCALHUB_SHUTDOWN_GRACE_SECONDS (20) */
+    enum fh_log_level log_level; /* FISCALHUB_LOG_LEVEL debug|info|warn|error (info) */
+};
+
+/* Option table entry, shared with --help output. */
+struct fh_config_opt {
+    const char *flag; /* "--port" */
+    const char *env;  /* "FISCALHUB_PORT" */
+    const char *help;
+};
+
+/* Fills cfg from defaults, then the environment, then argv (argv[0] is the first flag).
+ * Unknown flags or bad values: prints the problem to stderr and returns FH_E_INPUT. "--help"
+ * returns FH_E_NOTFOUND after printing nothing (the caller prints usage). */
+enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv);
+void fh_config_free(struct fh_config *cfg);
+/* Prints the option table for --help. */
+void fh_config_usage(FILE *out);
+
+#endif

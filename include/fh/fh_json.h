@@ -1,0 +1,49 @@
+/* fh_json.h - declarative JSON input: an array of field specs parses, validates and, on any
+ * problem, answers 400 with the error naming the field, in one call. Unknown fields are
+ * refused, so a typo never silently drops a value. */
+#ifndef FH_JSON_H
+#define FH_JSON_H
+
+#include <jansson.h>
+
+#include "fh/fh_common.h"
+#include "fh/fh_err.h"
+
+struct fh_req;
+
+enum fh_jtype { FH_J_STRING, FH_J_INT, FH_J_BOOL, FH_J_OBJECT, FH_J_ARRAY, FH_J_ENUM };
+
+struct fh_jspec {
+    const char *name;
+    enum fh_jtype type;
+    bool optional;
+    size_t min;                  /* strings: min bytes; arrays: min elements; ints: unused */
+    size_t max;                  /* strings: max bytes; arrays: max elements (0: 1000 / 10000) */
+    int64_t imin, imax;          /* ints: inclusive range when imin < imax */
+    const char *const *choices;  /* FH_J_ENUM: NULL-terminated list */
+    void *out; /* STRING/ENUM: const char ** (borrowed from the root); INT: int64_t *;
+                  BOOL: bool *; OBJECT/ARRAY: json_t ** (borrowed) */
+    bool *present; /* optional: set to whether the field was given */
+};
+
+#define FH_JSPEC_END {.name = NULL}
+
+/* Caps applied to every parsed document. */
+#define FH_JSON_MAX_DEPTH 32
+
+struct fh_json_error {
+    enum fh_ec ec;
+    char detail[200];
+};
+
+/* Parses text (len bytes) with depth cap; *root is a new reference the caller decrefs. */
+enum fh_rc fh_json_parse(const char *text, size_t len, json_t **root, struct fh_json_error *err);
+/* Validates obj against specs and fills the outs. */
+enum fh_rc fh_json_apply(json_t *obj, const struct fh_jspec *specs, struct fh_json_error *err);
+
+/* For handlers: parses the request body and applies specs; on failure replies 4xx and returns
+ * FH_ERR. On success *root holds the document (borrowed outs point into it; caller decrefs). */
+enum fh_rc fh_json_parse_body_or_reply(struct fh_req *req, const struct fh_jspec *specs,
+                                       json_t **root);
+
+#endif

@@ -1,0 +1,29 @@
+/* routes.c - the one static route table: method, path pattern, body limit, auth class,
+ * permission, handler. Order matters only between patterns that could both match. */
+#include "fh/fh_api.h"
+
+#include "api.h"
+
+#define KB 1024
+
+static const struct fh_route routes[] = {
+    {"GET", "/healthz", 0, FH_AUTH_NONE, FH_PERM_VIEW, fh_api_healthz_get},
+    {"GET", "/readyz", 0, FH_AUTH_NONE, FH_PERM_VIEW, fh_api_readyz_get},
+    {"GET", "/metrics", 0, FH_AUTH_NONE, FH_PERM_VIEW, fh_api_metrics_get},
+    {"POST", "/api/auth/signup", 4 * KB, FH_AUTH_NO_SESSION_JSON, FH_PERM_VIEW, fh_api_auth_signup_post},
+    {"POST", "/api/auth/login", 4 * KB, FH_AUTH_NO_SESSION_JSON, FH_PERM_VIEW, fh_api_auth_login_post},
+    {"POST", "/api/auth/logout", 0, FH_AUTH_SESSION, FH_PERM_VIEW, fh_api_auth_logout_post},
+    {"GET", "/api/me", 0, FH_AUTH_SESSION, FH_PERM_VIEW, fh_api_me_get},
+    {"GET", "/api/orgs/{org}", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_orgs_get},
+    {"PATCH", "/api/orgs/{org}", 4 * KB, FH_AUTH_ORG, FH_PERM_ORG, fh_api_orgs_patch},
+    {"GET", "/api/orgs/{org}/members", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_members_get},
+    {"POST", "/api/orgs/{org}/members", 4 * KB, FH_AUTH_ORG, FH_PERM_MEMBERS, fh_api_members_post},
+    {"DELETE", "/api/orgs/{org}/members/{user_id}", 0, FH_AUTH_ORG, FH_PERM_MEMBERS, fh_api_members_delete},
+    {"GET", "/api/orgs/{org}/integrations", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_integrations_get},
+};
+
+const struct fh_route *fh_api_routes(size_t *count)
+{
+    *count = FH_ARRAY_LEN(routes);
+    return routes;
+}

@@ -1,0 +1,95 @@
+/* admin.c - `fiscalhub admin`: operator tasks on the store. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd_internal.h"
+#include "fh/fh_cmd.h"
+
+static const char summary[] =
+    "Operator tasks:\n"
+    "  admin tenants            list tenants and their organizations with codes\n"
+    "  admin jobs [--dead]      list jobs that are not done (or only dead-lettered ones)\n"
+    "  admin retry-job <id>     put a dead-lettered job back in the queue";
+
+static int list_tenants(struct fh_store *st)
+{
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT t.code, t.name, o.code, o.name FROM tenants t "
+                           "LEFT JOIN organizations o ON o.tenant_id = t.id ORDER BY t.id, o.id",
+                           NULL, 0, &rows);
+    if (qs < 0)
+        return 1;
+    for (size_t i = 0; i < rows.nrows; i++)
+        printf("%s\t%s\t%s\t%s\n", fh_rows_get(&rows, i, 0), fh_rows_get(&rows, i, 1),
+               fh_rows_get(&rows, i, 2) ? fh_rows_get(&rows, i, 2) : "-",
+               fh_rows_get(&rows, i, 3) ? fh_rows_get(&rows, i, 3) : "-");
+    fh_rows_free(&rows);
+    return 0;
+}
+
+static int list_jobs(struct fh_store *st, bool dead_only)
+{
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           dead_only ? "SELECT id, kind, state, attempts, last_error FROM jobs "
+                                       "WHERE state = 'dead' ORDER BY id"
+                                     : "SELECT id, kind, state, attempts, last_error FROM jobs "
+                                       "WHERE state <> 'done' ORDER BY id",
+                           NULL, 0, &rows);
+    if (qs < 0)
+        return 1;
+    printf("id\tkind\tstate\tattempts\tlast_error\n");
+    for (size_t i = 0; i < rows.nrows; i++)
+        printf("%s\t%s\t%s\t%s\t%s\n", fh_rows_get(&rows, i, 0), fh_rows_get(&rows, i, 1),
+               fh_rows_get(&rows, i, 2), fh_rows_get(&rows, i, 3),
+               fh_rows_get(&rows, i, 4) ? fh_rows_get(&rows, i, 4) : "");
+    fh_rows_free(&rows);
+    return 0;
+}
+
+int fh_cmd_admin(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        printf("usage: fiscalhub admin <task> [options]\n\n%s\n\nCommon options: see fiscalhub serve --help "
+               "(--database-url, --master-key-file).\n",
+               summary);
+        return argc < 1 ? 2 : 0;
+    }
+    const char *task = argv[0];
+    int rest_start = 1;
+    bool dead_only = false;
+    int64_t job_id = 0;
+    if (strcmp(task, "jobs") == 0 && argc > 1 && strcmp(argv[1], "--dead") == 0) {
+        dead_only = true;
+        rest_start = 2;
+    } else if (strcmp(task, "retry-job") == 0) {
+        if (argc < 2 || !fh_parse_i64(argv[1], &job_id)) {
+            fprintf(stderr, "fiscalhub admin retry-job: give the job id\n");
+            return 2;
+        }
+        rest_start = 2;
+    } else if (strcmp(task, "tenants") != 0 && strcmp(task, "jobs") != 0) {
+        fprintf(stderr, "fiscalhub admin: unknown task %s (see --help)\n", task);
+        return 2;
+    }
+    struct fh_app app;
+    struct fh_config cfg;
+    int ec = fh_cmd_setup(&app, &cfg, argc - rest_start, argv + rest_start, "admin", summary);
+    if (ec >= 0)
+        return ec;
+    if (fh_store_migrate(app.store) != FH_OK)
+        ec = 1;
+    else if (strcmp(task, "tenants") == 0)
+        ec = list_tenants(app.store);
+    else if (strcmp(task, "jobs") == 0)
+        ec = list_jobs(app.store, dead_only);
+    else {
+        enum fh_rc rc = fh_job_retry_dead(app.store, job_id, fh_now_ms());
+        if (rc != FH_OK)
+            fprintf(stderr, "fiscalhub admin retry-job: job %lld is not dead-lettered\n", (long long)job_id);
+        ec = rc == FH_OK ? 0 : 1;
+    }
+    fh_cmd_teardown(&app, &cfg);
+    return ec;
+}

@@ -1,0 +1,33 @@
+/* jobs_table.c - the job kinds this binary runs, and the built-in periodic jobs. */
+#include "cmd_internal.h"
+
+/* Deletes expired sessions and log-in failure windows that have ended. */
+static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                                size_t errsize)
+{
+    FH_UNUSED(cls);
+    FH_UNUSED(job);
+    int64_t now = fh_now_ms();
+    struct fh_param p[] = {FH_PI(now)}, q[] = {FH_PI(now - 24LL * 3600 * 1000)};
+    if (fh_store_exec(st, "DELETE FROM sessions WHERE expires_at <= $1", p, 1, NULL) < 0 ||
+        fh_store_exec(st, "DELETE FROM login_failures WHERE window_start < $1", q, 1, NULL) < 0) {
+        fh_strlcpy(err, "store error while sweeping", errsize);
+        return FH_E_RETRY;
+    }
+    return FH_OK;
+}
+
+static const struct fh_job_kind kinds[] = {
+    {"maintenance.sweep", sweep_handler, NULL},
+};
+
+const struct fh_job_kind *fh_cmd_job_kinds(size_t *count)
+{
+    *count = FH_ARRAY_LEN(kinds);
+    return kinds;
+}
+
+enum fh_rc fh_cmd_schedule_builtin(struct fh_store *st)
+{
+    return fh_schedule_upsert(st, "maintenance.sweep", "maintenance.sweep", "{}", 3600LL * 1000, fh_now_ms());
+}

@@ -1,0 +1,110 @@
+/* setup.c - what every subcommand does first: settings, crypto, master key, store. */
+#include <errno.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd_internal.h"
+#include "fh/fh_crypto.h"
+
+/* Creates the parent directory of path (one level, mode 0700) when it is missing. */
+static void ensure_parent_dir(const char *path)
+{
+    char *copy = fh_strdup(path);
+    char *dir = dirname(copy);
+    if (strcmp(dir, ".") != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+        fh_log(FH_LOG_WARN, "setup", "cannot create %s: %s", dir, strerror(errno));
+    free(copy);
+}
+
+static enum fh_rc load_master_key(const struct fh_config *cfg, uint8_t key[32])
+{
+    if (cfg->master_key_hex) {
+        if (fh_master_key_from_hex(cfg->master_key_hex, key) != FH_OK) {
+            fh_log(FH_LOG_ERROR, "master_key", "FISCALHUB_MASTER_KEY must be 64 hex digits");
+            return FH_ERR;
+        }
+        return FH_OK;
+    }
+    ensure_parent_dir(cfg->master_key_file);
+    return fh_master_key_load_or_create(cfg->master_key_file, key);
+}
+
+/* SIGINT/SIGTERM are taken by sigwait() in the main thread only: block them before any thread
+ * starts (threads inherit the mask). A closed peer must not kill the process: ignore SIGPIPE. */
+static void block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **argv, const char *name,
+                 const char *summary)
+{
+    memset(app, 0, sizeof(*app));
+    block_signals();
+    enum fh_rc rc = fh_config_load(cfg, argc, argv);
+    if (rc == FH_E_NOTFOUND) {
+        printf("usage: fiscalhub %s [options]\n\n%s\n\noptions (flag, environment variable, meaning):\n", name,
+               summary);
+        fh_config_usage(stdout);
+        fh_config_free(cfg);
+        return 0;
+    }
+    if (rc != FH_OK) {
+        fh_config_free(cfg);
+        return 2;
+    }
+    fh_log_set_level(cfg->log_level);
+    if (fh_crypto_init() != FH_OK) {
+        fh_log(FH_LOG_ERROR, "setup", "libsodium failed to initialize");
+        fh_config_free(cfg);
+        return 1;
+    }
+    app->cfg = cfg;
+    if (load_master_key(cfg, app->master_key) != FH_OK) {
+        fh_config_free(cfg);
+        return 1;
+    }
+    if (!fh_starts_with(cfg->database_url, "postgres"))
+        ensure_parent_dir(cfg->database_url);
+    if (fh_store_open(cfg->database_url, &app->store) != FH_OK) {
+        sodium_memzero(app->master_key, sizeof(app->master_key));
+        fh_config_free(cfg);
+        return 1;
+    }
+    fh_queue_cfg_defaults(&app->qcfg);
+    app->qcfg.default_max_attempts = cfg->job_max_attempts;
+    app->qcfg.lease_ms = cfg->job_lease_ms;
+    app->qcfg.backoff_base_ms = cfg->job_backoff_base_ms;
+    return -1;
+}
+
+void fh_cmd_teardown(struct fh_app *app, struct fh_config *cfg)
+{
+    fh_store_close(app->store);
+    fh_metrics_free(app->metrics);
+    free(app->public_origin);
+    sodium_memzero(app->master_key, sizeof(app->master_key));
+    fh_config_free(cfg);
+}
+
+void fh_cmd_wait_for_signal(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fh_log(FH_LOG_INFO, "shutdown", "received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+}

@@ -1,0 +1,233 @@
+/* config.c - settings from defaults, FISCALHUB_* environment, then flags; read once. */
+#include "fh/fh_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_id {
+    O_LISTEN, O_PORT, O_DB, O_KEYFILE, O_WEB, O_PUBLIC, O_SANDBOX, O_HTTP_THREADS, O_WORKERS,
+    O_NO_WORKERS, O_SESSION_TTL, O_LOGIN_MAX, O_LOGIN_WINDOW, O_JOB_ATTEMPTS, O_JOB_LEASE,
+    O_JOB_BACKOFF, O_GRACE, O_LOG_LEVEL, O_COUNT
+};
+
+static const struct fh_config_opt opts[O_COUNT] = {
+    [O_LISTEN] = {"--listen", "FISCALHUB_LISTEN", "address to listen on (127.0.0.1)"},
+    [O_PORT] = {"--port", "FISCALHUB_PORT", "HTTP port (8080)"},
+    [O_DB] = {"--database-url", "DATABASE_URL", "SQLite file path or postgres:// URL (var/fiscalhub.db)"},
+    [O_KEYFILE] = {"--master-key-file", "FISCALHUB_MASTER_KEY_FILE",
+                   "master key file, created 0600 when missing (var/master.key); "
+                   "FISCALHUB_MASTER_KEY (64 hex digits) takes precedence"},
+    [O_WEB] = {"--web-dir", "FISCALHUB_WEB_DIR", "built portal to serve (web/dist)"},
+    [O_PUBLIC] = {"--public-url", "FISCALHUB_PUBLIC_URL", "URL users reach (http://<listen>:<port>)"},
+    [O_SANDBOX] = {"--sandbox-url", "FISCALHUB_SANDBOX_URL", "fiscalhub-sandbox base URL (http://127.0.0.1:8081)"},
+    [O_HTTP_THREADS] = {"--http-threads", "FISCALHUB_HTTP_THREADS", "HTTP thread pool size (4)"},
+    [O_WORKERS] = {"--workers", "FISCALHUB_WORKERS", "job worker threads (2)"},
+    [O_NO_WORKERS] = {"--no-workers", NULL, "serve only: run no job workers or scheduler"},
+    [O_SESSION_TTL] = {"--session-ttl-hours", "FISCALHUB_SESSION_TTL_HOURS", "session lifetime (168)"},
+    [O_LOGIN_MAX] = {"--login-max-failures", "FISCALHUB_LOGIN_MAX_FAILURES",
+                     "failed log-ins allowed per window (5)"},
+    [O_LOGIN_WINDOW] = {"--login-window-minutes", "FISCALHUB_LOGIN_WINDOW_MINUTES",
+                        "log-in rate-limit window (15)"},
+    [O_JOB_ATTEMPTS] = {"--job-max-attempts", "FISCALHUB_JOB_MAX_ATTEMPTS",
+                        "attempts before a job is dead-lettered (8)"},
+    [O_JOB_LEASE] = {"--job-lease-seconds", "FISCALHUB_JOB_LEASE_SECONDS", "job lease (60)"},
+    [O_JOB_BACKOFF] = {"--job-backoff-ms", "FISCALHUB_JOB_BACKOFF_MS", "first retry delay (1000)"},
+    [O_GRACE] = {"--shutdown-grace-seconds", "FISCALHUB_SHUTDOWN_GRACE_SECONDS",
+                 "time in-flight requests get on shutdown (20)"},
+    [O_LOG_LEVEL] = {"--log-level", "FISCALHUB_LOG_LEVEL", "debug, info, warn or error (info)"},
+};
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = fh_strdup(v);
+}
+
+static bool int_in(const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    int64_t x;
+    if (!fh_parse_i64(v, &x) || x < lo || x > hi)
+        return false;
+    *out = x;
+    return true;
+}
+
+static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
+{
+    int64_t x = 0;
+    switch (id) {
+    case O_LISTEN:
+        if (!fh_strlcpy(cfg->listen_addr, v, sizeof(cfg->listen_addr)))
+            return FH_E_INPUT;
+        return FH_OK;
+    case O_PORT:
+        if (!int_in(v, 1, 65535, &x))
+            return FH_E_INPUT;
+        cfg->port = (uint16_t)x;
+        return FH_OK;
+    case O_DB:
+        set_str(&cfg->database_url, v);
+        return FH_OK;
+    case O_KEYFILE:
+        set_str(&cfg->master_key_file, v);
+        return FH_OK;
+    case O_WEB:
+        set_str(&cfg->web_dir, v);
+        return FH_OK;
+    case O_PUBLIC:
+        if (!fh_starts_with(v, "http://") && !fh_starts_with(v, "https://"))
+            return FH_E_INPUT;
+        set_str(&cfg->public_url, v);
+        return FH_OK;
+    case O_SANDBOX:
+        set_str(&cfg->sandbox_url, v);
+        return FH_OK;
+    case O_HTTP_THREADS:
+        if (!int_in(v, 1, 256, &x))
+            return FH_E_INPUT;
+        cfg->http_threads = (int)x;
+        return FH_OK;
+    case O_WORKERS:
+        if (!int_in(v, 0, 256, &x))
+            return FH_E_INPUT;
+        cfg->workers = (int)x;
+        return FH_OK;
+    case O_NO_WORKERS:
+        cfg->no_workers = true;
+        return FH_OK;
+    case O_SESSION_TTL:
+        if (!int_in(v, 1, 24 * 365, &x))
+            return FH_E_INPUT;
+        cfg->session_ttl_ms = x * 3600 * 1000;
+        return FH_OK;
+    case O_LOGIN_MAX:
+        if (!int_in(v, 1, 1000, &x))
+            return FH_E_INPUT;
+        cfg->login_max_failures = (int)x;
+        return FH_OK;
+    case O_LOGIN_WINDOW:
+        if (!int_in(v, 1, 24 * 60, &x))
+            return FH_E_INPUT;
+        cfg->login_window_ms = x * 60 * 1000;
+        return FH_OK;
+    case O_JOB_ATTEMPTS:
+        if (!int_in(v, 1, 1000, &x))
+            return FH_E_INPUT;
+        cfg->job_max_attempts = (int)x;
+        return FH_OK;
+    case O_JOB_LEASE:
+        if (!int_in(v, 1, 24 * 3600, &x))
+            return FH_E_INPUT;
+        cfg->job_lease_ms = x * 1000;
+        return FH_OK;
+    case O_JOB_BACKOFF:
+        if (!int_in(v, 1, 3600 * 1000, &x))
+            return FH_E_INPUT;
+        cfg->job_backoff_base_ms = x;
+        return FH_OK;
+    case O_GRACE:
+        if (!int_in(v, 0, 3600, &x))
+            return FH_E_INPUT;
+        cfg->shutdown_grace_ms = x * 1000;
+        return FH_OK;
+    case O_LOG_LEVEL: {
+        static const char *lv[] = {"debug", "info", "warn", "error"};
+        for (size_t i = 0; i < FH_ARRAY_LEN(lv); i++) {
+            if (strcmp(v, lv[i]) == 0) {
+                cfg->log_level = (enum fh_log_level)i;
+                return FH_OK;
+            }
+        }
+        return FH_E_INPUT;
+    }
+    default:
+        return FH_E_INPUT;
+    }
+}
+
+static void defaults(struct fh_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    fh_strlcpy(cfg->listen_addr, "127.0.0.1", sizeof(cfg->listen_addr));
+    cfg->port = 8080;
+    cfg->database_url = fh_strdup("var/fiscalhub.db");
+    cfg->master_key_file = fh_strdup("var/master.key");
+    cfg->web_dir = fh_strdup("web/dist");
+    cfg->sandbox_url = fh_strdup("http://127.0.0.1:8081");
+    cfg->http_threads = 4;
+    cfg->workers = 2;
+    cfg->session_ttl_ms = 168LL * 3600 * 1000;
+    cfg->login_max_failures = 5;
+    cfg->login_window_ms = 15LL * 60 * 1000;
+    cfg->job_max_attempts = 8;
+    cfg->job_lease_ms = 60 * 1000;
+    cfg->job_backoff_base_ms = 1000;
+    cfg->shutdown_grace_ms = 20 * 1000;
+    cfg->log_level = FH_LOG_INFO;
+}
+
+enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv)
+{
+    defaults(cfg);
+    for (int id = 0; id < O_COUNT; id++) {
+        const char *v = opts[id].env ? getenv(opts[id].env) : NULL;
+        if (v && *v && apply(cfg, (enum opt_id)id, v) != FH_OK) {
+            fprintf(stderr, "fiscalhub: bad value for %s\n", opts[id].env);
+            return FH_E_INPUT;
+        }
+    }
+    const char *mk = getenv("FISCALHUB_MASTER_KEY");
+    if (mk && *mk)
+        cfg->master_key_hex = fh_strdup(mk);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return FH_E_NOTFOUND;
+        char *eq = strchr(argv[i], '=');
+        size_t flen = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+        int found = -1;
+        for (int id = 0; id < O_COUNT; id++) {
+            if (strlen(opts[id].flag) == flen && strncmp(argv[i], opts[id].flag, flen) == 0)
+                found = id;
+        }
+        if (found < 0) {
+            fprintf(stderr, "fiscalhub: unknown option %s (see --help)\n", argv[i]);
+            return FH_E_INPUT;
+        }
+        const char *v = "1";
+        if (found != O_NO_WORKERS) {
+            if (eq)
+                v = eq + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else {
+                fprintf(stderr, "fiscalhub: %s needs a value\n", opts[found].flag);
+                return FH_E_INPUT;
+            }
+        }
+        if (apply(cfg, (enum opt_id)found, v) != FH_OK) {
+            fprintf(stderr, "fiscalhub: bad value for %s\n", opts[found].flag);
+            return FH_E_INPUT;
+        }
+    }
+    if (!cfg->public_url)
+        cfg->public_url = fh_asprintf("http://%s:%u", cfg->listen_addr, (unsigned)cfg->port);
+    return FH_OK;
+}
+
+void fh_config_free(struct fh_config *cfg)
+{
+    free(cfg->database_url);
+    free(cfg->master_key_hex);
+    free(cfg->master_key_file);
+    free(cfg->web_dir);
+    free(cfg->public_url);
+    free(cfg->sandbox_url);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+void fh_config_usage(FILE *out)
+{
+    for (int id = 0; id < O_COUNT; id++)
+        fprintf(out, "  %-26s %-34s %s\n", opts[id].flag, opts[id].env ? opts[id].env : "",
+                opts[id].help);
+}

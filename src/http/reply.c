@@ -1,0 +1,120 @@
+/* reply.c - request accessors and replies. Every reply carries the request id and the security
+ * headers; API replies are never cached. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_http.h"
+#include "http_internal.h"
+
+const char *fh_req_param(const struct fh_req *req, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < req->nparams; i++) {
+        if (strncmp(req->param_names[i], name, len) == 0 && req->param_names[i][len] == '}')
+            return req->param_values[i];
+    }
+    return NULL;
+}
+
+const char *fh_req_header(const struct fh_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *fh_req_query(const struct fh_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *fh_req_cookie(const struct fh_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+void fh_req_client_addr(const struct fh_req *req, char *out, size_t outsize)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
+        inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)outsize);
+    } else if (ci->client_addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ci->client_addr;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t)outsize);
+    }
+}
+
+void fh_req_set_cookie(struct fh_req *req, const char *name, const char *value, int64_t max_age_s)
+{
+    free(req->set_cookie);
+    req->set_cookie = fh_asprintf("%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s", name,
+                                  value ? value : "", value ? (long long)max_age_s : 0LL,
+                                  req->app->secure_cookies ? "; Secure" : "");
+}
+
+static void common_headers(struct fh_req *req, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    if (req->set_cookie)
+        MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
+}
+
+enum fh_rc fh_http_queue(struct fh_req *req, unsigned int status, struct MHD_Response *resp)
+{
+    common_headers(req, resp);
+    enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
+    MHD_destroy_response(resp);
+    req->status = status;
+    return r == MHD_YES ? FH_OK : FH_ERR;
+}
+
+static enum fh_rc reply_text(struct fh_req *req, unsigned int status, char *text, const char *ctype)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    return fh_http_queue(req, status, resp);
+}
+
+enum fh_rc fh_reply_json(struct fh_req *req, unsigned int status, json_t *body)
+{
+    if (!body)
+        body = json_object();
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text)
+        text = fh_strdup("{}");
+    /* json_dumps allocates with malloc, which MHD frees with free(). */
+    return reply_text(req, status, text, "application/json");
+}
+
+enum fh_rc fh_reply_empty(struct fh_req *req, unsigned int status)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    return fh_http_queue(req, status, resp);
+}
+
+enum fh_rc fh_reply_error(struct fh_req *req, enum fh_ec ec, const char *detail_fmt, ...)
+{
+    const struct fh_err_info *info = fh_err_info(ec);
+    char detail[512];
+    va_list ap;
+    va_start(ap, detail_fmt);
+    vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+    va_end(ap);
+    json_t *body = json_pack("{s:i, s:s, s:s}", "code", info->code, "hint", info->hint, "detail", detail);
+    if (!body) /* detail was not valid UTF-8 */
+        body = json_pack("{s:i, s:s, s:s}", "code", info->code, "hint", info->hint, "detail", "");
+    return fh_reply_json(req, info->http_status, body);
+}

@@ -1,0 +1,251 @@
+/* server.c - libmicrohttpd front: a thread pool accepts requests, each request gets a context
+ * (struct fh_req) with a request id, its matched route and its body collected up to the route's
+ * limit, and is then dispatched: authorization (src/auth), then the route's handler. Every reply
+ * goes through reply.c, which records the status; the completion callback records metrics and
+ * frees the context.
+ *
+ * Bodies over the route's limit are answered 413. When the declared Content-Length is far over
+ * the limit the reply is sent at once (and the connection closed by libmicrohttpd); otherwise
+ * the rest of the body is read and discarded first, so ordinary clients always see the 413.
+ *
+ * Shutdown: fh_server_stop() quiesces the listener (no new connections), waits until in-flight
+ * requests are done or the grace period passes, then stops the daemon. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_auth.h"
+#include "fh/fh_crypto.h"
+#include "fh/fh_http.h"
+#include "http_internal.h"
+
+struct fh_server {
+    struct fh_app *app;
+    struct MHD_Daemon *daemon;
+    atomic_int inflight;
+    uint16_t port;
+};
+
+#define DISCARD_FACTOR 16
+#define DISCARD_MAX (4u * 1024 * 1024)
+
+static const struct fh_route *match_route(struct fh_app *app, struct fh_req *req, bool *method_mismatch)
+{
+    *method_mismatch = false;
+    for (size_t i = 0; i < app->nroutes; i++) {
+        const struct fh_route *r = &app->routes[i];
+        char *vals[FH_MAX_PATH_PARAMS] = {0};
+        const char *names[FH_MAX_PATH_PARAMS] = {0};
+        size_t n = 0;
+        if (!fh_route_match(r->pattern, req->path, names, vals, &n))
+            continue;
+        bool same = strcmp(r->method, req->method) == 0 ||
+                    (strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
+        if (!same) {
+            *method_mismatch = true;
+            for (size_t k = 0; k < n; k++)
+                free(vals[k]);
+            continue;
+        }
+        for (size_t k = 0; k < n; k++) {
+            req->param_names[k] = names[k];
+            req->param_values[k] = vals[k];
+        }
+        req->nparams = n;
+        req->route_index = (int)i;
+        return r;
+    }
+    return NULL;
+}
+
+static struct fh_req *req_new(struct fh_app *app, struct MHD_Connection *conn, const char *url,
+                              const char *method)
+{
+    struct fh_req *req = fh_calloc(1, sizeof(*req));
+    req->app = app;
+    req->conn = conn;
+    req->route_index = -1;
+    req->start_mono = fh_mono_ms();
+    fh_strlcpy(req->method, method, sizeof(req->method));
+    req->path = fh_strdup(url);
+    fh_random_token(12, req->request_id, sizeof(req->request_id));
+    return req;
+}
+
+static void req_free(struct fh_req *req)
+{
+    for (size_t i = 0; i < req->nparams; i++)
+        free(req->param_values[i]);
+    fh_buf_free(&req->body);
+    free(req->set_cookie);
+    free(req->path);
+    free(req);
+}
+
+static void dispatch(struct fh_req *req, bool method_mismatch)
+{
+    struct fh_app *app = req->app;
+    fh_log_set_request_id(req->request_id);
+    if (req->body_too_large) {
+        fh_reply_error(req, FH_EC_BODY_TOO_LARGE, "the limit for this endpoint is %zu bytes",
+                       req->route ? req->route->body_limit : (size_t)0);
+        goto out;
+    }
+    if (!req->route) {
+        bool api = fh_starts_with(req->path, "/api/") || strcmp(req->path, "/api") == 0;
+        if (method_mismatch)
+            fh_reply_error(req, FH_EC_METHOD_NOT_ALLOWED, "%s %s", req->method, req->path);
+        else if (!api && (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0))
+            fh_serve_static(req);
+        else
+            fh_reply_error(req, FH_EC_NOT_FOUND, "no endpoint %s %s", req->method, req->path);
+        goto out;
+    }
+    if (atomic_load(&app->shutting_down) && req->route->auth != FH_AUTH_NONE) {
+        fh_reply_error(req, FH_EC_SHUTTING_DOWN, "%s", "retry in a moment");
+        goto out;
+    }
+    if (fh_auth_request_or_reply(req) != FH_OK)
+        goto out;
+    req->route->handler(req);
+    if (req->status == 0) {
+        fh_log(FH_LOG_ERROR, "http", "handler for %s %s sent no reply", req->method, req->route->pattern);
+        fh_reply_error(req, FH_EC_INTERNAL, "%s", "no reply was produced");
+    }
+out:
+    fh_log_set_request_id(NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    FH_UNUSED(version);
+    struct fh_server *srv = cls;
+    struct fh_req *req = *con_cls;
+    if (!req) {
+        req = req_new(srv->app, conn, url, method);
+        atomic_fetch_add(&srv->inflight, 1);
+        *con_cls = req;
+        bool mismatch = false;
+        req->route = match_route(srv->app, req, &mismatch);
+        size_t limit = req->route ? req->route->body_limit : 0;
+        fh_buf_init(&req->body, limit);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        int64_t clen = 0;
+        if (cl && fh_parse_i64(cl, &clen) && clen > (int64_t)limit) {
+            req->body_too_large = true;
+            uint64_t discard_cap = (uint64_t)limit * DISCARD_FACTOR;
+            if (discard_cap > DISCARD_MAX)
+                discard_cap = DISCARD_MAX;
+            if ((uint64_t)clen > discard_cap || mismatch) {
+                dispatch(req, mismatch);
+                return MHD_YES;
+            }
+        }
+        if (mismatch)
+            req->route_index = -2; /* remembered for dispatch */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!req->body_too_large && fh_buf_append(&req->body, upload_data, *upload_data_size) != FH_OK)
+            req->body_too_large = true;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->status == 0) {
+        bool mismatch = req->route_index == -2;
+        if (mismatch)
+            req->route_index = -1;
+        dispatch(req, mismatch);
+    }
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    FH_UNUSED(conn);
+    FH_UNUSED(toe);
+    struct fh_server *srv = cls;
+    struct fh_req *req = *con_cls;
+    if (!req)
+        return;
+    int64_t ms = fh_mono_ms() - req->start_mono;
+    if (srv->app->metrics)
+        fh_metrics_observe(srv->app->metrics, req->route_index, req->status, ms);
+    if (req->route_index >= 0 || req->status >= 400) {
+        fh_log_set_request_id(req->request_id);
+        fh_log(req->status >= 500 ? FH_LOG_WARN : FH_LOG_INFO, "request", "%s %s -> %u in %lld ms",
+               req->method, req->route ? req->route->pattern : "(static)", req->status, (long long)ms);
+        fh_log_set_request_id(NULL);
+    }
+    req_free(req);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void on_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+    FH_UNUSED(cls);
+    fh_log(FH_LOG_ERROR, "mhd_panic", "%s:%u %s", file, line, reason ? reason : "");
+    abort();
+}
+
+enum fh_rc fh_server_start(struct fh_app *app, struct fh_server **out)
+{
+    struct fh_server *srv = fh_calloc(1, sizeof(*srv));
+    srv->app = app;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(app->cfg->port);
+    if (inet_pton(AF_INET, app->cfg->listen_addr, &sa.sin_addr) != 1) {
+        fh_log(FH_LOG_ERROR, "http", "listen address %s is not an IPv4 address", app->cfg->listen_addr);
+        free(srv);
+        return FH_ERR;
+    }
+    MHD_set_panic_func(on_panic, NULL);
+    srv->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg->http_threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+    if (!srv->daemon) {
+        fh_log(FH_LOG_ERROR, "http", "cannot listen on %s:%u", app->cfg->listen_addr, (unsigned)app->cfg->port);
+        free(srv);
+        return FH_ERR;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : app->cfg->port;
+    *out = srv;
+    return FH_OK;
+}
+
+uint16_t fh_server_port(const struct fh_server *srv)
+{
+    return srv->port;
+}
+
+void fh_server_stop(struct fh_server *srv)
+{
+    if (!srv)
+        return;
+    atomic_store(&srv->app->shutting_down, true);
+    MHD_socket s = MHD_quiesce_daemon(srv->daemon);
+    if (s != MHD_INVALID_SOCKET)
+        close(s);
+    int64_t deadline = fh_mono_ms() + srv->app->cfg->shutdown_grace_ms;
+    while (atomic_load(&srv->inflight) > 0 && fh_mono_ms() < deadline)
+        fh_sleep_ms(20);
+    if (atomic_load(&srv->inflight) > 0)
+        fh_log(FH_LOG_WARN, "http", "%d requests still running after the grace period", atomic_load(&srv->inflight));
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}
