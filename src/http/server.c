@@ -88,7 +88,6 @@ static void req_free(struct fh_req *req)
 
 static void dispatch(struct fh_req *req, bool method_mismatch)
 {
-    struct fh_app *app = req->app;
     fh_log_set_request_id(req->request_id);
     if (req->body_too_large) {
         fh_reply_error(req, FH_EC_BODY_TOO_LARGE, "the limit for this endpoint is %zu bytes",
@@ -103,10 +102,6 @@ static void dispatch(struct fh_req *req, bool method_mismatch)
             fh_serve_static(req);
         else
             fh_reply_error(req, FH_EC_NOT_FOUND, "no endpoint %s %s", req->method, req->path);
-        goto out;
-    }
-    if (atomic_load(&app->shutting_down) && req->route->auth != FH_AUTH_NONE) {
-        fh_reply_error(req, FH_EC_SHUTTING_DOWN, "%s", "retry in a moment");
         goto out;
     }
     if (fh_auth_request_or_reply(req) != FH_OK)

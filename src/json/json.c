@@ -43,7 +43,7 @@ enum fh_rc fh_json_parse(const char *text, size_t len, json_t **root, struct fh_
         fh_strlcpy(err->detail, "the body is empty", sizeof(err->detail));
         return FH_E_INPUT;
     }
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!doc) {
         err->ec = FH_EC_JSON_MALFORMED;
         snprintf(err->detail, sizeof(err->detail), "line %d column %d: %s", jerr.line, jerr.column,

@@ -1,0 +1,77 @@
+/* sandbox.c - the sandbox's own routes (health, index page) and the emulator table. */
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox.h"
+
+static const struct fh_sandbox_emulator emulators[] = {
+    /* Partner emulators register here: {"vsdc", "TaxCore V-SDC", vsdc_routes, n}, ... */
+    {NULL, NULL, NULL, 0},
+};
+
+const struct fh_sandbox_emulator *fh_sandbox_emulators(size_t *count)
+{
+    *count = FH_ARRAY_LEN(emulators) - 1;
+    return emulators;
+}
+
+static json_t *emulator_list(void)
+{
+    size_t n;
+    const struct fh_sandbox_emulator *e = fh_sandbox_emulators(&n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s++}", "name", e[i].name, "description",
+                                              e[i].description, "base_path", "/", e[i].name));
+    return list;
+}
+
+static enum fh_rc health_get(struct fh_req *req)
+{
+    return fh_reply_json(req, 200, json_pack("{s:s, s:o}", "status", "ok", "emulators", emulator_list()));
+}
+
+static enum fh_rc index_get(struct fh_req *req)
+{
+    size_t n;
+    const struct fh_sandbox_emulator *e = fh_sandbox_emulators(&n);
+    struct fh_buf b;
+    fh_buf_init(&b, 64 * 1024);
+    fh_buf_appendf(&b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                       "<title>fiscalhub sandbox</title></head><body><h1>fiscalhub sandbox</h1>"
+                       "<p>Local emulators of fiscalhub's partners, for demos and tests.</p><ul>");
+    for (size_t i = 0; i < n; i++)
+        fh_buf_appendf(&b, "<li><code>/%s/</code> %s</li>", e[i].name, e[i].description);
+    if (n == 0)
+        fh_buf_appendf(&b, "<li>No partner emulators are built into this sandbox yet.</li>");
+    fh_buf_appendf(&b, "</ul></body></html>");
+    char *html = fh_buf_steal(&b);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(html), html, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'");
+    return fh_http_queue(req, 200, resp);
+}
+
+static const struct fh_route own_routes[] = {
+    {"GET", "/", 0, FH_AUTH_NONE, FH_PERM_VIEW, index_get},
+    {"GET", "/healthz", 0, FH_AUTH_NONE, FH_PERM_VIEW, health_get},
+    {"GET", "/readyz", 0, FH_AUTH_NONE, FH_PERM_VIEW, health_get},
+};
+
+struct fh_route *fh_sandbox_routes(size_t *count)
+{
+    size_t n, total = FH_ARRAY_LEN(own_routes);
+    const struct fh_sandbox_emulator *e = fh_sandbox_emulators(&n);
+    for (size_t i = 0; i < n; i++)
+        total += e[i].nroutes;
+    struct fh_route *all = fh_calloc(total, sizeof(*all));
+    memcpy(all, own_routes, sizeof(own_routes));
+    size_t k = FH_ARRAY_LEN(own_routes);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(all + k, e[i].routes, e[i].nroutes * sizeof(*all));
+        k += e[i].nroutes;
+    }
+    *count = total;
+    return all;
+}

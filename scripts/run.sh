@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# run.sh - starts fiscalhub-sandbox and fiscalhub serve from build/release with the embedded
+# SQLite store under var/, prints the portal URL, and stops both on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/release}
+mkdir -p var
+chmod 700 var
+export DATABASE_URL=${DATABASE_URL:-var/fiscalhub.db}
+export FISCALHUB_MASTER_KEY_FILE=${FISCALHUB_MASTER_KEY_FILE:-var/master.key}
+export FISCALHUB_WEB_DIR=${FISCALHUB_WEB_DIR:-web/dist}
+export FISCALHUB_SANDBOX_URL=${FISCALHUB_SANDBOX_URL:-http://127.0.0.1:${FISCALHUB_SANDBOX_PORT:-8081}}
+
+"$BIN/fiscalhub" migrate >/dev/null
+"$BIN/fiscalhub-sandbox" serve &
+sandbox=$!
+"$BIN/fiscalhub" serve &
+server=$!
+
+stop() {
+    trap - INT TERM
+    kill -TERM "$server" "$sandbox" 2>/dev/null || true
+    wait "$server" "$sandbox" 2>/dev/null || true
+    echo "fiscalhub stopped."
+}
+trap stop INT TERM
+# Returns when either process ends (or on Ctrl-C, through the trap).
+wait -n "$server" "$sandbox" || true
+stop

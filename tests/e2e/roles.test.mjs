@@ -1,0 +1,101 @@
+// Roles per organization: the API enforces the permission table of docs/api/portal.md and tells
+// the portal which actions each user may take.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, Client, signup, uniqueEmail } from '../lib/server.mjs';
+
+let srv, owner;
+const users = {};
+const PW = 'long enough password';
+
+before(async () => {
+  srv = await startServer();
+  owner = await signup(srv.url, 'roles');
+  for (const role of ['admin', 'member', 'viewer']) {
+    const email = uniqueEmail(role);
+    const r = await owner.post(`/api/orgs/${owner.org}/members`, { email, role, name: role, password: PW });
+    assert.equal(r.status, 201, r.text);
+    const c = new Client(srv.url);
+    const l = await c.post('/api/auth/login', { email, password: PW });
+    assert.equal(l.status, 200);
+    c.userId = r.json.user_id;
+    users[role] = c;
+  }
+});
+after(async () => { await srv.stop(); });
+
+test('each role is told its permissions', async () => {
+  const expect = {
+    viewer: ['integrations.view'],
+    member: ['integrations.view', 'integrations.operate'],
+    admin: ['integrations.view', 'integrations.operate', 'integrations.manage', 'members.manage'],
+  };
+  for (const [role, perms] of Object.entries(expect)) {
+    const me = (await users[role].get('/api/me')).json;
+    assert.equal(me.orgs[0].role, role);
+    assert.deepEqual(me.orgs[0].permissions, perms);
+    const org = (await users[role].get(`/api/orgs/${owner.org}`)).json;
+    assert.deepEqual(org.permissions, perms);
+  }
+});
+
+test('viewers and members may read but not manage members', async () => {
+  for (const role of ['viewer', 'member']) {
+    const c = users[role];
+    assert.equal((await c.get(`/api/orgs/${owner.org}/members`)).status, 200);
+    assert.equal((await c.get(`/api/orgs/${owner.org}/integrations`)).status, 200);
+    const r = await c.post(`/api/orgs/${owner.org}/members`, { email: uniqueEmail(), role: 'viewer', name: 'x', password: PW });
+    assert.equal(r.status, 403);
+    assert.equal(r.json.code, 3003);
+    assert.match(r.json.detail, new RegExp(role));
+    assert.equal((await c.del(`/api/orgs/${owner.org}/members/${users.viewer.userId}`)).status, 403);
+  }
+  assert.equal((await owner.get(`/api/orgs/${owner.org}/members`)).json.members.length, 4);
+});
+
+test('only owners rename the organization', async () => {
+  for (const role of ['viewer', 'member', 'admin']) {
+    const r = await users[role].patch(`/api/orgs/${owner.org}`, { name: 'By ' + role });
+    assert.equal(r.status, 403, role);
+  }
+  assert.equal((await owner.get(`/api/orgs/${owner.org}`)).json.name, 'Co roles');
+  assert.equal((await owner.patch(`/api/orgs/${owner.org}`, { name: 'Renamed' })).status, 200);
+});
+
+test('admins manage members but cannot grant or remove owners', async () => {
+  const admin = users.admin;
+  let r = await admin.post(`/api/orgs/${owner.org}/members`, { email: uniqueEmail(), role: 'owner', name: 'x', password: PW });
+  assert.equal(r.status, 403);
+  r = await admin.del(`/api/orgs/${owner.org}/members/${owner.me.user.id}`);
+  assert.equal(r.status, 403);
+  const email = uniqueEmail('temp');
+  r = await admin.post(`/api/orgs/${owner.org}/members`, { email, role: 'viewer', name: 'Temp', password: PW });
+  assert.equal(r.status, 201);
+  r = await admin.post(`/api/orgs/${owner.org}/members`, { email, role: 'member' });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.code, 3008);
+  const id = (await admin.get(`/api/orgs/${owner.org}/members`)).json.members.find((m) => m.email === email).user_id;
+  assert.equal((await admin.del(`/api/orgs/${owner.org}/members/${id}`)).status, 204);
+  assert.equal((await admin.del(`/api/orgs/${owner.org}/members/${id}`)).status, 404);
+});
+
+test('the last owner cannot be removed; with a second owner it can', async () => {
+  let r = await owner.del(`/api/orgs/${owner.org}/members/${owner.me.user.id}`);
+  assert.equal(r.status, 409);
+  assert.equal(r.json.code, 3009);
+  const email = uniqueEmail('owner2');
+  r = await owner.post(`/api/orgs/${owner.org}/members`, { email, role: 'owner', name: 'Second', password: PW });
+  assert.equal(r.status, 201);
+  r = await owner.del(`/api/orgs/${owner.org}/members/${owner.me.user.id}`);
+  assert.equal(r.status, 204);
+  // The former owner has lost access: the org is now "not found" for them.
+  assert.equal((await owner.get(`/api/orgs/${owner.org}`)).status, 404);
+});
+
+test('a removed member loses access at once', async () => {
+  const v = users.viewer;
+  const r = await users.admin.del(`/api/orgs/${owner.org}/members/${v.userId}`);
+  assert.equal(r.status, 204);
+  assert.equal((await v.get(`/api/orgs/${owner.org}/members`)).status, 404);
+  assert.equal((await v.get('/api/me')).json.orgs.length, 0);
+});
