@@ -26,10 +26,13 @@ export class ApiError extends Error {
   }
 }
 
+// "hint (detail)", leaving out a detail that only repeats the hint
+// (e.g. hint "The email or password is wrong." with detail "email or password is wrong").
 function formatMessage(hint: string, detail: string): string {
   const h = hint.trim();
   const d = detail.trim();
-  if (!d || d === h) return h;
+  const norm = (s: string) => s.toLowerCase().replace(/[.\s]+$/, '');
+  if (!d || norm(h).includes(norm(d))) return h;
   if (!h) return d;
   return `${h} (${d})`;
 }

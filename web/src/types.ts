@@ -31,8 +31,9 @@ export interface Integration {
   invoices_this_month: number;
 }
 
-// The contract does not spell out a pending entry yet; the UI reads the same
-// fields as an integration and tolerates any of them being absent.
+// The contract does not spell out a pending entry; the server sends the same
+// fields as an integration (status "pending"). The UI tolerates any of them
+// being absent.
 export interface PendingIntegration {
   uid?: string;
   type?: string;

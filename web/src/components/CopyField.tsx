@@ -63,7 +63,7 @@ export function CopyField({ id, label, value }: Props) {
         <code class="copy-field-value" data-testid={id}>
           {value}
         </code>
-        <button type="button" class="btn btn--ghost btn--small" aria-label={`Copy ${label}`} onClick={onCopy}>
+        <button type="button" class="btn btn--secondary btn--small" aria-label={`Copy ${label}`} onClick={onCopy}>
           <Icon name={state === 'copied' ? 'check' : 'copy'} />
           Copy
         </button>

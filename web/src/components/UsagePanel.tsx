@@ -2,7 +2,6 @@
 // `usage` object of GET /api/orgs/{org}/integrations.
 import { formatDate, isPast, plural, ratio } from '../format';
 import type { Usage } from '../types';
-import { Badge } from './Badge';
 
 interface Props {
   usage: Usage;
@@ -67,10 +66,10 @@ export function UsagePanel({ usage }: Props) {
           </dd>
           <dd class="stat-note">
             {usage.trial ? (
-              <Badge tone="info">
+              <>
                 Trial allowance: {plural(usage.connection_limit, 'connection', 'connections')},{' '}
-                {plural(usage.invoice_limit, 'invoice', 'invoices')}
-              </Badge>
+                {plural(usage.invoice_limit, 'invoice', 'invoices')} a month
+              </>
             ) : expired ? (
               'Expired: renew to keep syncing'
             ) : (

@@ -29,8 +29,8 @@ export function IntegrationsPage({ me, org }: Props) {
     <>
       <PageHeader
         title="Integrations"
-        description={`Platforms connected to ${org.name}. fiscalhub fiscalizes their invoices and writes the result back.`}
-        actions={hasRows ? <CreateIntegrationButton canManage={canManage} role={org.role} /> : undefined}
+        description={`The platforms ${org.name} has connected; fiscalhub fiscalizes their invoices and writes the fiscal result back.`}
+        actions={hasRows ? <CreateIntegrationButton canManage={canManage} role={org.role} showReason /> : undefined}
       />
 
       <section class="panel summary" aria-labelledby="summary-heading">

@@ -1,0 +1,122 @@
+// Shared setup for the Client Portal browser tests.
+//
+// The tests drive Debian's Chromium through playwright-core against a running
+// `fiscalhub serve` whose address is FH_BASE_URL. Each test gets a fresh
+// browser context (no cookies, no storage). axe-core is evaluated through the
+// DevTools protocol (page.evaluate(source)), which the page's strict
+// Content-Security-Policy does not apply to; page.addScriptTag would insert an
+// inline <script> that the CSP blocks.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+export const BASE_URL = (process.env.FH_BASE_URL || '').replace(/\/+$/, '');
+export const ORIGIN = BASE_URL ? new URL(BASE_URL).origin : '';
+export const PASSWORD = 'correct horse battery';
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Fails loudly (rather than skipping) when no server is configured or reachable. */
+export async function requireServer() {
+  assert.ok(BASE_URL, 'Set FH_BASE_URL to the address of a running `fiscalhub serve` (e.g. http://127.0.0.1:18080).');
+  let res;
+  try {
+    res = await fetch(`${BASE_URL}/login`);
+  } catch (e) {
+    assert.fail(`fiscalhub is not reachable at ${BASE_URL}: ${e.cause?.message ?? e.message}`);
+  }
+  assert.equal(res.status, 200, `GET ${BASE_URL}/login should serve the portal`);
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/**
+ * A fresh context and page. Console errors that report a Content-Security-
+ * Policy violation are collected in page.cspViolations so tests can assert the
+ * built portal runs under the server's CSP untouched.
+ */
+export async function openPage(browser, { clipboard = false } = {}) {
+  const context = await browser.newContext({ baseURL: BASE_URL, locale: 'en-GB', viewport: { width: 1280, height: 860 } });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ORIGIN });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.cspViolations = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) page.cspViolations.push(msg.text());
+  });
+  page.on('pageerror', (err) => page.cspViolations.push(`uncaught: ${err.message}`));
+  return { context, page };
+}
+
+export function uniqueEmail(tag) {
+  return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Fills and submits the sign-up form; does not wait for the result. */
+export async function submitSignup(page, { email, password = PASSWORD, name = 'Ana Tester', company = 'Acme d.o.o.' }) {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Company name').fill(company);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+export async function signUp(page, opts) {
+  await submitSignup(page, opts);
+  await page.waitForURL('**/integrations');
+  await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
+}
+
+export async function logIn(page, email, password = PASSWORD) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** GET a portal API path from inside the page (with its cookies). */
+export async function apiGet(page, path) {
+  return page.evaluate(async (p) => {
+    const res = await fetch(p, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }, path);
+}
+
+/** Runs axe-core on the current page; returns serious and critical violations. */
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }),
+  );
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export function describeViolations(violations) {
+  return violations
+    .map((v) => `${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.replace(/\n/g, ' ')}`).join('\n'))
+    .join('\n');
+}
+
+export function assertNoCspViolations(page) {
+  assert.deepEqual(page.cspViolations, [], `CSP violations or page errors:\n${page.cspViolations.join('\n')}`);
+}
