@@ -28,9 +28,10 @@ failures=()
 # failure counts as one failure itself (a crash, a sanitizer report, a missing binary).
 tally() {
     local name=$1 log=$2 status=$3
-    local ok nok
-    ok=$(grep -cE '^ok ' "$log" || true)
-    nok=$(grep -cE '^not ok ' "$log" || true)
+    local ok nok skip
+    ok=$(grep -E '^ok ' "$log" | grep -vcE '# (SKIP|skip)' || true)
+    nok=$(grep -E '^not ok ' "$log" | grep -vcE '# (SKIP|skip)' || true)
+    skip=$(grep -E '^(not )?ok .*# (SKIP|skip)' "$log" | wc -l)
     if [ "$status" -ne 0 ] && [ "$nok" -eq 0 ]; then
         nok=1
         echo "  $name exited with status $status without a failing test; see $log"
@@ -38,7 +39,11 @@ tally() {
     passed=$((passed + ok))
     failed=$((failed + nok))
     [ "$nok" -gt 0 ] && failures+=("$name ($log)")
-    printf '%-46s %4d passed %4d failed\n' "$name" "$ok" "$nok"
+    if [ "$skip" -gt 0 ]; then
+        printf '%-46s %4d passed %4d failed (%d not applicable here)\n' "$name" "$ok" "$nok" "$skip"
+    else
+        printf '%-46s %4d passed %4d failed\n' "$name" "$ok" "$nok"
+    fi
 }
 
 run_suite() {
@@ -65,10 +70,10 @@ trap cleanup EXIT
 for b in release asan; do
     dir=$ROOT/build/$b
     for t in "$dir"/tests/unit/test_*; do
-        [ -x "$t" ] && run_suite "unit $(basename "$t") [$b]" "$t"
+        [ -f "$t" ] && [ -x "$t" ] && run_suite "unit $(basename "$t") [$b]" "$t"
     done
     for t in "$dir"/tests/store/test_*; do
-        [ -x "$t" ] || continue
+        { [ -f "$t" ] && [ -x "$t" ]; } || continue
         run_suite "store $(basename "$t") sqlite [$b]" env DATABASE_URL="$OUT/$b-$(basename "$t").db" "$t"
         if [ -n "$PG_URL" ]; then
             run_suite "store $(basename "$t") postgres [$b]" env DATABASE_URL="$PG_URL" "$t"
