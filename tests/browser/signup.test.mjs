@@ -59,14 +59,14 @@ test('sign-up lands on Integrations with the empty state, codes, usage and worki
     assert.equal((await page.getByTestId('usage-invoices').textContent()).trim(), `${u.invoices_this_month} / ${u.invoice_limit}`);
     if (u.trial && !u.expires_at) assert.equal((await page.getByTestId('usage-subscription').textContent()).trim(), 'Free trial');
 
+    await page.screenshot({ path: '/tmp/fh-integrations.png', fullPage: true });
+
     // Copy puts the organization code on the clipboard and says so.
     await page.getByRole('button', { name: 'Copy Organization Code' }).click();
     await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), orgCode);
     await page.getByRole('button', { name: 'Copy Tenant Code' }).click();
     await page.waitForFunction(async (want) => (await navigator.clipboard.readText()) === want, tenantCode);
-
-    await page.screenshot({ path: '/tmp/fh-integrations.png', fullPage: true });
 
     // A reload keeps the session (cookie) and the page.
     await page.reload();
