@@ -13,6 +13,7 @@ enum fh_rc fh_api_auth_login_post(struct fh_req *req);
 enum fh_rc fh_api_auth_logout_post(struct fh_req *req);
 enum fh_rc fh_api_me_get(struct fh_req *req);
 enum fh_rc fh_api_orgs_get(struct fh_req *req);
+enum fh_rc fh_api_orgs_post(struct fh_req *req);
 enum fh_rc fh_api_orgs_patch(struct fh_req *req);
 enum fh_rc fh_api_members_get(struct fh_req *req);
 enum fh_rc fh_api_members_post(struct fh_req *req);

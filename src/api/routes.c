@@ -14,6 +14,7 @@ static const struct fh_route routes[] = {
     {"POST", "/api/auth/login", 4 * KB, FH_AUTH_NO_SESSION_JSON, FH_PERM_VIEW, fh_api_auth_login_post},
     {"POST", "/api/auth/logout", 0, FH_AUTH_SESSION, FH_PERM_VIEW, fh_api_auth_logout_post},
     {"GET", "/api/me", 0, FH_AUTH_SESSION, FH_PERM_VIEW, fh_api_me_get},
+    {"POST", "/api/orgs", 4 * KB, FH_AUTH_SESSION, FH_PERM_VIEW, fh_api_orgs_post},
     {"GET", "/api/orgs/{org}", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_orgs_get},
     {"PATCH", "/api/orgs/{org}", 4 * KB, FH_AUTH_ORG, FH_PERM_ORG, fh_api_orgs_patch},
     {"GET", "/api/orgs/{org}/members", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_members_get},

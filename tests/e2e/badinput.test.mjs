@@ -24,13 +24,15 @@ const bodies = () => [
   { path: '/api/auth/signup', method: 'POST', session: false, body: { email: uniqueEmail('b'), password: 'long enough password', name: 'N', company: 'C' } },
   { path: '/api/auth/login', method: 'POST', session: false, body: { email: owner.email, password: owner.password } },
   { path: `/api/orgs/${owner.org}`, method: 'PATCH', session: true, body: { name: 'New name' } },
+  { path: '/api/orgs', method: 'POST', session: true, body: { name: 'Another org' } },
   { path: `/api/orgs/${owner.org}/members`, method: 'POST', session: true, body: { email: uniqueEmail('m'), role: 'member', name: 'M', password: 'long enough password' } },
 ];
 
 async function snapshot() {
   const org = (await owner.get(`/api/orgs/${owner.org}`)).json;
   const members = (await owner.get(`/api/orgs/${owner.org}/members`)).json;
-  return JSON.stringify({ org, members });
+  const me = (await owner.get('/api/me')).json;
+  return JSON.stringify({ org, members, orgs: me.orgs });
 }
 
 test('malformed JSON is 400 (1000) everywhere, nothing written', async () => {
@@ -117,7 +119,7 @@ test('enum values are checked (role)', async () => {
 test('session endpoints without a session are 401 (3000)', async () => {
   const anon = new Client(srv.url);
   const calls = [
-    ['GET', '/api/me'], ['POST', '/api/auth/logout'], ['GET', `/api/orgs/${owner.org}`],
+    ['GET', '/api/me'], ['POST', '/api/auth/logout'], ['POST', '/api/orgs', { name: 'x' }], ['GET', `/api/orgs/${owner.org}`],
     ['PATCH', `/api/orgs/${owner.org}`, { name: 'x' }], ['GET', `/api/orgs/${owner.org}/members`],
     ['POST', `/api/orgs/${owner.org}/members`, { email: uniqueEmail(), role: 'viewer' }],
     ['DELETE', `/api/orgs/${owner.org}/members/1`], ['GET', `/api/orgs/${owner.org}/integrations`],

@@ -99,3 +99,24 @@ test('a removed member loses access at once', async () => {
   assert.equal((await v.get(`/api/orgs/${owner.org}/members`)).status, 404);
   assert.equal((await v.get('/api/me')).json.orgs.length, 0);
 });
+
+test('an owner creates another organization in the tenant; non-owners cannot', async () => {
+  const o = await signup(srv.url, 'multi');
+  const r = await o.post('/api/orgs', { name: 'Second branch' });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.json.code, /^OR-[2-9A-HJ-NP-Z]{6}$/);
+  assert.equal(r.json.role, 'owner');
+  const me = (await o.get('/api/me')).json;
+  assert.deepEqual(me.orgs.map((x) => x.code), [o.org, r.json.code]);
+  assert.equal((await o.get(`/api/orgs/${r.json.code}`)).json.tenant_code, me.tenant.code);
+  // A member of the first organization does not see the new one.
+  const email = uniqueEmail('m2');
+  await o.post(`/api/orgs/${o.org}/members`, { email, role: 'admin', name: 'A', password: PW });
+  const a = new Client(srv.url);
+  await a.post('/api/auth/login', { email, password: PW });
+  assert.equal((await a.get(`/api/orgs/${r.json.code}`)).status, 404);
+  const denied = await a.post('/api/orgs', { name: 'Rogue' });
+  assert.equal(denied.status, 403);
+  assert.equal(denied.json.code, 3003);
+  assert.equal((await o.get('/api/me')).json.orgs.length, 2);
+});
