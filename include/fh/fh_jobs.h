@@ -7,7 +7,11 @@
  * A failed attempt is retried after an exponential backoff with jitter; after max_attempts the
  * job is dead (dead-lettered) with its last error kept. Periodic jobs are rows in `schedules`
  * that the scheduler turns into ordinary jobs when due (key = name + slot time, so several
- * schedulers never enqueue the same run twice). */
+ * schedulers never enqueue the same run twice).
+ *
+ * Every `now` below is Unix ms from the caller (the runner passes fh_now_ms()); the store's clock
+ * is never used. A cfg argument may be NULL, and fields left at 0 take the defaults. The design
+ * (claim order, lease-expiry policy, backoff) is described at the top of src/jobs/queue.c. */
 #ifndef FH_JOBS_H
 #define FH_JOBS_H
 
@@ -23,9 +27,9 @@ struct fh_job {
     int attempts;  /* including the current one once claimed */
     int max_attempts;
     int64_t run_at;
-    int64_t lease_until;
-    char *lease_owner;
-    char *last_error; /* may be NULL */
+    int64_t lease_until; /* 0 unless running */
+    char *lease_owner; /* the current owner while running, else the last one (NULL if never run) */
+    char *last_error;  /* may be NULL; kept when the job is retried or revived */
     enum fh_job_state state;
 };
 void fh_job_free(struct fh_job *job); /* frees the members, not the struct */
@@ -41,20 +45,26 @@ struct fh_enqueue {
 struct fh_queue_cfg {
     int default_max_attempts; /* default 8 */
     int64_t lease_ms;         /* default 60000 */
-    int64_t backoff_base_ms;  /* default 1000: delay = base * 2^(attempts-1), capped, +-25% jitter */
-    int64_t backoff_max_ms;   /* default 3600000 */
+    int64_t backoff_base_ms; /* default 1000: delay = base * 2^(attempts-1), capped, +-25% jitter */
+    int64_t backoff_max_ms;  /* default 3600000 */
 };
 void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg);
 
 /* Inserts a job; *created (may be NULL) tells whether a new row was made (false: the key
- * existed). Joins the caller's transaction when called inside fh_store_run_tx. */
+ * existed, the row is left as it was and *id is its id). Joins the caller's transaction when
+ * called inside fh_store_run_tx. FH_E_INPUT for an empty kind or key, FH_E_LIMIT past the bounds
+ * (kind 64 bytes, key 256, payload 256 KiB). */
 enum fh_rc fh_job_enqueue(struct fh_store *st, const struct fh_queue_cfg *cfg,
                           const struct fh_enqueue *e, bool *created, int64_t *id);
 /* Claims the next due job (ready and run_at <= now, or running with an expired lease) of one of
- * the nkinds kinds (kinds NULL: any kind) for owner, setting the lease and incrementing
- * attempts. FH_E_NOTFOUND when none is due. */
-enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *const *kinds,
-                        size_t nkinds, const char *owner, int64_t now, struct fh_job *out);
+ * the nkinds kinds (kinds NULL: any kind; at most 64 kinds) for owner, setting the lease and
+ * incrementing attempts. Expired leases go first, then ready jobs by (run_at, id). A job whose
+ * lease expired on its last attempt is not run again: the claim moves it to dead ("lease expired
+ * on the last of N attempts") and takes the next job. FH_E_NOTFOUND when none is due. On success
+ * the caller owns out's members (fh_job_free). */
+enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                        const char *const *kinds, size_t nkinds, const char *owner, int64_t now,
+                        struct fh_job *out);
 /* Extends the lease of a running job still held by owner. FH_E_CONFLICT if lost. */
 enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
                             const char *owner, int64_t now);
@@ -62,9 +72,11 @@ enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg,
 enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now);
 /* Records a failed attempt: back to ready after backoff, or dead when attempts are exhausted
  * or retryable is false. *dead (may be NULL) tells which. */
-enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id, const char *owner,
-                       const char *error, bool retryable, int64_t now, bool *dead);
-/* Puts a dead job back to ready with attempts reset (user-initiated retry). */
+enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                       const char *owner, const char *error, bool retryable, int64_t now,
+                       bool *dead);
+/* Puts a dead job back to ready at now with attempts reset (user-initiated retry).
+ * FH_E_NOTFOUND when no dead job has that id. */
 enum fh_rc fh_job_retry_dead(struct fh_store *st, int64_t id, int64_t now);
 enum fh_rc fh_job_get(struct fh_store *st, int64_t id, struct fh_job *out);
 enum fh_rc fh_job_get_by_key(struct fh_store *st, const char *ukey, struct fh_job *out);
@@ -75,17 +87,26 @@ struct fh_queue_depth {
 enum fh_rc fh_queue_depth(struct fh_store *st, int64_t now, struct fh_queue_depth *out);
 
 /* ---- scheduler ---- */
-/* Declares (or updates the interval of) a periodic job. */
+/* Declares a periodic job first due at first_run_at (0: now), or updates an existing one's kind,
+ * payload and interval: it keeps its next run (so re-declaring at every start does not fire it),
+ * except that a shorter interval pulls the next run in to (last run + new interval).
+ * FH_E_INPUT for an empty name (max 100 bytes) or kind, or interval_ms <= 0. */
 enum fh_rc fh_schedule_upsert(struct fh_store *st, const char *name, const char *kind,
                               const char *payload, int64_t interval_ms, int64_t first_run_at);
 /* Enqueues every schedule that is due at now and advances its next run; returns the number of
- * jobs enqueued in *count. Work per tick grows with due schedules, not with all schedules. */
+ * jobs enqueued in *count. Work per tick grows with due schedules, not with all schedules.
+ * One job per schedule per tick, for the latest slot <= now (key "sched:<name>:<slot ms>");
+ * missed slots are skipped, not enqueued as a backlog. */
 enum fh_rc fh_scheduler_tick(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t now,
                              int *count);
 
 /* ---- runner ---- */
 /* A handler runs one claimed job. Return FH_OK (done), FH_E_RETRY (retry later with err set),
- * or any other failure (dead at once, err set). err is a caller-provided buffer. */
+ * or any other failure (dead at once, err set). err is a caller-provided buffer; its text is
+ * logged and stored as last_error, so it must not contain payload data. The runner extends the
+ * lease while the handler runs, so a handler must bound its own time (outbound timeouts):
+ * one that hangs holds its job for as long as the process lives. Handlers run concurrently on
+ * the worker threads and must be safe to re-run (a lost lease runs a job again). */
 typedef enum fh_rc (*fh_job_handler)(void *cls, struct fh_store *st, const struct fh_job *job,
                                      char *err, size_t errsize);
 struct fh_job_kind {
@@ -93,18 +114,23 @@ struct fh_job_kind {
     fh_job_handler handler;
     void *cls;
 };
-/* Outcome counters for /metrics. */
+/* Outcome counters for /metrics, counted after the store recorded the outcome; lost_lease: the
+ * job was claimed by another owner meanwhile, so this run's result was discarded. */
 struct fh_job_outcomes {
     uint64_t done, retried, dead, lost_lease;
 };
 
 struct fh_runner;
 /* Starts nthreads workers (and, when with_scheduler, one scheduler thread ticking every
- * tick_ms) over the given kinds (array copied). Claims only kinds in the table. */
+ * tick_ms, 0: 1000) over the given kinds (array and kind names copied; cls borrowed). Claims
+ * only kinds in the table. A heartbeat thread extends the leases of running jobs every
+ * lease_ms / 3. nthreads may be 0 for a scheduler-only runner. FH_E_INPUT / FH_E_LIMIT for bad
+ * arguments (more than 256 threads or 64 kinds). The store must outlive the runner. */
 enum fh_rc fh_runner_start(struct fh_store *st, const struct fh_queue_cfg *cfg,
                            const struct fh_job_kind *kinds, size_t nkinds, int nthreads,
                            bool with_scheduler, int64_t tick_ms, struct fh_runner **out);
-/* Stops claiming, waits for running handlers to finish, joins the threads, frees. */
+/* Stops claiming and scheduling at once (sleeping threads are woken), waits for running
+ * handlers to finish (their leases still extended), joins the threads, frees. NULL is a no-op. */
 void fh_runner_stop(struct fh_runner *r);
 void fh_runner_outcomes(struct fh_runner *r, struct fh_job_outcomes *out);
 
