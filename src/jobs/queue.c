@@ -1,0 +1,519 @@
+/* queue.c - the durable job queue: enqueue, claim with a lease, complete, fail with backoff,
+ * dead letter.
+ *
+ * A job is one row of `jobs` (see src/store/sql/<backend>/0002-jobs.sql). Its life:
+ *
+ *   enqueue -> ready --claim--> running --complete--> done
+ *                ^                 |  \--fail, attempts left--> ready (run_at = now + backoff)
+ *                |                 |---fail, not retryable or attempts used up--> dead
+ *                |                 \---lease expired--> claimed again by anyone (attempts + 1)
+ *                \------------ fh_job_retry_dead (attempts reset) ------------ dead
+ *
+ * Enqueueing is `INSERT ... ON CONFLICT (ukey) DO NOTHING RETURNING id`, so a unique key makes it
+ * idempotent; on a conflict the existing row's id is read back.
+ *
+ * Claiming is one atomic UPDATE of the row picked by a sub-select (PostgreSQL adds FOR UPDATE
+ * SKIP LOCKED so concurrent claimers pass each other instead of queueing; on SQLite the
+ * statement runs in a BEGIN IMMEDIATE transaction, which serializes writers). Two sub-selects
+ * are tried in turn, each an ordered index read of (state, run_at, id) that stops at the first
+ * row: first a running job whose lease has expired (its worker died or hung; these are few,
+ * at most one per worker that vanished), then the ready job with the smallest (run_at, id).
+ * One OR-ed sub-select would have to sort every due row of a backlog on each claim.
+ *
+ * Lease expiry policy: a job whose lease expired counts the lost run as an attempt. When that
+ * lost run was already its last attempt (attempts >= max_attempts), the claiming statement
+ * does not run it again but moves it to dead with last_error "lease expired on the last of N
+ * attempts", keeping the last owner in lease_owner; the claim then looks for another job. So a
+ * job that crashes its worker every time ends dead after max_attempts runs.
+ *
+ * Ownership: heartbeat, complete and fail only touch a row that is still running under the
+ * caller's owner id, so a worker that lost its lease (and whose job was claimed again) gets
+ * FH_E_CONFLICT and cannot overwrite the new owner's result. lease_owner keeps the last owner
+ * after the job leaves 'running' (for diagnosis); lease_until is NULL whenever the job is not
+ * running.
+ *
+ * Backoff after a failed attempt n (1-based): base * 2^(n-1), capped at backoff_max_ms, then
+ * +-25% uniform jitter so that jobs failing together do not come back together.
+ */
+#include "fh/fh_jobs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_crypto.h"
+
+#define JOB_COLS                                                                                   \
+    "id, kind, ukey, payload, attempts, max_attempts, run_at, lease_until, lease_owner, "          \
+    "last_error, state"
+
+enum {
+    MAX_KIND_LEN = 64,
+    MAX_UKEY_LEN = 256,
+    MAX_OWNER_LEN = 200,
+    MAX_PAYLOAD_LEN = 256 * 1024,
+    MAX_ERROR_LEN = 1000,
+    MAX_CLAIM_KINDS = 64,
+    MAX_EXPIRED_PER_CLAIM = 32, /* dead-lettered by one claim before it gives up on them */
+};
+
+void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg)
+{
+    cfg->default_max_attempts = 8;
+    cfg->lease_ms = 60000;
+    cfg->backoff_base_ms = 1000;
+    cfg->backoff_max_ms = 3600000;
+}
+
+/* Copies cfg (NULL: defaults), with defaults for fields left at zero or below. */
+static void cfg_effective(const struct fh_queue_cfg *in, struct fh_queue_cfg *out)
+{
+    struct fh_queue_cfg d;
+    fh_queue_cfg_defaults(&d);
+    *out = in ? *in : d;
+    if (out->default_max_attempts <= 0)
+        out->default_max_attempts = d.default_max_attempts;
+    if (out->lease_ms <= 0)
+        out->lease_ms = d.lease_ms;
+    if (out->backoff_base_ms <= 0)
+        out->backoff_base_ms = d.backoff_base_ms;
+    if (out->backoff_max_ms <= 0)
+        out->backoff_max_ms = d.backoff_max_ms;
+}
+
+static enum fh_rc qs_rc(int qs)
+{
+    if (qs == FH_QS_SOFT)
+        return FH_E_RETRY;
+    return qs < 0 ? FH_ERR : FH_OK;
+}
+
+static bool str_ok(const char *s, size_t max)
+{
+    return s && s[0] && strlen(s) <= max;
+}
+
+void fh_job_free(struct fh_job *job)
+{
+    if (!job)
+        return;
+    free(job->kind);
+    free(job->ukey);
+    free(job->payload);
+    free(job->lease_owner);
+    free(job->last_error);
+    memset(job, 0, sizeof(*job));
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? fh_strdup(s) : NULL;
+}
+
+static enum fh_job_state state_parse(const char *s)
+{
+    if (!s || strcmp(s, "ready") == 0)
+        return FH_JOB_READY;
+    if (strcmp(s, "running") == 0)
+        return FH_JOB_RUNNING;
+    if (strcmp(s, "done") == 0)
+        return FH_JOB_DONE;
+    return FH_JOB_DEAD;
+}
+
+/* Fills out from a row selected with JOB_COLS. */
+static void job_from_row(const struct fh_rows *r, size_t row, struct fh_job *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = fh_rows_i64(r, row, 0, 0);
+    out->kind = fh_strdup(fh_rows_get(r, row, 1) ? fh_rows_get(r, row, 1) : "");
+    out->ukey = dup_or_null(fh_rows_get(r, row, 2));
+    out->payload = fh_strdup(fh_rows_get(r, row, 3) ? fh_rows_get(r, row, 3) : "{}");
+    out->attempts = (int)fh_rows_i64(r, row, 4, 0);
+    out->max_attempts = (int)fh_rows_i64(r, row, 5, 0);
+    out->run_at = fh_rows_i64(r, row, 6, 0);
+    out->lease_until = fh_rows_i64(r, row, 7, 0);
+    out->lease_owner = dup_or_null(fh_rows_get(r, row, 8));
+    out->last_error = dup_or_null(fh_rows_get(r, row, 9));
+    out->state = state_parse(fh_rows_get(r, row, 10));
+}
+
+/* One write statement in its own transaction (or the caller's); returns rows affected or qs. */
+struct stmt_ctx {
+    const char *sql;
+    const struct fh_param *params;
+    size_t nparams;
+};
+
+static int stmt_tx(struct fh_store *st, void *cls)
+{
+    struct stmt_ctx *c = cls;
+    return fh_store_exec(st, c->sql, c->params, c->nparams, NULL);
+}
+
+static int exec_write(struct fh_store *st, const char *sql, const struct fh_param *params, size_t n)
+{
+    struct stmt_ctx c = {.sql = sql, .params = params, .nparams = n};
+    return fh_store_run_tx(st, stmt_tx, &c);
+}
+
+/* ---- enqueue ---- */
+
+struct enqueue_ctx {
+    const struct fh_enqueue *e;
+    int64_t run_at, now;
+    int max_attempts;
+    bool created;
+    int64_t id;
+};
+
+static int enqueue_tx(struct fh_store *st, void *cls)
+{
+    struct enqueue_ctx *c = cls;
+    struct fh_param p[] = {
+        FH_PT(c->e->kind), FH_PT(c->e->ukey),      FH_PT(c->e->payload ? c->e->payload : "{}"),
+        FH_PI(c->run_at),  FH_PI(c->max_attempts), FH_PI(c->now)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "INSERT INTO jobs (kind, ukey, payload, state, run_at, attempts, "
+                           "max_attempts, created_at, updated_at) "
+                           "VALUES ($1, $2, $3, 'ready', $4, 0, $5, $6, $6) "
+                           "ON CONFLICT (ukey) DO NOTHING RETURNING id",
+                           p, FH_ARRAY_LEN(p), &rows);
+    c->created = qs > 0;
+    c->id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    if (qs != 0)
+        return qs;
+    /* The key exists: read the existing job's id. */
+    struct fh_param k[] = {FH_PT(c->e->ukey)};
+    qs = fh_store_exec(st, "SELECT id FROM jobs WHERE ukey = $1", k, 1, &rows);
+    if (qs > 0)
+        c->id = fh_rows_i64(&rows, 0, 0, 0);
+    fh_rows_free(&rows);
+    return qs == 0 ? FH_QS_SOFT : qs; /* 0: the conflicting row vanished (rolled back); retry */
+}
+
+enum fh_rc fh_job_enqueue(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                          const struct fh_enqueue *e, bool *created, int64_t *id)
+{
+    if (!str_ok(e->kind, MAX_KIND_LEN) || e->max_attempts < 0 || (e->ukey && !e->ukey[0]))
+        return FH_E_INPUT;
+    if ((e->ukey && strlen(e->ukey) > MAX_UKEY_LEN) ||
+        (e->payload && strlen(e->payload) > MAX_PAYLOAD_LEN))
+        return FH_E_LIMIT;
+    struct fh_queue_cfg c;
+    cfg_effective(cfg, &c);
+    struct enqueue_ctx ctx = {.e = e, .now = fh_now_ms()};
+    ctx.run_at = e->run_at ? e->run_at : ctx.now;
+    ctx.max_attempts = e->max_attempts ? e->max_attempts : c.default_max_attempts;
+    enum fh_rc rc = qs_rc(fh_store_run_tx(st, enqueue_tx, &ctx));
+    if (rc != FH_OK)
+        return rc;
+    if (created)
+        *created = ctx.created;
+    if (id)
+        *id = ctx.id;
+    return FH_OK;
+}
+
+/* ---- claim ---- */
+
+/* Builds the claiming UPDATE. expired: take a running job whose lease ran out (and dead-letter
+ * it when that was its last attempt); otherwise the first due ready job.
+ * Parameters: $1 owner, $2 now, $3 new lease_until, $4.. kinds. */
+static char *claim_sql(bool pg, bool expired, size_t nkinds)
+{
+    struct fh_buf b;
+    fh_buf_init(&b, 8192);
+    const char *last = "state = 'running' AND attempts >= max_attempts";
+    fh_buf_appendf(&b,
+                   "UPDATE jobs SET state = CASE WHEN %s THEN 'dead' ELSE 'running' END, "
+                   "last_error = CASE WHEN %s THEN 'lease expired on the last of ' || "
+                   "max_attempts || ' attempts' ELSE last_error END, "
+                   "lease_owner = CASE WHEN %s THEN lease_owner ELSE $1 END, "
+                   "lease_until = CASE WHEN %s THEN NULL ELSE CAST($3 AS BIGINT) END, "
+                   "attempts = CASE WHEN %s THEN attempts ELSE attempts + 1 END, "
+                   "updated_at = $2 WHERE id = (SELECT id FROM jobs WHERE ",
+                   last, last, last, last, last);
+    if (expired)
+        fh_buf_appendf(&b, "state = 'running' AND lease_until < $2");
+    else
+        fh_buf_appendf(&b, "state = 'ready' AND run_at <= $2");
+    if (nkinds > 0) {
+        fh_buf_appendf(&b, " AND kind IN (");
+        for (size_t i = 0; i < nkinds; i++)
+            fh_buf_appendf(&b, "%s$%zu", i ? ", " : "", i + 4);
+        fh_buf_appendf(&b, ")");
+    }
+    fh_buf_appendf(&b, " ORDER BY %s, id LIMIT 1%s) RETURNING " JOB_COLS,
+                   expired ? "lease_until" : "run_at", pg ? " FOR UPDATE SKIP LOCKED" : "");
+    return fh_buf_steal(&b);
+}
+
+struct claim_ctx {
+    const char *sql_expired, *sql_ready;
+    struct fh_param *params;
+    size_t nparams;
+    struct fh_job job;
+    bool found;
+    int64_t dead_ids[MAX_EXPIRED_PER_CLAIM];
+    size_t ndead;
+};
+
+static int claim_tx(struct fh_store *st, void *cls)
+{
+    struct claim_ctx *c = cls;
+    fh_job_free(&c->job);
+    c->found = false;
+    c->ndead = 0;
+    struct fh_rows rows;
+    for (size_t i = 0; i <= MAX_EXPIRED_PER_CLAIM; i++) {
+        bool expired = i < MAX_EXPIRED_PER_CLAIM;
+        int qs = fh_store_exec(st, expired ? c->sql_expired : c->sql_ready, c->params, c->nparams,
+                               &rows);
+        if (qs < 0)
+            return qs;
+        if (qs == 0) {
+            if (!expired)
+                return 0;
+            i = MAX_EXPIRED_PER_CLAIM - 1; /* no expired lease left: go to the ready jobs */
+            continue;
+        }
+        job_from_row(&rows, 0, &c->job);
+        fh_rows_free(&rows);
+        if (c->job.state == FH_JOB_RUNNING) {
+            c->found = true;
+            return 1;
+        }
+        c->dead_ids[c->ndead++] = c->job.id; /* its last attempt's lease expired */
+        fh_job_free(&c->job);
+    }
+    return 0;
+}
+
+enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                        const char *const *kinds, size_t nkinds, const char *owner, int64_t now,
+                        struct fh_job *out)
+{
+    if (!str_ok(owner, MAX_OWNER_LEN) || (nkinds > 0 && !kinds))
+        return FH_E_INPUT;
+    if (!kinds)
+        nkinds = 0;
+    if (nkinds > MAX_CLAIM_KINDS)
+        return FH_E_LIMIT;
+    struct fh_queue_cfg c;
+    cfg_effective(cfg, &c);
+    bool pg = fh_store_backend(st) == FH_STORE_PG;
+    struct fh_param params[3 + MAX_CLAIM_KINDS];
+    params[0] = FH_PT(owner);
+    params[1] = FH_PI(now);
+    params[2] = FH_PI(now + c.lease_ms);
+    for (size_t i = 0; i < nkinds; i++)
+        params[3 + i] = FH_PT(kinds[i]);
+    struct claim_ctx ctx = {.params = params, .nparams = 3 + nkinds};
+    char *sql_expired = claim_sql(pg, true, nkinds);
+    char *sql_ready = claim_sql(pg, false, nkinds);
+    ctx.sql_expired = sql_expired;
+    ctx.sql_ready = sql_ready;
+    enum fh_rc rc = qs_rc(fh_store_run_tx(st, claim_tx, &ctx));
+    free(sql_expired);
+    free(sql_ready);
+    if (rc != FH_OK) {
+        fh_job_free(&ctx.job);
+        return rc;
+    }
+    for (size_t i = 0; i < ctx.ndead; i++)
+        fh_log(FH_LOG_WARN, "job_dead", "job %lld: lease expired on its last attempt",
+               (long long)ctx.dead_ids[i]);
+    if (!ctx.found)
+        return FH_E_NOTFOUND;
+    *out = ctx.job;
+    return FH_OK;
+}
+
+/* ---- outcome of a run ---- */
+
+enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                            const char *owner, int64_t now)
+{
+    if (!str_ok(owner, MAX_OWNER_LEN))
+        return FH_E_INPUT;
+    struct fh_queue_cfg c;
+    cfg_effective(cfg, &c);
+    struct fh_param p[] = {FH_PI(id), FH_PT(owner), FH_PI(now + c.lease_ms), FH_PI(now)};
+    int qs = exec_write(st,
+                        "UPDATE jobs SET lease_until = $3, updated_at = $4 "
+                        "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+                        p, FH_ARRAY_LEN(p));
+    if (qs == 0)
+        return FH_E_CONFLICT;
+    return qs_rc(qs);
+}
+
+enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now)
+{
+    if (!str_ok(owner, MAX_OWNER_LEN))
+        return FH_E_INPUT;
+    struct fh_param p[] = {FH_PI(id), FH_PT(owner), FH_PI(now)};
+    int qs = exec_write(st,
+                        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $3 "
+                        "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+                        p, FH_ARRAY_LEN(p));
+    if (qs == 0)
+        return FH_E_CONFLICT;
+    return qs_rc(qs);
+}
+
+/* Delay before the attempt after failed attempt number attempts (1-based). */
+static int64_t backoff_ms(const struct fh_queue_cfg *c, int attempts)
+{
+    int64_t d = c->backoff_base_ms;
+    for (int i = 1; i < attempts && d < c->backoff_max_ms && d <= INT64_MAX / 2; i++)
+        d *= 2;
+    if (d > c->backoff_max_ms)
+        d = c->backoff_max_ms;
+    int64_t spread = d / 2; /* the jitter window: [d - d/4, d - d/4 + d/2] */
+    if (spread > UINT32_MAX - 1)
+        spread = UINT32_MAX - 1;
+    return d - d / 4 + (int64_t)fh_random_uniform((uint32_t)spread + 1);
+}
+
+struct fail_ctx {
+    const struct fh_queue_cfg *cfg;
+    int64_t id, now;
+    const char *owner, *error;
+    bool retryable;
+    bool dead, conflict;
+};
+
+static int fail_tx(struct fh_store *st, void *cls)
+{
+    struct fail_ctx *c = cls;
+    struct fh_param k[] = {FH_PI(c->id), FH_PT(c->owner)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st,
+        fh_store_sql(st,
+                     "SELECT attempts, max_attempts, run_at FROM jobs "
+                     "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+                     "SELECT attempts, max_attempts, run_at FROM jobs "
+                     "WHERE id = $1 AND lease_owner = $2 AND state = 'running' FOR UPDATE"),
+        k, FH_ARRAY_LEN(k), &rows);
+    c->conflict = qs == 0;
+    if (qs <= 0) {
+        fh_rows_free(&rows);
+        return qs;
+    }
+    int attempts = (int)fh_rows_i64(&rows, 0, 0, 0);
+    int max_attempts = (int)fh_rows_i64(&rows, 0, 1, 0);
+    int64_t run_at = fh_rows_i64(&rows, 0, 2, c->now);
+    fh_rows_free(&rows);
+    c->dead = !c->retryable || attempts >= max_attempts;
+    if (!c->dead)
+        run_at = c->now + backoff_ms(c->cfg, attempts);
+    char err[MAX_ERROR_LEN + 1];
+    fh_strlcpy(err, c->error && c->error[0] ? c->error : "failed", sizeof(err));
+    struct fh_param p[] = {FH_PI(c->id),
+                           FH_PT(c->owner),
+                           FH_PT(c->dead ? "dead" : "ready"),
+                           FH_PI(run_at),
+                           {.type = FH_P_TEXT, .text = err},
+                           FH_PI(c->now)};
+    qs = fh_store_exec(st,
+                       "UPDATE jobs SET state = $3, run_at = $4, last_error = $5, "
+                       "lease_until = NULL, updated_at = $6 "
+                       "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+                       p, FH_ARRAY_LEN(p), NULL);
+    return qs == 0 ? FH_QS_HARD : qs; /* the row is ours (locked): 0 cannot happen */
+}
+
+enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                       const char *owner, const char *error, bool retryable, int64_t now,
+                       bool *dead)
+{
+    if (!str_ok(owner, MAX_OWNER_LEN))
+        return FH_E_INPUT;
+    struct fh_queue_cfg c;
+    cfg_effective(cfg, &c);
+    struct fail_ctx ctx = {
+        .cfg = &c, .id = id, .now = now, .owner = owner, .error = error, .retryable = retryable};
+    enum fh_rc rc = qs_rc(fh_store_run_tx(st, fail_tx, &ctx));
+    if (rc != FH_OK)
+        return rc;
+    if (ctx.conflict)
+        return FH_E_CONFLICT;
+    if (dead)
+        *dead = ctx.dead;
+    return FH_OK;
+}
+
+enum fh_rc fh_job_retry_dead(struct fh_store *st, int64_t id, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PI(now)};
+    int qs = exec_write(st,
+                        "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $2, "
+                        "lease_until = NULL, updated_at = $2 WHERE id = $1 AND state = 'dead'",
+                        p, FH_ARRAY_LEN(p));
+    if (qs == 0)
+        return FH_E_NOTFOUND;
+    return qs_rc(qs);
+}
+
+/* ---- reads ---- */
+
+static enum fh_rc get_one(struct fh_store *st, const char *sql, struct fh_param p,
+                          struct fh_job *out)
+{
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, sql, &p, 1, &rows);
+    if (qs > 0)
+        job_from_row(&rows, 0, out);
+    fh_rows_free(&rows);
+    if (qs == 0)
+        return FH_E_NOTFOUND;
+    return qs_rc(qs);
+}
+
+enum fh_rc fh_job_get(struct fh_store *st, int64_t id, struct fh_job *out)
+{
+    return get_one(st, "SELECT " JOB_COLS " FROM jobs WHERE id = $1", FH_PI(id), out);
+}
+
+enum fh_rc fh_job_get_by_key(struct fh_store *st, const char *ukey, struct fh_job *out)
+{
+    if (!ukey)
+        return FH_E_INPUT;
+    return get_one(st, "SELECT " JOB_COLS " FROM jobs WHERE ukey = $1", FH_PT(ukey), out);
+}
+
+enum fh_rc fh_queue_depth(struct fh_store *st, int64_t now, struct fh_queue_depth *out)
+{
+    struct fh_param p[] = {FH_PI(now)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT state, COUNT(*), SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END) "
+                           "FROM jobs GROUP BY state",
+                           p, 1, &rows);
+    if (qs < 0)
+        return qs_rc(qs);
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < rows.nrows; i++) {
+        const char *state = fh_rows_get(&rows, i, 0);
+        int64_t n = fh_rows_i64(&rows, i, 1, 0);
+        if (!state)
+            continue;
+        if (strcmp(state, "ready") == 0) {
+            out->ready = n;
+            out->due_ready = fh_rows_i64(&rows, i, 2, 0);
+        } else if (strcmp(state, "running") == 0) {
+            out->running = n;
+        } else if (strcmp(state, "done") == 0) {
+            out->done = n;
+        } else if (strcmp(state, "dead") == 0) {
+            out->dead = n;
+        }
+    }
+    fh_rows_free(&rows);
+    return FH_OK;
+}
