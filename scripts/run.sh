@@ -12,12 +12,15 @@ export FISCALHUB_WEB_DIR=${FISCALHUB_WEB_DIR:-web/dist}
 export FISCALHUB_SANDBOX_URL=${FISCALHUB_SANDBOX_URL:-http://127.0.0.1:${FISCALHUB_SANDBOX_PORT:-8081}}
 
 "$BIN/fiscalhub" migrate >/dev/null
-"$BIN/fiscalhub-sandbox" serve &
+"$BIN/sandbox/fiscalhub-sandbox" serve &
 sandbox=$!
 "$BIN/fiscalhub" serve &
 server=$!
 
+stopped=0
 stop() {
+    [ "$stopped" = 1 ] && return
+    stopped=1
     trap - INT TERM
     kill -TERM "$server" "$sandbox" 2>/dev/null || true
     wait "$server" "$sandbox" 2>/dev/null || true

@@ -86,8 +86,10 @@ int fh_cmd_admin(int argc, char **argv)
         ec = list_jobs(app.store, dead_only);
     else {
         enum fh_rc rc = fh_job_retry_dead(app.store, job_id, fh_now_ms());
-        if (rc != FH_OK)
-            fprintf(stderr, "fiscalhub admin retry-job: job %lld is not dead-lettered\n", (long long)job_id);
+        if (rc == FH_E_NOTFOUND)
+            fprintf(stderr, "fiscalhub admin retry-job: no dead-lettered job %lld\n", (long long)job_id);
+        else if (rc != FH_OK)
+            fprintf(stderr, "fiscalhub admin retry-job: the store failed; see the log\n");
         ec = rc == FH_OK ? 0 : 1;
     }
     fh_cmd_teardown(&app, &cfg);

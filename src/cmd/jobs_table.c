@@ -1,16 +1,21 @@
 /* jobs_table.c - the job kinds this binary runs, and the built-in periodic jobs. */
 #include "cmd_internal.h"
 
-/* Deletes expired sessions and log-in failure windows that have ended. */
+/* Done jobs are kept this long for inspection, then deleted. */
+#define DONE_JOB_RETENTION_MS (7LL * 24 * 3600 * 1000)
+
+/* Deletes expired sessions, log-in failure windows that have ended, and old done jobs. */
 static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                                 size_t errsize)
 {
     FH_UNUSED(cls);
     FH_UNUSED(job);
     int64_t now = fh_now_ms();
-    struct fh_param p[] = {FH_PI(now)}, q[] = {FH_PI(now - 24LL * 3600 * 1000)};
+    struct fh_param p[] = {FH_PI(now)}, q[] = {FH_PI(now - 24LL * 3600 * 1000)},
+                    d[] = {FH_PI(now - DONE_JOB_RETENTION_MS)};
     if (fh_store_exec(st, "DELETE FROM sessions WHERE expires_at <= $1", p, 1, NULL) < 0 ||
-        fh_store_exec(st, "DELETE FROM login_failures WHERE window_start < $1", q, 1, NULL) < 0) {
+        fh_store_exec(st, "DELETE FROM login_failures WHERE window_start < $1", q, 1, NULL) < 0 ||
+        fh_store_exec(st, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1", d, 1, NULL) < 0) {
         fh_strlcpy(err, "store error while sweeping", errsize);
         return FH_E_RETRY;
     }

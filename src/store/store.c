@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_crypto.h"
 #include "store_internal.h"
 
 struct conn_slot {
@@ -161,7 +162,7 @@ enum fh_rc fh_store_ping(struct fh_store *st)
 static void backoff_pause(int attempt)
 {
     int64_t base = 2 << (attempt < 6 ? attempt : 6); /* 4 ms .. 128 ms */
-    fh_sleep_ms(base / 2 + (int64_t)(random() % (base / 2 + 1)));
+    fh_sleep_ms(base / 2 + (int64_t)fh_random_uniform((uint32_t)(base / 2 + 1)));
 }
 
 int fh_store_run_tx(struct fh_store *st, fh_tx_fn fn, void *cls)
