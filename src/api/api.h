@@ -19,6 +19,9 @@ enum fh_rc fh_api_members_get(struct fh_req *req);
 enum fh_rc fh_api_members_post(struct fh_req *req);
 enum fh_rc fh_api_members_delete(struct fh_req *req);
 enum fh_rc fh_api_integrations_get(struct fh_req *req);
+enum fh_rc fh_api_certificates_get(struct fh_req *req);
+enum fh_rc fh_api_certificates_post(struct fh_req *req);
+enum fh_rc fh_api_certificates_revoke_post(struct fh_req *req);
 
 /* Sets the session cookie and replies with the me object (sign-up, log-in). */
 enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, unsigned int status);

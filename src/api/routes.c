@@ -21,6 +21,9 @@ static const struct fh_route routes[] = {
     {"POST", "/api/orgs/{org}/members", 4 * KB, FH_AUTH_ORG, FH_PERM_MEMBERS, fh_api_members_post},
     {"DELETE", "/api/orgs/{org}/members/{user_id}", 0, FH_AUTH_ORG, FH_PERM_MEMBERS, fh_api_members_delete},
     {"GET", "/api/orgs/{org}/integrations", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_integrations_get},
+    {"GET", "/api/orgs/{org}/certificates", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_certificates_get},
+    {"POST", "/api/orgs/{org}/certificates", 100 * KB, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_certificates_post},
+    {"POST", "/api/orgs/{org}/certificates/{uid}/revoke", 0, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_certificates_revoke_post},
 };
 
 const struct fh_route *fh_api_routes(size_t *count)

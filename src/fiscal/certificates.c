@@ -1,0 +1,254 @@
+/* certificates.c - the `certificates` table: storing a validated taxpayer certificate with its
+ * PFX, password and PAC sealed under the master key, revoking it (which erases the sealed
+ * values), listing the public view, and opening the secrets for the fiscal engine.
+ *
+ * A UID is unique per organization for ever: revocation keeps the row (status 'revoked') so the
+ * same certificate cannot be brought back by uploading it again; a replacement certificate from
+ * TaxCore has a new UID. "expired" is not stored; it is derived from not_after when read. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_cert.h"
+#include "fh/fh_crypto.h"
+
+static enum fh_rc qs_rc(int qs)
+{
+    return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+struct insert_ctx {
+    int64_t org_id, now;
+    const struct fh_cert_info *info;
+    const char *pfx, *password, *pac; /* sealed */
+    int64_t id;
+    bool conflict, was_revoked;
+};
+
+static int insert_tx(struct fh_store *st, void *cls)
+{
+    struct insert_ctx *c = cls;
+    const struct fh_cert_info *i = c->info;
+    struct fh_param p[] = {FH_PI(c->org_id),   FH_PT(i->uid),      FH_PT(i->taxpayer),
+                           FH_PT(i->tin),      FH_PT(i->location), FH_PT(i->address),
+                           FH_PT(i->vsdc_url), FH_PT(i->api_url),  FH_PI(i->not_after_ms),
+                           FH_PT(c->pfx),      FH_PT(c->password), FH_PT(c->pac),
+                           FH_PI(c->now)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st,
+        "INSERT INTO certificates (org_id, uid, taxpayer_name, tin, location_name, "
+        "address, vsdc_url, api_url, not_after, status, pfx_sealed, password_sealed, "
+        "pac_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', "
+        "$10, $11, $12, $13) ON CONFLICT (org_id, uid) DO NOTHING RETURNING id",
+        p, FH_ARRAY_LEN(p), &rows);
+    c->id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    if (qs != 0)
+        return qs;
+    c->conflict = true;
+    struct fh_param fp[] = {FH_PI(c->org_id), FH_PT(i->uid)};
+    qs = fh_store_exec(st, "SELECT status FROM certificates WHERE org_id = $1 AND uid = $2", fp, 2,
+                       &rows);
+    c->was_revoked = qs > 0 && strcmp(fh_rows_get(&rows, 0, 0), "revoked") == 0;
+    fh_rows_free(&rows);
+    return qs < 0 ? qs : 0;
+}
+
+static void free_sealed(char *s)
+{
+    if (s)
+        sodium_memzero(s, strlen(s)); /* ciphertext, but no reason to leave it around */
+    free(s);
+}
+
+enum fh_rc fh_cert_insert(struct fh_store *st, const uint8_t master_key[32], int64_t org_id,
+                          const struct fh_cert_info *info, const uint8_t *pfx, size_t pfx_len,
+                          const char *password, const char *pac, int64_t now_ms, int64_t *cert_id,
+                          bool *was_revoked)
+{
+    struct insert_ctx c = {.org_id = org_id, .now = now_ms, .info = info};
+    char *spfx = fh_secret_seal(master_key, pfx, pfx_len);
+    char *spw = fh_secret_seal(master_key, password, strlen(password));
+    char *spac = fh_secret_seal(master_key, pac, strlen(pac));
+    c.pfx = spfx;
+    c.password = spw;
+    c.pac = spac;
+    int qs = fh_store_run_tx(st, insert_tx, &c);
+    free_sealed(spfx);
+    free_sealed(spw);
+    free_sealed(spac);
+    *was_revoked = c.was_revoked;
+    *cert_id = c.id;
+    if (qs < 0)
+        return qs_rc(qs);
+    return c.conflict ? FH_E_CONFLICT : FH_OK;
+}
+
+enum fh_rc fh_cert_find(struct fh_store *st, int64_t org_id, const char *uid, int64_t *cert_id)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(uid)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, "SELECT id FROM certificates WHERE org_id = $1 AND uid = $2", p, 2,
+                           &rows);
+    *cert_id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    if (qs < 0)
+        return qs_rc(qs);
+    return qs == 0 ? FH_E_NOTFOUND : FH_OK;
+}
+
+/* Opens a sealed cell into *out (NUL-terminated) and *len; a NULL cell leaves *out NULL. */
+static enum fh_rc open_cell(const uint8_t key[32], const char *sealed, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (!sealed)
+        return FH_OK;
+    return fh_secret_open(key, sealed, out, len) == FH_OK ? FH_OK : FH_ERR;
+}
+
+static enum fh_rc open_secrets(const uint8_t key[32], const struct fh_rows *rows,
+                               struct fh_cert_secret *out)
+{
+    uint8_t *pw = NULL, *pac = NULL;
+    size_t pwlen, paclen;
+    if (open_cell(key, fh_rows_get(rows, 0, 6), &out->pfx, &out->pfx_len) != FH_OK ||
+        open_cell(key, fh_rows_get(rows, 0, 7), &pw, &pwlen) != FH_OK ||
+        open_cell(key, fh_rows_get(rows, 0, 8), &pac, &paclen) != FH_OK)
+        return FH_ERR;
+    out->password = (char *)pw;
+    out->pac = (char *)pac;
+    return FH_OK;
+}
+
+enum fh_rc fh_cert_secret_load(struct fh_store *st, const uint8_t master_key[32], int64_t cert_id,
+                               struct fh_cert_secret *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct fh_param p[] = {FH_PI(cert_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT id, org_id, uid, status, not_after, vsdc_url, pfx_sealed, "
+                           "password_sealed, pac_sealed FROM certificates WHERE id = $1",
+                           p, 1, &rows);
+    if (qs <= 0) {
+        fh_rows_free(&rows);
+        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+    }
+    out->id = fh_rows_i64(&rows, 0, 0, 0);
+    out->org_id = fh_rows_i64(&rows, 0, 1, 0);
+    fh_strlcpy(out->uid, fh_rows_get(&rows, 0, 2), sizeof(out->uid));
+    fh_strlcpy(out->status, fh_rows_get(&rows, 0, 3), sizeof(out->status));
+    out->not_after_ms = fh_rows_i64(&rows, 0, 4, 0);
+    fh_strlcpy(out->vsdc_url, fh_rows_get(&rows, 0, 5), sizeof(out->vsdc_url));
+    enum fh_rc rc = open_secrets(master_key, &rows, out);
+    fh_rows_free(&rows);
+    if (rc != FH_OK) {
+        fh_log(FH_LOG_ERROR, "certificates",
+               "certificate %lld: a sealed value does not open under the master key",
+               (long long)cert_id);
+        fh_cert_secret_free(out);
+    }
+    return rc;
+}
+
+void fh_cert_secret_free(struct fh_cert_secret *s)
+{
+    if (!s)
+        return;
+    if (s->pfx)
+        sodium_memzero(s->pfx, s->pfx_len);
+    if (s->password)
+        sodium_memzero(s->password, strlen(s->password));
+    if (s->pac)
+        sodium_memzero(s->pac, strlen(s->pac));
+    free(s->pfx);
+    free(s->password);
+    free(s->pac);
+    sodium_memzero(s, sizeof(*s));
+}
+
+struct revoke_ctx {
+    int64_t org_id, now;
+    const char *uid;
+    bool found;
+};
+
+static int revoke_tx(struct fh_store *st, void *cls)
+{
+    struct revoke_ctx *c = cls;
+    struct fh_param p[] = {FH_PI(c->org_id), FH_PT(c->uid), FH_PI(c->now)};
+    int qs = fh_store_exec(
+        st,
+        "UPDATE certificates SET status = 'revoked', revoked_at = $3, pfx_sealed = NULL, "
+        "password_sealed = NULL, pac_sealed = NULL "
+        "WHERE org_id = $1 AND uid = $2 AND status = 'active'",
+        p, 3, NULL);
+    if (qs != 0) {
+        c->found = qs > 0;
+        return qs;
+    }
+    struct fh_rows rows;
+    qs = fh_store_exec(st, "SELECT id FROM certificates WHERE org_id = $1 AND uid = $2", p, 2,
+                       &rows);
+    fh_rows_free(&rows);
+    c->found = qs > 0;
+    return qs;
+}
+
+enum fh_rc fh_cert_revoke(struct fh_store *st, int64_t org_id, const char *uid, int64_t now_ms)
+{
+    struct revoke_ctx c = {.org_id = org_id, .now = now_ms, .uid = uid};
+    int qs = fh_store_run_tx(st, revoke_tx, &c);
+    if (qs < 0)
+        return qs_rc(qs);
+    return c.found ? FH_OK : FH_E_NOTFOUND;
+}
+
+static json_t *time_or_null(const struct fh_rows *rows, size_t i, size_t col)
+{
+    if (!fh_rows_get(rows, i, col))
+        return json_null();
+    char buf[32];
+    fh_time_fmt(fh_rows_i64(rows, i, col, 0), buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static json_t *row_json(const struct fh_rows *rows, size_t i, int64_t now_ms)
+{
+    int64_t not_after = fh_rows_i64(rows, i, 7, 0);
+    const char *status = fh_rows_get(rows, i, 8);
+    if (strcmp(status, "active") == 0 && not_after <= now_ms)
+        status = "expired";
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "uid",
+                     fh_rows_get(rows, i, 0), "taxpayer", fh_rows_get(rows, i, 1), "tin",
+                     fh_rows_get(rows, i, 2), "location", fh_rows_get(rows, i, 3), "address",
+                     fh_rows_get(rows, i, 4), "vsdc_url", fh_rows_get(rows, i, 5), "api_url",
+                     fh_rows_get(rows, i, 6), "expires_at", time_or_null(rows, i, 7), "status",
+                     status, "created_at", time_or_null(rows, i, 9), "revoked_at",
+                     time_or_null(rows, i, 10));
+}
+
+enum fh_rc fh_cert_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now_ms,
+                             json_t **out)
+{
+    *out = NULL;
+#define LIST_SQL                                                                                   \
+    "SELECT uid, taxpayer_name, tin, location_name, address, vsdc_url, api_url, not_after, "       \
+    "status, "                                                                                     \
+    "created_at, revoked_at FROM certificates WHERE org_id = $1"
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(uid)};
+    struct fh_rows rows;
+    int qs = uid ? fh_store_exec(st, LIST_SQL " AND uid = $2", p, 2, &rows)
+                 : fh_store_exec(st, LIST_SQL " ORDER BY created_at, id", p, 1, &rows);
+#undef LIST_SQL
+    if (qs < 0)
+        return qs_rc(qs);
+    json_t *list = json_array();
+    for (size_t i = 0; i < rows.nrows; i++)
+        json_array_append_new(list, row_json(&rows, i, now_ms));
+    fh_rows_free(&rows);
+    *out = list;
+    return FH_OK;
+}
