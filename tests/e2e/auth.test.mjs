@@ -131,3 +131,15 @@ test('passwords, session tokens and CSRF tokens never appear in the logs', async
   assert.ok(!log.includes(c.cookie.split('=')[1]));
   assert.ok(!log.includes(c.csrf));
 });
+
+test('behind https (FISCALHUB_PUBLIC_URL=https://...) the session cookie is Secure', async () => {
+  const s2 = await startServer({ env: { FISCALHUB_PUBLIC_URL: 'https://fiscalhub.example' } });
+  try {
+    const r = await new Client(s2.url).post('/api/auth/signup', { email: uniqueEmail('tls'), password: 'long enough password', name: 'T', company: 'T' });
+    assert.equal(r.status, 201);
+    assert.match(r.headers.get('set-cookie'), /; Secure/);
+    assert.match(r.headers.get('set-cookie'), /HttpOnly/);
+  } finally {
+    await s2.stop();
+  }
+});
