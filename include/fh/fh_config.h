@@ -27,6 +27,12 @@ struct fh_config {
     int64_t job_backoff_base_ms; /* FISCALHUB_JOB_BACKOFF_MS (1000) */
     int64_t shutdown_grace_ms;  /* FISCALHUB_SHUTDOWN_GRACE_SECONDS (20) */
     enum fh_log_level log_level; /* FISCALHUB_LOG_LEVEL debug|info|warn|error (info) */
+    int64_t job_backoff_max_ms;  /* FISCALHUB_JOB_BACKOFF_MAX_MS (3600000) */
+    char *taxcore_ca_file;       /* FISCALHUB_TAXCORE_CA_FILE: CA bundle of V-SDC servers (system) */
+    int64_t taxcore_timeout_ms;  /* FISCALHUB_TAXCORE_TIMEOUT_MS (40000) */
+    int64_t taxcore_connect_timeout_ms; /* FISCALHUB_TAXCORE_CONNECT_TIMEOUT_MS (10000) */
+    char *taxcore_language;      /* FISCALHUB_TAXCORE_LANGUAGE Accept-Language ("en-US"; "none") */
+    int fiscal_max_attempts;     /* FISCALHUB_FISCAL_MAX_ATTEMPTS (10) */
 };
 
 /* Option table entry, shared with --help output. */

@@ -12,8 +12,8 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
 void fh_cmd_teardown(struct fh_app *app, struct fh_config *cfg);
 /* Blocks until SIGINT or SIGTERM. */
 void fh_cmd_wait_for_signal(void);
-/* The job kinds this process runs. */
-const struct fh_job_kind *fh_cmd_job_kinds(size_t *count);
+/* The job kinds this process runs; kinds that need the app carry it as cls. */
+const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count);
 /* Declares the built-in periodic jobs. */
 enum fh_rc fh_cmd_schedule_builtin(struct fh_store *st);
 

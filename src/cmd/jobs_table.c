@@ -1,5 +1,6 @@
 /* jobs_table.c - the job kinds this binary runs, and the built-in periodic jobs. */
 #include "cmd_internal.h"
+#include "fh/fh_fiscal.h"
 
 /* Done jobs are kept this long for inspection, then deleted. */
 #define DONE_JOB_RETENTION_MS (7LL * 24 * 3600 * 1000)
@@ -22,12 +23,16 @@ static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_
     return FH_OK;
 }
 
-static const struct fh_job_kind kinds[] = {
-    {"maintenance.sweep", sweep_handler, NULL},
-};
-
-const struct fh_job_kind *fh_cmd_job_kinds(size_t *count)
+const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
 {
+    /* Handlers that need the store, master key or settings get the app as cls. */
+    static struct fh_job_kind kinds[] = {
+        {"maintenance.sweep", sweep_handler, NULL},
+        {FH_FISCAL_JOB_KIND, fh_fiscal_job_handler, NULL},
+    };
+    for (size_t i = 0; i < FH_ARRAY_LEN(kinds); i++)
+        if (kinds[i].handler != sweep_handler)
+            kinds[i].cls = app;
     *count = FH_ARRAY_LEN(kinds);
     return kinds;
 }

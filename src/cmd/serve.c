@@ -6,6 +6,7 @@
 #include "cmd_internal.h"
 #include "fh/fh_cmd.h"
 #include "fh/fh_api.h"
+#include "fh/fh_fiscal.h"
 
 /* scheme://host[:port] of a URL (the part an Origin header carries). */
 static char *origin_of(const char *url)
@@ -18,7 +19,8 @@ static char *origin_of(const char *url)
 static enum fh_rc start_runner(struct fh_app *app, bool with_scheduler)
 {
     size_t nkinds;
-    const struct fh_job_kind *kinds = fh_cmd_job_kinds(&nkinds);
+    const struct fh_job_kind *kinds = fh_cmd_job_kinds(app, &nkinds);
+    app->qcfg.backoff_max_ms = app->cfg->job_backoff_max_ms;
     if (fh_cmd_schedule_builtin(app->store) != FH_OK)
         return FH_ERR;
     return fh_runner_start(app->store, &app->qcfg, kinds, nkinds, app->cfg->workers, with_scheduler, 1000,
@@ -56,6 +58,7 @@ out:
     fh_server_stop(srv);
     if (app.runner)
         fh_runner_stop(app.runner);
+    fh_fiscal_shutdown();
     fh_log(FH_LOG_INFO, "serve", "stopped");
     fh_cmd_teardown(&app, &cfg);
     return ec;
@@ -78,6 +81,7 @@ int fh_cmd_worker(int argc, char **argv)
 out:
     if (app.runner)
         fh_runner_stop(app.runner);
+    fh_fiscal_shutdown();
     fh_cmd_teardown(&app, &cfg);
     return ec;
 }

@@ -7,7 +7,8 @@
 enum opt_id {
     O_LISTEN, O_PORT, O_DB, O_KEYFILE, O_WEB, O_PUBLIC, O_SANDBOX, O_HTTP_THREADS, O_WORKERS,
     O_NO_WORKERS, O_SESSION_TTL, O_LOGIN_MAX, O_LOGIN_WINDOW, O_JOB_ATTEMPTS, O_JOB_LEASE,
-    O_JOB_BACKOFF, O_GRACE, O_LOG_LEVEL, O_COUNT
+    O_JOB_BACKOFF, O_GRACE, O_LOG_LEVEL, O_JOB_BACKOFF_MAX, O_TC_CA, O_TC_TIMEOUT,
+    O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -35,6 +36,18 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_GRACE] = {"--shutdown-grace-seconds", "FISCALHUB_SHUTDOWN_GRACE_SECONDS",
                  "time in-flight requests get on shutdown (20)"},
     [O_LOG_LEVEL] = {"--log-level", "FISCALHUB_LOG_LEVEL", "debug, info, warn or error (info)"},
+    [O_JOB_BACKOFF_MAX] = {"--job-backoff-max-ms", "FISCALHUB_JOB_BACKOFF_MAX_MS",
+                           "longest retry delay (3600000)"},
+    [O_TC_CA] = {"--taxcore-ca-file", "FISCALHUB_TAXCORE_CA_FILE",
+                 "CA bundle that signs V-SDC server certificates (system store)"},
+    [O_TC_TIMEOUT] = {"--taxcore-timeout-ms", "FISCALHUB_TAXCORE_TIMEOUT_MS",
+                      "whole V-SDC call (40000)"},
+    [O_TC_CONNECT_TIMEOUT] = {"--taxcore-connect-timeout-ms", "FISCALHUB_TAXCORE_CONNECT_TIMEOUT_MS",
+                              "V-SDC connect and TLS handshake (10000)"},
+    [O_TC_LANGUAGE] = {"--taxcore-language", "FISCALHUB_TAXCORE_LANGUAGE",
+                       "Accept-Language of journals and messages, or none (en-US)"},
+    [O_FISCAL_ATTEMPTS] = {"--fiscal-max-attempts", "FISCALHUB_FISCAL_MAX_ATTEMPTS",
+                           "attempts to fiscalize an invoice before it fails (10)"},
 };
 
 static void set_str(char **dst, const char *v)
@@ -130,6 +143,30 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
             return FH_E_INPUT;
         cfg->shutdown_grace_ms = x * 1000;
         return FH_OK;
+    case O_JOB_BACKOFF_MAX:
+        if (!int_in(v, 1, 24LL * 3600 * 1000, &x))
+            return FH_E_INPUT;
+        cfg->job_backoff_max_ms = x;
+        return FH_OK;
+    case O_TC_CA:
+        set_str(&cfg->taxcore_ca_file, v);
+        return FH_OK;
+    case O_TC_TIMEOUT:
+    case O_TC_CONNECT_TIMEOUT:
+        if (!int_in(v, 100, 600 * 1000, &x))
+            return FH_E_INPUT;
+        *(id == O_TC_TIMEOUT ? &cfg->taxcore_timeout_ms : &cfg->taxcore_connect_timeout_ms) = x;
+        return FH_OK;
+    case O_TC_LANGUAGE:
+        if (strlen(v) > 35 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") != strlen(v))
+            return FH_E_INPUT;
+        set_str(&cfg->taxcore_language, strcmp(v, "none") == 0 ? "" : v);
+        return FH_OK;
+    case O_FISCAL_ATTEMPTS:
+        if (!int_in(v, 1, 1000, &x))
+            return FH_E_INPUT;
+        cfg->fiscal_max_attempts = (int)x;
+        return FH_OK;
     case O_LOG_LEVEL: {
         static const char *lv[] = {"debug", "info", "warn", "error"};
         for (size_t i = 0; i < FH_ARRAY_LEN(lv); i++) {
@@ -164,6 +201,11 @@ static void defaults(struct fh_config *cfg)
     cfg->job_backoff_base_ms = 1000;
     cfg->shutdown_grace_ms = 20 * 1000;
     cfg->log_level = FH_LOG_INFO;
+    cfg->job_backoff_max_ms = 3600LL * 1000;
+    cfg->taxcore_timeout_ms = 40000;
+    cfg->taxcore_connect_timeout_ms = 10000;
+    cfg->taxcore_language = fh_strdup("en-US");
+    cfg->fiscal_max_attempts = 10;
 }
 
 enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv)
@@ -222,6 +264,8 @@ void fh_config_free(struct fh_config *cfg)
     free(cfg->web_dir);
     free(cfg->public_url);
     free(cfg->sandbox_url);
+    free(cfg->taxcore_ca_file);
+    free(cfg->taxcore_language);
     memset(cfg, 0, sizeof(*cfg));
 }
 

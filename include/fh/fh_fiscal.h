@@ -1,0 +1,169 @@
+/* fh_fiscal.h - fiscalization: the canonical invoice, submitting it, and the durable job that
+ * signs it at the TaxCore V-SDC exactly once.
+ *
+ * Every source (the REST API now, connectors later) maps its document into one canonical invoice
+ * (struct fh_fiscal_invoice; JSON shape in docs/api/fiscal-invoices.md): integer money in
+ * ten-thousandths, enum names in snake_case, amounts as decimal strings. fh_fiscal_submit()
+ * validates it, checks the certificate, and in one transaction stores a `fiscal_invoices` row and
+ * enqueues its "fiscal.submit" job; the job handler (fh_fiscal_job_handler) talks to the V-SDC.
+ * The exactly-once protocol is described in docs/internals/fiscal.md and at the top of
+ * src/fiscal/engine.c. */
+#ifndef FH_FISCAL_H
+#define FH_FISCAL_H
+
+#include <jansson.h>
+
+#include "fh/fh_http.h"
+#include "fh/fh_jobs.h"
+#include "fh/fh_json.h"
+
+#define FH_FISCAL_JOB_KIND "fiscal.submit"
+#define FH_FISCAL_REQUEST_ID_LEN 32 /* hex characters of a RequestId */
+#define FH_FISCAL_MAX_ITEMS 1000
+#define FH_FISCAL_MAX_LABELS 16 /* per item */
+#define FH_FISCAL_MAX_PAYMENTS 50
+#define FH_FISCAL_SOURCE_ID_MAX 128
+
+/* The values are the V-SDC's integers (spec §4). */
+enum fh_invoice_type {
+    FH_INVOICE_NORMAL = 0,
+    FH_INVOICE_PROFORMA = 1,
+    FH_INVOICE_COPY = 2,
+    FH_INVOICE_TRAINING = 3,
+    FH_INVOICE_ADVANCE = 4,
+};
+enum fh_transaction_type { FH_TRANSACTION_SALE = 0, FH_TRANSACTION_REFUND = 1 };
+enum fh_payment_method {
+    FH_PAYMENT_OTHER = 0,
+    FH_PAYMENT_CASH = 1,
+    FH_PAYMENT_CARD = 2,
+    FH_PAYMENT_CHECK = 3,
+    FH_PAYMENT_WIRE_TRANSFER = 4,
+    FH_PAYMENT_VOUCHER = 5,
+    FH_PAYMENT_MOBILE_MONEY = 6,
+};
+
+struct fh_fiscal_payment {
+    enum fh_payment_method method;
+    int64_t amount; /* ten-thousandths, >= 0 */
+};
+
+struct fh_fiscal_item {
+    char *gtin; /* NULL when absent; 8..14 digits */
+    char *name;
+    int64_t quantity;   /* ten-thousandths, > 0, at most 3 decimals */
+    int64_t unit_price; /* ten-thousandths, >= 0, tax included */
+    int64_t total;      /* ten-thousandths, >= 0, tax included */
+    size_t nlabels;
+    char labels[FH_FISCAL_MAX_LABELS][8]; /* one Unicode character each, UTF-8 */
+};
+
+/* Strings are owned (NULL when absent); free with fh_fiscal_invoice_free. */
+struct fh_fiscal_invoice {
+    enum fh_invoice_type invoice_type;
+    enum fh_transaction_type transaction_type;
+    char *referent_document_number;
+    char *referent_document_time; /* RFC 3339 date-time, as given */
+    char *cashier;
+    char *buyer_id;
+    char *buyer_cost_center_id;
+    char *pos_invoice_number; /* the source document number, sent as invoiceNumber */
+    size_t npayments;
+    struct fh_fiscal_payment *payments;
+    size_t nitems;
+    struct fh_fiscal_item *items;
+};
+
+void fh_fiscal_invoice_free(struct fh_fiscal_invoice *inv);
+
+/* Parses and validates a canonical invoice object. On FH_E_INPUT err->detail names the field
+ * ("items[2].labels ...") and err->ec is a 1xxx code (shape) or FH_EC_FISCAL_INVOICE_RULE. */
+enum fh_rc fh_fiscal_invoice_parse(json_t *obj, struct fh_fiscal_invoice *out,
+                                   struct fh_json_error *err);
+/* The normalized canonical JSON of inv (amounts re-formatted, absent fields omitted); new
+ * reference. Parsing it again yields the same invoice. */
+json_t *fh_fiscal_invoice_json(const struct fh_fiscal_invoice *inv);
+/* Sum of the item totals (what the V-SDC reports as totalAmount). */
+int64_t fh_fiscal_invoice_total(const struct fh_fiscal_invoice *inv);
+/* True for the types the V-SDC prints as a fiscal receipt (normal, advance). */
+bool fh_fiscal_invoice_is_fiscal(const struct fh_fiscal_invoice *inv);
+/* The body of POST /api/v3/invoices (spec §4): camelCase names, enum names, amounts as JSON
+ * numbers written from the integers exactly. Caller frees. */
+char *fh_fiscal_vsdc_request(const struct fh_fiscal_invoice *inv);
+/* Exact JSON number text of v ten-thousandths: "100.87", "1", "0.0001", "-3.5". */
+void fh_fiscal_decimal(int64_t v, char *out, size_t outsize);
+
+const char *fh_invoice_type_name(enum fh_invoice_type t);         /* "normal" ... */
+const char *fh_transaction_type_name(enum fh_transaction_type t); /* "sale" | "refund" */
+const char *fh_payment_method_name(enum fh_payment_method m);     /* "cash" ... */
+
+/* Parses an RFC 3339 date-time ("2026-11-21T10:00:00Z", fraction and offset allowed) or, with
+ * allow_date, a date ("2026-11-21", midnight UTC) into Unix ms (ms may be NULL). */
+enum fh_rc fh_fiscal_time_parse(const char *s, bool allow_date, int64_t *ms);
+/* True when s matches ^[0-9A-Za-z]{8}-[0-9A-Za-z]{8}-[0-9]+$ and is at most 50 characters. */
+bool fh_fiscal_referent_number_valid(const char *s);
+
+/* The RequestId of a source document: the first 32 hex digits of SHA-256 over a versioned
+ * encoding of the organization (id and code) and the source key. Stable: a re-submit of the
+ * same source can never produce a new RequestId. out receives 33 bytes. */
+void fh_fiscal_request_id(int64_t org_id, const char *org_code, const char *source_key,
+                          char out[FH_FISCAL_REQUEST_ID_LEN + 1]);
+
+/* A user-readable sentence for one TaxCore status/error code (spec §7.2) about property (the
+ * camelCase path the V-SDC named; may be NULL or ""), e.g. "items[0].labels: tax label is not
+ * defined at the V-SDC (2310)". */
+void fh_taxcore_code_message(const char *code, const char *property, char *out, size_t outsize);
+
+/* ---- submitting ---- */
+struct fh_fiscal_submit_in {
+    int64_t org_id;
+    const char *certificate_uid;
+    int64_t integration_id; /* 0: none (API submissions) */
+    const char *source_key; /* unique per organization, e.g. "api:<source_id>" */
+    const char *source_ref; /* the source document's number for people (may be NULL) */
+    const char *source_url; /* a link to it in the source system (may be NULL) */
+    json_t *invoice;        /* canonical invoice object (borrowed) */
+};
+
+struct fh_fiscal_submit_out {
+    int64_t id;
+    bool created; /* false: this source was submitted before; id is the existing invoice */
+    char request_id[FH_FISCAL_REQUEST_ID_LEN + 1];
+    char status[16];
+};
+
+/* Validates, checks that the certificate belongs to the organization and is active and not
+ * expired, then stores the invoice and enqueues its job in one transaction. FH_E_INPUT with err
+ * filled for bad input (including the certificate checks); FH_E_RETRY / FH_ERR on store
+ * failure. A duplicate source_key returns the existing invoice (created false) without
+ * validating the certificate again. */
+enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in *in,
+                            struct fh_fiscal_submit_out *out, struct fh_json_error *err);
+
+/* User retry of a failed invoice (or of a pending one whose job is dead): back to pending and
+ * the job re-armed. FH_E_NOTFOUND (no such invoice in org), FH_E_CONFLICT with *why set to
+ * FH_EC_FISCAL_ALREADY_SIGNED or FH_EC_FISCAL_IN_PROGRESS. */
+enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_id, enum fh_ec *why);
+
+/* ---- reading (src/fiscal/view.c) ---- */
+struct fh_fiscal_filter {
+    const char *status;          /* NULL: any */
+    const char *integration_uid; /* NULL: any */
+    int64_t from_ms, to_ms;      /* created_at in [from, to); 0: open */
+    int64_t page, page_size;     /* 1-based */
+};
+/* {"invoices": [summary...], "total", "page", "page_size"}, newest first. New reference. */
+enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
+                               const struct fh_fiscal_filter *f, json_t **out);
+/* The details of one invoice of the organization (summary plus canonical invoice, journal,
+ * QR, tax items and the V-SDC result verbatim). FH_E_NOTFOUND for another organization's id. */
+enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, json_t **out);
+
+/* The "fiscal.submit" job handler; cls is the struct fh_app. */
+enum fh_rc fh_fiscal_job_handler(void *cls, struct fh_store *st, const struct fh_job *job,
+                                 char *err, size_t errsize);
+
+/* Frees the pooled V-SDC connections and cached environment data (at shutdown). */
+void fh_fiscal_shutdown(void);
+
+#endif

@@ -1,0 +1,56 @@
+/* fiscal_invoices_get.c - GET /api/orgs/{org}/fiscal-invoices: the organization's fiscal
+ * invoices, newest first, filtered by status, integration and creation date, paged. */
+#include <string.h>
+
+#include "api.h"
+#include "fh/fh_fiscal.h"
+
+static bool query_int(struct fh_req *req, const char *name, int64_t lo, int64_t hi, int64_t *out)
+{
+    const char *v = fh_req_query(req, name);
+    if (!v)
+        return true;
+    return fh_parse_i64(v, out) && *out >= lo && *out <= hi;
+}
+
+/* from / to: a date (whole UTC day; to includes that day) or an RFC 3339 date-time. */
+static bool query_time(struct fh_req *req, const char *name, bool end, int64_t *out)
+{
+    const char *v = fh_req_query(req, name);
+    if (!v)
+        return true;
+    if (fh_fiscal_time_parse(v, true, out) != FH_OK)
+        return false;
+    if (end && strlen(v) == 10)
+        *out += 24LL * 3600 * 1000;
+    return true;
+}
+
+enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)
+{
+    struct fh_fiscal_filter f = {.page = 1, .page_size = 50};
+    f.status = fh_req_query(req, "status");
+    f.integration_uid = fh_req_query(req, "integration");
+    if (f.status && strcmp(f.status, "pending") != 0 && strcmp(f.status, "signed") != 0 &&
+        strcmp(f.status, "failed") != 0)
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
+                              "status must be pending, signed or failed");
+    if (f.integration_uid && (strlen(f.integration_uid) == 0 || strlen(f.integration_uid) > 64))
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
+                              "integration must be an integration uid");
+    if (!query_int(req, "page", 1, 1000000, &f.page))
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s", "page must be an integer from 1");
+    if (!query_int(req, "page_size", 1, 200, &f.page_size))
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s", "page_size must be 1 to 200");
+    if (!query_time(req, "from", false, &f.from_ms))
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
+                              "from must be a date (2026-11-21) or an RFC 3339 date-time");
+    if (!query_time(req, "to", true, &f.to_ms))
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
+                              "to must be a date (2026-11-21) or an RFC 3339 date-time");
+    json_t *o = NULL;
+    enum fh_rc rc = fh_fiscal_list_json(req->app->store, req->org.id, &f, &o);
+    if (rc != FH_OK)
+        return fh_api_store_failed(req, rc, "cannot list fiscal invoices");
+    return fh_reply_json(req, 200, o);
+}

@@ -1,0 +1,35 @@
+/* fiscal_internal.h - pieces shared by the files of src/fiscal/ (not a public interface). */
+#ifndef FH_FISCAL_INTERNAL_H
+#define FH_FISCAL_INTERNAL_H
+
+#include "fh/fh_fiscal.h"
+#include "taxcore/taxcore.h"
+
+/* The columns of a fiscal_invoices row that the job needs. */
+struct fiscal_row {
+    int64_t id, org_id, certificate_id;
+    char request_id[FH_FISCAL_REQUEST_ID_LEN + 1];
+    char status[16];
+    int attempts;
+    bool uncertain;
+    char *canonical; /* owned */
+};
+void fiscal_row_free(struct fiscal_row *r);
+
+/* rows.c: one statement each; each returns rows affected (>= 0) or FH_QS_SOFT / FH_QS_HARD. */
+int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out);
+/* Commits "an attempt is about to reach the V-SDC": uncertain = 1, attempts + 1, but only while
+ * the row is pending and still has seen_attempts (0 rows: someone else moved it). */
+int fiscal_row_begin_attempt(struct fh_store *st, int64_t id, int seen_attempts, int64_t now);
+/* Stores the V-SDC's 200 body verbatim and the fields read from it; never over a signed row. */
+int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, int64_t now);
+/* Pending -> failed with reason; uncertain: 0 or 1 to set, -1 to keep. */
+int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain,
+                    int64_t now);
+/* Records the reason of a transient failure on a pending row (status unchanged). */
+int fiscal_row_note(struct fh_store *st, int64_t id, const char *reason, int64_t now);
+
+/* The V-SDC client settings from the app's configuration. */
+void fiscal_tc_settings(const struct fh_app *app, struct fh_tc_settings *out);
+
+#endif

@@ -1,0 +1,102 @@
+/* rows.c - the statements on fiscal_invoices used by the job (engine.c). Every statement that
+ * writes a result is guarded by the row's status, so a signed row's result columns never
+ * change and a failed row is only ever moved back to pending by a user retry (submit.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fiscal_internal.h"
+
+void fiscal_row_free(struct fiscal_row *r)
+{
+    if (!r)
+        return;
+    free(r->canonical);
+    memset(r, 0, sizeof(*r));
+}
+
+int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct fh_param p[] = {FH_PI(id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT id, org_id, certificate_id, request_id, status, attempts, "
+                           "uncertain, canonical FROM fiscal_invoices WHERE id = $1",
+                           p, 1, &rows);
+    if (qs > 0) {
+        out->id = fh_rows_i64(&rows, 0, 0, 0);
+        out->org_id = fh_rows_i64(&rows, 0, 1, 0);
+        out->certificate_id = fh_rows_i64(&rows, 0, 2, 0);
+        fh_strlcpy(out->request_id, fh_rows_get(&rows, 0, 3), sizeof(out->request_id));
+        fh_strlcpy(out->status, fh_rows_get(&rows, 0, 4), sizeof(out->status));
+        out->attempts = (int)fh_rows_i64(&rows, 0, 5, 0);
+        out->uncertain = fh_rows_i64(&rows, 0, 6, 0) != 0;
+        out->canonical = fh_strdup(fh_rows_get(&rows, 0, 7) ? fh_rows_get(&rows, 0, 7) : "{}");
+    }
+    fh_rows_free(&rows);
+    return qs;
+}
+
+int fiscal_row_begin_attempt(struct fh_store *st, int64_t id, int seen_attempts, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PI(seen_attempts), FH_PI(now)};
+    return fh_store_exec(st,
+                         "UPDATE fiscal_invoices SET uncertain = 1, attempts = attempts + 1, "
+                         "updated_at = $3 WHERE id = $1 AND status = 'pending' AND attempts = $2",
+                         p, FH_ARRAY_LEN(p), NULL);
+}
+
+static const char *str_or_null(json_t *o, const char *name)
+{
+    return json_string_value(json_object_get(o, name));
+}
+
+int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, int64_t now)
+{
+    json_t *j = json_loads(result, 0, NULL);
+    struct fh_param p[] = {FH_PI(id),
+                           FH_PT(result),
+                           FH_PT(str_or_null(j, "invoiceNumber")),
+                           FH_PT(str_or_null(j, "sdcDateTime")),
+                           FH_PT(str_or_null(j, "verificationUrl")),
+                           FH_PI(now)};
+    int qs = fh_store_exec(st,
+                           "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
+                           "last_error = NULL, vsdc_result = $2, invoice_number = $3, "
+                           "sdc_time = $4, verification_url = $5, signed_at = $6, updated_at = $6 "
+                           "WHERE id = $1 AND status <> 'signed'",
+                           p, FH_ARRAY_LEN(p), NULL);
+    json_decref(j);
+    return qs;
+}
+
+int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PT(reason), FH_PI(uncertain), FH_PI(now)};
+    return fh_store_exec(st,
+                         "UPDATE fiscal_invoices SET status = 'failed', last_error = $2, "
+                         "uncertain = CASE WHEN CAST($3 AS INTEGER) < 0 THEN uncertain "
+                         "ELSE CAST($3 AS INTEGER) END, "
+                         "updated_at = $4 WHERE id = $1 AND status = 'pending'",
+                         p, FH_ARRAY_LEN(p), NULL);
+}
+
+int fiscal_row_note(struct fh_store *st, int64_t id, const char *reason, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PT(reason), FH_PI(now)};
+    return fh_store_exec(st,
+                         "UPDATE fiscal_invoices SET last_error = $2, updated_at = $3 "
+                         "WHERE id = $1 AND status = 'pending'",
+                         p, FH_ARRAY_LEN(p), NULL);
+}
+
+void fiscal_tc_settings(const struct fh_app *app, struct fh_tc_settings *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!app->cfg)
+        return;
+    out->ca_file = app->cfg->taxcore_ca_file;
+    out->timeout_ms = (long)app->cfg->taxcore_timeout_ms;
+    out->connect_timeout_ms = (long)app->cfg->taxcore_connect_timeout_ms;
+    out->accept_language = app->cfg->taxcore_language;
+}

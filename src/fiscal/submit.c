@@ -1,0 +1,297 @@
+/* submit.c - the entry points that create and re-arm fiscalization: fh_fiscal_submit() and the
+ * user retry fh_fiscal_retry().
+ *
+ * Submitting validates the canonical invoice, checks the certificate (it belongs to the
+ * organization, is active and not expired), derives the RequestId, and in ONE transaction
+ * inserts the row (ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id) and enqueues its
+ * job with the unique key "fiscal:<id>" (fh_job_enqueue joins the transaction). A second submit
+ * of the same source returns the existing invoice; no second row, job or RequestId can appear.
+ *
+ * A retry moves a failed invoice (or a pending one whose job died, e.g. its last attempt's lease
+ * expired) back to pending and revives its dead job, in one transaction. The job then runs the
+ * same protocol as always: if an earlier attempt's outcome is unknown it asks the V-SDC for the
+ * RequestId before posting, so a retried invoice is never fiscalized twice. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_cert.h"
+#include "fiscal_internal.h"
+
+struct submit_ctx {
+    struct fh_app *app;
+    const struct fh_fiscal_submit_in *in;
+    int64_t certificate_id;
+    const char *request_id, *canonical, *invoice_type;
+    int64_t total, now;
+    struct fh_fiscal_submit_out *out;
+};
+
+static int read_existing(struct fh_store *st, int64_t org_id, const char *source_key,
+                         struct fh_fiscal_submit_out *out)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(source_key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT id, request_id, status FROM fiscal_invoices "
+                           "WHERE org_id = $1 AND source_key = $2",
+                           p, 2, &rows);
+    if (qs > 0) {
+        out->id = fh_rows_i64(&rows, 0, 0, 0);
+        out->created = false;
+        fh_strlcpy(out->request_id, fh_rows_get(&rows, 0, 1), sizeof(out->request_id));
+        fh_strlcpy(out->status, fh_rows_get(&rows, 0, 2), sizeof(out->status));
+    }
+    fh_rows_free(&rows);
+    return qs;
+}
+
+static int submit_tx(struct fh_store *st, void *cls)
+{
+    struct submit_ctx *c = cls;
+    const struct fh_fiscal_submit_in *in = c->in;
+    struct fh_param p[] = {FH_PI(in->org_id),
+                           FH_PI(c->certificate_id),
+                           in->integration_id ? FH_PI(in->integration_id) : FH_PNULL,
+                           FH_PT(in->source_key),
+                           FH_PT(in->source_ref),
+                           FH_PT(in->source_url),
+                           FH_PT(c->request_id),
+                           FH_PT(c->canonical),
+                           FH_PT(c->invoice_type),
+                           FH_PI(c->total),
+                           FH_PI(c->now)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st,
+        "INSERT INTO fiscal_invoices (org_id, certificate_id, integration_id, source_key, "
+        "source_ref, source_url, request_id, canonical, invoice_type, status, attempts, uncertain, "
+        "total_amount, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "'pending', 0, 0, $10, $11, $11) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
+        p, FH_ARRAY_LEN(p), &rows);
+    int64_t id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    if (qs < 0)
+        return qs;
+    if (qs == 0) { /* submitted meanwhile by someone else */
+        qs = read_existing(st, in->org_id, in->source_key, c->out);
+        return qs == 0 ? FH_QS_SOFT : qs;
+    }
+    char ukey[48], payload[64];
+    snprintf(ukey, sizeof(ukey), "fiscal:%lld", (long long)id);
+    snprintf(payload, sizeof(payload), "{\"invoice_id\": %lld}", (long long)id);
+    struct fh_enqueue e = {.kind = FH_FISCAL_JOB_KIND,
+                           .ukey = ukey,
+                           .payload = payload,
+                           .max_attempts = c->app->cfg ? c->app->cfg->fiscal_max_attempts : 0};
+    enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
+    if (rc != FH_OK)
+        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    c->out->id = id;
+    c->out->created = true;
+    fh_strlcpy(c->out->request_id, c->request_id, sizeof(c->out->request_id));
+    fh_strlcpy(c->out->status, "pending", sizeof(c->out->status));
+    return 1;
+}
+
+static enum fh_rc input_error(struct fh_json_error *err, enum fh_ec ec, const char *detail)
+{
+    err->ec = ec;
+    fh_strlcpy(err->detail, detail, sizeof(err->detail));
+    return FH_E_INPUT;
+}
+
+/* The certificate (org, uid) must exist, be active and not expired. */
+static enum fh_rc check_certificate(struct fh_app *app, int64_t org_id, const char *uid,
+                                    int64_t now, int64_t *cert_id, struct fh_json_error *err)
+{
+    if (!uid || !fh_cert_uid_valid(uid))
+        return input_error(err, FH_EC_JSON_FIELD_INVALID,
+                           "certificate_uid must be 1 to 15 letters, digits, '-' or '_'");
+    enum fh_rc rc = fh_cert_find(app->store, org_id, uid, cert_id);
+    if (rc == FH_E_NOTFOUND)
+        return input_error(err, FH_EC_FISCAL_CERT_UNKNOWN,
+                           "certificate_uid names no certificate of this organization");
+    if (rc != FH_OK)
+        return rc;
+    struct fh_cert_secret cs;
+    rc = fh_cert_secret_load(app->store, app->master_key, *cert_id, &cs);
+    if (rc != FH_OK)
+        return rc == FH_E_NOTFOUND ? input_error(err, FH_EC_FISCAL_CERT_UNKNOWN,
+                                                 "certificate_uid names no certificate")
+                                   : rc;
+    bool active = strcmp(cs.status, "active") == 0, expired = cs.not_after_ms <= now;
+    fh_cert_secret_free(&cs);
+    if (!active)
+        return input_error(err, FH_EC_FISCAL_CERT_INACTIVE,
+                           "certificate_uid: the certificate is revoked");
+    if (expired)
+        return input_error(err, FH_EC_FISCAL_CERT_INACTIVE,
+                           "certificate_uid: the certificate has expired");
+    return FH_OK;
+}
+
+static enum fh_rc org_code(struct fh_store *st, int64_t org_id, char *out, size_t outsize)
+{
+    struct fh_param p[] = {FH_PI(org_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, "SELECT code FROM organizations WHERE id = $1", p, 1, &rows);
+    if (qs > 0)
+        fh_strlcpy(out, fh_rows_get(&rows, 0, 0), outsize);
+    fh_rows_free(&rows);
+    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+static enum fh_rc store_new(struct fh_app *app, const struct fh_fiscal_submit_in *in,
+                            const struct fh_fiscal_invoice *inv, int64_t cert_id, int64_t now,
+                            struct fh_fiscal_submit_out *out)
+{
+    char code[64], rid[FH_FISCAL_REQUEST_ID_LEN + 1];
+    enum fh_rc rc = org_code(app->store, in->org_id, code, sizeof(code));
+    if (rc != FH_OK)
+        return rc;
+    fh_fiscal_request_id(in->org_id, code, in->source_key, rid);
+    json_t *cj = fh_fiscal_invoice_json(inv);
+    char *canonical = json_dumps(cj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(cj);
+    struct submit_ctx c = {.app = app,
+                           .in = in,
+                           .certificate_id = cert_id,
+                           .request_id = rid,
+                           .canonical = canonical,
+                           .invoice_type = fh_invoice_type_name(inv->invoice_type),
+                           .total = fh_fiscal_invoice_total(inv),
+                           .now = now,
+                           .out = out};
+    int qs = fh_store_run_tx(app->store, submit_tx, &c);
+    free(canonical);
+    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in *in,
+                            struct fh_fiscal_submit_out *out, struct fh_json_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    memset(err, 0, sizeof(*err));
+    if (!in->source_key || !in->source_key[0] || strlen(in->source_key) > 200)
+        return input_error(err, FH_EC_JSON_FIELD_INVALID, "source_key must be 1 to 200 bytes");
+    struct fh_fiscal_invoice inv;
+    enum fh_rc rc = fh_fiscal_invoice_parse(in->invoice, &inv, err);
+    if (rc != FH_OK) { /* name the field from the submitted document's root */
+        char d[sizeof(err->detail)];
+        fh_strlcpy(d, err->detail, sizeof(d));
+        snprintf(err->detail, sizeof(err->detail), "invoice%s%s",
+                 fh_starts_with(d, "unknown field") ? ": " : ".", d);
+        return rc;
+    }
+    int qs = read_existing(app->store, in->org_id, in->source_key, out);
+    if (qs != 0) {
+        fh_fiscal_invoice_free(&inv);
+        return qs > 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    }
+    int64_t now = fh_now_ms(), cert_id = 0;
+    rc = check_certificate(app, in->org_id, in->certificate_uid, now, &cert_id, err);
+    if (rc == FH_OK)
+        rc = store_new(app, in, &inv, cert_id, now, out);
+    fh_fiscal_invoice_free(&inv);
+    return rc;
+}
+
+/* ---- retry ---- */
+
+struct retry_ctx {
+    int64_t org_id, id, now;
+    const struct fh_queue_cfg *qcfg;
+    int max_attempts;
+    enum fh_ec why; /* 0: re-armed */
+    bool found;
+};
+
+/* Revives the invoice's job: dead -> ready; missing -> enqueued. A job that is still ready or
+ * running will pick the pending row up by itself. */
+static int rearm_job(struct fh_store *st, struct retry_ctx *c)
+{
+    char ukey[48], payload[64];
+    snprintf(ukey, sizeof(ukey), "fiscal:%lld", (long long)c->id);
+    snprintf(payload, sizeof(payload), "{\"invoice_id\": %lld}", (long long)c->id);
+    struct fh_job job = {0};
+    enum fh_rc rc = fh_job_get_by_key(st, ukey, &job);
+    enum fh_job_state state = job.state;
+    int64_t job_id = job.id;
+    fh_job_free(&job);
+    if (rc == FH_OK && state == FH_JOB_DEAD)
+        rc = fh_job_retry_dead(st, job_id, c->now);
+    else if (rc == FH_OK && state == FH_JOB_DONE) /* not expected: done means signed */
+        snprintf(ukey, sizeof(ukey), "fiscal:%lld:%lld", (long long)c->id, (long long)c->now);
+    if (rc == FH_E_NOTFOUND || (rc == FH_OK && state == FH_JOB_DONE)) {
+        struct fh_enqueue e = {.kind = FH_FISCAL_JOB_KIND,
+                               .ukey = ukey,
+                               .payload = payload,
+                               .max_attempts = c->max_attempts};
+        rc = fh_job_enqueue(st, c->qcfg, &e, NULL, NULL);
+    }
+    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+}
+
+static int retry_tx(struct fh_store *st, void *cls)
+{
+    struct retry_ctx *c = cls;
+    c->why = 0;
+    c->found = false;
+    struct fh_param p[] = {FH_PI(c->id), FH_PI(c->org_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, "SELECT status FROM fiscal_invoices WHERE id = $1 AND org_id = $2",
+                           p, 2, &rows);
+    char status[16] = "";
+    if (qs > 0)
+        fh_strlcpy(status, fh_rows_get(&rows, 0, 0), sizeof(status));
+    fh_rows_free(&rows);
+    if (qs <= 0)
+        return qs;
+    c->found = true;
+    if (strcmp(status, "signed") == 0) {
+        c->why = FH_EC_FISCAL_ALREADY_SIGNED;
+        return 0;
+    }
+    if (strcmp(status, "pending") == 0) {
+        char ukey[48];
+        snprintf(ukey, sizeof(ukey), "fiscal:%lld", (long long)c->id);
+        struct fh_job job = {0};
+        enum fh_rc rc = fh_job_get_by_key(st, ukey, &job);
+        bool alive = rc == FH_OK && (job.state == FH_JOB_READY || job.state == FH_JOB_RUNNING);
+        fh_job_free(&job);
+        if (rc != FH_OK && rc != FH_E_NOTFOUND)
+            return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        if (alive) {
+            c->why = FH_EC_FISCAL_IN_PROGRESS;
+            return 0;
+        }
+    }
+    struct fh_param u[] = {FH_PI(c->id), FH_PI(c->now)};
+    qs = fh_store_exec(st,
+                       "UPDATE fiscal_invoices SET status = 'pending', last_error = NULL, "
+                       "updated_at = $2 WHERE id = $1 AND status IN ('failed', 'pending')",
+                       u, 2, NULL);
+    if (qs <= 0)
+        return qs < 0 ? qs : FH_QS_SOFT;
+    return rearm_job(st, c);
+}
+
+enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_id, enum fh_ec *why)
+{
+    struct retry_ctx c = {.org_id = org_id,
+                          .id = invoice_id,
+                          .now = fh_now_ms(),
+                          .qcfg = &app->qcfg,
+                          .max_attempts = app->cfg ? app->cfg->fiscal_max_attempts : 0};
+    int qs = fh_store_run_tx(app->store, retry_tx, &c);
+    if (qs < 0)
+        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    if (!c.found)
+        return FH_E_NOTFOUND;
+    if (c.why) {
+        *why = c.why;
+        return FH_E_CONFLICT;
+    }
+    return FH_OK;
+}

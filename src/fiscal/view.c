@@ -1,0 +1,225 @@
+/* view.c - fiscal invoices as the API shows them: the list (filters, paging, newest first) and
+ * the details (canonical invoice, and what the V-SDC returned: journal, QR, tax items, counters,
+ * and the body verbatim). Amounts are decimal strings, times RFC 3339. Every query is scoped by
+ * the organization, so another tenant's id reads exactly like a missing one. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fiscal_internal.h"
+
+#define SUMMARY_COLS                                                                               \
+    "f.id, f.request_id, f.status, f.invoice_type, f.source_ref, f.source_url, i.uid, c.uid, "     \
+    "f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, f.attempts, f.uncertain, "  \
+    "f.last_error, f.created_at, f.updated_at, f.signed_at, f.source_key"
+#define SUMMARY_FROM                                                                               \
+    " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
+    "LEFT JOIN certificates c ON c.id = f.certificate_id "
+enum { N_SUMMARY_COLS = 19 };
+
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *time_or_null(const struct fh_rows *r, size_t row, size_t col)
+{
+    if (!fh_rows_get(r, row, col))
+        return json_null();
+    char t[32];
+    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
+    return json_string(t);
+}
+
+static json_t *decimal_json(int64_t v)
+{
+    char b[40];
+    fh_fiscal_decimal(v, b, sizeof(b));
+    return json_string(b);
+}
+
+static json_t *summary(const struct fh_rows *r, size_t row)
+{
+    const char *type = fh_rows_get(r, row, 3);
+    bool fiscal = type && (strcmp(type, "normal") == 0 || strcmp(type, "advance") == 0);
+    const char *key = fh_rows_get(r, row, 18);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(fh_rows_i64(r, row, 0, 0)));
+    json_object_set_new(o, "request_id", text_or_null(fh_rows_get(r, row, 1)));
+    json_object_set_new(o, "status", text_or_null(fh_rows_get(r, row, 2)));
+    json_object_set_new(o, "invoice_type", text_or_null(type));
+    json_object_set_new(o, "fiscal", json_boolean(fiscal));
+    json_object_set_new(o, "source_id",
+                        key && fh_starts_with(key, "api:") ? json_string(key + 4) : json_null());
+    json_object_set_new(o, "source_ref", text_or_null(fh_rows_get(r, row, 4)));
+    json_object_set_new(o, "source_url", text_or_null(fh_rows_get(r, row, 5)));
+    json_object_set_new(o, "integration", text_or_null(fh_rows_get(r, row, 6)));
+    json_object_set_new(o, "certificate_uid", text_or_null(fh_rows_get(r, row, 7)));
+    json_object_set_new(o, "invoice_number", text_or_null(fh_rows_get(r, row, 8)));
+    json_object_set_new(o, "sdc_time", text_or_null(fh_rows_get(r, row, 9)));
+    json_object_set_new(o, "total_amount", decimal_json(fh_rows_i64(r, row, 10, 0)));
+    json_object_set_new(o, "verification_url", text_or_null(fh_rows_get(r, row, 11)));
+    json_object_set_new(o, "attempts", json_integer(fh_rows_i64(r, row, 12, 0)));
+    json_object_set_new(o, "uncertain", json_boolean(fh_rows_i64(r, row, 13, 0) != 0));
+    json_object_set_new(o, "last_error", text_or_null(fh_rows_get(r, row, 14)));
+    json_object_set_new(o, "created_at", time_or_null(r, row, 15));
+    json_object_set_new(o, "updated_at", time_or_null(r, row, 16));
+    json_object_set_new(o, "signed_at", time_or_null(r, row, 17));
+    return o;
+}
+
+static enum fh_rc qs_rc(int qs)
+{
+    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+/* WHERE clause and parameters of a filter; $1 is the organization. */
+static size_t build_where(const struct fh_fiscal_filter *f, int64_t org_id, struct fh_buf *w,
+                          struct fh_param *p)
+{
+    size_t n = 0;
+    p[n++] = FH_PI(org_id);
+    fh_buf_appendf(w, "WHERE f.org_id = $1");
+    if (f->status) {
+        p[n++] = FH_PT(f->status);
+        fh_buf_appendf(w, " AND f.status = $%zu", n);
+    }
+    if (f->integration_uid) {
+        p[n++] = FH_PT(f->integration_uid);
+        fh_buf_appendf(w,
+                       " AND f.integration_id IN (SELECT id FROM integrations "
+                       "WHERE org_id = $1 AND uid = $%zu)",
+                       n);
+    }
+    if (f->from_ms) {
+        p[n++] = FH_PI(f->from_ms);
+        fh_buf_appendf(w, " AND f.created_at >= $%zu", n);
+    }
+    if (f->to_ms) {
+        p[n++] = FH_PI(f->to_ms);
+        fh_buf_appendf(w, " AND f.created_at < $%zu", n);
+    }
+    return n;
+}
+
+enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
+                               const struct fh_fiscal_filter *f, json_t **out)
+{
+    struct fh_param p[8];
+    struct fh_buf w, q;
+    fh_buf_init(&w, 4096);
+    fh_buf_init(&q, 8192);
+    size_t n = build_where(f, org_id, &w, p);
+    fh_buf_appendf(&q, "SELECT COUNT(*) FROM fiscal_invoices f %s", w.data);
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, q.data, p, n, &rows);
+    int64_t total = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    if (qs >= 0) {
+        fh_buf_reset(&q);
+        p[n] = FH_PI(f->page_size);
+        p[n + 1] = FH_PI((f->page - 1) * f->page_size);
+        fh_buf_appendf(&q,
+                       "SELECT " SUMMARY_COLS SUMMARY_FROM "%s "
+                       "ORDER BY f.created_at DESC, f.id DESC LIMIT $%zu OFFSET $%zu",
+                       w.data, n + 1, n + 2);
+        qs = fh_store_exec(st, q.data, p, n + 2, &rows);
+    }
+    fh_buf_free(&w);
+    fh_buf_free(&q);
+    if (qs < 0)
+        return qs_rc(qs);
+    json_t *list = json_array();
+    for (size_t i = 0; i < rows.nrows; i++)
+        json_array_append_new(list, summary(&rows, i));
+    fh_rows_free(&rows);
+    *out = json_pack("{s:o, s:I, s:I, s:I}", "invoices", list, "total", (json_int_t)total, "page",
+                     (json_int_t)f->page, "page_size", (json_int_t)f->page_size);
+    return FH_OK;
+}
+
+/* ---- details ---- */
+
+/* A V-SDC decimal (a JSON number, parsed by jansson as a double) as an exact 4-decimal string.
+ * V-SDC amounts have at most 4 decimals, so rounding the double recovers them exactly. */
+static json_t *vsdc_decimal(json_t *v)
+{
+    if (!json_is_number(v))
+        return json_null();
+    return decimal_json((int64_t)llround(json_number_value(v) * 10000.0));
+}
+
+static json_t *tax_items(json_t *result)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(result, "taxItems"), i, t)
+    {
+        json_t *o = json_object();
+        json_object_set_new(o, "label",
+                            text_or_null(json_string_value(json_object_get(t, "label"))));
+        json_object_set_new(o, "category_name",
+                            text_or_null(json_string_value(json_object_get(t, "categoryName"))));
+        json_t *ct = json_object_get(t, "categoryType");
+        json_object_set_new(o, "category_type",
+                            json_is_integer(ct) ? json_incref(ct) : json_null());
+        json_object_set_new(o, "rate", vsdc_decimal(json_object_get(t, "rate")));
+        json_object_set_new(o, "amount", vsdc_decimal(json_object_get(t, "amount")));
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+static void copy_field(json_t *dst, const char *name, json_t *src, const char *src_name)
+{
+    json_t *v = json_object_get(src, src_name);
+    json_object_set_new(dst, name,
+                        json_is_string(v) || json_is_integer(v) ? json_incref(v) : json_null());
+}
+
+/* Adds what the V-SDC returned (result is the stored body, may be NULL). */
+static void add_result(json_t *o, const char *result)
+{
+    json_t *r = result ? json_loads(result, 0, NULL) : NULL;
+    copy_field(o, "journal", r, "journal");
+    copy_field(o, "qr_gif_base64", r, "verificationQRCode");
+    copy_field(o, "invoice_counter", r, "invoiceCounter");
+    copy_field(o, "requested_by", r, "requestedBy");
+    copy_field(o, "signed_by", r, "signedBy");
+    copy_field(o, "total_counter", r, "totalCounter");
+    copy_field(o, "transaction_type_counter", r, "transactionTypeCounter");
+    copy_field(o, "messages", r, "messages");
+    json_object_set_new(o, "tax_items", tax_items(r));
+    json_object_set_new(o, "vsdc_total_amount", vsdc_decimal(json_object_get(r, "totalAmount")));
+    json_object_set_new(o, "vsdc_result", text_or_null(result));
+    json_decref(r);
+}
+
+enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, json_t **out)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PI(org_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT " SUMMARY_COLS ", f.canonical, f.vsdc_result" SUMMARY_FROM
+                           "WHERE f.id = $1 AND f.org_id = $2",
+                           p, 2, &rows);
+    if (qs <= 0) {
+        fh_rows_free(&rows);
+        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+    }
+    json_t *o = summary(&rows, 0);
+    json_t *inv = json_loads(
+        fh_rows_get(&rows, 0, N_SUMMARY_COLS) ? fh_rows_get(&rows, 0, N_SUMMARY_COLS) : "null", 0,
+        NULL);
+    json_object_set_new(o, "transaction_type",
+                        json_incref(json_object_get(inv, "transaction_type")
+                                        ? json_object_get(inv, "transaction_type")
+                                        : json_null()));
+    json_object_set_new(o, "invoice", inv ? inv : json_null());
+    add_result(o, fh_rows_get(&rows, 0, N_SUMMARY_COLS + 1));
+    fh_rows_free(&rows);
+    *out = o;
+    return FH_OK;
+}
