@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 run_pkgs=(gcc make pkg-config python3 meson ninja-build libmicrohttpd-dev libjansson-dev
-          libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libsodium-dev curl ca-certificates)
-test_pkgs=(libcmocka-dev postgresql chromium util-linux)
+          libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libsodium-dev libqrencode-dev curl ca-certificates)
+test_pkgs=(libcmocka-dev postgresql chromium util-linux sqlite3)
 
 want=("${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
@@ -35,8 +35,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages, pinned by package-lock.json.
+# npm packages at the versions of package-lock.json. `npm install` rather than `npm ci`: npm 11's
+# `ci` rejects a lock file that lists other platforms' optional packages (rollup's native builds)
+# without their entries, which is how npm itself writes it; `install` installs the locked
+# versions and leaves the lock file unchanged.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "install-deps: npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
+    echo "install-deps: npm install (locked versions)"
+    npm install --no-audit --no-fund --loglevel=error
 fi
