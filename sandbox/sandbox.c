@@ -4,10 +4,13 @@
 #include <string.h>
 
 #include "sandbox.h"
+#include "vsdc/vsdc.h"
 
 static const struct fh_sandbox_emulator emulators[] = {
-    /* Partner emulators register here: {"vsdc", "TaxCore V-SDC", vsdc_routes, n}, ... */
-    {NULL, NULL, NULL, 0},
+    /* Partner emulators register here. */
+    {"vsdc", "TaxCore V-SDC: mTLS API v3 on its own port; control API under /vsdc/control/",
+     fh_vsdc_routes, FH_VSDC_NROUTES, fh_vsdc_start, fh_vsdc_stop},
+    {NULL, NULL, NULL, 0, NULL, NULL},
 };
 
 const struct fh_sandbox_emulator *fh_sandbox_emulators(size_t *count)
@@ -23,7 +26,7 @@ static json_t *emulator_list(void)
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, json_pack("{s:s, s:s, s:s++}", "name", e[i].name, "description",
-                                              e[i].description, "base_path", "/", e[i].name));
+                                              e[i].description, "base_path", "/", e[i].name, "/"));
     return list;
 }
 

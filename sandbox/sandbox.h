@@ -8,11 +8,22 @@
 
 #include "fh/fh_http.h"
 
+/* What an emulator's start hook gets: where the sandbox listens and keeps its files. */
+struct fh_sandbox_ctx {
+    const char *listen_addr;
+    uint16_t http_port;   /* the plain HTTP port (control APIs, pages) */
+    const char *data_dir; /* persistent state; an emulator uses <data_dir>/<name>/ */
+};
+
 struct fh_sandbox_emulator {
     const char *name;        /* "vsdc", "xero", ... : also the path prefix /<name>/ */
     const char *description; /* one line for the index page and /healthz */
     const struct fh_route *routes;
     size_t nroutes;
+    /* Optional: start runs before the HTTP port opens (load state, open an extra listener);
+     * a failure stops the sandbox. stop runs after the HTTP port closed. */
+    enum fh_rc (*start)(const struct fh_sandbox_ctx *ctx);
+    void (*stop)(void);
 };
 
 /* Every emulator compiled in (the table grows as partners are added). */

@@ -1,0 +1,176 @@
+/* faults.c - fault injection for POST /api/v3/invoices (and GET when asked): each request draws
+ * one number from a seeded splitmix64 generator and compares it with the cumulative
+ * probabilities of error_5xx, timeout, reset and lost_response; a queue `next` of named faults,
+ * when set, overrides the draw for the next POSTs one by one, which makes tests deterministic.
+ *   error_5xx      answer status_5xx (500) with {"message":"An error has occurred."}; nothing
+ * signed timeout        hold the connection timeout_ms (5000) without answering, then close;
+ * nothing signed reset          close the connection at once with a TCP RST; nothing signed
+ *   lost_response  sign and store the invoice, then close without answering */
+#include <string.h>
+#include <time.h>
+
+#include "vsdc_internal.h"
+
+#define NEXT_MAX 64
+
+static const char *const names[] = {"none", "error_5xx", "timeout", "reset", "lost_response"};
+
+static struct {
+    pthread_mutex_t lock;
+    double p[5]; /* by enum vsdc_fault; p[0] unused */
+    uint64_t seed, state;
+    int64_t timeout_ms;
+    int status_5xx;
+    bool apply_to_get;
+    enum vsdc_fault next[NEXT_MAX];
+    size_t nnext, inext;
+} f = {.lock = PTHREAD_MUTEX_INITIALIZER, .timeout_ms = 5000, .status_5xx = 500};
+
+const char *vsdc_fault_name(enum vsdc_fault k)
+{
+    return names[k];
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static void defaults(void)
+{
+    memset(f.p, 0, sizeof(f.p));
+    f.seed = f.state = (uint64_t)time(NULL);
+    f.timeout_ms = 5000;
+    f.status_5xx = 500;
+    f.apply_to_get = false;
+    f.nnext = f.inext = 0;
+}
+
+void vsdc_faults_reset(void)
+{
+    pthread_mutex_lock(&f.lock);
+    defaults();
+    pthread_mutex_unlock(&f.lock);
+}
+
+void vsdc_faults_draw(bool post, struct vsdc_fault_decision *d)
+{
+    pthread_mutex_lock(&f.lock);
+    d->kind = VSDC_FAULT_NONE;
+    d->status = f.status_5xx;
+    d->hold_ms = f.timeout_ms;
+    if (post && f.inext < f.nnext) {
+        d->kind = f.next[f.inext++];
+    } else if (post || f.apply_to_get) {
+        double r = (double)(splitmix(&f.state) >> 11) * 0x1.0p-53, acc = 0;
+        for (int k = VSDC_FAULT_5XX; k <= VSDC_FAULT_LOST && d->kind == VSDC_FAULT_NONE; k++) {
+            acc += f.p[k];
+            if (r < acc)
+                d->kind = (enum vsdc_fault)k;
+        }
+    }
+    pthread_mutex_unlock(&f.lock);
+}
+
+static enum fh_rc parse_next(json_t *arr, enum vsdc_fault *out, size_t *n, char *err,
+                             size_t errsize)
+{
+    *n = 0;
+    if (!arr)
+        return FH_OK;
+    if (!json_is_array(arr) || json_array_size(arr) > NEXT_MAX) {
+        snprintf(err, errsize, "next must be an array of at most %d fault names", NEXT_MAX);
+        return FH_E_INPUT;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        int k = -1;
+        for (int j = 0; j < (int)FH_ARRAY_LEN(names) && json_is_string(v); j++)
+            if (strcmp(json_string_value(v), names[j]) == 0)
+                k = j;
+        if (k < 0) {
+            snprintf(err, errsize,
+                     "next[%zu] must be one of none, error_5xx, timeout, reset, lost_response", i);
+            return FH_E_INPUT;
+        }
+        out[(*n)++] = (enum vsdc_fault)k;
+    }
+    return FH_OK;
+}
+
+static bool number(json_t *cfg, const char *key, double lo, double hi, double *out)
+{
+    json_t *v = json_object_get(cfg, key);
+    if (!v)
+        return true;
+    if (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi)
+        return false;
+    *out = json_number_value(v);
+    return true;
+}
+
+enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
+{
+    if (!json_is_object(cfg)) {
+        snprintf(err, errsize, "the body must be a JSON object");
+        return FH_E_INPUT;
+    }
+    double p[5] = {0}, timeout = 5000, status = 500, seed = -1;
+    double sum = 0;
+    for (int k = VSDC_FAULT_5XX; k <= VSDC_FAULT_LOST; k++) {
+        if (!number(cfg, names[k], 0, 1, &p[k])) {
+            snprintf(err, errsize, "%s must be a probability between 0 and 1", names[k]);
+            return FH_E_INPUT;
+        }
+        sum += p[k];
+    }
+    if (sum > 1.0 + 1e-9 || !number(cfg, "timeout_ms", 0, 600000, &timeout) ||
+        !number(cfg, "status_5xx", 500, 599, &status) ||
+        !number(cfg, "seed", 0, 9007199254740991.0, &seed)) {
+        snprintf(err, errsize,
+                 "probabilities must add up to at most 1, timeout_ms 0..600000, status_5xx "
+                 "500..599, seed >= 0");
+        return FH_E_INPUT;
+    }
+    json_t *atg = json_object_get(cfg, "apply_to_get");
+    enum vsdc_fault next[NEXT_MAX];
+    size_t nnext;
+    if ((atg && !json_is_boolean(atg)) ||
+        parse_next(json_object_get(cfg, "next"), next, &nnext, err, errsize) != FH_OK) {
+        if (atg && !json_is_boolean(atg))
+            snprintf(err, errsize, "apply_to_get must be true or false");
+        return FH_E_INPUT;
+    }
+    pthread_mutex_lock(&f.lock);
+    defaults();
+    memcpy(f.p, p, sizeof(p));
+    if (seed >= 0)
+        f.seed = f.state = (uint64_t)seed;
+    f.timeout_ms = (int64_t)timeout;
+    f.status_5xx = (int)status;
+    f.apply_to_get = json_is_true(atg);
+    memcpy(f.next, next, nnext * sizeof(*next));
+    f.nnext = nnext;
+    pthread_mutex_unlock(&f.lock);
+    return FH_OK;
+}
+
+json_t *vsdc_faults_json(void)
+{
+    pthread_mutex_lock(&f.lock);
+    json_t *next = json_array();
+    for (size_t i = f.inext; i < f.nnext; i++)
+        json_array_append_new(next, json_string(names[f.next[i]]));
+    json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:i, s:b, s:o}", "error_5xx",
+                          f.p[VSDC_FAULT_5XX], "timeout", f.p[VSDC_FAULT_TIMEOUT], "reset",
+                          f.p[VSDC_FAULT_RESET], "lost_response", f.p[VSDC_FAULT_LOST], "seed",
+                          (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "status_5xx",
+                          f.status_5xx, "apply_to_get", f.apply_to_get, "next", next);
+    pthread_mutex_unlock(&f.lock);
+    return o;
+}
