@@ -320,6 +320,10 @@ enum fh_rc vsdc_pki_load_or_create(const char *data_dir, struct vsdc_pki *p)
     }
     enum fh_rc rc = load_or_create_locked(p);
     close(lock);
+    /* Fill OpenSSL's lazily computed extension caches now, before threads share the certs. */
+    X509 *shared[] = {p->ca, p->ica, p->server, p->signer};
+    for (size_t i = 0; rc == FH_OK && i < FH_ARRAY_LEN(shared); i++)
+        X509_check_purpose(shared[i], -1, 0);
     if (rc != FH_OK) {
         fh_log(FH_LOG_ERROR, "vsdc", "cannot create the sandbox PKI in %s", p->dir);
         vsdc_pki_free(p);

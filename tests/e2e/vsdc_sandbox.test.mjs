@@ -367,6 +367,24 @@ test('revocation: a revoked certificate gets 403 HTML, restoring it lets it in a
   assert.equal((await sb.control('POST', '/vsdc/control/taxpayers/NOSUCHID/revoke')).status, 404);
 });
 
+test('tax groups can be replaced: the newest valid group signs, /status shows it', async () => {
+  const saved = (await sb.control('GET', '/vsdc/control/tax-groups')).json;
+  const group = { validFrom: '2024-01-01T00:00:00Z', groupId: 9, taxCategories: [
+    { name: 'VAT', categoryType: 'TaxOnNet', orderId: 1, taxRates: [{ rate: 20, label: 'Ђ' }, { rate: 10, label: 'Е' }] }] };
+  assert.equal((await sb.control('PUT', '/vsdc/control/tax-groups', [...saved, group])).status, 200);
+  try {
+    const r = await post(cert, invoice({ items: [{ name: 'X', quantity: 1, unitPrice: 349.9, labels: ['Ђ'], totalAmount: 349.9 }] }));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.taxGroupRevision, 9);
+    assert.deepEqual(r.json.taxItems, [{ categoryType: 0, label: 'Ђ', amount: 58.3167, rate: 20, categoryName: 'VAT' }]);
+    assert.equal((await vsdc(cert, { path: '/api/v3/status' })).json.currentTaxRates.groupId, 9);
+    assert.equal((await post(cert, invoice())).status, 400, 'label A is not in group 9');
+    assert.equal((await sb.control('PUT', '/vsdc/control/tax-groups', [{ groupId: 1 }])).status, 400);
+  } finally {
+    assert.equal((await sb.control('PUT', '/vsdc/control/tax-groups', saved)).status, 200);
+  }
+});
+
 test('control: bad fault settings are refused; reset clears invoices and counters', async () => {
   assert.equal((await sb.control('PUT', '/vsdc/control/faults', { error_5xx: 0.7, reset: 0.7 })).status, 400);
   assert.equal((await sb.control('PUT', '/vsdc/control/faults', { next: ['explode'] })).status, 400);
