@@ -10,10 +10,19 @@ export DATABASE_URL=${DATABASE_URL:-var/fiscalhub.db}
 export FISCALHUB_MASTER_KEY_FILE=${FISCALHUB_MASTER_KEY_FILE:-var/master.key}
 export FISCALHUB_WEB_DIR=${FISCALHUB_WEB_DIR:-web/dist}
 export FISCALHUB_SANDBOX_URL=${FISCALHUB_SANDBOX_URL:-http://127.0.0.1:${FISCALHUB_SANDBOX_PORT:-8081}}
+export FISCALHUB_SANDBOX_DATA_DIR=${FISCALHUB_SANDBOX_DATA_DIR:-var/sandbox}
+# fiscalhub trusts the sandbox V-SDC's CA (production: the tax authority's RCA/ICA bundle).
+export FISCALHUB_TAXCORE_CA_FILE=${FISCALHUB_TAXCORE_CA_FILE:-$FISCALHUB_SANDBOX_DATA_DIR/vsdc/ca.pem}
 
 "$BIN/fiscalhub" migrate >/dev/null
 "$BIN/sandbox/fiscalhub-sandbox" serve &
 sandbox=$!
+# The sandbox creates its CA on first start; fiscalhub needs the file before it starts.
+for _ in $(seq 1 100); do
+    curl -fsS "$FISCALHUB_SANDBOX_URL/readyz" >/dev/null 2>&1 && break
+    kill -0 "$sandbox" 2>/dev/null || { echo "fiscalhub-sandbox did not start" >&2; exit 1; }
+    sleep 0.1
+done
 "$BIN/fiscalhub" serve &
 server=$!
 
