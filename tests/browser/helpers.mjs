@@ -52,11 +52,19 @@ export async function launch() {
 /**
  * A fresh context and page. Console errors that report a Content-Security-
  * Policy violation are collected in page.cspViolations so tests can assert the
- * built portal runs under the server's CSP untouched.
+ * built portal runs under the server's CSP untouched. baseURL defaults to
+ * FH_BASE_URL; tests that start a server of their own pass its address.
  */
-export async function openPage(browser, { clipboard = false } = {}) {
-  const context = await browser.newContext({ baseURL: BASE_URL, locale: 'en-GB', viewport: { width: 1280, height: 860 } });
-  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ORIGIN });
+export async function openPage(browser, { clipboard = false, baseURL = BASE_URL } = {}) {
+  // Reduced motion: no button colour transitions, so axe never measures a
+  // colour halfway through one.
+  const context = await browser.newContext({
+    baseURL,
+    locale: 'en-GB',
+    viewport: { width: 1280, height: 860 },
+    reducedMotion: 'reduce',
+  });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(baseURL).origin });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   page.cspViolations = [];
@@ -100,6 +108,36 @@ export async function apiGet(page, path) {
     const res = await fetch(p, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     return { status: res.status, body: await res.json().catch(() => null) };
   }, path);
+}
+
+/**
+ * A state-changing API call from inside the page, as the portal makes it: the
+ * session cookie plus the X-CSRF-Token of GET /api/me. Returns { status, body }.
+ */
+export async function apiSend(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const me = await fetch('/api/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      const { csrf_token: csrf } = await me.json();
+      const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      const res = await fetch(path, {
+        method,
+        credentials: 'same-origin',
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        json = null;
+      }
+      return { status: res.status, body: json };
+    },
+    { method, path, body },
+  );
 }
 
 /** Runs axe-core on the current page; returns serious and critical violations. */
