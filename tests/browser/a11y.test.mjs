@@ -63,6 +63,7 @@ test('Integrations and the other signed-in pages', async () => {
 
     for (const [path, heading] of [
       ['/integrations/new', 'Create Integration'],
+      ['/integrations/certificates', 'Certificates'],
       ['/pos/invoices', 'POS Invoices'],
       ['/billing', 'Billing'],
     ]) {

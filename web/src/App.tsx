@@ -12,6 +12,7 @@ import { ErrorAlert } from './components/ErrorAlert';
 import { AuthLayout } from './components/AuthLayout';
 import { Loading } from './components/Loading';
 import { BillingPage } from './pages/BillingPage';
+import { CertificatesPage } from './pages/CertificatesPage';
 import { IntegrationsPage } from './pages/IntegrationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NewIntegrationPage } from './pages/NewIntegrationPage';
@@ -143,6 +144,7 @@ export function App() {
   else if (route === 'integrations-new') page = <NewIntegrationPage />;
   else if (route === 'pos-invoices') page = <PosInvoicesPage />;
   else if (!org) page = <NoOrgPage />;
+  else if (route === 'certificates') page = <CertificatesPage key={org.code} org={org} />;
   else if (route === 'billing') page = <BillingPage org={org} />;
   else page = <IntegrationsPage me={me} org={org} />;
 

@@ -4,6 +4,7 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/components.css';
 import './styles/auth.css';
+import './styles/dialog.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -42,6 +42,7 @@ export type RouteName =
   | 'login'
   | 'integrations'
   | 'integrations-new'
+  | 'certificates'
   | 'pos-invoices'
   | 'billing'
   | 'root'
@@ -53,6 +54,7 @@ const ROUTES: Record<string, RouteName> = {
   '/login': 'login',
   '/integrations': 'integrations',
   '/integrations/new': 'integrations-new',
+  '/integrations/certificates': 'certificates',
   '/pos/invoices': 'pos-invoices',
   '/billing': 'billing',
 };

@@ -56,3 +56,24 @@ export interface IntegrationsReply {
   pending: PendingIntegration[];
   usage: Usage;
 }
+
+// Taxpayer certificates (docs/api/certificates.md).
+export type CertificateStatus = 'active' | 'revoked' | 'expired';
+
+export interface Certificate {
+  uid: string;
+  taxpayer: string;
+  tin: string;
+  location: string;
+  address: string;
+  vsdc_url: string;
+  api_url?: string;
+  expires_at: string;
+  status: CertificateStatus | string;
+  created_at: string;
+  revoked_at?: string | null;
+}
+
+export interface CertificatesReply {
+  certificates: Certificate[];
+}

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 
-export type BadgeTone = 'success' | 'neutral' | 'info' | 'warning' | 'premium';
+export type BadgeTone = 'success' | 'neutral' | 'info' | 'warning' | 'danger' | 'premium';
 
 interface Props {
   tone: BadgeTone;

@@ -14,7 +14,14 @@ export type IconName =
   | 'info'
   | 'clock'
   | 'inbox'
-  | 'alert';
+  | 'alert'
+  | 'shield'
+  | 'upload'
+  | 'close'
+  | 'refresh'
+  | 'external'
+  | 'chevron-left'
+  | 'chevron-right';
 
 const PATHS: Record<IconName, JSX.Element> = {
   plug: (
@@ -75,6 +82,33 @@ const PATHS: Record<IconName, JSX.Element> = {
       <path d="M12 10v5M12 18v.5" />
     </>
   ),
+  shield: (
+    <>
+      <path d="M12 3l8 3v6c0 4.5-3.4 8.2-8 9-4.6-.8-8-4.5-8-9V6z" />
+      <path d="M8.5 12l2.5 2.5 4.5-5" />
+    </>
+  ),
+  upload: (
+    <>
+      <path d="M12 16V4M7 9l5-5 5 5" />
+      <path d="M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4" />
+    </>
+  ),
+  close: <path d="M6 6l12 12M18 6L6 18" />,
+  refresh: (
+    <>
+      <path d="M20 12a8 8 0 1 1-2.3-5.7" />
+      <path d="M20 4v5h-5" />
+    </>
+  ),
+  external: (
+    <>
+      <path d="M14 4h6v6M20 4l-9 9" />
+      <path d="M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />
+    </>
+  ),
+  'chevron-left': <path d="M15 5l-7 7 7 7" />,
+  'chevron-right': <path d="M9 5l7 7-7 7" />,
 };
 
 interface Props {

@@ -1,4 +1,5 @@
-// Main navigation, grouped as in the product: Integrations, POS, Billing.
+// Main navigation, grouped as in the product: Integrations (with its
+// Certificates), POS, Billing.
 import { Icon, type IconName } from './Icon';
 import { Link } from './Link';
 
@@ -24,7 +25,18 @@ const GROUPS: Group[] = [
     id: 'nav-integrations',
     title: 'Integrations',
     items: [
-      { href: '/integrations', label: 'Integrations', icon: 'plug', match: (p) => p.startsWith('/integrations') },
+      {
+        href: '/integrations',
+        label: 'Integrations',
+        icon: 'plug',
+        match: (p) => p.startsWith('/integrations') && !p.startsWith('/integrations/certificates'),
+      },
+      {
+        href: '/integrations/certificates',
+        label: 'Certificates',
+        icon: 'shield',
+        match: (p) => p.startsWith('/integrations/certificates'),
+      },
     ],
   },
   {

@@ -9,16 +9,23 @@ interface Props {
   autoComplete?: string;
   hint?: string;
   error?: string | null;
+  /** Marks the input invalid without a message of its own (an alert nearby explains). */
+  invalid?: boolean;
   maxLength?: number;
   disabled?: boolean;
+  /** Defaults to true; an optional field says so in its label or hint. */
+  required?: boolean;
+  autoCapitalize?: 'off' | 'characters';
+  spellCheck?: boolean;
 }
 
-export function TextField({ id, label, value, onInput, type = 'text', autoComplete, hint, error, maxLength, disabled }: Props) {
+export function TextField({ id, label, value, onInput, type = 'text', autoComplete, hint, error, invalid, maxLength, disabled, required = true, autoCapitalize, spellCheck }: Props) {
   const hintId = hint ? `${id}-hint` : null;
   const errorId = error ? `${id}-error` : null;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  const bad = !!error || !!invalid;
   return (
-    <div class={error ? 'field field--invalid' : 'field'}>
+    <div class={bad ? 'field field--invalid' : 'field'}>
       <label class="field-label" for={id}>
         {label}
       </label>
@@ -30,9 +37,11 @@ export function TextField({ id, label, value, onInput, type = 'text', autoComple
         value={value}
         autoComplete={autoComplete}
         maxLength={maxLength}
-        required
+        required={required}
         disabled={disabled}
-        aria-invalid={error ? 'true' : undefined}
+        autoCapitalize={autoCapitalize}
+        spellcheck={spellCheck}
+        aria-invalid={bad ? 'true' : undefined}
         aria-describedby={describedBy}
         onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)}
       />

@@ -1,0 +1,59 @@
+// "Are you sure?" for actions that cannot be undone (revoke, remove). The
+// action runs inside the dialog: while it is in flight both buttons are
+// disabled; a failure is shown in the dialog (role="alert") and the dialog
+// stays open so the user can try again or cancel.
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { ApiErrorAlert } from './ApiErrorAlert';
+import { Modal } from './Modal';
+
+interface Props {
+  id: string;
+  title: string;
+  confirmLabel: string;
+  busyLabel: string;
+  danger?: boolean;
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+  children: ComponentChildren;
+}
+
+export function ConfirmDialog({ id, title, confirmLabel, busyLabel, danger, onConfirm, onClose, children }: Props) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm();
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      id={id}
+      title={title}
+      onClose={onClose}
+      busy={busy}
+      initialFocus={`${id}-cancel`}
+      footer={
+        <>
+          <button type="button" id={`${id}-cancel`} class="btn btn--secondary" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="button" class={danger ? 'btn btn--danger' : 'btn btn--primary'} onClick={confirm} disabled={busy}>
+            {busy ? busyLabel : confirmLabel}
+          </button>
+        </>
+      }
+    >
+      {error !== null && <ApiErrorAlert error={error} fallback="The request failed; please try again." />}
+      <div class="modal-text">{children}</div>
+    </Modal>
+  );
+}
+
