@@ -142,8 +142,8 @@ export function App() {
   let page;
   if (route === 'not-found') page = <NotFoundPage />;
   else if (route === 'integrations-new') page = <NewIntegrationPage />;
-  else if (route === 'pos-invoices') page = <PosInvoicesPage />;
   else if (!org) page = <NoOrgPage />;
+  else if (route === 'pos-invoices') page = <PosInvoicesPage org={org} />;
   else if (route === 'certificates') page = <CertificatesPage key={org.code} org={org} />;
   else if (route === 'billing') page = <BillingPage org={org} />;
   else page = <IntegrationsPage me={me} org={org} />;

@@ -23,3 +23,61 @@ export function plural(n: number, one: string, many: string): string {
 export function ratio(n: number, limit: number): string {
   return `${n} / ${limit}`;
 }
+
+const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return dateTimeFmt.format(d);
+}
+
+const amountFmt = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+
+const shortDateTimeFmt = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** Date and time to the minute, for tables. */
+export function formatShortDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return shortDateTimeFmt.format(d);
+}
+
+/** A decimal string from the API ("100.87", "8.3287") for display; kept as is when it is not a number. */
+export function formatAmount(value: string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '';
+  if (!/^-?\d+(\.\d+)?$/.test(value)) return value;
+  return amountFmt.format(Number(value));
+}
+
+/** A tax rate as the V-SDC gives it (a percentage, "20.0000") for display. */
+export function formatRate(value: string | null | undefined): string {
+  const a = formatAmount(value);
+  return a ? `${a.replace(/\.?0+$/, '')} %` : '';
+}
+
+/** Only http(s) addresses become links. */
+export function safeHttpUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}

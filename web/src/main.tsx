@@ -5,6 +5,7 @@ import './styles/layout.css';
 import './styles/components.css';
 import './styles/auth.css';
 import './styles/dialog.css';
+import './styles/fiscal.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -77,3 +77,76 @@ export interface Certificate {
 export interface CertificatesReply {
   certificates: Certificate[];
 }
+
+// Fiscal invoices (docs/api/fiscal-invoices.md). Only what the UI reads;
+// the V-SDC's fields are null until the invoice is signed.
+export type FiscalStatus = 'signed' | 'failed' | 'pending';
+
+export interface FiscalInvoiceSummary {
+  id: number;
+  status: FiscalStatus | string;
+  source_ref?: string | null;
+  source_url?: string | null;
+  invoice_number?: string | null;
+  total_amount?: string | null;
+  sdc_time?: string | null;
+  created_at: string;
+  /** The integration's UID; null for invoices submitted through the API. */
+  integration?: string | null;
+  certificate_uid?: string | null;
+  invoice_type?: string | null;
+  fiscal?: boolean;
+  verification_url?: string | null;
+  last_error?: string | null;
+  attempts?: number;
+}
+
+export interface FiscalInvoicesReply {
+  invoices: FiscalInvoiceSummary[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export interface TaxItem {
+  label: string | null;
+  category_name?: string | null;
+  rate?: string | null;
+  amount: string | null;
+}
+
+export interface CanonicalItem {
+  gtin?: string;
+  name: string;
+  quantity: string;
+  unit_price: string;
+  labels: string[];
+  total: string;
+  discount?: string;
+}
+
+export interface CanonicalPayment {
+  method: string;
+  amount: string;
+}
+
+/** The invoice as it was submitted (before the V-SDC signed it). */
+export interface CanonicalInvoice {
+  invoice_type?: string;
+  transaction_type?: string;
+  cashier?: string;
+  buyer_id?: string;
+  pos_invoice_number?: string;
+  payments?: CanonicalPayment[];
+  items?: CanonicalItem[];
+}
+
+export interface FiscalInvoiceDetails extends FiscalInvoiceSummary {
+  transaction_type?: string | null;
+  invoice?: CanonicalInvoice | null;
+  journal?: string | null;
+  qr_gif_base64?: string | null;
+  invoice_counter?: string | null;
+  tax_items?: TaxItem[];
+  signed_at?: string | null;
+}

@@ -1,22 +1,165 @@
-// POS → POS Invoices: the fiscalized invoices. None exist until an
-// integration sends invoices, which needs the connection flow.
+// POS → POS Invoices: every invoice fiscalized for the organization, newest
+// first, with filters (status, integration, date range), paging and a details
+// dialog (journal, QR, verification link, tax items, Retry for failed ones).
+//
+// The filters live in the page's query string (?status=failed&page=2), so a
+// reload or a shared link shows the same list. While any listed invoice is
+// pending, the list refreshes itself every few seconds.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { EmptyState } from '../components/EmptyState';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { FiscalInvoiceDialog, type IntegrationInfo } from '../components/FiscalInvoiceDialog';
+import { FiscalInvoiceFilters, type IntegrationOption } from '../components/FiscalInvoiceFilters';
+import { FiscalInvoicesTable } from '../components/FiscalInvoicesTable';
+import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
+import { Pager } from '../components/Pager';
+import { filterFromSearch, filterSearch, fiscalInvoices, PAGE_SIZE, type FiscalFilter } from '../fiscalInvoices';
+import { navigate } from '../router';
+import { can } from '../session';
+import type { FiscalInvoiceSummary, OrgMembership } from '../types';
+import { useIntegrations } from '../useIntegrations';
+import { useResource } from '../useResource';
 import { useTitle } from '../useTitle';
 
-export function PosInvoicesPage() {
+interface Props {
+  org: OrgMembership;
+}
+
+const REFRESH_MS = 4000;
+
+export function PosInvoicesPage({ org }: Props) {
   useTitle('POS Invoices');
+  const [filter, setFilter] = useState<FiscalFilter>(() => filterFromSearch(window.location.search));
+  const [open, setOpen] = useState<FiscalInvoiceSummary | null>(null);
+  const integrationsReply = useIntegrations(org.code).data;
+
+  const rangeError = filter.from && filter.to && filter.from > filter.to ? 'The "To" date is before the "From" date.' : null;
+  const key = rangeError ? null : `${org.code}?${filterSearch(filter)}`;
+  const { data, error, loading, reload, refresh } = useResource(
+    key,
+    (signal) => fiscalInvoices.list(org.code, filter, signal),
+    'Could not load the invoices.',
+  );
+
+  // Keep the address in step with the filters (replace: filtering is not navigation).
+  const applyFilter = (next: FiscalFilter) => {
+    setFilter(next);
+    navigate(`${window.location.pathname}${filterSearch(next)}`, { replace: true });
+  };
+
+  // A different organization has other integrations and invoices: start over.
+  const shownOrg = useRef(org.code);
+  useEffect(() => {
+    if (shownOrg.current === org.code) return;
+    shownOrg.current = org.code;
+    setOpen(null);
+    if (filter.integration || filter.page > 1) applyFilter({ ...filter, integration: '', page: 1 });
+  }, [org.code]);
+
+  const anyPending = !!data && data.invoices.some((i) => i.status === 'pending');
+  useEffect(() => {
+    if (!anyPending || open) return undefined;
+    const t = window.setTimeout(refresh, REFRESH_MS);
+    return () => window.clearTimeout(t);
+  }, [data, anyPending, open]);
+
+  const byUid = useMemo(() => {
+    const m = new Map<string, IntegrationInfo>();
+    if (integrationsReply) {
+      for (const it of integrationsReply.integrations) m.set(it.uid, { type: it.type, name: it.type_name || it.type });
+      for (const p of integrationsReply.pending)
+        if (p.uid) m.set(p.uid, { type: p.type ?? '', name: p.type_name || p.type || 'Integration' });
+    }
+    return m;
+  }, [integrationsReply]);
+  const integration = (uid: string | null | undefined) => (uid ? byUid.get(uid) ?? { type: '', name: 'Integration' } : null);
+  const options: IntegrationOption[] = [...byUid.entries()].map(([uid, it]) => ({ uid, label: `${it.name} · ${uid}` }));
+  const integrationName = (uid: string | null | undefined) => {
+    const it = integration(uid);
+    return it ? `${it.name} · ${uid}` : null;
+  };
+
+  const filtered = !!(filter.status || filter.integration || filter.from || filter.to);
+  const empty = !!data && data.invoices.length === 0;
+
   return (
     <>
-      <PageHeader title="POS Invoices" description="Every invoice fiscalized through your integrations." />
-      <section class="panel" aria-label="Fiscalized invoices">
-        <EmptyState icon="receipt" title="No fiscalized invoices yet">
-          <p>
-            Invoices appear here once an integration sends them for fiscalization. Each will show its fiscal invoice
-            number, verification URL, QR code and journal.
-          </p>
-        </EmptyState>
+      <PageHeader
+        title="POS Invoices"
+        description={`Every invoice fiscalized for ${org.name}: its fiscal number, journal, QR code and verification link.`}
+      />
+      <section class="panel" aria-labelledby="invoices-heading">
+        <div class="panel-header">
+          <h2 id="invoices-heading" class="panel-title">
+            Fiscal invoices
+          </h2>
+        </div>
+        <FiscalInvoiceFilters value={filter} integrations={options} rangeError={rangeError} onChange={applyFilter} />
+
+        {loading && (
+          <div class="panel-pad">
+            <Loading label="Loading invoices…" />
+          </div>
+        )}
+        {error && (
+          <div class="panel-pad">
+            <ErrorAlert message={error}>
+              <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
+                Try again
+              </button>
+            </ErrorAlert>
+          </div>
+        )}
+
+        {data && !empty && (
+          <>
+            <FiscalInvoicesTable invoices={data.invoices} integrationName={integrationName} onOpen={setOpen} />
+            <Pager
+              page={data.page}
+              pageSize={data.page_size || PAGE_SIZE}
+              total={data.total}
+              shown={data.invoices.length}
+              onPage={(page) => applyFilter({ ...filter, page })}
+            />
+          </>
+        )}
+        {data &&
+          empty &&
+          (filtered || filter.page > 1 ? (
+            <EmptyState
+              icon="receipt"
+              title="No invoices match these filters"
+              action={
+                <button
+                  type="button"
+                  class="btn btn--secondary"
+                  onClick={() => applyFilter({ status: '', integration: '', from: '', to: '', page: 1 })}
+                >
+                  Clear filters
+                </button>
+              }
+            />
+          ) : (
+            <EmptyState icon="receipt" title="No fiscalized invoices yet">
+              <p>
+                Invoices appear here once an integration (or your own software, through the API) sends them for
+                fiscalization. Each shows its fiscal invoice number, verification link, QR code and journal.
+              </p>
+            </EmptyState>
+          ))}
       </section>
+
+      {open && (
+        <FiscalInvoiceDialog
+          orgCode={org.code}
+          invoice={open}
+          canOperate={can(org, 'integrations.operate')}
+          integration={integration}
+          onClose={() => setOpen(null)}
+          onChanged={refresh}
+        />
+      )}
     </>
   );
 }

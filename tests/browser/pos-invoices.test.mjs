@@ -1,0 +1,309 @@
+// POS Invoices against a real fiscalization: this file starts its own
+// fiscalhub-sandbox (the TaxCore V-SDC emulator) and its own fiscalhub that
+// trusts the sandbox's CA (FISCALHUB_TAXCORE_CA_FILE), rather than the server
+// of FH_BASE_URL. A certificate issued by the sandbox (`issue-cert`) is
+// uploaded through the Upload Certificate dialog; invoices are submitted with
+// POST /api/orgs/{org}/fiscal-invoices from the page (session + CSRF), as an
+// integration would; the page then shows them: filters, paging, and the
+// details dialog with the journal (verbatim, monospace) and the QR image, the
+// verification and source links, and Retry for a failed invoice.
+// axe-core: no serious or critical violations on the page and the dialog.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { invoice } from '../lib/fiscal.mjs';
+import { startSandbox } from '../lib/sandbox.mjs';
+import { startServer } from '../lib/server.mjs';
+import {
+  apiGet,
+  apiSend,
+  assertNoCspViolations,
+  describeViolations,
+  launch,
+  logIn,
+  openPage,
+  PASSWORD,
+  seriousViolations,
+  signUp,
+  uniqueEmail,
+} from './helpers.mjs';
+
+let sb;
+let srv;
+let browser;
+let owner; // { context, page, org, certUid, signed, failed }
+
+before(async () => {
+  sb = await startSandbox();
+  srv = await startServer({
+    env: {
+      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
+      FISCALHUB_JOB_BACKOFF_MS: '20',
+      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
+      FISCALHUB_LOGIN_MAX_FAILURES: '1000',
+    },
+  });
+  browser = await launch();
+});
+after(async () => {
+  await owner?.context.close();
+  await browser?.close();
+  await srv?.stop();
+  await sb?.stop();
+});
+
+async function noSerious(page, label) {
+  const v = await seriousViolations(page);
+  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
+}
+
+async function submit(page, org, body) {
+  const r = await apiSend(page, 'POST', `/api/orgs/${org}/fiscal-invoices`, body);
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  return r.body.id;
+}
+
+/** Polls the details until the invoice is no longer pending; returns them. */
+async function settled(page, org, id, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${id}`);
+    if (r.status === 200 && r.body.status !== 'pending') return r.body;
+    if (Date.now() > deadline) throw new Error(`invoice ${id} still pending: ${JSON.stringify(r.body)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+async function openPosInvoices(page) {
+  await page.getByRole('link', { name: 'POS Invoices' }).click();
+  await page.getByRole('heading', { level: 1, name: 'POS Invoices' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor({ state: 'detached' });
+}
+
+const rows = (page) => page.getByRole('table', { name: 'Fiscal invoices' }).locator('tbody tr');
+
+test('a sandbox certificate is uploaded and a fiscalized invoice shows its journal and QR', async () => {
+  const { context, page } = await openPage(browser, { baseURL: srv.url });
+  owner = { context, page };
+  await signUp(page, { email: uniqueEmail('pos'), company: 'POS d.o.o.' });
+  const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
+  owner.org = org;
+
+  // The certificate the sandbox issued, uploaded through the dialog.
+  const cert = await sb.issueCert({ name: 'Prodavnica Test d.o.o.' });
+  await page.getByRole('link', { name: 'Certificates' }).click();
+  await page.getByRole('heading', { name: 'No certificates yet' }).waitFor();
+  await page.getByRole('button', { name: 'Upload Certificate' }).click();
+  const upload = page.getByRole('dialog', { name: 'Upload Certificate' });
+  await upload.getByLabel('Certificate file (PFX)').setInputFiles(cert.pfxPath);
+  await upload.getByLabel('Password').fill(cert.password.trim());
+  await upload.getByLabel('PAC').fill(cert.pac.trim());
+  await upload.getByRole('button', { name: 'Upload', exact: true }).click();
+  await upload.waitFor({ state: 'detached' });
+  const certRow = page.locator(`tr[data-uid="${cert.uid}"]`);
+  await certRow.getByText('Active', { exact: true }).waitFor();
+  owner.certUid = cert.uid;
+
+  // One invoice the V-SDC signs, one it refuses (a tax label it does not define).
+  const signedId = await submit(page, org, {
+    certificate_uid: cert.uid,
+    source_id: `ok-${Date.now()}`,
+    source_ref: 'INV-0042',
+    source_url: 'https://erp.example.com/invoices/42',
+    invoice: invoice({ pos_invoice_number: 'POS-42' }),
+  });
+  const failedId = await submit(page, org, {
+    certificate_uid: cert.uid,
+    source_id: `bad-${Date.now()}`,
+    source_ref: 'INV-0043',
+    invoice: invoice({ items: [{ name: 'Gadget', quantity: '1', unit_price: '5', labels: ['Q'], total: '5' }] }),
+  });
+  const signed = await settled(page, org, signedId);
+  const failed = await settled(page, org, failedId);
+  assert.equal(signed.status, 'signed', signed.last_error);
+  assert.equal(failed.status, 'failed');
+  owner.signed = signed;
+  owner.failed = failed;
+
+  await openPosInvoices(page);
+  await rows(page).first().waitFor();
+  assert.equal(await rows(page).count(), 2);
+  const signedRow = page.locator(`tr[data-id="${signedId}"]`);
+  assert.match(await signedRow.innerText(), new RegExp(signed.invoice_number));
+  assert.match(await signedRow.innerText(), /INV-0042/);
+  assert.match(await signedRow.innerText(), /100\.87/);
+  await signedRow.getByText('Signed', { exact: true }).waitFor();
+  await page.locator(`tr[data-id="${failedId}"]`).getByText('Failed', { exact: true }).waitFor();
+  await noSerious(page, 'POS Invoices');
+
+  // Details of the signed invoice.
+  const details = page.getByRole('button', { name: `Details of invoice ${signed.invoice_number}` });
+  await details.click();
+  const dialog = page.getByRole('dialog', { name: `Invoice ${signed.invoice_number}` });
+  await dialog.waitFor();
+  const journal = dialog.getByTestId('journal');
+  await journal.waitFor();
+  assert.match(signed.journal, /\r\n/, 'the V-SDC journal has CRLF line breaks');
+  const shown = await journal.textContent();
+  assert.equal(shown, signed.journal.replace(/\r\n/g, '\n'), 'the journal is shown verbatim');
+  assert.match(shown, /FISCAL INVOICE/);
+  const style = await journal.evaluate((el) => {
+    const s = getComputedStyle(el);
+    return { whiteSpace: s.whiteSpace, font: s.fontFamily };
+  });
+  assert.ok(shown.split('\n').every((line) => line.length <= 40), 'a 40-column journal');
+  assert.equal(style.whiteSpace, 'pre');
+  assert.match(style.font, /mono/i);
+
+  const qr = dialog.getByTestId('qr');
+  await qr.waitFor();
+  await page.waitForFunction((el) => el.complete, await qr.elementHandle());
+  assert.ok((await qr.evaluate((el) => el.naturalWidth)) > 0, 'the QR image loaded');
+  assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/gif;base64,R0lGOD/);
+  assert.equal(await dialog.getByTestId('verification-url').getAttribute('href'), signed.verification_url);
+  const source = dialog.getByTestId('source-link');
+  assert.equal(await source.getAttribute('href'), 'https://erp.example.com/invoices/42');
+  assert.equal((await source.innerText()).trim(), 'View source invoice', 'no integration: a neutral label');
+  assert.equal((await dialog.getByTestId('invoice-number').innerText()).trim(), signed.invoice_number);
+  assert.equal((await dialog.getByTestId('invoice-total').innerText()).trim(), '100.87');
+  const taxRow = dialog.getByRole('table').first().locator('tbody tr').first();
+  assert.match(await taxRow.innerText(), /A/);
+  assert.match(await taxRow.innerText(), /8\.3287/);
+  await dialog.getByText('Normal · Sale').waitFor();
+  await noSerious(page, 'details dialog (signed)');
+
+  await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+    `Details of invoice ${signed.invoice_number}`,
+    'focus returns to the Details button',
+  );
+
+  // Details of the failed invoice: its last error and Retry.
+  await page.getByRole('button', { name: 'Details of invoice INV-0043' }).click();
+  const failedDialog = page.getByRole('dialog', { name: 'Invoice INV-0043' });
+  await failedDialog.getByTestId('last-error').waitFor();
+  assert.match(await failedDialog.getByTestId('last-error').innerText(), /tax label that is not defined/);
+  await noSerious(page, 'details dialog (failed)');
+  const retry = failedDialog.getByRole('button', { name: 'Retry' });
+  assert.ok(await retry.isEnabled(), 'an owner may retry');
+  await retry.click();
+  // The label is still unknown to the V-SDC: the invoice goes pending (the dialog
+  // follows it), then fails again after a second attempt.
+  const deadline = Date.now() + 30000;
+  let again;
+  for (;;) {
+    again = (await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${failedId}`)).body;
+    if (again.attempts === 2 && again.status !== 'pending') break;
+    assert.ok(Date.now() < deadline, `the retry did not settle: ${JSON.stringify(again)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(again.status, 'failed');
+  await failedDialog.getByTestId('last-error').waitFor();
+  await failedDialog.getByText('Failed', { exact: true }).waitFor();
+  assert.equal(await failedDialog.getByRole('alert').count(), 0, 'the retry itself was accepted');
+  await page.keyboard.press('Escape');
+  await failedDialog.waitFor({ state: 'detached' });
+  assertNoCspViolations(page);
+});
+
+test('filters, paging, and a viewer cannot retry', async () => {
+  assert.ok(owner?.signed, 'the first test fiscalized invoices');
+  const { page, org } = owner;
+
+  // Status filter, kept in the address across a reload.
+  await page.getByLabel('Status').selectOption('failed');
+  await page.waitForURL('**/pos/invoices?status=failed');
+  await page.locator(`tr[data-id="${owner.signed.id}"]`).waitFor({ state: 'detached' });
+  assert.equal(await rows(page).count(), 1);
+  await page.reload();
+  await page.locator(`tr[data-id="${owner.failed.id}"]`).waitFor();
+  assert.equal(await page.getByLabel('Status').inputValue(), 'failed');
+  assert.equal(await rows(page).count(), 1);
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.locator(`tr[data-id="${owner.signed.id}"]`).waitFor();
+  assert.equal(await rows(page).count(), 2);
+
+  // Date range (UTC days): today shows both, tomorrow none; an inverted range is refused.
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
+  await page.getByLabel('From').fill(today);
+  await page.getByLabel('To').fill(today);
+  await page.waitForURL(`**/pos/invoices?from=${today}&to=${today}`);
+  await page.getByTestId('pager-summary').filter({ hasText: 'Showing 1–2 of 2' }).waitFor();
+  await page.getByLabel('From').fill(tomorrow);
+  await page.getByText('The "To" date is before the "From" date.').waitFor();
+  assert.equal(await page.getByLabel('To').getAttribute('aria-invalid'), 'true');
+  await page.getByLabel('To').fill(tomorrow);
+  await page.getByRole('heading', { name: 'No invoices match these filters' }).waitFor();
+  await noSerious(page, 'POS Invoices with no match');
+  await page.getByRole('button', { name: 'Clear filters' }).first().click();
+  await page.getByTestId('pager-summary').filter({ hasText: 'Showing 1–2 of 2' }).waitFor();
+
+  // Paging: 50 a page, newest first.
+  const ids = await page.evaluate(
+    async ({ org, uid }) => {
+      const { csrf_token: csrf } = await (await fetch('/api/me')).json();
+      const out = [];
+      for (let i = 0; i < 50; i++) {
+        const res = await fetch(`/api/orgs/${org}/fiscal-invoices`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify({
+            certificate_uid: uid,
+            source_id: `page-${i}-${Date.now()}`,
+            source_ref: `BULK-${i}`,
+            invoice: {
+              invoice_type: 'normal',
+              transaction_type: 'sale',
+              payments: [{ method: 'card', amount: '10.00' }],
+              items: [{ name: 'Item', quantity: '1', unit_price: '10.00', labels: ['A'], total: '10.00' }],
+            },
+          }),
+        });
+        out.push((await res.json()).id);
+      }
+      return out;
+    },
+    { org, uid: owner.certUid },
+  );
+  assert.equal(ids.length, 50);
+  await page.reload();
+  await page.getByTestId('pager-summary').filter({ hasText: 'Showing 1–50 of 52' }).waitFor();
+  assert.equal(await rows(page).count(), 50);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.waitForURL('**/pos/invoices?page=2');
+  await page.getByTestId('pager-summary').filter({ hasText: 'Showing 51–52 of 52' }).waitFor();
+  assert.equal(await rows(page).count(), 2);
+  await page.locator(`tr[data-id="${owner.signed.id}"]`).waitFor(); // the oldest two
+  assert.ok(await page.getByRole('button', { name: 'Next' }).isDisabled());
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.getByTestId('pager-summary').filter({ hasText: 'Showing 1–50 of 52' }).waitFor();
+
+  // A viewer reads invoices but cannot retry.
+  const viewerEmail = uniqueEmail('posviewer');
+  const added = await apiSend(page, 'POST', `/api/orgs/${org}/members`, {
+    email: viewerEmail,
+    role: 'viewer',
+    name: 'Vera Viewer',
+    password: PASSWORD,
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const viewer = await openPage(browser, { baseURL: srv.url });
+  try {
+    await logIn(viewer.page, viewerEmail);
+    await viewer.page.waitForURL('**/integrations');
+    await viewer.page.goto('/pos/invoices?status=failed');
+    await viewer.page.getByRole('button', { name: 'Details of invoice INV-0043' }).click();
+    const d = viewer.page.getByRole('dialog', { name: 'Invoice INV-0043' });
+    await d.getByTestId('last-error').waitFor();
+    const retry = d.getByRole('button', { name: 'Retry' });
+    assert.ok(await retry.isDisabled(), 'a viewer cannot retry');
+    await d.getByText('Only members, admins and owners of this organization can retry invoices.').waitFor();
+    await noSerious(viewer.page, 'details dialog as a viewer');
+    assertNoCspViolations(viewer.page);
+  } finally {
+    await viewer.context.close();
+  }
+  assertNoCspViolations(page);
+});

@@ -1,0 +1,238 @@
+// The details of one fiscal invoice (GET /api/orgs/{org}/fiscal-invoices/{id}):
+// fiscal number, SDC time, totals and tax items, the journal and QR, the
+// verification link, a link back to the source invoice ("View in Xero"), and
+// for a failed invoice its last error with Retry (integrations.operate).
+//
+// While the invoice is pending (just submitted, or retried from here) the
+// dialog asks again every few seconds until it is signed or failed.
+import { useEffect, useState } from 'preact/hooks';
+import { fiscalInvoices } from '../fiscalInvoices';
+import { formatAmount, formatDateTime, safeHttpUrl } from '../format';
+import { invoiceTypeLabel, sourceLinkLabel, transactionTypeLabel } from '../labels';
+import type { FiscalInvoiceDetails, FiscalInvoiceSummary } from '../types';
+import { useResource } from '../useResource';
+import { ApiErrorAlert } from './ApiErrorAlert';
+import { ErrorAlert } from './ErrorAlert';
+import { FiscalReceipt } from './FiscalReceipt';
+import { FiscalStatusBadge } from './FiscalStatusBadge';
+import { Icon } from './Icon';
+import { InvoiceItemsTable } from './InvoiceItemsTable';
+import { Loading } from './Loading';
+import { Modal } from './Modal';
+import { TaxItemsTable } from './TaxItemsTable';
+
+export interface IntegrationInfo {
+  type: string;
+  name: string;
+}
+
+interface Props {
+  orgCode: string;
+  invoice: FiscalInvoiceSummary;
+  canOperate: boolean;
+  integration: (uid: string | null | undefined) => IntegrationInfo | null;
+  onClose: () => void;
+  /** The invoice changed here (retried, or settled while watched): the list is stale. */
+  onChanged: () => void;
+}
+
+export const RETRY_DENIED = 'Only members, admins and owners of this organization can retry invoices.';
+const POLL_MS = 2000;
+
+export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration, onClose, onChanged }: Props) {
+  const { data, error, loading, reload, refresh } = useResource<FiscalInvoiceDetails>(
+    `${orgCode}/${invoice.id}`,
+    (signal) => fiscalInvoices.get(orgCode, invoice.id, signal),
+    'Could not load this invoice.',
+  );
+  const [retrying, setRetrying] = useState(false);
+  const [retryError, setRetryError] = useState<unknown>(null);
+  const [retried, setRetried] = useState(false);
+  const [watching, setWatching] = useState(false);
+  const d: FiscalInvoiceDetails = data ?? invoice;
+  const status = retrying || retried ? 'pending' : d.status;
+
+  // Follow a pending invoice until it settles; tell the list once it has.
+  useEffect(() => {
+    if (!data) return undefined;
+    setRetried(false);
+    if (data.status === 'pending') {
+      setWatching(true);
+      const t = window.setTimeout(refresh, POLL_MS);
+      return () => window.clearTimeout(t);
+    }
+    if (watching) {
+      setWatching(false);
+      onChanged();
+    }
+    return undefined;
+  }, [data]);
+
+  const retry = async () => {
+    setRetrying(true);
+    setRetryError(null);
+    try {
+      await fiscalInvoices.retry(orgCode, invoice.id);
+      setRetried(true);
+      onChanged();
+      refresh();
+    } catch (e) {
+      setRetryError(e);
+    }
+    setRetrying(false);
+  };
+
+  const via = integration(d.integration);
+  const sourceUrl = safeHttpUrl(d.source_url);
+  const title = d.invoice_number ? `Invoice ${d.invoice_number}` : `Invoice ${d.source_ref || `#${d.id}`}`;
+  const canonical = d.invoice ?? null;
+
+  return (
+    <Modal
+      id="invoice-details"
+      title={title}
+      size="wide"
+      onClose={onClose}
+      aside={<FiscalStatusBadge status={status} />}
+      footer={
+        <button type="button" class="btn btn--secondary" onClick={onClose}>
+          Close
+        </button>
+      }
+    >
+      {loading && <Loading label="Loading the invoice…" />}
+      {error && (
+        <ErrorAlert message={error}>
+          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
+            Try again
+          </button>
+        </ErrorAlert>
+      )}
+      {retryError !== null && <ApiErrorAlert error={retryError} fallback="The retry failed; please try again." />}
+
+      {data && status === 'failed' && (
+        <div class="failure" data-testid="last-error">
+          <Icon name="alert" class="alert-icon" />
+          <div class="failure-body">
+            <p class="failure-title">Fiscalization failed</p>
+            <p class="failure-text">{d.last_error || 'The V-SDC did not sign this invoice.'}</p>
+            <div class="guarded-action guarded-action--start">
+              <button
+                type="button"
+                class="btn btn--primary btn--small"
+                disabled={!canOperate || retrying}
+                title={canOperate ? undefined : RETRY_DENIED}
+                aria-describedby={canOperate ? undefined : 'retry-reason'}
+                onClick={retry}
+              >
+                <Icon name="refresh" />
+                {retrying ? 'Retrying…' : 'Retry'}
+              </button>
+              {!canOperate && (
+                <p class="guarded-action-reason" id="retry-reason">
+                  {RETRY_DENIED}
+                </p>
+              )}
+            </div>
+          </div>
+        </div>
+      )}
+      {data && status === 'pending' && (
+        <div class="pending-note" role="status">
+          <span class="spinner" aria-hidden="true" />
+          <div>
+            <p>Being fiscalized; this updates by itself.</p>
+            {d.last_error && !retried && <p class="pending-note-detail">Last attempt: {d.last_error}</p>}
+          </div>
+        </div>
+      )}
+
+      {data && (
+        <>
+          <dl class="facts">
+            <div class="fact">
+              <dt>Fiscal invoice number</dt>
+              <dd>{d.invoice_number ? <code data-testid="invoice-number">{d.invoice_number}</code> : '—'}</dd>
+            </div>
+            <div class="fact">
+              <dt>SDC time</dt>
+              <dd>{d.sdc_time ? <time dateTime={d.sdc_time}>{formatDateTime(d.sdc_time)}</time> : '—'}</dd>
+            </div>
+            <div class="fact">
+              <dt>Total</dt>
+              <dd class="fact-amount" data-testid="invoice-total">
+                {formatAmount(d.total_amount) || '—'}
+              </dd>
+            </div>
+            <div class="fact">
+              <dt>Type</dt>
+              <dd>
+                {[invoiceTypeLabel(d.invoice_type ?? canonical?.invoice_type), transactionTypeLabel(d.transaction_type ?? canonical?.transaction_type)]
+                  .filter(Boolean)
+                  .join(' · ') || '—'}
+                {d.fiscal === false && <span class="fact-sub">Not a fiscal receipt</span>}
+              </dd>
+            </div>
+            {d.invoice_counter && (
+              <div class="fact">
+                <dt>Invoice counter</dt>
+                <dd>
+                  <code>{d.invoice_counter}</code>
+                </dd>
+              </div>
+            )}
+            <div class="fact">
+              <dt>Received</dt>
+              <dd>
+                <time dateTime={d.created_at}>{formatDateTime(d.created_at)}</time>
+              </dd>
+            </div>
+            <div class="fact">
+              <dt>Source</dt>
+              <dd>
+                {d.source_ref || canonical?.pos_invoice_number || '—'}
+                <span class="fact-sub">{via ? `${via.name} · ${d.integration}` : 'Submitted through the API'}</span>
+                {sourceUrl && (
+                  <a class="source-link" href={sourceUrl} target="_blank" rel="noopener noreferrer" data-testid="source-link">
+                    <Icon name="external" />
+                    {sourceLinkLabel(via?.type)}
+                  </a>
+                )}
+              </dd>
+            </div>
+            {d.certificate_uid && (
+              <div class="fact">
+                <dt>Certificate</dt>
+                <dd>
+                  <code>{d.certificate_uid}</code>
+                </dd>
+              </div>
+            )}
+          </dl>
+
+          {(d.journal || d.qr_gif_base64 || d.verification_url) && (
+            <FiscalReceipt journal={d.journal} qrGifBase64={d.qr_gif_base64} verificationUrl={d.verification_url} />
+          )}
+
+          {d.tax_items && d.tax_items.length > 0 && (
+            <section class="detail-section" aria-labelledby="tax-items-heading">
+              <h3 class="section-title" id="tax-items-heading">
+                Tax items
+              </h3>
+              <TaxItemsTable items={d.tax_items} />
+            </section>
+          )}
+
+          {canonical && (canonical.items?.length ?? 0) > 0 && (
+            <section class="detail-section" aria-labelledby="items-heading">
+              <h3 class="section-title" id="items-heading">
+                Items as submitted
+              </h3>
+              <InvoiceItemsTable invoice={canonical} />
+            </section>
+          )}
+        </>
+      )}
+    </Modal>
+  );
+}

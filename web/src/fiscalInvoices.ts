@@ -1,0 +1,67 @@
+// The fiscal invoices endpoints (docs/api/fiscal-invoices.md), typed.
+import { api, seg } from './api';
+import type { FiscalInvoiceDetails, FiscalInvoicesReply, FiscalInvoiceSummary } from './types';
+
+export interface FiscalFilter {
+  status: string;
+  integration: string;
+  from: string;
+  to: string;
+  page: number;
+}
+
+export const PAGE_SIZE = 50;
+
+export const EMPTY_FILTER: FiscalFilter = { status: '', integration: '', from: '', to: '', page: 1 };
+
+/** The query string of a filter (without "?"); empty values are left out. */
+export function filterQuery(f: FiscalFilter, pageSize = PAGE_SIZE): string {
+  const q = new URLSearchParams();
+  if (f.status) q.set('status', f.status);
+  if (f.integration) q.set('integration', f.integration);
+  if (f.from) q.set('from', f.from);
+  if (f.to) q.set('to', f.to);
+  q.set('page', String(f.page));
+  q.set('page_size', String(pageSize));
+  return q.toString();
+}
+
+const STATUSES = new Set(['signed', 'failed', 'pending']);
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A filter read back from the page's own query string; anything malformed is dropped. */
+export function filterFromSearch(search: string): FiscalFilter {
+  const q = new URLSearchParams(search);
+  const status = q.get('status') ?? '';
+  const from = q.get('from') ?? '';
+  const to = q.get('to') ?? '';
+  const page = Number.parseInt(q.get('page') ?? '1', 10);
+  return {
+    status: STATUSES.has(status) ? status : '',
+    integration: (q.get('integration') ?? '').slice(0, 64),
+    from: DATE.test(from) ? from : '',
+    to: DATE.test(to) ? to : '',
+    page: Number.isFinite(page) && page >= 1 ? page : 1,
+  };
+}
+
+/** The page's own query string for a filter (page_size is not shown). */
+export function filterSearch(f: FiscalFilter): string {
+  const q = new URLSearchParams();
+  if (f.status) q.set('status', f.status);
+  if (f.integration) q.set('integration', f.integration);
+  if (f.from) q.set('from', f.from);
+  if (f.to) q.set('to', f.to);
+  if (f.page > 1) q.set('page', String(f.page));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export const fiscalInvoices = {
+  list: (org: string, f: FiscalFilter, signal?: AbortSignal) =>
+    api.get<FiscalInvoicesReply>(`/api/orgs/${seg(org)}/fiscal-invoices?${filterQuery(f)}`, { signal }),
+  get: (org: string, id: number, signal?: AbortSignal) =>
+    api.get<FiscalInvoiceDetails>(`/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}`, { signal }),
+  retry: (org: string, id: number) =>
+    api.post<FiscalInvoiceSummary>(`/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}/retry`),
+};
