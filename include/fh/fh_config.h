@@ -33,6 +33,25 @@ struct fh_config {
     int64_t taxcore_connect_timeout_ms; /* FISCALHUB_TAXCORE_CONNECT_TIMEOUT_MS (10000) */
     char *taxcore_language;      /* FISCALHUB_TAXCORE_LANGUAGE Accept-Language ("en-US"; "none") */
     int fiscal_max_attempts;     /* FISCALHUB_FISCAL_MAX_ATTEMPTS (10) */
+    /* Xero (docs/internals/connectors.md). Every URL defaults to the sandbox emulator under
+     * <sandbox_url>/xero with its demo app, so `make run` works offline. */
+    char *xero_client_id;        /* FISCALHUB_XERO_CLIENT_ID (the sandbox demo app) */
+    char *xero_client_secret;    /* FISCALHUB_XERO_CLIENT_SECRET (never logged) */
+    char *xero_authorize_url;    /* FISCALHUB_XERO_AUTHORIZE_URL */
+    char *xero_token_url;        /* FISCALHUB_XERO_TOKEN_URL */
+    char *xero_revoke_url;       /* FISCALHUB_XERO_REVOKE_URL */
+    char *xero_connections_url;  /* FISCALHUB_XERO_CONNECTIONS_URL */
+    char *xero_api_url;          /* FISCALHUB_XERO_API_URL (the Accounting API base) */
+    char *xero_webhook_key;      /* FISCALHUB_XERO_WEBHOOK_KEY (never logged) */
+    char *xero_scopes;           /* FISCALHUB_XERO_SCOPES (space separated) */
+    char *xero_deep_link_url;    /* FISCALHUB_XERO_DEEP_LINK_URL: "View in Xero", + InvoiceID */
+    int64_t xero_minute_limit;   /* FISCALHUB_XERO_MINUTE_LIMIT calls per tenant (60) */
+    int64_t xero_day_limit;      /* FISCALHUB_XERO_DAY_LIMIT calls per tenant (5000) */
+    int64_t xero_concurrent_limit; /* FISCALHUB_XERO_CONCURRENT_LIMIT per tenant (5) */
+    int64_t xero_app_minute_limit; /* FISCALHUB_XERO_APP_MINUTE_LIMIT calls per app (10000) */
+    int64_t xero_time_scale;     /* FISCALHUB_XERO_TIME_SCALE: rate windows divided by it (1) */
+    int64_t xero_poll_ms;        /* FISCALHUB_XERO_POLL_SECONDS polling fallback (300) */
+    int64_t xero_timeout_ms;     /* FISCALHUB_XERO_TIMEOUT_MS one Xero call (30000) */
 };
 
 /* Option table entry, shared with --help output. */

@@ -19,6 +19,15 @@ enum fh_rc fh_api_members_get(struct fh_req *req);
 enum fh_rc fh_api_members_post(struct fh_req *req);
 enum fh_rc fh_api_members_delete(struct fh_req *req);
 enum fh_rc fh_api_integrations_get(struct fh_req *req);
+enum fh_rc fh_api_integrations_post(struct fh_req *req);
+enum fh_rc fh_api_integrations_patch(struct fh_req *req);
+enum fh_rc fh_api_integrations_delete(struct fh_req *req);
+enum fh_rc fh_api_integrations_connect_post(struct fh_req *req);
+enum fh_rc fh_api_integrations_tenants_get(struct fh_req *req);
+enum fh_rc fh_api_integrations_tenant_post(struct fh_req *req);
+enum fh_rc fh_api_integrations_test_post(struct fh_req *req);
+enum fh_rc fh_api_oauth_xero_callback_get(struct fh_req *req);
+enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoices_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoice_get(struct fh_req *req);
@@ -29,6 +38,14 @@ enum fh_rc fh_api_certificates_revoke_post(struct fh_req *req);
 
 /* Sets the session cookie and replies with the me object (sign-up, log-in). */
 enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, unsigned int status);
+struct fh_integ;
+/* The integration {uid} of the request's organization (removed ones answer 404 like unknown
+ * ones); replies and returns FH_ERR when there is none. */
+enum fh_rc fh_api_integ_or_reply(struct fh_req *req, struct fh_integ *out);
+/* Replies with the integration object of uid. */
+enum fh_rc fh_api_integ_reply(struct fh_req *req, unsigned int status, const char *uid);
+/* The organization's certificate cert_uid, active and not expired; else replies (6001/7001). */
+enum fh_rc fh_api_integ_cert_or_reply(struct fh_req *req, const char *cert_uid, int64_t *cert_id);
 /* Replies 503 for a retryable store failure, 500 otherwise. */
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what);
 

@@ -1,6 +1,7 @@
 /* jobs_table.c - the job kinds this binary runs, and the built-in periodic jobs. */
 #include "cmd_internal.h"
 #include "fh/fh_fiscal.h"
+#include "fh/fh_xero.h"
 
 /* Done jobs are kept this long for inspection, then deleted. */
 #define DONE_JOB_RETENTION_MS (7LL * 24 * 3600 * 1000)
@@ -23,12 +24,23 @@ static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_
     return FH_OK;
 }
 
+/* The Xero polling interval, taken from the app by fh_cmd_job_kinds (called first). */
+static int64_t xero_poll_ms = 300 * 1000;
+
 const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
 {
+    if (app && app->cfg && app->cfg->xero_poll_ms > 0)
+        xero_poll_ms = app->cfg->xero_poll_ms;
     /* Handlers that need the store, master key or settings get the app as cls. */
     static struct fh_job_kind kinds[] = {
         {"maintenance.sweep", sweep_handler, NULL},
         {FH_FISCAL_JOB_KIND, fh_fiscal_job_handler, NULL},
+        {FH_XERO_JOB_INBOX, fh_xero_job_inbox, NULL},
+        {FH_XERO_JOB_DOCUMENT, fh_xero_job_document, NULL},
+        {FH_XERO_JOB_SYNC, fh_xero_job_sync, NULL},
+        {FH_XERO_JOB_POLL, fh_xero_job_poll, NULL},
+        {FH_XERO_JOB_WRITEBACK, fh_xero_job_writeback, NULL},
+        {FH_XERO_JOB_REVOKE, fh_xero_job_revoke, NULL},
     };
     for (size_t i = 0; i < FH_ARRAY_LEN(kinds); i++)
         if (kinds[i].handler != sweep_handler)
@@ -39,5 +51,10 @@ const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
 
 enum fh_rc fh_cmd_schedule_builtin(struct fh_store *st)
 {
-    return fh_schedule_upsert(st, "maintenance.sweep", "maintenance.sweep", "{}", 3600LL * 1000, fh_now_ms());
+    enum fh_rc rc = fh_schedule_upsert(st, "maintenance.sweep", "maintenance.sweep", "{}", 3600LL * 1000,
+                                       fh_now_ms());
+    if (rc == FH_OK) /* the polling fallback of the Xero connector */
+        rc = fh_schedule_upsert(st, FH_XERO_JOB_POLL, FH_XERO_JOB_POLL, "{}", xero_poll_ms,
+                                fh_now_ms() + xero_poll_ms);
+    return rc;
 }

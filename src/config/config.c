@@ -8,7 +8,10 @@ enum opt_id {
     O_LISTEN, O_PORT, O_DB, O_KEYFILE, O_WEB, O_PUBLIC, O_SANDBOX, O_HTTP_THREADS, O_WORKERS,
     O_NO_WORKERS, O_SESSION_TTL, O_LOGIN_MAX, O_LOGIN_WINDOW, O_JOB_ATTEMPTS, O_JOB_LEASE,
     O_JOB_BACKOFF, O_GRACE, O_LOG_LEVEL, O_JOB_BACKOFF_MAX, O_TC_CA, O_TC_TIMEOUT,
-    O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_COUNT
+    O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_XERO_CLIENT_ID, O_XERO_SECRET,
+    O_XERO_AUTHORIZE, O_XERO_TOKEN, O_XERO_REVOKE, O_XERO_CONNECTIONS, O_XERO_API, O_XERO_WEBHOOK_KEY,
+    O_XERO_SCOPES, O_XERO_DEEP_LINK, O_XERO_MINUTE, O_XERO_DAY, O_XERO_CONCURRENT, O_XERO_APP_MINUTE,
+    O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -48,7 +51,91 @@ static const struct fh_config_opt opts[O_COUNT] = {
                        "Accept-Language of journals and messages, or none (en-US)"},
     [O_FISCAL_ATTEMPTS] = {"--fiscal-max-attempts", "FISCALHUB_FISCAL_MAX_ATTEMPTS",
                            "attempts to fiscalize an invoice before it fails (10)"},
+    [O_XERO_CLIENT_ID] = {"--xero-client-id", "FISCALHUB_XERO_CLIENT_ID", "Xero app client id (sandbox demo app)"},
+    [O_XERO_SECRET] = {"--xero-client-secret", "FISCALHUB_XERO_CLIENT_SECRET", "Xero app client secret"},
+    [O_XERO_AUTHORIZE] = {"--xero-authorize-url", "FISCALHUB_XERO_AUTHORIZE_URL",
+                          "Xero consent page (<sandbox>/xero/identity/connect/authorize)"},
+    [O_XERO_TOKEN] = {"--xero-token-url", "FISCALHUB_XERO_TOKEN_URL",
+                      "Xero token endpoint (<sandbox>/xero/identity/connect/token)"},
+    [O_XERO_REVOKE] = {"--xero-revoke-url", "FISCALHUB_XERO_REVOKE_URL",
+                       "Xero revocation endpoint (<sandbox>/xero/identity/connect/revocation)"},
+    [O_XERO_CONNECTIONS] = {"--xero-connections-url", "FISCALHUB_XERO_CONNECTIONS_URL",
+                            "Xero connections (<sandbox>/xero/api/connections)"},
+    [O_XERO_API] = {"--xero-api-url", "FISCALHUB_XERO_API_URL", "Xero Accounting API (<sandbox>/xero/api.xro/2.0)"},
+    [O_XERO_WEBHOOK_KEY] = {"--xero-webhook-key", "FISCALHUB_XERO_WEBHOOK_KEY",
+                            "Xero webhook signing key (the sandbox demo app's)"},
+    [O_XERO_SCOPES] = {"--xero-scopes", "FISCALHUB_XERO_SCOPES", "OAuth scopes requested from Xero"},
+    [O_XERO_DEEP_LINK] = {"--xero-deep-link-url", "FISCALHUB_XERO_DEEP_LINK_URL",
+                          "View in Xero link, the InvoiceID is appended (sandbox page)"},
+    [O_XERO_MINUTE] = {"--xero-minute-limit", "FISCALHUB_XERO_MINUTE_LIMIT", "Xero calls per tenant and minute (60)"},
+    [O_XERO_DAY] = {"--xero-day-limit", "FISCALHUB_XERO_DAY_LIMIT", "Xero calls per tenant and day (5000)"},
+    [O_XERO_CONCURRENT] = {"--xero-concurrent-limit", "FISCALHUB_XERO_CONCURRENT_LIMIT",
+                           "Xero calls in flight per tenant (5)"},
+    [O_XERO_APP_MINUTE] = {"--xero-app-minute-limit", "FISCALHUB_XERO_APP_MINUTE_LIMIT",
+                           "Xero calls per minute for the whole app (10000)"},
+    [O_XERO_TIME_SCALE] = {"--xero-time-scale", "FISCALHUB_XERO_TIME_SCALE",
+                           "divides Xero's rate windows, as the sandbox's time scale does (1)"},
+    [O_XERO_POLL] = {"--xero-poll-seconds", "FISCALHUB_XERO_POLL_SECONDS", "Xero polling fallback interval (300)"},
+    [O_XERO_TIMEOUT] = {"--xero-timeout-ms", "FISCALHUB_XERO_TIMEOUT_MS", "one Xero call (30000)"},
 };
+
+static void set_str(char **dst, const char *v);
+static bool int_in(const char *v, int64_t lo, int64_t hi, int64_t *out);
+
+static char **xero_str(struct fh_config *cfg, enum opt_id id)
+{
+    switch (id) {
+    case O_XERO_CLIENT_ID: return &cfg->xero_client_id;
+    case O_XERO_SECRET: return &cfg->xero_client_secret;
+    case O_XERO_AUTHORIZE: return &cfg->xero_authorize_url;
+    case O_XERO_TOKEN: return &cfg->xero_token_url;
+    case O_XERO_REVOKE: return &cfg->xero_revoke_url;
+    case O_XERO_CONNECTIONS: return &cfg->xero_connections_url;
+    case O_XERO_API: return &cfg->xero_api_url;
+    case O_XERO_WEBHOOK_KEY: return &cfg->xero_webhook_key;
+    case O_XERO_SCOPES: return &cfg->xero_scopes;
+    case O_XERO_DEEP_LINK: return &cfg->xero_deep_link_url;
+    default: return NULL;
+    }
+}
+
+static int64_t *xero_int(struct fh_config *cfg, enum opt_id id, int64_t *lo, int64_t *hi)
+{
+    *lo = 1;
+    *hi = 1000000;
+    switch (id) {
+    case O_XERO_MINUTE: return &cfg->xero_minute_limit;
+    case O_XERO_DAY: return &cfg->xero_day_limit;
+    case O_XERO_CONCURRENT: *hi = 100; return &cfg->xero_concurrent_limit;
+    case O_XERO_APP_MINUTE: return &cfg->xero_app_minute_limit;
+    case O_XERO_TIME_SCALE: *hi = 3600; return &cfg->xero_time_scale;
+    case O_XERO_POLL: *hi = 86400; return &cfg->xero_poll_ms;
+    case O_XERO_TIMEOUT: *lo = 100; *hi = 600000; return &cfg->xero_timeout_ms;
+    default: return NULL;
+    }
+}
+
+/* The Xero settings (strings and integers); FH_E_NOTFOUND when id is another option. */
+static enum fh_rc apply_xero(struct fh_config *cfg, enum opt_id id, const char *v)
+{
+    char **s = xero_str(cfg, id);
+    if (s) {
+        bool url = id != O_XERO_CLIENT_ID && id != O_XERO_SECRET && id != O_XERO_WEBHOOK_KEY &&
+                   id != O_XERO_SCOPES;
+        if (url && !fh_starts_with(v, "http://") && !fh_starts_with(v, "https://"))
+            return FH_E_INPUT;
+        set_str(s, v);
+        return FH_OK;
+    }
+    int64_t lo, hi, x;
+    int64_t *i = xero_int(cfg, id, &lo, &hi);
+    if (!i)
+        return FH_E_NOTFOUND;
+    if (!int_in(v, lo, hi, &x))
+        return FH_E_INPUT;
+    *i = id == O_XERO_POLL ? x * 1000 : x;
+    return FH_OK;
+}
 
 static void set_str(char **dst, const char *v)
 {
@@ -68,6 +155,9 @@ static bool int_in(const char *v, int64_t lo, int64_t hi, int64_t *out)
 static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
 {
     int64_t x = 0;
+    enum fh_rc xrc = apply_xero(cfg, id, v);
+    if (xrc != FH_E_NOTFOUND)
+        return xrc;
     switch (id) {
     case O_LISTEN:
         if (!fh_strlcpy(cfg->listen_addr, v, sizeof(cfg->listen_addr)))
@@ -206,6 +296,46 @@ static void defaults(struct fh_config *cfg)
     cfg->taxcore_connect_timeout_ms = 10000;
     cfg->taxcore_language = fh_strdup("en-US");
     cfg->fiscal_max_attempts = 10;
+    cfg->xero_minute_limit = 60;
+    cfg->xero_day_limit = 5000;
+    cfg->xero_concurrent_limit = 5;
+    cfg->xero_app_minute_limit = 10000;
+    cfg->xero_time_scale = 1;
+    cfg->xero_poll_ms = 300 * 1000;
+    cfg->xero_timeout_ms = 30000;
+}
+
+/* Xero settings left unset point at the sandbox emulator (<sandbox_url>/xero) and its demo app. */
+static void xero_defaults(struct fh_config *cfg)
+{
+    const char *sb = cfg->sandbox_url;
+    size_t n = strlen(sb);
+    while (n > 0 && sb[n - 1] == '/')
+        n--;
+    int w = (int)n;
+    if (!cfg->xero_client_id)
+        cfg->xero_client_id = fh_strdup("D3A0D3A0D3A0D3A0D3A0D3A0D3A00001");
+    if (!cfg->xero_client_secret)
+        cfg->xero_client_secret = fh_strdup("sandbox-demo-client-secret");
+    if (!cfg->xero_authorize_url)
+        cfg->xero_authorize_url = fh_asprintf("%.*s/xero/identity/connect/authorize", w, sb);
+    if (!cfg->xero_token_url)
+        cfg->xero_token_url = fh_asprintf("%.*s/xero/identity/connect/token", w, sb);
+    if (!cfg->xero_revoke_url)
+        cfg->xero_revoke_url = fh_asprintf("%.*s/xero/identity/connect/revocation", w, sb);
+    if (!cfg->xero_connections_url)
+        cfg->xero_connections_url = fh_asprintf("%.*s/xero/api/connections", w, sb);
+    if (!cfg->xero_api_url)
+        cfg->xero_api_url = fh_asprintf("%.*s/xero/api.xro/2.0", w, sb);
+    if (!cfg->xero_webhook_key)
+        cfg->xero_webhook_key = fh_strdup("sandbox-demo-webhook-key");
+    if (!cfg->xero_scopes)
+        cfg->xero_scopes = fh_strdup("openid profile email offline_access accounting.transactions "
+                                     "accounting.contacts.read accounting.settings.read "
+                                     "accounting.attachments");
+    if (!cfg->xero_deep_link_url)
+        cfg->xero_deep_link_url =
+            fh_asprintf("%.*s/xero/AccountsReceivable/View.aspx?InvoiceID=", w, sb);
 }
 
 enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv)
@@ -253,6 +383,7 @@ enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv)
     }
     if (!cfg->public_url)
         cfg->public_url = fh_asprintf("http://%s:%u", cfg->listen_addr, (unsigned)cfg->port);
+    xero_defaults(cfg);
     return FH_OK;
 }
 
@@ -266,6 +397,11 @@ void fh_config_free(struct fh_config *cfg)
     free(cfg->sandbox_url);
     free(cfg->taxcore_ca_file);
     free(cfg->taxcore_language);
+    for (int id = 0; id < O_COUNT; id++) {
+        char **x = xero_str(cfg, (enum opt_id)id);
+        if (x)
+            free(*x);
+    }
     memset(cfg, 0, sizeof(*cfg));
 }
 

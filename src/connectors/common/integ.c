@@ -1,0 +1,268 @@
+/* integ.c - integration rows: loading, settings, and the JSON the integrations API shows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fh/fh_json.h"
+#include "fh/fh_xero.h"
+
+#define INTEG_COLS                                                                                 \
+    "i.id, i.org_id, i.certificate_id, i.uid, i.type, i.status, c.uid, i.tenant_id, "              \
+    "i.tenant_name, i.connection_id, i.settings, i.tenants, i.sync_cursor, i.created_at"
+
+void fh_integ_free(struct fh_integ *in)
+{
+    if (!in)
+        return;
+    json_decref(in->settings);
+    json_decref(in->tenants);
+    memset(in, 0, sizeof(*in));
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    fh_strlcpy(dst, src ? src : "", n);
+}
+
+static void from_row(const struct fh_rows *r, struct fh_integ *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = fh_rows_i64(r, 0, 0, 0);
+    out->org_id = fh_rows_i64(r, 0, 1, 0);
+    out->certificate_id = fh_rows_i64(r, 0, 2, 0);
+    copy(out->uid, sizeof(out->uid), fh_rows_get(r, 0, 3));
+    copy(out->type, sizeof(out->type), fh_rows_get(r, 0, 4));
+    copy(out->status, sizeof(out->status), fh_rows_get(r, 0, 5));
+    copy(out->certificate_uid, sizeof(out->certificate_uid), fh_rows_get(r, 0, 6));
+    copy(out->tenant_id, sizeof(out->tenant_id), fh_rows_get(r, 0, 7));
+    copy(out->tenant_name, sizeof(out->tenant_name), fh_rows_get(r, 0, 8));
+    copy(out->connection_id, sizeof(out->connection_id), fh_rows_get(r, 0, 9));
+    json_error_t je;
+    const char *s = fh_rows_get(r, 0, 10);
+    out->settings = s ? json_loads(s, 0, &je) : NULL;
+    if (!json_is_object(out->settings)) {
+        json_decref(out->settings);
+        out->settings = json_object();
+    }
+    const char *t = fh_rows_get(r, 0, 11);
+    out->tenants = t ? json_loads(t, 0, &je) : NULL;
+    out->sync_cursor = fh_rows_i64(r, 0, 12, 0);
+    out->created_at = fh_rows_i64(r, 0, 13, 0);
+}
+
+static enum fh_rc load(struct fh_store *st, const char *where, const struct fh_param *p, size_t n,
+                       struct fh_integ *out)
+{
+    char sql[700];
+    snprintf(sql, sizeof(sql),
+             "SELECT " INTEG_COLS " FROM integrations i LEFT JOIN certificates c "
+             "ON c.id = i.certificate_id WHERE %s",
+             where);
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, sql, p, n, &rows);
+    if (qs > 0)
+        from_row(&rows, out);
+    fh_rows_free(&rows);
+    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+enum fh_rc fh_integ_load(struct fh_store *st, int64_t org_id, const char *uid, struct fh_integ *out)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(uid)};
+    return load(st, "i.org_id = $1 AND i.uid = $2", p, 2, out);
+}
+
+enum fh_rc fh_integ_load_id(struct fh_store *st, int64_t id, struct fh_integ *out)
+{
+    struct fh_param p[] = {FH_PI(id)};
+    return load(st, "i.id = $1", p, 1, out);
+}
+
+const char *fh_integ_trigger(const struct fh_integ *in)
+{
+    const char *t = json_string_value(json_object_get(in->settings, "trigger"));
+    return t && strcmp(t, "approval") == 0 ? "approval" : "payment";
+}
+
+static enum fh_rc bad(struct fh_json_error *err, const char *detail)
+{
+    err->ec = FH_EC_JSON_FIELD_INVALID;
+    fh_strlcpy(err->detail, detail, sizeof(err->detail));
+    return FH_E_INPUT;
+}
+
+static bool label_ok(const char *s)
+{
+    /* one Unicode character: 1..4 bytes, the first not a continuation byte, no control */
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 4 || (unsigned char)s[0] < 0x21 || (s[0] & 0xC0) == 0x80)
+        return false;
+    size_t want = (unsigned char)s[0] < 0x80 ? 1 : (unsigned char)s[0] < 0xE0 ? 2
+                                               : (unsigned char)s[0] < 0xF0 ? 3 : 4;
+    return n == want;
+}
+
+static enum fh_rc check_mapping(json_t *m, struct fh_json_error *err)
+{
+    if (!json_is_object(m) || json_object_size(m) > 200)
+        return bad(err, "settings.tax_mapping must be an object of at most 200 Xero TaxType: label");
+    const char *k;
+    json_t *v;
+    json_object_foreach(m, k, v) {
+        if (strlen(k) == 0 || strlen(k) > 50 || !label_ok(json_string_value(v))) {
+            snprintf(err->detail, sizeof(err->detail),
+                     "settings.tax_mapping.%.50s must map to one tax label character", k);
+            err->ec = FH_EC_JSON_FIELD_INVALID;
+            return FH_E_INPUT;
+        }
+    }
+    return FH_OK;
+}
+
+enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
+                                   struct fh_json_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    json_t *s = base ? json_deep_copy(base) : json_object();
+    const char *k;
+    json_t *v;
+    enum fh_rc rc = FH_OK;
+    json_object_foreach(in, k, v) {
+        if (strcmp(k, "trigger") == 0) {
+            const char *t = json_string_value(v);
+            if (!t || (strcmp(t, "payment") != 0 && strcmp(t, "approval") != 0))
+                rc = bad(err, "settings.trigger must be \"payment\" or \"approval\"");
+        } else if (strcmp(k, "tax_mapping") == 0) {
+            rc = check_mapping(v, err);
+        } else if (strcmp(k, "default_label") == 0) {
+            if (!label_ok(json_string_value(v)))
+                rc = bad(err, "settings.default_label must be one tax label character");
+        } else if (strcmp(k, "backfill_days") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 365)
+                rc = bad(err, "settings.backfill_days must be an integer from 0 to 365");
+        } else if (strcmp(k, "attach_qr") == 0) {
+            if (!json_is_boolean(v))
+                rc = bad(err, "settings.attach_qr must be true or false");
+        } else {
+            err->ec = FH_EC_JSON_UNKNOWN_FIELD;
+            snprintf(err->detail, sizeof(err->detail), "unknown field settings.%.60s", k);
+            rc = FH_E_INPUT;
+        }
+        if (rc != FH_OK)
+            break;
+        json_object_set(s, k, v);
+    }
+    if (rc != FH_OK) {
+        json_decref(s);
+        return rc;
+    }
+    if (!json_object_get(s, "trigger"))
+        json_object_set_new(s, "trigger", json_string("payment"));
+    *out = s;
+    return FH_OK;
+}
+
+/* ---- the JSON of docs/api/integrations.md ---- */
+
+static const char *type_name(const char *type)
+{
+    static const char *const names[][2] = {
+        {"xero", "Xero"}, {"zoho_books", "Zoho Books"}, {"webhook", "Custom / Webhook"},
+        {"custom", "Custom Integration"},
+    };
+    for (size_t i = 0; type && i < FH_ARRAY_LEN(names); i++)
+        if (strcmp(type, names[i][0]) == 0)
+            return names[i][1];
+    return type ? type : "";
+}
+
+static int64_t month_start(int64_t now)
+{
+    time_t t = (time_t)(now / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    tm.tm_mday = 1;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    return (int64_t)timegm(&tm) * 1000;
+}
+
+static json_t *time_or_null(const struct fh_rows *r, size_t row, size_t col)
+{
+    if (!fh_rows_get(r, row, col))
+        return json_null();
+    char t[32];
+    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
+    return json_string(t);
+}
+
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+#define LIST_COLS                                                                                  \
+    "i.uid, i.type, i.status, i.created_at, c.uid, i.settings, i.status_reason, i.tenant_id, "     \
+    "i.tenant_name, i.connected_at, i.last_sync_at, i.webhooks_seen_at, i.backfill_state, "        \
+    "i.backfill_done, i.backfill_total, i.tenants, "                                               \
+    "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
+    "f.status = 'signed' AND f.invoice_type IN ('normal', 'advance') AND f.signed_at >= $2)"
+
+static json_t *row_json(const struct fh_rows *r, size_t i)
+{
+    json_error_t je;
+    const char *s = fh_rows_get(r, i, 5);
+    json_t *settings = s ? json_loads(s, 0, &je) : NULL;
+    if (!json_is_object(settings)) {
+        json_decref(settings);
+        settings = json_object();
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "uid", text_or_null(fh_rows_get(r, i, 0)));
+    json_object_set_new(o, "type", text_or_null(fh_rows_get(r, i, 1)));
+    json_object_set_new(o, "type_name", json_string(type_name(fh_rows_get(r, i, 1))));
+    json_object_set_new(o, "status", text_or_null(fh_rows_get(r, i, 2)));
+    json_object_set_new(o, "status_reason", text_or_null(fh_rows_get(r, i, 6)));
+    json_object_set_new(o, "certificate_uid", text_or_null(fh_rows_get(r, i, 4)));
+    json_object_set_new(o, "settings", settings);
+    json_object_set_new(o, "tenant_id", text_or_null(fh_rows_get(r, i, 7)));
+    json_object_set_new(o, "tenant_name", text_or_null(fh_rows_get(r, i, 8)));
+    json_object_set_new(o, "created_at", time_or_null(r, i, 3));
+    json_object_set_new(o, "connected_at", time_or_null(r, i, 9));
+    json_object_set_new(o, "last_sync_at", time_or_null(r, i, 10));
+    json_object_set_new(o, "webhooks_seen_at", time_or_null(r, i, 11));
+    json_t *bf = json_object();
+    json_object_set_new(bf, "state", text_or_null(fh_rows_get(r, i, 12)));
+    json_object_set_new(bf, "done", json_integer(fh_rows_i64(r, i, 13, 0)));
+    json_object_set_new(bf, "total", fh_rows_get(r, i, 14) ? json_integer(fh_rows_i64(r, i, 14, 0))
+                                                           : json_null());
+    json_object_set_new(o, "backfill", bf);
+    json_object_set_new(o, "tenant_choice_pending", json_boolean(fh_rows_get(r, i, 15) != NULL));
+    json_object_set_new(o, "invoices_this_month", json_integer(fh_rows_i64(r, i, 16, 0)));
+    return o;
+}
+
+enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now,
+                              json_t **out)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PI(month_start(now)), FH_PT(uid)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           uid ? "SELECT " LIST_COLS " FROM integrations i LEFT JOIN certificates c "
+                                 "ON c.id = i.certificate_id WHERE i.org_id = $1 AND i.uid = $3"
+                               : "SELECT " LIST_COLS " FROM integrations i LEFT JOIN certificates c "
+                                 "ON c.id = i.certificate_id WHERE i.org_id = $1 AND "
+                                 "i.status <> 'removed' ORDER BY i.created_at, i.id",
+                           p, uid ? 3 : 2, &rows);
+    if (qs < 0)
+        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    if (uid) {
+        *out = rows.nrows ? row_json(&rows, 0) : NULL;
+    } else {
+        *out = json_array();
+        for (size_t i = 0; i < rows.nrows; i++)
+            json_array_append_new(*out, row_json(&rows, i));
+    }
+    fh_rows_free(&rows);
+    return FH_OK;
+}

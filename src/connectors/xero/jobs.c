@@ -1,0 +1,488 @@
+/* jobs.c - the Xero job handlers. Every handler re-reads the integration and does nothing when
+ * it is no longer active (removed or inactive), so removing an integration stops its sync. A
+ * handler that must wait (rate limit, a refresh elsewhere, an invoice not signed yet) defers
+ * itself (fh_job_defer) instead of failing.
+ *
+ *   xero.inbox      webhook events -> one xero.document job per (integration, event)
+ *   xero.document   GET the invoice / credit note -> process.c
+ *   xero.sync       GET /Invoices pages since the cursor (If-Modified-Since, 100 a page, oldest
+ *                   change first): the first backfill and the polling fallback; progress on the
+ *                   integration row; the cursor is the newest UpdatedDateUTC seen
+ *   xero.poll       periodic: one xero.sync per active integration
+ *   xero.writeback  waits for the fiscal invoice to be signed, then a history note (and the QR
+ *                   as an attachment when settings.attach_qr)
+ *   xero.revoke     after Remove: DELETE the connection, revoke the refresh token */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xero_internal.h"
+
+static json_t *payload_of(const struct fh_job *job)
+{
+    json_error_t je;
+    json_t *p = json_loads(job->payload ? job->payload : "{}", 0, &je);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        p = json_object();
+    }
+    return p;
+}
+
+static int64_t pint(json_t *p, const char *k)
+{
+    return json_integer_value(json_object_get(p, k));
+}
+
+/* Loads the integration of a payload; false (job done) when it is gone or not active. */
+static bool active_integ(struct fh_app *app, json_t *p, struct fh_integ *in, enum fh_rc *rc)
+{
+    *rc = fh_integ_load_id(app->store, pint(p, "integration_id"), in);
+    if (*rc == FH_OK && strcmp(in->status, "active") == 0)
+        return true;
+    if (*rc == FH_OK)
+        fh_integ_free(in);
+    *rc = *rc == FH_E_RETRY ? FH_E_RETRY : FH_OK;
+    return false;
+}
+
+static enum fh_rc defer_or_retry(struct fh_app *app, const struct fh_job *job, json_t *p,
+                                 int64_t at, char *err, size_t errsize)
+{
+    if (fh_job_defer(app, job, p, at) == FH_OK)
+        return FH_OK;
+    fh_strlcpy(err, "could not defer the job", errsize);
+    return FH_E_RETRY;
+}
+
+/* ---- inbox ---- */
+
+struct event_ctx {
+    struct fh_app *app;
+    int64_t id, now;
+    const char *tenant, *category, *resource;
+};
+
+static int event_tx(struct fh_store *st, void *cls)
+{
+    struct event_ctx *c = cls;
+    bool invoice = strcmp(c->category, "INVOICE") == 0;
+    bool credit = strcmp(c->category, "CREDITNOTE") == 0;
+    struct fh_param t[] = {FH_PT(c->tenant), FH_PI(c->now)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT id FROM integrations WHERE type = 'xero' AND tenant_id = $1 AND "
+                           "status = 'active'",
+                           t, 1, &rows);
+    for (size_t i = 0; qs > 0 && (invoice || credit) && i < rows.nrows; i++) {
+        char key[96];
+        snprintf(key, sizeof(key), "xero.doc:%s:%lld", fh_rows_get(&rows, i, 0), (long long)c->id);
+        json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id",
+                              (json_int_t)fh_rows_i64(&rows, i, 0, 0), "kind",
+                              invoice ? "invoice" : "credit_note", "id", c->resource);
+        char *payload = json_dumps(p, JSON_COMPACT);
+        json_decref(p);
+        struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload};
+        enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
+        free(payload);
+        if (rc != FH_OK)
+            qs = rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    }
+    fh_rows_free(&rows);
+    if (qs < 0)
+        return qs;
+    qs = fh_store_exec(st,
+                       "UPDATE integrations SET webhooks_seen_at = $2 WHERE type = 'xero' AND "
+                       "tenant_id = $1 AND status = 'active'",
+                       t, 2, NULL);
+    if (qs < 0)
+        return qs;
+    struct fh_param d[] = {FH_PI(c->id), FH_PI(c->now)};
+    return fh_store_exec(st, "UPDATE inbox_events SET processed_at = $2 WHERE id = $1", d, 2, NULL);
+}
+
+enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                             size_t errsize)
+{
+    FH_UNUSED(job);
+    struct fh_app *app = cls;
+    for (int batch = 0; batch < 50; batch++) {
+        struct fh_rows rows;
+        int qs = fh_store_exec(st,
+                               "SELECT id, tenant_id, category, resource_id FROM inbox_events "
+                               "WHERE source = 'xero' AND processed_at IS NULL ORDER BY id LIMIT 200",
+                               NULL, 0, &rows);
+        if (qs <= 0) {
+            fh_rows_free(&rows);
+            if (qs < 0)
+                fh_strlcpy(err, "store error reading the inbox", errsize);
+            return qs < 0 ? FH_E_RETRY : FH_OK;
+        }
+        for (size_t i = 0; i < rows.nrows; i++) {
+            struct event_ctx c = {.app = app,
+                                  .id = fh_rows_i64(&rows, i, 0, 0),
+                                  .now = fh_now_ms(),
+                                  .tenant = fh_rows_get(&rows, i, 1),
+                                  .category = fh_rows_get(&rows, i, 2),
+                                  .resource = fh_rows_get(&rows, i, 3)};
+            if (fh_store_run_tx(st, event_tx, &c) < 0) {
+                fh_rows_free(&rows);
+                fh_strlcpy(err, "store error processing the inbox", errsize);
+                return FH_E_RETRY;
+            }
+        }
+        fh_rows_free(&rows);
+    }
+    return FH_OK;
+}
+
+/* ---- one document ---- */
+
+static enum fh_rc finish_process(struct fh_app *app, const struct fh_job *job, json_t *p,
+                                 enum xero_process_result r, int64_t retry_at, const char *why,
+                                 char *err, size_t errsize)
+{
+    switch (r) {
+    case XP_DONE:
+        return FH_OK;
+    case XP_WAIT:
+        return defer_or_retry(app, job, p, retry_at, err, errsize);
+    case XP_RETRY:
+        snprintf(err, errsize, "%s", why);
+        return FH_E_RETRY;
+    default:
+        snprintf(err, errsize, "%s", why);
+        return FH_ERR;
+    }
+}
+
+enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_job *job,
+                                char *err, size_t errsize)
+{
+    FH_UNUSED(st);
+    struct fh_app *app = cls;
+    json_t *p = payload_of(job);
+    struct fh_integ in;
+    enum fh_rc rc;
+    if (!active_integ(app, p, &in, &rc)) {
+        json_decref(p);
+        return rc;
+    }
+    bool credit = json_string_value(json_object_get(p, "kind")) &&
+                  strcmp(json_string_value(json_object_get(p, "kind")), "credit_note") == 0;
+    const char *id = json_string_value(json_object_get(p, "id"));
+    char path[200];
+    snprintf(path, sizeof(path), "/%s/%.64s", credit ? "CreditNotes" : "Invoices", id ? id : "");
+    struct xero_call c = {.method = "GET", .path = path, .what = credit ? "credit note" : "invoice"};
+    struct fh_http_response r;
+    int64_t retry_at = 0;
+    char why[400];
+    enum xero_outcome o = xero_api(app, in.id, &c, &r, &retry_at, why, sizeof(why));
+    if (o == X_OK) {
+        json_error_t je;
+        json_t *j = r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
+        json_t *doc = json_array_get(json_object_get(j, credit ? "CreditNotes" : "Invoices"), 0);
+        enum xero_process_result pr =
+            doc ? xero_process(app, &in, credit ? XERO_CREDIT_NOTE : XERO_INVOICE, doc, &retry_at,
+                               why, sizeof(why))
+                : XP_FAILED;
+        if (!doc)
+            snprintf(why, sizeof(why), "Xero's answer holds no document");
+        rc = finish_process(app, job, p, pr, retry_at, why, err, errsize);
+        json_decref(j);
+    } else if (o == X_WAIT) {
+        rc = defer_or_retry(app, job, p, retry_at, err, errsize);
+    } else if (o == X_INACTIVE || o == X_NOT_FOUND) {
+        rc = FH_OK;
+    } else {
+        snprintf(err, errsize, "%s", why);
+        rc = o == X_TRANSIENT ? FH_E_RETRY : FH_ERR;
+    }
+    fh_http_response_free(&r);
+    fh_integ_free(&in);
+    json_decref(p);
+    return rc;
+}
+
+/* ---- sync: backfill and polling ---- */
+
+static void fmt_since(int64_t ms, char *out, size_t outsize)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, outsize, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+static void save_progress(struct fh_store *st, int64_t id, int64_t done, int64_t total, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PI(done), total >= 0 ? FH_PI(total) : FH_PNULL, FH_PI(now)};
+    fh_store_exec(st,
+                  "UPDATE integrations SET backfill_done = $2, backfill_total = COALESCE($3, "
+                  "backfill_total), last_sync_at = $4 WHERE id = $1",
+                  p, 4, NULL);
+}
+
+/* Processes one page; returns the number of invoices in it, or -1 after a store error. */
+static int page_process(struct fh_app *app, const struct fh_integ *in, json_t *invoices,
+                        int64_t *max_seen)
+{
+    size_t i;
+    json_t *inv;
+    json_array_foreach(invoices, i, inv) {
+        int64_t ms, retry_at = 0;
+        if (fh_xero_date(json_string_value(json_object_get(inv, "UpdatedDateUTC")), &ms) &&
+            ms > *max_seen)
+            *max_seen = ms;
+        char why[400];
+        enum xero_process_result r = xero_process(app, in, XERO_INVOICE, inv, &retry_at, why, sizeof(why));
+        if (r == XP_RETRY)
+            return -1;
+        if (r == XP_FAILED)
+            fh_log(FH_LOG_WARN, "xero_invoice", "integration %s: an invoice was not fiscalized: %s",
+                   in->uid, why);
+    }
+    return (int)json_array_size(invoices);
+}
+
+enum xero_page_result { PAGE_MORE, PAGE_LAST, PAGE_STOP };
+
+static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ *in, json_t *p,
+                                       enum fh_rc *rc, int64_t *retry_at, char *err, size_t errsize)
+{
+    int64_t page = pint(p, "page") > 0 ? pint(p, "page") : 1, since = pint(p, "since");
+    int64_t max_seen = pint(p, "max_seen"), done = pint(p, "done");
+    char path[160], ims[40], why[400];
+    snprintf(path, sizeof(path), "/Invoices?page=%lld&pageSize=100&order=UpdatedDateUTC%%20ASC",
+             (long long)page);
+    if (since > 0)
+        fmt_since(since, ims, sizeof(ims));
+    struct xero_call c = {.method = "GET", .path = path, .if_modified_since = since > 0 ? ims : NULL,
+                          .what = "invoices"};
+    struct fh_http_response r;
+    enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, sizeof(why));
+    enum xero_page_result res = PAGE_STOP;
+    *rc = FH_OK;
+    if (o == X_OK) {
+        json_error_t je;
+        json_t *j = r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
+        json_t *invoices = json_object_get(j, "Invoices"), *pg = json_object_get(j, "pagination");
+        int n = json_is_array(invoices) ? page_process(app, in, invoices, &max_seen) : -1;
+        if (n < 0) {
+            snprintf(err, errsize, "%s", j ? "store error during sync" : "Xero's page is not JSON");
+            *rc = FH_E_RETRY;
+        } else {
+            int64_t count = json_integer_value(json_object_get(pg, "pageCount"));
+            done += n;
+            save_progress(app->store, in->id, done,
+                          pg ? json_integer_value(json_object_get(pg, "itemCount")) : -1, fh_now_ms());
+            json_object_set_new(p, "page", json_integer(page + 1));
+            json_object_set_new(p, "max_seen", json_integer(max_seen));
+            json_object_set_new(p, "done", json_integer(done));
+            res = n < 100 || (pg && page >= count) ? PAGE_LAST : PAGE_MORE;
+        }
+        json_decref(j);
+    } else if (o == X_WAIT) {
+        *rc = FH_E_RETRY;
+        *retry_at = *retry_at ? *retry_at : fh_now_ms() + 1000;
+        res = PAGE_MORE; /* the caller defers */
+    } else if (o != X_INACTIVE) {
+        snprintf(err, errsize, "%s", why);
+        *rc = o == X_TRANSIENT ? FH_E_RETRY : FH_ERR;
+    }
+    fh_http_response_free(&r);
+    return o == X_WAIT ? PAGE_MORE : res;
+}
+
+static void sync_finish(struct fh_store *st, int64_t id, int64_t max_seen, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PI(max_seen), FH_PI(now)};
+    fh_store_exec(st,
+                  "UPDATE integrations SET sync_cursor = CASE WHEN sync_cursor IS NULL OR "
+                  "sync_cursor < $2 THEN $2 ELSE sync_cursor END, last_sync_at = $3, "
+                  "backfill_state = 'done' WHERE id = $1",
+                  p, 3, NULL);
+}
+
+enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                            size_t errsize)
+{
+    struct fh_app *app = cls;
+    json_t *p = payload_of(job);
+    struct fh_integ in;
+    enum fh_rc rc;
+    if (!active_integ(app, p, &in, &rc)) {
+        json_decref(p);
+        return rc;
+    }
+    if (!json_object_get(p, "since")) {
+        json_object_set_new(p, "since", json_integer(in.sync_cursor));
+        json_object_set_new(p, "max_seen", json_integer(in.sync_cursor));
+        json_object_set_new(p, "done", json_integer(0));
+        struct fh_param s[] = {FH_PI(in.id)};
+        fh_store_exec(st,
+                      "UPDATE integrations SET backfill_state = 'running', backfill_done = 0, "
+                      "backfill_total = NULL WHERE id = $1 AND backfill_state = 'pending'",
+                      s, 1, NULL);
+    }
+    for (int pages = 0; pages < 10000; pages++) {
+        int64_t retry_at = 0;
+        enum xero_page_result pr = sync_page(app, &in, p, &rc, &retry_at, err, errsize);
+        if (pr == PAGE_MORE && rc == FH_E_RETRY && retry_at) {
+            rc = defer_or_retry(app, job, p, retry_at, err, errsize); /* rate limit: wait */
+            break;
+        }
+        if (rc != FH_OK || pr == PAGE_STOP)
+            break;
+        if (pr == PAGE_LAST) {
+            sync_finish(st, in.id, pint(p, "max_seen"), fh_now_ms());
+            break;
+        }
+    }
+    fh_integ_free(&in);
+    json_decref(p);
+    return rc;
+}
+
+enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                            size_t errsize)
+{
+    FH_UNUSED(job);
+    struct fh_app *app = cls;
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, "SELECT id FROM integrations WHERE type = 'xero' AND status = 'active'",
+                           NULL, 0, &rows);
+    int64_t slot = fh_now_ms() / (app->cfg->xero_poll_ms > 0 ? app->cfg->xero_poll_ms : 300000);
+    for (size_t i = 0; qs > 0 && i < rows.nrows; i++) {
+        char key[96], payload[96];
+        snprintf(key, sizeof(key), "xero.sync:%s:poll:%lld", fh_rows_get(&rows, i, 0), (long long)slot);
+        snprintf(payload, sizeof(payload), "{\"integration_id\":%s,\"mode\":\"poll\"}",
+                 fh_rows_get(&rows, i, 0));
+        struct fh_enqueue e = {.kind = FH_XERO_JOB_SYNC, .ukey = key, .payload = payload};
+        if (fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL) != FH_OK)
+            qs = FH_QS_SOFT;
+    }
+    fh_rows_free(&rows);
+    if (qs < 0)
+        fh_strlcpy(err, "store error while polling", errsize);
+    return qs < 0 ? FH_E_RETRY : FH_OK;
+}
+
+/* ---- write-back ---- */
+
+static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in, json_t *p,
+                                  const char *number, const char *url, int64_t *retry_at,
+                                  char *why, size_t whysize)
+{
+    bool credit = strcmp(json_string_value(json_object_get(p, "kind")) ?: "", "credit_note") == 0;
+    char path[200], key[64];
+    snprintf(path, sizeof(path), "/%s/%.64s/History", credit ? "CreditNotes" : "Invoices",
+             json_string_value(json_object_get(p, "doc_id")) ?: "");
+    snprintf(key, sizeof(key), "fiscalhub-note-%lld", (long long)pint(p, "fiscal_id"));
+    char *details = fh_asprintf("Fiscalized by fiscalhub: fiscal invoice %s. Verify: %s", number,
+                                url ? url : "-");
+    json_t *body = json_pack("{s:[{s:s}]}", "HistoryRecords", "Details", details);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    free(details);
+    struct xero_call c = {.method = "PUT", .path = path, .body = text, .idempotency_key = key,
+                          .what = "history note"};
+    struct fh_http_response r;
+    enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
+    fh_http_response_free(&r);
+    free(text);
+    return o;
+}
+
+static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in, json_t *p,
+                                const char *number, const char *result, int64_t *retry_at,
+                                char *why, size_t whysize)
+{
+    json_error_t je;
+    json_t *j = result ? json_loads(result, 0, &je) : NULL;
+    const char *b64 = json_string_value(json_object_get(j, "verificationQRCode"));
+    size_t cap = b64 ? strlen(b64) : 0, len = 0;
+    uint8_t *gif = fh_malloc(cap + 1);
+    enum xero_outcome o = X_OK;
+    if (b64 && sodium_base642bin(gif, cap, b64, cap, NULL, &len, NULL,
+                                 sodium_base64_VARIANT_ORIGINAL) == 0 && len > 0) {
+        char path[300], key[64];
+        snprintf(path, sizeof(path), "/Invoices/%.64s/Attachments/fiscal-%.60s.gif",
+                 json_string_value(json_object_get(p, "doc_id")) ?: "", number);
+        snprintf(key, sizeof(key), "fiscalhub-qr-%lld", (long long)pint(p, "fiscal_id"));
+        struct xero_call c = {.method = "PUT", .path = path, .body = (const char *)gif,
+                              .body_len = len, .content_type = "image/gif",
+                              .idempotency_key = key, .what = "QR attachment"};
+        struct fh_http_response r;
+        o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
+        fh_http_response_free(&r);
+    }
+    free(gif);
+    json_decref(j);
+    return o;
+}
+
+enum fh_rc fh_xero_job_writeback(void *cls, struct fh_store *st, const struct fh_job *job,
+                                 char *err, size_t errsize)
+{
+    struct fh_app *app = cls;
+    json_t *p = payload_of(job);
+    struct fh_integ in;
+    enum fh_rc rc;
+    if (!active_integ(app, p, &in, &rc)) {
+        json_decref(p);
+        return rc;
+    }
+    struct fh_param q[] = {FH_PI(pint(p, "fiscal_id")), FH_PI(in.id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT status, invoice_number, verification_url, vsdc_result FROM "
+                           "fiscal_invoices WHERE id = $1 AND integration_id = $2",
+                           q, 2, &rows);
+    const char *status = qs > 0 ? fh_rows_get(&rows, 0, 0) : NULL;
+    int64_t retry_at = 0;
+    char why[400] = "";
+    if (qs < 0) {
+        fh_strlcpy(err, "store error", errsize);
+        rc = FH_E_RETRY;
+    } else if (!status || strcmp(status, "failed") == 0) {
+        rc = FH_OK; /* nothing to write back */
+    } else if (strcmp(status, "pending") == 0) {
+        int64_t n = pint(p, "defer"), wait = n < 6 ? 500LL << n : 30000;
+        rc = defer_or_retry(app, job, p, fh_now_ms() + wait, err, errsize);
+    } else {
+        const char *num = fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "";
+        enum xero_outcome o = json_is_true(json_object_get(p, "note_done"))
+                                  ? X_OK
+                                  : put_note(app, &in, p, num, fh_rows_get(&rows, 0, 2), &retry_at,
+                                             why, sizeof(why));
+        if (o == X_OK)
+            json_object_set_new(p, "note_done", json_true());
+        if (o == X_OK && json_is_true(json_object_get(in.settings, "attach_qr")))
+            o = put_qr(app, &in, p, num, fh_rows_get(&rows, 0, 3), &retry_at, why, sizeof(why));
+        if (o == X_OK || o == X_INACTIVE || o == X_NOT_FOUND)
+            rc = FH_OK;
+        else if (o == X_WAIT)
+            rc = defer_or_retry(app, job, p, retry_at, err, errsize);
+        else {
+            snprintf(err, errsize, "%s", why);
+            rc = o == X_TRANSIENT ? FH_E_RETRY : FH_ERR;
+        }
+    }
+    fh_rows_free(&rows);
+    fh_integ_free(&in);
+    json_decref(p);
+    return rc;
+}
+
+enum fh_rc fh_xero_job_revoke(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                              size_t errsize)
+{
+    FH_UNUSED(st);
+    json_t *p = payload_of(job);
+    enum fh_rc rc = xero_revoke(cls, pint(p, "integration_id"), err, errsize);
+    json_decref(p);
+    return rc;
+}

@@ -1,0 +1,166 @@
+/* process.c - one Xero document of an integration -> at most one fiscal invoice.
+ *
+ * Invoices follow the integration's trigger (map.c). A credit note (ACCRECCREDIT, AUTHORISED or
+ * PAID) allocated to an invoice becomes a Refund referencing the original's fiscal invoice
+ * number and time; it waits while the original is still being signed. Exactly once comes from
+ * fh_fiscal_submit's unique source key per organization: "xero:<tenant>:<InvoiceID>" (credit
+ * notes "xero:<tenant>:CN:<CreditNoteID>"), so any number of webhook events, polls and edits of
+ * the same document submit it once and later edits never fiscalize it again. The write-back job
+ * has the unique key "xero.wb:<fiscal invoice id>". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_fiscal.h"
+#include "xero_internal.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static bool id_ok(const char *s)
+{
+    if (!s || !s[0] || strlen(s) > 64)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') ||
+              *p == '-'))
+            return false;
+    return true;
+}
+
+/* The original invoice's V-SDC number and time: XP_DONE with them filled, XP_WAIT while it is
+ * pending, XP_FAILED / skip (XP_DONE with empty number) otherwise. */
+static enum xero_process_result original_of(struct fh_app *app, const struct fh_integ *in,
+                                            const char *invoice_id, char *number, size_t nsize,
+                                            char *time, size_t tsize, char *why, size_t whysize)
+{
+    char key[200];
+    snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, invoice_id);
+    struct fh_param p[] = {FH_PI(in->org_id), FH_PT(key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(app->store,
+                           "SELECT status, invoice_number, sdc_time FROM fiscal_invoices "
+                           "WHERE org_id = $1 AND source_key = $2",
+                           p, 2, &rows);
+    enum xero_process_result res = XP_DONE;
+    number[0] = time[0] = '\0';
+    if (qs < 0) {
+        res = XP_RETRY;
+        snprintf(why, whysize, "store error");
+    } else if (qs == 0) {
+        snprintf(why, whysize, "the credited invoice was never fiscalized");
+    } else if (strcmp(fh_rows_get(&rows, 0, 0), "pending") == 0) {
+        res = XP_WAIT;
+        snprintf(why, whysize, "the credited invoice is not signed yet");
+    } else if (strcmp(fh_rows_get(&rows, 0, 0), "signed") == 0) {
+        fh_strlcpy(number, fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "", nsize);
+        fh_strlcpy(time, fh_rows_get(&rows, 0, 2) ? fh_rows_get(&rows, 0, 2) : "", tsize);
+    } else {
+        res = XP_FAILED;
+        snprintf(why, whysize, "the credited invoice's fiscalization failed");
+    }
+    fh_rows_free(&rows);
+    return res;
+}
+
+static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_integ *in, int64_t fiscal_id,
+                                  const char *doc_id, enum xero_doc_kind kind)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "xero.wb:%lld", (long long)fiscal_id);
+    json_t *p = json_pack("{s:I, s:I, s:s, s:s}", "integration_id", (json_int_t)in->id,
+                          "fiscal_id", (json_int_t)fiscal_id, "doc_id", doc_id, "kind",
+                          kind == XERO_INVOICE ? "invoice" : "credit_note");
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    struct fh_enqueue e = {.kind = FH_XERO_JOB_WRITEBACK, .ukey = key, .payload = payload,
+                           .max_attempts = 20};
+    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
+    free(payload);
+    return rc;
+}
+
+static enum xero_process_result submit(struct fh_app *app, const struct fh_integ *in,
+                                       enum xero_doc_kind kind, const char *doc_id,
+                                       const char *number, json_t *canonical, char *why,
+                                       size_t whysize)
+{
+    char key[200];
+    snprintf(key, sizeof(key), "xero:%s:%s%s", in->tenant_id, kind == XERO_CREDIT_NOTE ? "CN:" : "",
+             doc_id);
+    char *url = kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id)
+                                     : NULL;
+    struct fh_fiscal_submit_in si = {.org_id = in->org_id,
+                                     .certificate_uid = in->certificate_uid,
+                                     .integration_id = in->id,
+                                     .source_key = key,
+                                     .source_ref = number,
+                                     .source_url = url,
+                                     .invoice = canonical};
+    struct fh_fiscal_submit_out so;
+    struct fh_json_error err;
+    enum fh_rc rc = fh_fiscal_submit(app, &si, &so, &err);
+    free(url);
+    if (rc == FH_E_INPUT) {
+        snprintf(why, whysize, "cannot fiscalize: %.300s", err.detail);
+        return XP_FAILED;
+    }
+    if (rc != FH_OK) {
+        snprintf(why, whysize, "store error while submitting");
+        return XP_RETRY;
+    }
+    if (so.created)
+        fh_log(FH_LOG_INFO, "xero_fiscalized", "integration %s: fiscal invoice %lld queued", in->uid,
+               (long long)so.id);
+    if (queue_writeback(app, in, so.id, doc_id, kind) != FH_OK) {
+        snprintf(why, whysize, "store error while queueing the write-back");
+        return XP_RETRY;
+    }
+    return XP_DONE;
+}
+
+enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ *in,
+                                      enum xero_doc_kind kind, json_t *doc, int64_t *retry_at,
+                                      char *why, size_t whysize)
+{
+    why[0] = '\0';
+    const char *id = jstr(doc, kind == XERO_INVOICE ? "InvoiceID" : "CreditNoteID");
+    if (!id_ok(id)) {
+        snprintf(why, whysize, "the document has no usable id");
+        return XP_FAILED;
+    }
+    char ref_num[64] = "", ref_time[64] = "";
+    if (kind == XERO_INVOICE) {
+        if (fh_xero_decide_invoice(doc, fh_integ_trigger(in), why, whysize) != FH_XERO_FISCALIZE)
+            return XP_DONE;
+    } else {
+        const char *type = jstr(doc, "Type"), *status = jstr(doc, "Status");
+        if (!type || strcmp(type, "ACCRECCREDIT") != 0 || !status ||
+            (strcmp(status, "AUTHORISED") != 0 && strcmp(status, "PAID") != 0)) {
+            snprintf(why, whysize, "not an authorised sales credit note");
+            return XP_DONE;
+        }
+        json_t *alloc = json_array_get(json_object_get(doc, "Allocations"), 0);
+        const char *orig = jstr(json_object_get(alloc, "Invoice"), "InvoiceID");
+        if (!id_ok(orig)) {
+            snprintf(why, whysize, "the credit note is not allocated to an invoice yet");
+            return XP_DONE;
+        }
+        enum xero_process_result r = original_of(app, in, orig, ref_num, sizeof(ref_num), ref_time,
+                                                 sizeof(ref_time), why, whysize);
+        if (r == XP_WAIT)
+            *retry_at = fh_now_ms() + 2000;
+        if (r != XP_DONE || !ref_num[0])
+            return r;
+    }
+    json_t *canonical = NULL;
+    if (fh_xero_map(doc, in->settings, ref_num[0] ? ref_num : NULL, ref_time, &canonical, why,
+                    whysize) != FH_OK)
+        return XP_FAILED;
+    const char *number = jstr(doc, kind == XERO_INVOICE ? "InvoiceNumber" : "CreditNoteNumber");
+    enum xero_process_result r = submit(app, in, kind, id, number, canonical, why, whysize);
+    json_decref(canonical);
+    return r;
+}
