@@ -1,0 +1,281 @@
+// xero.test.mjs - the Xero connector against the sandbox's Xero emulator and V-SDC over real HTTP:
+// consent with PKCE and state, the integrations API, both triggers ending in exactly one fiscal
+// invoice and a history note written back, a refund for a credit note, webhook signatures and
+// intent to receive, one refresh for a burst of work, Inactive on a revoked connection and
+// Reconnect keeping the uid and history, and the API's refusals.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { signup } from '../lib/server.mjs';
+import {
+  startXeroWorld, xeroUser, account, connectXero, reconnect, consent, callback, integration, fiscalInvoices,
+  xeroInvoice, notes, waitFor, sleep,
+} from '../lib/xero.mjs';
+
+let w, a, userA, uidA, tenantA;
+
+before(async () => {
+  w = await startXeroWorld();
+  a = await account(w, 'xero-a');
+  userA = await xeroUser(w, 1);
+  tenantA = userA.orgs[0].tenant_id;
+  uidA = await connectXero(w, a, userA);
+});
+
+after(async () => {
+  const r = await w?.stop();
+  if (r) {
+    const log = readFileSync(w.srv.logFile, 'utf8');
+    assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/, 'sanitizer report in ' + w.srv.logFile);
+    assert.equal(r.code, 0, `fiscalhub exited with ${r.code ?? r.signal}`);
+  }
+});
+
+const sign = (body, key = w.key) => createHmac('sha256', key).update(body).digest('base64');
+
+async function signedInvoices(c, uid, n, what) {
+  return waitFor(async () => {
+    const l = await fiscalInvoices(c, uid);
+    return l.filter((i) => i.status === 'signed').length >= n && l;
+  }, { what, timeoutMs: 30000 });
+}
+
+async function vsdcCount(certUid, posNumber) {
+  const r = await w.ctl('GET', `/vsdc/control/invoices?uid=${certUid}&limit=1000`);
+  return r.invoices.filter((i) => i.pos_invoice_number === posNumber).length;
+}
+
+test('intent to receive passed against our webhook URL', () => {
+  assert.equal(w.hook.status, 'active');
+  assert.equal(w.hook.intent_to_receive.passed, true);
+  assert.deepEqual(w.hook.intent_to_receive.checks.map((c) => c.status).sort(), [200, 401]);
+});
+
+test('connect: the integration is active with its certificate, trigger, organisation and a backfill', async () => {
+  const i = await integration(a, uidA);
+  assert.match(uidA, /^IN-[A-Z0-9]{6}$/);
+  assert.equal(i.status, 'active');
+  assert.equal(i.type, 'xero');
+  assert.equal(i.certificate_uid, a.certUid);
+  assert.equal(i.settings.trigger, 'payment');
+  assert.equal(i.tenant_id, tenantA);
+  assert.equal(i.tenant_name, userA.orgs[0].name);
+  assert.equal(i.status_reason, null);
+  await waitFor(async () => (await integration(a, uidA)).backfill.state === 'done', { what: 'first backfill' });
+  const t = await a.post(`/api/orgs/${a.org}/integrations/${uidA}/test`);
+  assert.equal(t.status, 200);
+  assert.equal(t.json.ok, true, t.json.message);
+  assert.match(t.json.message, new RegExp(userA.orgs[0].name));
+});
+
+test('trigger payment: approving does nothing, paying fiscalizes once and writes a note back', async () => {
+  const inv = await xeroInvoice(w, tenantA);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  await sleep(1500);
+  assert.equal((await fiscalInvoices(a, uidA)).filter((f) => f.source_ref === inv.InvoiceNumber).length, 0, 'not before a payment');
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/payments`, { Amount: 30 });
+  const f = await waitFor(async () => (await fiscalInvoices(a, uidA)).find((x) => x.source_ref === inv.InvoiceNumber && x.status === 'signed'),
+    { what: 'the fiscal invoice' });
+  assert.equal(f.integration, uidA);
+  assert.equal(f.total_amount, '71');
+  assert.ok(f.source_url.endsWith(`InvoiceID=${inv.InvoiceID}`), f.source_url);
+  const d = (await a.get(`/api/orgs/${a.org}/fiscal-invoices/${f.id}`)).json;
+  assert.deepEqual(d.invoice.items.map((x) => [x.name, x.quantity, x.unit_price, x.total, x.labels[0]]),
+    [['Widget', '2', '30', '60', 'A'], ['Book', '1', '11', '11', 'A']]);
+  assert.equal(d.invoice.payments[0].method, 'wire_transfer');
+  const n = await waitFor(async () => { const h = await notes(w, inv.InvoiceID); return h.length && h; }, { what: 'the note' });
+  assert.equal(n.length, 1);
+  assert.ok(n[0].Details.includes(f.invoice_number) && n[0].Details.includes(f.verification_url), n[0].Details);
+  // more payments and edits never fiscalize again
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/payments`, { Amount: 41 });
+  await w.ctl('PUT', `/xero/control/invoices/${inv.InvoiceID}`, { Reference: 'edited later' });
+  await sleep(1500);
+  assert.equal((await fiscalInvoices(a, uidA)).filter((x) => x.source_ref === inv.InvoiceNumber).length, 1);
+  assert.equal(await vsdcCount(a.certUid, inv.InvoiceNumber), 1, 'the V-SDC signed it once');
+  assert.equal((await notes(w, inv.InvoiceID)).length, 1, 'one note');
+});
+
+test('trigger approval: drafts never, approval fiscalizes once, a credit note becomes a refund', async () => {
+  const c = await account(w, 'xero-appr');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  const inv = await xeroInvoice(w, tenant);
+  await sleep(1200);
+  assert.equal((await fiscalInvoices(c, uid)).length, 0, 'a draft is never fiscalized');
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  const [f] = await signedInvoices(c, uid, 1, 'the approved invoice');
+  assert.equal(f.source_ref, inv.InvoiceNumber);
+  assert.equal(f.total_amount, '71');
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/payments`, { Amount: 30 });
+  const cn = await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/credit-notes`, { Amount: 10 });
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/payments`, { Amount: 31 });
+  const list = await signedInvoices(c, uid, 2, 'the refund');
+  const refund = list.find((x) => x.id !== f.id);
+  const d = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${refund.id}`)).json;
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.referent_document_number, f.invoice_number);
+  assert.equal(d.invoice.referent_document_time, f.sdc_time);
+  assert.equal(refund.source_ref, (cn.CreditNote || cn).CreditNoteNumber);
+  await sleep(1000);
+  const all = await fiscalInvoices(c, uid);
+  assert.equal(all.length, 2, 'paying afterwards did not fiscalize the invoice again');
+  assert.equal(await vsdcCount(c.certUid, inv.InvoiceNumber), 1);
+  await waitFor(async () => (await notes(w, inv.InvoiceID)).length === 1, { what: 'the note' });
+  // Change trigger
+  const p = await c.patch(`/api/orgs/${c.org}/integrations/${uid}`, { settings: { trigger: 'payment' } });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.settings.trigger, 'payment');
+  assert.equal(p.json.invoices_this_month, 2);
+});
+
+test('webhooks: a bad signature is 401 with an empty body and nothing is processed', async () => {
+  await w.ctl('PUT', `/xero/control/apps/${w.clientId}`, { webhook_categories: ['CONTACT'] }); // Xero stays quiet
+  try {
+    const inv = await xeroInvoice(w, tenantA);
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/payments`, { Amount: 71 });
+    const body = JSON.stringify({ events: [{ resourceUrl: `${w.X.accounting}/Invoices/${inv.InvoiceID}`,
+      resourceId: inv.InvoiceID, eventDateUtc: '2026-01-15T03:04:05.678', eventType: 'UPDATE', eventCategory: 'INVOICE',
+      tenantId: tenantA, tenantType: 'ORGANISATION' }], firstEventSequence: 1, lastEventSequence: 1, entropy: 'ABCDEFGHIJKLMNOPQRST' });
+    for (const sig of [sign(body, 'wrong-key'), '', sign(body + ' ')]) {
+      const r = await fetch(w.srv.url + '/webhooks/xero', { method: 'POST', headers: { 'x-xero-signature': sig }, body });
+      assert.equal(r.status, 401);
+      assert.equal(await r.text(), '');
+    }
+    await sleep(1500);
+    assert.equal((await fiscalInvoices(a, uidA)).filter((f) => f.source_ref === inv.InvoiceNumber).length, 0, 'nothing processed');
+    const ok = await fetch(w.srv.url + '/webhooks/xero', { method: 'POST', headers: { 'x-xero-signature': sign(body) }, body });
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), '');
+    await waitFor(async () => (await fiscalInvoices(a, uidA)).find((f) => f.source_ref === inv.InvoiceNumber && f.status === 'signed'),
+      { what: 'the event with a good signature to be processed' });
+    const itr = '{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"ABCDEFGHIJKLMNOPQRST"}';
+    assert.equal((await fetch(w.srv.url + '/webhooks/xero', { method: 'POST', headers: { 'x-xero-signature': sign(itr) }, body: itr })).status, 200);
+    assert.equal((await fetch(w.srv.url + '/webhooks/xero', { method: 'POST', headers: { 'x-xero-signature': sign(itr, 'x') }, body: itr })).status, 401);
+  } finally {
+    await w.ctl('PUT', `/xero/control/apps/${w.clientId}`, { webhook_categories: ['INVOICE', 'CREDITNOTE', 'CONTACT'] });
+  }
+});
+
+test('a burst of 100 jobs needing a token causes exactly one refresh', async () => {
+  const before = (await w.ctl('GET', '/xero/control/stats')).identity.refreshes || 0;
+  await w.ctl('POST', '/xero/control/tokens/expire', { client_id: w.clientId, access: true });
+  const bulk = await w.ctl('POST', `/xero/control/orgs/${tenantA}/invoices/bulk`, { count: 100, status: 'AUTHORISED', events: true });
+  assert.equal(bulk.created, 100);
+  const calls0 = (await w.ctl('GET', '/xero/control/stats')).tenants?.[tenantA]?.calls || 0;
+  await waitFor(async () => {
+    const s = await w.ctl('GET', '/xero/control/stats');
+    return (s.tenants?.[tenantA]?.calls || 0) - calls0 >= 100;
+  }, { what: '100 invoice fetches', timeoutMs: 60000 });
+  const after = (await w.ctl('GET', '/xero/control/stats')).identity.refreshes || 0;
+  assert.equal(after - before, 1, 'one refresh');
+});
+
+test('a revoked connection goes inactive with the reason; Reconnect restores it with its history', async () => {
+  const c = await account(w, 'xero-revoke');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const inv = await xeroInvoice(w, u.orgs[0].tenant_id);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  await signedInvoices(c, uid, 1, 'the first invoice');
+  const conns = await w.ctl('GET', `/xero/control/connections?client_id=${w.clientId}`);
+  const conn = conns.find((x) => x.tenantId === u.orgs[0].tenant_id || x.tenant_id === u.orgs[0].tenant_id);
+  await w.sb.control('DELETE', `/xero/control/connections/${conn.id}`);
+  const t = await c.post(`/api/orgs/${c.org}/integrations/${uid}/test`);
+  assert.equal(t.json.ok, false);
+  assert.match(t.json.message, /reconnect/i);
+  let i = await integration(c, uid);
+  assert.equal(i.status, 'inactive');
+  assert.match(i.status_reason, /reconnect/i);
+  const cb = await reconnect(w, c, uid, u);
+  assert.equal(cb.status, 302);
+  assert.equal(cb.location, `/integrations?connected=${uid}`);
+  i = await integration(c, uid);
+  assert.equal(i.status, 'active');
+  assert.equal(i.status_reason, null);
+  assert.equal((await fiscalInvoices(c, uid)).length, 1, 'history kept');
+  assert.equal((await c.post(`/api/orgs/${c.org}/integrations/${uid}/test`)).json.ok, true);
+  const inv2 = await xeroInvoice(w, u.orgs[0].tenant_id);
+  await w.ctl('POST', `/xero/control/invoices/${inv2.InvoiceID}/approve`);
+  await signedInvoices(c, uid, 2, 'an invoice after reconnecting');
+});
+
+test('several organisations: the user picks one; a denied consent changes nothing', async () => {
+  const c = await account(w, 'xero-pick');
+  const u = await xeroUser(w, 2);
+  const cr = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'xero', certificate_uid: c.certUid, settings: { trigger: 'approval' } });
+  assert.equal(cr.status, 201, cr.text);
+  assert.equal(cr.json.status, 'pending');
+  const uid = cr.json.uid;
+  const denied = await reconnect(w, c, uid, u, { action: 'cancel' });
+  assert.equal(denied.status, 302);
+  assert.equal(denied.location, `/integrations?error=access_denied&uid=${uid}`);
+  assert.equal((await integration(c, uid)).status, 'pending');
+  const cb = await reconnect(w, c, uid, u);
+  assert.equal(cb.location, `/integrations/${uid}/tenant`);
+  const ts = await c.get(`/api/orgs/${c.org}/integrations/${uid}/tenants`);
+  assert.deepEqual(ts.json.tenants.map((x) => x.tenant_id).sort(), u.orgs.map((o) => o.tenant_id).sort());
+  assert.equal(ts.json.selected, null);
+  const bad = await c.post(`/api/orgs/${c.org}/integrations/${uid}/tenant`, { tenant_id: 'nope' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.code, 7004);
+  const pick = await c.post(`/api/orgs/${c.org}/integrations/${uid}/tenant`, { tenant_id: u.orgs[1].tenant_id });
+  assert.equal(pick.status, 200, pick.text);
+  assert.equal(pick.json.status, 'active');
+  assert.equal(pick.json.tenant_id, u.orgs[1].tenant_id);
+});
+
+test('the state is bound to the session, single use, and a bad one changes nothing', async () => {
+  const c = await account(w, 'xero-state');
+  const u = await xeroUser(w, 1);
+  const cr = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'xero', certificate_uid: c.certUid });
+  const uid = cr.json.uid;
+  const st = await c.post(`/api/orgs/${c.org}/integrations/${uid}/connect`);
+  const au = new URL(st.json.authorize_url);
+  assert.equal(au.searchParams.get('code_challenge_method'), 'S256');
+  assert.match(au.searchParams.get('code_challenge'), /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(au.searchParams.get('redirect_uri'), w.srv.url + '/oauth/xero/callback');
+  const loc = await consent(w, st.json.authorize_url, u);
+  const other = await signup(w.srv.url, 'xero-other');
+  const foreign = await callback(other, loc);
+  assert.equal(foreign.status, 400);
+  assert.equal(foreign.json.code, 7003);
+  const good = await callback(c, loc);
+  assert.equal(good.location, `/integrations?connected=${uid}`);
+  const again = await callback(c, loc);
+  assert.equal(again.status, 400, 'single use');
+  const junk = await callback(c, w.srv.url + '/oauth/xero/callback?code=x&state=forged');
+  assert.equal(junk.status, 400);
+  assert.equal((await integration(c, uid)).status, 'active');
+});
+
+test('API: validation, roles, other tenants, remove keeps invoices and stops sync', async () => {
+  const base = `/api/orgs/${a.org}/integrations`;
+  assert.equal((await a.post(base, { type: 'xero', certificate_uid: 'NOPE1234' })).json.code, 6001);
+  assert.equal((await a.post(base, { type: 'zoho_books', certificate_uid: a.certUid })).json.code, 7000);
+  assert.equal((await a.post(base, { type: 'xero', certificate_uid: a.certUid, settings: { trigger: 'sometimes' } })).status, 400);
+  assert.equal((await a.post(base, { type: 'xero', certificate_uid: a.certUid, settings: { color: 'red' } })).json.code, 1006);
+  const other = await signup(w.srv.url, 'xero-stranger');
+  assert.equal((await other.get(`/api/orgs/${other.org}/integrations/${uidA}/tenants`)).status, 404);
+  assert.equal((await other.post(`/api/orgs/${other.org}/integrations/${uidA}/test`)).status, 404);
+  assert.equal((await other.del(`/api/orgs/${other.org}/integrations/${uidA}`)).status, 404);
+  // remove: 204, not listed, revoked at Xero, fiscal invoices kept
+  const keep = (await fiscalInvoices(a, uidA)).length;
+  assert.ok(keep >= 1);
+  const conns0 = (await w.ctl('GET', `/xero/control/connections?client_id=${w.clientId}`)).filter((x) => (x.tenantId || x.tenant_id) === tenantA);
+  assert.equal(conns0.length, 1);
+  const del = await a.del(`${base}/${uidA}`);
+  assert.equal(del.status, 204);
+  assert.equal(await integration(a, uidA), undefined);
+  assert.equal((await a.del(`${base}/${uidA}`)).status, 404);
+  await waitFor(async () => (await w.ctl('GET', `/xero/control/connections?client_id=${w.clientId}`))
+    .filter((x) => (x.tenantId || x.tenant_id) === tenantA).length === 0, { what: 'the connection revoked at Xero' });
+  assert.equal((await fiscalInvoices(a, uidA)).length, keep);
+  const inv = await xeroInvoice(w, tenantA);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/payments`, { Amount: 71 });
+  await sleep(1500);
+  assert.equal((await fiscalInvoices(a, uidA)).length, keep, 'sync stopped');
+});
