@@ -72,14 +72,16 @@ static void windows_of(const char *partner, const char *tenant, const struct fh_
                        struct window w[3])
 {
     int64_t scale = l->time_scale > 0 ? l->time_scale : 1;
+    /* Windows are 2% longer than the partner's: ours start at our reservation, the partner's at
+     * the call's arrival a moment later, so ours must not end first. */
     snprintf(w[0].scope, sizeof(w[0].scope), "%s:%s:min", partner, tenant);
-    w[0].len_ms = 60000 / scale;
+    w[0].len_ms = 60000 / scale * 51 / 50;
     w[0].limit = l->minute;
     snprintf(w[1].scope, sizeof(w[1].scope), "%s:%s:day", partner, tenant);
-    w[1].len_ms = 86400000 / scale;
+    w[1].len_ms = 86400000 / scale * 51 / 50;
     w[1].limit = l->day;
     snprintf(w[2].scope, sizeof(w[2].scope), "%s:app:min", partner);
-    w[2].len_ms = 60000 / scale;
+    w[2].len_ms = 60000 / scale * 51 / 50;
     w[2].limit = l->app_minute;
 }
 

@@ -346,6 +346,21 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
     return rc;
 }
 
+/* True when a sync job of the integration is waiting or running (a deferred one included). */
+static bool sync_in_progress(struct fh_store *st, const char *integration_id)
+{
+    char like[64];
+    snprintf(like, sizeof(like), "xero.sync:%s:%%", integration_id);
+    struct fh_param p[] = {FH_PT(like)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT id FROM jobs WHERE state IN ('ready', 'running') AND "
+                           "kind = 'xero.sync' AND ukey LIKE $1 LIMIT 1",
+                           p, 1, &rows);
+    fh_rows_free(&rows);
+    return qs != 0; /* a store error counts as busy: the next poll tries again */
+}
+
 enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                             size_t errsize)
 {
@@ -356,6 +371,8 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
                            NULL, 0, &rows);
     int64_t slot = fh_now_ms() / (app->cfg->xero_poll_ms > 0 ? app->cfg->xero_poll_ms : 300000);
     for (size_t i = 0; qs > 0 && i < rows.nrows; i++) {
+        if (sync_in_progress(st, fh_rows_get(&rows, i, 0)))
+            continue; /* a backfill or an earlier poll is still paging: it covers this one */
         char key[96], payload[96];
         snprintf(key, sizeof(key), "xero.sync:%s:poll:%lld", fh_rows_get(&rows, i, 0), (long long)slot);
         snprintf(payload, sizeof(payload), "{\"integration_id\":%s,\"mode\":\"poll\"}",
