@@ -5,11 +5,16 @@
 
 #include "sandbox.h"
 #include "vsdc/vsdc.h"
+#include "xero/xero.h"
 
 static const struct fh_sandbox_emulator emulators[] = {
     /* Partner emulators register here. */
     {"vsdc", "TaxCore V-SDC: mTLS API v3 on its own port; control API under /vsdc/control/",
      fh_vsdc_routes, FH_VSDC_NROUTES, fh_vsdc_start, fh_vsdc_stop},
+    {"xero",
+     "Xero: OAuth 2 consent and tokens, Accounting API subset, webhooks; control API under "
+     "/xero/control/",
+     fh_xero_routes, FH_XERO_NROUTES, fh_xero_start, fh_xero_stop},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };
 

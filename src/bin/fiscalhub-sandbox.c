@@ -11,6 +11,7 @@
 #include "fh/fh_crypto.h"
 #include "sandbox.h"
 #include "vsdc/vsdc.h"
+#include "xero/xero.h"
 
 enum opt_kind { O_STR, O_INT, O_BOOL };
 
@@ -88,7 +89,36 @@ struct serve_args {
     const char *listen, *data_dir;
     int64_t port, vsdc_port, bad_pac, max_items, max_labels, max_body, idle;
     struct fh_vsdc_opts v;
+    struct fh_xero_opts x;
 };
+
+/* The Xero emulator's options (see docs/internals/xero-sandbox.md). */
+#define XERO_OPT(flag, env, help, kind, field, lo, hi)                                             \
+    {flag, "FISCALHUB_SANDBOX_XERO_" env, help, kind, field, lo, hi}
+#define XERO_OPTS(a)                                                                               \
+    XERO_OPT("--xero-time-scale", "TIME_SCALE", "divide Xero's durations by N (1)", O_INT,         \
+             &(a).x.time_scale, 1, 86400),                                                         \
+        XERO_OPT("--xero-public-url", "PUBLIC_URL", "Xero base URL it announces", O_STR,           \
+                 &(a).x.public_url, 0, 0),                                                         \
+        XERO_OPT("--xero-grace-replay", "GRACE_REPLAY", "same|new (same)", O_STR,                  \
+                 &(a).x.grace_replay, 0, 0),                                                       \
+        XERO_OPT("--xero-max-invoices", "MAX_INVOICES", "documents kept (200000)", O_INT,          \
+                 &(a).x.max_invoices, 1, 2000000),                                                 \
+        XERO_OPT("--xero-day-limit", "DAY_LIMIT", "calls per tenant a day (5000)", O_INT,          \
+                 &(a).x.day_limit, 1, 100000000),                                                  \
+        XERO_OPT("--xero-demo-client-id", "DEMO_CLIENT_ID", "demo app client_id", O_STR,           \
+                 &(a).x.demo_client_id, 0, 0),                                                     \
+        XERO_OPT("--xero-demo-client-secret", "DEMO_CLIENT_SECRET", "demo app secret", O_STR,      \
+                 &(a).x.demo_client_secret, 0, 0),                                                 \
+        XERO_OPT("--xero-demo-redirect-uris", "DEMO_REDIRECT_URIS",                                \
+                 "demo app redirect URIs, comma separated", O_STR, &(a).x.demo_redirect_uris, 0,   \
+                 0),                                                                               \
+        XERO_OPT("--xero-demo-webhook-url", "DEMO_WEBHOOK_URL", "demo app webhook URL", O_STR,     \
+                 &(a).x.demo_webhook_url, 0, 0),                                                   \
+        XERO_OPT("--xero-demo-webhook-key", "DEMO_WEBHOOK_KEY", "demo app webhook key", O_STR,     \
+                 &(a).x.demo_webhook_key, 0, 0),                                                   \
+        XERO_OPT("--xero-demo-password", "DEMO_PASSWORD", "password of demo@example.com", O_STR,   \
+                 &(a).x.demo_password, 0, 0)
 
 #define SERVE_OPTS(a)                                                                              \
     {                                                                                              \
@@ -206,6 +236,7 @@ struct serve_args {
              &(a).v.strict_amounts,                                                                \
              0,                                                                                    \
              0},                                                                                   \
+            XERO_OPTS(a),                                                                          \
             {NULL, NULL, NULL, O_STR, NULL, 0, 0},                                                 \
     }
 
@@ -317,6 +348,7 @@ static int serve(int argc, char **argv)
 {
     struct serve_args a = {.listen = "127.0.0.1", .data_dir = "var/sandbox", .port = 8081};
     fh_vsdc_opts_default(&a.v);
+    fh_xero_opts_default(&a.x);
     a.vsdc_port = a.v.port;
     a.bad_pac = a.v.bad_pac_status;
     a.max_items = a.v.max_items;
@@ -334,6 +366,7 @@ static int serve(int argc, char **argv)
     a.v.max_body = a.max_body;
     a.v.idle_timeout_s = a.idle;
     fh_vsdc_configure(&a.v);
+    fh_xero_configure(&a.x);
     struct fh_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     if (!fh_strlcpy(cfg.listen_addr, a.listen, sizeof(cfg.listen_addr)))
