@@ -372,7 +372,7 @@ static int serve(int argc, char **argv)
     if (!fh_strlcpy(cfg.listen_addr, a.listen, sizeof(cfg.listen_addr)))
         return 2;
     cfg.port = (uint16_t)a.port;
-    cfg.http_threads = 4;
+    cfg.http_threads = 16; /* slow and timeout faults hold a thread each */
     cfg.shutdown_grace_ms = 5000;
     cfg.web_dir = fh_strdup("/nonexistent");
     struct fh_sandbox_ctx ctx = {
