@@ -10,6 +10,7 @@
  * Nothing here logs a URL's query, a header value or a body: tokens and secrets travel in them.
  * The pool keeps at most POOL_MAX idle handles (each with its connection cache), one thread per
  * handle at a time. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -102,8 +103,10 @@ bool fh_http_url_allowed(const char *url)
         return true;
     if (strncasecmp(url, "http://", 7) != 0)
         return false;
-    return strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-           fh_starts_with(host, "127.");
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1) /* an IPv4 literal in 127.0.0.0/8 */
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0;
 }
 
 struct body_reader {
