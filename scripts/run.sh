@@ -13,6 +13,12 @@ export FISCALHUB_SANDBOX_URL=${FISCALHUB_SANDBOX_URL:-http://127.0.0.1:${FISCALH
 export FISCALHUB_SANDBOX_DATA_DIR=${FISCALHUB_SANDBOX_DATA_DIR:-var/sandbox}
 # fiscalhub trusts the sandbox V-SDC's CA (production: the tax authority's RCA/ICA bundle).
 export FISCALHUB_TAXCORE_CA_FILE=${FISCALHUB_TAXCORE_CA_FILE:-$FISCALHUB_SANDBOX_DATA_DIR/vsdc/ca.pem}
+# The sandbox's demo Xero app sends the consent back to fiscalhub's callback and its webhooks to
+# fiscalhub, signed with the key fiscalhub expects by default (docs/internals/connectors.md).
+FH_URL=http://127.0.0.1:${FISCALHUB_PORT:-8080}
+export FISCALHUB_SANDBOX_XERO_DEMO_REDIRECT_URIS=${FISCALHUB_SANDBOX_XERO_DEMO_REDIRECT_URIS:-$FH_URL/oauth/xero/callback,http://localhost:${FISCALHUB_PORT:-8080}/oauth/xero/callback}
+export FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_URL=${FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_URL:-$FH_URL/webhooks/xero}
+export FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_KEY=${FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_KEY:-${FISCALHUB_XERO_WEBHOOK_KEY:-sandbox-demo-webhook-key}}
 
 "$BIN/fiscalhub" migrate >/dev/null
 "$BIN/sandbox/fiscalhub-sandbox" serve &
@@ -25,6 +31,14 @@ for _ in $(seq 1 100); do
 done
 "$BIN/fiscalhub" serve &
 server=$!
+# Intent to receive ran when the sandbox started, before fiscalhub listened: run it again.
+for _ in $(seq 1 100); do
+    curl -fsS "$FH_URL/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fsS -X POST -H 'content-type: application/json' -d '{}' \
+    "$FISCALHUB_SANDBOX_URL/xero/control/apps/${FISCALHUB_SANDBOX_XERO_DEMO_CLIENT_ID:-D3A0D3A0D3A0D3A0D3A0D3A0D3A00001}/itr" \
+    >/dev/null 2>&1 || echo "note: the sandbox's Xero webhooks are not active; polling covers them" >&2
 
 stopped=0
 stop() {
