@@ -14,20 +14,20 @@
 #define FH_CONN_MAX_RESPONSE (8 * 1024 * 1024)
 
 struct fh_http_request {
-    const char *method;          /* "GET", "POST", "PUT", "DELETE" */
-    const char *url;             /* https, or http to a loopback host only */
-    const char *const *headers;  /* "Name: value" lines, NULL-terminated (may be NULL) */
-    const char *body;            /* may be NULL */
+    const char *method;         /* "GET", "POST", "PUT", "DELETE" */
+    const char *url;            /* https, or http to a loopback host only */
+    const char *const *headers; /* "Name: value" lines, NULL-terminated (may be NULL) */
+    const char *body;           /* may be NULL */
     size_t body_len;
-    const char *basic_user;      /* with basic_pass: Authorization: Basic (may be NULL) */
+    const char *basic_user; /* with basic_pass: Authorization: Basic (may be NULL) */
     const char *basic_pass;
-    long timeout_ms;             /* whole call (0: 30000) */
-    size_t max_response;         /* 0: FH_CONN_MAX_RESPONSE */
+    long timeout_ms;     /* whole call (0: 30000) */
+    size_t max_response; /* 0: FH_CONN_MAX_RESPONSE */
 };
 
 struct fh_http_response {
-    long status;     /* 0: no HTTP answer */
-    char *body;      /* owned, NUL-terminated, may be NULL */
+    long status; /* 0: no HTTP answer */
+    char *body;  /* owned, NUL-terminated, may be NULL */
     size_t len;
     char *headers;   /* owned: the response's header lines */
     bool too_large;  /* the answer was cut at max_response */
@@ -36,16 +36,16 @@ struct fh_http_response {
 
 /* Explicit classes of an answer; every connector maps each one. */
 enum fh_http_class {
-    FH_HC_OK,          /* 2xx */
-    FH_HC_BAD_REQUEST, /* 400, 422: the request is wrong, retrying cannot help */
+    FH_HC_OK,           /* 2xx */
+    FH_HC_BAD_REQUEST,  /* 400, 422: the request is wrong, retrying cannot help */
     FH_HC_UNAUTHORIZED, /* 401: token expired/invalid or scope missing */
-    FH_HC_FORBIDDEN,   /* 403: tenant not connected / not permitted */
-    FH_HC_NOT_FOUND,   /* 404 */
-    FH_HC_CONFLICT,    /* 409 */
+    FH_HC_FORBIDDEN,    /* 403: tenant not connected / not permitted */
+    FH_HC_NOT_FOUND,    /* 404 */
+    FH_HC_CONFLICT,     /* 409 */
     FH_HC_RATE_LIMITED, /* 429 */
-    FH_HC_SERVER,      /* 5xx, 408: transient */
-    FH_HC_NO_ANSWER,   /* timeout, refused, reset, cut: transient, outcome unknown */
-    FH_HC_OTHER,       /* 1xx, 3xx, other 4xx: refused */
+    FH_HC_SERVER,       /* 5xx, 408: transient */
+    FH_HC_NO_ANSWER,    /* timeout, refused, reset, cut: transient, outcome unknown */
+    FH_HC_OTHER,        /* 1xx, 3xx, other 4xx: refused */
 };
 
 /* True when url is https, or http to 127.0.0.0/8, localhost or [::1]. */

@@ -33,7 +33,8 @@ struct fh_integ {
 };
 void fh_integ_free(struct fh_integ *in);
 /* By organization and uid (removed ones included); FH_E_NOTFOUND, FH_E_RETRY, FH_ERR. */
-enum fh_rc fh_integ_load(struct fh_store *st, int64_t org_id, const char *uid, struct fh_integ *out);
+enum fh_rc fh_integ_load(struct fh_store *st, int64_t org_id, const char *uid,
+                         struct fh_integ *out);
 enum fh_rc fh_integ_load_id(struct fh_store *st, int64_t id, struct fh_integ *out);
 /* The integration objects of docs/api/integrations.md: all of an organization (removed ones
  * left out) or, with uid, that one (*out is then the object, or NULL when there is none). */
@@ -61,11 +62,11 @@ enum fh_rc fh_xero_connect_start(struct fh_app *app, const struct fh_integ *in,
                                  const char *session_hash, char **authorize_url);
 
 enum fh_xero_cb_result {
-    FH_XERO_CB_ACTIVE,     /* one organisation: active; redirect to the list */
-    FH_XERO_CB_PICK,       /* several: the user picks one */
-    FH_XERO_CB_ERROR,      /* consent refused or failed: code names why, stays as it was */
-    FH_XERO_CB_BAD_STATE,  /* unknown, expired, reused or another session's state */
-    FH_XERO_CB_STORE,      /* store failure */
+    FH_XERO_CB_ACTIVE,    /* one organisation: active; redirect to the list */
+    FH_XERO_CB_PICK,      /* several: the user picks one */
+    FH_XERO_CB_ERROR,     /* consent refused or failed: code names why, stays as it was */
+    FH_XERO_CB_BAD_STATE, /* unknown, expired, reused or another session's state */
+    FH_XERO_CB_STORE,     /* store failure */
 };
 /* The OAuth callback: consumes the state, exchanges the code, reads the connections, stores the
  * sealed tokens. uid receives the integration's uid (when the state was good); code a short
@@ -75,7 +76,8 @@ enum fh_xero_cb_result fh_xero_callback(struct fh_app *app, const char *session_
                                         char uid[16], char *reason, size_t reasonsize);
 /* Picks one of the authorized organisations: active. FH_E_NOTFOUND for a tenant not offered,
  * FH_E_CONFLICT when there is nothing to pick. */
-enum fh_rc fh_xero_pick_tenant(struct fh_app *app, const struct fh_integ *in, const char *tenant_id);
+enum fh_rc fh_xero_pick_tenant(struct fh_app *app, const struct fh_integ *in,
+                               const char *tenant_id);
 /* Activation after consent: status active, tenant, backfill queued. Joins a transaction. */
 enum fh_rc fh_xero_activate(struct fh_app *app, int64_t integration_id, const char *tenant_id,
                             const char *tenant_name, const char *connection_id, int64_t now);
@@ -89,8 +91,8 @@ void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
 /* ---- jobs (jobs.c); cls is the struct fh_app ---- */
 enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                              size_t errsize);
-enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_job *job,
-                                char *err, size_t errsize);
+enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                                size_t errsize);
 enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                             size_t errsize);
 enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job *job, char *err,

@@ -15,7 +15,8 @@ enum fh_rc fh_api_integrations_connect_post(struct fh_req *req)
     enum fh_rc rc;
     int64_t cert_id = 0;
     if (strcmp(in.type, "xero") != 0) {
-        rc = fh_reply_error(req, FH_EC_INTEGRATION_TYPE, "integration %s is of type %s", in.uid, in.type);
+        rc = fh_reply_error(req, FH_EC_INTEGRATION_TYPE, "integration %s is of type %s", in.uid,
+                            in.type);
     } else if (fh_api_integ_cert_or_reply(req, in.certificate_uid, &cert_id) != FH_OK) {
         rc = FH_ERR;
     } else {

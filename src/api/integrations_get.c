@@ -21,7 +21,8 @@ enum fh_rc fh_api_integrations_get(struct fh_req *req)
     int64_t active = 0, invoices = 0;
     size_t i;
     json_t *item;
-    json_array_foreach(all, i, item) {
+    json_array_foreach(all, i, item)
+    {
         const char *status = json_string_value(json_object_get(item, "status"));
         invoices += json_integer_value(json_object_get(item, "invoices_this_month"));
         if (status && strcmp(status, "pending") == 0) {
@@ -32,10 +33,11 @@ enum fh_rc fh_api_integrations_get(struct fh_req *req)
         json_array_append(list, item);
     }
     json_decref(all);
-    json_t *usage = json_pack("{s:I, s:i, s:I, s:i, s:b, s:n}", "active_connections", (json_int_t)active,
-                              "connection_limit", TRIAL_CONNECTIONS, "invoices_this_month",
-                              (json_int_t)invoices, "invoice_limit", TRIAL_INVOICES, "trial", 1,
-                              "expires_at");
-    return fh_reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "integrations", list, "pending", pending,
-                                             "usage", usage));
+    json_t *usage =
+        json_pack("{s:I, s:i, s:I, s:i, s:b, s:n}", "active_connections", (json_int_t)active,
+                  "connection_limit", TRIAL_CONNECTIONS, "invoices_this_month",
+                  (json_int_t)invoices, "invoice_limit", TRIAL_INVOICES, "trial", 1, "expires_at");
+    return fh_reply_json(
+        req, 200,
+        json_pack("{s:o, s:o, s:o}", "integrations", list, "pending", pending, "usage", usage));
 }

@@ -28,9 +28,9 @@ enum fh_rc fh_api_integrations_patch(struct fh_req *req)
     } else {
         char *text = json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS);
         struct fh_param p[] = {FH_PI(in.id), FH_PT(text), FH_PI(fh_now_ms())};
-        int qs = fh_store_exec(req->app->store,
-                               "UPDATE integrations SET settings = $2, updated_at = $3 WHERE id = $1",
-                               p, 3, NULL);
+        int qs = fh_store_exec(
+            req->app->store, "UPDATE integrations SET settings = $2, updated_at = $3 WHERE id = $1",
+            p, 3, NULL);
         free(text);
         rc = qs > 0 ? fh_api_integ_reply(req, 200, in.uid)
                     : fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,

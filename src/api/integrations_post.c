@@ -14,14 +14,16 @@ enum fh_rc fh_api_integ_or_reply(struct fh_req *req, struct fh_integ *out)
 {
     const char *uid = fh_req_param(req, "uid");
     if (!uid || strlen(uid) > 15)
-        return fh_reply_error(req, FH_EC_BAD_PATH_PARAM, "%s", "uid must look like IN-XXXXXX"), FH_ERR;
+        return fh_reply_error(req, FH_EC_BAD_PATH_PARAM, "%s", "uid must look like IN-XXXXXX"),
+               FH_ERR;
     enum fh_rc rc = fh_integ_load(req->app->store, req->org.id, uid, out);
     if (rc == FH_OK && strcmp(out->status, "removed") == 0) {
         fh_integ_free(out);
         rc = FH_E_NOTFOUND;
     }
     if (rc == FH_E_NOTFOUND)
-        return fh_reply_error(req, FH_EC_NOT_FOUND, "no integration %s in this organization", uid), FH_ERR;
+        return fh_reply_error(req, FH_EC_NOT_FOUND, "no integration %s in this organization", uid),
+               FH_ERR;
     if (rc != FH_OK)
         return fh_api_store_failed(req, rc, "cannot read the integration"), FH_ERR;
     return FH_OK;
@@ -41,7 +43,8 @@ enum fh_rc fh_api_integ_cert_or_reply(struct fh_req *req, const char *cert_uid, 
 {
     if (!cert_uid || !fh_cert_uid_valid(cert_uid))
         return fh_reply_error(req, FH_EC_JSON_FIELD_INVALID, "%s",
-                              "certificate_uid must be 1 to 15 letters, digits, '-' or '_'"), FH_ERR;
+                              "certificate_uid must be 1 to 15 letters, digits, '-' or '_'"),
+               FH_ERR;
     json_t *list = NULL;
     enum fh_rc rc = fh_cert_list_json(req->app->store, req->org.id, cert_uid, fh_now_ms(), &list);
     if (rc != FH_OK)
@@ -50,10 +53,12 @@ enum fh_rc fh_api_integ_cert_or_reply(struct fh_req *req, const char *cert_uid, 
     bool found = status != NULL, active = status && strcmp(status, "active") == 0;
     json_decref(list);
     if (!found)
-        return fh_reply_error(req, FH_EC_FISCAL_CERT_UNKNOWN, "no certificate %s in this organization",
-                              cert_uid), FH_ERR;
+        return fh_reply_error(req, FH_EC_FISCAL_CERT_UNKNOWN,
+                              "no certificate %s in this organization", cert_uid),
+               FH_ERR;
     if (!active)
-        return fh_reply_error(req, FH_EC_INTEGRATION_CERT, "certificate %s is %s", cert_uid, status),
+        return fh_reply_error(req, FH_EC_INTEGRATION_CERT, "certificate %s is %s", cert_uid,
+                              status),
                FH_ERR;
     rc = fh_cert_find(req->app->store, req->org.id, cert_uid, cert_id);
     if (rc != FH_OK)
@@ -71,8 +76,8 @@ static int insert_tx(struct fh_store *st, void *cls)
 {
     struct insert_ctx *c = cls;
     fh_code_new("IN", c->uid, sizeof(c->uid));
-    struct fh_param p[] = {FH_PI(c->org_id), FH_PT(c->uid), FH_PT(c->type), FH_PI(c->now),
-                           FH_PI(c->cert_id), FH_PT(c->settings)};
+    struct fh_param p[] = {FH_PI(c->org_id), FH_PT(c->uid),     FH_PT(c->type),
+                           FH_PI(c->now),    FH_PI(c->cert_id), FH_PT(c->settings)};
     return fh_store_exec(st,
                          "INSERT INTO integrations (org_id, uid, type, status, created_at, "
                          "certificate_id, settings, updated_at) VALUES ($1, $2, $3, 'pending', $4, "
@@ -101,8 +106,7 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
         goto out;
     }
     struct fh_json_error err;
-    if (fh_integ_settings_merge(NULL, settings,
-                                &merged, &err) != FH_OK) {
+    if (fh_integ_settings_merge(NULL, settings, &merged, &err) != FH_OK) {
         rc = fh_reply_error(req, err.ec, "%s", err.detail);
         goto out;
     }
@@ -111,17 +115,22 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
         goto out;
     }
     char *text = json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS);
-    struct insert_ctx c = {.org_id = req->org.id, .cert_id = cert_id, .now = fh_now_ms(),
-                           .type = type, .settings = text};
+    struct insert_ctx c = {.org_id = req->org.id,
+                           .cert_id = cert_id,
+                           .now = fh_now_ms(),
+                           .type = type,
+                           .settings = text};
     int qs = 0;
     for (int i = 0; i < 5 && qs == 0; i++)
         qs = fh_store_run_tx(req->app->store, insert_tx, &c);
     free(text);
     if (qs <= 0) {
-        rc = fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR, "cannot create the integration");
+        rc = fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,
+                                 "cannot create the integration");
         goto out;
     }
-    fh_log(FH_LOG_INFO, "integration_created", "org %s integration %s (%s)", req->org.code, c.uid, type);
+    fh_log(FH_LOG_INFO, "integration_created", "org %s integration %s (%s)", req->org.code, c.uid,
+           type);
     rc = fh_api_integ_reply(req, 201, c.uid);
 out:
     json_decref(merged);

@@ -22,10 +22,13 @@ enum fh_rc fh_api_integrations_tenant_post(struct fh_req *req)
     }
     enum fh_rc rc = fh_xero_pick_tenant(req->app, &in, tenant);
     if (rc == FH_E_CONFLICT)
-        rc = fh_reply_error(req, FH_EC_INTEGRATION_STATE, "integration %s has no organisations to pick "
-                            "from; connect first", in.uid);
+        rc = fh_reply_error(req, FH_EC_INTEGRATION_STATE,
+                            "integration %s has no organisations to pick "
+                            "from; connect first",
+                            in.uid);
     else if (rc == FH_E_NOTFOUND)
-        rc = fh_reply_error(req, FH_EC_INTEGRATION_TENANT, "tenant_id %.64s was not authorized", tenant);
+        rc = fh_reply_error(req, FH_EC_INTEGRATION_TENANT, "tenant_id %.64s was not authorized",
+                            tenant);
     else if (rc != FH_OK)
         rc = fh_api_store_failed(req, rc, "cannot select the organisation");
     else

@@ -12,11 +12,12 @@ enum fh_rc fh_api_integrations_tenants_get(struct fh_req *req)
     json_t *list = json_array();
     size_t i;
     json_t *te;
-    json_array_foreach(in.tenants, i, te)
-        json_array_append_new(list, json_pack("{s:O, s:O}", "tenant_id", json_object_get(te, "tenant_id"),
-                                              "name", json_object_get(te, "name")));
-    json_t *sel = in.tenant_id[0] ? json_pack("{s:s, s:s}", "tenant_id", in.tenant_id, "name", in.tenant_name)
-                                  : json_null();
+    json_array_foreach(in.tenants, i, te) json_array_append_new(
+        list, json_pack("{s:O, s:O}", "tenant_id", json_object_get(te, "tenant_id"), "name",
+                        json_object_get(te, "name")));
+    json_t *sel = in.tenant_id[0]
+                      ? json_pack("{s:s, s:s}", "tenant_id", in.tenant_id, "name", in.tenant_name)
+                      : json_null();
     fh_integ_free(&in);
     return fh_reply_json(req, 200, json_pack("{s:o, s:o}", "tenants", list, "selected", sel));
 }

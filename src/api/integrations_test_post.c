@@ -16,7 +16,8 @@ enum fh_rc fh_api_integrations_test_post(struct fh_req *req)
     if (strcmp(in.type, "xero") == 0)
         fh_xero_test(req->app, &in, &ok, msg, sizeof(msg));
     else
-        snprintf(msg, sizeof(msg), "Test Connection is not available for %s integrations.", in.type);
+        snprintf(msg, sizeof(msg), "Test Connection is not available for %s integrations.",
+                 in.type);
     fh_integ_free(&in);
     return fh_reply_json(req, 200, json_pack("{s:b, s:s}", "ok", ok, "message", msg));
 }

@@ -25,10 +25,9 @@ static enum fh_rc redirect(struct fh_req *req, const char *location)
 enum fh_rc fh_api_oauth_xero_callback_get(struct fh_req *req)
 {
     char uid[16], reason[64] = "";
-    enum fh_xero_cb_result r =
-        fh_xero_callback(req->app, req->session.token_hash, fh_req_query(req, "state"),
-                         fh_req_query(req, "code"), fh_req_query(req, "error"), uid, reason,
-                         sizeof(reason));
+    enum fh_xero_cb_result r = fh_xero_callback(
+        req->app, req->session.token_hash, fh_req_query(req, "state"), fh_req_query(req, "code"),
+        fh_req_query(req, "error"), uid, reason, sizeof(reason));
     struct fh_buf loc;
     fh_buf_init(&loc, 512);
     enum fh_rc rc;

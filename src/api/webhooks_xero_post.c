@@ -35,7 +35,8 @@ enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req)
     size_t n = 0, i;
     struct fh_inbox_event *ev = fh_calloc(json_array_size(events) + 1, sizeof(*ev));
     json_t *e;
-    json_array_foreach(events, i, e) {
+    json_array_foreach(events, i, e)
+    {
         struct fh_inbox_event x = {
             .tenant_id = json_string_value(json_object_get(e, "tenantId")),
             .category = json_string_value(json_object_get(e, "eventCategory")),
@@ -43,8 +44,9 @@ enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req)
             .resource_id = json_string_value(json_object_get(e, "resourceId")),
             .event_at = json_string_value(json_object_get(e, "eventDateUtc")),
         };
-        if (!field_ok(x.tenant_id, 64) || !field_ok(x.category, 32) || !field_ok(x.event_type, 32) ||
-            !field_ok(x.resource_id, 64) || (x.event_at && strlen(x.event_at) > 40))
+        if (!field_ok(x.tenant_id, 64) || !field_ok(x.category, 32) ||
+            !field_ok(x.event_type, 32) || !field_ok(x.resource_id, 64) ||
+            (x.event_at && strlen(x.event_at) > 40))
             continue; /* not an event we can act on; Xero must not retry the delivery for it */
         if (strcmp(x.category, "INVOICE") != 0 && strcmp(x.category, "CREDITNOTE") != 0)
             continue;

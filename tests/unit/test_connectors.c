@@ -27,7 +27,8 @@ static void test_pkce(void **state)
     char v[FH_PKCE_VERIFIER_LEN + 1], c[FH_PKCE_VERIFIER_LEN + 1], c2[64];
     fh_pkce_new(v, c);
     assert_int_equal(strlen(v), 43);
-    assert_int_equal(strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), 43);
+    assert_int_equal(strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                     43);
     fh_pkce_challenge(v, c2, sizeof(c2));
     assert_string_equal(c, c2);
 }
@@ -95,10 +96,10 @@ static void test_headers_and_classes(void **state)
     static const struct {
         long status;
         enum fh_http_class c;
-    } cases[] = {{200, FH_HC_OK},          {204, FH_HC_OK},         {400, FH_HC_BAD_REQUEST},
+    } cases[] = {{200, FH_HC_OK},          {204, FH_HC_OK},           {400, FH_HC_BAD_REQUEST},
                  {422, FH_HC_BAD_REQUEST}, {401, FH_HC_UNAUTHORIZED}, {403, FH_HC_FORBIDDEN},
-                 {404, FH_HC_NOT_FOUND},   {409, FH_HC_CONFLICT},   {408, FH_HC_SERVER},
-                 {500, FH_HC_SERVER},      {503, FH_HC_SERVER},     {0, FH_HC_NO_ANSWER},
+                 {404, FH_HC_NOT_FOUND},   {409, FH_HC_CONFLICT},     {408, FH_HC_SERVER},
+                 {500, FH_HC_SERVER},      {503, FH_HC_SERVER},       {0, FH_HC_NO_ANSWER},
                  {302, FH_HC_OTHER},       {418, FH_HC_OTHER}};
     for (size_t i = 0; i < FH_ARRAY_LEN(cases); i++) {
         struct fh_http_response x = {.status = cases[i].status};
@@ -110,7 +111,8 @@ static void test_jwt_and_dates(void **state)
 {
     (void)state;
     /* header.{"authentication_event_id":"ev-1","n":1}.sig */
-    const char *jwt = "eyJhbGciOiJub25lIn0.eyJhdXRoZW50aWNhdGlvbl9ldmVudF9pZCI6ImV2LTEiLCJuIjoxfQ.x";
+    const char *jwt =
+        "eyJhbGciOiJub25lIn0.eyJhdXRoZW50aWNhdGlvbl9ldmVudF9pZCI6ImV2LTEiLCJuIjoxfQ.x";
     char out[64];
     assert_true(fh_jwt_claim(jwt, "authentication_event_id", out, sizeof(out)));
     assert_string_equal(out, "ev-1");
@@ -128,11 +130,12 @@ static void test_jwt_and_dates(void **state)
 
 static json_t *inv(const char *status, const char *lat, const char *lines)
 {
-    char *s = fh_asprintf("{\"Type\":\"ACCREC\",\"InvoiceID\":\"11111111-2222-3333-4444-555555555555\","
-                          "\"InvoiceNumber\":\"INV-0001\",\"Status\":\"%s\",\"LineAmountTypes\":\"%s\","
-                          "\"Contact\":{\"Name\":\"Acme\",\"TaxNumber\":\"123456789\"},"
-                          "\"LineItems\":%s}",
-                          status, lat, lines);
+    char *s =
+        fh_asprintf("{\"Type\":\"ACCREC\",\"InvoiceID\":\"11111111-2222-3333-4444-555555555555\","
+                    "\"InvoiceNumber\":\"INV-0001\",\"Status\":\"%s\",\"LineAmountTypes\":\"%s\","
+                    "\"Contact\":{\"Name\":\"Acme\",\"TaxNumber\":\"123456789\"},"
+                    "\"LineItems\":%s}",
+                    status, lat, lines);
     json_t *j = json_loads(s, 0, NULL);
     free(s);
     assert_non_null(j);
@@ -180,7 +183,8 @@ static char *map_item(json_t *doc, json_t *settings, size_t i)
 static void test_mapping(void **state)
 {
     (void)state;
-    json_t *settings = json_loads("{\"tax_mapping\":{\"TAX002\":\"\xD0\x96\"},\"default_label\":\"B\"}", 0, NULL);
+    json_t *settings =
+        json_loads("{\"tax_mapping\":{\"TAX002\":\"\xD0\x96\"},\"default_label\":\"B\"}", 0, NULL);
     const char *lines = "[{\"Description\":\"Widget\\nblue\",\"Quantity\":3,\"UnitAmount\":10.0,"
                         "\"LineAmount\":30.0,\"TaxAmount\":6.0,\"TaxType\":\"TAX001\"},"
                         "{\"Description\":\"Text only\"},"
@@ -233,8 +237,8 @@ static void test_mapping(void **state)
     json_decref(d);
     /* a refund references the original */
     d = inv("AUTHORISED", "Exclusive", "[{\"Quantity\":1,\"LineAmount\":10,\"TaxAmount\":2}]");
-    assert_int_equal(fh_xero_map(d, NULL, "AB12CD34-AB12CD34-7", "2026-01-15T10:00:00.000+01:00", &c, why,
-                                 sizeof(why)),
+    assert_int_equal(fh_xero_map(d, NULL, "AB12CD34-AB12CD34-7", "2026-01-15T10:00:00.000+01:00",
+                                 &c, why, sizeof(why)),
                      FH_OK);
     assert_string_equal(json_string_value(json_object_get(c, "transaction_type")), "refund");
     assert_string_equal(json_string_value(json_object_get(c, "referent_document_number")),
@@ -267,9 +271,8 @@ static void test_settings(void **state)
     assert_string_equal(json_string_value(json_object_get(merged, "trigger")), "approval");
     json_decref(in);
     static const char *const bad[] = {
-        "{\"trigger\":\"never\"}",         "{\"tax_mapping\":{\"X\":\"AB\"}}",
-        "{\"tax_mapping\":[]}",            "{\"default_label\":\"\"}",
-        "{\"backfill_days\":400}",         "{\"attach_qr\":1}",
+        "{\"trigger\":\"never\"}",  "{\"tax_mapping\":{\"X\":\"AB\"}}", "{\"tax_mapping\":[]}",
+        "{\"default_label\":\"\"}", "{\"backfill_days\":400}",          "{\"attach_qr\":1}",
         "{\"colour\":\"red\"}",
     };
     for (size_t i = 0; i < FH_ARRAY_LEN(bad); i++) {

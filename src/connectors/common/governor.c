@@ -99,9 +99,10 @@ static int acquire_tx(struct fh_store *st, void *cls)
         struct fh_rows rows;
         int qs = fh_store_exec(
             st,
-            fh_store_sql(st, "SELECT window_start, calls, blocked_until FROM rate_windows WHERE scope = $1",
-                         "SELECT window_start, calls, blocked_until FROM rate_windows WHERE scope = $1 "
-                         "FOR UPDATE"),
+            fh_store_sql(
+                st, "SELECT window_start, calls, blocked_until FROM rate_windows WHERE scope = $1",
+                "SELECT window_start, calls, blocked_until FROM rate_windows WHERE scope = $1 "
+                "FOR UPDATE"),
             p, 1, &rows);
         if (qs < 0)
             return qs;
@@ -119,14 +120,16 @@ static int acquire_tx(struct fh_store *st, void *cls)
         return 0;
     for (int i = 0; i < 3; i++) {
         struct fh_param p[] = {FH_PT(c->w[i].scope), FH_PI(c->now), FH_PI(c->w[i].len_ms)};
-        int qs = fh_store_exec(
-            st,
-            "INSERT INTO rate_windows (scope, window_start, calls, blocked_until) VALUES ($1, $2, 1, 0) "
-            "ON CONFLICT (scope) DO UPDATE SET "
-            "calls = CASE WHEN rate_windows.window_start + $3 <= $2 THEN 1 ELSE rate_windows.calls + 1 END, "
-            "window_start = CASE WHEN rate_windows.window_start + $3 <= $2 THEN $2 "
-            "ELSE rate_windows.window_start END",
-            p, FH_ARRAY_LEN(p), NULL);
+        int qs =
+            fh_store_exec(st,
+                          "INSERT INTO rate_windows (scope, window_start, calls, blocked_until) "
+                          "VALUES ($1, $2, 1, 0) "
+                          "ON CONFLICT (scope) DO UPDATE SET "
+                          "calls = CASE WHEN rate_windows.window_start + $3 <= $2 THEN 1 ELSE "
+                          "rate_windows.calls + 1 END, "
+                          "window_start = CASE WHEN rate_windows.window_start + $3 <= $2 THEN $2 "
+                          "ELSE rate_windows.window_start END",
+                          p, FH_ARRAY_LEN(p), NULL);
         if (qs < 0)
             return qs;
     }
@@ -198,8 +201,7 @@ static void block(struct fh_store *st, const struct window *w, int64_t until, in
 }
 
 int64_t fh_gov_observe(struct fh_store *st, const char *partner, const char *tenant,
-                       const struct fh_gov_limits *l, const struct fh_http_response *r,
-                       int64_t now)
+                       const struct fh_gov_limits *l, const struct fh_http_response *r, int64_t now)
 {
     struct window w[3];
     windows_of(partner, tenant, l, w);
@@ -229,7 +231,7 @@ int64_t fh_gov_observe(struct fh_store *st, const char *partner, const char *ten
         wait = 50;
     if (strcasecmp(problem, "concurrent") != 0)
         block(st, &w[which], now + wait, now);
-    fh_log(FH_LOG_WARN, "rate_limited", "%s tenant %.40s: 429 (%s), waiting %lld ms", partner, tenant,
-           problem[0] ? problem : "unnamed", (long long)wait);
+    fh_log(FH_LOG_WARN, "rate_limited", "%s tenant %.40s: 429 (%s), waiting %lld ms", partner,
+           tenant, problem[0] ? problem : "unnamed", (long long)wait);
     return wait;
 }

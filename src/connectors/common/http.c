@@ -144,7 +144,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
     struct fh_buf *b = userdata;
     size_t n = size * nmemb;
     if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
-        fh_buf_reset(b); /* a new response (after 100 Continue): keep only the last headers */
+        fh_buf_reset(b);      /* a new response (after 100 Continue): keep only the last headers */
     fh_buf_append(b, ptr, n); /* past the cap further lines are dropped, not fatal */
     return n;
 }
@@ -284,8 +284,8 @@ enum fh_http_class fh_http_classify(const struct fh_http_response *r)
 const char *fh_http_class_name(enum fh_http_class c)
 {
     static const char *const names[] = {
-        "ok",           "bad request",  "unauthorized", "forbidden",          "not found",
-        "conflict",     "rate limited", "server error", "no answer",          "unexpected status",
+        "ok",       "bad request",  "unauthorized", "forbidden", "not found",
+        "conflict", "rate limited", "server error", "no answer", "unexpected status",
     };
     return (size_t)c < FH_ARRAY_LEN(names) ? names[c] : "unknown";
 }

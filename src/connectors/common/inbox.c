@@ -32,11 +32,12 @@ static int inbox_tx(struct fh_store *st, void *cls)
                                FH_PT(e->event_type), FH_PT(e->resource_id), FH_PT(e->event_at),
                                FH_PI(c->now)};
         struct fh_rows rows;
-        int qs = fh_store_exec(st,
-                               "INSERT INTO inbox_events (source, tenant_id, category, event_type, "
-                               "resource_id, event_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                               "RETURNING id",
-                               p, FH_ARRAY_LEN(p), &rows);
+        int qs =
+            fh_store_exec(st,
+                          "INSERT INTO inbox_events (source, tenant_id, category, event_type, "
+                          "resource_id, event_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                          "RETURNING id",
+                          p, FH_ARRAY_LEN(p), &rows);
         if (qs > 0 && !first)
             first = fh_rows_i64(&rows, 0, 0, 0);
         fh_rows_free(&rows);
@@ -55,8 +56,8 @@ enum fh_rc fh_inbox_commit(struct fh_app *app, const char *source, const struct 
 {
     if (n == 0)
         return FH_OK;
-    struct inbox_ctx c = {.app = app, .source = source, .kind = job_kind, .ev = ev, .n = n,
-                          .now = fh_now_ms()};
+    struct inbox_ctx c = {
+        .app = app, .source = source, .kind = job_kind, .ev = ev, .n = n, .now = fh_now_ms()};
     int qs = fh_store_run_tx(app->store, inbox_tx, &c);
     return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }

@@ -98,18 +98,22 @@ static bool label_ok(const char *s)
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > 4 || (unsigned char)s[0] < 0x21 || (s[0] & 0xC0) == 0x80)
         return false;
-    size_t want = (unsigned char)s[0] < 0x80 ? 1 : (unsigned char)s[0] < 0xE0 ? 2
-                                               : (unsigned char)s[0] < 0xF0 ? 3 : 4;
+    size_t want = (unsigned char)s[0] < 0x80   ? 1
+                  : (unsigned char)s[0] < 0xE0 ? 2
+                  : (unsigned char)s[0] < 0xF0 ? 3
+                                               : 4;
     return n == want;
 }
 
 static enum fh_rc check_mapping(json_t *m, struct fh_json_error *err)
 {
     if (!json_is_object(m) || json_object_size(m) > 200)
-        return bad(err, "settings.tax_mapping must be an object of at most 200 Xero TaxType: label");
+        return bad(err,
+                   "settings.tax_mapping must be an object of at most 200 Xero TaxType: label");
     const char *k;
     json_t *v;
-    json_object_foreach(m, k, v) {
+    json_object_foreach(m, k, v)
+    {
         if (strlen(k) == 0 || strlen(k) > 50 || !label_ok(json_string_value(v))) {
             snprintf(err->detail, sizeof(err->detail),
                      "settings.tax_mapping.%.50s must map to one tax label character", k);
@@ -128,7 +132,8 @@ enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
     const char *k;
     json_t *v;
     enum fh_rc rc = FH_OK;
-    json_object_foreach(in, k, v) {
+    json_object_foreach(in, k, v)
+    {
         if (strcmp(k, "trigger") == 0) {
             const char *t = json_string_value(v);
             if (!t || (strcmp(t, "payment") != 0 && strcmp(t, "approval") != 0))
@@ -168,7 +173,9 @@ enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
 static const char *type_name(const char *type)
 {
     static const char *const names[][2] = {
-        {"xero", "Xero"}, {"zoho_books", "Zoho Books"}, {"webhook", "Custom / Webhook"},
+        {"xero", "Xero"},
+        {"zoho_books", "Zoho Books"},
+        {"webhook", "Custom / Webhook"},
         {"custom", "Custom Integration"},
     };
     for (size_t i = 0; type && i < FH_ARRAY_LEN(names); i++)
@@ -234,8 +241,8 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
     json_t *bf = json_object();
     json_object_set_new(bf, "state", text_or_null(fh_rows_get(r, i, 12)));
     json_object_set_new(bf, "done", json_integer(fh_rows_i64(r, i, 13, 0)));
-    json_object_set_new(bf, "total", fh_rows_get(r, i, 14) ? json_integer(fh_rows_i64(r, i, 14, 0))
-                                                           : json_null());
+    json_object_set_new(
+        bf, "total", fh_rows_get(r, i, 14) ? json_integer(fh_rows_i64(r, i, 14, 0)) : json_null());
     json_object_set_new(o, "backfill", bf);
     json_object_set_new(o, "tenant_choice_pending", json_boolean(fh_rows_get(r, i, 15) != NULL));
     json_object_set_new(o, "invoices_this_month", json_integer(fh_rows_i64(r, i, 16, 0)));
@@ -247,13 +254,14 @@ enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *u
 {
     struct fh_param p[] = {FH_PI(org_id), FH_PI(month_start(now)), FH_PT(uid)};
     struct fh_rows rows;
-    int qs = fh_store_exec(st,
-                           uid ? "SELECT " LIST_COLS " FROM integrations i LEFT JOIN certificates c "
-                                 "ON c.id = i.certificate_id WHERE i.org_id = $1 AND i.uid = $3"
-                               : "SELECT " LIST_COLS " FROM integrations i LEFT JOIN certificates c "
-                                 "ON c.id = i.certificate_id WHERE i.org_id = $1 AND "
-                                 "i.status <> 'removed' ORDER BY i.created_at, i.id",
-                           p, uid ? 3 : 2, &rows);
+    int qs =
+        fh_store_exec(st,
+                      uid ? "SELECT " LIST_COLS " FROM integrations i LEFT JOIN certificates c "
+                            "ON c.id = i.certificate_id WHERE i.org_id = $1 AND i.uid = $3"
+                          : "SELECT " LIST_COLS " FROM integrations i LEFT JOIN certificates c "
+                            "ON c.id = i.certificate_id WHERE i.org_id = $1 AND "
+                            "i.status <> 'removed' ORDER BY i.created_at, i.id",
+                      p, uid ? 3 : 2, &rows);
     if (qs < 0)
         return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
     if (uid) {

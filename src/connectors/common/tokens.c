@@ -27,9 +27,9 @@
 #include "fh/fh_crypto.h"
 
 enum {
-    LEASE_MS = 30000,        /* a refresh call is bounded by the client timeout, far below */
-    POLL_MS = 25,            /* while someone else refreshes */
-    WAIT_MAX_MS = 15000,     /* then give up this run; the job waits */
+    LEASE_MS = 30000,    /* a refresh call is bounded by the client timeout, far below */
+    POLL_MS = 25,        /* while someone else refreshes */
+    WAIT_MAX_MS = 15000, /* then give up this run; the job waits */
     MARGIN_MAX_MS = 60000,
 };
 
@@ -74,11 +74,12 @@ enum fh_rc fh_conn_deactivate(struct fh_store *st, int64_t integration_id, const
                               int64_t now)
 {
     struct fh_param p[] = {FH_PI(integration_id), FH_PT(reason), FH_PI(now)};
-    int qs = fh_store_exec(st,
-                           "UPDATE integrations SET status = 'inactive', status_reason = $2, "
-                           "refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $3 "
-                           "WHERE id = $1 AND status = 'active'",
-                           p, FH_ARRAY_LEN(p), NULL);
+    int qs =
+        fh_store_exec(st,
+                      "UPDATE integrations SET status = 'inactive', status_reason = $2, "
+                      "refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $3 "
+                      "WHERE id = $1 AND status = 'active'",
+                      p, FH_ARRAY_LEN(p), NULL);
     if (qs > 0)
         fh_log(FH_LOG_WARN, "integration_inactive", "integration %lld: %s",
                (long long)integration_id, reason);
@@ -138,8 +139,9 @@ static enum fh_token_result do_refresh(struct fh_app *app, const struct fh_oauth
 {
     struct fh_param p[] = {FH_PI(id)};
     struct fh_rows rows;
-    int qs = fh_store_exec(app->store, "SELECT refresh_sealed, tenant_id FROM integrations WHERE id = $1",
-                           p, 1, &rows);
+    int qs = fh_store_exec(app->store,
+                           "SELECT refresh_sealed, tenant_id FROM integrations WHERE id = $1", p, 1,
+                           &rows);
     uint8_t *rt = NULL;
     size_t rtlen = 0;
     char tenant[64] = "";
@@ -150,7 +152,8 @@ static enum fh_token_result do_refresh(struct fh_app *app, const struct fh_oauth
     fh_rows_free(&rows);
     int64_t now = fh_now_ms();
     if (!opened) {
-        fh_conn_deactivate(app->store, id, "The stored Xero refresh token is missing; reconnect.", now);
+        fh_conn_deactivate(app->store, id, "The stored Xero refresh token is missing; reconnect.",
+                           now);
         return qs < 0 ? FH_TOKEN_ERROR : FH_TOKEN_INACTIVE;
     }
     struct fh_oauth_tokens t;
@@ -176,11 +179,12 @@ static enum fh_token_result do_refresh(struct fh_app *app, const struct fh_oauth
     }
     /* commit the rotated refresh token with the access token, only while we hold the lease */
     char *access = fh_secret_seal(app->master_key, t.access_token, strlen(t.access_token));
-    char *refresh = t.refresh_token ? fh_secret_seal(app->master_key, t.refresh_token,
-                                                     strlen(t.refresh_token))
-                                    : NULL;
-    struct fh_param u[] = {FH_PI(id), FH_PT(owner), FH_PI(version), FH_PT(access),
-                           FH_PT(refresh), FH_PI(due_at(now, t.expires_in_s)), FH_PI(now)};
+    char *refresh = t.refresh_token
+                        ? fh_secret_seal(app->master_key, t.refresh_token, strlen(t.refresh_token))
+                        : NULL;
+    struct fh_param u[] = {FH_PI(id),     FH_PT(owner),   FH_PI(version),
+                           FH_PT(access), FH_PT(refresh), FH_PI(due_at(now, t.expires_in_s)),
+                           FH_PI(now)};
     qs = fh_store_exec(app->store,
                        "UPDATE integrations SET access_sealed = $4, "
                        "refresh_sealed = COALESCE($5, refresh_sealed), access_expires_at = $6, "
@@ -210,11 +214,12 @@ static bool take_lease(struct fh_store *st, int64_t id, int64_t version, const c
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(version), FH_PT(owner), FH_PI(now),
                            FH_PI(now + LEASE_MS)};
-    int qs = fh_store_exec(st,
-                           "UPDATE integrations SET refresh_lease_until = $5, refresh_lease_owner = $3 "
-                           "WHERE id = $1 AND token_version = $2 AND status = 'active' AND "
-                           "(refresh_lease_until IS NULL OR refresh_lease_until <= $4)",
-                           p, FH_ARRAY_LEN(p), NULL);
+    int qs =
+        fh_store_exec(st,
+                      "UPDATE integrations SET refresh_lease_until = $5, refresh_lease_owner = $3 "
+                      "WHERE id = $1 AND token_version = $2 AND status = 'active' AND "
+                      "(refresh_lease_until IS NULL OR refresh_lease_until <= $4)",
+                      p, FH_ARRAY_LEN(p), NULL);
     return qs > 0;
 }
 
@@ -239,12 +244,13 @@ enum fh_token_result fh_conn_token_get(struct fh_app *app, const struct fh_oauth
             res = FH_TOKEN_INACTIVE;
         else if (r.access_sealed && r.due > now && r.version > stale_version)
             res = open_access(app, &r, out);
-        else if ((r.lease_until <= now) && take_lease(app->store, integration_id, r.version, owner, now))
+        else if ((r.lease_until <= now) &&
+                 take_lease(app->store, integration_id, r.version, owner, now))
             res = do_refresh(app, oc, integration_id, r.version, owner, out, retry_at);
         else if (fh_mono_ms() - start > WAIT_MAX_MS)
             *retry_at = now + 1000; /* someone else is still at it: this job waits */
         else
-            res = (enum fh_token_result)-1; /* poll again */
+            res = (enum fh_token_result) - 1; /* poll again */
         free(r.access_sealed);
         if ((int)res >= 0)
             return res;

@@ -31,8 +31,8 @@ void fh_xero_oauth_client(const struct fh_app *app, struct fh_oauth_client *out)
     out->token_url = c->xero_token_url;
     out->revoke_url = c->xero_revoke_url;
     out->client_id = c->xero_client_id;
-    out->client_secret = c->xero_client_secret && c->xero_client_secret[0] ? c->xero_client_secret
-                                                                           : NULL;
+    out->client_secret =
+        c->xero_client_secret && c->xero_client_secret[0] ? c->xero_client_secret : NULL;
     out->scopes = c->xero_scopes;
     out->timeout_ms = c->xero_timeout_ms;
 }
@@ -98,7 +98,8 @@ static enum xero_outcome send_once(struct fh_app *app, const struct xero_call *c
                                  .url = url,
                                  .headers = hdrs,
                                  .body = c->body,
-                                 .body_len = c->body ? (c->body_len ? c->body_len : strlen(c->body)) : 0,
+                                 .body_len =
+                                     c->body ? (c->body_len ? c->body_len : strlen(c->body)) : 0,
                                  .timeout_ms = app->cfg->xero_timeout_ms};
     enum fh_rc rc = fh_http_call(&rq, out);
     sodium_memzero(bearer, strlen(bearer));
@@ -131,8 +132,8 @@ static enum xero_outcome reserve(struct fh_app *app, const char *tenant, struct 
 }
 
 static enum xero_outcome map_status(struct fh_app *app, const struct xero_call *c,
-                                    const struct fh_http_response *r, int64_t id,
-                                    char *why, size_t whysize)
+                                    const struct fh_http_response *r, int64_t id, char *why,
+                                    size_t whysize)
 {
     enum fh_http_class hc = fh_http_classify(r);
     switch (hc) {
@@ -175,12 +176,16 @@ enum xero_outcome xero_api(struct fh_app *app, int64_t integration_id, const str
     int64_t stale = -1;
     for (int round = 0; round < 2; round++) {
         struct fh_conn_token tok;
-        enum fh_token_result tr = fh_conn_token_get(app, &oc, integration_id, stale, &tok, retry_at);
+        enum fh_token_result tr =
+            fh_conn_token_get(app, &oc, integration_id, stale, &tok, retry_at);
         if (tr != FH_TOKEN_OK) {
-            snprintf(why, whysize, "%s", tr == FH_TOKEN_INACTIVE ? "the integration is not active"
-                                         : tr == FH_TOKEN_WAIT   ? "waiting for a token refresh"
-                                                                 : "store error");
-            return tr == FH_TOKEN_INACTIVE ? X_INACTIVE : tr == FH_TOKEN_WAIT ? X_WAIT : X_TRANSIENT;
+            snprintf(why, whysize, "%s",
+                     tr == FH_TOKEN_INACTIVE ? "the integration is not active"
+                     : tr == FH_TOKEN_WAIT   ? "waiting for a token refresh"
+                                             : "store error");
+            return tr == FH_TOKEN_INACTIVE ? X_INACTIVE
+                   : tr == FH_TOKEN_WAIT   ? X_WAIT
+                                           : X_TRANSIENT;
         }
         struct fh_gov_ticket t;
         enum xero_outcome o = reserve(app, tok.tenant_id, &t, retry_at);
@@ -198,10 +203,12 @@ enum xero_outcome xero_api(struct fh_app *app, int64_t integration_id, const str
         if (out->status == 401 && round == 0)
             continue; /* refresh (single flight) and repeat once */
         if (out->status == 401) {
-            snprintf(why, whysize, "Xero refused the token (401%s): the consent lacks a scope "
-                                   "this call needs; reconnect",
+            snprintf(why, whysize,
+                     "Xero refused the token (401%s): the consent lacks a scope "
+                     "this call needs; reconnect",
                      out->body && strstr(out->body, "AuthorizationUnsuccessful")
-                         ? " AuthorizationUnsuccessful" : "");
+                         ? " AuthorizationUnsuccessful"
+                         : "");
             return X_REFUSED;
         }
         if (out->status == 429) {
@@ -227,8 +234,11 @@ enum fh_rc xero_connections(struct fh_app *app, const char *access_token, const 
     }
     char *bearer = fh_asprintf("Authorization: Bearer %s", access_token);
     const char *hdrs[] = {bearer, "Accept: application/json", NULL};
-    struct fh_http_request rq = {.method = "GET", .url = u.data, .headers = hdrs,
-                                 .timeout_ms = app->cfg->xero_timeout_ms, .max_response = 1 << 20};
+    struct fh_http_request rq = {.method = "GET",
+                                 .url = u.data,
+                                 .headers = hdrs,
+                                 .timeout_ms = app->cfg->xero_timeout_ms,
+                                 .max_response = 1 << 20};
     struct fh_http_response r;
     fh_http_call(&rq, &r);
     sodium_memzero(bearer, strlen(bearer));
@@ -240,13 +250,15 @@ enum fh_rc xero_connections(struct fh_app *app, const char *access_token, const 
     fh_http_response_free(&r);
     if (!json_is_array(j)) {
         json_decref(j);
-        snprintf(why, whysize, "Xero's connections list could not be read (%s)", fh_http_class_name(hc));
+        snprintf(why, whysize, "Xero's connections list could not be read (%s)",
+                 fh_http_class_name(hc));
         return hc == FH_HC_SERVER || hc == FH_HC_NO_ANSWER || hc == FH_HC_OK ? FH_E_RETRY : FH_ERR;
     }
     *out = json_array();
     size_t i;
     json_t *c;
-    json_array_foreach(j, i, c) {
+    json_array_foreach(j, i, c)
+    {
         const char *type = json_string_value(json_object_get(c, "tenantType"));
         const char *tid = json_string_value(json_object_get(c, "tenantId"));
         const char *cid = json_string_value(json_object_get(c, "id"));
@@ -293,14 +305,17 @@ void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
     } else if (o == X_INACTIVE) {
         struct fh_param p[] = {FH_PI(in->id)};
         struct fh_rows rows;
-        int qs = fh_store_exec(app->store, "SELECT status_reason FROM integrations WHERE id = $1", p, 1, &rows);
+        int qs = fh_store_exec(app->store, "SELECT status_reason FROM integrations WHERE id = $1",
+                               p, 1, &rows);
         snprintf(message, msgsize, "%s",
                  qs > 0 && fh_rows_get(&rows, 0, 0) ? fh_rows_get(&rows, 0, 0) : why);
         fh_rows_free(&rows);
     } else if (o == X_WAIT) {
         int64_t s = (retry_at - fh_now_ms() + 999) / 1000;
-        snprintf(message, msgsize, "Xero's rate limit for this organisation is reached (%s); try "
-                                   "again in %lld s.", why, (long long)(s > 0 ? s : 1));
+        snprintf(message, msgsize,
+                 "Xero's rate limit for this organisation is reached (%s); try "
+                 "again in %lld s.",
+                 why, (long long)(s > 0 ? s : 1));
     } else {
         snprintf(message, msgsize, "%s.", why);
     }
@@ -315,8 +330,11 @@ static long delete_connection(struct fh_app *app, const char *access, const char
     char *url = fh_asprintf("%s/%s", app->cfg->xero_connections_url, conn_id);
     char *bearer = fh_asprintf("Authorization: Bearer %s", access);
     const char *hdrs[] = {bearer, NULL};
-    struct fh_http_request rq = {.method = "DELETE", .url = url, .headers = hdrs,
-                                 .timeout_ms = app->cfg->xero_timeout_ms, .max_response = 65536};
+    struct fh_http_request rq = {.method = "DELETE",
+                                 .url = url,
+                                 .headers = hdrs,
+                                 .timeout_ms = app->cfg->xero_timeout_ms,
+                                 .max_response = 65536};
     struct fh_http_response r;
     fh_http_call(&rq, &r);
     long status = r.status;

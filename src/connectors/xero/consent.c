@@ -21,19 +21,21 @@
 enum fh_rc fh_xero_connect_start(struct fh_app *app, const struct fh_integ *in,
                                  const char *session_hash, char **authorize_url)
 {
-    char state[48], hash[65], verifier[FH_PKCE_VERIFIER_LEN + 1], challenge[FH_PKCE_VERIFIER_LEN + 1];
+    char state[48], hash[65], verifier[FH_PKCE_VERIFIER_LEN + 1],
+        challenge[FH_PKCE_VERIFIER_LEN + 1];
     fh_random_token(32, state, sizeof(state));
     fh_sha256_hex(state, strlen(state), hash);
     fh_pkce_new(verifier, challenge);
     char *sealed = fh_secret_seal(app->master_key, verifier, strlen(verifier));
     sodium_memzero(verifier, sizeof(verifier));
     int64_t now = fh_now_ms();
-    struct fh_param p[] = {FH_PT(hash), FH_PI(in->id), FH_PT(session_hash), FH_PT(sealed),
-                           FH_PI(now), FH_PI(now + STATE_TTL_MS)};
-    int qs = fh_store_exec(app->store,
-                           "INSERT INTO oauth_states (state_hash, integration_id, session_hash, "
-                           "verifier_sealed, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                           p, FH_ARRAY_LEN(p), NULL);
+    struct fh_param p[] = {FH_PT(hash),   FH_PI(in->id), FH_PT(session_hash),
+                           FH_PT(sealed), FH_PI(now),    FH_PI(now + STATE_TTL_MS)};
+    int qs =
+        fh_store_exec(app->store,
+                      "INSERT INTO oauth_states (state_hash, integration_id, session_hash, "
+                      "verifier_sealed, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                      p, FH_ARRAY_LEN(p), NULL);
     free(sealed);
     struct fh_param d[] = {FH_PI(now - 24LL * 3600 * 1000)};
     fh_store_exec(app->store, "DELETE FROM oauth_states WHERE expires_at < $1", d, 1, NULL);
@@ -82,8 +84,8 @@ struct activate_ctx {
 static int activate_tx(struct fh_store *st, void *cls)
 {
     struct activate_ctx *c = cls;
-    struct fh_param p[] = {FH_PI(c->id), FH_PT(c->tenant), FH_PT(c->name), FH_PT(c->conn),
-                           FH_PI(c->now), FH_PI(c->cursor)};
+    struct fh_param p[] = {FH_PI(c->id),   FH_PT(c->tenant), FH_PT(c->name),
+                           FH_PT(c->conn), FH_PI(c->now),    FH_PI(c->cursor)};
     /* The cursor starts at the consent (less settings.backfill_days) the first time only. */
     int qs = fh_store_exec(st,
                            "UPDATE integrations SET status = 'active', status_reason = NULL, "
@@ -114,9 +116,13 @@ enum fh_rc fh_xero_activate(struct fh_app *app, int64_t integration_id, const ch
         return rc;
     int64_t days = json_integer_value(json_object_get(in.settings, "backfill_days"));
     fh_integ_free(&in);
-    struct activate_ctx c = {.app = app, .id = integration_id, .now = now,
-                             .cursor = now - days * 86400000LL, .tenant = tenant_id,
-                             .name = tenant_name, .conn = connection_id};
+    struct activate_ctx c = {.app = app,
+                             .id = integration_id,
+                             .now = now,
+                             .cursor = now - days * 86400000LL,
+                             .tenant = tenant_id,
+                             .name = tenant_name,
+                             .conn = connection_id};
     int qs = fh_store_run_tx(app->store, activate_tx, &c);
     return qs > 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }
@@ -147,7 +153,8 @@ static enum fh_xero_cb_result connect_tenants(struct fh_app *app, int64_t id,
     json_t *pick = NULL;
     for (size_t i = 0; i < n && had; i++) { /* a reconnect keeps its organisation when offered */
         json_t *te = json_array_get(tenants, i);
-        if (n == 1 || strcmp(json_string_value(json_object_get(te, "tenant_id")), in.tenant_id) == 0)
+        if (n == 1 ||
+            strcmp(json_string_value(json_object_get(te, "tenant_id")), in.tenant_id) == 0)
             pick = te;
     }
     if (had)
@@ -159,15 +166,16 @@ static enum fh_xero_cb_result connect_tenants(struct fh_app *app, int64_t id,
     } else if (pick) {
         res = fh_xero_activate(app, id, json_string_value(json_object_get(pick, "tenant_id")),
                                json_string_value(json_object_get(pick, "name")),
-                               json_string_value(json_object_get(pick, "connection_id")), now) == FH_OK
+                               json_string_value(json_object_get(pick, "connection_id")),
+                               now) == FH_OK
                   ? FH_XERO_CB_ACTIVE
                   : FH_XERO_CB_STORE;
     } else {
         char *text = json_dumps(tenants, JSON_COMPACT);
         struct fh_param p[] = {FH_PI(id), FH_PT(text), FH_PI(now)};
-        int qs = fh_store_exec(app->store,
-                               "UPDATE integrations SET tenants = $2, updated_at = $3 WHERE id = $1",
-                               p, 3, NULL);
+        int qs = fh_store_exec(
+            app->store, "UPDATE integrations SET tenants = $2, updated_at = $3 WHERE id = $1", p, 3,
+            NULL);
         free(text);
         res = qs > 0 ? FH_XERO_CB_PICK : FH_XERO_CB_STORE;
     }
@@ -218,8 +226,8 @@ enum fh_xero_cb_result fh_xero_callback(struct fh_app *app, const char *session_
         char *redirect = fh_xero_redirect_uri(app);
         struct fh_oauth_tokens t;
         char why[300];
-        enum fh_oauth_result r = fh_oauth_exchange(&oc, code, redirect, (const char *)verifier, &t,
-                                                   why, sizeof(why));
+        enum fh_oauth_result r =
+            fh_oauth_exchange(&oc, code, redirect, (const char *)verifier, &t, why, sizeof(why));
         free(redirect);
         if (r == FH_OAUTH_OK) {
             res = connect_tenants(app, c.integration_id, &t, reason, reasonsize);
@@ -242,12 +250,12 @@ enum fh_rc fh_xero_pick_tenant(struct fh_app *app, const struct fh_integ *in, co
         return FH_E_CONFLICT;
     size_t i;
     json_t *te;
-    json_array_foreach(in->tenants, i, te) {
+    json_array_foreach(in->tenants, i, te)
+    {
         if (strcmp(json_string_value(json_object_get(te, "tenant_id")) ?: "", tenant_id) == 0)
-            return fh_xero_activate(app, in->id, tenant_id,
-                                    json_string_value(json_object_get(te, "name")),
-                                    json_string_value(json_object_get(te, "connection_id")),
-                                    fh_now_ms());
+            return fh_xero_activate(
+                app, in->id, tenant_id, json_string_value(json_object_get(te, "name")),
+                json_string_value(json_object_get(te, "connection_id")), fh_now_ms());
     }
     return FH_E_NOTFOUND;
 }

@@ -79,9 +79,9 @@ static int event_tx(struct fh_store *st, void *cls)
     for (size_t i = 0; qs > 0 && (invoice || credit) && i < rows.nrows; i++) {
         char key[96];
         snprintf(key, sizeof(key), "xero.doc:%s:%lld", fh_rows_get(&rows, i, 0), (long long)c->id);
-        json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id",
-                              (json_int_t)fh_rows_i64(&rows, i, 0, 0), "kind",
-                              invoice ? "invoice" : "credit_note", "id", c->resource);
+        json_t *p =
+            json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)fh_rows_i64(&rows, i, 0, 0),
+                      "kind", invoice ? "invoice" : "credit_note", "id", c->resource);
         char *payload = json_dumps(p, JSON_COMPACT);
         json_decref(p);
         struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload};
@@ -110,10 +110,11 @@ enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job
     struct fh_app *app = cls;
     for (int batch = 0; batch < 50; batch++) {
         struct fh_rows rows;
-        int qs = fh_store_exec(st,
-                               "SELECT id, tenant_id, category, resource_id FROM inbox_events "
-                               "WHERE source = 'xero' AND processed_at IS NULL ORDER BY id LIMIT 200",
-                               NULL, 0, &rows);
+        int qs =
+            fh_store_exec(st,
+                          "SELECT id, tenant_id, category, resource_id FROM inbox_events "
+                          "WHERE source = 'xero' AND processed_at IS NULL ORDER BY id LIMIT 200",
+                          NULL, 0, &rows);
         if (qs <= 0) {
             fh_rows_free(&rows);
             if (qs < 0)
@@ -158,8 +159,8 @@ static enum fh_rc finish_process(struct fh_app *app, const struct fh_job *job, j
     }
 }
 
-enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_job *job,
-                                char *err, size_t errsize)
+enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                                size_t errsize)
 {
     FH_UNUSED(st);
     struct fh_app *app = cls;
@@ -175,7 +176,8 @@ enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_
     const char *id = json_string_value(json_object_get(p, "id"));
     char path[200];
     snprintf(path, sizeof(path), "/%s/%.64s", credit ? "CreditNotes" : "Invoices", id ? id : "");
-    struct xero_call c = {.method = "GET", .path = path, .what = credit ? "credit note" : "invoice"};
+    struct xero_call c = {
+        .method = "GET", .path = path, .what = credit ? "credit note" : "invoice"};
     struct fh_http_response r;
     int64_t retry_at = 0;
     char why[400];
@@ -218,7 +220,8 @@ static void fmt_since(int64_t ms, char *out, size_t outsize)
 
 static void save_progress(struct fh_store *st, int64_t id, int64_t done, int64_t total, int64_t now)
 {
-    struct fh_param p[] = {FH_PI(id), FH_PI(done), total >= 0 ? FH_PI(total) : FH_PNULL, FH_PI(now)};
+    struct fh_param p[] = {FH_PI(id), FH_PI(done), total >= 0 ? FH_PI(total) : FH_PNULL,
+                           FH_PI(now)};
     fh_store_exec(st,
                   "UPDATE integrations SET backfill_done = $2, backfill_total = COALESCE($3, "
                   "backfill_total), last_sync_at = $4 WHERE id = $1",
@@ -231,13 +234,15 @@ static int page_process(struct fh_app *app, const struct fh_integ *in, json_t *i
 {
     size_t i;
     json_t *inv;
-    json_array_foreach(invoices, i, inv) {
+    json_array_foreach(invoices, i, inv)
+    {
         int64_t ms, retry_at = 0;
         if (fh_xero_date(json_string_value(json_object_get(inv, "UpdatedDateUTC")), &ms) &&
             ms > *max_seen)
             *max_seen = ms;
         char why[400];
-        enum xero_process_result r = xero_process(app, in, XERO_INVOICE, inv, &retry_at, why, sizeof(why));
+        enum xero_process_result r =
+            xero_process(app, in, XERO_INVOICE, inv, &retry_at, why, sizeof(why));
         if (r == XP_RETRY)
             return -1;
         if (r == XP_FAILED)
@@ -259,7 +264,9 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
              (long long)page);
     if (since > 0)
         fmt_since(since, ims, sizeof(ims));
-    struct xero_call c = {.method = "GET", .path = path, .if_modified_since = since > 0 ? ims : NULL,
+    struct xero_call c = {.method = "GET",
+                          .path = path,
+                          .if_modified_since = since > 0 ? ims : NULL,
                           .what = "invoices"};
     struct fh_http_response r;
     enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, sizeof(why));
@@ -277,7 +284,8 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
             int64_t count = json_integer_value(json_object_get(pg, "pageCount"));
             done += n;
             save_progress(app->store, in->id, done,
-                          pg ? json_integer_value(json_object_get(pg, "itemCount")) : -1, fh_now_ms());
+                          pg ? json_integer_value(json_object_get(pg, "itemCount")) : -1,
+                          fh_now_ms());
             json_object_set_new(p, "page", json_integer(page + 1));
             json_object_set_new(p, "max_seen", json_integer(max_seen));
             json_object_set_new(p, "done", json_integer(done));
@@ -367,14 +375,16 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
     FH_UNUSED(job);
     struct fh_app *app = cls;
     struct fh_rows rows;
-    int qs = fh_store_exec(st, "SELECT id FROM integrations WHERE type = 'xero' AND status = 'active'",
-                           NULL, 0, &rows);
+    int qs =
+        fh_store_exec(st, "SELECT id FROM integrations WHERE type = 'xero' AND status = 'active'",
+                      NULL, 0, &rows);
     int64_t slot = fh_now_ms() / (app->cfg->xero_poll_ms > 0 ? app->cfg->xero_poll_ms : 300000);
     for (size_t i = 0; qs > 0 && i < rows.nrows; i++) {
         if (sync_in_progress(st, fh_rows_get(&rows, i, 0)))
             continue; /* a backfill or an earlier poll is still paging: it covers this one */
         char key[96], payload[96];
-        snprintf(key, sizeof(key), "xero.sync:%s:poll:%lld", fh_rows_get(&rows, i, 0), (long long)slot);
+        snprintf(key, sizeof(key), "xero.sync:%s:poll:%lld", fh_rows_get(&rows, i, 0),
+                 (long long)slot);
         snprintf(payload, sizeof(payload), "{\"integration_id\":%s,\"mode\":\"poll\"}",
                  fh_rows_get(&rows, i, 0));
         struct fh_enqueue e = {.kind = FH_XERO_JOB_SYNC, .ukey = key, .payload = payload};
@@ -390,8 +400,8 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
 /* ---- write-back ---- */
 
 static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in, json_t *p,
-                                  const char *number, const char *url, int64_t *retry_at,
-                                  char *why, size_t whysize)
+                                  const char *number, const char *url, int64_t *retry_at, char *why,
+                                  size_t whysize)
 {
     bool credit = strcmp(json_string_value(json_object_get(p, "kind")) ?: "", "credit_note") == 0;
     char path[200], key[64];
@@ -404,7 +414,10 @@ static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in,
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     free(details);
-    struct xero_call c = {.method = "PUT", .path = path, .body = text, .idempotency_key = key,
+    struct xero_call c = {.method = "PUT",
+                          .path = path,
+                          .body = text,
+                          .idempotency_key = key,
                           .what = "history note"};
     struct fh_http_response r;
     enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
@@ -423,15 +436,21 @@ static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in, j
     size_t cap = b64 ? strlen(b64) : 0, len = 0;
     uint8_t *gif = fh_malloc(cap + 1);
     enum xero_outcome o = X_OK;
-    if (b64 && sodium_base642bin(gif, cap, b64, cap, NULL, &len, NULL,
-                                 sodium_base64_VARIANT_ORIGINAL) == 0 && len > 0) {
+    if (b64 &&
+        sodium_base642bin(gif, cap, b64, cap, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
+            0 &&
+        len > 0) {
         char path[300], key[64];
         snprintf(path, sizeof(path), "/Invoices/%.64s/Attachments/fiscal-%.60s.gif",
                  json_string_value(json_object_get(p, "doc_id")) ?: "", number);
         snprintf(key, sizeof(key), "fiscalhub-qr-%lld", (long long)pint(p, "fiscal_id"));
-        struct xero_call c = {.method = "PUT", .path = path, .body = (const char *)gif,
-                              .body_len = len, .content_type = "image/gif",
-                              .idempotency_key = key, .what = "QR attachment"};
+        struct xero_call c = {.method = "PUT",
+                              .path = path,
+                              .body = (const char *)gif,
+                              .body_len = len,
+                              .content_type = "image/gif",
+                              .idempotency_key = key,
+                              .what = "QR attachment"};
         struct fh_http_response r;
         o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
         fh_http_response_free(&r);
@@ -471,10 +490,10 @@ enum fh_rc fh_xero_job_writeback(void *cls, struct fh_store *st, const struct fh
         rc = defer_or_retry(app, job, p, fh_now_ms() + wait, err, errsize);
     } else {
         const char *num = fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "";
-        enum xero_outcome o = json_is_true(json_object_get(p, "note_done"))
-                                  ? X_OK
-                                  : put_note(app, &in, p, num, fh_rows_get(&rows, 0, 2), &retry_at,
-                                             why, sizeof(why));
+        enum xero_outcome o =
+            json_is_true(json_object_get(p, "note_done"))
+                ? X_OK
+                : put_note(app, &in, p, num, fh_rows_get(&rows, 0, 2), &retry_at, why, sizeof(why));
         if (o == X_OK)
             json_object_set_new(p, "note_done", json_true());
         if (o == X_OK && json_is_true(json_object_get(in.settings, "attach_qr")))

@@ -152,7 +152,8 @@ static enum fh_rc map_line(json_t *li, size_t idx, bool exclusive, json_t *setti
         qty = -1;
     if (!jmoney(json_object_get(li, "LineAmount"), &line)) {
         int64_t unit = 0;
-        if (!jmoney(json_object_get(li, "UnitAmount"), &unit) || fh_money_mul(unit, qty, &line) != FH_OK)
+        if (!jmoney(json_object_get(li, "UnitAmount"), &unit) ||
+            fh_money_mul(unit, qty, &line) != FH_OK)
             line = 0;
     }
     jmoney(json_object_get(li, "TaxAmount"), &tax);
@@ -161,8 +162,8 @@ static enum fh_rc map_line(json_t *li, size_t idx, bool exclusive, json_t *setti
     if (total == 0 && (qty == 0 || !q))
         return FH_OK; /* a text line */
     if (total < 0 || qty <= 0) {
-        snprintf(why, whysize, "line %zu has a negative amount or quantity; it cannot be fiscalized",
-                 idx + 1);
+        snprintf(why, whysize,
+                 "line %zu has a negative amount or quantity; it cannot be fiscalized", idx + 1);
         return FH_E_INPUT;
     }
     const char *desc = jstr(li, "Description");
@@ -204,7 +205,8 @@ enum fh_rc fh_xero_map(json_t *doc, json_t *settings, const char *ref_number, co
     }
     size_t i;
     json_t *li;
-    json_array_foreach(lines, i, li) {
+    json_array_foreach(lines, i, li)
+    {
         json_t *item = NULL;
         int64_t t = 0;
         if (map_line(li, i, exclusive, settings, &item, &t, why, whysize) != FH_OK) {
@@ -242,9 +244,9 @@ enum fh_rc fh_xero_map(json_t *doc, json_t *settings, const char *ref_number, co
         json_object_set_new(c, "buyer_id", json_string(t));
         free(t);
     }
-    json_object_set_new(c, "payments", json_pack("[{s:s, s:o}]", "method",
-                                                 paid ? "wire_transfer" : "other", "amount",
-                                                 money_json(sum)));
+    json_object_set_new(c, "payments",
+                        json_pack("[{s:s, s:o}]", "method", paid ? "wire_transfer" : "other",
+                                  "amount", money_json(sum)));
     json_object_set_new(c, "items", items);
     *canonical = c;
     return FH_OK;

@@ -70,13 +70,13 @@ static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_integ *in,
 {
     char key[64];
     snprintf(key, sizeof(key), "xero.wb:%lld", (long long)fiscal_id);
-    json_t *p = json_pack("{s:I, s:I, s:s, s:s}", "integration_id", (json_int_t)in->id,
-                          "fiscal_id", (json_int_t)fiscal_id, "doc_id", doc_id, "kind",
+    json_t *p = json_pack("{s:I, s:I, s:s, s:s}", "integration_id", (json_int_t)in->id, "fiscal_id",
+                          (json_int_t)fiscal_id, "doc_id", doc_id, "kind",
                           kind == XERO_INVOICE ? "invoice" : "credit_note");
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    struct fh_enqueue e = {.kind = FH_XERO_JOB_WRITEBACK, .ukey = key, .payload = payload,
-                           .max_attempts = 20};
+    struct fh_enqueue e = {
+        .kind = FH_XERO_JOB_WRITEBACK, .ukey = key, .payload = payload, .max_attempts = 20};
     enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
     free(payload);
     return rc;
@@ -90,8 +90,8 @@ static enum xero_process_result submit(struct fh_app *app, const struct fh_integ
     char key[200];
     snprintf(key, sizeof(key), "xero:%s:%s%s", in->tenant_id, kind == XERO_CREDIT_NOTE ? "CN:" : "",
              doc_id);
-    char *url = kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id)
-                                     : NULL;
+    char *url =
+        kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id) : NULL;
     struct fh_fiscal_submit_in si = {.org_id = in->org_id,
                                      .certificate_uid = in->certificate_uid,
                                      .integration_id = in->id,
@@ -112,8 +112,8 @@ static enum xero_process_result submit(struct fh_app *app, const struct fh_integ
         return XP_RETRY;
     }
     if (so.created)
-        fh_log(FH_LOG_INFO, "xero_fiscalized", "integration %s: fiscal invoice %lld queued", in->uid,
-               (long long)so.id);
+        fh_log(FH_LOG_INFO, "xero_fiscalized", "integration %s: fiscal invoice %lld queued",
+               in->uid, (long long)so.id);
     if (queue_writeback(app, in, so.id, doc_id, kind) != FH_OK) {
         snprintf(why, whysize, "store error while queueing the write-back");
         return XP_RETRY;

@@ -20,9 +20,9 @@ enum xero_outcome {
 
 struct xero_call {
     const char *method;
-    const char *path; /* after the API base: "/Invoices/<id>" (with its query) */
-    const char *body; /* JSON (or content_type) or NULL */
-    size_t body_len;  /* 0: strlen(body) */
+    const char *path;         /* after the API base: "/Invoices/<id>" (with its query) */
+    const char *body;         /* JSON (or content_type) or NULL */
+    size_t body_len;          /* 0: strlen(body) */
     const char *content_type; /* NULL: application/json */
     const char *idempotency_key;
     const char *if_modified_since; /* "2026-01-01T00:00:00" or NULL */
