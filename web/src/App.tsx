@@ -20,8 +20,9 @@ import { NoOrgPage } from './pages/NoOrgPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PosInvoicesPage } from './pages/PosInvoicesPage';
 import { SignupPage } from './pages/SignupPage';
+import { TenantChoicePage } from './pages/TenantChoicePage';
 import { portal } from './portal';
-import { isPublicRoute, matchRoute, navigate, usePath } from './router';
+import { isPublicRoute, matchRoute, navigate, tenantRouteUid, usePath } from './router';
 import { pickOrg, storeOrgCode } from './session';
 import type { Me } from './types';
 
@@ -141,8 +142,10 @@ export function App() {
   const org = me.orgs.find((o) => o.code === orgCode) ?? pickOrg(me, orgCode);
   let page;
   if (route === 'not-found') page = <NotFoundPage />;
-  else if (route === 'integrations-new') page = <NewIntegrationPage />;
   else if (!org) page = <NoOrgPage />;
+  else if (route === 'integrations-new') page = <NewIntegrationPage key={org.code} org={org} />;
+  else if (route === 'integrations-tenant')
+    page = <TenantChoicePage key={org.code} org={org} uid={tenantRouteUid(path) ?? ''} />;
   else if (route === 'pos-invoices') page = <PosInvoicesPage org={org} />;
   else if (route === 'certificates') page = <CertificatesPage key={org.code} org={org} />;
   else if (route === 'billing') page = <BillingPage org={org} />;

@@ -6,6 +6,7 @@ import './styles/components.css';
 import './styles/auth.css';
 import './styles/dialog.css';
 import './styles/fiscal.css';
+import './styles/integrations.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

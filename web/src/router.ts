@@ -42,6 +42,7 @@ export type RouteName =
   | 'login'
   | 'integrations'
   | 'integrations-new'
+  | 'integrations-tenant'
   | 'certificates'
   | 'pos-invoices'
   | 'billing'
@@ -59,9 +60,20 @@ const ROUTES: Record<string, RouteName> = {
   '/billing': 'billing',
 };
 
+// /integrations/<uid>/tenant: where the Xero callback sends the user to pick
+// one of several authorized organisations.
+const TENANT_ROUTE = /^\/integrations\/([A-Za-z0-9_-]{1,32})\/tenant$/;
+
 export function matchRoute(path: string): RouteName {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  if (TENANT_ROUTE.test(p)) return 'integrations-tenant';
   return ROUTES[p] ?? 'not-found';
+}
+
+/** The integration UID of an /integrations/<uid>/tenant path (else null). */
+export function tenantRouteUid(path: string): string | null {
+  const m = TENANT_ROUTE.exec(path.length > 1 ? path.replace(/\/+$/, '') : path);
+  return m ? m[1] : null;
 }
 
 /** Routes reachable without a session. */

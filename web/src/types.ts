@@ -22,23 +22,48 @@ export interface Me {
   csrf_token: string;
 }
 
+/** Xero's fiscalization trigger (settings.trigger). */
+export type XeroTrigger = 'payment' | 'approval';
+
+export interface IntegrationSettings {
+  trigger?: XeroTrigger | string;
+  [key: string]: unknown;
+}
+
+/** The first backfill of a connected integration (docs/api/integrations.md). */
+export interface Backfill {
+  /** "pending" (queued), "running", "done"; null before the first consent. */
+  state: string | null;
+  done: number;
+  total: number | null;
+}
+
 export interface Integration {
   uid: string;
   type: string;
   type_name: string;
+  /** "active", "inactive" or "pending" (pending ones are listed under `pending`). */
   status: string;
   created_at: string;
   invoices_this_month: number;
+  /** Why an integration is inactive, in words (e.g. Xero refused the refresh token). */
+  status_reason?: string | null;
+  certificate_uid?: string | null;
+  settings?: IntegrationSettings;
+  tenant_id?: string | null;
+  /** The Xero organisation the integration is connected to. */
+  tenant_name?: string | null;
+  connected_at?: string | null;
+  last_sync_at?: string | null;
+  webhooks_seen_at?: string | null;
+  backfill?: Backfill | null;
+  /** The consent authorized several organisations and none is chosen yet. */
+  tenant_choice_pending?: boolean;
 }
 
-// The contract does not spell out a pending entry; the server sends the same
-// fields as an integration (status "pending"). The UI tolerates any of them
-// being absent.
-export interface PendingIntegration {
-  uid?: string;
-  type?: string;
-  type_name?: string;
-  created_at?: string;
+// A setup started but not finished: the server sends the same fields as an
+// integration (status "pending"). The UI tolerates any of them being absent.
+export interface PendingIntegration extends Partial<Integration> {
   step?: string;
 }
 
@@ -149,4 +174,24 @@ export interface FiscalInvoiceDetails extends FiscalInvoiceSummary {
   invoice_counter?: string | null;
   tax_items?: TaxItem[];
   signed_at?: string | null;
+}
+
+// The Xero integration endpoints (docs/api/integrations.md).
+export interface AuthorizeReply {
+  authorize_url: string;
+}
+
+export interface TestReply {
+  ok: boolean;
+  message: string;
+}
+
+export interface XeroTenant {
+  tenant_id: string;
+  name: string;
+}
+
+export interface TenantsReply {
+  tenants: XeroTenant[];
+  selected: XeroTenant | null;
 }

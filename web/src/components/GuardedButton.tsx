@@ -11,14 +11,16 @@ interface Props {
   showReason?: boolean;
   icon?: IconName;
   variant?: 'primary' | 'secondary';
+  /** Where the button and its reason sit in their container (default: centred). */
+  align?: 'center' | 'start';
   onClick: () => void;
   children: ComponentChildren;
 }
 
-export function GuardedButton({ id, allowed, reason, role, showReason, icon, variant = 'primary', onClick, children }: Props) {
+export function GuardedButton({ id, allowed, reason, role, showReason, icon, variant = 'primary', align = 'center', onClick, children }: Props) {
   const reasonId = `${id}-reason`;
   return (
-    <div class="guarded-action">
+    <div class={align === 'start' ? 'guarded-action guarded-action--start' : 'guarded-action'}>
       <button
         type="button"
         id={id}

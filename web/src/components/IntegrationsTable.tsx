@@ -1,17 +1,32 @@
-// The organization's integrations: UID, Type (icon + name), Created,
-// Invoices (monthly) against the plan limit, and Status.
+// The organization's integrations: UID, Type (icon + name, with the Xero
+// organisation), Created, Invoices (monthly) against the plan limit, and
+// Status (with why an integration is inactive). Each integration is a
+// <tbody> of two rows: those columns, then a details row with its trigger,
+// last sync and backfill progress, and its actions, so that four actions fit
+// next to the facts without the table scrolling sideways.
 import { formatDate, ratio } from '../format';
 import type { Integration, Usage } from '../types';
 import { Badge } from './Badge';
+import { IntegrationActions } from './IntegrationActions';
+import { Link } from './Link';
 import { StatusBadge } from './StatusBadge';
+import { SyncInfo } from './SyncInfo';
 import { TypeIcon } from './TypeIcon';
 
 interface Props {
+  orgCode: string;
   integrations: Integration[];
   usage: Usage;
+  canManage: boolean;
+  canOperate: boolean;
+  onChanged: () => void;
+  onChangeTrigger: (it: Integration) => void;
+  onRemove: (it: Integration) => void;
 }
 
-export function IntegrationsTable({ integrations, usage }: Props) {
+const COLUMNS = 5;
+
+export function IntegrationsTable({ orgCode, integrations, usage, canManage, canOperate, onChanged, onChangeTrigger, onRemove }: Props) {
   return (
     <section class="panel" aria-labelledby="integrations-heading">
       <div class="panel-header">
@@ -20,7 +35,7 @@ export function IntegrationsTable({ integrations, usage }: Props) {
         </h2>
       </div>
       <div class="table-scroll">
-        <table class="table">
+        <table class="table table--integrations" aria-labelledby="integrations-heading">
           <thead>
             <tr>
               <th scope="col">UID</th>
@@ -32,19 +47,26 @@ export function IntegrationsTable({ integrations, usage }: Props) {
               <th scope="col">Status</th>
             </tr>
           </thead>
-          <tbody>
-            {integrations.map((it) => (
-              <tr key={it.uid}>
-                <td>
+          {integrations.map((it) => (
+            <tbody key={it.uid} data-uid={it.uid} class={it.status === 'inactive' ? 'integration integration--inactive' : 'integration'}>
+              <tr class="integration-main">
+                <td class="nowrap">
                   <code class="uid">{it.uid}</code>
                 </td>
                 <td>
                   <span class="type-cell">
                     <TypeIcon type={it.type} />
-                    {it.type_name || it.type}
+                    <span>
+                      <span class="cell-main">{it.type_name || it.type}</span>
+                      {it.tenant_name && (
+                        <span class="cell-sub" data-testid="tenant">
+                          {it.tenant_name}
+                        </span>
+                      )}
+                    </span>
                   </span>
                 </td>
-                <td>
+                <td class="nowrap">
                   <time dateTime={it.created_at}>{formatDate(it.created_at)}</time>
                 </td>
                 <td class="num">{ratio(it.invoices_this_month, usage.invoice_limit)}</td>
@@ -57,10 +79,36 @@ export function IntegrationsTable({ integrations, usage }: Props) {
                       </Badge>
                     )}
                   </span>
+                  {it.status === 'inactive' && (
+                    <span class="cell-sub status-reason" data-testid="status-reason">
+                      {it.status_reason || 'The connection stopped working; reconnect to resume syncing.'}
+                    </span>
+                  )}
+                  {it.tenant_choice_pending && (
+                    <span class="cell-sub">
+                      <Link href={`/integrations/${encodeURIComponent(it.uid)}/tenant`}>Choose the Xero organisation</Link>
+                    </span>
+                  )}
                 </td>
               </tr>
-            ))}
-          </tbody>
+              <tr class="integration-details">
+                <td colSpan={COLUMNS}>
+                  <div class="integration-details-inner">
+                    <SyncInfo integration={it} />
+                    <IntegrationActions
+                      orgCode={orgCode}
+                      integration={it}
+                      canManage={canManage}
+                      canOperate={canOperate}
+                      onChanged={onChanged}
+                      onChangeTrigger={onChangeTrigger}
+                      onRemove={onRemove}
+                    />
+                  </div>
+                </td>
+              </tr>
+            </tbody>
+          ))}
         </table>
       </div>
     </section>

@@ -1,18 +1,20 @@
-// Setups that were started but not finished (e.g. certificate uploaded, OAuth
-// not completed). Resuming needs the connection flow, which is not built yet,
-// so Resume is shown disabled with that reason.
-import { formatDate } from '../format';
+// Setups that were started but not finished: the integration exists
+// (certificate and trigger chosen) but Xero's consent was not completed, or
+// the consent authorized several organisations and none is chosen yet.
+// Resume runs the consent again (POST .../connect, then Xero); Choose the
+// organisation opens the tenant page; Remove discards the setup.
 import type { PendingIntegration } from '../types';
 import { Icon } from './Icon';
-import { TypeIcon } from './TypeIcon';
+import { PendingItem } from './PendingItem';
 
 interface Props {
+  orgCode: string;
   pending: PendingIntegration[];
+  canManage: boolean;
+  onRemove: (p: PendingIntegration) => void;
 }
 
-const RESUME_UNAVAILABLE = 'Resuming a setup is not available yet in this version of fiscalhub.';
-
-export function PendingSection({ pending }: Props) {
+export function PendingSection({ orgCode, pending, canManage, onRemove }: Props) {
   return (
     <section class="panel panel--pending" aria-labelledby="pending-heading">
       <div class="panel-header">
@@ -24,25 +26,7 @@ export function PendingSection({ pending }: Props) {
       </div>
       <ul class="pending-list">
         {pending.map((p, i) => (
-          <li class="pending-item" key={p.uid ?? i}>
-            <TypeIcon type={p.type ?? ''} />
-            <div class="pending-text">
-              <span class="pending-name">{p.type_name ?? p.type ?? 'Integration'}</span>
-              <span class="pending-meta">
-                {p.uid && <code>{p.uid}</code>}
-                {p.step && <span> · {p.step}</span>}
-                {p.created_at && (
-                  <span>
-                    {' '}
-                    · started <time dateTime={p.created_at}>{formatDate(p.created_at)}</time>
-                  </span>
-                )}
-              </span>
-            </div>
-            <button type="button" class="btn btn--secondary btn--small" disabled title={RESUME_UNAVAILABLE}>
-              Resume
-            </button>
-          </li>
+          <PendingItem key={p.uid ?? i} orgCode={orgCode} p={p} canManage={canManage} onRemove={onRemove} />
         ))}
       </ul>
     </section>

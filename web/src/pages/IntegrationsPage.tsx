@@ -1,17 +1,31 @@
 // Integrations → Integrations: codes, usage, pending setups and the table of
-// connected platforms (or the empty state).
+// connected platforms (or the empty state), with each row's actions.
+//
+// Xero's consent comes back here (through /oauth/xero/callback) as
+// ?connected=<uid> (a success notice; the row is Active) or
+// ?error=<code>&uid=<uid> (what went wrong, with Resume or Reconnect). The
+// query is read once and removed from the address, so a reload does not
+// repeat the notice.
+import { useState } from 'preact/hooks';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConsentError } from '../components/ConsentError';
+import { ChangeTriggerDialog } from '../components/ChangeTriggerDialog';
 import { CopyField } from '../components/CopyField';
 import { CreateIntegrationButton } from '../components/CreateIntegrationButton';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { MANAGE_DENIED } from '../components/IntegrationActions';
 import { IntegrationsTable } from '../components/IntegrationsTable';
 import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { PendingSection } from '../components/PendingSection';
+import { StatusNote } from '../components/StatusNote';
 import { UsagePanel } from '../components/UsagePanel';
+import { integrationsApi, triggerLabel } from '../integrations';
+import { portal } from '../portal';
 import { can } from '../session';
-import type { Me, OrgMembership } from '../types';
-import { useIntegrations } from '../useIntegrations';
+import type { Integration, Me, OrgMembership, PendingIntegration } from '../types';
+import { useResource } from '../useResource';
 import { useTitle } from '../useTitle';
 
 interface Props {
@@ -19,11 +33,53 @@ interface Props {
   org: OrgMembership;
 }
 
+interface ConsentReturn {
+  connected: string | null;
+  error: string | null;
+  uid: string;
+}
+
+const UID_RE = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** The consent outcome in the address, once; the address is then cleaned. */
+function readConsentReturn(): ConsentReturn | null {
+  const q = new URLSearchParams(window.location.search);
+  const connected = q.get('connected');
+  const error = q.get('error');
+  if (connected === null && error === null) return null;
+  window.history.replaceState(null, '', window.location.pathname);
+  const uid = connected ?? q.get('uid') ?? '';
+  return {
+    connected: connected !== null && UID_RE.test(connected) ? connected : null,
+    error: error !== null ? error.slice(0, 60) : null,
+    uid: UID_RE.test(uid) ? uid : '',
+  };
+}
+
+type Removing = Integration | PendingIntegration;
+
 export function IntegrationsPage({ me, org }: Props) {
   useTitle('Integrations');
-  const { data, error, loading, reload } = useIntegrations(org.code);
+  const { data, error, loading, reload, refresh } = useResource(
+    org.code,
+    (signal) => portal.integrations(org.code, signal),
+    'Could not load the integrations.',
+  );
   const canManage = can(org, 'integrations.manage');
+  const canOperate = can(org, 'integrations.operate');
   const hasRows = !!data && data.integrations.length > 0;
+
+  const [consent, setConsent] = useState<ConsentReturn | null>(readConsentReturn);
+  const [note, setNote] = useState<string | null>(() =>
+    consent?.connected
+      ? `Xero is connected: integration ${consent.connected} is Active, and fiscalhub has started fetching its invoices.`
+      : null,
+  );
+  const [changing, setChanging] = useState<Integration | null>(null);
+  const [removing, setRemoving] = useState<Removing | null>(null);
+
+  const consentError = consent?.error ? consent : null;
+  const removingPending = !!removing && removing.status === 'pending';
 
   return (
     <>
@@ -32,6 +88,19 @@ export function IntegrationsPage({ me, org }: Props) {
         description={`The platforms ${org.name} has connected; fiscalhub fiscalizes their invoices and writes the fiscal result back.`}
         actions={hasRows ? <CreateIntegrationButton canManage={canManage} role={org.role} showReason /> : undefined}
       />
+
+      <StatusNote message={note} />
+      {consentError && (
+        <ConsentError
+          orgCode={org.code}
+          code={consentError.error ?? ''}
+          uid={consentError.uid}
+          connected={!!data?.integrations.some((i) => i.uid === consentError.uid)}
+          canManage={canManage}
+          deniedReason={MANAGE_DENIED}
+          onDismiss={() => setConsent(null)}
+        />
+      )}
 
       <section class="panel summary" aria-labelledby="summary-heading">
         <h2 id="summary-heading" class="visually-hidden">
@@ -55,9 +124,37 @@ export function IntegrationsPage({ me, org }: Props) {
       {data && (
         <>
           <UsagePanel usage={data.usage} />
-          {data.pending.length > 0 && <PendingSection pending={data.pending} />}
+          {data.pending.length > 0 && (
+            <PendingSection
+              orgCode={org.code}
+              pending={data.pending}
+              canManage={canManage}
+              onRemove={(p) => {
+                setNote(null);
+                setRemoving(p);
+              }}
+            />
+          )}
           {hasRows ? (
-            <IntegrationsTable integrations={data.integrations} usage={data.usage} />
+            <IntegrationsTable
+              orgCode={org.code}
+              integrations={data.integrations}
+              usage={data.usage}
+              canManage={canManage}
+              canOperate={canOperate}
+              onChanged={() => {
+                setNote(null);
+                refresh();
+              }}
+              onChangeTrigger={(it) => {
+                setNote(null);
+                setChanging(it);
+              }}
+              onRemove={(it) => {
+                setNote(null);
+                setRemoving(it);
+              }}
+            />
           ) : (
             <section class="panel" aria-label="Integrations list">
               <EmptyState
@@ -74,6 +171,64 @@ export function IntegrationsPage({ me, org }: Props) {
             </section>
           )}
         </>
+      )}
+
+      {changing && (
+        <ChangeTriggerDialog
+          orgCode={org.code}
+          integration={changing}
+          onClose={() => setChanging(null)}
+          onSaved={(updated, trigger) => {
+            setChanging(null);
+            setNote(`Integration ${updated.uid ?? changing.uid} now fiscalizes ${triggerLabel(trigger).toLowerCase()}.`);
+            refresh();
+          }}
+        />
+      )}
+
+      {removing?.uid && (
+        <ConfirmDialog
+          id="remove-integration"
+          title={removingPending ? `Remove the setup ${removing.uid}?` : `Remove integration ${removing.uid}?`}
+          confirmLabel={removingPending ? 'Remove setup' : 'Remove integration'}
+          busyLabel="Removing…"
+          danger
+          onClose={() => setRemoving(null)}
+          onConfirm={async () => {
+            const uid = removing.uid as string;
+            await integrationsApi.remove(org.code, uid);
+            setRemoving(null);
+            setNote(removingPending ? `The setup ${uid} was removed.` : `Integration ${uid} was removed.`);
+            if (consent?.uid === uid) setConsent(null);
+            refresh();
+          }}
+        >
+          {removingPending ? (
+            <p>
+              The {removing.type_name ?? 'integration'} setup is discarded. It never connected, so nothing was
+              synced or fiscalized through it. You can start a new one from Create Integration.
+            </p>
+          ) : (
+            <>
+              <p>
+                <strong>
+                  {removing.type_name ?? removing.type}
+                  {removing.tenant_name ? ` · ${removing.tenant_name}` : ''}
+                </strong>
+              </p>
+              <p>
+                Syncing stops at once: fiscalhub no longer fetches or fiscalizes invoices from{' '}
+                {removing.type === 'xero' ? 'Xero' : 'this platform'} and writes nothing more back.
+                {removing.type === 'xero' &&
+                  ' fiscalhub’s access to the Xero organisation is revoked (the connection is removed in Xero).'}
+              </p>
+              <p>
+                Invoices already fiscalized stay in POS Invoices, with their fiscal numbers and verification links. To
+                sync this organisation again later, create a new integration.
+              </p>
+            </>
+          )}
+        </ConfirmDialog>
       )}
     </>
   );

@@ -1,19 +1,23 @@
-// Integrations → Create Integration: one card per type. The connection flow
-// (certificate upload, partner consent) is not built yet; the page says so.
+// Integrations → Create Integration: one card per type. Xero connects here
+// (certificate, fiscalization trigger, Xero's consent); Zoho Books, Custom /
+// Webhook and Custom Integration are not built yet and say so.
+import { useState } from 'preact/hooks';
+import { CREATE_DENIED_REASON } from '../components/CreateIntegrationButton';
+import { GuardedButton } from '../components/GuardedButton';
 import { Icon } from '../components/Icon';
 import { IntegrationTypeCard } from '../components/IntegrationTypeCard';
 import { Link } from '../components/Link';
-import { Notice } from '../components/Notice';
 import { PageHeader } from '../components/PageHeader';
+import { XeroSetup } from '../components/XeroSetup';
+import { can } from '../session';
+import type { OrgMembership } from '../types';
 import { useTitle } from '../useTitle';
 
-const TYPES = [
-  {
-    type: 'xero',
-    name: 'Xero',
-    description:
-      'Fiscalize Xero sales invoices when a payment is added or when the invoice is approved, and write the fiscal number, verification URL and QR code back to Xero.',
-  },
+interface Props {
+  org: OrgMembership;
+}
+
+const SOON = [
   {
     type: 'zoho_books',
     name: 'Zoho Books',
@@ -35,29 +39,56 @@ const TYPES = [
   },
 ];
 
-export function NewIntegrationPage() {
+export function NewIntegrationPage({ org }: Props) {
   useTitle('Create Integration');
+  const canManage = can(org, 'integrations.manage');
+  const [connecting, setConnecting] = useState(false);
+
   return (
     <>
       <Link href="/integrations" class="back-link">
         <Icon name="arrow-left" />
         Back to Integrations
       </Link>
-      <PageHeader title="Create Integration" description="Choose the platform you want fiscalhub to connect to." />
-      <div id="connect-unavailable">
-        <Notice>
-          <p>
-            <strong>Connecting is coming soon.</strong> This version of fiscalhub does not yet run the connection flow
-            (fiscal certificate upload and the partner's consent page), so no integration can be created from here
-            yet.
-          </p>
-        </Notice>
-      </div>
+      <PageHeader
+        title="Create Integration"
+        description={`Choose the platform you want fiscalhub to connect to ${org.name}.`}
+      />
       <ul class="type-grid">
-        {TYPES.map((t) => (
+        <IntegrationTypeCard
+          type="xero"
+          name="Xero"
+          description="Fiscalize Xero sales invoices when a payment is added or when the invoice is approved, and write the fiscal number and verification URL back to Xero."
+          details={
+            <ol class="type-card-steps" aria-label="How connecting Xero works">
+              <li>Choose or upload the taxpayer certificate</li>
+              <li>Choose the fiscalization trigger</li>
+              <li>Log in to Xero, pick the organisation and allow access</li>
+            </ol>
+          }
+          action={
+            <GuardedButton
+              id="connect-xero-button"
+              allowed={canManage}
+              reason={CREATE_DENIED_REASON}
+              role={org.role}
+              showReason
+              align="start"
+              onClick={() => setConnecting(true)}
+            >
+              Connect Xero
+            </GuardedButton>
+          }
+        />
+        {SOON.map((t) => (
           <IntegrationTypeCard key={t.type} {...t} />
         ))}
       </ul>
+      <p class="type-grid-note" id="connect-unavailable">
+        Zoho Books, Custom / Webhook and Custom Integration are coming in a later version of fiscalhub; they cannot be
+        connected yet.
+      </p>
+      {connecting && <XeroSetup org={org} onClose={() => setConnecting(false)} />}
     </>
   );
 }

@@ -1,0 +1,127 @@
+// Connect Xero, step 1: the taxpayer certificate the integration signs its
+// invoices with. One of the organization's active certificates, or a new one
+// (Upload a new certificate opens the standalone Upload Certificate dialog).
+import { formatDate } from '../format';
+import type { Certificate } from '../types';
+import { ErrorAlert } from './ErrorAlert';
+import { Icon } from './Icon';
+import { Loading } from './Loading';
+import { Modal } from './Modal';
+import { RadioOption } from './RadioOption';
+
+interface Props {
+  orgName: string;
+  /** null while loading. */
+  certificates: Certificate[] | null;
+  loadError: string | null;
+  onRetry: () => void;
+  selected: string | null;
+  onSelect: (uid: string) => void;
+  onUpload: () => void;
+  onNext: () => void;
+  onClose: () => void;
+}
+
+export function ChooseCertificateDialog({
+  orgName,
+  certificates,
+  loadError,
+  onRetry,
+  selected,
+  onSelect,
+  onUpload,
+  onNext,
+  onClose,
+}: Props) {
+  const none = certificates !== null && certificates.length === 0;
+  return (
+    <Modal
+      id="choose-certificate"
+      title="Choose a certificate"
+      aside={<span class="modal-step">Step 1 of 2</span>}
+      onClose={onClose}
+      initialFocus={none ? 'choose-certificate-upload' : undefined}
+      footer={
+        <>
+          <button type="button" class="btn btn--secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="choose-certificate-form" class="btn btn--primary" disabled={!selected}>
+            Next
+          </button>
+        </>
+      }
+    >
+      <div class="modal-text">
+        <p>
+          fiscalhub signs every Xero invoice it fiscalizes with one of {orgName}’s taxpayer certificates. Choose the
+          certificate for this Xero organisation, or upload a new one.
+        </p>
+      </div>
+      {certificates === null && !loadError && <Loading label="Loading certificates…" />}
+      {loadError && (
+        <ErrorAlert message={loadError}>
+          <button type="button" class="btn btn--secondary btn--small" onClick={onRetry}>
+            Try again
+          </button>
+        </ErrorAlert>
+      )}
+      <form
+        id="choose-certificate-form"
+        class="form"
+        aria-label="Choose a certificate"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (selected) onNext();
+        }}
+      >
+        {none && (
+          <p class="choice-empty">
+            <strong>{orgName} has no active certificate yet.</strong> Upload the PFX file, password and PAC the tax
+            authority issued to continue.
+          </p>
+        )}
+        {certificates && certificates.length > 0 && (
+          <fieldset class="choice-group">
+            <legend class="field-label">Active certificates</legend>
+            {certificates.map((c) => (
+              <RadioOption
+                key={c.uid}
+                id={`cert-choice-${c.uid}`}
+                name="certificate"
+                value={c.uid}
+                checked={selected === c.uid}
+                onSelect={onSelect}
+                label={
+                  <>
+                    {c.taxpayer}
+                    {c.location ? `, ${c.location}` : ''}
+                  </>
+                }
+                description={
+                  <>
+                    <code>{c.uid}</code>
+                    {c.tin ? ` · TIN ${c.tin}` : ''} · expires {formatDate(c.expires_at)}
+                  </>
+                }
+              />
+            ))}
+          </fieldset>
+        )}
+        {certificates !== null && (
+          <div>
+            <button
+              type="button"
+              id="choose-certificate-upload"
+              class={none ? 'btn btn--primary' : 'btn btn--secondary btn--small'}
+              onClick={onUpload}
+            >
+              <Icon name="upload" />
+              Upload a new certificate
+            </button>
+          </div>
+        )}
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,73 @@
+// Back from Xero without a connection (/integrations?error=<code>&uid=<uid>):
+// what happened, in words, and the way forward: Resume for a setup (it stays
+// under Pending), Reconnect for an integration that was already connected
+// (it is unchanged).
+import { useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { consentErrorText, goToConsent } from '../integrations';
+import { ErrorAlert } from './ErrorAlert';
+
+interface Props {
+  orgCode: string;
+  code: string;
+  uid: string;
+  /** The uid is a connected (active or inactive) integration rather than a setup. */
+  connected: boolean;
+  canManage: boolean;
+  deniedReason: string;
+  onDismiss: () => void;
+}
+
+export function ConsentError({ orgCode, code, uid, connected, canManage, deniedReason, onDismiss }: Props) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const action = connected ? 'Reconnect' : 'Resume';
+
+  const retry = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await goToConsent(orgCode, uid);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Xero could not be opened; please try again.');
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div data-testid="consent-error">
+      <ErrorAlert message={`Xero was not connected. ${consentErrorText(code)}`}>
+        {uid && (
+          <p class="alert-detail">
+            {connected ? (
+              <>
+                Integration <code>{uid}</code> is unchanged. {action} to run Xero’s consent again.
+              </>
+            ) : (
+              <>
+                The setup <code>{uid}</code> is kept under Pending. {action} to run Xero’s consent again.
+              </>
+            )}
+          </p>
+        )}
+        {error && <p class="alert-detail">{error}</p>}
+        <div class="alert-actions">
+          {uid && (
+            <button
+              type="button"
+              class="btn btn--primary btn--small"
+              disabled={!canManage || busy}
+              title={canManage ? undefined : deniedReason}
+              onClick={retry}
+            >
+              {busy ? 'Opening Xero…' : action}
+            </button>
+          )}
+          <button type="button" class="btn btn--secondary btn--small" onClick={onDismiss} disabled={busy}>
+            Dismiss
+          </button>
+        </div>
+      </ErrorAlert>
+    </div>
+  );
+}

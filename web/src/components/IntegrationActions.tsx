@@ -1,0 +1,134 @@
+// The actions of one integration row. Xero: Reconnect (Xero's consent again,
+// same integration), Test Connection (one read-only call to Xero, its answer
+// shown under the buttons), Change trigger and Remove (the page opens their
+// dialogs). Other types: Remove. Every button is disabled while one of the
+// row's actions is in progress, and when the role does not allow it:
+// integrations.manage for Reconnect, Change trigger and Remove;
+// integrations.operate for Test Connection. An inactive row makes Reconnect
+// its primary button.
+import { useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { goToConsent, integrationsApi } from '../integrations';
+import type { Integration } from '../types';
+
+interface Props {
+  orgCode: string;
+  integration: Integration;
+  canManage: boolean;
+  canOperate: boolean;
+  /** The integration may have changed (e.g. a failed test made it inactive). */
+  onChanged: () => void;
+  onChangeTrigger: (it: Integration) => void;
+  onRemove: (it: Integration) => void;
+}
+
+export const MANAGE_DENIED = 'Only admins and owners of this organization can change or remove integrations.';
+export const OPERATE_DENIED = 'Your role cannot test connections in this organization.';
+
+type Busy = 'reconnect' | 'test' | null;
+
+interface Outcome {
+  ok: boolean;
+  message: string;
+}
+
+function errorText(e: unknown, fallback: string): string {
+  return e instanceof ApiError ? e.message : fallback;
+}
+
+export function IntegrationActions({ orgCode, integration: it, canManage, canOperate, onChanged, onChangeTrigger, onRemove }: Props) {
+  const [busy, setBusy] = useState<Busy>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const xero = it.type === 'xero';
+  const inactive = it.status === 'inactive';
+  const uidText = <span class="visually-hidden"> {it.uid}</span>;
+
+  const reconnect = async () => {
+    setBusy('reconnect');
+    setOutcome(null);
+    try {
+      await goToConsent(orgCode, it.uid);
+      // The browser is leaving for Xero; stay busy.
+    } catch (e) {
+      setOutcome({ ok: false, message: errorText(e, 'Xero could not be opened; please try again.') });
+      setBusy(null);
+    }
+  };
+
+  const test = async () => {
+    setBusy('test');
+    setOutcome(null);
+    try {
+      const r = await integrationsApi.test(orgCode, it.uid);
+      setOutcome({ ok: !!r.ok, message: r.message || (r.ok ? 'The connection works.' : 'The connection failed.') });
+      if (!r.ok) onChanged();
+    } catch (e) {
+      setOutcome({ ok: false, message: errorText(e, 'The test could not be run; please try again.') });
+    }
+    setBusy(null);
+  };
+
+  const progress =
+    busy === 'test' ? 'Testing the connection to Xero…' : busy === 'reconnect' ? 'Opening Xero’s consent page…' : '';
+
+  return (
+    <div class="row-actions-wrap">
+      <div class="row-actions">
+        {xero && (
+          <>
+            <button
+              type="button"
+              class={inactive ? 'btn btn--primary btn--small' : 'btn btn--secondary btn--small'}
+              disabled={!canManage || busy !== null}
+              title={canManage ? undefined : MANAGE_DENIED}
+              onClick={reconnect}
+            >
+              Reconnect{uidText}
+            </button>
+            <button
+              type="button"
+              class="btn btn--secondary btn--small"
+              disabled={!canOperate || busy !== null}
+              title={canOperate ? undefined : OPERATE_DENIED}
+              onClick={test}
+            >
+              Test Connection{uidText}
+            </button>
+            <button
+              type="button"
+              class="btn btn--secondary btn--small"
+              disabled={!canManage || busy !== null}
+              title={canManage ? undefined : MANAGE_DENIED}
+              onClick={() => {
+                setOutcome(null);
+                onChangeTrigger(it);
+              }}
+            >
+              Change trigger{uidText}
+            </button>
+          </>
+        )}
+        <button
+          type="button"
+          class="btn btn--secondary btn--small btn--danger-text"
+          disabled={!canManage || busy !== null}
+          title={canManage ? undefined : MANAGE_DENIED}
+          onClick={() => {
+            setOutcome(null);
+            onRemove(it);
+          }}
+        >
+          Remove{uidText}
+        </button>
+      </div>
+      <p role="status" class={progress ? 'row-note' : outcome?.ok ? 'row-note row-note--ok' : 'status-empty'} data-testid="row-status">
+        {progress || (outcome?.ok ? outcome.message : '')}
+      </p>
+      {outcome && !outcome.ok && (
+        <p role="alert" class="row-note row-note--error" data-testid="row-error">
+          {outcome.message}
+        </p>
+      )}
+    </div>
+  );
+}

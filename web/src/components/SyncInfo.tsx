@@ -1,0 +1,51 @@
+// Facts about how an integration syncs: its fiscalization trigger (Xero),
+// when it last synced with its platform, and the progress of its first
+// backfill while that runs. Shown in the integration's details row.
+import { formatShortDateTime } from '../format';
+import { triggerLabel } from '../integrations';
+import type { Integration } from '../types';
+
+interface Props {
+  integration: Integration;
+}
+
+const count = new Intl.NumberFormat('en-GB');
+
+export function SyncInfo({ integration: it }: Props) {
+  const bf = it.backfill;
+  const running = bf?.state === 'running';
+  const queued = bf?.state === 'pending';
+  return (
+    <dl class="row-facts">
+      {it.type === 'xero' && (
+        <div class="row-fact" data-testid="trigger">
+          <dt>Trigger</dt>
+          <dd>{triggerLabel(it.settings?.trigger)}</dd>
+        </div>
+      )}
+      <div class="row-fact" data-testid="last-sync">
+        <dt>Last sync</dt>
+        <dd>
+          {it.last_sync_at ? (
+            <time dateTime={it.last_sync_at}>{formatShortDateTime(it.last_sync_at)}</time>
+          ) : (
+            'Not yet'
+          )}
+        </dd>
+      </div>
+      {(running || queued) && bf && (
+        <div class="row-fact" data-testid="backfill">
+          <dt>Backfill</dt>
+          <dd class="backfill">
+            {queued
+              ? 'Queued'
+              : `${count.format(bf.done)}${bf.total !== null ? ` of ${count.format(bf.total)}` : ''} invoices`}
+            {running && bf.total !== null && bf.total > 0 && (
+              <progress class="backfill-bar" max={bf.total} value={Math.min(bf.done, bf.total)} aria-hidden="true" />
+            )}
+          </dd>
+        </div>
+      )}
+    </dl>
+  );
+}
