@@ -1,0 +1,419 @@
+// Connecting Xero end to end in the browser, through the Xero emulator's
+// consent page. This file starts its own fiscalhub-sandbox (the V-SDC and the
+// Xero emulator, tests/lib/sandbox.mjs) and its own fiscalhub pointed at it
+// (FISCALHUB_SANDBOX_URL: the Xero settings default to the sandbox's demo
+// app; FISCALHUB_TAXCORE_CA_FILE: the sandbox's V-SDC CA), rather than the
+// server of FH_BASE_URL. The demo app's redirect URI is set to this
+// fiscalhub's /oauth/xero/callback through the sandbox's control API, and a
+// Xero user with two organisations of its own is created there.
+//
+// 1. Create Integration → Connect Xero: no certificate yet, so one issued by
+//    the sandbox (`issue-cert`) is uploaded in the flow; the trigger is
+//    chosen; Connect goes to Xero's consent page (log in, pick the
+//    organisation, Allow access) and back to Integrations, where the row is
+//    Active (UID, Xero icon, created date, status). Test Connection reports
+//    the organisation; Change trigger persists; Remove asks first, the row
+//    disappears and the connection is gone at Xero.
+// 2. Cancel on the consent page: the error notice offers Resume, the setup is
+//    under Pending; Resume, then allowing two organisations leads to the
+//    tenant choice page; Continue makes the integration Active.
+// 3. A connection removed at Xero's side: Test Connection says so, the row
+//    turns Inactive with the reason and a primary Reconnect, which restores
+//    it on the same UID.
+// 4. Roles: a member may only test the connection; a viewer may do nothing.
+// axe-core: no serious or critical violations on the Create Integration page,
+// the certificate and Connect Xero dialogs, the tenant choice page, and the
+// Integrations page with rows, pending setups and notices.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startSandbox } from '../lib/sandbox.mjs';
+import { startServer } from '../lib/server.mjs';
+import {
+  apiGet,
+  assertNoCspViolations,
+  describeViolations,
+  launch,
+  logIn,
+  openPage,
+  PASSWORD,
+  seriousViolations,
+  signUp,
+  uniqueEmail,
+} from './helpers.mjs';
+
+const XERO_PASSWORD = 'xero-sandbox-pw';
+const ORG_A = 'Kafana Dva d.o.o.';
+const ORG_B = 'Pekara Tri d.o.o.';
+
+let sb;
+let srv;
+let browser;
+let xeroUser; // { email, orgs: [{ tenant_id, name }] }
+let owner; // { context, page, org, certUid, uid }
+
+async function control(method, path, body) {
+  const r = await sb.control(method, path, body);
+  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
+  return r.json;
+}
+
+before(async () => {
+  sb = await startSandbox();
+  srv = await startServer({
+    env: {
+      FISCALHUB_SANDBOX_URL: sb.url,
+      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
+      FISCALHUB_JOB_BACKOFF_MS: '20',
+      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
+      FISCALHUB_LOGIN_MAX_FAILURES: '1000',
+    },
+  });
+  // The sandbox's demo app (fiscalhub's default Xero client) sends consents
+  // back to this fiscalhub.
+  const info = await control('GET', '/xero/control/info');
+  const demo = info.apps.find((a) => a.client_id === 'D3A0D3A0D3A0D3A0D3A0D3A0D3A00001') ?? info.apps[0];
+  assert.ok(demo, 'the sandbox has a demo app');
+  await control('PUT', `/xero/control/apps/${demo.client_id}`, { redirect_uris: [`${srv.url}/oauth/xero/callback`] });
+  // A Xero user with two organisations.
+  const orgs = [];
+  for (const name of [ORG_A, ORG_B]) orgs.push(await control('POST', '/xero/control/orgs', { name }));
+  const email = `xero-${Date.now()}@example.com`;
+  await control('POST', '/xero/control/users', { email, password: XERO_PASSWORD, orgs: orgs.map((o) => o.tenant_id) });
+  xeroUser = { email, orgs };
+  browser = await launch();
+});
+
+after(async () => {
+  await owner?.context.close();
+  await browser?.close();
+  await srv?.stop();
+  await sb?.stop();
+});
+
+async function noSerious(page, label) {
+  const v = await seriousViolations(page);
+  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
+}
+
+const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
+
+async function integration(page, org, uid) {
+  const r = await apiGet(page, `/api/orgs/${org}/integrations`);
+  assert.equal(r.status, 200);
+  return [...r.body.integrations, ...r.body.pending].find((i) => i.uid === uid) ?? null;
+}
+
+/** On the sandbox's consent pages: log in (when asked), tick organisations, then Allow access or Cancel. */
+async function consent(page, { orgs, action = 'Allow access' }) {
+  await page.waitForURL((u) => u.href.startsWith(sb.url));
+  const email = page.getByLabel('Email address');
+  if (await email.isVisible().catch(() => false)) {
+    await email.fill(xeroUser.email);
+    await page.getByLabel('Password').fill(XERO_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+  }
+  await page.getByRole('button', { name: 'Allow access' }).waitFor();
+  for (const name of orgs) await page.getByLabel(name).check();
+  await page.getByRole('button', { name: action, exact: true }).click();
+}
+
+async function openIntegrations(page) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor({ state: 'detached' });
+}
+
+test('Xero connects through the sandbox consent page; Test Connection, Change trigger and Remove', async () => {
+  const { context, page } = await openPage(browser, { baseURL: srv.url });
+  owner = { context, page };
+  await signUp(page, { email: uniqueEmail('xero'), company: 'Kafana Dva d.o.o.' });
+  const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
+  owner.org = org;
+
+  // Create Integration: Xero is live, the others are honestly not there yet.
+  await page.getByRole('button', { name: 'Create Integration' }).click();
+  await page.waitForURL('**/integrations/new');
+  await page.getByRole('heading', { level: 1, name: 'Create Integration' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Coming soon' }).count(), 3);
+  const connectXero = page.getByRole('button', { name: 'Connect Xero' });
+  assert.ok(await connectXero.isEnabled());
+  await noSerious(page, 'Create Integration');
+  await page.screenshot({ path: '/tmp/fh-xero-new.png', fullPage: true });
+
+  // Step 1: no certificate yet; upload one the sandbox issued.
+  await connectXero.click();
+  const choose = page.getByRole('dialog', { name: 'Choose a certificate' });
+  await choose.getByText('has no active certificate yet').waitFor();
+  assert.ok(await choose.getByRole('button', { name: 'Next' }).isDisabled());
+  await noSerious(page, 'Choose a certificate (none yet)');
+  await choose.getByRole('button', { name: 'Upload a new certificate' }).click();
+  const cert = await sb.issueCert({ name: 'Kafana Dva d.o.o.', location: 'Beograd' });
+  owner.certUid = cert.uid;
+  const upload = page.getByRole('dialog', { name: 'Upload Certificate' });
+  await upload.getByLabel('Certificate file (PFX)').setInputFiles(cert.pfxPath);
+  await upload.getByLabel('Password').fill(cert.password.trim());
+  await upload.getByLabel('PAC').fill(cert.pac.trim());
+  await upload.getByRole('button', { name: 'Upload', exact: true }).click();
+
+  // Step 2: the Connect Xero dialog with the trigger (payment by default).
+  const dialog = page.getByRole('dialog', { name: 'Connect Xero' });
+  await dialog.waitFor();
+  await dialog.getByText(cert.uid).waitFor();
+  const payment = dialog.getByRole('radio', { name: 'When a payment is added' });
+  const approval = dialog.getByRole('radio', { name: 'When the invoice is approved' });
+  assert.ok(await payment.isChecked(), 'the default trigger is "when a payment is added"');
+  assert.match(
+    (await payment.getAttribute('aria-describedby')) ?? '',
+    /connect-xero-payment-description/,
+    'each trigger is explained',
+  );
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'connect-xero-payment', 'focus on the trigger');
+  await approval.check();
+  await noSerious(page, 'Connect Xero dialog');
+  await page.screenshot({ path: '/tmp/fh-xero-connect-dialog.png' });
+  await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
+
+  // Xero's consent: log in, pick one organisation, Allow access.
+  await page.waitForURL((u) => u.href.startsWith(sb.url));
+  await page.screenshot({ path: '/tmp/fh-xero-consent-login.png' });
+  await consent(page, { orgs: [ORG_A] });
+
+  // Back on Integrations: the notice, the address cleaned, the row Active.
+  await page.waitForURL((u) => u.href.startsWith(srv.url) && u.pathname === '/integrations');
+  const note = page.getByRole('status').filter({ hasText: 'Xero is connected' });
+  await note.waitFor();
+  assert.equal(new URL(page.url()).search, '', 'the consent result is removed from the address');
+  const list = (await apiGet(page, `/api/orgs/${org}/integrations`)).body;
+  assert.equal(list.integrations.length, 1, JSON.stringify(list));
+  assert.equal(list.pending.length, 0);
+  const it = list.integrations[0];
+  owner.uid = it.uid;
+  assert.equal(it.status, 'active');
+  assert.equal(it.type, 'xero');
+  assert.equal(it.certificate_uid, cert.uid);
+  assert.equal(it.settings.trigger, 'approval');
+  assert.equal(it.tenant_name, ORG_A);
+  assert.match(await note.innerText(), new RegExp(it.uid));
+
+  const r = row(page, it.uid);
+  await r.waitFor();
+  await r.getByText('Active', { exact: true }).waitFor();
+  assert.equal(await r.locator('code.uid').innerText(), it.uid);
+  assert.equal(await r.locator('svg.type-icon--xero').count(), 1, 'the Xero icon');
+  await r.getByText('Xero', { exact: true }).waitFor();
+  const created = r.locator(`time[datetime="${it.created_at}"]`);
+  assert.match(await created.innerText(), /\d{1,2} \w{3} \d{4}/, 'the created date');
+  await r.getByTestId('tenant').filter({ hasText: ORG_A }).waitFor();
+  await r.getByTestId('trigger').filter({ hasText: 'When the invoice is approved' }).waitFor();
+  await noSerious(page, 'Integrations with an active Xero row');
+  await page.screenshot({ path: '/tmp/fh-xero-integrations.png', fullPage: true });
+
+  // Test Connection: one read-only call to Xero, the answer under the buttons.
+  await r.getByRole('button', { name: 'Test Connection' }).click();
+  const status = r.getByRole('status').filter({ hasText: 'Connected to the Xero organisation' });
+  await status.waitFor();
+  assert.match(await status.innerText(), new RegExp(ORG_A));
+  assert.equal(await r.getByRole('alert').count(), 0);
+
+  // Change trigger: the same radio group, saved, shown, kept after a reload.
+  await r.getByRole('button', { name: 'Change trigger' }).click();
+  const change = page.getByRole('dialog', { name: `Change trigger of ${it.uid}` });
+  await change.waitFor();
+  assert.ok(await change.getByRole('radio', { name: 'When the invoice is approved' }).isChecked());
+  await change.getByRole('radio', { name: 'When a payment is added' }).check();
+  await noSerious(page, 'Change trigger dialog');
+  await change.getByRole('button', { name: 'Save' }).click();
+  await change.waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: 'now fiscalizes when a payment is added' }).waitFor();
+  await r.getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
+  assert.equal((await integration(page, org, it.uid)).settings.trigger, 'payment');
+  await page.reload();
+  await row(page, it.uid).getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
+
+  // Remove: a confirm dialog that says what happens; Cancel keeps the row.
+  await row(page, it.uid).getByRole('button', { name: 'Remove' }).click();
+  const confirm = page.getByRole('dialog', { name: `Remove integration ${it.uid}?` });
+  await confirm.waitFor();
+  const text = await confirm.innerText();
+  assert.match(text, /Syncing stops/);
+  assert.match(text, /revoked/);
+  assert.match(text, /stay in POS Invoices/);
+  await noSerious(page, 'Remove confirm dialog');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  assert.equal((await integration(page, org, it.uid)).status, 'active', 'Cancel removes nothing');
+  await row(page, it.uid).getByRole('button', { name: 'Remove' }).click();
+  await confirm.getByRole('button', { name: 'Remove integration' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  await row(page, it.uid).waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: `Integration ${it.uid} was removed.` }).waitFor();
+  await page.getByRole('heading', { name: 'No integrations yet' }).waitFor();
+  assert.equal(await integration(page, org, it.uid), null);
+
+  // The connection is revoked at Xero (a job does it, shortly after).
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const live = await control('GET', `/xero/control/connections?tenant_id=${xeroUser.orgs[0].tenant_id}`);
+    if (live.length === 0) break;
+    assert.ok(Date.now() < deadline, `the Xero connection is still there: ${JSON.stringify(live)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  assertNoCspViolations(page);
+});
+
+test('Cancel at Xero leaves a Pending setup; Resume with two organisations leads to the tenant choice', async () => {
+  assert.ok(owner?.certUid, 'the first test uploaded a certificate');
+  const { page, org } = owner;
+
+  await page.goto('/integrations/new');
+  await page.getByRole('button', { name: 'Connect Xero' }).click();
+  const choose = page.getByRole('dialog', { name: 'Choose a certificate' });
+  const certRadio = choose.getByRole('radio', { name: /Kafana Dva d\.o\.o\./ });
+  await certRadio.waitFor();
+  assert.ok(await certRadio.isChecked(), 'the only active certificate is preselected');
+  await noSerious(page, 'Choose a certificate (one active)');
+  await page.screenshot({ path: '/tmp/fh-xero-choose-cert.png' });
+  await choose.getByRole('button', { name: 'Next' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Connect Xero' });
+  await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
+
+  // Cancel on Xero's consent page.
+  await consent(page, { orgs: [], action: 'Cancel' });
+  await page.waitForURL((u) => u.href.startsWith(srv.url) && u.pathname === '/integrations');
+  const notice = page.getByTestId('consent-error');
+  await notice.getByRole('alert').waitFor();
+  assert.match(await notice.innerText(), /Xero was not connected/);
+  assert.match(await notice.innerText(), /Cancel/);
+  const pending = (await apiGet(page, `/api/orgs/${org}/integrations`)).body.pending;
+  assert.equal(pending.length, 1, JSON.stringify(pending));
+  const uid = pending[0].uid;
+  assert.equal(pending[0].status, 'pending');
+  const item = page.locator(`.pending-item[data-uid="${uid}"]`);
+  await item.waitFor();
+  assert.match(await item.innerText(), /Waiting for Xero’s consent/);
+  assert.ok(await item.getByRole('button', { name: 'Resume' }).isEnabled());
+  await noSerious(page, 'Integrations with a consent error and a pending setup');
+  await page.screenshot({ path: '/tmp/fh-xero-pending.png', fullPage: true });
+
+  // Resume from the notice; allow both organisations.
+  await notice.getByRole('button', { name: 'Resume' }).click();
+  await consent(page, { orgs: [ORG_A, ORG_B] });
+  await page.waitForURL(`**/integrations/${uid}/tenant`);
+  await page.getByRole('heading', { level: 1, name: 'Choose the Xero organisation' }).waitFor();
+  const a = page.getByRole('radio', { name: ORG_A });
+  const b = page.getByRole('radio', { name: ORG_B });
+  await a.waitFor();
+  await b.waitFor();
+  assert.ok(!(await a.isChecked()) && !(await b.isChecked()), 'nothing is chosen for the user');
+  await noSerious(page, 'Tenant choice');
+  await page.screenshot({ path: '/tmp/fh-xero-tenant.png', fullPage: true });
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByText('Choose one of the organisations.').waitFor();
+  await b.check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await page.waitForURL((u) => u.pathname === '/integrations');
+  await page.getByRole('status').filter({ hasText: `integration ${uid} is Active` }).waitFor();
+  const r = row(page, uid);
+  await r.getByText('Active', { exact: true }).waitFor();
+  await r.getByTestId('tenant').filter({ hasText: ORG_B }).waitFor();
+  assert.equal(await page.locator('.pending-item').count(), 0, 'no longer pending');
+  const it = await integration(page, org, uid);
+  assert.equal(it.status, 'active');
+  assert.equal(it.tenant_name, ORG_B);
+  owner.uid = uid;
+  assertNoCspViolations(page);
+});
+
+test('a connection removed in Xero turns the row Inactive with the reason; Reconnect restores it on the same UID', async () => {
+  assert.ok(owner?.uid, 'the second test connected an integration');
+  const { page, org, uid } = owner;
+  const tenant = xeroUser.orgs[1].tenant_id;
+
+  // Xero's side: the user disconnects the app from the organisation.
+  const conns = await control('GET', `/xero/control/connections?tenant_id=${tenant}`);
+  assert.equal(conns.length, 1, `one connection to ${ORG_B}: ${JSON.stringify(conns)}`);
+  const conn = conns[0];
+  await control('DELETE', `/xero/control/connections/${conn.id}`);
+
+  await openIntegrations(page);
+  const r = row(page, uid);
+  await r.getByRole('button', { name: 'Test Connection' }).click();
+  const alert = r.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /reconnect/i);
+  await r.getByText('Inactive', { exact: true }).waitFor();
+  await r.getByTestId('status-reason').waitFor();
+  assert.match(await r.getByTestId('status-reason').innerText(), /reconnect/i);
+  const reconnect = r.getByRole('button', { name: 'Reconnect' });
+  assert.match((await reconnect.getAttribute('class')) ?? '', /btn--primary/, 'Reconnect is the primary action');
+  await noSerious(page, 'Integrations with an inactive row');
+  await page.screenshot({ path: '/tmp/fh-xero-inactive.png', fullPage: true });
+
+  await reconnect.click();
+  await consent(page, { orgs: [ORG_B] });
+  await page.waitForURL((u) => u.href.startsWith(srv.url) && u.pathname === '/integrations');
+  await page.getByRole('status').filter({ hasText: `integration ${uid} is Active` }).waitFor();
+  await row(page, uid).getByText('Active', { exact: true }).waitFor();
+  const it = await integration(page, org, uid);
+  assert.equal(it.status, 'active');
+  assert.equal(it.status_reason, null);
+  assert.equal(it.tenant_name, ORG_B);
+  const all = (await apiGet(page, `/api/orgs/${org}/integrations`)).body;
+  assert.equal(all.integrations.length, 1, 'the same integration, not a new one');
+  assertNoCspViolations(page);
+});
+
+test('row actions follow the role: a member may test only, a viewer may do nothing', async () => {
+  assert.ok(owner?.uid, 'an integration is connected');
+  const { page, org, uid } = owner;
+  const { csrf_token: csrf } = (await apiGet(page, '/api/me')).body;
+  const people = {};
+  for (const role of ['member', 'viewer']) {
+    const email = uniqueEmail(`xero-${role}`);
+    const r = await page.evaluate(
+      async ({ org, csrf, body }) => {
+        const res = await fetch(`/api/orgs/${org}/members`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify(body),
+        });
+        return res.status;
+      },
+      { org, csrf, body: { email, role, name: `A ${role}`, password: PASSWORD } },
+    );
+    assert.equal(r, 201, `adding a ${role}`);
+    people[role] = email;
+  }
+
+  for (const [role, canTest] of [
+    ['member', true],
+    ['viewer', false],
+  ]) {
+    const { context, page: p } = await openPage(browser, { baseURL: srv.url });
+    try {
+      await logIn(p, people[role]);
+      await p.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
+      const r = row(p, uid);
+      await r.waitFor();
+      for (const name of ['Reconnect', 'Change trigger', 'Remove']) {
+        const b = r.getByRole('button', { name });
+        assert.ok(await b.isDisabled(), `${role}: ${name} is disabled`);
+        assert.match((await b.getAttribute('title')) ?? '', /admins and owners/);
+      }
+      const t = r.getByRole('button', { name: 'Test Connection' });
+      assert.equal(await t.isEnabled(), canTest, `${role}: Test Connection`);
+      if (canTest) {
+        await t.click();
+        await r.getByRole('status').filter({ hasText: 'Connected to the Xero organisation' }).waitFor();
+      }
+      await p.goto('/integrations/new');
+      const connect = p.getByRole('button', { name: 'Connect Xero' });
+      assert.ok(await connect.isDisabled(), `${role}: Connect Xero is disabled`);
+      await p.getByText(`Your role here is ${role}.`).waitFor();
+      assertNoCspViolations(p);
+    } finally {
+      await context.close();
+    }
+  }
+});
