@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startXeroWorld, xeroUser, account, connectXero, integration, fiscalInvoices, waitFor, xeroInvoice } from '../lib/xero.mjs';
+import { startXeroWorld, xeroUser, account, connectXero, integration, fiscalInvoices, waitFor, xeroInvoice, sleep } from '../lib/xero.mjs';
 
 const MINUTE = 20; // calls per (scaled, 2-second) minute for the tenant: 50 pages need 3 windows
 let w;
@@ -31,6 +31,7 @@ test('a backfill of 5,000 invoices under the rate limits: 50 page calls, no unha
   await w.ctl('PUT', `/xero/control/orgs/${tenant}/limits`, { minute: MINUTE });
   const bulk = await w.ctl('POST', `/xero/control/orgs/${tenant}/invoices/bulk`, { count: 5000, status: 'DRAFT' });
   assert.equal(bulk.created, 5000);
+  await sleep(1100); // If-Modified-Since counts whole seconds: later scans start after this one
   const s0 = await w.ctl('GET', '/xero/control/stats');
   const t0 = Date.now();
   const uid = await connectXero(w, c, u, { settings: { trigger: 'approval', backfill_days: 1 } });
@@ -62,5 +63,7 @@ test('a backfill of 5,000 invoices under the rate limits: 50 page calls, no unha
     { what: 'polling to fiscalize the approved invoices', timeoutMs: 30000 });
   const s2 = await w.ctl('GET', '/xero/control/stats');
   assert.equal(s2.tenants[tenant]?.rate_limited || 0, limited, 'no 429 while polling');
+  const after = await integration(c, uid);
+  assert.deepEqual(after.backfill, { state: 'done', done: 5000, total: 5000 }, 'polls leave the backfill progress alone');
   await w.ctl('PUT', `/xero/control/apps/${w.clientId}`, { webhook_categories: ['INVOICE', 'CREDITNOTE', 'CONTACT'] });
 });

@@ -5,9 +5,11 @@
  *
  *   xero.inbox      webhook events -> one xero.document job per (integration, event)
  *   xero.document   GET the invoice / credit note -> process.c
- *   xero.sync       GET /Invoices pages since the cursor (If-Modified-Since, 100 a page, oldest
- *                   change first): the first backfill and the polling fallback; progress on the
- *                   integration row; the cursor is the newest UpdatedDateUTC seen
+ *   xero.sync       GET /Invoices pages since the cursor (If-Modified-Since, 100 a page): the
+ *                   first backfill and the polling fallback; progress on the integration row.
+ *                   The next cursor is Xero's own time (DateTimeUTC) of the scan's first page,
+ *                   so whatever changes while the pages are read (and may move between pages,
+ *                   whatever the order) is read again by the next scan; no clock skew either
  *   xero.poll       periodic: one xero.sync per active integration
  *   xero.writeback  waits for the fiscal invoice to be signed, then a history note (and the QR
  *                   as an attachment when settings.attach_qr)
@@ -218,13 +220,16 @@ static void fmt_since(int64_t ms, char *out, size_t outsize)
     strftime(out, outsize, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-static void save_progress(struct fh_store *st, int64_t id, int64_t done, int64_t total, int64_t now)
+/* After each page: the time; for the backfill also its progress (a poll never touches it). */
+static void save_progress(struct fh_store *st, int64_t id, bool backfill, int64_t done,
+                          int64_t total, int64_t now)
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(done), total >= 0 ? FH_PI(total) : FH_PNULL,
                            FH_PI(now)};
     fh_store_exec(st,
-                  "UPDATE integrations SET backfill_done = $2, backfill_total = COALESCE($3, "
-                  "backfill_total), last_sync_at = $4 WHERE id = $1",
+                  backfill ? "UPDATE integrations SET backfill_done = $2, backfill_total = "
+                             "COALESCE($3, backfill_total), last_sync_at = $4 WHERE id = $1"
+                           : "UPDATE integrations SET last_sync_at = $4 WHERE id = $1",
                   p, 4, NULL);
 }
 
@@ -260,8 +265,7 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
     int64_t page = pint(p, "page") > 0 ? pint(p, "page") : 1, since = pint(p, "since");
     int64_t max_seen = pint(p, "max_seen"), done = pint(p, "done");
     char path[160], ims[40], why[400];
-    snprintf(path, sizeof(path), "/Invoices?page=%lld&pageSize=100&order=UpdatedDateUTC%%20ASC",
-             (long long)page);
+    snprintf(path, sizeof(path), "/Invoices?page=%lld&pageSize=100", (long long)page);
     if (since > 0)
         fmt_since(since, ims, sizeof(ims));
     struct xero_call c = {.method = "GET",
@@ -281,9 +285,13 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
             snprintf(err, errsize, "%s", j ? "store error during sync" : "Xero's page is not JSON");
             *rc = FH_E_RETRY;
         } else {
-            int64_t count = json_integer_value(json_object_get(pg, "pageCount"));
+            int64_t count = json_integer_value(json_object_get(pg, "pageCount")), at;
+            if (!json_object_get(p, "scan_at") &&
+                fh_xero_date(json_string_value(json_object_get(j, "DateTimeUTC")), &at))
+                json_object_set_new(p, "scan_at", json_integer(at)); /* Xero's clock */
             done += n;
-            save_progress(app->store, in->id, done,
+            const char *mode = json_string_value(json_object_get(p, "mode"));
+            save_progress(app->store, in->id, mode && strcmp(mode, "backfill") == 0, done,
                           pg ? json_integer_value(json_object_get(pg, "itemCount")) : -1,
                           fh_now_ms());
             json_object_set_new(p, "page", json_integer(page + 1));
@@ -310,7 +318,8 @@ static void sync_finish(struct fh_store *st, int64_t id, int64_t max_seen, int64
     fh_store_exec(st,
                   "UPDATE integrations SET sync_cursor = CASE WHEN sync_cursor IS NULL OR "
                   "sync_cursor < $2 THEN $2 ELSE sync_cursor END, last_sync_at = $3, "
-                  "backfill_state = 'done' WHERE id = $1",
+                  "backfill_state = CASE WHEN backfill_state = 'running' THEN 'done' ELSE "
+                  "backfill_state END WHERE id = $1",
                   p, 3, NULL);
 }
 
@@ -345,7 +354,8 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
         if (rc != FH_OK || pr == PAGE_STOP)
             break;
         if (pr == PAGE_LAST) {
-            sync_finish(st, in.id, pint(p, "max_seen"), fh_now_ms());
+            int64_t at = pint(p, "scan_at");
+            sync_finish(st, in.id, at > 0 ? at : pint(p, "max_seen"), fh_now_ms());
             break;
         }
     }
