@@ -11,7 +11,7 @@ const MINUTE = 20; // calls per (scaled, 2-second) minute for the tenant: 50 pag
 let w;
 
 before(async () => {
-  w = await startXeroWorld({ env: { FISCALHUB_XERO_MINUTE_LIMIT: String(MINUTE), FISCALHUB_XERO_POLL_SECONDS: '2' } });
+  w = await startXeroWorld({ env: { FISCALHUB_XERO_MINUTE_LIMIT: String(MINUTE), FISCALHUB_XERO_POLL_SECONDS: '4' } });
 });
 
 after(async () => {

@@ -385,10 +385,15 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
     FH_UNUSED(job);
     struct fh_app *app = cls;
     struct fh_rows rows;
-    int qs =
-        fh_store_exec(st, "SELECT id FROM integrations WHERE type = 'xero' AND status = 'active'",
-                      NULL, 0, &rows);
-    int64_t slot = fh_now_ms() / (app->cfg->xero_poll_ms > 0 ? app->cfg->xero_poll_ms : 300000);
+    int64_t every = app->cfg->xero_poll_ms > 0 ? app->cfg->xero_poll_ms : 300000;
+    /* An integration synced within the last half interval (a backfill or a catch-up that just
+     * ended) is covered; the next tick takes it. */
+    struct fh_param q[] = {FH_PI(fh_now_ms() - every / 2)};
+    int qs = fh_store_exec(st,
+                           "SELECT id FROM integrations WHERE type = 'xero' AND status = 'active' "
+                           "AND (last_sync_at IS NULL OR last_sync_at <= $1)",
+                           q, 1, &rows);
+    int64_t slot = fh_now_ms() / every;
     for (size_t i = 0; qs > 0 && i < rows.nrows; i++) {
         if (sync_in_progress(st, fh_rows_get(&rows, i, 0)))
             continue; /* a backfill or an earlier poll is still paging: it covers this one */
