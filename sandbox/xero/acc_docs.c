@@ -112,8 +112,8 @@ static bool listq_parse(struct acc_ctx *c, struct listq *q)
         q->where = where_parse(where, err, sizeof(err));
     q->paged = page != NULL;
     q->page_size = q->page_size > 1000 ? 1000 : q->page_size;
-    q->summary = x_ieq(fh_req_query(req, "summaryOnly"), "true");
-    q->archived = x_ieq(fh_req_query(req, "includeArchived"), "true");
+    q->summary = sb_ieq(fh_req_query(req, "summaryOnly"), "true");
+    q->archived = sb_ieq(fh_req_query(req, "includeArchived"), "true");
     q->unitdp = unitdp && strcmp(unitdp, "4") == 0 ? 4 : 2;
     q->want_deleted = (q->statuses & (1u << XS_DELETED)) || (where && strcasestr(where, "DELETED"));
     q->search = fh_req_query(req, "searchTerm");
@@ -134,41 +134,41 @@ static bool doc_get(const void *obj, const char *f, struct w_val *v)
 {
     const struct x_doc *d = obj;
     v->kind = W_STR;
-    if (x_ieq(f, "Status"))
+    if (sb_ieq(f, "Status"))
         v->s = x_status_name(d->status);
-    else if (x_ieq(f, "Type"))
+    else if (sb_ieq(f, "Type"))
         v->s = d->type;
-    else if (x_ieq(f, "InvoiceID") || x_ieq(f, "CreditNoteID"))
+    else if (sb_ieq(f, "InvoiceID") || sb_ieq(f, "CreditNoteID"))
         v->s = d->id;
-    else if (x_ieq(f, "InvoiceNumber") || x_ieq(f, "CreditNoteNumber"))
+    else if (sb_ieq(f, "InvoiceNumber") || sb_ieq(f, "CreditNoteNumber"))
         v->s = d->number;
-    else if (x_ieq(f, "Reference"))
+    else if (sb_ieq(f, "Reference"))
         v->s = d->reference;
-    else if (x_ieq(f, "Contact.ContactID"))
+    else if (sb_ieq(f, "Contact.ContactID"))
         v->s = d->contact->id;
-    else if (x_ieq(f, "Contact.Name"))
+    else if (sb_ieq(f, "Contact.Name"))
         v->s = d->contact->name;
-    else if (x_ieq(f, "CurrencyCode"))
+    else if (sb_ieq(f, "CurrencyCode"))
         v->s = d->currency;
     else {
         v->kind = W_TIME;
-        if (x_ieq(f, "Date"))
+        if (sb_ieq(f, "Date"))
             v->n = d->date_ms;
-        else if (x_ieq(f, "DueDate"))
+        else if (sb_ieq(f, "DueDate"))
             v->n = d->due_ms;
-        else if (x_ieq(f, "UpdatedDateUTC"))
+        else if (sb_ieq(f, "UpdatedDateUTC"))
             v->n = d->rec.updated_ms;
         else {
             v->kind = W_NUM;
-            if (x_ieq(f, "Total"))
+            if (sb_ieq(f, "Total"))
                 v->n = d->total;
-            else if (x_ieq(f, "SubTotal"))
+            else if (sb_ieq(f, "SubTotal"))
                 v->n = d->subtotal;
-            else if (x_ieq(f, "TotalTax"))
+            else if (sb_ieq(f, "TotalTax"))
                 v->n = d->tax;
-            else if (x_ieq(f, "AmountDue"))
+            else if (sb_ieq(f, "AmountDue"))
                 v->n = d->total - d->paid - d->credited;
-            else if (x_ieq(f, "AmountPaid"))
+            else if (sb_ieq(f, "AmountPaid"))
                 v->n = d->paid;
             else
                 return false;
@@ -181,21 +181,21 @@ static bool contact_get(const void *obj, const char *f, struct w_val *v)
 {
     const struct x_contact *c = obj;
     v->kind = W_STR;
-    if (x_ieq(f, "ContactID"))
+    if (sb_ieq(f, "ContactID"))
         v->s = c->id;
-    else if (x_ieq(f, "Name"))
+    else if (sb_ieq(f, "Name"))
         v->s = c->name;
-    else if (x_ieq(f, "EmailAddress"))
+    else if (sb_ieq(f, "EmailAddress"))
         v->s = c->email;
-    else if (x_ieq(f, "FirstName"))
+    else if (sb_ieq(f, "FirstName"))
         v->s = c->first;
-    else if (x_ieq(f, "LastName"))
+    else if (sb_ieq(f, "LastName"))
         v->s = c->last;
-    else if (x_ieq(f, "ContactNumber"))
+    else if (sb_ieq(f, "ContactNumber"))
         v->s = c->number;
-    else if (x_ieq(f, "ContactStatus"))
+    else if (sb_ieq(f, "ContactStatus"))
         v->s = c->archived ? "ARCHIVED" : "ACTIVE";
-    else if (x_ieq(f, "UpdatedDateUTC")) {
+    else if (sb_ieq(f, "UpdatedDateUTC")) {
         v->kind = W_TIME;
         v->n = c->rec.updated_ms;
     } else
@@ -209,24 +209,24 @@ static bool payment_get(const void *obj, const char *f, struct w_val *v)
 {
     const struct x_payment *p = obj;
     v->kind = W_STR;
-    if (x_ieq(f, "PaymentID"))
+    if (sb_ieq(f, "PaymentID"))
         v->s = p->id;
-    else if (x_ieq(f, "Status"))
+    else if (sb_ieq(f, "Status"))
         v->s = p->deleted ? "DELETED" : "AUTHORISED";
-    else if (x_ieq(f, "Reference"))
+    else if (sb_ieq(f, "Reference"))
         v->s = p->reference;
-    else if (x_ieq(f, "PaymentType"))
+    else if (sb_ieq(f, "PaymentType"))
         v->s = strcmp(p->doc->type, "ACCPAY") == 0 ? "ACCPAYPAYMENT" : "ACCRECPAYMENT";
-    else if (x_ieq(f, "Invoice.InvoiceID"))
+    else if (sb_ieq(f, "Invoice.InvoiceID"))
         v->s = p->doc->id;
-    else if (x_ieq(f, "Invoice.InvoiceNumber"))
+    else if (sb_ieq(f, "Invoice.InvoiceNumber"))
         v->s = p->doc->number;
-    else if (x_ieq(f, "Amount")) {
+    else if (sb_ieq(f, "Amount")) {
         v->kind = W_NUM;
         v->n = p->amount;
-    } else if (x_ieq(f, "Date") || x_ieq(f, "UpdatedDateUTC")) {
+    } else if (sb_ieq(f, "Date") || sb_ieq(f, "UpdatedDateUTC")) {
         v->kind = W_TIME;
-        v->n = x_ieq(f, "Date") ? p->date_ms : p->rec.updated_ms;
+        v->n = sb_ieq(f, "Date") ? p->date_ms : p->rec.updated_ms;
     } else
         return false;
     return true;
@@ -324,23 +324,23 @@ static enum fh_rc list(struct acc_ctx *c, const struct xlog *log, const struct k
                                    "QueryParseException", "Message",
                                    "order names a field that cannot be ordered by"));
     }
-    struct xvec hits = {0};
+    struct sb_vec hits = {0};
     bool ok = true;
     for (size_t i = q.has_ims ? xlog_lower_bound(log, q.ims) : 0; i < log->n && ok; i++) {
         const void *obj = log->e[i].rec;
         if (xlog_valid(log, i) && k->filter(&q, obj) &&
             (!q.where || where_match(q.where, obj, k->get, &ok)))
-            xvec_push(&hits, (void *)obj);
+            sb_vec_push(&hits, (void *)obj);
     }
     if (!ok) {
-        xvec_free(&hits);
+        sb_vec_free(&hits);
         listq_free(&q);
         return acc_reply(c, 400,
                          json_pack("{s:i, s:s, s:s}", "ErrorNumber", 16, "Type",
                                    "QueryParseException", "Message",
                                    "where names a field this endpoint cannot filter on"));
     }
-    if (q.order_field[0]) {
+    if (q.order_field[0] && hits.n > 1) {
         sort_ctx.q = &q;
         sort_ctx.get = k->get;
         qsort(hits.v, hits.n, sizeof(void *), by_order);
@@ -363,7 +363,7 @@ static enum fh_rc list(struct acc_ctx *c, const struct xlog *log, const struct k
                       (json_int_t)((hits.n + (size_t)q.page_size - 1) / (size_t)q.page_size),
                       "itemCount", (json_int_t)hits.n));
     json_object_set_new(env, k->key, items);
-    xvec_free(&hits);
+    sb_vec_free(&hits);
     listq_free(&q);
     return acc_reply(c, 200, env);
 }
@@ -411,7 +411,7 @@ enum fh_rc acc_credit_note_get(struct acc_ctx *c)
 
 enum fh_rc acc_contact_get(struct acc_ctx *c)
 {
-    struct x_contact *k = xmap_get(&xs.contacts, c->seg[1]);
+    struct x_contact *k = sb_map_get(&xs.contacts, c->seg[1]);
     if (!k || k->org != c->org)
         return acc_not_found(c);
     return acc_reply(c, 200,
@@ -420,7 +420,7 @@ enum fh_rc acc_contact_get(struct acc_ctx *c)
 
 enum fh_rc acc_payment_get(struct acc_ctx *c)
 {
-    struct x_payment *p = xmap_get(&xs.payments, c->seg[1]);
+    struct x_payment *p = sb_map_get(&xs.payments, c->seg[1]);
     if (!p || p->doc->org != c->org)
         return acc_not_found(c);
     return acc_reply(c, 200,

@@ -19,7 +19,7 @@
 
 static struct x_doc *parent(struct acc_ctx *c)
 {
-    return doc_find(c->org, c->seg[1], x_ieq(c->seg[0], "CreditNotes"));
+    return doc_find(c->org, c->seg[1], sb_ieq(c->seg[0], "CreditNotes"));
 }
 
 enum fh_rc acc_history_get(struct acc_ctx *c)
@@ -58,7 +58,7 @@ enum fh_rc acc_history_put(struct acc_ctx *c)
     json_t *r;
     json_array_foreach(recs, i, r)
     {
-        const char *details = xj_str(r, "Details");
+        const char *details = sbj_str(r, "Details");
         if (!details || !*details || strlen(details) > MAX_DETAILS) {
             json_t *el = json_deep_copy(r);
             json_decref(root);
@@ -69,7 +69,7 @@ enum fh_rc acc_history_put(struct acc_ctx *c)
     json_t *out = json_array();
     json_array_foreach(recs, i, r)
     {
-        doc_history(d, "Note", c->app->name, xj_str(r, "Details"));
+        doc_history(d, "Note", c->app->name, sbj_str(r, "Details"));
         const struct x_history *h = d->history.v[d->history.n - 1];
         json_t *j = r_history(h);
         json_object_del(j, "Changes");
@@ -77,7 +77,7 @@ enum fh_rc acc_history_put(struct acc_ctx *c)
         json_object_set_new(j, "ValidationErrors", json_array());
         json_array_append_new(out, j);
     }
-    stat_add("history", "notes_added", (int64_t)json_array_size(recs));
+    sb_stat_add(&x_stats, "history", "notes_added", (int64_t)json_array_size(recs));
     json_decref(root);
     return acc_reply(c, 200, r_envelope(c->app->name, "HistoryRecords", out));
 }
@@ -145,13 +145,13 @@ enum fh_rc acc_attachment_put(struct acc_ctx *c)
     mime[strcspn(mime, ";")] = '\0';
     if (strcasecmp(mime, "application/octet-stream") == 0)
         fh_strlcpy(mime, guess_mime(name), sizeof(mime));
-    bool online = x_ieq(fh_req_query(c->req, "IncludeOnline"), "true");
+    bool online = sb_ieq(fh_req_query(c->req, "IncludeOnline"), "true");
     struct x_attach *a = doc_attach(d, name, mime, (const uint8_t *)c->req->body.data, len, online);
     char details[400];
     snprintf(details, sizeof(details), "Attached the file %s through the Xero API using %s", name,
              c->app->name);
     doc_history(d, "Attached a file", "System Generated", details);
-    stat_add("attachments", "stored", 1);
+    sb_stat_add(&x_stats, "attachments", "stored", 1);
     return acc_reply(c, 200,
                      r_envelope(c->app->name, "Attachments", json_pack("[o]", r_attachment(d, a))));
 }

@@ -153,9 +153,9 @@ static void idem_store(struct acc_ctx *c, unsigned int status, const char *ctype
     int64_t now = x_now_ms();
     if (xs.idem.n > 10000) {
         for (size_t i = 0; i < xs.idem.cap; i++) {
-            struct idem *e = xmap_live(&xs.idem, i) ? xs.idem.vals[i] : NULL;
+            struct idem *e = sb_map_live(&xs.idem, i) ? xs.idem.vals[i] : NULL;
             if (e && e->expires_ms < now) {
-                xmap_del(&xs.idem, xs.idem.keys[i]);
+                sb_map_del(&xs.idem, xs.idem.keys[i]);
                 free(e->ctype);
                 free(e->body);
                 free(e);
@@ -172,26 +172,26 @@ static void idem_store(struct acc_ctx *c, unsigned int status, const char *ctype
     memcpy(e->body, body ? body : "", len);
     e->len = len;
     e->expires_ms = now + x_scaled(IDEM_MS);
-    struct idem *old = xmap_get(&xs.idem, c->idem_key);
+    struct idem *old = sb_map_get(&xs.idem, c->idem_key);
     if (old) {
         free(old->ctype);
         free(old->body);
         free(old);
     }
-    xmap_put(&xs.idem, c->idem_key, e);
+    sb_map_put(&xs.idem, c->idem_key, e);
 }
 
 void idem_free_all(void)
 {
     for (size_t i = 0; i < xs.idem.cap; i++) {
-        struct idem *e = xmap_live(&xs.idem, i) ? xs.idem.vals[i] : NULL;
+        struct idem *e = sb_map_live(&xs.idem, i) ? xs.idem.vals[i] : NULL;
         if (e) {
             free(e->ctype);
             free(e->body);
             free(e);
         }
     }
-    xmap_free(&xs.idem);
+    sb_map_free(&xs.idem);
 }
 
 enum fh_rc acc_reply_raw(struct acc_ctx *c, unsigned int status, const char *ctype, char *body,
@@ -199,17 +199,17 @@ enum fh_rc acc_reply_raw(struct acc_ctx *c, unsigned int status, const char *cty
 {
     idem_store(c, status, ctype, body, len);
     char corr[X_ID];
-    x_uuid(corr);
+    sb_uuid(corr);
     c->hdrs[c->nhdrs] = "Xero-Correlation-Id";
     c->hdrs[c->nhdrs + 1] = corr;
     c->hdrs[c->nhdrs + 2] = NULL;
-    return x_send(c->req, status, ctype, body, len, c->hdrs);
+    return sb_send(c->req, status, ctype, body, len, c->hdrs);
 }
 
 static char *xml_standin(const struct acc_ctx *c)
 {
     char id[X_ID], when[40];
-    x_uuid(id);
+    sb_uuid(id);
     x_iso(x_now_ms(), 3, false, when, sizeof(when));
     struct fh_buf b;
     fh_buf_init(&b, 64 * 1024);
@@ -218,7 +218,7 @@ static char *xml_standin(const struct acc_ctx *c)
         "<Response xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><Id>%s</Id><Status>OK"
         "</Status><ProviderName>",
         id);
-    html_esc(&b, provider(c));
+    sb_html_esc(&b, provider(c));
     fh_buf_appendf(&b,
                    "</ProviderName><DateTimeUTC>%s</DateTimeUTC><!-- fiscalhub-sandbox answers "
                    "JSON only when the "
@@ -229,7 +229,7 @@ static char *xml_standin(const struct acc_ctx *c)
 
 enum fh_rc acc_reply(struct acc_ctx *c, unsigned int status, json_t *j)
 {
-    char *text = c->xml && status == 200 ? xml_standin(c) : xj_dumps(j);
+    char *text = c->xml && status == 200 ? xml_standin(c) : sbj_dumps(j);
     json_decref(j);
     return acc_reply_raw(c, status,
                          c->xml && status == 200 ? "text/xml; charset=utf-8"
@@ -251,7 +251,7 @@ enum fh_rc acc_validation(struct acc_ctx *c, json_t *element, const char *messag
     json_t *j =
         json_pack("{s:i, s:s, s:s, s:[o]}", "ErrorNumber", 10, "Type", "ValidationException",
                   "Message", "A validation exception occurred", "Elements", element);
-    char *text = xj_dumps(j);
+    char *text = sbj_dumps(j);
     json_decref(j);
     return acc_reply_raw(c, 400, "application/json; charset=utf-8", text, strlen(text));
 }
@@ -317,9 +317,21 @@ static bool any_scope(const char *granted, const char *wanted)
     return false;
 }
 
+/* The limits of one call from the settings (Xero's, specs/xero.md §3: per tenant and app 60 a
+ * minute, 5,000 a day, 5 in flight; per app 10,000 a minute); caller holds xs.lock. */
+static void rl_ctx_from_settings(struct sb_rl_ctx *c)
+{
+    c->lim.minute = xs.set.lim_minute;
+    c->lim.day = xs.set.lim_day;
+    c->lim.concurrent = xs.set.lim_concurrent;
+    c->lim.app_minute = xs.set.lim_app_minute;
+    c->minute_ms = x_scaled(X_MINUTE_MS);
+    c->day_ms = x_scaled(X_DAY_MS);
+}
+
 struct gate {
     char client_id[40], tenant[X_ID];
-    struct rl_ctx rl;
+    struct sb_rl_ctx rl;
     bool require_json;
 };
 
@@ -358,12 +370,12 @@ static bool gate_or_reply(struct fh_req *req, const struct acc_route *r, struct 
         }
     }
     if (!ok)
-        stat_add("auth_failures", req->status == 403 ? "403" : "401", 1);
+        sb_stat_add(&x_stats, "auth_failures", req->status == 403 ? "403" : "401", 1);
     xs_unlock();
     return ok;
 }
 
-static void rate_headers(struct acc_ctx *c, const struct rl_result *rr)
+static void rate_headers(struct acc_ctx *c, const struct sb_rl_result *rr)
 {
     snprintf(c->hv[0], sizeof(c->hv[0]), "%lld", (long long)rr->day_left);
     snprintf(c->hv[1], sizeof(c->hv[1]), "%lld", (long long)rr->min_left);
@@ -386,8 +398,8 @@ static enum fh_rc too_many(struct acc_ctx *c, const struct gate *g, const char *
         c->hdrs[c->nhdrs++] = c->hv[3];
     }
     c->hdrs[c->nhdrs] = NULL;
-    stat_add("rate_limited", problem, 1);
-    stat_tenant(g->tenant, "rate_limited", 1);
+    sb_stat_add(&x_stats, "rate_limited", problem, 1);
+    sb_stat_sub(&x_stats, "tenants", g->tenant, "rate_limited", 1);
     return acc_reply_raw(c, 429, NULL, NULL, 0);
 }
 
@@ -405,18 +417,18 @@ static bool idempotent_replay(struct acc_ctx *c, const struct gate *g)
     fh_buf_append(&b, c->req->body.data ? c->req->body.data : "", c->req->body.len);
     fh_sha256_hex(b.data ? b.data : "", b.len, c->idem_hash);
     fh_buf_free(&b);
-    struct idem *e = xmap_get(&xs.idem, c->idem_key);
+    struct idem *e = sb_map_get(&xs.idem, c->idem_key);
     if (!e || e->expires_ms < x_now_ms())
         return false;
     c->idem_key[0] = '\0'; /* never store the replay itself */
     if (strcmp(e->hash, c->idem_hash) != 0) {
         json_t *j = json_pack("{s:s++}", "Message", "Idempotency Key: ", key,
                               " is used with a different request.");
-        stat_add("idempotency", "conflicts", 1);
+        sb_stat_add(&x_stats, "idempotency", "conflicts", 1);
         acc_reply(c, 400, j);
         return true;
     }
-    stat_add("idempotency", "replays", 1);
+    sb_stat_add(&x_stats, "idempotency", "replays", 1);
     char *body = fh_malloc(e->len + 1);
     memcpy(body, e->body, e->len);
     acc_reply_raw(c, e->status, e->ctype[0] ? e->ctype : NULL, body, e->len);
@@ -442,34 +454,34 @@ enum fh_rc xh_accounting(struct fh_req *req)
     c.req = req;
     const struct acc_route *r = route_of(req, &c);
     if (!r) {
-        stat_add("calls", "unknown", 1);
+        sb_stat_add(&x_stats, "calls", "unknown", 1);
         return acc_not_found(&c);
     }
-    stat_add("calls", r->name, 1);
-    struct x_fault_draw d;
-    faults_draw(false, &d);
-    if (faults_apply(req, &d))
+    sb_stat_add(&x_stats, "calls", r->name, 1);
+    struct sb_fault_draw d;
+    sb_faults_draw(&x_faults, false, &d);
+    if (sb_faults_apply(&x_faults, req, &d))
         return FH_OK;
     struct gate g;
     memset(&g, 0, sizeof(g));
     if (!gate_or_reply(req, r, &g))
         return FH_OK;
-    stat_tenant(g.tenant, "calls", 1);
-    struct rl_result rr;
+    sb_stat_sub(&x_stats, "tenants", g.tenant, "calls", 1);
+    struct sb_rl_result rr;
     const char *problem;
     int64_t retry;
-    if (faults_take_429(g.tenant, &problem, &retry)) {
+    if (sb_faults_take_429(&x_faults, g.tenant, &problem, &retry)) {
         memset(&rr, 0, sizeof(rr));
         rate_headers(&c, &rr);
         return too_many(&c, &g, problem, retry);
     }
-    rl_acquire(g.client_id, g.tenant, &g.rl, &rr);
+    sb_rl_acquire(&x_rl, g.client_id, g.tenant, &g.rl, &rr);
     rate_headers(&c, &rr);
     if (rr.problem)
         return too_many(&c, &g, rr.problem, rr.retry_after_s);
     const char *accept = fh_req_header(req, "Accept");
     c.xml = g.require_json && !r->raw && !(accept && strcasestr(accept, "application/json"));
     run_handler(&c, r, &g);
-    rl_release(g.client_id, g.tenant);
+    sb_rl_release(&x_rl, g.client_id, g.tenant);
     return FH_OK;
 }

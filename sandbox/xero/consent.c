@@ -73,58 +73,50 @@ static void authreq_free(struct authreq *r)
 void consent_free_all(void)
 {
     for (size_t i = 0; i < xs.authreqs.cap; i++)
-        if (xmap_live(&xs.authreqs, i))
+        if (sb_map_live(&xs.authreqs, i))
             authreq_free(xs.authreqs.vals[i]);
     for (size_t i = 0; i < xs.sessions.cap; i++)
-        if (xmap_live(&xs.sessions, i))
+        if (sb_map_live(&xs.sessions, i))
             free(xs.sessions.vals[i]);
-    xmap_free(&xs.authreqs);
-    xmap_free(&xs.sessions);
+    sb_map_free(&xs.authreqs);
+    sb_map_free(&xs.sessions);
 }
 
 static void sweep(int64_t now)
 {
     for (size_t i = 0; i < xs.authreqs.cap; i++) {
-        struct authreq *r = xmap_live(&xs.authreqs, i) ? xs.authreqs.vals[i] : NULL;
+        struct authreq *r = sb_map_live(&xs.authreqs, i) ? xs.authreqs.vals[i] : NULL;
         if (r && r->expires_ms < now) {
-            xmap_del(&xs.authreqs, r->id);
+            sb_map_del(&xs.authreqs, r->id);
             authreq_free(r);
         }
     }
     for (size_t i = 0; i < xs.sessions.cap; i++) {
-        struct session *s = xmap_live(&xs.sessions, i) ? xs.sessions.vals[i] : NULL;
+        struct session *s = sb_map_live(&xs.sessions, i) ? xs.sessions.vals[i] : NULL;
         if (s && s->expires_ms < now) {
-            xmap_del(&xs.sessions, s->id);
+            sb_map_del(&xs.sessions, s->id);
             free(s);
         }
     }
 }
 
 /* ---- pages ---- */
+static const struct sb_page_style style = {
+    .site = "Xero",
+    .brand = "xero",
+    .css = "/xero/identity/static/consent.css",
+    .note = "This is fiscalhub's offline Xero emulator, not Xero.",
+};
+
 static void page_start(struct fh_buf *b, const char *title)
 {
-    fh_buf_appendf(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                      "<title>");
-    html_esc(b, title);
-    fh_buf_appendf(b, " | Xero (sandbox)</title><link rel=\"stylesheet\" "
-                      "href=\"/xero/identity/static/consent.css\">"
-                      "</head><body><main><p class=\"brand\">xero <span>sandbox</span></p><h1>");
-    html_esc(b, title);
-    fh_buf_appendf(b, "</h1>");
+    sb_page_start(b, &style, title);
 }
 
 static enum fh_rc page_send(struct fh_req *req, unsigned int status, struct fh_buf *b,
                             const char *cookie)
 {
-    fh_buf_appendf(b, "<p class=\"note\">This is fiscalhub's offline Xero emulator, not "
-                      "Xero.</p></main></body></html>");
-    char *html = fh_buf_steal(b);
-    const char *hdrs[] = {
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'",
-        cookie ? "Set-Cookie" : NULL, cookie, NULL};
-    return x_send(req, status, "text/html; charset=utf-8", html, strlen(html), hdrs);
+    return sb_page_send(req, &style, status, b, cookie);
 }
 
 static enum fh_rc error_page(struct fh_req *req, const char *error, const char *desc)
@@ -133,19 +125,12 @@ static enum fh_rc error_page(struct fh_req *req, const char *error, const char *
     fh_buf_init(&b, 64 * 1024);
     page_start(&b, "Sorry, something went wrong");
     fh_buf_appendf(&b, "<p class=\"error\">Error: <code>");
-    html_esc(&b, error);
+    sb_html_esc(&b, error);
     fh_buf_appendf(&b, "</code></p><p>Error description: ");
-    html_esc(&b, desc);
+    sb_html_esc(&b, desc);
     fh_buf_appendf(&b, "</p>");
-    stat_add("authorize_errors", error, 1);
+    sb_stat_add(&x_stats, "authorize_errors", error, 1);
     return page_send(req, 400, &b, NULL);
-}
-
-static void hidden(struct fh_buf *b, const char *name, const char *value)
-{
-    fh_buf_appendf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-    html_esc(b, value);
-    fh_buf_appendf(b, "\">");
 }
 
 static enum fh_rc login_page(struct fh_req *req, const struct authreq *r, const char *problem,
@@ -154,18 +139,14 @@ static enum fh_rc login_page(struct fh_req *req, const struct authreq *r, const 
     struct fh_buf b;
     fh_buf_init(&b, 64 * 1024);
     page_start(&b, "Log in to Xero");
-    if (problem) {
-        fh_buf_appendf(&b, "<p class=\"error\" role=\"alert\">");
-        html_esc(&b, problem);
-        fh_buf_appendf(&b, "</p>");
-    }
+    sb_page_alert(&b, problem);
     fh_buf_appendf(&b, "<form method=\"post\" action=\"/xero/identity/connect/authorize/login\">");
-    hidden(&b, "request", r->id);
-    hidden(&b, "csrf", r->csrf);
+    sb_page_hidden(&b, "request", r->id);
+    sb_page_hidden(&b, "csrf", r->csrf);
     fh_buf_appendf(&b, "<label for=\"email\">Email address</label><input id=\"email\" "
                        "name=\"email\" type=\"email\" "
                        "autocomplete=\"username\" required value=\"");
-    html_esc(&b, email ? email : "");
+    sb_html_esc(&b, email ? email : "");
     fh_buf_appendf(
         &b, "\"><label for=\"password\">Password</label><input id=\"password\" name=\"password\" "
             "type=\"password\" autocomplete=\"current-password\" required>"
@@ -191,7 +172,7 @@ static void consent_scopes(struct fh_buf *b, const char *scope)
         size_t n = strcspn(p, " ");
         char *one = fh_strndup(p, n);
         fh_buf_appendf(b, "<li><code>");
-        html_esc(b, one);
+        sb_html_esc(b, one);
         fh_buf_appendf(b, "</code> %s</li>", scope_words(one));
         free(one);
         p += n;
@@ -212,25 +193,21 @@ static enum fh_rc consent_page(struct fh_req *req, const struct authreq *r, cons
     snprintf(title, sizeof(title), "%s wants to access your Xero data", app ? app->name : "An app");
     page_start(&b, title);
     fh_buf_appendf(&b, "<p>Logged in as <strong>");
-    html_esc(&b, u ? u->email : "?");
+    sb_html_esc(&b, u ? u->email : "?");
     fh_buf_appendf(&b, "</strong></p>");
-    if (problem) {
-        fh_buf_appendf(&b, "<p class=\"error\" role=\"alert\">");
-        html_esc(&b, problem);
-        fh_buf_appendf(&b, "</p>");
-    }
+    sb_page_alert(&b, problem);
     consent_scopes(&b, r->scope);
     fh_buf_appendf(&b,
                    "<form method=\"post\" action=\"/xero/identity/connect/authorize/consent\">");
-    hidden(&b, "request", r->id);
-    hidden(&b, "csrf", r->csrf);
+    sb_page_hidden(&b, "request", r->id);
+    sb_page_hidden(&b, "csrf", r->csrf);
     fh_buf_appendf(&b, "<fieldset><legend>Select the organisations to connect</legend>");
     for (size_t i = 0; u && i < u->orgs.n; i++) {
         const struct x_org *o = u->orgs.v[i];
         fh_buf_appendf(
             &b, "<label class=\"org\"><input type=\"checkbox\" name=\"org\" value=\"%s\"%s> ",
             o->id, u->orgs.n == 1 ? " checked" : "");
-        html_esc(&b, o->name);
+        sb_html_esc(&b, o->name);
         fh_buf_appendf(&b, "</label>");
     }
     if (!u || u->orgs.n == 0)
@@ -315,7 +292,7 @@ static const char *check_request(struct fh_req *req, const struct x_app *app, co
 
 static struct session *session_of(struct fh_req *req)
 {
-    struct session *s = xmap_get(&xs.sessions, fh_req_cookie(req, SESSION_COOKIE));
+    struct session *s = sb_map_get(&xs.sessions, fh_req_cookie(req, SESSION_COOKIE));
     return s && s->expires_ms > x_now_ms() && xs_user(s->user_id) ? s : NULL;
 }
 
@@ -344,8 +321,8 @@ enum fh_rc xh_authorize_get(struct fh_req *req)
     r->challenge = ch ? fh_strdup(ch) : NULL;
     r->nonce = nonce ? fh_strdup(nonce) : NULL;
     r->expires_ms = now + REQUEST_TTL_MS;
-    xmap_put(&xs.authreqs, r->id, r);
-    stat_add("identity", "authorize_requests", 1);
+    sb_map_put(&xs.authreqs, r->id, r);
+    sb_stat_add(&x_stats, "identity", "authorize_requests", 1);
     struct session *s = session_of(req);
     if (s) {
         fh_strlcpy(r->user_id, s->user_id, sizeof(r->user_id));
@@ -361,9 +338,9 @@ out:
 /* The pending request named by the form, with a matching CSRF token; NULL after an error page. */
 static struct authreq *form_request_or_reply(struct fh_req *req)
 {
-    char *id = form_get(req->body.data, req->body.len, "request");
-    char *csrf = form_get(req->body.data, req->body.len, "csrf");
-    struct authreq *r = xmap_get(&xs.authreqs, id);
+    char *id = sb_form_get(req->body.data, req->body.len, "request");
+    char *csrf = sb_form_get(req->body.data, req->body.len, "csrf");
+    struct authreq *r = sb_map_get(&xs.authreqs, id);
     bool ok = r && csrf && fh_const_eq(csrf, r->csrf) && r->expires_ms > x_now_ms();
     free(id);
     free(csrf);
@@ -382,25 +359,25 @@ enum fh_rc xh_login_post(struct fh_req *req)
     struct authreq *r = form_request_or_reply(req);
     if (!r)
         goto out;
-    char *email = form_get(req->body.data, req->body.len, "email");
-    char *password = form_get(req->body.data, req->body.len, "password");
+    char *email = sb_form_get(req->body.data, req->body.len, "email");
+    char *password = sb_form_get(req->body.data, req->body.len, "password");
     struct x_user *u = email ? xs_user(email) : NULL;
     if (!u || strchr(email, '@') == NULL || !password || !fh_const_eq(password, u->password)) {
-        stat_add("identity", "login_failures", 1);
+        sb_stat_add(&x_stats, "identity", "login_failures", 1);
         rc = login_page(req, r, "Your email or password is incorrect", email);
     } else {
         struct session *s = fh_calloc(1, sizeof(*s));
         fh_random_token(24, s->id, sizeof(s->id));
         fh_strlcpy(s->user_id, u->id, sizeof(s->user_id));
         s->expires_ms = x_now_ms() + SESSION_TTL_MS;
-        xmap_put(&xs.sessions, s->id, s);
+        sb_map_put(&xs.sessions, s->id, s);
         fh_strlcpy(r->user_id, u->id, sizeof(r->user_id));
         char *cookie = fh_asprintf(SESSION_COOKIE
                                    "=%s; Path=/xero/identity; HttpOnly; SameSite=Lax; Max-Age=%lld",
                                    s->id, SESSION_TTL_MS / 1000);
         char *loc = fh_asprintf("/xero/identity/connect/authorize/consent?request=%s", r->id);
         const char *hdrs[] = {"Location", loc, "Set-Cookie", cookie, NULL};
-        rc = x_send(req, 303, NULL, NULL, 0, hdrs);
+        rc = sb_send(req, 303, NULL, NULL, 0, hdrs);
         free(cookie);
         free(loc);
     }
@@ -415,7 +392,7 @@ enum fh_rc xh_consent_get(struct fh_req *req)
 {
     xs_lock();
     enum fh_rc rc;
-    struct authreq *r = xmap_get(&xs.authreqs, fh_req_query(req, "request"));
+    struct authreq *r = sb_map_get(&xs.authreqs, fh_req_query(req, "request"));
     struct session *s = session_of(req);
     if (!r || r->expires_ms < x_now_ms())
         rc = error_page(req, "invalid_request",
@@ -438,24 +415,24 @@ static enum fh_rc redirect_back(struct fh_req *req, const struct authreq *r, con
         char session_state[48];
         fh_random_token(24, session_state, sizeof(session_state));
         fh_buf_appendf(&b, "code=");
-        url_enc(&b, code);
+        sb_url_enc(&b, code);
         fh_buf_appendf(&b, "&scope=");
-        url_enc(&b, scope);
+        sb_url_enc(&b, scope);
         if (r->state) {
             fh_buf_appendf(&b, "&state=");
-            url_enc(&b, r->state);
+            sb_url_enc(&b, r->state);
         }
         fh_buf_appendf(&b, "&session_state=%s", session_state);
     } else {
         fh_buf_appendf(&b, "error=access_denied");
         if (r->state) {
             fh_buf_appendf(&b, "&state=");
-            url_enc(&b, r->state);
+            sb_url_enc(&b, r->state);
         }
     }
     char *loc = fh_buf_steal(&b);
     const char *hdrs[] = {"Location", loc, NULL};
-    enum fh_rc rc = x_send(req, 302, NULL, NULL, 0, hdrs);
+    enum fh_rc rc = sb_send(req, 302, NULL, NULL, 0, hdrs);
     free(loc);
     return rc;
 }
@@ -463,7 +440,7 @@ static enum fh_rc redirect_back(struct fh_req *req, const struct authreq *r, con
 static enum fh_rc allow(struct fh_req *req, struct authreq *r, struct x_user *u, struct x_app *app)
 {
     char *picked[MAX_ORGS];
-    size_t n = form_get_all(req->body.data, req->body.len, "org", picked, MAX_ORGS);
+    size_t n = sb_form_get_all(req->body.data, req->body.len, "org", picked, MAX_ORGS);
     struct x_org *orgs[MAX_ORGS];
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -478,12 +455,12 @@ static enum fh_rc allow(struct fh_req *req, struct authreq *r, struct x_user *u,
     if (k == 0)
         return consent_page(req, r, "Select at least one organisation to connect", NULL);
     char event[X_ID];
-    x_uuid(event);
+    sb_uuid(event);
     struct x_grant *g = tok_grant(app, u, r->scope);
     for (size_t i = 0; i < k; i++)
         tok_connect(g, orgs[i], event);
     struct x_code *c = tok_code_new(g, r->redirect_uri, g->scope, r->challenge, r->nonce, event);
-    stat_add("identity", "consents", 1);
+    sb_stat_add(&x_stats, "identity", "consents", 1);
     return redirect_back(req, r, c->code, g->scope);
 }
 
@@ -497,19 +474,19 @@ enum fh_rc xh_consent_post(struct fh_req *req)
     struct session *s = session_of(req);
     struct x_user *u = s && strcmp(s->user_id, r->user_id) == 0 ? xs_user(r->user_id) : NULL;
     struct x_app *app = xs_app(r->client_id);
-    char *action = form_get(req->body.data, req->body.len, "action");
+    char *action = sb_form_get(req->body.data, req->body.len, "action");
     if (!u || !app) {
         rc = login_page(req, r, NULL, NULL);
     } else if (action && strcmp(action, "allow") == 0) {
         rc = allow(req, r, u, app);
         if (req->status == 302) {
-            xmap_del(&xs.authreqs, r->id);
+            sb_map_del(&xs.authreqs, r->id);
             authreq_free(r);
         }
     } else if (action && strcmp(action, "cancel") == 0) {
-        stat_add("identity", "consents_cancelled", 1);
+        sb_stat_add(&x_stats, "identity", "consents_cancelled", 1);
         rc = redirect_back(req, r, NULL, NULL);
-        xmap_del(&xs.authreqs, r->id);
+        sb_map_del(&xs.authreqs, r->id);
         authreq_free(r);
     } else {
         rc = consent_page(req, r, "Choose Allow access or Cancel", NULL);
@@ -522,23 +499,5 @@ out:
 
 enum fh_rc xh_consent_css(struct fh_req *req)
 {
-    static const char css[] =
-        "body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1e2a36;margin:0}"
-        "main{max-width:28rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:8px;"
-        "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
-        ".brand{font-weight:700;color:#13b5ea;font-size:1.4rem;margin:0 0 1rem}.brand "
-        "span{color:#6b7785;"
-        "font-size:.9rem}h1{font-size:1.3rem}label{display:block;margin:.8rem 0 .3rem}"
-        "input[type=email],input[type=password]{width:100%;padding:.5rem;box-sizing:border-box;"
-        "border:1px solid #8c96a0;border-radius:4px}label.org{margin:.4rem 0}"
-        "button{margin-top:1rem;padding:.6rem "
-        "1.2rem;border:0;border-radius:4px;background:#0078c8;color:#fff;"
-        "font-size:1rem;cursor:pointer}button.secondary{background:#e1e4e8;color:#1e2a36;margin-"
-        "left:.5rem}"
-        "button:focus,input:focus{outline:3px solid "
-        "#f5a623}.error{color:#b00020}.note{color:#6b7785;"
-        "font-size:.8rem;margin-top:2rem}.scopes{padding-left:1.2rem}fieldset{border:1px solid "
-        "#d0d5da;"
-        "border-radius:4px;margin-top:1rem}";
-    return x_send(req, 200, "text/css; charset=utf-8", fh_strdup(css), strlen(css), NULL);
+    return sb_page_css(req, "#13b5ea", "#0078c8");
 }

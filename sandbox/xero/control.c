@@ -42,45 +42,19 @@ enum fh_rc xc_info_get(struct fh_req *req)
                           apps, "users", (json_int_t)xs.user_list.n, "orgs",
                           (json_int_t)xs.org_list.n, "documents", (json_int_t)xs.ndocs);
     xs_unlock();
-    return x_json(req, 200, j);
-}
-
-struct num_setting {
-    const char *key;
-    int64_t *field;
-    int64_t lo, hi;
-};
-
-static enum fh_rc apply_numbers(json_t *body, const struct num_setting *ns, size_t n, char *err,
-                                size_t errsize)
-{
-    for (size_t i = 0; i < n; i++) {
-        json_t *v = json_object_get(body, ns[i].key);
-        if (!v)
-            continue;
-        if (!json_is_integer(v) || json_integer_value(v) < ns[i].lo ||
-            json_integer_value(v) > ns[i].hi) {
-            snprintf(err, errsize, "%s must be a whole number from %lld to %lld", ns[i].key,
-                     (long long)ns[i].lo, (long long)ns[i].hi);
-            return FH_E_INPUT;
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (json_object_get(body, ns[i].key))
-            *ns[i].field = json_integer_value(json_object_get(body, ns[i].key));
-    return FH_OK;
+    return sb_json(req, 200, j);
 }
 
 enum fh_rc xc_settings_put(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[200] = "";
     xs_lock();
     struct x_settings *s = &xs.set;
     json_t *lim = json_object_get(body, "limits");
-    const struct num_setting top[] = {
+    const struct sb_num_setting top[] = {
         {"time_scale", &s->time_scale, 1, 86400},
         {"code_lifetime_s", &s->code_lifetime_s, 1, 86400},
         {"access_lifetime_s", &s->access_lifetime_s, 1, 86400 * 30},
@@ -93,11 +67,11 @@ enum fh_rc xc_settings_put(struct fh_req *req)
         {"itr_rounds", &s->itr_rounds, 1, 10},
         {"batch_max", &s->batch_max, 1, 1000},
         {"batch_delay_ms", &s->batch_delay_ms, 0, 60000}};
-    const struct num_setting lims[] = {{"minute", &s->lim_minute, 0, 1000000},
-                                       {"day", &s->lim_day, 0, 100000000},
-                                       {"concurrent", &s->lim_concurrent, 0, 10000},
-                                       {"app_minute", &s->lim_app_minute, 0, 100000000}};
-    const char *grace = xj_str(body, "grace_replay");
+    const struct sb_num_setting lims[] = {{"minute", &s->lim_minute, 0, 1000000},
+                                          {"day", &s->lim_day, 0, 100000000},
+                                          {"concurrent", &s->lim_concurrent, 0, 10000},
+                                          {"app_minute", &s->lim_app_minute, 0, 100000000}};
+    const char *grace = sbj_str(body, "grace_replay");
     json_t *aj = json_object_get(body, "require_accept_json"),
            *rs = json_object_get(body, "require_state");
     if ((grace && strcmp(grace, "same") != 0 && strcmp(grace, "new") != 0) ||
@@ -105,8 +79,8 @@ enum fh_rc xc_settings_put(struct fh_req *req)
         (lim && !json_is_object(lim)))
         snprintf(err, sizeof(err),
                  "grace_replay is same|new; require_* are booleans; limits is an object");
-    else if (apply_numbers(body, top, FH_ARRAY_LEN(top), err, sizeof(err)) == FH_OK && lim)
-        apply_numbers(lim, lims, FH_ARRAY_LEN(lims), err, sizeof(err));
+    else if (sb_apply_numbers(body, top, FH_ARRAY_LEN(top), err, sizeof(err)) == FH_OK && lim)
+        sb_apply_numbers(lim, lims, FH_ARRAY_LEN(lims), err, sizeof(err));
     if (!err[0]) {
         if (grace)
             s->grace_same = strcmp(grace, "same") == 0;
@@ -119,12 +93,12 @@ enum fh_rc xc_settings_put(struct fh_req *req)
     json_t *out = err[0] ? NULL : settings_json();
     xs_unlock();
     json_decref(body);
-    return out ? x_json(req, 200, out) : x_cerr(req, 400, "%s", err);
+    return out ? sb_json(req, 200, out) : sb_cerr(req, 400, "%s", err);
 }
 
 enum fh_rc xc_reset_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     xs_lock();
@@ -132,7 +106,7 @@ enum fh_rc xc_reset_post(struct fh_req *req)
     wh_settings(&xs.set);
     xs_unlock();
     json_decref(body);
-    return x_json(req, 200, json_pack("{s:b}", "reset", 1));
+    return sb_json(req, 200, json_pack("{s:b}", "reset", 1));
 }
 
 /* ---- users and organisations ---- */
@@ -155,17 +129,17 @@ static enum fh_rc link_orgs(struct x_user *u, json_t *orgs, char *err, size_t er
         for (size_t k = 0; k < u->orgs.n; k++)
             has = has || u->orgs.v[k] == o;
         if (!has)
-            xvec_push(&u->orgs, o);
+            sb_vec_push(&u->orgs, o);
     }
     return FH_OK;
 }
 
 enum fh_rc xc_users_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
-    const char *email = xj_str(body, "email"), *pw = xj_str(body, "password");
+    const char *email = sbj_str(body, "email"), *pw = sbj_str(body, "password");
     char err[200] = "";
     json_t *out = NULL;
     unsigned status = 400;
@@ -184,14 +158,14 @@ enum fh_rc xc_users_post(struct fh_req *req)
             snprintf(err, sizeof(err), "orgs must be an array of existing tenant ids");
         } else {
             struct x_user *u =
-                xs_user_add(email, pw, xj_str(body, "first_name"), xj_str(body, "last_name"));
+                xs_user_add(email, pw, sbj_str(body, "first_name"), sbj_str(body, "last_name"));
             link_orgs(u, orgs, err, sizeof(err));
             out = xs_user_json(u);
         }
     }
     xs_unlock();
     json_decref(body);
-    return out ? x_json(req, 201, out) : x_cerr(req, status, "%s", err);
+    return out ? sb_json(req, 201, out) : sb_cerr(req, status, "%s", err);
 }
 
 enum fh_rc xc_users_get(struct fh_req *req)
@@ -201,12 +175,12 @@ enum fh_rc xc_users_get(struct fh_req *req)
     for (size_t i = 0; i < xs.user_list.n; i++)
         json_array_append_new(arr, xs_user_json(xs.user_list.v[i]));
     xs_unlock();
-    return x_json(req, 200, arr);
+    return sb_json(req, 200, arr);
 }
 
 enum fh_rc xc_orgs_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[200] = "";
@@ -222,13 +196,13 @@ enum fh_rc xc_orgs_post(struct fh_req *req)
         {
             struct x_user *u = o ? xs_user(json_string_value(v)) : NULL;
             if (u)
-                xvec_push(&u->orgs, o);
+                sb_vec_push(&u->orgs, o);
         }
         out = o ? xs_org_json(o) : NULL;
     }
     xs_unlock();
     json_decref(body);
-    return out ? x_json(req, 201, out) : x_cerr(req, 400, "%s", err);
+    return out ? sb_json(req, 201, out) : sb_cerr(req, 400, "%s", err);
 }
 
 enum fh_rc xc_orgs_get(struct fh_req *req)
@@ -238,7 +212,7 @@ enum fh_rc xc_orgs_get(struct fh_req *req)
     for (size_t i = 0; i < xs.org_list.n; i++)
         json_array_append_new(arr, xs_org_json(xs.org_list.v[i]));
     xs_unlock();
-    return x_json(req, 200, arr);
+    return sb_json(req, 200, arr);
 }
 
 static bool limit_field(json_t *body, const char *key, int64_t *out)
@@ -255,45 +229,45 @@ static bool limit_field(json_t *body, const char *key, int64_t *out)
 
 enum fh_rc xc_org_limits_put(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
-    struct rl_limits l = {0};
+    struct sb_rl_limits l = {0};
     bool ok = limit_field(body, "minute", &l.minute) && limit_field(body, "day", &l.day) &&
               limit_field(body, "concurrent", &l.concurrent);
     json_decref(body);
     if (!ok)
-        return x_cerr(req, 400,
-                      "minute, day and concurrent are whole numbers >= 0 or null (the default)");
+        return sb_cerr(req, 400,
+                       "minute, day and concurrent are whole numbers >= 0 or null (the default)");
     xs_lock();
     struct x_org *o = xs_org(fh_req_param(req, "org"));
     if (o)
-        rl_set_override(o->id, &l);
+        sb_rl_set_override(&x_rl, o->id, &l);
     json_t *out = o ? xs_org_json(o) : NULL;
     xs_unlock();
-    return out ? x_json(req, 200, out) : x_cerr(req, 404, "no organisation with that tenant id");
+    return out ? sb_json(req, 200, out) : sb_cerr(req, 404, "no organisation with that tenant id");
 }
 
 enum fh_rc xc_org_hold_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
-    const char *client = xj_str(body, "client_id");
+    const char *client = sbj_str(body, "client_id");
     json_t *slots = json_object_get(body, "slots"), *ms = json_object_get(body, "ms");
     enum fh_rc rc;
     xs_lock();
     struct x_org *o = xs_org(fh_req_param(req, "org"));
     if (!o || !xs_app(client))
-        rc = x_cerr(req, 404, "unknown organisation or client_id");
+        rc = sb_cerr(req, 404, "unknown organisation or client_id");
     else if (!json_is_integer(slots) || !json_is_integer(ms) || json_integer_value(slots) < 0 ||
              json_integer_value(ms) < 0 || json_integer_value(ms) > 600000)
-        rc = x_cerr(req, 400, "slots (>= 0) and ms (0..600000) are required");
+        rc = sb_cerr(req, 400, "slots (>= 0) and ms (0..600000) are required");
     else {
-        rl_hold(client, o->id, json_integer_value(slots), json_integer_value(ms));
-        rc = x_json(req, 200,
-                    json_pack("{s:I, s:I}", "slots", (json_int_t)json_integer_value(slots), "ms",
-                              (json_int_t)json_integer_value(ms)));
+        sb_rl_hold(&x_rl, client, o->id, json_integer_value(slots), json_integer_value(ms));
+        rc = sb_json(req, 200,
+                     json_pack("{s:I, s:I}", "slots", (json_int_t)json_integer_value(slots), "ms",
+                               (json_int_t)json_integer_value(ms)));
     }
     xs_unlock();
     json_decref(body);
@@ -310,7 +284,7 @@ static json_t *app_full(const struct x_app *a)
 
 enum fh_rc xc_apps_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[200] = "";
@@ -319,7 +293,7 @@ enum fh_rc xc_apps_post(struct fh_req *req)
     json_t *out = a ? app_full(a) : NULL;
     xs_unlock();
     json_decref(body);
-    return out ? x_json(req, 201, out) : x_cerr(req, 400, "%s", err);
+    return out ? sb_json(req, 201, out) : sb_cerr(req, 400, "%s", err);
 }
 
 enum fh_rc xc_app_get(struct fh_req *req)
@@ -328,12 +302,12 @@ enum fh_rc xc_app_get(struct fh_req *req)
     struct x_app *a = xs_app(fh_req_param(req, "client_id"));
     json_t *out = a ? app_full(a) : NULL;
     xs_unlock();
-    return out ? x_json(req, 200, out) : x_cerr(req, 404, "no app with that client_id");
+    return out ? sb_json(req, 200, out) : sb_cerr(req, 404, "no app with that client_id");
 }
 
 enum fh_rc xc_app_put(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[200] = "";
@@ -341,11 +315,11 @@ enum fh_rc xc_app_put(struct fh_req *req)
     xs_lock();
     struct x_app *a = xs_app(fh_req_param(req, "client_id"));
     if (!a)
-        rc = x_cerr(req, 404, "no app with that client_id");
+        rc = sb_cerr(req, 404, "no app with that client_id");
     else if (xs_app_update(a, body, err, sizeof(err)) != FH_OK)
-        rc = x_cerr(req, 400, "%s", err);
+        rc = sb_cerr(req, 400, "%s", err);
     else
-        rc = x_json(req, 200, app_full(a));
+        rc = sb_json(req, 200, app_full(a));
     xs_unlock();
     json_decref(body);
     return rc;
@@ -359,15 +333,15 @@ enum fh_rc xc_app_itr_post(struct fh_req *req)
     if (ok)
         wh_run_itr(a->client_id);
     xs_unlock();
-    return ok ? x_json(req, 202, json_pack("{s:b}", "started", 1))
-              : x_cerr(req, 404, "no app with that client_id and a webhook URL");
+    return ok ? sb_json(req, 202, json_pack("{s:b}", "started", 1))
+              : sb_cerr(req, 404, "no app with that client_id and a webhook URL");
 }
 
 enum fh_rc xc_webhooks_get(struct fh_req *req)
 {
     json_t *j = wh_json(fh_req_query(req, "client_id"));
-    return json_is_null(j) ? x_cerr(req, 404, "no webhook for that client_id")
-                           : x_json(req, 200, j);
+    return json_is_null(j) ? sb_cerr(req, 404, "no webhook for that client_id")
+                           : sb_json(req, 200, j);
 }
 
 /* ---- connections and tokens ---- */
@@ -383,20 +357,20 @@ enum fh_rc xc_connections_get(struct fh_req *req)
             json_array_append_new(arr, tok_conn_control_json(c));
     }
     xs_unlock();
-    return x_json(req, 200, arr);
+    return sb_json(req, 200, arr);
 }
 
 enum fh_rc xc_connection_delete(struct fh_req *req)
 {
     xs_lock();
-    struct x_conn *c = xmap_get(&xs.conns, fh_req_param(req, "id"));
+    struct x_conn *c = sb_map_get(&xs.conns, fh_req_param(req, "id"));
     if (c) {
         tok_disconnect(c, true);
-        stat_add("identity", "disconnected_by_xero", 1);
+        sb_stat_add(&x_stats, "identity", "disconnected_by_xero", 1);
     }
     xs_unlock();
-    return c ? x_send(req, 204, NULL, NULL, 0, NULL)
-             : x_cerr(req, 404, "no connection with that id");
+    return c ? sb_send(req, 204, NULL, NULL, 0, NULL)
+             : sb_cerr(req, 404, "no connection with that id");
 }
 
 static bool grant_matches(const struct x_grant *g, const char *client, const struct x_user *u)
@@ -406,10 +380,10 @@ static bool grant_matches(const struct x_grant *g, const char *client, const str
 
 enum fh_rc xc_tokens_expire_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
-    const char *client = xj_str(body, "client_id"), *user = xj_str(body, "user");
+    const char *client = sbj_str(body, "client_id"), *user = sbj_str(body, "user");
     bool access = !json_is_false(json_object_get(body, "access")),
          refresh = json_is_true(json_object_get(body, "refresh"));
     bool grace = json_is_true(json_object_get(body, "grace"));
@@ -417,14 +391,14 @@ enum fh_rc xc_tokens_expire_post(struct fh_req *req)
     xs_lock();
     struct x_user *u = user ? xs_user(user) : NULL;
     for (size_t i = 0; access && i < xs.access.cap; i++) {
-        struct x_access *a = xmap_live(&xs.access, i) ? xs.access.vals[i] : NULL;
+        struct x_access *a = sb_map_live(&xs.access, i) ? xs.access.vals[i] : NULL;
         if (a && grant_matches(a->grant, client, u) && a->expires_ms > now) {
             a->expires_ms = now - 1;
             n_access++;
         }
     }
     for (size_t i = 0; (refresh || grace) && i < xs.refresh.cap; i++) {
-        struct x_refresh *r = xmap_live(&xs.refresh, i) ? xs.refresh.vals[i] : NULL;
+        struct x_refresh *r = sb_map_live(&xs.refresh, i) ? xs.refresh.vals[i] : NULL;
         if (!r || !grant_matches(r->grant, client, u))
             continue;
         if (refresh && !r->used_ms && r->expires_ms > now) {
@@ -439,39 +413,40 @@ enum fh_rc xc_tokens_expire_post(struct fh_req *req)
     xs_unlock();
     json_decref(body);
     if (user && !u)
-        return x_cerr(req, 404, "no user %s", user);
-    return x_json(req, 200,
-                  json_pack("{s:I, s:I, s:I}", "access_expired", (json_int_t)n_access,
-                            "refresh_expired", (json_int_t)n_refresh, "grace_ended",
-                            (json_int_t)n_grace));
+        return sb_cerr(req, 404, "no user %s", user);
+    return sb_json(req, 200,
+                   json_pack("{s:I, s:I, s:I}", "access_expired", (json_int_t)n_access,
+                             "refresh_expired", (json_int_t)n_refresh, "grace_ended",
+                             (json_int_t)n_grace));
 }
 
 /* ---- statistics and faults ---- */
 enum fh_rc xc_stats_get(struct fh_req *req)
 {
-    json_t *s = stats_json();
+    json_t *s = sb_stats_json(&x_stats);
     json_object_set_new(s, "webhook_subscriptions", wh_json(NULL));
-    return x_json(req, 200, s);
+    return sb_json(req, 200, s);
 }
 
 enum fh_rc xc_stats_reset_post(struct fh_req *req)
 {
-    stats_reset();
-    return x_json(req, 200, json_pack("{s:b}", "reset", 1));
+    sb_stats_reset(&x_stats);
+    return sb_json(req, 200, json_pack("{s:b}", "reset", 1));
 }
 
 enum fh_rc xc_faults_get(struct fh_req *req)
 {
-    return x_json(req, 200, faults_json());
+    return sb_json(req, 200, sb_faults_json(&x_faults));
 }
 
 enum fh_rc xc_faults_put(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[200] = "";
-    enum fh_rc rc = faults_set(body, err, sizeof(err));
+    enum fh_rc rc = sb_faults_set(&x_faults, body, err, sizeof(err));
     json_decref(body);
-    return rc == FH_OK ? x_json(req, 200, faults_json()) : x_cerr(req, 400, "%s", err);
+    return rc == FH_OK ? sb_json(req, 200, sb_faults_json(&x_faults))
+                       : sb_cerr(req, 400, "%s", err);
 }

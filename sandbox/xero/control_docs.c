@@ -14,12 +14,12 @@
 
 static enum fh_rc doc_reply(struct fh_req *req, unsigned int status, const struct x_doc *d)
 {
-    return x_json(req, status, r_doc(d, R_FULL, 2));
+    return sb_json(req, status, r_doc(d, R_FULL, 2));
 }
 
 enum fh_rc xc_contacts_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[300] = "";
@@ -28,11 +28,11 @@ enum fh_rc xc_contacts_post(struct fh_req *req)
     struct x_org *o = xs_org(fh_req_param(req, "org"));
     struct x_contact *c = o ? doc_contact_add(o, body, err, sizeof(err)) : NULL;
     if (!o)
-        rc = x_cerr(req, 404, "no organisation with that tenant id");
+        rc = sb_cerr(req, 404, "no organisation with that tenant id");
     else if (!c)
-        rc = x_cerr(req, 400, "%s", err);
+        rc = sb_cerr(req, 400, "%s", err);
     else
-        rc = x_json(req, 201, r_contact(c, true));
+        rc = sb_json(req, 201, r_contact(c, true));
     xs_unlock();
     json_decref(body);
     return rc;
@@ -40,19 +40,19 @@ enum fh_rc xc_contacts_post(struct fh_req *req)
 
 enum fh_rc xc_contact_put(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[300] = "";
     enum fh_rc rc;
     xs_lock();
-    struct x_contact *c = xmap_get(&xs.contacts, fh_req_param(req, "id"));
+    struct x_contact *c = sb_map_get(&xs.contacts, fh_req_param(req, "id"));
     if (!c)
-        rc = x_cerr(req, 404, "no contact with that id");
+        rc = sb_cerr(req, 404, "no contact with that id");
     else if (doc_contact_edit(c, body, err, sizeof(err)) != FH_OK)
-        rc = x_cerr(req, 400, "%s", err);
+        rc = sb_cerr(req, 400, "%s", err);
     else
-        rc = x_json(req, 200, r_contact(c, true));
+        rc = sb_json(req, 200, r_contact(c, true));
     xs_unlock();
     json_decref(body);
     return rc;
@@ -60,7 +60,7 @@ enum fh_rc xc_contact_put(struct fh_req *req)
 
 enum fh_rc xc_invoices_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[300] = "";
@@ -69,9 +69,9 @@ enum fh_rc xc_invoices_post(struct fh_req *req)
     struct x_org *o = xs_org(fh_req_param(req, "org"));
     struct x_doc *d = o ? doc_invoice_add(o, body, true, err, sizeof(err)) : NULL;
     if (!o)
-        rc = x_cerr(req, 404, "no organisation with that tenant id");
+        rc = sb_cerr(req, 404, "no organisation with that tenant id");
     else if (!d)
-        rc = x_cerr(req, 400, "%s", err);
+        rc = sb_cerr(req, 400, "%s", err);
     else
         rc = doc_reply(req, 201, d);
     xs_unlock();
@@ -82,8 +82,8 @@ enum fh_rc xc_invoices_post(struct fh_req *req)
 /* The invoice template of a bulk request: lines 1..5 of `amount` each, round-robin tax types. */
 static json_t *bulk_template(const struct x_org *o, json_t *body, int64_t lines)
 {
-    const char *contact = xj_str(body, "contact"), *status = xj_str(body, "status"),
-               *date = xj_str(body, "date");
+    const char *contact = sbj_str(body, "contact"), *status = sbj_str(body, "status"),
+               *date = sbj_str(body, "date");
     json_t *amount = json_object_get(body, "amount");
     json_t *items = json_array();
     for (int64_t i = 0; i < lines; i++) {
@@ -105,7 +105,7 @@ static json_t *bulk_template(const struct x_org *o, json_t *body, int64_t lines)
 
 enum fh_rc xc_invoices_bulk_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     json_t *count = json_object_get(body, "count"), *lines = json_object_get(body, "lines");
@@ -114,7 +114,7 @@ enum fh_rc xc_invoices_bulk_post(struct fh_req *req)
     bool events = json_is_true(json_object_get(body, "events"));
     if (n < 1 || n > BULK_MAX || nl < 1 || nl > 5) {
         json_decref(body);
-        return x_cerr(req, 400, "count (1..%d) is required; lines is 1..5", BULK_MAX);
+        return sb_cerr(req, 400, "count (1..%d) is required; lines is 1..5", BULK_MAX);
     }
     char err[300] = "";
     enum fh_rc rc;
@@ -131,15 +131,15 @@ enum fh_rc xc_invoices_bulk_post(struct fh_req *req)
         last = d;
     }
     if (!o)
-        rc = x_cerr(req, 404, "no organisation with that tenant id");
+        rc = sb_cerr(req, 404, "no organisation with that tenant id");
     else if (made == 0)
-        rc = x_cerr(req, 400, "%s", err);
+        rc = sb_cerr(req, 400, "%s", err);
     else
-        rc = x_json(req, made == n ? 201 : 507,
-                    json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "created", (json_int_t)made,
-                              "first_id", first->id, "last_id", last->id, "first_number",
-                              first->number, "last_number", last->number, "ms",
-                              (json_int_t)(fh_mono_ms() - t0), "error", err));
+        rc = sb_json(req, made == n ? 201 : 507,
+                     json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "created", (json_int_t)made,
+                               "first_id", first->id, "last_id", last->id, "first_number",
+                               first->number, "last_number", last->number, "ms",
+                               (json_int_t)(fh_mono_ms() - t0), "error", err));
     xs_unlock();
     json_decref(tpl);
     json_decref(body);
@@ -148,7 +148,7 @@ enum fh_rc xc_invoices_bulk_post(struct fh_req *req)
 
 static struct x_doc *doc_by_id(struct fh_req *req, bool credit)
 {
-    struct x_doc *d = xmap_get(&xs.docs, fh_req_param(req, "id"));
+    struct x_doc *d = sb_map_get(&xs.docs, fh_req_param(req, "id"));
     return d && d->credit == credit ? d : NULL;
 }
 
@@ -186,8 +186,8 @@ static enum fh_rc doc_get(struct fh_req *req, bool credit)
                       "HistoryRecords", history_json(d, NULL), "Attachments", attachments_json(d))
           : NULL;
     xs_unlock();
-    return j ? x_json(req, 200, j)
-             : x_cerr(req, 404, "no %s with that id", credit ? "credit note" : "invoice");
+    return j ? sb_json(req, 200, j)
+             : sb_cerr(req, 404, "no %s with that id", credit ? "credit note" : "invoice");
 }
 
 enum fh_rc xc_invoice_get(struct fh_req *req)
@@ -202,7 +202,7 @@ enum fh_rc xc_credit_note_get(struct fh_req *req)
 
 enum fh_rc xc_invoice_put(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[300] = "";
@@ -211,9 +211,9 @@ enum fh_rc xc_invoice_put(struct fh_req *req)
     struct x_doc *d = doc_by_id(req, false);
     enum fh_rc e = d ? doc_invoice_edit(d, body, err, sizeof(err)) : FH_E_NOTFOUND;
     if (!d)
-        rc = x_cerr(req, 404, "no invoice with that id");
+        rc = sb_cerr(req, 404, "no invoice with that id");
     else if (e != FH_OK)
-        rc = x_cerr(req, e == FH_E_CONFLICT ? 409 : 400, "%s", err);
+        rc = sb_cerr(req, e == FH_E_CONFLICT ? 409 : 400, "%s", err);
     else
         rc = doc_reply(req, 200, d);
     xs_unlock();
@@ -234,39 +234,39 @@ static enum fh_rc act(struct fh_req *req, struct x_doc *d, const char *action, j
     for (size_t i = 0; i < FH_ARRAY_LEN(moves); i++) {
         if (strcmp(action, moves[i].name) == 0) {
             if (doc_set_status(d, moves[i].to, err, sizeof(err)) != FH_OK)
-                return x_cerr(req, 409, "%s", err);
+                return sb_cerr(req, 409, "%s", err);
             return doc_reply(req, 200, d);
         }
     }
     if (strcmp(action, "payments") == 0) {
         struct x_payment *p = doc_pay(d, body, err, sizeof(err));
-        return p ? x_json(req, 201,
-                          json_pack("{s:o, s:o}", "Payment", r_payment(p, true), "Invoice",
-                                    r_doc(d, R_FULL, 2)))
-                 : x_cerr(req, d->status == XS_AUTHORISED ? 400 : 409, "%s", err);
+        return p ? sb_json(req, 201,
+                           json_pack("{s:o, s:o}", "Payment", r_payment(p, true), "Invoice",
+                                     r_doc(d, R_FULL, 2)))
+                 : sb_cerr(req, d->status == XS_AUTHORISED ? 400 : 409, "%s", err);
     }
     if (strcmp(action, "credit-notes") == 0) {
         struct x_doc *cn = doc_credit(d, body, err, sizeof(err));
-        return cn ? x_json(req, 201,
-                           json_pack("{s:o, s:o}", "CreditNote", r_doc(cn, R_FULL, 2), "Invoice",
-                                     r_doc(d, R_FULL, 2)))
-                  : x_cerr(req, d->status == XS_AUTHORISED ? 400 : 409, "%s", err);
+        return cn ? sb_json(req, 201,
+                            json_pack("{s:o, s:o}", "CreditNote", r_doc(cn, R_FULL, 2), "Invoice",
+                                      r_doc(d, R_FULL, 2)))
+                  : sb_cerr(req, d->status == XS_AUTHORISED ? 400 : 409, "%s", err);
     }
-    return x_cerr(req, 404,
-                  "unknown action %s (submit, approve, void, delete, payments, credit-notes)",
-                  action);
+    return sb_cerr(req, 404,
+                   "unknown action %s (submit, approve, void, delete, payments, credit-notes)",
+                   action);
 }
 
 enum fh_rc xc_invoice_action_post(struct fh_req *req)
 {
-    json_t *body = x_body_or_reply(req);
+    json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     enum fh_rc rc;
     xs_lock();
     struct x_doc *d = doc_by_id(req, false);
     rc = d ? act(req, d, fh_req_param(req, "action"), body)
-           : x_cerr(req, 404, "no invoice with that id");
+           : sb_cerr(req, 404, "no invoice with that id");
     xs_unlock();
     json_decref(body);
     return rc;
@@ -275,27 +275,27 @@ enum fh_rc xc_invoice_action_post(struct fh_req *req)
 enum fh_rc xc_invoice_history_get(struct fh_req *req)
 {
     xs_lock();
-    struct x_doc *d = xmap_get(&xs.docs, fh_req_param(req, "id"));
+    struct x_doc *d = sb_map_get(&xs.docs, fh_req_param(req, "id"));
     json_t *j =
         d ? json_pack("{s:o}", "HistoryRecords", history_json(d, fh_req_query(req, "changes")))
           : NULL;
     xs_unlock();
-    return j ? x_json(req, 200, j) : x_cerr(req, 404, "no invoice or credit note with that id");
+    return j ? sb_json(req, 200, j) : sb_cerr(req, 404, "no invoice or credit note with that id");
 }
 
 enum fh_rc xc_invoice_attachments_get(struct fh_req *req)
 {
     xs_lock();
-    struct x_doc *d = xmap_get(&xs.docs, fh_req_param(req, "id"));
+    struct x_doc *d = sb_map_get(&xs.docs, fh_req_param(req, "id"));
     json_t *j = d ? json_pack("{s:o}", "Attachments", attachments_json(d)) : NULL;
     xs_unlock();
-    return j ? x_json(req, 200, j) : x_cerr(req, 404, "no invoice or credit note with that id");
+    return j ? sb_json(req, 200, j) : sb_cerr(req, 404, "no invoice or credit note with that id");
 }
 
 enum fh_rc xc_invoice_attachment_get(struct fh_req *req)
 {
     xs_lock();
-    struct x_doc *d = xmap_get(&xs.docs, fh_req_param(req, "id"));
+    struct x_doc *d = sb_map_get(&xs.docs, fh_req_param(req, "id"));
     struct x_attach *a = d ? doc_attachment(d, fh_req_param(req, "name")) : NULL;
     char *copy = NULL, mime[128] = "";
     size_t len = 0;
@@ -306,5 +306,6 @@ enum fh_rc xc_invoice_attachment_get(struct fh_req *req)
         fh_strlcpy(mime, a->mime, sizeof(mime));
     }
     xs_unlock();
-    return copy ? x_send(req, 200, mime, copy, len, NULL) : x_cerr(req, 404, "no such attachment");
+    return copy ? sb_send(req, 200, mime, copy, len, NULL)
+                : sb_cerr(req, 404, "no such attachment");
 }

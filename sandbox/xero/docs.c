@@ -43,7 +43,7 @@ static char *dup_or_null(const char *s)
 
 static void set_str(char **dst, const json_t *spec, const char *key)
 {
-    const char *v = xj_str(spec, key);
+    const char *v = sbj_str(spec, key);
     if (v) {
         free(*dst);
         *dst = fh_strdup(v);
@@ -65,9 +65,9 @@ static struct x_contact *contact_by_name(struct x_org *org, const char *name)
 
 struct x_contact *doc_contact_find(struct x_org *org, const json_t *ref)
 {
-    const char *id = xj_str(ref, "ContactID"), *name = xj_str(ref, "Name");
+    const char *id = sbj_str(ref, "ContactID"), *name = sbj_str(ref, "Name");
     if (id) {
-        struct x_contact *c = xmap_get(&xs.contacts, id);
+        struct x_contact *c = sb_map_get(&xs.contacts, id);
         return c && c->org == org ? c : NULL;
     }
     return name ? contact_by_name(org, name) : NULL;
@@ -80,7 +80,7 @@ static void contact_event(struct x_contact *c, const char *type)
 
 struct x_contact *doc_contact_add(struct x_org *org, json_t *spec, char *err, size_t errsize)
 {
-    const char *name = xj_str(spec, "Name");
+    const char *name = sbj_str(spec, "Name");
     if (!name || !*name || strlen(name) > 255) {
         snprintf(err, errsize, "Name is required (at most 255 characters)");
         return NULL;
@@ -94,15 +94,15 @@ struct x_contact *doc_contact_add(struct x_org *org, json_t *spec, char *err, si
         return NULL;
     }
     struct x_contact *c = fh_calloc(1, sizeof(*c));
-    x_uuid(c->id);
+    sb_uuid(c->id);
     c->org = org;
     c->name = fh_strdup(name);
-    c->first = dup_or_null(xj_str(spec, "FirstName"));
-    c->last = dup_or_null(xj_str(spec, "LastName"));
-    c->email = dup_or_null(xj_str(spec, "EmailAddress"));
-    c->number = dup_or_null(xj_str(spec, "ContactNumber"));
-    c->tax_number = dup_or_null(xj_str(spec, "TaxNumber"));
-    xmap_put(&xs.contacts, c->id, c);
+    c->first = dup_or_null(sbj_str(spec, "FirstName"));
+    c->last = dup_or_null(sbj_str(spec, "LastName"));
+    c->email = dup_or_null(sbj_str(spec, "EmailAddress"));
+    c->number = dup_or_null(sbj_str(spec, "ContactNumber"));
+    c->tax_number = dup_or_null(sbj_str(spec, "TaxNumber"));
+    sb_map_put(&xs.contacts, c->id, c);
     xlog_touch(org, &org->contacts, &c->rec, true);
     contact_event(c, "CREATE");
     return c;
@@ -110,7 +110,7 @@ struct x_contact *doc_contact_add(struct x_org *org, json_t *spec, char *err, si
 
 enum fh_rc doc_contact_edit(struct x_contact *c, json_t *spec, char *err, size_t errsize)
 {
-    const char *name = xj_str(spec, "Name"), *status = xj_str(spec, "ContactStatus");
+    const char *name = sbj_str(spec, "Name"), *status = sbj_str(spec, "ContactStatus");
     if (name && (!*name || strlen(name) > 255)) {
         snprintf(err, errsize, "Name must have 1..255 characters");
         return FH_E_INPUT;
@@ -205,12 +205,12 @@ static void lines_free(struct x_line *lines, size_t n)
 static enum fh_rc parse_line(struct x_org *org, json_t *j, size_t i, struct x_line *l, int unitdp,
                              char *err, size_t errsize)
 {
-    const char *acct = xj_str(j, "AccountCode"), *tax = xj_str(j, "TaxType");
+    const char *acct = sbj_str(j, "AccountCode"), *tax = sbj_str(j, "TaxType");
     json_t *q = json_object_get(j, "Quantity"), *u = json_object_get(j, "UnitAmount");
     json_t *dr = json_object_get(j, "DiscountRate");
     l->qty = 10000;
-    if ((q && !xj_money(q, &l->qty)) || (u && !xj_money(u, &l->unit)) ||
-        (dr && !xj_money(dr, &l->discount_rate)) || l->discount_rate < 0 ||
+    if ((q && !sbj_money(q, &l->qty)) || (u && !sbj_money(u, &l->unit)) ||
+        (dr && !sbj_money(dr, &l->discount_rate)) || l->discount_rate < 0 ||
         l->discount_rate > 1000000) {
         snprintf(err, errsize,
                  "LineItems[%zu]: Quantity, UnitAmount and DiscountRate must be numbers", i);
@@ -230,12 +230,12 @@ static enum fh_rc parse_line(struct x_org *org, json_t *j, size_t i, struct x_li
             tax);
         return FH_E_INPUT;
     }
-    x_uuid(l->id);
-    const char *desc = xj_str(j, "Description");
+    sb_uuid(l->id);
+    const char *desc = sbj_str(j, "Description");
     l->desc = fh_strdup(desc ? desc : "");
     l->account = fh_strdup(a->code);
     l->tax_type = fh_strdup(tax ? tax : a->tax_type);
-    l->item_code = dup_or_null(xj_str(j, "ItemCode"));
+    l->item_code = dup_or_null(sbj_str(j, "ItemCode"));
     return FH_OK;
 }
 
@@ -280,7 +280,7 @@ static bool number_taken(struct x_org *org, const char *number, const struct x_d
 
 static enum fh_rc parse_dates(const json_t *spec, struct x_doc *d, char *err, size_t errsize)
 {
-    const char *date = xj_str(spec, "Date"), *due = xj_str(spec, "DueDate");
+    const char *date = sbj_str(spec, "Date"), *due = sbj_str(spec, "DueDate");
     int64_t ms;
     if (date) {
         if (!x_parse_time(date, &ms))
@@ -301,8 +301,8 @@ bad:
 static enum fh_rc invoice_fields(struct x_org *org, json_t *spec, struct x_doc *d, char *err,
                                  size_t errsize)
 {
-    const char *lat = xj_str(spec, "LineAmountTypes"), *number = xj_str(spec, "InvoiceNumber");
-    const char *cur = xj_str(spec, "CurrencyCode");
+    const char *lat = sbj_str(spec, "LineAmountTypes"), *number = sbj_str(spec, "InvoiceNumber");
+    const char *cur = sbj_str(spec, "CurrencyCode");
     if (lat && strcmp(lat, "Exclusive") != 0 && strcmp(lat, "Inclusive") != 0 &&
         strcmp(lat, "NoTax") != 0) {
         snprintf(err, errsize, "LineAmountTypes must be Exclusive, Inclusive or NoTax");
@@ -342,7 +342,7 @@ static struct x_contact *contact_for(struct x_org *org, json_t *ref, bool *creat
         return NULL;
     }
     struct x_contact *c = doc_contact_find(org, ref);
-    if (c || xj_str(ref, "ContactID")) {
+    if (c || sbj_str(ref, "ContactID")) {
         if (!c)
             snprintf(err, errsize, "The contact with the supplied ContactID was not found.");
         return c;
@@ -354,7 +354,7 @@ static struct x_contact *contact_for(struct x_org *org, json_t *ref, bool *creat
 struct x_doc *doc_new(struct x_org *org, bool credit, const char *type)
 {
     struct x_doc *d = fh_calloc(1, sizeof(*d));
-    x_uuid(d->id);
+    sb_uuid(d->id);
     d->org = org;
     d->credit = credit;
     fh_strlcpy(d->type, type, sizeof(d->type));
@@ -387,16 +387,16 @@ void doc_free(struct x_doc *d)
     }
     for (size_t i = 0; d->credit && i < d->allocs.n; i++)
         free(d->allocs.v[i]); /* owned by the credit note; the invoice only points at them */
-    xvec_free(&d->payments);
-    xvec_free(&d->allocs);
-    xvec_free(&d->history);
-    xvec_free(&d->attachments);
+    sb_vec_free(&d->payments);
+    sb_vec_free(&d->allocs);
+    sb_vec_free(&d->history);
+    sb_vec_free(&d->attachments);
     free(d);
 }
 
 static enum fh_rc initial_status(json_t *spec, enum x_status *st, char *err, size_t errsize)
 {
-    const char *s = xj_str(spec, "Status");
+    const char *s = sbj_str(spec, "Status");
     *st = XS_DRAFT;
     if (s && (!x_status_parse(s, st) || *st > XS_AUTHORISED)) {
         snprintf(err, errsize, "Status must be DRAFT, SUBMITTED or AUTHORISED");
@@ -408,7 +408,7 @@ static enum fh_rc initial_status(json_t *spec, enum x_status *st, char *err, siz
 struct x_doc *doc_invoice_add(struct x_org *org, json_t *spec, bool events, char *err,
                               size_t errsize)
 {
-    const char *type = xj_str(spec, "Type");
+    const char *type = sbj_str(spec, "Type");
     enum x_status st;
     if (type && strcmp(type, "ACCREC") != 0 && strcmp(type, "ACCPAY") != 0) {
         snprintf(err, errsize, "Type must be ACCREC or ACCPAY");
@@ -447,11 +447,11 @@ struct x_doc *doc_invoice_add(struct x_org *org, json_t *spec, bool events, char
     }
     if (strcmp(d->type, "ACCREC") == 0)
         org->next_inv++;
-    if (!xj_str(spec, "DueDate"))
+    if (!sbj_str(spec, "DueDate"))
         d->due_ms = d->date_ms + 30 * X_DAY_MS;
     d->status = st;
     doc_recompute(d);
-    xmap_put(&xs.docs, d->id, d);
+    sb_map_put(&xs.docs, d->id, d);
     xs.ndocs++;
     xlog_touch(org, &org->invoices, &d->rec, true);
     char details[400], total[40];
@@ -513,7 +513,7 @@ struct x_doc *doc_find(struct x_org *org, const char *id_or_number, bool credit)
 {
     if (!id_or_number)
         return NULL;
-    struct x_doc *d = xmap_get(&xs.docs, id_or_number);
+    struct x_doc *d = sb_map_get(&xs.docs, id_or_number);
     if (d)
         return d->org == org && d->credit == credit ? d : NULL;
     const struct xlog *log = credit ? &org->credits : &org->invoices;

@@ -89,8 +89,8 @@ static int64_t due(const struct x_doc *d)
 static const struct x_account *pay_account(const struct x_org *org, const json_t *spec)
 {
     const json_t *acc = json_object_get(spec, "Account");
-    const char *code = acc ? xj_str(acc, "Code") : xj_str(spec, "AccountCode");
-    const char *id = acc ? xj_str(acc, "AccountID") : NULL;
+    const char *code = acc ? sbj_str(acc, "Code") : sbj_str(spec, "AccountCode");
+    const char *id = acc ? sbj_str(acc, "AccountID") : NULL;
     for (size_t i = 0; i < org->naccounts; i++) {
         const struct x_account *a = &org->accounts[i];
         if (a->payments && ((!code && !id) || (code && strcmp(code, a->code) == 0) ||
@@ -104,13 +104,13 @@ struct x_payment *doc_pay(struct x_doc *d, json_t *spec, char *err, size_t errsi
 {
     int64_t amount = due(d), date = x_day(x_now_ms());
     json_t *a = json_object_get(spec, "Amount");
-    const char *ds = xj_str(spec, "Date");
+    const char *ds = sbj_str(spec, "Date");
     const struct x_account *acct = pay_account(d->org, spec);
     if (d->credit || d->status != XS_AUTHORISED) {
         snprintf(err, errsize, "Invoice not of valid status for modification");
         return NULL;
     }
-    if ((a && !xj_money(a, &amount)) || amount <= 0 || amount > due(d) ||
+    if ((a && !sbj_money(a, &amount)) || amount <= 0 || amount > due(d) ||
         (ds && !x_parse_time(ds, &date))) {
         snprintf(err, errsize,
                  "Payment amount must be more than zero and not more than the amount due (Date: "
@@ -122,16 +122,16 @@ struct x_payment *doc_pay(struct x_doc *d, json_t *spec, char *err, size_t errsi
         return NULL;
     }
     struct x_payment *p = fh_calloc(1, sizeof(*p));
-    x_uuid(p->id);
+    sb_uuid(p->id);
     p->doc = d;
     p->amount = amount;
     p->date_ms = x_day(date);
-    const char *ref = xj_str(spec, "Reference");
+    const char *ref = sbj_str(spec, "Reference");
     p->reference = fh_strdup(ref ? ref : "");
     p->account_code = fh_strdup(acct->code);
-    xmap_put(&xs.payments, p->id, p);
+    sb_map_put(&xs.payments, p->id, p);
     xlog_touch(d->org, &d->org->payments, &p->rec, true);
-    xvec_push(&d->payments, p);
+    sb_vec_push(&d->payments, p);
     d->paid += amount;
     char details[300], amt[40];
     fh_money_fmt(amount, 2, amt, sizeof(amt));
@@ -153,7 +153,7 @@ static enum fh_rc credit_lines(struct x_doc *cn, const struct x_doc *inv, json_t
         return doc_set_lines(cn, lines, err, errsize);
     int64_t amount = due(inv);
     json_t *a = json_object_get(spec, "Amount");
-    if ((a && !xj_money(a, &amount)) || amount <= 0) {
+    if ((a && !sbj_money(a, &amount)) || amount <= 0) {
         snprintf(err, errsize, "Amount must be more than zero");
         return FH_E_INPUT;
     }
@@ -173,13 +173,13 @@ static enum fh_rc credit_lines(struct x_doc *cn, const struct x_doc *inv, json_t
 static void allocate(struct x_doc *cn, struct x_doc *inv, int64_t amount)
 {
     struct x_alloc *al = fh_calloc(1, sizeof(*al));
-    x_uuid(al->id);
+    sb_uuid(al->id);
     al->cn = cn;
     al->inv = inv;
     al->amount = amount;
     al->date_ms = cn->date_ms;
-    xvec_push(&cn->allocs, al);
-    xvec_push(&inv->allocs, al);
+    sb_vec_push(&cn->allocs, al);
+    sb_vec_push(&inv->allocs, al);
     cn->credited += amount;
     inv->credited += amount;
     if (due(inv) == 0) {
@@ -207,7 +207,7 @@ struct x_doc *doc_credit(struct x_doc *inv, json_t *spec, char *err, size_t errs
         doc_new(org, true, strcmp(inv->type, "ACCREC") == 0 ? "ACCRECCREDIT" : "ACCPAYCREDIT");
     cn->contact = inv->contact;
     fh_strlcpy(cn->currency, inv->currency, sizeof(cn->currency));
-    const char *ref = xj_str(spec, "Reference");
+    const char *ref = sbj_str(spec, "Reference");
     free(cn->reference);
     cn->reference = fh_strdup(ref ? ref : inv->number);
     if (credit_lines(cn, inv, spec, err, errsize) != FH_OK || cn->total <= 0) {
@@ -220,7 +220,7 @@ struct x_doc *doc_credit(struct x_doc *inv, json_t *spec, char *err, size_t errs
     snprintf(num, sizeof(num), "CN-%04lld", (long long)org->next_cn++);
     cn->number = fh_strdup(num);
     cn->status = XS_AUTHORISED;
-    xmap_put(&xs.docs, cn->id, cn);
+    sb_map_put(&xs.docs, cn->id, cn);
     xs.ndocs++;
     int64_t amount = cn->total < due(inv) ? cn->total : due(inv);
     allocate(cn, inv, amount);
@@ -244,7 +244,7 @@ void doc_history(struct x_doc *d, const char *changes, const char *user, const c
     h->changes = fh_strdup(changes);
     h->user = fh_strdup(user);
     h->details = fh_strdup(details);
-    xvec_push(&d->history, h);
+    sb_vec_push(&d->history, h);
 }
 
 struct x_attach *doc_attachment(const struct x_doc *d, const char *name_or_id)
@@ -263,9 +263,9 @@ struct x_attach *doc_attach(struct x_doc *d, const char *name, const char *mime,
     struct x_attach *a = doc_attachment(d, name);
     if (!a) {
         a = fh_calloc(1, sizeof(*a));
-        x_uuid(a->id);
+        sb_uuid(a->id);
         a->name = fh_strdup(name);
-        xvec_push(&d->attachments, a);
+        sb_vec_push(&d->attachments, a);
     }
     free(a->mime);
     free(a->data);
@@ -373,8 +373,8 @@ void doc_free_org(struct x_org *o)
 
 void doc_free_all(void)
 {
-    xmap_free(&xs.docs);
-    xmap_free(&xs.contacts);
-    xmap_free(&xs.payments);
+    sb_map_free(&xs.docs);
+    sb_map_free(&xs.contacts);
+    sb_map_free(&xs.payments);
     xs.ndocs = 0;
 }

@@ -40,13 +40,13 @@ static enum fh_rc oauth_error(struct fh_req *req, unsigned int status, const cha
     json_t *j = json_pack("{s:s}", "error", error);
     if (desc)
         json_object_set_new(j, "error_description", json_string(desc));
-    stat_add("token_errors", error, 1);
-    char *text = xj_dumps(j);
+    sb_stat_add(&x_stats, "token_errors", error, 1);
+    char *text = sbj_dumps(j);
     json_decref(j);
     static const char *const hdrs[] = {"Pragma", "no-cache", NULL};
     static const char *const basic[] = {"Pragma", "no-cache", "WWW-Authenticate", "Basic", NULL};
-    return x_send(req, status, "application/json; charset=utf-8", text, strlen(text),
-                  status == 401 ? basic : hdrs);
+    return sb_send(req, status, "application/json; charset=utf-8", text, strlen(text),
+                   status == 401 ? basic : hdrs);
 }
 
 static bool form_ok(struct fh_req *req)
@@ -57,35 +57,24 @@ static bool form_ok(struct fh_req *req)
 
 static bool parse_basic(struct fh_req *req, struct tok_req *t)
 {
-    const char *h = fh_req_header(req, "Authorization");
-    if (!h || strncasecmp(h, "Basic ", 6) != 0)
-        return true;
-    uint8_t raw[400];
-    size_t len = 0;
-    if (!x_b64_decode(h + 6, raw, sizeof(raw) - 1, &len))
-        return false;
-    raw[len] = '\0';
-    char *colon = memchr(raw, ':', len);
-    if (!colon || memchr(raw, '\0', len))
-        return false;
-    *colon = '\0';
-    t->basic = true;
-    return fh_strlcpy(t->basic_id, (char *)raw, sizeof(t->basic_id)) &&
-           fh_strlcpy(t->basic_secret, colon + 1, sizeof(t->basic_secret));
+    int rc = sb_basic_auth(req, t->basic_id, sizeof(t->basic_id), t->basic_secret,
+                           sizeof(t->basic_secret));
+    t->basic = rc != 0;
+    return rc >= 0;
 }
 
 static void parse_form(struct fh_req *req, struct tok_req *t)
 {
     const char *b = req->body.data;
     size_t n = req->body.len;
-    t->grant_type = form_get(b, n, "grant_type");
-    t->code = form_get(b, n, "code");
-    t->redirect_uri = form_get(b, n, "redirect_uri");
-    t->verifier = form_get(b, n, "code_verifier");
-    t->refresh_token = form_get(b, n, "refresh_token");
-    t->client_id = form_get(b, n, "client_id");
-    t->client_secret = form_get(b, n, "client_secret");
-    t->token = form_get(b, n, "token");
+    t->grant_type = sb_form_get(b, n, "grant_type");
+    t->code = sb_form_get(b, n, "code");
+    t->redirect_uri = sb_form_get(b, n, "redirect_uri");
+    t->verifier = sb_form_get(b, n, "code_verifier");
+    t->refresh_token = sb_form_get(b, n, "refresh_token");
+    t->client_id = sb_form_get(b, n, "client_id");
+    t->client_secret = sb_form_get(b, n, "client_secret");
+    t->token = sb_form_get(b, n, "token");
 }
 
 /* Authenticates the client; replies and returns NULL on failure. Caller holds the lock. */
@@ -114,7 +103,7 @@ static bool verifier_ok(const char *verifier, const char *challenge)
         return false;
     uint8_t h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const uint8_t *)verifier, n);
-    char *b = x_b64(h, sizeof(h), true);
+    char *b = sb_b64(h, sizeof(h), true);
     bool eq = fh_const_eq(b, challenge);
     free(b);
     return eq;
@@ -133,10 +122,10 @@ static enum fh_rc reply_tokens(struct fh_req *req, const char *access, int64_t a
     if (refresh)
         json_object_set_new(j, "refresh_token", json_string(refresh));
     json_object_set_new(j, "scope", json_string(scope));
-    char *text = xj_dumps(j);
+    char *text = sbj_dumps(j);
     json_decref(j);
     static const char *const hdrs[] = {"Pragma", "no-cache", NULL};
-    return x_send(req, 200, "application/json; charset=utf-8", text, strlen(text), hdrs);
+    return sb_send(req, 200, "application/json; charset=utf-8", text, strlen(text), hdrs);
 }
 
 static enum fh_rc issue_and_reply(struct fh_req *req, struct x_grant *g, const char *scope,
@@ -164,7 +153,7 @@ static enum fh_rc code_grant(struct fh_req *req, struct tok_req *t, struct x_app
 {
     if (!t->code || !t->redirect_uri)
         return oauth_error(req, 400, "invalid_request", "code and redirect_uri are required");
-    struct x_code *c = xmap_get(&xs.codes, t->code);
+    struct x_code *c = sb_map_get(&xs.codes, t->code);
     if (!c || c->used || c->expires_ms < x_now_ms() || c->grant->app != app ||
         strcmp(c->redirect_uri, t->redirect_uri) != 0)
         return oauth_error(req, 400, "invalid_grant", NULL);
@@ -173,7 +162,7 @@ static enum fh_rc code_grant(struct fh_req *req, struct tok_req *t, struct x_app
     if (!c->challenge && !app->secret)
         return oauth_error(req, 400, "invalid_grant", NULL);
     c->used = true;
-    stat_add("identity", "code_exchanges", 1);
+    sb_stat_add(&x_stats, "identity", "code_exchanges", 1);
     return issue_and_reply(req, c->grant, c->scope, c->auth_event, c->nonce, NULL);
 }
 
@@ -181,30 +170,30 @@ static enum fh_rc refresh_grant(struct fh_req *req, struct tok_req *t, struct x_
 {
     if (!t->refresh_token)
         return oauth_error(req, 400, "invalid_request", "refresh_token is required");
-    struct x_refresh *r = xmap_get(&xs.refresh, t->refresh_token);
+    struct x_refresh *r = sb_map_get(&xs.refresh, t->refresh_token);
     int64_t now = x_now_ms();
     if (!r || r->revoked || r->grant->app != app || r->expires_ms < now)
         return oauth_error(req, 400, "invalid_grant", NULL);
     if (r->used_ms) {
         if (now - r->used_ms > x_scaled(xs.set.grace_s * 1000))
             return oauth_error(req, 400, "invalid_grant", NULL);
-        stat_add("identity", "refresh_replays", 1);
+        sb_stat_add(&x_stats, "identity", "refresh_replays", 1);
         if (xs.set.grace_same && r->next_access)
             return reply_tokens(req, r->next_access, r->next_access_exp, r->next_refresh,
                                 r->next_id_token, r->scope);
-        stat_add("identity", "refreshes", 1);
+        sb_stat_add(&x_stats, "identity", "refreshes", 1);
         return issue_and_reply(req, r->grant, r->scope, r->auth_event, NULL, NULL);
     }
-    stat_add("identity", "refreshes", 1);
+    sb_stat_add(&x_stats, "identity", "refreshes", 1);
     return issue_and_reply(req, r->grant, r->scope, r->auth_event, NULL, r);
 }
 
 /* identity: the token endpoint (faults only with apply_to_identity); otherwise an API call. */
 static bool fault_or_continue(struct fh_req *req, bool identity)
 {
-    struct x_fault_draw d;
-    faults_draw(identity, &d);
-    return faults_apply(req, &d);
+    struct sb_fault_draw d;
+    sb_faults_draw(&x_faults, identity, &d);
+    return sb_faults_apply(&x_faults, req, &d);
 }
 
 enum fh_rc xh_token_post(struct fh_req *req)
@@ -258,12 +247,12 @@ enum fh_rc xh_revocation_post(struct fh_req *req)
     if (app && !t.token) {
         rc = oauth_error(req, 400, "invalid_request", "token is required");
     } else if (app) {
-        struct x_refresh *r = xmap_get(&xs.refresh, t.token);
+        struct x_refresh *r = sb_map_get(&xs.refresh, t.token);
         if (r && r->grant->app == app) {
             tok_revoke_grant(r->grant);
-            stat_add("identity", "revocations", 1);
+            sb_stat_add(&x_stats, "identity", "revocations", 1);
         }
-        rc = x_send(req, 200, NULL, NULL, 0, NULL);
+        rc = sb_send(req, 200, NULL, NULL, 0, NULL);
     }
     xs_unlock();
 out:
@@ -284,7 +273,7 @@ enum fh_rc xh_discovery_get(struct fh_req *req)
         "refresh_token", "token_endpoint_auth_methods_supported", "client_secret_basic",
         "client_secret_post");
     xs_unlock();
-    return x_json(req, 200, j);
+    return sb_json(req, 200, j);
 }
 
 /* ---- /connections (case-insensitive, like Xero's) ---- */
@@ -308,14 +297,14 @@ static struct x_grant *bearer_grant_or_reply(struct fh_req *req)
 
 enum fh_rc xh_connections_get(struct fh_req *req)
 {
-    if (!x_ieq(fh_req_param(req, "a"), "connections")) {
+    if (!sb_ieq(fh_req_param(req, "a"), "connections")) {
         static const char msg[] = "The resource you're looking for cannot be found";
-        return x_send(req, 404, "text/plain; charset=utf-8", fh_strdup(msg), strlen(msg), NULL);
+        return sb_send(req, 404, "text/plain; charset=utf-8", fh_strdup(msg), strlen(msg), NULL);
     }
     if (fault_or_continue(req, false))
         return FH_OK;
     xs_lock();
-    stat_add("calls", "GET /connections", 1);
+    sb_stat_add(&x_stats, "calls", "GET /connections", 1);
     struct x_grant *g = bearer_grant_or_reply(req);
     if (!g) {
         xs_unlock();
@@ -329,26 +318,26 @@ enum fh_rc xh_connections_get(struct fh_req *req)
             json_array_append_new(arr, tok_conn_json(c));
     }
     xs_unlock();
-    return x_json(req, 200, arr);
+    return sb_json(req, 200, arr);
 }
 
 enum fh_rc xh_connection_delete(struct fh_req *req)
 {
-    if (!x_ieq(fh_req_param(req, "a"), "connections")) {
+    if (!sb_ieq(fh_req_param(req, "a"), "connections")) {
         static const char msg[] = "The resource you're looking for cannot be found";
-        return x_send(req, 404, "text/plain; charset=utf-8", fh_strdup(msg), strlen(msg), NULL);
+        return sb_send(req, 404, "text/plain; charset=utf-8", fh_strdup(msg), strlen(msg), NULL);
     }
     xs_lock();
-    stat_add("calls", "DELETE /connections", 1);
+    sb_stat_add(&x_stats, "calls", "DELETE /connections", 1);
     struct x_grant *g = bearer_grant_or_reply(req);
     enum fh_rc rc = FH_OK;
     if (g) {
-        struct x_conn *c = xmap_get(&xs.conns, fh_req_param(req, "b"));
+        struct x_conn *c = sb_map_get(&xs.conns, fh_req_param(req, "b"));
         if (!c || c->grant != g) {
-            rc = x_send(req, 404, NULL, NULL, 0, NULL);
+            rc = sb_send(req, 404, NULL, NULL, 0, NULL);
         } else {
             tok_disconnect(c, false);
-            rc = x_send(req, 204, NULL, NULL, 0, NULL);
+            rc = sb_send(req, 204, NULL, NULL, 0, NULL);
         }
     }
     xs_unlock();

@@ -76,15 +76,15 @@ static json_t *line(const struct x_line *l, int unitdp)
     if (l->item_code)
         json_object_set_new(o, "ItemCode", json_string(l->item_code));
     json_object_set_new(o, "Description", json_string(l->desc));
-    json_object_set_new(o, "UnitAmount", xj_num(l->unit, unitdp == 4 ? 4 : 2));
+    json_object_set_new(o, "UnitAmount", sbj_num(l->unit, unitdp == 4 ? 4 : 2));
     json_object_set_new(o, "TaxType", json_string(l->tax_type));
-    json_object_set_new(o, "TaxAmount", xj_num(l->tax_amount, 2));
-    json_object_set_new(o, "LineAmount", xj_num(l->line_amount, 2));
+    json_object_set_new(o, "TaxAmount", sbj_num(l->tax_amount, 2));
+    json_object_set_new(o, "LineAmount", sbj_num(l->line_amount, 2));
     json_object_set_new(o, "AccountCode", json_string(l->account));
     if (l->discount_rate)
-        json_object_set_new(o, "DiscountRate", xj_num(l->discount_rate, 2));
+        json_object_set_new(o, "DiscountRate", sbj_num(l->discount_rate, 2));
     json_object_set_new(o, "Tracking", empty());
-    json_object_set_new(o, "Quantity", xj_num(l->qty, 4));
+    json_object_set_new(o, "Quantity", sbj_num(l->qty, 4));
     json_object_set_new(o, "LineItemID", json_string(l->id));
     json_object_set_new(o, "ValidationErrors", empty());
     return o;
@@ -95,8 +95,8 @@ static json_t *payment_brief(const struct x_payment *p)
     char d[48];
     x_msdate(p->date_ms, true, d, sizeof(d));
     return json_pack("{s:s, s:s, s:o, s:s, s:o, s:b, s:b}", "PaymentID", p->id, "Date", d, "Amount",
-                     xj_num(p->amount, 2), "Reference", p->reference, "CurrencyRate",
-                     xj_num(10000, 6), "HasAccount", 0, "HasValidationErrors", 0);
+                     sbj_num(p->amount, 2), "Reference", p->reference, "CurrencyRate",
+                     sbj_num(10000, 6), "HasAccount", 0, "HasValidationErrors", 0);
 }
 
 static json_t *credit_brief(const struct x_alloc *a)
@@ -105,9 +105,9 @@ static json_t *credit_brief(const struct x_alloc *a)
     json_object_set_new(o, "CreditNoteID", json_string(a->cn->id));
     json_object_set_new(o, "CreditNoteNumber", json_string(a->cn->number));
     json_object_set_new(o, "ID", json_string(a->cn->id));
-    json_object_set_new(o, "AppliedAmount", xj_num(a->amount, 2));
+    json_object_set_new(o, "AppliedAmount", sbj_num(a->amount, 2));
     set_date(o, "Date", "DateString", a->date_ms);
-    json_object_set_new(o, "Total", xj_num(a->cn->total, 2));
+    json_object_set_new(o, "Total", sbj_num(a->cn->total, 2));
     return o;
 }
 
@@ -115,7 +115,7 @@ static json_t *allocation(const struct x_alloc *a)
 {
     json_t *o = json_object();
     json_object_set_new(o, "AllocationID", json_string(a->id));
-    json_object_set_new(o, "Amount", xj_num(a->amount, 2));
+    json_object_set_new(o, "Amount", sbj_num(a->amount, 2));
     set_date(o, "Date", NULL, a->date_ms);
     json_object_set_new(o, "Invoice",
                         json_pack("{s:s, s:s, s:s}", "InvoiceID", a->inv->id, "InvoiceNumber",
@@ -143,7 +143,7 @@ static void doc_amounts(json_t *o, const struct x_doc *d)
 {
     int64_t due = d->total - d->paid - d->credited;
     if (d->credit) {
-        json_object_set_new(o, "RemainingCredit", xj_num(d->status == XS_VOIDED ? 0 : due, 2));
+        json_object_set_new(o, "RemainingCredit", sbj_num(d->status == XS_VOIDED ? 0 : due, 2));
         json_t *al = empty();
         for (size_t i = 0; i < d->allocs.n; i++)
             json_array_append_new(al, allocation(d->allocs.v[i]));
@@ -151,9 +151,9 @@ static void doc_amounts(json_t *o, const struct x_doc *d)
         return;
     }
     json_object_set_new(o, "AmountDue",
-                        xj_num(d->status == XS_VOIDED || d->status == XS_DELETED ? 0 : due, 2));
-    json_object_set_new(o, "AmountPaid", xj_num(d->paid, 2));
-    json_object_set_new(o, "AmountCredited", xj_num(d->credited, 2));
+                        sbj_num(d->status == XS_VOIDED || d->status == XS_DELETED ? 0 : due, 2));
+    json_object_set_new(o, "AmountPaid", sbj_num(d->paid, 2));
+    json_object_set_new(o, "AmountCredited", sbj_num(d->credited, 2));
     json_object_set_new(o, "SentToContact", json_boolean(d->sent));
 }
 
@@ -183,13 +183,13 @@ json_t *r_doc(const struct x_doc *d, enum r_mode mode, int unitdp)
     doc_lists(o, d, mode);
     if (d->credit) {
         json_object_set_new(o, "ID", json_string(d->id));
-        json_object_set_new(o, "CurrencyRate", xj_num(10000, 6));
+        json_object_set_new(o, "CurrencyRate", sbj_num(10000, 6));
         json_object_set_new(o, "Type", json_string(d->type));
         json_object_set_new(o, "Reference", json_string(d->reference));
     }
     doc_amounts(o, d);
     if (!d->credit) {
-        json_object_set_new(o, "CurrencyRate", xj_num(10000, 6));
+        json_object_set_new(o, "CurrencyRate", sbj_num(10000, 6));
         json_object_set_new(o, "HasErrors", json_false());
         json_object_set_new(o, "IsDiscounted", json_false());
     }
@@ -206,9 +206,9 @@ json_t *r_doc(const struct x_doc *d, enum r_mode mode, int unitdp)
             json_array_append_new(lines, line(&d->lines[i], unitdp));
         json_object_set_new(o, "LineItems", lines);
     }
-    json_object_set_new(o, "SubTotal", xj_num(d->subtotal, 2));
-    json_object_set_new(o, "TotalTax", xj_num(d->tax, 2));
-    json_object_set_new(o, "Total", xj_num(d->total, 2));
+    json_object_set_new(o, "SubTotal", sbj_num(d->subtotal, 2));
+    json_object_set_new(o, "TotalTax", sbj_num(d->tax, 2));
+    json_object_set_new(o, "Total", sbj_num(d->total, 2));
     set_updated(o, d->rec.updated_ms);
     json_object_set_new(o, "CurrencyCode", json_string(d->currency));
     if (d->status == XS_PAID && d->fully_paid_ms)
@@ -225,10 +225,10 @@ json_t *r_payment(const struct x_payment *p, bool full)
     json_t *o = json_object();
     json_object_set_new(o, "PaymentID", json_string(p->id));
     set_date(o, "Date", NULL, p->date_ms);
-    json_object_set_new(o, "BankAmount", xj_num(p->amount, 2));
-    json_object_set_new(o, "Amount", xj_num(p->amount, 2));
+    json_object_set_new(o, "BankAmount", sbj_num(p->amount, 2));
+    json_object_set_new(o, "Amount", sbj_num(p->amount, 2));
     json_object_set_new(o, "Reference", json_string(p->reference));
-    json_object_set_new(o, "CurrencyRate", xj_num(10000, 6));
+    json_object_set_new(o, "CurrencyRate", sbj_num(10000, 6));
     json_object_set_new(
         o, "PaymentType",
         json_string(strcmp(d->type, "ACCPAY") == 0 ? "ACCPAYPAYMENT" : "ACCRECPAYMENT"));
@@ -300,12 +300,12 @@ json_t *r_taxrate(const struct x_taxrate *t)
     json_object_set_new(o, "CanApplyToExpenses", json_boolean(t->expenses));
     json_object_set_new(o, "CanApplyToLiabilities", json_true());
     json_object_set_new(o, "CanApplyToRevenue", json_boolean(t->revenue));
-    json_object_set_new(o, "DisplayTaxRate", xj_num(t->rate, 4));
-    json_object_set_new(o, "EffectiveRate", xj_num(t->rate, 4));
+    json_object_set_new(o, "DisplayTaxRate", sbj_num(t->rate, 4));
+    json_object_set_new(o, "EffectiveRate", sbj_num(t->rate, 4));
     json_object_set_new(o, "Status", json_string("ACTIVE"));
     json_object_set_new(o, "TaxComponents",
                         json_pack("[{s:s, s:o, s:b, s:b}]", "Name", "Tax", "Rate",
-                                  xj_num(t->rate, 4), "IsCompound", 0, "IsNonRecoverable", 0));
+                                  sbj_num(t->rate, 4), "IsCompound", 0, "IsNonRecoverable", 0));
     return o;
 }
 
@@ -340,7 +340,7 @@ json_t *r_attachment(const struct x_doc *d, const struct x_attach *a)
     fh_buf_init(&b, 8192);
     fh_buf_appendf(&b, "%s/api.xro/2.0/%s/%s/Attachments/", xs.set.public_url,
                    d->credit ? "CreditNotes" : "Invoices", d->id);
-    url_enc(&b, a->name);
+    sb_url_enc(&b, a->name);
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:I}", "AttachmentID", a->id, "FileName", a->name, "Url",
                   b.data ? b.data : "", "MimeType", a->mime, "ContentLength", (json_int_t)a->len);
@@ -353,7 +353,7 @@ json_t *r_attachment(const struct x_doc *d, const struct x_attach *a)
 json_t *r_envelope(const char *provider, const char *key, json_t *items)
 {
     char id[X_ID], d[48];
-    x_uuid(id);
+    sb_uuid(id);
     x_msdate(x_now_ms(), false, d, sizeof(d));
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "Id", id, "Status", "OK", "ProviderName",
                           provider, "DateTimeUTC", d);

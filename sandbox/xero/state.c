@@ -1,8 +1,8 @@
 /* state.c - the Xero emulator's memory: one mutex over everything (xs.lock), the settings, the
  * sandbox users, organisations (tenants) and apps, the update logs, reset and the demo data.
  *
- * Lock order: xs.lock, then the locks of ratelimit.c, faults.c, stats.c and webhooks.c, which
- * never take xs.lock themselves. Objects live until reset (or until their owner is removed);
+ * Lock order: xs.lock, then the locks of x_rl, x_faults, x_stats (../common/) and of the
+ * webhook worker (webhooks.c), which never take xs.lock themselves. Objects live until reset (or until their owner is removed);
  * handlers look them up by id under the lock and never keep pointers past unlocking. */
 #include <sodium.h>
 #include <stdio.h>
@@ -102,18 +102,18 @@ struct x_user *xs_user_add(const char *email, const char *password, const char *
                            const char *last)
 {
     struct x_user *u = fh_calloc(1, sizeof(*u));
-    x_uuid(u->id);
+    sb_uuid(u->id);
     u->email = fh_strdup(email);
     u->password = fh_strdup(password);
     u->first = fh_strdup(first ? first : "Sandbox");
     u->last = fh_strdup(last ? last : "User");
-    xmap_put(&xs.users, u->id, u);
+    sb_map_put(&xs.users, u->id, u);
     char lower[256];
     fh_strlcpy(lower, email, sizeof(lower));
     for (char *p = lower; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    xmap_put(&xs.users_by_email, lower, u);
-    xvec_push(&xs.user_list, u);
+    sb_map_put(&xs.users_by_email, lower, u);
+    sb_vec_push(&xs.user_list, u);
     return u;
 }
 
@@ -121,14 +121,14 @@ struct x_user *xs_user(const char *id_or_email)
 {
     if (!id_or_email)
         return NULL;
-    struct x_user *u = xmap_get(&xs.users, id_or_email);
+    struct x_user *u = sb_map_get(&xs.users, id_or_email);
     if (u)
         return u;
     char lower[256];
     fh_strlcpy(lower, id_or_email, sizeof(lower));
     for (char *p = lower; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    return xmap_get(&xs.users_by_email, lower);
+    return sb_map_get(&xs.users_by_email, lower);
 }
 
 json_t *xs_user_json(const struct x_user *u)
@@ -167,7 +167,7 @@ static void add_account(struct x_org *o, const char *code, const char *name, con
 {
     o->accounts = fh_realloc(o->accounts, (o->naccounts + 1) * sizeof(*o->accounts));
     struct x_account *a = &o->accounts[o->naccounts++];
-    x_uuid(a->id);
+    sb_uuid(a->id);
     a->code = fh_strdup(code);
     a->name = fh_strdup(name);
     a->type = fh_strdup(type);
@@ -194,9 +194,9 @@ static enum fh_rc org_rates(struct x_org *o, json_t *rates, char *err, size_t er
     json_t *r;
     json_array_foreach(rates, i, r)
     {
-        const char *name = xj_str(r, "Name"), *type = xj_str(r, "TaxType");
+        const char *name = sbj_str(r, "Name"), *type = sbj_str(r, "TaxType");
         int64_t rate;
-        if (!name || !type || !xj_money(json_object_get(r, "Rate"), &rate) || rate < 0 ||
+        if (!name || !type || !sbj_money(json_object_get(r, "Rate"), &rate) || rate < 0 ||
             rate > 1000000) {
             snprintf(err, errsize, "tax_rates[%zu] needs Name, TaxType and Rate (percent, 0..100)",
                      i);
@@ -224,18 +224,18 @@ static void org_accounts(struct x_org *o)
 
 static const char *str_or(json_t *spec, const char *key, const char *dflt)
 {
-    const char *v = xj_str(spec, key);
+    const char *v = sbj_str(spec, key);
     return v && *v ? v : dflt;
 }
 
 struct x_org *xs_org_add(json_t *spec, char *err, size_t errsize)
 {
-    const char *name = xj_str(spec, "name"), *id = xj_str(spec, "id");
+    const char *name = sbj_str(spec, "name"), *id = sbj_str(spec, "id");
     if (!name || !*name || strlen(name) > 255) {
         snprintf(err, errsize, "name (1..255 characters) is required");
         return NULL;
     }
-    if (id && (strlen(id) != 36 || xmap_get(&xs.orgs, id))) {
+    if (id && (strlen(id) != 36 || sb_map_get(&xs.orgs, id))) {
         snprintf(err, errsize, "id must be a UUID not used by another organisation");
         return NULL;
     }
@@ -243,7 +243,7 @@ struct x_org *xs_org_add(json_t *spec, char *err, size_t errsize)
     if (id)
         fh_strlcpy(o->id, id, sizeof(o->id));
     else
-        x_uuid(o->id);
+        sb_uuid(o->id);
     o->name = fh_strdup(name);
     o->legal_name = fh_strdup(str_or(spec, "legal_name", name));
     o->country = fh_strdup(str_or(spec, "country_code", "RS"));
@@ -267,14 +267,14 @@ struct x_org *xs_org_add(json_t *spec, char *err, size_t errsize)
         return NULL;
     }
     org_accounts(o);
-    xmap_put(&xs.orgs, o->id, o);
-    xvec_push(&xs.org_list, o);
+    sb_map_put(&xs.orgs, o->id, o);
+    sb_vec_push(&xs.org_list, o);
     return o;
 }
 
 struct x_org *xs_org(const char *id)
 {
-    return id ? xmap_get(&xs.orgs, id) : NULL;
+    return id ? sb_map_get(&xs.orgs, id) : NULL;
 }
 
 const struct x_taxrate *xs_taxrate(const struct x_org *org, const char *type)
@@ -291,13 +291,13 @@ json_t *xs_org_json(const struct x_org *o)
     for (size_t i = 0; i < o->nrates; i++)
         json_array_append_new(rates,
                               json_pack("{s:s, s:s, s:o}", "Name", o->rates[i].name, "TaxType",
-                                        o->rates[i].type, "Rate", xj_num(o->rates[i].rate, 4)));
+                                        o->rates[i].type, "Rate", sbj_num(o->rates[i].rate, 4)));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "tenant_id", o->id,
                      "name", o->name, "country_code", o->country, "base_currency", o->currency,
                      "short_code", o->short_code, "contacts", (json_int_t)o->contacts.live,
                      "invoices", (json_int_t)o->invoices.live, "credit_notes",
                      (json_int_t)o->credits.live, "tax_rates", rates, "limits",
-                     rl_override_json(o->id));
+                     sb_rl_override_json(&x_rl, o->id));
 }
 
 /* ---- apps ---- */
@@ -311,7 +311,7 @@ static bool redirect_ok(const char *u)
            fh_starts_with(u, "http://[::1]");
 }
 
-static enum fh_rc string_list(json_t *arr, struct xvec *out, size_t max, const char *what,
+static enum fh_rc string_list(json_t *arr, struct sb_vec *out, size_t max, const char *what,
                               char *err, size_t errsize)
 {
     if (!arr)
@@ -335,14 +335,14 @@ static enum fh_rc string_list(json_t *arr, struct xvec *out, size_t max, const c
                 what, i);
             return FH_E_INPUT;
         }
-        xvec_push(out, fh_strdup(json_string_value(v)));
+        sb_vec_push(out, fh_strdup(json_string_value(v)));
     }
     return FH_OK;
 }
 
 enum fh_rc xs_app_update(struct x_app *a, json_t *spec, char *err, size_t errsize)
 {
-    const char *name = xj_str(spec, "name");
+    const char *name = sbj_str(spec, "name");
     json_t *url = json_object_get(spec, "webhook_url"), *key = json_object_get(spec, "webhook_key");
     if ((url && !json_is_string(url) && !json_is_null(url)) || (key && !json_is_string(key))) {
         snprintf(err, errsize, "webhook_url must be a string or null, webhook_key a string");
@@ -388,8 +388,8 @@ static void app_free(struct x_app *a)
         free(a->redirect_uris.v[i]);
     for (size_t i = 0; i < a->denied_scopes.n; i++)
         free(a->denied_scopes.v[i]);
-    xvec_free(&a->redirect_uris);
-    xvec_free(&a->denied_scopes);
+    sb_vec_free(&a->redirect_uris);
+    sb_vec_free(&a->denied_scopes);
     free(a->secret);
     free(a->name);
     free(a->webhook_url);
@@ -399,10 +399,10 @@ static void app_free(struct x_app *a)
 
 struct x_app *xs_app_add(json_t *spec, char *err, size_t errsize)
 {
-    const char *id = xj_str(spec, "client_id");
+    const char *id = sbj_str(spec, "client_id");
     json_t *secret = json_object_get(spec, "client_secret");
     bool pkce = json_is_true(json_object_get(spec, "pkce"));
-    if (id && (strlen(id) < 8 || strlen(id) > 39 || xmap_get(&xs.apps, id))) {
+    if (id && (strlen(id) < 8 || strlen(id) > 39 || sb_map_get(&xs.apps, id))) {
         snprintf(err, errsize, "client_id must have 8..39 characters and be unused");
         return NULL;
     }
@@ -414,7 +414,7 @@ struct x_app *xs_app_add(json_t *spec, char *err, size_t errsize)
     if (id)
         fh_strlcpy(a->client_id, id, sizeof(a->client_id));
     else
-        x_hex(16, a->client_id, sizeof(a->client_id), true);
+        sb_hex(16, a->client_id, sizeof(a->client_id), true);
     if (!pkce) {
         char s[72];
         fh_random_token(36, s, sizeof(s));
@@ -438,15 +438,15 @@ struct x_app *xs_app_add(json_t *spec, char *err, size_t errsize)
         app_free(a);
         return NULL;
     }
-    xmap_put(&xs.apps, a->client_id, a);
-    xvec_push(&xs.app_list, a);
+    sb_map_put(&xs.apps, a->client_id, a);
+    sb_vec_push(&xs.app_list, a);
     xs_app_update(a, spec, err, errsize); /* the webhook part, now that the app is registered */
     return a;
 }
 
 struct x_app *xs_app(const char *client_id)
 {
-    return client_id ? xmap_get(&xs.apps, client_id) : NULL;
+    return client_id ? sb_map_get(&xs.apps, client_id) : NULL;
 }
 
 json_t *xs_app_json(const struct x_app *a, bool secret)
@@ -458,10 +458,10 @@ json_t *xs_app_json(const struct x_app *a, bool secret)
         json_array_append_new(denied, json_string(a->denied_scopes.v[i]));
     json_t *j = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}", "client_id", a->client_id, "name",
                           a->name, "pkce", a->secret == NULL, "redirect_uris", uris,
-                          "denied_scopes", denied, "webhook_url", xj_nullable(a->webhook_url));
+                          "denied_scopes", denied, "webhook_url", sbj_nullable(a->webhook_url));
     if (secret) {
-        json_object_set_new(j, "client_secret", xj_nullable(a->secret));
-        json_object_set_new(j, "webhook_key", xj_nullable(a->webhook_key));
+        json_object_set_new(j, "client_secret", sbj_nullable(a->secret));
+        json_object_set_new(j, "webhook_key", sbj_nullable(a->webhook_key));
     }
     return j;
 }
@@ -479,18 +479,18 @@ static void free_everything(void)
         free(u->password);
         free(u->first);
         free(u->last);
-        xvec_free(&u->orgs);
+        sb_vec_free(&u->orgs);
         free(u);
     }
     for (size_t i = 0; i < xs.org_list.n; i++)
         doc_free_org(xs.org_list.v[i]);
-    xvec_free(&xs.app_list);
-    xvec_free(&xs.user_list);
-    xvec_free(&xs.org_list);
-    xmap_free(&xs.apps);
-    xmap_free(&xs.users);
-    xmap_free(&xs.users_by_email);
-    xmap_free(&xs.orgs);
+    sb_vec_free(&xs.app_list);
+    sb_vec_free(&xs.user_list);
+    sb_vec_free(&xs.org_list);
+    sb_map_free(&xs.apps);
+    sb_map_free(&xs.users);
+    sb_map_free(&xs.users_by_email);
+    sb_map_free(&xs.orgs);
 }
 
 static void demo_invoice(struct x_org *o, const char *contact, const char *desc, const char *tax,
@@ -517,13 +517,13 @@ static void demo(void)
     struct x_org *rs = xs_org_add(s1, err, sizeof(err)), *nz = xs_org_add(s2, err, sizeof(err));
     json_decref(s1);
     json_decref(s2);
-    xvec_push(&u->orgs, rs);
-    xvec_push(&u->orgs, nz);
+    sb_vec_push(&u->orgs, rs);
+    sb_vec_push(&u->orgs, nz);
     json_t *uris = json_array();
     const char *list = opts.demo_redirect_uris
                            ? opts.demo_redirect_uris
-                           : "http://127.0.0.1:8080/api/integrations/xero/callback,"
-                             "http://localhost:8080/api/integrations/xero/callback";
+                           : "http://127.0.0.1:8080/oauth/xero/callback,"
+                             "http://localhost:8080/oauth/xero/callback";
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         char *one = fh_strndup(p, n);
@@ -555,9 +555,9 @@ void xs_reset(bool with_demo)
 {
     free_everything();
     wh_reset();
-    rl_reset();
-    faults_reset();
-    stats_reset();
+    sb_rl_reset(&x_rl);
+    sb_faults_reset(&x_faults);
+    sb_stats_reset(&x_stats);
     xs.seq = 0;
     char url[256];
     fh_strlcpy(url, xs.set.public_url, sizeof(url));

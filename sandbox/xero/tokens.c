@@ -21,13 +21,13 @@ struct x_grant *tok_grant(struct x_app *app, struct x_user *user, const char *sc
 {
     char key[128];
     snprintf(key, sizeof(key), "%s/%s", app->client_id, user->id);
-    struct x_grant *g = xmap_get(&xs.grants, key);
+    struct x_grant *g = sb_map_get(&xs.grants, key);
     if (!g) {
         g = fh_calloc(1, sizeof(*g));
         g->app = app;
         g->user = user;
         g->scope = fh_strdup("");
-        xmap_put(&xs.grants, key, g);
+        sb_map_put(&xs.grants, key, g);
     }
     struct fh_buf b;
     fh_buf_init(&b, 8192);
@@ -75,13 +75,13 @@ struct x_conn *tok_connect(struct x_grant *g, struct x_org *org, const char *aut
         }
     }
     struct x_conn *c = fh_calloc(1, sizeof(*c));
-    x_uuid(c->id);
+    sb_uuid(c->id);
     fh_strlcpy(c->auth_event, auth_event, sizeof(c->auth_event));
     c->grant = g;
     c->org = org;
     c->created_ms = c->updated_ms = now;
-    xmap_put(&xs.conns, c->id, c);
-    xvec_push(&xs.conn_list, c);
+    sb_map_put(&xs.conns, c->id, c);
+    sb_vec_push(&xs.conn_list, c);
     return c;
 }
 
@@ -97,7 +97,7 @@ size_t tok_grant_conns(const struct x_grant *g, struct x_conn **out, size_t max)
 static void revoke_refresh_of(const struct x_grant *g)
 {
     for (size_t i = 0; i < xs.refresh.cap; i++) {
-        if (!xmap_live(&xs.refresh, i))
+        if (!sb_map_live(&xs.refresh, i))
             continue;
         struct x_refresh *r = xs.refresh.vals[i];
         if (r->grant == g)
@@ -108,8 +108,8 @@ static void revoke_refresh_of(const struct x_grant *g)
 void tok_disconnect(struct x_conn *c, bool xero_side)
 {
     struct x_grant *g = c->grant;
-    xmap_del(&xs.conns, c->id);
-    xvec_remove(&xs.conn_list, c);
+    sb_map_del(&xs.conns, c->id);
+    sb_vec_remove(&xs.conn_list, c);
     free(c);
     struct x_conn *left[1];
     if (xero_side && tok_grant_conns(g, left, 1) == 0) {
@@ -156,11 +156,11 @@ json_t *tok_conn_control_json(const struct x_conn *c)
 static void sweep_codes(int64_t now)
 {
     for (size_t i = 0; i < xs.codes.cap; i++) {
-        if (!xmap_live(&xs.codes, i))
+        if (!sb_map_live(&xs.codes, i))
             continue;
         struct x_code *c = xs.codes.vals[i];
         if (c->expires_ms < now) {
-            xmap_del(&xs.codes, c->code);
+            sb_map_del(&xs.codes, c->code);
             free(c->redirect_uri);
             free(c->scope);
             free(c->challenge);
@@ -185,7 +185,7 @@ struct x_code *tok_code_new(struct x_grant *g, const char *redirect_uri, const c
     c->challenge = challenge ? fh_strdup(challenge) : NULL;
     c->nonce = nonce ? fh_strdup(nonce) : NULL;
     c->expires_ms = now + x_scaled(xs.set.code_lifetime_s * 1000);
-    xmap_put(&xs.codes, c->code, c);
+    sb_map_put(&xs.codes, c->code, c);
     return c;
 }
 
@@ -196,11 +196,11 @@ static char *jwt(json_t *payload)
         "{\"alg\":\"HS256\",\"kid\":\"fiscalhub-sandbox\",\"typ\":\"JWT\"}";
     char *body = json_dumps(payload, JSON_COMPACT);
     json_decref(payload);
-    char *h = x_b64(header, strlen(header), true), *p = x_b64(body, strlen(body), true);
+    char *h = sb_b64(header, strlen(header), true), *p = sb_b64(body, strlen(body), true);
     char *signing = fh_asprintf("%s.%s", h, p);
     uint8_t mac[32];
     fh_hmac_sha256(xs.jwt_key, sizeof(xs.jwt_key), signing, strlen(signing), mac);
-    char *s = x_b64(mac, sizeof(mac), true);
+    char *s = sb_b64(mac, sizeof(mac), true);
     char *out = fh_asprintf("%s.%s", signing, s);
     free(body);
     free(h);
@@ -228,8 +228,8 @@ static char *access_jwt(const struct x_grant *g, const char *scope, const char *
                         int64_t now, int64_t exp)
 {
     char jti[40], session[40];
-    x_hex(16, jti, sizeof(jti), false);
-    x_hex(16, session, sizeof(session), false);
+    sb_hex(16, jti, sizeof(jti), false);
+    sb_hex(16, session, sizeof(session), false);
     json_t *p = json_pack(
         "{s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "nbf",
         (json_int_t)(now / 1000), "exp", (json_int_t)(exp / 1000), "iss", xs.set.public_url, "aud",
@@ -255,11 +255,11 @@ static char *id_jwt(const struct x_grant *g, const char *nonce, int64_t now)
 static void sweep_tokens(int64_t now)
 {
     for (size_t i = 0; i < xs.access.cap; i++) {
-        if (!xmap_live(&xs.access, i))
+        if (!sb_map_live(&xs.access, i))
             continue;
         struct x_access *a = xs.access.vals[i];
         if (a->expires_ms < now) {
-            xmap_del(&xs.access, a->token);
+            sb_map_del(&xs.access, a->token);
             free(a->token);
             free(a->scope);
             free(a);
@@ -267,11 +267,11 @@ static void sweep_tokens(int64_t now)
     }
     int64_t grace = x_scaled(xs.set.grace_s * 1000);
     for (size_t i = 0; i < xs.refresh.cap; i++) {
-        if (!xmap_live(&xs.refresh, i))
+        if (!sb_map_live(&xs.refresh, i))
             continue;
         struct x_refresh *r = xs.refresh.vals[i];
         if (r->expires_ms < now || (r->used_ms && r->used_ms + grace < now)) {
-            xmap_del(&xs.refresh, r->token);
+            sb_map_del(&xs.refresh, r->token);
             free(r->scope);
             free(r->next_access);
             free(r->next_refresh);
@@ -293,16 +293,16 @@ void tok_issue(struct x_grant *g, const char *scope, const char *auth_event, con
     a->scope = fh_strdup(scope);
     a->expires_ms = now + x_scaled(xs.set.access_lifetime_s * 1000);
     a->token = access_jwt(g, scope, auth_event, now, a->expires_ms);
-    xmap_put(&xs.access, a->token, a);
+    sb_map_put(&xs.access, a->token, a);
     out->access = a;
     if (tok_has_scope(scope, "offline_access")) {
         struct x_refresh *r = fh_calloc(1, sizeof(*r));
-        x_hex(32, r->token, sizeof(r->token), false);
+        sb_hex(32, r->token, sizeof(r->token), false);
         fh_strlcpy(r->auth_event, auth_event, sizeof(r->auth_event));
         r->grant = g;
         r->scope = fh_strdup(scope);
         r->expires_ms = now + x_scaled(xs.set.refresh_idle_s * 1000);
-        xmap_put(&xs.refresh, r->token, r);
+        sb_map_put(&xs.refresh, r->token, r);
         out->refresh = r;
     }
     if (tok_has_scope(scope, "openid"))
@@ -320,7 +320,7 @@ enum x_bearer tok_bearer(struct fh_req *req, struct x_access **out)
     h += 7;
     while (*h == ' ')
         h++;
-    struct x_access *a = xmap_get(&xs.access, h);
+    struct x_access *a = sb_map_get(&xs.access, h);
     if (!a)
         return XB_INVALID;
     *out = a;
@@ -331,7 +331,7 @@ enum fh_rc x_problem(struct fh_req *req, unsigned int status, const char *detail
                      const char *const *hdrs)
 {
     char instance[X_ID];
-    x_uuid(instance);
+    sb_uuid(instance);
     /* Xero's problem JSON, in its key order */
     json_t *o = json_object();
     json_object_set_new(o, "Type", json_null());
@@ -340,30 +340,30 @@ enum fh_rc x_problem(struct fh_req *req, unsigned int status, const char *detail
     json_object_set_new(o, "Detail", json_string(detail));
     json_object_set_new(o, "Instance", json_string(instance));
     json_object_set_new(o, "Extensions", json_object());
-    char *text = xj_dumps(o);
+    char *text = sbj_dumps(o);
     json_decref(o);
-    return x_send(req, status, "application/json; charset=utf-8", text, strlen(text), hdrs);
+    return sb_send(req, status, "application/json; charset=utf-8", text, strlen(text), hdrs);
 }
 
 void tok_free_all(void)
 {
     sweep_codes(INT64_MAX);
     sweep_tokens(INT64_MAX);
-    xmap_free(&xs.codes);
-    xmap_free(&xs.access);
-    xmap_free(&xs.refresh);
+    sb_map_free(&xs.codes);
+    sb_map_free(&xs.access);
+    sb_map_free(&xs.refresh);
     for (size_t i = 0; i < xs.conn_list.n; i++)
         free(xs.conn_list.v[i]);
-    xvec_free(&xs.conn_list);
-    xmap_free(&xs.conns);
+    sb_vec_free(&xs.conn_list);
+    sb_map_free(&xs.conns);
     for (size_t i = 0; i < xs.grants.cap; i++) {
-        if (!xmap_live(&xs.grants, i))
+        if (!sb_map_live(&xs.grants, i))
             continue;
         struct x_grant *g = xs.grants.vals[i];
         free(g->scope);
         free(g);
     }
-    xmap_free(&xs.grants);
+    sb_map_free(&xs.grants);
     consent_free_all();
     idem_free_all();
 }

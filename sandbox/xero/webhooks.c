@@ -13,9 +13,9 @@
  * Delivery: events that arrive within batch_delay_ms go out together (at most batch_max).
  * Anything but 200 is a failure: the same body is retried at once, then every 15 minutes, and
  * after 24 hours of failures the subscription is disabled [S]; all three durations are divided
- * by the time scale. The thread never takes xs.lock; it works on copies made under wh.lock and
- * drops a result when the subscription changed meanwhile. */
-#include <curl/curl.h>
+ * by the time scale. The thread (a ../common/worker.c worker; wh.w.lock is its lock) never takes
+ * xs.lock; it works on copies made under wh.w.lock and drops a result when the subscription
+ * changed meanwhile. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,15 +52,13 @@ struct sub {
     int64_t delivered, ok, failed, dropped;
 };
 
+static int64_t step(void);
+
 static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    pthread_t thread;
-    bool running, stop;
-    struct xvec subs;
+    struct sb_worker w;
+    struct sb_vec subs;
     int64_t scale, timeout_ms, itr_rounds, batch_max, batch_delay_ms;
-} wh = {.lock = PTHREAD_MUTEX_INITIALIZER,
-        .cond = PTHREAD_COND_INITIALIZER,
+} wh = {.w = SB_WORKER_INIT(step),
         .scale = 1,
         .timeout_ms = 5000,
         .itr_rounds = 1,
@@ -107,14 +105,14 @@ static void sub_free(struct sub *s)
 
 void wh_settings(const struct x_settings *st)
 {
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     wh.scale = st->time_scale;
     wh.timeout_ms = st->webhook_timeout_ms;
     wh.itr_rounds = st->itr_rounds;
     wh.batch_max = st->batch_max;
     wh.batch_delay_ms = st->batch_delay_ms;
-    pthread_cond_signal(&wh.cond);
-    pthread_mutex_unlock(&wh.lock);
+    sb_worker_wake(&wh.w);
+    pthread_mutex_unlock(&wh.w.lock);
 }
 
 static unsigned parse_cats(json_t *cats, unsigned dflt)
@@ -135,7 +133,7 @@ static unsigned parse_cats(json_t *cats, unsigned dflt)
 
 void wh_configure(const char *client_id, const char *url, const char *key, json_t *categories)
 {
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     struct sub *s = find(client_id);
     if (!s) {
         s = fh_calloc(1, sizeof(*s));
@@ -143,7 +141,7 @@ void wh_configure(const char *client_id, const char *url, const char *key, json_
         s->cats = 3; /* INVOICE, CONTACT */
         s->next_seq = 1;
         s->log = json_array();
-        xvec_push(&wh.subs, s);
+        sb_vec_push(&wh.subs, s);
     }
     bool changed = (url == NULL) != (s->url == NULL) || (url && strcmp(url, s->url) != 0);
     free(s->url);
@@ -163,21 +161,21 @@ void wh_configure(const char *client_id, const char *url, const char *key, json_
         s->batch_n = 0;
         s->attempts = 0;
     }
-    pthread_cond_signal(&wh.cond);
-    pthread_mutex_unlock(&wh.lock);
+    sb_worker_wake(&wh.w);
+    pthread_mutex_unlock(&wh.w.lock);
 }
 
 void wh_run_itr(const char *client_id)
 {
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     struct sub *s = find(client_id);
     if (s && s->url) {
         s->status = S_ITR_PENDING;
         s->itr_requested = true;
         s->gen++;
-        pthread_cond_signal(&wh.cond);
+        sb_worker_wake(&wh.w);
     }
-    pthread_mutex_unlock(&wh.lock);
+    pthread_mutex_unlock(&wh.w.lock);
 }
 
 void wh_enqueue(const char *client_id, const char *category, const char *type,
@@ -185,7 +183,7 @@ void wh_enqueue(const char *client_id, const char *category, const char *type,
 {
     char when[40];
     x_iso(x_now_ms(), 3, false, when, sizeof(when));
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     struct sub *s = find(client_id);
     unsigned bit = 0;
     for (size_t k = 0; k < FH_ARRAY_LEN(cat_names); k++)
@@ -195,7 +193,7 @@ void wh_enqueue(const char *client_id, const char *category, const char *type,
         goto out;
     if (s->qn >= QUEUE_MAX) {
         s->dropped++;
-        stat_add("webhooks", "events_dropped", 1);
+        sb_stat_add(&x_stats, "webhooks", "events_dropped", 1);
         goto out;
     }
     json_t *e =
@@ -214,64 +212,27 @@ void wh_enqueue(const char *client_id, const char *category, const char *type,
     s->queue[s->qn] = json_dumps(e, JSON_COMPACT);
     s->seqs[s->qn++] = s->next_seq++;
     json_decref(e);
-    pthread_cond_signal(&wh.cond);
+    sb_worker_wake(&wh.w);
 out:
-    pthread_mutex_unlock(&wh.lock);
+    pthread_mutex_unlock(&wh.w.lock);
 }
 
 /* ---- HTTP ---- */
-struct post_result {
-    long status;
-    int64_t ms;
-    size_t body_len;
-    char error[160];
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+static void post(const char *url, const char *body, const char *signature, int64_t timeout_ms,
+                 struct sb_post_result *r)
 {
-    FH_UNUSED(p);
-    *(size_t *)ud += size * n;
-    return size * n;
+    char sig[128];
+    snprintf(sig, sizeof(sig), "x-xero-signature: %s", signature);
+    const char *const hdrs[] = {"Content-Type: application/json; charset=utf-8", sig,
+                                "User-Agent: Xero-Webhooks (fiscalhub-sandbox)", NULL};
+    sb_post(url, body, strlen(body), hdrs, timeout_ms, r);
 }
 
 static char *sign(const char *key, const char *body)
 {
     uint8_t mac[32];
     fh_hmac_sha256(key, strlen(key), body, strlen(body), mac);
-    return x_b64(mac, sizeof(mac), false);
-}
-
-static void post(const char *url, const char *body, const char *signature, int64_t timeout_ms,
-                 struct post_result *r)
-{
-    memset(r, 0, sizeof(*r));
-    CURL *h = curl_easy_init();
-    char sig[128];
-    snprintf(sig, sizeof(sig), "x-xero-signature: %s", signature);
-    struct curl_slist *hdrs =
-        curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
-    hdrs = curl_slist_append(hdrs, sig);
-    hdrs = curl_slist_append(hdrs, "User-Agent: Xero-Webhooks (fiscalhub-sandbox)");
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body_len);
-    int64_t t0 = fh_mono_ms();
-    CURLcode rc = curl_easy_perform(h);
-    r->ms = fh_mono_ms() - t0;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-    else
-        snprintf(r->error, sizeof(r->error), "%s", curl_easy_strerror(rc));
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    return sb_b64(mac, sizeof(mac), false);
 }
 
 static void log_entry(struct sub *s, json_t *e)
@@ -303,7 +264,7 @@ static json_t *itr_check(const char *url, const char *key, bool good, int64_t ti
     char wrong[48];
     fh_random_token(24, wrong, sizeof(wrong));
     char *sig = sign(good ? key : wrong, body);
-    struct post_result r;
+    struct sb_post_result r;
     post(url, body, sig, timeout_ms, &r);
     long want = good ? 200 : 401;
     bool ok = r.status == want;
@@ -327,7 +288,7 @@ static void run_itr(struct sub *s)
     uint64_t gen = s->gen;
     int64_t rounds = wh.itr_rounds, timeout = wh.timeout_ms;
     s->itr_requested = false;
-    pthread_mutex_unlock(&wh.lock);
+    pthread_mutex_unlock(&wh.w.lock);
     bool pass = true;
     json_t *checks = json_array();
     for (int64_t i = 0; i < rounds; i++) {
@@ -337,7 +298,7 @@ static void run_itr(struct sub *s)
     }
     free(url);
     free(key);
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     s = find(id);
     if (!s || s->gen != gen) {
         json_decref(checks);
@@ -350,7 +311,7 @@ static void run_itr(struct sub *s)
     s->status = pass ? S_ACTIVE : S_ITR_FAILED;
     s->first_pending_ms = x_now_ms();
     log_entry(s, json_pack("{s:s, s:b}", "kind", "intent_to_receive", "ok", pass));
-    stat_add("webhooks", pass ? "itr_passed" : "itr_failed", 1);
+    sb_stat_add(&x_stats, "webhooks", pass ? "itr_passed" : "itr_failed", 1);
 }
 
 /* ---- event delivery ---- */
@@ -373,7 +334,7 @@ static void build_batch(struct sub *s)
     s->retry_at = 0;
 }
 
-static void delivered(struct sub *s, const struct post_result *r, int64_t first, int64_t last)
+static void delivered(struct sub *s, const struct sb_post_result *r, int64_t first, int64_t last)
 {
     bool ok = r->status == 200;
     json_t *e =
@@ -392,8 +353,8 @@ static void delivered(struct sub *s, const struct post_result *r, int64_t first,
         s->qn -= s->batch_n;
         s->delivered += (int64_t)s->batch_n;
         s->ok++;
-        stat_add("webhooks", "deliveries_ok", 1);
-        stat_add("webhooks", "events_delivered", (int64_t)s->batch_n);
+        sb_stat_add(&x_stats, "webhooks", "deliveries_ok", 1);
+        sb_stat_add(&x_stats, "webhooks", "events_delivered", (int64_t)s->batch_n);
         free(s->batch);
         s->batch = NULL;
         s->batch_n = 0;
@@ -402,14 +363,14 @@ static void delivered(struct sub *s, const struct post_result *r, int64_t first,
         return;
     }
     s->failed++;
-    stat_add("webhooks", "deliveries_failed", 1);
+    sb_stat_add(&x_stats, "webhooks", "deliveries_failed", 1);
     if (!s->first_fail_ms)
         s->first_fail_ms = now;
     s->attempts++;
     s->retry_at = s->attempts == 1 ? now : now + scaled(RETRY_MS);
     if (now - s->first_fail_ms >= scaled(GIVE_UP_MS)) {
         s->status = S_DISABLED;
-        stat_add("webhooks", "disabled", 1);
+        sb_stat_add(&x_stats, "webhooks", "disabled", 1);
     }
 }
 
@@ -423,13 +384,13 @@ static void deliver(struct sub *s)
     fh_strlcpy(id, s->client_id, sizeof(id));
     uint64_t gen = s->gen;
     int64_t first = s->seqs[0], last = s->seqs[s->batch_n - 1], timeout = wh.timeout_ms;
-    pthread_mutex_unlock(&wh.lock);
-    struct post_result r;
+    pthread_mutex_unlock(&wh.w.lock);
+    struct sb_post_result r;
     post(url, body, sig, timeout, &r);
     free(url);
     free(body);
     free(sig);
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     s = find(id);
     if (s && s->gen == gen && s->batch)
         delivered(s, &r, first, last);
@@ -457,28 +418,9 @@ static int64_t step(void)
     return wait;
 }
 
-static void *thread_main(void *arg)
-{
-    FH_UNUSED(arg);
-    pthread_mutex_lock(&wh.lock);
-    while (!wh.stop) {
-        int64_t wait = step();
-        if (wait <= 0 || wh.stop)
-            continue;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (wait % 1000) * 1000000;
-        ts.tv_sec += wait / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&wh.cond, &wh.lock, &ts);
-    }
-    pthread_mutex_unlock(&wh.lock);
-    return NULL;
-}
-
 json_t *wh_json(const char *client_id)
 {
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     json_t *all = json_array();
     for (size_t i = 0; i < wh.subs.n; i++) {
         struct sub *s = wh.subs.v[i];
@@ -490,7 +432,7 @@ json_t *wh_json(const char *client_id)
                 json_array_append_new(cats, json_string(cat_names[k]));
         json_array_append_new(
             all, json_pack("{s:s, s:o, s:s, s:o, s:O, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:O}",
-                           "client_id", s->client_id, "url", xj_nullable(s->url), "status",
+                           "client_id", s->client_id, "url", sbj_nullable(s->url), "status",
                            status_names[s->status], "categories", cats, "intent_to_receive",
                            s->itr ? s->itr : json_null(), "queued", (json_int_t)s->qn,
                            "events_delivered", (json_int_t)s->delivered, "deliveries_ok",
@@ -498,7 +440,7 @@ json_t *wh_json(const char *client_id)
                            "events_dropped", (json_int_t)s->dropped, "attempts", s->attempts,
                            "next_sequence", (json_int_t)s->next_seq, "log", s->log));
     }
-    pthread_mutex_unlock(&wh.lock);
+    pthread_mutex_unlock(&wh.w.lock);
     if (client_id) {
         json_t *one = json_incref(json_array_get(all, 0));
         json_decref(all);
@@ -509,35 +451,20 @@ json_t *wh_json(const char *client_id)
 
 void wh_reset(void)
 {
-    pthread_mutex_lock(&wh.lock);
+    pthread_mutex_lock(&wh.w.lock);
     for (size_t i = 0; i < wh.subs.n; i++)
         sub_free(wh.subs.v[i]);
-    xvec_free(&wh.subs);
-    pthread_mutex_unlock(&wh.lock);
+    sb_vec_free(&wh.subs);
+    pthread_mutex_unlock(&wh.w.lock);
 }
 
 enum fh_rc wh_start(void)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    wh.stop = false;
-    if (pthread_create(&wh.thread, NULL, thread_main, NULL) != 0) {
-        fh_log(FH_LOG_ERROR, "xero", "cannot start the webhook thread");
-        return FH_ERR;
-    }
-    wh.running = true;
-    return FH_OK;
+    return sb_worker_start(&wh.w, "xero");
 }
 
 void wh_stop(void)
 {
-    if (wh.running) {
-        pthread_mutex_lock(&wh.lock);
-        wh.stop = true;
-        pthread_cond_signal(&wh.cond);
-        pthread_mutex_unlock(&wh.lock);
-        pthread_join(wh.thread, NULL);
-        wh.running = false;
-    }
+    sb_worker_stop(&wh.w);
     wh_reset();
-    curl_global_cleanup();
 }

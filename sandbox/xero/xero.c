@@ -15,6 +15,23 @@
 #define FILE_LIMIT (26 * 1024 * 1024)
 
 static struct fh_xero_opts opts;
+
+static const char *const stat_groups[] = {"calls",    "rate_limited", "tenants", "identity",
+                                          "webhooks", "faults",       NULL};
+static const char *const rate_problems[] = {"minute", "day", "appminute", "concurrent", NULL};
+
+struct sb_stats x_stats = SB_STATS_INIT(stat_groups);
+struct sb_faults x_faults = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .problems = rate_problems,
+    .tenant_key = "tenant_id",
+    .tenant_len = 36,
+    .body_5xx = "An error occurred in Xero. Check the API Status page "
+                "http://status.developer.xero.com for current service status.",
+    .ctype_5xx = "text/plain; charset=utf-8",
+    .stats = &x_stats,
+};
+struct sb_rl x_rl = SB_RL_INIT;
 static bool configured;
 
 void fh_xero_opts_default(struct fh_xero_opts *o)
@@ -65,9 +82,9 @@ void fh_xero_stop(void)
 {
     wh_stop();
     xs_free();
-    rl_free();
-    stats_reset();
-    faults_reset();
+    sb_rl_reset(&x_rl);
+    sb_stats_reset(&x_stats);
+    sb_faults_reset(&x_faults);
 }
 
 #define R(m, p, lim, h)                                                                            \

@@ -1,5 +1,7 @@
 /* xero_internal.h - the pieces of the Xero emulator shared between its files:
- *   util.c       maps, vectors, ids, dates, exact JSON numbers, forms, replies
+ *   util.c       Xero's dates and the scaled clock (maps, forms, replies, exact JSON numbers,
+ *                pages, stats, faults, rate-limit windows and the sender thread are in
+ *                ../common/, shared with the other emulators)
  *   state.c      the one mutex, settings, users, organisations, apps, reset and the demo data
  *   tokens.c     grants, connections, authorization codes, access and refresh tokens
  *   docs.c       contacts, invoices, credit notes, payments, history, attachments (the model)
@@ -9,7 +11,8 @@
  *   consent.c    the authorize pages (log in, pick organisations, allow)
  *   accounting.c the Accounting API front: routing, bearer, tenant, limits, replies
  *   acc_docs.c   the Accounting API document endpoints
- *   ratelimit.c  per tenant and app limits, faults.c fault injection, stats.c counters
+ *   xero.c       settings, life cycle, routes; the emulator's stats, faults and rate-limit
+ *                instances (x_stats, x_faults, x_rl)
  *   webhooks.c   the webhook sender thread (intent to receive, batches, retries)
  *   control.c, control_docs.c  the control API
  * See docs/internals/xero-sandbox.md. */
@@ -19,6 +22,7 @@
 #include <jansson.h>
 #include <pthread.h>
 
+#include "common/common.h"
 #include "fh/fh_common.h"
 #include "fh/fh_http.h"
 #include "xero.h"
@@ -28,28 +32,6 @@
 #define X_DAY_MS 86400000LL
 
 /* ---- util.c ---- */
-struct xmap { /* string -> pointer, open addressing; keys are copied */
-    char **keys;
-    void **vals;
-    size_t cap, n, used;
-};
-void *xmap_get(const struct xmap *m, const char *key);
-void xmap_put(struct xmap *m, const char *key, void *val);
-void *xmap_del(struct xmap *m, const char *key);
-void xmap_free(struct xmap *m);
-/* Iteration: for (size_t i = 0; i < m.cap; i++) if (xmap_live(&m, i)) ... m.vals[i] */
-bool xmap_live(const struct xmap *m, size_t i);
-
-struct xvec {
-    void **v;
-    size_t n, cap;
-};
-void xvec_push(struct xvec *x, void *p);
-bool xvec_remove(struct xvec *x, const void *p); /* keeps order */
-void xvec_free(struct xvec *x);
-
-void x_uuid(char out[X_ID]);
-void x_hex(size_t nbytes, char *out, size_t outsize, bool upper);
 int64_t x_now_ms(void);
 /* Lifetimes: nominal milliseconds divided by the time scale (at least 1 ms). */
 int64_t x_scaled(int64_t nominal_ms);
@@ -60,27 +42,10 @@ void x_iso(int64_t ms, int frac, bool z, char *out, size_t n); /* frac digits 0,
 bool x_parse_time(const char *s, int64_t *ms);
 int64_t x_day(int64_t ms); /* midnight UTC of that day */
 
-json_t *xj_num(int64_t v, int dp);  /* v in ten-thousandths, printed with dp decimals (0..6) */
-json_t *xj_nullable(const char *s); /* string or JSON null */
-char *xj_dumps(const json_t *j);    /* compact JSON, numbers of xj_num exact; caller frees */
-bool xj_money(const json_t *v, int64_t *out); /* number or numeric string -> ten-thousandths */
-const char *xj_str(const json_t *o, const char *key); /* string member or NULL */
-
-char *form_get(const char *body, size_t len, const char *name); /* decoded; caller frees */
-size_t form_get_all(const char *body, size_t len, const char *name, char **out, size_t max);
-void html_esc(struct fh_buf *b, const char *s);
-void url_enc(struct fh_buf *b, const char *s);
-char *x_b64(const void *p, size_t n, bool url);
-bool x_b64_decode(const char *s, uint8_t *out, size_t cap, size_t *len);
-bool x_ieq(const char *a, const char *b);
-
-/* Replies: body is taken (malloc'd, may be NULL with len 0); hdrs is name, value, ..., NULL. */
-enum fh_rc x_send(struct fh_req *req, unsigned int status, const char *ctype, char *body,
-                  size_t len, const char *const *hdrs);
-enum fh_rc x_json(struct fh_req *req, unsigned int status, json_t *j); /* takes j */
-enum fh_rc x_cerr(struct fh_req *req, unsigned int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));   /* control API error {"error": "..."} */
-json_t *x_body_or_reply(struct fh_req *req); /* JSON object body (empty: {}) or NULL after 400 */
+/* The emulator's counters, faults and limits (xero.c). */
+extern struct sb_stats x_stats;
+extern struct sb_faults x_faults;
+extern struct sb_rl x_rl;
 
 /* ---- state.c ---- */
 struct x_settings {
@@ -138,14 +103,14 @@ struct x_org {
 struct x_user {
     char id[X_ID];
     char *email, *password, *first, *last;
-    struct xvec orgs; /* struct x_org * */
+    struct sb_vec orgs; /* struct x_org * */
 };
 
 struct x_app {
     char client_id[40];
     char *secret; /* NULL: a PKCE app */
     char *name;
-    struct xvec redirect_uris, denied_scopes; /* char * */
+    struct sb_vec redirect_uris, denied_scopes; /* char * */
     char *webhook_url, *webhook_key;
     int64_t created_ms;
 };
@@ -155,13 +120,13 @@ struct x_state {
     struct x_settings set;
     uint64_t seq;
     uint8_t jwt_key[32];
-    struct xmap users, users_by_email, orgs, apps;
-    struct xvec user_list, org_list, app_list;
-    struct xmap grants, conns, codes, access, refresh, sessions, authreqs;
-    struct xvec conn_list;
-    struct xmap docs, contacts, payments; /* by id (docs: invoices and credit notes) */
+    struct sb_map users, users_by_email, orgs, apps;
+    struct sb_vec user_list, org_list, app_list;
+    struct sb_map grants, conns, codes, access, refresh, sessions, authreqs;
+    struct sb_vec conn_list;
+    struct sb_map docs, contacts, payments; /* by id (docs: invoices and credit notes) */
     size_t ndocs;
-    struct xmap idem; /* idempotency cache */
+    struct sb_map idem; /* idempotency cache */
 };
 extern struct x_state xs;
 
@@ -298,7 +263,7 @@ struct x_doc { /* an invoice or a credit note */
     size_t nlines;
     int64_t subtotal, tax, total, paid, credited;
     bool sent;
-    struct xvec payments, allocs, history, attachments;
+    struct sb_vec payments, allocs, history, attachments;
 };
 
 struct x_alloc {
@@ -375,51 +340,6 @@ enum x_bearer tok_bearer(struct fh_req *req, struct x_access **out);
 /* The 401/403 problem JSON of the Accounting and connections endpoints. */
 enum fh_rc x_problem(struct fh_req *req, unsigned int status, const char *detail,
                      const char *const *hdrs);
-
-/* ---- ratelimit.c ---- */
-struct rl_limits {
-    int64_t minute, day, concurrent, app_minute;
-};
-struct rl_result {
-    const char *problem;   /* NULL: allowed */
-    int64_t retry_after_s; /* 0: no Retry-After */
-    int64_t day_left, min_left, app_min_left;
-};
-struct rl_ctx { /* the defaults and window lengths, read from the settings by the caller */
-    struct rl_limits lim;
-    int64_t minute_ms, day_ms;
-};
-void rl_ctx_from_settings(struct rl_ctx *c); /* caller holds xs.lock */
-void rl_acquire(const char *client_id, const char *tenant, const struct rl_ctx *ctx,
-                struct rl_result *r);
-void rl_release(const char *client_id, const char *tenant);
-void rl_set_override(const char *tenant, const struct rl_limits *l); /* -1 fields: defaults */
-json_t *rl_override_json(const char *tenant);
-void rl_hold(const char *client_id, const char *tenant, int64_t slots, int64_t ms);
-void rl_reset(void);
-void rl_free(void);
-
-/* ---- faults.c ---- */
-enum x_fault { XF_NONE, XF_5XX, XF_TIMEOUT, XF_RESET, XF_SLOW };
-struct x_fault_draw {
-    enum x_fault kind;
-    int status;
-    int64_t ms;
-};
-void faults_draw(bool identity, struct x_fault_draw *d);
-/* Forced 429s: true and the problem when one is due for this tenant. */
-bool faults_take_429(const char *tenant, const char **problem, int64_t *retry_after_s);
-enum fh_rc faults_set(json_t *cfg, char *err, size_t errsize);
-json_t *faults_json(void);
-void faults_reset(void);
-/* Applies a drawn fault: true when the request was consumed (reset, timeout, or a 5xx sent). */
-bool faults_apply(struct fh_req *req, const struct x_fault_draw *d);
-
-/* ---- stats.c ---- */
-void stat_add(const char *group, const char *key, int64_t n);
-void stat_tenant(const char *tenant, const char *key, int64_t n);
-json_t *stats_json(void);
-void stats_reset(void);
 
 /* ---- webhooks.c ---- */
 enum fh_rc wh_start(void);
