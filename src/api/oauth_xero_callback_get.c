@@ -5,7 +5,9 @@
  *   one organisation   302 /integrations?connected=<uid>     (the integration is active)
  *   several            302 /integrations/<uid>/tenant        (the user picks one)
  *   refused or failed  302 /integrations?error=<code>&uid=<uid>  (nothing else changes)
- * An unknown, expired, reused or foreign state answers 400 (7003) and changes nothing. */
+ * An unknown, expired, reused or foreign state changes nothing and redirects to
+ *                      302 /integrations?error=state_invalid   (the user may simply have taken
+ *                                                               too long on the consent page) */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,8 +49,9 @@ enum fh_rc fh_api_oauth_xero_callback_get(struct fh_req *req)
         rc = redirect(req, loc.data);
         break;
     case FH_XERO_CB_BAD_STATE:
-        rc = fh_reply_error(req, FH_EC_OAUTH_STATE, "%s",
-                            "state is unknown, expired, already used or from another session");
+        fh_log(FH_LOG_INFO, "oauth_state", "%s",
+               "state is unknown, expired, already used or from another session");
+        rc = redirect(req, "/integrations?error=state_invalid");
         break;
     default:
         rc = fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "could not store the connection");

@@ -240,14 +240,14 @@ test('the state is bound to the session, single use, and a bad one changes nothi
   const loc = await consent(w, st.json.authorize_url, u);
   const other = await signup(w.srv.url, 'xero-other');
   const foreign = await callback(other, loc);
-  assert.equal(foreign.status, 400);
-  assert.equal(foreign.json.code, 7003);
+  assert.equal(foreign.location, '/integrations?error=state_invalid');
+  assert.equal((await other.get(`/api/orgs/${other.org}/integrations`)).json.integrations.length, 0);
   const good = await callback(c, loc);
   assert.equal(good.location, `/integrations?connected=${uid}`);
   const again = await callback(c, loc);
-  assert.equal(again.status, 400, 'single use');
+  assert.equal(again.location, '/integrations?error=state_invalid', 'single use');
   const junk = await callback(c, w.srv.url + '/oauth/xero/callback?code=x&state=forged');
-  assert.equal(junk.status, 400);
+  assert.equal(junk.location, '/integrations?error=state_invalid');
   assert.equal((await integration(c, uid)).status, 'active');
 });
 

@@ -76,6 +76,8 @@ const CONSENT_ERRORS: Record<string, string> = {
   consent_failed: 'Xero reported that the consent did not complete.',
   no_code: 'Xero came back without an authorization code.',
   state_unreadable: 'fiscalhub could not read the sign-in request it had started.',
+  state_invalid:
+    'The connection request expired or was already used (it is valid for 10 minutes, once, in the browser session that started it). Start again with Resume or Reconnect.',
   connections_failed: 'fiscalhub could not read the organisations the consent authorized.',
   store_failed: 'fiscalhub could not store the connection.',
   no_organisation: 'No Xero organisation was selected on the consent page.',
