@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "receiver/receiver.h"
 #include "sandbox.h"
 #include "vsdc/vsdc.h"
 #include "xero/xero.h"
@@ -15,6 +16,10 @@ static const struct fh_sandbox_emulator emulators[] = {
      "Xero: OAuth 2 consent and tokens, Accounting API subset, webhooks; control API under "
      "/xero/control/",
      fh_xero_routes, FH_XERO_NROUTES, fh_xero_start, fh_xero_stop},
+    {"receiver",
+     "Webhook receiver: records fiscalhub's events, checks their signatures, fails or is slow on "
+     "request; control API under /receiver/control/",
+     fh_receiver_routes, FH_RECEIVER_NROUTES, fh_receiver_start, fh_receiver_stop},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };
 
