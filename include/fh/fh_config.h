@@ -52,6 +52,15 @@ struct fh_config {
     int64_t xero_time_scale;     /* FISCALHUB_XERO_TIME_SCALE: rate windows divided by it (1) */
     int64_t xero_poll_ms;        /* FISCALHUB_XERO_POLL_SECONDS polling fallback (300) */
     int64_t xero_timeout_ms;     /* FISCALHUB_XERO_TIMEOUT_MS one Xero call (30000) */
+    /* Custom Integration and Custom / Webhook (docs/api/public-v1.md, docs/api/webhooks.md) */
+    int64_t api_rate_per_minute;  /* FISCALHUB_API_RATE_PER_MINUTE requests per API key (600) */
+    int64_t api_rate_burst;       /* FISCALHUB_API_RATE_BURST requests at once per key (60) */
+    int64_t idempotency_ttl_ms;   /* FISCALHUB_IDEMPOTENCY_TTL_HOURS keys remembered (24) */
+    int64_t webhook_timeout_ms;   /* FISCALHUB_WEBHOOK_TIMEOUT_MS one delivery POST (10000) */
+    int64_t webhook_backoff_ms;   /* FISCALHUB_WEBHOOK_BACKOFF_MS first retry delay (30000) */
+    int64_t webhook_backoff_max_ms; /* FISCALHUB_WEBHOOK_BACKOFF_MAX_MS longest delay (3600000) */
+    int64_t webhook_retry_ms;     /* FISCALHUB_WEBHOOK_RETRY_SECONDS retries go on (86400) */
+    int64_t webhook_log_ms;       /* FISCALHUB_WEBHOOK_LOG_DAYS events and log kept (30) */
 };
 
 /* Option table entry, shared with --help output. */

@@ -22,6 +22,7 @@ enum fh_auth_class {
     FH_AUTH_NO_SESSION_JSON, /* anyone; body must be JSON and Origin (if sent) ours (log-in) */
     FH_AUTH_SESSION,   /* a valid session */
     FH_AUTH_ORG,       /* a session that is a member of the {org} in the path with perm */
+    FH_AUTH_API_KEY,   /* an active API key of a Custom Integration (HTTP Basic), rate limited */
 };
 
 /* Permissions, granted by role (see docs/api/portal.md). */
@@ -79,6 +80,15 @@ struct fh_org_info {
     enum fh_role role;
 };
 
+/* The API key a public API request authenticated with (src/auth/apikeys.c). */
+struct fh_apikey_info {
+    int64_t key_id, integration_id, org_id, certificate_id;
+    char client_id[48];
+    char integration_uid[16];
+    char certificate_uid[16];
+    char org_code[32];
+};
+
 struct fh_req {
     struct fh_app *app;
     struct MHD_Connection *conn;
@@ -99,6 +109,8 @@ struct fh_req {
     struct fh_session_info session;
     bool has_org;
     struct fh_org_info org;
+    bool has_apikey;
+    struct fh_apikey_info apikey;
 };
 
 /* ---- server ---- */

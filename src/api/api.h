@@ -3,6 +3,8 @@
 #ifndef FH_API_H
 #define FH_API_H
 
+#include <jansson.h>
+
 #include "fh/fh_http.h"
 
 enum fh_rc fh_api_healthz_get(struct fh_req *req);
@@ -35,6 +37,22 @@ enum fh_rc fh_api_fiscal_invoice_retry_post(struct fh_req *req);
 enum fh_rc fh_api_certificates_get(struct fh_req *req);
 enum fh_rc fh_api_certificates_post(struct fh_req *req);
 enum fh_rc fh_api_certificates_revoke_post(struct fh_req *req);
+/* Custom Integration (API keys, public API /api/v1) and Custom / Webhook */
+enum fh_rc fh_api_apikeys_get(struct fh_req *req);
+enum fh_rc fh_api_apikeys_post(struct fh_req *req);
+enum fh_rc fh_api_apikeys_revoke_post(struct fh_req *req);
+enum fh_rc fh_api_webhook_get(struct fh_req *req);
+enum fh_rc fh_api_webhook_put(struct fh_req *req);
+enum fh_rc fh_api_webhook_deliveries_get(struct fh_req *req);
+enum fh_rc fh_api_webhook_delivery_get(struct fh_req *req);
+enum fh_rc fh_api_webhook_redeliver_post(struct fh_req *req);
+enum fh_rc fh_api_openapi_get(struct fh_req *req);
+enum fh_rc fh_api_v1_me_get(struct fh_req *req);
+enum fh_rc fh_api_v1_invoices_post(struct fh_req *req);
+enum fh_rc fh_api_v1_invoices_get(struct fh_req *req);
+enum fh_rc fh_api_v1_invoice_get(struct fh_req *req);
+enum fh_rc fh_api_v1_invoice_refund_post(struct fh_req *req);
+enum fh_rc fh_api_v1_invoice_copy_post(struct fh_req *req);
 
 /* Sets the session cookie and replies with the me object (sign-up, log-in). */
 enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, unsigned int status);
@@ -46,6 +64,28 @@ enum fh_rc fh_api_integ_or_reply(struct fh_req *req, struct fh_integ *out);
 enum fh_rc fh_api_integ_reply(struct fh_req *req, unsigned int status, const char *uid);
 /* The organization's certificate cert_uid, active and not expired; else replies (6001/7001). */
 enum fh_rc fh_api_integ_cert_or_reply(struct fh_req *req, const char *cert_uid, int64_t *cert_id);
+/* POST .../integrations for the types "custom" and "webhook" (apikeys_integrations_post.c). */
+enum fh_rc fh_api_integrations_post_own(struct fh_req *req, const char *type, const char *cert_uid,
+                                        json_t *settings);
+/* fh_api_integ_or_reply, and the integration must be of type; else 409 (8004). */
+enum fh_rc fh_api_integ_typed_or_reply(struct fh_req *req, const char *type, struct fh_integ *out);
+/* ---- the public API's submitting endpoints (v1_common.c, v1_documents.c) ---- */
+struct fh_v1_doc {
+    const char *source_id, *source_ref, *source_url; /* may be NULL */
+    json_t *invoice;                                 /* canonical invoice (borrowed) */
+    bool body_fields; /* the invoice was built from body fields: errors name them unprefixed */
+};
+/* Submits doc for the request's API key under its Idempotency-Key, and replies. */
+enum fh_rc fh_api_v1_submit_or_reply(struct fh_req *req, const struct fh_v1_doc *doc);
+/* source_id printable ASCII without spaces, source_url http(s); else replies 400. */
+bool fh_api_v1_source_ok_or_reply(struct fh_req *req, const char *source_id, const char *source_url);
+/* The {id} path parameter, a positive integer; else replies 400. */
+bool fh_api_v1_id_or_reply(struct fh_req *req, int64_t *id);
+/* Replies with JSON text as is (replayed: adds Idempotent-Replayed: true). */
+enum fh_rc fh_api_v1_reply_text(struct fh_req *req, unsigned int status, const char *text,
+                                bool replayed);
+/* POST /api/v1/invoices/{id}/refund (copy false) and .../copy (copy true). */
+enum fh_rc fh_api_v1_document_or_reply(struct fh_req *req, bool copy);
 /* Replies 503 for a retryable store failure, 500 otherwise. */
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what);
 

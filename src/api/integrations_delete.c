@@ -3,7 +3,10 @@
  * and a job is queued that disconnects it at Xero (DELETE the connection, revoke the refresh
  * token) - a handler never calls the partner itself. Fiscalized invoices stay, with their
  * integration uid. */
+#include <string.h>
+
 #include "api.h"
+#include "fh/fh_events.h"
 #include "fh/fh_xero.h"
 
 enum fh_rc fh_api_integrations_delete(struct fh_req *req)
@@ -11,7 +14,9 @@ enum fh_rc fh_api_integrations_delete(struct fh_req *req)
     struct fh_integ in;
     if (fh_api_integ_or_reply(req, &in) != FH_OK)
         return FH_ERR;
-    enum fh_rc rc = fh_xero_remove(req->app, &in);
+    bool own = strcmp(in.type, "custom") == 0 || strcmp(in.type, "webhook") == 0;
+    enum fh_rc rc = own ? fh_custom_integration_remove(req->app, in.id) /* + revokes API keys */
+                        : fh_xero_remove(req->app, &in);
     if (rc == FH_OK) {
         fh_log(FH_LOG_INFO, "integration_removed", "org %s integration %s", req->org.code, in.uid);
         rc = fh_reply_empty(req, 204);

@@ -101,6 +101,10 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
     enum fh_rc rc;
     json_t *merged = NULL;
     int64_t cert_id = 0;
+    if (strcmp(type, "custom") == 0 || strcmp(type, "webhook") == 0) { /* no consent step */
+        rc = fh_api_integrations_post_own(req, type, cert_uid, settings);
+        goto out;
+    }
     if (strcmp(type, "xero") != 0) {
         rc = fh_reply_error(req, FH_EC_INTEGRATION_TYPE, "type %s is created elsewhere", type);
         goto out;

@@ -37,6 +37,21 @@ static const struct fh_route routes[] = {
     {"GET", "/api/orgs/{org}/certificates", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_certificates_get},
     {"POST", "/api/orgs/{org}/certificates", 100 * KB, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_certificates_post},
     {"POST", "/api/orgs/{org}/certificates/{uid}/revoke", 0, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_certificates_revoke_post},
+    {"GET", "/api/orgs/{org}/integrations/{uid}/api-keys", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_apikeys_get},
+    {"POST", "/api/orgs/{org}/integrations/{uid}/api-keys", 4 * KB, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_apikeys_post},
+    {"POST", "/api/orgs/{org}/integrations/{uid}/api-keys/{client_id}/revoke", 0, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_apikeys_revoke_post},
+    {"GET", "/api/orgs/{org}/integrations/{uid}/webhook", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_webhook_get},
+    {"PUT", "/api/orgs/{org}/integrations/{uid}/webhook", 32 * KB, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_webhook_put},
+    {"GET", "/api/orgs/{org}/integrations/{uid}/webhook/deliveries", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_webhook_deliveries_get},
+    {"GET", "/api/orgs/{org}/integrations/{uid}/webhook/deliveries/{id}", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_webhook_delivery_get},
+    {"POST", "/api/orgs/{org}/integrations/{uid}/webhook/deliveries/{id}/redeliver", 0, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_webhook_redeliver_post},
+    {"GET", "/api/openapi.json", 0, FH_AUTH_NONE, FH_PERM_VIEW, fh_api_openapi_get},
+    {"GET", "/api/v1/me", 0, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_me_get},
+    {"GET", "/api/v1/invoices", 0, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoices_get},
+    {"POST", "/api/v1/invoices", 1024 * KB, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoices_post},
+    {"GET", "/api/v1/invoices/{id}", 0, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoice_get},
+    {"POST", "/api/v1/invoices/{id}/refund", 1024 * KB, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoice_refund_post},
+    {"POST", "/api/v1/invoices/{id}/copy", 4 * KB, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoice_copy_post},
 };
 
 const struct fh_route *fh_api_routes(size_t *count)

@@ -4,6 +4,7 @@
  * exactly like one that does not exist (404), so codes of other tenants reveal nothing. */
 #include <string.h>
 
+#include "fh/fh_apikeys.h"
 #include "fh/fh_auth.h"
 #include "fh/fh_crypto.h"
 
@@ -91,6 +92,8 @@ enum fh_rc fh_auth_request_or_reply(struct fh_req *req)
                    FH_ERR;
         return FH_OK;
     }
+    if (ac == FH_AUTH_API_KEY) /* no session, no CSRF: src/auth/apikeys.c */
+        return fh_apikey_auth_or_reply(req);
     enum fh_rc rc = load_session(req);
     if (rc == FH_ERR)
         return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "session lookup failed"), FH_ERR;

@@ -1,5 +1,6 @@
 /* jobs_table.c - the job kinds this binary runs, and the built-in periodic jobs. */
 #include "cmd_internal.h"
+#include "fh/fh_events.h"
 #include "fh/fh_fiscal.h"
 #include "fh/fh_xero.h"
 
@@ -41,6 +42,8 @@ const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
         {FH_XERO_JOB_POLL, fh_xero_job_poll, NULL},
         {FH_XERO_JOB_WRITEBACK, fh_xero_job_writeback, NULL},
         {FH_XERO_JOB_REVOKE, fh_xero_job_revoke, NULL},
+        {FH_WEBHOOK_JOB_KIND, fh_webhook_job_deliver, NULL},
+        {FH_CUSTOM_SWEEP_JOB_KIND, fh_custom_job_sweep, NULL},
     };
     for (size_t i = 0; i < FH_ARRAY_LEN(kinds); i++)
         if (kinds[i].handler != sweep_handler)
@@ -56,5 +59,8 @@ enum fh_rc fh_cmd_schedule_builtin(struct fh_store *st)
     if (rc == FH_OK) /* the polling fallback of the Xero connector */
         rc = fh_schedule_upsert(st, FH_XERO_JOB_POLL, FH_XERO_JOB_POLL, "{}", xero_poll_ms,
                                 fh_now_ms() + xero_poll_ms);
+    if (rc == FH_OK) /* forgets old Idempotency-Keys and outgoing events */
+        rc = fh_schedule_upsert(st, FH_CUSTOM_SWEEP_JOB_KIND, FH_CUSTOM_SWEEP_JOB_KIND, "{}",
+                                3600LL * 1000, fh_now_ms() + 60LL * 1000);
     return rc;
 }

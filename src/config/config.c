@@ -1,6 +1,7 @@
 /* config.c - settings from defaults, FISCALHUB_* environment, then flags; read once. */
 #include "fh/fh_config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@ enum opt_id {
     O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_XERO_CLIENT_ID, O_XERO_SECRET,
     O_XERO_AUTHORIZE, O_XERO_TOKEN, O_XERO_REVOKE, O_XERO_CONNECTIONS, O_XERO_API, O_XERO_WEBHOOK_KEY,
     O_XERO_SCOPES, O_XERO_DEEP_LINK, O_XERO_MINUTE, O_XERO_DAY, O_XERO_CONCURRENT, O_XERO_APP_MINUTE,
-    O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_COUNT
+    O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
+    O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -77,6 +79,20 @@ static const struct fh_config_opt opts[O_COUNT] = {
                            "divides Xero's rate windows, as the sandbox's time scale does (1)"},
     [O_XERO_POLL] = {"--xero-poll-seconds", "FISCALHUB_XERO_POLL_SECONDS", "Xero polling fallback interval (300)"},
     [O_XERO_TIMEOUT] = {"--xero-timeout-ms", "FISCALHUB_XERO_TIMEOUT_MS", "one Xero call (30000)"},
+    [O_API_RATE] = {"--api-rate-per-minute", "FISCALHUB_API_RATE_PER_MINUTE",
+                    "public API requests per minute and API key (600)"},
+    [O_API_BURST] = {"--api-rate-burst", "FISCALHUB_API_RATE_BURST",
+                     "public API requests an API key may make at once (60)"},
+    [O_IDEM_TTL] = {"--idempotency-ttl-hours", "FISCALHUB_IDEMPOTENCY_TTL_HOURS",
+                    "how long an Idempotency-Key is remembered (24)"},
+    [O_WH_TIMEOUT] = {"--webhook-timeout-ms", "FISCALHUB_WEBHOOK_TIMEOUT_MS", "one webhook delivery POST (10000)"},
+    [O_WH_BACKOFF] = {"--webhook-backoff-ms", "FISCALHUB_WEBHOOK_BACKOFF_MS",
+                      "first webhook retry delay, doubled per attempt (30000)"},
+    [O_WH_BACKOFF_MAX] = {"--webhook-backoff-max-ms", "FISCALHUB_WEBHOOK_BACKOFF_MAX_MS",
+                          "longest webhook retry delay (3600000)"},
+    [O_WH_RETRY] = {"--webhook-retry-seconds", "FISCALHUB_WEBHOOK_RETRY_SECONDS",
+                    "how long a webhook delivery is retried before it is failed (86400)"},
+    [O_WH_LOG] = {"--webhook-log-days", "FISCALHUB_WEBHOOK_LOG_DAYS", "outgoing events and their delivery log kept (30)"},
 };
 
 static void set_str(char **dst, const char *v);
@@ -113,6 +129,36 @@ static int64_t *xero_int(struct fh_config *cfg, enum opt_id id, int64_t *lo, int
     case O_XERO_TIMEOUT: *lo = 100; *hi = 600000; return &cfg->xero_timeout_ms;
     default: return NULL;
     }
+}
+
+/* The public API and webhook settings (integers, scaled to their unit); FH_E_NOTFOUND when id
+ * is another option. */
+static enum fh_rc apply_custom(struct fh_config *cfg, enum opt_id id, const char *v)
+{
+    static const struct {
+        enum opt_id id;
+        size_t off;
+        int64_t lo, hi, unit;
+    } t[] = {
+        {O_API_RATE, offsetof(struct fh_config, api_rate_per_minute), 1, 1000000, 1},
+        {O_API_BURST, offsetof(struct fh_config, api_rate_burst), 1, 100000, 1},
+        {O_IDEM_TTL, offsetof(struct fh_config, idempotency_ttl_ms), 1, 24 * 365, 3600 * 1000},
+        {O_WH_TIMEOUT, offsetof(struct fh_config, webhook_timeout_ms), 100, 120000, 1},
+        {O_WH_BACKOFF, offsetof(struct fh_config, webhook_backoff_ms), 1, 24LL * 3600 * 1000, 1},
+        {O_WH_BACKOFF_MAX, offsetof(struct fh_config, webhook_backoff_max_ms), 1, 24LL * 3600 * 1000, 1},
+        {O_WH_RETRY, offsetof(struct fh_config, webhook_retry_ms), 1, 30LL * 86400, 1000},
+        {O_WH_LOG, offsetof(struct fh_config, webhook_log_ms), 1, 3650, 86400LL * 1000},
+    };
+    for (size_t i = 0; i < FH_ARRAY_LEN(t); i++) {
+        if (t[i].id != id)
+            continue;
+        int64_t x;
+        if (!int_in(v, t[i].lo, t[i].hi, &x))
+            return FH_E_INPUT;
+        *(int64_t *)((char *)cfg + t[i].off) = x * t[i].unit;
+        return FH_OK;
+    }
+    return FH_E_NOTFOUND;
 }
 
 /* The Xero settings (strings and integers); FH_E_NOTFOUND when id is another option. */
@@ -156,6 +202,9 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
 {
     int64_t x = 0;
     enum fh_rc xrc = apply_xero(cfg, id, v);
+    if (xrc != FH_E_NOTFOUND)
+        return xrc;
+    xrc = apply_custom(cfg, id, v);
     if (xrc != FH_E_NOTFOUND)
         return xrc;
     switch (id) {
@@ -303,6 +352,14 @@ static void defaults(struct fh_config *cfg)
     cfg->xero_time_scale = 1;
     cfg->xero_poll_ms = 300 * 1000;
     cfg->xero_timeout_ms = 30000;
+    cfg->api_rate_per_minute = 600;
+    cfg->api_rate_burst = 60;
+    cfg->idempotency_ttl_ms = 24LL * 3600 * 1000;
+    cfg->webhook_timeout_ms = 10000;
+    cfg->webhook_backoff_ms = 30000;
+    cfg->webhook_backoff_max_ms = 3600LL * 1000;
+    cfg->webhook_retry_ms = 86400LL * 1000;
+    cfg->webhook_log_ms = 30LL * 86400 * 1000;
 }
 
 /* Xero settings left unset point at the sandbox emulator (<sandbox_url>/xero) and its demo app. */

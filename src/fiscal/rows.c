@@ -1,9 +1,11 @@
 /* rows.c - the statements on fiscal_invoices used by the job (engine.c). Every statement that
  * writes a result is guarded by the row's status, so a signed row's result columns never
- * change and a failed row is only ever moved back to pending by a user retry (submit.c). */
+ * change and a failed row is only ever moved back to pending by a user retry (submit.c). Signing
+ * and failing also create the invoice's outgoing events in the same transaction. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_events.h"
 #include "fiscal_internal.h"
 
 void fiscal_row_free(struct fiscal_row *r)
@@ -51,6 +53,27 @@ static const char *str_or_null(json_t *o, const char *name)
     return json_string_value(json_object_get(o, name));
 }
 
+/* The outcome statement and, when it changed the row, the invoice's outgoing events (the hook
+ * of src/events/), in one transaction: an event exists exactly when its change committed. */
+struct outcome_ctx {
+    const char *sql;
+    const struct fh_param *p;
+    size_t n;
+    int64_t id, now;
+};
+
+static int outcome_tx(struct fh_store *st, void *cls)
+{
+    struct outcome_ctx *c = cls;
+    int qs = fh_store_exec(st, c->sql, c->p, c->n, NULL);
+    if (qs > 0) {
+        int eq = fh_events_invoice_outcome(st, c->id, c->now);
+        if (eq < 0)
+            return eq;
+    }
+    return qs;
+}
+
 int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, int64_t now)
 {
     json_t *j = json_loads(result, 0, NULL);
@@ -60,12 +83,13 @@ int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, int64_t
                            FH_PT(str_or_null(j, "sdcDateTime")),
                            FH_PT(str_or_null(j, "verificationUrl")),
                            FH_PI(now)};
-    int qs = fh_store_exec(st,
-                           "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
-                           "last_error = NULL, vsdc_result = $2, invoice_number = $3, "
-                           "sdc_time = $4, verification_url = $5, signed_at = $6, updated_at = $6 "
-                           "WHERE id = $1 AND status <> 'signed'",
-                           p, FH_ARRAY_LEN(p), NULL);
+    struct outcome_ctx c = {
+        .sql = "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
+               "last_error = NULL, vsdc_result = $2, invoice_number = $3, "
+               "sdc_time = $4, verification_url = $5, signed_at = $6, updated_at = $6 "
+               "WHERE id = $1 AND status <> 'signed'",
+        .p = p, .n = FH_ARRAY_LEN(p), .id = id, .now = now};
+    int qs = fh_store_run_tx(st, outcome_tx, &c);
     json_decref(j);
     return qs;
 }
@@ -73,12 +97,13 @@ int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, int64_t
 int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain, int64_t now)
 {
     struct fh_param p[] = {FH_PI(id), FH_PT(reason), FH_PI(uncertain), FH_PI(now)};
-    return fh_store_exec(st,
-                         "UPDATE fiscal_invoices SET status = 'failed', last_error = $2, "
-                         "uncertain = CASE WHEN CAST($3 AS INTEGER) < 0 THEN uncertain "
-                         "ELSE CAST($3 AS INTEGER) END, "
-                         "updated_at = $4 WHERE id = $1 AND status = 'pending'",
-                         p, FH_ARRAY_LEN(p), NULL);
+    struct outcome_ctx c = {
+        .sql = "UPDATE fiscal_invoices SET status = 'failed', last_error = $2, "
+               "uncertain = CASE WHEN CAST($3 AS INTEGER) < 0 THEN uncertain "
+               "ELSE CAST($3 AS INTEGER) END, "
+               "updated_at = $4 WHERE id = $1 AND status = 'pending'",
+        .p = p, .n = FH_ARRAY_LEN(p), .id = id, .now = now};
+    return fh_store_run_tx(st, outcome_tx, &c);
 }
 
 int fiscal_row_note(struct fh_store *st, int64_t id, const char *reason, int64_t now)

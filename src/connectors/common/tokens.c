@@ -25,6 +25,7 @@
 
 #include "fh/fh_connector.h"
 #include "fh/fh_crypto.h"
+#include "fh/fh_events.h"
 
 enum {
     LEASE_MS = 30000,    /* a refresh call is bounded by the client timeout, far below */
@@ -74,12 +75,12 @@ enum fh_rc fh_conn_deactivate(struct fh_store *st, int64_t integration_id, const
                               int64_t now)
 {
     struct fh_param p[] = {FH_PI(integration_id), FH_PT(reason), FH_PI(now)};
-    int qs =
-        fh_store_exec(st,
-                      "UPDATE integrations SET status = 'inactive', status_reason = $2, "
-                      "refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $3 "
-                      "WHERE id = $1 AND status = 'active'",
-                      p, FH_ARRAY_LEN(p), NULL);
+    int qs = fh_events_integration_update( /* with its integration.status_changed event */
+        st, integration_id,
+        "UPDATE integrations SET status = 'inactive', status_reason = $2, "
+        "refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $3 "
+        "WHERE id = $1 AND status = 'active'",
+        p, FH_ARRAY_LEN(p), now);
     if (qs > 0)
         fh_log(FH_LOG_WARN, "integration_inactive", "integration %lld: %s",
                (long long)integration_id, reason);

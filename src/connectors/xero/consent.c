@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fh/fh_crypto.h"
+#include "fh/fh_events.h"
 #include "xero_internal.h"
 
 #define STATE_TTL_MS (10LL * 60 * 1000)
@@ -87,7 +88,7 @@ static int activate_tx(struct fh_store *st, void *cls)
     struct fh_param p[] = {FH_PI(c->id),   FH_PT(c->tenant), FH_PT(c->name),
                            FH_PT(c->conn), FH_PI(c->now),    FH_PI(c->cursor)};
     /* The cursor starts at the consent (less settings.backfill_days) the first time only. */
-    int qs = fh_store_exec(st,
+    int qs = fh_events_integration_update(st, c->id, /* with its status event */
                            "UPDATE integrations SET status = 'active', status_reason = NULL, "
                            "tenant_id = $2, tenant_name = $3, connection_id = $4, tenants = NULL, "
                            "connected_at = $5, updated_at = $5, removed_at = NULL, "
@@ -95,7 +96,7 @@ static int activate_tx(struct fh_store *st, void *cls)
                            "backfill_state END, "
                            "sync_cursor = COALESCE(sync_cursor, $6) "
                            "WHERE id = $1 AND status <> 'removed'",
-                           p, FH_ARRAY_LEN(p), NULL);
+                           p, FH_ARRAY_LEN(p), c->now);
     if (qs <= 0)
         return qs < 0 ? qs : FH_QS_HARD;
     char key[64], payload[96];
@@ -269,11 +270,11 @@ static int remove_tx(struct fh_store *st, void *cls)
 {
     struct remove_ctx *c = cls;
     struct fh_param p[] = {FH_PI(c->id), FH_PI(c->now)};
-    int qs = fh_store_exec(st,
+    int qs = fh_events_integration_update(st, c->id, /* with its status event */
                            "UPDATE integrations SET status = 'removed', removed_at = $2, "
                            "updated_at = $2, tenants = NULL, refresh_lease_until = NULL, "
                            "refresh_lease_owner = NULL WHERE id = $1 AND status <> 'removed'",
-                           p, 2, NULL);
+                           p, 2, c->now);
     if (qs <= 0)
         return qs;
     fh_store_exec(st, "DELETE FROM oauth_states WHERE integration_id = $1", p, 1, NULL);

@@ -1,0 +1,352 @@
+// Custom Integration: API keys (secret shown once, revocation on the next request, removal of
+// the integration revokes them) and the public API /api/v1 against the V-SDC emulator over mTLS:
+// submission signed with the integration's certificate, Idempotency-Key replay without a second
+// fiscal invoice (V-SDC statistics), source_id, cursor paging stable under inserts, filters,
+// refund and copy documents, scoping (another integration's or tenant's invoice is 404), rate
+// limits (429 + Retry-After), and bad input naming the field with nothing written.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, signup, Client } from '../lib/server.mjs';
+import { startSandbox, issueCert, uploadCert, invoice } from '../lib/fiscal.mjs';
+import { ApiClient, basic, createCustom, createKey, createWebhook } from '../lib/custom.mjs';
+
+const BURST = 200;
+let sb, srv, a, b, certA, integ, key, api;
+let seq = 0;
+const sid = (tag) => `${tag}-${process.pid}-${++seq}`;
+
+before(async () => {
+  sb = await startSandbox();
+  srv = await startServer({
+    env: {
+      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
+      FISCALHUB_JOB_BACKOFF_MS: '20',
+      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
+      FISCALHUB_WORKERS: '4',
+      FISCALHUB_API_RATE_BURST: String(BURST),
+      FISCALHUB_API_RATE_PER_MINUTE: '3000',
+    },
+  });
+  a = await signup(srv.url, 'custom-a');
+  b = await signup(srv.url, 'custom-b');
+  certA = await uploadCert(a, await issueCert(sb));
+  integ = await createCustom(a, certA);
+  key = await createKey(a, integ, 'POS till 1');
+  api = new ApiClient(srv.url, key);
+});
+after(async () => {
+  await srv?.stop();
+  await sb?.stop();
+});
+
+const submit = (client, inv = invoice({ pos_invoice_number: sid('POS') }), extra = {}, headers = {}) =>
+  client.post('/api/v1/invoices', { invoice: inv, ...extra }, headers);
+
+test('API keys: the secret is shown once, the list never holds it, viewers cannot create', async () => {
+  const k = await createKey(a, integ, 'Back office');
+  assert.match(k.client_id, /^ck_[A-Za-z0-9_-]{22}$/);
+  assert.match(k.client_secret, /^cs_[A-Za-z0-9_-]{43}$/);
+  assert.equal(k.label, 'Back office');
+  assert.equal(k.status, 'active');
+  const list = await a.get(`/api/orgs/${a.org}/integrations/${integ}/api-keys`);
+  assert.equal(list.status, 200);
+  const row = list.json.api_keys.find((x) => x.client_id === k.client_id);
+  assert.deepEqual(Object.keys(row).sort(), ['client_id', 'created_at', 'label', 'last_used_at', 'revoked_at', 'status']);
+  assert.ok(!list.text.includes(k.client_secret), 'the list never shows a secret');
+  assert.equal(row.last_used_at, null);
+  assert.equal((await new ApiClient(srv.url, k).get('/api/v1/me')).status, 200);
+  const used = (await a.get(`/api/orgs/${a.org}/integrations/${integ}/api-keys`)).json.api_keys.find((x) => x.client_id === k.client_id);
+  assert.ok(used.last_used_at, 'last_used_at is set by a request');
+  // a webhook integration has no API keys
+  const wh = await createWebhook(a, certA, 'http://127.0.0.1:9/fiscal', { events: ['invoice.failed'] });
+  const r = await a.post(`/api/orgs/${a.org}/integrations/${wh.uid}/api-keys`, { label: 'x' });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.code, 8004);
+  // a viewer of the organization lists the keys but cannot create or revoke one
+  const email = `viewer-${process.pid}-${++seq}@example.com`;
+  const m = await a.post(`/api/orgs/${a.org}/members`, { email, role: 'viewer', name: 'V', password: 'correct horse battery staple' });
+  assert.equal(m.status, 201, m.text);
+  const v = new Client(srv.url);
+  assert.equal((await v.post('/api/auth/login', { email, password: 'correct horse battery staple' })).status, 200);
+  assert.equal((await v.get(`/api/orgs/${a.org}/integrations/${integ}/api-keys`)).status, 200);
+  assert.equal((await v.post(`/api/orgs/${a.org}/integrations/${integ}/api-keys`, { label: 'no' })).json.code, 3003);
+  assert.equal((await v.post(`/api/orgs/${a.org}/integrations/${integ}/api-keys/${k.client_id}/revoke`)).json.code, 3003);
+  assert.equal((await a.post(`/api/orgs/${a.org}/integrations/${integ}/api-keys`, { label: '' })).status, 400);
+  assert.equal((await a.post(`/api/orgs/${a.org}/integrations/${integ}/api-keys`, { label: 'x'.repeat(101) })).json.code, 1005);
+});
+
+test('an invoice submitted with an API key is fiscalized with the integration\'s certificate', async () => {
+  const me = await api.get('/api/v1/me');
+  assert.equal(me.status, 200);
+  assert.equal(me.json.integration.uid, integ);
+  assert.equal(me.json.certificate.uid, certA);
+  const pos = sid('POS');
+  const r = await submit(api, invoice({ pos_invoice_number: pos }), { source_ref: 'R-1', source_url: 'https://erp.example.com/1' });
+  assert.equal(r.status, 202, r.text);
+  assert.equal(r.json.status, 'pending');
+  assert.equal(r.json.integration, integ);
+  assert.equal(r.json.certificate_uid, certA);
+  const d = await api.settled(r.json.id);
+  assert.equal(d.status, 'signed', d.last_error);
+  assert.match(d.invoice_number, new RegExp(`^${certA}-`));
+  assert.equal(d.transaction_type, 'sale');
+  assert.ok(d.result.signature, 'the V-SDC signature');
+  assert.match(d.result.journal, /FISCAL INVOICE/);
+  assert.ok(d.result.qr_gif_base64.startsWith('R0lGOD'));
+  assert.equal(d.source_ref, 'R-1');
+  const atSandbox = await sb.control('GET', `/vsdc/control/invoices/${d.invoice_number}`);
+  assert.equal(atSandbox.request.invoiceNumber, pos);
+  // the portal attributes it to the integration
+  const portal = await a.get(`/api/orgs/${a.org}/fiscal-invoices?integration=${integ}`);
+  assert.ok(portal.json.invoices.some((x) => x.id === r.json.id && x.integration === integ));
+});
+
+test('a revoked key gets 401 on its next request; the other keys keep working', async () => {
+  const k1 = await createKey(a, integ, 'to revoke');
+  const k2 = await createKey(a, integ, 'stays');
+  const c1 = new ApiClient(srv.url, k1);
+  const c2 = new ApiClient(srv.url, k2);
+  assert.equal((await c1.get('/api/v1/invoices?limit=1')).status, 200);
+  const rv = await a.post(`/api/orgs/${a.org}/integrations/${integ}/api-keys/${k1.client_id}/revoke`);
+  assert.equal(rv.status, 200, rv.text);
+  assert.equal(rv.json.status, 'revoked');
+  assert.ok(rv.json.revoked_at);
+  const denied = await c1.get('/api/v1/invoices?limit=1');
+  assert.equal(denied.status, 401);
+  assert.equal(denied.json.code, 8000);
+  assert.match(denied.json.detail, /revoked/);
+  assert.match(denied.headers.get('www-authenticate'), /^Basic /);
+  assert.equal((await submit(c1)).status, 401, 'a revoked key cannot submit');
+  assert.equal((await c2.get('/api/v1/invoices?limit=1')).status, 200);
+  // revoking again answers the same object
+  const again = await a.post(`/api/orgs/${a.org}/integrations/${integ}/api-keys/${k1.client_id}/revoke`);
+  assert.equal(again.json.revoked_at, rv.json.revoked_at);
+  // wrong secret, malformed and missing credentials
+  for (const auth of [basic(k2.client_id, k2.client_secret + 'x'), basic('ck_nope', k2.client_secret), 'Basic !!!', `Bearer ${k2.client_secret}`]) {
+    const r = await new ApiClient(srv.url, auth).get('/api/v1/me');
+    assert.equal(r.status, 401, auth);
+    assert.equal(r.json.code, 8000);
+  }
+  assert.equal((await new ApiClient(srv.url).get('/api/v1/me')).status, 401);
+  // a session cookie is no API key
+  assert.equal((await a.get('/api/v1/me')).status, 401);
+});
+
+test('a replayed Idempotency-Key returns the first answer and no second fiscal invoice', async () => {
+  const pos = sid('POS');
+  const body = JSON.stringify({ invoice: invoice({ pos_invoice_number: pos }) });
+  const idem = { 'idempotency-key': sid('idem') };
+  const first = await api.post('/api/v1/invoices', body, idem);
+  assert.equal(first.status, 202, first.text);
+  assert.equal(first.headers.get('idempotent-replayed'), null);
+  const d = await api.settled(first.json.id);
+  assert.equal(d.status, 'signed');
+  const again = await api.post('/api/v1/invoices', body, idem);
+  assert.equal(again.status, 202, 'the first status');
+  assert.equal(again.text, first.text, 'the first body, byte for byte');
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  // concurrent replays too
+  const many = await Promise.all([1, 2, 3, 4].map(() => api.post('/api/v1/invoices', body, idem)));
+  for (const r of many) assert.equal(r.text, first.text);
+  const stats = await sb.control('GET', '/vsdc/control/stats');
+  const posts = stats.posts_by_request_id.filter((p) => p.request_id === first.json.request_id);
+  assert.equal(posts.length, 1);
+  assert.equal(posts[0].posts, 1, 'the V-SDC saw one POST');
+  const signedAtVsdc = (await sb.control('GET', '/vsdc/control/invoices?limit=1000')).invoices.filter((i) => i.pos_invoice_number === pos);
+  assert.equal(signedAtVsdc.length, 1, 'one fiscal invoice');
+  const mine = await api.get(`/api/v1/invoices?limit=100`);
+  assert.equal(mine.json.invoices.filter((i) => i.id === first.json.id).length, 1);
+  // the same key with another body: 409, nothing new
+  const other = await api.post('/api/v1/invoices', { invoice: invoice({ pos_invoice_number: sid('POS') }) }, idem);
+  assert.equal(other.status, 409);
+  assert.equal(other.json.code, 8002);
+  // the key is the integration's: another integration may use the same key for its own request
+  const integ2 = await createCustom(a, certA);
+  const api2 = new ApiClient(srv.url, await createKey(a, integ2));
+  const theirs = await api2.post('/api/v1/invoices', body, idem);
+  assert.equal(theirs.status, 202);
+  assert.notEqual(theirs.json.id, first.json.id);
+  // concurrent first requests with a new key make one invoice
+  const idem2 = { 'idempotency-key': sid('idem') };
+  const body2 = JSON.stringify({ invoice: invoice({ pos_invoice_number: sid('POS') }) });
+  const race = await Promise.all([1, 2, 3, 4, 5].map(() => api.post('/api/v1/invoices', body2, idem2)));
+  assert.equal(new Set(race.map((r) => r.text)).size, 1, race.map((r) => r.status + r.text).join('\n'));
+  assert.equal(race[0].status, 202);
+  // a malformed key
+  const bad = await api.post('/api/v1/invoices', body, { 'idempotency-key': 'x'.repeat(256) });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.code, 8003);
+});
+
+test('source_id makes a submission idempotent too: 200 with the stored invoice', async () => {
+  const source = sid('INV');
+  const first = await submit(api, undefined, { source_id: source });
+  assert.equal(first.status, 202);
+  assert.equal(first.json.source_id, source);
+  const again = await submit(api, invoice({ pos_invoice_number: 'other' }), { source_id: source });
+  assert.equal(again.status, 200);
+  assert.equal(again.json.id, first.json.id);
+  const found = await api.get(`/api/v1/invoices?source_id=${encodeURIComponent(source)}`);
+  assert.deepEqual(found.json.invoices.map((i) => i.id), [first.json.id]);
+});
+
+test('list: newest first, filters, and a cursor that stays stable while invoices arrive', async () => {
+  const own = await createCustom(a, certA);
+  const c = new ApiClient(srv.url, await createKey(a, own));
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push((await submit(c, invoice({ pos_invoice_number: sid('POS'), invoice_type: i === 0 ? 'proforma' : 'normal' }))).json.id);
+  const p1 = await c.get('/api/v1/invoices?limit=2');
+  assert.equal(p1.status, 200);
+  assert.deepEqual(p1.json.invoices.map((i) => i.id), [ids[4], ids[3]]);
+  assert.ok(p1.json.next_cursor);
+  const newer = (await submit(c)).json.id; // arrives between pages
+  const p2 = await c.get(`/api/v1/invoices?limit=2&cursor=${encodeURIComponent(p1.json.next_cursor)}`);
+  assert.deepEqual(p2.json.invoices.map((i) => i.id), [ids[2], ids[1]]);
+  const p3 = await c.get(`/api/v1/invoices?limit=2&cursor=${encodeURIComponent(p2.json.next_cursor)}`);
+  assert.deepEqual(p3.json.invoices.map((i) => i.id), [ids[0]]);
+  assert.equal(p3.json.next_cursor, null);
+  const all = await c.get('/api/v1/invoices');
+  assert.deepEqual(all.json.invoices.map((i) => i.id), [newer, ...ids.slice().reverse()], 'only this integration\'s invoices');
+  const proforma = await c.get('/api/v1/invoices?invoice_type=proforma');
+  assert.deepEqual(proforma.json.invoices.map((i) => i.id), [ids[0]]);
+  const future = await c.get('/api/v1/invoices?from=2999-01-01');
+  assert.deepEqual(future.json.invoices, []);
+  const today = new Date().toISOString().slice(0, 10);
+  assert.equal((await c.get(`/api/v1/invoices?to=${today}`)).json.invoices.length, 6);
+  await c.settled(newer);
+  const signed = await c.get('/api/v1/invoices?status=signed');
+  assert.ok(signed.json.invoices.every((i) => i.status === 'signed') && signed.json.invoices.some((i) => i.id === newer));
+  for (const [q, name] of [['status=done', 'status'], ['invoice_type=x', 'invoice_type'], ['limit=0', 'limit'], ['limit=101', 'limit'],
+    ['cursor=abc', 'cursor'], ['from=yesterday', 'from'], ['to=2026-13-01', 'to']]) {
+    const r = await c.get(`/api/v1/invoices?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.equal(r.json.code, 1011);
+    assert.match(r.json.detail, new RegExp(`^${name} `), q);
+  }
+});
+
+test('refund and copy of a signed invoice refer to it; refused for pending invoices and refunds', async () => {
+  const orig = await submit(api, invoice({
+    pos_invoice_number: sid('POS'),
+    payments: [{ method: 'card', amount: '150.74' }],
+    items: [
+      { name: 'Cable', quantity: '1', unit_price: '100.87', labels: ['A'], total: '100.87' },
+      { name: 'Plug', quantity: '1', unit_price: '49.87', labels: ['A'], total: '49.87' },
+    ],
+  }));
+  const d = await api.settled(orig.json.id);
+  assert.equal(d.status, 'signed');
+  const refund = await api.post(`/api/v1/invoices/${d.id}/refund`, {});
+  assert.equal(refund.status, 202, refund.text);
+  assert.equal(refund.json.transaction_type, 'refund');
+  assert.equal(refund.json.invoice_type, 'normal');
+  assert.equal(refund.json.invoice.referent_document_number, d.invoice_number);
+  assert.equal(refund.json.invoice.referent_document_time, d.sdc_time);
+  assert.equal(refund.json.total_amount, '150.74');
+  const rd = await api.settled(refund.json.id);
+  assert.equal(rd.status, 'signed', rd.last_error);
+  const atVsdc = await sb.control('GET', `/vsdc/control/invoices/${rd.invoice_number}`);
+  assert.equal(atVsdc.request.referentDocumentNumber, d.invoice_number);
+  assert.equal(atVsdc.request.transactionType, 'Refund');
+  // a partial refund: only the items given, paid back with the original's method
+  const partial = await api.post(`/api/v1/invoices/${d.id}/refund`,
+    { items: [{ name: 'Plug', quantity: '1', unit_price: '49.87', labels: ['A'], total: '49.87' }], source_id: sid('RF') });
+  assert.equal(partial.status, 202, partial.text);
+  assert.deepEqual(partial.json.invoice.payments, [{ method: 'card', amount: '49.87' }]);
+  assert.equal(partial.json.total_amount, '49.87');
+  // a copy
+  const copy = await api.post(`/api/v1/invoices/${d.id}/copy`, { cashier: 'Copy desk' });
+  assert.equal(copy.status, 202, copy.text);
+  assert.equal(copy.json.invoice_type, 'copy');
+  assert.equal(copy.json.fiscal, false);
+  assert.equal(copy.json.transaction_type, 'sale');
+  assert.equal(copy.json.invoice.referent_document_number, d.invoice_number);
+  assert.equal(copy.json.invoice.cashier, 'Copy desk');
+  assert.equal((await api.settled(copy.json.id)).status, 'signed');
+  // refusals
+  const ofRefund = await api.post(`/api/v1/invoices/${rd.id}/refund`, {});
+  assert.equal(ofRefund.status, 409);
+  assert.equal(ofRefund.json.code, 8006);
+  const ofCopy = await api.post(`/api/v1/invoices/${copy.json.id}/copy`, {});
+  assert.equal(ofCopy.json.code, 8005);
+  const pending = await submit(api);
+  const early = await api.post(`/api/v1/invoices/${pending.json.id}/refund`, {});
+  assert.equal(early.status, 409);
+  assert.equal(early.json.code, 8005);
+  const badItem = await api.post(`/api/v1/invoices/${d.id}/refund`, { items: [{ name: 'x', quantity: '1', unit_price: '1', labels: [], total: '1' }] });
+  assert.equal(badItem.status, 400);
+  assert.match(badItem.json.detail, /^items\[0\]\.labels/);
+  const unknown = await api.post(`/api/v1/invoices/${d.id}/copy`, { items: [] });
+  assert.equal(unknown.json.code, 1006);
+});
+
+test('another integration\'s or tenant\'s invoice is 404, exactly like a missing one', async () => {
+  const mine = (await submit(api)).json.id;
+  const otherInteg = await createCustom(a, certA);
+  const sameOrg = new ApiClient(srv.url, await createKey(a, otherInteg));
+  const certB = await uploadCert(b, await issueCert(sb));
+  const otherTenant = new ApiClient(srv.url, await createKey(b, await createCustom(b, certB)));
+  for (const c of [sameOrg, otherTenant]) {
+    const r = await c.get(`/api/v1/invoices/${mine}`);
+    assert.equal(r.status, 404);
+    assert.equal(r.json.code, 2000);
+    assert.equal((await c.post(`/api/v1/invoices/${mine}/refund`, {})).status, 404);
+    assert.equal((await c.post(`/api/v1/invoices/${mine}/copy`, {})).status, 404);
+    assert.ok(!(await c.get('/api/v1/invoices?limit=100')).json.invoices.some((i) => i.id === mine));
+  }
+  assert.deepEqual((await sameOrg.get('/api/v1/invoices/999999999')).json.code, 2000);
+  // the portal of the other tenant cannot reach the keys either
+  assert.equal((await b.get(`/api/orgs/${a.org}/integrations/${integ}/api-keys`)).status, 404);
+});
+
+test('bad input is 400 naming the field, and nothing is written', async () => {
+  const before = (await api.get('/api/v1/invoices?limit=100')).json.invoices.length;
+  const cases = [
+    [{}, 1001, /invoice/],
+    [{ invoice: 'x' }, 1002, /invoice/],
+    [{ invoice: invoice(), extra: 1 }, 1006, /extra/],
+    [{ invoice: invoice({ items: [{ name: 'x', quantity: '1', unit_price: 1, labels: ['A'], total: '1' }] }) }, 1002, /^invoice\.items\[0\]\.unit_price/],
+    [{ invoice: invoice({ transaction_type: 'refund' }) }, 6000, /referent/],
+    [{ invoice: invoice(), source_id: 'has space' }, 1003, /source_id/],
+    [{ invoice: invoice(), source_url: 'ftp://x' }, 1003, /source_url/],
+  ];
+  for (const [body, code, detail] of cases) {
+    const r = await api.post('/api/v1/invoices', body, { 'idempotency-key': sid('bad') });
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.json.code, code, r.text);
+    assert.match(r.json.detail, detail);
+  }
+  assert.equal((await api.post('/api/v1/invoices', '{"invoice":', {})).json.code, 1000);
+  assert.equal((await api.post('/api/v1/invoices', 'x', { 'content-type': 'text/plain' })).status, 415);
+  assert.equal((await api.get('/api/v1/invoices/abc')).json.code, 1010);
+  assert.equal((await api.get('/api/v1/invoices?limit=100')).json.invoices.length, before, 'nothing was stored');
+});
+
+test('rate limit: per key, 429 with Retry-After once the burst is spent', async () => {
+  const k = new ApiClient(srv.url, await createKey(a, integ, 'burst'));
+  // more than the burst at once: the refill (50 a second here) cannot keep up
+  const results = await Promise.all(Array.from({ length: BURST + 60 }, () => k.get('/api/v1/me')));
+  const ok = results.filter((r) => r.status === 200).length;
+  assert.ok(ok >= BURST && ok < BURST + 60, `${ok} answered 200`);
+  const limited = results.find((r) => r.status === 429);
+  assert.ok(limited, 'some requests were limited');
+  assert.equal(limited.json.code, 8001);
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  assert.equal((await api.get('/api/v1/me')).status, 200, 'other keys are not limited');
+});
+
+test('removing the Custom Integration revokes its keys and keeps its invoices', async () => {
+  const own = await createCustom(a, certA);
+  const k = await createKey(a, own);
+  const c = new ApiClient(srv.url, k);
+  const inv = (await submit(c)).json.id;
+  assert.equal((await c.get('/api/v1/me')).status, 200);
+  assert.equal((await a.del(`/api/orgs/${a.org}/integrations/${own}`)).status, 204);
+  const r = await c.get('/api/v1/me');
+  assert.equal(r.status, 401);
+  assert.equal(r.json.code, 8000);
+  assert.equal((await a.get(`/api/orgs/${a.org}/integrations/${own}/api-keys`)).status, 404);
+  const kept = await a.get(`/api/orgs/${a.org}/fiscal-invoices/${inv}`);
+  assert.equal(kept.status, 200);
+  assert.equal(kept.json.integration, own);
+});
