@@ -11,8 +11,10 @@ import { AppLayout } from './components/AppLayout';
 import { ErrorAlert } from './components/ErrorAlert';
 import { AuthLayout } from './components/AuthLayout';
 import { Loading } from './components/Loading';
+import { ApiKeysPage } from './pages/ApiKeysPage';
 import { BillingPage } from './pages/BillingPage';
 import { CertificatesPage } from './pages/CertificatesPage';
+import { DeliveriesPage } from './pages/DeliveriesPage';
 import { IntegrationsPage } from './pages/IntegrationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NewIntegrationPage } from './pages/NewIntegrationPage';
@@ -22,7 +24,7 @@ import { PosInvoicesPage } from './pages/PosInvoicesPage';
 import { SignupPage } from './pages/SignupPage';
 import { TenantChoicePage } from './pages/TenantChoicePage';
 import { portal } from './portal';
-import { isPublicRoute, matchRoute, navigate, tenantRouteUid, usePath } from './router';
+import { isPublicRoute, matchRoute, navigate, tenantRouteUid, uidPageRouteUid, usePath } from './router';
 import { pickOrg, storeOrgCode } from './session';
 import type { Me } from './types';
 
@@ -146,6 +148,10 @@ export function App() {
   else if (route === 'integrations-new') page = <NewIntegrationPage key={org.code} org={org} />;
   else if (route === 'integrations-tenant')
     page = <TenantChoicePage key={org.code} org={org} uid={tenantRouteUid(path) ?? ''} />;
+  else if (route === 'integration-api-keys')
+    page = <ApiKeysPage key={org.code} org={org} uid={uidPageRouteUid(path) ?? ''} />;
+  else if (route === 'integration-deliveries')
+    page = <DeliveriesPage key={org.code} org={org} uid={uidPageRouteUid(path) ?? ''} />;
   else if (route === 'pos-invoices') page = <PosInvoicesPage org={org} />;
   else if (route === 'certificates') page = <CertificatesPage key={org.code} org={org} />;
   else if (route === 'billing') page = <BillingPage org={org} />;

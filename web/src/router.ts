@@ -43,6 +43,8 @@ export type RouteName =
   | 'integrations'
   | 'integrations-new'
   | 'integrations-tenant'
+  | 'integration-api-keys'
+  | 'integration-deliveries'
   | 'certificates'
   | 'pos-invoices'
   | 'billing'
@@ -64,15 +66,26 @@ const ROUTES: Record<string, RouteName> = {
 // one of several authorized organisations.
 const TENANT_ROUTE = /^\/integrations\/([A-Za-z0-9_-]{1,32})\/tenant$/;
 
+// /integrations/<uid>/api-keys (Custom Integration), /integrations/<uid>/deliveries (Custom / Webhook).
+const UID_PAGE_ROUTE = /^\/integrations\/([A-Za-z0-9_-]{1,32})\/(api-keys|deliveries)$/;
+
 export function matchRoute(path: string): RouteName {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (TENANT_ROUTE.test(p)) return 'integrations-tenant';
+  const own = UID_PAGE_ROUTE.exec(p);
+  if (own) return own[2] === 'api-keys' ? 'integration-api-keys' : 'integration-deliveries';
   return ROUTES[p] ?? 'not-found';
 }
 
 /** The integration UID of an /integrations/<uid>/tenant path (else null). */
 export function tenantRouteUid(path: string): string | null {
   const m = TENANT_ROUTE.exec(path.length > 1 ? path.replace(/\/+$/, '') : path);
+  return m ? m[1] : null;
+}
+
+/** The integration UID of an /integrations/<uid>/api-keys or /deliveries path (else null). */
+export function uidPageRouteUid(path: string): string | null {
+  const m = UID_PAGE_ROUTE.exec(path.length > 1 ? path.replace(/\/+$/, '') : path);
   return m ? m[1] : null;
 }
 

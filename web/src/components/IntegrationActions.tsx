@@ -1,13 +1,15 @@
 // The actions of one integration row. Xero: Reconnect (Xero's consent again,
 // same integration), Test Connection (one read-only call to Xero, its answer
 // shown under the buttons), Change trigger and Remove (the page opens their
-// dialogs). Other types: Remove. Every button is disabled while one of the
+// dialogs). Custom Integration: API Keys; Custom / Webhook: Configure and
+// Deliveries (CustomRowActions). Every type: Remove. Every button is disabled while one of the
 // row's actions is in progress, and when the role does not allow it:
 // integrations.manage for Reconnect, Change trigger and Remove;
 // integrations.operate for Test Connection. An inactive row makes Reconnect
 // its primary button.
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api';
+import { CustomRowActions } from './CustomRowActions';
 import { goToConsent, integrationsApi } from '../integrations';
 import type { Integration } from '../types';
 
@@ -108,6 +110,13 @@ export function IntegrationActions({ orgCode, integration: it, canManage, canOpe
             </button>
           </>
         )}
+        <CustomRowActions
+          orgCode={orgCode}
+          integration={it}
+          canManage={canManage}
+          disabled={busy !== null}
+          deniedReason={MANAGE_DENIED}
+        />
         <button
           type="button"
           class="btn btn--secondary btn--small btn--danger-text"

@@ -1,8 +1,10 @@
 // Integrations → Create Integration: one card per type. Xero connects here
-// (certificate, fiscalization trigger, Xero's consent); Zoho Books, Custom /
-// Webhook and Custom Integration are not built yet and say so.
+// (certificate, fiscalization trigger, Xero's consent); Custom / Webhook and
+// Custom Integration have their own cards (CustomTypeCards); Zoho Books is not
+// built yet and says so.
 import { useState } from 'preact/hooks';
 import { CREATE_DENIED_REASON } from '../components/CreateIntegrationButton';
+import { CustomTypeCards } from '../components/CustomTypeCards';
 import { GuardedButton } from '../components/GuardedButton';
 import { Icon } from '../components/Icon';
 import { IntegrationTypeCard } from '../components/IntegrationTypeCard';
@@ -23,19 +25,6 @@ const SOON = [
     name: 'Zoho Books',
     description:
       'Receive Zoho Books invoices through a workflow webhook (with polling as a fallback) and write the fiscal result back to the invoice.',
-  },
-  {
-    type: 'webhook',
-    name: 'Custom / Webhook',
-    description:
-      'fiscalhub posts every fiscalized invoice (invoice data, fiscal signature and verification URL) to your endpoint, with the headers you configure.',
-  },
-  {
-    type: 'custom',
-    name: 'Custom Integration',
-    description:
-      "Create, read and manage fiscal invoices from your own software through fiscalhub's REST API, using API keys you issue here.",
-    premium: true,
   },
 ];
 
@@ -80,13 +69,13 @@ export function NewIntegrationPage({ org }: Props) {
             </GuardedButton>
           }
         />
+        <CustomTypeCards org={org} canManage={canManage} />
         {SOON.map((t) => (
           <IntegrationTypeCard key={t.type} {...t} />
         ))}
       </ul>
       <p class="type-grid-note" id="connect-unavailable">
-        Zoho Books, Custom / Webhook and Custom Integration are coming in a later version of fiscalhub; they cannot be
-        connected yet.
+        Zoho Books is coming in a later version of fiscalhub; it cannot be connected yet.
       </p>
       {connecting && <XeroSetup org={org} onClose={() => setConnecting(false)} />}
     </>
