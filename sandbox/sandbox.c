@@ -7,6 +7,7 @@
 #include "sandbox.h"
 #include "vsdc/vsdc.h"
 #include "xero/xero.h"
+#include "zoho/zoho.h"
 
 static const struct fh_sandbox_emulator emulators[] = {
     /* Partner emulators register here. */
@@ -20,6 +21,10 @@ static const struct fh_sandbox_emulator emulators[] = {
      "Webhook receiver: records fiscalhub's events, checks their signatures, fails or is slow on "
      "request; control API under /receiver/control/",
      fh_receiver_routes, FH_RECEIVER_NROUTES, fh_receiver_start, fh_receiver_stop},
+    {"zoho",
+     "Zoho Books: accounts server per data centre (consent, tokens, revoke), Books API v3 subset, "
+     "rate limits, signed workflow webhooks; control API under /zoho/control/",
+     fh_zoho_routes, FH_ZOHO_NROUTES, fh_zoho_start, fh_zoho_stop},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };
 

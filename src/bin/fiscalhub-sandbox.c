@@ -12,6 +12,7 @@
 #include "sandbox.h"
 #include "vsdc/vsdc.h"
 #include "xero/xero.h"
+#include "zoho/zoho.h"
 
 enum opt_kind { O_STR, O_INT, O_BOOL };
 
@@ -90,6 +91,7 @@ struct serve_args {
     int64_t port, vsdc_port, bad_pac, max_items, max_labels, max_body, idle;
     struct fh_vsdc_opts v;
     struct fh_xero_opts x;
+    struct fh_zoho_opts z;
 };
 
 /* The Xero emulator's options (see docs/internals/xero-sandbox.md). */
@@ -119,6 +121,32 @@ struct serve_args {
                  &(a).x.demo_webhook_key, 0, 0),                                                   \
         XERO_OPT("--xero-demo-password", "DEMO_PASSWORD", "password of demo@example.com", O_STR,   \
                  &(a).x.demo_password, 0, 0)
+
+/* The Zoho Books emulator's options (see docs/internals/zoho-sandbox.md). */
+#define ZOHO_OPT(flag, env, help, kind, field, lo, hi)                                             \
+    {flag, "FISCALHUB_SANDBOX_ZOHO_" env, help, kind, field, lo, hi}
+#define ZOHO_OPTS(a)                                                                               \
+    ZOHO_OPT("--zoho-time-scale", "TIME_SCALE", "divide Zoho's durations by N (1)", O_INT,         \
+             &(a).z.time_scale, 1, 86400),                                                         \
+        ZOHO_OPT("--zoho-public-url", "PUBLIC_URL", "Zoho base URL it announces", O_STR,           \
+                 &(a).z.public_url, 0, 0),                                                         \
+        ZOHO_OPT("--zoho-day-limit", "DAY_LIMIT", "calls per org a day (0: by plan)", O_INT,       \
+                 &(a).z.day_limit, 0, 100000000),                                                  \
+        ZOHO_OPT("--zoho-max-invoices", "MAX_INVOICES", "invoices kept (100000)", O_INT,           \
+                 &(a).z.max_invoices, 1, 2000000),                                                 \
+        ZOHO_OPT("--zoho-demo-client-id", "DEMO_CLIENT_ID", "demo client_id", O_STR,               \
+                 &(a).z.demo_client_id, 0, 0),                                                     \
+        ZOHO_OPT("--zoho-demo-client-secret", "DEMO_CLIENT_SECRET", "demo client secret", O_STR,   \
+                 &(a).z.demo_client_secret, 0, 0),                                                 \
+        ZOHO_OPT("--zoho-demo-redirect-uris", "DEMO_REDIRECT_URIS",                                \
+                 "demo client redirect URIs, comma separated", O_STR, &(a).z.demo_redirect_uris,   \
+                 0, 0),                                                                            \
+        ZOHO_OPT("--zoho-demo-webhook-url", "DEMO_WEBHOOK_URL", "demo org workflow webhook URL",   \
+                 O_STR, &(a).z.demo_webhook_url, 0, 0),                                            \
+        ZOHO_OPT("--zoho-demo-webhook-secret", "DEMO_WEBHOOK_SECRET", "its secret", O_STR,         \
+                 &(a).z.demo_webhook_secret, 0, 0),                                                \
+        ZOHO_OPT("--zoho-demo-password", "DEMO_PASSWORD", "password of the demo users", O_STR,     \
+                 &(a).z.demo_password, 0, 0)
 
 #define SERVE_OPTS(a)                                                                              \
     {                                                                                              \
@@ -237,6 +265,7 @@ struct serve_args {
              0,                                                                                    \
              0},                                                                                   \
             XERO_OPTS(a),                                                                          \
+            ZOHO_OPTS(a),                                                                          \
             {NULL, NULL, NULL, O_STR, NULL, 0, 0},                                                 \
     }
 
@@ -349,6 +378,7 @@ static int serve(int argc, char **argv)
     struct serve_args a = {.listen = "127.0.0.1", .data_dir = "var/sandbox", .port = 8081};
     fh_vsdc_opts_default(&a.v);
     fh_xero_opts_default(&a.x);
+    fh_zoho_opts_default(&a.z);
     a.vsdc_port = a.v.port;
     a.bad_pac = a.v.bad_pac_status;
     a.max_items = a.v.max_items;
@@ -367,6 +397,7 @@ static int serve(int argc, char **argv)
     a.v.idle_timeout_s = a.idle;
     fh_vsdc_configure(&a.v);
     fh_xero_configure(&a.x);
+    fh_zoho_configure(&a.z);
     struct fh_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     if (!fh_strlcpy(cfg.listen_addr, a.listen, sizeof(cfg.listen_addr)))

@@ -1,0 +1,348 @@
+/* books_inv.c - the Books v3 endpoints behind books.c (specs/zoho-books.md §2.3-2.9):
+ * organizations, the invoice list (filters, sort, paging) and detail, payments, comments (the
+ * write-back target) and custom fields, a contact, the taxes. Handlers run under zs.lock with
+ * c->org the checked organization (NULL for /organizations). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_json.h"
+#include "zoho_internal.h"
+
+static json_t *ok(void)
+{
+    return json_pack("{s:i, s:s}", "code", 0, "message", "success");
+}
+
+enum fh_rc zbk_orgs_get(struct books_ctx *c)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < c->user->orgs.n; i++)
+        json_array_append_new(arr, zr_org(c->user->orgs.v[i], i == 0));
+    json_t *j = ok();
+    json_object_set_new(j, "organizations", arr);
+    return zbk_reply(c, 200, j);
+}
+
+enum fh_rc zbk_org_get(struct books_ctx *c)
+{
+    struct z_org *o = zs_org(c->seg[1]);
+    json_t *j = ok();
+    json_object_set_new(j, "organization", zr_org(o, c->user->orgs.n && c->user->orgs.v[0] == o));
+    return zbk_reply(c, 200, j);
+}
+
+/* ---- GET /invoices ---- */
+struct list_q {
+    int64_t page, per_page, since_s;
+    bool since;
+    const char *since_text;
+    const char *status, *customer, *number, *date_start, *date_end, *column;
+    bool desc;
+};
+
+static const char *const columns[] = {
+    "customer_name", "invoice_number", "date",         "due_date",
+    "total",         "balance",        "created_time", "last_modified_time"};
+
+static const char *bad_param(struct books_ctx *c, struct list_q *q)
+{
+    const char *page = fh_req_query(c->req, "page"), *pp = fh_req_query(c->req, "per_page");
+    const char *lm = fh_req_query(c->req, "last_modified_time");
+    const char *order = fh_req_query(c->req, "sort_order");
+    q->page = 1;
+    q->per_page = 200;
+    if (page && (!fh_parse_i64(page, &q->page) || q->page < 1 || q->page > 1000000))
+        return "page";
+    if (pp && (!fh_parse_i64(pp, &q->per_page) || q->per_page < 1))
+        return "per_page";
+    q->per_page = q->per_page > 200 ? 200 : q->per_page;
+    if (lm) {
+        int64_t ms;
+        if (!z_parse_timestamp(lm, &ms))
+            return "last_modified_time";
+        q->since = true;
+        q->since_s = ms / 1000;
+        q->since_text = lm;
+    }
+    if ((q->date_start && !z_parse_date(q->date_start)) ||
+        (q->date_end && !z_parse_date(q->date_end)))
+        return q->date_start && !z_parse_date(q->date_start) ? "date_start" : "date_end";
+    size_t ncol = zs.set.sort_by_modified ? FH_ARRAY_LEN(columns) : FH_ARRAY_LEN(columns) - 1;
+    bool known = !q->column;
+    for (size_t i = 0; q->column && i < ncol; i++)
+        known = known || strcmp(q->column, columns[i]) == 0;
+    if (!known)
+        return "sort_column";
+    if (order && strcmp(order, "A") != 0 && strcmp(order, "D") != 0)
+        return "sort_order";
+    q->desc = !order || strcmp(order, "D") == 0;
+    q->column = q->column ? q->column : "created_time";
+    return NULL;
+}
+
+static const char *status_filter(const char *filter_by, const char *status, bool *bad)
+{
+    static const struct {
+        const char *filter, *status;
+    } map[] = {{"Status.All", NULL},        {"Status.Draft", "draft"},
+               {"Status.Sent", "sent"},     {"Status.Overdue", "overdue"},
+               {"Status.Paid", "paid"},     {"Status.Void", "void"},
+               {"Status.Unpaid", "unpaid"}, {"Status.PartiallyPaid", "partially_paid"},
+               {"Status.Viewed", "viewed"}};
+    static const char *const statuses[] = {"sent", "draft",  "overdue",        "paid",
+                                           "void", "unpaid", "partially_paid", "viewed"};
+    *bad = false;
+    if (filter_by) {
+        for (size_t i = 0; i < FH_ARRAY_LEN(map); i++)
+            if (strcmp(map[i].filter, filter_by) == 0)
+                return map[i].status;
+        *bad = true;
+        return NULL;
+    }
+    for (size_t i = 0; status && i < FH_ARRAY_LEN(statuses); i++)
+        if (strcmp(statuses[i], status) == 0)
+            return status;
+    *bad = status != NULL;
+    return NULL;
+}
+
+static bool status_match(const struct z_invoice *inv, const char *want)
+{
+    const char *s = z_status_name(inv->org, inv->status, inv->due_date);
+    if (!want)
+        return true;
+    if (strcmp(want, "unpaid") == 0)
+        return strcmp(s, "sent") == 0 || strcmp(s, "overdue") == 0 ||
+               strcmp(s, "partially_paid") == 0;
+    if (strcmp(want, "sent") == 0) /* Zoho's "sent" includes overdue ones */
+        return strcmp(s, "sent") == 0 || strcmp(s, "overdue") == 0;
+    return strcmp(s, want) == 0;
+}
+
+static bool matches(const struct z_invoice *inv, const struct list_q *q)
+{
+    if (q->since && (zs.set.modified_inclusive ? inv->modified_ms / 1000 < q->since_s
+                                               : inv->modified_ms / 1000 <= q->since_s))
+        return false;
+    return status_match(inv, q->status) &&
+           (!q->customer || strcmp(inv->customer->id, q->customer) == 0) &&
+           (!q->number || strcmp(inv->number, q->number) == 0) &&
+           (!q->date_start || strcmp(inv->date, q->date_start) >= 0) &&
+           (!q->date_end || strcmp(inv->date, q->date_end) <= 0);
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+static int compare(const void *pa, const void *pb, void *ud)
+{
+    const struct z_invoice *a = *(struct z_invoice *const *)pa, *b = *(struct z_invoice *const *)pb;
+    const struct list_q *q = ud;
+    int r;
+    if (strcmp(q->column, "customer_name") == 0)
+        r = strcmp(a->customer->name, b->customer->name);
+    else if (strcmp(q->column, "invoice_number") == 0)
+        r = strcmp(a->number, b->number);
+    else if (strcmp(q->column, "date") == 0)
+        r = strcmp(a->date, b->date);
+    else if (strcmp(q->column, "due_date") == 0)
+        r = strcmp(a->due_date, b->due_date);
+    else if (strcmp(q->column, "total") == 0)
+        r = cmp_i64(a->total, b->total);
+    else if (strcmp(q->column, "balance") == 0)
+        r = cmp_i64(zm_balance(a), zm_balance(b));
+    else if (strcmp(q->column, "last_modified_time") == 0)
+        r = cmp_i64(a->modified_ms / 1000, b->modified_ms / 1000);
+    else
+        r = cmp_i64(a->created_ms / 1000, b->created_ms / 1000);
+    r = r ? r : strcmp(a->id, b->id) < 0 ? -1 : strcmp(a->id, b->id) > 0; /* ids grow */
+    return q->desc ? -r : r;
+}
+
+static json_t *page_context(const struct list_q *q, bool more, const char *filter)
+{
+    json_t *crit = json_array();
+    if (q->since)
+        json_array_append_new(
+            crit, json_pack("{s:s, s:s, s:s}", "column_name", "last_modified_time", "search_text",
+                            q->since_text, "comparator",
+                            zs.set.modified_inclusive ? "greater_equal" : "greater_than"));
+    return json_pack("{s:I, s:I, s:b, s:s, s:s, s:s, s:s, s:o}", "page", (json_int_t)q->page,
+                     "per_page", (json_int_t)q->per_page, "has_more_page", more, "report_name",
+                     "Invoices", "applied_filter", filter, "sort_column", q->column, "sort_order",
+                     q->desc ? "D" : "A", "search_criteria", crit);
+}
+
+enum fh_rc zbk_invoices_get(struct books_ctx *c)
+{
+    struct list_q q;
+    memset(&q, 0, sizeof(q));
+    q.customer = fh_req_query(c->req, "customer_id");
+    q.number = fh_req_query(c->req, "invoice_number");
+    q.date_start = fh_req_query(c->req, "date_start");
+    q.date_end = fh_req_query(c->req, "date_end");
+    q.column = fh_req_query(c->req, "sort_column");
+    const char *filter_by = fh_req_query(c->req, "filter_by");
+    bool bad;
+    q.status = status_filter(filter_by, fh_req_query(c->req, "status"), &bad);
+    const char *param = bad ? (filter_by ? "filter_by" : "status") : bad_param(c, &q);
+    if (param) {
+        char msg[80];
+        snprintf(msg, sizeof(msg), "Invalid value passed for %s", param);
+        return zbk_error(c, 400, 2, msg);
+    }
+    struct z_invoice **hits = fh_calloc(c->org->invoices.n + 1, sizeof(*hits));
+    size_t n = 0;
+    for (size_t i = 0; i < c->org->invoices.n; i++)
+        if (matches(c->org->invoices.v[i], &q))
+            hits[n++] = c->org->invoices.v[i];
+    qsort_r(hits, n, sizeof(*hits), compare, &q);
+    json_t *arr = json_array();
+    size_t from = (size_t)((q.page - 1) * q.per_page), to = from + (size_t)q.per_page;
+    for (size_t i = from; i < n && i < to; i++)
+        json_array_append_new(arr, zr_invoice(hits[i], false));
+    free(hits);
+    json_t *j = ok();
+    json_object_set_new(j, "invoices", arr);
+    json_object_set_new(j, "page_context",
+                        page_context(&q, n > to, filter_by ? filter_by : "Status.All"));
+    return zbk_reply(c, 200, j);
+}
+
+/* ---- one invoice ---- */
+static struct z_invoice *invoice_or_reply(struct books_ctx *c)
+{
+    struct z_invoice *inv = zm_invoice(c->seg[1]);
+    if (!inv || inv->org != c->org) {
+        zbk_error(c, 404, 1002, "Invoice does not exist.");
+        return NULL;
+    }
+    return inv;
+}
+
+enum fh_rc zbk_invoice_get(struct books_ctx *c)
+{
+    struct z_invoice *inv = invoice_or_reply(c);
+    if (!inv)
+        return FH_OK;
+    json_t *j = ok();
+    json_object_set_new(j, "invoice", zr_invoice(inv, true));
+    return zbk_reply(c, 200, j);
+}
+
+enum fh_rc zbk_payments_get(struct books_ctx *c)
+{
+    struct z_invoice *inv = invoice_or_reply(c);
+    if (!inv)
+        return FH_OK;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < inv->payments.n; i++)
+        json_array_append_new(arr, zr_payment(inv, inv->payments.v[i]));
+    json_t *j = ok();
+    json_object_set_new(j, "payments", arr);
+    return zbk_reply(c, 200, j);
+}
+
+enum fh_rc zbk_comments_get(struct books_ctx *c)
+{
+    struct z_invoice *inv = invoice_or_reply(c);
+    if (!inv)
+        return FH_OK;
+    json_t *arr = json_array();
+    for (size_t i = inv->comments.n; i-- > 0;) /* newest first */
+        json_array_append_new(arr, zr_comment(inv, inv->comments.v[i]));
+    json_t *j = ok();
+    json_object_set_new(j, "comments", arr);
+    return zbk_reply(c, 200, j);
+}
+
+/* The JSON body, or NULL after Zoho's 400 code 1038 (form bodies included). */
+static json_t *body_or_reply(struct books_ctx *c)
+{
+    json_t *root = NULL;
+    struct fh_json_error err;
+    if (c->req->body.len == 0 ||
+        fh_json_parse(c->req->body.data, c->req->body.len, &root, &err) != FH_OK) {
+        zbk_error(c, 400, 1038, "JSON is not well formed");
+        return NULL;
+    }
+    return root;
+}
+
+enum fh_rc zbk_comments_post(struct books_ctx *c)
+{
+    struct z_invoice *inv = invoice_or_reply(c);
+    json_t *body = inv ? body_or_reply(c) : NULL;
+    if (!body)
+        return FH_OK;
+    const char *desc = sbj_str(body, "description");
+    json_t *show = json_object_get(body, "show_comment_to_clients");
+    const char *ped = sbj_str(body, "payment_expected_date");
+    enum fh_rc rc;
+    if (!json_is_object(body) || !desc || !*desc || strlen(desc) > 10000 ||
+        (show && !json_is_boolean(show)) || (ped && !z_parse_date(ped))) {
+        rc = zbk_error(c, 400, 2, "Invalid value passed for description");
+    } else {
+        zm_comment(inv, desc, c->user->name, "internal", "Added", json_is_true(show));
+        sb_stat_add(&z_stats, "books", "comments_added", 1);
+        if (zs.set.comment_touches)
+            zm_touch(inv);
+        if (zs.set.comment_fires_edit)
+            zwh_fire(inv, ZE_EDIT);
+        rc = zbk_reply(c, 200, json_pack("{s:i, s:s}", "code", 0, "message", "Comments added."));
+    }
+    json_decref(body);
+    return rc;
+}
+
+enum fh_rc zbk_customfields_put(struct books_ctx *c)
+{
+    struct z_invoice *inv = invoice_or_reply(c);
+    json_t *body = inv ? body_or_reply(c) : NULL;
+    if (!body)
+        return FH_OK;
+    char err[200];
+    enum fh_rc rc;
+    if (zm_set_cf(inv, body, err, sizeof(err)) != FH_OK) {
+        rc = zbk_error(c, 400, 2, err);
+    } else {
+        zm_touch(inv);
+        sb_stat_add(&z_stats, "books", "custom_fields_updated", 1);
+        if (zs.set.customfield_fires_edit)
+            zwh_fire(inv, ZE_EDIT);
+        rc = zbk_reply(
+            c, 200,
+            json_pack("{s:i, s:s}", "code", 0, "message", "Custom Fields Updated Successfully"));
+    }
+    json_decref(body);
+    return rc;
+}
+
+enum fh_rc zbk_contact_get(struct books_ctx *c)
+{
+    struct z_contact *ct = sb_map_get(&zs.contacts, c->seg[1]);
+    if (!ct || ct->org != c->org)
+        return zbk_error(c, 404, 1002, "Contact does not exist.");
+    json_t *j = ok();
+    json_object_set_new(j, "contact", zr_contact(ct));
+    return zbk_reply(c, 200, j);
+}
+
+enum fh_rc zbk_taxes_get(struct books_ctx *c)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < c->org->taxes.n; i++) {
+        json_t *t = zr_tax(c->org->taxes.v[i]);
+        json_object_set_new(t, "is_default_tax", json_boolean(i == 0));
+        json_array_append_new(arr, t);
+    }
+    json_t *j = ok();
+    json_object_set_new(j, "taxes", arr);
+    json_object_set_new(j, "page_context",
+                        json_pack("{s:i, s:i, s:b, s:s}", "page", 1, "per_page", 200,
+                                  "has_more_page", 0, "report_name", "Taxes"));
+    return zbk_reply(c, 200, j);
+}

@@ -1,0 +1,539 @@
+/* model.c - the Zoho Books emulator's records: taxes, custom fields, contacts, invoices with
+ * line items, payments and comments (specs/zoho-books.md §2.3-2.9). Amounts are int64
+ * ten-thousandths; Books rounds each line's total and tax to cents:
+ *   item_total = rate * quantity, less discount %            (rounded to cents)
+ *   tax        = item_total * p / 100        (tax exclusive)  (rounded to cents)
+ *              = item_total * p / (100 + p)  (tax inclusive: is_inclusive_tax)
+ *   sub_total = sum of item_total; total = sub_total + tax_total (inclusive: sub_total)
+ * Every change that Zoho would call an edit moves last_modified_time (zm_touch); comments do
+ * not (comment_touches). Invoices are created and changed through the control API; the Books
+ * API only adds comments and sets custom fields. Callers hold zs.lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_money.h"
+#include "zoho_internal.h"
+
+static int64_t round_cents(__int128 v, __int128 div)
+{
+    /* v / div in ten-thousandths, rounded half away from zero to a multiple of 100 */
+    __int128 unit = div * 100, q = (v < 0 ? -v : v) * 2 / unit, r = (q + 1) / 2 * 100;
+    return (int64_t)(v < 0 ? -r : r);
+}
+
+static void line_amounts(struct z_line *l, bool inclusive)
+{
+    __int128 gross = (__int128)l->rate * l->quantity; /* scale 10^8 */
+    __int128 net = gross * (1000000 - l->discount);   /* scale 10^8 * 10^6 */
+    l->item_total = round_cents(net, (__int128)10000 * 1000000);
+    int64_t p = l->tax ? l->tax->percentage : 0;
+    if (inclusive)
+        l->tax_amount = round_cents((__int128)l->item_total * p, 1000000 + p);
+    else
+        l->tax_amount = round_cents((__int128)l->item_total * p, 1000000);
+}
+
+static void recompute(struct z_invoice *inv)
+{
+    inv->sub_total = inv->tax_total = 0;
+    for (size_t i = 0; i < inv->nlines; i++) {
+        line_amounts(&inv->lines[i], inv->inclusive);
+        inv->sub_total += inv->lines[i].item_total;
+        inv->tax_total += inv->lines[i].tax_amount;
+    }
+    inv->total = inv->inclusive ? inv->sub_total : inv->sub_total + inv->tax_total;
+}
+
+int64_t zm_balance(const struct z_invoice *inv)
+{
+    return inv->status == ZI_VOID ? 0 : inv->total - inv->paid;
+}
+
+const char *z_status_name(const struct z_org *o, enum z_inv_status s, const char *due_date)
+{
+    static const char *const names[] = {"draft", "sent", "partially_paid", "paid", "void"};
+    char today[16];
+    z_date(z_now_ms(), o->offset_min, today, sizeof(today));
+    if (s == ZI_SENT && due_date[0] && strcmp(due_date, today) < 0)
+        return "overdue";
+    return names[s];
+}
+
+/* ---- organization settings ---- */
+struct z_tax *zm_tax_add(struct z_org *o, const char *name, int64_t percentage)
+{
+    struct z_tax *t = fh_calloc(1, sizeof(*t));
+    zs_new_id(t->id);
+    t->name = fh_strdup(name);
+    t->percentage = percentage;
+    sb_vec_push(&o->taxes, t);
+    return t;
+}
+
+struct z_cfdef *zm_cfdef_add(struct z_org *o, const char *label, const char *api_name)
+{
+    struct z_cfdef *d = fh_calloc(1, sizeof(*d));
+    zs_new_id(d->id);
+    d->label = fh_strdup(label);
+    d->api_name = fh_strdup(api_name);
+    sb_vec_push(&o->cfdefs, d);
+    return d;
+}
+
+static const struct z_tax *tax_of(const struct z_org *o, const char *id, const char *name)
+{
+    for (size_t i = 0; i < o->taxes.n; i++) {
+        const struct z_tax *t = o->taxes.v[i];
+        if ((id && strcmp(t->id, id) == 0) || (!id && name && strcmp(t->name, name) == 0))
+            return t;
+    }
+    return NULL;
+}
+
+/* ---- contacts ---- */
+struct z_contact *zm_contact(struct z_org *o, const char *id_or_name, bool create)
+{
+    struct z_contact *c = sb_map_get(&zs.contacts, id_or_name);
+    if (c && c->org == o)
+        return c;
+    for (size_t i = 0; id_or_name && i < o->contacts.n; i++)
+        if (strcmp(((struct z_contact *)o->contacts.v[i])->name, id_or_name) == 0)
+            return o->contacts.v[i];
+    if (!create || !id_or_name || !*id_or_name || strlen(id_or_name) > 200)
+        return NULL;
+    c = fh_calloc(1, sizeof(*c));
+    zs_new_id(c->id);
+    c->org = o;
+    c->name = fh_strdup(id_or_name);
+    char email[64];
+    snprintf(email, sizeof(email), "billing+%s@example.com", c->id);
+    c->email = fh_strdup(email);
+    c->vat_reg_no = fh_strdup("");
+    c->created_ms = c->modified_ms = z_now_ms();
+    sb_vec_push(&o->contacts, c);
+    sb_map_put(&zs.contacts, c->id, c);
+    return c;
+}
+
+/* ---- invoices ---- */
+struct z_invoice *zm_invoice(const char *id)
+{
+    return id ? sb_map_get(&zs.invoices, id) : NULL;
+}
+
+void zm_touch(struct z_invoice *inv)
+{
+    int64_t now = z_now_ms();
+    inv->modified_ms = now > inv->modified_ms ? now : inv->modified_ms;
+}
+
+static void free_lines(struct z_line *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(lines[i].name);
+        free(lines[i].description);
+        free(lines[i].unit);
+    }
+    free(lines);
+}
+
+static enum fh_rc parse_line(const struct z_org *o, json_t *j, struct z_line *l, size_t i,
+                             char *err, size_t errsize)
+{
+    const char *name = sbj_str(j, "name"), *tax_id = sbj_str(j, "tax_id");
+    const char *tax_name = sbj_str(j, "tax_name");
+    json_t *q = json_object_get(j, "quantity"), *d = json_object_get(j, "discount");
+    l->quantity = 10000;
+    if (!json_is_object(j) || !name || !*name || strlen(name) > 500 ||
+        !sbj_money(json_object_get(j, "rate"), &l->rate) || l->rate < 0 ||
+        l->rate > 1000000000000000LL ||
+        (q && (!sbj_money(q, &l->quantity) || l->quantity <= 0 || l->quantity > 10000000000LL)) ||
+        (d && (!sbj_money(d, &l->discount) || l->discount < 0 || l->discount > 1000000))) {
+        snprintf(err, errsize,
+                 "line_items[%zu] needs name, rate (>= 0), quantity (> 0) and discount (0..100)",
+                 i);
+        return FH_E_INPUT;
+    }
+    if ((tax_id || tax_name) && !(l->tax = tax_of(o, tax_id, tax_name))) {
+        snprintf(err, errsize, "line_items[%zu]: no such tax in this organization", i);
+        return FH_E_INPUT;
+    }
+    zs_new_id(l->id);
+    l->name = fh_strdup(name);
+    l->description = fh_strdup(sbj_str(j, "description") ? sbj_str(j, "description") : "");
+    l->unit = fh_strdup(sbj_str(j, "unit") ? sbj_str(j, "unit") : "");
+    return FH_OK;
+}
+
+static enum fh_rc set_lines(struct z_invoice *inv, json_t *arr, char *err, size_t errsize)
+{
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > Z_MAX_LINES) {
+        snprintf(err, errsize, "line_items must be an array of 1 to %d items", Z_MAX_LINES);
+        return FH_E_INPUT;
+    }
+    size_t n = json_array_size(arr);
+    struct z_line *lines = fh_calloc(n, sizeof(*lines));
+    for (size_t i = 0; i < n; i++) {
+        if (parse_line(inv->org, json_array_get(arr, i), &lines[i], i, err, errsize) != FH_OK) {
+            free_lines(lines, i);
+            return FH_E_INPUT;
+        }
+    }
+    free_lines(inv->lines, inv->nlines);
+    inv->lines = lines;
+    inv->nlines = n;
+    return FH_OK;
+}
+
+static void cfval_set(struct z_invoice *inv, const struct z_cfdef *d, const char *value)
+{
+    for (size_t i = 0; i < inv->cfvals.n; i++) {
+        struct z_cfval *v = inv->cfvals.v[i];
+        if (v->def != d)
+            continue;
+        free(v->value);
+        if (value && *value) {
+            v->value = fh_strdup(value);
+        } else {
+            sb_vec_remove(&inv->cfvals, v);
+            free(v);
+        }
+        return;
+    }
+    if (!value || !*value)
+        return;
+    struct z_cfval *v = fh_calloc(1, sizeof(*v));
+    v->def = d;
+    v->value = fh_strdup(value);
+    sb_vec_push(&inv->cfvals, v);
+}
+
+static const struct z_cfdef *cfdef_of(const struct z_org *o, json_t *item)
+{
+    const char *id = sbj_str(item, "customfield_id"), *api = sbj_str(item, "api_name");
+    if (json_is_integer(json_object_get(item, "customfield_id"))) {
+        char num[32];
+        snprintf(num, sizeof(num), "%lld",
+                 (long long)json_integer_value(json_object_get(item, "customfield_id")));
+        for (size_t i = 0; i < o->cfdefs.n; i++)
+            if (strcmp(((struct z_cfdef *)o->cfdefs.v[i])->id, num) == 0)
+                return o->cfdefs.v[i];
+    }
+    for (size_t i = 0; i < o->cfdefs.n; i++) {
+        const struct z_cfdef *d = o->cfdefs.v[i];
+        if ((id && strcmp(d->id, id) == 0) || (!id && api && strcmp(d->api_name, api) == 0))
+            return d;
+    }
+    return NULL;
+}
+
+enum fh_rc zm_set_cf(struct z_invoice *inv, json_t *arr, char *err, size_t errsize)
+{
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 100) {
+        snprintf(err, errsize, "Invalid value passed for custom_fields");
+        return FH_E_INPUT;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(arr, i, item)
+    {
+        json_t *v = json_object_get(item, "value");
+        if (!cfdef_of(inv->org, item) ||
+            (v && !json_is_string(v) && !json_is_null(v) && !json_is_number(v)) ||
+            (json_is_string(v) && strlen(json_string_value(v)) > 2000)) {
+            snprintf(err, errsize, "Invalid value passed for customfield_id");
+            return FH_E_INPUT;
+        }
+    }
+    json_array_foreach(arr, i, item)
+    {
+        json_t *v = json_object_get(item, "value");
+        char num[64] = "";
+        if (json_is_number(v))
+            snprintf(num, sizeof(num), "%g", json_number_value(v));
+        cfval_set(inv, cfdef_of(inv->org, item), json_is_string(v) ? json_string_value(v) : num);
+    }
+    return FH_OK;
+}
+
+static enum fh_rc header_fields(struct z_invoice *inv, json_t *spec, bool is_new, char *err,
+                                size_t errsize)
+{
+    const char *cust = sbj_str(spec, "customer_id") ? sbj_str(spec, "customer_id")
+                                                    : sbj_str(spec, "customer_name");
+    const char *date = sbj_str(spec, "date"), *due = sbj_str(spec, "due_date");
+    const char *ref = sbj_str(spec, "reference_number"), *notes = sbj_str(spec, "notes");
+    json_t *incl = json_object_get(spec, "is_inclusive_tax");
+    struct z_contact *c = cust ? zm_contact(inv->org, cust, !sbj_str(spec, "customer_id")) : NULL;
+    if ((is_new && !c) || (cust && !c) || (date && !z_parse_date(date)) ||
+        (due && !z_parse_date(due)) || (incl && !json_is_boolean(incl)) ||
+        (ref && strlen(ref) > 100) || (notes && strlen(notes) > 5000)) {
+        snprintf(err, errsize,
+                 "customer_id (of this organization) or customer_name, date and "
+                 "due_date (yyyy-mm-dd), is_inclusive_tax (boolean), "
+                 "reference_number (<= 100), notes (<= 5000)");
+        return FH_E_INPUT;
+    }
+    if (c)
+        inv->customer = c;
+    if (date)
+        fh_strlcpy(inv->date, date, sizeof(inv->date));
+    if (due)
+        fh_strlcpy(inv->due_date, due, sizeof(inv->due_date));
+    if (incl)
+        inv->inclusive = json_is_true(incl);
+    if (ref) {
+        free(inv->reference);
+        inv->reference = fh_strdup(ref);
+    }
+    if (notes) {
+        free(inv->notes);
+        inv->notes = fh_strdup(notes);
+    }
+    return FH_OK;
+}
+
+static void invoice_free(struct z_invoice *inv)
+{
+    free_lines(inv->lines, inv->nlines);
+    for (size_t i = 0; i < inv->payments.n; i++) {
+        struct z_payment *p = inv->payments.v[i];
+        free(p->mode);
+        free(p->reference);
+        free(p);
+    }
+    for (size_t i = 0; i < inv->comments.n; i++) {
+        struct z_comment *c = inv->comments.v[i];
+        free(c->description);
+        free(c->by);
+        free(c->type);
+        free(c->operation);
+        free(c);
+    }
+    for (size_t i = 0; i < inv->cfvals.n; i++) {
+        free(((struct z_cfval *)inv->cfvals.v[i])->value);
+        free(inv->cfvals.v[i]);
+    }
+    sb_vec_free(&inv->payments);
+    sb_vec_free(&inv->comments);
+    sb_vec_free(&inv->cfvals);
+    free(inv->number);
+    free(inv->reference);
+    free(inv->notes);
+    free(inv);
+}
+
+static enum fh_rc number_of(struct z_invoice *inv, json_t *spec, char *err, size_t errsize)
+{
+    const char *num = sbj_str(spec, "invoice_number");
+    char gen[32];
+    if (num && (!*num || strlen(num) > 100 || sb_map_get(&inv->org->numbers, num))) {
+        snprintf(err, errsize, "Invoice number %s has already been created", num);
+        return FH_E_CONFLICT;
+    }
+    while (!num) {
+        snprintf(gen, sizeof(gen), "INV-%06lld", (long long)inv->org->next_number++);
+        num = sb_map_get(&inv->org->numbers, gen) ? NULL : gen;
+    }
+    inv->number = fh_strdup(num);
+    return FH_OK;
+}
+
+static enum fh_rc invoice_fill(struct z_invoice *inv, json_t *spec, char *err, size_t errsize)
+{
+    const char *status = sbj_str(spec, "status");
+    json_t *cfs = json_object_get(spec, "custom_fields");
+    if (status && strcmp(status, "draft") != 0 && strcmp(status, "sent") != 0) {
+        snprintf(err, errsize, "status is draft or sent");
+        return FH_E_INPUT;
+    }
+    inv->status = status && strcmp(status, "draft") == 0 ? ZI_DRAFT : ZI_SENT;
+    if (header_fields(inv, spec, true, err, errsize) != FH_OK ||
+        set_lines(inv, json_object_get(spec, "line_items"), err, errsize) != FH_OK ||
+        (cfs && zm_set_cf(inv, cfs, err, errsize) != FH_OK))
+        return FH_E_INPUT;
+    return number_of(inv, spec, err, errsize);
+}
+
+struct z_invoice *zm_invoice_add(struct z_org *o, json_t *spec, char *err, size_t errsize)
+{
+    if ((int64_t)zs.ninvoices >= zs.set.max_invoices) {
+        snprintf(err, errsize, "the sandbox keeps at most %lld invoices",
+                 (long long)zs.set.max_invoices);
+        return NULL;
+    }
+    struct z_invoice *inv = fh_calloc(1, sizeof(*inv));
+    inv->org = o;
+    zs_new_id(inv->id);
+    inv->created_ms = inv->modified_ms = z_now_ms();
+    z_date(inv->created_ms, o->offset_min, inv->date, sizeof(inv->date));
+    if (invoice_fill(inv, spec, err, errsize) != FH_OK) {
+        invoice_free(inv);
+        return NULL;
+    }
+    if (!inv->due_date[0])
+        fh_strlcpy(inv->due_date, inv->date, sizeof(inv->due_date));
+    recompute(inv);
+    sb_vec_push(&o->invoices, inv);
+    sb_map_put(&o->numbers, inv->number, inv);
+    sb_map_put(&zs.invoices, inv->id, inv);
+    zs.ninvoices++;
+    char text[160], amount[40];
+    fh_money_fmt(inv->total, 2, amount, sizeof(amount));
+    snprintf(text, sizeof(text), "Invoice created for %s %s.", o->currency, amount);
+    zm_comment(inv, text, "Sandbox User", "system", "Added", false);
+    return inv;
+}
+
+enum fh_rc zm_invoice_edit(struct z_invoice *inv, json_t *spec, char *err, size_t errsize)
+{
+    if (inv->status == ZI_VOID) {
+        snprintf(err, errsize, "a void invoice cannot be edited");
+        return FH_E_CONFLICT;
+    }
+    json_t *lines = json_object_get(spec, "line_items"),
+           *cfs = json_object_get(spec, "custom_fields");
+    if (header_fields(inv, spec, false, err, errsize) != FH_OK ||
+        (lines && set_lines(inv, lines, err, errsize) != FH_OK) ||
+        (cfs && zm_set_cf(inv, cfs, err, errsize) != FH_OK))
+        return FH_E_INPUT;
+    recompute(inv);
+    if (inv->paid > inv->total) {
+        snprintf(err, errsize, "the total would be below the payments (%lld)",
+                 (long long)inv->paid);
+        return FH_E_CONFLICT; /* fields changed so far stay; the totals are consistent */
+    }
+    if (inv->paid > 0)
+        inv->status = inv->paid == inv->total ? ZI_PAID : ZI_PARTIALLY_PAID;
+    zm_touch(inv);
+    zm_comment(inv, "Invoice updated.", "Sandbox User", "system", "Updated", false);
+    return FH_OK;
+}
+
+enum fh_rc zm_void(struct z_invoice *inv, char *err, size_t errsize)
+{
+    if (inv->status == ZI_VOID || inv->paid > 0) {
+        snprintf(err, errsize, "only an invoice without payments that is not void can be voided");
+        return FH_E_CONFLICT;
+    }
+    inv->status = ZI_VOID;
+    zm_touch(inv);
+    zm_comment(inv, "Invoice status has been changed to Void.", "Sandbox User", "system", "Updated",
+               false);
+    return FH_OK;
+}
+
+enum fh_rc zm_send(struct z_invoice *inv, char *err, size_t errsize)
+{
+    if (inv->status != ZI_DRAFT) {
+        snprintf(err, errsize, "only a draft can be marked as sent");
+        return FH_E_CONFLICT;
+    }
+    inv->status = ZI_SENT;
+    zm_touch(inv);
+    zm_comment(inv, "Invoice marked as sent.", "Sandbox User", "system", "Updated", false);
+    return FH_OK;
+}
+
+struct z_payment *zm_pay(struct z_invoice *inv, json_t *spec, char *err, size_t errsize)
+{
+    int64_t amount = zm_balance(inv);
+    json_t *a = json_object_get(spec, "amount");
+    const char *date = sbj_str(spec, "date"), *mode = sbj_str(spec, "payment_mode");
+    const char *ref = sbj_str(spec, "reference_number");
+    if (inv->status == ZI_DRAFT || inv->status == ZI_VOID || inv->status == ZI_PAID ||
+        inv->payments.n >= Z_MAX_PAYMENTS) {
+        snprintf(err, errsize, "only a sent, unpaid invoice takes payments");
+        return NULL;
+    }
+    if ((a && (!sbj_money(a, &amount) || amount <= 0 || amount > zm_balance(inv) ||
+               amount % 100 != 0)) ||
+        (date && !z_parse_date(date)) || (mode && strlen(mode) > 50) ||
+        (ref && strlen(ref) > 100)) {
+        snprintf(err, errsize,
+                 "amount (0 < amount <= balance, cents), date (yyyy-mm-dd), "
+                 "payment_mode, reference_number");
+        return NULL;
+    }
+    struct z_payment *p = fh_calloc(1, sizeof(*p));
+    zs_new_id(p->id);
+    p->amount = amount;
+    p->mode = fh_strdup(mode ? mode : "cash");
+    p->reference = fh_strdup(ref ? ref : "");
+    p->created_ms = z_now_ms();
+    if (date)
+        fh_strlcpy(p->date, date, sizeof(p->date));
+    else
+        z_date(p->created_ms, inv->org->offset_min, p->date, sizeof(p->date));
+    sb_vec_push(&inv->payments, p);
+    inv->paid += amount;
+    inv->status = inv->paid == inv->total ? ZI_PAID : ZI_PARTIALLY_PAID;
+    zm_touch(inv);
+    char text[160], num[40];
+    fh_money_fmt(amount, 2, num, sizeof(num));
+    snprintf(text, sizeof(text), "Payment of amount %s %s received.", inv->org->currency, num);
+    zm_comment(inv, text, "Sandbox User", "system", "Added", false);
+    return p;
+}
+
+struct z_comment *zm_comment(struct z_invoice *inv, const char *description, const char *by,
+                             const char *type, const char *operation, bool to_client)
+{
+    if (inv->comments.n >= Z_MAX_COMMENTS) { /* bounded: the oldest goes */
+        struct z_comment *old = inv->comments.v[0];
+        sb_vec_remove(&inv->comments, old);
+        free(old->description);
+        free(old->by);
+        free(old->type);
+        free(old->operation);
+        free(old);
+    }
+    struct z_comment *c = fh_calloc(1, sizeof(*c));
+    zs_new_id(c->id);
+    c->description = fh_strdup(description);
+    c->by = fh_strdup(by);
+    c->type = fh_strdup(type);
+    c->operation = fh_strdup(operation);
+    c->to_client = to_client;
+    c->ms = z_now_ms();
+    sb_vec_push(&inv->comments, c);
+    return c;
+}
+
+void zm_free_org(struct z_org *o)
+{
+    for (size_t i = 0; i < o->invoices.n; i++)
+        invoice_free(o->invoices.v[i]);
+    for (size_t i = 0; i < o->contacts.n; i++) {
+        struct z_contact *c = o->contacts.v[i];
+        free(c->name);
+        free(c->email);
+        free(c->vat_reg_no);
+        free(c);
+    }
+    for (size_t i = 0; i < o->taxes.n; i++) {
+        free(((struct z_tax *)o->taxes.v[i])->name);
+        free(o->taxes.v[i]);
+    }
+    for (size_t i = 0; i < o->cfdefs.n; i++) {
+        struct z_cfdef *d = o->cfdefs.v[i];
+        free(d->label);
+        free(d->api_name);
+        free(d);
+    }
+    sb_vec_free(&o->invoices);
+    sb_vec_free(&o->contacts);
+    sb_vec_free(&o->taxes);
+    sb_vec_free(&o->cfdefs);
+    sb_map_free(&o->numbers);
+    free(o->hook.url);
+    free(o->hook.secret);
+    json_decref(o->hook.headers);
+    free(o->name);
+    free(o->currency);
+    free(o->currency_symbol);
+    free(o->time_zone);
+    free(o->email);
+    free(o);
+}
