@@ -5,6 +5,7 @@
 
 #include "receiver/receiver.h"
 #include "sandbox.h"
+#include "stripe/stripe.h"
 #include "vsdc/vsdc.h"
 #include "xero/xero.h"
 #include "zoho/zoho.h"
@@ -25,6 +26,10 @@ static const struct fh_sandbox_emulator emulators[] = {
      "Zoho Books: accounts server per data centre (consent, tokens, revoke), Books API v3 subset, "
      "rate limits, signed workflow webhooks; control API under /zoho/control/",
      fh_zoho_routes, FH_ZOHO_NROUTES, fh_zoho_start, fh_zoho_stop},
+    {"stripe",
+     "Stripe (test mode): Checkout sessions and page, customer portal, subscriptions and "
+     "renewals, signed webhooks; control API under /stripe/control/",
+     fh_stripe_routes, FH_STRIPE_NROUTES, fh_stripe_start, fh_stripe_stop},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };
 

@@ -10,6 +10,7 @@
 
 #include "fh/fh_crypto.h"
 #include "sandbox.h"
+#include "stripe/stripe.h"
 #include "vsdc/vsdc.h"
 #include "xero/xero.h"
 #include "zoho/zoho.h"
@@ -91,8 +92,24 @@ struct serve_args {
     int64_t port, vsdc_port, bad_pac, max_items, max_labels, max_body, idle;
     struct fh_vsdc_opts v;
     struct fh_xero_opts x;
+    struct fh_stripe_opts st;
     struct fh_zoho_opts z;
 };
+
+/* The Stripe emulator's options (see docs/internals/stripe-sandbox.md). */
+#define STRIPE_OPT(flag, env, help, kind, field, lo, hi)                                           \
+    {flag, "FISCALHUB_SANDBOX_STRIPE_" env, help, kind, field, lo, hi}
+#define STRIPE_OPTS(a)                                                                             \
+    STRIPE_OPT("--stripe-time-scale", "TIME_SCALE", "divide webhook retry delays by N (1)", O_INT, \
+               &(a).st.time_scale, 1, 10000000),                                                   \
+        STRIPE_OPT("--stripe-public-url", "PUBLIC_URL", "Stripe base URL it announces", O_STR,     \
+                   &(a).st.public_url, 0, 0),                                                      \
+        STRIPE_OPT("--stripe-secret-key", "SECRET_KEY", "the demo account's sk_test_ key", O_STR,  \
+                   &(a).st.secret_key, 0, 0),                                                      \
+        STRIPE_OPT("--stripe-demo-webhook-url", "DEMO_WEBHOOK_URL", "demo webhook endpoint URL",   \
+                   O_STR, &(a).st.demo_webhook_url, 0, 0),                                         \
+        STRIPE_OPT("--stripe-demo-webhook-secret", "DEMO_WEBHOOK_SECRET", "its whsec_ secret",     \
+                   O_STR, &(a).st.demo_webhook_secret, 0, 0)
 
 /* The Xero emulator's options (see docs/internals/xero-sandbox.md). */
 #define XERO_OPT(flag, env, help, kind, field, lo, hi)                                             \
@@ -265,6 +282,7 @@ struct serve_args {
              0,                                                                                    \
              0},                                                                                   \
             XERO_OPTS(a),                                                                          \
+            STRIPE_OPTS(a),                                                                        \
             ZOHO_OPTS(a),                                                                          \
             {NULL, NULL, NULL, O_STR, NULL, 0, 0},                                                 \
     }
@@ -378,6 +396,7 @@ static int serve(int argc, char **argv)
     struct serve_args a = {.listen = "127.0.0.1", .data_dir = "var/sandbox", .port = 8081};
     fh_vsdc_opts_default(&a.v);
     fh_xero_opts_default(&a.x);
+    fh_stripe_opts_default(&a.st);
     fh_zoho_opts_default(&a.z);
     a.vsdc_port = a.v.port;
     a.bad_pac = a.v.bad_pac_status;
@@ -397,6 +416,7 @@ static int serve(int argc, char **argv)
     a.v.idle_timeout_s = a.idle;
     fh_vsdc_configure(&a.v);
     fh_xero_configure(&a.x);
+    fh_stripe_configure(&a.st);
     fh_zoho_configure(&a.z);
     struct fh_config cfg;
     memset(&cfg, 0, sizeof(cfg));
