@@ -97,7 +97,8 @@ struct tp_slot {
 static const char *const stat_names[] = {
     "posts_received", "gets_received", "invoices_created",     "stored_results_returned",
     "rejected_400",   "rejected_pac",  "rejected_cert",        "faults_error_5xx",
-    "faults_timeout", "faults_reset",  "faults_lost_response",
+    "faults_timeout", "faults_reset",  "faults_lost_response", "tls_handshakes",
+    "tls_resumed",
 };
 
 static struct {
@@ -108,6 +109,7 @@ static struct {
     struct map by_number;  /* fiscal invoiceNumber -> index + 1 */
     struct map by_counter; /* "uid/totalCounter" -> index + 1 */
     struct map posts;      /* "uid/requestId" -> POSTs */
+    struct map handshakes; /* uid -> completed TLS handshakes */
     struct vsdc_invoice **inv;
     size_t ninv, cap;
     int64_t stats[FH_ARRAY_LEN(stat_names)];
@@ -142,6 +144,7 @@ static void clear_invoices(void)
     map_clear(&st.by_number);
     map_clear(&st.by_counter);
     map_clear(&st.posts);
+    map_clear(&st.handshakes);
     memset(st.stats, 0, sizeof(st.stats));
 }
 
@@ -264,6 +267,18 @@ void vsdc_stat_inc(const char *name)
     pthread_mutex_unlock(&st.lock);
 }
 
+void vsdc_store_count_handshake(const char *uid, bool resumed)
+{
+    pthread_mutex_lock(&st.lock);
+    int64_t n = 0;
+    map_get(&st.handshakes, uid, &n);
+    map_put(&st.handshakes, uid, n + 1);
+    pthread_mutex_unlock(&st.lock);
+    vsdc_stat_inc("tls_handshakes");
+    if (resumed)
+        vsdc_stat_inc("tls_resumed");
+}
+
 static json_t *summary(const struct vsdc_invoice *inv)
 {
     char when[32];
@@ -312,9 +327,13 @@ static json_t *duplicate_pos_numbers(void)
 json_t *vsdc_store_stats_json(void)
 {
     json_t *o = json_object(), *posts = json_array(), *dup_ids = json_array();
+    json_t *hs = json_object();
     pthread_mutex_lock(&st.lock);
     for (size_t i = 0; i < FH_ARRAY_LEN(stat_names); i++)
         json_object_set_new(o, stat_names[i], json_integer(st.stats[i]));
+    for (size_t i = 0; i < st.handshakes.cap; i++)
+        if (st.handshakes.keys[i])
+            json_object_set_new(hs, st.handshakes.keys[i], json_integer(st.handshakes.vals[i]));
     for (size_t i = 0; i < st.posts.cap; i++) {
         if (!st.posts.keys[i])
             continue;
@@ -332,6 +351,7 @@ json_t *vsdc_store_stats_json(void)
     }
     json_t *dup_numbers = duplicate_pos_numbers();
     pthread_mutex_unlock(&st.lock);
+    json_object_set_new(o, "tls_handshakes_by_uid", hs);
     json_object_set_new(o, "posts_by_request_id", posts);
     json_object_set_new(o, "duplicate_request_ids", dup_ids);
     json_object_set_new(o, "duplicate_pos_invoice_numbers", dup_numbers);

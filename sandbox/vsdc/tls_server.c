@@ -387,10 +387,12 @@ static void *conn_main(void *arg)
     if (c->ssl && SSL_set_fd(c->ssl, c->fd) == 1 && SSL_accept(c->ssl) == 1) {
         X509 *peer = SSL_get0_peer_certificate(c->ssl);
         set_timeout(c->fd, vsdc_ctx.set.o.idle_timeout_s);
-        if (vsdc_cert_uid(peer, c->uid))
+        if (vsdc_cert_uid(peer, c->uid)) {
+            vsdc_store_count_handshake(c->uid, SSL_session_reused(c->ssl) == 1);
             orderly = serve(c);
-        else
+        } else {
             send_error(c, 403, "The client certificate has no valid SERIALNUMBER (UID).");
+        }
     } else {
         fh_log(FH_LOG_DEBUG, "vsdc", "TLS handshake failed: %s",
                ERR_reason_error_string(ERR_peek_last_error()));

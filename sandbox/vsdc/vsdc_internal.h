@@ -307,6 +307,8 @@ void vsdc_store_add(struct vsdc_invoice *inv);
 void vsdc_store_count_post(const char *uid, const char *request_id);
 /* Bumps a named statistic. */
 void vsdc_stat_inc(const char *name);
+/* Counts a completed TLS handshake of uid (resumed: an abbreviated one, session reused). */
+void vsdc_store_count_handshake(const char *uid, bool resumed);
 json_t *vsdc_store_stats_json(void);
 json_t *vsdc_store_list_json(const char *uid, size_t offset, size_t limit);
 /* The stored invoice by fiscal number as {request, result} (NULL if unknown). */

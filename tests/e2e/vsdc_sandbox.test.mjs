@@ -334,16 +334,23 @@ test('fault probabilities follow the seed deterministically', async () => {
   await faults({});
 });
 
-test('keep-alive: many requests over one TLS connection', async () => {
+test('keep-alive: many requests over one TLS connection; stats count the handshakes per UID', async () => {
+  const c = await sb.issueCert();
+  const before = await stats();
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
   const res = [];
   for (let i = 0; i < 6; i++) {
     const path = i % 2 ? '/api/v3/status' : '/api/v3/invoices';
-    res.push(await vsdc(cert, { method: i % 2 ? 'GET' : 'POST', path, body: i % 2 ? undefined : invoice(), agent }));
+    res.push(await vsdc(c, { method: i % 2 ? 'GET' : 'POST', path, body: i % 2 ? undefined : invoice(), agent }));
   }
   agent.destroy();
   assert.deepEqual(res.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
   assert.deepEqual(res.map((r) => r.reused), [false, true, true, true, true, true]);
+  await vsdc(c, { path: '/api/v3/attention' }); // no agent: a connection of its own
+  const s = await stats();
+  assert.equal(s.tls_handshakes_by_uid[c.uid], 2, 'one handshake per connection');
+  assert.equal(s.tls_handshakes - before.tls_handshakes, 2);
+  assert.ok(s.tls_resumed >= 0);
 });
 
 test('concurrency: parallel POSTs on several connections number one UID without gaps', async () => {
