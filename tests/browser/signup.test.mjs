@@ -73,20 +73,19 @@ test('sign-up lands on Integrations with the empty state, codes, usage and worki
     await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/integrations');
 
-    // Create Integration opens the type cards: Xero connects (xero-connect.test.mjs
-    // drives it), Custom / Webhook and Custom Integration are created here
-    // (api-keys.test.mjs); Zoho Books is honestly not available yet.
+    // Create Integration opens the type cards: Xero and Zoho Books connect
+    // (xero-connect.test.mjs, zoho-connect.test.mjs drive them), Custom / Webhook
+    // and Custom Integration are created here (api-keys.test.mjs).
     await page.getByRole('button', { name: 'Create Integration' }).click();
     await page.waitForURL('**/integrations/new');
     for (const name of ['Xero', 'Zoho Books', 'Custom / Webhook', 'Custom Integration']) {
       await page.getByRole('heading', { level: 2, name, exact: true }).waitFor();
     }
     assert.ok(await page.getByRole('button', { name: 'Connect Xero' }).isEnabled());
+    assert.ok(await page.getByRole('button', { name: 'Connect Zoho Books' }).isEnabled());
     assert.ok(await page.getByRole('button', { name: 'Configure webhook' }).isEnabled());
     assert.ok(await page.getByRole('button', { name: 'Create integration' }).isEnabled());
-    const soon = page.getByRole('button', { name: 'Coming soon' });
-    assert.equal(await soon.count(), 1);
-    assert.ok(await soon.isDisabled());
+    assert.equal(await page.getByRole('button', { name: 'Coming soon' }).count(), 0);
     assert.equal(await page.getByText('Premium', { exact: true }).count(), 1);
     await page.screenshot({ path: '/tmp/fh-integrations-new.png', fullPage: true });
 

@@ -130,12 +130,12 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
   owner.org = org;
 
-  // Create Integration: Xero is live, Zoho Books honestly not there yet (Custom / Webhook and
+  // Create Integration: Xero is live (Zoho Books: zoho-connect.test.mjs; Custom / Webhook and
   // Custom Integration: api-keys.test.mjs).
   await page.getByRole('button', { name: 'Create Integration' }).click();
   await page.waitForURL('**/integrations/new');
   await page.getByRole('heading', { level: 1, name: 'Create Integration' }).waitFor();
-  assert.equal(await page.getByRole('button', { name: 'Coming soon' }).count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Coming soon' }).count(), 0);
   const connectXero = page.getByRole('button', { name: 'Connect Xero' });
   assert.ok(await connectXero.isEnabled());
   await noSerious(page, 'Create Integration');

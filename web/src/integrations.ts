@@ -1,20 +1,24 @@
-// The integration endpoints (docs/api/integrations.md), typed, and the words
-// the portal uses for Xero's fiscalization trigger and for the reasons a
-// consent can come back without a connection.
+// The integration endpoints (docs/api/integrations.md), typed; the OAuth
+// platforms (Xero, Zoho Books) and the words the portal uses for them, for
+// Xero's fiscalization trigger, and for the reasons a consent can come back
+// without a connection. Zoho Books' own settings and its webhook are in
+// zoho.ts.
 import { api, ApiError, seg } from './api';
 import { safeHttpUrl } from './format';
 import type { AuthorizeReply, Integration, IntegrationSettings, TenantsReply, TestReply, XeroTrigger } from './types';
 
-export interface XeroCreate {
-  type: 'xero';
+/** POST /integrations for an OAuth platform: {"type", "certificate_uid", "settings"}. */
+export interface IntegrationCreate {
+  type: 'xero' | 'zoho_books';
   certificate_uid: string;
-  settings: { trigger: XeroTrigger };
+  settings: IntegrationSettings;
 }
 
 const base = (org: string, uid: string) => `/api/orgs/${seg(org)}/integrations/${seg(uid)}`;
 
 export const integrationsApi = {
-  create: (org: string, body: XeroCreate) => api.post<Integration>(`/api/orgs/${seg(org)}/integrations`, body),
+  create: (org: string, body: IntegrationCreate) =>
+    api.post<Integration>(`/api/orgs/${seg(org)}/integrations`, body),
   /** The consent URL for a first connect, Resume and Reconnect alike. */
   connect: (org: string, uid: string) => api.post<AuthorizeReply>(`${base(org, uid)}/connect`),
   test: (org: string, uid: string) => api.post<TestReply>(`${base(org, uid)}/test`),
@@ -27,14 +31,50 @@ export const integrationsApi = {
     api.post<Integration>(`${base(org, uid)}/tenant`, { tenant_id: tenantId }),
 };
 
+/** An integration type connected through its platform's OAuth consent. */
+export interface OAuthPlatform {
+  type: 'xero' | 'zoho_books';
+  /** The product ("Xero", "Zoho Books"). */
+  name: string;
+  /** Whose consent page it is ("Xero", "Zoho"). */
+  consent: string;
+  /** What the platform calls an organization, in its own spelling. */
+  org: string;
+  /** The button that refuses access on the consent page. */
+  cancel: string;
+}
+
+export const XERO: OAuthPlatform = { type: 'xero', name: 'Xero', consent: 'Xero', org: 'organisation', cancel: 'Cancel' };
+export const ZOHO_BOOKS: OAuthPlatform = {
+  type: 'zoho_books',
+  name: 'Zoho Books',
+  consent: 'Zoho',
+  org: 'organization',
+  cancel: 'Reject',
+};
+
+/** The OAuth platform of an integration type (null for the other types). */
+export function oauthPlatform(type: string | null | undefined): OAuthPlatform | null {
+  return type === 'xero' ? XERO : type === 'zoho_books' ? ZOHO_BOOKS : null;
+}
+
+/** "Xero organisation", "Zoho Books organization" ("organization" for other types). */
+export function platformOrg(type: string | null | undefined): string {
+  const p = oauthPlatform(type);
+  return p ? `${p.name} ${p.org}` : 'organization';
+}
+
 /**
  * Asks for the consent URL of an integration and sends the browser there
- * (Xero's consent page). Resolves only if the browser could not leave.
+ * (the platform's consent page). Resolves only if the browser could not leave.
  */
-export async function goToConsent(org: string, uid: string): Promise<void> {
+export async function goToConsent(org: string, uid: string, platform?: OAuthPlatform | null): Promise<void> {
   const reply = await integrationsApi.connect(org, uid);
   const url = safeHttpUrl(reply?.authorize_url);
-  if (!url) throw new ApiError(0, null, 'The server did not send a usable Xero sign-in address.', 'authorize_url');
+  if (!url) {
+    const who = platform ? `${platform.consent} ` : '';
+    throw new ApiError(0, null, `The server did not send a usable ${who}sign-in address.`, 'authorize_url');
+  }
   window.location.assign(url);
 }
 
@@ -70,23 +110,38 @@ export function isTrigger(v: unknown): v is XeroTrigger {
   return v === 'payment' || v === 'approval';
 }
 
-// The reasons /oauth/xero/callback puts in /integrations?error=<code>.
-const CONSENT_ERRORS: Record<string, string> = {
-  access_denied: 'Access was not allowed on Xero’s consent page (Cancel was chosen).',
-  consent_failed: 'Xero reported that the consent did not complete.',
-  no_code: 'Xero came back without an authorization code.',
-  state_unreadable: 'fiscalhub could not read the sign-in request it had started.',
-  state_invalid:
+// The reasons the OAuth callbacks (/oauth/xero/callback, /oauth/zoho/callback)
+// put in /integrations?error=<code>, worded for the platform.
+const CONSENT_ERRORS: Record<string, (p: OAuthPlatform) => string> = {
+  access_denied: (p) => `Access was not allowed on ${p.consent}’s consent page (${p.cancel} was chosen).`,
+  consent_failed: (p) => `${p.consent} reported that the consent did not complete.`,
+  no_code: (p) => `${p.consent} came back without an authorization code.`,
+  state_unreadable: () => 'fiscalhub could not read the sign-in request it had started.',
+  state_invalid: () =>
     'The connection request expired or was already used (it is valid for 10 minutes, once, in the browser session that started it). Start again with Resume or Reconnect.',
-  connections_failed: 'fiscalhub could not read the organisations the consent authorized.',
-  store_failed: 'fiscalhub could not store the connection.',
-  no_organisation: 'No Xero organisation was selected on the consent page.',
-  xero_unreachable: 'Xero did not answer in time.',
-  exchange_failed: 'Xero refused to exchange the authorization code for access.',
-  invalid_scope: 'Xero refused the permissions fiscalhub asks for.',
-  unauthorized_client: 'Xero does not recognise fiscalhub’s app.',
+  connections_failed: (p) => `fiscalhub could not read the ${p.org}s the consent authorized.`,
+  organizations_failed: (p) => `fiscalhub could not read the ${p.org}s the consent authorized.`,
+  store_failed: () => 'fiscalhub could not store the connection.',
+  no_organisation: (p) => `No ${p.name} ${p.org} was selected on the consent page.`,
+  no_organization: (p) => `The ${p.consent} account has no ${p.name} ${p.org} to connect.`,
+  xero_unreachable: (p) => `${p.consent} did not answer in time.`,
+  zoho_unreachable: (p) => `${p.consent} did not answer in time.`,
+  exchange_failed: (p) => `${p.consent} refused to exchange the authorization code for access.`,
+  invalid_scope: (p) => `${p.consent} refused the permissions fiscalhub asks for.`,
+  unauthorized_client: (p) => `${p.consent} does not recognise fiscalhub’s app.`,
+  invalid_client: (p) => `${p.consent} does not recognise fiscalhub’s app.`,
+  unknown_data_center: (p) =>
+    `${p.consent} sent you back from a data center fiscalhub does not know. Check the data center chosen for the integration.`,
+  no_refresh_token: (p) =>
+    `${p.consent} did not grant lasting access (no refresh token came with the consent). Run the consent again.`,
 };
 
-export function consentErrorText(code: string): string {
-  return CONSENT_ERRORS[code] ?? `Xero did not connect (${code}).`;
+/** Used when the consent's integration (and so its platform) is not known. */
+const SOME_PLATFORM: OAuthPlatform = { type: 'xero', name: 'the platform', consent: 'The platform', org: 'organization', cancel: 'Cancel' };
+
+export function consentErrorText(code: string, platform?: OAuthPlatform | null): string {
+  const p = platform ?? SOME_PLATFORM;
+  const text = CONSENT_ERRORS[code];
+  if (text) return text(p);
+  return platform ? `${platform.name} did not connect (${code}).` : `The connection was not made (${code}).`;
 }

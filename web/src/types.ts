@@ -26,7 +26,12 @@ export interface Me {
 export type XeroTrigger = 'payment' | 'approval';
 
 export interface IntegrationSettings {
+  /** Xero: when an invoice is fiscalized. */
   trigger?: XeroTrigger | string;
+  /** Zoho Books: the data center of the Zoho account (zoho.ts). */
+  data_center?: string;
+  /** Zoho Books: which invoices are fiscalized (zoho.ts). */
+  fiscalize?: string;
   [key: string]: unknown;
 }
 
@@ -51,11 +56,16 @@ export interface Integration {
   certificate_uid?: string | null;
   settings?: IntegrationSettings;
   tenant_id?: string | null;
-  /** The Xero organisation the integration is connected to. */
+  /** The Xero organisation (Zoho Books organization) the integration is connected to. */
   tenant_name?: string | null;
   connected_at?: string | null;
   last_sync_at?: string | null;
+  /** The last webhook from the platform for this integration (null: none yet). */
   webhooks_seen_at?: string | null;
+  /** Zoho Books: the last completed poll of the organization's invoices. */
+  last_polled_at?: string | null;
+  /** Zoho Books: "webhook" while Zoho's workflow webhook arrives, else "polling" (null for other types). */
+  sync_mode?: string | null;
   backfill?: Backfill | null;
   /** The consent authorized several organisations and none is chosen yet. */
   tenant_choice_pending?: boolean;
@@ -176,7 +186,7 @@ export interface FiscalInvoiceDetails extends FiscalInvoiceSummary {
   signed_at?: string | null;
 }
 
-// The Xero integration endpoints (docs/api/integrations.md).
+// The OAuth integration endpoints (Xero, Zoho Books; docs/api/integrations.md).
 export interface AuthorizeReply {
   authorize_url: string;
 }

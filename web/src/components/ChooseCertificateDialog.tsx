@@ -1,7 +1,8 @@
-// Connect Xero, step 1: the taxpayer certificate the integration signs its
-// invoices with. One of the organization's active certificates, or a new one
+// Connecting an OAuth platform (Xero, Zoho Books), step 1: the taxpayer
+// certificate the integration signs its invoices with. One of the organization's active certificates, or a new one
 // (Upload a new certificate opens the standalone Upload Certificate dialog).
 import { formatDate } from '../format';
+import type { OAuthPlatform } from '../integrations';
 import type { Certificate } from '../types';
 import { ErrorAlert } from './ErrorAlert';
 import { Icon } from './Icon';
@@ -11,6 +12,7 @@ import { RadioOption } from './RadioOption';
 
 interface Props {
   orgName: string;
+  platform: OAuthPlatform;
   /** null while loading. */
   certificates: Certificate[] | null;
   loadError: string | null;
@@ -24,6 +26,7 @@ interface Props {
 
 export function ChooseCertificateDialog({
   orgName,
+  platform,
   certificates,
   loadError,
   onRetry,
@@ -54,8 +57,8 @@ export function ChooseCertificateDialog({
     >
       <div class="modal-text">
         <p>
-          fiscalhub signs every Xero invoice it fiscalizes with one of {orgName}’s taxpayer certificates. Choose the
-          certificate for this Xero organisation, or upload a new one.
+          fiscalhub signs every {platform.name} invoice it fiscalizes with one of {orgName}’s taxpayer certificates.
+          Choose the certificate for this {platform.name} {platform.org}, or upload a new one.
         </p>
       </div>
       {certificates === null && !loadError && <Loading label="Loading certificates…" />}

@@ -1,5 +1,6 @@
 // A code the user needs elsewhere (support tickets, partner setup), with a
-// Copy button. "Copied" is announced through a polite live region.
+// Copy button. "Copied" is announced through a polite live region. A secret
+// (`secret`) is shown as dots until Show is pressed; Copy copies it either way.
 //
 // navigator.clipboard exists only in secure contexts (https or localhost); a
 // self-hosted portal on plain http over a LAN address falls back to
@@ -11,6 +12,8 @@ interface Props {
   id: string;
   label: string;
   value: string;
+  /** Hide the value behind a Show button (it is copied all the same). */
+  secret?: boolean;
 }
 
 type CopyState = 'idle' | 'copied' | 'failed';
@@ -40,8 +43,9 @@ async function copyText(text: string): Promise<boolean> {
   return ok;
 }
 
-export function CopyField({ id, label, value }: Props) {
+export function CopyField({ id, label, value, secret }: Props) {
   const [state, setState] = useState<CopyState>('idle');
+  const [shown, setShown] = useState(!secret);
   const timer = useRef<number | undefined>(undefined);
 
   useEffect(() => () => window.clearTimeout(timer.current), []);
@@ -60,9 +64,22 @@ export function CopyField({ id, label, value }: Props) {
         {label}
       </dt>
       <dd class="copy-field-row">
-        <code class="copy-field-value" data-testid={id}>
-          {value}
-        </code>
+        {shown ? (
+          <code class="copy-field-value" data-testid={id}>
+            {value}
+          </code>
+        ) : (
+          <code class="copy-field-value copy-field-value--masked" data-testid={id}>
+            <span aria-hidden="true">{'•'.repeat(Math.min(value.length, 24))}</span>
+            <span class="visually-hidden">hidden</span>
+          </code>
+        )}
+        {secret && (
+          <button type="button" class="btn btn--ghost btn--small" onClick={() => setShown((s) => !s)}>
+            {shown ? 'Hide' : 'Show'}
+            <span class="visually-hidden"> {label}</span>
+          </button>
+        )}
         <button type="button" class="btn btn--secondary btn--small" aria-label={`Copy ${label}`} onClick={onCopy}>
           <Icon name={state === 'copied' ? 'check' : 'copy'} />
           Copy

@@ -1,16 +1,17 @@
-// The actions of one integration row. Xero: Reconnect (Xero's consent again,
-// same integration), Test Connection (one read-only call to Xero, its answer
-// shown under the buttons), Change trigger and Remove (the page opens their
-// dialogs). Custom Integration: API Keys; Custom / Webhook: Configure and
-// Deliveries (CustomRowActions). Every type: Remove. Every button is disabled while one of the
-// row's actions is in progress, and when the role does not allow it:
-// integrations.manage for Reconnect, Change trigger and Remove;
-// integrations.operate for Test Connection. An inactive row makes Reconnect
-// its primary button.
+// The actions of one integration row. An OAuth platform (Xero, Zoho Books):
+// Reconnect (the platform's consent again, same integration), Test Connection
+// (one read-only call to the platform, its answer shown under the buttons),
+// its settings (Xero: Change trigger; Zoho Books: Change settings; the page
+// opens their dialogs). Custom Integration: API Keys; Custom / Webhook:
+// Configure and Deliveries (CustomRowActions). Every type: Remove. Every
+// button is disabled while one of the row's actions is in progress, and when
+// the role does not allow it: integrations.manage for Reconnect, the
+// settings and Remove; integrations.operate for Test Connection. An inactive
+// row makes Reconnect its primary button.
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { CustomRowActions } from './CustomRowActions';
-import { goToConsent, integrationsApi } from '../integrations';
+import { goToConsent, integrationsApi, oauthPlatform } from '../integrations';
 import type { Integration } from '../types';
 
 interface Props {
@@ -20,7 +21,8 @@ interface Props {
   canOperate: boolean;
   /** The integration may have changed (e.g. a failed test made it inactive). */
   onChanged: () => void;
-  onChangeTrigger: (it: Integration) => void;
+  /** Xero's Change trigger, Zoho Books' Change settings. */
+  onChangeSettings: (it: Integration) => void;
   onRemove: (it: Integration) => void;
 }
 
@@ -38,10 +40,17 @@ function errorText(e: unknown, fallback: string): string {
   return e instanceof ApiError ? e.message : fallback;
 }
 
-export function IntegrationActions({ orgCode, integration: it, canManage, canOperate, onChanged, onChangeTrigger, onRemove }: Props) {
+/** The label of an OAuth platform's settings action. */
+const SETTINGS_ACTION: Record<string, string> = {
+  xero: 'Change trigger',
+  zoho_books: 'Change settings',
+};
+
+export function IntegrationActions({ orgCode, integration: it, canManage, canOperate, onChanged, onChangeSettings, onRemove }: Props) {
   const [busy, setBusy] = useState<Busy>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const xero = it.type === 'xero';
+  const platform = oauthPlatform(it.type);
+  const settingsAction = SETTINGS_ACTION[it.type];
   const inactive = it.status === 'inactive';
   const uidText = <span class="visually-hidden"> {it.uid}</span>;
 
@@ -49,10 +58,10 @@ export function IntegrationActions({ orgCode, integration: it, canManage, canOpe
     setBusy('reconnect');
     setOutcome(null);
     try {
-      await goToConsent(orgCode, it.uid);
-      // The browser is leaving for Xero; stay busy.
+      await goToConsent(orgCode, it.uid, platform);
+      // The browser is leaving for the consent page; stay busy.
     } catch (e) {
-      setOutcome({ ok: false, message: errorText(e, 'Xero could not be opened; please try again.') });
+      setOutcome({ ok: false, message: errorText(e, `${platform?.consent ?? 'The platform'} could not be opened; please try again.`) });
       setBusy(null);
     }
   };
@@ -71,12 +80,16 @@ export function IntegrationActions({ orgCode, integration: it, canManage, canOpe
   };
 
   const progress =
-    busy === 'test' ? 'Testing the connection to Xero…' : busy === 'reconnect' ? 'Opening Xero’s consent page…' : '';
+    busy === 'test'
+      ? `Testing the connection to ${platform?.name ?? 'the platform'}…`
+      : busy === 'reconnect'
+        ? `Opening ${platform?.consent ?? 'the platform'}’s consent page…`
+        : '';
 
   return (
     <div class="row-actions-wrap">
       <div class="row-actions">
-        {xero && (
+        {platform && (
           <>
             <button
               type="button"
@@ -96,18 +109,21 @@ export function IntegrationActions({ orgCode, integration: it, canManage, canOpe
             >
               Test Connection{uidText}
             </button>
-            <button
-              type="button"
-              class="btn btn--secondary btn--small"
-              disabled={!canManage || busy !== null}
-              title={canManage ? undefined : MANAGE_DENIED}
-              onClick={() => {
-                setOutcome(null);
-                onChangeTrigger(it);
-              }}
-            >
-              Change trigger{uidText}
-            </button>
+            {settingsAction && (
+              <button
+                type="button"
+                class="btn btn--secondary btn--small"
+                disabled={!canManage || busy !== null}
+                title={canManage ? undefined : MANAGE_DENIED}
+                onClick={() => {
+                  setOutcome(null);
+                  onChangeSettings(it);
+                }}
+              >
+                {settingsAction}
+                {uidText}
+              </button>
+            )}
           </>
         )}
         <CustomRowActions

@@ -1,10 +1,12 @@
 // The organization's integrations: UID, Type (icon + name, with the Xero
-// organisation), Created, Invoices (monthly) against the plan limit, and
-// Status (with why an integration is inactive). Each integration is a
-// <tbody> of two rows: those columns, then a details row with its trigger,
-// last sync and backfill progress, and its actions, so that four actions fit
-// next to the facts without the table scrolling sideways.
+// organisation or Zoho Books organization), Created, Invoices (monthly)
+// against the plan limit, and Status (with why an integration is inactive).
+// Each integration is a <tbody> of two rows: those columns, then a details
+// row with its settings, last sync and backfill progress, and its actions, so
+// that four actions fit next to the facts without the table scrolling
+// sideways.
 import { formatDate, ratio } from '../format';
+import { platformOrg } from '../integrations';
 import type { Integration, Usage } from '../types';
 import { Badge } from './Badge';
 import { IntegrationActions } from './IntegrationActions';
@@ -20,13 +22,13 @@ interface Props {
   canManage: boolean;
   canOperate: boolean;
   onChanged: () => void;
-  onChangeTrigger: (it: Integration) => void;
+  onChangeSettings: (it: Integration) => void;
   onRemove: (it: Integration) => void;
 }
 
 const COLUMNS = 5;
 
-export function IntegrationsTable({ orgCode, integrations, usage, canManage, canOperate, onChanged, onChangeTrigger, onRemove }: Props) {
+export function IntegrationsTable({ orgCode, integrations, usage, canManage, canOperate, onChanged, onChangeSettings, onRemove }: Props) {
   return (
     <section class="panel" aria-labelledby="integrations-heading">
       <div class="panel-header">
@@ -86,7 +88,7 @@ export function IntegrationsTable({ orgCode, integrations, usage, canManage, can
                   )}
                   {it.tenant_choice_pending && (
                     <span class="cell-sub">
-                      <Link href={`/integrations/${encodeURIComponent(it.uid)}/tenant`}>Choose the Xero organisation</Link>
+                      <Link href={`/integrations/${encodeURIComponent(it.uid)}/tenant`}>Choose the {platformOrg(it.type)}</Link>
                     </span>
                   )}
                 </td>
@@ -101,7 +103,7 @@ export function IntegrationsTable({ orgCode, integrations, usage, canManage, can
                       canManage={canManage}
                       canOperate={canOperate}
                       onChanged={onChanged}
-                      onChangeTrigger={onChangeTrigger}
+                      onChangeSettings={onChangeSettings}
                       onRemove={onRemove}
                     />
                   </div>

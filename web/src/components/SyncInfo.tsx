@@ -1,9 +1,10 @@
-// Facts about how an integration syncs: its fiscalization trigger (Xero),
-// when it last synced with its platform, and the progress of its first
+// Facts about how an integration syncs: its fiscalization trigger (Xero), its
+// data center and which invoices it fiscalizes (Zoho Books), when it last synced with its platform, and the progress of its first
 // backfill while that runs. Shown in the integration's details row.
 import { formatShortDateTime } from '../format';
 import { triggerLabel } from '../integrations';
 import type { Integration } from '../types';
+import { DATA_CENTERS, fiscalizeLabel } from '../zoho';
 
 interface Props {
   integration: Integration;
@@ -22,6 +23,18 @@ export function SyncInfo({ integration: it }: Props) {
           <dt>Trigger</dt>
           <dd>{triggerLabel(it.settings?.trigger)}</dd>
         </div>
+      )}
+      {it.type === 'zoho_books' && (
+        <>
+          <div class="row-fact" data-testid="fiscalize">
+            <dt>Fiscalize</dt>
+            <dd>{fiscalizeLabel(it.settings?.fiscalize)}</dd>
+          </div>
+          <div class="row-fact" data-testid="data-center">
+            <dt>Data center</dt>
+            <dd>{DATA_CENTERS.find((d) => d.value === it.settings?.data_center)?.region ?? it.settings?.data_center ?? ''}</dd>
+          </div>
+        </>
       )}
       <div class="row-fact" data-testid="last-sync">
         <dt>Last sync</dt>

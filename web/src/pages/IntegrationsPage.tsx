@@ -1,15 +1,20 @@
 // Integrations → Integrations: codes, usage, pending setups and the table of
 // connected platforms (or the empty state), with each row's actions.
 //
-// Xero's consent comes back here (through /oauth/xero/callback) as
-// ?connected=<uid> (a success notice; the row is Active) or
-// ?error=<code>&uid=<uid> (what went wrong, with Resume or Reconnect). The
-// query is read once and removed from the address, so a reload does not
-// repeat the notice.
+// The consent of Xero or Zoho Books comes back here (through
+// /oauth/xero/callback, /oauth/zoho/callback) as ?connected=<uid> (a success
+// notice; the row is Active) or ?error=<code>&uid=<uid> (what went wrong, with
+// Resume or Reconnect). The query is read once and removed from the address,
+// so a reload does not repeat the notice; the notice names the platform once
+// the list says which the integration is.
+//
+// Under the table, each active Zoho Books integration has its Webhook Setup
+// panel.
 import { useState } from 'preact/hooks';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ConsentError } from '../components/ConsentError';
 import { ChangeTriggerDialog } from '../components/ChangeTriggerDialog';
+import { ChangeZohoSettingsDialog } from '../components/ChangeZohoSettingsDialog';
 import { CopyField } from '../components/CopyField';
 import { CreateIntegrationButton } from '../components/CreateIntegrationButton';
 import { EmptyState } from '../components/EmptyState';
@@ -21,7 +26,8 @@ import { PageHeader } from '../components/PageHeader';
 import { PendingSection } from '../components/PendingSection';
 import { StatusNote } from '../components/StatusNote';
 import { UsagePanel } from '../components/UsagePanel';
-import { integrationsApi, triggerLabel } from '../integrations';
+import { ZohoWebhookPanel } from '../components/ZohoWebhookPanel';
+import { integrationsApi, oauthPlatform, triggerLabel } from '../integrations';
 import { portal } from '../portal';
 import { can } from '../session';
 import type { Integration, Me, OrgMembership, PendingIntegration } from '../types';
@@ -70,16 +76,29 @@ export function IntegrationsPage({ me, org }: Props) {
   const hasRows = !!data && data.integrations.length > 0;
 
   const [consent, setConsent] = useState<ConsentReturn | null>(readConsentReturn);
-  const [note, setNote] = useState<string | null>(() =>
-    consent?.connected
-      ? `Xero is connected: integration ${consent.connected} is Active, and fiscalhub has started fetching its invoices.`
-      : null,
-  );
+  const [note, setNoteText] = useState<string | null>(null);
+  // The integration a consent just connected, until another message replaces the notice.
+  const [connectedUid, setConnectedUid] = useState<string | null>(consent?.connected ?? null);
   const [changing, setChanging] = useState<Integration | null>(null);
   const [removing, setRemoving] = useState<Removing | null>(null);
 
+  const setNote = (text: string | null) => {
+    setConnectedUid(null);
+    setNoteText(text);
+  };
+
+  const find = (uid: string | null | undefined) =>
+    uid && data ? ([...data.integrations, ...data.pending] as Removing[]).find((i) => i.uid === uid) ?? null : null;
+  const connected = connectedUid && data ? find(connectedUid) : null;
+  const connectedNote =
+    connectedUid && data
+      ? `${oauthPlatform(connected?.type)?.name ?? 'The integration'} is connected: integration ${connectedUid} is Active, and fiscalhub has started fetching its invoices.`
+      : null;
+
   const consentError = consent?.error ? consent : null;
   const removingPending = !!removing && removing.status === 'pending';
+  const removingPlatform = oauthPlatform(removing?.type);
+  const zohoPanels = data?.integrations.filter((i) => i.type === 'zoho_books' && i.status === 'active') ?? [];
 
   return (
     <>
@@ -89,12 +108,13 @@ export function IntegrationsPage({ me, org }: Props) {
         actions={hasRows ? <CreateIntegrationButton canManage={canManage} role={org.role} showReason /> : undefined}
       />
 
-      <StatusNote message={note} />
-      {consentError && (
+      <StatusNote message={note ?? connectedNote} />
+      {consentError && (data || error) && (
         <ConsentError
           orgCode={org.code}
           code={consentError.error ?? ''}
           uid={consentError.uid}
+          platform={oauthPlatform(find(consentError.uid)?.type)}
           connected={!!data?.integrations.some((i) => i.uid === consentError.uid)}
           canManage={canManage}
           deniedReason={MANAGE_DENIED}
@@ -146,7 +166,7 @@ export function IntegrationsPage({ me, org }: Props) {
                 setNote(null);
                 refresh();
               }}
-              onChangeTrigger={(it) => {
+              onChangeSettings={(it) => {
                 setNote(null);
                 setChanging(it);
               }}
@@ -170,10 +190,26 @@ export function IntegrationsPage({ me, org }: Props) {
               </EmptyState>
             </section>
           )}
+          {zohoPanels.map((it) => (
+            <ZohoWebhookPanel key={it.uid} orgCode={org.code} integration={it} canManage={canManage} onChanged={refresh} />
+          ))}
         </>
       )}
 
-      {changing && (
+      {changing?.type === 'zoho_books' && (
+        <ChangeZohoSettingsDialog
+          orgCode={org.code}
+          integration={changing}
+          onClose={() => setChanging(null)}
+          onSaved={(updated) => {
+            setChanging(null);
+            setNote(`The settings of integration ${updated.uid ?? changing.uid} were saved.`);
+            refresh();
+          }}
+        />
+      )}
+
+      {changing?.type === 'xero' && (
         <ChangeTriggerDialog
           orgCode={org.code}
           integration={changing}
@@ -218,13 +254,15 @@ export function IntegrationsPage({ me, org }: Props) {
               </p>
               <p>
                 Syncing stops at once: fiscalhub no longer fetches or fiscalizes invoices from{' '}
-                {removing.type === 'xero' ? 'Xero' : 'this platform'} and writes nothing more back.
+                {removingPlatform?.name ?? 'this platform'} and writes nothing more back.
                 {removing.type === 'xero' &&
                   ' fiscalhub’s access to the Xero organisation is revoked (the connection is removed in Xero).'}
+                {removing.type === 'zoho_books' &&
+                  ' fiscalhub’s access to Zoho Books is revoked (its token is revoked at Zoho), and the webhook URL stops accepting deliveries; delete the workflow rule in Zoho Books too.'}
               </p>
               <p>
                 Invoices already fiscalized stay in POS Invoices, with their fiscal numbers and verification links. To
-                sync this organisation again later, create a new integration.
+                sync this {removingPlatform?.org ?? 'organization'} again later, create a new integration.
               </p>
             </>
           )}

@@ -1,16 +1,17 @@
-// Integrations → Create Integration: one card per type. Xero connects here
-// (certificate, fiscalization trigger, Xero's consent); Custom / Webhook and
-// Custom Integration have their own cards (CustomTypeCards); Zoho Books is not
-// built yet and says so.
+// Integrations → Create Integration: one card per type. Xero and Zoho Books
+// connect here (certificate, the platform's settings, its consent: see
+// ConnectSetup); Custom / Webhook and Custom Integration have their own cards
+// (CustomTypeCards).
 import { useState } from 'preact/hooks';
 import { CREATE_DENIED_REASON } from '../components/CreateIntegrationButton';
+import { ConnectSetup } from '../components/ConnectSetup';
 import { CustomTypeCards } from '../components/CustomTypeCards';
 import { GuardedButton } from '../components/GuardedButton';
 import { Icon } from '../components/Icon';
 import { IntegrationTypeCard } from '../components/IntegrationTypeCard';
 import { Link } from '../components/Link';
 import { PageHeader } from '../components/PageHeader';
-import { XeroSetup } from '../components/XeroSetup';
+import { XERO, ZOHO_BOOKS, type OAuthPlatform } from '../integrations';
 import { can } from '../session';
 import type { OrgMembership } from '../types';
 import { useTitle } from '../useTitle';
@@ -19,19 +20,24 @@ interface Props {
   org: OrgMembership;
 }
 
-const SOON = [
-  {
-    type: 'zoho_books',
-    name: 'Zoho Books',
-    description:
-      'Receive Zoho Books invoices through a workflow webhook (with polling as a fallback) and write the fiscal result back to the invoice.',
-  },
-];
-
 export function NewIntegrationPage({ org }: Props) {
   useTitle('Create Integration');
   const canManage = can(org, 'integrations.manage');
-  const [connecting, setConnecting] = useState(false);
+  const [connecting, setConnecting] = useState<OAuthPlatform | null>(null);
+
+  const connectButton = (id: string, platform: OAuthPlatform) => (
+    <GuardedButton
+      id={id}
+      allowed={canManage}
+      reason={CREATE_DENIED_REASON}
+      role={org.role}
+      showReason
+      align="start"
+      onClick={() => setConnecting(platform)}
+    >
+      Connect {platform.name}
+    </GuardedButton>
+  );
 
   return (
     <>
@@ -55,29 +61,24 @@ export function NewIntegrationPage({ org }: Props) {
               <li>Log in to Xero, pick the organisation and allow access</li>
             </ol>
           }
-          action={
-            <GuardedButton
-              id="connect-xero-button"
-              allowed={canManage}
-              reason={CREATE_DENIED_REASON}
-              role={org.role}
-              showReason
-              align="start"
-              onClick={() => setConnecting(true)}
-            >
-              Connect Xero
-            </GuardedButton>
+          action={connectButton('connect-xero-button', XERO)}
+        />
+        <IntegrationTypeCard
+          type="zoho_books"
+          name="Zoho Books"
+          description="Receive Zoho Books invoices through a workflow webhook (with polling every 15 minutes as a fallback) and write the fiscal number and verification URL back to the invoice."
+          details={
+            <ol class="type-card-steps" aria-label="How connecting Zoho Books works">
+              <li>Choose or upload the taxpayer certificate</li>
+              <li>Choose the data center and which invoices to fiscalize</li>
+              <li>Sign in to Zoho, pick the organization and accept</li>
+            </ol>
           }
+          action={connectButton('connect-zoho-button', ZOHO_BOOKS)}
         />
         <CustomTypeCards org={org} canManage={canManage} />
-        {SOON.map((t) => (
-          <IntegrationTypeCard key={t.type} {...t} />
-        ))}
       </ul>
-      <p class="type-grid-note" id="connect-unavailable">
-        Zoho Books is coming in a later version of fiscalhub; it cannot be connected yet.
-      </p>
-      {connecting && <XeroSetup org={org} onClose={() => setConnecting(false)} />}
+      {connecting && <ConnectSetup org={org} platform={connecting} onClose={() => setConnecting(null)} />}
     </>
   );
 }

@@ -1,7 +1,8 @@
-// /integrations/<uid>/tenant: the Xero consent authorized several
-// organisations; the user picks the one this integration connects to
+// /integrations/<uid>/tenant: the consent (Xero, Zoho Books) authorized
+// several organizations; the user picks the one this integration connects to
 // (GET .../tenants, POST .../tenant). Continue activates the integration and
-// returns to the Integrations page with the success notice.
+// returns to the Integrations page with the success notice. The platform's
+// name (and its spelling of "organisation") comes from the integration list.
 import { useState } from 'preact/hooks';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { EmptyState } from '../components/EmptyState';
@@ -11,7 +12,8 @@ import { Link } from '../components/Link';
 import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { RadioOption } from '../components/RadioOption';
-import { integrationsApi } from '../integrations';
+import { integrationsApi, oauthPlatform } from '../integrations';
+import { portal } from '../portal';
 import { navigate } from '../router';
 import { can } from '../session';
 import type { OrgMembership } from '../types';
@@ -25,14 +27,26 @@ interface Props {
 
 const PICK_DENIED = 'Only admins and owners of this organization can connect integrations.';
 
+async function load(org: string, uid: string, signal: AbortSignal) {
+  const [tenants, list] = await Promise.all([
+    integrationsApi.tenants(org, uid, signal),
+    portal.integrations(org, signal).catch(() => null),
+  ]);
+  const it = list ? [...list.integrations, ...list.pending].find((i) => i.uid === uid) : undefined;
+  return { ...tenants, type: it?.type ?? null };
+}
+
 export function TenantChoicePage({ org, uid }: Props) {
-  useTitle('Choose the Xero organisation');
   const canManage = can(org, 'integrations.manage');
   const { data, error, loading, reload } = useResource(
     `${org.code}/${uid}`,
-    (signal) => integrationsApi.tenants(org.code, uid, signal),
-    'Could not load the Xero organisations.',
+    (signal) => load(org.code, uid, signal),
+    'Could not load the organizations to choose from.',
   );
+  const platform = oauthPlatform(data?.type);
+  const word = platform?.org ?? 'organization';
+  const what = platform ? `${platform.name} ${platform.org}` : 'organization';
+  useTitle(`Choose the ${what}`);
   const [choice, setChoice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [submitError, setSubmitError] = useState<unknown>(null);
@@ -66,16 +80,16 @@ export function TenantChoicePage({ org, uid }: Props) {
         Back to Integrations
       </Link>
       <PageHeader
-        title="Choose the Xero organisation"
+        title={`Choose the ${what}`}
         description={
           <>
-            You allowed access to more than one Xero organisation. Integration <code>{uid}</code> fiscalizes the
-            invoices of one of them; choose which.
+            You allowed access to more than one {what}. Integration <code>{uid}</code> fiscalizes the invoices of one
+            of them; choose which.
           </>
         }
       />
 
-      {loading && <Loading label="Loading the Xero organisations…" />}
+      {loading && <Loading label={`Loading the ${word}s…`} />}
       {error && (
         <ErrorAlert message={error}>
           <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
@@ -85,10 +99,10 @@ export function TenantChoicePage({ org, uid }: Props) {
       )}
 
       {data && tenants.length === 0 && (
-        <section class="panel" aria-label="Xero organisations">
+        <section class="panel" aria-label={`${what}s`}>
           <EmptyState
             icon="plug"
-            title={data.selected ? `Connected to ${data.selected.name}` : 'No organisation to choose'}
+            title={data.selected ? `Connected to ${data.selected.name}` : `No ${word} to choose`}
             action={
               <Link href="/integrations" class="btn btn--primary">
                 Go to Integrations
@@ -97,8 +111,8 @@ export function TenantChoicePage({ org, uid }: Props) {
           >
             <p>
               {data.selected
-                ? `Integration ${uid} is already connected to this Xero organisation.`
-                : `There is no choice waiting for integration ${uid}. Resume or Reconnect it from the Integrations page to run Xero's consent again.`}
+                ? `Integration ${uid} is already connected to this ${what}.`
+                : `There is no choice waiting for integration ${uid}. Resume or Reconnect it from the Integrations page to run ${platform?.consent ?? 'the platform'}'s consent again.`}
             </p>
           </EmptyState>
         </section>
@@ -107,14 +121,14 @@ export function TenantChoicePage({ org, uid }: Props) {
       {data && tenants.length > 0 && (
         <section class="panel tenant-choice" aria-labelledby="tenant-choice-heading">
           <h2 id="tenant-choice-heading" class="visually-hidden">
-            Authorized Xero organisations
+            Authorized {what}s
           </h2>
           {submitError !== null && (
-            <ApiErrorAlert error={submitError} fallback="The organisation could not be selected; please try again." />
+            <ApiErrorAlert error={submitError} fallback={`The ${word} could not be selected; please try again.`} />
           )}
-          <form class="form" onSubmit={onSubmit} aria-label="Choose the Xero organisation" noValidate>
+          <form class="form" onSubmit={onSubmit} aria-label={`Choose the ${what}`} noValidate>
             <fieldset class="choice-group" aria-describedby={missing && !choice ? 'tenant-missing' : undefined}>
-              <legend class="field-label">Xero organisation</legend>
+              <legend class="field-label">{platform ? what : 'Organization'}</legend>
               {tenants.map((t) => (
                 <RadioOption
                   key={t.tenant_id}
@@ -132,7 +146,7 @@ export function TenantChoicePage({ org, uid }: Props) {
               ))}
               {missing && !choice && (
                 <p class="field-error" id="tenant-missing">
-                  Choose one of the organisations.
+                  Choose one of the {word}s.
                 </p>
               )}
             </fieldset>

@@ -1,25 +1,30 @@
-// The Xero setup flow on the Create Integration page: choose (or upload) a
-// certificate, then the Connect Xero dialog. One dialog shows at a time; the
-// flow ends by leaving for Xero's consent page or by Cancel.
+// Connecting an OAuth platform (Xero, Zoho Books) on the Create Integration
+// page: choose (or upload) a certificate, then the platform's step 2 dialog
+// (Connect Xero: the trigger; Connect Zoho Books: the data center and which
+// invoices to fiscalize). One dialog shows at a time; the flow ends by
+// leaving for the platform's consent page or by Cancel.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { certificates as certificatesApi } from '../certificates';
 import { isPast } from '../format';
+import type { OAuthPlatform } from '../integrations';
 import type { Certificate, OrgMembership } from '../types';
 import { ChooseCertificateDialog } from './ChooseCertificateDialog';
 import { ConnectXeroDialog } from './ConnectXeroDialog';
+import { ConnectZohoDialog } from './ConnectZohoDialog';
 import { UploadCertificateDialog } from './UploadCertificateDialog';
 
 interface Props {
   org: OrgMembership;
+  platform: OAuthPlatform;
   onClose: () => void;
 }
 
-type Step = 'certificate' | 'upload' | 'trigger';
+type Step = 'certificate' | 'upload' | 'settings';
 
 const usable = (c: Certificate) => c.status === 'active' && !isPast(c.expires_at);
 
-export function XeroSetup({ org, onClose }: Props) {
+export function ConnectSetup({ org, platform, onClose }: Props) {
   const [step, setStep] = useState<Step>('certificate');
   const [list, setList] = useState<Certificate[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -54,15 +59,17 @@ export function XeroSetup({ org, onClose }: Props) {
         onUploaded={(c) => {
           setList((l) => [...(l ?? []).filter((x) => x.uid !== c.uid), c]);
           setSelected(c.uid);
-          setStep('trigger');
+          setStep('settings');
         }}
       />
     );
   }
-  if (step === 'trigger' && chosen) {
+  if (step === 'settings' && chosen) {
+    const Dialog = platform.type === 'zoho_books' ? ConnectZohoDialog : ConnectXeroDialog;
     return (
-      <ConnectXeroDialog
+      <Dialog
         orgCode={org.code}
+        platform={platform}
         certificate={chosen}
         onChangeCertificate={() => setStep('certificate')}
         onClose={onClose}
@@ -72,13 +79,14 @@ export function XeroSetup({ org, onClose }: Props) {
   return (
     <ChooseCertificateDialog
       orgName={org.name}
+      platform={platform}
       certificates={list}
       loadError={loadError}
       onRetry={() => setNonce((n) => n + 1)}
       selected={selected}
       onSelect={setSelected}
       onUpload={() => setStep('upload')}
-      onNext={() => setStep('trigger')}
+      onNext={() => setStep('settings')}
       onClose={onClose}
     />
   );

@@ -1,0 +1,42 @@
+// Connect Zoho Books, step 2: the data center of the Zoho account and which
+// invoices to fiscalize, then Connect (ConnectDialog creates the integration
+// and sends the browser to the Zoho sign-in of that data center).
+import { useState } from 'preact/hooks';
+import type { OAuthPlatform } from '../integrations';
+import type { Certificate } from '../types';
+import { DEFAULT_DATA_CENTER, DEFAULT_FISCALIZE } from '../zoho';
+import { ConnectDialog } from './ConnectDialog';
+import { DataCenterSelect } from './DataCenterSelect';
+import { FiscalizeFieldset } from './FiscalizeFieldset';
+
+interface Props {
+  orgCode: string;
+  platform: OAuthPlatform;
+  certificate: Certificate;
+  onChangeCertificate: () => void;
+  onClose: () => void;
+}
+
+export function ConnectZohoDialog({ orgCode, platform, certificate, onChangeCertificate, onClose }: Props) {
+  const [dataCenter, setDataCenter] = useState(DEFAULT_DATA_CENTER);
+  const [fiscalize, setFiscalize] = useState(DEFAULT_FISCALIZE);
+  const [busy, setBusy] = useState(false);
+  return (
+    <ConnectDialog
+      id="connect-zoho"
+      title="Connect Zoho Books"
+      orgCode={orgCode}
+      platform={platform}
+      certificate={certificate}
+      settings={{ data_center: dataCenter, fiscalize }}
+      onChangeCertificate={onChangeCertificate}
+      onClose={onClose}
+      onBusy={setBusy}
+      initialFocus="connect-zoho-dc"
+      footnote="Zoho asks you to sign in, choose the Zoho Books organization to connect and accept. Zoho then brings you back here, and the integration is Active. Set up the workflow webhook afterwards (the Integrations page shows how); until then fiscalhub checks for new invoices every 15 minutes."
+    >
+      <DataCenterSelect id="connect-zoho-dc" value={dataCenter} onChange={setDataCenter} disabled={busy} />
+      <FiscalizeFieldset id="connect-zoho" value={fiscalize} onChange={setFiscalize} disabled={busy} />
+    </ConnectDialog>
+  );
+}
