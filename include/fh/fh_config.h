@@ -61,6 +61,21 @@ struct fh_config {
     int64_t webhook_backoff_max_ms; /* FISCALHUB_WEBHOOK_BACKOFF_MAX_MS longest delay (3600000) */
     int64_t webhook_retry_ms;     /* FISCALHUB_WEBHOOK_RETRY_SECONDS retries go on (86400) */
     int64_t webhook_log_ms;       /* FISCALHUB_WEBHOOK_LOG_DAYS events and log kept (30) */
+    /* Licensing (docs/internals/billing.md). Stripe settings default to the sandbox emulator
+     * under <sandbox_url>/stripe and its demo account, so `make run` works offline. */
+    int64_t trial_connections;    /* FISCALHUB_TRIAL_CONNECTIONS (1) */
+    int64_t trial_invoices;       /* FISCALHUB_TRIAL_INVOICES fiscal invoices a month (50) */
+    int64_t tier_invoices[4];     /* FISCALHUB_{STARTER,GROWTH,SCALE}_INVOICES ([1..3]: 500,
+                                   * 5000, 50000 a month; [0] unused) */
+    int64_t tier_poll_ms[4];      /* FISCALHUB_{STARTER,GROWTH,SCALE}_POLL_SECONDS (900, 300, 60) */
+    int64_t key_valid_ms;         /* FISCALHUB_KEY_VALID_DAYS a key can be redeemed in (365) */
+    int64_t billing_clock_offset_ms; /* FISCALHUB_BILLING_CLOCK_OFFSET_DAYS (0; tests only) */
+    int64_t billing_release_ms;   /* FISCALHUB_BILLING_RELEASE_SECONDS held invoices checked (300) */
+    char *stripe_api_url;         /* FISCALHUB_STRIPE_API_URL (<sandbox>/stripe) */
+    char *stripe_secret_key;      /* FISCALHUB_STRIPE_SECRET_KEY (sandbox demo; never logged) */
+    char *stripe_webhook_secret;  /* FISCALHUB_STRIPE_WEBHOOK_SECRET (sandbox demo; never logged) */
+    char *stripe_prices;          /* FISCALHUB_STRIPE_PRICES "<tier>_<month|year>=<price id>,..." */
+    int64_t stripe_timeout_ms;    /* FISCALHUB_STRIPE_TIMEOUT_MS one Stripe call (15000) */
 };
 
 /* Option table entry, shared with --help output. */

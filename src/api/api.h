@@ -53,6 +53,15 @@ enum fh_rc fh_api_v1_invoices_get(struct fh_req *req);
 enum fh_rc fh_api_v1_invoice_get(struct fh_req *req);
 enum fh_rc fh_api_v1_invoice_refund_post(struct fh_req *req);
 enum fh_rc fh_api_v1_invoice_copy_post(struct fh_req *req);
+/* Licensing (docs/api/billing.md) */
+enum fh_rc fh_api_billing_get(struct fh_req *req);
+enum fh_rc fh_api_billing_key_validate_post(struct fh_req *req);
+enum fh_rc fh_api_billing_key_activate_post(struct fh_req *req);
+enum fh_rc fh_api_billing_checkout_post(struct fh_req *req);
+enum fh_rc fh_api_billing_portal_post(struct fh_req *req);
+enum fh_rc fh_api_webhooks_stripe_post(struct fh_req *req);
+/* Validate (activate false) or Activate an activation key, and reply (billing_key_common.c). */
+enum fh_rc fh_api_billing_key_or_reply(struct fh_req *req, bool activate);
 
 /* Sets the session cookie and replies with the me object (sign-up, log-in). */
 enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, unsigned int status);

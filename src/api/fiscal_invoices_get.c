@@ -32,9 +32,9 @@ enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)
     f.status = fh_req_query(req, "status");
     f.integration_uid = fh_req_query(req, "integration");
     if (f.status && strcmp(f.status, "pending") != 0 && strcmp(f.status, "signed") != 0 &&
-        strcmp(f.status, "failed") != 0)
+        strcmp(f.status, "failed") != 0 && strcmp(f.status, "on_hold") != 0)
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
-                              "status must be pending, signed or failed");
+                              "status must be pending, on_hold, signed or failed");
     if (f.integration_uid && (strlen(f.integration_uid) == 0 || strlen(f.integration_uid) > 64))
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
                               "integration must be an integration uid");

@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "fh/fh_auth.h"
+#include "fh/fh_billing.h"
 #include "fh/fh_cert.h"
 #include "fh/fh_json.h"
 #include "fh/fh_xero.h"
@@ -101,6 +102,12 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
     enum fh_rc rc;
     json_t *merged = NULL;
     int64_t cert_id = 0;
+    /* every type takes a seat: refused (402, nothing created) when none is free */
+    if (fh_billing_seat_take_or_reply(req) != FH_OK) {
+        fh_billing_seat_release();
+        json_decref(root);
+        return FH_ERR;
+    }
     if (strcmp(type, "custom") == 0 || strcmp(type, "webhook") == 0) { /* no consent step */
         rc = fh_api_integrations_post_own(req, type, cert_uid, settings);
         goto out;
@@ -137,6 +144,7 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
            type);
     rc = fh_api_integ_reply(req, 201, c.uid);
 out:
+    fh_billing_seat_release();
     json_decref(merged);
     json_decref(root);
     return rc;

@@ -52,6 +52,12 @@ static const struct fh_route routes[] = {
     {"GET", "/api/v1/invoices/{id}", 0, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoice_get},
     {"POST", "/api/v1/invoices/{id}/refund", 1024 * KB, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoice_refund_post},
     {"POST", "/api/v1/invoices/{id}/copy", 4 * KB, FH_AUTH_API_KEY, FH_PERM_VIEW, fh_api_v1_invoice_copy_post},
+    {"GET", "/api/orgs/{org}/billing", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_billing_get},
+    {"POST", "/api/orgs/{org}/billing/keys/validate", 1 * KB, FH_AUTH_ORG, FH_PERM_BILLING, fh_api_billing_key_validate_post},
+    {"POST", "/api/orgs/{org}/billing/keys/activate", 1 * KB, FH_AUTH_ORG, FH_PERM_BILLING, fh_api_billing_key_activate_post},
+    {"POST", "/api/orgs/{org}/billing/checkout", 1 * KB, FH_AUTH_ORG, FH_PERM_BILLING, fh_api_billing_checkout_post},
+    {"POST", "/api/orgs/{org}/billing/portal", 0, FH_AUTH_ORG, FH_PERM_BILLING, fh_api_billing_portal_post},
+    {"POST", "/webhooks/stripe", 256 * KB, FH_AUTH_NONE, FH_PERM_VIEW, fh_api_webhooks_stripe_post},
 };
 
 const struct fh_route *fh_api_routes(size_t *count)

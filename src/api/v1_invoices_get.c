@@ -30,7 +30,7 @@ static bool query_time(struct fh_req *req, const char *name, bool end, int64_t *
 
 static enum fh_rc filter_or_reply(struct fh_req *req, struct fh_public_filter *f)
 {
-    static const char *const statuses[] = {"pending", "signed", "failed", NULL};
+    static const char *const statuses[] = {"pending", "on_hold", "signed", "failed", NULL};
     static const char *const types[] = {"normal", "advance", "proforma", "copy", "training", NULL};
     f->status = fh_req_query(req, "status");
     f->invoice_type = fh_req_query(req, "invoice_type");
@@ -38,7 +38,7 @@ static enum fh_rc filter_or_reply(struct fh_req *req, struct fh_public_filter *f
     const char *limit = fh_req_query(req, "limit"), *cursor = fh_req_query(req, "cursor");
     if (f->status && !one_of(f->status, statuses))
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
-                              "status must be pending, signed or failed"),
+                              "status must be pending, on_hold, signed or failed"),
                FH_ERR;
     if (f->invoice_type && !one_of(f->invoice_type, types))
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",

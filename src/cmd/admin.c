@@ -3,13 +3,17 @@
 #include <string.h>
 
 #include "cmd_internal.h"
+#include "fh/fh_billing.h"
 #include "fh/fh_cmd.h"
 
 static const char summary[] =
     "Operator tasks:\n"
     "  admin tenants            list tenants and their organizations with codes\n"
     "  admin jobs [--dead]      list jobs that are not done (or only dead-lettered ones)\n"
-    "  admin retry-job <id>     put a dead-lettered job back in the queue";
+    "  admin retry-job <id>     put a dead-lettered job back in the queue\n"
+    "  admin keys issue --tier starter|growth|scale --seats N --months M [--count C]\n"
+    "                           [--valid-days D] [--issuer NAME]\n"
+    "                           print new activation keys (INT-XXXX-XXXX-XXXX), one a line";
 
 static int list_tenants(struct fh_store *st)
 {
@@ -60,7 +64,23 @@ int fh_cmd_admin(int argc, char **argv)
     int rest_start = 1;
     bool dead_only = false;
     int64_t job_id = 0;
-    if (strcmp(task, "jobs") == 0 && argc > 1 && strcmp(argv[1], "--dead") == 0) {
+    struct fh_key_batch batch;
+    int nkeys = 0, nrest = 0;
+    char **rest = NULL;
+    if (strcmp(task, "keys") == 0) {
+        if (argc < 2 || strcmp(argv[1], "issue") != 0) {
+            fprintf(stderr, "fiscalhub admin keys: the task is `keys issue` (see --help)\n");
+            return 2;
+        }
+        rest = fh_calloc((size_t)argc + 1, sizeof(char *));
+        int ec = fh_keys_cli_args(argc - 2, argv + 2, &batch, &nkeys, rest + 1, &nrest);
+        if (ec != 0) {
+            free(rest);
+            return ec;
+        }
+        argc = nrest + 1; /* the common settings, after rest[0] (unused, like the task) */
+        argv = rest;
+    } else if (strcmp(task, "jobs") == 0 && argc > 1 && strcmp(argv[1], "--dead") == 0) {
         dead_only = true;
         rest_start = 2;
     } else if (strcmp(task, "retry-job") == 0) {
@@ -76,10 +96,14 @@ int fh_cmd_admin(int argc, char **argv)
     struct fh_app app;
     struct fh_config cfg;
     int ec = fh_cmd_setup(&app, &cfg, argc - rest_start, argv + rest_start, "admin", summary);
-    if (ec >= 0)
+    if (ec >= 0) {
+        free(rest);
         return ec;
+    }
     if (fh_store_migrate(app.store) != FH_OK)
         ec = 1;
+    else if (rest)
+        ec = fh_keys_cli_issue(&app, &batch, nkeys);
     else if (strcmp(task, "tenants") == 0)
         ec = list_tenants(app.store);
     else if (strcmp(task, "jobs") == 0)
@@ -93,5 +117,6 @@ int fh_cmd_admin(int argc, char **argv)
         ec = rc == FH_OK ? 0 : 1;
     }
     fh_cmd_teardown(&app, &cfg);
+    free(rest);
     return ec;
 }

@@ -1,5 +1,6 @@
 /* jobs_table.c - the job kinds this binary runs, and the built-in periodic jobs. */
 #include "cmd_internal.h"
+#include "fh/fh_billing.h"
 #include "fh/fh_events.h"
 #include "fh/fh_fiscal.h"
 #include "fh/fh_xero.h"
@@ -27,11 +28,15 @@ static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_
 
 /* The Xero polling interval, taken from the app by fh_cmd_job_kinds (called first). */
 static int64_t xero_poll_ms = 300 * 1000;
+/* How often invoices on hold are checked for release (a new month), likewise. */
+static int64_t billing_release_ms = 300 * 1000;
 
 const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
 {
     if (app && app->cfg && app->cfg->xero_poll_ms > 0)
         xero_poll_ms = app->cfg->xero_poll_ms;
+    if (app && app->cfg && app->cfg->billing_release_ms > 0)
+        billing_release_ms = app->cfg->billing_release_ms;
     /* Handlers that need the store, master key or settings get the app as cls. */
     static struct fh_job_kind kinds[] = {
         {"maintenance.sweep", sweep_handler, NULL},
@@ -44,6 +49,7 @@ const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
         {FH_XERO_JOB_REVOKE, fh_xero_job_revoke, NULL},
         {FH_WEBHOOK_JOB_KIND, fh_webhook_job_deliver, NULL},
         {FH_CUSTOM_SWEEP_JOB_KIND, fh_custom_job_sweep, NULL},
+        {FH_BILLING_RELEASE_JOB, fh_billing_job_release, NULL},
     };
     for (size_t i = 0; i < FH_ARRAY_LEN(kinds); i++)
         if (kinds[i].handler != sweep_handler)
@@ -62,5 +68,8 @@ enum fh_rc fh_cmd_schedule_builtin(struct fh_store *st)
     if (rc == FH_OK) /* forgets old Idempotency-Keys and outgoing events */
         rc = fh_schedule_upsert(st, FH_CUSTOM_SWEEP_JOB_KIND, FH_CUSTOM_SWEEP_JOB_KIND, "{}",
                                 3600LL * 1000, fh_now_ms() + 60LL * 1000);
+    if (rc == FH_OK) /* releases invoices on hold that a new month allows (src/billing) */
+        rc = fh_schedule_upsert(st, FH_BILLING_RELEASE_JOB, FH_BILLING_RELEASE_JOB, "{}",
+                                billing_release_ms, fh_now_ms());
     return rc;
 }

@@ -13,7 +13,10 @@ enum opt_id {
     O_XERO_AUTHORIZE, O_XERO_TOKEN, O_XERO_REVOKE, O_XERO_CONNECTIONS, O_XERO_API, O_XERO_WEBHOOK_KEY,
     O_XERO_SCOPES, O_XERO_DEEP_LINK, O_XERO_MINUTE, O_XERO_DAY, O_XERO_CONCURRENT, O_XERO_APP_MINUTE,
     O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
-    O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_COUNT
+    O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_TRIAL_CONN,
+    O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
+    O_SCALE_POLL, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API, O_STRIPE_KEY,
+    O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -93,6 +96,26 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_WH_RETRY] = {"--webhook-retry-seconds", "FISCALHUB_WEBHOOK_RETRY_SECONDS",
                     "how long a webhook delivery is retried before it is failed (86400)"},
     [O_WH_LOG] = {"--webhook-log-days", "FISCALHUB_WEBHOOK_LOG_DAYS", "outgoing events and their delivery log kept (30)"},
+    [O_TRIAL_CONN] = {"--trial-connections", "FISCALHUB_TRIAL_CONNECTIONS", "free trial: connections (1)"},
+    [O_TRIAL_INV] = {"--trial-invoices", "FISCALHUB_TRIAL_INVOICES", "free trial: fiscal invoices a month (50)"},
+    [O_STARTER_INV] = {"--starter-invoices", "FISCALHUB_STARTER_INVOICES", "Starter: fiscal invoices a month (500)"},
+    [O_GROWTH_INV] = {"--growth-invoices", "FISCALHUB_GROWTH_INVOICES", "Growth: fiscal invoices a month (5000)"},
+    [O_SCALE_INV] = {"--scale-invoices", "FISCALHUB_SCALE_INVOICES", "Scale: fiscal invoices a month (50000)"},
+    [O_STARTER_POLL] = {"--starter-poll-seconds", "FISCALHUB_STARTER_POLL_SECONDS", "Starter (and trial): polling interval (900)"},
+    [O_GROWTH_POLL] = {"--growth-poll-seconds", "FISCALHUB_GROWTH_POLL_SECONDS", "Growth: polling interval (300)"},
+    [O_SCALE_POLL] = {"--scale-poll-seconds", "FISCALHUB_SCALE_POLL_SECONDS", "Scale: polling interval (60)"},
+    [O_KEY_VALID] = {"--key-valid-days", "FISCALHUB_KEY_VALID_DAYS", "days an issued activation key can be redeemed in (365)"},
+    [O_BILL_OFFSET] = {"--billing-clock-offset-days", "FISCALHUB_BILLING_CLOCK_OFFSET_DAYS",
+                       "tests only: days added to the licensing clock (0)"},
+    [O_BILL_RELEASE] = {"--billing-release-seconds", "FISCALHUB_BILLING_RELEASE_SECONDS",
+                        "how often invoices on hold are checked for release (300)"},
+    [O_STRIPE_API] = {"--stripe-api-url", "FISCALHUB_STRIPE_API_URL", "Stripe API base (<sandbox>/stripe)"},
+    [O_STRIPE_KEY] = {"--stripe-secret-key", "FISCALHUB_STRIPE_SECRET_KEY", "Stripe secret key (the sandbox demo account's)"},
+    [O_STRIPE_WHSEC] = {"--stripe-webhook-secret", "FISCALHUB_STRIPE_WEBHOOK_SECRET",
+                        "Stripe webhook signing secret whsec_... (the sandbox demo endpoint's)"},
+    [O_STRIPE_PRICES] = {"--stripe-prices", "FISCALHUB_STRIPE_PRICES",
+                         "price ids: starter_month=price_...,starter_year=...,growth_...,scale_... (sandbox demo)"},
+    [O_STRIPE_TIMEOUT] = {"--stripe-timeout-ms", "FISCALHUB_STRIPE_TIMEOUT_MS", "one Stripe call (15000)"},
 };
 
 static void set_str(char **dst, const char *v);
@@ -133,23 +156,18 @@ static int64_t *xero_int(struct fh_config *cfg, enum opt_id id, int64_t *lo, int
 
 /* The public API and webhook settings (integers, scaled to their unit); FH_E_NOTFOUND when id
  * is another option. */
-static enum fh_rc apply_custom(struct fh_config *cfg, enum opt_id id, const char *v)
+struct int_opt {
+    enum opt_id id;
+    size_t off;
+    int64_t lo, hi, unit;
+};
+
+/* Sets the int64_t setting of id from table t (value in [lo, hi] times unit); FH_E_NOTFOUND when
+ * id is not in t. */
+static enum fh_rc apply_ints(struct fh_config *cfg, const struct int_opt *t, size_t n,
+                             enum opt_id id, const char *v)
 {
-    static const struct {
-        enum opt_id id;
-        size_t off;
-        int64_t lo, hi, unit;
-    } t[] = {
-        {O_API_RATE, offsetof(struct fh_config, api_rate_per_minute), 1, 1000000, 1},
-        {O_API_BURST, offsetof(struct fh_config, api_rate_burst), 1, 100000, 1},
-        {O_IDEM_TTL, offsetof(struct fh_config, idempotency_ttl_ms), 1, 24 * 365, 3600 * 1000},
-        {O_WH_TIMEOUT, offsetof(struct fh_config, webhook_timeout_ms), 100, 120000, 1},
-        {O_WH_BACKOFF, offsetof(struct fh_config, webhook_backoff_ms), 1, 24LL * 3600 * 1000, 1},
-        {O_WH_BACKOFF_MAX, offsetof(struct fh_config, webhook_backoff_max_ms), 1, 24LL * 3600 * 1000, 1},
-        {O_WH_RETRY, offsetof(struct fh_config, webhook_retry_ms), 1, 30LL * 86400, 1000},
-        {O_WH_LOG, offsetof(struct fh_config, webhook_log_ms), 1, 3650, 86400LL * 1000},
-    };
-    for (size_t i = 0; i < FH_ARRAY_LEN(t); i++) {
+    for (size_t i = 0; i < n; i++) {
         if (t[i].id != id)
             continue;
         int64_t x;
@@ -159,6 +177,59 @@ static enum fh_rc apply_custom(struct fh_config *cfg, enum opt_id id, const char
         return FH_OK;
     }
     return FH_E_NOTFOUND;
+}
+
+static enum fh_rc apply_custom(struct fh_config *cfg, enum opt_id id, const char *v)
+{
+    static const struct int_opt t[] = {
+        {O_API_RATE, offsetof(struct fh_config, api_rate_per_minute), 1, 1000000, 1},
+        {O_API_BURST, offsetof(struct fh_config, api_rate_burst), 1, 100000, 1},
+        {O_IDEM_TTL, offsetof(struct fh_config, idempotency_ttl_ms), 1, 24 * 365, 3600 * 1000},
+        {O_WH_TIMEOUT, offsetof(struct fh_config, webhook_timeout_ms), 100, 120000, 1},
+        {O_WH_BACKOFF, offsetof(struct fh_config, webhook_backoff_ms), 1, 24LL * 3600 * 1000, 1},
+        {O_WH_BACKOFF_MAX, offsetof(struct fh_config, webhook_backoff_max_ms), 1, 24LL * 3600 * 1000, 1},
+        {O_WH_RETRY, offsetof(struct fh_config, webhook_retry_ms), 1, 30LL * 86400, 1000},
+        {O_WH_LOG, offsetof(struct fh_config, webhook_log_ms), 1, 3650, 86400LL * 1000},
+    };
+    return apply_ints(cfg, t, FH_ARRAY_LEN(t), id, v);
+}
+
+static char **billing_str(struct fh_config *cfg, enum opt_id id)
+{
+    switch (id) {
+    case O_STRIPE_API: return &cfg->stripe_api_url;
+    case O_STRIPE_KEY: return &cfg->stripe_secret_key;
+    case O_STRIPE_WHSEC: return &cfg->stripe_webhook_secret;
+    case O_STRIPE_PRICES: return &cfg->stripe_prices;
+    default: return NULL;
+    }
+}
+
+/* The licensing settings; FH_E_NOTFOUND when id is another option. */
+static enum fh_rc apply_billing(struct fh_config *cfg, enum opt_id id, const char *v)
+{
+    static const struct int_opt t[] = {
+        {O_TRIAL_CONN, offsetof(struct fh_config, trial_connections), 0, 100000, 1},
+        {O_TRIAL_INV, offsetof(struct fh_config, trial_invoices), 0, 100000000, 1},
+        {O_STARTER_INV, offsetof(struct fh_config, tier_invoices[1]), 1, 100000000, 1},
+        {O_GROWTH_INV, offsetof(struct fh_config, tier_invoices[2]), 1, 100000000, 1},
+        {O_SCALE_INV, offsetof(struct fh_config, tier_invoices[3]), 1, 100000000, 1},
+        {O_STARTER_POLL, offsetof(struct fh_config, tier_poll_ms[1]), 1, 86400, 1000},
+        {O_GROWTH_POLL, offsetof(struct fh_config, tier_poll_ms[2]), 1, 86400, 1000},
+        {O_SCALE_POLL, offsetof(struct fh_config, tier_poll_ms[3]), 1, 86400, 1000},
+        {O_KEY_VALID, offsetof(struct fh_config, key_valid_ms), 1, 3650, 86400LL * 1000},
+        {O_BILL_OFFSET, offsetof(struct fh_config, billing_clock_offset_ms), 0, 3650, 86400LL * 1000},
+        {O_BILL_RELEASE, offsetof(struct fh_config, billing_release_ms), 1, 86400, 1000},
+        {O_STRIPE_TIMEOUT, offsetof(struct fh_config, stripe_timeout_ms), 100, 120000, 1},
+    };
+    char **s = billing_str(cfg, id);
+    if (s) {
+        if (id == O_STRIPE_API && !fh_starts_with(v, "http://") && !fh_starts_with(v, "https://"))
+            return FH_E_INPUT;
+        set_str(s, v);
+        return FH_OK;
+    }
+    return apply_ints(cfg, t, FH_ARRAY_LEN(t), id, v);
 }
 
 /* The Xero settings (strings and integers); FH_E_NOTFOUND when id is another option. */
@@ -205,6 +276,9 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
     if (xrc != FH_E_NOTFOUND)
         return xrc;
     xrc = apply_custom(cfg, id, v);
+    if (xrc != FH_E_NOTFOUND)
+        return xrc;
+    xrc = apply_billing(cfg, id, v);
     if (xrc != FH_E_NOTFOUND)
         return xrc;
     switch (id) {
@@ -360,6 +434,38 @@ static void defaults(struct fh_config *cfg)
     cfg->webhook_backoff_max_ms = 3600LL * 1000;
     cfg->webhook_retry_ms = 86400LL * 1000;
     cfg->webhook_log_ms = 30LL * 86400 * 1000;
+    cfg->trial_connections = 1;
+    cfg->trial_invoices = 50;
+    cfg->tier_invoices[1] = 500;
+    cfg->tier_invoices[2] = 5000;
+    cfg->tier_invoices[3] = 50000;
+    cfg->tier_poll_ms[1] = 900 * 1000;
+    cfg->tier_poll_ms[2] = 300 * 1000;
+    cfg->tier_poll_ms[3] = 60 * 1000;
+    cfg->key_valid_ms = 365LL * 86400 * 1000;
+    cfg->billing_release_ms = 300 * 1000;
+    cfg->stripe_timeout_ms = 15000;
+}
+
+/* Stripe settings left unset point at the sandbox emulator (<sandbox_url>/stripe) and its demo
+ * account, endpoint secret and catalogue (docs/internals/stripe-sandbox.md). */
+static void billing_defaults(struct fh_config *cfg)
+{
+    const char *sb = cfg->sandbox_url;
+    size_t n = strlen(sb);
+    while (n > 0 && sb[n - 1] == '/')
+        n--;
+    if (!cfg->stripe_api_url)
+        cfg->stripe_api_url = fh_asprintf("%.*s/stripe", (int)n, sb);
+    if (!cfg->stripe_secret_key)
+        cfg->stripe_secret_key = fh_strdup("sk_test_fhsandbox_demo_secret_key");
+    if (!cfg->stripe_webhook_secret)
+        cfg->stripe_webhook_secret = fh_strdup("whsec_fhsandbox_demo_webhook_secret");
+    if (!cfg->stripe_prices)
+        cfg->stripe_prices = fh_strdup(
+            "starter_month=price_fh_starter_month,starter_year=price_fh_starter_year,"
+            "growth_month=price_fh_growth_month,growth_year=price_fh_growth_year,"
+            "scale_month=price_fh_scale_month,scale_year=price_fh_scale_year");
 }
 
 /* Xero settings left unset point at the sandbox emulator (<sandbox_url>/xero) and its demo app. */
@@ -441,6 +547,7 @@ enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv)
     if (!cfg->public_url)
         cfg->public_url = fh_asprintf("http://%s:%u", cfg->listen_addr, (unsigned)cfg->port);
     xero_defaults(cfg);
+    billing_defaults(cfg);
     return FH_OK;
 }
 
@@ -456,6 +563,9 @@ void fh_config_free(struct fh_config *cfg)
     free(cfg->taxcore_language);
     for (int id = 0; id < O_COUNT; id++) {
         char **x = xero_str(cfg, (enum opt_id)id);
+        if (x)
+            free(*x);
+        x = billing_str(cfg, (enum opt_id)id);
         if (x)
             free(*x);
     }

@@ -11,14 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_crypto.h"
 #include "fh/fh_events.h"
 #include "fh/fh_fiscal.h"
 
 #define COLS                                                                                       \
-    "f.id, f.status, f.invoice_type, f.source_key, f.source_ref, f.source_url, f.request_id, "     \
+    "f.id, " FH_BILLING_STATUS_SQL("f") ", f.invoice_type, f.source_key, f.source_ref, f.source_url, f.request_id, "     \
     "i.uid, c.uid, f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, "             \
-    "f.last_error, f.created_at, f.updated_at, f.signed_at"
+    "COALESCE(f.hold_reason, f.last_error), f.created_at, f.updated_at, f.signed_at"
 #define FROM                                                                                       \
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
@@ -114,7 +115,7 @@ static size_t build_where(const struct fh_public_filter *f, struct fh_buf *w, st
     fh_buf_appendf(w, "WHERE f.integration_id = $1");
     if (f->status) {
         p[n++] = FH_PT(f->status);
-        fh_buf_appendf(w, " AND f.status = $%zu", n);
+        fh_buf_appendf(w, " AND " FH_BILLING_STATUS_SQL("f") " = $%zu", n);
     }
     if (f->invoice_type) {
         p[n++] = FH_PT(f->invoice_type);

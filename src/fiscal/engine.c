@@ -11,7 +11,9 @@
  *      GET /api/v3/invoices/{RequestId} first. Found: store that result, signed, done.
  *      404: go on to post. Anything transient: retry later, without posting.
  *   4. COMMIT uncertain = 1 and attempts + 1 (guarded by the attempts we read, so two runs
- *      of one invoice cannot both pass this point for the same attempt), then POST.
+ *      of one invoice cannot both pass this point for the same attempt), then POST. The same
+ *      transaction counts the invoice in the plan's monthly usage, or, when the plan does not
+ *      allow it (limit reached, licence expired), puts it on hold and the job ends unsent.
  *   5. 200: store the body verbatim, signed, uncertain = 0. A definite refusal (400 with
  *      modelState, 401/403, ...): failed with the reason, uncertain = 0, job ends, no retry.
  *      Unknown outcome (timeout, reset, 408/429/5xx, cut answer): keep uncertain = 1, record the
@@ -99,9 +101,13 @@ static void explain_labels(struct attempt *a, char *reason, size_t size)
 
 static enum fh_rc post_invoice(struct attempt *a)
 {
-    int qs = fiscal_row_begin_attempt(a->st, a->row->id, a->row->attempts, fh_now_ms());
+    bool held = false;
+    int qs = fiscal_row_begin_billed(a->st, a->app->cfg, a->row->id, a->row->attempts,
+                                     fh_now_ms(), &held);
     if (qs < 0)
         return store_trouble(a, "marking the attempt");
+    if (held) /* on hold (src/billing/usage.c): nothing sent; a release runs it again */
+        return FH_OK;
     if (qs == 0) {
         snprintf(a->err, a->errsize, "the invoice changed during the attempt; trying again");
         return FH_E_RETRY;

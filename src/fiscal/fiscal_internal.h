@@ -21,6 +21,11 @@ int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out);
 /* Commits "an attempt is about to reach the V-SDC": uncertain = 1, attempts + 1, but only while
  * the row is pending and still has seen_attempts (0 rows: someone else moved it). */
 int fiscal_row_begin_attempt(struct fh_store *st, int64_t id, int seen_attempts, int64_t now);
+/* fiscal_row_begin_attempt in one transaction with the invoice's usage count (src/billing):
+ * when the plan does not allow the invoice now, it is put on hold instead, *held is set and
+ * nothing else changes (returns >= 0). cfg NULL: no licensing (unit tests). */
+int fiscal_row_begin_billed(struct fh_store *st, const struct fh_config *cfg, int64_t id,
+                            int seen_attempts, int64_t now, bool *held);
 /* Stores the V-SDC's 200 body verbatim and the fields read from it; never over a signed row. */
 int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, int64_t now);
 /* Pending -> failed with reason; uncertain: 0 or 1 to set, -1 to keep. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_events.h"
 #include "fiscal_internal.h"
 
@@ -48,6 +49,38 @@ int fiscal_row_begin_attempt(struct fh_store *st, int64_t id, int seen_attempts,
                          p, FH_ARRAY_LEN(p), NULL);
 }
 
+/* The attempt's commit and its usage count (src/billing/usage.c) in one transaction. */
+struct begin_ctx {
+    const struct fh_config *cfg;
+    int64_t id, now;
+    int seen;
+    bool held, lost;
+};
+
+static int begin_tx(struct fh_store *st, void *cls)
+{
+    struct begin_ctx *c = cls;
+    c->held = c->lost = false;
+    int qs = fh_billing_admit(st, c->cfg, c->id, &c->held);
+    if (qs < 0 || c->held)
+        return qs;
+    qs = fiscal_row_begin_attempt(st, c->id, c->seen, c->now);
+    c->lost = qs == 0;
+    return c->lost ? FH_QS_HARD : qs; /* moved meanwhile: roll the count back too */
+}
+
+int fiscal_row_begin_billed(struct fh_store *st, const struct fh_config *cfg, int64_t id,
+                            int seen_attempts, int64_t now, bool *held)
+{
+    *held = false;
+    if (!cfg)
+        return fiscal_row_begin_attempt(st, id, seen_attempts, now);
+    struct begin_ctx c = {.cfg = cfg, .id = id, .now = now, .seen = seen_attempts};
+    int qs = fh_store_run_tx(st, begin_tx, &c);
+    *held = c.held;
+    return c.lost ? 0 : qs;
+}
+
 static const char *str_or_null(json_t *o, const char *name)
 {
     return json_string_value(json_object_get(o, name));
@@ -68,6 +101,8 @@ static int outcome_tx(struct fh_store *st, void *cls)
     int qs = fh_store_exec(st, c->sql, c->p, c->n, NULL);
     if (qs > 0) {
         int eq = fh_events_invoice_outcome(st, c->id, c->now);
+        if (eq >= 0) /* a definite refusal gives its usage count back (src/billing) */
+            eq = fh_billing_outcome(st, c->id);
         if (eq < 0)
             return eq;
     }

@@ -7,16 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_billing.h"
 #include "fiscal_internal.h"
 
 #define SUMMARY_COLS                                                                               \
-    "f.id, f.request_id, f.status, f.invoice_type, f.source_ref, f.source_url, i.uid, c.uid, "     \
+    "f.id, f.request_id, " FH_BILLING_STATUS_SQL("f") ", f.invoice_type, f.source_ref, f.source_url, i.uid, c.uid, "     \
     "f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, f.attempts, f.uncertain, "  \
-    "f.last_error, f.created_at, f.updated_at, f.signed_at, f.source_key"
+    "f.last_error, f.created_at, f.updated_at, f.signed_at, f.source_key, f.hold_reason"
 #define SUMMARY_FROM                                                                               \
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
-enum { N_SUMMARY_COLS = 19 };
+enum { N_SUMMARY_COLS = 20 };
 
 static json_t *text_or_null(const char *s)
 {
@@ -66,6 +67,7 @@ static json_t *summary(const struct fh_rows *r, size_t row)
     json_object_set_new(o, "created_at", time_or_null(r, row, 15));
     json_object_set_new(o, "updated_at", time_or_null(r, row, 16));
     json_object_set_new(o, "signed_at", time_or_null(r, row, 17));
+    json_object_set_new(o, "hold_reason", text_or_null(fh_rows_get(r, row, 19)));
     return o;
 }
 
@@ -83,7 +85,7 @@ static size_t build_where(const struct fh_fiscal_filter *f, int64_t org_id, stru
     fh_buf_appendf(w, "WHERE f.org_id = $1");
     if (f->status) {
         p[n++] = FH_PT(f->status);
-        fh_buf_appendf(w, " AND f.status = $%zu", n);
+        fh_buf_appendf(w, " AND " FH_BILLING_STATUS_SQL("f") " = $%zu", n);
     }
     if (f->integration_uid) {
         p[n++] = FH_PT(f->integration_uid);

@@ -1,6 +1,6 @@
 // server.mjs - starts a real fiscalhub (and optionally fiscalhub-sandbox) for a test run:
 // its own temp directory, store, master key and port; waits until /readyz answers.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,11 +52,17 @@ export async function startServer(opts = {}) {
     FISCALHUB_WEB_DIR: join(ROOT, 'web/dist'),
     FISCALHUB_PWHASH: 'fast',
     FISCALHUB_LOG_LEVEL: 'warn',
+    // Suites about other features are not limited by the free trial (1 connection, 50 invoices
+    // a month): a generous trial allowance, which the licensing suites set back to 1 / 50
+    // (tests/e2e/billing_*.test.mjs, docs/internals/billing.md).
+    FISCALHUB_TRIAL_CONNECTIONS: '100',
+    FISCALHUB_TRIAL_INVOICES: '1000000',
     ...(opts.env || {}),
   };
   const logFile = join(process.env.FH_OUT || dir, `server-${port}.log`);
   const log = createWriteStream(logFile);
   const proc = spawn(join(bin, 'fiscalhub'), ['serve', ...(opts.args || [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const admin = (args) => execFileSync(join(bin, 'fiscalhub'), ['admin', ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.pipe(log, { end: false });
   proc.stderr.pipe(log, { end: false });
   await waitReady(url, proc);
@@ -68,6 +74,8 @@ export async function startServer(opts = {}) {
     proc,
     logFile,
     exited,
+    env,
+    admin, // runs `fiscalhub admin <args>` on this server's store and master key; returns stdout
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const r = await exited;

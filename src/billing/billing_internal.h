@@ -1,0 +1,38 @@
+/* billing_internal.h - pieces shared by the files of src/billing/ (not a public interface). */
+#ifndef FH_BILLING_INTERNAL_H
+#define FH_BILLING_INTERNAL_H
+
+#include "fh/fh_billing.h"
+
+/* FH_QS_* of a store result as an enum fh_rc. */
+static inline enum fh_rc billing_qs_rc(int qs)
+{
+    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+/* The enum fh_rc of a failed call as an FH_QS_* for a transaction function. */
+static inline int billing_rc_qs(enum fh_rc rc)
+{
+    return rc == FH_OK ? 0 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+}
+
+/* The stored form of a canonical key: hex HMAC-SHA256 under the master key (keys.c). */
+void billing_key_hash(const uint8_t master[32], const char *key, char out[65]);
+/* "INT-****-****-" + the key's last four characters. */
+void billing_key_mask(const char *key, char out[24]);
+
+/* Sets (replaces or extends) the organization's subscription inside the caller's transaction:
+ * tier and seats as given; expires_at = max(current expiry, expires_at) so time already paid
+ * for is never lost; starts_at kept when the plan is only extended. The Stripe fields are set
+ * when given (NULL keeps them). Enqueues a release of invoices on hold. */
+struct billing_set {
+    int64_t org_id;
+    enum fh_tier tier;
+    int64_t seats, starts_at, expires_at, now;
+    const char *source;                                             /* "key" | "stripe" */
+    const char *key_hint;                                           /* NULL unless source is key */
+    const char *interval, *customer, *subscription, *stripe_status; /* NULL: keep */
+};
+int billing_subscription_set(struct fh_store *st, const struct fh_queue_cfg *qcfg,
+                             const struct billing_set *s);
+
+#endif

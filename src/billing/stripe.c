@@ -1,0 +1,305 @@
+/* stripe.c - Stripe for buying seats online: webhook signature verification, Checkout sessions
+ * and customer-portal sessions through the Stripe API (the sandbox emulator by default).
+ *
+ * Signatures (specs/other-platforms.md §4): "Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]";
+ * the signed text is "<t>." + the raw body, HMAC-SHA256 keyed with the whole "whsec_..." secret,
+ * lower-case hex, compared in constant time; any v1 may match (a secret being rolled); the
+ * timestamp must be within FH_STRIPE_TOLERANCE_S of now. Unknown schemes (v0) are ignored.
+ *
+ * API calls are the only synchronous partner calls of the billing module: the user is
+ * redirected to the URL they return. Each carries the secret key (never logged), an
+ * Idempotency-Key, and the API version whose shapes the webhook code reads (2024-06-20). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "billing_internal.h"
+#include "fh/fh_connector.h"
+#include "fh/fh_crypto.h"
+
+#define MAX_V1 8
+#define STRIPE_VERSION "2024-06-20"
+
+static bool parse_t(const char *s, size_t n, int64_t *t)
+{
+    char b[24];
+    if (n == 0 || n >= sizeof(b))
+        return false;
+    memcpy(b, s, n);
+    b[n] = '\0';
+    return fh_parse_i64(b, t) && *t > 0;
+}
+
+enum fh_stripe_sig fh_stripe_verify(const char *header, const char *body, size_t len,
+                                    const char *secret, int64_t now, int64_t tolerance_s)
+{
+    if (!header || !*header)
+        return FH_SIG_MISSING;
+    int64_t t = 0;
+    bool have_t = false;
+    char v1[MAX_V1][65];
+    int nv1 = 0;
+    for (const char *p = header; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n > 0 && *p == ' ')
+            p++, n--;
+        const char *eq = memchr(p, '=', n);
+        if (eq) {
+            size_t kl = (size_t)(eq - p), vl = n - kl - 1;
+            if (kl == 1 && p[0] == 't')
+                have_t = parse_t(eq + 1, vl, &t);
+            else if (kl == 2 && memcmp(p, "v1", 2) == 0 && nv1 < MAX_V1 && vl < 65) {
+                memcpy(v1[nv1], eq + 1, vl);
+                v1[nv1++][vl] = '\0';
+            }
+        }
+        p += n + (end ? 1 : 0);
+        if (!end)
+            break;
+    }
+    if (!have_t)
+        return FH_SIG_MALFORMED;
+    if (nv1 == 0)
+        return FH_SIG_NO_V1;
+    char ts[24];
+    int tl = snprintf(ts, sizeof(ts), "%lld", (long long)t);
+    char *msg = fh_malloc((size_t)tl + 1 + len + 1);
+    memcpy(msg, ts, (size_t)tl);
+    msg[tl] = '.';
+    memcpy(msg + tl + 1, body, len);
+    uint8_t mac[32];
+    fh_hmac_sha256(secret, strlen(secret), msg, (size_t)tl + 1 + len, mac);
+    free(msg);
+    char want[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(want + 2 * i, 3, "%02x", mac[i]);
+    bool match = false;
+    for (int i = 0; i < nv1; i++)
+        match |= fh_const_eq(v1[i], want);
+    sodium_memzero(want, sizeof(want));
+    if (!match)
+        return FH_SIG_MISMATCH;
+    if (tolerance_s > 0 && (now - t > tolerance_s || t - now > tolerance_s))
+        return FH_SIG_STALE;
+    return FH_SIG_OK;
+}
+
+/* ---- API calls ---- */
+
+static void form_add(struct fh_buf *b, const char *name, const char *value)
+{
+    if (b->len)
+        fh_buf_append(b, "&", 1);
+    fh_url_encode(b, name);
+    fh_buf_append(b, "=", 1);
+    fh_url_encode(b, value);
+}
+
+/* POSTs form to <api>/v1/<path>; *reply receives the JSON object of a 2xx answer. */
+static enum fh_rc stripe_post(struct fh_app *app, const char *path, const char *form,
+                              const char *idem, json_t **reply, char *detail, size_t detailsize)
+{
+    const struct fh_config *cfg = app->cfg;
+    char *url = fh_asprintf("%s/v1/%s", cfg->stripe_api_url, path);
+    char *auth = fh_asprintf("Authorization: Bearer %s", cfg->stripe_secret_key);
+    char *idem_h = fh_asprintf("Idempotency-Key: %s", idem);
+    const char *headers[] = {auth,
+                             idem_h,
+                             "Content-Type: application/x-www-form-urlencoded",
+                             "Stripe-Version: " STRIPE_VERSION,
+                             "Accept: application/json",
+                             NULL};
+    struct fh_http_request rq = {.method = "POST",
+                                 .url = url,
+                                 .headers = headers,
+                                 .body = form,
+                                 .body_len = strlen(form),
+                                 .timeout_ms = (long)cfg->stripe_timeout_ms,
+                                 .max_response = 1024 * 1024};
+    struct fh_http_response r = {0};
+    enum fh_rc rc = fh_http_call(&rq, &r);
+    sodium_memzero(auth, strlen(auth));
+    free(auth);
+    free(idem_h);
+    free(url);
+    *reply = NULL;
+    if (rc != FH_OK) {
+        snprintf(detail, detailsize,
+                 "the Stripe API URL is not allowed (https, or http to a "
+                 "loopback host)");
+        return FH_E_RETRY;
+    }
+    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
+    if (r.status >= 200 && r.status < 300 && json_is_object(j)) {
+        *reply = j;
+    } else {
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+        if (r.status == 0)
+            snprintf(detail, detailsize, "no answer from Stripe (%s)", r.error);
+        else if (r.status == 401)
+            snprintf(detail, detailsize, "Stripe refused fiscalhub's API key (401)");
+        else
+            snprintf(detail, detailsize, "Stripe answered %ld: %.200s", r.status,
+                     msg ? msg : "no error message");
+        json_decref(j);
+        rc = FH_E_RETRY;
+    }
+    fh_http_response_free(&r);
+    return rc;
+}
+
+/* The price id of tier and interval from FISCALHUB_STRIPE_PRICES; false when none. */
+static bool price_of(const char *prices, enum fh_tier tier, const char *interval, char *out,
+                     size_t outsize)
+{
+    char want[32];
+    int wl = snprintf(want, sizeof(want), "%s_%s=", fh_tier_name(tier), interval);
+    for (const char *p = prices ? prices : ""; *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t n = strcspn(p, ",");
+        if (n > (size_t)wl && strncmp(p, want, (size_t)wl) == 0 && n - (size_t)wl < outsize) {
+            memcpy(out, p + wl, n - (size_t)wl);
+            out[n - (size_t)wl] = '\0';
+            return true;
+        }
+        p += n;
+    }
+    return false;
+}
+
+struct org_stripe {
+    char code[32];
+    char customer[64];
+};
+
+static enum fh_rc org_stripe_load(struct fh_store *st, int64_t org_id, struct org_stripe *o)
+{
+    memset(o, 0, sizeof(*o));
+    struct fh_param p[] = {FH_PI(org_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT o.code, s.stripe_customer FROM organizations o LEFT JOIN "
+                           "billing_subscriptions s ON s.org_id = o.id WHERE o.id = $1",
+                           p, 1, &rows);
+    if (qs > 0) {
+        fh_strlcpy(o->code, fh_rows_get(&rows, 0, 0), sizeof(o->code));
+        if (fh_rows_get(&rows, 0, 1))
+            fh_strlcpy(o->customer, fh_rows_get(&rows, 0, 1), sizeof(o->customer));
+    }
+    fh_rows_free(&rows);
+    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : billing_qs_rc(qs);
+}
+
+static char *checkout_form(struct fh_app *app, const struct org_stripe *o, const char *email,
+                           const char *price, enum fh_tier tier, int64_t seats)
+{
+    struct fh_buf f;
+    fh_buf_init(&f, 16 * 1024);
+    char n[24];
+    snprintf(n, sizeof(n), "%lld", (long long)seats);
+    char *ok = fh_asprintf("%s/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}",
+                           app->cfg->public_url);
+    char *cancel = fh_asprintf("%s/billing?checkout=canceled", app->cfg->public_url);
+    form_add(&f, "mode", "subscription");
+    form_add(&f, "line_items[0][price]", price);
+    form_add(&f, "line_items[0][quantity]", n);
+    form_add(&f, "success_url", ok);
+    form_add(&f, "cancel_url", cancel);
+    form_add(&f, "client_reference_id", o->code);
+    form_add(&f, "metadata[org]", o->code);
+    form_add(&f, "metadata[tier]", fh_tier_name(tier));
+    form_add(&f, "metadata[seats]", n);
+    form_add(&f, "subscription_data[metadata][org]", o->code);
+    if (o->customer[0])
+        form_add(&f, "customer", o->customer);
+    else if (email && *email)
+        form_add(&f, "customer_email", email);
+    free(ok);
+    free(cancel);
+    return fh_buf_steal(&f);
+}
+
+enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_id,
+                              const char *email, enum fh_tier tier, const char *interval,
+                              int64_t seats, char **url, char *detail, size_t detailsize)
+{
+    *url = NULL;
+    char price[128];
+    if (!price_of(app->cfg->stripe_prices, tier, interval, price, sizeof(price))) {
+        snprintf(detail, detailsize, "no Stripe price is configured for %s_%s", fh_tier_name(tier),
+                 interval);
+        return FH_E_INPUT;
+    }
+    struct org_stripe o;
+    enum fh_rc rc = org_stripe_load(app->store, org_id, &o);
+    if (rc != FH_OK)
+        return rc;
+    char *form = checkout_form(app, &o, email, price, tier, seats);
+    char idem[48];
+    fh_random_token(18, idem, sizeof(idem));
+    json_t *s = NULL;
+    rc = stripe_post(app, "checkout/sessions", form, idem, &s, detail, detailsize);
+    free(form);
+    if (rc != FH_OK)
+        return rc;
+    const char *id = json_string_value(json_object_get(s, "id"));
+    const char *u = json_string_value(json_object_get(s, "url"));
+    if (!id || !u) {
+        snprintf(detail, detailsize, "Stripe's session has no id or url");
+        json_decref(s);
+        return FH_E_RETRY;
+    }
+    struct fh_param p[] = {FH_PT(id),
+                           FH_PI(org_id),
+                           user_id ? FH_PI(user_id) : FH_PNULL,
+                           FH_PT(fh_tier_name(tier)),
+                           FH_PI(seats),
+                           FH_PT(interval),
+                           FH_PI(fh_now_ms())};
+    int qs =
+        fh_store_exec(app->store,
+                      "INSERT INTO stripe_checkouts (session_id, org_id, user_id, tier, seats, "
+                      "billing_interval, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                      "ON CONFLICT (session_id) DO NOTHING",
+                      p, FH_ARRAY_LEN(p), NULL);
+    if (qs >= 0)
+        *url = fh_strdup(u);
+    json_decref(s);
+    return billing_qs_rc(qs);
+}
+
+enum fh_rc fh_stripe_portal(struct fh_app *app, int64_t org_id, char **url, char *detail,
+                            size_t detailsize)
+{
+    *url = NULL;
+    struct org_stripe o;
+    enum fh_rc rc = org_stripe_load(app->store, org_id, &o);
+    if (rc != FH_OK)
+        return rc;
+    if (!o.customer[0])
+        return FH_E_NOTFOUND;
+    struct fh_buf f;
+    fh_buf_init(&f, 4096);
+    char *back = fh_asprintf("%s/billing", app->cfg->public_url);
+    form_add(&f, "customer", o.customer);
+    form_add(&f, "return_url", back);
+    free(back);
+    char idem[48];
+    fh_random_token(18, idem, sizeof(idem));
+    json_t *s = NULL;
+    rc = stripe_post(app, "billing_portal/sessions", f.data, idem, &s, detail, detailsize);
+    fh_buf_free(&f);
+    if (rc != FH_OK)
+        return rc;
+    const char *u = json_string_value(json_object_get(s, "url"));
+    if (u)
+        *url = fh_strdup(u);
+    else
+        snprintf(detail, detailsize, "Stripe's portal session has no url");
+    json_decref(s);
+    return u ? FH_OK : FH_E_RETRY;
+}
