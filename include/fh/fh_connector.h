@@ -9,6 +9,7 @@
 
 #include "fh/fh_http.h"
 #include "fh/fh_jobs.h"
+#include "fh/fh_json.h"
 
 /* ---- outbound HTTP (common/http.c) ---- */
 #define FH_CONN_MAX_RESPONSE (8 * 1024 * 1024)
@@ -73,9 +74,12 @@ void fh_pkce_new(char verifier[FH_PKCE_VERIFIER_LEN + 1], char challenge[FH_PKCE
 void fh_pkce_challenge(const char *verifier, char *out, size_t outsize);
 
 struct fh_oauth_client {
+    const char *partner; /* "Xero", "Zoho": names the partner in sentences for people */
     const char *authorize_url, *token_url, *revoke_url;
     const char *client_id, *client_secret; /* secret NULL: a PKCE-only public client */
     const char *scopes;
+    const char *authorize_extra; /* appended to the consent URL's query as is, or NULL */
+    bool secret_in_body; /* client_id and client_secret as form fields (Zoho), not HTTP Basic */
     long timeout_ms;
 };
 /* The consent URL (caller frees). */
@@ -86,12 +90,16 @@ struct fh_oauth_tokens {
     char *access_token, *refresh_token; /* owned; wipe with fh_oauth_tokens_free */
     int64_t expires_in_s;
     char scope[512];
+    char api_domain[256]; /* Zoho: the API host of the user's data center ("" when absent) */
 };
 void fh_oauth_tokens_free(struct fh_oauth_tokens *t);
 
+/* A token endpoint's error may come with HTTP 4xx or, as Zoho does, with HTTP 200: an answer
+ * with an "error" field is an error whatever its status. */
 enum fh_oauth_result {
     FH_OAUTH_OK,
-    FH_OAUTH_INVALID_GRANT, /* the code or refresh token is refused for good: re-consent */
+    FH_OAUTH_INVALID_GRANT, /* the code or refresh token is refused for good (invalid_grant,
+                               Zoho's invalid_code): re-consent */
     FH_OAUTH_REFUSED,       /* invalid_client, unauthorized_client, ...: configuration */
     FH_OAUTH_TRANSIENT,     /* no answer, 5xx, 429, unreadable answer: try again later */
 };
@@ -111,6 +119,7 @@ struct fh_conn_token {
     char *access_token; /* owned; wipe with fh_conn_token_free */
     int64_t version;    /* token_version it belongs to */
     char tenant_id[64];
+    char api_domain[256]; /* as the token endpoint last named it ("" when it never did) */
 };
 void fh_conn_token_free(struct fh_conn_token *t);
 
@@ -139,6 +148,9 @@ enum fh_rc fh_conn_deactivate(struct fh_store *st, int64_t integration_id, const
 struct fh_gov_limits {
     int64_t minute, day, app_minute, concurrent;
     int64_t time_scale; /* divides the windows (sandbox time scale) */
+    /* The partner's headers that report what is left in its minute / day / app-minute window
+     * (NULL: not reported), and the seconds until its day ends. */
+    const char *minute_left_header, *day_left_header, *app_left_header, *day_reset_header;
 };
 /* A reserved call; release it after the call (concurrency is per process). */
 struct fh_gov_ticket {
@@ -151,8 +163,9 @@ enum fh_rc fh_gov_acquire(struct fh_store *st, const char *partner, const char *
                           const struct fh_gov_limits *l, int64_t now, int64_t *wait_until,
                           struct fh_gov_ticket *t);
 void fh_gov_release(struct fh_gov_ticket *t);
-/* Reads the answer's X-*Limit-Remaining headers and, on 429, Retry-After and
- * X-Rate-Limit-Problem, and blocks the windows they name. Returns the wait (ms) a 429 asks. */
+/* Reads the answer's remaining-quota headers (l's names; a day left at 0 blocks the day window
+ * for day_reset_header's seconds) and, on 429, Retry-After and X-Rate-Limit-Problem, and blocks
+ * the windows they name. Returns the wait (ms) a 429 asks. */
 int64_t fh_gov_observe(struct fh_store *st, const char *partner, const char *tenant,
                        const struct fh_gov_limits *l, const struct fh_http_response *r,
                        int64_t now);
@@ -160,11 +173,23 @@ int64_t fh_gov_observe(struct fh_store *st, const char *partner, const char *ten
 /* ---- webhook inbox (common/inbox.c) ---- */
 struct fh_inbox_event {
     const char *tenant_id, *category, *event_type, *resource_id, *event_at;
+    int64_t integration_id; /* the integration a delivery was addressed to (0: by tenant) */
 };
 /* In one transaction: the events as inbox rows and one processing job (kind, unique key from
  * the first row id). FH_OK only once committed. */
 enum fh_rc fh_inbox_commit(struct fh_app *app, const char *source, const struct fh_inbox_event *ev,
                            size_t n, const char *job_kind);
+/* An inbox row as the processing job reads it (strings borrowed; integration_id 0 when none). */
+struct fh_inbox_row {
+    int64_t id, integration_id;
+    const char *tenant_id, *category, *event_type, *resource_id, *event_at; /* event_at: NULL */
+};
+/* Runs fn on every unprocessed row of source, oldest first, each in a transaction of its own
+ * that also marks the row processed; fn returns what a transaction body returns (> 0 or 0 to
+ * commit, FH_QS_* to fail). The body of a source's inbox job. */
+enum fh_rc fh_inbox_drain(struct fh_app *app, const char *source,
+                          int (*fn)(struct fh_store *st, const struct fh_inbox_row *r, void *cls),
+                          void *cls, char *err, size_t errsize);
 
 /* ---- jobs that wait (common/defer.c) ---- */
 /* Re-enqueues job as a successor due at run_at (same kind, payload - or new_payload when not
@@ -172,5 +197,122 @@ enum fh_rc fh_inbox_commit(struct fh_app *app, const char *source, const struct 
  * run: a wait costs no attempt. Idempotent when the run is repeated. */
 enum fh_rc fh_job_defer(struct fh_app *app, const struct fh_job *job, json_t *new_payload,
                         int64_t run_at);
+
+/* ---- mapping to the canonical invoice (common/mapping.c) ---- */
+/* A JSON amount (integer, number with at most 4 decimals, or decimal string) in ten-thousandths;
+ * false when unreadable or beyond +-10^11. */
+bool fh_conn_money(json_t *v, int64_t *out);
+/* s fit for the canonical invoice: control characters as spaces, at most max bytes (cut at a
+ * UTF-8 boundary). Caller frees. */
+char *fh_conn_text(const char *s, size_t max);
+/* The decimal string of an amount (new reference). */
+json_t *fh_conn_money_json(int64_t v);
+/* A tax's label: settings.tax_mapping[key1], else [key2] (keys may be NULL), else
+ * settings.default_label, else "A". */
+const char *fh_conn_label(json_t *settings, const char *key1, const char *key2);
+/* A canonical item of a name, a quantity and a tax-included line total: unit price = total /
+ * quantity to 4 decimals (so quantity x unit price matches what the customer pays); a quantity
+ * with a 4th decimal (the V-SDC takes 3) becomes one unit at the total, named "<name> x <qty>".
+ * NULL when qty <= 0 or total < 0. */
+json_t *fh_conn_item(const char *name, int64_t qty, int64_t total, const char *label);
+
+/* ---- integration rows (common/integ.c) ---- */
+struct fh_integ {
+    int64_t id, org_id, certificate_id;
+    char uid[16], type[24], status[16];
+    char certificate_uid[16];
+    char tenant_id[64], tenant_name[256], connection_id[64];
+    json_t *settings; /* owned object */
+    json_t *tenants;  /* owned array or NULL: tenants to pick from */
+    int64_t sync_cursor, created_at;
+};
+void fh_integ_free(struct fh_integ *in);
+/* By organization and uid (removed ones included); FH_E_NOTFOUND, FH_E_RETRY, FH_ERR. */
+enum fh_rc fh_integ_load(struct fh_store *st, int64_t org_id, const char *uid,
+                         struct fh_integ *out);
+enum fh_rc fh_integ_load_id(struct fh_store *st, int64_t id, struct fh_integ *out);
+/* The integration objects of docs/api/integrations.md: all of an organization (removed ones
+ * left out) or, with uid, that one (*out is then the object, or NULL when there is none). */
+enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now,
+                              json_t **out);
+/* True when a sync job (kind, unique key "<kind>:<integration id>:...") of the integration is
+ * waiting or running - a deferred one included; a store error counts as running. */
+bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integration_id);
+/* The Xero trigger setting ("payment" default, or "approval"). */
+const char *fh_integ_trigger(const struct fh_integ *in);
+
+/* One setting a type accepts from the API. */
+enum fh_setting_kind {
+    FH_SET_ENUM,        /* one of choices (NULL-terminated); the first is the default */
+    FH_SET_TAX_MAPPING, /* object, partner tax -> one label character, at most 200 */
+    FH_SET_LABEL,       /* one label character */
+    FH_SET_DAYS,        /* integer 0..365 */
+    FH_SET_BOOL,
+};
+struct fh_setting_spec {
+    const char *name; /* NULL ends a list */
+    enum fh_setting_kind kind;
+    const char *const *choices;
+};
+/* Validates a settings object from the API against specs and merges it into base (new
+ * reference in *out; enum settings still missing get their default); FH_E_INPUT with err set
+ * (1006 unknown field, 1003 bad value) naming the field. */
+enum fh_rc fh_integ_settings_apply(const struct fh_setting_spec *specs, json_t *base, json_t *in,
+                                   json_t **out, struct fh_json_error *err);
+/* fh_integ_settings_apply with the Xero settings. */
+enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
+                                   struct fh_json_error *err);
+
+/* ---- consent, organisation choice, activation, removal (common/consent.c) ---- */
+enum fh_consent_result {
+    FH_CONSENT_ACTIVE,    /* one organisation: active; redirect to the list */
+    FH_CONSENT_PICK,      /* several: the user picks one */
+    FH_CONSENT_ERROR,     /* consent refused or failed: reason names why, stays as it was */
+    FH_CONSENT_BAD_STATE, /* unknown, expired, reused or another session's state */
+    FH_CONSENT_STORE,     /* store failure */
+};
+/* What a partner adds to the common consent. */
+struct fh_consent_ops {
+    const char *partner;       /* "xero": reasons such as "xero_unreachable", log lines */
+    const char *sync_kind;     /* the job an activation queues (the first sync) */
+    const char *callback_path; /* "/oauth/xero/callback" */
+    /* The OAuth client that exchanges this integration's code; cls is the callback's (e.g. the
+     * data center Zoho named). Its strings must outlive the call. An error sets reason. */
+    enum fh_rc (*client)(struct fh_app *app, const struct fh_integ *in, void *cls,
+                         struct fh_oauth_client *oc, char *reason, size_t reasonsize);
+    /* After the exchange: the organisations the tokens reach, a new array of {tenant_id, name,
+     * connection_id?, plan?} (n <= 50). An error sets reason. */
+    enum fh_rc (*tenants)(struct fh_app *app, const struct fh_integ *in,
+                          const struct fh_oauth_tokens *t, void *cls, json_t **out, char *reason,
+                          size_t reasonsize);
+};
+/* FISCALHUB_PUBLIC_URL + path (caller frees). */
+char *fh_public_url(const struct fh_app *app, const char *path);
+/* Stores a new state (bound to the session's token hash and the integration, single use,
+ * 10 minutes) with its PKCE verifier and returns oc's consent URL (caller frees). */
+enum fh_rc fh_consent_start(struct fh_app *app, const struct fh_integ *in, const char *session_hash,
+                            const struct fh_oauth_client *oc, const char *redirect_uri,
+                            char **authorize_url);
+/* The OAuth callback: consumes the state, exchanges the code, reads the organisations, stores
+ * the sealed tokens, then activates (one organisation, or the one a reconnect had) or keeps the
+ * list for the user to pick. uid receives the integration's uid (when the state was good);
+ * reason a short code ("access_denied", "exchange_failed", "no_organisation", ...). */
+enum fh_consent_result fh_consent_callback(struct fh_app *app, const struct fh_consent_ops *ops,
+                                           void *cls, const char *session_hash, const char *state,
+                                           const char *code, const char *error, char uid[16],
+                                           char *reason, size_t reasonsize);
+/* The portal path a callback redirects to (caller frees; NULL for FH_CONSENT_STORE). */
+char *fh_consent_redirect(enum fh_consent_result r, const char *uid, const char *reason);
+/* Activation after consent: status active, tenant (an element of the tenants array), the
+ * first sync (sync_kind) queued. */
+enum fh_rc fh_integ_activate(struct fh_app *app, int64_t integration_id, json_t *tenant,
+                             const char *sync_kind, int64_t now);
+/* Picks one of the authorized organisations: active. FH_E_NOTFOUND for a tenant not offered,
+ * FH_E_CONFLICT when there is nothing to pick. */
+enum fh_rc fh_integ_pick_tenant(struct fh_app *app, const struct fh_integ *in,
+                                const char *tenant_id, const char *sync_kind);
+/* Remove: status removed, sync stopped, tokens kept sealed until the revoke job (revoke_kind)
+ * used them. */
+enum fh_rc fh_integ_remove(struct fh_app *app, const struct fh_integ *in, const char *revoke_kind);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "fh/fh_connector.h"
 #include "fh/fh_http.h"
 
 enum fh_rc fh_api_healthz_get(struct fh_req *req);
@@ -95,6 +96,10 @@ enum fh_rc fh_api_v1_reply_text(struct fh_req *req, unsigned int status, const c
                                 bool replayed);
 /* POST /api/v1/invoices/{id}/refund (copy false) and .../copy (copy true). */
 enum fh_rc fh_api_v1_document_or_reply(struct fh_req *req, bool copy);
+/* The OAuth callback's answer: 302 to the portal path of the outcome (503 for a store
+ * failure). */
+enum fh_rc fh_api_consent_reply(struct fh_req *req, enum fh_consent_result r, const char *uid,
+                                const char *reason);
 /* Replies 503 for a retryable store failure, 500 otherwise. */
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what);
 

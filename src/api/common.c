@@ -1,6 +1,10 @@
 /* common.c - small pieces shared by several handlers. */
+#include <microhttpd.h>
+#include <stdlib.h>
+
 #include "api.h"
 #include "fh/fh_auth.h"
+#include "fh/fh_connector.h"
 
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what)
 {
@@ -23,4 +27,20 @@ enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, un
         return fh_api_store_failed(req, rc, "cannot read the account");
     fh_req_set_cookie(req, FH_SESSION_COOKIE, token, app->cfg->session_ttl_ms / 1000);
     return fh_reply_json(req, status, me);
+}
+
+enum fh_rc fh_api_consent_reply(struct fh_req *req, enum fh_consent_result r, const char *uid,
+                                const char *reason)
+{
+    char *location = fh_consent_redirect(r, uid, reason);
+    if (!location)
+        return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "could not store the connection");
+    if (r == FH_CONSENT_BAD_STATE)
+        fh_log(FH_LOG_INFO, "oauth_state", "%s",
+               "state is unknown, expired, already used or from another session");
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Location", location);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    free(location);
+    return fh_http_queue(req, 302, resp);
 }

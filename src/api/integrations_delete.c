@@ -16,7 +16,7 @@ enum fh_rc fh_api_integrations_delete(struct fh_req *req)
         return FH_ERR;
     bool own = strcmp(in.type, "custom") == 0 || strcmp(in.type, "webhook") == 0;
     enum fh_rc rc = own ? fh_custom_integration_remove(req->app, in.id) /* + revokes API keys */
-                        : fh_xero_remove(req->app, &in);
+                        : fh_integ_remove(req->app, &in, FH_XERO_JOB_REVOKE);
     if (rc == FH_OK) {
         fh_log(FH_LOG_INFO, "integration_removed", "org %s integration %s", req->org.code, in.uid);
         rc = fh_reply_empty(req, 204);

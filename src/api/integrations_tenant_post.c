@@ -20,7 +20,7 @@ enum fh_rc fh_api_integrations_tenant_post(struct fh_req *req)
         json_decref(root);
         return FH_ERR;
     }
-    enum fh_rc rc = fh_xero_pick_tenant(req->app, &in, tenant);
+    enum fh_rc rc = fh_integ_pick_tenant(req->app, &in, tenant, FH_XERO_JOB_SYNC);
     if (rc == FH_E_CONFLICT)
         rc = fh_reply_error(req, FH_EC_INTEGRATION_STATE,
                             "integration %s has no organisations to pick "

@@ -1,17 +1,20 @@
 /* governor.c - the rate governor every partner call goes through.
  *
- * Xero publishes fixed windows: per tenant 60 calls a minute and 5,000 a day, 5 in flight, and
- * 10,000 a minute for the whole app. The minute and day windows live in the store
+ * Partners publish fixed windows (Xero: per tenant 60 calls a minute and 5,000 a day, 5 in
+ * flight, and 10,000 a minute for the whole app; Zoho Books: per organization 100 a minute, a
+ * day by plan, 5 or 10 in flight). The minute and day windows live in the store
  * (`rate_windows`, one row per scope "<partner>:<tenant>:min" / ":day" and "<partner>:app:min")
  * so that every fiscalhub process sharing a store counts together; a reservation is one short
  * transaction that checks all three scopes and counts the call in each. The in-flight limit is
  * counted per process (calls are short; a process runs few workers).
  *
- * The partner's view wins: every answer's X-MinLimit-Remaining / X-DayLimit-Remaining /
- * X-AppMinLimit-Remaining raise our count to (limit - remaining), so our windows never believe
- * in more room than the partner has; a 429 sets blocked_until = now + Retry-After on the window
- * X-Rate-Limit-Problem names. A caller that may not call gets the earliest allowed time and
- * defers its job to then (work waits, it never fails for a rate limit). */
+ * The partner's view wins: every answer's remaining-quota headers (Xero's X-MinLimit-Remaining /
+ * X-DayLimit-Remaining / X-AppMinLimit-Remaining, Zoho's X-Rate-Limit-Remaining for the day) raise
+ * our count to (limit - remaining), so our windows never believe in more room than the partner
+ * has; a day left at 0 blocks the day window until the partner's reset (Zoho's
+ * X-Rate-Limit-Reset); a 429 sets blocked_until = now + Retry-After (a whole window without one)
+ * on the window X-Rate-Limit-Problem names. A caller that may not call gets the earliest allowed
+ * time and defers its job to then (work waits, it never fails for a rate limit). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,12 +208,17 @@ int64_t fh_gov_observe(struct fh_store *st, const char *partner, const char *ten
 {
     struct window w[3];
     windows_of(partner, tenant, l, w);
-    static const char *const hdr[3] = {"X-MinLimit-Remaining", "X-DayLimit-Remaining",
-                                       "X-AppMinLimit-Remaining"};
+    const char *const hdr[3] = {l->minute_left_header, l->day_left_header, l->app_left_header};
     char v[32];
     for (int i = 0; i < 3; i++)
-        if (fh_http_header(r, hdr[i], v, sizeof(v)))
+        if (hdr[i] && fh_http_header(r, hdr[i], v, sizeof(v)))
             sync_remaining(st, &w[i], v, now);
+    int64_t left = -1, reset = -1;
+    if (l->day_left_header && l->day_reset_header && /* the day is over: wait for its end */
+        fh_http_header(r, l->day_left_header, v, sizeof(v)) && fh_parse_i64(v, &left) &&
+        left == 0 && fh_http_header(r, l->day_reset_header, v, sizeof(v)) &&
+        fh_parse_i64(v, &reset) && reset > 0 && reset <= 86400)
+        block(st, &w[1], now + reset * 1000, now);
     if (r->status != 429)
         return 0;
     int64_t secs = -1, wait;

@@ -15,6 +15,10 @@
  * Because it may commit on another thread's connection, fh_inbox_commit must not be called
  * inside a transaction (its rows would not be part of it).
  *
+ * The processing job drains the source's unprocessed rows (fh_inbox_drain): one transaction per
+ * row does the partner's work for it (typically: queue a document job with a unique key) and
+ * marks it processed, so a crash in between repeats one row at most, harmlessly.
+ *
  * Deferral: a job that must wait (rate limits, a refresh by someone else, a fiscal invoice not
  * signed yet) enqueues its successor due at the earliest useful time and completes; the wait
  * costs no attempt. The successor's key is "<base>~<n>" with n counted in the payload's
@@ -53,16 +57,17 @@ static int write_item(struct fh_store *st, const struct gc_item *c)
     int64_t first = 0;
     for (size_t i = 0; i < c->n; i++) {
         const struct fh_inbox_event *e = &c->ev[i];
-        struct fh_param p[] = {FH_PT(c->source),     FH_PT(e->tenant_id),   FH_PT(e->category),
-                               FH_PT(e->event_type), FH_PT(e->resource_id), FH_PT(e->event_at),
-                               FH_PI(c->now)};
+        struct fh_param p[] = {
+            FH_PT(c->source),      FH_PT(e->tenant_id),
+            FH_PT(e->category),    FH_PT(e->event_type),
+            FH_PT(e->resource_id), FH_PT(e->event_at),
+            FH_PI(c->now),         e->integration_id ? FH_PI(e->integration_id) : FH_PNULL};
         struct fh_rows rows;
-        int qs =
-            fh_store_exec(st,
-                          "INSERT INTO inbox_events (source, tenant_id, category, event_type, "
-                          "resource_id, event_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                          "RETURNING id",
-                          p, FH_ARRAY_LEN(p), &rows);
+        int qs = fh_store_exec(st,
+                               "INSERT INTO inbox_events (source, tenant_id, category, event_type, "
+                               "resource_id, event_at, received_at, integration_id) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                               p, FH_ARRAY_LEN(p), &rows);
         if (qs > 0 && !first)
             first = fh_rows_i64(&rows, 0, 0, 0);
         fh_rows_free(&rows);
@@ -157,6 +162,60 @@ enum fh_rc fh_inbox_commit(struct fh_app *app, const char *source, const struct 
     }
     pthread_mutex_unlock(&gc.lock);
     return me.qs >= 0 ? FH_OK : me.qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+struct drain_ctx {
+    const struct fh_inbox_row *row;
+    int (*fn)(struct fh_store *st, const struct fh_inbox_row *r, void *cls);
+    void *cls;
+};
+
+static int drain_tx(struct fh_store *st, void *cls)
+{
+    struct drain_ctx *c = cls;
+    int qs = c->fn(st, c->row, c->cls);
+    if (qs < 0)
+        return qs;
+    struct fh_param d[] = {FH_PI(c->row->id), FH_PI(fh_now_ms())};
+    return fh_store_exec(st, "UPDATE inbox_events SET processed_at = $2 WHERE id = $1", d, 2, NULL);
+}
+
+enum fh_rc fh_inbox_drain(struct fh_app *app, const char *source,
+                          int (*fn)(struct fh_store *st, const struct fh_inbox_row *r, void *cls),
+                          void *cls, char *err, size_t errsize)
+{
+    struct fh_param s[] = {FH_PT(source)};
+    for (int batch = 0; batch < 50; batch++) {
+        struct fh_rows rows;
+        int qs = fh_store_exec(app->store,
+                               "SELECT id, integration_id, tenant_id, category, event_type, "
+                               "resource_id, event_at FROM inbox_events WHERE source = $1 AND "
+                               "processed_at IS NULL ORDER BY id LIMIT 200",
+                               s, 1, &rows);
+        if (qs <= 0) {
+            fh_rows_free(&rows);
+            if (qs < 0)
+                fh_strlcpy(err, "store error reading the inbox", errsize);
+            return qs < 0 ? FH_E_RETRY : FH_OK;
+        }
+        for (size_t i = 0; i < rows.nrows; i++) {
+            struct fh_inbox_row r = {.id = fh_rows_i64(&rows, i, 0, 0),
+                                     .integration_id = fh_rows_i64(&rows, i, 1, 0),
+                                     .tenant_id = fh_rows_get(&rows, i, 2),
+                                     .category = fh_rows_get(&rows, i, 3),
+                                     .event_type = fh_rows_get(&rows, i, 4),
+                                     .resource_id = fh_rows_get(&rows, i, 5),
+                                     .event_at = fh_rows_get(&rows, i, 6)};
+            struct drain_ctx c = {.row = &r, .fn = fn, .cls = cls};
+            if (fh_store_run_tx(app->store, drain_tx, &c) < 0) {
+                fh_rows_free(&rows);
+                fh_strlcpy(err, "store error processing the inbox", errsize);
+                return FH_E_RETRY;
+            }
+        }
+        fh_rows_free(&rows);
+    }
+    return FH_OK;
 }
 
 enum fh_rc fh_job_defer(struct fh_app *app, const struct fh_job *job, json_t *new_payload,

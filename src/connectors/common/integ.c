@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "fh/fh_connector.h"
 #include "fh/fh_json.h"
-#include "fh/fh_xero.h"
 
 #define INTEG_COLS                                                                                 \
     "i.id, i.org_id, i.certificate_id, i.uid, i.type, i.status, c.uid, i.tenant_id, "              \
@@ -79,6 +79,20 @@ enum fh_rc fh_integ_load_id(struct fh_store *st, int64_t id, struct fh_integ *ou
     return load(st, "i.id = $1", p, 1, out);
 }
 
+bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integration_id)
+{
+    char like[96];
+    snprintf(like, sizeof(like), "%s:%lld:%%", kind, (long long)integration_id);
+    struct fh_param p[] = {FH_PT(kind), FH_PT(like)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT id FROM jobs WHERE state IN ('ready', 'running') AND "
+                           "kind = $1 AND ukey LIKE $2 LIMIT 1",
+                           p, 2, &rows);
+    fh_rows_free(&rows);
+    return qs != 0;
+}
+
 const char *fh_integ_trigger(const struct fh_integ *in)
 {
     const char *t = json_string_value(json_object_get(in->settings, "trigger"));
@@ -105,18 +119,21 @@ static bool label_ok(const char *s)
     return n == want;
 }
 
-static enum fh_rc check_mapping(json_t *m, struct fh_json_error *err)
+static enum fh_rc check_mapping(const char *name, json_t *m, struct fh_json_error *err)
 {
-    if (!json_is_object(m) || json_object_size(m) > 200)
-        return bad(err,
-                   "settings.tax_mapping must be an object of at most 200 Xero TaxType: label");
+    if (!json_is_object(m) || json_object_size(m) > 200) {
+        snprintf(err->detail, sizeof(err->detail),
+                 "settings.%s must be an object of at most 200 tax: label entries", name);
+        err->ec = FH_EC_JSON_FIELD_INVALID;
+        return FH_E_INPUT;
+    }
     const char *k;
     json_t *v;
     json_object_foreach(m, k, v)
     {
         if (strlen(k) == 0 || strlen(k) > 50 || !label_ok(json_string_value(v))) {
             snprintf(err->detail, sizeof(err->detail),
-                     "settings.tax_mapping.%.50s must map to one tax label character", k);
+                     "settings.%s.%.50s must map to one tax label character", name, k);
             err->ec = FH_EC_JSON_FIELD_INVALID;
             return FH_E_INPUT;
         }
@@ -124,8 +141,52 @@ static enum fh_rc check_mapping(json_t *m, struct fh_json_error *err)
     return FH_OK;
 }
 
-enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
-                                   struct fh_json_error *err)
+static enum fh_rc check_enum(const struct fh_setting_spec *sp, json_t *v, struct fh_json_error *err)
+{
+    const char *t = json_string_value(v);
+    for (size_t i = 0; t && sp->choices[i]; i++)
+        if (strcmp(t, sp->choices[i]) == 0)
+            return FH_OK;
+    struct fh_buf b;
+    fh_buf_init(&b, sizeof(err->detail) - 1);
+    fh_buf_appendf(&b, "settings.%s must be one of", sp->name);
+    for (size_t i = 0; sp->choices[i]; i++)
+        fh_buf_appendf(&b, "%s \"%s\"", i ? "," : "", sp->choices[i]);
+    fh_strlcpy(err->detail, b.data ? b.data : "", sizeof(err->detail));
+    fh_buf_free(&b);
+    err->ec = FH_EC_JSON_FIELD_INVALID;
+    return FH_E_INPUT;
+}
+
+static enum fh_rc check_setting(const struct fh_setting_spec *sp, json_t *v,
+                                struct fh_json_error *err)
+{
+    char what[120];
+    switch (sp->kind) {
+    case FH_SET_ENUM:
+        return check_enum(sp, v, err);
+    case FH_SET_TAX_MAPPING:
+        return check_mapping(sp->name, v, err);
+    case FH_SET_LABEL:
+        if (label_ok(json_string_value(v)))
+            return FH_OK;
+        snprintf(what, sizeof(what), "settings.%s must be one tax label character", sp->name);
+        return bad(err, what);
+    case FH_SET_DAYS:
+        if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 365)
+            return FH_OK;
+        snprintf(what, sizeof(what), "settings.%s must be an integer from 0 to 365", sp->name);
+        return bad(err, what);
+    default:
+        if (json_is_boolean(v))
+            return FH_OK;
+        snprintf(what, sizeof(what), "settings.%s must be true or false", sp->name);
+        return bad(err, what);
+    }
+}
+
+enum fh_rc fh_integ_settings_apply(const struct fh_setting_spec *specs, json_t *base, json_t *in,
+                                   json_t **out, struct fh_json_error *err)
 {
     memset(err, 0, sizeof(*err));
     json_t *s = base ? json_deep_copy(base) : json_object();
@@ -134,25 +195,15 @@ enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
     enum fh_rc rc = FH_OK;
     json_object_foreach(in, k, v)
     {
-        if (strcmp(k, "trigger") == 0) {
-            const char *t = json_string_value(v);
-            if (!t || (strcmp(t, "payment") != 0 && strcmp(t, "approval") != 0))
-                rc = bad(err, "settings.trigger must be \"payment\" or \"approval\"");
-        } else if (strcmp(k, "tax_mapping") == 0) {
-            rc = check_mapping(v, err);
-        } else if (strcmp(k, "default_label") == 0) {
-            if (!label_ok(json_string_value(v)))
-                rc = bad(err, "settings.default_label must be one tax label character");
-        } else if (strcmp(k, "backfill_days") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 365)
-                rc = bad(err, "settings.backfill_days must be an integer from 0 to 365");
-        } else if (strcmp(k, "attach_qr") == 0) {
-            if (!json_is_boolean(v))
-                rc = bad(err, "settings.attach_qr must be true or false");
-        } else {
+        const struct fh_setting_spec *sp = specs;
+        while (sp->name && strcmp(sp->name, k) != 0)
+            sp++;
+        if (!sp->name) {
             err->ec = FH_EC_JSON_UNKNOWN_FIELD;
             snprintf(err->detail, sizeof(err->detail), "unknown field settings.%.60s", k);
             rc = FH_E_INPUT;
+        } else {
+            rc = check_setting(sp, v, err);
         }
         if (rc != FH_OK)
             break;
@@ -162,10 +213,23 @@ enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
         json_decref(s);
         return rc;
     }
-    if (!json_object_get(s, "trigger"))
-        json_object_set_new(s, "trigger", json_string("payment"));
+    for (const struct fh_setting_spec *sp = specs; sp->name; sp++)
+        if (sp->kind == FH_SET_ENUM && !json_object_get(s, sp->name))
+            json_object_set_new(s, sp->name, json_string(sp->choices[0]));
     *out = s;
     return FH_OK;
+}
+
+enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
+                                   struct fh_json_error *err)
+{
+    static const char *const triggers[] = {"payment", "approval", NULL};
+    static const struct fh_setting_spec xero[] = {
+        {"trigger", FH_SET_ENUM, triggers},    {"tax_mapping", FH_SET_TAX_MAPPING, NULL},
+        {"default_label", FH_SET_LABEL, NULL}, {"backfill_days", FH_SET_DAYS, NULL},
+        {"attach_qr", FH_SET_BOOL, NULL},      {NULL, FH_SET_BOOL, NULL},
+    };
+    return fh_integ_settings_apply(xero, base, in, out, err);
 }
 
 /* ---- the JSON of docs/api/integrations.md ---- */
@@ -213,7 +277,8 @@ static json_t *text_or_null(const char *s)
     "i.tenant_name, i.connected_at, i.last_sync_at, i.webhooks_seen_at, i.backfill_state, "        \
     "i.backfill_done, i.backfill_total, i.tenants, "                                               \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
-    "f.status = 'signed' AND f.invoice_type IN ('normal', 'advance') AND f.signed_at >= $2)"
+    "f.status = 'signed' AND f.invoice_type IN ('normal', 'advance') AND f.signed_at >= $2), "     \
+    "i.sync_mode, i.last_polled_at"
 
 static json_t *row_json(const struct fh_rows *r, size_t i)
 {
@@ -246,6 +311,8 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
     json_object_set_new(o, "backfill", bf);
     json_object_set_new(o, "tenant_choice_pending", json_boolean(fh_rows_get(r, i, 15) != NULL));
     json_object_set_new(o, "invoices_this_month", json_integer(fh_rows_i64(r, i, 16, 0)));
+    json_object_set_new(o, "sync_mode", text_or_null(fh_rows_get(r, i, 17)));
+    json_object_set_new(o, "last_polled_at", time_or_null(r, i, 18));
     return o;
 }
 

@@ -1,7 +1,10 @@
 /* oauth2.c - OAuth 2.0 for confidential web apps: the consent URL with PKCE (S256) and state,
- * the code exchange and the refresh (form body, HTTP Basic client authentication), revocation,
- * and every answer of the token endpoint put in one of four results (ok, invalid_grant, refused,
- * transient). Tokens are never logged; error text keeps only the endpoint's error code. */
+ * the code exchange and the refresh (form body; the client authenticates with HTTP Basic, or
+ * with form fields where the partner wants them, as Zoho does), revocation, and every answer of
+ * the token endpoint put in one of four results (ok, invalid_grant, refused, transient). An
+ * answer with an "error" field is an error whatever its HTTP status: Zoho says most of its
+ * refusals with HTTP 200. Tokens are never logged; error text keeps only the endpoint's error
+ * code. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,8 @@ char *fh_oauth_authorize_url(const struct fh_oauth_client *c, const char *redire
     fh_buf_appendf(&b, "&code_challenge=");
     fh_url_encode(&b, challenge);
     fh_buf_appendf(&b, "&code_challenge_method=S256");
+    if (c->authorize_extra && c->authorize_extra[0])
+        fh_buf_appendf(&b, "&%s", c->authorize_extra);
     return fh_buf_steal(&b);
 }
 
@@ -58,17 +63,30 @@ void fh_oauth_tokens_free(struct fh_oauth_tokens *t)
     memset(t, 0, sizeof(*t));
 }
 
-/* Reads a token endpoint answer of class OK into out. */
-static enum fh_oauth_result parse_tokens(const struct fh_http_response *r,
-                                         struct fh_oauth_tokens *out, char *why, size_t whysize)
+/* The api_domain of a token answer when it is a usable base URL (no path, query or user). */
+static void api_domain(json_t *j, char *out, size_t outsize)
 {
-    json_error_t je;
-    json_t *j = r->body ? json_loadb(r->body, r->len, 0, &je) : NULL;
+    const char *d = json_string_value(json_object_get(j, "api_domain"));
+    out[0] = '\0';
+    if (!d || strlen(d) >= outsize || !fh_http_url_allowed(d))
+        return;
+    const char *host = strstr(d, "://") + 3;
+    if (strpbrk(host, "?#@ \"'<>\\"))
+        return;
+    fh_strlcpy(out, d, outsize);
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '/') /* callers append "/books/v3" */
+        out[--n] = '\0';
+}
+
+/* Reads a token endpoint answer without an error into out. */
+static enum fh_oauth_result parse_tokens(json_t *j, struct fh_oauth_tokens *out, char *why,
+                                         size_t whysize)
+{
     const char *at = json_string_value(json_object_get(j, "access_token"));
     const char *rt = json_string_value(json_object_get(j, "refresh_token"));
     json_t *exp = json_object_get(j, "expires_in");
     if (!at || !at[0] || strlen(at) > 16384 || (rt && strlen(rt) > 4096)) {
-        json_decref(j);
         snprintf(why, whysize, "the token endpoint answered without a usable access token");
         return FH_OAUTH_TRANSIENT;
     }
@@ -79,23 +97,53 @@ static enum fh_oauth_result parse_tokens(const struct fh_http_response *r,
         out->expires_in_s = 1800;
     const char *scope = json_string_value(json_object_get(j, "scope"));
     fh_strlcpy(out->scope, scope ? scope : "", sizeof(out->scope));
-    json_decref(j);
+    api_domain(j, out->api_domain, sizeof(out->api_domain));
     return FH_OAUTH_OK;
 }
 
-/* The OAuth "error" code of a 4xx answer, or "" when there is none. */
-static void oauth_error(const struct fh_http_response *r, char *out, size_t outsize)
+/* The OAuth "error" code of an answer, or "" when there is none: only [a-z_] of the partner's
+ * text (it is shown to people and logged), letters lower-cased and spaces as '_' (Zoho's
+ * throttle says "Access Denied"). */
+static void oauth_error(json_t *j, char *out, size_t outsize)
 {
-    json_error_t je;
-    json_t *j = r->body ? json_loadb(r->body, r->len, 0, &je) : NULL;
     const char *e = json_string_value(json_object_get(j, "error"));
     size_t n = 0;
-    /* only [a-z_] from the partner's text: it is shown to people and logged */
-    for (const char *p = e ? e : ""; *p && n + 1 < outsize && n < 40; p++)
-        if ((*p >= 'a' && *p <= 'z') || *p == '_')
-            out[n++] = *p;
+    for (const char *p = e ? e : ""; *p && n + 1 < outsize && n < 40; p++) {
+        char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p == ' ' ? '_' : *p;
+        if ((ch >= 'a' && ch <= 'z') || ch == '_')
+            out[n++] = ch;
+    }
     out[n] = '\0';
-    json_decref(j);
+}
+
+/* A refusal: for good (the grant is dead), for now (throttled) or for configuration. */
+static enum fh_oauth_result refusal(const struct fh_oauth_client *c, const char *form,
+                                    const char *code, enum fh_http_class hc, char *why,
+                                    size_t whysize)
+{
+    bool refresh = strstr(form, "refresh_token=") != NULL;
+    snprintf(why, whysize, "%s refused the %s (%s)", c->partner ? c->partner : "The partner",
+             refresh ? "refresh token" : "authorization code",
+             code[0] ? code : fh_http_class_name(hc));
+    if (strcmp(code, "invalid_grant") == 0 || strcmp(code, "invalid_code") == 0 ||
+        strcmp(code, "invalid_token") == 0)
+        return FH_OAUTH_INVALID_GRANT;
+    if (strcmp(code, "access_denied") == 0) /* Zoho: too many requests in a row */
+        return FH_OAUTH_TRANSIENT;
+    return FH_OAUTH_REFUSED;
+}
+
+/* The client's credentials as form fields, unless HTTP Basic carries them. */
+static void form_client(struct fh_buf *f, const struct fh_oauth_client *c)
+{
+    if (!c->client_secret || c->secret_in_body) {
+        fh_buf_appendf(f, "&client_id=");
+        fh_url_encode(f, c->client_id);
+    }
+    if (c->client_secret && c->secret_in_body) {
+        fh_buf_appendf(f, "&client_secret=");
+        fh_url_encode(f, c->client_secret);
+    }
 }
 
 static enum fh_oauth_result token_call(const struct fh_oauth_client *c, const char *form,
@@ -109,8 +157,9 @@ static enum fh_oauth_result token_call(const struct fh_oauth_client *c, const ch
                                  .headers = hdrs,
                                  .body = form,
                                  .body_len = strlen(form),
-                                 .basic_user = c->client_secret ? c->client_id : NULL,
-                                 .basic_pass = c->client_secret,
+                                 .basic_user =
+                                     c->client_secret && !c->secret_in_body ? c->client_id : NULL,
+                                 .basic_pass = c->secret_in_body ? NULL : c->client_secret,
                                  .timeout_ms = c->timeout_ms,
                                  .max_response = 64 * 1024};
     struct fh_http_response r;
@@ -122,18 +171,21 @@ static enum fh_oauth_result token_call(const struct fh_oauth_client *c, const ch
     enum fh_http_class hc = fh_http_classify(&r);
     enum fh_oauth_result res;
     char code[48];
+    json_error_t je;
+    json_t *j = r.body && (hc == FH_HC_OK || hc == FH_HC_BAD_REQUEST || hc == FH_HC_UNAUTHORIZED ||
+                           hc == FH_HC_FORBIDDEN)
+                    ? json_loadb(r.body, r.len, 0, &je)
+                    : NULL;
+    oauth_error(j, code, sizeof(code));
     switch (hc) {
     case FH_HC_OK:
-        res = parse_tokens(&r, out, why, whysize);
+        res =
+            code[0] ? refusal(c, form, code, hc, why, whysize) : parse_tokens(j, out, why, whysize);
         break;
     case FH_HC_BAD_REQUEST:
     case FH_HC_UNAUTHORIZED:
     case FH_HC_FORBIDDEN:
-        oauth_error(&r, code, sizeof(code));
-        res = strcmp(code, "invalid_grant") == 0 ? FH_OAUTH_INVALID_GRANT : FH_OAUTH_REFUSED;
-        snprintf(why, whysize, "Xero refused the %s (%s)",
-                 strstr(form, "refresh_token=") ? "refresh token" : "authorization code",
-                 code[0] ? code : fh_http_class_name(hc));
+        res = refusal(c, form, code, hc, why, whysize);
         break;
     case FH_HC_RATE_LIMITED:
     case FH_HC_SERVER:
@@ -147,6 +199,7 @@ static enum fh_oauth_result token_call(const struct fh_oauth_client *c, const ch
         snprintf(why, whysize, "the token endpoint answered HTTP %ld", r.status);
         break;
     }
+    json_decref(j);
     fh_http_response_free(&r);
     return res;
 }
@@ -163,10 +216,7 @@ enum fh_oauth_result fh_oauth_exchange(const struct fh_oauth_client *c, const ch
     fh_url_encode(&f, redirect_uri);
     fh_buf_appendf(&f, "&code_verifier=");
     fh_url_encode(&f, verifier);
-    if (!c->client_secret) {
-        fh_buf_appendf(&f, "&client_id=");
-        fh_url_encode(&f, c->client_id);
-    }
+    form_client(&f, c);
     enum fh_oauth_result res = token_call(c, f.data, out, why, whysize);
     sodium_memzero(f.data, f.len);
     fh_buf_free(&f);
@@ -180,10 +230,7 @@ enum fh_oauth_result fh_oauth_refresh(const struct fh_oauth_client *c, const cha
     fh_buf_init(&f, 16384);
     fh_buf_appendf(&f, "grant_type=refresh_token&refresh_token=");
     fh_url_encode(&f, refresh_token);
-    if (!c->client_secret) {
-        fh_buf_appendf(&f, "&client_id=");
-        fh_url_encode(&f, c->client_id);
-    }
+    form_client(&f, c);
     enum fh_oauth_result res = token_call(c, f.data, out, why, whysize);
     sodium_memzero(f.data, f.len);
     fh_buf_free(&f);

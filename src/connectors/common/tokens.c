@@ -15,8 +15,11 @@
  * the rotated refresh token together with the new access token (version v + 1, lease cleared)
  * before anyone uses the new access token; everybody else polls the row until the version moves
  * and then uses the new token. A winner that dies leaves the lease to expire; the next winner
- * replays the old refresh token, which Xero accepts within its 30-minute grace window.
- * invalid_grant turns the integration inactive with the reason shown to people. */
+ * replays the old refresh token, which Xero accepts within its 30-minute grace window (Zoho's
+ * refresh tokens do not rotate: a refresh answer without one keeps the stored one).
+ * invalid_grant (Zoho: invalid_code) turns the integration inactive with the reason shown to
+ * people and forgets the dead refresh token, so the next consent knows it must ask for one.
+ * The api_domain a token answer names (Zoho) is kept with the tokens: every call goes there. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +61,17 @@ enum fh_rc fh_conn_tokens_store(struct fh_app *app, int64_t integration_id,
     char *refresh = t->refresh_token ? fh_secret_seal(app->master_key, t->refresh_token,
                                                       strlen(t->refresh_token))
                                      : NULL;
-    struct fh_param p[] = {FH_PI(integration_id), FH_PT(access), FH_PT(refresh),
-                           FH_PI(due_at(now, t->expires_in_s)), FH_PI(now)};
+    const char *domain = t->api_domain[0] ? t->api_domain : NULL;
+    struct fh_param p[] = {FH_PI(integration_id),
+                           FH_PT(access),
+                           FH_PT(refresh),
+                           FH_PI(due_at(now, t->expires_in_s)),
+                           FH_PI(now),
+                           FH_PT(domain)};
     int qs = fh_store_exec(app->store,
                            "UPDATE integrations SET access_sealed = $2, "
                            "refresh_sealed = COALESCE($3, refresh_sealed), access_expires_at = $4, "
+                           "api_domain = COALESCE($6, api_domain), "
                            "token_version = token_version + 1, refresh_lease_until = NULL, "
                            "refresh_lease_owner = NULL, updated_at = $5 WHERE id = $1",
                            p, FH_ARRAY_LEN(p), NULL);
@@ -75,12 +84,14 @@ enum fh_rc fh_conn_deactivate(struct fh_store *st, int64_t integration_id, const
                               int64_t now)
 {
     struct fh_param p[] = {FH_PI(integration_id), FH_PT(reason), FH_PI(now)};
-    int qs = fh_events_integration_update( /* with its integration.status_changed event */
-        st, integration_id,
-        "UPDATE integrations SET status = 'inactive', status_reason = $2, "
-        "refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $3 "
-        "WHERE id = $1 AND status = 'active'",
-        p, FH_ARRAY_LEN(p), now);
+    int qs = fh_events_integration_update(/* with its integration.status_changed event */
+                                          st, integration_id,
+                                          "UPDATE integrations SET status = 'inactive', "
+                                          "status_reason = $2, "
+                                          "refresh_lease_until = NULL, refresh_lease_owner = NULL, "
+                                          "updated_at = $3 "
+                                          "WHERE id = $1 AND status = 'active'",
+                                          p, FH_ARRAY_LEN(p), now);
     if (qs > 0)
         fh_log(FH_LOG_WARN, "integration_inactive", "integration %lld: %s",
                (long long)integration_id, reason);
@@ -91,7 +102,7 @@ struct tok_row {
     bool active;
     char *access_sealed;
     int64_t due, version, lease_until;
-    char tenant[64];
+    char tenant[64], api_domain[256];
 };
 
 static int row_load(struct fh_store *st, int64_t id, struct tok_row *r)
@@ -101,7 +112,8 @@ static int row_load(struct fh_store *st, int64_t id, struct tok_row *r)
     struct fh_rows rows;
     int qs = fh_store_exec(st,
                            "SELECT status, access_sealed, access_expires_at, token_version, "
-                           "refresh_lease_until, tenant_id FROM integrations WHERE id = $1",
+                           "refresh_lease_until, tenant_id, api_domain FROM integrations "
+                           "WHERE id = $1",
                            p, 1, &rows);
     if (qs > 0) {
         const char *status = fh_rows_get(&rows, 0, 0);
@@ -111,8 +123,9 @@ static int row_load(struct fh_store *st, int64_t id, struct tok_row *r)
         r->due = fh_rows_i64(&rows, 0, 2, 0);
         r->version = fh_rows_i64(&rows, 0, 3, 0);
         r->lease_until = fh_rows_i64(&rows, 0, 4, 0);
-        const char *t = fh_rows_get(&rows, 0, 5);
+        const char *t = fh_rows_get(&rows, 0, 5), *d = fh_rows_get(&rows, 0, 6);
         fh_strlcpy(r->tenant, t ? t : "", sizeof(r->tenant));
+        fh_strlcpy(r->api_domain, d ? d : "", sizeof(r->api_domain));
     }
     fh_rows_free(&rows);
     return qs;
@@ -130,7 +143,35 @@ static enum fh_token_result open_access(struct fh_app *app, const struct tok_row
     out->access_token = (char *)plain;
     out->version = r->version;
     fh_strlcpy(out->tenant_id, r->tenant, sizeof(out->tenant_id));
+    fh_strlcpy(out->api_domain, r->api_domain, sizeof(out->api_domain));
     return FH_TOKEN_OK;
+}
+
+/* A refresh the token endpoint did not grant: for good (inactive, the dead refresh token
+ * forgotten) or for now (the lease given back, *retry_at). */
+static enum fh_token_result refused(struct fh_app *app, const char *partner, int64_t id,
+                                    const char *owner, enum fh_oauth_result res, const char *why,
+                                    int64_t *retry_at)
+{
+    int64_t now = fh_now_ms();
+    struct fh_param p[] = {FH_PI(id), FH_PT(owner)};
+    if (res == FH_OAUTH_INVALID_GRANT) {
+        char reason[400];
+        snprintf(reason, sizeof(reason), "%s; reconnect to %s.", why, partner);
+        if (fh_conn_deactivate(app->store, id, reason, now) == FH_OK)
+            fh_store_exec(app->store,
+                          "UPDATE integrations SET refresh_sealed = NULL WHERE id = $1 AND "
+                          "status = 'inactive'",
+                          p, 1, NULL);
+        return FH_TOKEN_INACTIVE;
+    }
+    fh_log(FH_LOG_WARN, "token_refresh", "integration %lld: %s", (long long)id, why);
+    fh_store_exec(app->store,
+                  "UPDATE integrations SET refresh_lease_until = NULL, "
+                  "refresh_lease_owner = NULL WHERE id = $1 AND refresh_lease_owner = $2",
+                  p, 2, NULL);
+    *retry_at = now + (res == FH_OAUTH_REFUSED ? 60000 : 5000);
+    return FH_TOKEN_WAIT;
 }
 
 /* The refresh itself, by the lease holder; returns the new token in out. */
@@ -141,20 +182,26 @@ static enum fh_token_result do_refresh(struct fh_app *app, const struct fh_oauth
     struct fh_param p[] = {FH_PI(id)};
     struct fh_rows rows;
     int qs = fh_store_exec(app->store,
-                           "SELECT refresh_sealed, tenant_id FROM integrations WHERE id = $1", p, 1,
-                           &rows);
+                           "SELECT refresh_sealed, tenant_id, api_domain FROM integrations "
+                           "WHERE id = $1",
+                           p, 1, &rows);
     uint8_t *rt = NULL;
     size_t rtlen = 0;
-    char tenant[64] = "";
+    char tenant[64] = "", domain[256] = "";
     bool opened = qs > 0 && fh_rows_get(&rows, 0, 0) &&
                   fh_secret_open(app->master_key, fh_rows_get(&rows, 0, 0), &rt, &rtlen) == FH_OK;
     if (qs > 0 && fh_rows_get(&rows, 0, 1))
         fh_strlcpy(tenant, fh_rows_get(&rows, 0, 1), sizeof(tenant));
+    if (qs > 0 && fh_rows_get(&rows, 0, 2))
+        fh_strlcpy(domain, fh_rows_get(&rows, 0, 2), sizeof(domain));
     fh_rows_free(&rows);
     int64_t now = fh_now_ms();
+    const char *partner = oc->partner ? oc->partner : "partner";
     if (!opened) {
-        fh_conn_deactivate(app->store, id, "The stored Xero refresh token is missing; reconnect.",
-                           now);
+        char reason[120];
+        snprintf(reason, sizeof(reason), "The stored %s refresh token is missing; reconnect.",
+                 partner);
+        fh_conn_deactivate(app->store, id, reason, now);
         return qs < 0 ? FH_TOKEN_ERROR : FH_TOKEN_INACTIVE;
     }
     struct fh_oauth_tokens t;
@@ -163,32 +210,23 @@ static enum fh_token_result do_refresh(struct fh_app *app, const struct fh_oauth
     sodium_memzero(rt, rtlen);
     free(rt);
     now = fh_now_ms();
-    struct fh_param clear[] = {FH_PI(id), FH_PT(owner)};
-    const char *clear_sql = "UPDATE integrations SET refresh_lease_until = NULL, "
-                            "refresh_lease_owner = NULL WHERE id = $1 AND refresh_lease_owner = $2";
-    if (res == FH_OAUTH_INVALID_GRANT) {
-        char reason[400];
-        snprintf(reason, sizeof(reason), "%s; reconnect to Xero.", why);
-        fh_conn_deactivate(app->store, id, reason, now);
-        return FH_TOKEN_INACTIVE;
-    }
-    if (res != FH_OAUTH_OK) {
-        fh_log(FH_LOG_WARN, "token_refresh", "integration %lld: %s", (long long)id, why);
-        fh_store_exec(app->store, clear_sql, clear, 2, NULL);
-        *retry_at = now + (res == FH_OAUTH_REFUSED ? 60000 : 5000);
-        return FH_TOKEN_WAIT;
-    }
+    if (res != FH_OAUTH_OK)
+        return refused(app, partner, id, owner, res, why, retry_at);
     /* commit the rotated refresh token with the access token, only while we hold the lease */
     char *access = fh_secret_seal(app->master_key, t.access_token, strlen(t.access_token));
     char *refresh = t.refresh_token
                         ? fh_secret_seal(app->master_key, t.refresh_token, strlen(t.refresh_token))
                         : NULL;
-    struct fh_param u[] = {FH_PI(id),     FH_PT(owner),   FH_PI(version),
-                           FH_PT(access), FH_PT(refresh), FH_PI(due_at(now, t.expires_in_s)),
-                           FH_PI(now)};
+    if (t.api_domain[0])
+        fh_strlcpy(domain, t.api_domain, sizeof(domain));
+    struct fh_param u[] = {FH_PI(id),      FH_PT(owner),
+                           FH_PI(version), FH_PT(access),
+                           FH_PT(refresh), FH_PI(due_at(now, t.expires_in_s)),
+                           FH_PI(now),     FH_PT(domain[0] ? domain : NULL)};
     qs = fh_store_exec(app->store,
                        "UPDATE integrations SET access_sealed = $4, "
                        "refresh_sealed = COALESCE($5, refresh_sealed), access_expires_at = $6, "
+                       "api_domain = COALESCE($8, api_domain), "
                        "token_version = token_version + 1, refresh_lease_until = NULL, "
                        "refresh_lease_owner = NULL, updated_at = $7 "
                        "WHERE id = $1 AND refresh_lease_owner = $2 AND token_version = $3",
@@ -206,6 +244,7 @@ static enum fh_token_result do_refresh(struct fh_app *app, const struct fh_oauth
     t.access_token = NULL;
     out->version = version + 1;
     fh_strlcpy(out->tenant_id, tenant, sizeof(out->tenant_id));
+    fh_strlcpy(out->api_domain, domain, sizeof(out->api_domain));
     fh_oauth_tokens_free(&t);
     return FH_TOKEN_OK;
 }

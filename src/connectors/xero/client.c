@@ -27,6 +27,7 @@ void fh_xero_oauth_client(const struct fh_app *app, struct fh_oauth_client *out)
 {
     const struct fh_config *c = app->cfg;
     memset(out, 0, sizeof(*out));
+    out->partner = "Xero";
     out->authorize_url = c->xero_authorize_url;
     out->token_url = c->xero_token_url;
     out->revoke_url = c->xero_revoke_url;
@@ -44,15 +45,15 @@ void fh_xero_limits(const struct fh_app *app, struct fh_gov_limits *out)
     out->app_minute = app->cfg->xero_app_minute_limit;
     out->concurrent = app->cfg->xero_concurrent_limit;
     out->time_scale = app->cfg->xero_time_scale;
+    out->minute_left_header = "X-MinLimit-Remaining";
+    out->day_left_header = "X-DayLimit-Remaining";
+    out->app_left_header = "X-AppMinLimit-Remaining";
+    out->day_reset_header = NULL;
 }
 
 char *fh_xero_redirect_uri(const struct fh_app *app)
 {
-    const char *u = app->cfg->public_url;
-    size_t n = strlen(u);
-    while (n > 0 && u[n - 1] == '/')
-        n--;
-    return fh_asprintf("%.*s%s", (int)n, u, FH_XERO_CALLBACK_PATH);
+    return fh_public_url(app, FH_XERO_CALLBACK_PATH);
 }
 
 bool fh_xero_webhook_verify(const char *key, const void *body, size_t len, const char *signature)

@@ -61,18 +61,14 @@ static enum fh_rc defer_or_retry(struct fh_app *app, const struct fh_job *job, j
 
 /* ---- inbox ---- */
 
-struct event_ctx {
-    struct fh_app *app;
-    int64_t id, now;
-    const char *tenant, *category, *resource;
-};
-
-static int event_tx(struct fh_store *st, void *cls)
+/* One event (in the drain's transaction): a document job per active integration of the
+ * tenant, and the time webhooks were last seen. */
+static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls)
 {
-    struct event_ctx *c = cls;
-    bool invoice = strcmp(c->category, "INVOICE") == 0;
-    bool credit = strcmp(c->category, "CREDITNOTE") == 0;
-    struct fh_param t[] = {FH_PT(c->tenant), FH_PI(c->now)};
+    struct fh_app *app = cls;
+    bool invoice = strcmp(r->category, "INVOICE") == 0;
+    bool credit = strcmp(r->category, "CREDITNOTE") == 0;
+    struct fh_param t[] = {FH_PT(r->tenant_id), FH_PI(fh_now_ms())};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
                            "SELECT id FROM integrations WHERE type = 'xero' AND tenant_id = $1 AND "
@@ -80,14 +76,14 @@ static int event_tx(struct fh_store *st, void *cls)
                            t, 1, &rows);
     for (size_t i = 0; qs > 0 && (invoice || credit) && i < rows.nrows; i++) {
         char key[96];
-        snprintf(key, sizeof(key), "xero.doc:%s:%lld", fh_rows_get(&rows, i, 0), (long long)c->id);
+        snprintf(key, sizeof(key), "xero.doc:%s:%lld", fh_rows_get(&rows, i, 0), (long long)r->id);
         json_t *p =
             json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)fh_rows_i64(&rows, i, 0, 0),
-                      "kind", invoice ? "invoice" : "credit_note", "id", c->resource);
+                      "kind", invoice ? "invoice" : "credit_note", "id", r->resource_id);
         char *payload = json_dumps(p, JSON_COMPACT);
         json_decref(p);
         struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload};
-        enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
+        enum fh_rc rc = fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL);
         free(payload);
         if (rc != FH_OK)
             qs = rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
@@ -95,50 +91,18 @@ static int event_tx(struct fh_store *st, void *cls)
     fh_rows_free(&rows);
     if (qs < 0)
         return qs;
-    qs = fh_store_exec(st,
-                       "UPDATE integrations SET webhooks_seen_at = $2 WHERE type = 'xero' AND "
-                       "tenant_id = $1 AND status = 'active'",
-                       t, 2, NULL);
-    if (qs < 0)
-        return qs;
-    struct fh_param d[] = {FH_PI(c->id), FH_PI(c->now)};
-    return fh_store_exec(st, "UPDATE inbox_events SET processed_at = $2 WHERE id = $1", d, 2, NULL);
+    return fh_store_exec(st,
+                         "UPDATE integrations SET webhooks_seen_at = $2 WHERE type = 'xero' AND "
+                         "tenant_id = $1 AND status = 'active'",
+                         t, 2, NULL);
 }
 
 enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                              size_t errsize)
 {
     FH_UNUSED(job);
-    struct fh_app *app = cls;
-    for (int batch = 0; batch < 50; batch++) {
-        struct fh_rows rows;
-        int qs =
-            fh_store_exec(st,
-                          "SELECT id, tenant_id, category, resource_id FROM inbox_events "
-                          "WHERE source = 'xero' AND processed_at IS NULL ORDER BY id LIMIT 200",
-                          NULL, 0, &rows);
-        if (qs <= 0) {
-            fh_rows_free(&rows);
-            if (qs < 0)
-                fh_strlcpy(err, "store error reading the inbox", errsize);
-            return qs < 0 ? FH_E_RETRY : FH_OK;
-        }
-        for (size_t i = 0; i < rows.nrows; i++) {
-            struct event_ctx c = {.app = app,
-                                  .id = fh_rows_i64(&rows, i, 0, 0),
-                                  .now = fh_now_ms(),
-                                  .tenant = fh_rows_get(&rows, i, 1),
-                                  .category = fh_rows_get(&rows, i, 2),
-                                  .resource = fh_rows_get(&rows, i, 3)};
-            if (fh_store_run_tx(st, event_tx, &c) < 0) {
-                fh_rows_free(&rows);
-                fh_strlcpy(err, "store error processing the inbox", errsize);
-                return FH_E_RETRY;
-            }
-        }
-        fh_rows_free(&rows);
-    }
-    return FH_OK;
+    FH_UNUSED(st);
+    return fh_inbox_drain(cls, "xero", event_tx, cls, err, errsize);
 }
 
 /* ---- one document ---- */
@@ -364,21 +328,6 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
     return rc;
 }
 
-/* True when a sync job of the integration is waiting or running (a deferred one included). */
-static bool sync_in_progress(struct fh_store *st, const char *integration_id)
-{
-    char like[64];
-    snprintf(like, sizeof(like), "xero.sync:%s:%%", integration_id);
-    struct fh_param p[] = {FH_PT(like)};
-    struct fh_rows rows;
-    int qs = fh_store_exec(st,
-                           "SELECT id FROM jobs WHERE state IN ('ready', 'running') AND "
-                           "kind = 'xero.sync' AND ukey LIKE $1 LIMIT 1",
-                           p, 1, &rows);
-    fh_rows_free(&rows);
-    return qs != 0; /* a store error counts as busy: the next poll tries again */
-}
-
 enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                             size_t errsize)
 {
@@ -395,7 +344,7 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
                            q, 1, &rows);
     int64_t slot = fh_now_ms() / every;
     for (size_t i = 0; qs > 0 && i < rows.nrows; i++) {
-        if (sync_in_progress(st, fh_rows_get(&rows, i, 0)))
+        if (fh_integ_sync_running(st, FH_XERO_JOB_SYNC, fh_rows_i64(&rows, i, 0, 0)))
             continue; /* a backfill or an earlier poll is still paging: it covers this one */
         char key[96], payload[96];
         snprintf(key, sizeof(key), "xero.sync:%s:poll:%lld", fh_rows_get(&rows, i, 0),

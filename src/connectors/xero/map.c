@@ -16,7 +16,6 @@
  * Payments: one payment of the invoice total, "wire_transfer" when Xero records payments
  * (Xero payments are bank payments), else "other".
  * Buyer: buyer_id = Contact.TaxNumber when present (1..20 characters). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,27 +24,6 @@
 #include "fh/fh_fiscal.h"
 #include "fh/fh_money.h"
 #include "xero_internal.h"
-
-static bool jmoney(json_t *v, int64_t *out)
-{
-    if (json_is_integer(v)) {
-        json_int_t i = json_integer_value(v);
-        if (i > 10000000000LL || i < -10000000000LL)
-            return false;
-        *out = (int64_t)i * FH_MONEY_SCALE;
-        return true;
-    }
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (!isfinite(d) || fabs(d) >= 1e11)
-            return false;
-        *out = (int64_t)llround(d * FH_MONEY_SCALE);
-        return true;
-    }
-    if (json_is_string(v))
-        return fh_money_parse(json_string_value(v), out) == FH_OK;
-    return false;
-}
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -104,42 +82,10 @@ enum fh_xero_decision fh_xero_decide_invoice(json_t *inv, const char *trigger, c
     int64_t paid = 0;
     bool has_payments = json_array_size(json_object_get(inv, "Payments")) > 0;
     if (strcmp(status, "PAID") == 0 || has_payments ||
-        (jmoney(json_object_get(inv, "AmountPaid"), &paid) && paid > 0))
+        (fh_conn_money(json_object_get(inv, "AmountPaid"), &paid) && paid > 0))
         return FH_XERO_FISCALIZE;
     snprintf(why, whysize, "no payment recorded yet (trigger: payment)");
     return FH_XERO_SKIP;
-}
-
-/* A copy of s fit for the canonical invoice: control characters as spaces, at most max bytes
- * (cut at a UTF-8 boundary). */
-static char *clean_text(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    char *o = fh_strndup(s, n);
-    for (char *p = o; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-    return o;
-}
-
-static json_t *money_json(int64_t v)
-{
-    char b[40];
-    fh_fiscal_decimal(v, b, sizeof(b));
-    return json_string(b);
-}
-
-static const char *label_for(json_t *settings, const char *tax_type)
-{
-    const char *l = tax_type ? jstr(json_object_get(settings, "tax_mapping"), tax_type) : NULL;
-    if (!l)
-        l = jstr(settings, "default_label");
-    return l ? l : "A";
 }
 
 /* One line -> item (or *skip for a text line). */
@@ -148,15 +94,15 @@ static enum fh_rc map_line(json_t *li, size_t idx, bool exclusive, json_t *setti
 {
     int64_t qty = FH_MONEY_SCALE, line = 0, tax = 0;
     json_t *q = json_object_get(li, "Quantity");
-    if (q && !json_is_null(q) && !jmoney(q, &qty))
+    if (q && !json_is_null(q) && !fh_conn_money(q, &qty))
         qty = -1;
-    if (!jmoney(json_object_get(li, "LineAmount"), &line)) {
+    if (!fh_conn_money(json_object_get(li, "LineAmount"), &line)) {
         int64_t unit = 0;
-        if (!jmoney(json_object_get(li, "UnitAmount"), &unit) ||
+        if (!fh_conn_money(json_object_get(li, "UnitAmount"), &unit) ||
             fh_money_mul(unit, qty, &line) != FH_OK)
             line = 0;
     }
-    jmoney(json_object_get(li, "TaxAmount"), &tax);
+    fh_conn_money(json_object_get(li, "TaxAmount"), &tax);
     int64_t total = exclusive ? line + tax : line;
     *item = NULL;
     if (total == 0 && (qty == 0 || !q))
@@ -169,23 +115,7 @@ static enum fh_rc map_line(json_t *li, size_t idx, bool exclusive, json_t *setti
     const char *desc = jstr(li, "Description");
     if (!desc || !desc[0])
         desc = jstr(li, "ItemCode");
-    char *name = clean_text(desc && desc[0] ? desc : "Item", 2000);
-    if (qty % 10 != 0) { /* a 4th decimal: one unit at the line total */
-        char q4[40], *named;
-        fh_money_fmt(qty, 4, q4, sizeof(q4));
-        named = fh_asprintf("%s x %s", name, q4);
-        free(name);
-        name = named;
-        qty = FH_MONEY_SCALE;
-    }
-    __int128 num = (__int128)total * FH_MONEY_SCALE;
-    int64_t unit = (int64_t)((2 * num + qty) / (2 * (__int128)qty));
-    char qtxt[40];
-    fh_fiscal_decimal(qty, qtxt, sizeof(qtxt));
-    *item = json_pack("{s:s, s:s, s:o, s:[s], s:o}", "name", name, "quantity", qtxt, "unit_price",
-                      money_json(unit), "labels", label_for(settings, jstr(li, "TaxType")), "total",
-                      money_json(total));
-    free(name);
+    *item = fh_conn_item(desc, qty, total, fh_conn_label(settings, jstr(li, "TaxType"), NULL));
     *total_out = total;
     return *item ? FH_OK : FH_E_INPUT;
 }
@@ -234,19 +164,19 @@ enum fh_rc fh_xero_map(json_t *doc, json_t *settings, const char *ref_number, co
     }
     const char *num = jstr(doc, ref_number ? "CreditNoteNumber" : "InvoiceNumber");
     if (num && num[0]) {
-        char *n = clean_text(num, 60);
+        char *n = fh_conn_text(num, 60);
         json_object_set_new(c, "pos_invoice_number", json_string(n));
         free(n);
     }
     const char *tin = jstr(json_object_get(doc, "Contact"), "TaxNumber");
     if (tin && tin[0] && strlen(tin) <= 20) {
-        char *t = clean_text(tin, 20);
+        char *t = fh_conn_text(tin, 20);
         json_object_set_new(c, "buyer_id", json_string(t));
         free(t);
     }
     json_object_set_new(c, "payments",
                         json_pack("[{s:s, s:o}]", "method", paid ? "wire_transfer" : "other",
-                                  "amount", money_json(sum)));
+                                  "amount", fh_conn_money_json(sum)));
     json_object_set_new(c, "items", items);
     *canonical = c;
     return FH_OK;
