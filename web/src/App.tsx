@@ -11,6 +11,7 @@ import { AppLayout } from './components/AppLayout';
 import { ErrorAlert } from './components/ErrorAlert';
 import { AuthLayout } from './components/AuthLayout';
 import { Loading } from './components/Loading';
+import { SeatLimitHost } from './components/SeatLimitHost';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { BillingPage } from './pages/BillingPage';
 import { CertificatesPage } from './pages/CertificatesPage';
@@ -25,7 +26,7 @@ import { SignupPage } from './pages/SignupPage';
 import { TenantChoicePage } from './pages/TenantChoicePage';
 import { portal } from './portal';
 import { isPublicRoute, matchRoute, navigate, tenantRouteUid, uidPageRouteUid, usePath } from './router';
-import { pickOrg, storeOrgCode } from './session';
+import { can, pickOrg, storeOrgCode } from './session';
 import type { Me } from './types';
 
 export function App() {
@@ -168,6 +169,7 @@ export function App() {
       logoutError={logoutError}
     >
       {page}
+      {org && <SeatLimitHost key={org.code} orgCode={org.code} canBuy={can(org, 'billing.manage')} />}
     </AppLayout>
   );
 }

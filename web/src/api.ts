@@ -47,6 +47,13 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+let refusalHandler: ((e: ApiError) => void) | null = null;
+
+/** Called when a request was refused 402 by the plan (seats full, licence expired). */
+export function onPaymentRequired(handler: ((e: ApiError) => void) | null): void {
+  refusalHandler = handler;
+}
+
 /** Called when a request that needed a session was answered 401. */
 export function onUnauthorized(handler: (() => void) | null): void {
   unauthorizedHandler = handler;
@@ -89,6 +96,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
 
   const err = await readError(res);
   if (res.status === 401 && !opts.quiet401 && unauthorizedHandler) unauthorizedHandler();
+  if (res.status === 402 && refusalHandler) refusalHandler(err);
   throw err;
 }
 

@@ -7,6 +7,7 @@ import './styles/auth.css';
 import './styles/dialog.css';
 import './styles/fiscal.css';
 import './styles/integrations.css';
+import './styles/billing.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

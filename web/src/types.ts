@@ -84,6 +84,11 @@ export interface Usage {
   invoice_limit: number;
   trial: boolean;
   expires_at: string | null;
+  /* licensing (docs/api/billing.md) */
+  tier?: string;
+  tier_name?: string;
+  expired?: boolean;
+  invoices_on_hold?: number;
 }
 
 export interface IntegrationsReply {

@@ -48,7 +48,11 @@ export function UsagePanel({ usage }: Props) {
             />
           </dd>
           <dd class="stat-note">
-            {invoicesFull ? 'Limit reached: new invoices wait until next month' : 'Fiscalized across all integrations'}
+            {usage.invoices_on_hold
+              ? `${usage.invoices_on_hold} on hold until the plan allows them`
+              : invoicesFull
+                ? 'Limit reached: new invoices wait until next month'
+                : 'Fiscalized across all integrations'}
           </dd>
         </div>
         <div class="stat">
@@ -73,7 +77,7 @@ export function UsagePanel({ usage }: Props) {
             ) : expired ? (
               'Expired: renew to keep syncing'
             ) : (
-              'Paid plan'
+              `${usage.tier_name ?? 'Paid'} plan`
             )}
           </dd>
         </div>

@@ -1,35 +1,100 @@
-// Billing: the organization's plan as the usage object reports it. Buying a
-// plan and redeeming reseller keys are not built yet; the page says so.
-import { EmptyState } from '../components/EmptyState';
+// Billing → Subscriptions: the organization's plan (tier, source - Stripe or a masked key -,
+// start and expiry, seats used/total, invoices used/limit this month, invoices on hold), Upgrade
+// Plan (Activate Key / Purchase Seats), and the Stripe customer portal for card-paid plans.
+// Stripe's checkout sends the buyer back here with ?checkout=success|canceled.
+import { useState } from 'preact/hooks';
+import { billingApi, type Billing } from '../billing';
+import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Loading } from '../components/Loading';
-import { Notice } from '../components/Notice';
 import { PageHeader } from '../components/PageHeader';
-import { formatDate, plural } from '../format';
-import type { OrgMembership, Usage } from '../types';
-import { useIntegrations } from '../useIntegrations';
+import { StatusNote } from '../components/StatusNote';
+import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
+import { formatDate, isPast, plural } from '../format';
+import { can } from '../session';
+import type { OrgMembership } from '../types';
+import { useResource } from '../useResource';
 import { useTitle } from '../useTitle';
 
 interface Props {
   org: OrgMembership;
 }
 
-function planLine(u: Usage): string {
-  const allowance = `${plural(u.connection_limit, 'connection', 'connections')}, ${plural(
-    u.invoice_limit,
+function planLine(b: Billing): string {
+  const allowance = `${plural(b.plan.seats, 'connection', 'connections')}, ${plural(
+    b.invoice_limit,
     'invoice',
     'invoices',
   )} per month`;
-  if (u.trial) return `Free trial: ${allowance}`;
-  return `Plan: ${allowance}${u.expires_at ? `, valid until ${formatDate(u.expires_at)}` : ''}`;
+  return b.plan.trial ? `Free trial: ${allowance}` : `${b.plan.name}: ${allowance}`;
+}
+
+function sourceLine(b: Billing): string {
+  if (b.source === 'stripe')
+    return `Card through Stripe, ${b.stripe?.interval === 'year' ? 'yearly' : 'monthly'}${
+      b.stripe?.cancel_at_period_end ? ' (cancels at the end of the period)' : ''
+    }`;
+  if (b.source === 'key') return `Activation key ${b.key ?? ''}`;
+  return 'Free trial';
+}
+
+function checkoutReturn(): string | null {
+  const q = new URLSearchParams(window.location.search);
+  const c = q.get('checkout');
+  if (c === null) return null;
+  window.history.replaceState(null, '', window.location.pathname);
+  return c === 'success'
+    ? 'Payment received. Your plan changes as soon as Stripe confirms it, usually within seconds.'
+    : 'The checkout was canceled; nothing was charged.';
+}
+
+function Fact({ label, children, id }: { label: string; children: preact.ComponentChildren; id: string }) {
+  return (
+    <div class="fact">
+      <dt>{label}</dt>
+      <dd data-testid={id}>{children}</dd>
+    </div>
+  );
 }
 
 export function BillingPage({ org }: Props) {
   useTitle('Billing');
-  const { data, error, loading, reload } = useIntegrations(org.code);
+  const { data, error, loading, reload, refresh } = useResource(
+    org.code,
+    (signal) => billingApi.get(org.code, signal),
+    'Could not load the plan.',
+  );
+  const [note, setNote] = useState<string | null>(checkoutReturn);
+  const [upgrading, setUpgrading] = useState(false);
+  const [portalError, setPortalError] = useState<unknown>(null);
+  const [opening, setOpening] = useState(false);
+  const canBuy = can(org, 'billing.manage');
+
+  const openPortal = async () => {
+    setOpening(true);
+    setPortalError(null);
+    try {
+      window.location.assign((await billingApi.portal(org.code)).url);
+    } catch (e) {
+      setPortalError(e);
+      setOpening(false);
+    }
+  };
+
   return (
     <>
-      <PageHeader title="Billing" description={`Plan and usage of ${org.name}.`} />
+      <PageHeader
+        title="Billing"
+        description={`Plan and usage of ${org.name}.`}
+        actions={
+          canBuy ? (
+            <button type="button" class="btn btn--primary" onClick={() => setUpgrading(true)}>
+              Upgrade Plan
+            </button>
+          ) : undefined
+        }
+      />
+      <StatusNote message={note} />
       {loading && <Loading label="Loading your plan…" />}
       {error && (
         <ErrorAlert message={error}>
@@ -39,21 +104,70 @@ export function BillingPage({ org }: Props) {
         </ErrorAlert>
       )}
       {data && (
-        <section class="panel" aria-label="Plan">
-          <EmptyState icon="card" title={planLine(data.usage)}>
-            <p>
-              {data.usage.active_connections} of {plural(data.usage.connection_limit, 'connection', 'connections')} in
-              use; {data.usage.invoices_this_month} of {data.usage.invoice_limit} invoices used this month.
-            </p>
-          </EmptyState>
+        <section class="panel" aria-labelledby="subscriptions-heading">
+          <div class="panel-header">
+            <h2 id="subscriptions-heading" class="panel-title">
+              Subscriptions
+            </h2>
+          </div>
+          <div class="subscription-body">
+            <h3 class="plan-line">{planLine(data)}</h3>
+            <dl class="facts">
+              <Fact label="Plan" id="billing-plan">
+                {data.plan.trial ? 'Free trial' : data.plan.name}
+              </Fact>
+              <Fact label="Source" id="billing-source">
+                {sourceLine(data)}
+              </Fact>
+              <Fact label="Started" id="billing-start">
+                {data.starts_at ? formatDate(data.starts_at) : '—'}
+              </Fact>
+              <Fact label="Expires" id="billing-expiry">
+                {data.expires_at ? (
+                  <time dateTime={data.expires_at} class={isPast(data.expires_at) ? 'text-danger' : undefined}>
+                    {formatDate(data.expires_at)}
+                    {data.expired ? ' (expired)' : ''}
+                  </time>
+                ) : (
+                  'No expiry'
+                )}
+              </Fact>
+              <Fact label="Seats used" id="billing-seats">
+                {data.seats_used} / {data.plan.seats}
+              </Fact>
+              <Fact label="Invoices this month" id="billing-invoices">
+                {data.invoices_this_month} / {data.invoice_limit}
+              </Fact>
+              <Fact label="On hold" id="billing-on-hold">
+                {data.invoices_on_hold === 0
+                  ? 'None'
+                  : `${plural(data.invoices_on_hold, 'invoice waits', 'invoices wait')} for the plan to allow ${
+                      data.invoices_on_hold === 1 ? 'it' : 'them'
+                    }`}
+              </Fact>
+            </dl>
+            {portalError !== null && <ApiErrorAlert error={portalError} fallback="The customer portal could not open." />}
+            {canBuy && data.stripe?.portal && (
+              <div class="billing-actions">
+                <button type="button" class="btn btn--secondary" onClick={openPortal} disabled={opening}>
+                  {opening ? 'Opening…' : 'Manage payment and invoices'}
+                </button>
+              </div>
+            )}
+          </div>
         </section>
       )}
-      <Notice>
-        <p>
-          Buying a plan online and redeeming a prepaid reseller key (INT-XXXX-XXXX-XXXX) are coming soon; they are not
-          available in this version of fiscalhub yet.
-        </p>
-      </Notice>
+      {upgrading && (
+        <UpgradePlanDialog
+          orgCode={org.code}
+          onClose={() => setUpgrading(false)}
+          onActivated={(_b, r) => {
+            setUpgrading(false);
+            setNote(`Key activated: ${r.tier_name}, ${plural(r.seats, 'seat', 'seats')}, until ${formatDate(r.expires_at)}.`);
+            refresh();
+          }}
+        />
+      )}
     </>
   );
 }

@@ -25,8 +25,10 @@ import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { PendingSection } from '../components/PendingSection';
 import { StatusNote } from '../components/StatusNote';
+import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
 import { UsagePanel } from '../components/UsagePanel';
 import { ZohoWebhookPanel } from '../components/ZohoWebhookPanel';
+import { formatDate } from '../format';
 import { integrationsApi, oauthPlatform, triggerLabel } from '../integrations';
 import { portal } from '../portal';
 import { can } from '../session';
@@ -80,6 +82,7 @@ export function IntegrationsPage({ me, org }: Props) {
   // The integration a consent just connected, until another message replaces the notice.
   const [connectedUid, setConnectedUid] = useState<string | null>(consent?.connected ?? null);
   const [changing, setChanging] = useState<Integration | null>(null);
+  const [upgrading, setUpgrading] = useState(false);
   const [removing, setRemoving] = useState<Removing | null>(null);
 
   const setNote = (text: string | null) => {
@@ -105,8 +108,28 @@ export function IntegrationsPage({ me, org }: Props) {
       <PageHeader
         title="Integrations"
         description={`The platforms ${org.name} has connected; fiscalhub fiscalizes their invoices and writes the fiscal result back.`}
-        actions={hasRows ? <CreateIntegrationButton canManage={canManage} role={org.role} showReason /> : undefined}
+        actions={
+          <>
+            {can(org, 'billing.manage') && (
+              <button type="button" class="btn btn--secondary" onClick={() => setUpgrading(true)}>
+                Upgrade Plan
+              </button>
+            )}
+            {hasRows && <CreateIntegrationButton canManage={canManage} role={org.role} showReason />}
+          </>
+        }
       />
+      {upgrading && (
+        <UpgradePlanDialog
+          orgCode={org.code}
+          onClose={() => setUpgrading(false)}
+          onActivated={(_b, r) => {
+            setUpgrading(false);
+            setNote(`Key activated: ${r.tier_name}, ${r.seats} seats, until ${formatDate(r.expires_at)}.`);
+            refresh();
+          }}
+        />
+      )}
 
       <StatusNote message={note ?? connectedNote} />
       {consentError && (data || error) && (
