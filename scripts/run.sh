@@ -19,6 +19,9 @@ FH_URL=http://127.0.0.1:${FISCALHUB_PORT:-8080}
 export FISCALHUB_SANDBOX_XERO_DEMO_REDIRECT_URIS=${FISCALHUB_SANDBOX_XERO_DEMO_REDIRECT_URIS:-$FH_URL/oauth/xero/callback,http://localhost:${FISCALHUB_PORT:-8080}/oauth/xero/callback}
 export FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_URL=${FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_URL:-$FH_URL/webhooks/xero}
 export FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_KEY=${FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_KEY:-${FISCALHUB_XERO_WEBHOOK_KEY:-sandbox-demo-webhook-key}}
+# The sandbox's demo Stripe webhook endpoint sends to fiscalhub, signed with the demo secret that
+# fiscalhub's Stripe settings default to (docs/internals/billing.md).
+export FISCALHUB_SANDBOX_STRIPE_DEMO_WEBHOOK_URL=${FISCALHUB_SANDBOX_STRIPE_DEMO_WEBHOOK_URL:-$FH_URL/webhooks/stripe}
 
 "$BIN/fiscalhub" migrate >/dev/null
 "$BIN/sandbox/fiscalhub-sandbox" serve &
