@@ -286,6 +286,61 @@ static int insert_tenant(struct fh_store *st, const char *code, int64_t *id)
     return qs;
 }
 
+/* The same SQL text again and again (the SQLite backend caches prepared statements): fresh
+ * bindings every time (none left over from the last run), a failed run leaves the statement
+ * usable, more distinct statements than the cache holds, a table dropped and made again with
+ * other columns, and no read transaction left open by a finished SELECT. */
+static void test_statement_reuse(void **state)
+{
+    struct fh_store *st = store_of(state);
+    const char *ins = "INSERT INTO test_values (id, t, n) VALUES ($1, $2, $3)";
+    for (int64_t i = 1; i <= 5; i++) {
+        struct fh_param p[] = {FH_PI(i), FH_PT(i % 2 ? "odd" : "even"), FH_PI(i * 10)};
+        assert_int_equal(fh_store_exec(st, ins, p, 3, NULL), 1);
+    }
+    if (fh_store_backend(st) == FH_STORE_SQLITE) {
+        /* $3 not passed this time (SQLite binds NULL; PostgreSQL refuses): NULL, not the 50 of
+         * the last run */
+        struct fh_param two[] = {FH_PI(6), FH_PT("six")};
+        assert_int_equal(fh_store_exec(st, ins, two, 2, NULL), 1);
+        assert_int_equal(query_i64(st, "SELECT COALESCE(n, -1) FROM test_values WHERE id = $1",
+                                   (struct fh_param[]){FH_PI(6)}, 1, 0),
+                         -1);
+    }
+    /* a duplicate key fails; the same statement works afterwards */
+    struct fh_param dup[] = {FH_PI(1), FH_PT("dup"), FH_PI(1)};
+    assert_true(fh_store_exec(st, ins, dup, 3, NULL) < 0);
+    struct fh_param ok[] = {FH_PI(7), FH_PT("seven"), FH_PI(70)};
+    assert_int_equal(fh_store_exec(st, ins, ok, 3, NULL), 1);
+    const char *sel = "SELECT n FROM test_values WHERE id = $1";
+    for (int64_t i = 1; i <= 5; i++)
+        assert_true(query_i64(st, sel, (struct fh_param[]){FH_PI(i)}, 1, 0) == i * 10);
+    /* 100 distinct statements, then the first ones again */
+    for (int k = 0; k < 100; k++) {
+        char sql[80];
+        snprintf(sql, sizeof(sql), "SELECT %d + n FROM test_values WHERE id = $1", k);
+        assert_true(query_i64(st, sql, (struct fh_param[]){FH_PI(2)}, 1, 0) == k + 20);
+    }
+    assert_true(query_i64(st, sel, (struct fh_param[]){FH_PI(3)}, 1, 0) == 30);
+    /* the schema changes under a statement used before */
+    const char *sel2 = "SELECT b FROM test_reprepare WHERE a = $1";
+    assert_true(exec0(st, "CREATE TABLE test_reprepare (a BIGINT, b BIGINT)") >= 0);
+    assert_true(exec0(st, "INSERT INTO test_reprepare (a, b) VALUES (1, 2)") >= 0);
+    assert_true(query_i64(st, sel2, (struct fh_param[]){FH_PI(1)}, 1, 0) == 2);
+    assert_true(exec0(st, "DROP TABLE test_reprepare") >= 0);
+    assert_true(exec0(st, "CREATE TABLE test_reprepare (z TEXT, a BIGINT, b BIGINT)") >= 0);
+    assert_true(exec0(st, "INSERT INTO test_reprepare (z, a, b) VALUES ('x', 1, 3)") >= 0);
+    assert_true(query_i64(st, sel2, (struct fh_param[]){FH_PI(1)}, 1, 0) == 3);
+    assert_true(exec0(st, "DROP TABLE test_reprepare") >= 0);
+    if (fh_store_backend(st) == FH_STORE_SQLITE) {
+        /* nothing holds a read transaction: a TRUNCATE checkpoint completes (busy = 0) */
+        struct fh_rows rows;
+        assert_int_equal(fh_store_exec(st, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, 0, &rows), 1);
+        assert_true(fh_rows_i64(&rows, 0, 0, -1) == 0);
+        fh_rows_free(&rows);
+    }
+}
+
 static void test_unique_on_conflict(void **state)
 {
     struct fh_store *st = store_of(state);
@@ -524,6 +579,7 @@ int main(void)
         cmocka_unit_test_setup(test_roundtrip_types, test_setup),
         cmocka_unit_test_setup(test_params_order_and_reuse, test_setup),
         cmocka_unit_test_setup(test_params_verbatim, test_setup),
+        cmocka_unit_test_setup(test_statement_reuse, test_setup),
         cmocka_unit_test_setup(test_unique_on_conflict, test_setup),
         cmocka_unit_test_setup(test_tx_commit_and_rollback, test_setup),
         cmocka_unit_test_setup(test_tx_swallowed_error, test_setup),

@@ -1,7 +1,14 @@
 /* sqlite.c - SQLite backend of the store: WAL, foreign keys on, busy timeout, and
  * BEGIN IMMEDIATE for transactions so writers queue on the lock instead of failing to upgrade.
  * Parameters are written $1..$n; they are bound by name, so the order of first use in the SQL
- * text does not matter. SQLITE_BUSY / SQLITE_LOCKED are retryable (FH_QS_SOFT). */
+ * text does not matter. SQLITE_BUSY / SQLITE_LOCKED are retryable (FH_QS_SOFT).
+ *
+ * Statement cache: each connection keeps its last STMT_CACHE prepared statements, looked up by
+ * SQL text (hash, then exact compare), so a statement the code runs again is not parsed and
+ * planned again; compiling SQL was a fifth of fiscalhub's CPU time in the fiscalization
+ * benchmark (bench/README.md). A cached statement is always reset and its bindings cleared
+ * after use, so it holds no read transaction open. SQLite re-prepares a cached statement by
+ * itself when the schema changed (SQLITE_PREPARE_PERSISTENT, sqlite3_prepare_v3). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +16,70 @@
 
 #include "../store_internal.h"
 
+enum { STMT_CACHE = 64 };
+
+struct cached_stmt {
+    uint64_t hash;
+    char *sql;
+    sqlite3_stmt *stmt;
+    uint64_t used; /* the connection's use counter when last used (least recently used goes) */
+};
+
 struct fh_db {
     sqlite3 *h;
+    struct cached_stmt cache[STMT_CACHE];
+    uint64_t uses;
 };
+
+static uint64_t sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* A prepared statement of sql from the cache, or newly prepared and cached (evicting the least
+ * recently used one). Returns an SQLite result code. */
+static int stmt_get(struct fh_db *db, const char *sql, sqlite3_stmt **out)
+{
+    uint64_t h = sql_hash(sql);
+    struct cached_stmt *victim = &db->cache[0];
+    db->uses++;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        struct cached_stmt *c = &db->cache[i];
+        if (c->stmt && c->hash == h && strcmp(c->sql, sql) == 0) {
+            c->used = db->uses;
+            *out = c->stmt;
+            return SQLITE_OK;
+        }
+        if (!c->stmt || (victim->stmt && c->used < victim->used))
+            victim = c;
+    }
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (victim->stmt) {
+        sqlite3_finalize(victim->stmt);
+        free(victim->sql);
+    }
+    *victim =
+        (struct cached_stmt){.hash = h, .sql = fh_strdup(sql), .stmt = stmt, .used = db->uses};
+    *out = stmt;
+    return SQLITE_OK;
+}
+
+static void stmt_cache_clear(struct fh_db *db)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (db->cache[i].stmt) {
+            sqlite3_finalize(db->cache[i].stmt);
+            free(db->cache[i].sql);
+        }
+        db->cache[i] = (struct cached_stmt){0};
+    }
+}
 
 static enum fh_rc sq_connect(const char *url, struct fh_db **out)
 {
@@ -19,10 +87,11 @@ static enum fh_rc sq_connect(const char *url, struct fh_db **out)
     if (fh_starts_with(path, "sqlite://"))
         path += strlen("sqlite://");
     sqlite3 *h = NULL;
-    int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        fh_log(FH_LOG_ERROR, "sqlite_open", "%s: %s", path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+        fh_log(FH_LOG_ERROR, "sqlite_open", "%s: %s", path,
+               h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
         sqlite3_close(h);
         return FH_ERR;
     }
@@ -48,6 +117,7 @@ static void sq_disconnect(struct fh_db *db)
 {
     if (!db)
         return;
+    stmt_cache_clear(db);
     sqlite3_close_v2(db->h);
     free(db);
 }
@@ -92,7 +162,7 @@ static int sq_exec(struct fh_db *db, const char *sql, const struct fh_param *par
                    struct fh_rows *rows)
 {
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v3(db->h, sql, -1, 0, &stmt, NULL);
+    int rc = stmt_get(db, sql, &stmt);
     if (rc != SQLITE_OK)
         return classify(db, rc, sql);
     int qs = bind_params(db, stmt, params, n, sql);
@@ -125,7 +195,8 @@ static int sq_exec(struct fh_db *db, const char *sql, const struct fh_param *par
     }
     qs = rows ? count : sqlite3_changes(db->h);
 out:
-    sqlite3_finalize(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
     return qs;
 }
 
@@ -148,12 +219,14 @@ static int sq_exec_script(struct fh_db *db, const char *sql)
 
 static int sq_begin(struct fh_db *db)
 {
-    return sq_exec_script(db, "BEGIN IMMEDIATE");
+    int qs = sq_exec(db, "BEGIN IMMEDIATE", NULL, 0, NULL);
+    return qs < 0 ? qs : 0;
 }
 
 static int sq_commit(struct fh_db *db)
 {
-    return sq_exec_script(db, "COMMIT");
+    int qs = sq_exec(db, "COMMIT", NULL, 0, NULL);
+    return qs < 0 ? qs : 0;
 }
 
 static void sq_rollback(struct fh_db *db)
