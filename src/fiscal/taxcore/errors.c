@@ -233,8 +233,11 @@ static bool readable_ok(enum fh_tc_call call, const char *body, size_t len)
 void fh_tc_classify_http(enum fh_tc_call call, long status, const char *body, size_t len,
                          struct fh_tc_reply *out)
 {
-    char gist[300], ms[500];
-    body_gist(body, len, gist, sizeof(gist));
+    char gist[300] = "", ms[500];
+    /* the gist (a JSON message or an HTML title) only words a failure: a signed invoice's
+     * answer is large (journal, QR image) and is parsed once, by readable_ok */
+    if (status != 200 && !(status == 404 && call == FH_TC_GET_INVOICE))
+        body_gist(body, len, gist, sizeof(gist));
     if (status == 200) {
         out->outcome = readable_ok(call, body, len) ? FH_TC_OK : FH_TC_UNKNOWN;
         if (out->outcome == FH_TC_UNKNOWN)
