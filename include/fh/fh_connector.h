@@ -238,6 +238,12 @@ enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *u
 /* True when a sync job (kind, unique key "<kind>:<integration id>:...") of the integration is
  * waiting or running - a deferred one included; a store error counts as running. */
 bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integration_id);
+/* The integrations with a sync job of kind waiting or running, read once (one pass over the
+ * ready and running jobs) for a poll that checks many integrations: sorted ids in *ids (caller
+ * frees), their number in *n. */
+enum fh_rc fh_integ_syncs_running(struct fh_store *st, const char *kind, int64_t **ids, size_t *n);
+/* True when id is in the sorted array ids[0..n). */
+bool fh_ids_contain(const int64_t *ids, size_t n, int64_t id);
 /* The Xero trigger setting ("payment" default, or "approval"). */
 const char *fh_integ_trigger(const struct fh_integ *in);
 

@@ -93,6 +93,50 @@ bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integr
     return qs != 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+enum fh_rc fh_integ_syncs_running(struct fh_store *st, const char *kind, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    struct fh_param p[] = {FH_PT(kind)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT ukey FROM jobs WHERE state IN ('ready', 'running') AND "
+                           "kind = $1 AND ukey IS NOT NULL",
+                           p, 1, &rows);
+    if (qs < 0)
+        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    size_t klen = strlen(kind);
+    *ids = fh_calloc(rows.nrows + 1, sizeof(**ids));
+    for (size_t i = 0; i < rows.nrows; i++) {
+        const char *k = fh_rows_get(&rows, i, 0);
+        int64_t id;
+        char digits[24];
+        if (strncmp(k, kind, klen) != 0 || k[klen] != ':')
+            continue;
+        size_t d = strspn(k + klen + 1, "0123456789");
+        if (d == 0 || d >= sizeof(digits) || k[klen + 1 + d] != ':')
+            continue;
+        memcpy(digits, k + klen + 1, d);
+        digits[d] = '\0';
+        if (fh_parse_i64(digits, &id))
+            (*ids)[(*n)++] = id;
+    }
+    fh_rows_free(&rows);
+    qsort(*ids, *n, sizeof(**ids), cmp_id);
+    return FH_OK;
+}
+
+bool fh_ids_contain(const int64_t *ids, size_t n, int64_t id)
+{
+    return n && bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
+}
+
 const char *fh_integ_trigger(const struct fh_integ *in)
 {
     const char *t = json_string_value(json_object_get(in->settings, "trigger"));

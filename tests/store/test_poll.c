@@ -1,0 +1,192 @@
+/* test_poll.c - the Xero polling fallback's choice of integrations (fh_xero_job_poll) on the
+ * store given by DATABASE_URL (default: a fresh SQLite file in /tmp): which integrations get a
+ * poll sync, read through the integrations_poll index and one pass over the syncs in progress
+ * (bench/footprint.mjs measures that its work follows the due integrations). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fh/fh_config.h"
+#include "fh/fh_connector.h"
+#include "fh/fh_crypto.h"
+#include "fh/fh_xero.h"
+
+#define POLL_MS 300000
+
+static struct fh_store *st;
+static struct fh_config cfg;
+static struct fh_app app;
+static char sqlite_path[128];
+
+static int group_setup(void **state)
+{
+    FH_UNUSED(state);
+    if (fh_crypto_init() != FH_OK)
+        return -1;
+    fh_log_set_level(FH_LOG_ERROR);
+    const char *url = getenv("DATABASE_URL");
+    if (!url || !url[0]) {
+        snprintf(sqlite_path, sizeof(sqlite_path), "/tmp/fh-test-poll-%ld.db", (long)getpid());
+        url = sqlite_path;
+    }
+    if (fh_store_open(url, &st) != FH_OK)
+        return -1;
+    cfg.xero_poll_ms = POLL_MS;
+    app.cfg = &cfg;
+    app.store = st;
+    fh_queue_cfg_defaults(&app.qcfg);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    FH_UNUSED(state);
+    fh_store_close(st);
+    if (sqlite_path[0]) {
+        char p[160];
+        unlink(sqlite_path);
+        snprintf(p, sizeof(p), "%s-wal", sqlite_path);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s-shm", sqlite_path);
+        unlink(p);
+    }
+    return 0;
+}
+
+static void exec(const char *sql, const struct fh_param *p, size_t n)
+{
+    assert_true(fh_store_exec(st, sql, p, n, NULL) >= 0);
+}
+
+static int setup(void **state)
+{
+    FH_UNUSED(state);
+    if (fh_store_reset_for_tests(st) != FH_OK || fh_store_migrate(st) != FH_OK)
+        return -1;
+    struct fh_param t[] = {FH_PI(fh_now_ms())};
+    exec("INSERT INTO tenants (code, name, created_at) VALUES ('TN-P', 'p', $1)", t, 1);
+    exec("INSERT INTO organizations (tenant_id, code, name, created_at) "
+         "SELECT id, 'OR-P', 'p', $1 FROM tenants",
+         t, 1);
+    return 0;
+}
+
+/* An integration of type, status and last sync (-1: never); returns its id. */
+static int64_t integ(const char *type, const char *status, int64_t last_sync)
+{
+    static int seq;
+    char uid[16];
+    snprintf(uid, sizeof(uid), "IN-P%05d", ++seq);
+    struct fh_param p[] = {FH_PT(uid), FH_PT(type), FH_PT(status),
+                           last_sync < 0 ? FH_PNULL : FH_PI(last_sync), FH_PI(fh_now_ms())};
+    struct fh_rows rows;
+    assert_int_equal(fh_store_exec(st,
+                                   "INSERT INTO integrations (org_id, uid, type, status, "
+                                   "last_sync_at, created_at) SELECT id, $1, $2, $3, $4, $5 "
+                                   "FROM organizations RETURNING id",
+                                   p, FH_ARRAY_LEN(p), &rows),
+                     1);
+    int64_t id = fh_rows_i64(&rows, 0, 0, 0);
+    fh_rows_free(&rows);
+    return id;
+}
+
+static void poll(void)
+{
+    struct fh_job job = {0};
+    char err[200] = "";
+    assert_int_equal(fh_xero_job_poll(&app, st, &job, err, sizeof(err)), FH_OK);
+}
+
+/* Poll syncs of integration id: ready ones with key xero.sync:<id>:poll:... */
+static int64_t polls_of(int64_t id)
+{
+    char like[64];
+    snprintf(like, sizeof(like), "xero.sync:%lld:poll:%%", (long long)id);
+    struct fh_param p[] = {FH_PT(like)};
+    struct fh_rows rows;
+    assert_int_equal(fh_store_exec(st, "SELECT count(*) FROM jobs WHERE ukey LIKE $1", p, 1, &rows),
+                     1);
+    int64_t n = fh_rows_i64(&rows, 0, 0, -1);
+    fh_rows_free(&rows);
+    return n;
+}
+
+static void test_poll_takes_the_due_ones(void **state)
+{
+    FH_UNUSED(state);
+    int64_t now = fh_now_ms();
+    int64_t old = integ("xero", "active", now - POLL_MS);
+    int64_t never = integ("xero", "active", -1);
+    int64_t fresh = integ("xero", "active", now - 1000);
+    int64_t inactive = integ("xero", "inactive", now - POLL_MS);
+    int64_t other = integ("zoho_books", "active", now - POLL_MS);
+    int64_t paging = integ("xero", "active", now - POLL_MS);
+    char key[64];
+    snprintf(key, sizeof(key), "xero.sync:%lld:backfill", (long long)paging);
+    struct fh_enqueue e = {.kind = FH_XERO_JOB_SYNC, .ukey = key, .payload = "{}"};
+    assert_int_equal(fh_job_enqueue(st, &app.qcfg, &e, NULL, NULL), FH_OK);
+    /* a sync key of another integration whose id starts with paging's digits is not paging's */
+    snprintf(key, sizeof(key), "xero.sync:%lld0:poll:1", (long long)paging);
+    e.ukey = key;
+    assert_int_equal(fh_job_enqueue(st, &app.qcfg, &e, NULL, NULL), FH_OK);
+    poll();
+    assert_int_equal(polls_of(old), 1);
+    assert_int_equal(polls_of(never), 1);
+    assert_int_equal(polls_of(fresh), 0);
+    assert_int_equal(polls_of(inactive), 0);
+    assert_int_equal(polls_of(other), 0);
+    assert_int_equal(polls_of(paging), 0);
+    /* again in the same slot: the same keys, nothing new */
+    poll();
+    assert_int_equal(polls_of(old), 1);
+    assert_int_equal(polls_of(never), 1);
+}
+
+static void test_poll_many_in_batches(void **state)
+{
+    FH_UNUSED(state);
+    int64_t first = 0;
+    for (int i = 0; i < 250; i++) {
+        int64_t id = integ("xero", "active", -1);
+        if (!first)
+            first = id;
+    }
+    poll();
+    struct fh_rows rows;
+    assert_int_equal(fh_store_exec(st,
+                                   "SELECT count(*) FROM jobs WHERE kind = 'xero.sync' AND "
+                                   "state = 'ready'",
+                                   NULL, 0, &rows),
+                     1);
+    assert_int_equal(fh_rows_i64(&rows, 0, 0, -1), 250);
+    fh_rows_free(&rows);
+    assert_int_equal(polls_of(first), 1);
+}
+
+static void test_ids_contain(void **state)
+{
+    FH_UNUSED(state);
+    int64_t ids[] = {2, 5, 9, 40};
+    assert_true(fh_ids_contain(ids, 4, 2));
+    assert_true(fh_ids_contain(ids, 4, 40));
+    assert_false(fh_ids_contain(ids, 4, 4));
+    assert_false(fh_ids_contain(ids, 0, 2));
+    assert_false(fh_ids_contain(NULL, 0, 2));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_poll_takes_the_due_ones, setup),
+        cmocka_unit_test_setup(test_poll_many_in_batches, setup),
+        cmocka_unit_test(test_ids_contain),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
