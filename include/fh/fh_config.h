@@ -52,6 +52,20 @@ struct fh_config {
     int64_t xero_time_scale;     /* FISCALHUB_XERO_TIME_SCALE: rate windows divided by it (1) */
     int64_t xero_poll_ms;        /* FISCALHUB_XERO_POLL_SECONDS polling fallback (300) */
     int64_t xero_timeout_ms;     /* FISCALHUB_XERO_TIMEOUT_MS one Xero call (30000) */
+    /* Zoho Books (docs/internals/connectors.md). Unset, the client and the accounts servers are
+     * the sandbox emulator's (<sandbox_url>/zoho/accounts/<dc>) and its demo client. */
+    char *zoho_client_id;        /* FISCALHUB_ZOHO_CLIENT_ID (the sandbox demo client) */
+    char *zoho_client_secret;    /* FISCALHUB_ZOHO_CLIENT_SECRET (never logged) */
+    char *zoho_accounts_url;     /* FISCALHUB_ZOHO_ACCOUNTS_URL: "zoho" (Zoho's own accounts
+                                  * servers) or a base the data center is appended to */
+    char *zoho_scopes;           /* FISCALHUB_ZOHO_SCOPES (comma separated) */
+    char *zoho_day_limits;       /* FISCALHUB_ZOHO_DAY_LIMITS calls a day by plan "free=1000,..." */
+    int64_t zoho_minute_limit;   /* FISCALHUB_ZOHO_MINUTE_LIMIT calls per organization (80) */
+    int64_t zoho_concurrent_limit; /* FISCALHUB_ZOHO_CONCURRENT_LIMIT per organization (5) */
+    int64_t zoho_time_scale;     /* FISCALHUB_ZOHO_TIME_SCALE: rate windows divided by it (1) */
+    int64_t zoho_poll_ms;        /* FISCALHUB_ZOHO_POLL_SECONDS polling without webhooks (900) */
+    int64_t zoho_webhook_poll_ms; /* FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS polling while they come (21600) */
+    int64_t zoho_timeout_ms;     /* FISCALHUB_ZOHO_TIMEOUT_MS one Zoho call (30000) */
     /* Custom Integration and Custom / Webhook (docs/api/public-v1.md, docs/api/webhooks.md) */
     int64_t api_rate_per_minute;  /* FISCALHUB_API_RATE_PER_MINUTE requests per API key (600) */
     int64_t api_rate_burst;       /* FISCALHUB_API_RATE_BURST requests at once per key (60) */

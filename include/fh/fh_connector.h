@@ -140,6 +140,13 @@ enum fh_rc fh_conn_tokens_store(struct fh_app *app, int64_t integration_id,
 enum fh_token_result fh_conn_token_get(struct fh_app *app, const struct fh_oauth_client *oc,
                                        int64_t integration_id, int64_t stale_version,
                                        struct fh_conn_token *out, int64_t *retry_at);
+/* The plaintext of a sealed secret (caller frees with fh_conn_wipe); NULL when absent or it
+ * does not open. */
+char *fh_conn_open(const struct fh_app *app, const char *sealed);
+/* Zeroes and frees s (may be NULL). */
+void fh_conn_wipe(char *s);
+/* After the revocation: erases the sealed tokens of a removed integration. */
+void fh_conn_tokens_forget(struct fh_store *st, int64_t integration_id);
 /* Marks an active integration inactive with a reason for people (FH_OK when it changed). */
 enum fh_rc fh_conn_deactivate(struct fh_store *st, int64_t integration_id, const char *reason,
                               int64_t now);
@@ -198,6 +205,43 @@ enum fh_rc fh_inbox_drain(struct fh_app *app, const char *source,
 enum fh_rc fh_job_defer(struct fh_app *app, const struct fh_job *job, json_t *new_payload,
                         int64_t run_at);
 
+/* ---- what job handlers share (common/jobs.c) ---- */
+struct fh_integ;
+/* The job's payload object (new reference; {} when it is not an object). */
+json_t *fh_job_payload(const struct fh_job *job);
+/* The payload (*p, new reference) and the integration of payload.integration_id (*in) when it is
+ * active and of type; false when there is nothing to do (*rc the job's answer: FH_OK, or
+ * FH_E_RETRY on a store error; *p released). Removing an integration stops its jobs this way. */
+bool fh_job_begin(struct fh_app *app, const struct fh_job *job, const char *type, json_t **p,
+                  struct fh_integ *in, enum fh_rc *rc);
+/* fh_job_defer with payload p; FH_E_RETRY (err set) when even that fails. */
+enum fh_rc fh_job_defer_or_retry(struct fh_app *app, const struct fh_job *job, json_t *p,
+                                 int64_t at, char *err, size_t errsize);
+/* A partner document to fiscalize, and the write-back job that follows. */
+struct fh_conn_doc {
+    const struct fh_integ *in;
+    const char *source_key, *source_ref, *source_url; /* ref and url may be NULL */
+    const char *writeback_kind, *writeback_prefix; /* the job and its key "<prefix>:<fiscal id>" */
+    json_t *writeback_payload; /* borrowed; integration_id and fiscal_id are added */
+};
+enum fh_conn_submit_result { FH_SUBMIT_DONE, FH_SUBMIT_RETRY, FH_SUBMIT_FAILED };
+/* fh_fiscal_submit (idempotent by source key) and the write-back job (idempotent by key). */
+enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
+                                          json_t *canonical, char *why, size_t whysize);
+/* What a write-back job finds: its fiscal invoice signed (out filled), nothing to write
+ * (failed or gone), still pending (*retry_at: when to look again), or a store error. */
+enum fh_writeback_state { FH_WB_SIGNED, FH_WB_NONE, FH_WB_PENDING, FH_WB_ERROR };
+struct fh_writeback_fiscal {
+    char *number, *url, *result; /* owned; url and result may be NULL */
+};
+enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int64_t integration_id,
+                                            struct fh_writeback_fiscal *out, int64_t *retry_at);
+void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f);
+/* Queues a sync job (kind, key "<kind>:<id>:poll:<slot>") for each integration id in column 0
+ * of due, unless one is still waiting or running; commits 100 a transaction. */
+enum fh_rc fh_integ_polls_enqueue(struct fh_app *app, struct fh_store *st,
+                                  const struct fh_rows *due, const char *kind, int64_t slot);
+
 /* ---- mapping to the canonical invoice (common/mapping.c) ---- */
 /* A JSON amount (integer, number with at most 4 decimals, or decimal string) in ten-thousandths;
  * false when unreadable or beyond +-10^11. */
@@ -244,6 +288,16 @@ bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integr
 enum fh_rc fh_integ_syncs_running(struct fh_store *st, const char *kind, int64_t **ids, size_t *n);
 /* True when id is in the sorted array ids[0..n). */
 bool fh_ids_contain(const int64_t *ids, size_t n, int64_t id);
+/* Test Connection of an integration that is not active: true with the sentence (partner: "Xero",
+ * "Zoho Books"); false when it is active. */
+bool fh_integ_test_not_active(const struct fh_integ *in, const char *partner, char *message,
+                              size_t msgsize);
+/* Test Connection's sentence for a call that did not go through: the integration's reason when
+ * it is (now) inactive, the partner's rate limit and when to try again, or why. */
+enum fh_test_failure { FH_TEST_INACTIVE, FH_TEST_WAIT, FH_TEST_OTHER };
+void fh_integ_test_failed(struct fh_store *st, int64_t integration_id, enum fh_test_failure f,
+                          const char *partner, int64_t retry_at, const char *why, char *message,
+                          size_t msgsize);
 /* The Xero trigger setting ("payment" default, or "approval"). */
 const char *fh_integ_trigger(const struct fh_integ *in);
 

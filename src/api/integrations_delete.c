@@ -8,6 +8,7 @@
 #include "api.h"
 #include "fh/fh_events.h"
 #include "fh/fh_xero.h"
+#include "fh/fh_zoho.h"
 
 enum fh_rc fh_api_integrations_delete(struct fh_req *req)
 {
@@ -16,7 +17,9 @@ enum fh_rc fh_api_integrations_delete(struct fh_req *req)
         return FH_ERR;
     bool own = strcmp(in.type, "custom") == 0 || strcmp(in.type, "webhook") == 0;
     enum fh_rc rc = own ? fh_custom_integration_remove(req->app, in.id) /* + revokes API keys */
-                        : fh_integ_remove(req->app, &in, FH_XERO_JOB_REVOKE);
+                        : fh_integ_remove(req->app, &in,
+                                          strcmp(in.type, FH_ZOHO_TYPE) == 0 ? FH_ZOHO_JOB_REVOKE
+                                                                             : FH_XERO_JOB_REVOKE);
     if (rc == FH_OK) {
         fh_log(FH_LOG_INFO, "integration_removed", "org %s integration %s", req->org.code, in.uid);
         rc = fh_reply_empty(req, 204);

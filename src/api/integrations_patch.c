@@ -2,10 +2,12 @@
  * settings (the fiscalization trigger, the tax mapping, ...). Given fields replace the stored
  * ones; the rest stay. Invoices already fiscalized are never touched. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "api.h"
 #include "fh/fh_json.h"
 #include "fh/fh_xero.h"
+#include "fh/fh_zoho.h"
 
 enum fh_rc fh_api_integrations_patch(struct fh_req *req)
 {
@@ -23,7 +25,9 @@ enum fh_rc fh_api_integrations_patch(struct fh_req *req)
     }
     struct fh_json_error err;
     enum fh_rc rc;
-    if (fh_integ_settings_merge(in.settings, settings, &merged, &err) != FH_OK) {
+    if ((strcmp(in.type, FH_ZOHO_TYPE) == 0
+             ? fh_zoho_settings_merge(in.settings, settings, &merged, &err)
+             : fh_integ_settings_merge(in.settings, settings, &merged, &err)) != FH_OK) {
         rc = fh_reply_error(req, err.ec, "%s", err.detail);
     } else {
         char *text = json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS);

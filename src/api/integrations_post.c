@@ -10,6 +10,7 @@
 #include "fh/fh_cert.h"
 #include "fh/fh_json.h"
 #include "fh/fh_xero.h"
+#include "fh/fh_zoho.h"
 
 enum fh_rc fh_api_integ_or_reply(struct fh_req *req, struct fh_integ *out)
 {
@@ -112,12 +113,14 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
         rc = fh_api_integrations_post_own(req, type, cert_uid, settings);
         goto out;
     }
-    if (strcmp(type, "xero") != 0) {
+    bool zoho = strcmp(type, FH_ZOHO_TYPE) == 0;
+    if (strcmp(type, "xero") != 0 && !zoho) {
         rc = fh_reply_error(req, FH_EC_INTEGRATION_TYPE, "type %s is created elsewhere", type);
         goto out;
     }
     struct fh_json_error err;
-    if (fh_integ_settings_merge(NULL, settings, &merged, &err) != FH_OK) {
+    if ((zoho ? fh_zoho_settings_merge(NULL, settings, &merged, &err)
+              : fh_integ_settings_merge(NULL, settings, &merged, &err)) != FH_OK) {
         rc = fh_reply_error(req, err.ec, "%s", err.detail);
         goto out;
     }
@@ -142,6 +145,11 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
     }
     fh_log(FH_LOG_INFO, "integration_created", "org %s integration %s (%s)", req->org.code, c.uid,
            type);
+    struct fh_integ in;
+    if (zoho && fh_integ_load(req->app->store, req->org.id, c.uid, &in) == FH_OK) {
+        fh_zoho_webhook_ensure(req->app, in.id); /* else made when the setup is first read */
+        fh_integ_free(&in);
+    }
     rc = fh_api_integ_reply(req, 201, c.uid);
 out:
     fh_billing_seat_release();

@@ -1,9 +1,12 @@
 /* integrations_tenant_post.c - POST /api/orgs/{org}/integrations/{uid}/tenant {"tenant_id"}:
  * picks one of the organisations the consent authorized; the integration becomes active and its
  * first backfill is queued. */
+#include <string.h>
+
 #include "api.h"
 #include "fh/fh_json.h"
 #include "fh/fh_xero.h"
+#include "fh/fh_zoho.h"
 
 enum fh_rc fh_api_integrations_tenant_post(struct fh_req *req)
 {
@@ -20,7 +23,9 @@ enum fh_rc fh_api_integrations_tenant_post(struct fh_req *req)
         json_decref(root);
         return FH_ERR;
     }
-    enum fh_rc rc = fh_integ_pick_tenant(req->app, &in, tenant, FH_XERO_JOB_SYNC);
+    enum fh_rc rc = fh_integ_pick_tenant(
+        req->app, &in, tenant,
+        strcmp(in.type, FH_ZOHO_TYPE) == 0 ? FH_ZOHO_JOB_SYNC : FH_XERO_JOB_SYNC);
     if (rc == FH_E_CONFLICT)
         rc = fh_reply_error(req, FH_EC_INTEGRATION_STATE,
                             "integration %s has no organisations to pick "

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "fh/fh_xero.h"
+#include "fh/fh_zoho.h"
 
 enum fh_rc fh_api_integrations_test_post(struct fh_req *req)
 {
@@ -15,6 +16,8 @@ enum fh_rc fh_api_integrations_test_post(struct fh_req *req)
     char msg[600];
     if (strcmp(in.type, "xero") == 0)
         fh_xero_test(req->app, &in, &ok, msg, sizeof(msg));
+    else if (strcmp(in.type, FH_ZOHO_TYPE) == 0)
+        fh_zoho_test(req->app, &in, &ok, msg, sizeof(msg));
     else
         snprintf(msg, sizeof(msg), "Test Connection is not available for %s integrations.",
                  in.type);

@@ -4,6 +4,7 @@
 #include "fh/fh_events.h"
 #include "fh/fh_fiscal.h"
 #include "fh/fh_xero.h"
+#include "fh/fh_zoho.h"
 
 /* Done jobs are kept this long for inspection, then deleted. */
 #define DONE_JOB_RETENTION_MS (7LL * 24 * 3600 * 1000)
@@ -26,8 +27,9 @@ static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_
     return FH_OK;
 }
 
-/* The Xero polling interval, taken from the app by fh_cmd_job_kinds (called first). */
-static int64_t xero_poll_ms = 300 * 1000;
+/* The Xero polling interval and the Zoho poll tick, taken from the app by fh_cmd_job_kinds
+ * (called first). */
+static int64_t xero_poll_ms = 300 * 1000, zoho_tick_ms = 60 * 1000;
 /* How often invoices on hold are checked for release (a new month), likewise. */
 static int64_t billing_release_ms = 300 * 1000;
 
@@ -35,6 +37,8 @@ const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
 {
     if (app && app->cfg && app->cfg->xero_poll_ms > 0)
         xero_poll_ms = app->cfg->xero_poll_ms;
+    if (app && app->cfg)
+        zoho_tick_ms = fh_zoho_poll_tick_ms(app);
     if (app && app->cfg && app->cfg->billing_release_ms > 0)
         billing_release_ms = app->cfg->billing_release_ms;
     /* Handlers that need the store, master key or settings get the app as cls. */
@@ -47,6 +51,12 @@ const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
         {FH_XERO_JOB_POLL, fh_xero_job_poll, NULL},
         {FH_XERO_JOB_WRITEBACK, fh_xero_job_writeback, NULL},
         {FH_XERO_JOB_REVOKE, fh_xero_job_revoke, NULL},
+        {FH_ZOHO_JOB_INBOX, fh_zoho_job_inbox, NULL},
+        {FH_ZOHO_JOB_DOCUMENT, fh_zoho_job_document, NULL},
+        {FH_ZOHO_JOB_SYNC, fh_zoho_job_sync, NULL},
+        {FH_ZOHO_JOB_POLL, fh_zoho_job_poll, NULL},
+        {FH_ZOHO_JOB_WRITEBACK, fh_zoho_job_writeback, NULL},
+        {FH_ZOHO_JOB_REVOKE, fh_zoho_job_revoke, NULL},
         {FH_WEBHOOK_JOB_KIND, fh_webhook_job_deliver, NULL},
         {FH_CUSTOM_SWEEP_JOB_KIND, fh_custom_job_sweep, NULL},
         {FH_BILLING_RELEASE_JOB, fh_billing_job_release, NULL},
@@ -65,6 +75,9 @@ enum fh_rc fh_cmd_schedule_builtin(struct fh_store *st)
     if (rc == FH_OK) /* the polling fallback of the Xero connector */
         rc = fh_schedule_upsert(st, FH_XERO_JOB_POLL, FH_XERO_JOB_POLL, "{}", xero_poll_ms,
                                 fh_now_ms() + xero_poll_ms);
+    if (rc == FH_OK) /* the Zoho sync mode and polling (it decides per integration) */
+        rc = fh_schedule_upsert(st, FH_ZOHO_JOB_POLL, FH_ZOHO_JOB_POLL, "{}", zoho_tick_ms,
+                                fh_now_ms() + zoho_tick_ms);
     if (rc == FH_OK) /* forgets old Idempotency-Keys and outgoing events */
         rc = fh_schedule_upsert(st, FH_CUSTOM_SWEEP_JOB_KIND, FH_CUSTOM_SWEEP_JOB_KIND, "{}",
                                 3600LL * 1000, fh_now_ms() + 60LL * 1000);

@@ -12,7 +12,9 @@ enum opt_id {
     O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_XERO_CLIENT_ID, O_XERO_SECRET,
     O_XERO_AUTHORIZE, O_XERO_TOKEN, O_XERO_REVOKE, O_XERO_CONNECTIONS, O_XERO_API, O_XERO_WEBHOOK_KEY,
     O_XERO_SCOPES, O_XERO_DEEP_LINK, O_XERO_MINUTE, O_XERO_DAY, O_XERO_CONCURRENT, O_XERO_APP_MINUTE,
-    O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
+    O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_ZOHO_CLIENT_ID, O_ZOHO_SECRET, O_ZOHO_ACCOUNTS,
+    O_ZOHO_SCOPES, O_ZOHO_DAY_LIMITS, O_ZOHO_MINUTE, O_ZOHO_CONCURRENT, O_ZOHO_TIME_SCALE,
+    O_ZOHO_POLL, O_ZOHO_WEBHOOK_POLL, O_ZOHO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
     O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_TRIAL_CONN,
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
     O_SCALE_POLL, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API, O_STRIPE_KEY,
@@ -82,6 +84,22 @@ static const struct fh_config_opt opts[O_COUNT] = {
                            "divides Xero's rate windows, as the sandbox's time scale does (1)"},
     [O_XERO_POLL] = {"--xero-poll-seconds", "FISCALHUB_XERO_POLL_SECONDS", "Xero polling fallback interval (300)"},
     [O_XERO_TIMEOUT] = {"--xero-timeout-ms", "FISCALHUB_XERO_TIMEOUT_MS", "one Xero call (30000)"},
+    [O_ZOHO_CLIENT_ID] = {"--zoho-client-id", "FISCALHUB_ZOHO_CLIENT_ID", "Zoho client id (sandbox demo client)"},
+    [O_ZOHO_SECRET] = {"--zoho-client-secret", "FISCALHUB_ZOHO_CLIENT_SECRET", "Zoho client secret"},
+    [O_ZOHO_ACCOUNTS] = {"--zoho-accounts-url", "FISCALHUB_ZOHO_ACCOUNTS_URL",
+                         "zoho (Zoho's accounts servers) or a base + /<data center> (<sandbox>/zoho/accounts)"},
+    [O_ZOHO_SCOPES] = {"--zoho-scopes", "FISCALHUB_ZOHO_SCOPES", "OAuth scopes requested from Zoho (comma separated)"},
+    [O_ZOHO_DAY_LIMITS] = {"--zoho-day-limits", "FISCALHUB_ZOHO_DAY_LIMITS",
+                           "Zoho calls a day per organization by plan (free=1000,standard=2000,...)"},
+    [O_ZOHO_MINUTE] = {"--zoho-minute-limit", "FISCALHUB_ZOHO_MINUTE_LIMIT", "Zoho calls per organization and minute (80)"},
+    [O_ZOHO_CONCURRENT] = {"--zoho-concurrent-limit", "FISCALHUB_ZOHO_CONCURRENT_LIMIT",
+                           "Zoho calls in flight per organization (5)"},
+    [O_ZOHO_TIME_SCALE] = {"--zoho-time-scale", "FISCALHUB_ZOHO_TIME_SCALE",
+                           "divides Zoho's rate windows, as the sandbox's time scale does (1)"},
+    [O_ZOHO_POLL] = {"--zoho-poll-seconds", "FISCALHUB_ZOHO_POLL_SECONDS", "Zoho polling while no webhook arrives (900)"},
+    [O_ZOHO_WEBHOOK_POLL] = {"--zoho-webhook-poll-seconds", "FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS",
+                             "Zoho polling while webhooks arrive, and how recent one must be (21600)"},
+    [O_ZOHO_TIMEOUT] = {"--zoho-timeout-ms", "FISCALHUB_ZOHO_TIMEOUT_MS", "one Zoho call (30000)"},
     [O_API_RATE] = {"--api-rate-per-minute", "FISCALHUB_API_RATE_PER_MINUTE",
                     "public API requests per minute and API key (600)"},
     [O_API_BURST] = {"--api-rate-burst", "FISCALHUB_API_RATE_BURST",
@@ -232,6 +250,40 @@ static enum fh_rc apply_billing(struct fh_config *cfg, enum opt_id id, const cha
     return apply_ints(cfg, t, FH_ARRAY_LEN(t), id, v);
 }
 
+static char **zoho_str(struct fh_config *cfg, enum opt_id id)
+{
+    switch (id) {
+    case O_ZOHO_CLIENT_ID: return &cfg->zoho_client_id;
+    case O_ZOHO_SECRET: return &cfg->zoho_client_secret;
+    case O_ZOHO_ACCOUNTS: return &cfg->zoho_accounts_url;
+    case O_ZOHO_SCOPES: return &cfg->zoho_scopes;
+    case O_ZOHO_DAY_LIMITS: return &cfg->zoho_day_limits;
+    default: return NULL;
+    }
+}
+
+/* The Zoho settings; FH_E_NOTFOUND when id is another option. */
+static enum fh_rc apply_zoho(struct fh_config *cfg, enum opt_id id, const char *v)
+{
+    static const struct int_opt t[] = {
+        {O_ZOHO_MINUTE, offsetof(struct fh_config, zoho_minute_limit), 1, 100000, 1},
+        {O_ZOHO_CONCURRENT, offsetof(struct fh_config, zoho_concurrent_limit), 1, 100, 1},
+        {O_ZOHO_TIME_SCALE, offsetof(struct fh_config, zoho_time_scale), 1, 3600, 1},
+        {O_ZOHO_POLL, offsetof(struct fh_config, zoho_poll_ms), 1, 86400, 1000},
+        {O_ZOHO_WEBHOOK_POLL, offsetof(struct fh_config, zoho_webhook_poll_ms), 1, 7 * 86400, 1000},
+        {O_ZOHO_TIMEOUT, offsetof(struct fh_config, zoho_timeout_ms), 100, 600000, 1},
+    };
+    char **s = zoho_str(cfg, id);
+    if (s) {
+        if (id == O_ZOHO_ACCOUNTS && strcmp(v, "zoho") != 0 && !fh_starts_with(v, "http://") &&
+            !fh_starts_with(v, "https://"))
+            return FH_E_INPUT;
+        set_str(s, v);
+        return FH_OK;
+    }
+    return apply_ints(cfg, t, FH_ARRAY_LEN(t), id, v);
+}
+
 /* The Xero settings (strings and integers); FH_E_NOTFOUND when id is another option. */
 static enum fh_rc apply_xero(struct fh_config *cfg, enum opt_id id, const char *v)
 {
@@ -273,6 +325,9 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
 {
     int64_t x = 0;
     enum fh_rc xrc = apply_xero(cfg, id, v);
+    if (xrc != FH_E_NOTFOUND)
+        return xrc;
+    xrc = apply_zoho(cfg, id, v);
     if (xrc != FH_E_NOTFOUND)
         return xrc;
     xrc = apply_custom(cfg, id, v);
@@ -426,6 +481,12 @@ static void defaults(struct fh_config *cfg)
     cfg->xero_time_scale = 1;
     cfg->xero_poll_ms = 300 * 1000;
     cfg->xero_timeout_ms = 30000;
+    cfg->zoho_minute_limit = 80;
+    cfg->zoho_concurrent_limit = 5;
+    cfg->zoho_time_scale = 1;
+    cfg->zoho_poll_ms = 900 * 1000;
+    cfg->zoho_webhook_poll_ms = 21600LL * 1000;
+    cfg->zoho_timeout_ms = 30000;
     cfg->api_rate_per_minute = 600;
     cfg->api_rate_burst = 60;
     cfg->idempotency_ttl_ms = 24LL * 3600 * 1000;
@@ -501,6 +562,28 @@ static void xero_defaults(struct fh_config *cfg)
             fh_asprintf("%.*s/xero/AccountsReceivable/View.aspx?InvoiceID=", w, sb);
 }
 
+/* Zoho settings left unset point at the sandbox emulator (<sandbox_url>/zoho) and its demo
+ * client; the day limits are Zoho's per plan. */
+static void zoho_defaults(struct fh_config *cfg)
+{
+    const char *sb = cfg->sandbox_url;
+    size_t n = strlen(sb);
+    while (n > 0 && sb[n - 1] == '/')
+        n--;
+    if (!cfg->zoho_client_id)
+        cfg->zoho_client_id = fh_strdup("1000.FISCALHUBSANDBOXDEMOCLIENT01");
+    if (!cfg->zoho_client_secret)
+        cfg->zoho_client_secret = fh_strdup("sandbox-demo-zoho-client-secret");
+    if (!cfg->zoho_accounts_url)
+        cfg->zoho_accounts_url = fh_asprintf("%.*s/zoho/accounts", (int)n, sb);
+    if (!cfg->zoho_scopes)
+        cfg->zoho_scopes = fh_strdup("ZohoBooks.invoices.READ,ZohoBooks.invoices.CREATE,"
+                                     "ZohoBooks.settings.READ");
+    if (!cfg->zoho_day_limits)
+        cfg->zoho_day_limits = fh_strdup("free=1000,standard=2000,professional=5000,"
+                                         "premium=10000,elite=10000,ultimate=10000");
+}
+
 enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv)
 {
     defaults(cfg);
@@ -547,6 +630,7 @@ enum fh_rc fh_config_load(struct fh_config *cfg, int argc, char **argv)
     if (!cfg->public_url)
         cfg->public_url = fh_asprintf("http://%s:%u", cfg->listen_addr, (unsigned)cfg->port);
     xero_defaults(cfg);
+    zoho_defaults(cfg);
     billing_defaults(cfg);
     return FH_OK;
 }
@@ -563,6 +647,9 @@ void fh_config_free(struct fh_config *cfg)
     free(cfg->taxcore_language);
     for (int id = 0; id < O_COUNT; id++) {
         char **x = xero_str(cfg, (enum opt_id)id);
+        if (x)
+            free(*x);
+        x = zoho_str(cfg, (enum opt_id)id);
         if (x)
             free(*x);
         x = billing_str(cfg, (enum opt_id)id);

@@ -137,6 +137,41 @@ bool fh_ids_contain(const int64_t *ids, size_t n, int64_t id)
     return n && bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
 }
 
+bool fh_integ_test_not_active(const struct fh_integ *in, const char *partner, char *message,
+                              size_t msgsize)
+{
+    if (strcmp(in->status, "active") == 0)
+        return false;
+    if (strcmp(in->status, "pending") == 0)
+        snprintf(message, msgsize, "Not connected yet: finish Connect %s (consent) first.",
+                 partner);
+    else
+        snprintf(message, msgsize, "The integration is inactive; reconnect it to %s.", partner);
+    return true;
+}
+
+void fh_integ_test_failed(struct fh_store *st, int64_t integration_id, enum fh_test_failure f,
+                          const char *partner, int64_t retry_at, const char *why, char *message,
+                          size_t msgsize)
+{
+    if (f == FH_TEST_INACTIVE) {
+        struct fh_param p[] = {FH_PI(integration_id)};
+        struct fh_rows rows;
+        int qs =
+            fh_store_exec(st, "SELECT status_reason FROM integrations WHERE id = $1", p, 1, &rows);
+        snprintf(message, msgsize, "%s",
+                 qs > 0 && fh_rows_get(&rows, 0, 0) ? fh_rows_get(&rows, 0, 0) : why);
+        fh_rows_free(&rows);
+    } else if (f == FH_TEST_WAIT) {
+        int64_t s = (retry_at - fh_now_ms() + 999) / 1000;
+        snprintf(message, msgsize,
+                 "%s's rate limit for this organization is reached (%s); try again in %lld s.",
+                 partner, why, (long long)(s > 0 ? s : 1));
+    } else {
+        snprintf(message, msgsize, "%s.", why);
+    }
+}
+
 const char *fh_integ_trigger(const struct fh_integ *in)
 {
     const char *t = json_string_value(json_object_get(in->settings, "trigger"));

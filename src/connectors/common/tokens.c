@@ -48,6 +48,32 @@ void fh_conn_token_free(struct fh_conn_token *t)
     memset(t, 0, sizeof(*t));
 }
 
+char *fh_conn_open(const struct fh_app *app, const char *sealed)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    if (!sealed || fh_secret_open(app->master_key, sealed, &p, &n) != FH_OK)
+        return NULL;
+    return (char *)p;
+}
+
+void fh_conn_wipe(char *s)
+{
+    if (s) {
+        sodium_memzero(s, strlen(s));
+        free(s);
+    }
+}
+
+void fh_conn_tokens_forget(struct fh_store *st, int64_t integration_id)
+{
+    struct fh_param p[] = {FH_PI(integration_id)};
+    fh_store_exec(st,
+                  "UPDATE integrations SET access_sealed = NULL, refresh_sealed = NULL "
+                  "WHERE id = $1 AND status = 'removed'",
+                  p, 1, NULL);
+}
+
 static int64_t due_at(int64_t now, int64_t expires_in_s)
 {
     int64_t life = expires_in_s * 1000, margin = life / 10;

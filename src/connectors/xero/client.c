@@ -282,13 +282,8 @@ void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
                   size_t msgsize)
 {
     *ok = false;
-    if (strcmp(in->status, "active") != 0) {
-        snprintf(message, msgsize, "%s",
-                 strcmp(in->status, "pending") == 0
-                     ? "Not connected yet: finish Connect Xero (consent) first."
-                     : "The integration is inactive; reconnect it to Xero.");
+    if (fh_integ_test_not_active(in, "Xero", message, msgsize))
         return;
-    }
     struct xero_call c = {.method = "GET", .path = "/Organisation", .what = "organisation"};
     struct fh_http_response r;
     int64_t retry_at = 0;
@@ -303,22 +298,12 @@ void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
         snprintf(message, msgsize, "Connected to the Xero organisation \"%.200s\".", name);
     } else if (o == X_OK) {
         snprintf(message, msgsize, "Xero answered, but not with an organisation.");
-    } else if (o == X_INACTIVE) {
-        struct fh_param p[] = {FH_PI(in->id)};
-        struct fh_rows rows;
-        int qs = fh_store_exec(app->store, "SELECT status_reason FROM integrations WHERE id = $1",
-                               p, 1, &rows);
-        snprintf(message, msgsize, "%s",
-                 qs > 0 && fh_rows_get(&rows, 0, 0) ? fh_rows_get(&rows, 0, 0) : why);
-        fh_rows_free(&rows);
-    } else if (o == X_WAIT) {
-        int64_t s = (retry_at - fh_now_ms() + 999) / 1000;
-        snprintf(message, msgsize,
-                 "Xero's rate limit for this organisation is reached (%s); try "
-                 "again in %lld s.",
-                 why, (long long)(s > 0 ? s : 1));
     } else {
-        snprintf(message, msgsize, "%s.", why);
+        fh_integ_test_failed(app->store, in->id,
+                             o == X_INACTIVE ? FH_TEST_INACTIVE
+                             : o == X_WAIT   ? FH_TEST_WAIT
+                                             : FH_TEST_OTHER,
+                             "Xero", retry_at, why, message, msgsize);
     }
     json_decref(j);
     fh_http_response_free(&r);
@@ -346,23 +331,6 @@ static long delete_connection(struct fh_app *app, const char *access, const char
     return status;
 }
 
-static char *open_sealed(struct fh_app *app, const char *sealed)
-{
-    uint8_t *p = NULL;
-    size_t n = 0;
-    if (!sealed || fh_secret_open(app->master_key, sealed, &p, &n) != FH_OK)
-        return NULL;
-    return (char *)p;
-}
-
-static void wipe(char *s)
-{
-    if (s) {
-        sodium_memzero(s, strlen(s));
-        free(s);
-    }
-}
-
 enum fh_rc xero_revoke(struct fh_app *app, int64_t integration_id, char *why, size_t whysize)
 {
     struct fh_param p[] = {FH_PI(integration_id)};
@@ -375,8 +343,8 @@ enum fh_rc xero_revoke(struct fh_app *app, int64_t integration_id, char *why, si
         fh_rows_free(&rows);
         return qs < 0 ? FH_E_RETRY : FH_OK; /* reconnected meanwhile, or gone */
     }
-    char *access = open_sealed(app, fh_rows_get(&rows, 0, 0));
-    char *refresh = open_sealed(app, fh_rows_get(&rows, 0, 1));
+    char *access = fh_conn_open(app, fh_rows_get(&rows, 0, 0));
+    char *refresh = fh_conn_open(app, fh_rows_get(&rows, 0, 1));
     char conn[64];
     fh_strlcpy(conn, fh_rows_get(&rows, 0, 2) ? fh_rows_get(&rows, 0, 2) : "", sizeof(conn));
     fh_rows_free(&rows);
@@ -389,7 +357,7 @@ enum fh_rc xero_revoke(struct fh_app *app, int64_t integration_id, char *why, si
         if (fh_oauth_refresh(&oc, refresh, &t, w, sizeof(w)) == FH_OAUTH_OK) {
             status = delete_connection(app, t.access_token, conn);
             if (t.refresh_token) {
-                wipe(refresh);
+                fh_conn_wipe(refresh);
                 refresh = fh_strdup(t.refresh_token);
             }
         }
@@ -404,12 +372,9 @@ enum fh_rc xero_revoke(struct fh_app *app, int64_t integration_id, char *why, si
         snprintf(why, whysize, "Xero did not answer the revocation");
         rc = FH_E_RETRY;
     }
-    wipe(access);
-    wipe(refresh);
+    fh_conn_wipe(access);
+    fh_conn_wipe(refresh);
     if (rc == FH_OK) /* the sealed tokens are of no use any more */
-        fh_store_exec(app->store,
-                      "UPDATE integrations SET access_sealed = NULL, refresh_sealed = NULL "
-                      "WHERE id = $1 AND status = 'removed'",
-                      p, 1, NULL);
+        fh_conn_tokens_forget(app->store, integration_id);
     return rc;
 }

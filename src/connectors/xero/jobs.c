@@ -22,41 +22,9 @@
 
 #include "xero_internal.h"
 
-static json_t *payload_of(const struct fh_job *job)
-{
-    json_error_t je;
-    json_t *p = json_loads(job->payload ? job->payload : "{}", 0, &je);
-    if (!json_is_object(p)) {
-        json_decref(p);
-        p = json_object();
-    }
-    return p;
-}
-
 static int64_t pint(json_t *p, const char *k)
 {
     return json_integer_value(json_object_get(p, k));
-}
-
-/* Loads the integration of a payload; false (job done) when it is gone or not active. */
-static bool active_integ(struct fh_app *app, json_t *p, struct fh_integ *in, enum fh_rc *rc)
-{
-    *rc = fh_integ_load_id(app->store, pint(p, "integration_id"), in);
-    if (*rc == FH_OK && strcmp(in->status, "active") == 0)
-        return true;
-    if (*rc == FH_OK)
-        fh_integ_free(in);
-    *rc = *rc == FH_E_RETRY ? FH_E_RETRY : FH_OK;
-    return false;
-}
-
-static enum fh_rc defer_or_retry(struct fh_app *app, const struct fh_job *job, json_t *p,
-                                 int64_t at, char *err, size_t errsize)
-{
-    if (fh_job_defer(app, job, p, at) == FH_OK)
-        return FH_OK;
-    fh_strlcpy(err, "could not defer the job", errsize);
-    return FH_E_RETRY;
 }
 
 /* ---- inbox ---- */
@@ -115,7 +83,7 @@ static enum fh_rc finish_process(struct fh_app *app, const struct fh_job *job, j
     case XP_DONE:
         return FH_OK;
     case XP_WAIT:
-        return defer_or_retry(app, job, p, retry_at, err, errsize);
+        return fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
     case XP_RETRY:
         snprintf(err, errsize, "%s", why);
         return FH_E_RETRY;
@@ -130,13 +98,11 @@ enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_
 {
     FH_UNUSED(st);
     struct fh_app *app = cls;
-    json_t *p = payload_of(job);
+    json_t *p;
     struct fh_integ in;
     enum fh_rc rc;
-    if (!active_integ(app, p, &in, &rc)) {
-        json_decref(p);
+    if (!fh_job_begin(app, job, "xero", &p, &in, &rc))
         return rc;
-    }
     bool credit = json_string_value(json_object_get(p, "kind")) &&
                   strcmp(json_string_value(json_object_get(p, "kind")), "credit_note") == 0;
     const char *id = json_string_value(json_object_get(p, "id"));
@@ -161,7 +127,7 @@ enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_
         rc = finish_process(app, job, p, pr, retry_at, why, err, errsize);
         json_decref(j);
     } else if (o == X_WAIT) {
-        rc = defer_or_retry(app, job, p, retry_at, err, errsize);
+        rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
     } else if (o == X_INACTIVE || o == X_NOT_FOUND) {
         rc = FH_OK;
     } else {
@@ -291,13 +257,11 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
                             size_t errsize)
 {
     struct fh_app *app = cls;
-    json_t *p = payload_of(job);
+    json_t *p;
     struct fh_integ in;
     enum fh_rc rc;
-    if (!active_integ(app, p, &in, &rc)) {
-        json_decref(p);
+    if (!fh_job_begin(app, job, "xero", &p, &in, &rc))
         return rc;
-    }
     if (!json_object_get(p, "since")) {
         json_object_set_new(p, "since", json_integer(in.sync_cursor));
         json_object_set_new(p, "max_seen", json_integer(in.sync_cursor));
@@ -312,7 +276,7 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
         int64_t retry_at = 0;
         enum xero_page_result pr = sync_page(app, &in, p, &rc, &retry_at, err, errsize);
         if (pr == PAGE_MORE && rc == FH_E_RETRY && retry_at) {
-            rc = defer_or_retry(app, job, p, retry_at, err, errsize); /* rate limit: wait */
+            rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize); /* rate limit: wait */
             break;
         }
         if (rc != FH_OK || pr == PAGE_STOP)
@@ -326,38 +290,6 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
     fh_integ_free(&in);
     json_decref(p);
     return rc;
-}
-
-/* Enqueues the poll syncs of rows [from, to) in one transaction (a poll of many integrations
- * commits once per POLL_BATCH instead of once per integration). */
-struct poll_ctx {
-    struct fh_app *app;
-    const struct fh_rows *rows;
-    size_t from, to;
-    const int64_t *busy;
-    size_t nbusy;
-    int64_t slot;
-};
-
-enum { POLL_BATCH = 100 };
-
-static int poll_tx(struct fh_store *st, void *cls)
-{
-    struct poll_ctx *c = cls;
-    for (size_t i = c->from; i < c->to; i++) {
-        if (fh_ids_contain(c->busy, c->nbusy, fh_rows_i64(c->rows, i, 0, 0)))
-            continue; /* a backfill or an earlier poll is still paging: it covers this one */
-        char key[96], payload[96];
-        snprintf(key, sizeof(key), "xero.sync:%s:poll:%lld", fh_rows_get(c->rows, i, 0),
-                 (long long)c->slot);
-        snprintf(payload, sizeof(payload), "{\"integration_id\":%s,\"mode\":\"poll\"}",
-                 fh_rows_get(c->rows, i, 0));
-        struct fh_enqueue e = {.kind = FH_XERO_JOB_SYNC, .ukey = key, .payload = payload};
-        enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
-        if (rc != FH_OK)
-            return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
-    }
-    return 1;
 }
 
 /* The work follows the due integrations, not all of them: the due ones come from an index
@@ -377,18 +309,9 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
                            "SELECT id FROM integrations WHERE type = 'xero' AND status = 'active' "
                            "AND COALESCE(last_sync_at, 0) <= $1",
                            q, 1, &rows);
-    struct poll_ctx c = {.app = app, .rows = &rows, .slot = fh_now_ms() / every};
-    int64_t *busy = NULL;
-    if (qs > 0 && fh_integ_syncs_running(st, FH_XERO_JOB_SYNC, &busy, &c.nbusy) != FH_OK)
+    if (qs > 0 &&
+        fh_integ_polls_enqueue(app, st, &rows, FH_XERO_JOB_SYNC, fh_now_ms() / every) != FH_OK)
         qs = FH_QS_SOFT;
-    c.busy = busy;
-    for (c.from = 0; qs > 0 && c.from < rows.nrows; c.from = c.to) {
-        c.to = c.from + POLL_BATCH < rows.nrows ? c.from + POLL_BATCH : rows.nrows;
-        int r = fh_store_run_tx(st, poll_tx, &c);
-        if (r < 0)
-            qs = r;
-    }
-    free(busy);
     fh_rows_free(&rows);
     if (qs < 0)
         fh_strlcpy(err, "store error while polling", errsize);
@@ -462,50 +385,41 @@ enum fh_rc fh_xero_job_writeback(void *cls, struct fh_store *st, const struct fh
                                  char *err, size_t errsize)
 {
     struct fh_app *app = cls;
-    json_t *p = payload_of(job);
+    json_t *p;
     struct fh_integ in;
     enum fh_rc rc;
-    if (!active_integ(app, p, &in, &rc)) {
-        json_decref(p);
+    if (!fh_job_begin(app, job, "xero", &p, &in, &rc))
         return rc;
-    }
-    struct fh_param q[] = {FH_PI(pint(p, "fiscal_id")), FH_PI(in.id)};
-    struct fh_rows rows;
-    int qs = fh_store_exec(st,
-                           "SELECT status, invoice_number, verification_url, vsdc_result FROM "
-                           "fiscal_invoices WHERE id = $1 AND integration_id = $2",
-                           q, 2, &rows);
-    const char *status = qs > 0 ? fh_rows_get(&rows, 0, 0) : NULL;
+    struct fh_writeback_fiscal f;
     int64_t retry_at = 0;
     char why[400] = "";
-    if (qs < 0) {
+    enum fh_writeback_state ws = fh_writeback_fiscal(st, p, in.id, &f, &retry_at);
+    if (ws == FH_WB_ERROR) {
         fh_strlcpy(err, "store error", errsize);
         rc = FH_E_RETRY;
-    } else if (!status || strcmp(status, "failed") == 0) {
+    } else if (ws == FH_WB_NONE) {
         rc = FH_OK; /* nothing to write back */
-    } else if (strcmp(status, "pending") == 0) {
-        int64_t n = pint(p, "defer"), wait = n < 6 ? 500LL << n : 30000;
-        rc = defer_or_retry(app, job, p, fh_now_ms() + wait, err, errsize);
+    } else if (ws == FH_WB_PENDING) {
+        rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
     } else {
-        const char *num = fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "";
         enum xero_outcome o =
             json_is_true(json_object_get(p, "note_done"))
                 ? X_OK
-                : put_note(app, &in, p, num, fh_rows_get(&rows, 0, 2), &retry_at, why, sizeof(why));
+                : put_note(app, &in, p, f.number, f.url, &retry_at, why, sizeof(why));
         if (o == X_OK)
             json_object_set_new(p, "note_done", json_true());
         if (o == X_OK && json_is_true(json_object_get(in.settings, "attach_qr")))
-            o = put_qr(app, &in, p, num, fh_rows_get(&rows, 0, 3), &retry_at, why, sizeof(why));
+            o = put_qr(app, &in, p, f.number, f.result, &retry_at, why, sizeof(why));
         if (o == X_OK || o == X_INACTIVE || o == X_NOT_FOUND)
             rc = FH_OK;
         else if (o == X_WAIT)
-            rc = defer_or_retry(app, job, p, retry_at, err, errsize);
+            rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
         else {
             snprintf(err, errsize, "%s", why);
             rc = o == X_TRANSIENT ? FH_E_RETRY : FH_ERR;
         }
     }
-    fh_rows_free(&rows);
+    fh_writeback_fiscal_free(&f);
     fh_integ_free(&in);
     json_decref(p);
     return rc;
@@ -515,7 +429,7 @@ enum fh_rc fh_xero_job_revoke(void *cls, struct fh_store *st, const struct fh_jo
                               size_t errsize)
 {
     FH_UNUSED(st);
-    json_t *p = payload_of(job);
+    json_t *p = fh_job_payload(job);
     enum fh_rc rc = xero_revoke(cls, pint(p, "integration_id"), err, errsize);
     json_decref(p);
     return rc;

@@ -6,7 +6,7 @@
  * fh_fiscal_submit's unique source key per organization: "xero:<tenant>:<InvoiceID>" (credit
  * notes "xero:<tenant>:CN:<CreditNoteID>"), so any number of webhook events, polls and edits of
  * the same document submit it once and later edits never fiscalize it again. The write-back job
- * has the unique key "xero.wb:<fiscal invoice id>". */
+ * has the unique key "xero.wb:<fiscal invoice id>" (common/jobs.c fh_conn_submit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,23 +65,6 @@ static enum xero_process_result original_of(struct fh_app *app, const struct fh_
     return res;
 }
 
-static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_integ *in, int64_t fiscal_id,
-                                  const char *doc_id, enum xero_doc_kind kind)
-{
-    char key[64];
-    snprintf(key, sizeof(key), "xero.wb:%lld", (long long)fiscal_id);
-    json_t *p = json_pack("{s:I, s:I, s:s, s:s}", "integration_id", (json_int_t)in->id, "fiscal_id",
-                          (json_int_t)fiscal_id, "doc_id", doc_id, "kind",
-                          kind == XERO_INVOICE ? "invoice" : "credit_note");
-    char *payload = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
-    struct fh_enqueue e = {
-        .kind = FH_XERO_JOB_WRITEBACK, .ukey = key, .payload = payload, .max_attempts = 20};
-    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
-    free(payload);
-    return rc;
-}
-
 static enum xero_process_result submit(struct fh_app *app, const struct fh_integ *in,
                                        enum xero_doc_kind kind, const char *doc_id,
                                        const char *number, json_t *canonical, char *why,
@@ -92,33 +75,19 @@ static enum xero_process_result submit(struct fh_app *app, const struct fh_integ
              doc_id);
     char *url =
         kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id) : NULL;
-    struct fh_fiscal_submit_in si = {.org_id = in->org_id,
-                                     .certificate_uid = in->certificate_uid,
-                                     .integration_id = in->id,
-                                     .source_key = key,
-                                     .source_ref = number,
-                                     .source_url = url,
-                                     .invoice = canonical};
-    struct fh_fiscal_submit_out so;
-    struct fh_json_error err;
-    enum fh_rc rc = fh_fiscal_submit(app, &si, &so, &err);
+    json_t *wb = json_pack("{s:s, s:s}", "doc_id", doc_id, "kind",
+                           kind == XERO_INVOICE ? "invoice" : "credit_note");
+    struct fh_conn_doc d = {.in = in,
+                            .source_key = key,
+                            .source_ref = number,
+                            .source_url = url,
+                            .writeback_kind = FH_XERO_JOB_WRITEBACK,
+                            .writeback_prefix = "xero.wb",
+                            .writeback_payload = wb};
+    enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
+    json_decref(wb);
     free(url);
-    if (rc == FH_E_INPUT) {
-        snprintf(why, whysize, "cannot fiscalize: %.300s", err.detail);
-        return XP_FAILED;
-    }
-    if (rc != FH_OK) {
-        snprintf(why, whysize, "store error while submitting");
-        return XP_RETRY;
-    }
-    if (so.created)
-        fh_log(FH_LOG_INFO, "xero_fiscalized", "integration %s: fiscal invoice %lld queued",
-               in->uid, (long long)so.id);
-    if (queue_writeback(app, in, so.id, doc_id, kind) != FH_OK) {
-        snprintf(why, whysize, "store error while queueing the write-back");
-        return XP_RETRY;
-    }
-    return XP_DONE;
+    return r == FH_SUBMIT_DONE ? XP_DONE : r == FH_SUBMIT_RETRY ? XP_RETRY : XP_FAILED;
 }
 
 enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ *in,

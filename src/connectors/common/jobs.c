@@ -1,0 +1,202 @@
+/* jobs.c - what every connector's job handlers do the same way: read the payload, act only
+ * while the integration is active, wait by deferring, submit a partner document for
+ * fiscalization together with its write-back job, find out whether that write-back may run
+ * yet, and queue the periodic polls in batches.
+ *
+ * A document becomes at most one fiscal invoice: fh_fiscal_submit's source key is unique per
+ * organization, and the write-back job's key is "<prefix>:<fiscal invoice id>". A write-back
+ * waits while the fiscal invoice is pending (500 ms doubling per deferral, at most 30 s) and
+ * ends without a call when it failed or is gone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_connector.h"
+#include "fh/fh_fiscal.h"
+
+json_t *fh_job_payload(const struct fh_job *job)
+{
+    json_error_t je;
+    json_t *p = json_loads(job->payload ? job->payload : "{}", 0, &je);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        p = json_object();
+    }
+    return p;
+}
+
+static bool integ_active(struct fh_app *app, json_t *p, const char *type, struct fh_integ *in,
+                         enum fh_rc *rc)
+{
+    *rc =
+        fh_integ_load_id(app->store, json_integer_value(json_object_get(p, "integration_id")), in);
+    if (*rc == FH_OK && strcmp(in->status, "active") == 0 && strcmp(in->type, type) == 0)
+        return true;
+    if (*rc == FH_OK)
+        fh_integ_free(in);
+    *rc = *rc == FH_E_RETRY ? FH_E_RETRY : FH_OK;
+    return false;
+}
+
+bool fh_job_begin(struct fh_app *app, const struct fh_job *job, const char *type, json_t **p,
+                  struct fh_integ *in, enum fh_rc *rc)
+{
+    *p = fh_job_payload(job);
+    if (integ_active(app, *p, type, in, rc))
+        return true;
+    json_decref(*p);
+    *p = NULL;
+    return false;
+}
+
+enum fh_rc fh_job_defer_or_retry(struct fh_app *app, const struct fh_job *job, json_t *p,
+                                 int64_t at, char *err, size_t errsize)
+{
+    if (fh_job_defer(app, job, p, at) == FH_OK)
+        return FH_OK;
+    fh_strlcpy(err, "could not defer the job", errsize);
+    return FH_E_RETRY;
+}
+
+static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_conn_doc *d,
+                                  int64_t fiscal_id)
+{
+    char key[96];
+    snprintf(key, sizeof(key), "%s:%lld", d->writeback_prefix, (long long)fiscal_id);
+    json_t *p = d->writeback_payload ? json_deep_copy(d->writeback_payload) : json_object();
+    json_object_set_new(p, "integration_id", json_integer(d->in->id));
+    json_object_set_new(p, "fiscal_id", json_integer(fiscal_id));
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    struct fh_enqueue e = {
+        .kind = d->writeback_kind, .ukey = key, .payload = payload, .max_attempts = 20};
+    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
+    free(payload);
+    return rc;
+}
+
+enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
+                                          json_t *canonical, char *why, size_t whysize)
+{
+    struct fh_fiscal_submit_in si = {.org_id = d->in->org_id,
+                                     .certificate_uid = d->in->certificate_uid,
+                                     .integration_id = d->in->id,
+                                     .source_key = d->source_key,
+                                     .source_ref = d->source_ref,
+                                     .source_url = d->source_url,
+                                     .invoice = canonical};
+    struct fh_fiscal_submit_out so;
+    struct fh_json_error err;
+    enum fh_rc rc = fh_fiscal_submit(app, &si, &so, &err);
+    if (rc == FH_E_INPUT) {
+        snprintf(why, whysize, "cannot fiscalize: %.300s", err.detail);
+        return FH_SUBMIT_FAILED;
+    }
+    if (rc != FH_OK) {
+        snprintf(why, whysize, "store error while submitting");
+        return FH_SUBMIT_RETRY;
+    }
+    if (so.created)
+        fh_log(FH_LOG_INFO, "fiscalized", "integration %s: fiscal invoice %lld queued (%s)",
+               d->in->uid, (long long)so.id, d->in->type);
+    if (queue_writeback(app, d, so.id) != FH_OK) {
+        snprintf(why, whysize, "store error while queueing the write-back");
+        return FH_SUBMIT_RETRY;
+    }
+    return FH_SUBMIT_DONE;
+}
+
+void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f)
+{
+    free(f->number);
+    free(f->url);
+    free(f->result);
+    memset(f, 0, sizeof(*f));
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? fh_strdup(s) : NULL;
+}
+
+enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int64_t integration_id,
+                                            struct fh_writeback_fiscal *out, int64_t *retry_at)
+{
+    memset(out, 0, sizeof(*out));
+    struct fh_param q[] = {FH_PI(json_integer_value(json_object_get(p, "fiscal_id"))),
+                           FH_PI(integration_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT status, invoice_number, verification_url, vsdc_result FROM "
+                           "fiscal_invoices WHERE id = $1 AND integration_id = $2",
+                           q, 2, &rows);
+    const char *status = qs > 0 ? fh_rows_get(&rows, 0, 0) : NULL;
+    enum fh_writeback_state s = FH_WB_SIGNED;
+    if (qs < 0) {
+        s = FH_WB_ERROR;
+    } else if (!status || strcmp(status, "failed") == 0) {
+        s = FH_WB_NONE;
+    } else if (strcmp(status, "pending") == 0) {
+        int64_t n = json_integer_value(json_object_get(p, "defer"));
+        *retry_at = fh_now_ms() + (n < 6 ? 500LL << n : 30000);
+        s = FH_WB_PENDING;
+    } else {
+        out->number = fh_strdup(fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "");
+        out->url = dup_or_null(fh_rows_get(&rows, 0, 2));
+        out->result = dup_or_null(fh_rows_get(&rows, 0, 3));
+    }
+    fh_rows_free(&rows);
+    return s;
+}
+
+/* ---- polls ---- */
+
+struct poll_ctx {
+    struct fh_app *app;
+    const struct fh_rows *rows;
+    const char *kind;
+    size_t from, to;
+    const int64_t *busy;
+    size_t nbusy;
+    int64_t slot;
+};
+
+enum { POLL_BATCH = 100 };
+
+static int poll_tx(struct fh_store *st, void *cls)
+{
+    struct poll_ctx *c = cls;
+    for (size_t i = c->from; i < c->to; i++) {
+        int64_t id = fh_rows_i64(c->rows, i, 0, 0);
+        if (fh_ids_contain(c->busy, c->nbusy, id))
+            continue; /* a first sync or an earlier poll is still paging: it covers this one */
+        char key[96], payload[96];
+        snprintf(key, sizeof(key), "%s:%lld:poll:%lld", c->kind, (long long)id, (long long)c->slot);
+        snprintf(payload, sizeof(payload), "{\"integration_id\":%lld,\"mode\":\"poll\"}",
+                 (long long)id);
+        struct fh_enqueue e = {.kind = c->kind, .ukey = key, .payload = payload};
+        enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
+        if (rc != FH_OK)
+            return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    }
+    return 1;
+}
+
+enum fh_rc fh_integ_polls_enqueue(struct fh_app *app, struct fh_store *st,
+                                  const struct fh_rows *due, const char *kind, int64_t slot)
+{
+    struct poll_ctx c = {.app = app, .rows = due, .kind = kind, .slot = slot};
+    int64_t *busy = NULL;
+    int qs = 1;
+    if (due->nrows > 0 && fh_integ_syncs_running(st, kind, &busy, &c.nbusy) != FH_OK)
+        qs = FH_QS_SOFT;
+    c.busy = busy;
+    for (c.from = 0; qs > 0 && c.from < due->nrows; c.from = c.to) {
+        c.to = c.from + POLL_BATCH < due->nrows ? c.from + POLL_BATCH : due->nrows;
+        int r = fh_store_run_tx(st, poll_tx, &c);
+        if (r < 0)
+            qs = r;
+    }
+    free(busy);
+    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}

@@ -1,0 +1,255 @@
+/* client.c - calls to Zoho Books: every API call goes through zoho_api(), which gets the
+ * integration's access token (single-flight refresh at its data center's accounts server),
+ * reserves the call with the rate governor (per organization: the minute, the plan's day, the
+ * calls in flight), sends it to the api_domain Zoho named with the token, with
+ * organization_id and "Authorization: Zoho-oauthtoken", feeds the quota headers back to the
+ * governor, and maps each answer explicitly (specs/zoho-books.md §2.2):
+ *
+ *   2xx, code 0         ok (a 2xx with another code: refused)
+ *   401 (code 14, 57)   the token was refused: refresh once (stale version) and repeat; a second
+ *                       401 is a missing scope or a dead consent: refused, reconnect
+ *   400 code 6041       the user no longer belongs to the organization: inactive, Reconnect
+ *   400, 405, 3xx ...   refused: the request is wrong, retrying cannot help
+ *   404                 not found (code 1002: the invoice was deleted)
+ *   429                 wait: Zoho sends no Retry-After, the governor blocks the window
+ *   5xx, 408, timeout   transient: the job retries with backoff
+ *
+ * Also: Test Connection and revocation. Nothing here logs a token, a URL's query or a body. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh/fh_crypto.h"
+#include "zoho_internal.h"
+
+void zoho_send(struct fh_app *app, const char *api_domain, const char *access_token,
+               const char *method, const char *path, const char *query, const char *body,
+               struct fh_http_response *out)
+{
+    char *url = fh_asprintf("%s/books/v3%s%s%s", api_domain, path, query && query[0] ? "?" : "",
+                            query ? query : "");
+    char *auth = fh_asprintf("Authorization: Zoho-oauthtoken %s", access_token);
+    const char *hdrs[] = {auth, "Accept: application/json",
+                          body ? "Content-Type: application/json" : NULL, NULL};
+    struct fh_http_request rq = {.method = method,
+                                 .url = url,
+                                 .headers = hdrs,
+                                 .body = body,
+                                 .body_len = body ? strlen(body) : 0,
+                                 .timeout_ms = app->cfg->zoho_timeout_ms};
+    if (fh_http_call(&rq, out) != FH_OK)
+        out->status = 0; /* a refused URL: no answer */
+    sodium_memzero(auth, strlen(auth));
+    free(auth);
+    free(url);
+}
+
+/* Reserves a call; short waits are slept through, longer ones returned. */
+static enum zoho_outcome reserve(struct fh_app *app, const struct fh_gov_limits *l, const char *org,
+                                 struct fh_gov_ticket *t, int64_t *retry_at)
+{
+    for (int i = 0; i < 20; i++) {
+        int64_t now = fh_now_ms(), wait_until = 0;
+        enum fh_rc rc = fh_gov_acquire(app->store, "zoho", org, l, now, &wait_until, t);
+        if (rc == FH_OK)
+            return Z_OK;
+        if (rc != FH_E_RETRY)
+            return Z_TRANSIENT;
+        if (wait_until - now > 300) {
+            *retry_at = wait_until;
+            return Z_WAIT;
+        }
+        fh_sleep_ms(wait_until - now > 0 ? wait_until - now : 10);
+    }
+    *retry_at = fh_now_ms() + 500;
+    return Z_WAIT;
+}
+
+static enum zoho_outcome map_answer(struct fh_app *app, int64_t id, const struct zoho_call *c,
+                                    const struct fh_http_response *r, json_t *j, const char *org,
+                                    char *why, size_t whysize)
+{
+    enum fh_http_class hc = fh_http_classify(r);
+    json_int_t code = json_integer_value(json_object_get(j, "code"));
+    const char *what = c->what ? c->what : "request";
+    switch (hc) {
+    case FH_HC_OK:
+        if (code == 0)
+            return Z_OK;
+        snprintf(why, whysize, "Zoho answered the %s with code %lld", what, (long long)code);
+        return Z_REFUSED;
+    case FH_HC_NOT_FOUND:
+        snprintf(why, whysize, "Zoho has no such %s (404, code %lld)", what, (long long)code);
+        return Z_NOT_FOUND;
+    case FH_HC_SERVER:
+    case FH_HC_NO_ANSWER:
+        snprintf(why, whysize, "Zoho did not answer usefully (%s%s%.80s)", fh_http_class_name(hc),
+                 r->error[0] ? ": " : "", r->error);
+        return Z_TRANSIENT;
+    default:
+        break;
+    }
+    if (r->status == 400 && code == 6041) {
+        char reason[200];
+        snprintf(reason, sizeof(reason),
+                 "Zoho Books no longer lets the connected user see organization %.30s (6041); "
+                 "reconnect.",
+                 org);
+        fh_conn_deactivate(app->store, id, reason, fh_now_ms());
+        snprintf(why, whysize, "%s", reason);
+        return Z_INACTIVE;
+    }
+    snprintf(why, whysize, "Zoho refused the %s (HTTP %ld, code %lld)", what, r->status,
+             (long long)code);
+    return Z_REFUSED;
+}
+
+/* One attempt with a token; true when the token was refused (401). */
+static bool attempt(struct fh_app *app, const struct zoho_conn *zc, const struct fh_gov_limits *l,
+                    const struct fh_conn_token *tok, const struct zoho_call *c,
+                    struct fh_http_response *r, int64_t *wait)
+{
+    struct fh_buf q;
+    fh_buf_init(&q, 8192);
+    fh_buf_appendf(&q, "organization_id=");
+    fh_url_encode(&q, zc->org);
+    if (c->query && c->query[0])
+        fh_buf_appendf(&q, "&%s", c->query);
+    fh_http_response_free(r);
+    zoho_send(app, tok->api_domain, tok->access_token, c->method, c->path, q.data, c->body, r);
+    fh_buf_free(&q);
+    *wait = fh_gov_observe(app->store, "zoho", zc->org, l, r, fh_now_ms());
+    return r->status == 401;
+}
+
+enum zoho_outcome zoho_api(struct fh_app *app, int64_t integration_id, const struct zoho_call *c,
+                           json_t **out, int64_t *retry_at, char *why, size_t whysize)
+{
+    *out = NULL;
+    why[0] = '\0';
+    struct zoho_conn zc;
+    enum fh_rc rc = zoho_conn_load(app, integration_id, &zc);
+    if (rc != FH_OK) {
+        snprintf(why, whysize, "%s", rc == FH_E_NOTFOUND ? "not connected" : "store error");
+        return rc == FH_E_NOTFOUND ? Z_INACTIVE : Z_TRANSIENT;
+    }
+    struct zoho_client cl;
+    zoho_client_init(app, &zc.dc, &cl);
+    struct fh_gov_limits l;
+    zoho_limits(app, zc.plan, &l);
+    struct fh_http_response r;
+    memset(&r, 0, sizeof(r));
+    int64_t stale = -1, wait = 0;
+    enum zoho_outcome o = Z_REFUSED;
+    for (int round = 0; round < 2; round++) {
+        struct fh_conn_token tok;
+        enum fh_token_result tr =
+            fh_conn_token_get(app, &cl.oc, integration_id, stale, &tok, retry_at);
+        if (tr == FH_TOKEN_OK && !tok.api_domain[0])
+            tr = FH_TOKEN_INACTIVE; /* tokens without their API host: reconnect */
+        if (tr != FH_TOKEN_OK) {
+            fh_conn_token_free(&tok);
+            snprintf(why, whysize, "%s",
+                     tr == FH_TOKEN_INACTIVE ? "the integration is not active"
+                     : tr == FH_TOKEN_WAIT   ? "waiting for a token refresh"
+                                             : "store error");
+            o = tr == FH_TOKEN_INACTIVE ? Z_INACTIVE : tr == FH_TOKEN_WAIT ? Z_WAIT : Z_TRANSIENT;
+            break;
+        }
+        struct fh_gov_ticket t;
+        o = reserve(app, &l, zc.org, &t, retry_at);
+        if (o != Z_OK) {
+            fh_conn_token_free(&tok);
+            snprintf(why, whysize, "waiting for Zoho's rate limit");
+            break;
+        }
+        bool refused = attempt(app, &zc, &l, &tok, c, &r, &wait);
+        fh_gov_release(&t);
+        stale = tok.version;
+        fh_conn_token_free(&tok);
+        if (refused && round == 0)
+            continue; /* refresh (single flight) and repeat once */
+        json_error_t je;
+        *out = r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
+        if (refused) {
+            snprintf(why, whysize,
+                     "Zoho refused the token (401, code %lld): the consent lacks a scope this "
+                     "call needs or was withdrawn; reconnect",
+                     (long long)json_integer_value(json_object_get(*out, "code")));
+            o = Z_REFUSED;
+        } else if (r.status == 429) {
+            *retry_at = fh_now_ms() + wait;
+            snprintf(why, whysize, "Zoho's rate limit (429)");
+            o = Z_WAIT;
+        } else {
+            o = map_answer(app, integration_id, c, &r, *out, zc.org, why, whysize);
+        }
+        break;
+    }
+    fh_http_response_free(&r);
+    return o;
+}
+
+/* ---- Test Connection ---- */
+
+void fh_zoho_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char *message,
+                  size_t msgsize)
+{
+    *ok = false;
+    if (fh_integ_test_not_active(in, "Zoho Books", message, msgsize))
+        return;
+    struct zoho_call c = {
+        .method = "GET", .path = "/invoices", .query = "per_page=1", .what = "invoice list"};
+    json_t *j = NULL;
+    int64_t retry_at = 0;
+    char why[300];
+    enum zoho_outcome o = zoho_api(app, in->id, &c, &j, &retry_at, why, sizeof(why));
+    json_decref(j);
+    const char *dc = json_string_value(json_object_get(in->settings, "data_center"));
+    if (o == Z_OK) {
+        *ok = true;
+        snprintf(message, msgsize,
+                 "Connected to the Zoho Books organization \"%.200s\" (data center %s).",
+                 in->tenant_name, dc ? dc : "com");
+    } else {
+        fh_integ_test_failed(app->store, in->id,
+                             o == Z_INACTIVE ? FH_TEST_INACTIVE
+                             : o == Z_WAIT   ? FH_TEST_WAIT
+                                             : FH_TEST_OTHER,
+                             "Zoho", retry_at, why, message, msgsize);
+    }
+}
+
+/* ---- revocation (Remove) ---- */
+
+enum fh_rc zoho_revoke(struct fh_app *app, int64_t integration_id, char *why, size_t whysize)
+{
+    struct fh_param p[] = {FH_PI(integration_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(app->store,
+                           "SELECT refresh_sealed, data_center FROM integrations "
+                           "WHERE id = $1 AND status = 'removed'",
+                           p, 1, &rows);
+    if (qs <= 0) {
+        fh_rows_free(&rows);
+        return qs < 0 ? FH_E_RETRY : FH_OK; /* reconnected meanwhile, or gone */
+    }
+    struct fh_zoho_dc dc;
+    bool known = fh_zoho_dc(app, fh_rows_get(&rows, 0, 1), false, &dc);
+    char *rt = fh_conn_open(app, fh_rows_get(&rows, 0, 0));
+    fh_rows_free(&rows);
+    enum fh_rc rc = FH_OK;
+    if (rt && known) {
+        struct zoho_client zc;
+        zoho_client_init(app, &dc, &zc);
+        if (fh_oauth_revoke(&zc.oc, rt) == FH_E_RETRY) {
+            snprintf(why, whysize, "Zoho did not answer the revocation");
+            rc = FH_E_RETRY; /* an already dead token (400) counts as revoked */
+        }
+    }
+    fh_conn_wipe(rt);
+    if (rc == FH_OK) /* the sealed tokens are of no use any more */
+        fh_conn_tokens_forget(app->store, integration_id);
+    return rc;
+}

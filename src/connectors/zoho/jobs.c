@@ -1,0 +1,237 @@
+/* jobs.c - the Zoho job handlers besides the sync (sync.c). Every handler re-reads the
+ * integration and does nothing when it is no longer active, so removing an integration stops
+ * its work. A handler that must wait (rate limit, a refresh elsewhere, an invoice not signed
+ * yet) defers itself (fh_job_defer) instead of failing.
+ *
+ *   zoho.inbox      verified webhook deliveries -> webhooks_seen_at, sync mode "webhook", and a
+ *                   zoho.document job per invoice not fiscalized yet (an echo of our own
+ *                   write-back finds the source key and stops: no Zoho call, no loop); a
+ *                   delivery without an invoice id triggers a sync
+ *   zoho.document   GET the invoice -> process.c
+ *   zoho.writeback  waits for the fiscal invoice to be signed, then a comment on the invoice
+ *                   (after a failed or unknown attempt it first reads the comments, so a retry
+ *                   never writes a second one)
+ *   zoho.revoke     after Remove: revoke the refresh token at its data center */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zoho_internal.h"
+
+static int64_t pint(json_t *p, const char *k)
+{
+    return json_integer_value(json_object_get(p, k));
+}
+
+enum fh_rc zoho_finish(struct fh_app *app, const struct fh_job *job, json_t *p, enum zoho_outcome o,
+                       int64_t retry_at, const char *why, char *err, size_t errsize)
+{
+    switch (o) {
+    case Z_OK:
+    case Z_INACTIVE:
+    case Z_NOT_FOUND:
+        return FH_OK;
+    case Z_WAIT:
+        return fh_job_defer_or_retry(app, job, p, retry_at ? retry_at : fh_now_ms() + 1000, err,
+                                     errsize);
+    default:
+        snprintf(err, errsize, "%s", why);
+        return o == Z_TRANSIENT ? FH_E_RETRY : FH_ERR;
+    }
+}
+
+/* ---- inbox ---- */
+
+static int enqueue_hook_sync(struct fh_store *st, struct fh_app *app, int64_t id, int64_t row)
+{
+    char key[96], payload[96];
+    snprintf(key, sizeof(key), "%s:%lld:hook:%lld", FH_ZOHO_JOB_SYNC, (long long)id,
+             (long long)row);
+    snprintf(payload, sizeof(payload), "{\"integration_id\":%lld,\"mode\":\"poll\"}",
+             (long long)id);
+    struct fh_enqueue e = {.kind = FH_ZOHO_JOB_SYNC, .ukey = key, .payload = payload};
+    enum fh_rc rc = fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL);
+    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+}
+
+/* One delivery (in the drain's transaction). */
+static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls)
+{
+    struct fh_app *app = cls;
+    struct fh_param p[] = {FH_PI(r->integration_id), FH_PI(fh_now_ms())};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "UPDATE integrations SET webhooks_seen_at = $2, sync_mode = 'webhook' "
+                           "WHERE id = $1 AND type = 'zoho_books' AND status = 'active' "
+                           "RETURNING org_id, tenant_id",
+                           p, 2, &rows);
+    if (qs <= 0) {
+        fh_rows_free(&rows);
+        return qs; /* not active any more: the delivery is dropped */
+    }
+    int64_t org_id = fh_rows_i64(&rows, 0, 0, 0);
+    char key[200];
+    bool has_id = r->resource_id && r->resource_id[0];
+    zoho_source_key(fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "",
+                    has_id ? r->resource_id : "", key, sizeof(key));
+    fh_rows_free(&rows);
+    if (!has_id)
+        return enqueue_hook_sync(st, app, r->integration_id, r->id);
+    bool failed = false;
+    if (zoho_fiscalized(st, org_id, key, &failed))
+        return failed ? FH_QS_SOFT : 1; /* fiscalized already: an edit, or our own echo */
+    char version[48];
+    snprintf(version, sizeof(version), "%s", r->event_at ? r->event_at : "");
+    if (!version[0])
+        snprintf(version, sizeof(version), "h%lld", (long long)r->id);
+    enum fh_rc rc = zoho_queue_document(st, &app->qcfg, r->integration_id, r->resource_id, version);
+    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+}
+
+enum fh_rc fh_zoho_job_inbox(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                             size_t errsize)
+{
+    FH_UNUSED(job);
+    FH_UNUSED(st);
+    return fh_inbox_drain(cls, "zoho", event_tx, cls, err, errsize);
+}
+
+/* ---- one invoice ---- */
+
+enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                                size_t errsize)
+{
+    struct fh_app *app = cls;
+    json_t *p;
+    struct fh_integ in;
+    enum fh_rc rc;
+    if (!fh_job_begin(app, job, FH_ZOHO_TYPE, &p, &in, &rc))
+        return rc;
+    char id[32], key[200], why[400];
+    bool failed = false;
+    if (!zoho_id(json_object_get(p, "invoice_id"), id, sizeof(id))) {
+        fh_strlcpy(err, "the job names no invoice", errsize);
+        rc = FH_ERR;
+        goto out;
+    }
+    zoho_source_key(in.tenant_id, id, key, sizeof(key));
+    if (zoho_fiscalized(st, in.org_id, key, &failed)) {
+        rc = failed ? FH_E_RETRY : FH_OK;
+        goto out;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/invoices/%s", id);
+    struct zoho_call c = {.method = "GET", .path = path, .what = "invoice"};
+    json_t *j = NULL;
+    int64_t retry_at = 0;
+    enum zoho_outcome o = zoho_api(app, in.id, &c, &j, &retry_at, why, sizeof(why));
+    json_t *inv = json_object_get(j, "invoice");
+    if (o == Z_OK && !json_is_object(inv)) {
+        snprintf(why, sizeof(why), "Zoho's answer holds no invoice");
+        o = Z_REFUSED;
+    }
+    if (o == Z_OK) {
+        enum zoho_process_result pr = zoho_process(app, &in, inv, why, sizeof(why));
+        if (pr == ZP_FAILED)
+            fh_log(FH_LOG_WARN, "zoho_invoice", "integration %s: invoice %s was not fiscalized: %s",
+                   in.uid, id, why);
+        o = pr == ZP_DONE ? Z_OK : pr == ZP_RETRY ? Z_TRANSIENT : Z_REFUSED;
+    }
+    rc = zoho_finish(app, job, p, o, retry_at, why, err, errsize);
+    json_decref(j);
+out:
+    fh_integ_free(&in);
+    json_decref(p);
+    return rc;
+}
+
+/* ---- write-back ---- */
+
+/* True when the invoice's comments already hold ours (read after an unknown outcome). */
+static enum zoho_outcome has_comment(struct fh_app *app, const struct fh_integ *in,
+                                     const char *path, const char *marker, bool *found,
+                                     int64_t *retry_at, char *why, size_t whysize)
+{
+    struct zoho_call c = {.method = "GET", .path = path, .what = "comments"};
+    json_t *j = NULL;
+    enum zoho_outcome o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
+    size_t i;
+    json_t *cm;
+    *found = false;
+    json_array_foreach(json_object_get(j, "comments"), i, cm)
+    {
+        const char *d = json_string_value(json_object_get(cm, "description"));
+        if (d && strstr(d, marker))
+            *found = true;
+    }
+    json_decref(j);
+    return o;
+}
+
+static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *in,
+                                     const struct fh_job *job, json_t *p, const char *number,
+                                     const char *url, int64_t *retry_at, char *why, size_t whysize)
+{
+    char path[96], marker[120];
+    snprintf(path, sizeof(path), "/invoices/%.32s/comments",
+             json_string_value(json_object_get(p, "invoice_id")) ?: "");
+    snprintf(marker, sizeof(marker), "fiscal invoice %.80s.", number);
+    bool found = false;
+    enum zoho_outcome o = Z_OK;
+    if (job->attempts > 1) /* an earlier attempt may have written it */
+        o = has_comment(app, in, path, marker, &found, retry_at, why, whysize);
+    if (o != Z_OK || found)
+        return o;
+    char *text = fh_asprintf("Fiscalized by fiscalhub: %s Verify: %s", marker, url ? url : "-");
+    json_t *body = json_pack("{s:s, s:b}", "description", text, "show_comment_to_clients", 0);
+    char *b = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    free(text);
+    struct zoho_call c = {.method = "POST", .path = path, .body = b, .what = "comment"};
+    json_t *j = NULL;
+    o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
+    json_decref(j);
+    free(b);
+    return o;
+}
+
+enum fh_rc fh_zoho_job_writeback(void *cls, struct fh_store *st, const struct fh_job *job,
+                                 char *err, size_t errsize)
+{
+    struct fh_app *app = cls;
+    json_t *p;
+    struct fh_integ in;
+    enum fh_rc rc;
+    if (!fh_job_begin(app, job, FH_ZOHO_TYPE, &p, &in, &rc))
+        return rc;
+    struct fh_writeback_fiscal f;
+    int64_t retry_at = 0;
+    enum fh_writeback_state ws = fh_writeback_fiscal(st, p, in.id, &f, &retry_at);
+    if (ws == FH_WB_ERROR) {
+        fh_strlcpy(err, "store error", errsize);
+        rc = FH_E_RETRY;
+    } else if (ws == FH_WB_NONE) {
+        rc = FH_OK; /* nothing to write back */
+    } else if (ws == FH_WB_PENDING) {
+        rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
+    } else {
+        char why[400] = "";
+        enum zoho_outcome o =
+            add_comment(app, &in, job, p, f.number, f.url, &retry_at, why, sizeof(why));
+        rc = zoho_finish(app, job, p, o, retry_at, why, err, errsize);
+    }
+    fh_writeback_fiscal_free(&f);
+    fh_integ_free(&in);
+    json_decref(p);
+    return rc;
+}
+
+enum fh_rc fh_zoho_job_revoke(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
+                              size_t errsize)
+{
+    FH_UNUSED(st);
+    json_t *p = fh_job_payload(job);
+    enum fh_rc rc = zoho_revoke(cls, pint(p, "integration_id"), err, errsize);
+    json_decref(p);
+    return rc;
+}

@@ -1,0 +1,111 @@
+/* process.c - one Zoho Books invoice of an integration -> at most one fiscal invoice.
+ *
+ * Exactly once comes from fh_fiscal_submit's unique source key per organization,
+ * "zoho:<organization_id>:<invoice_id>": webhooks, polls, edits and the echo of our own
+ * write-back all find it. The jobs look the key up before they spend a Zoho call on an invoice
+ * (zoho_fiscalized), so an echo costs no API call either. The write-back job has the unique key
+ * "zoho.wb:<fiscal invoice id>". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zoho_internal.h"
+
+bool zoho_id(json_t *v, char *out, size_t outsize)
+{
+    char buf[32];
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+    else if (json_is_string(v) && strlen(json_string_value(v)) < sizeof(buf))
+        fh_strlcpy(buf, json_string_value(v), sizeof(buf));
+    else
+        return false;
+    size_t n = strlen(buf);
+    if (n == 0 || n > 19 || strspn(buf, "0123456789") != n)
+        return false;
+    return fh_strlcpy(out, buf, outsize);
+}
+
+void zoho_source_key(const char *org, const char *invoice_id, char *out, size_t outsize)
+{
+    snprintf(out, outsize, "zoho:%s:%s", org, invoice_id);
+}
+
+bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool *failed)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st, "SELECT id FROM fiscal_invoices WHERE org_id = $1 AND source_key = $2", p, 2, &rows);
+    fh_rows_free(&rows);
+    *failed = qs < 0;
+    return qs != 0;
+}
+
+enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
+                               int64_t integration_id, const char *invoice_id, const char *version)
+{
+    char key[160];
+    snprintf(key, sizeof(key), "zoho.doc:%lld:%s:%.40s", (long long)integration_id, invoice_id,
+             version ? version : "-");
+    json_t *p = json_pack("{s:I, s:s}", "integration_id", (json_int_t)integration_id, "invoice_id",
+                          invoice_id);
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    struct fh_enqueue e = {.kind = FH_ZOHO_JOB_DOCUMENT, .ukey = key, .payload = payload};
+    enum fh_rc rc = fh_job_enqueue(st, q, &e, NULL, NULL);
+    free(payload);
+    return rc;
+}
+
+/* The View in Zoho link of an invoice (caller frees). */
+static char *view_url(struct fh_app *app, const struct fh_integ *in, const char *invoice_id)
+{
+    struct fh_zoho_dc dc;
+    const char *id = json_string_value(json_object_get(in->settings, "data_center"));
+    if (!fh_zoho_dc(app, id ? id : "com", false, &dc))
+        return NULL;
+    return fh_asprintf("%s/app/%s#/invoices/%s", dc.web, in->tenant_id, invoice_id);
+}
+
+static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ *in,
+                                       const char *invoice_id, const char *number,
+                                       json_t *canonical, char *why, size_t whysize)
+{
+    char key[200];
+    zoho_source_key(in->tenant_id, invoice_id, key, sizeof(key));
+    char *url = view_url(app, in, invoice_id);
+    json_t *wb = json_pack("{s:s}", "invoice_id", invoice_id);
+    struct fh_conn_doc d = {.in = in,
+                            .source_key = key,
+                            .source_ref = number,
+                            .source_url = url,
+                            .writeback_kind = FH_ZOHO_JOB_WRITEBACK,
+                            .writeback_prefix = "zoho.wb",
+                            .writeback_payload = wb};
+    enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
+    json_decref(wb);
+    free(url);
+    return r == FH_SUBMIT_DONE ? ZP_DONE : r == FH_SUBMIT_RETRY ? ZP_RETRY : ZP_FAILED;
+}
+
+enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
+                                      char *why, size_t whysize)
+{
+    why[0] = '\0';
+    char id[32];
+    if (!zoho_id(json_object_get(inv, "invoice_id"), id, sizeof(id))) {
+        snprintf(why, whysize, "the invoice has no usable id");
+        return ZP_FAILED;
+    }
+    const char *fiscalize = json_string_value(json_object_get(in->settings, "fiscalize"));
+    if (!fh_zoho_due(inv, fiscalize, why, whysize))
+        return ZP_DONE;
+    json_t *canonical = NULL;
+    if (fh_zoho_map(inv, in->settings, &canonical, why, whysize) != FH_OK)
+        return ZP_FAILED;
+    const char *number = json_string_value(json_object_get(inv, "invoice_number"));
+    enum zoho_process_result r = submit(app, in, id, number, canonical, why, whysize);
+    json_decref(canonical);
+    return r;
+}

@@ -1,0 +1,85 @@
+/* zoho_internal.h - pieces shared by the files of src/connectors/zoho/:
+ *   dc.c       data centers, the OAuth client and rate limits of a connection, settings
+ *   consent.c  the consent per data center, the organizations, the refresh-token rule
+ *   client.c   Books API calls (token, governor, status and envelope mapping), test, revoke
+ *   webhook.c  the per-integration webhook: key, secret, rotation, signature, setup text
+ *   map.c      Zoho invoices -> the canonical invoice; the fiscalize rule
+ *   process.c  one Zoho invoice -> fh_fiscal_submit + its write-back job
+ *   jobs.c     inbox, document, write-back, revoke jobs
+ *   sync.c     the sync (last_modified_time, pages) and poll jobs */
+#ifndef FH_ZOHO_INTERNAL_H
+#define FH_ZOHO_INTERNAL_H
+
+#include "fh/fh_zoho.h"
+
+/* The OAuth client of a data center (its strings live in the struct). */
+struct zoho_client {
+    struct fh_oauth_client oc;
+    char authorize[320], token[320], revoke[320];
+};
+void zoho_client_init(const struct fh_app *app, const struct fh_zoho_dc *dc,
+                      struct zoho_client *zc);
+
+/* What a connected integration's calls need: its data center, organization and plan. */
+struct zoho_conn {
+    struct fh_zoho_dc dc;
+    char org[64], plan[40];
+};
+/* FH_OK, FH_E_NOTFOUND (no usable data center: not connected), FH_E_RETRY / FH_ERR. */
+enum fh_rc zoho_conn_load(struct fh_app *app, int64_t integration_id, struct zoho_conn *out);
+void zoho_limits(const struct fh_app *app, const char *plan, struct fh_gov_limits *out);
+
+enum zoho_outcome {
+    Z_OK,
+    Z_WAIT,      /* rate limit or a refresh elsewhere: *retry_at */
+    Z_INACTIVE,  /* the integration is not active (or just became inactive) */
+    Z_NOT_FOUND, /* 404 */
+    Z_REFUSED,   /* 4xx or a non-zero code: retrying cannot help */
+    Z_TRANSIENT, /* 5xx, no answer, store trouble: retry with backoff */
+};
+
+struct zoho_call {
+    const char *method;
+    const char *path;  /* after {api_domain}/books/v3: "/invoices/123" */
+    const char *query; /* more query parameters, encoded: "page=2&per_page=200", or NULL */
+    const char *body;  /* JSON or NULL */
+    const char *what;  /* for messages: "invoice" */
+};
+
+/* Sends one request to {api_domain}/books/v3{path}?{query} with the token (no governor, no
+ * retry): the organizations list of the consent, and zoho_api's sending. */
+void zoho_send(struct fh_app *app, const char *api_domain, const char *access_token,
+               const char *method, const char *path, const char *query, const char *body,
+               struct fh_http_response *out);
+/* One Books API call for the integration, organization_id added (see client.c for the status
+ * mapping). *out holds the parsed answer (an object, or NULL) for every outcome; why a
+ * sentence without secrets. */
+enum zoho_outcome zoho_api(struct fh_app *app, int64_t integration_id, const struct zoho_call *c,
+                           json_t **out, int64_t *retry_at, char *why, size_t whysize);
+/* Revokes a removed integration's refresh token at its data center. */
+enum fh_rc zoho_revoke(struct fh_app *app, int64_t integration_id, char *why, size_t whysize);
+
+/* A Zoho id: 1..19 digits, as a string or a JSON integer, into out; false otherwise. */
+bool zoho_id(json_t *v, char *out, size_t outsize);
+/* The unique source key of an invoice: "zoho:<organization_id>:<invoice_id>". */
+void zoho_source_key(const char *org, const char *invoice_id, char *out, size_t outsize);
+/* True when a fiscal invoice of the organization already has that key (store errors: true,
+ * with *failed set, so nothing is fiscalized twice by mistake). */
+bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool *failed);
+
+enum zoho_process_result { ZP_DONE, ZP_RETRY, ZP_FAILED };
+/* Decides and, when due, fiscalizes one fetched invoice detail of the integration (idempotent:
+ * the source key), and queues its write-back. */
+enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
+                                      char *why, size_t whysize);
+/* Queues a document job for an invoice (unique per integration, invoice and version). Joins
+ * a transaction. */
+enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
+                               int64_t integration_id, const char *invoice_id, const char *version);
+
+/* The job's answer to an outcome that is not Z_OK (Z_INACTIVE / Z_NOT_FOUND: done). */
+enum fh_rc zoho_finish(struct fh_app *app, const struct fh_job *job, json_t *p,
+                       enum zoho_outcome o, int64_t retry_at, const char *why, char *err,
+                       size_t errsize);
+
+#endif
