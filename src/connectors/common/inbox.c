@@ -1,17 +1,18 @@
 /* inbox.c - the webhook inbox (with group commit) and job deferral.
  *
- * A verified webhook delivery becomes inbox rows plus one processing job, in one transaction,
+ * A verified webhook delivery becomes inbox rows plus a processing job, in one transaction,
  * before the partner gets its 200: nothing accepted lives only in memory. The job's unique key
- * is derived from the delivery's first row id, so it is new for every delivery.
+ * is derived from a first row id of the commit, so it is new for every commit.
  *
  * Group commit: deliveries arriving together share one transaction. A caller queues its
  * delivery and waits; the first waiter that finds no commit running becomes the leader, takes
  * every queued delivery of its store (up to GC_MAX_EVENTS events), writes them all in one
- * transaction on its own connection, and wakes each waiter with the outcome only after the
- * COMMIT returned. Deliveries that arrive meanwhile queue for the next leader, so under load one
- * commit (one WAL append, one lock hand-over) serves many requests, and an idle server commits
- * a lone delivery at once, with no added delay. If the shared transaction fails for good, the
- * leader commits each delivery of the batch on its own, so one bad delivery fails alone.
+ * transaction on its own connection - their rows, and one processing job per source, since that
+ * job drains all of the source's unprocessed rows - and wakes each waiter with the outcome only
+ * after the COMMIT returned. Deliveries that arrive meanwhile queue for the next leader, so under
+ * load one commit (one WAL append, one lock hand-over) serves many requests, and an idle server
+ * commits a lone delivery at once, with no added delay. If the shared transaction fails for good,
+ * the leader commits each delivery of the batch on its own, so one bad delivery fails alone.
  * Because it may commit on another thread's connection, fh_inbox_commit must not be called
  * inside a transaction (its rows would not be part of it).
  *
@@ -39,7 +40,8 @@ struct gc_item {
     const struct fh_inbox_event *ev;
     size_t n;
     int64_t now;
-    int qs; /* outcome (a store result), valid once done */
+    int64_t first; /* the delivery's first row id, once written */
+    int qs;        /* outcome (a store result), valid once done */
     bool done;
     struct gc_item *next;
 };
@@ -51,10 +53,10 @@ static struct {
     bool committing; /* a leader is writing a batch */
 } gc = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
-/* Writes one delivery's rows and job (inside the caller's transaction). */
-static int write_item(struct fh_store *st, const struct gc_item *c)
+/* Writes one delivery's rows (inside the caller's transaction); *first gets the first row id. */
+static int write_rows(struct fh_store *st, const struct gc_item *c, int64_t *first)
 {
-    int64_t first = 0;
+    *first = 0;
     for (size_t i = 0; i < c->n; i++) {
         const struct fh_inbox_event *e = &c->ev[i];
         struct fh_param p[] = {
@@ -68,12 +70,19 @@ static int write_item(struct fh_store *st, const struct gc_item *c)
                                "resource_id, event_at, received_at, integration_id) "
                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                                p, FH_ARRAY_LEN(p), &rows);
-        if (qs > 0 && !first)
-            first = fh_rows_i64(&rows, 0, 0, 0);
+        if (qs > 0 && !*first)
+            *first = fh_rows_i64(&rows, 0, 0, 0);
         fh_rows_free(&rows);
         if (qs < 0)
             return qs;
     }
+    return 1;
+}
+
+/* The processing job of c's source, keyed by a row id of this commit. The job drains every
+ * unprocessed row of the source (fh_inbox_drain), so one job per source and commit is enough. */
+static int enqueue_drain(struct fh_store *st, const struct gc_item *c, int64_t first)
+{
     char key[96];
     snprintf(key, sizeof(key), "%s:inbox:%lld", c->source, (long long)first);
     struct fh_enqueue e = {.kind = c->kind, .ukey = key, .payload = "{}"};
@@ -84,7 +93,15 @@ static int write_item(struct fh_store *st, const struct gc_item *c)
 static int batch_tx(struct fh_store *st, void *cls)
 {
     for (struct gc_item *c = cls; c; c = c->next) {
-        int qs = write_item(st, c);
+        int qs = write_rows(st, c, &c->first);
+        if (qs < 0)
+            return qs;
+    }
+    for (struct gc_item *c = cls; c; c = c->next) {
+        bool seen = false; /* an earlier delivery of the batch has the same source and job */
+        for (struct gc_item *b = cls; b != c && !seen; b = b->next)
+            seen = strcmp(b->source, c->source) == 0 && strcmp(b->kind, c->kind) == 0;
+        int qs = seen ? 1 : enqueue_drain(st, c, c->first);
         if (qs < 0)
             return qs;
     }
@@ -93,7 +110,9 @@ static int batch_tx(struct fh_store *st, void *cls)
 
 static int item_tx(struct fh_store *st, void *cls)
 {
-    return write_item(st, cls);
+    struct gc_item *c = cls;
+    int qs = write_rows(st, c, &c->first);
+    return qs < 0 ? qs : enqueue_drain(st, c, c->first);
 }
 
 /* Leader: commits the batch (a list linked by next), then sets every item's outcome. */
