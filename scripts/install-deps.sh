@@ -2,6 +2,7 @@
 # install-deps.sh - installs what fiscalhub needs on Debian bookworm, only what is missing.
 #   scripts/install-deps.sh run    build and run (compiler tool chain, libraries, Node.js)
 #   scripts/install-deps.sh test   also what the test suite needs (cmocka, PostgreSQL, Chromium)
+#   scripts/install-deps.sh bench  also what bench/ needs (wrk, nginx as the baseline, valgrind)
 # Then installs the npm packages of package-lock.json when node_modules is missing or stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +11,11 @@ mode=${1:-run}
 run_pkgs=(gcc make pkg-config python3 meson ninja-build libmicrohttpd-dev libjansson-dev
           libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libsodium-dev libqrencode-dev curl ca-certificates)
 test_pkgs=(libcmocka-dev postgresql chromium util-linux sqlite3)
+bench_pkgs=(wrk nginx-light valgrind sqlite3 procps iproute2)
 
 want=("${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
+[ "$mode" = bench ] && want+=("${bench_pkgs[@]}")
 # Node.js: any node >= 18 on PATH will do; otherwise Debian's.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     want+=(nodejs npm)
