@@ -222,7 +222,8 @@ test('the state is single use and bound to the session; a forged data center is 
   const loc = new URL(await consent(w, st.json.authorize_url, u));
   const other = await signup(w.srv.url, 'zoho-other');
   assert.equal((await callback(other, loc.href)).location, '/integrations?error=state_invalid');
-  // the state is gone now (used by the foreign attempt? no: a foreign session never consumes it)
+  // another session's callback left the state alone; a forged accounts server uses it up, sends
+  // nothing there and changes nothing
   const forged = new URL(loc.href);
   forged.searchParams.set('accounts-server', 'http://127.0.0.1:9/evil');
   assert.equal((await callback(c, forged.href)).location, `/integrations?error=unknown_data_center&uid=${uid}`);
