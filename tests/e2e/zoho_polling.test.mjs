@@ -1,8 +1,8 @@
 // zoho_polling.test.mjs - the Zoho Books connector without webhooks: invoices fiscalized once by
 // polling (last_modified_time, every page), webhook and polling together never twice, the sync
-// mode falling back to polling when deliveries stop, and Zoho's per-minute limit (429 without
-// Retry-After) making work wait, never dropping it. Polls every second here; the webhook counts
-// as silent after 3 s.
+// mode falling back to polling when deliveries stop, Zoho's per-minute limit (429 without
+// Retry-After) making work wait, never dropping it, and its daily limit stopping the calls.
+// Polls every second here; the webhook counts as silent after 3 s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -88,4 +88,21 @@ test('Zoho\'s per-minute limit (429, no Retry-After): work waits and nothing is 
   } finally {
     await w.ctl('PUT', `/zoho/control/orgs/${org}`, { limits: { minute: null } });
   }
+});
+
+test('Zoho\'s daily limit: when Zoho says none is left today, fiscalhub stops calling until its reset', async () => {
+  const c2 = await account(w, 'zoho-day');
+  const u2 = await zohoUser(w, { dc: 'eu', plan: 'free' });
+  const org2 = u2.orgs[0].organization_id;
+  const uid2 = await connectZoho(w, c2, u2);
+  await waitFor(async () => (await integration(c2, uid2)).backfill.state === 'done', { what: 'first sync' });
+  const used = (await stats()).orgs[org2].calls;
+  await w.ctl('PUT', `/zoho/control/orgs/${org2}`, { limits: { day: used + 3 } });
+  await zohoInvoice(w, org2);
+  await waitFor(async () => (await stats()).orgs[org2].calls >= used + 3, { what: 'the last calls of the day' });
+  const at = (await stats()).orgs[org2];
+  await sleep(2500); // polls every second and an invoice to fetch: all wait for Zoho's reset
+  const now = (await stats()).orgs[org2];
+  assert.equal(now.calls, at.calls, 'no call after the day ran out');
+  assert.ok((now.rate_limited || 0) <= 1, `refused calls: ${now.rate_limited}`);
 });
