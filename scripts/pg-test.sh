@@ -134,7 +134,7 @@ EOF
     "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" || die "the server is not accepting connections"
 
     local psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres)
-    "${psql[@]}" -c "CREATE ROLE $ROLE LOGIN" >/dev/null || die "cannot create role $ROLE"
+    "${psql[@]}" -c "CREATE ROLE $ROLE LOGIN CREATEDB" >/dev/null || die "cannot create role $ROLE"
     "${psql[@]}" -c "CREATE DATABASE $DB OWNER $ROLE" >/dev/null || die "cannot create database $DB"
     echo "postgres://$ROLE@127.0.0.1:$port/$DB"
 }

@@ -288,7 +288,7 @@ const hasTool = (tool) => {
 function query(sql) {
   const db = join(srv.dir, 'fiscalhub.db');
   if (existsSync(db)) return JSON.parse(execFileSync('sqlite3', ['-json', db, sql]).toString() || '[]');
-  const out = execFileSync('psql', [process.env.FH_DATABASE, '-At', '-c', `SELECT coalesce(json_agg(t), '[]') FROM (${sql}) t`]);
+  const out = execFileSync('psql', [srv.env.DATABASE_URL, '-At', '-c', `SELECT coalesce(json_agg(t), '[]') FROM (${sql}) t`]);
   return JSON.parse(out.toString());
 }
 

@@ -70,7 +70,7 @@ async function verify(c, uid) {
 async function run(name, killAt) {
   const cert = await issueCert(sb);
   let srv = await startServer({ env: { ...ENV, FISCALHUB_TAXCORE_CA_FILE: sb.caFile } });
-  const store = { DATABASE_URL: process.env.FH_DATABASE && process.env.FH_DATABASE !== 'sqlite' ? process.env.FH_DATABASE : join(srv.dir, 'fiscalhub.db'), FISCALHUB_MASTER_KEY_FILE: join(srv.dir, 'master.key') };
+  const store = { DATABASE_URL: srv.env.DATABASE_URL, FISCALHUB_MASTER_KEY_FILE: join(srv.dir, 'master.key') };
   const started = Date.now();
   try {
     const c = await signup(srv.url, name);

@@ -1,6 +1,6 @@
 // server.mjs - starts a real fiscalhub (and optionally fiscalhub-sandbox) for a test run:
 // its own temp directory, store, master key and port; waits until /readyz answers.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,13 +35,27 @@ async function waitReady(url, proc, path = '/readyz', timeoutMs = 20000) {
   throw new Error(`${url}${path} not ready within ${timeoutMs} ms`);
 }
 
+// On PostgreSQL every server gets a database of its own (created through psql on the test
+// server, whose role may create databases), so one suite's background jobs never meet another
+// suite's rows. A restart on the same store passes env.DATABASE_URL (srv.env.DATABASE_URL) or
+// an explicit opts.database.
+function freshPgDatabase(base, port) {
+  const name = `fh_e2e_${port}_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  const r = spawnSync('psql', [base, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot create database ${name}: ${r.stderr}`);
+  const u = new URL(base);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
 // Options: bin (build dir), database ('sqlite' or a postgres:// URL), env (extra variables),
 // args (extra flags). Returns { url, port, dir, proc, logFile, stop(signal) }.
 export async function startServer(opts = {}) {
   const bin = opts.bin || process.env.FH_BIN || join(ROOT, 'build/release');
   const dir = mkdtempSync(join(tmpdir(), 'fh-e2e-'));
   const port = await freePort();
-  const db = opts.database || process.env.FH_DATABASE || 'sqlite';
+  let db = opts.database || process.env.FH_DATABASE || 'sqlite';
+  if (db !== 'sqlite' && !opts.database && !(opts.env && opts.env.DATABASE_URL)) db = freshPgDatabase(db, port);
   const url = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
