@@ -109,9 +109,10 @@ static int outcome_tx(struct fh_store *st, void *cls)
     return qs;
 }
 
-int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, int64_t now)
+int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, json_t *parsed,
+                    int64_t now)
 {
-    json_t *j = json_loads(result, 0, NULL);
+    json_t *j = parsed ? json_incref(parsed) : json_loads(result, 0, NULL);
     struct fh_param p[] = {FH_PI(id),
                            FH_PT(result),
                            FH_PT(str_or_null(j, "invoiceNumber")),

@@ -381,6 +381,7 @@ static void test_code_messages(void **state)
 
 static void classify(enum fh_tc_call call, long status, const char *body, struct fh_tc_reply *r)
 {
+    json_decref(r->json); /* the last classification's parsed answer */
     memset(r, 0, sizeof(*r));
     fh_tc_classify_http(call, status, body, body ? strlen(body) : 0, r);
 }
@@ -388,11 +389,14 @@ static void classify(enum fh_tc_call call, long status, const char *body, struct
 static void test_classification(void **state)
 {
     (void)state;
-    struct fh_tc_reply r;
+    struct fh_tc_reply r = {0};
     classify(FH_TC_POST_INVOICE, 200, "{\"invoiceNumber\":\"A-B-1\",\"sdcDateTime\":\"x\"}", &r);
     assert_int_equal(r.outcome, FH_TC_OK);
+    /* the parsed answer travels with the reply, so the result is not parsed again */
+    assert_string_equal(json_string_value(json_object_get(r.json, "invoiceNumber")), "A-B-1");
     classify(FH_TC_POST_INVOICE, 200, "<html>ok</html>", &r);
     assert_int_equal(r.outcome, FH_TC_UNKNOWN);
+    assert_null(r.json);
     classify(FH_TC_GET_INVOICE, 404, "", &r);
     assert_int_equal(r.outcome, FH_TC_NONE);
     classify(FH_TC_POST_INVOICE, 404, "", &r);
@@ -423,6 +427,7 @@ static void test_classification(void **state)
     }
     classify(FH_TC_POST_INVOICE, 302, "", &r);
     assert_int_equal(r.outcome, FH_TC_REJECTED);
+    fh_tc_reply_free(&r);
 }
 
 static void test_time_parse(void **state)

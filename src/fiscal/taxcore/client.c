@@ -50,6 +50,7 @@ void fh_tc_reply_free(struct fh_tc_reply *r)
     if (!r)
         return;
     free(r->body);
+    json_decref(r->json);
     memset(r, 0, sizeof(*r));
 }
 

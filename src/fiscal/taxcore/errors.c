@@ -219,15 +219,21 @@ static bool model_state(const char *body, size_t len, char *out, size_t outsize)
     return out[0] != '\0';
 }
 
-static bool readable_ok(enum fh_tc_call call, const char *body, size_t len)
+/* The parsed answer when it is a readable one (for invoice calls: with invoiceNumber and
+ * sdcDateTime), else NULL. Kept in the reply so the result is parsed once (a signed invoice's
+ * answer is large: journal, QR image). */
+static json_t *readable_ok(enum fh_tc_call call, const char *body, size_t len)
 {
     json_t *j = body ? json_loadb(body, len, 0, NULL) : NULL;
     bool ok = json_is_object(j);
     if (ok && (call == FH_TC_POST_INVOICE || call == FH_TC_GET_INVOICE))
         ok = json_is_string(json_object_get(j, "invoiceNumber")) &&
              json_is_string(json_object_get(j, "sdcDateTime"));
-    json_decref(j);
-    return ok;
+    if (!ok) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 void fh_tc_classify_http(enum fh_tc_call call, long status, const char *body, size_t len,
@@ -239,7 +245,8 @@ void fh_tc_classify_http(enum fh_tc_call call, long status, const char *body, si
     if (status != 200 && !(status == 404 && call == FH_TC_GET_INVOICE))
         body_gist(body, len, gist, sizeof(gist));
     if (status == 200) {
-        out->outcome = readable_ok(call, body, len) ? FH_TC_OK : FH_TC_UNKNOWN;
+        out->json = readable_ok(call, body, len);
+        out->outcome = out->json ? FH_TC_OK : FH_TC_UNKNOWN;
         if (out->outcome == FH_TC_UNKNOWN)
             snprintf(out->reason, sizeof(out->reason),
                      "The V-SDC answered 200 with a body that is not a signed invoice; outcome "

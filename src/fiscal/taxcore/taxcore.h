@@ -34,6 +34,7 @@ struct fh_tc_reply {
     long http_status; /* 0 when no HTTP answer arrived */
     char *body;       /* owned, NUL-terminated (may be NULL) */
     size_t len;
+    json_t *json;     /* owned: the parsed body of an FH_TC_OK answer, else NULL */
     char reason[600]; /* for REJECTED / UNKNOWN: a sentence for users, no secrets */
 };
 void fh_tc_reply_free(struct fh_tc_reply *r);
