@@ -27,7 +27,7 @@ appendResult('5. Crash and fault run (SIGKILL + injected faults)', {
     ['signed / failed / pending / on hold', `${r.settled.signed} / ${r.settled.failed} / ${r.settled.pending} / ${r.settled.on_hold}`, ''],
     ['invoice.fiscalized events delivered (distinct)', r.verify.eventsDelivered, `repeats seen by the receiver: ${r.verify.eventRepeats}`],
     ['V-SDC faults injected', Object.entries(r.faults.vsdc).map(([k, v]) => `${k} ${v}`).join(', '), ''],
-    ['Xero faults injected', JSON.stringify(r.faults.xero).replace(/[{}"]/g, '').replace(/,/g, ', '), `429s: ${JSON.stringify(r.faults.xeroRateLimited).replace(/[{}"]/g, '')}`],
+    ['Xero faults injected', JSON.stringify(r.faults.xero).replace(/[{}"]/g, '').replace(/,/g, ', '), `429s: ${Object.values(r.faults.xeroRateLimited || {}).reduce((a, b) => a + b, 0)}`],
     ['write-back notes added at Xero', r.faults.notesAdded, `for ${XERO} Xero invoices (not a criterion: see bench/README.md)`],
     ['API submissions retried', r.apiRetries, 'while fiscalhub was down'],
     ['time: setup / load+kills / settle', `${r.seconds.setup.toFixed(0)} / ${r.seconds.load.toFixed(0)} / ${r.seconds.settle.toFixed(0)} s`, ''],

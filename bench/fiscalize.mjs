@@ -6,14 +6,21 @@
 // certificate, PFX from memory like fiscalhub. Target: fiscalhub >= 0.8 x the baseline.
 //
 //   node bench/fiscalize.mjs     (env: BENCH_INVOICES 2000 per round, BENCH_CERTS 4, BENCH_WORKERS
-//                                 4, BENCH_ROUNDS 2, FH_BIN build/bench)
+//                                 4, BENCH_ROUNDS 2, BENCH_CLIENT c|node, BENCH_PERF=1 to profile
+//                                 fiscalhub's first round, FH_BIN build/bench)
+//
+// The invoices are submitted by bench/api_client.c (16 kept-alive connections), which costs
+// little CPU, like the baseline client; the CPU time per invoice of fiscalhub, the emulator and
+// each client is measured from /proc and reported, with the ratio the two runs would have if
+// both saturated the machine's cores.
 //
 // Rounds alternate fiscalhub, baseline, fiscalhub, baseline, ... with the emulator reset in
 // between (invoices and counters forgotten, certificates kept), so both sign the same number of
 // fresh invoices on the same certificates. Each round checks: every invoice signed, the emulator
 // created exactly that many with no duplicate POS number, and TLS handshakes per certificate at
 // most the number of workers (fiscalhub) or exactly one (baseline): connections are reused.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, BIN_LABEL, OUT, appendResult, log, machine, ratio, sampleMem, mib, procCpu, perfRecord } from './lib/common.mjs';
@@ -30,13 +37,16 @@ export async function fiscalhubRound(w, tag, n = N) {
   const before = await vsdcStats(w);
   const mem = sampleMem(w.srv.proc.pid, 100);
   const cpu0 = [procCpu(w.srv.proc.pid), procCpu(w.sb.proc.pid)];
+  const me0 = process.cpuUsage();
   const perf = tag === 'r0' ? perfRecord(w.srv.proc.pid, 'fiscalhub-round') : null;
-  const { t0 } = await submit(w, n, tag);
+  const sub = process.env.BENCH_CLIENT === 'node' ? await submit(w, n, tag) : await submitC(w, n, tag);
+  const t0 = sub.t0;
   const accepted = Date.now();
   const k = await waitSettled(w, n + (w.settled || 0), 600000, 100);
   const rss = mem.stop();
   await perf?.stop();
-  const cpu = [procCpu(w.srv.proc.pid) - cpu0[0], procCpu(w.sb.proc.pid) - cpu0[1]];
+  const me = process.cpuUsage(me0);
+  const cpu = [procCpu(w.srv.proc.pid) - cpu0[0], procCpu(w.sb.proc.pid) - cpu0[1], sub.cpu ?? (me.user + me.system) / 1e6];
   w.settled = (w.settled || 0) + n;
   if (k.failed || k.on_hold) throw new Error(`round ${tag}: ${JSON.stringify(k)}`);
   const [[last, first, count]] = sql(w, `SELECT max(signed_at), min(created_at), count(*) FROM fiscal_invoices WHERE source_key LIKE '%${tag}-%' AND status = 'signed'`);
@@ -50,8 +60,21 @@ export async function fiscalhubRound(w, tag, n = N) {
   return {
     rate: n / seconds, seconds, acceptSeconds: (accepted - t0) / 1000, firstCreated: Number(first) - t0,
     handshakes: hs, posts: s.posts_received - before.posts_received, rss,
-    cpuMsPerInvoice: { fiscalhub: (cpu[0] * 1000) / n, sandbox: (cpu[1] * 1000) / n },
+    cpuMsPerInvoice: { fiscalhub: (cpu[0] * 1000) / n, sandbox: (cpu[1] * 1000) / n, client: (cpu[2] * 1000) / n },
   };
+}
+
+// Submits n invoices with bench/api_client.c (16 kept-alive connections, the certificates' API
+// keys in turn). Returns { t0 (Unix ms of the first request), cpu (the client's CPU seconds) }.
+export async function submitC(w, n, tag, conns = 16) {
+  const dir = join(OUT, 'api-keys');
+  mkdirSync(dir, { recursive: true });
+  w.certs.forEach((c, i) => writeFileSync(join(dir, `${i}.auth`), c.key.auth));
+  const { stdout } = await promisify(execFile)(join(BIN, 'bench/fh-bench-api-client'),
+    [w.srv.url, dir, String(w.certs.length), String(n), String(conns), tag]);
+  const r = JSON.parse(stdout);
+  if (r.ok !== n) throw new Error(`api client: ${stdout}`);
+  return { t0: r.start_ms, cpu: r.cpu_seconds };
 }
 
 // The requests the emulator received in the last fiscalhub round, per certificate, in order:
@@ -87,15 +110,20 @@ async function baselineRound(w, per, r) {
     writeFileSync(join(dir, `${i}.jobs`), per[i].map((q) => `${q.requestId}\t${q.body}\n`).join(''));
   });
   const n = per.reduce((a, x) => a + x.length, 0);
+  const sb0 = procCpu(w.sb.proc.pid);
   const out = execFileSync(join(BIN, 'bench/fh-bench-vsdc-client'), [w.sb.vsdcUrl, w.sb.caFile, dir, String(w.certs.length)],
     { encoding: 'utf8' });
   const res = JSON.parse(out);
+  const sbCpu = procCpu(w.sb.proc.pid) - sb0;
   const s = await vsdcStats(w);
   if (res.ok !== n || s.invoices_created !== n || s.duplicate_pos_invoice_numbers.length) {
     throw new Error(`baseline: ${JSON.stringify(res)}, created ${s.invoices_created} of ${n}`);
   }
   await w.sb.control('POST', '/vsdc/control/reset');
-  return { rate: n / res.seconds, seconds: res.seconds, connects: res.connects, handshakes: w.certs.map((c) => s.tls_handshakes_by_uid[c.uid] || 0) };
+  return {
+    rate: n / res.seconds, seconds: res.seconds, connects: res.connects, handshakes: w.certs.map((c) => s.tls_handshakes_by_uid[c.uid] || 0),
+    cpuMsPerInvoice: { sandbox: (sbCpu * 1000) / n, client: (res.cpu_seconds * 1000) / n },
+  };
 }
 
 async function main() {
@@ -111,13 +139,14 @@ async function main() {
       const f = await fiscalhubRound(w, `r${r}`);
       log(`fiscalhub round ${r + 1}: ${N} invoices in ${f.seconds.toFixed(2)} s = ${f.rate.toFixed(1)}/s ` +
         `(all accepted after ${f.acceptSeconds.toFixed(2)} s), ${f.posts} POSTs, TLS handshakes per certificate ${f.handshakes.join(',')}, ` +
-        `RSS max ${mib(f.rss.max)} MiB, CPU ms/invoice fiscalhub ${f.cpuMsPerInvoice.fiscalhub.toFixed(2)} sandbox ${f.cpuMsPerInvoice.sandbox.toFixed(2)}`);
+        `RSS max ${mib(f.rss.max)} MiB, CPU ms/invoice fiscalhub ${f.cpuMsPerInvoice.fiscalhub.toFixed(2)} sandbox ${f.cpuMsPerInvoice.sandbox.toFixed(2)} client ${f.cpuMsPerInvoice.client.toFixed(2)}`);
       if (f.handshakes.some((h) => h > WORKERS)) throw new Error(`more TLS handshakes than workers for one certificate: ${f.handshakes}`);
       fh.push(f);
       const per = await recordedRequests(w);
       const b = await baselineRound(w, per, r);
       log(`baseline round ${r + 1}: ${N} invoices in ${b.seconds.toFixed(2)} s = ${b.rate.toFixed(1)}/s, ` +
-        `connections ${b.connects}, TLS handshakes per certificate ${b.handshakes.join(',')}`);
+        `connections ${b.connects}, TLS handshakes per certificate ${b.handshakes.join(',')}, ` +
+        `CPU ms/invoice sandbox ${b.cpuMsPerInvoice.sandbox.toFixed(2)} client ${b.cpuMsPerInvoice.client.toFixed(2)}`);
       if (b.handshakes.some((h) => h !== 1)) throw new Error(`baseline did not keep one connection per certificate: ${b.handshakes}`);
       base.push(b);
     }
@@ -128,6 +157,10 @@ async function main() {
   const f = best(fh);
   const b = best(base);
   const r = ratio(f.rate, b.rate);
+  const medOf = (xs, k) => xs.map((x) => x.cpuMsPerInvoice[k]).sort((a, z) => a - z)[Math.floor(xs.length / 2)];
+  const cpuOf = (xs, k) => medOf(xs, k).toFixed(2);
+  const cpuBound = (medOf(base, 'sandbox') + medOf(base, 'client')) /
+    (medOf(fh, 'fiscalhub') + medOf(fh, 'sandbox') + medOf(fh, 'client'));
   appendResult('2. End-to-end fiscalization (API request → V-SDC → stored result)', {
     started,
     rows: [
@@ -137,9 +170,14 @@ async function main() {
       ['TLS handshakes per certificate, fiscalhub', f.handshakes.join(', '), `${N} invoices on ${CERTS} certificates, ${WORKERS} workers (at most one connection per worker and certificate)`],
       ['TLS handshakes per certificate, baseline', b.handshakes.join(', '), 'one kept-alive connection each'],
       ['fiscalhub RSS during the round (max)', `${mib(f.rss.max)} MiB`, `VmHWM ${mib(f.rss.hwm)} MiB`],
+      [`CPU ms per invoice, fiscalhub run: fiscalhub / V-SDC emulator / API client (${process.env.BENCH_CLIENT === 'node' ? 'node' : 'C'})`,
+        `${cpuOf(fh, 'fiscalhub')} / ${cpuOf(fh, 'sandbox')} / ${cpuOf(fh, 'client')}`, 'median of the rounds; user + system'],
+      ['CPU ms per invoice, baseline run: V-SDC emulator / C client', `${cpuOf(base, 'sandbox')} / ${cpuOf(base, 'client')}`, ''],
+      ['ratio if both runs were CPU-bound on these cores', cpuBound.toFixed(3),
+        '(baseline CPU per invoice) / (fiscalhub run CPU per invoice): where the ratio tends as the machine saturates'],
     ],
     verdict: r >= TARGET ? `target met (${r.toFixed(2)} ≥ ${TARGET})` : `target missed (${r.toFixed(2)} < ${TARGET})`,
-    notes: [`${N} invoices a round (one item, cash), ${CERTS} certificates, ${ROUNDS} rounds each, alternating; fiscalhub ${BIN_LABEL} on SQLite, ${WORKERS} workers, 16 client lanes on the public API; rate = invoices / (last signed_at − first request sent)`],
+    notes: [`${N} invoices a round (one item, cash), ${CERTS} certificates, ${ROUNDS} rounds each, alternating; fiscalhub ${BIN_LABEL} on SQLite, ${WORKERS} workers, 16 client connections on the public API (${process.env.BENCH_CLIENT === 'node' ? 'node fetch' : 'bench/api_client.c'}); rate = invoices / (last signed_at − first request sent)`],
   });
   return r >= TARGET ? 0 : 1;
 }

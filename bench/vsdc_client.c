@@ -9,8 +9,9 @@
  *
  * <dir> holds, per certificate i in 0..n-1: i.pfx, i.password, i.pac, and i.jobs, one request a
  * line: "<RequestId>\t<JSON body on one line>". Prints one JSON line:
- *   {"posts": N, "ok": N, "seconds": S, "connects": C}
- * where connects is the connections libcurl opened (n when every connection was kept alive).
+ *   {"posts": N, "ok": N, "seconds": S, "connects": C, "cpu_seconds": U}
+ * where connects is the connections libcurl opened (n when every connection was kept alive) and
+ * cpu_seconds the client's own CPU time (user + system).
  * Exit status 1 when a request failed. */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 struct cert {
@@ -184,8 +186,13 @@ int main(int argc, char **argv)
             error = certs[i].error;
     }
     double secs = now_s() - t0;
-    printf("{\"posts\": %ld, \"ok\": %ld, \"seconds\": %.4f, \"connects\": %ld}\n", posts, ok, secs,
-           connects);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    printf("{\"posts\": %ld, \"ok\": %ld, \"seconds\": %.4f, \"connects\": %ld, "
+           "\"cpu_seconds\": %.4f}\n",
+           posts, ok, secs, connects, cpu);
     if (error)
         fprintf(stderr, "%s\n", error);
     for (int i = 0; i < n; i++) {
