@@ -36,7 +36,10 @@ export function machine() {
   return { cpu, cores: cpus().length, load: loadavg().map((x) => Number(x.toFixed(2))) };
 }
 
+// The commit measured: FH_BENCH_COMMIT when the build comes from elsewhere (e.g. a clean checkout
+// while others edit this tree), else this tree's HEAD, marked when src/ or sandbox/ differ.
 export function commit() {
+  if (process.env.FH_BENCH_COMMIT) return process.env.FH_BENCH_COMMIT;
   try {
     const c = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'include', 'sandbox'],
