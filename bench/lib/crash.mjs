@@ -114,6 +114,8 @@ export async function crashFaultRun(opts) {
     return r.json;
   };
   let srv = null;
+  let aborted = false; // set when the run fails: the loops below stop, nothing is restarted
+  const running = [];
   const stats = { kills: 0, restarts: 0, restartMs: [], apiRetries: 0 };
   try {
     // ---- the Xero app and fiscalhub, on a port and store that survive restarts ----
@@ -241,7 +243,7 @@ export async function crashFaultRun(opts) {
       // each organisation's share, created in about ten chunks spread over the kill phase
       const per = xeroCerts.map((_, i) => Math.floor(o.xero / o.tenants) + (i < o.xero % o.tenants ? 1 : 0));
       const left = [...per];
-      while (left.some((n) => n > 0)) {
+      while (left.some((n) => n > 0) && !aborted) {
         for (let i = 0; i < o.tenants; i++) {
           const count = Math.min(left[i], Math.max(1, Math.ceil(per[i] / 10)));
           if (count <= 0) continue;
@@ -259,11 +261,11 @@ export async function crashFaultRun(opts) {
     const apiLoad = (async () => {
       let next = 0;
       const lane = async () => {
-        for (let i = next++; i < o.api; i = next++) {
+        for (let i = next++; i < o.api && !aborted; i = next++) {
           const k = i % apiCerts.length;
           const sid = `crash-${run}-${i}`;
           const body = { source_id: sid, invoice: invoice({ pos_invoice_number: sid }) };
-          for (;;) {
+          for (; !aborted;) {
             let r = null;
             try {
               r = await apiCerts[k].api.post('/api/v1/invoices', body, { 'idempotency-key': sid });
@@ -290,7 +292,7 @@ export async function crashFaultRun(opts) {
       }
     };
     const killer = (async () => {
-      while (stats.kills < o.kills || !loadDone || (stats.kills < 5 * o.kills && (await signedShare()) < o.killUntil)) {
+      while (!aborted && (stats.kills < o.kills || !loadDone || (stats.kills < 5 * o.kills && (await signedShare()) < o.killUntil))) {
         await sleep(rand(o.gapMs[0], o.gapMs[1]));
         const r = await srv.stop('SIGKILL');
         if (r.signal !== 'SIGKILL') problems.push(`fiscalhub ended with ${r.code ?? r.signal} before it was killed`);
@@ -304,12 +306,14 @@ export async function crashFaultRun(opts) {
     })();
     // receiver outages now and then
     const receiverFaults = (async () => {
-      while (!killsDone) {
+      while (!killsDone && !aborted) {
         await sleep(rand(1000, 4000));
         const cert = certs[rand(0, certs.length - 1)];
         await ctl('PUT', `/receiver/control/hooks/${cert.hook}`, { fail_for_ms: rand(200, 1500) });
       }
     })();
+    running.push(xeroLoad, apiLoad, killer, receiverFaults);
+    for (const p of running) p.catch(() => {}); // awaited below; no unhandled rejection meanwhile
     await Promise.all([xeroLoad, apiLoad]);
     loadDone = true;
     log(`load submitted in ${((Date.now() - tLoad) / 1000).toFixed(1)} s (API retries ${stats.apiRetries})`);
@@ -370,7 +374,12 @@ export async function crashFaultRun(opts) {
       seconds: { setup: (tLoad - t0) / 1000, load: (tKills - tLoad) / 1000, settle: (tSettled - tKills) / 1000 },
       logFiles,
     };
+  } catch (e) {
+    aborted = true;
+    throw e;
   } finally {
+    aborted = true;
+    await Promise.allSettled(running); // the killer may be starting fiscalhub again
     if (srv) {
       const r = await srv.stop();
       if (r.code !== 0 && r.signal !== 'SIGKILL') problems.push(`fiscalhub exited with ${r.code ?? r.signal} at the end`);
