@@ -24,16 +24,23 @@ export async function startWorld({ workers = 4, env = {}, sandboxArgs = [], data
     FISCALHUB_LOG_LEVEL: 'warn',
     ...env,
   };
-  const srv = await startServer({ bin: BIN, database, env: fhEnv });
-  const w = { sb, srv, env: fhEnv, database, certs: [], db: database === 'sqlite' ? join(srv.dir, 'fiscalhub.db') : null };
-  w.c = await signup(srv.url, 'bench');
-  await activatePlan(w);
-  w.stop = async () => {
-    const r = await w.srv.stop();
+  let srv = null;
+  try {
+    srv = await startServer({ bin: BIN, database, env: fhEnv });
+    const w = { sb, srv, env: fhEnv, database, certs: [], db: database === 'sqlite' ? join(srv.dir, 'fiscalhub.db') : null };
+    w.stop = async () => {
+      const r = await w.srv.stop();
+      await sb.stop();
+      return r;
+    };
+    w.c = await signup(srv.url, 'bench');
+    await activatePlan(w);
+    return w;
+  } catch (e) {
+    await srv?.stop();
     await sb.stop();
-    return r;
-  };
-  return w;
+    throw e;
+  }
 }
 
 // A Scale plan from an activation key (docs/internals/billing.md); skipped on a build without
