@@ -41,7 +41,7 @@ test: deps-test build build-asan
 	@tests/run.sh
 
 # The benchmarks of bench/README.md (all five; bench/run.sh <names> for some).
-bench: deps-bench $(BENCH)/build.ninja web
+bench: deps-bench $(BENCH)/build.ninja
 	ninja -C $(BENCH)
 	@bench/run.sh
 
