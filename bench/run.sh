@@ -6,8 +6,8 @@
 #   bench/run.sh                       all five
 #   bench/run.sh intake fiscalize      some: intake fiscalize backfill footprint crash
 #
-# The machine is shared: before starting, it waits up to BENCH_QUIET_WAIT seconds (300) for the
-# 1-minute load average to fall below BENCH_QUIET_LOAD (half the cores), and goes on anyway
+# The machine is shared: before each benchmark it waits up to BENCH_QUIET_WAIT seconds (300) for
+# the 1-minute load average to fall below BENCH_QUIET_LOAD (half the cores), and goes on anyway
 # after that; every result records the load it ran under.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,20 +25,24 @@ done
 
 cores=$(nproc)
 limit=${BENCH_QUIET_LOAD:-$(awk -v c="$cores" 'BEGIN { print c / 2 }')}
-deadline=$(( $(date +%s) + ${BENCH_QUIET_WAIT:-300} ))
-while :; do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    awk -v l="$load" -v m="$limit" 'BEGIN { exit !(l < m) }' && break
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-        echo "# load average $load is still above $limit: running anyway (the results record it)"
-        break
-    fi
-    echo "# waiting for a quieter machine: load average $load, want < $limit"
-    sleep 15
-done
+# Waits up to BENCH_QUIET_WAIT seconds for the 1-minute load average to fall below the limit.
+wait_quiet() {
+    local deadline=$(( $(date +%s) + ${BENCH_QUIET_WAIT:-300} )) load
+    while :; do
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        awk -v l="$load" -v m="$limit" 'BEGIN { exit !(l < m) }' && return
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "# load average $load is still above $limit: running anyway (the result records it)"
+            return
+        fi
+        echo "# waiting for a quieter machine: load average $load, want < $limit"
+        sleep 15
+    done
+}
 
 missed=()
 for n in "${names[@]}"; do
+    wait_quiet
     echo "== $n: node bench/${script[$n]}.mjs"
     if ! node "bench/${script[$n]}.mjs"; then
         missed+=("$n")
