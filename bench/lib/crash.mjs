@@ -18,7 +18,7 @@
 //     signature, for every fiscal invoice of the certificate (repeats are allowed: at least once).
 // The result lists every problem found; ok is true when there is none.
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,17 @@ async function stablePort() {
     });
     if (ok) return port;
   }
+}
+
+// A new database on the PostgreSQL server of url (as tests/lib/server.mjs makes one per server),
+// so no other suite's rows or jobs meet this run's; returns its URL.
+function freshPgDatabase(url, run) {
+  const name = `fh_crash_${run}_${process.pid}`;
+  const r = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot create database ${name}: ${r.stderr}`);
+  const u = new URL(url);
+  u.pathname = '/' + name;
+  return u.toString();
 }
 
 // Starts `fiscalhub serve` with env (its port and store fixed there) and waits for /readyz;
@@ -132,7 +143,7 @@ export async function crashFaultRun(opts) {
     const env = {
       FISCALHUB_PORT: String(port),
       FISCALHUB_PUBLIC_URL: url,
-      DATABASE_URL: o.database === 'sqlite' ? join(dir, 'fiscalhub.db') : o.database,
+      DATABASE_URL: o.database === 'sqlite' ? join(dir, 'fiscalhub.db') : freshPgDatabase(o.database, run),
       FISCALHUB_MASTER_KEY_FILE: join(dir, 'master.key'),
       FISCALHUB_SANDBOX_URL: sb.url,
       FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
