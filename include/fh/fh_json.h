@@ -41,6 +41,13 @@ enum fh_rc fh_json_parse(const char *text, size_t len, json_t **root, struct fh_
 /* Validates obj against specs and fills the outs. */
 enum fh_rc fh_json_apply(json_t *obj, const struct fh_jspec *specs, struct fh_json_error *err);
 
+/* Reply helpers shared by the views. */
+struct fh_rows;
+/* A JSON string of s, or null when s is NULL (new reference). */
+json_t *fh_json_str_or_null(const char *s);
+/* The RFC 3339 UTC time of a Unix-ms store cell, or null when the cell is NULL (new reference). */
+json_t *fh_json_time_cell(const struct fh_rows *r, size_t row, size_t col);
+
 /* For handlers: parses the request body and applies specs; on failure replies 4xx and returns
  * FH_ERR. On success *root holds the document (borrowed outs point into it; caller decrefs). */
 enum fh_rc fh_json_parse_body_or_reply(struct fh_req *req, const struct fh_jspec *specs,

@@ -22,6 +22,7 @@
 
 #include "fh/fh_apikeys.h"
 #include "fh/fh_crypto.h"
+#include "fh/fh_json.h"
 
 #define UNITS_PER_TOKEN 60000
 #define CLIENT_ID_MAX 47
@@ -267,22 +268,13 @@ enum fh_rc fh_apikey_auth_or_reply(struct fh_req *req)
 
 #define KEY_COLS "client_id, label, created_at, last_used_at, revoked_at"
 
-static json_t *time_or_null(const struct fh_rows *r, size_t row, size_t col)
-{
-    if (!fh_rows_get(r, row, col))
-        return json_null();
-    char t[32];
-    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
-    return json_string(t);
-}
-
 static json_t *key_json(const struct fh_rows *r, size_t i)
 {
     bool revoked = fh_rows_get(r, i, 4) != NULL;
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "client_id", fh_rows_get(r, i, 0) ?: "",
                      "label", fh_rows_get(r, i, 1) ?: "", "status", revoked ? "revoked" : "active",
-                     "created_at", time_or_null(r, i, 2), "last_used_at", time_or_null(r, i, 3),
-                     "revoked_at", time_or_null(r, i, 4));
+                     "created_at", fh_json_time_cell(r, i, 2), "last_used_at", fh_json_time_cell(r, i, 3),
+                     "revoked_at", fh_json_time_cell(r, i, 4));
 }
 
 static enum fh_rc qs_rc(int qs)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fh/fh_events.h"
+#include "fh/fh_json.h"
 
 #define DELIVERY_COLS                                                                              \
     "d.id, e.event_id, e.type, d.status, d.attempts, d.redeliveries, d.created_at, "               \
@@ -20,42 +21,28 @@ static enum fh_rc qs_rc(int qs)
     return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }
 
-static json_t *time_or_null(const struct fh_rows *r, size_t row, size_t col)
-{
-    if (!fh_rows_get(r, row, col))
-        return json_null();
-    char t[32];
-    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
-    return json_string(t);
-}
-
 static json_t *int_or_null(const struct fh_rows *r, size_t row, size_t col)
 {
     return fh_rows_get(r, row, col) ? json_integer(fh_rows_i64(r, row, col, 0)) : json_null();
-}
-
-static json_t *text_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
 }
 
 static json_t *delivery_json(const struct fh_rows *r, size_t i)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(fh_rows_i64(r, i, 0, 0)));
-    json_object_set_new(o, "event_id", text_or_null(fh_rows_get(r, i, 1)));
-    json_object_set_new(o, "event_type", text_or_null(fh_rows_get(r, i, 2)));
-    json_object_set_new(o, "status", text_or_null(fh_rows_get(r, i, 3)));
+    json_object_set_new(o, "event_id", fh_json_str_or_null(fh_rows_get(r, i, 1)));
+    json_object_set_new(o, "event_type", fh_json_str_or_null(fh_rows_get(r, i, 2)));
+    json_object_set_new(o, "status", fh_json_str_or_null(fh_rows_get(r, i, 3)));
     json_object_set_new(o, "attempts", json_integer(fh_rows_i64(r, i, 4, 0)));
     json_object_set_new(o, "redeliveries", json_integer(fh_rows_i64(r, i, 5, 0)));
-    json_object_set_new(o, "created_at", time_or_null(r, i, 6));
-    json_object_set_new(o, "last_attempt_at", time_or_null(r, i, 7));
+    json_object_set_new(o, "created_at", fh_json_time_cell(r, i, 6));
+    json_object_set_new(o, "last_attempt_at", fh_json_time_cell(r, i, 7));
     json_object_set_new(o, "last_http_status", int_or_null(r, i, 8));
     json_object_set_new(o, "last_latency_ms", int_or_null(r, i, 9));
-    json_object_set_new(o, "last_error", text_or_null(fh_rows_get(r, i, 10)));
-    json_object_set_new(o, "last_response", text_or_null(fh_rows_get(r, i, 11)));
-    json_object_set_new(o, "delivered_at", time_or_null(r, i, 12));
-    json_object_set_new(o, "next_attempt_at", time_or_null(r, i, 13));
+    json_object_set_new(o, "last_error", fh_json_str_or_null(fh_rows_get(r, i, 10)));
+    json_object_set_new(o, "last_response", fh_json_str_or_null(fh_rows_get(r, i, 11)));
+    json_object_set_new(o, "delivered_at", fh_json_time_cell(r, i, 12));
+    json_object_set_new(o, "next_attempt_at", fh_json_time_cell(r, i, 13));
     return o;
 }
 
@@ -99,12 +86,12 @@ static json_t *attempts_json(const struct fh_rows *r)
         json_t *o = json_object();
         json_object_set_new(o, "attempt", json_integer(fh_rows_i64(r, i, 0, 0)));
         json_object_set_new(o, "round", json_integer(fh_rows_i64(r, i, 1, 0)));
-        json_object_set_new(o, "started_at", time_or_null(r, i, 2));
-        json_object_set_new(o, "finished_at", time_or_null(r, i, 3));
+        json_object_set_new(o, "started_at", fh_json_time_cell(r, i, 2));
+        json_object_set_new(o, "finished_at", fh_json_time_cell(r, i, 3));
         json_object_set_new(o, "http_status", int_or_null(r, i, 4));
         json_object_set_new(o, "latency_ms", int_or_null(r, i, 5));
-        json_object_set_new(o, "error", text_or_null(fh_rows_get(r, i, 6)));
-        json_object_set_new(o, "response_excerpt", text_or_null(fh_rows_get(r, i, 7)));
+        json_object_set_new(o, "error", fh_json_str_or_null(fh_rows_get(r, i, 6)));
+        json_object_set_new(o, "response_excerpt", fh_json_str_or_null(fh_rows_get(r, i, 7)));
         json_array_append_new(list, o);
     }
     return list;

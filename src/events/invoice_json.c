@@ -15,6 +15,7 @@
 #include "fh/fh_crypto.h"
 #include "fh/fh_events.h"
 #include "fh/fh_fiscal.h"
+#include "fh/fh_json.h"
 
 #define COLS                                                                                       \
     "f.id, " FH_BILLING_STATUS_SQL("f") ", f.invoice_type, f.source_key, f.source_ref, f.source_url, f.request_id, "     \
@@ -24,20 +25,6 @@
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
 enum { N_COLS = 17 };
-
-static json_t *text_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *time_or_null(const struct fh_rows *r, size_t row, size_t col)
-{
-    if (!fh_rows_get(r, row, col))
-        return json_null();
-    char t[32];
-    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
-    return json_string(t);
-}
 
 static json_t *decimal_json(int64_t v)
 {
@@ -68,23 +55,23 @@ static json_t *summary(const struct fh_rows *r, size_t i)
     bool fiscal = type && (strcmp(type, "normal") == 0 || strcmp(type, "advance") == 0);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(fh_rows_i64(r, i, 0, 0)));
-    json_object_set_new(o, "status", text_or_null(fh_rows_get(r, i, 1)));
-    json_object_set_new(o, "invoice_type", text_or_null(type));
+    json_object_set_new(o, "status", fh_json_str_or_null(fh_rows_get(r, i, 1)));
+    json_object_set_new(o, "invoice_type", fh_json_str_or_null(type));
     json_object_set_new(o, "fiscal", json_boolean(fiscal));
     json_object_set_new(o, "source_id", source_id_json(fh_rows_get(r, i, 3)));
-    json_object_set_new(o, "source_ref", text_or_null(fh_rows_get(r, i, 4)));
-    json_object_set_new(o, "source_url", text_or_null(fh_rows_get(r, i, 5)));
-    json_object_set_new(o, "request_id", text_or_null(fh_rows_get(r, i, 6)));
-    json_object_set_new(o, "integration", text_or_null(fh_rows_get(r, i, 7)));
-    json_object_set_new(o, "certificate_uid", text_or_null(fh_rows_get(r, i, 8)));
-    json_object_set_new(o, "invoice_number", text_or_null(fh_rows_get(r, i, 9)));
-    json_object_set_new(o, "sdc_time", text_or_null(fh_rows_get(r, i, 10)));
+    json_object_set_new(o, "source_ref", fh_json_str_or_null(fh_rows_get(r, i, 4)));
+    json_object_set_new(o, "source_url", fh_json_str_or_null(fh_rows_get(r, i, 5)));
+    json_object_set_new(o, "request_id", fh_json_str_or_null(fh_rows_get(r, i, 6)));
+    json_object_set_new(o, "integration", fh_json_str_or_null(fh_rows_get(r, i, 7)));
+    json_object_set_new(o, "certificate_uid", fh_json_str_or_null(fh_rows_get(r, i, 8)));
+    json_object_set_new(o, "invoice_number", fh_json_str_or_null(fh_rows_get(r, i, 9)));
+    json_object_set_new(o, "sdc_time", fh_json_str_or_null(fh_rows_get(r, i, 10)));
     json_object_set_new(o, "total_amount", decimal_json(fh_rows_i64(r, i, 11, 0)));
-    json_object_set_new(o, "verification_url", text_or_null(fh_rows_get(r, i, 12)));
-    json_object_set_new(o, "last_error", text_or_null(fh_rows_get(r, i, 13)));
-    json_object_set_new(o, "created_at", time_or_null(r, i, 14));
-    json_object_set_new(o, "updated_at", time_or_null(r, i, 15));
-    json_object_set_new(o, "signed_at", time_or_null(r, i, 16));
+    json_object_set_new(o, "verification_url", fh_json_str_or_null(fh_rows_get(r, i, 12)));
+    json_object_set_new(o, "last_error", fh_json_str_or_null(fh_rows_get(r, i, 13)));
+    json_object_set_new(o, "created_at", fh_json_time_cell(r, i, 14));
+    json_object_set_new(o, "updated_at", fh_json_time_cell(r, i, 15));
+    json_object_set_new(o, "signed_at", fh_json_time_cell(r, i, 16));
     return o;
 }
 
@@ -220,8 +207,8 @@ static json_t *tax_items(json_t *result)
         json_array_append_new(
             out,
             json_pack("{s:o, s:o, s:o, s:o, s:o}", "label",
-                      text_or_null(json_string_value(json_object_get(t, "label"))), "category_name",
-                      text_or_null(json_string_value(json_object_get(t, "categoryName"))),
+                      fh_json_str_or_null(json_string_value(json_object_get(t, "label"))), "category_name",
+                      fh_json_str_or_null(json_string_value(json_object_get(t, "categoryName"))),
                       "category_type", json_is_integer(ct) ? json_incref(ct) : json_null(), "rate",
                       vsdc_decimal(json_object_get(t, "rate")), "amount",
                       vsdc_decimal(json_object_get(t, "amount"))));

@@ -11,6 +11,7 @@
 
 #include "fh/fh_cert.h"
 #include "fh/fh_crypto.h"
+#include "fh/fh_json.h"
 
 static enum fh_rc qs_rc(int qs)
 {
@@ -206,15 +207,6 @@ enum fh_rc fh_cert_revoke(struct fh_store *st, int64_t org_id, const char *uid, 
     return c.found ? FH_OK : FH_E_NOTFOUND;
 }
 
-static json_t *time_or_null(const struct fh_rows *rows, size_t i, size_t col)
-{
-    if (!fh_rows_get(rows, i, col))
-        return json_null();
-    char buf[32];
-    fh_time_fmt(fh_rows_i64(rows, i, col, 0), buf, sizeof(buf));
-    return json_string(buf);
-}
-
 static json_t *row_json(const struct fh_rows *rows, size_t i, int64_t now_ms)
 {
     int64_t not_after = fh_rows_i64(rows, i, 7, 0);
@@ -225,9 +217,9 @@ static json_t *row_json(const struct fh_rows *rows, size_t i, int64_t now_ms)
                      fh_rows_get(rows, i, 0), "taxpayer", fh_rows_get(rows, i, 1), "tin",
                      fh_rows_get(rows, i, 2), "location", fh_rows_get(rows, i, 3), "address",
                      fh_rows_get(rows, i, 4), "vsdc_url", fh_rows_get(rows, i, 5), "api_url",
-                     fh_rows_get(rows, i, 6), "expires_at", time_or_null(rows, i, 7), "status",
-                     status, "created_at", time_or_null(rows, i, 9), "revoked_at",
-                     time_or_null(rows, i, 10));
+                     fh_rows_get(rows, i, 6), "expires_at", fh_json_time_cell(rows, i, 7), "status",
+                     status, "created_at", fh_json_time_cell(rows, i, 9), "revoked_at",
+                     fh_json_time_cell(rows, i, 10));
 }
 
 enum fh_rc fh_cert_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now_ms,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fh/fh_billing.h"
+#include "fh/fh_json.h"
 #include "fiscal_internal.h"
 
 #define SUMMARY_COLS                                                                               \
@@ -18,20 +19,6 @@
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
 enum { N_SUMMARY_COLS = 20 };
-
-static json_t *text_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *time_or_null(const struct fh_rows *r, size_t row, size_t col)
-{
-    if (!fh_rows_get(r, row, col))
-        return json_null();
-    char t[32];
-    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
-    return json_string(t);
-}
 
 static json_t *decimal_json(int64_t v)
 {
@@ -47,27 +34,27 @@ static json_t *summary(const struct fh_rows *r, size_t row)
     const char *key = fh_rows_get(r, row, 18);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(fh_rows_i64(r, row, 0, 0)));
-    json_object_set_new(o, "request_id", text_or_null(fh_rows_get(r, row, 1)));
-    json_object_set_new(o, "status", text_or_null(fh_rows_get(r, row, 2)));
-    json_object_set_new(o, "invoice_type", text_or_null(type));
+    json_object_set_new(o, "request_id", fh_json_str_or_null(fh_rows_get(r, row, 1)));
+    json_object_set_new(o, "status", fh_json_str_or_null(fh_rows_get(r, row, 2)));
+    json_object_set_new(o, "invoice_type", fh_json_str_or_null(type));
     json_object_set_new(o, "fiscal", json_boolean(fiscal));
     json_object_set_new(o, "source_id",
                         key && fh_starts_with(key, "api:") ? json_string(key + 4) : json_null());
-    json_object_set_new(o, "source_ref", text_or_null(fh_rows_get(r, row, 4)));
-    json_object_set_new(o, "source_url", text_or_null(fh_rows_get(r, row, 5)));
-    json_object_set_new(o, "integration", text_or_null(fh_rows_get(r, row, 6)));
-    json_object_set_new(o, "certificate_uid", text_or_null(fh_rows_get(r, row, 7)));
-    json_object_set_new(o, "invoice_number", text_or_null(fh_rows_get(r, row, 8)));
-    json_object_set_new(o, "sdc_time", text_or_null(fh_rows_get(r, row, 9)));
+    json_object_set_new(o, "source_ref", fh_json_str_or_null(fh_rows_get(r, row, 4)));
+    json_object_set_new(o, "source_url", fh_json_str_or_null(fh_rows_get(r, row, 5)));
+    json_object_set_new(o, "integration", fh_json_str_or_null(fh_rows_get(r, row, 6)));
+    json_object_set_new(o, "certificate_uid", fh_json_str_or_null(fh_rows_get(r, row, 7)));
+    json_object_set_new(o, "invoice_number", fh_json_str_or_null(fh_rows_get(r, row, 8)));
+    json_object_set_new(o, "sdc_time", fh_json_str_or_null(fh_rows_get(r, row, 9)));
     json_object_set_new(o, "total_amount", decimal_json(fh_rows_i64(r, row, 10, 0)));
-    json_object_set_new(o, "verification_url", text_or_null(fh_rows_get(r, row, 11)));
+    json_object_set_new(o, "verification_url", fh_json_str_or_null(fh_rows_get(r, row, 11)));
     json_object_set_new(o, "attempts", json_integer(fh_rows_i64(r, row, 12, 0)));
     json_object_set_new(o, "uncertain", json_boolean(fh_rows_i64(r, row, 13, 0) != 0));
-    json_object_set_new(o, "last_error", text_or_null(fh_rows_get(r, row, 14)));
-    json_object_set_new(o, "created_at", time_or_null(r, row, 15));
-    json_object_set_new(o, "updated_at", time_or_null(r, row, 16));
-    json_object_set_new(o, "signed_at", time_or_null(r, row, 17));
-    json_object_set_new(o, "hold_reason", text_or_null(fh_rows_get(r, row, 19)));
+    json_object_set_new(o, "last_error", fh_json_str_or_null(fh_rows_get(r, row, 14)));
+    json_object_set_new(o, "created_at", fh_json_time_cell(r, row, 15));
+    json_object_set_new(o, "updated_at", fh_json_time_cell(r, row, 16));
+    json_object_set_new(o, "signed_at", fh_json_time_cell(r, row, 17));
+    json_object_set_new(o, "hold_reason", fh_json_str_or_null(fh_rows_get(r, row, 19)));
     return o;
 }
 
@@ -161,9 +148,9 @@ static json_t *tax_items(json_t *result)
     {
         json_t *o = json_object();
         json_object_set_new(o, "label",
-                            text_or_null(json_string_value(json_object_get(t, "label"))));
+                            fh_json_str_or_null(json_string_value(json_object_get(t, "label"))));
         json_object_set_new(o, "category_name",
-                            text_or_null(json_string_value(json_object_get(t, "categoryName"))));
+                            fh_json_str_or_null(json_string_value(json_object_get(t, "categoryName"))));
         json_t *ct = json_object_get(t, "categoryType");
         json_object_set_new(o, "category_type",
                             json_is_integer(ct) ? json_incref(ct) : json_null());
@@ -195,7 +182,7 @@ static void add_result(json_t *o, const char *result)
     copy_field(o, "messages", r, "messages");
     json_object_set_new(o, "tax_items", tax_items(r));
     json_object_set_new(o, "vsdc_total_amount", vsdc_decimal(json_object_get(r, "totalAmount")));
-    json_object_set_new(o, "vsdc_result", text_or_null(result));
+    json_object_set_new(o, "vsdc_result", fh_json_str_or_null(result));
     json_decref(r);
 }
 

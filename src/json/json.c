@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fh/fh_http.h"
+#include "fh/fh_store.h"
 
 /* detail reads "<field> <text>", e.g. "email is required". */
 static void set_err(struct fh_json_error *err, enum fh_ec ec, const char *field, const char *text)
@@ -218,4 +219,18 @@ enum fh_rc fh_json_parse_body_or_reply(struct fh_req *req, const struct fh_jspec
     }
     *root = doc;
     return FH_OK;
+}
+
+json_t *fh_json_str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *fh_json_time_cell(const struct fh_rows *r, size_t row, size_t col)
+{
+    if (!fh_rows_get(r, row, col))
+        return json_null();
+    char t[32];
+    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
+    return json_string(t);
 }

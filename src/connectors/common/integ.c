@@ -337,20 +337,6 @@ static int64_t month_start(int64_t now)
     return (int64_t)timegm(&tm) * 1000;
 }
 
-static json_t *time_or_null(const struct fh_rows *r, size_t row, size_t col)
-{
-    if (!fh_rows_get(r, row, col))
-        return json_null();
-    char t[32];
-    fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
-    return json_string(t);
-}
-
-static json_t *text_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 #define LIST_COLS                                                                                  \
     "i.uid, i.type, i.status, i.created_at, c.uid, i.settings, i.status_reason, i.tenant_id, "     \
     "i.tenant_name, i.connected_at, i.last_sync_at, i.webhooks_seen_at, i.backfill_state, "        \
@@ -369,29 +355,29 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
         settings = json_object();
     }
     json_t *o = json_object();
-    json_object_set_new(o, "uid", text_or_null(fh_rows_get(r, i, 0)));
-    json_object_set_new(o, "type", text_or_null(fh_rows_get(r, i, 1)));
+    json_object_set_new(o, "uid", fh_json_str_or_null(fh_rows_get(r, i, 0)));
+    json_object_set_new(o, "type", fh_json_str_or_null(fh_rows_get(r, i, 1)));
     json_object_set_new(o, "type_name", json_string(type_name(fh_rows_get(r, i, 1))));
-    json_object_set_new(o, "status", text_or_null(fh_rows_get(r, i, 2)));
-    json_object_set_new(o, "status_reason", text_or_null(fh_rows_get(r, i, 6)));
-    json_object_set_new(o, "certificate_uid", text_or_null(fh_rows_get(r, i, 4)));
+    json_object_set_new(o, "status", fh_json_str_or_null(fh_rows_get(r, i, 2)));
+    json_object_set_new(o, "status_reason", fh_json_str_or_null(fh_rows_get(r, i, 6)));
+    json_object_set_new(o, "certificate_uid", fh_json_str_or_null(fh_rows_get(r, i, 4)));
     json_object_set_new(o, "settings", settings);
-    json_object_set_new(o, "tenant_id", text_or_null(fh_rows_get(r, i, 7)));
-    json_object_set_new(o, "tenant_name", text_or_null(fh_rows_get(r, i, 8)));
-    json_object_set_new(o, "created_at", time_or_null(r, i, 3));
-    json_object_set_new(o, "connected_at", time_or_null(r, i, 9));
-    json_object_set_new(o, "last_sync_at", time_or_null(r, i, 10));
-    json_object_set_new(o, "webhooks_seen_at", time_or_null(r, i, 11));
+    json_object_set_new(o, "tenant_id", fh_json_str_or_null(fh_rows_get(r, i, 7)));
+    json_object_set_new(o, "tenant_name", fh_json_str_or_null(fh_rows_get(r, i, 8)));
+    json_object_set_new(o, "created_at", fh_json_time_cell(r, i, 3));
+    json_object_set_new(o, "connected_at", fh_json_time_cell(r, i, 9));
+    json_object_set_new(o, "last_sync_at", fh_json_time_cell(r, i, 10));
+    json_object_set_new(o, "webhooks_seen_at", fh_json_time_cell(r, i, 11));
     json_t *bf = json_object();
-    json_object_set_new(bf, "state", text_or_null(fh_rows_get(r, i, 12)));
+    json_object_set_new(bf, "state", fh_json_str_or_null(fh_rows_get(r, i, 12)));
     json_object_set_new(bf, "done", json_integer(fh_rows_i64(r, i, 13, 0)));
     json_object_set_new(
         bf, "total", fh_rows_get(r, i, 14) ? json_integer(fh_rows_i64(r, i, 14, 0)) : json_null());
     json_object_set_new(o, "backfill", bf);
     json_object_set_new(o, "tenant_choice_pending", json_boolean(fh_rows_get(r, i, 15) != NULL));
     json_object_set_new(o, "invoices_this_month", json_integer(fh_rows_i64(r, i, 16, 0)));
-    json_object_set_new(o, "sync_mode", text_or_null(fh_rows_get(r, i, 17)));
-    json_object_set_new(o, "last_polled_at", time_or_null(r, i, 18));
+    json_object_set_new(o, "sync_mode", fh_json_str_or_null(fh_rows_get(r, i, 17)));
+    json_object_set_new(o, "last_polled_at", fh_json_time_cell(r, i, 18));
     return o;
 }
 
