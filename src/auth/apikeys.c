@@ -273,8 +273,8 @@ static json_t *key_json(const struct fh_rows *r, size_t i)
     bool revoked = fh_rows_get(r, i, 4) != NULL;
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "client_id", fh_rows_get(r, i, 0) ?: "",
                      "label", fh_rows_get(r, i, 1) ?: "", "status", revoked ? "revoked" : "active",
-                     "created_at", fh_json_time_cell(r, i, 2), "last_used_at", fh_json_time_cell(r, i, 3),
-                     "revoked_at", fh_json_time_cell(r, i, 4));
+                     "created_at", fh_json_time_cell(r, i, 2), "last_used_at",
+                     fh_json_time_cell(r, i, 3), "revoked_at", fh_json_time_cell(r, i, 4));
 }
 
 static enum fh_rc qs_rc(int qs)

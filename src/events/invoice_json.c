@@ -18,9 +18,10 @@
 #include "fh/fh_json.h"
 
 #define COLS                                                                                       \
-    "f.id, " FH_BILLING_STATUS_SQL("f") ", f.invoice_type, f.source_key, f.source_ref, f.source_url, f.request_id, "     \
-    "i.uid, c.uid, f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, "             \
-    "COALESCE(f.hold_reason, f.last_error), f.created_at, f.updated_at, f.signed_at"
+    "f.id, " FH_BILLING_STATUS_SQL(                                                                \
+        "f") ", f.invoice_type, f.source_key, f.source_ref, f.source_url, f.request_id, "          \
+             "i.uid, c.uid, f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, "    \
+             "COALESCE(f.hold_reason, f.last_error), f.created_at, f.updated_at, f.signed_at"
 #define FROM                                                                                       \
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
@@ -207,7 +208,8 @@ static json_t *tax_items(json_t *result)
         json_array_append_new(
             out,
             json_pack("{s:o, s:o, s:o, s:o, s:o}", "label",
-                      fh_json_str_or_null(json_string_value(json_object_get(t, "label"))), "category_name",
+                      fh_json_str_or_null(json_string_value(json_object_get(t, "label"))),
+                      "category_name",
                       fh_json_str_or_null(json_string_value(json_object_get(t, "categoryName"))),
                       "category_type", json_is_integer(ct) ? json_incref(ct) : json_null(), "rate",
                       vsdc_decimal(json_object_get(t, "rate")), "amount",

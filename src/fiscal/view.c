@@ -12,9 +12,11 @@
 #include "fiscal_internal.h"
 
 #define SUMMARY_COLS                                                                               \
-    "f.id, f.request_id, " FH_BILLING_STATUS_SQL("f") ", f.invoice_type, f.source_ref, f.source_url, i.uid, c.uid, "     \
-    "f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, f.attempts, f.uncertain, "  \
-    "f.last_error, f.created_at, f.updated_at, f.signed_at, f.source_key, f.hold_reason"
+    "f.id, f.request_id, " FH_BILLING_STATUS_SQL(                                                  \
+        "f") ", f.invoice_type, f.source_ref, f.source_url, i.uid, c.uid, "                        \
+             "f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, f.attempts, "      \
+             "f.uncertain, "                                                                       \
+             "f.last_error, f.created_at, f.updated_at, f.signed_at, f.source_key, f.hold_reason"
 #define SUMMARY_FROM                                                                               \
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
@@ -149,8 +151,9 @@ static json_t *tax_items(json_t *result)
         json_t *o = json_object();
         json_object_set_new(o, "label",
                             fh_json_str_or_null(json_string_value(json_object_get(t, "label"))));
-        json_object_set_new(o, "category_name",
-                            fh_json_str_or_null(json_string_value(json_object_get(t, "categoryName"))));
+        json_object_set_new(
+            o, "category_name",
+            fh_json_str_or_null(json_string_value(json_object_get(t, "categoryName"))));
         json_t *ct = json_object_get(t, "categoryType");
         json_object_set_new(o, "category_type",
                             json_is_integer(ct) ? json_incref(ct) : json_null());

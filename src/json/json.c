@@ -21,14 +21,16 @@ static bool depth_ok(json_t *v, int depth)
     if (json_is_object(v)) {
         const char *k;
         json_t *c;
-        json_object_foreach(v, k, c) {
+        json_object_foreach(v, k, c)
+        {
             if (!depth_ok(c, depth + 1))
                 return false;
         }
     } else if (json_is_array(v)) {
         size_t i;
         json_t *c;
-        json_array_foreach(v, i, c) {
+        json_array_foreach(v, i, c)
+        {
             if (!depth_ok(c, depth + 1))
                 return false;
         }
@@ -54,7 +56,8 @@ enum fh_rc fh_json_parse(const char *text, size_t len, json_t **root, struct fh_
     if (!depth_ok(doc, 1)) {
         json_decref(doc);
         err->ec = FH_EC_JSON_TOO_DEEP;
-        snprintf(err->detail, sizeof(err->detail), "nesting deeper than %d levels", FH_JSON_MAX_DEPTH);
+        snprintf(err->detail, sizeof(err->detail), "nesting deeper than %d levels",
+                 FH_JSON_MAX_DEPTH);
         return FH_E_INPUT;
     }
     *root = doc;
@@ -125,7 +128,8 @@ static enum fh_rc apply_one(const struct fh_jspec *s, json_t *v, struct fh_json_
     case FH_J_INT:
         if (!json_is_integer(v))
             break;
-        if (s->imin < s->imax && (json_integer_value(v) < s->imin || json_integer_value(v) > s->imax)) {
+        if (s->imin < s->imax &&
+            (json_integer_value(v) < s->imin || json_integer_value(v) > s->imax)) {
             snprintf(msg, sizeof(msg), "must be between %lld and %lld", (long long)s->imin,
                      (long long)s->imax);
             set_err(err, FH_EC_JSON_FIELD_INVALID, s->name, msg);
@@ -175,7 +179,8 @@ enum fh_rc fh_json_apply(json_t *obj, const struct fh_jspec *specs, struct fh_js
     }
     const char *key;
     json_t *val;
-    json_object_foreach(obj, key, val) {
+    json_object_foreach(obj, key, val)
+    {
         bool known = false;
         for (const struct fh_jspec *s = specs; s->name; s++)
             known = known || strcmp(s->name, key) == 0;
@@ -202,7 +207,8 @@ enum fh_rc fh_json_apply(json_t *obj, const struct fh_jspec *specs, struct fh_js
     return FH_OK;
 }
 
-enum fh_rc fh_json_parse_body_or_reply(struct fh_req *req, const struct fh_jspec *specs, json_t **root)
+enum fh_rc fh_json_parse_body_or_reply(struct fh_req *req, const struct fh_jspec *specs,
+                                       json_t **root)
 {
     struct fh_json_error err = {0};
     const char *ct = fh_req_header(req, "Content-Type");
