@@ -222,4 +222,11 @@ struct sb_post_result {
 void sb_post(const char *url, const char *body, size_t len, const char *const *headers,
              int64_t timeout_ms, struct sb_post_result *r);
 
+/* ---- base URL ---- */
+struct fh_sandbox_ctx;
+/* The URL an emulator announces for itself: public_url when set, else
+ * http://<listen address, 127.0.0.1 for 0.0.0.0>:<port>/<name>; no trailing slash. */
+void sb_base_url(const struct fh_sandbox_ctx *ctx, const char *public_url, const char *name,
+                 char *out, size_t size);
+
 #endif

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "common.h"
+#include "../sandbox.h"
 #include "fh/fh_json.h"
 #include "fh/fh_money.h"
 
@@ -469,4 +470,17 @@ enum fh_rc sb_apply_numbers(json_t *body, const struct sb_num_setting *ns, size_
         if (json_object_get(body, ns[i].key))
             *ns[i].field = json_integer_value(json_object_get(body, ns[i].key));
     return FH_OK;
+}
+
+void sb_base_url(const struct fh_sandbox_ctx *ctx, const char *public_url, const char *name,
+                 char *out, size_t size)
+{
+    const char *host = strcmp(ctx->listen_addr, "0.0.0.0") == 0 ? "127.0.0.1" : ctx->listen_addr;
+    if (public_url)
+        fh_strlcpy(out, public_url, size);
+    else
+        snprintf(out, size, "http://%s:%u/%s", host, (unsigned)ctx->http_port, name);
+    size_t n = strlen(out);
+    if (n && out[n - 1] == '/')
+        out[n - 1] = '\0';
 }

@@ -58,14 +58,7 @@ enum fh_rc fh_stripe_start(const struct fh_sandbox_ctx *ctx)
         return FH_E_INPUT;
     }
     char url[256];
-    const char *host = strcmp(ctx->listen_addr, "0.0.0.0") == 0 ? "127.0.0.1" : ctx->listen_addr;
-    if (opts.public_url)
-        fh_strlcpy(url, opts.public_url, sizeof(url));
-    else
-        snprintf(url, sizeof(url), "http://%s:%u/stripe", host, (unsigned)ctx->http_port);
-    size_t n = strlen(url);
-    if (n && url[n - 1] == '/')
-        url[n - 1] = '\0';
+    sb_base_url(ctx, opts.public_url, "stripe", url, sizeof(url));
     stp_init(&opts, url);
     stp_lock();
     stp_wh_settings(&stp.set);

@@ -53,14 +53,7 @@ enum fh_rc fh_zoho_start(const struct fh_sandbox_ctx *ctx)
     if (!configured)
         fh_zoho_opts_default(&opts);
     char url[256];
-    const char *host = strcmp(ctx->listen_addr, "0.0.0.0") == 0 ? "127.0.0.1" : ctx->listen_addr;
-    if (opts.public_url)
-        fh_strlcpy(url, opts.public_url, sizeof(url));
-    else
-        snprintf(url, sizeof(url), "http://%s:%u/zoho", host, (unsigned)ctx->http_port);
-    size_t n = strlen(url);
-    if (n && url[n - 1] == '/')
-        url[n - 1] = '\0';
+    sb_base_url(ctx, opts.public_url, "zoho", url, sizeof(url));
     zs_init(&opts, url);
     if (zwh_start() != FH_OK)
         return FH_ERR;
