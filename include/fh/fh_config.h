@@ -17,6 +17,7 @@ struct fh_config {
     char *public_url;       /* FISCALHUB_PUBLIC_URL (http://<listen>:<port>) */
     char *sandbox_url;      /* FISCALHUB_SANDBOX_URL (http://127.0.0.1:8081) */
     int http_threads;       /* FISCALHUB_HTTP_THREADS (4) */
+    bool sqlite_sync_full;  /* FISCALHUB_SQLITE_SYNCHRONOUS full|normal (full) */
     int workers;            /* FISCALHUB_WORKERS (2); serve --no-workers sets 0 */
     bool no_workers;
     int64_t session_ttl_ms;     /* FISCALHUB_SESSION_TTL_HOURS (168) */

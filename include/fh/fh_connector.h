@@ -186,6 +186,13 @@ struct fh_inbox_event {
  * the first row id). FH_OK only once committed. */
 enum fh_rc fh_inbox_commit(struct fh_app *app, const char *source, const struct fh_inbox_event *ev,
                            size_t n, const char *job_kind);
+/* The same without waiting: queues the delivery (n > 0; ev and its strings must stay valid
+ * until done is called) and returns; done(cls, rc) is called once, on the committer's thread,
+ * with FH_OK once committed, else FH_E_RETRY or FH_ERR. FH_ERR at once (done never called) when
+ * the delivery cannot be queued. */
+enum fh_rc fh_inbox_submit(struct fh_app *app, const char *source, const struct fh_inbox_event *ev,
+                           size_t n, const char *job_kind, void (*done)(void *cls, enum fh_rc rc),
+                           void *cls);
 /* An inbox row as the processing job reads it (strings borrowed; integration_id 0 when none). */
 struct fh_inbox_row {
     int64_t id, integration_id;

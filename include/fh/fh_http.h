@@ -18,11 +18,11 @@ struct fh_metrics;
 
 /* Who may call a route. Session routes also need the X-CSRF-Token header on unsafe methods. */
 enum fh_auth_class {
-    FH_AUTH_NONE,      /* anyone */
+    FH_AUTH_NONE,            /* anyone */
     FH_AUTH_NO_SESSION_JSON, /* anyone; body must be JSON and Origin (if sent) ours (log-in) */
-    FH_AUTH_SESSION,   /* a valid session */
-    FH_AUTH_ORG,       /* a session that is a member of the {org} in the path with perm */
-    FH_AUTH_API_KEY,   /* an active API key of a Custom Integration (HTTP Basic), rate limited */
+    FH_AUTH_SESSION,         /* a valid session */
+    FH_AUTH_ORG,             /* a session that is a member of the {org} in the path with perm */
+    FH_AUTH_API_KEY, /* an active API key of a Custom Integration (HTTP Basic), rate limited */
 };
 
 /* Permissions, granted by role (see docs/api/portal.md). */
@@ -45,7 +45,7 @@ struct fh_route {
     const char *pattern; /* "/api/orgs/{org}/members/{user_id}" */
     size_t body_limit;   /* bytes; 0: no body accepted */
     enum fh_auth_class auth;
-    enum fh_perm perm;   /* FH_AUTH_ORG only */
+    enum fh_perm perm; /* FH_AUTH_ORG only */
     fh_handler handler;
 };
 
@@ -111,6 +111,11 @@ struct fh_req {
     struct fh_org_info org;
     bool has_apikey;
     struct fh_apikey_info apikey;
+    /* a handler answering later (fh_req_suspend) */
+    bool suspended;
+    void (*resume)(struct fh_req *req);
+    void *state;
+    void (*state_free)(void *state);
 };
 
 /* ---- server ---- */
@@ -126,6 +131,14 @@ const char *fh_req_param(const struct fh_req *req, const char *name); /* path pa
 const char *fh_req_header(const struct fh_req *req, const char *name);
 const char *fh_req_query(const struct fh_req *req, const char *name);
 const char *fh_req_cookie(const struct fh_req *req, const char *name);
+/* Lets a handler answer later, once some other thread's work is done, without holding an HTTP
+ * thread: the connection is suspended when the handler returns; fh_req_resume(req), from any
+ * thread and exactly once, has the server call resume(req) on the connection's own thread,
+ * which must reply. state (whatever resume needs) is freed with state_free (may be NULL) when
+ * the request ends, whether or not it was resumed. Call it before handing req to that thread. */
+void fh_req_suspend(struct fh_req *req, void (*resume)(struct fh_req *req), void *state,
+                    void (*state_free)(void *state));
+void fh_req_resume(struct fh_req *req);
 /* Client address as text (for rate limiting). */
 void fh_req_client_addr(const struct fh_req *req, char *out, size_t outsize);
 

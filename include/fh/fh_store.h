@@ -79,6 +79,10 @@ extern const struct fh_store_ops fh_store_pg_ops;
  * else is a SQLite file path. Connects once to check reachability. Caller closes. */
 enum fh_rc fh_store_open(const char *url, struct fh_store **out);
 void fh_store_close(struct fh_store *st);
+/* SQLite connections opened from now on commit with PRAGMA synchronous = FULL (true, the
+ * default: a commit is on the disk before it returns) or NORMAL (WAL appends reach the disk at
+ * checkpoints: a commit survives a crash of the process, not of the machine). */
+void fh_store_sqlite_sync_full(bool full);
 enum fh_backend fh_store_backend(const struct fh_store *st);
 
 /* Applies pending migrations of this backend in order; safe to run concurrently. */

@@ -4,8 +4,11 @@
  * compared in constant time; otherwise 401 with an empty body (the intent-to-receive check sends
  * good and bad signatures and wants exactly 200 / 401). A good delivery's events are committed
  * as inbox rows with their processing job in one transaction before the empty 200; the work
- * happens later in the xero.inbox job, so the answer comes well within Xero's 5 seconds. The
- * body is never logged. */
+ * happens later in the xero.inbox job, so the answer comes well within Xero's 5 seconds. While
+ * the inbox's committer writes the delivery, the connection is suspended rather than holding an
+ * HTTP thread, so the deliveries of every connection in flight share one commit. The body is
+ * never logged. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -16,6 +19,36 @@
 static bool field_ok(const char *s, size_t max)
 {
     return s && s[0] && strlen(s) <= max;
+}
+
+/* A delivery being committed: the parsed body (the events' strings point into it). */
+struct delivery {
+    json_t *json;
+    struct fh_inbox_event *ev;
+    enum fh_rc rc; /* set by the committer before it resumes the request */
+};
+
+static void delivery_free(void *p)
+{
+    struct delivery *d = p;
+    json_decref(d->json);
+    free(d->ev);
+    free(d);
+}
+
+static void committed(void *cls, enum fh_rc rc)
+{
+    struct fh_req *req = cls;
+    ((struct delivery *)req->state)->rc = rc;
+    fh_req_resume(req);
+}
+
+static void answer(struct fh_req *req)
+{
+    if (((struct delivery *)req->state)->rc != FH_OK)
+        fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "could not store the events");
+    else
+        fh_reply_empty(req, 200);
 }
 
 enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req)
@@ -32,8 +65,10 @@ enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req)
         json_decref(j);
         return fh_reply_error(req, FH_EC_JSON_FIELD_INVALID, "%s", "events must be an array");
     }
+    struct delivery *d = fh_calloc(1, sizeof(*d));
+    d->json = j;
+    d->ev = fh_calloc(json_array_size(events) + 1, sizeof(*d->ev));
     size_t n = 0, i;
-    struct fh_inbox_event *ev = fh_calloc(json_array_size(events) + 1, sizeof(*ev));
     json_t *e;
     json_array_foreach(events, i, e)
     {
@@ -50,12 +85,16 @@ enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req)
             continue; /* not an event we can act on; Xero must not retry the delivery for it */
         if (strcmp(x.category, "INVOICE") != 0 && strcmp(x.category, "CREDITNOTE") != 0)
             continue;
-        ev[n++] = x;
+        d->ev[n++] = x;
     }
-    enum fh_rc rc = fh_inbox_commit(app, "xero", ev, n, FH_XERO_JOB_INBOX);
-    free(ev);
-    json_decref(j);
-    if (rc != FH_OK)
-        return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "could not store the events");
-    return fh_reply_empty(req, 200);
+    if (n == 0) {
+        delivery_free(d);
+        return fh_reply_empty(req, 200);
+    }
+    fh_req_suspend(req, answer, d, delivery_free);
+    if (fh_inbox_submit(app, "xero", d->ev, n, FH_XERO_JOB_INBOX, committed, req) != FH_OK) {
+        d->rc = FH_ERR;
+        fh_req_resume(req);
+    }
+    return FH_OK;
 }

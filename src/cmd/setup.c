@@ -54,8 +54,9 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
     block_signals();
     enum fh_rc rc = fh_config_load(cfg, argc, argv);
     if (rc == FH_E_NOTFOUND) {
-        printf("usage: fiscalhub %s [options]\n\n%s\n\noptions (flag, environment variable, meaning):\n", name,
-               summary);
+        printf("usage: fiscalhub %s [options]\n\n%s\n\noptions (flag, environment variable, "
+               "meaning):\n",
+               name, summary);
         fh_config_usage(stdout);
         fh_config_free(cfg);
         return 0;
@@ -77,6 +78,7 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
     }
     if (!fh_starts_with(cfg->database_url, "postgres"))
         ensure_parent_dir(cfg->database_url);
+    fh_store_sqlite_sync_full(cfg->sqlite_sync_full);
     if (fh_store_open(cfg->database_url, &app->store) != FH_OK) {
         sodium_memzero(app->master_key, sizeof(app->master_key));
         fh_config_free(cfg);

@@ -18,7 +18,7 @@ enum opt_id {
     O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_TRIAL_CONN,
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
     O_SCALE_POLL, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API, O_STRIPE_KEY,
-    O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_COUNT
+    O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -31,6 +31,9 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_WEB] = {"--web-dir", "FISCALHUB_WEB_DIR", "built portal to serve (web/dist)"},
     [O_PUBLIC] = {"--public-url", "FISCALHUB_PUBLIC_URL", "URL users reach (http://<listen>:<port>)"},
     [O_SANDBOX] = {"--sandbox-url", "FISCALHUB_SANDBOX_URL", "fiscalhub-sandbox base URL (http://127.0.0.1:8081)"},
+    [O_SQLITE_SYNC] = {"--sqlite-synchronous", "FISCALHUB_SQLITE_SYNCHRONOUS",
+                       "full: a SQLite commit is on the disk before it is acknowledged; normal: it "
+                       "survives a crash of fiscalhub, not of the machine (full)"},
     [O_HTTP_THREADS] = {"--http-threads", "FISCALHUB_HTTP_THREADS", "HTTP thread pool size (4)"},
     [O_WORKERS] = {"--workers", "FISCALHUB_WORKERS", "job worker threads (2)"},
     [O_NO_WORKERS] = {"--no-workers", NULL, "serve only: run no job workers or scheduler"},
@@ -363,6 +366,11 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
     case O_SANDBOX:
         set_str(&cfg->sandbox_url, v);
         return FH_OK;
+    case O_SQLITE_SYNC:
+        if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0)
+            return FH_E_INPUT;
+        cfg->sqlite_sync_full = strcmp(v, "full") == 0;
+        return FH_OK;
     case O_HTTP_THREADS:
         if (!int_in(v, 1, 256, &x))
             return FH_E_INPUT;
@@ -460,6 +468,7 @@ static void defaults(struct fh_config *cfg)
     cfg->web_dir = fh_strdup("web/dist");
     cfg->sandbox_url = fh_strdup("http://127.0.0.1:8081");
     cfg->http_threads = 4;
+    cfg->sqlite_sync_full = true;
     cfg->workers = 2;
     cfg->session_ttl_ms = 168LL * 3600 * 1000;
     cfg->login_max_failures = 5;

@@ -9,14 +9,20 @@
  * the rest of the body is read and discarded first, so ordinary clients always see the 413.
  *
  * Shutdown: fh_server_stop() quiesces the listener (no new connections), waits until in-flight
- * requests are done or the grace period passes, then stops the daemon. */
+ * requests are done or the grace period passes (and, past it, until no request is suspended:
+ * libmicrohttpd cannot stop with one), then stops the daemon.
+ *
+ * Suspended requests: a handler waiting for another thread (the webhook inbox's group commit)
+ * suspends its connection instead of blocking an HTTP thread; the other thread resumes it, and
+ * libmicrohttpd calls on_request again, which has the handler answer (fh_req_suspend). */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <unistd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fh/fh_auth.h"
 #include "fh/fh_crypto.h"
@@ -33,7 +39,8 @@ struct fh_server {
 #define DISCARD_FACTOR 16
 #define DISCARD_MAX (4u * 1024 * 1024)
 
-static const struct fh_route *match_route(struct fh_app *app, struct fh_req *req, bool *method_mismatch)
+static const struct fh_route *match_route(struct fh_app *app, struct fh_req *req,
+                                          bool *method_mismatch)
 {
     *method_mismatch = false;
     for (size_t i = 0; i < app->nroutes; i++) {
@@ -62,6 +69,21 @@ static const struct fh_route *match_route(struct fh_app *app, struct fh_req *req
     return NULL;
 }
 
+/* A request id unique within the process's life: each thread draws 6 random bytes once and
+ * counts its requests in 6 more (ids name requests in logs; they are not secrets). Saves a
+ * getrandom call per request. */
+static void request_id(char *out, size_t outsize)
+{
+    static _Thread_local uint8_t id[12];
+    static _Thread_local uint64_t n;
+    if (n == 0)
+        randombytes_buf(id, 6);
+    n++;
+    for (int i = 0; i < 6; i++)
+        id[6 + i] = (uint8_t)(n >> (8 * i));
+    sodium_bin2base64(out, outsize, id, sizeof(id), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
 static struct fh_req *req_new(struct fh_app *app, struct MHD_Connection *conn, const char *url,
                               const char *method)
 {
@@ -72,12 +94,14 @@ static struct fh_req *req_new(struct fh_app *app, struct MHD_Connection *conn, c
     req->start_mono = fh_mono_ms();
     fh_strlcpy(req->method, method, sizeof(req->method));
     req->path = fh_strdup(url);
-    fh_random_token(12, req->request_id, sizeof(req->request_id));
+    request_id(req->request_id, sizeof(req->request_id));
     return req;
 }
 
 static void req_free(struct fh_req *req)
 {
+    if (req->state_free)
+        req->state_free(req->state);
     for (size_t i = 0; i < req->nparams; i++)
         free(req->param_values[i]);
     fh_buf_free(&req->body);
@@ -107,8 +131,9 @@ static void dispatch(struct fh_req *req, bool method_mismatch)
     if (fh_auth_request_or_reply(req) != FH_OK)
         goto out;
     req->route->handler(req);
-    if (req->status == 0) {
-        fh_log(FH_LOG_ERROR, "http", "handler for %s %s sent no reply", req->method, req->route->pattern);
+    if (req->status == 0 && !req->suspended) {
+        fh_log(FH_LOG_ERROR, "http", "handler for %s %s sent no reply", req->method,
+               req->route->pattern);
         fh_reply_error(req, FH_EC_INTERNAL, "%s", "no reply was produced");
     }
 out:
@@ -147,9 +172,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!req->body_too_large && fh_buf_append(&req->body, upload_data, *upload_data_size) != FH_OK)
+        if (!req->body_too_large &&
+            fh_buf_append(&req->body, upload_data, *upload_data_size) != FH_OK)
             req->body_too_large = true;
         *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->suspended) { /* resumed: the handler's answer is ready */
+        req->suspended = false;
+        fh_log_set_request_id(req->request_id);
+        req->resume(req);
+        if (req->status == 0) {
+            fh_log(FH_LOG_ERROR, "http", "resumed %s %s sent no reply", req->method,
+                   req->route->pattern);
+            fh_reply_error(req, FH_EC_INTERNAL, "%s", "no reply was produced");
+        }
+        fh_log_set_request_id(NULL);
         return MHD_YES;
     }
     if (req->status == 0) {
@@ -159,6 +197,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         dispatch(req, mismatch);
     }
     return MHD_YES;
+}
+
+/* Requests suspended now (all servers of the process): libmicrohttpd must not be stopped while
+ * one is. */
+static atomic_int suspended_reqs;
+
+void fh_req_suspend(struct fh_req *req, void (*resume)(struct fh_req *req), void *state,
+                    void (*state_free)(void *state))
+{
+    req->resume = resume;
+    req->state = state;
+    req->state_free = state_free;
+    req->suspended = true;
+    atomic_fetch_add(&suspended_reqs, 1);
+    MHD_suspend_connection(req->conn);
+}
+
+void fh_req_resume(struct fh_req *req)
+{
+    MHD_resume_connection(req->conn);
+    atomic_fetch_sub(&suspended_reqs, 1);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -176,7 +235,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req->route_index >= 0 || req->status >= 400) {
         fh_log_set_request_id(req->request_id);
         fh_log(req->status >= 500 ? FH_LOG_WARN : FH_LOG_INFO, "request", "%s %s -> %u in %lld ms",
-               req->method, req->route ? req->route->pattern : "(static)", req->status, (long long)ms);
+               req->method, req->route ? req->route->pattern : "(static)", req->status,
+               (long long)ms);
         fh_log_set_request_id(NULL);
     }
     req_free(req);
@@ -200,20 +260,23 @@ enum fh_rc fh_server_start(struct fh_app *app, struct fh_server **out)
     sa.sin_family = AF_INET;
     sa.sin_port = htons(app->cfg->port);
     if (inet_pton(AF_INET, app->cfg->listen_addr, &sa.sin_addr) != 1) {
-        fh_log(FH_LOG_ERROR, "http", "listen address %s is not an IPv4 address", app->cfg->listen_addr);
+        fh_log(FH_LOG_ERROR, "http", "listen address %s is not an IPv4 address",
+               app->cfg->listen_addr);
         free(srv);
         return FH_ERR;
     }
     MHD_set_panic_func(on_panic, NULL);
     srv->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg->http_threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_END);
     if (!srv->daemon) {
-        fh_log(FH_LOG_ERROR, "http", "cannot listen on %s:%u", app->cfg->listen_addr, (unsigned)app->cfg->port);
+        fh_log(FH_LOG_ERROR, "http", "cannot listen on %s:%u", app->cfg->listen_addr,
+               (unsigned)app->cfg->port);
         free(srv);
         return FH_ERR;
     }
@@ -240,7 +303,11 @@ void fh_server_stop(struct fh_server *srv)
     while (atomic_load(&srv->inflight) > 0 && fh_mono_ms() < deadline)
         fh_sleep_ms(20);
     if (atomic_load(&srv->inflight) > 0)
-        fh_log(FH_LOG_WARN, "http", "%d requests still running after the grace period", atomic_load(&srv->inflight));
+        fh_log(FH_LOG_WARN, "http", "%d requests still running after the grace period",
+               atomic_load(&srv->inflight));
+    /* a suspended request waits for work already under way (a commit): it gets its answer */
+    while (atomic_load(&suspended_reqs) > 0)
+        fh_sleep_ms(20);
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

@@ -4,7 +4,8 @@
  * What must hold whatever the batching does: fh_inbox_commit returns FH_OK only once the
  * delivery's rows and a processing job are committed (visible to any other connection), every
  * delivery gets exactly its own rows, and a delivery the store refuses fails alone without
- * taking the deliveries batched with it down. */
+ * taking the deliveries batched with it down; fh_inbox_submit reports each delivery once, only
+ * after its commit, and deliveries queued by one thread share commits. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -194,9 +195,96 @@ static void test_refused_delivery_fails_alone(void **state)
     }
     int64_t jobs = count("SELECT count(*) FROM jobs WHERE kind = 'xero.inbox'", NULL);
     assert_true(jobs >= 1 && jobs <= THREADS * PER_THREAD / 2);
-    assert_int_equal(count("SELECT count(*) FROM inbox_events WHERE resource_id LIKE 'poison-%'",
-                           NULL),
-                     0);
+    assert_int_equal(
+        count("SELECT count(*) FROM inbox_events WHERE resource_id LIKE 'poison-%'", NULL), 0);
+}
+
+/* ---- fh_inbox_submit: deliveries queued without waiting, as suspended HTTP requests do ---- */
+
+enum { SUBMITS = 300 };
+
+struct submitted {
+    char rid[48];
+    struct fh_inbox_event ev;
+    enum fh_rc rc;
+    bool done;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int done;
+    bool twice; /* a delivery reported more than once */
+} sub = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void on_done(void *cls, enum fh_rc rc)
+{
+    struct submitted *d = cls;
+    pthread_mutex_lock(&sub.lock);
+    if (d->done)
+        sub.twice = true;
+    d->done = true;
+    d->rc = rc;
+    sub.done++;
+    pthread_cond_broadcast(&sub.cond);
+    pthread_mutex_unlock(&sub.lock);
+}
+
+/* Submits SUBMITS one-event deliveries from this thread without waiting (every third poisoned
+ * when poison), then waits until each was reported once. */
+static struct submitted *submit_all(bool poison)
+{
+    struct submitted *d = calloc(SUBMITS, sizeof(*d));
+    sub.done = 0;
+    sub.twice = false;
+    for (int i = 0; i < SUBMITS; i++) {
+        snprintf(d[i].rid, sizeof(d[i].rid), "%s-async-%d", poison && i % 3 == 0 ? "poison" : "res",
+                 i);
+        d[i].ev = (struct fh_inbox_event){.tenant_id = "tenant-1",
+                                          .category = "INVOICE",
+                                          .event_type = "UPDATE",
+                                          .resource_id = d[i].rid};
+        assert_int_equal(fh_inbox_submit(&app, "xero", &d[i].ev, 1, "xero.inbox", on_done, &d[i]),
+                         FH_OK);
+    }
+    pthread_mutex_lock(&sub.lock);
+    while (sub.done < SUBMITS)
+        pthread_cond_wait(&sub.cond, &sub.lock);
+    pthread_mutex_unlock(&sub.lock);
+    assert_false(sub.twice);
+    return d;
+}
+
+static void test_submitted_deliveries_share_commits(void **state)
+{
+    FH_UNUSED(state);
+    struct submitted *d = submit_all(false);
+    for (int i = 0; i < SUBMITS; i++) {
+        assert_int_equal(d[i].rc, FH_OK);
+        /* reported committed: visible on this thread's own connection */
+        assert_int_equal(
+            count("SELECT count(*) FROM inbox_events WHERE resource_id = $1", d[i].rid), 1);
+    }
+    /* one thread queued them all: batches are not bounded by the number of waiting threads */
+    int64_t jobs = count("SELECT count(*) FROM jobs WHERE kind = 'xero.inbox'", NULL);
+    assert_true(jobs >= 1 && jobs <= SUBMITS / 2);
+    free(d);
+}
+
+static void test_submitted_refused_delivery_fails_alone(void **state)
+{
+    FH_UNUSED(state);
+    add_poison_trigger();
+    struct submitted *d = submit_all(true);
+    for (int i = 0; i < SUBMITS; i++) {
+        assert_int_equal(d[i].rc == FH_OK, i % 3 != 0);
+        assert_int_equal(
+            count("SELECT count(*) FROM inbox_events WHERE resource_id = $1", d[i].rid),
+            i % 3 != 0);
+    }
+    free(d);
+    assert_int_equal(fh_inbox_submit(&app, "xero", NULL, 0, "xero.inbox", on_done, NULL),
+                     FH_E_INPUT);
 }
 
 static void test_empty_delivery_writes_nothing(void **state)
@@ -211,6 +299,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_acknowledged_means_committed, setup),
         cmocka_unit_test_setup(test_refused_delivery_fails_alone, setup),
+        cmocka_unit_test_setup(test_submitted_deliveries_share_commits, setup),
+        cmocka_unit_test_setup(test_submitted_refused_delivery_fails_alone, setup),
         cmocka_unit_test_setup(test_empty_delivery_writes_nothing, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

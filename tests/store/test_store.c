@@ -115,6 +115,8 @@ static int test_setup(void **state)
     return 0;
 }
 
+static struct fh_store *sync_store;
+
 static void test_migrations_idempotent(void **state)
 {
     struct fh_store *st = store_of(state);
@@ -510,6 +512,36 @@ static void test_foreign_keys(void **state)
     assert_int_equal(count_rows(st, "organizations"), 1);
 }
 
+static void *read_synchronous(void *arg)
+{
+    struct fh_rows rows;
+    int64_t *out = arg;
+    *out = -1;
+    if (fh_store_exec(sync_store, "PRAGMA synchronous", NULL, 0, &rows) == 1)
+        *out = fh_rows_i64(&rows, 0, 0, -1);
+    fh_rows_free(&rows);
+    return NULL;
+}
+
+/* SQLite commits are synced to disk (FULL = 2) unless NORMAL (1) was chosen; a new thread opens
+ * a new connection, which takes the setting of the time. */
+static void test_sqlite_synchronous(void **state)
+{
+    sync_store = store_of(state);
+    if (fh_store_backend(sync_store) != FH_STORE_SQLITE)
+        return; /* a SQLite setting; PostgreSQL commits are always synced */
+    int64_t mode = 0;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, read_synchronous, &mode), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(mode, 2);
+    fh_store_sqlite_sync_full(false);
+    assert_int_equal(pthread_create(&t, NULL, read_synchronous, &mode), 0);
+    pthread_join(t, NULL);
+    fh_store_sqlite_sync_full(true);
+    assert_int_equal(mode, 1);
+}
+
 static void test_ping(void **state)
 {
     assert_int_equal(fh_store_ping(store_of(state)), FH_OK);
@@ -586,6 +618,7 @@ int main(void)
         cmocka_unit_test_setup(test_tx_nested_joins, test_setup),
         cmocka_unit_test_setup(test_concurrent_increments, test_setup),
         cmocka_unit_test_setup(test_foreign_keys, test_setup),
+        cmocka_unit_test_setup(test_sqlite_synchronous, test_setup),
         cmocka_unit_test_setup(test_ping, test_setup),
         cmocka_unit_test_setup(test_unreachable, test_setup),
         cmocka_unit_test_setup(test_pg_reconnect, test_setup),

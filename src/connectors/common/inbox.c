@@ -4,17 +4,19 @@
  * before the partner gets its 200: nothing accepted lives only in memory. The job's unique key
  * is derived from a first row id of the commit, so it is new for every commit.
  *
- * Group commit: deliveries arriving together share one transaction. A caller queues its
- * delivery and waits; the first waiter that finds no commit running becomes the leader, takes
- * every queued delivery of its store (up to GC_MAX_EVENTS events), writes them all in one
- * transaction on its own connection - their rows, and one processing job per source, since that
- * job drains all of the source's unprocessed rows - and wakes each waiter with the outcome only
- * after the COMMIT returned. Deliveries that arrive meanwhile queue for the next leader, so under
- * load one commit (one WAL append, one lock hand-over) serves many requests, and an idle server
- * commits a lone delivery at once, with no added delay. If the shared transaction fails for good,
- * the leader commits each delivery of the batch on its own, so one bad delivery fails alone.
- * Because it may commit on another thread's connection, fh_inbox_commit must not be called
- * inside a transaction (its rows would not be part of it).
+ * Group commit: one committer thread per process writes every delivery. A caller queues its
+ * delivery (fh_inbox_submit: with a function called once it is committed or failed, so an HTTP
+ * handler can suspend its connection instead of holding a thread; fh_inbox_commit: waiting for
+ * the outcome). The committer takes every queued delivery of one store (up to GC_MAX_EVENTS
+ * events), writes them all in one transaction on its own connection - their rows, and one
+ * processing job per source, since that job drains all of the source's unprocessed rows - and
+ * reports each outcome only after the COMMIT returned. Deliveries that arrive meanwhile queue
+ * for the next commit, so under load one commit (one WAL append, one lock hand-over) serves
+ * every request in flight, and an idle server commits a lone delivery at once, with no added
+ * delay. If the shared transaction fails for good, the committer commits each delivery of the
+ * batch on its own, so one bad delivery fails alone. Because it commits on the committer's
+ * connection, fh_inbox_commit must not be called inside a transaction (its rows would not be
+ * part of it). The thread starts with the first delivery and lives as long as the process.
  *
  * The processing job drains the source's unprocessed rows (fh_inbox_drain): one transaction per
  * row does the partner's work for it (typically: queue a document job with a unique key) and
@@ -33,7 +35,8 @@
 
 enum { GC_MAX_EVENTS = 2000 };
 
-/* One queued delivery; lives on its caller's stack until done. */
+/* One queued delivery: on its waiting caller's stack (fh_inbox_commit, done_fn NULL) or
+ * allocated by fh_inbox_submit and freed once reported. */
 struct gc_item {
     struct fh_app *app;
     const char *source, *kind;
@@ -43,16 +46,23 @@ struct gc_item {
     int64_t first; /* the delivery's first row id, once written */
     int qs;        /* outcome (a store result), valid once done */
     bool done;
+    void (*done_fn)(void *cls, enum fh_rc rc);
+    void *cls;
     struct gc_item *next;
 };
 
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct gc_item *head;
-    bool committing; /* a leader is writing a batch */
-} gc = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
+    pthread_cond_t work; /* the committer waits here for deliveries */
+    pthread_cond_t done; /* waiting callers wait here for their outcome */
+    struct gc_item *head, **tail;
+    pthread_once_t once;
+    bool started;
+} gc = {.lock = PTHREAD_MUTEX_INITIALIZER,
+        .work = PTHREAD_COND_INITIALIZER,
+        .done = PTHREAD_COND_INITIALIZER,
+        .tail = &gc.head,
+        .once = PTHREAD_ONCE_INIT};
 /* Writes one delivery's rows (inside the caller's transaction); *first gets the first row id. */
 static int write_rows(struct fh_store *st, const struct gc_item *c, int64_t *first)
 {
@@ -129,16 +139,19 @@ static void commit_batch(struct gc_item *batch)
         c->qs = qs;
 }
 
-/* With gc.lock held: unlinks the queued items of st (at least one, the oldest first, up to
- * GC_MAX_EVENTS events) and returns them in arrival order. */
-static struct gc_item *take_batch(struct fh_store *st)
+/* With gc.lock held: unlinks the queued items of the oldest item's store (up to GC_MAX_EVENTS
+ * events, at least one) and returns them in arrival order. */
+static struct gc_item *take_batch(void)
 {
+    struct fh_store *st = gc.head->app->store;
     struct gc_item *batch = NULL, **tail = &batch;
     size_t events = 0;
+    gc.tail = &gc.head;
     for (struct gc_item **p = &gc.head; *p;) {
         struct gc_item *c = *p;
         if (c->app->store != st || (batch && events + c->n > GC_MAX_EVENTS)) {
             p = &c->next;
+            gc.tail = p;
             continue;
         }
         *p = c->next;
@@ -150,37 +163,108 @@ static struct gc_item *take_batch(struct fh_store *st)
     return batch;
 }
 
+static enum fh_rc item_rc(const struct gc_item *c)
+{
+    return c->qs >= 0 ? FH_OK : c->qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+static void *committer_main(void *arg)
+{
+    FH_UNUSED(arg);
+    pthread_mutex_lock(&gc.lock);
+    for (;;) {
+        while (!gc.head)
+            pthread_cond_wait(&gc.work, &gc.lock);
+        struct gc_item *batch = take_batch();
+        pthread_mutex_unlock(&gc.lock);
+        commit_batch(batch);
+        bool waiters = false;
+        for (struct gc_item *c = batch, *next; c; c = next) {
+            next = c->next; /* a reported item may vanish */
+            if (c->done_fn) {
+                c->done_fn(c->cls, item_rc(c));
+                free(c);
+            } else {
+                waiters = true;
+            }
+        }
+        pthread_mutex_lock(&gc.lock);
+        if (waiters) {
+            for (struct gc_item *c = batch, *next; c; c = next) {
+                next = c->next;
+                if (!c->done_fn)
+                    c->done = true; /* its caller may return (and the item vanish) from here on */
+            }
+            pthread_cond_broadcast(&gc.done);
+        }
+    }
+    return NULL;
+}
+
+static void committer_start(void)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    gc.started = pthread_create(&t, &attr, committer_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+    if (!gc.started)
+        fh_log(FH_LOG_ERROR, "inbox", "%s", "cannot start the committer thread");
+}
+
+/* Queues c (gc.lock held by the caller); false when there is no committer to take it. */
+static bool enqueue_locked(struct gc_item *c)
+{
+    if (!gc.started)
+        return false;
+    c->next = NULL;
+    *gc.tail = c; /* appended: batches keep arrival order */
+    gc.tail = &c->next;
+    pthread_cond_signal(&gc.work);
+    return true;
+}
+
+enum fh_rc fh_inbox_submit(struct fh_app *app, const char *source, const struct fh_inbox_event *ev,
+                           size_t n, const char *job_kind, void (*done)(void *cls, enum fh_rc rc),
+                           void *cls)
+{
+    if (n == 0)
+        return FH_E_INPUT;
+    pthread_once(&gc.once, committer_start);
+    struct gc_item *c = fh_calloc(1, sizeof(*c));
+    *c = (struct gc_item){.app = app,
+                          .source = source,
+                          .kind = job_kind,
+                          .ev = ev,
+                          .n = n,
+                          .now = fh_now_ms(),
+                          .done_fn = done,
+                          .cls = cls};
+    pthread_mutex_lock(&gc.lock);
+    bool queued = enqueue_locked(c);
+    pthread_mutex_unlock(&gc.lock);
+    if (!queued) {
+        free(c);
+        return FH_ERR;
+    }
+    return FH_OK;
+}
+
 enum fh_rc fh_inbox_commit(struct fh_app *app, const char *source, const struct fh_inbox_event *ev,
                            size_t n, const char *job_kind)
 {
     if (n == 0)
         return FH_OK;
+    pthread_once(&gc.once, committer_start);
     struct gc_item me = {
         .app = app, .source = source, .kind = job_kind, .ev = ev, .n = n, .now = fh_now_ms()};
     pthread_mutex_lock(&gc.lock);
-    struct gc_item **p = &gc.head;
-    while (*p)
-        p = &(*p)->next;
-    *p = &me; /* appended: batches keep arrival order */
-    while (!me.done) {
-        if (gc.committing) {
-            pthread_cond_wait(&gc.cond, &gc.lock);
-            continue;
-        }
-        gc.committing = true;
-        struct gc_item *batch = take_batch(app->store);
-        pthread_mutex_unlock(&gc.lock);
-        commit_batch(batch);
-        pthread_mutex_lock(&gc.lock);
-        for (struct gc_item *c = batch, *next; c; c = next) {
-            next = c->next; /* a woken caller may return (and its item vanish) once done is set */
-            c->done = true;
-        }
-        gc.committing = false;
-        pthread_cond_broadcast(&gc.cond);
-    }
+    bool queued = enqueue_locked(&me);
+    while (queued && !me.done)
+        pthread_cond_wait(&gc.done, &gc.lock);
     pthread_mutex_unlock(&gc.lock);
-    return me.qs >= 0 ? FH_OK : me.qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return queued ? item_rc(&me) : FH_ERR;
 }
 
 struct drain_ctx {

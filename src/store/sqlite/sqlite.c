@@ -10,6 +10,7 @@
  * after use, so it holds no read transaction open. SQLite re-prepares a cached statement by
  * itself when the schema changed (SQLITE_PREPARE_PERSISTENT, sqlite3_prepare_v3). */
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,13 @@ static void stmt_cache_clear(struct fh_db *db)
     }
 }
 
+static atomic_bool sync_full = true;
+
+void fh_store_sqlite_sync_full(bool full)
+{
+    atomic_store(&sync_full, full);
+}
+
 static enum fh_rc sq_connect(const char *url, struct fh_db **out)
 {
     const char *path = url;
@@ -98,8 +106,11 @@ static enum fh_rc sq_connect(const char *url, struct fh_db **out)
     sqlite3_busy_timeout(h, 5000);
     char *err = NULL;
     rc = sqlite3_exec(h,
-                      "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-                      "PRAGMA synchronous = NORMAL;",
+                      atomic_load(&sync_full)
+                          ? "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+                            "PRAGMA synchronous = FULL;"
+                          : "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+                            "PRAGMA synchronous = NORMAL;",
                       NULL, NULL, &err);
     if (rc != SQLITE_OK) {
         fh_log(FH_LOG_ERROR, "sqlite_open", "%s: %s", path, err ? err : sqlite3_errstr(rc));
