@@ -604,6 +604,58 @@ static void test_pg_reconnect(void **state)
     assert_int_equal(count_rows(st, "test_values"), 2);
 }
 
+struct killer {
+    struct fh_store *st;
+    int64_t pid;
+};
+
+/* On its own connection: ends the session pid and waits until it is gone. */
+static void *kill_session(void *arg)
+{
+    struct killer *k = arg;
+    struct fh_param p[] = {FH_PI(k->pid)};
+    query_i64(k->st, "SELECT pg_terminate_backend($1::int)", p, 1, -1);
+    for (int i = 0; i < 500; i++) {
+        if (query_i64(k->st, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", p, 1,
+                      -1) == 0)
+            break;
+        fh_sleep_ms(10);
+    }
+    return NULL;
+}
+
+static int lost_at_commit_calls;
+
+/* Inserts a row, then has another connection end this session: the COMMIT that follows meets a
+ * dead connection. */
+static int tx_lost_at_commit(struct fh_store *st, void *cls)
+{
+    FH_UNUSED(cls);
+    lost_at_commit_calls++;
+    insert_value(st, 1, FH_PT("lost"), FH_PI(1));
+    struct killer k = {.st = st, .pid = query_i64(st, "SELECT pg_backend_pid()", NULL, 0, -1)};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, kill_session, &k), 0);
+    pthread_join(t, NULL);
+    return 1;
+}
+
+/* A connection lost during COMMIT leaves the outcome unknown (the server may have committed):
+ * the transaction fails hard instead of running its function a second time. */
+static void test_pg_commit_lost_is_not_retried(void **state)
+{
+    struct fh_store *st = store_of(state);
+    if (fh_store_backend(st) != FH_STORE_PG)
+        return; /* SQLite commits in-process: there is no connection to lose */
+    lost_at_commit_calls = 0;
+    assert_int_equal(fh_store_run_tx(st, tx_lost_at_commit, NULL), FH_QS_HARD);
+    assert_int_equal(lost_at_commit_calls, 1);
+    /* the next transaction reconnects */
+    struct tx_ctx ok = {.first_id = 10, .result = 1};
+    assert_int_equal(fh_store_run_tx(st, tx_insert_two, &ok), 1);
+    assert_int_equal(count_rows(st, "test_values"), 2); /* the lost one never committed here */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +674,7 @@ int main(void)
         cmocka_unit_test_setup(test_ping, test_setup),
         cmocka_unit_test_setup(test_unreachable, test_setup),
         cmocka_unit_test_setup(test_pg_reconnect, test_setup),
+        cmocka_unit_test_setup(test_pg_commit_lost_is_not_retried, test_setup),
         cmocka_unit_test_setup(test_concurrent_migrate, test_setup), /* drops the scratch tables */
     };
     return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);

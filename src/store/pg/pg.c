@@ -10,7 +10,9 @@
  * Transactions are READ COMMITTED: correctness comes from unique constraints and row locks
  * (SELECT ... FOR UPDATE), not from serializable isolation. Serialization failures, deadlocks,
  * lock timeouts and a lost connection are retryable (FH_QS_SOFT); fh_store_run_tx rolls back
- * and runs the function again.
+ * and runs the function again. A connection lost during COMMIT is not: the server may have
+ * committed, so the transaction fails (FH_QS_HARD) rather than run twice; callers are built to
+ * be repeated later (jobs are retried, API calls carry idempotency keys, partners redeliver).
  *
  * A lost connection is re-established with PQreset on the next statement that runs outside a
  * transaction (begin included), never in the middle of one: a transaction whose connection
@@ -349,6 +351,12 @@ static int pg_commit(struct fh_db *db)
 {
     char tag[32] = "";
     int qs = run_simple(db, "COMMIT", tag, sizeof(tag));
+    if (qs < 0 && PQstatus(db->conn) != CONNECTION_OK) {
+        /* The server may have committed before the connection went: running the transaction
+         * again could apply it twice, so its caller gets a failure, not a retry. */
+        fh_log(FH_LOG_ERROR, "pg", "%s", "connection lost during COMMIT: outcome unknown");
+        return FH_QS_HARD;
+    }
     if (qs < 0)
         return qs; /* in_tx stays set until the caller's rollback */
     db->in_tx = false;
