@@ -58,7 +58,8 @@ struct fh_cert_info {
 /* A stored certificate with its secrets opened, for the fiscal engine. Load with
  * fh_cert_secret_load, release with fh_cert_secret_free. The caller must refuse to sign unless
  * status is "active" and not_after_ms is in the future. A revoked certificate has its secrets
- * erased: pfx, password and pac are NULL. */
+ * erased: pfx, password and pac are NULL. The secrets are read-only: when held is set they point
+ * into the cache of opened certificates (src/fiscal/cert_cache.c, locked memory). */
 struct fh_cert_secret {
     int64_t id, org_id;
     char uid[16];
@@ -67,8 +68,10 @@ struct fh_cert_secret {
     char vsdc_url[512];
     uint8_t *pfx; /* DER PKCS#12, pfx_len bytes: give to CURLOPT_SSLCERT_BLOB with type "P12" */
     size_t pfx_len;
-    char *password; /* the PFX password */
-    char *pac;      /* the PAC header value */
+    char *password;       /* the PFX password */
+    char *pac;            /* the PAC header value */
+    char fingerprint[65]; /* fh_cert_fingerprint of pfx and password ("" without secrets) */
+    void *held;           /* the cache entry the secrets belong to, or NULL: owned copies */
 };
 
 /* Loads OpenSSL's "legacy" (RC2, 3DES PFX files) and "default" providers into the default
@@ -106,8 +109,20 @@ enum fh_rc fh_cert_find(struct fh_store *st, int64_t org_id, const char *uid, in
  * FH_ERR when a sealed value does not open under master_key (logged, without the value). */
 enum fh_rc fh_cert_secret_load(struct fh_store *st, const uint8_t master_key[32], int64_t cert_id,
                                struct fh_cert_secret *out);
-/* Wipes (sodium_memzero) and frees the secrets, and clears the struct. NULL-safe. */
+/* Releases the secrets (owned copies are wiped with sodium_memzero and freed; cached ones are
+ * given back to the cache) and clears the struct. NULL-safe. */
 void fh_cert_secret_free(struct fh_cert_secret *s);
+/* SHA-256 (hex) of pfx, a NUL and the password: tells a replaced PFX or password apart without
+ * keeping either (the V-SDC client's handle pool keys on it). */
+void fh_cert_fingerprint(const struct fh_cert_secret *s, char out[65]);
+/* The status and expiry of a stored certificate without opening its secrets. status gets
+ * "active" or "revoked". FH_E_NOTFOUND, FH_E_RETRY, FH_ERR. */
+enum fh_rc fh_cert_state(struct fh_store *st, int64_t cert_id, char status[16],
+                         int64_t *not_after_ms);
+/* The cache of opened certificates (src/fiscal/cert_cache.c): empties it (entries still held are
+ * wiped when released), and counts its entries (tests). */
+void fh_cert_cache_clear(void);
+size_t fh_cert_cache_count(void);
 
 /* Marks (org_id, uid) revoked at now_ms and erases its sealed secrets; revoking a revoked
  * certificate changes nothing. FH_E_NOTFOUND when the organization has no such UID. */

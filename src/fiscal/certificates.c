@@ -12,6 +12,7 @@
 #include "fh/fh_cert.h"
 #include "fh/fh_crypto.h"
 #include "fh/fh_json.h"
+#include "fiscal_internal.h"
 
 static enum fh_rc qs_rc(int qs)
 {
@@ -123,26 +124,74 @@ static enum fh_rc open_secrets(const uint8_t key[32], const struct fh_rows *rows
     return FH_OK;
 }
 
+/* The row's fields besides the sealed cells (columns 0-5 of both loading queries). */
+static void secret_meta(const struct fh_rows *rows, struct fh_cert_secret *out)
+{
+    out->id = fh_rows_i64(rows, 0, 0, 0);
+    out->org_id = fh_rows_i64(rows, 0, 1, 0);
+    fh_strlcpy(out->uid, fh_rows_get(rows, 0, 2), sizeof(out->uid));
+    fh_strlcpy(out->status, fh_rows_get(rows, 0, 3), sizeof(out->status));
+    out->not_after_ms = fh_rows_i64(rows, 0, 4, 0);
+    fh_strlcpy(out->vsdc_url, fh_rows_get(rows, 0, 5), sizeof(out->vsdc_url));
+}
+
+/* The cache stamp of the sealed cells in columns 6-8: each cell's "v1:" and nonce, joined by
+ * '|' (see cert_cache.c). Cells with no secret give an empty stamp (nothing to cache). */
+static void secret_stamp(const struct fh_rows *rows, char out[FISCAL_CERT_STAMP_SIZE])
+{
+    enum { NONCE_TEXT = 3 + 32 }; /* "v1:" and the base64 of 24 nonce bytes */
+    out[0] = '\0';
+    size_t n = 0;
+    for (size_t c = 6; c <= 8; c++) {
+        const char *cell = fh_rows_get(rows, 0, c);
+        if (!cell || strlen(cell) < NONCE_TEXT) {
+            out[0] = '\0';
+            return;
+        }
+        memcpy(out + n, cell, NONCE_TEXT);
+        n += NONCE_TEXT;
+        out[n++] = c < 8 ? '|' : '\0';
+    }
+}
+
+/* The certificate's row: with whole sealed cells (full) or only their stamps. */
+static int secret_row(struct fh_store *st, int64_t cert_id, bool full, struct fh_rows *rows)
+{
+    struct fh_param p[] = {FH_PI(cert_id)};
+    return fh_store_exec(st,
+                         full ? "SELECT id, org_id, uid, status, not_after, vsdc_url, pfx_sealed, "
+                                "password_sealed, pac_sealed FROM certificates WHERE id = $1"
+                              : "SELECT id, org_id, uid, status, not_after, vsdc_url, "
+                                "substr(pfx_sealed, 1, 35), substr(password_sealed, 1, 35), "
+                                "substr(pac_sealed, 1, 35) FROM certificates WHERE id = $1",
+                         p, 1, rows);
+}
+
 enum fh_rc fh_cert_secret_load(struct fh_store *st, const uint8_t master_key[32], int64_t cert_id,
                                struct fh_cert_secret *out)
 {
     memset(out, 0, sizeof(*out));
-    struct fh_param p[] = {FH_PI(cert_id)};
+    char stamp[FISCAL_CERT_STAMP_SIZE];
     struct fh_rows rows;
-    int qs = fh_store_exec(st,
-                           "SELECT id, org_id, uid, status, not_after, vsdc_url, pfx_sealed, "
-                           "password_sealed, pac_sealed FROM certificates WHERE id = $1",
-                           p, 1, &rows);
+    int qs = secret_row(st, cert_id, false, &rows);
+    if (qs > 0) {
+        secret_meta(&rows, out);
+        secret_stamp(&rows, stamp);
+    }
+    fh_rows_free(&rows);
+    if (qs <= 0)
+        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+    if (stamp[0] && fiscal_cert_cache_get(cert_id, stamp, master_key, out))
+        return FH_OK;
+    /* not cached: the whole row again, so the fields and the secrets opened agree */
+    memset(out, 0, sizeof(*out));
+    qs = secret_row(st, cert_id, true, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
         return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
     }
-    out->id = fh_rows_i64(&rows, 0, 0, 0);
-    out->org_id = fh_rows_i64(&rows, 0, 1, 0);
-    fh_strlcpy(out->uid, fh_rows_get(&rows, 0, 2), sizeof(out->uid));
-    fh_strlcpy(out->status, fh_rows_get(&rows, 0, 3), sizeof(out->status));
-    out->not_after_ms = fh_rows_i64(&rows, 0, 4, 0);
-    fh_strlcpy(out->vsdc_url, fh_rows_get(&rows, 0, 5), sizeof(out->vsdc_url));
+    secret_meta(&rows, out);
+    secret_stamp(&rows, stamp);
     enum fh_rc rc = open_secrets(master_key, &rows, out);
     fh_rows_free(&rows);
     if (rc != FH_OK) {
@@ -150,23 +199,60 @@ enum fh_rc fh_cert_secret_load(struct fh_store *st, const uint8_t master_key[32]
                "certificate %lld: a sealed value does not open under the master key",
                (long long)cert_id);
         fh_cert_secret_free(out);
+        return rc;
     }
-    return rc;
+    if (out->pfx)
+        fh_cert_fingerprint(out, out->fingerprint);
+    fiscal_cert_cache_put(cert_id, stamp, master_key, out);
+    return FH_OK;
+}
+
+void fh_cert_fingerprint(const struct fh_cert_secret *s, char out[65])
+{
+    struct fh_buf b;
+    fh_buf_init(&b, FH_PFX_MAX_BYTES * 2);
+    fh_buf_append(&b, s->pfx, s->pfx_len);
+    fh_buf_append(&b, "", 1);
+    fh_buf_appendf(&b, "%s", s->password ? s->password : "");
+    fh_sha256_hex(b.data, b.len, out);
+    sodium_memzero(b.data, b.len);
+    fh_buf_free(&b);
+}
+
+enum fh_rc fh_cert_state(struct fh_store *st, int64_t cert_id, char status[16],
+                         int64_t *not_after_ms)
+{
+    struct fh_param p[] = {FH_PI(cert_id)};
+    struct fh_rows rows;
+    int qs =
+        fh_store_exec(st, "SELECT status, not_after FROM certificates WHERE id = $1", p, 1, &rows);
+    if (qs > 0) {
+        fh_strlcpy(status, fh_rows_get(&rows, 0, 0), 16);
+        *not_after_ms = fh_rows_i64(&rows, 0, 1, 0);
+    }
+    fh_rows_free(&rows);
+    if (qs < 0)
+        return qs_rc(qs);
+    return qs == 0 ? FH_E_NOTFOUND : FH_OK;
 }
 
 void fh_cert_secret_free(struct fh_cert_secret *s)
 {
     if (!s)
         return;
-    if (s->pfx)
-        sodium_memzero(s->pfx, s->pfx_len);
-    if (s->password)
-        sodium_memzero(s->password, strlen(s->password));
-    if (s->pac)
-        sodium_memzero(s->pac, strlen(s->pac));
-    free(s->pfx);
-    free(s->password);
-    free(s->pac);
+    if (s->held) {
+        fiscal_cert_cache_release(s->held);
+    } else {
+        if (s->pfx)
+            sodium_memzero(s->pfx, s->pfx_len);
+        if (s->password)
+            sodium_memzero(s->password, strlen(s->password));
+        if (s->pac)
+            sodium_memzero(s->pac, strlen(s->pac));
+        free(s->pfx);
+        free(s->password);
+        free(s->pac);
+    }
     sodium_memzero(s, sizeof(*s));
 }
 
@@ -174,27 +260,28 @@ struct revoke_ctx {
     int64_t org_id, now;
     const char *uid;
     bool found;
+    int64_t id;
 };
 
 static int revoke_tx(struct fh_store *st, void *cls)
 {
     struct revoke_ctx *c = cls;
     struct fh_param p[] = {FH_PI(c->org_id), FH_PT(c->uid), FH_PI(c->now)};
+    struct fh_rows rows;
     int qs = fh_store_exec(
         st,
         "UPDATE certificates SET status = 'revoked', revoked_at = $3, pfx_sealed = NULL, "
         "password_sealed = NULL, pac_sealed = NULL "
-        "WHERE org_id = $1 AND uid = $2 AND status = 'active'",
-        p, 3, NULL);
-    if (qs != 0) {
-        c->found = qs > 0;
-        return qs;
+        "WHERE org_id = $1 AND uid = $2 AND status = 'active' RETURNING id",
+        p, 3, &rows);
+    if (qs == 0) { /* already revoked, or no such UID */
+        fh_rows_free(&rows);
+        qs = fh_store_exec(st, "SELECT id FROM certificates WHERE org_id = $1 AND uid = $2", p, 2,
+                           &rows);
     }
-    struct fh_rows rows;
-    qs = fh_store_exec(st, "SELECT id FROM certificates WHERE org_id = $1 AND uid = $2", p, 2,
-                       &rows);
-    fh_rows_free(&rows);
     c->found = qs > 0;
+    c->id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
     return qs;
 }
 
@@ -204,6 +291,8 @@ enum fh_rc fh_cert_revoke(struct fh_store *st, int64_t org_id, const char *uid, 
     int qs = fh_store_run_tx(st, revoke_tx, &c);
     if (qs < 0)
         return qs_rc(qs);
+    if (c.found)
+        fiscal_cert_cache_forget(c.id); /* its sealed cells are gone; so goes their copy */
     return c.found ? FH_OK : FH_E_NOTFOUND;
 }
 

@@ -102,8 +102,8 @@ static void explain_labels(struct attempt *a, char *reason, size_t size)
 static enum fh_rc post_invoice(struct attempt *a)
 {
     bool held = false;
-    int qs = fiscal_row_begin_billed(a->st, a->app->cfg, a->row->id, a->row->attempts,
-                                     fh_now_ms(), &held);
+    int qs = fiscal_row_begin_billed(a->st, a->app->cfg, a->row->id, a->row->attempts, fh_now_ms(),
+                                     &held);
     if (qs < 0)
         return store_trouble(a, "marking the attempt");
     if (held) /* on hold (src/billing/usage.c): nothing sent; a release runs it again */
@@ -239,4 +239,5 @@ void fh_fiscal_shutdown(void)
 {
     fh_tc_pool_shutdown();
     fh_tc_cache_clear();
+    fh_cert_cache_clear();
 }

@@ -2,6 +2,7 @@
 #ifndef FH_FISCAL_INTERNAL_H
 #define FH_FISCAL_INTERNAL_H
 
+#include "fh/fh_crypto.h"
 #include "fh/fh_fiscal.h"
 #include "taxcore/taxcore.h"
 
@@ -35,6 +36,21 @@ int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int unc
                     int64_t now);
 /* Records the reason of a transient failure on a pending row (status unchanged). */
 int fiscal_row_note(struct fh_store *st, int64_t id, const char *reason, int64_t now);
+
+/* cert_cache.c: opened certificate secrets by (certificate id, stamp); see its top comment.
+ * The stamp is the sealed cells' nonces (fh_cert_secret_load builds it). */
+#define FISCAL_CERT_STAMP_SIZE 112
+/* On a hit, points out's secrets into the cache (out->held set) and returns true. */
+bool fiscal_cert_cache_get(int64_t id, const char *stamp, const uint8_t key[FH_MASTER_KEY_BYTES],
+                           struct fh_cert_secret *out);
+/* Moves s's opened secrets (owned copies, wiped and freed here) into a new entry for (id, stamp)
+ * and points s into it. Without locked memory, or without secrets, s is left as it is. */
+void fiscal_cert_cache_put(int64_t id, const char *stamp, const uint8_t key[FH_MASTER_KEY_BYTES],
+                           struct fh_cert_secret *s);
+/* Gives back the reference of a fh_cert_secret's held. */
+void fiscal_cert_cache_release(void *held);
+/* Drops the entry of certificate id (revoked). */
+void fiscal_cert_cache_forget(int64_t id);
 
 /* The V-SDC client settings from the app's configuration. */
 void fiscal_tc_settings(const struct fh_app *app, struct fh_tc_settings *out);

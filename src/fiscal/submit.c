@@ -114,14 +114,14 @@ static enum fh_rc check_certificate(struct fh_app *app, int64_t org_id, const ch
                            "certificate_uid names no certificate of this organization");
     if (rc != FH_OK)
         return rc;
-    struct fh_cert_secret cs;
-    rc = fh_cert_secret_load(app->store, app->master_key, *cert_id, &cs);
+    char status[16];
+    int64_t not_after = 0;
+    rc = fh_cert_state(app->store, *cert_id, status, &not_after);
     if (rc != FH_OK)
         return rc == FH_E_NOTFOUND ? input_error(err, FH_EC_FISCAL_CERT_UNKNOWN,
                                                  "certificate_uid names no certificate")
                                    : rc;
-    bool active = strcmp(cs.status, "active") == 0, expired = cs.not_after_ms <= now;
-    fh_cert_secret_free(&cs);
+    bool active = strcmp(status, "active") == 0, expired = not_after <= now;
     if (!active)
         return input_error(err, FH_EC_FISCAL_CERT_INACTIVE,
                            "certificate_uid: the certificate is revoked");

@@ -579,6 +579,99 @@ static void test_store_insert_load_revoke(void **state)
     unlink(path);
 }
 
+/* Opened secrets are cached by certificate id and the sealed cells' nonces: a second load opens
+ * nothing, a revocation or new sealed values are seen at once, another master key never reads a
+ * cached value, and secrets still held outlive their entry. */
+static void test_store_cert_cache(void **state)
+{
+    (void)state;
+    char path[128];
+    struct fh_store *st = temp_store(path, sizeof(path));
+    fh_cert_cache_clear();
+    uint8_t key[32], other[32];
+    memset(key, 5, sizeof(key));
+    memset(other, 6, sizeof(other));
+    struct certopts o = defaults();
+    struct blob b = make_pfx_from(&o);
+    struct fh_cert_info info;
+    assert_int_equal(inspect(b, PW, &info), FH_PFX_OK);
+    int64_t id = 0;
+    bool was_revoked;
+    assert_int_equal(
+        fh_cert_insert(st, key, 1, &info, b.p, b.n, PW, "A1B2C3", 1000, &id, &was_revoked), FH_OK);
+    struct fh_cert_secret s1, s2, s3;
+    assert_int_equal(fh_cert_secret_load(st, key, id, &s1), FH_OK);
+    assert_non_null(s1.held);
+    assert_int_equal(fh_cert_cache_count(), 1);
+    char fp[65];
+    fh_cert_fingerprint(&s1, fp);
+    assert_string_equal(s1.fingerprint, fp);
+    assert_int_equal(fh_cert_secret_load(st, key, id, &s2), FH_OK);
+    assert_ptr_equal(s2.pfx, s1.pfx); /* the same opened copy */
+    assert_memory_equal(s2.pfx, b.p, b.n);
+    assert_string_equal(s2.password, PW);
+    assert_string_equal(s2.pac, "A1B2C3");
+    fh_cert_secret_free(&s2);
+    /* another master key: the sealed cells decide, not the cache */
+    assert_int_equal(fh_cert_secret_load(st, other, id, &s3), FH_ERR);
+    assert_null(s3.pfx);
+    assert_int_equal(fh_cert_cache_count(), 0);
+    assert_memory_equal(s1.pfx, b.p, b.n); /* still held: still readable */
+    fh_cert_secret_free(&s1);
+    /* new sealed values (another PFX) under the same id: a new stamp, the new secrets */
+    struct certopts o2 = defaults();
+    struct blob b2 = make_pfx_from(&o2);
+    assert_int_equal(fh_cert_secret_load(st, key, id, &s1), FH_OK);
+    char *sealed = fh_secret_seal(key, b2.p, b2.n);
+    struct fh_param u[] = {FH_PI(id), FH_PT(sealed)};
+    assert_int_equal(
+        fh_store_exec(st, "UPDATE certificates SET pfx_sealed = $2 WHERE id = $1", u, 2, NULL), 1);
+    free(sealed);
+    assert_int_equal(fh_cert_secret_load(st, key, id, &s2), FH_OK);
+    assert_int_equal(s2.pfx_len, b2.n);
+    assert_memory_equal(s2.pfx, b2.p, b2.n);
+    assert_string_not_equal(s2.fingerprint, s1.fingerprint);
+    assert_memory_equal(s1.pfx, b.p, b.n); /* the replaced entry lives while held */
+    fh_cert_secret_free(&s1);
+    assert_int_equal(fh_cert_cache_count(), 1);
+    /* revoked: the entry goes at once, and the load finds no secrets */
+    assert_int_equal(fh_cert_revoke(st, 1, info.uid, 2000), FH_OK);
+    assert_int_equal(fh_cert_cache_count(), 0);
+    assert_memory_equal(s2.pfx, b2.p, b2.n);
+    fh_cert_secret_free(&s2);
+    assert_int_equal(fh_cert_secret_load(st, key, id, &s3), FH_OK);
+    assert_string_equal(s3.status, "revoked");
+    assert_null(s3.pfx);
+    assert_null(s3.held);
+    fh_cert_secret_free(&s3);
+    char status[16];
+    int64_t not_after = 0;
+    assert_int_equal(fh_cert_state(st, id, status, &not_after), FH_OK);
+    assert_string_equal(status, "revoked");
+    assert_int_equal(not_after, o.na_s * 1000);
+    assert_int_equal(fh_cert_state(st, id + 100, status, &not_after), FH_E_NOTFOUND);
+    /* a revocation by another process (no in-process drop) is seen by the stamp */
+    int64_t id2 = 0;
+    assert_int_equal(
+        fh_cert_insert(st, key, 2, &info, b.p, b.n, PW, "A1B2C3", 3000, &id2, &was_revoked), FH_OK);
+    assert_int_equal(fh_cert_secret_load(st, key, id2, &s1), FH_OK);
+    fh_cert_secret_free(&s1);
+    struct fh_param r[] = {FH_PI(id2)};
+    assert_int_equal(fh_store_exec(st,
+                                   "UPDATE certificates SET status = 'revoked', pfx_sealed = NULL, "
+                                   "password_sealed = NULL, pac_sealed = NULL WHERE id = $1",
+                                   r, 1, NULL),
+                     1);
+    assert_int_equal(fh_cert_secret_load(st, key, id2, &s1), FH_OK);
+    assert_null(s1.pfx);
+    fh_cert_secret_free(&s1);
+    fh_cert_cache_clear();
+    free(b.p);
+    free(b2.p);
+    fh_store_close(st);
+    unlink(path);
+}
+
 int main(void)
 {
     now_s = (int64_t)time(NULL);
@@ -595,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_not_pkcs12_and_size),
         cmocka_unit_test(test_pac_and_uid_rules),
         cmocka_unit_test(test_store_insert_load_revoke),
+        cmocka_unit_test(test_store_cert_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

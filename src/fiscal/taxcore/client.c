@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fh/fh_crypto.h"
 #include "taxcore.h"
 
 enum { MAX_IDLE_PER_CERT = 16, MAX_IDLE_TOTAL = 128 };
@@ -52,17 +51,6 @@ void fh_tc_reply_free(struct fh_tc_reply *r)
     free(r->body);
     json_decref(r->json);
     memset(r, 0, sizeof(*r));
-}
-
-static void fingerprint(const struct fh_cert_secret *cert, char out[65])
-{
-    struct fh_buf b;
-    fh_buf_init(&b, FH_PFX_MAX_BYTES * 2);
-    fh_buf_append(&b, cert->pfx, cert->pfx_len);
-    fh_buf_append(&b, "", 1);
-    fh_buf_appendf(&b, "%s", cert->password ? cert->password : "");
-    fh_sha256_hex(b.data, b.len, out);
-    fh_buf_free(&b);
 }
 
 static struct conn *conn_new(const struct fh_tc_settings *s, const struct fh_cert_secret *cert,
@@ -103,7 +91,10 @@ static struct conn *conn_new(const struct fh_tc_settings *s, const struct fh_cer
 static struct conn *pool_take(const struct fh_tc_settings *s, const struct fh_cert_secret *cert)
 {
     char fp[65];
-    fingerprint(cert, fp);
+    if (cert->fingerprint[0]) /* fh_cert_secret_load computed it once */
+        fh_strlcpy(fp, cert->fingerprint, sizeof(fp));
+    else
+        fh_cert_fingerprint(cert, fp);
     pthread_mutex_lock(&pool_lock);
     for (struct conn **p = &pool_idle; *p; p = &(*p)->next) {
         if ((*p)->cert_id == cert->id && strcmp((*p)->fp, fp) == 0) {
