@@ -41,6 +41,16 @@ enum fh_rc fh_json_parse(const char *text, size_t len, json_t **root, struct fh_
 /* Validates obj against specs and fills the outs. */
 enum fh_rc fh_json_apply(json_t *obj, const struct fh_jspec *specs, struct fh_json_error *err);
 
+/* For a large object of which only a few top-level strings matter (the V-SDC's signed answer):
+ * checks that text (len bytes) is one JSON object that json_loadb would accept (a member named
+ * twice counts with its last value), its arrays and objects nested at most FH_JSON_MAX_DEPTH
+ * deep, without building it (src/json/pick.c), and copies out the top-level members named
+ * names[0..n-1] whose values are strings, decoded: values[i] is then a new string the caller
+ * frees, else NULL (absent or not a string). FH_E_INPUT, with every values[i] NULL, when text is
+ * not such an object. */
+enum fh_rc fh_json_pick(const char *text, size_t len, const char *const *names, char **values,
+                        size_t n);
+
 /* Reply helpers shared by the views. */
 struct fh_rows;
 /* A JSON string of s, or null when s is NULL (new reference). */

@@ -77,7 +77,7 @@ static enum fh_rc transient(struct attempt *a, const char *reason)
 
 static enum fh_rc signed_with(struct attempt *a, const struct fh_tc_reply *r)
 {
-    int qs = fiscal_row_sign(a->st, a->row->id, r->body, r->json, fh_now_ms());
+    int qs = fiscal_row_sign(a->st, a->row->id, r, fh_now_ms());
     if (qs < 0) /* the row stays uncertain: the next attempt finds the invoice by GET */
         return store_trouble(a, "storing the signed result");
     return FH_OK;

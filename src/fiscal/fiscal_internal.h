@@ -27,10 +27,9 @@ int fiscal_row_begin_attempt(struct fh_store *st, int64_t id, int seen_attempts,
  * nothing else changes (returns >= 0). cfg NULL: no licensing (unit tests). */
 int fiscal_row_begin_billed(struct fh_store *st, const struct fh_config *cfg, int64_t id,
                             int seen_attempts, int64_t now, bool *held);
-/* Stores the V-SDC's 200 body verbatim and the fields read from it; never over a signed row. */
-/* result: the V-SDC's answer as text; parsed: the same parsed (borrowed; NULL: parsed here). */
-int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, json_t *parsed,
-                    int64_t now);
+/* Stores the V-SDC's FH_TC_OK answer r (the body verbatim and the fields read from it); never
+ * over a signed row. */
+int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r, int64_t now);
 /* Pending -> failed with reason; uncertain: 0 or 1 to set, -1 to keep. */
 int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain,
                     int64_t now);

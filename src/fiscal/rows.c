@@ -81,11 +81,6 @@ int fiscal_row_begin_billed(struct fh_store *st, const struct fh_config *cfg, in
     return c.lost ? 0 : qs;
 }
 
-static const char *str_or_null(json_t *o, const char *name)
-{
-    return json_string_value(json_object_get(o, name));
-}
-
 /* The outcome statement and, when it changed the row, the invoice's outgoing events (the hook
  * of src/events/), in one transaction: an event exists exactly when its change committed. */
 struct outcome_ctx {
@@ -109,36 +104,37 @@ static int outcome_tx(struct fh_store *st, void *cls)
     return qs;
 }
 
-int fiscal_row_sign(struct fh_store *st, int64_t id, const char *result, json_t *parsed,
-                    int64_t now)
+int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r, int64_t now)
 {
-    json_t *j = parsed ? json_incref(parsed) : json_loads(result, 0, NULL);
     struct fh_param p[] = {FH_PI(id),
-                           FH_PT(result),
-                           FH_PT(str_or_null(j, "invoiceNumber")),
-                           FH_PT(str_or_null(j, "sdcDateTime")),
-                           FH_PT(str_or_null(j, "verificationUrl")),
+                           FH_PT(r->body),
+                           FH_PT(r->invoice_number),
+                           FH_PT(r->sdc_time),
+                           FH_PT(r->verification_url),
                            FH_PI(now)};
     struct outcome_ctx c = {
         .sql = "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
                "last_error = NULL, vsdc_result = $2, invoice_number = $3, "
                "sdc_time = $4, verification_url = $5, signed_at = $6, updated_at = $6 "
                "WHERE id = $1 AND status <> 'signed'",
-        .p = p, .n = FH_ARRAY_LEN(p), .id = id, .now = now};
-    int qs = fh_store_run_tx(st, outcome_tx, &c);
-    json_decref(j);
-    return qs;
+        .p = p,
+        .n = FH_ARRAY_LEN(p),
+        .id = id,
+        .now = now};
+    return fh_store_run_tx(st, outcome_tx, &c);
 }
 
 int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain, int64_t now)
 {
     struct fh_param p[] = {FH_PI(id), FH_PT(reason), FH_PI(uncertain), FH_PI(now)};
-    struct outcome_ctx c = {
-        .sql = "UPDATE fiscal_invoices SET status = 'failed', last_error = $2, "
-               "uncertain = CASE WHEN CAST($3 AS INTEGER) < 0 THEN uncertain "
-               "ELSE CAST($3 AS INTEGER) END, "
-               "updated_at = $4 WHERE id = $1 AND status = 'pending'",
-        .p = p, .n = FH_ARRAY_LEN(p), .id = id, .now = now};
+    struct outcome_ctx c = {.sql = "UPDATE fiscal_invoices SET status = 'failed', last_error = $2, "
+                                   "uncertain = CASE WHEN CAST($3 AS INTEGER) < 0 THEN uncertain "
+                                   "ELSE CAST($3 AS INTEGER) END, "
+                                   "updated_at = $4 WHERE id = $1 AND status = 'pending'",
+                            .p = p,
+                            .n = FH_ARRAY_LEN(p),
+                            .id = id,
+                            .now = now};
     return fh_store_run_tx(st, outcome_tx, &c);
 }
 

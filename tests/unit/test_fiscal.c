@@ -381,8 +381,7 @@ static void test_code_messages(void **state)
 
 static void classify(enum fh_tc_call call, long status, const char *body, struct fh_tc_reply *r)
 {
-    json_decref(r->json); /* the last classification's parsed answer */
-    memset(r, 0, sizeof(*r));
+    fh_tc_reply_free(r); /* the last classification's fields */
     fh_tc_classify_http(call, status, body, body ? strlen(body) : 0, r);
 }
 
@@ -392,11 +391,29 @@ static void test_classification(void **state)
     struct fh_tc_reply r = {0};
     classify(FH_TC_POST_INVOICE, 200, "{\"invoiceNumber\":\"A-B-1\",\"sdcDateTime\":\"x\"}", &r);
     assert_int_equal(r.outcome, FH_TC_OK);
-    /* the parsed answer travels with the reply, so the result is not parsed again */
-    assert_string_equal(json_string_value(json_object_get(r.json, "invoiceNumber")), "A-B-1");
+    /* the fields stored with the result travel with the reply, decoded */
+    assert_string_equal(r.invoice_number, "A-B-1");
+    assert_string_equal(r.sdc_time, "x");
+    assert_null(r.verification_url);
+    classify(FH_TC_GET_INVOICE, 200,
+             "{\"journal\":\"\\u0417 \u0417\",\"invoiceNumber\":\"A-B-2\",\"sdcDateTime\":\"y\","
+             "\"verificationUrl\":\"https:\\/\\/v?vl=a%2B\",\"taxItems\":[{\"amount\":1.5}]}",
+             &r);
+    assert_int_equal(r.outcome, FH_TC_OK);
+    assert_string_equal(r.verification_url, "https://v?vl=a%2B");
     classify(FH_TC_POST_INVOICE, 200, "<html>ok</html>", &r);
     assert_int_equal(r.outcome, FH_TC_UNKNOWN);
-    assert_null(r.json);
+    assert_null(r.invoice_number);
+    /* a cut answer, or one without the date, is not a signed invoice */
+    classify(FH_TC_POST_INVOICE, 200, "{\"invoiceNumber\":\"A-B-1\",\"sdcDateTime\":\"x\"", &r);
+    assert_int_equal(r.outcome, FH_TC_UNKNOWN);
+    assert_null(r.invoice_number);
+    classify(FH_TC_POST_INVOICE, 200, "{\"invoiceNumber\":\"A-B-1\",\"sdcDateTime\":7}", &r);
+    assert_int_equal(r.outcome, FH_TC_UNKNOWN);
+    classify(FH_TC_GET_STATUS, 200, "{\"currentTaxRates\":null}", &r);
+    assert_int_equal(r.outcome, FH_TC_OK);
+    classify(FH_TC_GET_STATUS, 200, "[1]", &r);
+    assert_int_equal(r.outcome, FH_TC_UNKNOWN);
     classify(FH_TC_GET_INVOICE, 404, "", &r);
     assert_int_equal(r.outcome, FH_TC_NONE);
     classify(FH_TC_POST_INVOICE, 404, "", &r);

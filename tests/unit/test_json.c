@@ -1,9 +1,11 @@
-/* test_json.c - declarative field specs: types, bounds, enums, unknown fields, depth. */
+/* test_json.c - declarative field specs: types, bounds, enums, unknown fields, depth; picking
+ * top-level strings out of a large object (fh_json_pick) as jansson would read them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fh/fh_json.h"
@@ -115,12 +117,190 @@ static void test_depth_cap(void **state)
     assert_null(root);
 }
 
+/* ---- fh_json_pick ---- */
+
+static const char *const picked[] = {"invoiceNumber", "sdcDateTime", "verificationUrl"};
+
+/* fh_json_pick on text must agree with json_loadb(text, 0): accepted exactly when jansson builds
+ * an object, and each picked value equal to jansson's string (NULL when absent or no string). */
+static bool pick_agrees(const char *text, size_t len)
+{
+    char *v[3];
+    enum fh_rc rc = fh_json_pick(text, len, picked, v, 3);
+    json_t *j = json_loadb(text, len, 0, NULL);
+    bool want = json_is_object(j);
+    if ((rc == FH_OK) != want)
+        fail_msg("fh_json_pick %s but jansson %s: %.*s", rc == FH_OK ? "accepts" : "refuses",
+                 want ? "accepts" : "refuses", (int)len, text);
+    for (size_t i = 0; i < 3; i++) {
+        const char *jv = want ? json_string_value(json_object_get(j, picked[i])) : NULL;
+        if (jv)
+            assert_string_equal(v[i], jv);
+        else
+            assert_null(v[i]);
+        free(v[i]);
+    }
+    json_decref(j);
+    return want;
+}
+
+static void test_pick_fields(void **state)
+{
+    (void)state;
+    const char *doc =
+        " {\"invoiceNumber\": \"A\\u00e9\\ud83d\\ude00\\n\", \"x\": {\"sdcDateTime\": "
+        "\"inner\"}, \"sdcDateTime\": 1, \"sdcDateTime\": \"T\", "
+        "\"verificationUrl\": [\"no\"], \"q\": [1, -2.5e3, true, false, null]}\r\n";
+    char *v[3];
+    assert_int_equal(fh_json_pick(doc, strlen(doc), picked, v, 3), FH_OK);
+    assert_string_equal(v[0], "A\xc3\xa9\xf0\x9f\x98\x80\n");
+    assert_string_equal(v[1], "T"); /* the top-level one, the last of two */
+    assert_null(v[2]);              /* not a string */
+    free(v[0]);
+    free(v[1]);
+    assert_int_equal(fh_json_pick("[]", 2, picked, v, 3), FH_E_INPUT);
+    assert_null(v[0]);
+    assert_int_equal(fh_json_pick("{\"invoiceNumber\":\"A\"} x", 24, picked, v, 3), FH_E_INPUT);
+    assert_null(v[0]);
+    assert_int_equal(fh_json_pick(NULL, 0, picked, v, 3), FH_E_INPUT);
+    assert_int_equal(fh_json_pick("{}", 2, NULL, NULL, 0), FH_OK);
+    /* nesting past the cap */
+    char deep[200];
+    size_t k = 0;
+    memcpy(deep, "{\"a\":", 5);
+    k = 5;
+    for (int i = 0; i < FH_JSON_MAX_DEPTH; i++)
+        deep[k++] = '[';
+    for (int i = 0; i < FH_JSON_MAX_DEPTH; i++)
+        deep[k++] = ']';
+    deep[k++] = '}';
+    assert_int_equal(fh_json_pick(deep, k, NULL, NULL, 0), FH_E_INPUT);
+    assert_int_equal(fh_json_pick(deep + 5, k - 6, NULL, NULL, 0), FH_E_INPUT); /* an array */
+}
+
+static void test_pick_agrees_with_jansson(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "{}",
+        "{ }",
+        "[]",
+        "\"s\"",
+        "1",
+        "",
+        " ",
+        "{",
+        "}",
+        "{\"a\"}",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{,}",
+        "{\"a\":1 \"b\":2}",
+        "{\"a\":[1,]}",
+        "{\"a\":[,1]}",
+        "{\"a\":01}",
+        "{\"a\":-}",
+        "{\"a\":1.}",
+        "{\"a\":.5}",
+        "{\"a\":1e}",
+        "{\"a\":1e+}",
+        "{\"a\":-0}",
+        "{\"a\":-0.0e-0}",
+        "{\"a\":1e400}",
+        "{\"a\":-1e400}",
+        "{\"a\":1e-400}",
+        "{\"a\":9223372036854775807}",
+        "{\"a\":9223372036854775808}",
+        "{\"a\":-9223372036854775808}",
+        "{\"a\":-9223372036854775809}",
+        "{\"a\":tru}",
+        "{\"a\":nul}",
+        "{\"a\":True}",
+        "{\"a\":\"\\x\"}",
+        "{\"a\":\"\\u12\"}",
+        "{\"a\":\"\\u12G4\"}",
+        "{\"a\":\"\\u0000\"}",
+        "{\"a\":\"\\ud800\"}",
+        "{\"a\":\"\\udc00\"}",
+        "{\"a\":\"\\ud800\\u0041\"}",
+        "{\"a\":\"\\ud800\\udc00\"}",
+        "{\"a\":\"\\uDBFF\\uDFFF\"}",
+        "{\"a\":\"\t\"}",
+        "{\"a\":\"\x7f\"}",
+        "{\"a\":\"\xc3\xa9\"}",
+        "{\"a\":\"\xc3\"}",
+        "{\"a\":\"\xc0\x80\"}",
+        "{\"a\":\"\xe0\x80\x80\"}",
+        "{\"a\":\"\xed\xa0\x80\"}",
+        "{\"a\":\"\xf4\x90\x80\x80\"}",
+        "{\"a\":\"\xf0\x9f\x98\x80\"}",
+        "{\"a\":\"\x80\"}",
+        "{\"a\":\"\xff\"}",
+        "{\"invoiceNumber\":\"\\u00e9\",\"sdcDateTime\":\"\\/\\b\\f\\r\\t\\\"\\\\\"}",
+        "{\"invoice\\u004eumber\":\"escaped name\"}",
+        "{\"invoiceNumber\":\"a\",\"invoiceNumber\":2}",
+        "\xef\xbb\xbf{}",
+        "{}\x00",
+        "{\"a\":[[[[{\"b\":[{}]}]]]]}",
+        " \t\r\n{ \"a\" : [ 1 , 2 ] } \n",
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        pick_agrees(cases[i], strlen(cases[i]));
+    /* mutations of an answer shaped like the V-SDC's: a byte replaced, inserted or removed, or the
+     * text cut short, with a fixed pseudo-random sequence */
+    const char *base =
+        "{\"requestedBy\":\"AB12CD34\",\"sdcDateTime\":\"2024-05-01T10:00:00.123+02:00\","
+        "\"invoiceCounter\":\"12/34\\u041f\\u041f\",\"invoiceNumber\":\"AB12CD34-AB12CD34-12\","
+        "\"verificationUrl\":\"https:\\/\\/tap.example\\/v\\/?vl=QUJD%2B\",\"totalCounter\":34,"
+        "\"transactionTypeCounter\":12,\"totalAmount\":100.87,\"taxItems\":[{\"label\":"
+        "\"\xd0\x82\","
+        "\"categoryName\":\"VAT\",\"rate\":20.0,\"amount\":-1.5e2,\"x\":[true,false,null,{}]}],"
+        "\"journal\":\"==== \xd0\xa4\xd0\x98\xd0\xa1\xd0\x9a\xd0\x90\xd0\x9b\xd0\x9d\xd0\x98 "
+        "\xf0\x9f\x98\x80 ====\\r\\n\\t\\\"end\\\"\",\"verificationQRCode\":\"R0lGODlh+/==\"}";
+    static const char alphabet[] =
+        "{}[],:\"\\u0123456789eE.-+ tfnxa\t\x01\x1f\x7f\x80\xc3\xa9\xed\xa0"
+        "\xf4\x90\xff";
+    size_t n = strlen(base);
+    char *buf = malloc(n + 2);
+    uint32_t x = 2463534242u;
+    int accepted = 0;
+    for (int round = 0; round < 20000; round++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        size_t at = x % n, len = n;
+        char c = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+        memcpy(buf, base, n);
+        switch ((x >> 16) % 4) {
+        case 0:
+            buf[at] = c;
+            break;
+        case 1: /* insert */
+            memmove(buf + at + 1, buf + at, n - at);
+            buf[at] = c;
+            len = n + 1;
+            break;
+        case 2: /* remove */
+            memmove(buf + at, buf + at + 1, n - at - 1);
+            len = n - 1;
+            break;
+        default:
+            len = at;
+        }
+        accepted += pick_agrees(buf, len);
+    }
+    free(buf);
+    assert_true(accepted > 2000 && accepted < 18000); /* both sides are exercised */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_document),
         cmocka_unit_test(test_errors_name_the_field),
         cmocka_unit_test(test_depth_cap),
+        cmocka_unit_test(test_pick_fields),
+        cmocka_unit_test(test_pick_agrees_with_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,9 @@ void fh_tc_reply_free(struct fh_tc_reply *r)
     if (!r)
         return;
     free(r->body);
-    json_decref(r->json);
+    free(r->invoice_number);
+    free(r->sdc_time);
+    free(r->verification_url);
     memset(r, 0, sizeof(*r));
 }
 

@@ -8,10 +8,12 @@
  * Error pages in HTML (IIS style, spec §2.1) are reduced to their <h3> or <title> text. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "fh/fh_fiscal.h"
+#include "fh/fh_json.h"
 #include "taxcore.h"
 
 struct code_text {
@@ -219,21 +221,26 @@ static bool model_state(const char *body, size_t len, char *out, size_t outsize)
     return out[0] != '\0';
 }
 
-/* The parsed answer when it is a readable one (for invoice calls: with invoiceNumber and
- * sdcDateTime), else NULL. Kept in the reply so the result is parsed once (a signed invoice's
- * answer is large: journal, QR image). */
-static json_t *readable_ok(enum fh_tc_call call, const char *body, size_t len)
+/* Whether a 200 answer is a readable one: a JSON object, for invoice calls with invoiceNumber
+ * and sdcDateTime, which are copied into out with verificationUrl. A signed invoice's answer is
+ * large (journal, QR image): it is validated without being built (fh_json_pick). */
+static bool readable_ok(enum fh_tc_call call, const char *body, size_t len, struct fh_tc_reply *out)
 {
-    json_t *j = body ? json_loadb(body, len, 0, NULL) : NULL;
-    bool ok = json_is_object(j);
-    if (ok && (call == FH_TC_POST_INVOICE || call == FH_TC_GET_INVOICE))
-        ok = json_is_string(json_object_get(j, "invoiceNumber")) &&
-             json_is_string(json_object_get(j, "sdcDateTime"));
-    if (!ok) {
-        json_decref(j);
-        return NULL;
+    if (call != FH_TC_POST_INVOICE && call != FH_TC_GET_INVOICE)
+        return fh_json_pick(body, len, NULL, NULL, 0) == FH_OK;
+    static const char *const fields[] = {"invoiceNumber", "sdcDateTime", "verificationUrl"};
+    char *v[FH_ARRAY_LEN(fields)];
+    if (fh_json_pick(body, len, fields, v, FH_ARRAY_LEN(fields)) != FH_OK)
+        return false;
+    if (!v[0] || !v[1]) {
+        for (size_t i = 0; i < FH_ARRAY_LEN(fields); i++)
+            free(v[i]);
+        return false;
     }
-    return j;
+    out->invoice_number = v[0];
+    out->sdc_time = v[1];
+    out->verification_url = v[2];
+    return true;
 }
 
 void fh_tc_classify_http(enum fh_tc_call call, long status, const char *body, size_t len,
@@ -245,8 +252,7 @@ void fh_tc_classify_http(enum fh_tc_call call, long status, const char *body, si
     if (status != 200 && !(status == 404 && call == FH_TC_GET_INVOICE))
         body_gist(body, len, gist, sizeof(gist));
     if (status == 200) {
-        out->json = readable_ok(call, body, len);
-        out->outcome = out->json ? FH_TC_OK : FH_TC_UNKNOWN;
+        out->outcome = readable_ok(call, body, len, out) ? FH_TC_OK : FH_TC_UNKNOWN;
         if (out->outcome == FH_TC_UNKNOWN)
             snprintf(out->reason, sizeof(out->reason),
                      "The V-SDC answered 200 with a body that is not a signed invoice; outcome "

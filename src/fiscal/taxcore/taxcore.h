@@ -34,7 +34,9 @@ struct fh_tc_reply {
     long http_status; /* 0 when no HTTP answer arrived */
     char *body;       /* owned, NUL-terminated (may be NULL) */
     size_t len;
-    json_t *json;     /* owned: the parsed body of an FH_TC_OK answer, else NULL */
+    /* FH_TC_OK on an invoice call: the answer's top-level invoiceNumber and sdcDateTime (never
+     * NULL then) and verificationUrl (NULL when absent), owned */
+    char *invoice_number, *sdc_time, *verification_url;
     char reason[600]; /* for REJECTED / UNKNOWN: a sentence for users, no secrets */
 };
 void fh_tc_reply_free(struct fh_tc_reply *r);
