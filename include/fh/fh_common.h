@@ -9,11 +9,12 @@
 
 enum fh_rc {
     FH_OK = 0,
-    FH_ERR = -1,      /* generic failure, already logged */
-    FH_E_RETRY = -2,  /* transient: try again later */
+    FH_DONE = 1,     /* ok, and already recorded: a job handler that completed its own job */
+    FH_ERR = -1,     /* generic failure, already logged */
+    FH_E_RETRY = -2, /* transient: try again later */
     FH_E_NOTFOUND = -3,
-    FH_E_LIMIT = -4,  /* a bound was exceeded */
-    FH_E_INPUT = -5,  /* malformed input */
+    FH_E_LIMIT = -4, /* a bound was exceeded */
+    FH_E_INPUT = -5, /* malformed input */
     FH_E_CONFLICT = -6,
 };
 
@@ -53,8 +54,8 @@ bool fh_parse_i64(const char *s, int64_t *out);
 bool fh_starts_with(const char *s, const char *prefix);
 
 /* Time */
-int64_t fh_now_ms(void);      /* wall clock, Unix ms */
-int64_t fh_mono_ms(void);     /* monotonic ms */
+int64_t fh_now_ms(void);  /* wall clock, Unix ms */
+int64_t fh_mono_ms(void); /* monotonic ms */
 void fh_sleep_ms(int64_t ms);
 /* Formats Unix ms as RFC 3339 UTC "2026-11-21T10:00:00.000Z" into out (>= 25 bytes). */
 void fh_time_fmt(int64_t ms, char *out, size_t outsize);

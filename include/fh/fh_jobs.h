@@ -70,6 +70,12 @@ enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg,
                             const char *owner, int64_t now);
 /* Marks done; FH_E_CONFLICT if owner no longer holds the lease. */
 enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now);
+/* Marks a claimed job done inside the caller's transaction (run by fh_store_run_tx), so that a
+ * handler's result and the end of its job commit together, in one transaction instead of two.
+ * Returns 1 when done; 0 when job->lease_owner no longer holds the job (its lease was lost and
+ * another run may own it: the caller's own writes stand or fall on their own); else a negative
+ * qs. A handler whose transaction committed after 1 returns FH_DONE (see fh_job_handler). */
+int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t now);
 /* Records a failed attempt: back to ready after backoff, or dead when attempts are exhausted
  * or retryable is false. *dead (may be NULL) tells which. */
 enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
@@ -101,8 +107,9 @@ enum fh_rc fh_scheduler_tick(struct fh_store *st, const struct fh_queue_cfg *cfg
                              int *count);
 
 /* ---- runner ---- */
-/* A handler runs one claimed job. Return FH_OK (done), FH_E_RETRY (retry later with err set),
- * or any other failure (dead at once, err set). err is a caller-provided buffer; its text is
+/* A handler runs one claimed job. Return FH_OK (done), FH_DONE (done, and already recorded
+ * with fh_job_complete_tx in the handler's own transaction), FH_E_RETRY (retry later with err
+ * set), or any other failure (dead at once, err set). err is a caller-provided buffer; its text is
  * logged and stored as last_error, so it must not contain payload data. The runner extends the
  * lease while the handler runs, so a handler must bound its own time (outbound timeouts):
  * one that hangs holds its job for as long as the process lives. Handlers run concurrently on

@@ -14,7 +14,8 @@
  *      of one invoice cannot both pass this point for the same attempt), then POST. The same
  *      transaction counts the invoice in the plan's monthly usage, or, when the plan does not
  *      allow it (limit reached, licence expired), puts it on hold and the job ends unsent.
- *   5. 200: store the body verbatim, signed, uncertain = 0. A definite refusal (400 with
+ *   5. 200: store the body verbatim, signed, uncertain = 0, and complete the job in the same
+ *      transaction (the handler returns FH_DONE). A definite refusal (400 with
  *      modelState, 401/403, ...): failed with the reason, uncertain = 0, job ends, no retry.
  *      Unknown outcome (timeout, reset, 408/429/5xx, cut answer): keep uncertain = 1, record the
  *      reason and return FH_E_RETRY; the queue backs off with jitter. On the job's last attempt
@@ -75,12 +76,18 @@ static enum fh_rc transient(struct attempt *a, const char *reason)
     return FH_E_RETRY;
 }
 
+/* The result, its events and the job's end in one transaction (rows.c). */
 static enum fh_rc signed_with(struct attempt *a, const struct fh_tc_reply *r)
 {
-    int qs = fiscal_row_sign(a->st, a->row->id, r, fh_now_ms());
+    bool completed = false;
+    int qs = fiscal_row_sign(a->st, a->row->id, r, a->job, fh_now_ms(), &completed);
     if (qs < 0) /* the row stays uncertain: the next attempt finds the invoice by GET */
         return store_trouble(a, "storing the signed result");
-    return FH_OK;
+    if (!completed) { /* the result is stored; the runner finds the lease lost and says so */
+        snprintf(a->err, a->errsize, "signed, but the job's lease was lost meanwhile");
+        return FH_E_CONFLICT;
+    }
+    return FH_DONE;
 }
 
 /* A 2310 refusal is clearer with the labels the V-SDC does define. */

@@ -4,6 +4,7 @@
 
 #include "fh/fh_crypto.h"
 #include "fh/fh_fiscal.h"
+#include "fh/fh_jobs.h"
 #include "taxcore/taxcore.h"
 
 /* The columns of a fiscal_invoices row that the job needs. */
@@ -27,9 +28,11 @@ int fiscal_row_begin_attempt(struct fh_store *st, int64_t id, int seen_attempts,
  * nothing else changes (returns >= 0). cfg NULL: no licensing (unit tests). */
 int fiscal_row_begin_billed(struct fh_store *st, const struct fh_config *cfg, int64_t id,
                             int seen_attempts, int64_t now, bool *held);
-/* Stores the V-SDC's FH_TC_OK answer r (the body verbatim and the fields read from it); never
- * over a signed row. */
-int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r, int64_t now);
+/* Stores the V-SDC's FH_TC_OK answer r (the body verbatim and the fields read from it), never
+ * over a signed row, and in the same transaction completes job (fh_job_complete_tx; NULL: no
+ * job). *completed tells whether the job was completed (false when its lease was lost). */
+int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r,
+                    const struct fh_job *job, int64_t now, bool *completed);
 /* Pending -> failed with reason; uncertain: 0 or 1 to set, -1 to keep. */
 int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain,
                     int64_t now);

@@ -1,12 +1,16 @@
 /* rows.c - the statements on fiscal_invoices used by the job (engine.c). Every statement that
  * writes a result is guarded by the row's status, so a signed row's result columns never
  * change and a failed row is only ever moved back to pending by a user retry (submit.c). Signing
- * and failing also create the invoice's outgoing events in the same transaction. */
+ * and failing also create the invoice's outgoing events in the same transaction; signing also
+ * completes the invoice's job there (fh_job_complete_tx), so that the result, its events and the
+ * job's end are one commit: a crash before it leaves the row uncertain and the job running (the
+ * next run asks the V-SDC first), a crash after it leaves nothing to do. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fh/fh_billing.h"
 #include "fh/fh_events.h"
+#include "fh/fh_jobs.h"
 #include "fiscal_internal.h"
 
 void fiscal_row_free(struct fiscal_row *r)
@@ -88,11 +92,14 @@ struct outcome_ctx {
     const struct fh_param *p;
     size_t n;
     int64_t id, now;
+    const struct fh_job *job; /* completed in the same transaction (NULL: not) */
+    bool completed;
 };
 
 static int outcome_tx(struct fh_store *st, void *cls)
 {
     struct outcome_ctx *c = cls;
+    c->completed = false;
     int qs = fh_store_exec(st, c->sql, c->p, c->n, NULL);
     if (qs > 0) {
         int eq = fh_events_invoice_outcome(st, c->id, c->now);
@@ -101,10 +108,17 @@ static int outcome_tx(struct fh_store *st, void *cls)
         if (eq < 0)
             return eq;
     }
+    if (qs >= 0 && c->job) {
+        int jq = fh_job_complete_tx(st, c->job, c->now);
+        if (jq < 0)
+            return jq;
+        c->completed = jq > 0; /* 0: the lease was lost; the result is kept all the same */
+    }
     return qs;
 }
 
-int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r, int64_t now)
+int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r,
+                    const struct fh_job *job, int64_t now, bool *completed)
 {
     struct fh_param p[] = {FH_PI(id),
                            FH_PT(r->body),
@@ -120,8 +134,11 @@ int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r
         .p = p,
         .n = FH_ARRAY_LEN(p),
         .id = id,
-        .now = now};
-    return fh_store_run_tx(st, outcome_tx, &c);
+        .now = now,
+        .job = job};
+    int qs = fh_store_run_tx(st, outcome_tx, &c);
+    *completed = qs >= 0 && c.completed;
+    return qs;
 }
 
 int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain, int64_t now)

@@ -26,6 +26,9 @@
  * attempts", keeping the last owner in lease_owner; the claim then looks for another job. So a
  * job that crashes its worker every time ends dead after max_attempts runs.
  *
+ * fh_job_complete_tx completes a job inside the caller's transaction, so that a handler's result
+ * and the job's end are one commit (the fiscal job stores the V-SDC's answer that way).
+ *
  * Ownership: heartbeat, complete and fail only touch a row that is still running under the
  * caller's owner id, so a worker that lost its lease (and whose job was claimed again) gets
  * FH_E_CONFLICT and cannot overwrite the new owner's result. lease_owner keeps the last owner
@@ -351,18 +354,27 @@ enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg,
     return qs_rc(qs);
 }
 
+#define COMPLETE_SQL                                                                               \
+    "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $3 "                         \
+    "WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
+
 enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now)
 {
     if (!str_ok(owner, MAX_OWNER_LEN))
         return FH_E_INPUT;
     struct fh_param p[] = {FH_PI(id), FH_PT(owner), FH_PI(now)};
-    int qs = exec_write(st,
-                        "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $3 "
-                        "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
-                        p, FH_ARRAY_LEN(p));
+    int qs = exec_write(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p));
     if (qs == 0)
         return FH_E_CONFLICT;
     return qs_rc(qs);
+}
+
+int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t now)
+{
+    if (!str_ok(job->lease_owner, MAX_OWNER_LEN))
+        return FH_QS_HARD;
+    struct fh_param p[] = {FH_PI(job->id), FH_PT(job->lease_owner), FH_PI(now)};
+    return fh_store_exec(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p), NULL);
 }
 
 /* Delay before the attempt after failed attempt number attempts (1-based). */

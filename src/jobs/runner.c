@@ -3,7 +3,9 @@
  *
  * Each worker has its own owner id (host:pid:w<n>:<random>, unique across restarts and hosts)
  * and loops: claim a due job of the registered kinds -> run its handler -> complete, or fail
- * (FH_E_RETRY: retried after backoff; any other failure: dead at once). When nothing is due it
+ * (FH_E_RETRY: retried after backoff; any other failure: dead at once). A handler that returns
+ * FH_DONE has completed the job in its own transaction with its result (fh_job_complete_tx),
+ * and the runner records nothing more. When nothing is due it
  * sleeps POLL_MS on a condition variable, which fh_runner_stop() and the scheduler thread (after
  * enqueueing) broadcast, so stopping never waits out a poll interval.
  *
@@ -118,6 +120,10 @@ static void finish_job(struct worker *w, const struct fh_job *job, enum fh_rc hr
     int64_t now = fh_now_ms();
     enum fh_rc rc;
     bool dead = false;
+    if (hrc == FH_DONE) { /* the handler's own transaction completed the job */
+        atomic_fetch_add(&r->done, 1);
+        return;
+    }
     if (hrc == FH_OK) {
         rc = fh_job_complete(r->st, job->id, w->owner, now);
     } else {

@@ -732,6 +732,80 @@ static void test_runner_end_to_end(void **state)
         1);
 }
 
+/* ---- a handler that completes its own job ---- */
+
+struct self_ctx {
+    const struct fh_job *job;
+    int completed;
+};
+
+/* The handler's result (a follow-up job) and the job's end, in one transaction. */
+static int self_tx(struct fh_store *s, void *cls)
+{
+    struct self_ctx *c = cls;
+    char ukey[48];
+    snprintf(ukey, sizeof(ukey), "followup:%lld", (long long)c->job->id);
+    struct fh_enqueue e = {.kind = "followup", .ukey = ukey};
+    if (fh_job_enqueue(s, NULL, &e, NULL, NULL) != FH_OK)
+        return FH_QS_HARD;
+    c->completed = fh_job_complete_tx(s, c->job, fh_now_ms());
+    return c->completed < 0 ? c->completed : 1;
+}
+
+static enum fh_rc self_handler(void *cls, struct fh_store *s, const struct fh_job *job, char *err,
+                               size_t errsize)
+{
+    FH_UNUSED(cls);
+    struct self_ctx c = {.job = job};
+    if (fh_store_run_tx(s, self_tx, &c) < 0) {
+        snprintf(err, errsize, "store");
+        return FH_E_RETRY;
+    }
+    return c.completed == 1 ? FH_DONE : FH_E_CONFLICT;
+}
+
+static void test_complete_in_the_handlers_transaction(void **state)
+{
+    FH_UNUSED(state);
+    /* directly: completed with the caller's writes; 0 for an owner that lost the lease, the
+     * caller's writes committing all the same */
+    const char *const kinds[] = {"self"};
+    int64_t id = enqueue("self", NULL, 0, 0);
+    struct fh_job job;
+    assert_int_equal(fh_job_claim(st, NULL, kinds, 1, "w1", fh_now_ms(), &job), FH_OK);
+    struct fh_job stale = job;
+    stale.lease_owner = "w0";
+    struct self_ctx c = {.job = &stale};
+    assert_int_equal(fh_store_run_tx(st, self_tx, &c), 1);
+    assert_int_equal(c.completed, 0);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM jobs WHERE kind = $1", "followup"), 1);
+    struct fh_job now;
+    assert_int_equal(fh_job_get(st, id, &now), FH_OK);
+    assert_int_equal(now.state, FH_JOB_RUNNING);
+    fh_job_free(&now);
+    c.job = &job;
+    assert_int_equal(fh_store_run_tx(st, self_tx, &c), 1);
+    assert_int_equal(c.completed, 1);
+    assert_int_equal(fh_job_get(st, id, &now), FH_OK);
+    assert_int_equal(now.state, FH_JOB_DONE);
+    assert_int_equal(now.lease_until, 0);
+    fh_job_free(&now);
+    fh_job_free(&job);
+    /* through the runner: FH_DONE counts as done and records nothing more */
+    struct fh_job_kind k[] = {{"self", self_handler, NULL}};
+    struct fh_runner *r = NULL;
+    assert_int_equal(fh_runner_start(st, NULL, k, 1, 2, false, 0, &r), FH_OK);
+    for (int i = 0; i < 20; i++)
+        enqueue("self", NULL, 0, 0);
+    bool ok = wait_for(21, 0, 30000);
+    struct fh_job_outcomes o = outcomes_when(&r, 1, 20);
+    fh_runner_stop(r);
+    assert_true(ok);
+    assert_int_equal(o.done, 20);
+    assert_int_equal(o.retried + o.dead + o.lost_lease, 0);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM jobs WHERE kind = $1", "followup"), 21);
+}
+
 static void test_runner_stop_is_prompt(void **state)
 {
     FH_UNUSED(state);
@@ -824,6 +898,7 @@ int main(void)
         cmocka_unit_test_setup(test_schedule_fires_once_per_slot, setup),
         cmocka_unit_test_setup(test_tick_touches_only_due_schedules, setup),
         cmocka_unit_test_setup(test_schedule_upsert_updates, setup),
+        cmocka_unit_test_setup(test_complete_in_the_handlers_transaction, setup),
         cmocka_unit_test_setup(test_runner_end_to_end, setup),
         cmocka_unit_test_setup(test_runner_stop_is_prompt, setup),
         cmocka_unit_test_setup(test_runner_heartbeat_keeps_long_job, setup),

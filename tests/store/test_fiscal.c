@@ -1,0 +1,258 @@
+/* test_fiscal.c - the fiscal job's store statements on the store given by DATABASE_URL (default:
+ * a fresh SQLite file in /tmp): storing a signed result completes the invoice's job in the same
+ * transaction, so no run can sign an invoice twice or lose its result, whatever stops between
+ * the V-SDC's answer and the commit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../src/fiscal/fiscal_internal.h"
+#include "fh/fh_crypto.h"
+#include "fh/fh_jobs.h"
+
+static struct fh_store *st;
+static char sqlite_path[128];
+static const struct fh_queue_cfg qcfg = {.lease_ms = 1000};
+static const char *const kinds[] = {FH_FISCAL_JOB_KIND};
+static const int64_t T0 = 1700000000000;
+
+static int group_setup(void **state)
+{
+    FH_UNUSED(state);
+    if (fh_crypto_init() != FH_OK)
+        return -1;
+    fh_log_set_level(FH_LOG_ERROR);
+    const char *url = getenv("DATABASE_URL");
+    if (!url || !url[0]) {
+        snprintf(sqlite_path, sizeof(sqlite_path), "/tmp/fh-test-fiscal-%ld.db", (long)getpid());
+        url = sqlite_path;
+    }
+    return fh_store_open(url, &st) == FH_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    FH_UNUSED(state);
+    fh_store_close(st);
+    if (sqlite_path[0]) {
+        char p[160];
+        unlink(sqlite_path);
+        snprintf(p, sizeof(p), "%s-wal", sqlite_path);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s-shm", sqlite_path);
+        unlink(p);
+    }
+    return 0;
+}
+
+static int setup(void **state)
+{
+    FH_UNUSED(state);
+    if (fh_store_reset_for_tests(st) != FH_OK)
+        return -1;
+    return fh_store_migrate(st) == FH_OK ? 0 : -1;
+}
+
+/* ---- helpers ---- */
+
+static int64_t insert_id(const char *sql, const struct fh_param *p, size_t n)
+{
+    struct fh_rows rows;
+    assert_int_equal(fh_store_exec(st, sql, p, n, &rows), 1);
+    int64_t id = fh_rows_i64(&rows, 0, 0, 0);
+    fh_rows_free(&rows);
+    return id;
+}
+
+/* A pending invoice with its job, as fh_fiscal_submit leaves them. */
+static int64_t pending_invoice(void)
+{
+    int64_t tenant = insert_id(
+        "INSERT INTO tenants (code, name, created_at) VALUES ('t', 'T', 1) RETURNING id", NULL, 0);
+    struct fh_param t[] = {FH_PI(tenant)};
+    int64_t org = insert_id("INSERT INTO organizations (tenant_id, code, name, created_at) "
+                            "VALUES ($1, 'o', 'O', 1) RETURNING id",
+                            t, 1);
+    struct fh_param o[] = {FH_PI(org), FH_PI(T0 * 2)};
+    int64_t cert = insert_id(
+        "INSERT INTO certificates (org_id, uid, taxpayer_name, tin, location_name, address, "
+        "vsdc_url, api_url, not_after, status, created_at) VALUES ($1, 'AB12CD34', 'T', '1', "
+        "'L', 'A', 'https://v', 'https://a', $2, 'active', 1) RETURNING id",
+        o, 2);
+    struct fh_param f[] = {FH_PI(org), FH_PI(cert), FH_PI(T0)};
+    int64_t id = insert_id(
+        "INSERT INTO fiscal_invoices (org_id, certificate_id, source_key, request_id, canonical, "
+        "invoice_type, status, attempts, uncertain, total_amount, created_at, updated_at) "
+        "VALUES ($1, $2, 'api:1', 'r1', '{}', 'Normal', 'pending', 0, 0, 100, $3, $3) "
+        "RETURNING id",
+        f, 3);
+    char ukey[48], payload[64];
+    snprintf(ukey, sizeof(ukey), "fiscal:%lld", (long long)id);
+    snprintf(payload, sizeof(payload), "{\"invoice_id\": %lld}", (long long)id);
+    struct fh_enqueue e = {
+        .kind = FH_FISCAL_JOB_KIND, .ukey = ukey, .payload = payload, .run_at = T0};
+    assert_int_equal(fh_job_enqueue(st, &qcfg, &e, NULL, NULL), FH_OK);
+    return id;
+}
+
+static void claim(const char *owner, int64_t now, struct fh_job *job)
+{
+    assert_int_equal(fh_job_claim(st, &qcfg, kinds, 1, owner, now, job), FH_OK);
+}
+
+/* The V-SDC's answer for a signed invoice (the fields fh_tc_classify_http picks out). */
+static struct fh_tc_reply answer(const char *number)
+{
+    struct fh_tc_reply r = {.outcome = FH_TC_OK, .http_status = 200};
+    r.invoice_number = fh_strdup(number);
+    r.sdc_time = fh_strdup("2024-05-01T10:00:00.000+02:00");
+    r.verification_url = fh_strdup("https://v/?vl=x");
+    r.body = fh_asprintf("{\"invoiceNumber\":\"%s\"}", number);
+    r.len = strlen(r.body);
+    return r;
+}
+
+struct row {
+    char status[16], number[32];
+    int64_t uncertain;
+    bool has_result;
+};
+
+static struct row row_of(int64_t id)
+{
+    struct fh_param p[] = {FH_PI(id)};
+    struct fh_rows rows;
+    assert_int_equal(fh_store_exec(st,
+                                   "SELECT status, uncertain, invoice_number, vsdc_result FROM "
+                                   "fiscal_invoices WHERE id = $1",
+                                   p, 1, &rows),
+                     1);
+    struct row r = {0};
+    fh_strlcpy(r.status, fh_rows_get(&rows, 0, 0), sizeof(r.status));
+    r.uncertain = fh_rows_i64(&rows, 0, 1, -1);
+    const char *n = fh_rows_get(&rows, 0, 2);
+    fh_strlcpy(r.number, n ? n : "", sizeof(r.number));
+    r.has_result = fh_rows_get(&rows, 0, 3) != NULL;
+    fh_rows_free(&rows);
+    return r;
+}
+
+static enum fh_job_state job_state(int64_t job_id)
+{
+    struct fh_job j;
+    assert_int_equal(fh_job_get(st, job_id, &j), FH_OK);
+    enum fh_job_state s = j.state;
+    fh_job_free(&j);
+    return s;
+}
+
+/* ---- tests ---- */
+
+static void test_sign_completes_the_job_in_the_same_commit(void **state)
+{
+    FH_UNUSED(state);
+    int64_t id = pending_invoice();
+    struct fh_job job;
+    claim("w1", T0, &job);
+    assert_int_equal(fiscal_row_begin_attempt(st, id, 0, T0), 1);
+    struct fh_tc_reply r = answer("N-1");
+    bool completed = false;
+    assert_int_equal(fiscal_row_sign(st, id, &r, &job, T0 + 1, &completed), 1);
+    assert_true(completed);
+    struct row row = row_of(id);
+    assert_string_equal(row.status, "signed");
+    assert_int_equal(row.uncertain, 0);
+    assert_string_equal(row.number, "N-1");
+    assert_true(row.has_result);
+    assert_int_equal(job_state(job.id), FH_JOB_DONE);
+    /* nothing is left to run: no later claim can post the invoice again */
+    struct fh_job again;
+    assert_int_equal(fh_job_claim(st, &qcfg, kinds, 1, "w2", T0 + 100000, &again), FH_E_NOTFOUND);
+    fh_tc_reply_free(&r);
+    fh_job_free(&job);
+}
+
+/* The job cannot be completed: the result is not stored either (one transaction), the row stays
+ * uncertain, and the run after the lease asks the V-SDC first and signs once. */
+static void test_no_result_without_the_job_end(void **state)
+{
+    FH_UNUSED(state);
+    int64_t id = pending_invoice();
+    struct fh_job job;
+    claim("w1", T0, &job);
+    assert_int_equal(fiscal_row_begin_attempt(st, id, 0, T0), 1);
+    struct fh_tc_reply r = answer("N-1");
+    struct fh_job broken = job;
+    broken.lease_owner = NULL; /* the completing statement fails inside the transaction */
+    bool completed = true;
+    assert_true(fiscal_row_sign(st, id, &r, &broken, T0 + 1, &completed) < 0);
+    assert_false(completed);
+    struct row row = row_of(id);
+    assert_string_equal(row.status, "pending");
+    assert_int_equal(row.uncertain, 1);
+    assert_false(row.has_result);
+    assert_int_equal(job_state(job.id), FH_JOB_RUNNING);
+    /* as after a crash before the commit: the lease runs out and the job is claimed again */
+    struct fh_job next;
+    claim("w2", T0 + 2000, &next);
+    assert_int_equal(next.id, job.id);
+    assert_int_equal(next.attempts, 2);
+    assert_int_equal(row_of(id).uncertain, 1); /* the next run asks the V-SDC before posting */
+    struct fh_tc_reply found = answer("N-1");
+    assert_int_equal(fiscal_row_sign(st, id, &found, &next, T0 + 2001, &completed), 1);
+    assert_true(completed);
+    assert_string_equal(row_of(id).status, "signed");
+    assert_int_equal(job_state(job.id), FH_JOB_DONE);
+    fh_tc_reply_free(&r);
+    fh_tc_reply_free(&found);
+    fh_job_free(&job);
+    fh_job_free(&next);
+}
+
+/* A run that lost its lease still stores the answer it got (the V-SDC signed it); the job is
+ * left to its new owner, which finds the invoice signed and posts nothing. A late answer over a
+ * signed row changes nothing. */
+static void test_lost_lease_keeps_the_result(void **state)
+{
+    FH_UNUSED(state);
+    int64_t id = pending_invoice();
+    struct fh_job first, second;
+    claim("w1", T0, &first);
+    assert_int_equal(fiscal_row_begin_attempt(st, id, 0, T0), 1);
+    claim("w2", T0 + 2000, &second); /* w1's lease ran out while it waited for the V-SDC */
+    struct fh_tc_reply r = answer("N-1");
+    bool completed = true;
+    assert_int_equal(fiscal_row_sign(st, id, &r, &first, T0 + 2001, &completed), 1);
+    assert_false(completed);
+    assert_string_equal(row_of(id).status, "signed");
+    assert_int_equal(job_state(second.id), FH_JOB_RUNNING);
+    struct fiscal_row fr; /* what w2's run reads: signed, so it is done without a call */
+    assert_int_equal(fiscal_row_load(st, id, &fr), 1);
+    assert_string_equal(fr.status, "signed");
+    fiscal_row_free(&fr);
+    struct fh_tc_reply late = answer("N-2");
+    assert_int_equal(fiscal_row_sign(st, id, &late, &second, T0 + 2002, &completed), 0);
+    assert_true(completed);
+    assert_string_equal(row_of(id).number, "N-1");
+    assert_int_equal(job_state(second.id), FH_JOB_DONE);
+    fh_tc_reply_free(&r);
+    fh_tc_reply_free(&late);
+    fh_job_free(&first);
+    fh_job_free(&second);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_sign_completes_the_job_in_the_same_commit, setup),
+        cmocka_unit_test_setup(test_no_result_without_the_job_end, setup),
+        cmocka_unit_test_setup(test_lost_lease_keeps_the_result, setup),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
