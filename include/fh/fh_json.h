@@ -50,6 +50,14 @@ enum fh_rc fh_json_apply(json_t *obj, const struct fh_jspec *specs, struct fh_js
  * not such an object. */
 enum fh_rc fh_json_pick(const char *text, size_t len, const char *const *names, char **values,
                         size_t n);
+/* The same check, then for each element of the top-level member named array (the last one when
+ * named twice) that is an object: fn(cls, values) with values[i] its member names[i] decoded
+ * when that is a string, else NULL; fn may take a value (and set values[i] to NULL), the rest
+ * are freed after it. fn returns false to stop (FH_E_LIMIT). FH_E_INPUT when text is not such
+ * an object, FH_E_NOTFOUND when it has no such array member. */
+enum fh_rc fh_json_pick_each(const char *text, size_t len, const char *array,
+                             const char *const *names, size_t n,
+                             bool (*fn)(void *cls, char **values), void *cls);
 
 /* Reply helpers shared by the views. */
 struct fh_rows;

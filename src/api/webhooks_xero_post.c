@@ -21,19 +21,57 @@ static bool field_ok(const char *s, size_t max)
     return s && s[0] && strlen(s) <= max;
 }
 
-/* A delivery being committed: the parsed body (the events' strings point into it). */
+enum { F_TENANT, F_CATEGORY, F_TYPE, F_RESOURCE, F_AT, NFIELDS };
+static const char *const event_fields[NFIELDS] = {"tenantId", "eventCategory", "eventType",
+                                                  "resourceId", "eventDateUtc"};
+
+/* A delivery being committed: its events, whose strings it owns. */
 struct delivery {
-    json_t *json;
     struct fh_inbox_event *ev;
+    char *(*strings)[NFIELDS];
+    size_t n, cap, seen;
     enum fh_rc rc; /* set by the committer before it resumes the request */
 };
 
 static void delivery_free(void *p)
 {
     struct delivery *d = p;
-    json_decref(d->json);
+    for (size_t i = 0; i < d->n; i++)
+        for (int k = 0; k < NFIELDS; k++)
+            free(d->strings[i][k]);
+    free(d->strings);
     free(d->ev);
     free(d);
+}
+
+/* One element of "events": kept when it is an invoice or credit note event we can act on;
+ * others are skipped (Xero must not retry a delivery for them). */
+static bool take_event(void *cls, char **v)
+{
+    struct delivery *d = cls;
+    if (++d->seen > MAX_EVENTS)
+        return false;
+    if (!field_ok(v[F_TENANT], 64) || !field_ok(v[F_CATEGORY], 32) || !field_ok(v[F_TYPE], 32) ||
+        !field_ok(v[F_RESOURCE], 64) || (v[F_AT] && strlen(v[F_AT]) > 40))
+        return true;
+    if (strcmp(v[F_CATEGORY], "INVOICE") != 0 && strcmp(v[F_CATEGORY], "CREDITNOTE") != 0)
+        return true;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 4;
+        d->ev = fh_realloc(d->ev, d->cap * sizeof(*d->ev));
+        d->strings = fh_realloc(d->strings, d->cap * sizeof(*d->strings));
+    }
+    char **keep = d->strings[d->n];
+    for (int k = 0; k < NFIELDS; k++) {
+        keep[k] = v[k];
+        v[k] = NULL;
+    }
+    d->ev[d->n++] = (struct fh_inbox_event){.tenant_id = keep[F_TENANT],
+                                            .category = keep[F_CATEGORY],
+                                            .event_type = keep[F_TYPE],
+                                            .resource_id = keep[F_RESOURCE],
+                                            .event_at = keep[F_AT]};
+    return true;
 }
 
 static void committed(void *cls, enum fh_rc rc)
@@ -55,44 +93,28 @@ enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req)
 {
     struct fh_app *app = req->app;
     const char *sig = fh_req_header(req, "x-xero-signature");
-    if (!fh_xero_webhook_verify(app->cfg->xero_webhook_key, req->body.data ? req->body.data : "",
-                                req->body.len, sig))
+    const char *body = req->body.data ? req->body.data : "";
+    if (!fh_xero_webhook_verify(app->cfg->xero_webhook_key, body, req->body.len, sig))
         return fh_reply_empty(req, 401);
-    json_error_t je;
-    json_t *j = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &je);
-    json_t *events = json_object_get(j, "events");
-    if (!json_is_array(events) || json_array_size(events) > MAX_EVENTS) {
-        json_decref(j);
+    /* the body is checked and its events picked without building it (src/json/pick.c) */
+    struct delivery *d = fh_calloc(1, sizeof(*d));
+    enum fh_rc rc =
+        fh_json_pick_each(body, req->body.len, "events", event_fields, NFIELDS, take_event, d);
+    if (rc != FH_OK) {
+        delivery_free(d);
+        if (rc == FH_E_INPUT)
+            return fh_reply_error(req, FH_EC_JSON_MALFORMED, "%s", "the body is not a JSON object");
+        if (rc == FH_E_LIMIT)
+            return fh_reply_error(req, FH_EC_JSON_ARRAY_TOO_LONG, "events holds more than %d",
+                                  MAX_EVENTS);
         return fh_reply_error(req, FH_EC_JSON_FIELD_INVALID, "%s", "events must be an array");
     }
-    struct delivery *d = fh_calloc(1, sizeof(*d));
-    d->json = j;
-    d->ev = fh_calloc(json_array_size(events) + 1, sizeof(*d->ev));
-    size_t n = 0, i;
-    json_t *e;
-    json_array_foreach(events, i, e)
-    {
-        struct fh_inbox_event x = {
-            .tenant_id = json_string_value(json_object_get(e, "tenantId")),
-            .category = json_string_value(json_object_get(e, "eventCategory")),
-            .event_type = json_string_value(json_object_get(e, "eventType")),
-            .resource_id = json_string_value(json_object_get(e, "resourceId")),
-            .event_at = json_string_value(json_object_get(e, "eventDateUtc")),
-        };
-        if (!field_ok(x.tenant_id, 64) || !field_ok(x.category, 32) ||
-            !field_ok(x.event_type, 32) || !field_ok(x.resource_id, 64) ||
-            (x.event_at && strlen(x.event_at) > 40))
-            continue; /* not an event we can act on; Xero must not retry the delivery for it */
-        if (strcmp(x.category, "INVOICE") != 0 && strcmp(x.category, "CREDITNOTE") != 0)
-            continue;
-        d->ev[n++] = x;
-    }
-    if (n == 0) {
+    if (d->n == 0) {
         delivery_free(d);
         return fh_reply_empty(req, 200);
     }
     fh_req_suspend(req, answer, d, delivery_free);
-    if (fh_inbox_submit(app, "xero", d->ev, n, FH_XERO_JOB_INBOX, committed, req) != FH_OK) {
+    if (fh_inbox_submit(app, "xero", d->ev, d->n, FH_XERO_JOB_INBOX, committed, req) != FH_OK) {
         d->rc = FH_ERR;
         fh_req_resume(req);
     }

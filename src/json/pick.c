@@ -21,6 +21,8 @@
 struct scan {
     const unsigned char *p, *end;
     int depth;
+    const char *locate;         /* a top-level member to find (fh_json_pick_each) */
+    const unsigned char *found; /* where its value starts (the last one named so) */
 };
 
 static void skip_ws(struct scan *s)
@@ -243,13 +245,16 @@ static bool object(struct scan *s, const char *const *names, char **values, size
     for (;;) {
         skip_ws(s);
         fh_buf_reset(&key);
-        if (s->p >= s->end || *s->p != '"' || !string(s, names ? &key : NULL))
+        bool locating = s->locate && s->depth == 1;
+        if (s->p >= s->end || *s->p != '"' || !string(s, names || locating ? &key : NULL))
             break;
         skip_ws(s);
         if (s->p >= s->end || *s->p != ':')
             break;
         s->p++;
         skip_ws(s);
+        if (locating && key.data && strcmp(key.data, s->locate) == 0)
+            s->found = s->p;
         size_t i = n;
         if (names && key.data)
             for (i = 0; i < n && strcmp(names[i], key.data) != 0; i++)
@@ -353,4 +358,49 @@ enum fh_rc fh_json_pick(const char *text, size_t len, const char *const *names, 
         values[i] = NULL;
     }
     return FH_E_INPUT;
+}
+
+enum fh_rc fh_json_pick_each(const char *text, size_t len, const char *array,
+                             const char *const *names, size_t n,
+                             bool (*fn)(void *cls, char **values), void *cls)
+{
+    if (!text)
+        return FH_E_INPUT;
+    struct scan s = {.p = (const unsigned char *)text,
+                     .end = (const unsigned char *)text + len,
+                     .locate = array};
+    skip_ws(&s);
+    bool ok = s.p < s.end && *s.p == '{' && object(&s, NULL, NULL, 0);
+    skip_ws(&s);
+    if (!ok || s.p != s.end)
+        return FH_E_INPUT;
+    if (!s.found || *s.found != '[')
+        return FH_E_NOTFOUND;
+    /* the text is valid: walk the array again, picking from its objects */
+    char **values = fh_calloc(n ? n : 1, sizeof(*values));
+    struct scan a = {.p = s.found + 1, .end = s.end, .depth = 2};
+    enum fh_rc rc = FH_OK;
+    for (;;) {
+        skip_ws(&a);
+        if (a.p >= a.end || *a.p == ']')
+            break;
+        if (*a.p == '{') {
+            ok = object(&a, names, values, n);
+            if (ok && !fn(cls, values))
+                rc = FH_E_LIMIT;
+            for (size_t i = 0; i < n; i++) {
+                free(values[i]);
+                values[i] = NULL;
+            }
+        } else {
+            ok = value(&a);
+        }
+        if (!ok || rc != FH_OK)
+            break;
+        skip_ws(&a);
+        if (a.p < a.end && *a.p == ',')
+            a.p++;
+    }
+    free(values);
+    return ok ? rc : FH_E_INPUT;
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Client, signup, uniqueEmail } from '../lib/server.mjs';
+import { startServer, Client, signup, storeQuery, uniqueEmail } from '../lib/server.mjs';
 
 const PW = 'Xq7pW2zK';
 const PAC = 'K9Q2ZT';
@@ -284,13 +284,7 @@ const hasTool = (tool) => {
   }
 };
 
-// Reads rows straight from the store: sqlite3 on the SQLite file, psql on PostgreSQL.
-function query(sql) {
-  const db = join(srv.dir, 'fiscalhub.db');
-  if (existsSync(db)) return JSON.parse(execFileSync('sqlite3', ['-json', db, sql]).toString() || '[]');
-  const out = execFileSync('psql', [srv.env.DATABASE_URL, '-At', '-c', `SELECT coalesce(json_agg(t), '[]') FROM (${sql}) t`]);
-  return JSON.parse(out.toString());
-}
+const query = (sql) => storeQuery(srv, sql);
 
 test('stored secrets are sealed text; a revoked certificate has none left', async (t) => {
   const tool = existsSync(join(srv.dir, 'fiscalhub.db')) ? 'sqlite3' : 'psql';

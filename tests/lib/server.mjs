@@ -1,7 +1,7 @@
 // server.mjs - starts a real fiscalhub (and optionally fiscalhub-sandbox) for a test run:
 // its own temp directory, store, master key and port; waits until /readyz answers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdtempSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -100,6 +100,14 @@ export async function startServer(opts = {}) {
 }
 
 // A small JSON client with a cookie jar and the CSRF header, like the portal.
+// Reads rows straight from a server's store: sqlite3 on its SQLite file, psql on PostgreSQL.
+export function storeQuery(srv, sql) {
+  const db = join(srv.dir, 'fiscalhub.db');
+  if (existsSync(db)) return JSON.parse(execFileSync('sqlite3', ['-json', db, sql]).toString() || '[]');
+  const out = execFileSync('psql', [srv.env.DATABASE_URL, '-At', '-c', `SELECT coalesce(json_agg(t), '[]') FROM (${sql}) t`]);
+  return JSON.parse(out.toString());
+}
+
 export class Client {
   constructor(base) {
     this.base = base;

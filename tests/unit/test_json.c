@@ -1,12 +1,14 @@
 /* test_json.c - declarative field specs: types, bounds, enums, unknown fields, depth; picking
- * top-level strings out of a large object (fh_json_pick) as jansson would read them. */
+ * top-level strings out of a large object (fh_json_pick), and strings out of the objects of a
+ * top-level array (fh_json_pick_each), as jansson would read them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "fh/fh_json.h"
 
@@ -25,7 +27,11 @@ static enum fh_rc run(const char *text, struct outs *o, struct fh_json_error *er
         {.name = "name", .type = FH_J_STRING, .min = 2, .max = 5, .out = &o->name},
         {.name = "color", .type = FH_J_ENUM, .choices = colors, .out = &o->color},
         {.name = "n", .type = FH_J_INT, .imin = 1, .imax = 10, .out = &o->n},
-        {.name = "flag", .type = FH_J_BOOL, .optional = true, .out = &o->flag, .present = &o->flag_present},
+        {.name = "flag",
+         .type = FH_J_BOOL,
+         .optional = true,
+         .out = &o->flag,
+         .present = &o->flag_present},
         {.name = "items", .type = FH_J_ARRAY, .optional = true, .max = 2, .out = &o->items},
         FH_JSPEC_END,
     };
@@ -65,9 +71,11 @@ static void test_valid_document(void **state)
     json_decref(root);
 
     struct outs o = {0};
-    assert_int_equal(run("{\"name\":\"ab\",\"color\":\"green\",\"n\":10,\"items\":[1,2]}", &o, &err), FH_OK);
+    assert_int_equal(
+        run("{\"name\":\"ab\",\"color\":\"green\",\"n\":10,\"items\":[1,2]}", &o, &err), FH_OK);
     assert_false(o.flag_present);
-    assert_int_equal(run("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"flag\":true}", &o, &err), FH_OK);
+    assert_int_equal(run("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"flag\":true}", &o, &err),
+                     FH_OK);
     assert_true(o.flag_present);
     assert_true(o.flag);
     assert_int_equal(o.n, 1);
@@ -81,17 +89,28 @@ static void test_errors_name_the_field(void **state)
     expect("[1]", FH_EC_JSON_NOT_OBJECT, NULL);
     expect("\"x\"", FH_EC_JSON_NOT_OBJECT, NULL);
     expect("{\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_MISSING, "name is required");
-    expect("{\"name\":null,\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_MISSING, "name is required");
-    expect("{\"name\":5,\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_TYPE, "name must be a string");
-    expect("{\"name\":\"abcdef\",\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_TOO_LONG, "name is longer than 5");
-    expect("{\"name\":\"a\",\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_INVALID, "name must be at least 2");
-    expect("{\"name\":\"ab\",\"color\":\"blue\",\"n\":1}", FH_EC_JSON_FIELD_INVALID, "color must be one of: red green");
-    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":11}", FH_EC_JSON_FIELD_INVALID, "n must be between 1 and 10");
-    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1.5}", FH_EC_JSON_FIELD_TYPE, "n must be an integer");
-    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"flag\":1}", FH_EC_JSON_FIELD_TYPE, "flag must be true or false");
-    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"items\":[1,2,3]}", FH_EC_JSON_ARRAY_TOO_LONG, "items has more");
-    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"zzz\":1}", FH_EC_JSON_UNKNOWN_FIELD, "unknown field zzz");
-    expect("{\"name\":\"ab\",\"name\":\"cd\",\"color\":\"red\",\"n\":1}", FH_EC_JSON_MALFORMED, NULL);
+    expect("{\"name\":null,\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_MISSING,
+           "name is required");
+    expect("{\"name\":5,\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_TYPE,
+           "name must be a string");
+    expect("{\"name\":\"abcdef\",\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_TOO_LONG,
+           "name is longer than 5");
+    expect("{\"name\":\"a\",\"color\":\"red\",\"n\":1}", FH_EC_JSON_FIELD_INVALID,
+           "name must be at least 2");
+    expect("{\"name\":\"ab\",\"color\":\"blue\",\"n\":1}", FH_EC_JSON_FIELD_INVALID,
+           "color must be one of: red green");
+    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":11}", FH_EC_JSON_FIELD_INVALID,
+           "n must be between 1 and 10");
+    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1.5}", FH_EC_JSON_FIELD_TYPE,
+           "n must be an integer");
+    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"flag\":1}", FH_EC_JSON_FIELD_TYPE,
+           "flag must be true or false");
+    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"items\":[1,2,3]}",
+           FH_EC_JSON_ARRAY_TOO_LONG, "items has more");
+    expect("{\"name\":\"ab\",\"color\":\"red\",\"n\":1,\"zzz\":1}", FH_EC_JSON_UNKNOWN_FIELD,
+           "unknown field zzz");
+    expect("{\"name\":\"ab\",\"name\":\"cd\",\"color\":\"red\",\"n\":1}", FH_EC_JSON_MALFORMED,
+           NULL);
     /* jansson refuses \u0000 inside strings at parse time. */
     expect("{\"name\":\"a\\u0000b\",\"color\":\"red\",\"n\":1}", FH_EC_JSON_MALFORMED, NULL);
 }
@@ -293,6 +312,169 @@ static void test_pick_agrees_with_jansson(void **state)
     assert_true(accepted > 2000 && accepted < 18000); /* both sides are exercised */
 }
 
+/* ---- fh_json_pick_each ---- */
+
+static const char *const ev_fields[] = {"tenantId", "eventCategory", "resourceId"};
+
+struct each_seen {
+    char *v[64][3]; /* the picked values of each object element, in order */
+    size_t n;
+    size_t stop_after; /* 0: never stop */
+};
+
+static bool each_take(void *cls, char **values)
+{
+    struct each_seen *e = cls;
+    if (e->n == 64)
+        return false;
+    for (size_t i = 0; i < 3; i++) {
+        e->v[e->n][i] = values[i];
+        values[i] = NULL; /* taken */
+    }
+    e->n++;
+    return !e->stop_after || e->n < e->stop_after;
+}
+
+static void each_free(struct each_seen *e)
+{
+    for (size_t k = 0; k < e->n; k++)
+        for (size_t i = 0; i < 3; i++)
+            free(e->v[k][i]);
+    e->n = 0;
+}
+
+/* fh_json_pick_each on text must agree with jansson: FH_E_INPUT exactly when json_loadb does not
+ * build an object, FH_E_NOTFOUND when "events" is no array, else one call per object element
+ * with jansson's strings. Returns whether the events were walked. */
+static bool each_agrees(const char *text, size_t len)
+{
+    struct each_seen e = {.n = 0};
+    enum fh_rc rc = fh_json_pick_each(text, len, "events", ev_fields, 3, each_take, &e);
+    json_t *j = json_loadb(text, len, 0, NULL);
+    json_t *events = json_object_get(j, "events");
+    enum fh_rc want = !json_is_object(j)      ? FH_E_INPUT
+                      : json_is_array(events) ? FH_OK
+                                              : FH_E_NOTFOUND;
+    if (rc != want)
+        fail_msg("fh_json_pick_each gives %d, jansson %d: %.*s", rc, want, (int)len, text);
+    size_t k = 0, i;
+    json_t *el;
+    json_array_foreach(events, i, el)
+    {
+        if (!json_is_object(el))
+            continue;
+        assert_true(k < e.n);
+        for (size_t f = 0; f < 3; f++) {
+            const char *jv = json_string_value(json_object_get(el, ev_fields[f]));
+            if (jv)
+                assert_string_equal(e.v[k][f], jv);
+            else
+                assert_null(e.v[k][f]);
+        }
+        k++;
+    }
+    assert_int_equal(k, e.n);
+    each_free(&e);
+    json_decref(j);
+    return want == FH_OK;
+}
+
+static void test_pick_each_events(void **state)
+{
+    (void)state;
+    const char *doc =
+        "{\"events\": \"first\", \"entropy\": \"X\", \"events\": [{\"tenantId\": \"t1\", "
+        "\"eventCategory\": \"INVOICE\", \"resourceId\": \"r\\u0031\", \"x\": "
+        "{\"tenantId\": \"inner\"}}, 7, [\"no\"], {\"tenantId\": 5, \"resourceId\": \"r2\", "
+        "\"resourceId\": \"r3\"}, {}]}";
+    struct each_seen e = {.n = 0};
+    assert_int_equal(fh_json_pick_each(doc, strlen(doc), "events", ev_fields, 3, each_take, &e),
+                     FH_OK);
+    assert_int_equal(e.n, 3); /* the object elements of the last "events" */
+    assert_string_equal(e.v[0][0], "t1");
+    assert_string_equal(e.v[0][1], "INVOICE");
+    assert_string_equal(e.v[0][2], "r1");
+    assert_null(e.v[1][0]); /* not a string */
+    assert_string_equal(e.v[1][2], "r3");
+    assert_null(e.v[2][0]);
+    each_free(&e);
+    e.stop_after = 2;
+    assert_int_equal(fh_json_pick_each(doc, strlen(doc), "events", ev_fields, 3, each_take, &e),
+                     FH_E_LIMIT);
+    assert_int_equal(e.n, 2);
+    each_free(&e);
+    assert_int_equal(
+        fh_json_pick_each("{\"events\":{}}", 13, "events", ev_fields, 3, each_take, &e),
+        FH_E_NOTFOUND);
+    assert_int_equal(fh_json_pick_each("{}", 2, "events", ev_fields, 3, each_take, &e),
+                     FH_E_NOTFOUND);
+    assert_int_equal(fh_json_pick_each("{\"events\":[}", 12, "events", ev_fields, 3, each_take, &e),
+                     FH_E_INPUT);
+    assert_int_equal(fh_json_pick_each(NULL, 0, "events", ev_fields, 3, each_take, &e), FH_E_INPUT);
+    assert_int_equal(e.n, 0);
+}
+
+static void test_pick_each_agrees_with_jansson(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "{\"events\":[]}",
+        "{\"events\":[{}]}",
+        "{\"events\":[{},]}",
+        "{\"events\":[1,{\"tenantId\":\"a\"},null]}",
+        "{\"events\":[{\"tenantId\":\"a\",\"tenantId\":\"b\"}]}",
+        "{\"events\":[],\"events\":[{\"resourceId\":\"z\"}]}",
+        "{\"events\":[{\"resourceId\":\"z\"}],\"events\":null}",
+        "{\"ev\\u0065nts\":[{\"tenantId\":\"escaped name\"}]}",
+        "{\"x\":{\"events\":[{\"tenantId\":\"nested\"}]}}",
+        "[{\"events\":[]}]",
+        "{\"events\":[{\"tenantId\":\"\\u0000\"}]}",
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        each_agrees(cases[i], strlen(cases[i]));
+    /* mutations of a Xero delivery of two events, as for fh_json_pick */
+    const char *base =
+        "{\"events\":[{\"resourceUrl\":\"https://api.xero.com/api.xro/2.0/Invoices/"
+        "0f6b8c1e-4a5b-4e1c-9d2f-1b2c3d4e5f60\",\"resourceId\":\"0f6b8c1e-4a5b-4e1c-9d2f-"
+        "1b2c3d4e5f60\",\"eventDateUtc\":\"2026-11-22T00:00:00.123\",\"eventType\":\"UPDATE\","
+        "\"eventCategory\":\"INVOICE\",\"tenantId\":\"c2cc9b6e-9458-4c7d-93cc-f02b81b0594f\","
+        "\"tenantType\":\"ORGANISATION\"},{\"resourceId\":\"\\u00e9x\",\"eventCategory\":"
+        "\"CREDITNOTE\",\"tenantId\":\"t\",\"n\":[1,-2.5e3,true,false,null]}],"
+        "\"firstEventSequence\":1,\"lastEventSequence\":2,\"entropy\":\"ABCDEFGHIJ\"}";
+    static const char alphabet[] = "{}[],:\"\\u0123456789eE.-+ tfnxa\t\x01\x7f\x80\xc3\xa9\xff";
+    size_t n = strlen(base);
+    char *buf = malloc(n + 2);
+    uint32_t x = 88172645u;
+    int walked = 0;
+    for (int round = 0; round < 20000; round++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        size_t at = x % n, len = n;
+        char c = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+        memcpy(buf, base, n);
+        switch ((x >> 16) % 4) {
+        case 0:
+            buf[at] = c;
+            break;
+        case 1:
+            memmove(buf + at + 1, buf + at, n - at);
+            buf[at] = c;
+            len = n + 1;
+            break;
+        case 2:
+            memmove(buf + at, buf + at + 1, n - at - 1);
+            len = n - 1;
+            break;
+        default:
+            len = at;
+        }
+        walked += each_agrees(buf, len);
+    }
+    free(buf);
+    assert_true(walked > 2000 && walked < 18000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +483,8 @@ int main(void)
         cmocka_unit_test(test_depth_cap),
         cmocka_unit_test(test_pick_fields),
         cmocka_unit_test(test_pick_agrees_with_jansson),
+        cmocka_unit_test(test_pick_each_events),
+        cmocka_unit_test(test_pick_each_agrees_with_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
