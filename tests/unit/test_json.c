@@ -197,6 +197,35 @@ static void test_pick_fields(void **state)
     assert_int_equal(fh_json_pick(deep + 5, k - 6, NULL, NULL, 0), FH_E_INPUT); /* an array */
 }
 
+/* One pseudo-random mutation of base (n bytes) into buf (n + 1 bytes at least): a byte replaced
+ * by one of alphabet, one inserted or removed, or the text cut short. Returns its length. */
+static size_t mutate(const char *base, size_t n, const char *alphabet, uint32_t *x, char *buf)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    size_t at = *x % n, len = n;
+    char c = alphabet[(*x >> 8) % strlen(alphabet)];
+    memcpy(buf, base, n);
+    switch ((*x >> 16) % 4) {
+    case 0:
+        buf[at] = c;
+        break;
+    case 1: /* insert */
+        memmove(buf + at + 1, buf + at, n - at);
+        buf[at] = c;
+        len = n + 1;
+        break;
+    case 2: /* remove */
+        memmove(buf + at, buf + at + 1, n - at - 1);
+        len = n - 1;
+        break;
+    default:
+        len = at;
+    }
+    return len;
+}
+
 static void test_pick_agrees_with_jansson(void **state)
 {
     (void)state;
@@ -283,31 +312,8 @@ static void test_pick_agrees_with_jansson(void **state)
     char *buf = malloc(n + 2);
     uint32_t x = 2463534242u;
     int accepted = 0;
-    for (int round = 0; round < 20000; round++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        size_t at = x % n, len = n;
-        char c = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
-        memcpy(buf, base, n);
-        switch ((x >> 16) % 4) {
-        case 0:
-            buf[at] = c;
-            break;
-        case 1: /* insert */
-            memmove(buf + at + 1, buf + at, n - at);
-            buf[at] = c;
-            len = n + 1;
-            break;
-        case 2: /* remove */
-            memmove(buf + at, buf + at + 1, n - at - 1);
-            len = n - 1;
-            break;
-        default:
-            len = at;
-        }
-        accepted += pick_agrees(buf, len);
-    }
+    for (int round = 0; round < 20000; round++)
+        accepted += pick_agrees(buf, mutate(base, n, alphabet, &x, buf));
     free(buf);
     assert_true(accepted > 2000 && accepted < 18000); /* both sides are exercised */
 }
@@ -446,31 +452,8 @@ static void test_pick_each_agrees_with_jansson(void **state)
     char *buf = malloc(n + 2);
     uint32_t x = 88172645u;
     int walked = 0;
-    for (int round = 0; round < 20000; round++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        size_t at = x % n, len = n;
-        char c = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
-        memcpy(buf, base, n);
-        switch ((x >> 16) % 4) {
-        case 0:
-            buf[at] = c;
-            break;
-        case 1:
-            memmove(buf + at + 1, buf + at, n - at);
-            buf[at] = c;
-            len = n + 1;
-            break;
-        case 2:
-            memmove(buf + at, buf + at + 1, n - at - 1);
-            len = n - 1;
-            break;
-        default:
-            len = at;
-        }
-        walked += each_agrees(buf, len);
-    }
+    for (int round = 0; round < 20000; round++)
+        walked += each_agrees(buf, mutate(base, n, alphabet, &x, buf));
     free(buf);
     assert_true(walked > 2000 && walked < 18000);
 }
