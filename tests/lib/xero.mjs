@@ -2,7 +2,9 @@
 // with an app of our own, a fiscalhub pointed at it (webhooks with intent to receive passed),
 // sandbox organisations and users, the consent driven over HTTP like a browser, and the control
 // API of both emulators.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startServer, signup } from './server.mjs';
 import { startSandbox } from './sandbox.mjs';
 
@@ -68,6 +70,15 @@ export async function startXeroWorld({ env = {} } = {}) {
       return r;
     },
   };
+}
+
+// Stops the world (an after hook): fiscalhub exited cleanly, without a sanitizer report.
+export async function stopXeroWorld(w) {
+  const r = await w?.stop();
+  if (!r) return;
+  const log = readFileSync(w.srv.logFile, 'utf8');
+  assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/, 'sanitizer report in ' + w.srv.logFile);
+  assert.equal(r.code, 0, `fiscalhub exited with ${r.code ?? r.signal}`);
 }
 
 let seq = 0;
