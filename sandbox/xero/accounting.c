@@ -5,7 +5,9 @@
  *   fault injection -> Authorization: Bearer (401 problem JSON: TokenExpired... or
  *   AuthenticationUnsuccessful) -> scope of the operation (401 AuthorizationUnsuccessful) ->
  *   xero-tenant-id connected to the token (403 AuthenticationUnsuccessful) -> forced 429 and
- *   the rate limits (429 + X-Rate-Limit-Problem + Retry-After) -> Idempotency-Key -> handler.
+ *   the rate limits (429 + X-Rate-Limit-Problem + Retry-After) -> Idempotency-Key -> handler
+ *   (a due lost_response fault lets the handler do its work, then resets the connection instead
+ *   of answering: the client's retry meets the result of the first attempt).
  * Every response that passed the tenant check carries X-DayLimit-Remaining,
  * X-MinLimit-Remaining and X-AppMinLimit-Remaining. Unknown paths and ids get Xero's plain-text
  * 404. Without Accept: application/json Xero answers XML; the emulator answers a small XML
@@ -29,7 +31,6 @@
 #define SETTINGS_READ "accounting.settings accounting.settings.read"
 #define ATT_READ "accounting.attachments accounting.attachments.read"
 #define ATT_WRITE "accounting.attachments"
-#define IDEM_MS (6 * 60000LL)
 #define NOT_FOUND "The resource you're looking for cannot be found"
 
 static enum fh_rc organisation_get(struct acc_ctx *c);
@@ -136,8 +137,14 @@ struct idem {
     unsigned int status;
     char *ctype, *body;
     size_t len;
-    int64_t expires_ms;
+    int64_t stored_ms;
 };
+
+/* A key counts for idempotency_s (scaled) from its first use, as set now. */
+static bool idem_live(const struct idem *e, int64_t now)
+{
+    return xs.set.idempotency_s > 0 && now - e->stored_ms < x_scaled(xs.set.idempotency_s * 1000);
+}
 
 /* ---- replies ---- */
 static const char *provider(const struct acc_ctx *c)
@@ -148,13 +155,13 @@ static const char *provider(const struct acc_ctx *c)
 static void idem_store(struct acc_ctx *c, unsigned int status, const char *ctype, const char *body,
                        size_t len)
 {
-    if (!c->idem_key[0] || status >= 500)
+    if (!c->idem_key[0] || status >= 500 || xs.set.idempotency_s <= 0)
         return;
     int64_t now = x_now_ms();
     if (xs.idem.n > 10000) {
         for (size_t i = 0; i < xs.idem.cap; i++) {
             struct idem *e = sb_map_live(&xs.idem, i) ? xs.idem.vals[i] : NULL;
-            if (e && e->expires_ms < now) {
+            if (e && !idem_live(e, now)) {
                 sb_map_del(&xs.idem, xs.idem.keys[i]);
                 free(e->ctype);
                 free(e->body);
@@ -171,7 +178,7 @@ static void idem_store(struct acc_ctx *c, unsigned int status, const char *ctype
     e->body = fh_malloc(len + 1);
     memcpy(e->body, body ? body : "", len);
     e->len = len;
-    e->expires_ms = now + x_scaled(IDEM_MS);
+    e->stored_ms = now;
     struct idem *old = sb_map_get(&xs.idem, c->idem_key);
     if (old) {
         free(old->ctype);
@@ -198,6 +205,13 @@ enum fh_rc acc_reply_raw(struct acc_ctx *c, unsigned int status, const char *cty
                          size_t len)
 {
     idem_store(c, status, ctype, body, len);
+    if (c->lost) { /* done and remembered, but the answer never arrives */
+        free(body);
+        sb_stat_add(&x_stats, "faults", "lost_response", 1);
+        struct sb_fault_draw d = {.kind = SBF_RESET};
+        sb_faults_apply(&x_faults, c->req, &d);
+        return FH_OK;
+    }
     char corr[X_ID];
     sb_uuid(corr);
     c->hdrs[c->nhdrs] = "Xero-Correlation-Id";
@@ -418,7 +432,7 @@ static bool idempotent_replay(struct acc_ctx *c, const struct gate *g)
     fh_sha256_hex(b.data ? b.data : "", b.len, c->idem_hash);
     fh_buf_free(&b);
     struct idem *e = sb_map_get(&xs.idem, c->idem_key);
-    if (!e || e->expires_ms < x_now_ms())
+    if (!e || !idem_live(e, x_now_ms()))
         return false;
     c->idem_key[0] = '\0'; /* never store the replay itself */
     if (strcmp(e->hash, c->idem_hash) != 0) {
@@ -435,9 +449,19 @@ static bool idempotent_replay(struct acc_ctx *c, const struct gate *g)
     return true;
 }
 
+/* The lost_response fault (xs.lock held): due for the next writes whose path contains its path. */
+static bool take_lost(const struct fh_req *req)
+{
+    if (xs.lost.count <= 0 || strcmp(req->method, "GET") == 0 || !strstr(req->path, xs.lost.path))
+        return false;
+    xs.lost.count--;
+    return true;
+}
+
 static void run_handler(struct acc_ctx *c, const struct acc_route *r, const struct gate *g)
 {
     xs_lock();
+    c->lost = take_lost(c->req);
     c->org = xs_org(g->tenant);
     c->app = xs_app(g->client_id);
     if (!c->org || !c->app)

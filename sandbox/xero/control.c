@@ -14,8 +14,7 @@ static json_t *settings_json(void)
     const struct x_settings *s = &xs.set;
     return json_pack(
         "{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:b, s:b, s:I, s:I, s:I, s:I, "
-        "s:I, "
-        "s:I}",
+        "s:I, s:I, s:I}",
         "time_scale", (json_int_t)s->time_scale, "grace_replay", s->grace_same ? "same" : "new",
         "code_lifetime_s", (json_int_t)s->code_lifetime_s, "access_lifetime_s",
         (json_int_t)s->access_lifetime_s, "grace_s", (json_int_t)s->grace_s, "refresh_idle_s",
@@ -26,7 +25,8 @@ static json_t *settings_json(void)
         "max_attachments", (json_int_t)s->max_attachments, "max_attachment_bytes",
         (json_int_t)s->max_attachment_bytes, "webhook_timeout_ms",
         (json_int_t)s->webhook_timeout_ms, "itr_rounds", (json_int_t)s->itr_rounds, "batch_max",
-        (json_int_t)s->batch_max, "batch_delay_ms", (json_int_t)s->batch_delay_ms);
+        (json_int_t)s->batch_max, "batch_delay_ms", (json_int_t)s->batch_delay_ms, "idempotency_s",
+        (json_int_t)s->idempotency_s);
 }
 
 enum fh_rc xc_info_get(struct fh_req *req)
@@ -66,7 +66,8 @@ enum fh_rc xc_settings_put(struct fh_req *req)
         {"webhook_timeout_ms", &s->webhook_timeout_ms, 100, 60000},
         {"itr_rounds", &s->itr_rounds, 1, 10},
         {"batch_max", &s->batch_max, 1, 1000},
-        {"batch_delay_ms", &s->batch_delay_ms, 0, 60000}};
+        {"batch_delay_ms", &s->batch_delay_ms, 0, 60000},
+        {"idempotency_s", &s->idempotency_s, 0, 86400}};
     const struct sb_num_setting lims[] = {{"minute", &s->lim_minute, 0, 1000000},
                                           {"day", &s->lim_day, 0, 100000000},
                                           {"concurrent", &s->lim_concurrent, 0, 10000},
@@ -434,9 +435,21 @@ enum fh_rc xc_stats_reset_post(struct fh_req *req)
     return sb_json(req, 200, json_pack("{s:b}", "reset", 1));
 }
 
+/* The common faults and the Xero emulator's own lost_response {count, path}. */
+static json_t *faults_json(void)
+{
+    json_t *j = sb_faults_json(&x_faults);
+    xs_lock();
+    json_object_set_new(
+        j, "lost_response",
+        json_pack("{s:I, s:s}", "count", (json_int_t)xs.lost.count, "path", xs.lost.path));
+    xs_unlock();
+    return j;
+}
+
 enum fh_rc xc_faults_get(struct fh_req *req)
 {
-    return sb_json(req, 200, sb_faults_json(&x_faults));
+    return sb_json(req, 200, faults_json());
 }
 
 enum fh_rc xc_faults_put(struct fh_req *req)
@@ -445,8 +458,21 @@ enum fh_rc xc_faults_put(struct fh_req *req)
     if (!body)
         return FH_OK;
     char err[200] = "";
-    enum fh_rc rc = sb_faults_set(&x_faults, body, err, sizeof(err));
+    json_t *lost = json_object_get(body, "lost_response"), *count = json_object_get(lost, "count");
+    const char *path = sbj_str(lost, "path");
+    enum fh_rc rc = FH_E_INPUT;
+    if (lost && (!json_is_object(lost) || !json_is_integer(count) ||
+                 json_integer_value(count) < 0 || json_integer_value(count) > 1000000 ||
+                 (json_object_get(lost, "path") && !path) || (path && strlen(path) > 127)))
+        snprintf(err, sizeof(err), "lost_response is {count: 0..1000000, path: text}");
+    else
+        rc = sb_faults_set(&x_faults, body, err, sizeof(err));
+    if (rc == FH_OK) {
+        xs_lock();
+        xs.lost.count = lost ? json_integer_value(count) : 0;
+        fh_strlcpy(xs.lost.path, path ? path : "", sizeof(xs.lost.path));
+        xs_unlock();
+    }
     json_decref(body);
-    return rc == FH_OK ? sb_json(req, 200, sb_faults_json(&x_faults))
-                       : sb_cerr(req, 400, "%s", err);
+    return rc == FH_OK ? sb_json(req, 200, faults_json()) : sb_cerr(req, 400, "%s", err);
 }

@@ -2,8 +2,9 @@
  * sandbox users, organisations (tenants) and apps, the update logs, reset and the demo data.
  *
  * Lock order: xs.lock, then the locks of x_rl, x_faults, x_stats (../common/) and of the
- * webhook worker (webhooks.c), which never take xs.lock themselves. Objects live until reset (or until their owner is removed);
- * handlers look them up by id under the lock and never keep pointers past unlocking. */
+ * webhook worker (webhooks.c), which never take xs.lock themselves. Objects live until reset (or
+ * until their owner is removed); handlers look them up by id under the lock and never keep pointers
+ * past unlocking. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ static void default_settings(struct x_settings *s, const char *public_url)
     s->itr_rounds = 1;
     s->batch_max = 50;
     s->batch_delay_ms = 100;
+    s->idempotency_s = 360;
 }
 
 /* ---- update logs ---- */
@@ -520,10 +522,9 @@ static void demo(void)
     sb_vec_push(&u->orgs, rs);
     sb_vec_push(&u->orgs, nz);
     json_t *uris = json_array();
-    const char *list = opts.demo_redirect_uris
-                           ? opts.demo_redirect_uris
-                           : "http://127.0.0.1:8080/oauth/xero/callback,"
-                             "http://localhost:8080/oauth/xero/callback";
+    const char *list = opts.demo_redirect_uris ? opts.demo_redirect_uris
+                                               : "http://127.0.0.1:8080/oauth/xero/callback,"
+                                                 "http://localhost:8080/oauth/xero/callback";
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         char *one = fh_strndup(p, n);
@@ -557,6 +558,7 @@ void xs_reset(bool with_demo)
     wh_reset();
     sb_rl_reset(&x_rl);
     sb_faults_reset(&x_faults);
+    memset(&xs.lost, 0, sizeof(xs.lost));
     sb_stats_reset(&x_stats);
     xs.seq = 0;
     char url[256];

@@ -58,6 +58,7 @@ struct x_settings {
     bool require_accept_json, require_state;
     int64_t max_attachments, max_attachment_bytes;
     int64_t webhook_timeout_ms, itr_rounds, batch_max, batch_delay_ms;
+    int64_t idempotency_s; /* how long an Idempotency-Key is remembered; 0: not at all */
 };
 
 struct x_taxrate {
@@ -127,6 +128,10 @@ struct x_state {
     struct sb_map docs, contacts, payments; /* by id (docs: invoices and credit notes) */
     size_t ndocs;
     struct sb_map idem; /* idempotency cache */
+    struct {            /* the lost_response fault (control.c): the next count writes whose */
+        int64_t count;  /* path contains path are carried out, then their connection is reset */
+        char path[128];
+    } lost;
 };
 extern struct x_state xs;
 
@@ -377,7 +382,8 @@ struct acc_ctx {
     const char *hdrs[16]; /* rate limit headers: name, value, ..., NULL */
     size_t nhdrs;
     char hv[4][24];
-    bool xml; /* the client did not ask for JSON */
+    bool xml;  /* the client did not ask for JSON */
+    bool lost; /* the lost_response fault: carry the request out, reset instead of answering */
     char idem_key[256], idem_hash[65];
 };
 enum fh_rc acc_reply(struct acc_ctx *c, unsigned int status, json_t *j); /* takes j */

@@ -736,6 +736,39 @@ test('fault injection: 5xx, reset, timeout and slow responses', async () => {
   }
 });
 
+test('fault injection: a lost response is carried out first; the Idempotency-Key window (idempotency_s)', async () => {
+  const { tenant, call } = await connectedOrg();
+  const inv = await ctl('POST', `/xero/control/orgs/${tenant}/invoices`, { Contact: { Name: 'L' }, Status: 'AUTHORISED', LineItems: [{ UnitAmount: 5 }] });
+  const id = inv.json.InvoiceID;
+  const put = (details, key) => call(`/Invoices/${id}/History`, {
+    method: 'PUT', body: JSON.stringify({ HistoryRecords: [{ Details: details }] }), headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
+  });
+  const noteCount = async () => (await ctl('GET', `/xero/control/invoices/${id}/history?changes=Note`)).json.HistoryRecords.length;
+  assert.equal((await ctl('PUT', '/xero/control/faults', { lost_response: { count: 'x' } })).status, 400);
+  assert.equal((await ctl('PUT', '/xero/control/settings', { idempotency_s: -1 })).status, 400);
+  const replays0 = (await ctl('GET', '/xero/control/stats')).json.idempotency?.replays ?? 0;
+  const set = await ctl('PUT', '/xero/control/faults', { lost_response: { count: 1, path: '/History' } });
+  assert.deepEqual(set.json.lost_response, { count: 1, path: '/History' });
+  try {
+    assert.equal((await call(`/Invoices/${id}`)).status, 200, 'reads and other paths are answered');
+    await assert.rejects(put('lost one', 'lost-1'), 'the answer is lost');
+    assert.equal(await noteCount(), 1, 'but the note was written');
+    assert.equal((await ctl('GET', '/xero/control/faults')).json.lost_response.count, 0);
+    const replay = await put('lost one', 'lost-1');
+    assert.equal(replay.status, 200, 'a retry within the window gets the first answer');
+    assert.equal(await noteCount(), 1);
+    assert.equal((await ctl('PUT', '/xero/control/settings', { idempotency_s: 0 })).json.idempotency_s, 0);
+    assert.equal((await put('lost one', 'lost-1')).status, 200);
+    assert.equal(await noteCount(), 2, 'past the window the same key writes again');
+    const stats = (await ctl('GET', '/xero/control/stats')).json;
+    assert.equal(stats.faults.lost_response, 1);
+    assert.equal(stats.idempotency.replays - replays0, 1);
+  } finally {
+    await ctl('PUT', '/xero/control/faults', {});
+    await ctl('PUT', '/xero/control/settings', { idempotency_s: 360 });
+  }
+});
+
 test('control API: settings validation, reset keeps the demo, stats', async () => {
   assert.equal((await ctl('PUT', '/xero/control/settings', { time_scale: 0 })).status, 400);
   assert.equal((await ctl('PUT', '/xero/control/settings', { grace_replay: 'sometimes' })).status, 400);
