@@ -12,7 +12,9 @@
  *                   whatever the order) is read again by the next scan; no clock skew either
  *   xero.poll       periodic: one xero.sync per active integration
  *   xero.writeback  waits for the fiscal invoice to be signed, then a history note (and the QR
- *                   as an attachment when settings.attach_qr)
+ *                   as an attachment when settings.attach_qr) on the invoice or credit note;
+ *                   after an earlier attempt it first reads what the document holds, so a
+ *                   retry never writes a second note or attachment
  *   xero.revoke     after Remove: DELETE the connection, revoke the refresh token */
 #include <sodium.h>
 #include <stdio.h>
@@ -320,36 +322,123 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
 
 /* ---- write-back ---- */
 
-static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in, json_t *p,
-                                  const char *number, const char *url, int64_t *retry_at, char *why,
-                                  size_t whysize)
+/* Writes are at least once: an Idempotency-Key covers a retry within Xero's window (minutes),
+ * but not one after a crash or a lost answer that comes later. So after an earlier attempt
+ * (job->attempts > 1) each write first lists what the document holds and is skipped when ours
+ * is there: a history record whose Details contains "fiscal invoice <number>.", an attachment
+ * named fiscal-<number>.gif. */
+struct xero_mark {
+    const char *path;       /* the list: "/Invoices/<id>/History" */
+    const char *collection; /* "HistoryRecords" */
+    const char *field;      /* "Details" */
+    const char *text;       /* what the field contains (or, exact, is) */
+    bool exact;
+};
+
+static enum xero_outcome already_written(struct fh_app *app, const struct fh_integ *in,
+                                         const struct xero_mark *m, bool *found, int64_t *retry_at,
+                                         char *why, size_t whysize)
+{
+    struct xero_call c = {.method = "GET", .path = m->path, .what = m->collection};
+    struct fh_http_response r;
+    enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
+    json_error_t je;
+    json_t *j = o == X_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL, *e;
+    size_t i;
+    *found = false;
+    json_array_foreach(json_object_get(j, m->collection), i, e)
+    {
+        const char *v = json_string_value(json_object_get(e, m->field));
+        if (v && (m->exact ? strcmp(v, m->text) == 0 : strstr(v, m->text) != NULL))
+            *found = true;
+    }
+    json_decref(j);
+    fh_http_response_free(&r);
+    return o;
+}
+
+/* The write c, unless an earlier attempt of the job may have done it and m finds it. */
+static enum xero_outcome write_once(struct fh_app *app, const struct fh_integ *in,
+                                    const struct fh_job *job, const struct xero_mark *m,
+                                    const struct xero_call *c, int64_t *retry_at, char *why,
+                                    size_t whysize)
+{
+    bool found = false;
+    enum xero_outcome o = X_OK;
+    if (job->attempts > 1)
+        o = already_written(app, in, m, &found, retry_at, why, whysize);
+    if (o != X_OK || found)
+        return o;
+    struct fh_http_response r;
+    o = xero_api(app, in->id, c, &r, retry_at, why, whysize);
+    fh_http_response_free(&r);
+    return o;
+}
+
+/* "/Invoices/<id>" or "/CreditNotes/<id>": the document the write-back is for. */
+static void doc_path(json_t *p, char *out, size_t outsize)
 {
     bool credit = strcmp(json_string_value(json_object_get(p, "kind")) ?: "", "credit_note") == 0;
-    char path[200], key[64];
-    snprintf(path, sizeof(path), "/%s/%.64s/History", credit ? "CreditNotes" : "Invoices",
+    snprintf(out, outsize, "/%s/%.64s", credit ? "CreditNotes" : "Invoices",
              json_string_value(json_object_get(p, "doc_id")) ?: "");
+}
+
+static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in,
+                                  const struct fh_job *job, json_t *p, const char *number,
+                                  const char *url, int64_t *retry_at, char *why, size_t whysize)
+{
+    char base[200], path[220], key[64], marker[120];
+    doc_path(p, base, sizeof(base));
+    snprintf(path, sizeof(path), "%s/History", base);
+    snprintf(marker, sizeof(marker), "fiscal invoice %.80s.", number);
     snprintf(key, sizeof(key), "fiscalhub-note-%lld", (long long)pint(p, "fiscal_id"));
-    char *details = fh_asprintf("Fiscalized by fiscalhub: fiscal invoice %s. Verify: %s", number,
-                                url ? url : "-");
+    char *details = fh_asprintf("Fiscalized by fiscalhub: %s Verify: %s", marker, url ? url : "-");
     json_t *body = json_pack("{s:[{s:s}]}", "HistoryRecords", "Details", details);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     free(details);
+    struct xero_mark m = {
+        .path = path, .collection = "HistoryRecords", .field = "Details", .text = marker};
     struct xero_call c = {.method = "PUT",
                           .path = path,
                           .body = text,
                           .idempotency_key = key,
                           .what = "history note"};
-    struct fh_http_response r;
-    enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
-    fh_http_response_free(&r);
+    enum xero_outcome o = write_once(app, in, job, &m, &c, retry_at, why, whysize);
     free(text);
     return o;
 }
 
-static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in, json_t *p,
-                                const char *number, const char *result, int64_t *retry_at,
-                                char *why, size_t whysize)
+static enum xero_outcome put_gif(struct fh_app *app, const struct fh_integ *in,
+                                 const struct fh_job *job, json_t *p, const char *number,
+                                 const uint8_t *gif, size_t len, int64_t *retry_at, char *why,
+                                 size_t whysize)
+{
+    char base[200], list[220], path[300], name[80], key[64];
+    doc_path(p, base, sizeof(base));
+    snprintf(name, sizeof(name), "fiscal-%.60s.gif", number);
+    snprintf(list, sizeof(list), "%s/Attachments", base);
+    snprintf(path, sizeof(path), "%s/%s", list, name);
+    snprintf(key, sizeof(key), "fiscalhub-qr-%lld", (long long)pint(p, "fiscal_id"));
+    struct xero_mark m = {.path = list,
+                          .collection = "Attachments",
+                          .field = "FileName",
+                          .text = name,
+                          .exact = true};
+    struct xero_call c = {.method = "PUT",
+                          .path = path,
+                          .body = (const char *)gif,
+                          .body_len = len,
+                          .content_type = "image/gif",
+                          .idempotency_key = key,
+                          .what = "QR attachment"};
+    return write_once(app, in, job, &m, &c, retry_at, why, whysize);
+}
+
+/* The QR code of the V-SDC's answer (verificationQRCode, a base64 GIF) as an attachment. */
+static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in,
+                                const struct fh_job *job, json_t *p, const char *number,
+                                const char *result, int64_t *retry_at, char *why, size_t whysize)
 {
     json_error_t je;
     json_t *j = result ? json_loads(result, 0, &je) : NULL;
@@ -360,22 +449,8 @@ static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in, j
     if (b64 &&
         sodium_base642bin(gif, cap, b64, cap, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
             0 &&
-        len > 0) {
-        char path[300], key[64];
-        snprintf(path, sizeof(path), "/Invoices/%.64s/Attachments/fiscal-%.60s.gif",
-                 json_string_value(json_object_get(p, "doc_id")) ?: "", number);
-        snprintf(key, sizeof(key), "fiscalhub-qr-%lld", (long long)pint(p, "fiscal_id"));
-        struct xero_call c = {.method = "PUT",
-                              .path = path,
-                              .body = (const char *)gif,
-                              .body_len = len,
-                              .content_type = "image/gif",
-                              .idempotency_key = key,
-                              .what = "QR attachment"};
-        struct fh_http_response r;
-        o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
-        fh_http_response_free(&r);
-    }
+        len > 0)
+        o = put_gif(app, in, job, p, number, gif, len, retry_at, why, whysize);
     free(gif);
     json_decref(j);
     return o;
@@ -405,11 +480,11 @@ enum fh_rc fh_xero_job_writeback(void *cls, struct fh_store *st, const struct fh
         enum xero_outcome o =
             json_is_true(json_object_get(p, "note_done"))
                 ? X_OK
-                : put_note(app, &in, p, f.number, f.url, &retry_at, why, sizeof(why));
+                : put_note(app, &in, job, p, f.number, f.url, &retry_at, why, sizeof(why));
         if (o == X_OK)
             json_object_set_new(p, "note_done", json_true());
         if (o == X_OK && json_is_true(json_object_get(in.settings, "attach_qr")))
-            o = put_qr(app, &in, p, f.number, f.result, &retry_at, why, sizeof(why));
+            o = put_qr(app, &in, job, p, f.number, f.result, &retry_at, why, sizeof(why));
         if (o == X_OK || o == X_INACTIVE || o == X_NOT_FOUND)
             rc = FH_OK;
         else if (o == X_WAIT)

@@ -1,0 +1,115 @@
+// xero_writeback.test.mjs - the Xero write-back against the sandbox's Xero emulator when Xero
+// carried a write out but its answer was lost (the emulator's lost_response fault) and the retry
+// comes after Xero's Idempotency-Key window (idempotency_s 0 here): the retry reads the
+// document's history and attachments first, so there is exactly one history note and, with
+// attach_qr, exactly one fiscal-<number>.gif, the GIF of the V-SDC's verificationQRCode (also on
+// a credit note).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import {
+  startXeroWorld, xeroUser, account, connectXero, fiscalInvoices, xeroInvoice, notes, waitFor, sleep, stopXeroWorld,
+} from '../lib/xero.mjs';
+
+let w;
+
+before(async () => {
+  w = await startXeroWorld();
+  // every retry of a write comes after Xero's Idempotency-Key window: no replay saves us
+  await w.ctl('PUT', '/xero/control/settings', { idempotency_s: 0 });
+});
+
+after(() => stopXeroWorld(w));
+
+const calls = async () => (await w.ctl('GET', '/xero/control/stats')).calls;
+
+// Connects a new organisation with the trigger approval; returns { c, uid, tenant }.
+async function connected(tag, settings = {}) {
+  const c = await account(w, tag);
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval', ...settings } });
+  return { c, uid, tenant: u.orgs[0].tenant_id };
+}
+
+async function signed(c, uid, sourceRef) {
+  return waitFor(async () => (await fiscalInvoices(c, uid)).find((x) => x.source_ref === sourceRef && x.status === 'signed'),
+    { what: `the fiscal invoice of ${sourceRef}` });
+}
+
+// Waits until the write of route was retried (a second PUT, or the GET a fixed retry makes first),
+// then a little longer for anything the retry would still write.
+async function retried(before, put, get) {
+  await waitFor(async () => {
+    const now = await calls();
+    return (now[put] ?? 0) - (before[put] ?? 0) >= 2 || (now[get] ?? 0) - (before[get] ?? 0) >= 1;
+  }, { what: `a retry of ${put}` });
+  await sleep(1000);
+}
+
+async function qrGif(invoiceNumber) {
+  const v = await w.ctl('GET', `/vsdc/control/invoices/${encodeURIComponent(invoiceNumber)}`);
+  assert.ok(v.result.verificationQRCode, 'the V-SDC answered a QR code');
+  return Buffer.from(v.result.verificationQRCode, 'base64');
+}
+
+// An invoice approved in a new organisation (settings of its integration) while the answer of
+// its first write to a path containing lostPath is lost, and retried when it was:
+// { c, uid, tenant, inv, f (the fiscal invoice) }.
+async function lostOnce(tag, settings, lostPath, put, get) {
+  const { c, uid, tenant } = await connected(tag, settings);
+  const before = await calls();
+  await w.ctl('PUT', '/xero/control/faults', { lost_response: { count: 1, path: lostPath } });
+  try {
+    const inv = await xeroInvoice(w, tenant);
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+    const f = await signed(c, uid, inv.InvoiceNumber);
+    await retried(before, put, get);
+    assert.equal((await w.ctl('GET', '/xero/control/faults')).lost_response.count, 0, 'an answer was lost');
+    return { c, uid, tenant, inv, f };
+  } finally {
+    await w.ctl('PUT', '/xero/control/faults', {});
+  }
+}
+
+async function attachment(invoiceId, name) {
+  const r = await fetch(`${w.sb.url}/xero/control/invoices/${invoiceId}/attachments/${encodeURIComponent(name)}`);
+  assert.equal(r.status, 200, `${name} on ${invoiceId}`);
+  return Buffer.from(await r.arrayBuffer());
+}
+
+test('a history note whose answer was lost after Xero wrote it is written once', async () => {
+  const { inv, f } = await lostOnce('xwb-note', {}, '/History', 'PUT /Invoices/{id}/History', 'GET /Invoices/{id}/History');
+  const n = await notes(w, inv.InvoiceID);
+  assert.equal(n.length, 1, `one note, not ${n.length}`);
+  assert.ok(n[0].Details.includes(`fiscal invoice ${f.invoice_number}.`), n[0].Details);
+});
+
+test('attach_qr: one fiscal-<number>.gif, the V-SDC\'s QR, although the upload\'s answer was lost; credit notes too', async () => {
+  const { c, uid, tenant, inv, f } = await lostOnce('xwb-qr', { attach_qr: true }, '/Attachments/',
+    'PUT /Invoices/{id}/Attachments/{name}', 'GET /Invoices/{id}/Attachments');
+  const name = `fiscal-${f.invoice_number}.gif`;
+  const list = (await w.ctl('GET', `/xero/control/invoices/${inv.InvoiceID}/attachments`)).Attachments;
+  assert.deepEqual(list.map((a) => [a.FileName, a.MimeType]), [[name, 'image/gif']]);
+  const gif = await attachment(inv.InvoiceID, name);
+  assert.equal(gif.subarray(0, 4).toString('latin1'), 'GIF8');
+  assert.deepEqual(gif, await qrGif(f.invoice_number), 'the bytes are the V-SDC\'s verificationQRCode');
+  const uploads = (await w.ctl('GET', `/xero/control/invoices/${inv.InvoiceID}/history?changes=Attached%20a%20file`)).HistoryRecords;
+  assert.equal(uploads.length, 1, `uploaded once, not ${uploads.length} times`);
+  assert.equal((await notes(w, inv.InvoiceID)).length, 1, 'the note was not written again either');
+  // a credit note's QR goes on the credit note
+  const inv2 = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${inv2.InvoiceID}/approve`);
+  const f2 = await signed(c, uid, inv2.InvoiceNumber);
+  const cn = await w.ctl('POST', `/xero/control/invoices/${inv2.InvoiceID}/credit-notes`, { Amount: 10 });
+  const cnId = (cn.CreditNote || cn).CreditNoteID;
+  const refund = await signed(c, uid, (cn.CreditNote || cn).CreditNoteNumber);
+  assert.notEqual(refund.id, f2.id);
+  const doc = await waitFor(async () => {
+    const d = await w.ctl('GET', `/xero/control/credit-notes/${cnId}`);
+    return d.Attachments.length && d;
+  }, { what: 'the credit note\'s QR' });
+  assert.deepEqual(doc.Attachments.map((a) => a.FileName), [`fiscal-${refund.invoice_number}.gif`]);
+  const sha = createHash('sha256').update(await qrGif(refund.invoice_number)).digest('hex');
+  assert.equal(doc.Attachments[0].sha256, sha, 'the bytes are the refund\'s QR code');
+  assert.equal(doc.HistoryRecords.filter((h) => h.Changes === 'Note').length, 1, 'one note on the credit note');
+});
