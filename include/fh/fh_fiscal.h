@@ -159,6 +159,11 @@ enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
  * QR, tax items and the V-SDC result verbatim). FH_E_NOTFOUND for another organization's id. */
 enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, json_t **out);
 
+/* The "fiscal.submit" job's prepare hook (fh_job_prepare), run in the claiming transaction:
+ * when the invoice can be posted at once (pending, no earlier attempt of unknown outcome, its
+ * certificate active), marks the attempt there (usage count or hold included), so the claim and
+ * the mark are one commit; the handler then posts without a commit of its own. cls: the app. */
+int fh_fiscal_job_prepare(void *cls, struct fh_store *st, struct fh_job *job);
 /* The "fiscal.submit" job handler; cls is the struct fh_app. */
 enum fh_rc fh_fiscal_job_handler(void *cls, struct fh_store *st, const struct fh_job *job,
                                  char *err, size_t errsize);

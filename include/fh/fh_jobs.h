@@ -31,6 +31,7 @@ struct fh_job {
     char *lease_owner; /* the current owner while running, else the last one (NULL if never run) */
     char *last_error;  /* may be NULL; kept when the job is retried or revived */
     enum fh_job_state state;
+    int prepared; /* what the kind's prepare hook returned when it was claimed (0: no hook) */
 };
 void fh_job_free(struct fh_job *job); /* frees the members, not the struct */
 
@@ -65,6 +66,18 @@ enum fh_rc fh_job_enqueue(struct fh_store *st, const struct fh_queue_cfg *cfg,
 enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg,
                         const char *const *kinds, size_t nkinds, const char *owner, int64_t now,
                         struct fh_job *out);
+/* A prepare hook runs inside the transaction that claims job, after the claim, so that the
+ * first writes of a run commit with the claim instead of in a transaction of their own. It may
+ * write; it returns a value >= 0, kept in job->prepared for the handler, or a negative qs, which
+ * rolls the claim back (FH_QS_SOFT: the claim is tried again at once). A job it cannot prepare
+ * must be left to the handler (return 0), never fail the claim: that job would come first at
+ * every claim. It must not call out of the process. */
+typedef int (*fh_job_prepare)(void *cls, struct fh_store *st, struct fh_job *job);
+/* fh_job_claim with prepare (may be NULL) run on the claimed job in the same transaction. */
+enum fh_rc fh_job_claim_prepared(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                                 const char *const *kinds, size_t nkinds, const char *owner,
+                                 int64_t now, fh_job_prepare prepare, void *prepare_cls,
+                                 struct fh_job *out);
 /* Extends the lease of a running job still held by owner. FH_E_CONFLICT if lost. */
 enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
                             const char *owner, int64_t now);
@@ -120,6 +133,7 @@ struct fh_job_kind {
     const char *kind;
     fh_job_handler handler;
     void *cls;
+    fh_job_prepare prepare; /* optional: run in the claiming transaction (cls as above) */
 };
 /* Outcome counters for /metrics, counted after the store recorded the outcome; lost_lease: the
  * job was claimed by another owner meanwhile, so this run's result was discarded. */

@@ -14,6 +14,9 @@
  *      of one invoice cannot both pass this point for the same attempt), then POST. The same
  *      transaction counts the invoice in the plan's monthly usage, or, when the plan does not
  *      allow it (limit reached, licence expired), puts it on hold and the job ends unsent.
+ *      When the row is not uncertain and its certificate active, this is done by the prepare
+ *      hook in the transaction that claims the job (fh_fiscal_job_prepare), so claim and mark
+ *      are one commit; a failure before the POST then takes the mark back (uncertain = 0).
  *   5. 200: store the body verbatim, signed, uncertain = 0, and complete the job in the same
  *      transaction (the handler returns FH_DONE). A definite refusal (400 with
  *      modelState, 401/403, ...): failed with the reason, uncertain = 0, job ends, no retry.
@@ -33,10 +36,14 @@
 #include "fh/fh_cert.h"
 #include "fiscal_internal.h"
 
+/* What the prepare hook did in the claiming transaction (job->prepared). */
+enum { PREP_NONE = 0, PREP_BEGUN = 1, PREP_HELD = 2 };
+
 struct attempt {
     struct fh_app *app;
     struct fh_store *st;
     const struct fh_job *job;
+    bool begun; /* the claim marked this attempt (PREP_BEGUN): nothing asked, nothing to mark */
     struct fiscal_row *row;
     struct fh_cert_secret cert;
     struct fh_tc_settings tcs;
@@ -49,6 +56,13 @@ static enum fh_rc store_trouble(struct attempt *a, const char *what)
 {
     snprintf(a->err, a->errsize, "store error while %s", what);
     return FH_E_RETRY;
+}
+
+/* uncertain for a failure before anything was sent: the claim's mark is taken back (0), an
+ * earlier attempt's kept (-1). */
+static int unsent(const struct attempt *a)
+{
+    return a->begun ? 0 : -1;
 }
 
 /* A definite end: the row fails with reason and the job is not retried. */
@@ -106,19 +120,28 @@ static void explain_labels(struct attempt *a, char *reason, size_t size)
         snprintf(reason + n, size - n, " The V-SDC defines the labels %s.", labels);
 }
 
-static enum fh_rc post_invoice(struct attempt *a)
+/* Step 4 when the claim did not do it: commit the mark of the attempt. FH_OK: post. */
+static enum fh_rc mark_attempt(struct attempt *a, bool *held)
 {
-    bool held = false;
     int qs = fiscal_row_begin_billed(a->st, a->app->cfg, a->row->id, a->row->attempts, fh_now_ms(),
-                                     &held);
+                                     held);
     if (qs < 0)
         return store_trouble(a, "marking the attempt");
-    if (held) /* on hold (src/billing/usage.c): nothing sent; a release runs it again */
-        return FH_OK;
-    if (qs == 0) {
+    if (qs == 0 && !*held) {
         snprintf(a->err, a->errsize, "the invoice changed during the attempt; trying again");
         return FH_E_RETRY;
     }
+    return FH_OK;
+}
+
+static enum fh_rc post_invoice(struct attempt *a)
+{
+    bool held = false;
+    enum fh_rc mrc = a->begun ? FH_OK : mark_attempt(a, &held);
+    if (mrc != FH_OK)
+        return mrc;
+    if (held) /* on hold (src/billing/usage.c): nothing sent; a release runs it again */
+        return FH_OK;
     struct fh_tc_reply r;
     fh_tc_call(&a->tcs, &a->cert, FH_TC_POST_INVOICE, a->row->request_id, a->body, &r);
     enum fh_rc rc;
@@ -163,19 +186,20 @@ static enum fh_rc load_certificate(struct attempt *a)
     if (rc == FH_E_RETRY)
         return store_trouble(a, "loading the certificate");
     if (rc == FH_E_NOTFOUND)
-        return fail_for_good(a, "The certificate of this invoice no longer exists.", -1);
+        return fail_for_good(a, "The certificate of this invoice no longer exists.", unsent(a));
     if (rc != FH_OK)
         return fail_for_good(a,
                              "The certificate's secrets cannot be opened (was the master key "
                              "changed?).",
-                             -1);
+                             unsent(a));
     if (strcmp(a->cert.status, "active") != 0 || !a->cert.pfx || !a->cert.pac)
-        return fail_for_good(a, "The certificate is revoked; upload a valid certificate.", -1);
+        return fail_for_good(a, "The certificate is revoked; upload a valid certificate.",
+                             unsent(a));
     if (a->cert.not_after_ms <= fh_now_ms()) {
         char when[32], msg[160];
         fh_time_fmt(a->cert.not_after_ms, when, sizeof(when));
         snprintf(msg, sizeof(msg), "The certificate expired at %s; upload a valid one.", when);
-        return fail_for_good(a, msg, -1);
+        return fail_for_good(a, msg, unsent(a));
     }
     return FH_OK;
 }
@@ -191,11 +215,11 @@ static enum fh_rc run_attempt(struct attempt *a)
     rc = fh_fiscal_invoice_parse(cj, &inv, &jerr);
     json_decref(cj);
     if (rc != FH_OK)
-        return fail_for_good(a, "The stored invoice no longer passes validation.", -1);
+        return fail_for_good(a, "The stored invoice no longer passes validation.", unsent(a));
     a->body = fh_fiscal_vsdc_request(&inv);
     fh_fiscal_invoice_free(&inv);
     fiscal_tc_settings(a->app, &a->tcs);
-    if (a->row->uncertain) {
+    if (a->row->uncertain && !a->begun) {
         rc = ask_first(a);
         if (rc != FH_E_NOTFOUND)
             return rc;
@@ -211,9 +235,40 @@ static int64_t payload_invoice_id(const struct fh_job *job)
     return id;
 }
 
+/* The certificate can sign now (active, not expired); its secrets are the handler's to open. */
+static bool cert_usable(struct fh_store *st, int64_t cert_id)
+{
+    char status[16];
+    int64_t not_after = 0;
+    return fh_cert_state(st, cert_id, status, &not_after) == FH_OK &&
+           strcmp(status, "active") == 0 && not_after > fh_now_ms();
+}
+
+int fh_fiscal_job_prepare(void *cls, struct fh_store *st, struct fh_job *job)
+{
+    struct fh_app *app = cls;
+    struct fiscal_row row;
+    int64_t id = payload_invoice_id(job);
+    int qs = id > 0 ? fiscal_row_load(st, id, &row) : 0;
+    if (qs <= 0) /* a missing row is the handler's to report */
+        return qs < 0 ? qs : PREP_NONE;
+    int rc = PREP_NONE;
+    if (strcmp(row.status, "pending") == 0 && !row.uncertain &&
+        cert_usable(st, row.certificate_id)) {
+        bool held = false;
+        qs =
+            fiscal_row_begin_in_tx(st, app ? app->cfg : NULL, id, row.attempts, fh_now_ms(), &held);
+        rc = qs < 0 ? qs : held ? PREP_HELD : PREP_BEGUN;
+    }
+    fiscal_row_free(&row);
+    return rc;
+}
+
 enum fh_rc fh_fiscal_job_handler(void *cls, struct fh_store *st, const struct fh_job *job,
                                  char *err, size_t errsize)
 {
+    if (job->prepared == PREP_HELD) /* put on hold by the claim: nothing to send */
+        return FH_OK;
     struct fiscal_row row;
     int64_t id = payload_invoice_id(job);
     int qs = id > 0 ? fiscal_row_load(st, id, &row) : 0;
@@ -232,8 +287,13 @@ enum fh_rc fh_fiscal_job_handler(void *cls, struct fh_store *st, const struct fh
         snprintf(err, errsize, "invoice %lld is failed; a user retry runs it again", (long long)id);
         rc = FH_ERR;
     } else {
-        struct attempt a = {
-            .app = cls, .st = st, .job = job, .row = &row, .err = err, .errsize = errsize};
+        struct attempt a = {.app = cls,
+                            .st = st,
+                            .job = job,
+                            .begun = job->prepared == PREP_BEGUN,
+                            .row = &row,
+                            .err = err,
+                            .errsize = errsize};
         rc = run_attempt(&a);
         free(a.body);
         fh_cert_secret_free(&a.cert);

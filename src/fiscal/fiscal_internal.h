@@ -28,6 +28,11 @@ int fiscal_row_begin_attempt(struct fh_store *st, int64_t id, int seen_attempts,
  * nothing else changes (returns >= 0). cfg NULL: no licensing (unit tests). */
 int fiscal_row_begin_billed(struct fh_store *st, const struct fh_config *cfg, int64_t id,
                             int seen_attempts, int64_t now, bool *held);
+/* fiscal_row_begin_billed inside the caller's transaction (the job's claim, engine.c): 1 when
+ * the attempt is marked, or on hold (*held set); FH_QS_SOFT when the row moved since it was read
+ * (the caller's transaction is run again), or a store error. */
+int fiscal_row_begin_in_tx(struct fh_store *st, const struct fh_config *cfg, int64_t id,
+                           int seen_attempts, int64_t now, bool *held);
 /* Stores the V-SDC's FH_TC_OK answer r (the body verbatim and the fields read from it), never
  * over a signed row, and in the same transaction completes job (fh_job_complete_tx; NULL: no
  * job). *completed tells whether the job was completed (false when its lease was lost). */

@@ -85,6 +85,20 @@ int fiscal_row_begin_billed(struct fh_store *st, const struct fh_config *cfg, in
     return c.lost ? 0 : qs;
 }
 
+int fiscal_row_begin_in_tx(struct fh_store *st, const struct fh_config *cfg, int64_t id,
+                           int seen_attempts, int64_t now, bool *held)
+{
+    *held = false;
+    struct begin_ctx c = {.cfg = cfg, .id = id, .now = now, .seen = seen_attempts};
+    int qs = cfg ? begin_tx(st, &c) : fiscal_row_begin_attempt(st, id, seen_attempts, now);
+    *held = c.held;
+    if (qs < 0 && !c.lost)
+        return qs;
+    if (c.held)
+        return 1;
+    return c.lost || qs == 0 ? FH_QS_SOFT : 1; /* moved since it was read: run the caller again */
+}
+
 /* The outcome statement and, when it changed the row, the invoice's outgoing events (the hook
  * of src/events/), in one transaction: an event exists exactly when its change committed. */
 struct outcome_ctx {

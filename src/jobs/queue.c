@@ -26,6 +26,8 @@
  * attempts", keeping the last owner in lease_owner; the claim then looks for another job. So a
  * job that crashes its worker every time ends dead after max_attempts runs.
  *
+ * A kind may have a prepare hook that runs inside the claiming transaction, so that the first
+ * writes of a run commit with its claim (the fiscal job marks its attempt that way), and
  * fh_job_complete_tx completes a job inside the caller's transaction, so that a handler's result
  * and the job's end are one commit (the fiscal job stores the V-SDC's answer that way).
  *
@@ -271,6 +273,8 @@ static const char *claim_sql_cached(bool pg, bool expired, size_t nkinds)
 
 struct claim_ctx {
     const char *sql_expired, *sql_ready;
+    fh_job_prepare prepare;
+    void *prepare_cls;
     struct fh_param *params;
     size_t nparams;
     struct fh_job job;
@@ -301,6 +305,10 @@ static int claim_tx(struct fh_store *st, void *cls)
         job_from_row(&rows, 0, &c->job);
         fh_rows_free(&rows);
         if (c->job.state == FH_JOB_RUNNING) {
+            int pq = c->prepare ? c->prepare(c->prepare_cls, st, &c->job) : 0;
+            if (pq < 0)
+                return pq;
+            c->job.prepared = pq;
             c->found = true;
             return 1;
         }
@@ -313,6 +321,14 @@ static int claim_tx(struct fh_store *st, void *cls)
 enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg,
                         const char *const *kinds, size_t nkinds, const char *owner, int64_t now,
                         struct fh_job *out)
+{
+    return fh_job_claim_prepared(st, cfg, kinds, nkinds, owner, now, NULL, NULL, out);
+}
+
+enum fh_rc fh_job_claim_prepared(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                                 const char *const *kinds, size_t nkinds, const char *owner,
+                                 int64_t now, fh_job_prepare prepare, void *prepare_cls,
+                                 struct fh_job *out)
 {
     if (!str_ok(owner, MAX_OWNER_LEN) || (nkinds > 0 && !kinds))
         return FH_E_INPUT;
@@ -329,7 +345,8 @@ enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg,
     params[2] = FH_PI(now + c.lease_ms);
     for (size_t i = 0; i < nkinds; i++)
         params[3 + i] = FH_PT(kinds[i]);
-    struct claim_ctx ctx = {.params = params, .nparams = 3 + nkinds};
+    struct claim_ctx ctx = {
+        .params = params, .nparams = 3 + nkinds, .prepare = prepare, .prepare_cls = prepare_cls};
     ctx.sql_expired = claim_sql_cached(pg, true, nkinds);
     ctx.sql_ready = claim_sql_cached(pg, false, nkinds);
     enum fh_rc rc = qs_rc(fh_store_run_tx(st, claim_tx, &ctx));

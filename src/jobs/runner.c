@@ -2,8 +2,9 @@
  * and an optional scheduler thread.
  *
  * Each worker has its own owner id (host:pid:w<n>:<random>, unique across restarts and hosts)
- * and loops: claim a due job of the registered kinds -> run its handler -> complete, or fail
- * (FH_E_RETRY: retried after backoff; any other failure: dead at once). A handler that returns
+ * and loops: claim a due job of the registered kinds (running the kind's prepare hook, if any, in
+ * the claiming transaction) -> run its handler -> complete, or fail (FH_E_RETRY: retried after
+ * backoff; any other failure: dead at once). A handler that returns
  * FH_DONE has completed the job in its own transaction with its result (fh_job_complete_tx),
  * and the runner records nothing more. When nothing is due it
  * sleeps POLL_MS on a condition variable, which fh_runner_stop() and the scheduler thread (after
@@ -154,6 +155,13 @@ static void finish_job(struct worker *w, const struct fh_job *job, enum fh_rc hr
            job->max_attempts, dead ? ", dead" : ", will retry", err);
 }
 
+/* The claimed job's prepare hook, if its kind has one (fh_job_prepare). */
+static int prepare_job(void *cls, struct fh_store *st, struct fh_job *job)
+{
+    const struct fh_job_kind *k = find_kind(cls, job->kind);
+    return k && k->prepare ? k->prepare(k->cls, st, job) : 0;
+}
+
 static void run_job(struct worker *w, const struct fh_job *job)
 {
     char err[ERR_SIZE] = "";
@@ -178,8 +186,8 @@ static void *worker_main(void *arg)
     bool store_down = false;
     while (!flag_get(r, &r->stopping)) {
         struct fh_job job = {0};
-        enum fh_rc rc =
-            fh_job_claim(r->st, &r->cfg, r->names, r->nkinds, w->owner, fh_now_ms(), &job);
+        enum fh_rc rc = fh_job_claim_prepared(r->st, &r->cfg, r->names, r->nkinds, w->owner,
+                                              fh_now_ms(), prepare_job, r, &job);
         if (rc == FH_OK) {
             store_down = false;
             run_job(w, &job);

@@ -1,7 +1,7 @@
 /* test_fiscal.c - the fiscal job's store statements on the store given by DATABASE_URL (default:
- * a fresh SQLite file in /tmp): storing a signed result completes the invoice's job in the same
- * transaction, so no run can sign an invoice twice or lose its result, whatever stops between
- * the V-SDC's answer and the commit. */
+ * a fresh SQLite file in /tmp): the claim of the invoice's job marks its attempt, and storing a
+ * signed result completes the job, each in one transaction, so no run can sign an invoice twice
+ * or lose its result, whatever stops between the V-SDC's answer and the commit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 
 #include "../../src/fiscal/fiscal_internal.h"
 #include "fh/fh_crypto.h"
+#include "fh/fh_http.h"
 #include "fh/fh_jobs.h"
 
 static struct fh_store *st;
@@ -247,12 +248,61 @@ static void test_lost_lease_keeps_the_result(void **state)
     fh_job_free(&second);
 }
 
+/* The claim marks the attempt in its own transaction when the invoice can be posted at once
+ * (fh_fiscal_job_prepare): one commit for both. An uncertain row is left to the handler, which
+ * asks the V-SDC first; so is an invoice whose certificate was revoked. */
+static void test_claim_marks_the_attempt(void **state)
+{
+    FH_UNUSED(state);
+    struct fh_app app = {.store = st};
+    int64_t id = pending_invoice();
+    struct fh_job job;
+    assert_int_equal(
+        fh_job_claim_prepared(st, &qcfg, kinds, 1, "w1", T0, fh_fiscal_job_prepare, &app, &job),
+        FH_OK);
+    assert_int_equal(job.prepared, 1);
+    struct fiscal_row fr;
+    assert_int_equal(fiscal_row_load(st, id, &fr), 1);
+    assert_true(fr.uncertain);
+    assert_int_equal(fr.attempts, 1);
+    fiscal_row_free(&fr);
+    /* the run died before the V-SDC answered: the next claim marks nothing, the run asks first */
+    struct fh_job next;
+    assert_int_equal(fh_job_claim_prepared(st, &qcfg, kinds, 1, "w2", T0 + 2000,
+                                           fh_fiscal_job_prepare, &app, &next),
+                     FH_OK);
+    assert_int_equal(next.id, job.id);
+    assert_int_equal(next.prepared, 0);
+    assert_int_equal(fiscal_row_load(st, id, &fr), 1);
+    assert_int_equal(fr.attempts, 1);
+    fiscal_row_free(&fr);
+    fh_job_free(&job);
+    fh_job_free(&next);
+    /* a revoked certificate: nothing marked, the handler fails the invoice */
+    assert_int_equal(fh_store_exec(st, "UPDATE certificates SET status = 'revoked'", NULL, 0, NULL),
+                     1);
+    assert_int_equal(fh_store_exec(st,
+                                   "UPDATE fiscal_invoices SET uncertain = 0, attempts = 0, "
+                                   "status = 'pending'",
+                                   NULL, 0, NULL),
+                     1);
+    assert_int_equal(
+        fh_store_exec(st, "UPDATE jobs SET state = 'ready', lease_until = NULL", NULL, 0, NULL), 1);
+    assert_int_equal(fh_job_claim_prepared(st, &qcfg, kinds, 1, "w3", T0 + 4000,
+                                           fh_fiscal_job_prepare, &app, &next),
+                     FH_OK);
+    assert_int_equal(next.prepared, 0);
+    assert_int_equal(row_of(id).uncertain, 0);
+    fh_job_free(&next);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sign_completes_the_job_in_the_same_commit, setup),
         cmocka_unit_test_setup(test_no_result_without_the_job_end, setup),
         cmocka_unit_test_setup(test_lost_lease_keeps_the_result, setup),
+        cmocka_unit_test_setup(test_claim_marks_the_attempt, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

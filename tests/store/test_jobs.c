@@ -497,7 +497,7 @@ static void test_concurrent_runners_never_share_a_job(void **state)
     FH_UNUSED(state);
     race_reset();
     race_enqueue();
-    struct fh_job_kind kinds[] = {{"race", race_handler, NULL}};
+    struct fh_job_kind kinds[] = {{"race", race_handler, NULL, NULL}};
     struct fh_runner *r[4];
     for (int i = 0; i < 4; i++)
         assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, false, 0, &r[i]), FH_OK);
@@ -691,10 +691,10 @@ static void test_runner_end_to_end(void **state)
     fh_queue_cfg_defaults(&cfg);
     cfg.backoff_base_ms = 20;
     cfg.backoff_max_ms = 100;
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls},
-                                  {"flaky", flaky_handler, NULL},
-                                  {"bad", bad_handler, NULL},
-                                  {"stolen", stolen_handler, NULL}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL},
+                                  {"flaky", flaky_handler, NULL, NULL},
+                                  {"bad", bad_handler, NULL, NULL},
+                                  {"stolen", stolen_handler, NULL, NULL}};
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, &cfg, kinds, 4, 2, false, 0, &r), FH_OK);
     for (int i = 0; i < 50; i++)
@@ -792,7 +792,7 @@ static void test_complete_in_the_handlers_transaction(void **state)
     fh_job_free(&now);
     fh_job_free(&job);
     /* through the runner: FH_DONE counts as done and records nothing more */
-    struct fh_job_kind k[] = {{"self", self_handler, NULL}};
+    struct fh_job_kind k[] = {{"self", self_handler, NULL, NULL}};
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, NULL, k, 1, 2, false, 0, &r), FH_OK);
     for (int i = 0; i < 20; i++)
@@ -809,7 +809,7 @@ static void test_complete_in_the_handlers_transaction(void **state)
 static void test_runner_stop_is_prompt(void **state)
 {
     FH_UNUSED(state);
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL}};
     struct fh_runner *r = NULL;
     /* the scheduler ticks hourly: stop must wake it rather than wait */
     assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, true, 3600000, &r), FH_OK);
@@ -843,7 +843,7 @@ static void test_runner_heartbeat_keeps_long_job(void **state)
     struct fh_queue_cfg cfg;
     fh_queue_cfg_defaults(&cfg);
     cfg.lease_ms = 300; /* four leases shorter than the handler */
-    struct fh_job_kind kinds[] = {{"slow", slow_handler, NULL}};
+    struct fh_job_kind kinds[] = {{"slow", slow_handler, NULL, NULL}};
     int64_t id = enqueue("slow", NULL, 0, 0);
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, &cfg, kinds, 1, 1, false, 0, &r), FH_OK);
@@ -872,7 +872,7 @@ static void test_runner_runs_schedules(void **state)
     atomic_store(&ok_calls, 0);
     int64_t now = fh_now_ms();
     assert_int_equal(fh_schedule_upsert(st, "hourly", "ok", NULL, 3600000, now - 1), FH_OK);
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL}};
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 1, true, 20, &r), FH_OK);
     bool ok = wait_for(1, 0, 10000);
