@@ -2,7 +2,7 @@
  *
  * A verified webhook delivery becomes inbox rows plus a processing job, in one transaction,
  * before the partner gets its 200: nothing accepted lives only in memory. The job's unique key
- * is derived from a first row id of the commit, so it is new for every commit.
+ * is derived from a row id of the commit, so it is new for every commit.
  *
  * Group commit: one committer thread per process writes every delivery. A caller queues its
  * delivery (fh_inbox_submit: with a function called once it is committed or failed, so an HTTP
@@ -43,8 +43,7 @@ struct gc_item {
     const struct fh_inbox_event *ev;
     size_t n;
     int64_t now;
-    int64_t first; /* the delivery's first row id, once written */
-    int qs;        /* outcome (a store result), valid once done */
+    int qs; /* outcome (a store result), valid once done */
     bool done;
     void (*done_fn)(void *cls, enum fh_rc rc);
     void *cls;
@@ -63,10 +62,10 @@ static struct {
         .done = PTHREAD_COND_INITIALIZER,
         .tail = &gc.head,
         .once = PTHREAD_ONCE_INIT};
-/* Writes one delivery's rows (inside the caller's transaction); *first gets the first row id. */
+/* Writes one delivery's rows (inside the caller's transaction); while *first is 0, it gets the
+ * id of a row written (a row id of the commit, for the job's key). */
 static int write_rows(struct fh_store *st, const struct gc_item *c, int64_t *first)
 {
-    *first = 0;
     for (size_t i = 0; i < c->n; i++) {
         const struct fh_inbox_event *e = &c->ev[i];
         struct fh_param p[] = {
@@ -74,15 +73,24 @@ static int write_rows(struct fh_store *st, const struct gc_item *c, int64_t *fir
             FH_PT(e->category),    FH_PT(e->event_type),
             FH_PT(e->resource_id), FH_PT(e->event_at),
             FH_PI(c->now),         e->integration_id ? FH_PI(e->integration_id) : FH_PNULL};
-        struct fh_rows rows;
-        int qs = fh_store_exec(st,
+        int qs;
+        if (*first) { /* one row id of the commit is enough */
+            qs = fh_store_exec(st,
+                               "INSERT INTO inbox_events (source, tenant_id, category, event_type, "
+                               "resource_id, event_at, received_at, integration_id) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                               p, FH_ARRAY_LEN(p), NULL);
+        } else {
+            struct fh_rows rows;
+            qs = fh_store_exec(st,
                                "INSERT INTO inbox_events (source, tenant_id, category, event_type, "
                                "resource_id, event_at, received_at, integration_id) "
                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                                p, FH_ARRAY_LEN(p), &rows);
-        if (qs > 0 && !*first)
-            *first = fh_rows_i64(&rows, 0, 0, 0);
-        fh_rows_free(&rows);
+            if (qs > 0)
+                *first = fh_rows_i64(&rows, 0, 0, 0);
+            fh_rows_free(&rows);
+        }
         if (qs < 0)
             return qs;
     }
@@ -102,8 +110,9 @@ static int enqueue_drain(struct fh_store *st, const struct gc_item *c, int64_t f
 
 static int batch_tx(struct fh_store *st, void *cls)
 {
+    int64_t id = 0;
     for (struct gc_item *c = cls; c; c = c->next) {
-        int qs = write_rows(st, c, &c->first);
+        int qs = write_rows(st, c, &id);
         if (qs < 0)
             return qs;
     }
@@ -111,7 +120,7 @@ static int batch_tx(struct fh_store *st, void *cls)
         bool seen = false; /* an earlier delivery of the batch has the same source and job */
         for (struct gc_item *b = cls; b != c && !seen; b = b->next)
             seen = strcmp(b->source, c->source) == 0 && strcmp(b->kind, c->kind) == 0;
-        int qs = seen ? 1 : enqueue_drain(st, c, c->first);
+        int qs = seen ? 1 : enqueue_drain(st, c, id);
         if (qs < 0)
             return qs;
     }
@@ -121,8 +130,9 @@ static int batch_tx(struct fh_store *st, void *cls)
 static int item_tx(struct fh_store *st, void *cls)
 {
     struct gc_item *c = cls;
-    int qs = write_rows(st, c, &c->first);
-    return qs < 0 ? qs : enqueue_drain(st, c, c->first);
+    int64_t id = 0;
+    int qs = write_rows(st, c, &id);
+    return qs < 0 ? qs : enqueue_drain(st, c, id);
 }
 
 /* Leader: commits the batch (a list linked by next), then sets every item's outcome. */
