@@ -19,6 +19,8 @@
 
 enum fh_job_state { FH_JOB_READY, FH_JOB_RUNNING, FH_JOB_DONE, FH_JOB_DEAD };
 
+struct fh_job_claimer;
+
 struct fh_job {
     int64_t id;
     char *kind;
@@ -32,6 +34,9 @@ struct fh_job {
     char *last_error;  /* may be NULL; kept when the job is retried or revived */
     enum fh_job_state state;
     int prepared; /* what the kind's prepare hook returned when it was claimed (0: no hook) */
+    /* Set by the runner on the job it runs (else NULL): fh_job_complete_tx claims the worker's
+     * next job with it, in the same transaction. */
+    struct fh_job_claimer *claimer;
 };
 void fh_job_free(struct fh_job *job); /* frees the members, not the struct */
 
@@ -78,6 +83,19 @@ enum fh_rc fh_job_claim_prepared(struct fh_store *st, const struct fh_queue_cfg 
                                  const char *const *kinds, size_t nkinds, const char *owner,
                                  int64_t now, fh_job_prepare prepare, void *prepare_cls,
                                  struct fh_job *out);
+/* How a worker claims (the arguments of fh_job_claim_prepared), and the next job it claimed
+ * when a handler's fh_job_complete_tx completed the current one (next.id 0: none). The claim
+ * of next is part of the handler's transaction: it holds only if that transaction committed,
+ * which a handler says by returning FH_DONE. */
+struct fh_job_claimer {
+    const struct fh_queue_cfg *cfg;
+    const char *const *kinds;
+    size_t nkinds;
+    const char *owner;
+    fh_job_prepare prepare;
+    void *prepare_cls;
+    struct fh_job next; /* owned */
+};
 /* Extends the lease of a running job still held by owner. FH_E_CONFLICT if lost. */
 enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
                             const char *owner, int64_t now);
@@ -87,7 +105,9 @@ enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, i
  * handler's result and the end of its job commit together, in one transaction instead of two.
  * Returns 1 when done; 0 when job->lease_owner no longer holds the job (its lease was lost and
  * another run may own it: the caller's own writes stand or fall on their own); else a negative
- * qs. A handler whose transaction committed after 1 returns FH_DONE (see fh_job_handler). */
+ * qs. A handler whose transaction committed after 1 returns FH_DONE (see fh_job_handler). With
+ * job->claimer set (the runner's jobs), a done job is followed by the claim of the worker's next
+ * job in the same transaction (job->claimer->next). */
 int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t now);
 /* Records a failed attempt: back to ready after backoff, or dead when attempts are exhausted
  * or retryable is false. *dead (may be NULL) tells which. */

@@ -29,7 +29,9 @@
  * A kind may have a prepare hook that runs inside the claiming transaction, so that the first
  * writes of a run commit with its claim (the fiscal job marks its attempt that way), and
  * fh_job_complete_tx completes a job inside the caller's transaction, so that a handler's result
- * and the job's end are one commit (the fiscal job stores the V-SDC's answer that way).
+ * and the job's end are one commit (the fiscal job stores the V-SDC's answer that way); for a
+ * job run by the runner it also claims the worker's next job there (with its prepare hook), so a
+ * busy worker commits once per job for the end of one and the start of the next.
  *
  * Ownership: heartbeat, complete and fail only touch a row that is still running under the
  * caller's owner id, so a worker that lost its lease (and whose job was claimed again) gets
@@ -325,10 +327,10 @@ enum fh_rc fh_job_claim(struct fh_store *st, const struct fh_queue_cfg *cfg,
     return fh_job_claim_prepared(st, cfg, kinds, nkinds, owner, now, NULL, NULL, out);
 }
 
-enum fh_rc fh_job_claim_prepared(struct fh_store *st, const struct fh_queue_cfg *cfg,
-                                 const char *const *kinds, size_t nkinds, const char *owner,
-                                 int64_t now, fh_job_prepare prepare, void *prepare_cls,
-                                 struct fh_job *out)
+/* ctx for claiming one of kinds for owner at now; params holds 3 + nkinds parameters. */
+static enum fh_rc claim_setup(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                              const char *const *kinds, size_t nkinds, const char *owner,
+                              int64_t now, struct fh_param *params, struct claim_ctx *ctx)
 {
     if (!str_ok(owner, MAX_OWNER_LEN) || (nkinds > 0 && !kinds))
         return FH_E_INPUT;
@@ -339,28 +341,64 @@ enum fh_rc fh_job_claim_prepared(struct fh_store *st, const struct fh_queue_cfg 
     struct fh_queue_cfg c;
     cfg_effective(cfg, &c);
     bool pg = fh_store_backend(st) == FH_STORE_PG;
-    struct fh_param params[3 + MAX_CLAIM_KINDS];
     params[0] = FH_PT(owner);
     params[1] = FH_PI(now);
     params[2] = FH_PI(now + c.lease_ms);
     for (size_t i = 0; i < nkinds; i++)
         params[3 + i] = FH_PT(kinds[i]);
-    struct claim_ctx ctx = {
-        .params = params, .nparams = 3 + nkinds, .prepare = prepare, .prepare_cls = prepare_cls};
-    ctx.sql_expired = claim_sql_cached(pg, true, nkinds);
-    ctx.sql_ready = claim_sql_cached(pg, false, nkinds);
-    enum fh_rc rc = qs_rc(fh_store_run_tx(st, claim_tx, &ctx));
+    ctx->params = params;
+    ctx->nparams = 3 + nkinds;
+    ctx->sql_expired = claim_sql_cached(pg, true, nkinds);
+    ctx->sql_ready = claim_sql_cached(pg, false, nkinds);
+    return FH_OK;
+}
+
+static void log_dead(const struct claim_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->ndead; i++)
+        fh_log(FH_LOG_WARN, "job_dead", "job %lld: lease expired on its last attempt",
+               (long long)ctx->dead_ids[i]);
+}
+
+enum fh_rc fh_job_claim_prepared(struct fh_store *st, const struct fh_queue_cfg *cfg,
+                                 const char *const *kinds, size_t nkinds, const char *owner,
+                                 int64_t now, fh_job_prepare prepare, void *prepare_cls,
+                                 struct fh_job *out)
+{
+    struct fh_param params[3 + MAX_CLAIM_KINDS];
+    struct claim_ctx ctx = {.prepare = prepare, .prepare_cls = prepare_cls};
+    enum fh_rc rc = claim_setup(st, cfg, kinds, nkinds, owner, now, params, &ctx);
+    if (rc != FH_OK)
+        return rc;
+    rc = qs_rc(fh_store_run_tx(st, claim_tx, &ctx));
     if (rc != FH_OK) {
         fh_job_free(&ctx.job);
         return rc;
     }
-    for (size_t i = 0; i < ctx.ndead; i++)
-        fh_log(FH_LOG_WARN, "job_dead", "job %lld: lease expired on its last attempt",
-               (long long)ctx.dead_ids[i]);
+    log_dead(&ctx);
     if (!ctx.found)
         return FH_E_NOTFOUND;
     *out = ctx.job;
     return FH_OK;
+}
+
+/* In the caller's transaction: the claimer's next job into cl->next (id 0: none due). */
+static int claim_next(struct fh_store *st, struct fh_job_claimer *cl, int64_t now)
+{
+    fh_job_free(&cl->next);
+    struct fh_param params[3 + MAX_CLAIM_KINDS];
+    struct claim_ctx ctx = {.prepare = cl->prepare, .prepare_cls = cl->prepare_cls};
+    if (claim_setup(st, cl->cfg, cl->kinds, cl->nkinds, cl->owner, now, params, &ctx) != FH_OK)
+        return 0;
+    int qs = claim_tx(st, &ctx);
+    if (qs < 0) {
+        fh_job_free(&ctx.job);
+        return qs;
+    }
+    log_dead(&ctx);
+    if (ctx.found)
+        cl->next = ctx.job;
+    return 0;
 }
 
 /* ---- outcome of a run ---- */
@@ -402,7 +440,13 @@ int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t no
     if (!str_ok(job->lease_owner, MAX_OWNER_LEN))
         return FH_QS_HARD;
     struct fh_param p[] = {FH_PI(job->id), FH_PT(job->lease_owner), FH_PI(now)};
-    return fh_store_exec(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p), NULL);
+    int qs = fh_store_exec(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p), NULL);
+    if (qs == 1 && job->claimer) { /* the worker's next job, in the same commit */
+        int nq = claim_next(st, job->claimer, now);
+        if (nq < 0)
+            return nq;
+    }
+    return qs;
 }
 
 /* Delay before the attempt after failed attempt number attempts (1-based). */

@@ -6,9 +6,10 @@
  * the claiming transaction) -> run its handler -> complete, or fail (FH_E_RETRY: retried after
  * backoff; any other failure: dead at once). A handler that returns
  * FH_DONE has completed the job in its own transaction with its result (fh_job_complete_tx),
- * and the runner records nothing more. When nothing is due it
- * sleeps POLL_MS on a condition variable, which fh_runner_stop() and the scheduler thread (after
- * enqueueing) broadcast, so stopping never waits out a poll interval.
+ * and the runner records nothing more; that transaction also claimed the worker's next job
+ * (struct fh_job_claimer), which the worker runs next without a claim of its own. When nothing is
+ * due it sleeps POLL_MS on a condition variable, which fh_runner_stop() and the scheduler thread
+ * (after enqueueing) broadcast, so stopping never waits out a poll interval.
  *
  * Leases: while a handler runs, the heartbeat thread extends its lease every lease_ms / 3, so a
  * handler may run longer than one lease without being claimed by another worker; a worker that
@@ -162,7 +163,8 @@ static int prepare_job(void *cls, struct fh_store *st, struct fh_job *job)
     return k && k->prepare ? k->prepare(k->cls, st, job) : 0;
 }
 
-static void run_job(struct worker *w, const struct fh_job *job)
+/* Runs job's handler and records its outcome; returns the handler's result. */
+static enum fh_rc run_job(struct worker *w, const struct fh_job *job)
 {
     char err[ERR_SIZE] = "";
     const struct fh_job_kind *k = find_kind(w->r, job->kind);
@@ -177,6 +179,7 @@ static void run_job(struct worker *w, const struct fh_job *job)
     }
     atomic_store(&w->current, 0);
     finish_job(w, job, hrc, err);
+    return hrc;
 }
 
 static void *worker_main(void *arg)
@@ -184,13 +187,28 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct fh_runner *r = w->r;
     bool store_down = false;
-    while (!flag_get(r, &r->stopping)) {
+    struct fh_job_claimer cl = {.cfg = &r->cfg,
+                                .kinds = r->names,
+                                .nkinds = r->nkinds,
+                                .owner = w->owner,
+                                .prepare = prepare_job,
+                                .prepare_cls = r};
+    /* a job claimed with the last one's end runs even when stopping: it is ours already */
+    while (cl.next.id || !flag_get(r, &r->stopping)) {
         struct fh_job job = {0};
-        enum fh_rc rc = fh_job_claim_prepared(r->st, &r->cfg, r->names, r->nkinds, w->owner,
-                                              fh_now_ms(), prepare_job, r, &job);
+        enum fh_rc rc = FH_OK;
+        if (cl.next.id) {
+            job = cl.next;
+            memset(&cl.next, 0, sizeof(cl.next));
+        } else {
+            rc = fh_job_claim_prepared(r->st, &r->cfg, r->names, r->nkinds, w->owner, fh_now_ms(),
+                                       prepare_job, r, &job);
+        }
         if (rc == FH_OK) {
             store_down = false;
-            run_job(w, &job);
+            job.claimer = &cl;
+            if (run_job(w, &job) != FH_DONE) /* next was claimed in a transaction that failed */
+                fh_job_free(&cl.next);
             fh_job_free(&job);
         } else if (rc == FH_E_NOTFOUND) {
             store_down = false;

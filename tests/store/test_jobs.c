@@ -806,6 +806,57 @@ static void test_complete_in_the_handlers_transaction(void **state)
     assert_int_equal(count_rows("SELECT COUNT(*) FROM jobs WHERE kind = $1", "followup"), 21);
 }
 
+/* A failing handler transaction: completes the job (claiming the next), then rolls back. */
+static int failing_self_tx(struct fh_store *s, void *cls)
+{
+    struct self_ctx *c = cls;
+    c->completed = fh_job_complete_tx(s, c->job, fh_now_ms());
+    return FH_QS_HARD;
+}
+
+/* The end of a job and the claim of the worker's next one are one commit: both or neither. */
+static void test_complete_claims_the_next_job(void **state)
+{
+    FH_UNUSED(state);
+    const char *const kinds[] = {"self"};
+    int64_t first = enqueue("self", NULL, 0, 0);
+    int64_t second = enqueue("self", NULL, 0, 0);
+    struct fh_job job;
+    assert_int_equal(fh_job_claim(st, NULL, kinds, 1, "w1", fh_now_ms(), &job), FH_OK);
+    assert_int_equal(job.id, first);
+    struct fh_job_claimer cl = {.kinds = kinds, .nkinds = 1, .owner = "w1"};
+    job.claimer = &cl;
+    struct self_ctx c = {.job = &job};
+    assert_true(fh_store_run_tx(st, failing_self_tx, &c) < 0);
+    assert_int_equal(cl.next.id, second); /* claimed in the transaction that rolled back ... */
+    fh_job_free(&cl.next);
+    struct fh_job now;
+    assert_int_equal(fh_job_get(st, second, &now), FH_OK);
+    assert_int_equal(now.state, FH_JOB_READY); /* ... so it is not claimed */
+    fh_job_free(&now);
+    assert_int_equal(fh_store_run_tx(st, self_tx, &c), 1);
+    assert_int_equal(c.completed, 1);
+    assert_int_equal(cl.next.id, second);
+    assert_int_equal(cl.next.state, FH_JOB_RUNNING);
+    assert_int_equal(cl.next.attempts, 1);
+    assert_int_equal(fh_job_get(st, second, &now), FH_OK);
+    assert_int_equal(now.state, FH_JOB_RUNNING);
+    assert_string_equal(now.lease_owner, "w1");
+    fh_job_free(&now);
+    assert_int_equal(fh_job_get(st, first, &now), FH_OK);
+    assert_int_equal(now.state, FH_JOB_DONE);
+    fh_job_free(&now);
+    /* nothing left: the next end claims nothing */
+    struct fh_job next = cl.next;
+    memset(&cl.next, 0, sizeof(cl.next));
+    next.claimer = &cl;
+    c.job = &next;
+    assert_int_equal(fh_store_run_tx(st, self_tx, &c), 1);
+    assert_int_equal(cl.next.id, 0);
+    fh_job_free(&next);
+    fh_job_free(&job);
+}
+
 static void test_runner_stop_is_prompt(void **state)
 {
     FH_UNUSED(state);
@@ -899,6 +950,7 @@ int main(void)
         cmocka_unit_test_setup(test_tick_touches_only_due_schedules, setup),
         cmocka_unit_test_setup(test_schedule_upsert_updates, setup),
         cmocka_unit_test_setup(test_complete_in_the_handlers_transaction, setup),
+        cmocka_unit_test_setup(test_complete_claims_the_next_job, setup),
         cmocka_unit_test_setup(test_runner_end_to_end, setup),
         cmocka_unit_test_setup(test_runner_stop_is_prompt, setup),
         cmocka_unit_test_setup(test_runner_heartbeat_keeps_long_job, setup),
