@@ -524,7 +524,7 @@ static void *read_synchronous(void *arg)
 }
 
 /* SQLite commits are synced to disk (FULL = 2) unless NORMAL (1) was chosen; a new thread opens
- * a new connection, which takes the setting of the time. */
+ * a new connection, which takes the setting of the time. Checkpoints every 10,000 WAL pages. */
 static void test_sqlite_synchronous(void **state)
 {
     sync_store = store_of(state);
@@ -535,6 +535,7 @@ static void test_sqlite_synchronous(void **state)
     assert_int_equal(pthread_create(&t, NULL, read_synchronous, &mode), 0);
     pthread_join(t, NULL);
     assert_int_equal(mode, 2);
+    assert_int_equal(query_i64(sync_store, "PRAGMA wal_autocheckpoint", NULL, 0, -1), 10000);
     fh_store_sqlite_sync_full(false);
     assert_int_equal(pthread_create(&t, NULL, read_synchronous, &mode), 0);
     pthread_join(t, NULL);

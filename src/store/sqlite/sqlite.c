@@ -105,12 +105,15 @@ static enum fh_rc sq_connect(const char *url, struct fh_db **out)
     }
     sqlite3_busy_timeout(h, 5000);
     char *err = NULL;
+    /* A checkpoint every 10,000 WAL pages (about 40 MB) rather than SQLite's 1,000: pages
+     * written again and again (indexes, the jobs table) are copied back to the database file
+     * once per checkpoint instead of ten times (bench/README.md). */
     rc = sqlite3_exec(h,
                       atomic_load(&sync_full)
                           ? "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-                            "PRAGMA synchronous = FULL;"
+                            "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 10000;"
                           : "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-                            "PRAGMA synchronous = NORMAL;",
+                            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 10000;",
                       NULL, NULL, &err);
     if (rc != SQLITE_OK) {
         fh_log(FH_LOG_ERROR, "sqlite_open", "%s: %s", path, err ? err : sqlite3_errstr(rc));
