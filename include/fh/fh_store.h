@@ -108,4 +108,26 @@ int fh_store_run_tx(struct fh_store *st, fh_tx_fn fn, void *cls);
 /* Transactions retried since start (metrics, tests). */
 uint64_t fh_store_tx_retries(const struct fh_store *st);
 
+/* Group commit: runs fn in a transaction shared with the other callers of the moment, and
+ * returns fn's result once that transaction committed (src/store/group.c). One committer thread
+ * per store (started by the first call, stopped by fh_store_close) runs BEGIN, every queued fn
+ * in arrival order on its own connection, COMMIT. If a fn fails or the commit fails, the batch
+ * is rolled back and each caller runs its fn alone with fh_store_run_tx, so a bad one fails
+ * alone and conflicts are retried as there. A call inside an open transaction on the calling
+ * thread joins it. Contract for fn, beyond fh_store_run_tx's:
+ *   - it may run more than once (in a batch rolled back, then alone), so it resets what it
+ *     reports through cls at its start;
+ *   - the fns of one batch see each other's writes, as if committed one after another;
+ *   - it runs on the committer thread: no thread-local state of the caller (the log request id
+ *     is carried over), and it must not wait for another caller of fh_store_group_tx. The
+ *     committer itself never calls fh_store_group_tx outside a fn (inside one, it joins).
+ * Do not call it while holding a lock that another caller's fn may take. */
+int fh_store_group_tx(struct fh_store *st, fh_tx_fn fn, void *cls);
+struct fh_store_group_stats {
+    uint64_t commits;   /* shared transactions committed */
+    uint64_t committed; /* fns whose result they committed */
+    uint64_t alone;     /* fns sent back to run alone (their batch failed) */
+};
+void fh_store_group_stats(struct fh_store *st, struct fh_store_group_stats *out);
+
 #endif

@@ -10,6 +10,10 @@
  * whole function on FH_QS_SOFT, with a short randomized pause, so callers write their change
  * once and never see a conflict. A run_tx inside a run_tx on the same thread joins the outer
  * one (only the outermost commits or retries).
+ *
+ * Group commit (group.c): fh_store_group_tx() runs a function in a transaction shared with the
+ * other callers of the moment, committed by the store's committer thread, which this file
+ * starts on first use and fh_store_close() stops.
  */
 #include "fh/fh_store.h"
 
@@ -36,6 +40,9 @@ struct fh_store {
     pthread_mutex_t lock;
     struct conn_slot *slots;
     atomic_uint_fast64_t retries;
+    pthread_mutex_t group_lock; /* starting the committer */
+    _Atomic(struct fh_group *) group;
+    bool group_failed; /* under group_lock: it could not start; callers commit alone */
 };
 
 static void slot_unlink(struct fh_store *st, struct conn_slot *slot)
@@ -97,6 +104,7 @@ enum fh_rc fh_store_open(const char *url, struct fh_store **out)
     }
     st->url = fh_strdup(url);
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->group_lock, NULL);
     pthread_key_create(&st->key, slot_destroy);
     if (!thread_slot(st)) {
         fh_log(FH_LOG_ERROR, "store_open", "cannot connect to the %s store", st->ops->name);
@@ -111,6 +119,7 @@ void fh_store_close(struct fh_store *st)
 {
     if (!st)
         return;
+    fh_group_stop(atomic_load(&st->group)); /* its thread's connection closes as it ends */
     pthread_key_delete(st->key);
     pthread_mutex_lock(&st->lock);
     struct conn_slot *s = st->slots;
@@ -123,6 +132,7 @@ void fh_store_close(struct fh_store *st)
         s = next;
     }
     pthread_mutex_destroy(&st->lock);
+    pthread_mutex_destroy(&st->group_lock);
     free(st->url);
     free(st);
 }
@@ -206,6 +216,62 @@ int fh_store_run_tx(struct fh_store *st, fh_tx_fn fn, void *cls)
     }
     fh_log(FH_LOG_WARN, "store_tx", "transaction gave up after repeated conflicts");
     return qs;
+}
+
+bool fh_store_in_tx(struct fh_store *st)
+{
+    struct conn_slot *slot = pthread_getspecific(st->key);
+    return slot && slot->tx_depth > 0;
+}
+
+int fh_store_tx_begin(struct fh_store *st)
+{
+    struct conn_slot *slot = thread_slot(st);
+    if (!slot)
+        return FH_QS_SOFT;
+    int qs = st->ops->begin(slot->db);
+    if (qs < 0) {
+        if (qs == FH_QS_HARD)
+            thread_slot_drop(st, slot);
+        return qs;
+    }
+    slot->tx_depth = 1;
+    return 0;
+}
+
+int fh_store_tx_end(struct fh_store *st, bool commit)
+{
+    struct conn_slot *slot = pthread_getspecific(st->key);
+    slot->tx_depth = 0;
+    if (!commit) {
+        st->ops->rollback(slot->db);
+        return 0;
+    }
+    int cq = st->ops->commit(slot->db);
+    if (cq < 0)
+        st->ops->rollback(slot->db);
+    return cq;
+}
+
+struct fh_group *fh_store_group(struct fh_store *st)
+{
+    struct fh_group *g = atomic_load(&st->group);
+    if (g)
+        return g;
+    pthread_mutex_lock(&st->group_lock);
+    g = atomic_load(&st->group);
+    if (!g && !st->group_failed) {
+        g = fh_group_start(st);
+        st->group_failed = !g;
+        atomic_store(&st->group, g);
+    }
+    pthread_mutex_unlock(&st->group_lock);
+    return g;
+}
+
+struct fh_group *fh_store_group_peek(struct fh_store *st)
+{
+    return atomic_load(&st->group);
 }
 
 uint64_t fh_store_tx_retries(const struct fh_store *st)
