@@ -40,6 +40,7 @@ struct group_item {
     int qs;                  /* the result, written by the committer before it publishes state */
     enum item_state outcome; /* the committer's, until published as state */
     enum item_state state;   /* under the group's lock */
+    pthread_cond_t done;     /* its caller waits here (one per caller: no herd to wake) */
     struct group_item *next;
 };
 
@@ -48,7 +49,6 @@ struct fh_group {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t work; /* the committer waits here for items */
-    pthread_cond_t done; /* callers wait here for their result */
     struct group_item *head, **tail;
     bool stopping;
     atomic_uint_fast64_t commits, committed, alone;
@@ -132,10 +132,10 @@ static void *committer_main(void *arg)
         run_batch(g, batch, n);
         pthread_mutex_lock(&g->lock);
         for (struct group_item *c = batch, *next; c; c = next) {
-            next = c->next; /* once its state is set, the caller may return and the item vanish */
+            next = c->next; /* once the lock is released, the caller may return (item gone) */
             c->state = c->outcome;
+            pthread_cond_signal(&c->done);
         }
-        pthread_cond_broadcast(&g->done);
     }
     pthread_mutex_unlock(&g->lock);
     return NULL;
@@ -148,10 +148,8 @@ struct fh_group *fh_group_start(struct fh_store *st)
     g->tail = &g->head;
     pthread_mutex_init(&g->lock, NULL);
     pthread_cond_init(&g->work, NULL);
-    pthread_cond_init(&g->done, NULL);
     if (pthread_create(&g->thread, NULL, committer_main, g) != 0) {
         fh_log(FH_LOG_ERROR, "store_group", "%s", "cannot start the committer thread");
-        pthread_cond_destroy(&g->done);
         pthread_cond_destroy(&g->work);
         pthread_mutex_destroy(&g->lock);
         free(g);
@@ -169,7 +167,12 @@ void fh_group_stop(struct fh_group *g)
     pthread_cond_signal(&g->work);
     pthread_mutex_unlock(&g->lock);
     pthread_join(g->thread, NULL); /* it commits what is queued first */
-    pthread_cond_destroy(&g->done);
+    if (atomic_load(&g->commits) > 0)
+        fh_log(FH_LOG_INFO, "store_group",
+               "%llu transactions in %llu group commits; %llu ran alone after their batch failed",
+               (unsigned long long)atomic_load(&g->committed),
+               (unsigned long long)atomic_load(&g->commits),
+               (unsigned long long)atomic_load(&g->alone));
     pthread_cond_destroy(&g->work);
     pthread_mutex_destroy(&g->lock);
     free(g);
@@ -189,12 +192,14 @@ int fh_store_group_tx(struct fh_store *st, fh_tx_fn fn, void *cls)
         pthread_mutex_unlock(&g->lock);
         return fh_store_run_tx(st, fn, cls);
     }
+    pthread_cond_init(&me.done, NULL);
     *g->tail = &me;
     g->tail = &me.next;
     pthread_cond_signal(&g->work);
     while (me.state == ITEM_QUEUED)
-        pthread_cond_wait(&g->done, &g->lock);
+        pthread_cond_wait(&me.done, &g->lock);
     pthread_mutex_unlock(&g->lock);
+    pthread_cond_destroy(&me.done);
     if (me.state == ITEM_ALONE)
         return fh_store_run_tx(st, fn, cls);
     return me.qs;
