@@ -8,7 +8,8 @@
  * concurrent first requests serialize on the key's primary key: the loser's transaction is
  * retried and finds the winner's answer. An answer that is an error (4xx: nothing was written)
  * is not stored, so a corrected request may reuse the key. Keys are forgotten after
- * FISCALHUB_IDEMPOTENCY_TTL_HOURS. */
+ * FISCALHUB_IDEMPOTENCY_TTL_HOURS. Both transactions (with a key: all of it; without: the
+ * invoice and its job, in fh_fiscal_submit) are group commits (fh_store_group_tx). */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,7 +180,13 @@ enum fh_rc fh_api_v1_submit_or_reply(struct fh_req *req, const struct fh_v1_doc 
                          sizeof(source_key));
     struct submit_ctx c = {
         .req = req, .doc = doc, .key = key, .hash = hash, .source_key = source_key};
-    int qs = fh_store_run_tx(req->app->store, submit_tx, &c);
+    /* With a key, the invoice, its job and the answer are one transaction, shared with the
+     * other writers of the moment (group commit). Without one there is nothing to store with
+     * the invoice: fh_fiscal_submit reads and validates on this thread and commits only the
+     * invoice and its job (a group commit too), so the committer's shared transaction holds
+     * none of the parsing or the answer's building. */
+    int qs =
+        key ? fh_store_group_tx(req->app->store, submit_tx, &c) : do_submit(req->app->store, &c);
     enum fh_rc rc;
     if (qs < 0) {
         rc = fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,

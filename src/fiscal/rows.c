@@ -150,7 +150,7 @@ int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r
         .id = id,
         .now = now,
         .job = job};
-    int qs = fh_store_run_tx(st, outcome_tx, &c);
+    int qs = fh_store_group_tx(st, outcome_tx, &c); /* shared with the other workers' results */
     *completed = qs >= 0 && c.completed;
     return qs;
 }

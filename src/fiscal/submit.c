@@ -163,7 +163,7 @@ static enum fh_rc store_new(struct fh_app *app, const struct fh_fiscal_submit_in
                            .total = fh_fiscal_invoice_total(inv),
                            .now = now,
                            .out = out};
-    int qs = fh_store_run_tx(app->store, submit_tx, &c);
+    int qs = fh_store_group_tx(app->store, submit_tx, &c);
     free(canonical);
     return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }
