@@ -79,9 +79,11 @@ test('an invoice submitted with an API key is fiscalized and its signed event re
   assert.equal(inv.result.journal, d.result.journal);
   assert.deepEqual(inv.invoice, d.invoice);
   assert.equal(inv.source_id, d.source_id);
-  // the delivery log
-  const log = (await deliveries(c, wh.uid)).find((x) => x.event_id === ev.id);
-  assert.equal(log.status, 'delivered');
+  // the delivery log (written once fiscalhub has read the receiver's answer)
+  const log = await waitFor(async () => {
+    const l = (await deliveries(c, wh.uid)).find((x) => x.event_id === ev.id);
+    return l?.status === 'delivered' ? l : null;
+  }, { what: 'the delivery logged as delivered', timeoutMs: 10000 });
   assert.equal(log.attempts, 1);
   assert.equal(log.last_http_status, 200);
   assert.equal(typeof log.last_latency_ms, 'number');
@@ -129,10 +131,12 @@ test('the receiver failing for a while still gets every event exactly once after
   // the refused requests carried the same event ids: retries never mint a new id
   const accepted = new Set(events.map((e) => e.event_id));
   for (const r of h.requests.filter((x) => x.outcome === 'failed')) assert.ok(accepted.has(r.event_id), r.event_id);
-  // the log counts every attempt with its status and the receiver's answer
-  const log = (await deliveries(c, wh.uid)).filter((x) => x.event_type === 'invoice.fiscalized');
-  assert.equal(log.length, 5);
-  assert.ok(log.every((x) => x.status === 'delivered'));
+  // the log counts every attempt with its status and the receiver's answer; fiscalhub records a
+  // delivery once it has read the receiver's 200, a moment after the receiver counted it
+  const log = await waitFor(async () => {
+    const l = (await deliveries(c, wh.uid)).filter((x) => x.event_type === 'invoice.fiscalized');
+    return l.length === 5 && l.every((x) => x.status === 'delivered') ? l : null;
+  }, { what: 'the five deliveries logged as delivered', timeoutMs: 10000 });
   const retried = log.find((x) => x.attempts > 1);
   assert.ok(retried, 'some delivery needed retries');
   const full = (await c.get(`/api/orgs/${c.org}/integrations/${wh.uid}/webhook/deliveries/${retried.id}`)).json;
