@@ -104,6 +104,8 @@ static void req_free(struct fh_req *req)
         req->state_free(req->state);
     for (size_t i = 0; i < req->nparams; i++)
         free(req->param_values[i]);
+    if (req->body.data) /* bodies carry passwords and keys: not left in freed memory */
+        sodium_memzero(req->body.data, req->body.len);
     fh_buf_free(&req->body);
     free(req->set_cookie);
     free(req->path);
