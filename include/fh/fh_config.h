@@ -53,6 +53,7 @@ struct fh_config {
     int64_t xero_time_scale;     /* FISCALHUB_XERO_TIME_SCALE: rate windows divided by it (1) */
     int64_t xero_poll_ms;        /* FISCALHUB_XERO_POLL_SECONDS polling fallback (300) */
     int64_t xero_timeout_ms;     /* FISCALHUB_XERO_TIMEOUT_MS one Xero call (30000) */
+    int64_t xero_page_size;      /* FISCALHUB_XERO_PAGE_SIZE invoices a sync page (100; <= 1000) */
     /* Zoho Books (docs/internals/connectors.md). Unset, the client and the accounts servers are
      * the sandbox emulator's (<sandbox_url>/zoho/accounts/<dc>) and its demo client. */
     char *zoho_client_id;        /* FISCALHUB_ZOHO_CLIENT_ID (the sandbox demo client) */

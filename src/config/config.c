@@ -12,7 +12,7 @@ enum opt_id {
     O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_XERO_CLIENT_ID, O_XERO_SECRET,
     O_XERO_AUTHORIZE, O_XERO_TOKEN, O_XERO_REVOKE, O_XERO_CONNECTIONS, O_XERO_API, O_XERO_WEBHOOK_KEY,
     O_XERO_SCOPES, O_XERO_DEEP_LINK, O_XERO_MINUTE, O_XERO_DAY, O_XERO_CONCURRENT, O_XERO_APP_MINUTE,
-    O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_ZOHO_CLIENT_ID, O_ZOHO_SECRET, O_ZOHO_ACCOUNTS,
+    O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_XERO_PAGE, O_ZOHO_CLIENT_ID, O_ZOHO_SECRET, O_ZOHO_ACCOUNTS,
     O_ZOHO_SCOPES, O_ZOHO_DAY_LIMITS, O_ZOHO_MINUTE, O_ZOHO_CONCURRENT, O_ZOHO_TIME_SCALE,
     O_ZOHO_POLL, O_ZOHO_WEBHOOK_POLL, O_ZOHO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
     O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_TRIAL_CONN,
@@ -87,6 +87,8 @@ static const struct fh_config_opt opts[O_COUNT] = {
                            "divides Xero's rate windows, as the sandbox's time scale does (1)"},
     [O_XERO_POLL] = {"--xero-poll-seconds", "FISCALHUB_XERO_POLL_SECONDS", "Xero polling fallback interval (300)"},
     [O_XERO_TIMEOUT] = {"--xero-timeout-ms", "FISCALHUB_XERO_TIMEOUT_MS", "one Xero call (30000)"},
+    [O_XERO_PAGE] = {"--xero-page-size", "FISCALHUB_XERO_PAGE_SIZE",
+                     "invoices per GET /Invoices page when syncing, 1-1000 (100, Xero's default)"},
     [O_ZOHO_CLIENT_ID] = {"--zoho-client-id", "FISCALHUB_ZOHO_CLIENT_ID", "Zoho client id (sandbox demo client)"},
     [O_ZOHO_SECRET] = {"--zoho-client-secret", "FISCALHUB_ZOHO_CLIENT_SECRET", "Zoho client secret"},
     [O_ZOHO_ACCOUNTS] = {"--zoho-accounts-url", "FISCALHUB_ZOHO_ACCOUNTS_URL",
@@ -171,6 +173,7 @@ static int64_t *xero_int(struct fh_config *cfg, enum opt_id id, int64_t *lo, int
     case O_XERO_TIME_SCALE: *hi = 3600; return &cfg->xero_time_scale;
     case O_XERO_POLL: *hi = 86400; return &cfg->xero_poll_ms;
     case O_XERO_TIMEOUT: *lo = 100; *hi = 600000; return &cfg->xero_timeout_ms;
+    case O_XERO_PAGE: *hi = 1000; return &cfg->xero_page_size;
     default: return NULL;
     }
 }
@@ -490,6 +493,7 @@ static void defaults(struct fh_config *cfg)
     cfg->xero_time_scale = 1;
     cfg->xero_poll_ms = 300 * 1000;
     cfg->xero_timeout_ms = 30000;
+    cfg->xero_page_size = 100;
     cfg->zoho_minute_limit = 80;
     cfg->zoho_concurrent_limit = 5;
     cfg->zoho_time_scale = 1;

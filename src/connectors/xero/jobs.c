@@ -5,8 +5,9 @@
  *
  *   xero.inbox      webhook events -> one xero.document job per (integration, event)
  *   xero.document   GET the invoice / credit note -> process.c
- *   xero.sync       GET /Invoices pages since the cursor (If-Modified-Since, 100 a page): the
- *                   first backfill and the polling fallback; progress on the integration row.
+ *   xero.sync       GET /Invoices pages since the cursor (If-Modified-Since, FISCALHUB_XERO_PAGE_
+ *                   SIZE a page, 100 by default): the first backfill and the polling fallback;
+ *                   progress on the integration row.
  *                   The next cursor is Xero's own time (DateTimeUTC) of the scan's first page,
  *                   so whatever changes while the pages are read (and may move between pages,
  *                   whatever the order) is read again by the next scan; no clock skew either
@@ -197,7 +198,9 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
     int64_t page = pint(p, "page") > 0 ? pint(p, "page") : 1, since = pint(p, "since");
     int64_t max_seen = pint(p, "max_seen"), done = pint(p, "done");
     char path[160], ims[40], why[400];
-    snprintf(path, sizeof(path), "/Invoices?page=%lld&pageSize=100", (long long)page);
+    int64_t size = app->cfg->xero_page_size;
+    snprintf(path, sizeof(path), "/Invoices?page=%lld&pageSize=%lld", (long long)page,
+             (long long)size);
     if (since > 0)
         fmt_since(since, ims, sizeof(ims));
     struct xero_call c = {.method = "GET",
@@ -229,7 +232,7 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
             json_object_set_new(p, "page", json_integer(page + 1));
             json_object_set_new(p, "max_seen", json_integer(max_seen));
             json_object_set_new(p, "done", json_integer(done));
-            res = n < 100 || (pg && page >= count) ? PAGE_LAST : PAGE_MORE;
+            res = n < size || (pg && page >= count) ? PAGE_LAST : PAGE_MORE;
         }
         json_decref(j);
     } else if (o == X_WAIT) {
