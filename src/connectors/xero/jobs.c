@@ -5,9 +5,11 @@
  *
  *   xero.inbox      webhook events -> one xero.document job per (integration, event)
  *   xero.document   GET the invoice / credit note -> process.c
- *   xero.sync       GET /Invoices pages since the cursor (If-Modified-Since, FISCALHUB_XERO_PAGE_
- *                   SIZE a page, 100 by default): the first backfill and the polling fallback;
- *                   progress on the integration row.
+ *   xero.sync       GET /Invoices pages, then GET /CreditNotes pages, since the cursor
+ *                   (If-Modified-Since, FISCALHUB_XERO_PAGE_SIZE a page, 100 by default): the
+ *                   first backfill and the polling fallback, so a credit note whose webhook was
+ *                   lost is still fiscalized; the phase and page in the job's payload (a
+ *                   deferral resumes there), the invoices' progress on the integration row.
  *                   The next cursor is Xero's own time (DateTimeUTC) of the scan's first page,
  *                   so whatever changes while the pages are read (and may move between pages,
  *                   whatever the order) is read again by the next scan; no clock skew either
@@ -166,47 +168,87 @@ static void save_progress(struct fh_store *st, int64_t id, bool backfill, int64_
                   p, 4, NULL);
 }
 
-/* Processes one page; returns the number of invoices in it, or -1 after a store error. */
-static int page_process(struct fh_app *app, const struct fh_integ *in, json_t *invoices,
-                        int64_t *max_seen)
+/* The two phases of a scan, in order: the same cursor, page size and paging for both. */
+struct sync_phase {
+    const char *name;       /* the payload's "phase" */
+    const char *collection; /* "Invoices": the path and the answer's key */
+    enum xero_doc_kind kind;
+};
+static const struct sync_phase phases[] = {{"invoices", "Invoices", XERO_INVOICE},
+                                           {"credit_notes", "CreditNotes", XERO_CREDIT_NOTE}};
+
+static const struct sync_phase *phase_of(json_t *p)
+{
+    const char *name = json_string_value(json_object_get(p, "phase"));
+    return name && strcmp(name, phases[1].name) == 0 ? &phases[1] : &phases[0];
+}
+
+/* A credit note whose original is still being signed (an invoice of the same scan, typically)
+ * goes to its own xero.document job, which waits for it; the scan goes on. */
+static enum fh_rc hand_off(struct fh_app *app, const struct fh_integ *in, const char *id,
+                           int64_t run_at)
+{
+    char key[120];
+    snprintf(key, sizeof(key), "xero.doc:%lld:CN:%.64s", (long long)in->id, id);
+    json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)in->id, "kind",
+                          "credit_note", "id", id);
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    struct fh_enqueue e = {
+        .kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload, .run_at = run_at};
+    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
+    free(payload);
+    return rc;
+}
+
+/* Processes one page; returns the number of documents in it, or -1 after a store error. */
+static int page_process(struct fh_app *app, const struct fh_integ *in, const struct sync_phase *ph,
+                        json_t *docs, int64_t *max_seen)
 {
     size_t i;
-    json_t *inv;
-    json_array_foreach(invoices, i, inv)
+    json_t *doc;
+    json_array_foreach(docs, i, doc)
     {
         int64_t ms, retry_at = 0;
-        if (fh_xero_date(json_string_value(json_object_get(inv, "UpdatedDateUTC")), &ms) &&
+        if (fh_xero_date(json_string_value(json_object_get(doc, "UpdatedDateUTC")), &ms) &&
             ms > *max_seen)
             *max_seen = ms;
         char why[400];
         enum xero_process_result r =
-            xero_process(app, in, XERO_INVOICE, inv, &retry_at, why, sizeof(why));
+            xero_process(app, in, ph->kind, doc, &retry_at, why, sizeof(why));
+        if (r == XP_WAIT && ph->kind == XERO_CREDIT_NOTE &&
+            hand_off(app, in, json_string_value(json_object_get(doc, "CreditNoteID")), retry_at) !=
+                FH_OK)
+            return -1;
         if (r == XP_RETRY)
             return -1;
         if (r == XP_FAILED)
-            fh_log(FH_LOG_WARN, "xero_invoice", "integration %s: an invoice was not fiscalized: %s",
-                   in->uid, why);
+            fh_log(FH_LOG_WARN, "xero_invoice", "integration %s: %s not fiscalized: %s", in->uid,
+                   ph->kind == XERO_INVOICE ? "an invoice was" : "a credit note was", why);
     }
-    return (int)json_array_size(invoices);
+    return (int)json_array_size(docs);
 }
 
 enum xero_page_result { PAGE_MORE, PAGE_LAST, PAGE_STOP };
 
+/* One page of the payload's phase; the payload keeps the progress (phase, page, done,
+ * max_seen, scan_at). done and the backfill progress count invoices only. */
 static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ *in, json_t *p,
                                        enum fh_rc *rc, int64_t *retry_at, char *err, size_t errsize)
 {
+    const struct sync_phase *ph = phase_of(p);
     int64_t page = pint(p, "page") > 0 ? pint(p, "page") : 1, since = pint(p, "since");
     int64_t max_seen = pint(p, "max_seen"), done = pint(p, "done");
     char path[160], ims[40], why[400];
     int64_t size = app->cfg->xero_page_size;
-    snprintf(path, sizeof(path), "/Invoices?page=%lld&pageSize=%lld", (long long)page,
+    snprintf(path, sizeof(path), "/%s?page=%lld&pageSize=%lld", ph->collection, (long long)page,
              (long long)size);
     if (since > 0)
         fmt_since(since, ims, sizeof(ims));
     struct xero_call c = {.method = "GET",
                           .path = path,
                           .if_modified_since = since > 0 ? ims : NULL,
-                          .what = "invoices"};
+                          .what = ph->kind == XERO_INVOICE ? "invoices" : "credit notes"};
     struct fh_http_response r;
     enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, sizeof(why));
     enum xero_page_result res = PAGE_STOP;
@@ -214,8 +256,8 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
     if (o == X_OK) {
         json_error_t je;
         json_t *j = r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
-        json_t *invoices = json_object_get(j, "Invoices"), *pg = json_object_get(j, "pagination");
-        int n = json_is_array(invoices) ? page_process(app, in, invoices, &max_seen) : -1;
+        json_t *docs = json_object_get(j, ph->collection), *pg = json_object_get(j, "pagination");
+        int n = json_is_array(docs) ? page_process(app, in, ph, docs, &max_seen) : -1;
         if (n < 0) {
             snprintf(err, errsize, "%s", j ? "store error during sync" : "Xero's page is not JSON");
             *rc = FH_E_RETRY;
@@ -224,10 +266,11 @@ static enum xero_page_result sync_page(struct fh_app *app, const struct fh_integ
             if (!json_object_get(p, "scan_at") &&
                 fh_xero_date(json_string_value(json_object_get(j, "DateTimeUTC")), &at))
                 json_object_set_new(p, "scan_at", json_integer(at)); /* Xero's clock */
-            done += n;
+            bool invoices = ph->kind == XERO_INVOICE;
+            done += invoices ? n : 0;
             const char *mode = json_string_value(json_object_get(p, "mode"));
-            save_progress(app->store, in->id, mode && strcmp(mode, "backfill") == 0, done,
-                          pg ? json_integer_value(json_object_get(pg, "itemCount")) : -1,
+            save_progress(app->store, in->id, invoices && mode && strcmp(mode, "backfill") == 0,
+                          done, pg ? json_integer_value(json_object_get(pg, "itemCount")) : -1,
                           fh_now_ms());
             json_object_set_new(p, "page", json_integer(page + 1));
             json_object_set_new(p, "max_seen", json_integer(max_seen));
@@ -286,7 +329,10 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
         }
         if (rc != FH_OK || pr == PAGE_STOP)
             break;
-        if (pr == PAGE_LAST) {
+        if (pr == PAGE_LAST && phase_of(p) == &phases[0]) {
+            json_object_set_new(p, "phase", json_string(phases[1].name)); /* then credit notes */
+            json_object_set_new(p, "page", json_integer(1));
+        } else if (pr == PAGE_LAST) {
             int64_t at = pint(p, "scan_at");
             sync_finish(st, in.id, at > 0 ? at : pint(p, "max_seen"), fh_now_ms());
             break;
