@@ -123,6 +123,16 @@ uint64_t fh_store_tx_retries(const struct fh_store *st);
  *     committer itself never calls fh_store_group_tx outside a fn (inside one, it joins).
  * Do not call it while holding a lock that another caller's fn may take. */
 int fh_store_group_tx(struct fh_store *st, fh_tx_fn fn, void *cls);
+/* The same without waiting (for a caller that must not hold its thread, such as a suspended
+ * HTTP request): queues fn and returns; done(done_cls, qs) is called once with fn's result
+ * after the commit, on the committer's thread (a fn sent back runs alone there first). With no
+ * committer running, fn runs here and done is called before this returns. FH_ERR (done never
+ * called) when called inside a transaction. */
+enum fh_rc fh_store_group_submit(struct fh_store *st, fh_tx_fn fn, void *cls,
+                                 void (*done)(void *done_cls, int qs), void *done_cls);
+/* Inside a fn run by a committer: the id of its shared transaction (unique in the process), so
+ * fns can do once per transaction what one of them already did; 0 when fn runs alone. */
+uint64_t fh_store_group_batch_id(void);
 struct fh_store_group_stats {
     uint64_t commits;   /* shared transactions committed */
     uint64_t committed; /* fns whose result they committed */

@@ -28,14 +28,17 @@
 
 #include "store_internal.h"
 
-enum { GROUP_MAX_ITEMS = 64 };
+enum { GROUP_MAX_ITEMS = 256 };
 
 enum item_state { ITEM_QUEUED, ITEM_DONE, ITEM_ALONE };
 
-/* One waiting caller's request, on its stack. */
+/* One caller's request: on a waiting caller's stack (fh_store_group_tx), or allocated by
+ * fh_store_group_submit (done_fn set) and freed once reported. */
 struct group_item {
     fh_tx_fn fn;
     void *cls;
+    void (*done_fn)(void *done_cls, int qs);
+    void *done_cls;
     char request_id[40];
     int qs;                  /* the result, written by the committer before it publishes state */
     enum item_state outcome; /* the committer's, until published as state */
@@ -78,9 +81,27 @@ static void set_all(struct group_item *batch, int qs, enum item_state s)
     }
 }
 
+/* The batch the calling committer thread is running (0: none); ids are unique in the process. */
+static _Thread_local uint64_t current_batch;
+static atomic_uint_fast64_t batch_ids;
+
+uint64_t fh_store_group_batch_id(void)
+{
+    return current_batch;
+}
+
+static void run_batch_tx(struct fh_group *g, struct group_item *batch, size_t n);
+
 /* Runs the batch in one transaction on the committer's connection; sets every item's qs and
  * state (not yet published: the caller does that under the lock). */
 static void run_batch(struct fh_group *g, struct group_item *batch, size_t n)
+{
+    current_batch = atomic_fetch_add(&batch_ids, 1) + 1;
+    run_batch_tx(g, batch, n);
+    current_batch = 0;
+}
+
+static void run_batch_tx(struct fh_group *g, struct group_item *batch, size_t n)
 {
     struct fh_store *st = g->st;
     int qs = fh_store_tx_begin(st);
@@ -130,6 +151,24 @@ static void *committer_main(void *arg)
         struct group_item *batch = take_batch(g, &n);
         pthread_mutex_unlock(&g->lock);
         run_batch(g, batch, n);
+        /* submitted items are reported here, those sent back first run alone on this thread;
+         * the waiting callers are woken under the lock */
+        struct group_item *waiting = NULL, **wt = &waiting;
+        for (struct group_item *c = batch, *next; c; c = next) {
+            next = c->next;
+            if (!c->done_fn) {
+                *wt = c;
+                wt = &c->next;
+                continue;
+            }
+            fh_log_set_request_id(c->request_id);
+            int qs = c->outcome == ITEM_ALONE ? fh_store_run_tx(g->st, c->fn, c->cls) : c->qs;
+            fh_log_set_request_id(NULL);
+            c->done_fn(c->done_cls, qs);
+            free(c);
+        }
+        *wt = NULL;
+        batch = waiting;
         pthread_mutex_lock(&g->lock);
         for (struct group_item *c = batch, *next; c; c = next) {
             next = c->next; /* once the lock is released, the caller may return (item gone) */
@@ -203,6 +242,34 @@ int fh_store_group_tx(struct fh_store *st, fh_tx_fn fn, void *cls)
     if (me.state == ITEM_ALONE)
         return fh_store_run_tx(st, fn, cls);
     return me.qs;
+}
+
+enum fh_rc fh_store_group_submit(struct fh_store *st, fh_tx_fn fn, void *cls,
+                                 void (*done)(void *done_cls, int qs), void *done_cls)
+{
+    if (fh_store_in_tx(st)) {
+        fh_log(FH_LOG_ERROR, "store_group", "%s", "fh_store_group_submit inside a transaction");
+        return FH_ERR;
+    }
+    struct fh_group *g = fh_store_group(st);
+    struct group_item *c = fh_calloc(1, sizeof(*c));
+    *c = (struct group_item){
+        .fn = fn, .cls = cls, .done_fn = done, .done_cls = done_cls, .state = ITEM_QUEUED};
+    fh_strlcpy(c->request_id, fh_log_request_id(), sizeof(c->request_id));
+    if (g) {
+        pthread_mutex_lock(&g->lock);
+        if (!g->stopping) {
+            *g->tail = c;
+            g->tail = &c->next;
+            pthread_cond_signal(&g->work);
+            pthread_mutex_unlock(&g->lock);
+            return FH_OK;
+        }
+        pthread_mutex_unlock(&g->lock);
+    }
+    free(c); /* no committer: the transaction runs here */
+    done(done_cls, fh_store_run_tx(st, fn, cls));
+    return FH_OK;
 }
 
 void fh_store_group_stats(struct fh_store *st, struct fh_store_group_stats *out)

@@ -1,7 +1,8 @@
 /* test_group.c - group commit (fh_store_group_tx, src/store/group.c) against the backend named
  * by DATABASE_URL (a fresh SQLite file under /tmp when unset): results reported only once
  * committed, commits shared by concurrent callers, a failing fn failing alone, nested calls
- * joining, and fh_store_close stopping the committer thread. */
+ * joining, fh_store_group_submit reporting on the committer after the commit (and refused inside
+ * a transaction), and fh_store_close stopping the committer thread. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -369,6 +370,101 @@ static void test_group_close_stops_committer(void **state)
     fh_store_close(st);
 }
 
+/* ---- fh_store_group_submit: reported later, on the committer's thread ---- */
+
+enum { SUBMITS = 100 };
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int reported;
+    int qs[SUBMITS];
+    uint64_t batch[SUBMITS]; /* fh_store_group_batch_id as the fn saw it */
+} sub = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+struct submitted {
+    struct insert c;
+    int index;
+};
+
+static int submitted_tx(struct fh_store *st, void *cls)
+{
+    struct submitted *s = cls;
+    sub.batch[s->index] = fh_store_group_batch_id();
+    return insert_tx(st, &s->c);
+}
+
+static void submitted_done(void *cls, int qs)
+{
+    struct submitted *s = cls;
+    pthread_mutex_lock(&sub.lock);
+    sub.qs[s->index] = qs;
+    sub.reported++;
+    pthread_cond_broadcast(&sub.cond);
+    pthread_mutex_unlock(&sub.lock);
+}
+
+/* Submits SUBMITS inserts from this thread without waiting (every tenth failing hard when
+ * failing), then waits until each was reported. */
+static void submit_all(struct fh_store *st, bool failing)
+{
+    static struct submitted s[SUBMITS];
+    sub.reported = 0;
+    for (int i = 0; i < SUBMITS; i++) {
+        bool bad = failing && i % 10 == 3;
+        s[i] =
+            (struct submitted){.c = {.id = 1000 + i, .result = bad ? FH_QS_HARD : 1}, .index = i};
+        sub.batch[i] = 0;
+        assert_int_equal(fh_store_group_submit(st, submitted_tx, &s[i], submitted_done, &s[i]),
+                         FH_OK);
+    }
+    pthread_mutex_lock(&sub.lock);
+    while (sub.reported < SUBMITS)
+        pthread_cond_wait(&sub.cond, &sub.lock);
+    pthread_mutex_unlock(&sub.lock);
+}
+
+static void test_group_submit_reports_after_commit(void **state)
+{
+    struct fh_store *st = *state;
+    struct fh_store_group_stats before, after;
+    fh_store_group_stats(st, &before);
+    submit_all(st, false);
+    for (int i = 0; i < SUBMITS; i++) {
+        assert_int_equal(sub.qs[i], 1);
+        assert_int_equal(count_id(st, 1000 + i), 1); /* reported: visible to another connection */
+        assert_true(sub.batch[i] > 0);               /* ran in a shared transaction */
+    }
+    fh_store_group_stats(st, &after);
+    assert_int_equal(after.committed - before.committed, SUBMITS);
+    assert_true(after.commits - before.commits < SUBMITS / 2); /* queued together: shared */
+}
+
+static void test_group_submitted_failure_fails_alone(void **state)
+{
+    struct fh_store *st = *state;
+    submit_all(st, true);
+    for (int i = 0; i < SUBMITS; i++) {
+        bool bad = i % 10 == 3;
+        assert_int_equal(sub.qs[i], bad ? FH_QS_HARD : 1);
+        assert_int_equal(count_id(st, 1000 + i), bad ? 0 : 1);
+    }
+}
+
+static int submit_inside_tx(struct fh_store *st, void *cls)
+{
+    FH_UNUSED(cls);
+    static struct submitted s = {.c = {.id = 1, .result = 1}};
+    return fh_store_group_submit(st, submitted_tx, &s, submitted_done, &s) == FH_ERR ? 1
+                                                                                     : FH_QS_HARD;
+}
+
+static void test_group_submit_refused_inside_tx(void **state)
+{
+    assert_int_equal(fh_store_run_tx(*state, submit_inside_tx, NULL), 1);
+    assert_int_equal(fh_store_group_batch_id(), 0); /* not on a committer */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +472,9 @@ int main(void)
         cmocka_unit_test_setup(test_group_failing_fn_fails_alone, test_setup),
         cmocka_unit_test_setup(test_group_batch_is_one_commit, test_setup),
         cmocka_unit_test_setup(test_group_nested_joins, test_setup),
+        cmocka_unit_test_setup(test_group_submit_reports_after_commit, test_setup),
+        cmocka_unit_test_setup(test_group_submitted_failure_fails_alone, test_setup),
+        cmocka_unit_test_setup(test_group_submit_refused_inside_tx, test_setup),
         cmocka_unit_test_setup(test_group_close_stops_committer, test_setup),
     };
     return cmocka_run_group_tests_name("store_group", tests, group_setup, group_teardown);
