@@ -18,6 +18,8 @@
  * are tried in turn, each an ordered index read of (state, run_at, id) that stops at the first
  * row: first a running job whose lease has expired (its worker died or hung; these are few,
  * at most one per worker that vanished), then the ready job with the smallest (run_at, id).
+ * A plain read of the same index first tells whether any lease expired at all, and the
+ * UPDATE for expired leases runs only then.
  * One OR-ed sub-select would have to sort every due row of a backlog on each claim.
  *
  * Lease expiry policy: a job whose lease expired counts the lost run as an attempt. When that
@@ -285,6 +287,20 @@ struct claim_ctx {
     size_t ndead;
 };
 
+/* 1 when some running job's lease has expired (of any kind), 0 when none, < 0 on error: the
+ * claim's UPDATE for expired leases costs several times this read, and nearly always finds
+ * nothing. $2 is the claim's now. */
+static int any_expired(struct fh_store *st, const struct claim_ctx *c)
+{
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT id FROM jobs WHERE state = 'running' AND lease_until < $2 "
+                           "LIMIT 1",
+                           c->params, c->nparams, &rows);
+    fh_rows_free(&rows);
+    return qs;
+}
+
 static int claim_tx(struct fh_store *st, void *cls)
 {
     struct claim_ctx *c = cls;
@@ -292,7 +308,10 @@ static int claim_tx(struct fh_store *st, void *cls)
     c->found = false;
     c->ndead = 0;
     struct fh_rows rows;
-    for (size_t i = 0; i <= MAX_EXPIRED_PER_CLAIM; i++) {
+    int some = any_expired(st, c);
+    if (some < 0)
+        return some;
+    for (size_t i = some ? 0 : MAX_EXPIRED_PER_CLAIM; i <= MAX_EXPIRED_PER_CLAIM; i++) {
         bool expired = i < MAX_EXPIRED_PER_CLAIM;
         int qs = fh_store_exec(st, expired ? c->sql_expired : c->sql_ready, c->params, c->nparams,
                                &rows);

@@ -239,6 +239,23 @@ static void test_params_order_and_reuse(void **state)
     assert_int_equal(qs, 1);
     assert_string_equal(fh_rows_get(&rows, 0, 0), "y");
     fh_rows_free(&rows);
+
+    /* Forty parameters, used from the last down, run twice with other values (the second run
+     * binds through what the first one learnt about the statement): $33..$40 are past the
+     * 32 an SQLite statement maps up front. */
+    char sql[600] = "SELECT ";
+    for (int i = 40; i >= 1; i--)
+        snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s$%d", i < 40 ? ", " : "", i);
+    for (int run = 0; run < 2; run++) {
+        struct fh_param many[40];
+        for (int i = 0; i < 40; i++)
+            many[i] = FH_PI((int64_t)(i + 1) * (run ? -3 : 7));
+        qs = fh_store_exec(st, sql, many, 40, &rows);
+        assert_int_equal(qs, 1);
+        for (int col = 0; col < 40; col++)
+            assert_true(fh_rows_i64(&rows, 0, (size_t)col, 0) == (int64_t)(40 - col) * (run ? -3 : 7));
+        fh_rows_free(&rows);
+    }
 }
 
 static void test_params_verbatim(void **state)

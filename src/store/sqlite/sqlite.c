@@ -1,7 +1,8 @@
 /* sqlite.c - SQLite backend of the store: WAL, foreign keys on, busy timeout, and
  * BEGIN IMMEDIATE for transactions so writers queue on the lock instead of failing to upgrade.
  * Parameters are written $1..$n; they are bound by name, so the order of first use in the SQL
- * text does not matter. SQLITE_BUSY / SQLITE_LOCKED are retryable (FH_QS_SOFT).
+ * text does not matter (a cached statement keeps the index of each $k, looked up once).
+ * SQLITE_BUSY / SQLITE_LOCKED are retryable (FH_QS_SOFT).
  *
  * Statement cache: each connection keeps its last STMT_CACHE prepared statements, looked up by
  * SQL text (hash, then exact compare), so a statement the code runs again is not parsed and
@@ -17,13 +18,17 @@
 
 #include "../store_internal.h"
 
-enum { STMT_CACHE = 64 };
+enum { STMT_CACHE = 64, MAPPED_PARAMS = 32 };
 
 struct cached_stmt {
     uint64_t hash;
     char *sql;
     sqlite3_stmt *stmt;
     uint64_t used; /* the connection's use counter when last used (least recently used goes) */
+    /* index[k] is the statement's parameter index of $k+1 (0: not used), for k < nmapped;
+     * parameters past MAPPED_PARAMS are looked up by name */
+    uint8_t index[MAPPED_PARAMS];
+    size_t nmapped;
 };
 
 struct fh_db {
@@ -40,9 +45,27 @@ static uint64_t sql_hash(const char *s)
     return h;
 }
 
+/* Records which parameter index each of $1..$MAPPED_PARAMS has in c->stmt: SQLite numbers
+ * named parameters in order of first appearance, so "$2 ... $1" gives $2 the index 1. */
+static void map_params(struct cached_stmt *c)
+{
+    memset(c->index, 0, sizeof(c->index));
+    c->nmapped = MAPPED_PARAMS;
+    int count = sqlite3_bind_parameter_count(c->stmt);
+    for (int i = 1; i <= count; i++) {
+        const char *name = sqlite3_bind_parameter_name(c->stmt, i);
+        char *end = NULL;
+        long k = name && name[0] == '$' ? strtol(name + 1, &end, 10) : 0;
+        if (k >= 1 && k <= MAPPED_PARAMS && end && !*end && i <= UINT8_MAX)
+            c->index[k - 1] = (uint8_t)i;
+        else
+            c->nmapped = 0; /* another name, or past the map: every parameter by name */
+    }
+}
+
 /* A prepared statement of sql from the cache, or newly prepared and cached (evicting the least
  * recently used one). Returns an SQLite result code. */
-static int stmt_get(struct fh_db *db, const char *sql, sqlite3_stmt **out)
+static int stmt_get(struct fh_db *db, const char *sql, struct cached_stmt **out)
 {
     uint64_t h = sql_hash(sql);
     struct cached_stmt *victim = &db->cache[0];
@@ -51,7 +74,7 @@ static int stmt_get(struct fh_db *db, const char *sql, sqlite3_stmt **out)
         struct cached_stmt *c = &db->cache[i];
         if (c->stmt && c->hash == h && strcmp(c->sql, sql) == 0) {
             c->used = db->uses;
-            *out = c->stmt;
+            *out = c;
             return SQLITE_OK;
         }
         if (!c->stmt || (victim->stmt && c->used < victim->used))
@@ -67,7 +90,8 @@ static int stmt_get(struct fh_db *db, const char *sql, sqlite3_stmt **out)
     }
     *victim =
         (struct cached_stmt){.hash = h, .sql = fh_strdup(sql), .stmt = stmt, .used = db->uses};
-    *out = stmt;
+    map_params(victim);
+    *out = victim;
     return SQLITE_OK;
 }
 
@@ -145,13 +169,22 @@ static int classify(struct fh_db *db, int rc, const char *sql)
     return FH_QS_HARD;
 }
 
-static int bind_params(struct fh_db *db, sqlite3_stmt *stmt, const struct fh_param *params,
-                       size_t n, const char *sql)
+/* The index of $i+1 in c's statement, 0 when the statement does not use it. */
+static int param_index(const struct cached_stmt *c, size_t i)
 {
+    if (i < c->nmapped)
+        return c->index[i];
+    char name[24];
+    snprintf(name, sizeof(name), "$%zu", i + 1);
+    return sqlite3_bind_parameter_index(c->stmt, name);
+}
+
+static int bind_params(struct fh_db *db, const struct cached_stmt *c,
+                       const struct fh_param *params, size_t n, const char *sql)
+{
+    sqlite3_stmt *stmt = c->stmt;
     for (size_t i = 0; i < n; i++) {
-        char name[24];
-        snprintf(name, sizeof(name), "$%zu", i + 1);
-        int idx = sqlite3_bind_parameter_index(stmt, name);
+        int idx = param_index(c, i);
         if (idx == 0)
             continue; /* parameter not used by this statement */
         int rc;
@@ -175,11 +208,12 @@ static int bind_params(struct fh_db *db, sqlite3_stmt *stmt, const struct fh_par
 static int sq_exec(struct fh_db *db, const char *sql, const struct fh_param *params, size_t n,
                    struct fh_rows *rows)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = stmt_get(db, sql, &stmt);
+    struct cached_stmt *cs = NULL;
+    int rc = stmt_get(db, sql, &cs);
     if (rc != SQLITE_OK)
         return classify(db, rc, sql);
-    int qs = bind_params(db, stmt, params, n, sql);
+    sqlite3_stmt *stmt = cs->stmt;
+    int qs = bind_params(db, cs, params, n, sql);
     if (qs < 0)
         goto out;
     if (rows) {
