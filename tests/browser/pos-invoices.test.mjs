@@ -215,6 +215,7 @@ test('filters, paging, and a viewer cannot retry', async () => {
   await page.getByLabel('Status').selectOption('failed');
   await page.waitForURL('**/pos/invoices?status=failed');
   await page.locator(`tr[data-id="${owner.signed.id}"]`).waitFor({ state: 'detached' });
+  await page.locator(`tr[data-id="${owner.failed.id}"]`).waitFor(); // the list may be reloading
   assert.equal(await rows(page).count(), 1);
   await page.reload();
   await page.locator(`tr[data-id="${owner.failed.id}"]`).waitFor();
