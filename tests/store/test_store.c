@@ -253,7 +253,8 @@ static void test_params_order_and_reuse(void **state)
         qs = fh_store_exec(st, sql, many, 40, &rows);
         assert_int_equal(qs, 1);
         for (int col = 0; col < 40; col++)
-            assert_true(fh_rows_i64(&rows, 0, (size_t)col, 0) == (int64_t)(40 - col) * (run ? -3 : 7));
+            assert_true(fh_rows_i64(&rows, 0, (size_t)col, 0) ==
+                        (int64_t)(40 - col) * (run ? -3 : 7));
         fh_rows_free(&rows);
     }
 }

@@ -179,8 +179,8 @@ static int param_index(const struct cached_stmt *c, size_t i)
     return sqlite3_bind_parameter_index(c->stmt, name);
 }
 
-static int bind_params(struct fh_db *db, const struct cached_stmt *c,
-                       const struct fh_param *params, size_t n, const char *sql)
+static int bind_params(struct fh_db *db, const struct cached_stmt *c, const struct fh_param *params,
+                       size_t n, const char *sql)
 {
     sqlite3_stmt *stmt = c->stmt;
     for (size_t i = 0; i < n; i++) {
