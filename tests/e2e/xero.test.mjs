@@ -122,6 +122,32 @@ test('trigger approval: drafts never, approval fiscalizes once, a credit note be
   assert.equal(p.json.invoices_this_month, 2);
 });
 
+test('a credit note of an invoice whose fiscalization failed waits, and becomes its refund once a retry signs the invoice', async () => {
+  const c = await account(w, 'xero-cnwait');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  await w.ctl('POST', `/vsdc/control/taxpayers/${c.certUid}/revoke`, {});
+  const inv = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  const failed = await waitFor(async () => (await fiscalInvoices(c, uid)).find((x) => x.status === 'failed'),
+    { what: 'the failed fiscalization' });
+  const cn = await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/credit-notes`, { Amount: 10 });
+  await sleep(2500); // the credit note's job has looked at least once, and waits
+  assert.equal((await fiscalInvoices(c, uid)).length, 1, 'no refund before its invoice is signed');
+  await w.ctl('POST', `/vsdc/control/taxpayers/${c.certUid}/unrevoke`, {});
+  const retry = await c.post(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}/retry`);
+  assert.equal(retry.status, 202, retry.text);
+  const list = await signedInvoices(c, uid, 2, 'the invoice and its refund');
+  const original = list.find((x) => x.id === failed.id);
+  const refund = list.find((x) => x.id !== failed.id);
+  assert.equal(refund.source_ref, (cn.CreditNote || cn).CreditNoteNumber);
+  const d = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${refund.id}`)).json;
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.referent_document_number, original.invoice_number);
+  assert.equal(await vsdcCount(c.certUid, inv.InvoiceNumber), 1, 'the invoice was signed once');
+});
+
 test('webhooks: a bad signature is 401 with an empty body and nothing is processed', async () => {
   await w.ctl('PUT', `/xero/control/apps/${w.clientId}`, { webhook_categories: ['CONTACT'] }); // Xero stays quiet
   try {

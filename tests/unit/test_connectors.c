@@ -128,6 +128,18 @@ static void test_jwt_and_dates(void **state)
     assert_false(fh_xero_date("yesterday", &ms));
 }
 
+/* A credit note waiting for its original: 2 s, doubling, never more than 15 minutes. */
+static void test_xero_wait_gap(void **state)
+{
+    (void)state;
+    assert_int_equal(fh_xero_wait_gap_ms(0), 2000);
+    assert_int_equal(fh_xero_wait_gap_ms(1), 4000);
+    assert_int_equal(fh_xero_wait_gap_ms(8), 512000);
+    assert_int_equal(fh_xero_wait_gap_ms(9), 15 * 60 * 1000);
+    assert_int_equal(fh_xero_wait_gap_ms(1000000), 15 * 60 * 1000);
+    assert_int_equal(fh_xero_wait_gap_ms(-3), 2000);
+}
+
 static json_t *inv(const char *status, const char *lat, const char *lines)
 {
     char *s =
@@ -292,8 +304,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pkce),          cmocka_unit_test(test_webhook_signature),
         cmocka_unit_test(test_url_rule),      cmocka_unit_test(test_headers_and_classes),
-        cmocka_unit_test(test_jwt_and_dates), cmocka_unit_test(test_trigger_rules),
-        cmocka_unit_test(test_mapping),       cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_jwt_and_dates), cmocka_unit_test(test_xero_wait_gap),
+        cmocka_unit_test(test_trigger_rules), cmocka_unit_test(test_mapping),
+        cmocka_unit_test(test_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

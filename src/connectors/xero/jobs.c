@@ -4,7 +4,9 @@
  * itself (fh_job_defer) instead of failing.
  *
  *   xero.inbox      webhook events -> one xero.document job per (integration, event)
- *   xero.document   GET the invoice / credit note -> process.c
+ *   xero.document   GET the invoice / credit note -> process.c; a credit note whose original
+ *                   is not signed (pending, on hold, failed until retried) waits for it, with
+ *                   a growing gap between looks (fh_xero_wait_gap_ms), up to 30 days
  *   xero.sync       GET /Invoices pages, then GET /CreditNotes pages, since the cursor
  *                   (If-Modified-Since, FISCALHUB_XERO_PAGE_SIZE a page, 100 by default): the
  *                   first backfill and the polling fallback, so a credit note whose webhook was
@@ -80,15 +82,49 @@ enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job
 
 /* ---- one document ---- */
 
+/* A credit note waiting for its original invoice (pending, on hold, or failed until a user
+ * retries it): the next look is WAIT_FIRST_MS later, doubling with each deferral up to
+ * WAIT_MAX_GAP_MS, so a long wait costs a few Xero calls an hour, not one every few seconds;
+ * after WAIT_GIVE_UP_MS of waiting the job ends with the reason. */
+enum {
+    WAIT_FIRST_MS = 2000,
+    WAIT_MAX_GAP_MS = 15 * 60 * 1000,
+};
+#define WAIT_GIVE_UP_MS (30LL * 24 * 3600 * 1000)
+
+int64_t fh_xero_wait_gap_ms(int64_t deferrals)
+{
+    int64_t gap = WAIT_FIRST_MS;
+    for (int64_t i = 0; i < deferrals && gap < WAIT_MAX_GAP_MS; i++)
+        gap *= 2;
+    return gap < WAIT_MAX_GAP_MS ? gap : WAIT_MAX_GAP_MS;
+}
+
+static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_job *job, json_t *p,
+                                    const char *why, char *err, size_t errsize)
+{
+    int64_t now = fh_now_ms(), since = pint(p, "waiting_since");
+    if (since <= 0) {
+        since = now;
+        json_object_set_new(p, "waiting_since", json_integer(now));
+    }
+    if (now - since > WAIT_GIVE_UP_MS) {
+        snprintf(err, errsize, "gave up after 30 days of waiting: %s", why);
+        return FH_ERR;
+    }
+    return fh_job_defer_or_retry(app, job, p, now + fh_xero_wait_gap_ms(pint(p, "defer")), err,
+                                 errsize);
+}
+
 static enum fh_rc finish_process(struct fh_app *app, const struct fh_job *job, json_t *p,
-                                 enum xero_process_result r, int64_t retry_at, const char *why,
-                                 char *err, size_t errsize)
+                                 enum xero_process_result r, const char *why, char *err,
+                                 size_t errsize)
 {
     switch (r) {
     case XP_DONE:
         return FH_OK;
     case XP_WAIT:
-        return fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
+        return wait_for_original(app, job, p, why, err, errsize);
     case XP_RETRY:
         snprintf(err, errsize, "%s", why);
         return FH_E_RETRY;
@@ -129,7 +165,7 @@ enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_
                 : XP_FAILED;
         if (!doc)
             snprintf(why, sizeof(why), "Xero's answer holds no document");
-        rc = finish_process(app, job, p, pr, retry_at, why, err, errsize);
+        rc = finish_process(app, job, p, pr, why, err, errsize);
         json_decref(j);
     } else if (o == X_WAIT) {
         rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
@@ -183,13 +219,20 @@ static const struct sync_phase *phase_of(json_t *p)
     return name && strcmp(name, phases[1].name) == 0 ? &phases[1] : &phases[0];
 }
 
-/* A credit note whose original is still being signed (an invoice of the same scan, typically)
- * goes to its own xero.document job, which waits for it; the scan goes on. */
-static enum fh_rc hand_off(struct fh_app *app, const struct fh_integ *in, const char *id,
+/* A credit note whose original is not signed yet (an invoice of the same scan, typically, or
+ * one whose fiscalization failed until a user retries it) goes to its own xero.document job,
+ * which waits for it; the scan goes on. The job's key holds the credit note's UpdatedDateUTC:
+ * scans of an unchanged credit note find the job already there, a changed one gets a new job
+ * even when an earlier one ended. */
+static enum fh_rc hand_off(struct fh_app *app, const struct fh_integ *in, json_t *doc,
                            int64_t run_at)
 {
-    char key[120];
-    snprintf(key, sizeof(key), "xero.doc:%lld:CN:%.64s", (long long)in->id, id);
+    const char *id = json_string_value(json_object_get(doc, "CreditNoteID"));
+    int64_t updated = 0;
+    fh_xero_date(json_string_value(json_object_get(doc, "UpdatedDateUTC")), &updated);
+    char key[140];
+    snprintf(key, sizeof(key), "xero.doc:%lld:CN:%.64s:%lld", (long long)in->id, id ? id : "",
+             (long long)updated);
     json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)in->id, "kind",
                           "credit_note", "id", id);
     char *payload = json_dumps(p, JSON_COMPACT);
@@ -217,8 +260,7 @@ static int page_process(struct fh_app *app, const struct fh_integ *in, const str
         enum xero_process_result r =
             xero_process(app, in, ph->kind, doc, &retry_at, why, sizeof(why));
         if (r == XP_WAIT && ph->kind == XERO_CREDIT_NOTE &&
-            hand_off(app, in, json_string_value(json_object_get(doc, "CreditNoteID")), retry_at) !=
-                FH_OK)
+            hand_off(app, in, doc, retry_at) != FH_OK)
             return -1;
         if (r == XP_RETRY)
             return -1;

@@ -30,8 +30,9 @@ static bool id_ok(const char *s)
     return true;
 }
 
-/* The original invoice's V-SDC number and time: XP_DONE with them filled, XP_WAIT while it is
- * pending, XP_FAILED / skip (XP_DONE with empty number) otherwise. */
+/* The original invoice's V-SDC number and time: XP_DONE with them filled; XP_WAIT while it is
+ * pending or failed (a user's retry may sign it); XP_DONE with an empty number (skip) when it
+ * was never fiscalized. */
 static enum xero_process_result original_of(struct fh_app *app, const struct fh_integ *in,
                                             const char *invoice_id, char *number, size_t nsize,
                                             char *time, size_t tsize, char *why, size_t whysize)
@@ -57,9 +58,9 @@ static enum xero_process_result original_of(struct fh_app *app, const struct fh_
     } else if (strcmp(fh_rows_get(&rows, 0, 0), "signed") == 0) {
         fh_strlcpy(number, fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "", nsize);
         fh_strlcpy(time, fh_rows_get(&rows, 0, 2) ? fh_rows_get(&rows, 0, 2) : "", tsize);
-    } else {
-        res = XP_FAILED;
-        snprintf(why, whysize, "the credited invoice's fiscalization failed");
+    } else { /* failed: a user's retry may still sign it, and the credit note follows */
+        res = XP_WAIT;
+        snprintf(why, whysize, "the credited invoice's fiscalization failed; waiting for a retry");
     }
     fh_rows_free(&rows);
     return res;
