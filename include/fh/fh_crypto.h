@@ -11,8 +11,14 @@
 
 #define FH_MASTER_KEY_BYTES 32
 
-/* Must be called once before any other function here (initializes libsodium). */
+/* Must be called once before any other function here, and before the first JSON value is
+ * made: it initializes libsodium and has jansson wipe every block it frees (parsed request
+ * bodies hold passwords; fh_free_wiped). */
 enum fh_rc fh_crypto_init(void);
+/* Zeroes the whole of a heap block (malloc_usable_size), then frees it; NULL is ignored. */
+void fh_free_wiped(void *p);
+/* Zeroes the whole of a live heap block (malloc_usable_size) without freeing it. */
+void fh_wipe_block(void *p);
 
 /* Master key: from a 64-hex-digit string (FISCALHUB_MASTER_KEY), or a key file holding the
  * same; fh_master_key_load_or_create creates the file with mode 0600 when it does not exist

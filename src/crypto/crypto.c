@@ -1,10 +1,10 @@
-/* crypto.c - libsodium for secret boxes, argon2id, randomness, hashing; OpenSSL for HMAC. */
+/* crypto.c - libsodium for secret boxes, argon2id, randomness, hashing, HMAC; wiped frees. */
 #include "fh/fh_crypto.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +12,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+void fh_wipe_block(void *p)
+{
+    if (p)
+        sodium_memzero(p, malloc_usable_size(p));
+}
+
+void fh_free_wiped(void *p)
+{
+    fh_wipe_block(p);
+    free(p);
+}
+
 enum fh_rc fh_crypto_init(void)
 {
+    /* jansson's blocks come from malloc as before (what json_dumps returns is still free()d by
+     * its callers); only its frees wipe first. */
+    json_set_alloc_funcs(malloc, fh_free_wiped);
     return sodium_init() < 0 ? FH_ERR : FH_OK;
 }
 

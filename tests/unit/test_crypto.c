@@ -1,10 +1,13 @@
-/* test_crypto.c - secret boxes, master key files, password hashing, tokens, HMAC. */
+/* test_crypto.c - secret boxes, master key files, password hashing, tokens, HMAC, wiped frees. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,11 +74,13 @@ static void test_master_key_file(void **state)
     assert_int_equal(fh_master_key_load_or_create(path, k2), FH_ERR);
     unlink(path);
     rmdir(dir);
-    assert_int_equal(fh_master_key_from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", k1),
+    assert_int_equal(fh_master_key_from_hex(
+                         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", k1),
                      FH_OK);
     assert_int_equal(k1[1], 0x11);
     assert_int_equal(fh_master_key_from_hex("0011", k1), FH_E_INPUT);
-    assert_int_equal(fh_master_key_from_hex("zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", k1),
+    assert_int_equal(fh_master_key_from_hex(
+                         "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", k1),
                      FH_E_INPUT);
 }
 
@@ -117,6 +122,32 @@ static void test_tokens_hashes_hmac(void **state)
         assert_true(fh_random_uniform(7) < 7);
 }
 
+/* fh_crypto_init has jansson free through fh_free_wiped; fh_wipe_block zeroes a whole block. */
+static void test_wiped_frees(void **state)
+{
+    (void)state;
+    json_malloc_t m = NULL;
+    json_free_t f = NULL;
+    json_get_alloc_funcs(&m, &f);
+    assert_ptr_equal(f, fh_free_wiped);
+    assert_ptr_equal(m, malloc);
+    char *block = malloc(40);
+    memset(block, 'x', 40);
+    fh_wipe_block(block);
+    for (size_t i = 0; i < 40; i++)
+        assert_int_equal(block[i], 0);
+    free(block);
+    fh_free_wiped(NULL);
+    fh_wipe_block(NULL);
+    /* jansson's values and what json_dumps hands out (free()d by its callers) still work */
+    json_t *j = json_loads("{\"password\":\"correct horse battery staple\"}", 0, NULL);
+    assert_non_null(j);
+    char *text = json_dumps(j, JSON_COMPACT);
+    assert_string_equal(text, "{\"password\":\"correct horse battery staple\"}");
+    free(text);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_master_key_file),
         cmocka_unit_test(test_password_hash_is_argon2id),
         cmocka_unit_test(test_tokens_hashes_hmac),
+        cmocka_unit_test(test_wiped_frees),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
