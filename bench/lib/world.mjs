@@ -11,7 +11,8 @@ import { createCustom, createKey, ApiClient } from '../../tests/lib/custom.mjs';
 import { invoice } from '../../tests/lib/fiscal.mjs';
 import { BIN, need, sleep } from './common.mjs';
 
-// Starts the sandbox and fiscalhub. opts: workers, env (extra fiscalhub settings), sandboxArgs,
+// Starts the sandbox and fiscalhub. opts: workers (every one of them may fiscalize: no
+// workers reserved for fiscalization besides them), env (extra fiscalhub settings), sandboxArgs,
 // database ('sqlite' or a postgres URL). Returns the world; stop() ends both.
 export async function startWorld({ workers = 4, env = {}, sandboxArgs = [], database = 'sqlite' } = {}) {
   const sb = await startSandbox({ bin: BIN, args: sandboxArgs });
@@ -19,6 +20,7 @@ export async function startWorld({ workers = 4, env = {}, sandboxArgs = [], data
     FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
     FISCALHUB_SANDBOX_URL: sb.url,
     FISCALHUB_WORKERS: String(workers),
+    FISCALHUB_FISCAL_WORKERS: '0',
     FISCALHUB_API_RATE_BURST: '100000',
     FISCALHUB_API_RATE_PER_MINUTE: '1000000',
     FISCALHUB_LOG_LEVEL: 'warn',

@@ -10,6 +10,7 @@
 enum fh_rc {
     FH_OK = 0,
     FH_DONE = 1,     /* ok, and already recorded: a job handler that completed its own job */
+    FH_LATER = 2,    /* not now: a job handler that put its job back (fh_job_release) */
     FH_ERR = -1,     /* generic failure, already logged */
     FH_E_RETRY = -2, /* transient: try again later */
     FH_E_NOTFOUND = -3,

@@ -19,6 +19,7 @@ struct fh_config {
     int http_threads;       /* FISCALHUB_HTTP_THREADS (4) */
     bool sqlite_sync_full;  /* FISCALHUB_SQLITE_SYNCHRONOUS full|normal (full) */
     int workers;            /* FISCALHUB_WORKERS (2); serve --no-workers sets 0 */
+    int fiscal_workers;     /* FISCALHUB_FISCAL_WORKERS (2): more, for fiscalizations only */
     bool no_workers;
     int64_t session_ttl_ms;     /* FISCALHUB_SESSION_TTL_HOURS (168) */
     int login_max_failures;     /* FISCALHUB_LOGIN_MAX_FAILURES (5) */
@@ -73,6 +74,7 @@ struct fh_config {
     int64_t api_rate_burst;       /* FISCALHUB_API_RATE_BURST requests at once per key (60) */
     int64_t idempotency_ttl_ms;   /* FISCALHUB_IDEMPOTENCY_TTL_HOURS keys remembered (24) */
     int64_t webhook_timeout_ms;   /* FISCALHUB_WEBHOOK_TIMEOUT_MS one delivery POST (10000) */
+    int64_t webhook_endpoint_concurrency; /* FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY POSTs at once (1) */
     int64_t webhook_backoff_ms;   /* FISCALHUB_WEBHOOK_BACKOFF_MS first retry delay (30000) */
     int64_t webhook_backoff_max_ms; /* FISCALHUB_WEBHOOK_BACKOFF_MAX_MS longest delay (3600000) */
     int64_t webhook_retry_ms;     /* FISCALHUB_WEBHOOK_RETRY_SECONDS retries go on (86400) */

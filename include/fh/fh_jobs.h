@@ -114,6 +114,16 @@ int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t no
 enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
                        const char *owner, const char *error, bool retryable, int64_t now,
                        bool *dead);
+/* Puts a running job back to ready at run_at without spending an attempt (the claim's count is
+ * given back), with reason as last_error: a handler that cannot start its work yet (its
+ * endpoint is busy) and returns FH_LATER. The same row waits, so fh_job_wake can bring it
+ * forward (fh_job_defer of fh_connector.h instead queues a successor with a new payload).
+ * FH_E_CONFLICT if owner no longer holds the job. */
+enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, int64_t run_at,
+                          const char *reason, int64_t now);
+/* Makes a ready job of kind due at now (a deferred job whose wait ended early). FH_E_NOTFOUND
+ * when there is no such ready job (it ran meanwhile). */
+enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t now);
 /* Puts a dead job back to ready at now with attempts reset (user-initiated retry).
  * FH_E_NOTFOUND when no dead job has that id. */
 enum fh_rc fh_job_retry_dead(struct fh_store *st, int64_t id, int64_t now);
@@ -141,8 +151,9 @@ enum fh_rc fh_scheduler_tick(struct fh_store *st, const struct fh_queue_cfg *cfg
 
 /* ---- runner ---- */
 /* A handler runs one claimed job. Return FH_OK (done), FH_DONE (done, and already recorded
- * with fh_job_complete_tx in the handler's own transaction), FH_E_RETRY (retry later with err
- * set), or any other failure (dead at once, err set). err is a caller-provided buffer; its text is
+ * with fh_job_complete_tx in the handler's own transaction), FH_LATER (put back with
+ * fh_job_release, no attempt spent), FH_E_RETRY (retry later with err set), or any other failure
+ * (dead at once, err set). err is a caller-provided buffer; its text is
  * logged and stored as last_error, so it must not contain payload data. The runner extends the
  * lease while the handler runs, so a handler must bound its own time (outbound timeouts):
  * one that hangs holds its job for as long as the process lives. Handlers run concurrently on
@@ -154,22 +165,28 @@ struct fh_job_kind {
     fh_job_handler handler;
     void *cls;
     fh_job_prepare prepare; /* optional: run in the claiming transaction (cls as above) */
+    /* Also run by the runner's reserved workers, which run nothing else: work that must not
+     * wait behind other kinds' slow jobs (fiscalization behind a customer's hanging endpoint). */
+    bool reserved;
 };
 /* Outcome counters for /metrics, counted after the store recorded the outcome; lost_lease: the
  * job was claimed by another owner meanwhile, so this run's result was discarded. */
 struct fh_job_outcomes {
-    uint64_t done, retried, dead, lost_lease;
+    uint64_t done, retried, dead, lost_lease, deferred;
 };
 
 struct fh_runner;
-/* Starts nthreads workers (and, when with_scheduler, one scheduler thread ticking every
- * tick_ms, 0: 1000) over the given kinds (array and kind names copied; cls borrowed). Claims
- * only kinds in the table. A heartbeat thread extends the leases of running jobs every
- * lease_ms / 3. nthreads may be 0 for a scheduler-only runner. FH_E_INPUT / FH_E_LIMIT for bad
- * arguments (more than 256 threads or 64 kinds). The store must outlive the runner. */
+/* Starts nthreads workers that run every kind, nreserved more that run only the kinds marked
+ * reserved (and, when with_scheduler, one scheduler thread ticking every tick_ms, 0: 1000), over
+ * the given kinds (array and kind names copied; cls borrowed). Claims only kinds in the table.
+ * A heartbeat thread extends the leases of running jobs every lease_ms / 3. Both counts may be
+ * 0 for a scheduler-only runner. FH_E_INPUT / FH_E_LIMIT for bad arguments (more than 256
+ * threads or 64 kinds; reserved workers without a reserved kind). The store must outlive the
+ * runner. */
 enum fh_rc fh_runner_start(struct fh_store *st, const struct fh_queue_cfg *cfg,
                            const struct fh_job_kind *kinds, size_t nkinds, int nthreads,
-                           bool with_scheduler, int64_t tick_ms, struct fh_runner **out);
+                           int nreserved, bool with_scheduler, int64_t tick_ms,
+                           struct fh_runner **out);
 /* Stops claiming and scheduling at once (sleeping threads are woken), waits for running
  * handlers to finish (their leases still extended), joins the threads, frees. NULL is a no-op. */
 void fh_runner_stop(struct fh_runner *r);

@@ -23,8 +23,8 @@ static enum fh_rc start_runner(struct fh_app *app, bool with_scheduler)
     app->qcfg.backoff_max_ms = app->cfg->job_backoff_max_ms;
     if (fh_cmd_schedule_builtin(app->store) != FH_OK)
         return FH_ERR;
-    return fh_runner_start(app->store, &app->qcfg, kinds, nkinds, app->cfg->workers, with_scheduler, 1000,
-                           &app->runner);
+    return fh_runner_start(app->store, &app->qcfg, kinds, nkinds, app->cfg->workers,
+                           app->cfg->fiscal_workers, with_scheduler, 1000, &app->runner);
 }
 
 int fh_cmd_serve(int argc, char **argv)
@@ -43,13 +43,14 @@ int fh_cmd_serve(int argc, char **argv)
     app.metrics = fh_metrics_new(app.nroutes);
     app.public_origin = origin_of(cfg.public_url);
     app.secure_cookies = fh_starts_with(cfg.public_url, "https://");
-    if (!cfg.no_workers && cfg.workers > 0 && start_runner(&app, true) != FH_OK)
+    if (!cfg.no_workers && cfg.workers + cfg.fiscal_workers > 0 && start_runner(&app, true) != FH_OK)
         goto out;
     if (fh_server_start(&app, &srv) != FH_OK)
         goto out;
-    fh_log(FH_LOG_INFO, "serve", "listening on %s:%u, store %s, %d workers", cfg.listen_addr,
-           (unsigned)fh_server_port(srv), fh_store_backend(app.store) == FH_STORE_PG ? "postgresql" : "sqlite",
-           app.runner ? cfg.workers : 0);
+    fh_log(FH_LOG_INFO, "serve", "listening on %s:%u, store %s, %d workers (%d more for fiscalizations)",
+           cfg.listen_addr, (unsigned)fh_server_port(srv),
+           fh_store_backend(app.store) == FH_STORE_PG ? "postgresql" : "sqlite",
+           app.runner ? cfg.workers : 0, app.runner ? cfg.fiscal_workers : 0);
     printf("fiscalhub: the Client Portal is at %s\n", cfg.public_url);
     fflush(stdout);
     fh_cmd_wait_for_signal();
@@ -75,7 +76,8 @@ int fh_cmd_worker(int argc, char **argv)
     ec = 1;
     if (fh_store_migrate(app.store) != FH_OK || start_runner(&app, true) != FH_OK)
         goto out;
-    fh_log(FH_LOG_INFO, "worker", "%d workers running", cfg.workers);
+    fh_log(FH_LOG_INFO, "worker", "%d workers running (%d more for fiscalizations)", cfg.workers,
+           cfg.fiscal_workers);
     fh_cmd_wait_for_signal();
     ec = 0;
 out:

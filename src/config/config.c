@@ -18,7 +18,8 @@ enum opt_id {
     O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_TRIAL_CONN,
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
     O_SCALE_POLL, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API, O_STRIPE_KEY,
-    O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_COUNT
+    O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_FISCAL_WORKERS,
+    O_WH_CONCURRENCY, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -36,6 +37,8 @@ static const struct fh_config_opt opts[O_COUNT] = {
                        "survives a crash of fiscalhub, not of the machine (full)"},
     [O_HTTP_THREADS] = {"--http-threads", "FISCALHUB_HTTP_THREADS", "HTTP thread pool size (4)"},
     [O_WORKERS] = {"--workers", "FISCALHUB_WORKERS", "job worker threads (2)"},
+    [O_FISCAL_WORKERS] = {"--fiscal-workers", "FISCALHUB_FISCAL_WORKERS",
+                          "more job worker threads that run only fiscalizations (2)"},
     [O_NO_WORKERS] = {"--no-workers", NULL, "serve only: run no job workers or scheduler"},
     [O_SESSION_TTL] = {"--session-ttl-hours", "FISCALHUB_SESSION_TTL_HOURS", "session lifetime (168)"},
     [O_LOGIN_MAX] = {"--login-max-failures", "FISCALHUB_LOGIN_MAX_FAILURES",
@@ -112,6 +115,8 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_IDEM_TTL] = {"--idempotency-ttl-hours", "FISCALHUB_IDEMPOTENCY_TTL_HOURS",
                     "how long an Idempotency-Key is remembered (24)"},
     [O_WH_TIMEOUT] = {"--webhook-timeout-ms", "FISCALHUB_WEBHOOK_TIMEOUT_MS", "one webhook delivery POST (10000)"},
+    [O_WH_CONCURRENCY] = {"--webhook-endpoint-concurrency", "FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY",
+                          "webhook POSTs in flight to one endpoint at a time, per process (1)"},
     [O_WH_BACKOFF] = {"--webhook-backoff-ms", "FISCALHUB_WEBHOOK_BACKOFF_MS",
                       "first webhook retry delay, doubled per attempt (30000)"},
     [O_WH_BACKOFF_MAX] = {"--webhook-backoff-max-ms", "FISCALHUB_WEBHOOK_BACKOFF_MAX_MS",
@@ -210,6 +215,7 @@ static enum fh_rc apply_custom(struct fh_config *cfg, enum opt_id id, const char
         {O_API_BURST, offsetof(struct fh_config, api_rate_burst), 1, 100000, 1},
         {O_IDEM_TTL, offsetof(struct fh_config, idempotency_ttl_ms), 1, 24 * 365, 3600 * 1000},
         {O_WH_TIMEOUT, offsetof(struct fh_config, webhook_timeout_ms), 100, 120000, 1},
+        {O_WH_CONCURRENCY, offsetof(struct fh_config, webhook_endpoint_concurrency), 1, 256, 1},
         {O_WH_BACKOFF, offsetof(struct fh_config, webhook_backoff_ms), 1, 24LL * 3600 * 1000, 1},
         {O_WH_BACKOFF_MAX, offsetof(struct fh_config, webhook_backoff_max_ms), 1, 24LL * 3600 * 1000, 1},
         {O_WH_RETRY, offsetof(struct fh_config, webhook_retry_ms), 1, 30LL * 86400, 1000},
@@ -380,9 +386,10 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
         cfg->http_threads = (int)x;
         return FH_OK;
     case O_WORKERS:
+    case O_FISCAL_WORKERS:
         if (!int_in(v, 0, 256, &x))
             return FH_E_INPUT;
-        cfg->workers = (int)x;
+        *(id == O_WORKERS ? &cfg->workers : &cfg->fiscal_workers) = (int)x;
         return FH_OK;
     case O_NO_WORKERS:
         cfg->no_workers = true;
@@ -473,6 +480,7 @@ static void defaults(struct fh_config *cfg)
     cfg->http_threads = 4;
     cfg->sqlite_sync_full = true;
     cfg->workers = 2;
+    cfg->fiscal_workers = 2;
     cfg->session_ttl_ms = 168LL * 3600 * 1000;
     cfg->login_max_failures = 5;
     cfg->login_window_ms = 15LL * 60 * 1000;
@@ -504,6 +512,7 @@ static void defaults(struct fh_config *cfg)
     cfg->api_rate_burst = 60;
     cfg->idempotency_ttl_ms = 24LL * 3600 * 1000;
     cfg->webhook_timeout_ms = 10000;
+    cfg->webhook_endpoint_concurrency = 1;
     cfg->webhook_backoff_ms = 30000;
     cfg->webhook_backoff_max_ms = 3600LL * 1000;
     cfg->webhook_retry_ms = 86400LL * 1000;

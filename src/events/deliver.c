@@ -18,7 +18,14 @@
  * Timeouts, connection errors, cut answers and every non-2xx status are retried; redirects are
  * not followed. A receiver may see an event more than once (a lost answer, a Redeliver): it
  * dedupes by the event id, which never changes. Nothing here logs the URL, a header value or the
- * body. */
+ * body.
+ *
+ * An endpoint gets at most FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY POSTs at a time from this
+ * process (1 by default), so an endpoint that does not answer holds one worker, not all of them.
+ * An attempt whose endpoint is busy is not begun: its job goes back to the queue with no attempt
+ * spent (fh_job_release), due when the POSTs ahead of it would have timed out (at most
+ * WAIT_MAX_MS), and the end of each POST brings the oldest waiting job forward (fh_job_wake). */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +95,7 @@ char *fh_webhook_excerpt(const char *text, size_t len, size_t max)
 /* ---- one attempt ---- */
 
 struct dl {
-    int64_t id, window_start;
+    int64_t id, window_start, integration_id;
     int attempts, round;
     char status[16], integ_status[16], event_id[48], type[48];
     char *body, *url, *headers_sealed, *secret_sealed;
@@ -115,7 +122,7 @@ static int dl_load(struct fh_store *st, int64_t id, struct dl *d)
     int qs = fh_store_exec(st,
                            "SELECT d.status, d.attempts, d.redeliveries, d.window_start, "
                            "e.event_id, e.type, e.body, w.url, w.headers_sealed, w.secret_sealed, "
-                           "i.status FROM webhook_deliveries d "
+                           "i.status, d.integration_id FROM webhook_deliveries d "
                            "JOIN webhook_events e ON e.id = d.event_row "
                            "JOIN integrations i ON i.id = d.integration_id "
                            "LEFT JOIN webhook_endpoints w ON w.integration_id = d.integration_id "
@@ -134,6 +141,7 @@ static int dl_load(struct fh_store *st, int64_t id, struct dl *d)
         d->headers_sealed = dup_or_null(fh_rows_get(&r, 0, 8));
         d->secret_sealed = dup_or_null(fh_rows_get(&r, 0, 9));
         fh_strlcpy(d->integ_status, fh_rows_get(&r, 0, 10) ?: "", sizeof(d->integ_status));
+        d->integration_id = fh_rows_i64(&r, 0, 11, 0);
     }
     fh_rows_free(&r);
     return qs;
@@ -332,8 +340,111 @@ static void post(struct fh_app *app, const struct dl *d, int n, const char *secr
     fh_http_response_free(&r);
 }
 
+/* ---- POSTs in flight per endpoint (this process) ---- */
+
+enum { WAIT_RING = 256, WAIT_MAX_MS = 30000 };
+
+struct endpoint {
+    int64_t integration_id;
+    int64_t inflight;
+    int64_t wait[WAIT_RING]; /* delivery jobs waiting for a slot, oldest first (a ring) */
+    size_t head, nwait;
+    struct endpoint *next;
+};
+
+static pthread_mutex_t endpoints_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct endpoint *endpoints; /* those with a POST in flight or a job waiting */
+
+static struct endpoint **endpoint_find(int64_t integration_id)
+{
+    struct endpoint **e = &endpoints;
+    while (*e && (*e)->integration_id != integration_id)
+        e = &(*e)->next;
+    return e;
+}
+
+/* Takes a slot of the endpoint (true), or records job_id as waiting for one and says how many
+ * wait before it. */
+static bool endpoint_take(int64_t integration_id, int64_t limit, int64_t job_id, size_t *ahead)
+{
+    pthread_mutex_lock(&endpoints_lock);
+    struct endpoint **ep = endpoint_find(integration_id);
+    if (!*ep) {
+        *ep = fh_calloc(1, sizeof(**ep));
+        (*ep)->integration_id = integration_id;
+    }
+    struct endpoint *e = *ep;
+    bool got = e->inflight < (limit > 0 ? limit : 1);
+    if (got) {
+        e->inflight++;
+    } else {
+        size_t i = 0;
+        while (i < e->nwait && e->wait[(e->head + i) % WAIT_RING] != job_id)
+            i++;
+        if (i == e->nwait && e->nwait < WAIT_RING) /* a full ring: it waits for its time */
+            e->wait[(e->head + e->nwait++) % WAIT_RING] = job_id;
+        *ahead = i;
+    }
+    pthread_mutex_unlock(&endpoints_lock);
+    return got;
+}
+
+/* With put_back, gives a slot back; then takes the oldest waiting job off the ring (0: none).
+ * An endpoint with nothing in flight and nobody waiting is forgotten. */
+static int64_t endpoint_next(int64_t integration_id, bool put_back)
+{
+    pthread_mutex_lock(&endpoints_lock);
+    struct endpoint **ep = endpoint_find(integration_id), *e = *ep;
+    int64_t id = 0;
+    if (e) {
+        if (put_back && e->inflight > 0)
+            e->inflight--;
+        if (e->nwait > 0) {
+            id = e->wait[e->head];
+            e->head = (e->head + 1) % WAIT_RING;
+            e->nwait--;
+        }
+        if (e->inflight == 0 && e->nwait == 0) {
+            *ep = e->next;
+            free(e);
+        }
+    }
+    pthread_mutex_unlock(&endpoints_lock);
+    return id;
+}
+
+/* Gives the slot back and brings the oldest job still waiting for it forward. */
+static void endpoint_give(struct fh_app *app, int64_t integration_id)
+{
+    int64_t now = fh_now_ms();
+    for (int64_t id = endpoint_next(integration_id, true); id > 0;
+         id = endpoint_next(integration_id, false))
+        if (fh_job_wake(app->store, id, FH_WEBHOOK_JOB_KIND, now) != FH_E_NOTFOUND)
+            break; /* woken, or the store failed: the job runs at its time */
+}
+
+/* The endpoint is busy: the job waits, without an attempt, until the POSTs ahead of it would
+ * have timed out (or until a slot is given back first). */
+static enum fh_rc wait_for_endpoint(struct fh_app *app, const struct fh_job *job, size_t ahead,
+                                    char *err, size_t errsize)
+{
+    int64_t t = app->cfg && app->cfg->webhook_timeout_ms ? app->cfg->webhook_timeout_ms : 10000;
+    int64_t wait = t * (int64_t)(ahead + 1);
+    if (wait > WAIT_MAX_MS)
+        wait = WAIT_MAX_MS;
+    wait += (int64_t)fh_random_uniform((uint32_t)(t / 4 + 1));
+    int64_t now = fh_now_ms();
+    if (fh_job_release(app->store, job->id, job->lease_owner, now + wait,
+                       "waiting: another POST to this endpoint is in flight", now) != FH_OK) {
+        snprintf(err, errsize, "could not put the delivery back to wait for its endpoint");
+        return FH_E_RETRY;
+    }
+    return FH_LATER;
+}
+
 /* Opens the secret and sends; the outcome is recorded whatever happens. */
-static enum fh_rc attempt(struct fh_app *app, const struct dl *d, int n, char *err, size_t errsize)
+static enum fh_rc attempt_now(struct fh_app *app, const struct dl *d, int n, char *err,
+                              size_t errsize)
 {
     struct begin_ctx b = {.id = d->id, .now = fh_now_ms(), .n = n, .round = d->round};
     int qs = fh_store_run_tx(app->store, begin_tx, &b);
@@ -358,6 +469,19 @@ static enum fh_rc attempt(struct fh_app *app, const struct dl *d, int n, char *e
     }
     enum fh_rc rc = finish(app, d, n, &o, err, errsize);
     free(o.excerpt);
+    return rc;
+}
+
+/* attempt_now once the endpoint has a free slot. */
+static enum fh_rc attempt(struct fh_app *app, const struct fh_job *job, const struct dl *d, int n,
+                          char *err, size_t errsize)
+{
+    int64_t limit = app->cfg ? app->cfg->webhook_endpoint_concurrency : 1;
+    size_t ahead = 0;
+    if (!endpoint_take(d->integration_id, limit, job->id, &ahead))
+        return wait_for_endpoint(app, job, ahead, err, errsize);
+    enum fh_rc rc = attempt_now(app, d, n, err, errsize);
+    endpoint_give(app, d->integration_id);
     return rc;
 }
 
@@ -387,8 +511,8 @@ static int unfinished(struct fh_store *st, int64_t id, int n)
                          p, 2, NULL);
 }
 
-static enum fh_rc run(struct fh_app *app, struct fh_store *st, const struct dl *d, int n, char *err,
-                      size_t errsize)
+static enum fh_rc run(struct fh_app *app, struct fh_store *st, const struct fh_job *job,
+                      const struct dl *d, int n, char *err, size_t errsize)
 {
     if (strcmp(d->status, "pending") != 0)
         return FH_OK;
@@ -411,7 +535,7 @@ static enum fh_rc run(struct fh_app *app, struct fh_store *st, const struct dl *
         return FH_OK;
     if (strcmp(d->integ_status, "active") != 0 || !d->url)
         return fail_without_attempt(st, d, "the endpoint's integration was removed", err, errsize);
-    return attempt(app, d, n, err, errsize);
+    return attempt(app, job, d, n, err, errsize);
 }
 
 enum fh_rc fh_webhook_job_deliver(void *cls, struct fh_store *st, const struct fh_job *job,
@@ -432,7 +556,7 @@ enum fh_rc fh_webhook_job_deliver(void *cls, struct fh_store *st, const struct f
         snprintf(err, errsize, "store error while loading delivery %lld", (long long)id);
         rc = FH_E_RETRY;
     } else if (qs > 0) {
-        rc = run(cls, st, &d, n, err, errsize);
+        rc = run(cls, st, job, &d, n, err, errsize);
     }
     dl_free(&d);
     return rc;

@@ -124,8 +124,9 @@ enum fh_rc fh_metrics_render(struct fh_app *app, struct fh_buf *out)
                    "fiscalhub_jobs_outcomes_total{outcome=\"done\"} %llu\n"
                    "fiscalhub_jobs_outcomes_total{outcome=\"retried\"} %llu\n"
                    "fiscalhub_jobs_outcomes_total{outcome=\"dead\"} %llu\n"
-                   "fiscalhub_jobs_outcomes_total{outcome=\"lost_lease\"} %llu\n",
+                   "fiscalhub_jobs_outcomes_total{outcome=\"lost_lease\"} %llu\n"
+                   "fiscalhub_jobs_outcomes_total{outcome=\"deferred\"} %llu\n",
                    (unsigned long long)o.done, (unsigned long long)o.retried, (unsigned long long)o.dead,
-                   (unsigned long long)o.lost_lease);
+                   (unsigned long long)o.lost_lease, (unsigned long long)o.deferred);
     return out->len < out->max ? FH_OK : FH_E_LIMIT;
 }

@@ -551,6 +551,38 @@ enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int6
     return FH_OK;
 }
 
+enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, int64_t run_at,
+                          const char *reason, int64_t now)
+{
+    if (!str_ok(owner, MAX_OWNER_LEN))
+        return FH_E_INPUT;
+    char why[MAX_ERROR_LEN + 1];
+    fh_strlcpy(why, reason && reason[0] ? reason : "deferred", sizeof(why));
+    struct fh_param p[] = {
+        FH_PI(id), FH_PT(owner), FH_PI(run_at), {.type = FH_P_TEXT, .text = why}, FH_PI(now)};
+    int qs = exec_write(st,
+                        "UPDATE jobs SET state = 'ready', run_at = $3, last_error = $4, "
+                        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+                        "lease_until = NULL, updated_at = $5 "
+                        "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+                        p, FH_ARRAY_LEN(p));
+    if (qs == 0)
+        return FH_E_CONFLICT;
+    return qs_rc(qs);
+}
+
+enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PT(kind), FH_PI(now)};
+    int qs = exec_write(st,
+                        "UPDATE jobs SET run_at = $3, updated_at = $3 "
+                        "WHERE id = $1 AND kind = $2 AND state = 'ready' AND run_at > $3",
+                        p, FH_ARRAY_LEN(p));
+    if (qs == 0)
+        return FH_E_NOTFOUND;
+    return qs_rc(qs);
+}
+
 enum fh_rc fh_job_retry_dead(struct fh_store *st, int64_t id, int64_t now)
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(now)};

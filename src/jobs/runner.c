@@ -1,10 +1,16 @@
 /* runner.c - worker threads that run claimed jobs, a heartbeat thread that keeps their leases,
  * and an optional scheduler thread.
  *
+ * Workers come in two sets: the general ones claim every kind; the reserved ones claim only the
+ * kinds marked reserved, so that such work (fiscalization) never waits behind a queue of other
+ * kinds' jobs that each hold a worker for a long call (a customer's endpoint that does not
+ * answer, a partner's API that hangs). A reserved kind is claimed by both sets.
+ *
  * Each worker has its own owner id (host:pid:w<n>:<random>, unique across restarts and hosts)
  * and loops: claim a due job of the registered kinds (running the kind's prepare hook, if any, in
  * the claiming transaction) -> run its handler -> complete, or fail (FH_E_RETRY: retried after
- * backoff; any other failure: dead at once). A handler that returns
+ * backoff; FH_LATER: the handler put the job back itself, no attempt spent; any other failure:
+ * dead at once). A handler that returns
  * FH_DONE has completed the job in its own transaction with its result (fh_job_complete_tx),
  * and the runner records nothing more; that transaction also claimed the worker's next job
  * (struct fh_job_claimer), which the worker runs next without a claim of its own. When nothing is
@@ -48,6 +54,7 @@ struct worker {
     struct fh_runner *r;
     pthread_t thread;
     int index;
+    bool reserved;
     char owner[160];
     _Atomic int64_t current; /* id of the job being run, 0 when idle (read by the heartbeat) */
 };
@@ -56,8 +63,9 @@ struct fh_runner {
     struct fh_store *st;
     struct fh_queue_cfg cfg;
     struct fh_job_kind *kinds;
-    const char **names;
-    size_t nkinds;
+    const char **names;    /* every kind */
+    const char **reserved; /* the reserved kinds */
+    size_t nkinds, nreserved_kinds;
     struct worker *workers;
     int nstarted;
     bool with_scheduler, sched_started, hb_started;
@@ -67,7 +75,7 @@ struct fh_runner {
     pthread_cond_t cond;
     bool stopping;    /* under lock: workers and scheduler stop */
     bool hb_stopping; /* under lock: the heartbeat stops (after the workers are joined) */
-    atomic_uint_fast64_t done, retried, dead, lost_lease;
+    atomic_uint_fast64_t done, retried, dead, lost_lease, deferred;
 };
 
 /* Waits up to ms, or until *flag is set; with early, also returns on the first broadcast.
@@ -124,6 +132,10 @@ static void finish_job(struct worker *w, const struct fh_job *job, enum fh_rc hr
     bool dead = false;
     if (hrc == FH_DONE) { /* the handler's own transaction completed the job */
         atomic_fetch_add(&r->done, 1);
+        return;
+    }
+    if (hrc == FH_LATER) { /* the handler put it back (fh_job_release) */
+        atomic_fetch_add(&r->deferred, 1);
         return;
     }
     if (hrc == FH_OK) {
@@ -187,9 +199,11 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct fh_runner *r = w->r;
     bool store_down = false;
+    const char **kinds = w->reserved ? r->reserved : r->names;
+    size_t nkinds = w->reserved ? r->nreserved_kinds : r->nkinds;
     struct fh_job_claimer cl = {.cfg = &r->cfg,
-                                .kinds = r->names,
-                                .nkinds = r->nkinds,
+                                .kinds = kinds,
+                                .nkinds = nkinds,
                                 .owner = w->owner,
                                 .prepare = prepare_job,
                                 .prepare_cls = r};
@@ -201,7 +215,7 @@ static void *worker_main(void *arg)
             job = cl.next;
             memset(&cl.next, 0, sizeof(cl.next));
         } else {
-            rc = fh_job_claim_prepared(r->st, &r->cfg, r->names, r->nkinds, w->owner, fh_now_ms(),
+            rc = fh_job_claim_prepared(r->st, &r->cfg, kinds, nkinds, w->owner, fh_now_ms(),
                                        prepare_job, r, &job);
         }
         if (rc == FH_OK) {
@@ -273,17 +287,21 @@ static void make_owner(struct worker *w)
 }
 
 static enum fh_rc check_args(const struct fh_job_kind *kinds, size_t nkinds, int nthreads,
-                             bool with_scheduler)
+                             int nreserved, bool with_scheduler)
 {
-    if (nthreads < 0 || nthreads > MAX_THREADS || nkinds > MAX_KINDS)
+    if (nthreads < 0 || nreserved < 0 || nthreads > MAX_THREADS || nreserved > MAX_THREADS ||
+        nthreads + nreserved > MAX_THREADS || nkinds > MAX_KINDS)
         return FH_E_LIMIT;
-    if ((nthreads == 0 && !with_scheduler) || (nthreads > 0 && nkinds == 0) ||
-        (nkinds > 0 && !kinds))
+    if ((nthreads + nreserved == 0 && !with_scheduler) ||
+        (nthreads + nreserved > 0 && nkinds == 0) || (nkinds > 0 && !kinds))
         return FH_E_INPUT;
-    for (size_t i = 0; i < nkinds; i++)
+    bool any_reserved = false;
+    for (size_t i = 0; i < nkinds; i++) {
         if (!kinds[i].kind || !kinds[i].kind[0] || !kinds[i].handler)
             return FH_E_INPUT;
-    return FH_OK;
+        any_reserved = any_reserved || kinds[i].reserved;
+    }
+    return nreserved > 0 && !any_reserved ? FH_E_INPUT : FH_OK;
 }
 
 static void runner_free(struct fh_runner *r)
@@ -292,6 +310,7 @@ static void runner_free(struct fh_runner *r)
         free((char *)r->kinds[i].kind);
     free(r->kinds);
     free(r->names);
+    free(r->reserved);
     free(r->workers);
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);
@@ -315,10 +334,13 @@ static struct fh_runner *runner_new(struct fh_store *st, const struct fh_queue_c
     r->nkinds = nkinds;
     r->kinds = fh_calloc(nkinds + 1, sizeof(*r->kinds));
     r->names = fh_calloc(nkinds + 1, sizeof(*r->names));
+    r->reserved = fh_calloc(nkinds + 1, sizeof(*r->reserved));
     for (size_t i = 0; i < nkinds; i++) {
         r->kinds[i] = kinds[i];
         r->kinds[i].kind = fh_strdup(kinds[i].kind);
         r->names[i] = r->kinds[i].kind;
+        if (kinds[i].reserved)
+            r->reserved[r->nreserved_kinds++] = r->kinds[i].kind;
     }
     r->workers = fh_calloc((size_t)nthreads + 1, sizeof(*r->workers));
     pthread_mutex_init(&r->lock, NULL);
@@ -332,24 +354,26 @@ static struct fh_runner *runner_new(struct fh_store *st, const struct fh_queue_c
 
 enum fh_rc fh_runner_start(struct fh_store *st, const struct fh_queue_cfg *cfg,
                            const struct fh_job_kind *kinds, size_t nkinds, int nthreads,
-                           bool with_scheduler, int64_t tick_ms, struct fh_runner **out)
+                           int nreserved, bool with_scheduler, int64_t tick_ms,
+                           struct fh_runner **out)
 {
-    enum fh_rc rc = check_args(kinds, nkinds, nthreads, with_scheduler);
+    enum fh_rc rc = check_args(kinds, nkinds, nthreads, nreserved, with_scheduler);
     if (rc != FH_OK)
         return rc;
-    struct fh_runner *r = runner_new(st, cfg, kinds, nkinds, nthreads);
+    struct fh_runner *r = runner_new(st, cfg, kinds, nkinds, nthreads + nreserved);
     r->with_scheduler = with_scheduler;
     r->tick_ms = tick_ms > 0 ? tick_ms : 1000;
-    for (int i = 0; i < nthreads; i++) {
+    for (int i = 0; i < nthreads + nreserved; i++) {
         struct worker *w = &r->workers[i];
         w->r = r;
         w->index = i;
+        w->reserved = i >= nthreads;
         make_owner(w);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
             goto fail;
         r->nstarted++;
     }
-    if (nthreads > 0) {
+    if (nthreads + nreserved > 0) {
         if (pthread_create(&r->hb_thread, NULL, heartbeat_main, r) != 0)
             goto fail;
         r->hb_started = true;
@@ -394,4 +418,5 @@ void fh_runner_outcomes(struct fh_runner *r, struct fh_job_outcomes *out)
     out->retried = atomic_load(&r->retried);
     out->dead = atomic_load(&r->dead);
     out->lost_lease = atomic_load(&r->lost_lease);
+    out->deferred = atomic_load(&r->deferred);
 }

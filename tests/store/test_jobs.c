@@ -122,8 +122,10 @@ static struct fh_job_outcomes outcomes_when(struct fh_runner **r, size_t n, uint
             sum.retried += o.retried;
             sum.dead += o.dead;
             sum.lost_lease += o.lost_lease;
+            sum.deferred += o.deferred;
         }
-        if (sum.done + sum.retried + sum.dead + sum.lost_lease >= total || fh_mono_ms() > until)
+        if (sum.done + sum.retried + sum.dead + sum.lost_lease + sum.deferred >= total ||
+            fh_mono_ms() > until)
             return sum;
         fh_sleep_ms(5);
     }
@@ -497,10 +499,10 @@ static void test_concurrent_runners_never_share_a_job(void **state)
     FH_UNUSED(state);
     race_reset();
     race_enqueue();
-    struct fh_job_kind kinds[] = {{"race", race_handler, NULL, NULL}};
+    struct fh_job_kind kinds[] = {{"race", race_handler, NULL, NULL, false}};
     struct fh_runner *r[4];
     for (int i = 0; i < 4; i++)
-        assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, false, 0, &r[i]), FH_OK);
+        assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, 0, false, 0, &r[i]), FH_OK);
     bool ok = wait_for(RACE_JOBS, 0, 60000);
     struct fh_job_outcomes o = outcomes_when(r, 4, RACE_JOBS);
     for (int i = 0; i < 4; i++)
@@ -691,12 +693,12 @@ static void test_runner_end_to_end(void **state)
     fh_queue_cfg_defaults(&cfg);
     cfg.backoff_base_ms = 20;
     cfg.backoff_max_ms = 100;
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL},
-                                  {"flaky", flaky_handler, NULL, NULL},
-                                  {"bad", bad_handler, NULL, NULL},
-                                  {"stolen", stolen_handler, NULL, NULL}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false},
+                                  {"flaky", flaky_handler, NULL, NULL, false},
+                                  {"bad", bad_handler, NULL, NULL, false},
+                                  {"stolen", stolen_handler, NULL, NULL, false}};
     struct fh_runner *r = NULL;
-    assert_int_equal(fh_runner_start(st, &cfg, kinds, 4, 2, false, 0, &r), FH_OK);
+    assert_int_equal(fh_runner_start(st, &cfg, kinds, 4, 2, 0, false, 0, &r), FH_OK);
     for (int i = 0; i < 50; i++)
         enqueue("ok", NULL, 0, 0);
     for (int i = 0; i < 5; i++)
@@ -792,9 +794,9 @@ static void test_complete_in_the_handlers_transaction(void **state)
     fh_job_free(&now);
     fh_job_free(&job);
     /* through the runner: FH_DONE counts as done and records nothing more */
-    struct fh_job_kind k[] = {{"self", self_handler, NULL, NULL}};
+    struct fh_job_kind k[] = {{"self", self_handler, NULL, NULL, false}};
     struct fh_runner *r = NULL;
-    assert_int_equal(fh_runner_start(st, NULL, k, 1, 2, false, 0, &r), FH_OK);
+    assert_int_equal(fh_runner_start(st, NULL, k, 1, 2, 0, false, 0, &r), FH_OK);
     for (int i = 0; i < 20; i++)
         enqueue("self", NULL, 0, 0);
     bool ok = wait_for(21, 0, 30000);
@@ -860,16 +862,16 @@ static void test_complete_claims_the_next_job(void **state)
 static void test_runner_stop_is_prompt(void **state)
 {
     FH_UNUSED(state);
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false}};
     struct fh_runner *r = NULL;
     /* the scheduler ticks hourly: stop must wake it rather than wait */
-    assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, true, 3600000, &r), FH_OK);
+    assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, 0, true, 3600000, &r), FH_OK);
     fh_sleep_ms(50);
     int64_t t = fh_mono_ms();
     fh_runner_stop(r);
     assert_in_range(fh_mono_ms() - t, 0, 2000);
-    assert_int_equal(fh_runner_start(st, NULL, kinds, 0, 2, false, 0, &r), FH_E_INPUT);
-    assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 0, false, 0, &r), FH_E_INPUT);
+    assert_int_equal(fh_runner_start(st, NULL, kinds, 0, 2, 0, false, 0, &r), FH_E_INPUT);
+    assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 0, 0, false, 0, &r), FH_E_INPUT);
 }
 
 static atomic_int slow_started;
@@ -894,10 +896,10 @@ static void test_runner_heartbeat_keeps_long_job(void **state)
     struct fh_queue_cfg cfg;
     fh_queue_cfg_defaults(&cfg);
     cfg.lease_ms = 300; /* four leases shorter than the handler */
-    struct fh_job_kind kinds[] = {{"slow", slow_handler, NULL, NULL}};
+    struct fh_job_kind kinds[] = {{"slow", slow_handler, NULL, NULL, false}};
     int64_t id = enqueue("slow", NULL, 0, 0);
     struct fh_runner *r = NULL;
-    assert_int_equal(fh_runner_start(st, &cfg, kinds, 1, 1, false, 0, &r), FH_OK);
+    assert_int_equal(fh_runner_start(st, &cfg, kinds, 1, 1, 0, false, 0, &r), FH_OK);
     int64_t until = fh_mono_ms() + 10000;
     while (!atomic_load(&slow_started) && fh_mono_ms() < until)
         fh_sleep_ms(5);
@@ -923,15 +925,142 @@ static void test_runner_runs_schedules(void **state)
     atomic_store(&ok_calls, 0);
     int64_t now = fh_now_ms();
     assert_int_equal(fh_schedule_upsert(st, "hourly", "ok", NULL, 3600000, now - 1), FH_OK);
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false}};
     struct fh_runner *r = NULL;
-    assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 1, true, 20, &r), FH_OK);
+    assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 1, 0, true, 20, &r), FH_OK);
     bool ok = wait_for(1, 0, 10000);
     fh_sleep_ms(150); /* several more ticks: still one run this hour */
     fh_runner_stop(r);
     assert_true(ok);
     assert_int_equal(atomic_load(&ok_calls), 1);
     assert_int_equal(count_rows("SELECT COUNT(*) FROM jobs WHERE kind = $1", "ok"), 1);
+}
+
+static void test_release_and_wake(void **state)
+{
+    FH_UNUSED(state);
+    const char *const kinds[] = {"later"};
+    int64_t now = 1000000;
+    int64_t id = enqueue("later", NULL, now, 3);
+    assert_int_equal(claim_id(NULL, kinds, 1, "w1", now), id);
+    /* a wrong owner cannot put it back; the owner can, and the attempt is given back */
+    assert_int_equal(fh_job_release(st, id, "w2", now + 3600000, "busy", now), FH_E_CONFLICT);
+    assert_int_equal(fh_job_release(st, id, "w1", now + 3600000, "busy", now), FH_OK);
+    struct fh_job job = {0};
+    assert_int_equal(fh_job_get(st, id, &job), FH_OK);
+    assert_int_equal(job.state, FH_JOB_READY);
+    assert_int_equal(job.attempts, 0);
+    assert_int_equal(job.run_at, now + 3600000);
+    assert_string_equal(job.last_error, "busy");
+    fh_job_free(&job);
+    assert_int_equal(claim_id(NULL, kinds, 1, "w1", now + 1), 0); /* not due */
+    /* a wake of another kind, or of a job not waiting, changes nothing */
+    assert_int_equal(fh_job_wake(st, id, "other", now + 2), FH_E_NOTFOUND);
+    assert_int_equal(fh_job_wake(st, id, "later", now + 2), FH_OK);
+    assert_int_equal(claim_id(NULL, kinds, 1, "w1", now + 2), id);
+    assert_int_equal(fh_job_wake(st, id, "later", now + 3), FH_E_NOTFOUND); /* running */
+    assert_int_equal(fh_job_get(st, id, &job), FH_OK);
+    assert_int_equal(job.attempts, 1);
+    fh_job_free(&job);
+    /* released as often as it likes, it never runs out of attempts */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(fh_job_release(st, id, "w1", now + 10, "busy", now + 3), FH_OK);
+        assert_int_equal(claim_id(NULL, kinds, 1, "w1", now + 10), id);
+    }
+    assert_int_equal(fh_job_complete(st, id, "w1", now + 11), FH_OK);
+}
+
+static atomic_int blocked_running, blocked_max, blocked_go, vital_calls, later_calls;
+
+static enum fh_rc blocked_handler(void *cls, struct fh_store *s, const struct fh_job *job,
+                                  char *err, size_t errsize)
+{
+    FH_UNUSED(cls);
+    FH_UNUSED(s);
+    FH_UNUSED(job);
+    FH_UNUSED(err);
+    FH_UNUSED(errsize);
+    int n = atomic_fetch_add(&blocked_running, 1) + 1;
+    int m = atomic_load(&blocked_max);
+    while (n > m && !atomic_compare_exchange_weak(&blocked_max, &m, n))
+        ;
+    int64_t until = fh_mono_ms() + 20000;
+    while (!atomic_load(&blocked_go) && fh_mono_ms() < until)
+        fh_sleep_ms(5);
+    atomic_fetch_sub(&blocked_running, 1);
+    return FH_OK;
+}
+
+static enum fh_rc vital_handler(void *cls, struct fh_store *s, const struct fh_job *job, char *err,
+                                size_t errsize)
+{
+    FH_UNUSED(cls);
+    FH_UNUSED(s);
+    FH_UNUSED(job);
+    FH_UNUSED(err);
+    FH_UNUSED(errsize);
+    atomic_fetch_add(&vital_calls, 1);
+    return FH_OK;
+}
+
+/* Puts itself back once, then runs. */
+static enum fh_rc later_handler(void *cls, struct fh_store *s, const struct fh_job *job, char *err,
+                                size_t errsize)
+{
+    FH_UNUSED(cls);
+    if (atomic_fetch_add(&later_calls, 1) > 0)
+        return FH_OK;
+    if (fh_job_release(s, job->id, job->lease_owner, fh_now_ms(), "not yet", fh_now_ms()) !=
+        FH_OK) {
+        snprintf(err, errsize, "release failed");
+        return FH_E_RETRY;
+    }
+    return FH_LATER;
+}
+
+static void test_runner_reserved_workers(void **state)
+{
+    FH_UNUSED(state);
+    atomic_store(&blocked_running, 0);
+    atomic_store(&blocked_max, 0);
+    atomic_store(&blocked_go, 0);
+    atomic_store(&vital_calls, 0);
+    atomic_store(&later_calls, 0);
+    struct fh_job_kind kinds[] = {{"blocked", blocked_handler, NULL, NULL, false},
+                                  {"vital", vital_handler, NULL, NULL, true},
+                                  {"later", later_handler, NULL, NULL, false}};
+    struct fh_runner *r = NULL;
+    /* reserved workers need a reserved kind */
+    assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 1, 1, false, 0, &r), FH_E_INPUT);
+    assert_int_equal(fh_runner_start(st, NULL, kinds, 3, 0, 2, false, 0, &r), FH_OK);
+    fh_runner_stop(r); /* reserved workers alone are a valid runner */
+    int64_t now = fh_now_ms();
+    for (int i = 0; i < 4; i++)
+        enqueue("blocked", NULL, now - 10, 0);
+    /* one general worker, two reserved ones */
+    assert_int_equal(fh_runner_start(st, NULL, kinds, 3, 1, 2, false, 0, &r), FH_OK);
+    int64_t until = fh_mono_ms() + 10000;
+    while (atomic_load(&blocked_running) < 1 && fh_mono_ms() < until)
+        fh_sleep_ms(5);
+    for (int i = 0; i < 10; i++)
+        enqueue("vital", NULL, 0, 0);
+    bool vital_done = wait_for(10, 0, 10000); /* while the general worker is held */
+    int held = atomic_load(&blocked_running);
+    atomic_store(&blocked_go, 1);
+    enqueue("later", NULL, 0, 0);
+    bool all_done = wait_for(15, 0, 20000);
+    struct fh_job_outcomes o = outcomes_when(&r, 1, 16);
+    fh_runner_stop(r);
+    assert_true(vital_done);
+    assert_int_equal(held, 1);
+    assert_int_equal(atomic_load(&vital_calls), 10);
+    assert_int_equal(atomic_load(&blocked_max), 1); /* reserved workers never took one */
+    assert_true(all_done);
+    assert_int_equal(o.done, 15);
+    assert_int_equal(o.deferred, 1);
+    assert_int_equal(o.retried + o.dead + o.lost_lease, 0);
+    assert_int_equal(atomic_load(&later_calls), 2);
+    assert_int_equal(count_rows("SELECT MAX(attempts) FROM jobs WHERE kind = $1", "later"), 1);
 }
 
 int main(void)
@@ -955,6 +1084,8 @@ int main(void)
         cmocka_unit_test_setup(test_runner_stop_is_prompt, setup),
         cmocka_unit_test_setup(test_runner_heartbeat_keeps_long_job, setup),
         cmocka_unit_test_setup(test_runner_runs_schedules, setup),
+        cmocka_unit_test_setup(test_release_and_wake, setup),
+        cmocka_unit_test_setup(test_runner_reserved_workers, setup),
     };
     return cmocka_run_group_tests_name("jobs", tests, group_setup, group_teardown);
 }
