@@ -34,7 +34,9 @@ struct fh_config {
     int64_t taxcore_timeout_ms;  /* FISCALHUB_TAXCORE_TIMEOUT_MS (40000) */
     int64_t taxcore_connect_timeout_ms; /* FISCALHUB_TAXCORE_CONNECT_TIMEOUT_MS (10000) */
     char *taxcore_language;      /* FISCALHUB_TAXCORE_LANGUAGE Accept-Language ("en-US"; "none") */
-    int fiscal_max_attempts;     /* FISCALHUB_FISCAL_MAX_ATTEMPTS (10) */
+    int fiscal_max_attempts;     /* FISCALHUB_FISCAL_MAX_ATTEMPTS (1000) */
+    int64_t fiscal_retry_ms;     /* FISCALHUB_FISCAL_RETRY_SECONDS (86400): retries without a
+                                    definite answer go on this long */
     /* Xero (docs/internals/connectors.md). Every URL defaults to the sandbox emulator under
      * <sandbox_url>/xero with its demo app, so `make run` works offline. */
     char *xero_client_id;        /* FISCALHUB_XERO_CLIENT_ID (the sandbox demo app) */

@@ -18,6 +18,9 @@
 #include "fh/fh_json.h"
 
 #define FH_FISCAL_JOB_KIND "fiscal.submit"
+/* The longest gap between two attempts of one invoice (FISCALHUB_JOB_BACKOFF_MAX_MS when
+ * shorter): once the V-SDC is back, waiting invoices go within this time. */
+#define FH_FISCAL_BACKOFF_MAX_MS (5LL * 60 * 1000)
 #define FH_FISCAL_REQUEST_ID_LEN 32 /* hex characters of a RequestId */
 #define FH_FISCAL_MAX_ITEMS 1000
 #define FH_FISCAL_MAX_LABELS 16 /* per item */

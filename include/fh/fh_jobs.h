@@ -168,6 +168,8 @@ struct fh_job_kind {
     /* Also run by the runner's reserved workers, which run nothing else: work that must not
      * wait behind other kinds' slow jobs (fiscalization behind a customer's hanging endpoint). */
     bool reserved;
+    /* The longest retry delay of this kind (0: the runner's backoff_max_ms; the shorter wins). */
+    int64_t backoff_max_ms;
 };
 /* Outcome counters for /metrics, counted after the store recorded the outcome; lost_lease: the
  * job was claimed by another owner meanwhile, so this run's result was discarded. */

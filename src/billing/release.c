@@ -14,7 +14,8 @@ static int release_one(struct fh_store *st, const struct fh_config *cfg,
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(fh_now_ms())};
     int qs = fh_store_exec(st,
-                           "UPDATE fiscal_invoices SET hold_reason = NULL, updated_at = $2 "
+                           "UPDATE fiscal_invoices SET hold_reason = NULL, retry_since = NULL, "
+                           "updated_at = $2 "
                            "WHERE id = $1 AND hold_reason IS NOT NULL AND status = 'pending'",
                            p, 2, NULL);
     if (qs <= 0)

@@ -19,7 +19,7 @@ enum opt_id {
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
     O_SCALE_POLL, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API, O_STRIPE_KEY,
     O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_FISCAL_WORKERS,
-    O_WH_CONCURRENCY, O_COUNT
+    O_WH_CONCURRENCY, O_FISCAL_RETRY, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -63,7 +63,11 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_TC_LANGUAGE] = {"--taxcore-language", "FISCALHUB_TAXCORE_LANGUAGE",
                        "Accept-Language of journals and messages, or none (en-US)"},
     [O_FISCAL_ATTEMPTS] = {"--fiscal-max-attempts", "FISCALHUB_FISCAL_MAX_ATTEMPTS",
-                           "attempts to fiscalize an invoice before it fails (10)"},
+                           "attempts to fiscalize an invoice before it fails (1000; the retry "
+                           "window usually ends them first)"},
+    [O_FISCAL_RETRY] = {"--fiscal-retry-seconds", "FISCALHUB_FISCAL_RETRY_SECONDS",
+                        "attempts without a definite answer (V-SDC unreachable, 5xx, timeouts) "
+                        "go on this long before the invoice fails (86400)"},
     [O_XERO_CLIENT_ID] = {"--xero-client-id", "FISCALHUB_XERO_CLIENT_ID", "Xero app client id (sandbox demo app)"},
     [O_XERO_SECRET] = {"--xero-client-secret", "FISCALHUB_XERO_CLIENT_SECRET", "Xero app client secret"},
     [O_XERO_AUTHORIZE] = {"--xero-authorize-url", "FISCALHUB_XERO_AUTHORIZE_URL",
@@ -216,6 +220,7 @@ static enum fh_rc apply_custom(struct fh_config *cfg, enum opt_id id, const char
         {O_IDEM_TTL, offsetof(struct fh_config, idempotency_ttl_ms), 1, 24 * 365, 3600 * 1000},
         {O_WH_TIMEOUT, offsetof(struct fh_config, webhook_timeout_ms), 100, 120000, 1},
         {O_WH_CONCURRENCY, offsetof(struct fh_config, webhook_endpoint_concurrency), 1, 256, 1},
+        {O_FISCAL_RETRY, offsetof(struct fh_config, fiscal_retry_ms), 1, 30LL * 86400, 1000},
         {O_WH_BACKOFF, offsetof(struct fh_config, webhook_backoff_ms), 1, 24LL * 3600 * 1000, 1},
         {O_WH_BACKOFF_MAX, offsetof(struct fh_config, webhook_backoff_max_ms), 1, 24LL * 3600 * 1000, 1},
         {O_WH_RETRY, offsetof(struct fh_config, webhook_retry_ms), 1, 30LL * 86400, 1000},
@@ -449,7 +454,7 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
         set_str(&cfg->taxcore_language, strcmp(v, "none") == 0 ? "" : v);
         return FH_OK;
     case O_FISCAL_ATTEMPTS:
-        if (!int_in(v, 1, 1000, &x))
+        if (!int_in(v, 1, 100000, &x))
             return FH_E_INPUT;
         cfg->fiscal_max_attempts = (int)x;
         return FH_OK;
@@ -493,7 +498,8 @@ static void defaults(struct fh_config *cfg)
     cfg->taxcore_timeout_ms = 40000;
     cfg->taxcore_connect_timeout_ms = 10000;
     cfg->taxcore_language = fh_strdup("en-US");
-    cfg->fiscal_max_attempts = 10;
+    cfg->fiscal_max_attempts = 1000;
+    cfg->fiscal_retry_ms = 86400LL * 1000;
     cfg->xero_minute_limit = 60;
     cfg->xero_day_limit = 5000;
     cfg->xero_concurrent_limit = 5;

@@ -21,9 +21,11 @@
  *      transaction (the handler returns FH_DONE). A definite refusal (400 with
  *      modelState, 401/403, ...): failed with the reason, uncertain = 0, job ends, no retry.
  *      Unknown outcome (timeout, reset, 408/429/5xx, cut answer): keep uncertain = 1, record the
- *      reason and return FH_E_RETRY; the queue backs off with jitter. On the job's last attempt
- *      the row becomes failed with the last reason (still uncertain, so a user retry asks
- *      before it posts).
+ *      reason and return FH_E_RETRY; the queue backs off with jitter (at most
+ *      FH_FISCAL_BACKOFF_MAX_MS). Such failures go on for FISCALHUB_FISCAL_RETRY_SECONDS (24 h)
+ *      from the first one (retry_since), so an outage of the V-SDC delays invoices instead of
+ *      failing them; after that, or on the job's last attempt, the row becomes failed with the
+ *      last reason (still uncertain, so a user retry asks before it posts).
  *
  * A crash anywhere leaves either uncertain = 0 with nothing sent, or uncertain = 1, and the next
  * run asks first. Storing a result is guarded by status <> 'signed', so a signed row's result
@@ -77,12 +79,30 @@ static enum fh_rc fail_for_good(struct attempt *a, const char *reason, int uncer
     return FH_ERR;
 }
 
-/* An unknown outcome: retry later, or fail on the job's last attempt (uncertain kept). */
+/* "3 h", "25 min", "40 s". */
+static void span_text(int64_t ms, char *out, size_t size)
+{
+    int64_t s = ms / 1000;
+    if (s >= 3 * 3600)
+        snprintf(out, size, "%lld h", (long long)(s / 3600));
+    else if (s >= 120)
+        snprintf(out, size, "%lld min", (long long)(s / 60));
+    else
+        snprintf(out, size, "%lld s", (long long)s);
+}
+
+/* An unknown outcome: retry later, or fail once such outcomes have gone on for the retry window,
+ * or on the job's last attempt (uncertain kept). */
 static enum fh_rc transient(struct attempt *a, const char *reason)
 {
-    if (a->job->attempts >= a->job->max_attempts) {
-        char msg[700];
-        snprintf(msg, sizeof(msg), "Gave up after %d attempts. Last: %s", a->job->attempts, reason);
+    int64_t window = a->app->cfg ? a->app->cfg->fiscal_retry_ms : 0;
+    int64_t since = a->row->retry_since, now = fh_now_ms();
+    if (a->job->attempts >= a->job->max_attempts ||
+        (window > 0 && since > 0 && now - since >= window)) {
+        char msg[760], span[32];
+        span_text(since > 0 ? now - since : 0, span, sizeof(span));
+        snprintf(msg, sizeof(msg), "Gave up after %d attempts in %s without an answer. Last: %s",
+                 a->job->attempts, span, reason);
         return fail_for_good(a, msg, -1);
     }
     fiscal_row_note(a->st, a->row->id, reason, fh_now_ms()); /* best effort */

@@ -14,7 +14,8 @@ struct fiscal_row {
     char status[16];
     int attempts;
     bool uncertain;
-    char *canonical; /* owned */
+    int64_t retry_since; /* attempts without a definite answer since (0: none) */
+    char *canonical;     /* owned */
 };
 void fiscal_row_free(struct fiscal_row *r);
 
@@ -41,7 +42,8 @@ int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r
 /* Pending -> failed with reason; uncertain: 0 or 1 to set, -1 to keep. */
 int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain,
                     int64_t now);
-/* Records the reason of a transient failure on a pending row (status unchanged). */
+/* Records the reason of a transient failure on a pending row (status unchanged), and since when
+ * such failures have gone on (retry_since, kept when already set). */
 int fiscal_row_note(struct fh_store *st, int64_t id, const char *reason, int64_t now);
 
 /* cert_cache.c: opened certificate secrets by (certificate id, stamp); see its top comment.

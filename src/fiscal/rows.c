@@ -28,7 +28,7 @@ int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out)
     struct fh_rows rows;
     int qs = fh_store_exec(st,
                            "SELECT id, org_id, certificate_id, request_id, status, attempts, "
-                           "uncertain, canonical FROM fiscal_invoices WHERE id = $1",
+                           "uncertain, canonical, retry_since FROM fiscal_invoices WHERE id = $1",
                            p, 1, &rows);
     if (qs > 0) {
         out->id = fh_rows_i64(&rows, 0, 0, 0);
@@ -39,6 +39,7 @@ int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out)
         out->attempts = (int)fh_rows_i64(&rows, 0, 5, 0);
         out->uncertain = fh_rows_i64(&rows, 0, 6, 0) != 0;
         out->canonical = fh_strdup(fh_rows_get(&rows, 0, 7) ? fh_rows_get(&rows, 0, 7) : "{}");
+        out->retry_since = fh_rows_i64(&rows, 0, 8, 0);
     }
     fh_rows_free(&rows);
     return qs;
@@ -173,7 +174,8 @@ int fiscal_row_note(struct fh_store *st, int64_t id, const char *reason, int64_t
 {
     struct fh_param p[] = {FH_PI(id), FH_PT(reason), FH_PI(now)};
     return fh_store_exec(st,
-                         "UPDATE fiscal_invoices SET last_error = $2, updated_at = $3 "
+                         "UPDATE fiscal_invoices SET last_error = $2, updated_at = $3, "
+                         "retry_since = COALESCE(retry_since, $3) "
                          "WHERE id = $1 AND status = 'pending'",
                          p, FH_ARRAY_LEN(p), NULL);
 }

@@ -270,7 +270,8 @@ static int retry_tx(struct fh_store *st, void *cls)
     struct fh_param u[] = {FH_PI(c->id), FH_PI(c->now)};
     qs = fh_store_exec(st,
                        "UPDATE fiscal_invoices SET status = 'pending', last_error = NULL, "
-                       "updated_at = $2 WHERE id = $1 AND status IN ('failed', 'pending')",
+                       "retry_since = NULL, updated_at = $2 "
+                       "WHERE id = $1 AND status IN ('failed', 'pending')",
                        u, 2, NULL);
     if (qs <= 0)
         return qs < 0 ? qs : FH_QS_SOFT;

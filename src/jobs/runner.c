@@ -143,7 +143,11 @@ static void finish_job(struct worker *w, const struct fh_job *job, enum fh_rc hr
     } else {
         if (!err[0])
             snprintf(err, ERR_SIZE, "handler failed (rc %d)", (int)hrc);
-        rc = fh_job_fail(r->st, &r->cfg, job->id, w->owner, err, hrc == FH_E_RETRY, now, &dead);
+        struct fh_queue_cfg cfg = r->cfg;
+        const struct fh_job_kind *k = find_kind(r, job->kind);
+        if (k && k->backoff_max_ms > 0 && k->backoff_max_ms < cfg.backoff_max_ms)
+            cfg.backoff_max_ms = k->backoff_max_ms;
+        rc = fh_job_fail(r->st, &cfg, job->id, w->owner, err, hrc == FH_E_RETRY, now, &dead);
     }
     if (rc == FH_E_CONFLICT) {
         atomic_fetch_add(&r->lost_lease, 1);

@@ -499,7 +499,7 @@ static void test_concurrent_runners_never_share_a_job(void **state)
     FH_UNUSED(state);
     race_reset();
     race_enqueue();
-    struct fh_job_kind kinds[] = {{"race", race_handler, NULL, NULL, false}};
+    struct fh_job_kind kinds[] = {{"race", race_handler, NULL, NULL, false, 0}};
     struct fh_runner *r[4];
     for (int i = 0; i < 4; i++)
         assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, 0, false, 0, &r[i]), FH_OK);
@@ -693,10 +693,10 @@ static void test_runner_end_to_end(void **state)
     fh_queue_cfg_defaults(&cfg);
     cfg.backoff_base_ms = 20;
     cfg.backoff_max_ms = 100;
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false},
-                                  {"flaky", flaky_handler, NULL, NULL, false},
-                                  {"bad", bad_handler, NULL, NULL, false},
-                                  {"stolen", stolen_handler, NULL, NULL, false}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false, 0},
+                                  {"flaky", flaky_handler, NULL, NULL, false, 0},
+                                  {"bad", bad_handler, NULL, NULL, false, 0},
+                                  {"stolen", stolen_handler, NULL, NULL, false, 0}};
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, &cfg, kinds, 4, 2, 0, false, 0, &r), FH_OK);
     for (int i = 0; i < 50; i++)
@@ -794,7 +794,7 @@ static void test_complete_in_the_handlers_transaction(void **state)
     fh_job_free(&now);
     fh_job_free(&job);
     /* through the runner: FH_DONE counts as done and records nothing more */
-    struct fh_job_kind k[] = {{"self", self_handler, NULL, NULL, false}};
+    struct fh_job_kind k[] = {{"self", self_handler, NULL, NULL, false, 0}};
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, NULL, k, 1, 2, 0, false, 0, &r), FH_OK);
     for (int i = 0; i < 20; i++)
@@ -862,7 +862,7 @@ static void test_complete_claims_the_next_job(void **state)
 static void test_runner_stop_is_prompt(void **state)
 {
     FH_UNUSED(state);
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false, 0}};
     struct fh_runner *r = NULL;
     /* the scheduler ticks hourly: stop must wake it rather than wait */
     assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 2, 0, true, 3600000, &r), FH_OK);
@@ -896,7 +896,7 @@ static void test_runner_heartbeat_keeps_long_job(void **state)
     struct fh_queue_cfg cfg;
     fh_queue_cfg_defaults(&cfg);
     cfg.lease_ms = 300; /* four leases shorter than the handler */
-    struct fh_job_kind kinds[] = {{"slow", slow_handler, NULL, NULL, false}};
+    struct fh_job_kind kinds[] = {{"slow", slow_handler, NULL, NULL, false, 0}};
     int64_t id = enqueue("slow", NULL, 0, 0);
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, &cfg, kinds, 1, 1, 0, false, 0, &r), FH_OK);
@@ -925,7 +925,7 @@ static void test_runner_runs_schedules(void **state)
     atomic_store(&ok_calls, 0);
     int64_t now = fh_now_ms();
     assert_int_equal(fh_schedule_upsert(st, "hourly", "ok", NULL, 3600000, now - 1), FH_OK);
-    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false}};
+    struct fh_job_kind kinds[] = {{"ok", ok_handler, &ok_calls, NULL, false, 0}};
     struct fh_runner *r = NULL;
     assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 1, 0, true, 20, &r), FH_OK);
     bool ok = wait_for(1, 0, 10000);
@@ -1026,9 +1026,9 @@ static void test_runner_reserved_workers(void **state)
     atomic_store(&blocked_go, 0);
     atomic_store(&vital_calls, 0);
     atomic_store(&later_calls, 0);
-    struct fh_job_kind kinds[] = {{"blocked", blocked_handler, NULL, NULL, false},
-                                  {"vital", vital_handler, NULL, NULL, true},
-                                  {"later", later_handler, NULL, NULL, false}};
+    struct fh_job_kind kinds[] = {{"blocked", blocked_handler, NULL, NULL, false, 0},
+                                  {"vital", vital_handler, NULL, NULL, true, 0},
+                                  {"later", later_handler, NULL, NULL, false, 0}};
     struct fh_runner *r = NULL;
     /* reserved workers need a reserved kind */
     assert_int_equal(fh_runner_start(st, NULL, kinds, 1, 1, 1, false, 0, &r), FH_E_INPUT);
@@ -1063,6 +1063,23 @@ static void test_runner_reserved_workers(void **state)
     assert_int_equal(count_rows("SELECT MAX(attempts) FROM jobs WHERE kind = $1", "later"), 1);
 }
 
+static void test_runner_kind_backoff_cap(void **state)
+{
+    FH_UNUSED(state);
+    atomic_store(&flaky_calls, 0);
+    struct fh_queue_cfg cfg;
+    fh_queue_cfg_defaults(&cfg);
+    cfg.backoff_base_ms = 60000; /* the runner's first retry: 45..75 s */
+    struct fh_job_kind kinds[] = {{"flaky", flaky_handler, NULL, NULL, false, 40}};
+    enqueue("flaky", NULL, 0, 0);
+    struct fh_runner *r = NULL;
+    assert_int_equal(fh_runner_start(st, &cfg, kinds, 1, 1, 0, false, 0, &r), FH_OK);
+    bool ok = wait_for(1, 0, 10000); /* the kind's cap: retried within 40 ms (+25 %) */
+    fh_runner_stop(r);
+    assert_true(ok);
+    assert_int_equal(atomic_load(&flaky_calls), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1086,6 +1103,7 @@ int main(void)
         cmocka_unit_test_setup(test_runner_runs_schedules, setup),
         cmocka_unit_test_setup(test_release_and_wake, setup),
         cmocka_unit_test_setup(test_runner_reserved_workers, setup),
+        cmocka_unit_test_setup(test_runner_kind_backoff_cap, setup),
     };
     return cmocka_run_group_tests_name("jobs", tests, group_setup, group_teardown);
 }
