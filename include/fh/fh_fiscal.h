@@ -103,6 +103,9 @@ const char *fh_payment_method_name(enum fh_payment_method m);     /* "cash" ... 
 /* Parses an RFC 3339 date-time ("2026-11-21T10:00:00Z", fraction and offset allowed) or, with
  * allow_date, a date ("2026-11-21", midnight UTC) into Unix ms (ms may be NULL). */
 enum fh_rc fh_fiscal_time_parse(const char *s, bool allow_date, int64_t *ms);
+/* A listing's from / to bound: a date (the whole UTC day: with end, the next midnight, so the
+ * day is included) or an RFC 3339 date-time. */
+enum fh_rc fh_fiscal_time_bound(const char *s, bool end, int64_t *ms);
 /* True when s matches ^[0-9A-Za-z]{8}-[0-9A-Za-z]{8}-[0-9]+$ and is at most 50 characters. */
 bool fh_fiscal_referent_number_valid(const char *s);
 
@@ -147,6 +150,14 @@ enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in
  * the job re-armed. FH_E_NOTFOUND (no such invoice in org), FH_E_CONFLICT with *why set to
  * FH_EC_FISCAL_ALREADY_SIGNED or FH_EC_FISCAL_IN_PROGRESS. */
 enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_id, enum fh_ec *why);
+/* fh_fiscal_retry of the organization's failed invoices that match f (its status and paging are
+ * ignored), oldest first, at most FH_FISCAL_RETRY_BATCH per call. *retried: those put back to
+ * pending; *remaining: the failed ones that match after it (a call again takes the next). */
+#define FH_FISCAL_RETRY_BATCH 1000
+struct fh_fiscal_filter;
+enum fh_rc fh_fiscal_retry_failed(struct fh_app *app, int64_t org_id,
+                                  const struct fh_fiscal_filter *f, int64_t *retried,
+                                  int64_t *remaining);
 
 /* ---- reading (src/fiscal/view.c) ---- */
 struct fh_fiscal_filter {
@@ -158,6 +169,10 @@ struct fh_fiscal_filter {
 /* {"invoices": [summary...], "total", "page", "page_size"}, newest first. New reference. */
 enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
                                const struct fh_fiscal_filter *f, json_t **out);
+/* The ids of the organization's invoices that match f (paging ignored), oldest first, at most
+ * limit (*ids allocated; free it), and in *total how many match in all. */
+enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,
+                         int64_t limit, int64_t **ids, size_t *n, int64_t *total);
 /* The details of one invoice of the organization (summary plus canonical invoice, journal,
  * QR, tax items and the V-SDC result verbatim). FH_E_NOTFOUND for another organization's id. */
 enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, json_t **out);

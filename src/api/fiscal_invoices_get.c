@@ -17,13 +17,7 @@ static bool query_int(struct fh_req *req, const char *name, int64_t lo, int64_t 
 static bool query_time(struct fh_req *req, const char *name, bool end, int64_t *out)
 {
     const char *v = fh_req_query(req, name);
-    if (!v)
-        return true;
-    if (fh_fiscal_time_parse(v, true, out) != FH_OK)
-        return false;
-    if (end && strlen(v) == 10)
-        *out += 24LL * 3600 * 1000;
-    return true;
+    return !v || fh_fiscal_time_bound(v, end, out) == FH_OK;
 }
 
 enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)

@@ -34,6 +34,7 @@ static const struct fh_route routes[] = {
     {"POST", "/webhooks/zoho/{key}", 1024 * KB, FH_AUTH_NONE, FH_PERM_VIEW, fh_api_webhooks_zoho_post},
     {"GET", "/api/orgs/{org}/fiscal-invoices", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_fiscal_invoices_get},
     {"POST", "/api/orgs/{org}/fiscal-invoices", 1024 * KB, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_fiscal_invoices_post},
+    {"POST", "/api/orgs/{org}/fiscal-invoices/retry", 4 * KB, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_fiscal_invoices_retry_post},
     {"GET", "/api/orgs/{org}/fiscal-invoices/{id}", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_fiscal_invoice_get},
     {"POST", "/api/orgs/{org}/fiscal-invoices/{id}/retry", 0, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_fiscal_invoice_retry_post},
     {"GET", "/api/orgs/{org}/certificates", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_certificates_get},

@@ -19,13 +19,7 @@ static bool one_of(const char *v, const char *const *list)
 static bool query_time(struct fh_req *req, const char *name, bool end, int64_t *out)
 {
     const char *v = fh_req_query(req, name);
-    if (!v)
-        return true;
-    if (fh_fiscal_time_parse(v, true, out) != FH_OK)
-        return false;
-    if (end && strlen(v) == 10)
-        *out += 24LL * 3600 * 1000;
-    return true;
+    return !v || fh_fiscal_time_bound(v, end, out) == FH_OK;
 }
 
 static enum fh_rc filter_or_reply(struct fh_req *req, struct fh_public_filter *f)

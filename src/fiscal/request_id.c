@@ -102,3 +102,12 @@ enum fh_rc fh_fiscal_time_parse(const char *s, bool allow_date, int64_t *ms)
         *ms = ((int64_t)timegm(&tm) - off) * 1000 + frac_ms;
     return FH_OK;
 }
+
+enum fh_rc fh_fiscal_time_bound(const char *s, bool end, int64_t *ms)
+{
+    if (fh_fiscal_time_parse(s, true, ms) != FH_OK)
+        return FH_E_INPUT;
+    if (end && strlen(s) == 10)
+        *ms += 24LL * 3600 * 1000;
+    return FH_OK;
+}

@@ -296,3 +296,34 @@ enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_i
     }
     return FH_OK;
 }
+
+enum fh_rc fh_fiscal_retry_failed(struct fh_app *app, int64_t org_id,
+                                  const struct fh_fiscal_filter *f, int64_t *retried,
+                                  int64_t *remaining)
+{
+    struct fh_fiscal_filter failed = *f;
+    failed.status = "failed";
+    *retried = *remaining = 0;
+    int64_t *ids = NULL, total = 0;
+    size_t n = 0;
+    enum fh_rc rc =
+        fh_fiscal_ids(app->store, org_id, &failed, FH_FISCAL_RETRY_BATCH, &ids, &n, &total);
+    for (size_t i = 0; rc == FH_OK && i < n; i++) {
+        enum fh_ec why;
+        enum fh_rc one = fh_fiscal_retry(app, org_id, ids[i], &why);
+        if (one == FH_OK)
+            (*retried)++;
+        else if (one != FH_E_CONFLICT && one != FH_E_NOTFOUND) /* moved meanwhile: skipped */
+            rc = one;
+    }
+    free(ids);
+    if (rc == FH_OK) {
+        int64_t *rest = NULL;
+        rc = fh_fiscal_ids(app->store, org_id, &failed, 0, &rest, &n, remaining);
+        free(rest);
+    }
+    if (*retried > 0)
+        fh_log(FH_LOG_INFO, "fiscal_retry_failed", "org %lld: %lld failed invoices queued again",
+               (long long)org_id, (long long)*retried);
+    return rc;
+}

@@ -130,6 +130,40 @@ enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
     return FH_OK;
 }
 
+enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,
+                         int64_t limit, int64_t **ids, size_t *n, int64_t *total)
+{
+    *ids = NULL;
+    *n = 0;
+    *total = 0;
+    struct fh_param p[8];
+    struct fh_buf w, q;
+    fh_buf_init(&w, 4096);
+    fh_buf_init(&q, 8192);
+    size_t np = build_where(f, org_id, &w, p);
+    fh_buf_appendf(&q, "SELECT COUNT(*) FROM fiscal_invoices f %s", w.data);
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, q.data, p, np, &rows);
+    *total = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    if (qs >= 0) {
+        fh_buf_reset(&q);
+        p[np] = FH_PI(limit);
+        fh_buf_appendf(&q, "SELECT f.id FROM fiscal_invoices f %s ORDER BY f.id LIMIT $%zu", w.data,
+                       np + 1);
+        qs = fh_store_exec(st, q.data, p, np + 1, &rows);
+    }
+    fh_buf_free(&w);
+    fh_buf_free(&q);
+    if (qs < 0)
+        return qs_rc(qs);
+    *ids = fh_calloc(rows.nrows + 1, sizeof(**ids));
+    for (size_t i = 0; i < rows.nrows; i++)
+        (*ids)[(*n)++] = fh_rows_i64(&rows, i, 0, 0);
+    fh_rows_free(&rows);
+    return FH_OK;
+}
+
 /* ---- details ---- */
 
 /* A V-SDC decimal (a JSON number, parsed by jansson as a double) as an exact 4-decimal string.

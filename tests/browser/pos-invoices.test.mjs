@@ -217,6 +217,20 @@ test('filters, paging, and a viewer cannot retry', async () => {
   await page.locator(`tr[data-id="${owner.signed.id}"]`).waitFor({ state: 'detached' });
   await page.locator(`tr[data-id="${owner.failed.id}"]`).waitFor(); // the list may be reloading
   assert.equal(await rows(page).count(), 1);
+
+  // Retry all: every failed invoice that matches is sent again (this one is refused again).
+  await page.getByRole('button', { name: 'Retry all 1' }).click();
+  await page.getByTestId('retry-all-done').filter({ hasText: '1 invoice is sent to the V-SDC again.' }).waitFor();
+  await noSerious(page, 'POS Invoices after Retry all');
+  const deadline = Date.now() + 30000;
+  let again;
+  for (;;) {
+    again = (await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${owner.failed.id}`)).body;
+    if (again.attempts === 3 && again.status !== 'pending') break;
+    assert.ok(Date.now() < deadline, `the retry did not settle: ${JSON.stringify(again)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(again.status, 'failed');
   await page.reload();
   await page.locator(`tr[data-id="${owner.failed.id}"]`).waitFor();
   assert.equal(await page.getByLabel('Status').inputValue(), 'failed');
@@ -295,6 +309,7 @@ test('filters, paging, and a viewer cannot retry', async () => {
     await logIn(viewer.page, viewerEmail);
     await viewer.page.waitForURL('**/integrations');
     await viewer.page.goto('/pos/invoices?status=failed');
+    assert.ok(await viewer.page.getByRole('button', { name: 'Retry all 1' }).isDisabled(), 'nor retry all');
     await viewer.page.getByRole('button', { name: 'Details of invoice INV-0043' }).click();
     const d = viewer.page.getByRole('dialog', { name: 'Invoice INV-0043' });
     await d.getByTestId('last-error').waitFor();

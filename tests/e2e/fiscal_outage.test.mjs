@@ -62,24 +62,47 @@ test('an outage longer than ten attempts leaves the invoice pending with the rea
   assert.equal(p.invoice_number, d.invoice_number, 'signed once, by the last one');
 });
 
-test('an outage longer than the retry window fails the invoice; a Retry starts a new window and signs it', async () => {
+test('an outage longer than the retry window fails the invoices; Retry all failed starts a new window and signs them', async () => {
   await sb.control('PUT', '/vsdc/control/faults', { error_5xx: 1, status_5xx: 503 });
   const t0 = Date.now();
-  const r = await submit();
-  const f = await settled(c, r.id, (WINDOW_S + 30) * 1000);
-  assert.equal(f.status, 'failed');
+  const rs = [];
+  for (let i = 0; i < 3; i++) rs.push(await submit());
+  const failed = [];
+  for (const r of rs) failed.push(await settled(c, r.id, (WINDOW_S + 30) * 1000));
   assert.ok(Date.now() - t0 >= WINDOW_S * 1000, 'not before the window ended');
-  assert.match(f.last_error, /^Gave up after \d+ attempts in \d+ s without an answer\. Last: .*503/);
-  // still down: the retried invoice waits again rather than failing at once
-  const rt = await c.post(`/api/orgs/${c.org}/fiscal-invoices/${r.id}/retry`);
-  assert.equal(rt.status, 202, rt.text);
-  await sleep(1500);
-  const again = await get(r.id);
-  assert.equal(again.status, 'pending', again.last_error);
+  for (const f of failed) {
+    assert.equal(f.status, 'failed');
+    assert.match(f.last_error, /^Gave up after \d+ attempts in \d+ s without an answer\. Last: .*503/);
+  }
+
+  // bad input and another organization change nothing
+  const bad = await c.post(`/api/orgs/${c.org}/fiscal-invoices/retry`, { from: 'yesterday' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.code, 1003);
+  assert.match(bad.json.detail, /from/);
+  assert.equal((await c.post(`/api/orgs/${c.org}/fiscal-invoices/retry`, { status: 'failed' })).json.code, 1006);
+  const other = await signup(srv.url, 'outage-other');
+  const cross = await other.post(`/api/orgs/${c.org}/fiscal-invoices/retry`, {});
+  assert.ok(cross.status === 403 || cross.status === 404, `${cross.status}`);
+  assert.equal((await get(rs[0].id)).status, 'failed');
+
+  // the first two (created before the third), then the rest, while the V-SDC is still down
+  const first = await c.post(`/api/orgs/${c.org}/fiscal-invoices/retry`, { to: failed[2].created_at });
+  assert.equal(first.status, 202, first.text);
+  assert.deepEqual(first.json, { retried: 2, remaining: 0 }, 'none left that match the filter');
+  assert.equal((await get(rs[2].id)).status, 'failed');
+  const rest = await c.post(`/api/orgs/${c.org}/fiscal-invoices/retry`, {});
+  assert.deepEqual(rest.json, { retried: 1, remaining: 0 });
+  assert.deepEqual((await c.post(`/api/orgs/${c.org}/fiscal-invoices/retry`, {})).json, { retried: 0, remaining: 0 });
+  await sleep(1500); // a new window: they wait again rather than failing at once
+  for (const r of rs) assert.equal((await get(r.id)).status, 'pending');
+
   await sb.control('PUT', '/vsdc/control/faults', {});
-  const d = await settled(c, r.id);
-  assert.equal(d.status, 'signed', d.last_error);
-  const posts = await postsAtVsdc(r.request_id);
-  assert.equal(posts.length, 1);
-  assert.ok(posts[0].invoice_number, 'one fiscal invoice for its RequestId');
+  for (const r of rs) {
+    const d = await settled(c, r.id);
+    assert.equal(d.status, 'signed', d.last_error);
+    const posts = await postsAtVsdc(r.request_id);
+    assert.equal(posts.length, 1);
+    assert.ok(posts[0].invoice_number, 'one fiscal invoice for its RequestId');
+  }
 });

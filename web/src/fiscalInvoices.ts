@@ -64,4 +64,12 @@ export const fiscalInvoices = {
     api.get<FiscalInvoiceDetails>(`/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}`, { signal }),
   retry: (org: string, id: number) =>
     api.post<FiscalInvoiceSummary>(`/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}/retry`),
+  /** Every failed invoice matching the filter's integration and dates (at most 1000 a call). */
+  retryFailed: (org: string, f: FiscalFilter) => {
+    const body: Record<string, string> = {};
+    if (f.integration) body.integration = f.integration;
+    if (f.from) body.from = f.from;
+    if (f.to) body.to = f.to;
+    return api.post<{ retried: number; remaining: number }>(`/api/orgs/${seg(org)}/fiscal-invoices/retry`, body);
+  },
 };

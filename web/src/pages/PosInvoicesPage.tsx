@@ -1,17 +1,22 @@
 // POS → POS Invoices: every invoice fiscalized for the organization, newest
 // first, with filters (status, integration, date range), paging and a details
 // dialog (journal, QR, verification link, tax items, Retry for failed ones).
+// Filtered to failed invoices, "Retry all" sends every failed one that matches
+// the other filters again (after a V-SDC outage, a certificate problem solved).
 //
 // The filters live in the page's query string (?status=failed&page=2), so a
 // reload or a shared link shows the same list. While any listed invoice is
 // pending, the list refreshes itself every few seconds.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { FiscalInvoiceDialog, type IntegrationInfo } from '../components/FiscalInvoiceDialog';
+import { FiscalInvoiceDialog, RETRY_DENIED, type IntegrationInfo } from '../components/FiscalInvoiceDialog';
 import { FiscalInvoiceFilters, type IntegrationOption } from '../components/FiscalInvoiceFilters';
 import { FiscalInvoicesTable } from '../components/FiscalInvoicesTable';
+import { Icon } from '../components/Icon';
 import { Loading } from '../components/Loading';
+import { Notice } from '../components/Notice';
 import { PageHeader } from '../components/PageHeader';
 import { Pager } from '../components/Pager';
 import { filterFromSearch, filterSearch, fiscalInvoices, PAGE_SIZE, type FiscalFilter } from '../fiscalInvoices';
@@ -32,6 +37,7 @@ export function PosInvoicesPage({ org }: Props) {
   useTitle('POS Invoices');
   const [filter, setFilter] = useState<FiscalFilter>(() => filterFromSearch(window.location.search));
   const [open, setOpen] = useState<FiscalInvoiceSummary | null>(null);
+  const [bulk, setBulk] = useState<{ busy: boolean; done?: string; error?: unknown }>({ busy: false });
   const integrationsReply = useIntegrations(org.code).data;
 
   const rangeError = filter.from && filter.to && filter.from > filter.to ? 'The "To" date is before the "From" date.' : null;
@@ -45,6 +51,7 @@ export function PosInvoicesPage({ org }: Props) {
   // Keep the address in step with the filters (replace: filtering is not navigation).
   const applyFilter = (next: FiscalFilter) => {
     setFilter(next);
+    setBulk({ busy: false });
     navigate(`${window.location.pathname}${filterSearch(next)}`, { replace: true });
   };
 
@@ -82,6 +89,20 @@ export function PosInvoicesPage({ org }: Props) {
 
   const filtered = !!(filter.status || filter.integration || filter.from || filter.to);
   const empty = !!data && data.invoices.length === 0;
+  const canOperate = can(org, 'integrations.operate');
+
+  const retryAll = async () => {
+    setBulk({ busy: true });
+    try {
+      const r = await fiscalInvoices.retryFailed(org.code, filter);
+      const n = r.retried === 1 ? '1 invoice is' : `${r.retried} invoices are`;
+      const more = r.remaining > 0 ? ` ${r.remaining} more are still failed: press Retry all again.` : '';
+      setBulk({ busy: false, done: `${n} sent to the V-SDC again.${more}` });
+      refresh();
+    } catch (e) {
+      setBulk({ busy: false, error: e });
+    }
+  };
 
   return (
     <>
@@ -94,8 +115,31 @@ export function PosInvoicesPage({ org }: Props) {
           <h2 id="invoices-heading" class="panel-title">
             Fiscal invoices
           </h2>
+          {filter.status === 'failed' && data && data.total > 0 && (
+            <button
+              type="button"
+              class="btn btn--secondary btn--small"
+              data-testid="retry-all"
+              disabled={!canOperate || bulk.busy}
+              title={canOperate ? undefined : RETRY_DENIED}
+              onClick={retryAll}
+            >
+              <Icon name="refresh" />
+              {bulk.busy ? 'Retrying…' : `Retry all ${data.total}`}
+            </button>
+          )}
         </div>
         <FiscalInvoiceFilters value={filter} integrations={options} rangeError={rangeError} onChange={applyFilter} />
+        {bulk.done && (
+          <div class="panel-pad" role="status" data-testid="retry-all-done">
+            <Notice>{bulk.done}</Notice>
+          </div>
+        )}
+        {bulk.error !== undefined && (
+          <div class="panel-pad">
+            <ApiErrorAlert error={bulk.error} fallback="The invoices could not be retried; please try again." />
+          </div>
+        )}
 
         {loading && (
           <div class="panel-pad">
@@ -154,7 +198,7 @@ export function PosInvoicesPage({ org }: Props) {
         <FiscalInvoiceDialog
           orgCode={org.code}
           invoice={open}
-          canOperate={can(org, 'integrations.operate')}
+          canOperate={canOperate}
           integration={integration}
           onClose={() => setOpen(null)}
           onChanged={refresh}
