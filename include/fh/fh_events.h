@@ -87,6 +87,10 @@ enum fh_rc fh_webhook_redeliver(struct fh_app *app, int64_t integration_id, int6
 /* ---- jobs; cls is the struct fh_app ---- */
 enum fh_rc fh_webhook_job_deliver(void *cls, struct fh_store *st, const struct fh_job *job,
                                   char *err, size_t errsize);
+/* Makes every delivery that waits for its endpoint (fh_job_release by a process that may be
+ * gone, so nobody would wake it) due now; run when a process starts its workers. The endpoint's
+ * limit then lets one go and puts the others back in line. */
+enum fh_rc fh_webhook_wake_waiting(struct fh_store *st);
 /* Hourly: forgets Idempotency-Keys past their TTL and events (with their deliveries and log)
  * past FISCALHUB_WEBHOOK_LOG_DAYS that are no longer pending. */
 enum fh_rc fh_custom_job_sweep(void *cls, struct fh_store *st, const struct fh_job *job, char *err,

@@ -6,6 +6,7 @@
 #include "cmd_internal.h"
 #include "fh/fh_cmd.h"
 #include "fh/fh_api.h"
+#include "fh/fh_events.h"
 #include "fh/fh_fiscal.h"
 
 /* scheme://host[:port] of a URL (the part an Origin header carries). */
@@ -23,6 +24,8 @@ static enum fh_rc start_runner(struct fh_app *app, bool with_scheduler)
     app->qcfg.backoff_max_ms = app->cfg->job_backoff_max_ms;
     if (fh_cmd_schedule_builtin(app->store) != FH_OK)
         return FH_ERR;
+    if (fh_webhook_wake_waiting(app->store) != FH_OK) /* else they run at their time */
+        fh_log(FH_LOG_WARN, "serve", "%s", "could not wake the deliveries waiting for endpoints");
     return fh_runner_start(app->store, &app->qcfg, kinds, nkinds, app->cfg->workers,
                            app->cfg->fiscal_workers, with_scheduler, 1000, &app->runner);
 }

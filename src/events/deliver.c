@@ -24,7 +24,10 @@
  * process (1 by default), so an endpoint that does not answer holds one worker, not all of them.
  * An attempt whose endpoint is busy is not begun: its job goes back to the queue with no attempt
  * spent (fh_job_release), due when the POSTs ahead of it would have timed out (at most
- * WAIT_MAX_MS), and the end of each POST brings the oldest waiting job forward (fh_job_wake). */
+ * WAIT_MAX_MS), and the end of each POST brings the oldest waiting job forward (fh_job_wake).
+ * Who waits is known only to the process that put them back: a process that starts its workers
+ * makes every waiting delivery due (fh_webhook_wake_waiting), so none waits out its time after a
+ * restart. */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -344,6 +347,8 @@ static void post(struct fh_app *app, const struct dl *d, int n, const char *secr
 
 enum { WAIT_RING = 256, WAIT_MAX_MS = 30000 };
 
+#define WAITING_REASON "waiting: another POST to this endpoint is in flight"
+
 struct endpoint {
     int64_t integration_id;
     int64_t inflight;
@@ -434,8 +439,8 @@ static enum fh_rc wait_for_endpoint(struct fh_app *app, const struct fh_job *job
         wait = WAIT_MAX_MS;
     wait += (int64_t)fh_random_uniform((uint32_t)(t / 4 + 1));
     int64_t now = fh_now_ms();
-    if (fh_job_release(app->store, job->id, job->lease_owner, now + wait,
-                       "waiting: another POST to this endpoint is in flight", now) != FH_OK) {
+    if (fh_job_release(app->store, job->id, job->lease_owner, now + wait, WAITING_REASON, now) !=
+        FH_OK) {
         snprintf(err, errsize, "could not put the delivery back to wait for its endpoint");
         return FH_E_RETRY;
     }
@@ -560,4 +565,15 @@ enum fh_rc fh_webhook_job_deliver(void *cls, struct fh_store *st, const struct f
     }
     dl_free(&d);
     return rc;
+}
+
+enum fh_rc fh_webhook_wake_waiting(struct fh_store *st)
+{
+    int64_t now = fh_now_ms();
+    struct fh_param p[] = {FH_PT(FH_WEBHOOK_JOB_KIND), FH_PI(now), FH_PT(WAITING_REASON)};
+    int qs = fh_store_exec(st,
+                           "UPDATE jobs SET run_at = $2, updated_at = $2 WHERE kind = $1 AND "
+                           "state = 'ready' AND run_at > $2 AND last_error = $3",
+                           p, FH_ARRAY_LEN(p), NULL);
+    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }

@@ -6,7 +6,7 @@
 // the delivery log counts exactly the POSTs it received.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, signup } from '../lib/server.mjs';
+import { startServer, signup, storeQuery } from '../lib/server.mjs';
 import { startSandbox, issueCert, uploadCert, invoice, waitFor } from '../lib/fiscal.mjs';
 import { ApiClient, createCustom, createKey, createWebhook, receiver } from '../lib/custom.mjs';
 
@@ -91,16 +91,54 @@ test('with every general worker held by hanging endpoints, fiscalizations still 
   const hang = [await tenant(sid('hangs1'), { slow_ms: TIMEOUT_MS + 500, slow_count: 100000 }),
     await tenant(sid('hangs2'), { slow_ms: TIMEOUT_MS + 500, slow_count: 100000 })];
   const b = await tenant(sid('signs'));
-  for (let i = 0; i < BACKLOG / 2; i++) for (const t of hang) await submit(t);
+  const each = 5;
+  for (let i = 0; i < each; i++) for (const t of hang) await submit(t);
   await waitFor(async () => (await requestsAt(hang[0].name)) >= 1 && (await requestsAt(hang[1].name)) >= 1,
     { what: 'a POST to each hanging endpoint' });
   const id = await submit(b);
   assert.equal((await b.api.settled(id)).status, 'signed');
   const tried = (await requestsAt(hang[0].name)) + (await requestsAt(hang[1].name));
-  assert.ok(tried < BACKLOG, `B was signed after ${tried} POSTs to the hanging endpoints`);
+  assert.ok(tried < 2 * each, `B was signed after ${tried} POSTs to the hanging endpoints`);
   // B's event waits for a general worker, and arrives once one is free
   for (const t of hang) await receiver.configure(sb, t.name, { slow_count: 0 });
   const [ev] = await receiver.events(sb, b.name, (e) => e.type === 'invoice.fiscalized', 1, 60000);
   assert.equal(ev.event.data.invoice.id, id);
-  for (const t of hang) await receiver.events(sb, t.name, (e) => e.type === 'invoice.fiscalized', BACKLOG / 2, 60000);
+  for (const t of hang) await receiver.events(sb, t.name, (e) => e.type === 'invoice.fiscalized', each, 60000);
+});
+
+test('after a restart, deliveries that waited for their endpoint go at once, not at their time', async () => {
+  const env = {
+    FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
+    FISCALHUB_JOB_BACKOFF_MS: '20',
+    FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
+    FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
+    FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '200',
+    FISCALHUB_WEBHOOK_RETRY_SECONDS: '600',
+    FISCALHUB_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+  };
+  const s1 = await startServer({ env });
+  const name = sid('restart');
+  const c = await signup(s1.url, name);
+  const cert = await uploadCert(c, await issueCert(sb));
+  const wh = await createWebhook(c, cert, receiver.url(sb, name), { events: ['invoice.fiscalized'] });
+  await receiver.configure(sb, name, { secret: wh.secret, slow_ms: TIMEOUT_MS + 500, slow_count: 100000 });
+  const api = new ApiClient(s1.url, await createKey(c, await createCustom(c, cert)));
+  for (let i = 0; i < BACKLOG; i++) {
+    const r = await api.post('/api/v1/invoices', { invoice: invoice({ pos_invoice_number: sid('POS') }), source_id: sid('S') });
+    assert.equal(r.status, 202, r.text);
+  }
+  const waiting = `SELECT MAX(run_at) AS until, COUNT(*) AS n FROM jobs WHERE kind = 'webhook.deliver' AND state = 'ready' AND last_error LIKE 'waiting:%'`;
+  const before = await waitFor(async () => {
+    const [w] = storeQuery(s1, waiting);
+    return Number(w.n) >= BACKLOG - 2 ? w : null;
+  }, { what: 'deliveries waiting for the endpoint' });
+  await s1.stop('SIGKILL');
+  await receiver.configure(sb, name, { slow_count: 0 });
+  const s2 = await startServer({ env: { ...env, DATABASE_URL: s1.env.DATABASE_URL, FISCALHUB_MASTER_KEY_FILE: s1.env.FISCALHUB_MASTER_KEY_FILE } });
+  try {
+    await receiver.events(sb, name, (e) => e.type === 'invoice.fiscalized', BACKLOG);
+    assert.ok(Date.now() < Number(before.until), `delivered ${Date.now() - Number(before.until)} ms after the last waiting one was due`);
+  } finally {
+    await s2.stop();
+  }
 });
