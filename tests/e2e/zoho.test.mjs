@@ -85,6 +85,7 @@ test('webhook setup: own URL, secret for managers only, steps', async () => {
   assert.equal(seen.json.url, setupA.url);
   assert.equal(seen.json.secret, null);
   assert.equal(seen.json.secret_visible, false);
+  assert.equal(seen.json.poll_seconds, 3600, 'the polling interval the panel names (FISCALHUB_ZOHO_POLL_SECONDS)');
   assert.equal((await v.post(`/api/orgs/${a.org}/integrations/${uidA}/webhook/rotate`)).status, 403);
 });
 

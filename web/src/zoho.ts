@@ -85,6 +85,8 @@ export interface ZohoWebhook {
   sync_mode?: string | null;
   webhooks_seen_at?: string | null;
   last_polled_at?: string | null;
+  /** How often fiscalhub polls Zoho Books while no webhook arrives. */
+  poll_seconds?: number;
 }
 
 const base = (org: string, uid: string) => `/api/orgs/${seg(org)}/integrations/${seg(uid)}/webhook`;
@@ -97,4 +99,10 @@ export const zohoApi = {
 export const isZoho = (it: Pick<Integration, 'type'> | null | undefined) => it?.type === 'zoho_books';
 
 /** How often fiscalhub polls a Zoho Books organization that sends no webhooks. */
-export const POLL_MINUTES = 15;
+/** "every 15 minutes", "every 30 seconds": how often fiscalhub polls without webhooks
+ * (FISCALHUB_ZOHO_POLL_SECONDS, 900 by default). */
+export function pollEvery(seconds: number | undefined): string {
+  const s = seconds && seconds > 0 ? seconds : 900;
+  const [n, unit] = s % 3600 === 0 ? [s / 3600, 'hour'] : s % 60 === 0 ? [s / 60, 'minute'] : [s, 'second'];
+  return n === 1 ? `every ${unit}` : `every ${n} ${unit}s`;
+}

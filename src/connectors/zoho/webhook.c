@@ -168,12 +168,13 @@ enum fh_rc fh_zoho_webhook_json(struct fh_app *app, int64_t integration_id, bool
     char *secret = show_secret ? fh_conn_open(app, fh_rows_get(&rows, 0, 1)) : NULL;
     const char *mode = fh_rows_get(&rows, 0, 3);
     *out =
-        json_pack("{s:s, s:o, s:b, s:o, s:s, s:[s, s], s:s, s:s, s:o, s:o, s:o, s:o}", "url", url,
+        json_pack("{s:s, s:o, s:b, s:o, s:s, s:[s, s], s:s, s:s, s:o, s:o, s:o, s:o, s:I}", "url", url,
                   "secret", secret ? json_string(secret) : json_null(), "secret_visible",
                   secret != NULL, "secret_rotated_at", when(&rows, 2), "module", "Invoice",
                   "events", "invoice.create", "invoice.edit", "method", "POST", "payload",
                   "default", "steps", steps(), "sync_mode", mode ? json_string(mode) : json_null(),
-                  "webhooks_seen_at", when(&rows, 4), "last_polled_at", when(&rows, 5));
+                  "webhooks_seen_at", when(&rows, 4), "last_polled_at", when(&rows, 5),
+                  "poll_seconds", (json_int_t)(app->cfg ? app->cfg->zoho_poll_ms / 1000 : 900));
     fh_conn_wipe(secret);
     free(url);
     fh_rows_free(&rows);

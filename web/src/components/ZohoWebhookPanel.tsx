@@ -11,7 +11,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { formatShortDateTime } from '../format';
 import type { Integration } from '../types';
-import { POLL_MINUTES, zohoApi, type ZohoWebhook } from '../zoho';
+import { pollEvery, zohoApi, type ZohoWebhook } from '../zoho';
 import { Badge } from './Badge';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CopyField } from './CopyField';
@@ -71,6 +71,7 @@ export function ZohoWebhookPanel({ orgCode, integration: it, canManage, onChange
   const steps = hook?.steps && hook.steps.length > 0 ? hook.steps : DEFAULT_STEPS;
   const seen = it.webhooks_seen_at ?? null;
   const polled = it.last_polled_at ?? null;
+  const every = pollEvery(hook?.poll_seconds);
 
   return (
     <section class="panel webhook-setup" aria-labelledby={titleId} aria-describedby={subtitleId} data-uid={it.uid}>
@@ -108,7 +109,7 @@ export function ZohoWebhookPanel({ orgCode, integration: it, canManage, onChange
                   Last webhook received <When iso={seen} />
                 </>
               ) : (
-                `No webhook received yet — fiscalhub polls every ${POLL_MINUTES} minutes`
+                `No webhook received yet — fiscalhub polls ${every}`
               )}
             </span>
           </dd>
@@ -122,8 +123,7 @@ export function ZohoWebhookPanel({ orgCode, integration: it, canManage, onChange
       <div id={bodyId} class="webhook-setup-body" hidden={!open}>
         <p class="webhook-setup-intro">
           Add a workflow rule in Zoho Books that calls fiscalhub whenever an invoice is created or edited, and invoices
-          are fiscalized within seconds. Without it, fiscalhub still finds them by polling Zoho Books every{' '}
-          {POLL_MINUTES} minutes.
+          are fiscalized within seconds. Without it, fiscalhub still finds them by polling Zoho Books {every}.
         </p>
         {!hook && !loadError && <Loading label="Loading the webhook setup…" />}
         {loadError && (
@@ -211,7 +211,7 @@ export function ZohoWebhookPanel({ orgCode, integration: it, canManage, onChange
             the new secret in the workflow rule’s webhook.
           </p>
           <p>
-            No invoice is lost meanwhile: fiscalhub goes back to polling Zoho Books every {POLL_MINUTES} minutes until
+            No invoice is lost meanwhile: fiscalhub goes back to polling Zoho Books {every} until
             a webhook with the new secret arrives.
           </p>
         </ConfirmDialog>
