@@ -4,6 +4,7 @@
 #   scripts/pg-test.sh start <dir> [port]   init a cluster in <dir>/data, start it on 127.0.0.1:port
 #                                           (default 55432), create role fiscalhub and database
 #                                           fiscalhub_test, print its URL as the only stdout line
+#   scripts/pg-test.sh restart <dir>        restart the server (every connection is closed)
 #   scripts/pg-test.sh stop <dir>           stop the server and remove <dir>
 #
 # Built for speed, not durability (fsync off). Trust authentication on 127.0.0.1 and on the unix
@@ -23,7 +24,7 @@ die() {
 }
 
 usage() {
-    echo "usage: $0 start <dir> [port] | stop <dir>" >&2
+    echo "usage: $0 start <dir> [port] | restart <dir> | stop <dir>" >&2
     exit 2
 }
 
@@ -139,6 +140,13 @@ EOF
     echo "postgres://$ROLE@127.0.0.1:$port/$DB"
 }
 
+cmd_restart() {
+    local dir=$1
+    [[ -e $dir/$MARKER && -f $dir/data/postmaster.pid ]] || die "no pg-test.sh server runs in $dir"
+    as_server "$(find_bindir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 \
+        restart >/dev/null 2>&1 || die "the server did not restart"
+}
+
 cmd_stop() {
     local dir=$1
     [[ -d $dir ]] || return 0
@@ -152,6 +160,10 @@ case $1 in
 start)
     [[ $# -le 3 ]] || usage
     cmd_start "$2" "${3:-55432}"
+    ;;
+restart)
+    [[ $# -eq 2 ]] || usage
+    cmd_restart "$2"
     ;;
 stop)
     [[ $# -eq 2 ]] || usage

@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fh/fh_crypto.h"
 #include "store_internal.h"
@@ -147,6 +148,13 @@ const char *fh_store_sql(const struct fh_store *st, const char *sqlite_sql, cons
     return st->backend == FH_STORE_PG ? pg_sql : sqlite_sql;
 }
 
+/* A plain read: running it again cannot change anything (nothing of ours has side effects in a
+ * SELECT, and FOR UPDATE only means something inside a transaction). */
+static bool read_only(const char *sql)
+{
+    return strncasecmp(sql, "SELECT", 6) == 0 && !strstr(sql, "FOR UPDATE");
+}
+
 int fh_store_exec(struct fh_store *st, const char *sql, const struct fh_param *params,
                   size_t nparams, struct fh_rows *rows)
 {
@@ -156,6 +164,11 @@ int fh_store_exec(struct fh_store *st, const char *sql, const struct fh_param *p
     if (!slot)
         return FH_QS_SOFT;
     int qs = st->ops->exec(slot->db, sql, params, nparams, rows);
+    /* A read outside a transaction that met a lost connection (PostgreSQL restarted: the first
+     * statement on each old connection finds out) runs once more, on a new connection, instead
+     * of failing its request; a write's outcome would be unknown, so it reports FH_QS_SOFT. */
+    if (qs == FH_QS_SOFT && slot->tx_depth == 0 && read_only(sql))
+        qs = st->ops->exec(slot->db, sql, params, nparams, rows);
     if (qs == FH_QS_HARD && slot->tx_depth == 0 && st->ops->exec(slot->db, "SELECT 1", NULL, 0, NULL) < 0)
         thread_slot_drop(st, slot); /* connection is broken: reconnect next time */
     return qs;

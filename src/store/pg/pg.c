@@ -17,7 +17,9 @@
  * A lost connection is re-established with PQreset on the next statement that runs outside a
  * transaction (begin included), never in the middle of one: a transaction whose connection
  * died keeps failing with FH_QS_SOFT until it is rolled back, so nothing of it is half-applied
- * on a new session. Notices are dropped. Error logs name the SQLSTATE and the start of the SQL,
+ * on a new session (fh_store_exec runs a plain SELECT that met a lost connection once more, so a
+ * server restart costs the requests that come next nothing; tests/e2e/pg_restart.test.mjs).
+ * Notices are dropped. Error logs name the SQLSTATE and the start of the SQL,
  * never parameter values, which may be secrets.
  */
 #include <libpq-fe.h>
