@@ -159,6 +159,16 @@ enum fh_rc fh_fiscal_retry_failed(struct fh_app *app, int64_t org_id,
                                   const struct fh_fiscal_filter *f, int64_t *retried,
                                   int64_t *remaining);
 
+/* ---- documents waiting for an invoice (src/fiscal/waits.c) ---- */
+/* Records that the document with source key waiting_key (ref: its number for people; the
+ * integration it came through, 0: none) cannot be fiscalized before the organization's invoice
+ * with source key original_key is signed. Repeating it keeps the first time. */
+enum fh_rc fh_fiscal_wait_begin(struct fh_store *st, int64_t org_id, const char *waiting_key,
+                                const char *original_key, const char *ref, int64_t integration_id,
+                                int64_t now);
+/* The document no longer waits (it went on, or gave up). */
+enum fh_rc fh_fiscal_wait_end(struct fh_store *st, int64_t org_id, const char *waiting_key);
+
 /* ---- reading (src/fiscal/view.c) ---- */
 struct fh_fiscal_filter {
     const char *status;          /* NULL: any */

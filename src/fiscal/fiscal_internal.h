@@ -19,6 +19,10 @@ struct fiscal_row {
 };
 void fiscal_row_free(struct fiscal_row *r);
 
+/* waits.c: what waits for the invoice with source key original_key, oldest first:
+ * [{"ref", "integration", "since"}] (a new array; empty when nothing waits). */
+json_t *fiscal_waits_json(struct fh_store *st, int64_t org_id, const char *original_key);
+
 /* rows.c: one statement each; each returns rows affected (>= 0) or FH_QS_SOFT / FH_QS_HARD. */
 int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out);
 /* Commits "an attempt is about to reach the V-SDC": uncertain = 1, attempts + 1, but only while

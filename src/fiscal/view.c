@@ -245,6 +245,8 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
                                         : json_null()));
     json_object_set_new(o, "invoice", inv ? inv : json_null());
     add_result(o, fh_rows_get(&rows, 0, N_SUMMARY_COLS + 1));
+    json_object_set_new(o, "refunds_waiting",
+                        fiscal_waits_json(st, org_id, fh_rows_get(&rows, 0, 18)));
     fh_rows_free(&rows);
     *out = o;
     return FH_OK;

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { invoice } from '../lib/fiscal.mjs';
 import { startSandbox } from '../lib/sandbox.mjs';
-import { startServer } from '../lib/server.mjs';
+import { startServer, storeQuery } from '../lib/server.mjs';
 import {
   apiGet,
   apiSend,
@@ -179,11 +179,17 @@ test('a sandbox certificate is uploaded and a fiscalized invoice shows its journ
     'focus returns to the Details button',
   );
 
-  // Details of the failed invoice: its last error and Retry.
+  // Details of the failed invoice: its last error, what waits for it, and Retry. A Xero credit
+  // note waiting for this invoice is recorded as the connector records it (tests/e2e/xero.test.mjs
+  // covers the connector's side).
+  storeQuery(srv, `INSERT INTO fiscal_waits (org_id, waiting_key, original_key, ref, since)
+    SELECT org_id, 'xero:t:CN:1', source_key, 'CN-0042', ${Date.now()} FROM fiscal_invoices WHERE id = ${failedId}`);
   await page.getByRole('button', { name: 'Details of invoice INV-0043' }).click();
   const failedDialog = page.getByRole('dialog', { name: 'Invoice INV-0043' });
   await failedDialog.getByTestId('last-error').waitFor();
   assert.match(await failedDialog.getByTestId('last-error').innerText(), /tax label that is not defined/);
+  assert.match(await failedDialog.getByTestId('refunds-waiting').innerText(),
+    /A credit note waits for this invoice: CN-0042\. .*retrying it lets them through too/);
   await noSerious(page, 'details dialog (failed)');
   const retry = failedDialog.getByRole('button', { name: 'Retry' });
   assert.ok(await retry.isEnabled(), 'an owner may retry');

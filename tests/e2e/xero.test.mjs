@@ -135,6 +135,13 @@ test('a credit note of an invoice whose fiscalization failed waits, and becomes 
   const cn = await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/credit-notes`, { Amount: 10 });
   await sleep(2500); // the credit note's job has looked at least once, and waits
   assert.equal((await fiscalInvoices(c, uid)).length, 1, 'no refund before its invoice is signed');
+  // the failed invoice says what waits for it
+  const cnNumber = (cn.CreditNote || cn).CreditNoteNumber;
+  const waiting = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}`)).json.refunds_waiting;
+  assert.equal(waiting.length, 1, JSON.stringify(waiting));
+  assert.equal(waiting[0].ref, cnNumber);
+  assert.equal(waiting[0].integration, uid);
+  assert.match(waiting[0].since, /^\d{4}-\d{2}-\d{2}T/);
   await w.ctl('POST', `/vsdc/control/taxpayers/${c.certUid}/unrevoke`, {});
   const retry = await c.post(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}/retry`);
   assert.equal(retry.status, 202, retry.text);
@@ -146,6 +153,9 @@ test('a credit note of an invoice whose fiscalization failed waits, and becomes 
   assert.equal(d.invoice.transaction_type, 'refund');
   assert.equal(d.invoice.referent_document_number, original.invoice_number);
   assert.equal(await vsdcCount(c.certUid, inv.InvoiceNumber), 1, 'the invoice was signed once');
+  assert.deepEqual((await c.get(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}`)).json.refunds_waiting, [],
+    'nothing waits for it any more');
+  assert.deepEqual(d.refunds_waiting, []);
 });
 
 test('webhooks: a bad signature is 401 with an empty body and nothing is processed', async () => {

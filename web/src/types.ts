@@ -189,6 +189,8 @@ export interface FiscalInvoiceDetails extends FiscalInvoiceSummary {
   invoice_counter?: string | null;
   tax_items?: TaxItem[];
   signed_at?: string | null;
+  /** Documents (a Xero credit note) that wait for this invoice to be signed. */
+  refunds_waiting?: { ref: string | null; integration: string | null; since: string }[];
 }
 
 // The OAuth integration endpoints (Xero, Zoho Books; docs/api/integrations.md).

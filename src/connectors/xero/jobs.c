@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fh/fh_fiscal.h"
 #include "xero_internal.h"
 
 static int64_t pint(json_t *p, const char *k)
@@ -100,8 +101,9 @@ int64_t fh_xero_wait_gap_ms(int64_t deferrals)
     return gap < WAIT_MAX_GAP_MS ? gap : WAIT_MAX_GAP_MS;
 }
 
-static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_job *job, json_t *p,
-                                    const char *why, char *err, size_t errsize)
+static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_integ *in,
+                                    const struct fh_job *job, json_t *p, const char *why, char *err,
+                                    size_t errsize)
 {
     int64_t now = fh_now_ms(), since = pint(p, "waiting_since");
     if (since <= 0) {
@@ -109,6 +111,10 @@ static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_job *job
         json_object_set_new(p, "waiting_since", json_integer(now));
     }
     if (now - since > WAIT_GIVE_UP_MS) {
+        const char *id = json_string_value(json_object_get(p, "id"));
+        char key[200];
+        xero_credit_note_key(in, id ? id : "", key, sizeof(key));
+        fh_fiscal_wait_end(app->store, in->org_id, key); /* no longer shown as waiting */
         snprintf(err, errsize, "gave up after 30 days of waiting: %s", why);
         return FH_ERR;
     }
@@ -116,15 +122,15 @@ static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_job *job
                                  errsize);
 }
 
-static enum fh_rc finish_process(struct fh_app *app, const struct fh_job *job, json_t *p,
-                                 enum xero_process_result r, const char *why, char *err,
-                                 size_t errsize)
+static enum fh_rc finish_process(struct fh_app *app, const struct fh_integ *in,
+                                 const struct fh_job *job, json_t *p, enum xero_process_result r,
+                                 const char *why, char *err, size_t errsize)
 {
     switch (r) {
     case XP_DONE:
         return FH_OK;
     case XP_WAIT:
-        return wait_for_original(app, job, p, why, err, errsize);
+        return wait_for_original(app, in, job, p, why, err, errsize);
     case XP_RETRY:
         snprintf(err, errsize, "%s", why);
         return FH_E_RETRY;
@@ -165,7 +171,7 @@ enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_
                 : XP_FAILED;
         if (!doc)
             snprintf(why, sizeof(why), "Xero's answer holds no document");
-        rc = finish_process(app, job, p, pr, why, err, errsize);
+        rc = finish_process(app, &in, job, p, pr, why, err, errsize);
         json_decref(j);
     } else if (o == X_WAIT) {
         rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);

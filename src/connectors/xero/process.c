@@ -30,6 +30,12 @@ static bool id_ok(const char *s)
     return true;
 }
 
+void xero_credit_note_key(const struct fh_integ *in, const char *credit_note_id, char *out,
+                          size_t size)
+{
+    snprintf(out, size, "xero:%s:CN:%s", in->tenant_id, credit_note_id);
+}
+
 /* The original invoice's V-SDC number and time: XP_DONE with them filled; XP_WAIT while it is
  * pending or failed (a user's retry may sign it); XP_DONE with an empty number (skip) when it
  * was never fiscalized. */
@@ -72,8 +78,10 @@ static enum xero_process_result submit(struct fh_app *app, const struct fh_integ
                                        size_t whysize)
 {
     char key[200];
-    snprintf(key, sizeof(key), "xero:%s:%s%s", in->tenant_id, kind == XERO_CREDIT_NOTE ? "CN:" : "",
-             doc_id);
+    if (kind == XERO_CREDIT_NOTE)
+        xero_credit_note_key(in, doc_id, key, sizeof(key));
+    else
+        snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, doc_id);
     char *url =
         kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id) : NULL;
     json_t *wb = json_pack("{s:s, s:s}", "doc_id", doc_id, "kind",
@@ -120,8 +128,16 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
         }
         enum xero_process_result r = original_of(app, in, orig, ref_num, sizeof(ref_num), ref_time,
                                                  sizeof(ref_time), why, whysize);
-        if (r == XP_WAIT)
+        char waiting[200], original[200];
+        xero_credit_note_key(in, id, waiting, sizeof(waiting));
+        snprintf(original, sizeof(original), "xero:%s:%s", in->tenant_id, orig);
+        if (r == XP_WAIT) { /* shown on the invoice it waits for; best effort */
             *retry_at = fh_now_ms() + 2000;
+            fh_fiscal_wait_begin(app->store, in->org_id, waiting, original,
+                                 jstr(doc, "CreditNoteNumber"), in->id, fh_now_ms());
+        } else if (r == XP_DONE) {
+            fh_fiscal_wait_end(app->store, in->org_id, waiting);
+        }
         if (r != XP_DONE || !ref_num[0])
             return r;
     }

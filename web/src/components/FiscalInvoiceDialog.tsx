@@ -1,7 +1,8 @@
 // The details of one fiscal invoice (GET /api/orgs/{org}/fiscal-invoices/{id}):
 // fiscal number, SDC time, totals and tax items, the journal and QR, the
 // verification link, a link back to the source invoice ("View in Xero"), and
-// for a failed invoice its last error with Retry (integrations.operate).
+// for a failed invoice its last error with Retry (integrations.operate), and
+// the credit notes that wait for this invoice to be signed.
 //
 // While the invoice is pending (just submitted, or retried from here) the
 // dialog asks again every few seconds until it is signed or failed.
@@ -134,6 +135,18 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
                 </p>
               )}
             </div>
+          </div>
+        </div>
+      )}
+      {data && status !== 'signed' && (d.refunds_waiting?.length ?? 0) > 0 && (
+        <div class="alert alert--info" data-testid="refunds-waiting">
+          <Icon name="info" class="alert-icon" />
+          <div class="alert-body">
+            <p>
+              {d.refunds_waiting!.length === 1 ? 'A credit note waits' : `${d.refunds_waiting!.length} credit notes wait`} for
+              this invoice: {d.refunds_waiting!.map((w) => w.ref || 'without a number').join(', ')}. They are fiscalized as
+              refunds once this invoice is signed{status === 'failed' ? ', so retrying it lets them through too' : ''}.
+            </p>
           </div>
         </div>
       )}
