@@ -76,11 +76,17 @@ enum fh_rc fh_billing_sync_speed(struct fh_store *st, const struct fh_config *cf
 /* ---- seats (src/billing/plans.c) ---- */
 /* Integrations that hold a seat (every one that is not removed). */
 enum fh_rc fh_billing_seats_used(struct fh_store *st, int64_t org_id, int64_t *out);
-/* Before creating an integration of any type: holds the process's creation lock (release with
- * fh_billing_seat_release, also after a refusal) and replies 402 (9005 seats full, 9006 licence
- * expired) when the organization may not add one; FH_ERR then (already replied). */
-enum fh_rc fh_billing_seat_take_or_reply(struct fh_req *req);
-void fh_billing_seat_release(void);
+/* Before creating an integration of any type: replies 402 (9005 seats full, 9006 licence
+ * expired) when the organization may not add one; FH_ERR then (already replied). Also the reply
+ * after fh_billing_seat_claim_tx refused. */
+enum fh_rc fh_billing_seat_check_or_reply(struct fh_req *req);
+/* In the transaction that inserts an integration of org_id, before the insert: 1 when a seat is
+ * free; 0 with *refused (FH_EC_BILLING_SEATS_FULL or FH_EC_BILLING_EXPIRED) when none is; else
+ * FH_QS_SOFT / FH_QS_HARD. It locks the organization's row (on PostgreSQL; SQLite's write
+ * transactions run one at a time), so concurrent creations, in any process, take seats one after
+ * another. */
+int fh_billing_seat_claim_tx(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,
+                             enum fh_ec *refused);
 
 /* ---- usage and holds (src/billing/usage.c); each joins the caller's transaction and returns
  * >= 0 or FH_QS_SOFT / FH_QS_HARD ---- */

@@ -48,7 +48,9 @@ int fh_events_integration_update(struct fh_store *st, int64_t integration_id, co
                                  const struct fh_param *p, size_t n, int64_t now);
 
 /* ---- the integration types "custom" and "webhook" (src/events/lifecycle.c) ---- */
-/* Creates an active Custom Integration tied to certificate cert_id; uid receives its uid. */
+/* Creates an active Custom Integration tied to certificate cert_id; uid receives its uid.
+ * FH_E_LIMIT (nothing created) when the organization has no free seat (fh_billing_seat_claim_tx,
+ * in the same transaction); the same for fh_webhook_integration_create. */
 enum fh_rc fh_custom_integration_create(struct fh_app *app, int64_t org_id, int64_t cert_id,
                                         char uid[16]);
 /* Validates a webhook endpoint configuration {url, headers: [{name, value}], events: [...]}.

@@ -107,5 +107,8 @@ enum fh_rc fh_api_consent_reply(struct fh_req *req, enum fh_consent_result r, co
                                 const char *reason);
 /* Replies 503 for a retryable store failure, 500 otherwise. */
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what);
+/* The reply when the transaction creating an integration found no free seat
+ * (fh_billing_seat_claim_tx): 402, 9005 or 9006. */
+enum fh_rc fh_api_seat_refused(struct fh_req *req);
 
 #endif

@@ -61,6 +61,8 @@ enum fh_rc fh_api_integrations_post_own(struct fh_req *req, const char *type, co
         strcmp(type, "custom") == 0
             ? fh_custom_integration_create(req->app, req->org.id, cert_id, uid)
             : fh_webhook_integration_create(req->app, req->org.id, cert_id, settings, uid, secret);
+    if (rc == FH_E_LIMIT)
+        return fh_api_seat_refused(req);
     if (rc != FH_OK)
         return fh_api_store_failed(req, rc, "cannot create the integration");
     fh_log(FH_LOG_INFO, "integration_created", "org %s integration %s (%s)", req->org.code, uid,

@@ -4,6 +4,7 @@
 
 #include "api.h"
 #include "fh/fh_auth.h"
+#include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
 
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what)
@@ -11,6 +12,15 @@ enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *wh
     if (rc == FH_E_RETRY)
         return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", what);
     return fh_reply_error(req, FH_EC_INTERNAL, "%s", what);
+}
+
+enum fh_rc fh_api_seat_refused(struct fh_req *req)
+{
+    if (fh_billing_seat_check_or_reply(req) != FH_OK)
+        return FH_ERR; /* replied: 9005 or 9006 with the figures */
+    return fh_reply_error(req, FH_EC_BILLING_SEATS_FULL, "%s",
+                          "no seat was free when the integration was to be created; nothing was "
+                          "created");
 }
 
 enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, unsigned int status)

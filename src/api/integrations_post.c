@@ -69,14 +69,19 @@ enum fh_rc fh_api_integ_cert_or_reply(struct fh_req *req, const char *cert_uid, 
 }
 
 struct insert_ctx {
+    const struct fh_config *cfg;
     int64_t org_id, cert_id, now;
     const char *type, *settings;
     char uid[16];
+    enum fh_ec refused; /* no seat was free (the insert did not happen) */
 };
 
 static int insert_tx(struct fh_store *st, void *cls)
 {
     struct insert_ctx *c = cls;
+    int sq = fh_billing_seat_claim_tx(st, c->cfg, c->org_id, &c->refused);
+    if (sq <= 0)
+        return sq;
     fh_code_new("IN", c->uid, sizeof(c->uid));
     struct fh_param p[] = {FH_PI(c->org_id), FH_PT(c->uid),     FH_PT(c->type),
                            FH_PI(c->now),    FH_PI(c->cert_id), FH_PT(c->settings)};
@@ -103,9 +108,9 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
     enum fh_rc rc;
     json_t *merged = NULL;
     int64_t cert_id = 0;
-    /* every type takes a seat: refused (402, nothing created) when none is free */
-    if (fh_billing_seat_take_or_reply(req) != FH_OK) {
-        fh_billing_seat_release();
+    /* every type takes a seat: refused (402, nothing created) when none is free; the insert's
+     * transaction checks again, so a concurrent creation cannot take the same seat */
+    if (fh_billing_seat_check_or_reply(req) != FH_OK) {
         json_decref(root);
         return FH_ERR;
     }
@@ -129,15 +134,20 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
         goto out;
     }
     char *text = json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS);
-    struct insert_ctx c = {.org_id = req->org.id,
+    struct insert_ctx c = {.cfg = req->app->cfg,
+                           .org_id = req->org.id,
                            .cert_id = cert_id,
                            .now = fh_now_ms(),
                            .type = type,
                            .settings = text};
     int qs = 0;
-    for (int i = 0; i < 5 && qs == 0; i++)
+    for (int i = 0; i < 5 && qs == 0 && !c.refused; i++)
         qs = fh_store_run_tx(req->app->store, insert_tx, &c);
     free(text);
+    if (c.refused) {
+        rc = fh_api_seat_refused(req);
+        goto out;
+    }
     if (qs <= 0) {
         rc = fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,
                                  "cannot create the integration");
@@ -152,7 +162,6 @@ enum fh_rc fh_api_integrations_post(struct fh_req *req)
     }
     rc = fh_api_integ_reply(req, 201, c.uid);
 out:
-    fh_billing_seat_release();
     json_decref(merged);
     json_decref(root);
     return rc;

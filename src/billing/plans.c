@@ -6,11 +6,11 @@
  * integration that is not removed: a pending setup becomes active without asking again, and an
  * inactive one comes back with Reconnect, so both keep their seat until removed.
  *
- * Creating an integration (of any type) goes through fh_billing_seat_take_or_reply, which holds a
- * process-wide lock from the check until the creation is answered, so two requests of one
- * process cannot both take the last seat. Several processes on one PostgreSQL database can still
- * race on the last seat (docs/internals/billing.md). */
-#include <pthread.h>
+ * Creating an integration (of any type) asks fh_billing_seat_check_or_reply first (a clear 402
+ * before any work), and the transaction that inserts it asks again with fh_billing_seat_claim_tx,
+ * which locks the organization's row (PostgreSQL; SQLite runs one write transaction at a time),
+ * so two creations - in one process or in several sharing the database - cannot both take the
+ * last seat. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -159,16 +159,35 @@ enum fh_rc fh_billing_seats_used(struct fh_store *st, int64_t org_id, int64_t *o
     return billing_qs_rc(qs);
 }
 
-static pthread_mutex_t seat_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void fh_billing_seat_release(void)
+int fh_billing_seat_claim_tx(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,
+                             enum fh_ec *refused)
 {
-    pthread_mutex_unlock(&seat_lock);
+    *refused = 0;
+    struct fh_param p[] = {FH_PI(org_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           fh_store_sql(st, "SELECT id FROM organizations WHERE id = $1",
+                                        "SELECT id FROM organizations WHERE id = $1 FOR UPDATE"),
+                           p, 1, &rows);
+    fh_rows_free(&rows);
+    if (qs <= 0)
+        return qs < 0 ? qs : FH_QS_HARD;
+    struct fh_plan plan;
+    int64_t used = 0;
+    enum fh_rc rc = fh_billing_plan(st, cfg, org_id, fh_billing_now(cfg), &plan);
+    if (rc == FH_OK)
+        rc = fh_billing_seats_used(st, org_id, &used);
+    if (rc != FH_OK)
+        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    if (plan.expired || used >= plan.seats) {
+        *refused = plan.expired ? FH_EC_BILLING_EXPIRED : FH_EC_BILLING_SEATS_FULL;
+        return 0;
+    }
+    return 1;
 }
 
-enum fh_rc fh_billing_seat_take_or_reply(struct fh_req *req)
+enum fh_rc fh_billing_seat_check_or_reply(struct fh_req *req)
 {
-    pthread_mutex_lock(&seat_lock);
     struct fh_app *app = req->app;
     struct fh_plan plan;
     int64_t used = 0;

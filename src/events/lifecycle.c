@@ -17,6 +17,7 @@
 
 #include "fh/fh_apikeys.h"
 #include "fh/fh_auth.h"
+#include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_crypto.h"
 #include "fh/fh_events.h"
@@ -264,13 +265,17 @@ struct create_ctx {
     const char *type;
     const char *url, *events, *names, *headers_sealed, *secret_sealed;
     char uid[16];
+    enum fh_ec refused; /* no free seat: nothing inserted */
 };
 
 static int create_tx(struct fh_store *st, void *cls)
 {
     struct create_ctx *c = cls;
     int64_t id = 0;
-    int qs = insert_integration(st, c->org_id, c->cert_id, c->type, c->now, c->uid, &id);
+    int qs = fh_billing_seat_claim_tx(st, c->app->cfg, c->org_id, &c->refused);
+    if (qs <= 0)
+        return qs;
+    qs = insert_integration(st, c->org_id, c->cert_id, c->type, c->now, c->uid, &id);
     if (qs <= 0)
         return qs < 0 ? qs : FH_QS_HARD;
     if (c->url) {
@@ -299,12 +304,18 @@ static enum fh_rc tx_rc(int qs)
     return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }
 
+/* The outcome of create_tx: FH_E_LIMIT when no seat was free. */
+static enum fh_rc create_rc(int qs, const struct create_ctx *c)
+{
+    return qs >= 0 && c->refused ? FH_E_LIMIT : tx_rc(qs);
+}
+
 enum fh_rc fh_custom_integration_create(struct fh_app *app, int64_t org_id, int64_t cert_id,
                                         char uid[16])
 {
     struct create_ctx c = {
         .app = app, .org_id = org_id, .cert_id = cert_id, .now = fh_now_ms(), .type = "custom"};
-    enum fh_rc rc = tx_rc(fh_store_run_tx(app->store, create_tx, &c));
+    enum fh_rc rc = create_rc(fh_store_run_tx(app->store, create_tx, &c), &c);
     if (rc == FH_OK)
         fh_strlcpy(uid, c.uid, 16);
     return rc;
@@ -334,7 +345,7 @@ enum fh_rc fh_webhook_integration_create(struct fh_app *app, int64_t org_id, int
                            .names = names,
                            .headers_sealed = hs,
                            .secret_sealed = ss};
-    enum fh_rc rc = tx_rc(fh_store_run_tx(app->store, create_tx, &c));
+    enum fh_rc rc = create_rc(fh_store_run_tx(app->store, create_tx, &c), &c);
     free(events);
     free(names);
     free(hs);

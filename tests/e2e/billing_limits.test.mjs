@@ -116,6 +116,25 @@ function daysToNextMonth(offsetDays = 0) {
   return Math.ceil((next - now.getTime()) / 86400000) + 1;
 }
 
+test('seats: two fiscalhub processes on one store cannot both take the last seat', async () => {
+  // a second process on the same store and master key (several may share a database)
+  const other = await startServer({ env: { ...serverEnv(), DATABASE_URL: srv.env.DATABASE_URL, FISCALHUB_MASTER_KEY_FILE: srv.env.FISCALHUB_MASTER_KEY_FILE } });
+  try {
+    const c = await signup(srv.url, 'seat-race');
+    const cert = await uploadCert(c, await issueCert(sb));
+    const via = Object.assign(Object.create(Object.getPrototypeOf(c)), c, { base: other.url });
+    const tries = [];
+    for (let i = 0; i < 8; i++) tries.push((i % 2 ? via : c).post(`/api/orgs/${c.org}/integrations`, { type: 'custom', certificate_uid: cert }));
+    const got = await Promise.all(tries);
+    const statuses = got.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, 402, 402, 402, 402, 402, 402, 402], JSON.stringify(got.map((r) => r.json)));
+    for (const r of got.filter((x) => x.status === 402)) assert.equal(r.json.code, 9005);
+    assert.equal((await listed(c)).integrations.length, 1, 'one integration holds the one seat');
+  } finally {
+    await other.stop();
+  }
+});
+
 test('over the limit invoices wait on hold; a new month, an upgrade and a renewal release them, each signed once', async () => {
   const c = await signup(srv.url, 'holds');
   const cert = await uploadCert(c, await issueCert(sb));
