@@ -76,7 +76,8 @@ struct fh_config {
     int64_t api_rate_burst;       /* FISCALHUB_API_RATE_BURST requests at once per key (60) */
     int64_t idempotency_ttl_ms;   /* FISCALHUB_IDEMPOTENCY_TTL_HOURS keys remembered (24) */
     int64_t webhook_timeout_ms;   /* FISCALHUB_WEBHOOK_TIMEOUT_MS one delivery POST (10000) */
-    int64_t webhook_endpoint_concurrency; /* FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY POSTs at once (1) */
+    int64_t webhook_endpoint_concurrency; /* FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY POSTs at once
+                                             (0: half the workers, at least 1) */
     int64_t webhook_backoff_ms;   /* FISCALHUB_WEBHOOK_BACKOFF_MS first retry delay (30000) */
     int64_t webhook_backoff_max_ms; /* FISCALHUB_WEBHOOK_BACKOFF_MAX_MS longest delay (3600000) */
     int64_t webhook_retry_ms;     /* FISCALHUB_WEBHOOK_RETRY_SECONDS retries go on (86400) */

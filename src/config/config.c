@@ -120,7 +120,8 @@ static const struct fh_config_opt opts[O_COUNT] = {
                     "how long an Idempotency-Key is remembered (24)"},
     [O_WH_TIMEOUT] = {"--webhook-timeout-ms", "FISCALHUB_WEBHOOK_TIMEOUT_MS", "one webhook delivery POST (10000)"},
     [O_WH_CONCURRENCY] = {"--webhook-endpoint-concurrency", "FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY",
-                          "webhook POSTs in flight to one endpoint at a time, per process (1)"},
+                          "webhook POSTs in flight to one endpoint at a time, per process (0: half "
+                          "the workers, at least 1)"},
     [O_WH_BACKOFF] = {"--webhook-backoff-ms", "FISCALHUB_WEBHOOK_BACKOFF_MS",
                       "first webhook retry delay, doubled per attempt (30000)"},
     [O_WH_BACKOFF_MAX] = {"--webhook-backoff-max-ms", "FISCALHUB_WEBHOOK_BACKOFF_MAX_MS",
@@ -219,7 +220,7 @@ static enum fh_rc apply_custom(struct fh_config *cfg, enum opt_id id, const char
         {O_API_BURST, offsetof(struct fh_config, api_rate_burst), 1, 100000, 1},
         {O_IDEM_TTL, offsetof(struct fh_config, idempotency_ttl_ms), 1, 24 * 365, 3600 * 1000},
         {O_WH_TIMEOUT, offsetof(struct fh_config, webhook_timeout_ms), 100, 120000, 1},
-        {O_WH_CONCURRENCY, offsetof(struct fh_config, webhook_endpoint_concurrency), 1, 256, 1},
+        {O_WH_CONCURRENCY, offsetof(struct fh_config, webhook_endpoint_concurrency), 0, 256, 1},
         {O_FISCAL_RETRY, offsetof(struct fh_config, fiscal_retry_ms), 1, 30LL * 86400, 1000},
         {O_WH_BACKOFF, offsetof(struct fh_config, webhook_backoff_ms), 1, 24LL * 3600 * 1000, 1},
         {O_WH_BACKOFF_MAX, offsetof(struct fh_config, webhook_backoff_max_ms), 1, 24LL * 3600 * 1000, 1},
@@ -518,7 +519,7 @@ static void defaults(struct fh_config *cfg)
     cfg->api_rate_burst = 60;
     cfg->idempotency_ttl_ms = 24LL * 3600 * 1000;
     cfg->webhook_timeout_ms = 10000;
-    cfg->webhook_endpoint_concurrency = 1;
+    cfg->webhook_endpoint_concurrency = 0;
     cfg->webhook_backoff_ms = 30000;
     cfg->webhook_backoff_max_ms = 3600LL * 1000;
     cfg->webhook_retry_ms = 86400LL * 1000;

@@ -21,13 +21,16 @@
  * body.
  *
  * An endpoint gets at most FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY POSTs at a time from this
- * process (1 by default), so an endpoint that does not answer holds one worker, not all of them.
- * An attempt whose endpoint is busy is not begun: its job goes back to the queue with no attempt
- * spent (fh_job_release), due when the POSTs ahead of it would have timed out (at most
- * WAIT_MAX_MS), and the end of each POST brings the oldest waiting job forward (fh_job_wake).
- * Who waits is known only to the process that put them back: a process that starts its workers
- * makes every waiting delivery due (fh_webhook_wake_waiting), so none waits out its time after a
- * restart. */
+ * process (by default half the FISCALHUB_WORKERS, at least 1), so an endpoint that does not
+ * answer holds some of the workers, never all of them.
+ * An attempt whose endpoint is busy is not begun: while every POST in flight to it is young
+ * (YOUNG_MS), the worker looks again every SPIN_MS for a while (a fast endpoint frees its slot in
+ * a moment); otherwise its job goes back to the queue with no attempt spent (fh_job_release), due
+ * when the POSTs ahead of it would have timed out (at most WAIT_MAX_MS), and the end of each POST
+ * brings the oldest waiting job forward (fh_job_wake), to the head of the queue: the slot it frees
+ * goes to that job, not to one that came later. Who waits is known only to the process that put
+ * them back: a process that starts its workers makes every waiting delivery due
+ * (fh_webhook_wake_waiting), so none waits out its time after a restart. */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -345,17 +348,47 @@ static void post(struct fh_app *app, const struct dl *d, int n, const char *secr
 
 /* ---- POSTs in flight per endpoint (this process) ---- */
 
-enum { WAIT_RING = 256, WAIT_MAX_MS = 30000 };
+enum {
+    WAIT_FIRST = 64,
+    WAIT_MAX = 65536,
+    WAIT_MAX_MS = 30000,
+    MAX_SLOTS = 256, /* the largest FISCALHUB_WEBHOOK_ENDPOINT_CONCURRENCY */
+    YOUNG_MS = 250,  /* POSTs in flight this long or less will likely end soon */
+    SPIN_MS = 5,     /* a busy endpoint whose POSTs are all young: look again after this */
+    SPIN_TIMES = 50, /* ... up to this many times before the job waits in the queue */
+};
 
 #define WAITING_REASON "waiting: another POST to this endpoint is in flight"
+
+enum take { TAKE_OK, TAKE_SOON, TAKE_WAIT };
 
 struct endpoint {
     int64_t integration_id;
     int64_t inflight;
-    int64_t wait[WAIT_RING]; /* delivery jobs waiting for a slot, oldest first (a ring) */
-    size_t head, nwait;
+    int64_t started[MAX_SLOTS]; /* the POSTs in flight: when each began (monotonic ms) */
+    int64_t *wait;              /* delivery jobs waiting for a slot, oldest first (a ring of cap) */
+    size_t head, nwait, cap;
     struct endpoint *next;
 };
+
+/* Appends id to e's ring, growing it up to WAIT_MAX; false when it is full. */
+static bool ring_push(struct endpoint *e, int64_t id)
+{
+    if (e->nwait == e->cap) {
+        if (e->cap >= WAIT_MAX)
+            return false;
+        size_t cap = e->cap ? e->cap * 2 : WAIT_FIRST;
+        int64_t *w = fh_calloc(cap, sizeof(*w));
+        for (size_t i = 0; i < e->nwait; i++)
+            w[i] = e->wait[(e->head + i) % e->cap];
+        free(e->wait);
+        e->wait = w;
+        e->head = 0;
+        e->cap = cap;
+    }
+    e->wait[(e->head + e->nwait++) % e->cap] = id;
+    return true;
+}
 
 static pthread_mutex_t endpoints_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct endpoint *endpoints; /* those with a POST in flight or a job waiting */
@@ -368,10 +401,16 @@ static struct endpoint **endpoint_find(int64_t integration_id)
     return e;
 }
 
-/* Takes a slot of the endpoint (true), or records job_id as waiting for one and says how many
- * wait before it. */
-static bool endpoint_take(int64_t integration_id, int64_t limit, int64_t job_id, size_t *ahead)
+/* Takes a slot of the endpoint (TAKE_OK, *start: its start, for endpoint_give). When none is
+ * free: TAKE_SOON if may_spin and every POST in flight began at most YOUNG_MS ago (a fast
+ * endpoint: look again shortly), else TAKE_WAIT with job_id recorded as waiting and *ahead
+ * saying how many wait before it. */
+static enum take endpoint_take(int64_t integration_id, int64_t limit, int64_t job_id, bool may_spin,
+                               size_t *ahead, int64_t *start)
 {
+    int64_t now = fh_mono_ms();
+    if (limit <= 0 || limit > MAX_SLOTS)
+        limit = limit <= 0 ? 1 : MAX_SLOTS;
     pthread_mutex_lock(&endpoints_lock);
     struct endpoint **ep = endpoint_find(integration_id);
     if (!*ep) {
@@ -379,38 +418,50 @@ static bool endpoint_take(int64_t integration_id, int64_t limit, int64_t job_id,
         (*ep)->integration_id = integration_id;
     }
     struct endpoint *e = *ep;
-    bool got = e->inflight < (limit > 0 ? limit : 1);
-    if (got) {
-        e->inflight++;
+    enum take t = TAKE_OK;
+    if (e->inflight < limit) {
+        e->started[e->inflight++] = now;
+        *start = now;
     } else {
+        int64_t oldest = now;
+        for (int64_t i = 0; i < e->inflight; i++)
+            oldest = e->started[i] < oldest ? e->started[i] : oldest;
+        t = may_spin && now - oldest <= YOUNG_MS ? TAKE_SOON : TAKE_WAIT;
+    }
+    if (t == TAKE_WAIT) {
         size_t i = 0;
-        while (i < e->nwait && e->wait[(e->head + i) % WAIT_RING] != job_id)
+        while (i < e->nwait && e->wait[(e->head + i) % e->cap] != job_id)
             i++;
-        if (i == e->nwait && e->nwait < WAIT_RING) /* a full ring: it waits for its time */
-            e->wait[(e->head + e->nwait++) % WAIT_RING] = job_id;
+        if (i == e->nwait)
+            ring_push(e, job_id); /* a full ring: it waits for its time */
         *ahead = i;
     }
     pthread_mutex_unlock(&endpoints_lock);
-    return got;
+    return t;
 }
 
-/* With put_back, gives a slot back; then takes the oldest waiting job off the ring (0: none).
- * An endpoint with nothing in flight and nobody waiting is forgotten. */
-static int64_t endpoint_next(int64_t integration_id, bool put_back)
+/* With put_back, gives back the slot taken at start; then takes the oldest waiting job off the
+ * ring (0: none). An endpoint with nothing in flight and nobody waiting is forgotten. */
+static int64_t endpoint_next(int64_t integration_id, bool put_back, int64_t start)
 {
     pthread_mutex_lock(&endpoints_lock);
     struct endpoint **ep = endpoint_find(integration_id), *e = *ep;
     int64_t id = 0;
     if (e) {
-        if (put_back && e->inflight > 0)
-            e->inflight--;
+        for (int64_t i = 0; put_back && i < e->inflight; i++) {
+            if (e->started[i] == start) {
+                e->started[i] = e->started[--e->inflight];
+                break;
+            }
+        }
         if (e->nwait > 0) {
             id = e->wait[e->head];
-            e->head = (e->head + 1) % WAIT_RING;
+            e->head = (e->head + 1) % e->cap;
             e->nwait--;
         }
         if (e->inflight == 0 && e->nwait == 0) {
             *ep = e->next;
+            free(e->wait);
             free(e);
         }
     }
@@ -418,13 +469,13 @@ static int64_t endpoint_next(int64_t integration_id, bool put_back)
     return id;
 }
 
-/* Gives the slot back and brings the oldest job still waiting for it forward. */
-static void endpoint_give(struct fh_app *app, int64_t integration_id)
+/* Gives the slot taken at start back and brings the oldest job still waiting for it forward. */
+static void endpoint_give(struct fh_app *app, int64_t integration_id, int64_t start)
 {
     int64_t now = fh_now_ms();
-    for (int64_t id = endpoint_next(integration_id, true); id > 0;
-         id = endpoint_next(integration_id, false))
-        if (fh_job_wake(app->store, id, FH_WEBHOOK_JOB_KIND, now) != FH_E_NOTFOUND)
+    for (int64_t id = endpoint_next(integration_id, true, start); id > 0;
+         id = endpoint_next(integration_id, false, 0))
+        if (fh_job_wake(app->store, id, FH_WEBHOOK_JOB_KIND, 0, now) != FH_E_NOTFOUND)
             break; /* woken, or the store failed: the job runs at its time */
 }
 
@@ -482,11 +533,19 @@ static enum fh_rc attempt(struct fh_app *app, const struct fh_job *job, const st
                           char *err, size_t errsize)
 {
     int64_t limit = app->cfg ? app->cfg->webhook_endpoint_concurrency : 1;
+    if (limit <= 0) /* half the workers that run webhook deliveries */
+        limit = app->cfg && app->cfg->workers > 1 ? app->cfg->workers / 2 : 1;
     size_t ahead = 0;
-    if (!endpoint_take(d->integration_id, limit, job->id, &ahead))
+    int64_t start = 0;
+    enum take t;
+    for (int i = 0; (t = endpoint_take(d->integration_id, limit, job->id, i < SPIN_TIMES, &ahead,
+                                       &start)) == TAKE_SOON;
+         i++)
+        fh_sleep_ms(SPIN_MS); /* a fast endpoint: its slot is free again in a moment */
+    if (t == TAKE_WAIT)
         return wait_for_endpoint(app, job, ahead, err, errsize);
     enum fh_rc rc = attempt_now(app, d, n, err, errsize);
-    endpoint_give(app, d->integration_id);
+    endpoint_give(app, d->integration_id, start);
     return rc;
 }
 

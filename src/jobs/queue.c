@@ -571,11 +571,12 @@ enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, in
     return qs_rc(qs);
 }
 
-enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t now)
+enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t run_at,
+                       int64_t now)
 {
-    struct fh_param p[] = {FH_PI(id), FH_PT(kind), FH_PI(now)};
+    struct fh_param p[] = {FH_PI(id), FH_PT(kind), FH_PI(now), FH_PI(run_at < now ? run_at : now)};
     int qs = exec_write(st,
-                        "UPDATE jobs SET run_at = $3, updated_at = $3 "
+                        "UPDATE jobs SET run_at = $4, updated_at = $3 "
                         "WHERE id = $1 AND kind = $2 AND state = 'ready' AND run_at > $3",
                         p, FH_ARRAY_LEN(p));
     if (qs == 0)

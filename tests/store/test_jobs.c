@@ -955,10 +955,12 @@ static void test_release_and_wake(void **state)
     fh_job_free(&job);
     assert_int_equal(claim_id(NULL, kinds, 1, "w1", now + 1), 0); /* not due */
     /* a wake of another kind, or of a job not waiting, changes nothing */
-    assert_int_equal(fh_job_wake(st, id, "other", now + 2), FH_E_NOTFOUND);
-    assert_int_equal(fh_job_wake(st, id, "later", now + 2), FH_OK);
+    assert_int_equal(fh_job_wake(st, id, "other", now + 2, now + 2), FH_E_NOTFOUND);
+    int64_t other = enqueue("later", NULL, now - 500, 3); /* due before the wake */
+    assert_int_equal(fh_job_wake(st, id, "later", 0, now + 2), FH_OK); /* to the head */
     assert_int_equal(claim_id(NULL, kinds, 1, "w1", now + 2), id);
-    assert_int_equal(fh_job_wake(st, id, "later", now + 3), FH_E_NOTFOUND); /* running */
+    assert_int_equal(fh_job_wake(st, id, "later", now + 3, now + 3), FH_E_NOTFOUND); /* running */
+    assert_int_equal(claim_id(NULL, kinds, 1, "w2", now + 3), other);
     assert_int_equal(fh_job_get(st, id, &job), FH_OK);
     assert_int_equal(job.attempts, 1);
     fh_job_free(&job);
