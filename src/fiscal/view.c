@@ -94,31 +94,45 @@ static size_t build_where(const struct fh_fiscal_filter *f, int64_t org_id, stru
     return n;
 }
 
+/* The WHERE clause of a filter with its parameters, and how many invoices match it. */
+struct where {
+    struct fh_buf text;
+    struct fh_param p[8];
+    size_t n;
+};
+
+static int count_where(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,
+                       struct where *w, int64_t *total)
+{
+    fh_buf_init(&w->text, 4096);
+    w->n = build_where(f, org_id, &w->text, w->p);
+    char *q = fh_asprintf("SELECT COUNT(*) FROM fiscal_invoices f %s", w->text.data);
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, q, w->p, w->n, &rows);
+    *total = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    free(q);
+    return qs;
+}
+
 enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
                                const struct fh_fiscal_filter *f, json_t **out)
 {
-    struct fh_param p[8];
-    struct fh_buf w, q;
-    fh_buf_init(&w, 4096);
-    fh_buf_init(&q, 8192);
-    size_t n = build_where(f, org_id, &w, p);
-    fh_buf_appendf(&q, "SELECT COUNT(*) FROM fiscal_invoices f %s", w.data);
+    struct where w;
+    int64_t total = 0;
     struct fh_rows rows;
-    int qs = fh_store_exec(st, q.data, p, n, &rows);
-    int64_t total = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
-    fh_rows_free(&rows);
+    int qs = count_where(st, org_id, f, &w, &total);
     if (qs >= 0) {
-        fh_buf_reset(&q);
-        p[n] = FH_PI(f->page_size);
-        p[n + 1] = FH_PI((f->page - 1) * f->page_size);
-        fh_buf_appendf(&q,
-                       "SELECT " SUMMARY_COLS SUMMARY_FROM "%s "
-                       "ORDER BY f.created_at DESC, f.id DESC LIMIT $%zu OFFSET $%zu",
-                       w.data, n + 1, n + 2);
-        qs = fh_store_exec(st, q.data, p, n + 2, &rows);
+        size_t n = w.n;
+        w.p[n] = FH_PI(f->page_size);
+        w.p[n + 1] = FH_PI((f->page - 1) * f->page_size);
+        char *q = fh_asprintf("SELECT " SUMMARY_COLS SUMMARY_FROM "%s "
+                              "ORDER BY f.created_at DESC, f.id DESC LIMIT $%zu OFFSET $%zu",
+                              w.text.data, n + 1, n + 2);
+        qs = fh_store_exec(st, q, w.p, n + 2, &rows);
+        free(q);
     }
-    fh_buf_free(&w);
-    fh_buf_free(&q);
+    fh_buf_free(&w.text);
     if (qs < 0)
         return qs_rc(qs);
     json_t *list = json_array();
@@ -135,26 +149,17 @@ enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fi
 {
     *ids = NULL;
     *n = 0;
-    *total = 0;
-    struct fh_param p[8];
-    struct fh_buf w, q;
-    fh_buf_init(&w, 4096);
-    fh_buf_init(&q, 8192);
-    size_t np = build_where(f, org_id, &w, p);
-    fh_buf_appendf(&q, "SELECT COUNT(*) FROM fiscal_invoices f %s", w.data);
+    struct where w;
     struct fh_rows rows;
-    int qs = fh_store_exec(st, q.data, p, np, &rows);
-    *total = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
-    fh_rows_free(&rows);
+    int qs = count_where(st, org_id, f, &w, total);
     if (qs >= 0) {
-        fh_buf_reset(&q);
-        p[np] = FH_PI(limit);
-        fh_buf_appendf(&q, "SELECT f.id FROM fiscal_invoices f %s ORDER BY f.id LIMIT $%zu", w.data,
-                       np + 1);
-        qs = fh_store_exec(st, q.data, p, np + 1, &rows);
+        w.p[w.n] = FH_PI(limit);
+        char *q = fh_asprintf("SELECT f.id FROM fiscal_invoices f %s ORDER BY f.id LIMIT $%zu",
+                              w.text.data, w.n + 1);
+        qs = fh_store_exec(st, q, w.p, w.n + 1, &rows);
+        free(q);
     }
-    fh_buf_free(&w);
-    fh_buf_free(&q);
+    fh_buf_free(&w.text);
     if (qs < 0)
         return qs_rc(qs);
     *ids = fh_calloc(rows.nrows + 1, sizeof(**ids));
