@@ -6,8 +6,8 @@
 // limits (429 + Retry-After), and bad input naming the field with nothing written.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, signup, Client } from '../lib/server.mjs';
-import { startSandbox, issueCert, uploadCert, invoice } from '../lib/fiscal.mjs';
+import { signup, Client } from '../lib/server.mjs';
+import { startSandbox, issueCert, uploadCert, invoice, startFiscalServer } from '../lib/fiscal.mjs';
 import { ApiClient, basic, createCustom, createKey, createWebhook } from '../lib/custom.mjs';
 
 const BURST = 200;
@@ -17,15 +17,10 @@ const sid = (tag) => `${tag}-${process.pid}-${++seq}`;
 
 before(async () => {
   sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
-      FISCALHUB_WORKERS: '4',
-      FISCALHUB_API_RATE_BURST: String(BURST),
-      FISCALHUB_API_RATE_PER_MINUTE: '3000',
-    },
+  srv = await startFiscalServer(sb, {
+    FISCALHUB_WORKERS: '4',
+    FISCALHUB_API_RATE_BURST: String(BURST),
+    FISCALHUB_API_RATE_PER_MINUTE: '3000',
   });
   a = await signup(srv.url, 'custom-a');
   b = await signup(srv.url, 'custom-b');

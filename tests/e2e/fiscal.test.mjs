@@ -5,8 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, signup, Client, uniqueEmail } from '../lib/server.mjs';
-import { startSandbox, issueCert, uploadCert, invoice, settled, sleep, vsdcGet, waitFor } from '../lib/fiscal.mjs';
+import { signup, Client, uniqueEmail } from '../lib/server.mjs';
+import { startSandbox, issueCert, uploadCert, invoice, settled, sleep, vsdcGet, waitFor, startFiscalServer } from '../lib/fiscal.mjs';
 
 let sb, srv, a, b, certA, uidA, uidB;
 let seq = 0;
@@ -14,14 +14,9 @@ const sid = (tag) => `${tag}-${process.pid}-${++seq}`;
 
 before(async () => {
   sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
-      FISCALHUB_WORKERS: '4',
-      FISCALHUB_TAXCORE_TIMEOUT_MS: '1500',
-    },
+  srv = await startFiscalServer(sb, {
+    FISCALHUB_WORKERS: '4',
+    FISCALHUB_TAXCORE_TIMEOUT_MS: '1500',
   });
   a = await signup(srv.url, 'fiscal-a');
   b = await signup(srv.url, 'fiscal-b');

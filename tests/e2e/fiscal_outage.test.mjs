@@ -5,8 +5,8 @@
 // window is shortened to 6 s here, and the backoff to 20..300 ms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, signup } from '../lib/server.mjs';
-import { startSandbox, issueCert, uploadCert, invoice, settled, sleep, waitFor } from '../lib/fiscal.mjs';
+import { signup } from '../lib/server.mjs';
+import { startSandbox, issueCert, uploadCert, invoice, settled, sleep, waitFor, startFiscalServer } from '../lib/fiscal.mjs';
 
 const WINDOW_S = 6;
 let sb, srv, c, uid;
@@ -15,13 +15,9 @@ const sid = (tag) => `${tag}-${process.pid}-${++seq}`;
 
 before(async () => {
   sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_JOB_BACKOFF_MAX_MS: '300',
-      FISCALHUB_FISCAL_RETRY_SECONDS: String(WINDOW_S),
-    },
+  srv = await startFiscalServer(sb, {
+    FISCALHUB_JOB_BACKOFF_MAX_MS: '300',
+    FISCALHUB_FISCAL_RETRY_SECONDS: String(WINDOW_S),
   });
   c = await signup(srv.url, 'outage');
   uid = await uploadCert(c, await issueCert(sb));

@@ -6,30 +6,27 @@
 // the delivery log counts exactly the POSTs it received.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, signup, storeQuery } from '../lib/server.mjs';
-import { startSandbox, issueCert, uploadCert, invoice, waitFor } from '../lib/fiscal.mjs';
+import { signup, storeQuery } from '../lib/server.mjs';
+import { startSandbox, issueCert, uploadCert, invoice, waitFor, startFiscalServer } from '../lib/fiscal.mjs';
 import { ApiClient, createCustom, createKey, createWebhook, receiver } from '../lib/custom.mjs';
 
 const BACKLOG = 6;
 const TIMEOUT_MS = 1500;
+// two workers (the default, and the fiscal workers' default too); webhooks time out quickly
+const ENV = {
+  FISCALHUB_WORKERS: '2',
+  FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
+  FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '200',
+  FISCALHUB_WEBHOOK_RETRY_SECONDS: '600',
+  FISCALHUB_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+};
 let sb, srv;
 let seq = 0;
 const sid = (tag) => `${tag}-${process.pid}-${++seq}`;
 
 before(async () => {
   sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
-      FISCALHUB_WORKERS: '2', // the default, and the fiscal workers' default too
-      FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
-      FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '200',
-      FISCALHUB_WEBHOOK_RETRY_SECONDS: '600',
-      FISCALHUB_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
-    },
-  });
+  srv = await startFiscalServer(sb, ENV);
 });
 after(async () => {
   await srv?.stop();
@@ -107,16 +104,7 @@ test('with every general worker held by hanging endpoints, fiscalizations still 
 });
 
 test('after a restart, deliveries that waited for their endpoint go at once, not at their time', async () => {
-  const env = {
-    FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-    FISCALHUB_JOB_BACKOFF_MS: '20',
-    FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
-    FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
-    FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '200',
-    FISCALHUB_WEBHOOK_RETRY_SECONDS: '600',
-    FISCALHUB_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
-  };
-  const s1 = await startServer({ env });
+  const s1 = await startFiscalServer(sb, ENV);
   const name = sid('restart');
   const c = await signup(s1.url, name);
   const cert = await uploadCert(c, await issueCert(sb));
@@ -134,7 +122,7 @@ test('after a restart, deliveries that waited for their endpoint go at once, not
   }, { what: 'deliveries waiting for the endpoint' });
   await s1.stop('SIGKILL');
   await receiver.configure(sb, name, { slow_count: 0 });
-  const s2 = await startServer({ env: { ...env, DATABASE_URL: s1.env.DATABASE_URL, FISCALHUB_MASTER_KEY_FILE: s1.env.FISCALHUB_MASTER_KEY_FILE } });
+  const s2 = await startFiscalServer(sb, { ...ENV, DATABASE_URL: s1.env.DATABASE_URL, FISCALHUB_MASTER_KEY_FILE: s1.env.FISCALHUB_MASTER_KEY_FILE });
   try {
     await receiver.events(sb, name, (e) => e.type === 'invoice.fiscalized', BACKLOG);
     assert.ok(Date.now() < Number(before.until), `delivered ${Date.now() - Number(before.until)} ms after the last waiting one was due`);

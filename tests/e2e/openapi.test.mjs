@@ -7,8 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, signup } from '../lib/server.mjs';
-import { startSandbox, issueCert, uploadCert, invoice } from '../lib/fiscal.mjs';
+import { signup } from '../lib/server.mjs';
+import { startSandbox, issueCert, uploadCert, invoice, startFiscalServer } from '../lib/fiscal.mjs';
 import { createCustom, createKey } from '../lib/custom.mjs';
 import { validate } from '../lib/jsonschema.mjs';
 
@@ -29,14 +29,10 @@ const sid = (tag) => `${tag}-${process.pid}-${++seq}`;
 
 before(async () => {
   sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_WORKERS: '4',
-      FISCALHUB_API_RATE_BURST: String(BURST),
-      FISCALHUB_API_RATE_PER_MINUTE: '600',
-    },
+  srv = await startFiscalServer(sb, {
+    FISCALHUB_WORKERS: '4',
+    FISCALHUB_API_RATE_BURST: String(BURST),
+    FISCALHUB_API_RATE_PER_MINUTE: '600',
   });
   c = await signup(srv.url, 'openapi');
   cert = await uploadCert(c, await issueCert(sb));

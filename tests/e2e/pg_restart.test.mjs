@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, signup, freePort } from '../lib/server.mjs';
-import { startSandbox, issueCert, uploadCert, invoice, settled } from '../lib/fiscal.mjs';
+import { signup, freePort } from '../lib/server.mjs';
+import { startSandbox, startFiscalServer, issueCert, uploadCert, invoice, settled } from '../lib/fiscal.mjs';
 
 const PG_TEST = join(dirname(fileURLToPath(import.meta.url)), '../../scripts/pg-test.sh');
 let pgDir, sb, srv;
@@ -19,7 +19,7 @@ before(async () => {
   pgDir = join(tmpdir(), `fh-pgr-${process.pid}-${Date.now()}`); // pg-test.sh makes it, for its user
   const url = execFileSync(PG_TEST, ['start', pgDir, String(await freePort())], { encoding: 'utf8' }).trim();
   sb = await startSandbox();
-  srv = await startServer({ database: url, env: { FISCALHUB_TAXCORE_CA_FILE: sb.caFile, FISCALHUB_JOB_BACKOFF_MS: '50', FISCALHUB_JOB_BACKOFF_MAX_MS: '500' } });
+  srv = await startFiscalServer(sb, {}, { database: url });
 });
 after(async () => {
   await srv?.stop();

@@ -7,8 +7,8 @@
 // Backoff and the retry window are shortened by settings.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, signup } from '../lib/server.mjs';
-import { startSandbox, issueCert, uploadCert, invoice, sleep, waitFor } from '../lib/fiscal.mjs';
+import { signup } from '../lib/server.mjs';
+import { startSandbox, issueCert, uploadCert, invoice, sleep, waitFor, startFiscalServer } from '../lib/fiscal.mjs';
 import { ApiClient, createCustom, createKey, createWebhook, receiver, verifySignature } from '../lib/custom.mjs';
 
 const RETRY_WINDOW_S = 3;
@@ -18,17 +18,12 @@ const sid = (tag) => `${tag}-${process.pid}-${++seq}`;
 
 before(async () => {
   sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
-      FISCALHUB_WORKERS: '4',
-      FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
-      FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '400',
-      FISCALHUB_WEBHOOK_RETRY_SECONDS: String(RETRY_WINDOW_S),
-      FISCALHUB_WEBHOOK_TIMEOUT_MS: '700',
-    },
+  srv = await startFiscalServer(sb, {
+    FISCALHUB_WORKERS: '4',
+    FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
+    FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '400',
+    FISCALHUB_WEBHOOK_RETRY_SECONDS: String(RETRY_WINDOW_S),
+    FISCALHUB_WEBHOOK_TIMEOUT_MS: '700',
   });
 });
 after(async () => {

@@ -6,11 +6,20 @@ import { mkdtempSync, createWriteStream } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from './server.mjs';
+import { freePort, startServer } from './server.mjs';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A fiscalhub that trusts sandbox sb's V-SDC and retries jobs quickly (backoff 20..500 ms); env
+// adds or overrides settings, opts goes to startServer (database, args).
+export function startFiscalServer(sb, env = {}, opts = {}) {
+  return startServer({
+    ...opts,
+    env: { FISCALHUB_TAXCORE_CA_FILE: sb.caFile, FISCALHUB_JOB_BACKOFF_MS: '20', FISCALHUB_JOB_BACKOFF_MAX_MS: '500', ...env },
+  });
+}
 
 // Starts fiscalhub-sandbox on free ports with its own data dir. Returns { url, vsdcUrl, caFile,
 // control(method, path, body), stop() }.
