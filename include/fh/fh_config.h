@@ -35,6 +35,7 @@ struct fh_config {
     int64_t taxcore_connect_timeout_ms; /* FISCALHUB_TAXCORE_CONNECT_TIMEOUT_MS (10000) */
     char *taxcore_language;      /* FISCALHUB_TAXCORE_LANGUAGE Accept-Language ("en-US"; "none") */
     int fiscal_max_attempts;     /* FISCALHUB_FISCAL_MAX_ATTEMPTS (1000) */
+    int fiscal_org_window;       /* FISCALHUB_FISCAL_ORG_WINDOW (16): the fiscal jobs' lane window */
     int64_t fiscal_retry_ms;     /* FISCALHUB_FISCAL_RETRY_SECONDS (86400): retries without a
                                     definite answer go on this long */
     /* Xero (docs/internals/connectors.md). Every URL defaults to the sandbox emulator under

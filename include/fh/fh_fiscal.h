@@ -187,6 +187,12 @@ enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fi
  * QR, tax items and the V-SDC result verbatim). FH_E_NOTFOUND for another organization's id. */
 enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, json_t **out);
 
+/* The job-queue lane of an organization's fiscal jobs, "org:<id>": organizations take turns at
+ * the workers, so one organization's burst does not hold back the others' invoices (lanes in
+ * src/jobs/queue.c). out has at least FH_FISCAL_LANE_SIZE bytes. */
+#define FH_FISCAL_LANE_SIZE 32
+void fh_fiscal_lane(int64_t org_id, char *out);
+
 /* The "fiscal.submit" job's prepare hook (fh_job_prepare), run in the claiming transaction:
  * when the invoice can be posted at once (pending, no earlier attempt of unknown outcome, its
  * certificate active), marks the attempt there (usage count or hold included), so the claim and

@@ -33,6 +33,7 @@ struct fh_job {
     char *lease_owner; /* the current owner while running, else the last one (NULL if never run) */
     char *last_error;  /* may be NULL; kept when the job is retried or revived */
     enum fh_job_state state;
+    char *lane;   /* may be NULL (see struct fh_enqueue) */
     int prepared; /* what the kind's prepare hook returned when it was claimed (0: no hook) */
     /* Set by the runner on the job it runs (else NULL): fh_job_complete_tx claims the worker's
      * next job with it, in the same transaction. */
@@ -46,6 +47,10 @@ struct fh_enqueue {
     const char *payload; /* NULL: "{}" */
     int64_t run_at;      /* 0: now */
     int max_attempts;    /* 0: the configured default */
+    /* NULL: none. Jobs of one lane (an organization's fiscalizations) take turns with other
+     * lanes': at most lane_window of them are due or running at once, the others wait their
+     * turn in submission order and join the queue's tail as earlier ones end (queue.c). */
+    const char *lane;
 };
 
 struct fh_queue_cfg {
@@ -53,6 +58,7 @@ struct fh_queue_cfg {
     int64_t lease_ms;         /* default 60000 */
     int64_t backoff_base_ms; /* default 1000: delay = base * 2^(attempts-1), capped, +-25% jitter */
     int64_t backoff_max_ms;  /* default 3600000 */
+    int lane_window;         /* default 16: a lane's jobs due or running at once */
 };
 void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg);
 
@@ -100,14 +106,16 @@ struct fh_job_claimer {
 enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
                             const char *owner, int64_t now);
 /* Marks done; FH_E_CONFLICT if owner no longer holds the lease. */
-enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now);
+enum fh_rc fh_job_complete(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                           const char *owner, int64_t now);
 /* Marks a claimed job done inside the caller's transaction (run by fh_store_run_tx), so that a
  * handler's result and the end of its job commit together, in one transaction instead of two.
  * Returns 1 when done; 0 when job->lease_owner no longer holds the job (its lease was lost and
  * another run may own it: the caller's own writes stand or fall on their own); else a negative
  * qs. A handler whose transaction committed after 1 returns FH_DONE (see fh_job_handler). With
  * job->claimer set (the runner's jobs), a done job is followed by the claim of the worker's next
- * job in the same transaction (job->claimer->next). */
+ * job in the same transaction (job->claimer->next); its lane's window is the claimer's
+ * configuration's (else the default). */
 int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t now);
 /* Records a failed attempt: back to ready after backoff, or dead when attempts are exhausted
  * or retryable is false. *dead (may be NULL) tells which. */
@@ -119,22 +127,29 @@ enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int6
  * endpoint is busy) and returns FH_LATER. The same row waits, so fh_job_wake can bring it
  * forward (fh_job_defer of fh_connector.h instead queues a successor with a new payload).
  * FH_E_CONFLICT if owner no longer holds the job. */
-enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, int64_t run_at,
-                          const char *reason, int64_t now);
+enum fh_rc fh_job_release(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                          const char *owner, int64_t run_at, const char *reason, int64_t now);
 /* Makes a ready job of kind due at once, not later than now: it runs at run_at (<= now; a
  * smaller run_at puts it ahead of the jobs already due, which claims take oldest first). For a
  * deferred job whose wait ended early. FH_E_NOTFOUND when there is no such job waiting (it ran
  * meanwhile). */
 enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t run_at,
                        int64_t now);
-/* Puts a dead job back to ready at now with attempts reset (user-initiated retry).
- * FH_E_NOTFOUND when no dead job has that id. */
-enum fh_rc fh_job_retry_dead(struct fh_store *st, int64_t id, int64_t now);
+/* Puts a dead job back to ready at now with attempts reset (user-initiated retry); a lane's job
+ * waits for its lane's turn like a new one. FH_E_NOTFOUND when no dead job has that id. */
+enum fh_rc fh_job_retry_dead(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                             int64_t now);
+/* Lets waiting jobs of every lane whose window has room take their turn (the queue does this
+ * whenever a lane's job ends; this catches what ended otherwise, e.g. a window made larger).
+ * *promoted (may be NULL) counts them. */
+enum fh_rc fh_job_lanes_refill(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t now,
+                               int *promoted);
 enum fh_rc fh_job_get(struct fh_store *st, int64_t id, struct fh_job *out);
 enum fh_rc fh_job_get_by_key(struct fh_store *st, const char *ukey, struct fh_job *out);
-/* Counts by state (metrics: queue depth). due_ready counts ready jobs with run_at <= now. */
+/* Counts by state (metrics: queue depth). due_ready counts ready jobs with run_at <= now, held
+ * the ready jobs waiting for their lane's turn. */
 struct fh_queue_depth {
-    int64_t ready, due_ready, running, done, dead;
+    int64_t ready, due_ready, held, running, done, dead;
 };
 enum fh_rc fh_queue_depth(struct fh_store *st, int64_t now, struct fh_queue_depth *out);
 

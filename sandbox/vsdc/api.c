@@ -217,6 +217,8 @@ static void invoices_post(const struct vsdc_http_req *rq, struct vsdc_http_resp 
         vsdc_store_count_post(tp->uid, rid);
     struct vsdc_fault_decision fd;
     vsdc_faults_draw(true, &fd);
+    if (fd.latency_ms > 0)
+        fh_sleep_ms(fd.latency_ms);
     if (pre_fault(&fd, rs))
         return;
     char *text = NULL;

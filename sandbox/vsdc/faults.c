@@ -5,7 +5,8 @@
  *   error_5xx      answer status_5xx (500) with {"message":"An error has occurred."}; nothing
  * signed timeout        hold the connection timeout_ms (5000) without answering, then close;
  * nothing signed reset          close the connection at once with a TCP RST; nothing signed
- *   lost_response  sign and store the invoice, then close without answering */
+ *   lost_response  sign and store the invoice, then close without answering
+ * latency_ms (0) delays every POST before it is handled, like a V-SDC that is 100-300 ms away. */
 #include <string.h>
 #include <time.h>
 
@@ -19,7 +20,7 @@ static struct {
     pthread_mutex_t lock;
     double p[5]; /* by enum vsdc_fault; p[0] unused */
     uint64_t seed, state;
-    int64_t timeout_ms;
+    int64_t timeout_ms, latency_ms;
     int status_5xx;
     bool apply_to_get;
     enum vsdc_fault next[NEXT_MAX];
@@ -44,6 +45,7 @@ static void defaults(void)
     memset(f.p, 0, sizeof(f.p));
     f.seed = f.state = (uint64_t)time(NULL);
     f.timeout_ms = 5000;
+    f.latency_ms = 0;
     f.status_5xx = 500;
     f.apply_to_get = false;
     f.nnext = f.inext = 0;
@@ -62,6 +64,7 @@ void vsdc_faults_draw(bool post, struct vsdc_fault_decision *d)
     d->kind = VSDC_FAULT_NONE;
     d->status = f.status_5xx;
     d->hold_ms = f.timeout_ms;
+    d->latency_ms = post ? f.latency_ms : 0;
     if (post && f.inext < f.nnext) {
         d->kind = f.next[f.inext++];
     } else if (post || f.apply_to_get) {
@@ -120,7 +123,7 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
         snprintf(err, errsize, "the body must be a JSON object");
         return FH_E_INPUT;
     }
-    double p[5] = {0}, timeout = 5000, status = 500, seed = -1;
+    double p[5] = {0}, timeout = 5000, latency = 0, status = 500, seed = -1;
     double sum = 0;
     for (int k = VSDC_FAULT_5XX; k <= VSDC_FAULT_LOST; k++) {
         if (!number(cfg, names[k], 0, 1, &p[k])) {
@@ -130,11 +133,12 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
         sum += p[k];
     }
     if (sum > 1.0 + 1e-9 || !number(cfg, "timeout_ms", 0, 600000, &timeout) ||
+        !number(cfg, "latency_ms", 0, 10000, &latency) ||
         !number(cfg, "status_5xx", 500, 599, &status) ||
         !number(cfg, "seed", 0, 9007199254740991.0, &seed)) {
         snprintf(err, errsize,
-                 "probabilities must add up to at most 1, timeout_ms 0..600000, status_5xx "
-                 "500..599, seed >= 0");
+                 "probabilities must add up to at most 1, timeout_ms 0..600000, latency_ms "
+                 "0..10000, status_5xx 500..599, seed >= 0");
         return FH_E_INPUT;
     }
     json_t *atg = json_object_get(cfg, "apply_to_get");
@@ -152,6 +156,7 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
     if (seed >= 0)
         f.seed = f.state = (uint64_t)seed;
     f.timeout_ms = (int64_t)timeout;
+    f.latency_ms = (int64_t)latency;
     f.status_5xx = (int)status;
     f.apply_to_get = json_is_true(atg);
     memcpy(f.next, next, nnext * sizeof(*next));
@@ -166,11 +171,12 @@ json_t *vsdc_faults_json(void)
     json_t *next = json_array();
     for (size_t i = f.inext; i < f.nnext; i++)
         json_array_append_new(next, json_string(names[f.next[i]]));
-    json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:i, s:b, s:o}", "error_5xx",
+    json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:o}", "error_5xx",
                           f.p[VSDC_FAULT_5XX], "timeout", f.p[VSDC_FAULT_TIMEOUT], "reset",
                           f.p[VSDC_FAULT_RESET], "lost_response", f.p[VSDC_FAULT_LOST], "seed",
-                          (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "status_5xx",
-                          f.status_5xx, "apply_to_get", f.apply_to_get, "next", next);
+                          (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "latency_ms",
+                          (json_int_t)f.latency_ms, "status_5xx", f.status_5xx, "apply_to_get",
+                          f.apply_to_get, "next", next);
     pthread_mutex_unlock(&f.lock);
     return o;
 }

@@ -326,8 +326,9 @@ enum vsdc_fault {
 };
 struct vsdc_fault_decision {
     enum vsdc_fault kind;
-    int status;      /* 5xx */
-    int64_t hold_ms; /* timeout */
+    int status;         /* 5xx */
+    int64_t hold_ms;    /* timeout */
+    int64_t latency_ms; /* every POST waits this long before it is handled */
 };
 /* Draws the fault for a request (post: POST /api/v3/invoices; else GET). */
 void vsdc_faults_draw(bool post, struct vsdc_fault_decision *d);

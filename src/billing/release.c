@@ -8,9 +8,10 @@
 
 #define RELEASE_BATCH 500
 
-/* Clears the hold of invoice id and enqueues its job (a key per hold: fiscal:<id>:held:<t>). */
+/* Clears the hold of the organization's invoice id and enqueues its job (a key per hold:
+ * fiscal:<id>:held:<t>), in the organization's lane. */
 static int release_one(struct fh_store *st, const struct fh_config *cfg,
-                       const struct fh_queue_cfg *qcfg, int64_t id, int64_t held_at)
+                       const struct fh_queue_cfg *qcfg, int64_t org_id, int64_t id, int64_t held_at)
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(fh_now_ms())};
     int qs = fh_store_exec(st,
@@ -20,13 +21,15 @@ static int release_one(struct fh_store *st, const struct fh_config *cfg,
                            p, 2, NULL);
     if (qs <= 0)
         return qs;
-    char ukey[80], payload[64];
+    char ukey[80], payload[64], lane[FH_FISCAL_LANE_SIZE];
     snprintf(ukey, sizeof(ukey), "fiscal:%lld:held:%lld", (long long)id, (long long)held_at);
     snprintf(payload, sizeof(payload), "{\"invoice_id\": %lld}", (long long)id);
+    fh_fiscal_lane(org_id, lane);
     struct fh_enqueue e = {.kind = FH_FISCAL_JOB_KIND,
                            .ukey = ukey,
                            .payload = payload,
-                           .max_attempts = cfg->fiscal_max_attempts};
+                           .max_attempts = cfg->fiscal_max_attempts,
+                           .lane = lane};
     enum fh_rc rc = fh_job_enqueue(st, qcfg, &e, NULL, NULL);
     return rc == FH_OK ? 1 : billing_rc_qs(rc);
 }
@@ -50,8 +53,8 @@ static int release_some(struct fh_store *st, const struct fh_config *cfg,
                                "invoice_type NOT IN ('normal', 'advance') ORDER BY id LIMIT $2",
                       p, 2, &rows);
     for (size_t i = 0; qs >= 0 && i < rows.nrows; i++) {
-        int r =
-            release_one(st, cfg, qcfg, fh_rows_i64(&rows, i, 0, 0), fh_rows_i64(&rows, i, 1, 0));
+        int r = release_one(st, cfg, qcfg, org_id, fh_rows_i64(&rows, i, 0, 0),
+                            fh_rows_i64(&rows, i, 1, 0));
         if (r < 0)
             qs = r;
         else

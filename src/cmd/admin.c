@@ -109,7 +109,7 @@ int fh_cmd_admin(int argc, char **argv)
     else if (strcmp(task, "jobs") == 0)
         ec = list_jobs(app.store, dead_only);
     else {
-        enum fh_rc rc = fh_job_retry_dead(app.store, job_id, fh_now_ms());
+        enum fh_rc rc = fh_job_retry_dead(app.store, &app.qcfg, job_id, fh_now_ms());
         if (rc == FH_E_NOTFOUND)
             fprintf(stderr, "fiscalhub admin retry-job: no dead-lettered job %lld\n", (long long)job_id);
         else if (rc != FH_OK)

@@ -88,6 +88,7 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
     app->qcfg.default_max_attempts = cfg->job_max_attempts;
     app->qcfg.lease_ms = cfg->job_lease_ms;
     app->qcfg.backoff_base_ms = cfg->job_backoff_base_ms;
+    app->qcfg.lane_window = cfg->fiscal_org_window;
     return -1;
 }
 

@@ -19,7 +19,7 @@ enum opt_id {
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
     O_SCALE_POLL, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API, O_STRIPE_KEY,
     O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_FISCAL_WORKERS,
-    O_WH_CONCURRENCY, O_FISCAL_RETRY, O_COUNT
+    O_WH_CONCURRENCY, O_FISCAL_RETRY, O_FISCAL_WINDOW, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -62,6 +62,9 @@ static const struct fh_config_opt opts[O_COUNT] = {
                               "V-SDC connect and TLS handshake (10000)"},
     [O_TC_LANGUAGE] = {"--taxcore-language", "FISCALHUB_TAXCORE_LANGUAGE",
                        "Accept-Language of journals and messages, or none (en-US)"},
+    [O_FISCAL_WINDOW] = {"--fiscal-org-window", "FISCALHUB_FISCAL_ORG_WINDOW",
+                         "fiscalizations of one organization due or running at once; its others "
+                         "wait their turn behind other organizations' (16)"},
     [O_FISCAL_ATTEMPTS] = {"--fiscal-max-attempts", "FISCALHUB_FISCAL_MAX_ATTEMPTS",
                            "attempts to fiscalize an invoice before it fails (1000; the retry "
                            "window usually ends them first)"},
@@ -455,9 +458,10 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
         set_str(&cfg->taxcore_language, strcmp(v, "none") == 0 ? "" : v);
         return FH_OK;
     case O_FISCAL_ATTEMPTS:
+    case O_FISCAL_WINDOW:
         if (!int_in(v, 1, 100000, &x))
             return FH_E_INPUT;
-        cfg->fiscal_max_attempts = (int)x;
+        *(id == O_FISCAL_ATTEMPTS ? &cfg->fiscal_max_attempts : &cfg->fiscal_org_window) = (int)x;
         return FH_OK;
     case O_LOG_LEVEL: {
         static const char *lv[] = {"debug", "info", "warn", "error"};
@@ -500,6 +504,7 @@ static void defaults(struct fh_config *cfg)
     cfg->taxcore_connect_timeout_ms = 10000;
     cfg->taxcore_language = fh_strdup("en-US");
     cfg->fiscal_max_attempts = 1000;
+    cfg->fiscal_org_window = 16;
     cfg->fiscal_retry_ms = 86400LL * 1000;
     cfg->xero_minute_limit = 60;
     cfg->xero_day_limit = 5000;

@@ -77,13 +77,15 @@ static int submit_tx(struct fh_store *st, void *cls)
         qs = read_existing(st, in->org_id, in->source_key, c->out);
         return qs == 0 ? FH_QS_SOFT : qs;
     }
-    char ukey[48], payload[64];
+    char ukey[48], payload[64], lane[FH_FISCAL_LANE_SIZE];
     snprintf(ukey, sizeof(ukey), "fiscal:%lld", (long long)id);
     snprintf(payload, sizeof(payload), "{\"invoice_id\": %lld}", (long long)id);
+    fh_fiscal_lane(in->org_id, lane);
     struct fh_enqueue e = {.kind = FH_FISCAL_JOB_KIND,
                            .ukey = ukey,
                            .payload = payload,
-                           .max_attempts = c->app->cfg ? c->app->cfg->fiscal_max_attempts : 0};
+                           .max_attempts = c->app->cfg ? c->app->cfg->fiscal_max_attempts : 0,
+                           .lane = lane};
     enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
     if (rc != FH_OK)
         return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
@@ -197,6 +199,11 @@ enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in
     return rc;
 }
 
+void fh_fiscal_lane(int64_t org_id, char *out)
+{
+    snprintf(out, FH_FISCAL_LANE_SIZE, "org:%lld", (long long)org_id);
+}
+
 /* ---- retry ---- */
 
 struct retry_ctx {
@@ -220,14 +227,17 @@ static int rearm_job(struct fh_store *st, struct retry_ctx *c)
     int64_t job_id = job.id;
     fh_job_free(&job);
     if (rc == FH_OK && state == FH_JOB_DEAD)
-        rc = fh_job_retry_dead(st, job_id, c->now);
+        rc = fh_job_retry_dead(st, c->qcfg, job_id, c->now);
     else if (rc == FH_OK && state == FH_JOB_DONE) /* not expected: done means signed */
         snprintf(ukey, sizeof(ukey), "fiscal:%lld:%lld", (long long)c->id, (long long)c->now);
     if (rc == FH_E_NOTFOUND || (rc == FH_OK && state == FH_JOB_DONE)) {
+        char lane[FH_FISCAL_LANE_SIZE];
+        fh_fiscal_lane(c->org_id, lane);
         struct fh_enqueue e = {.kind = FH_FISCAL_JOB_KIND,
                                .ukey = ukey,
                                .payload = payload,
-                               .max_attempts = c->max_attempts};
+                               .max_attempts = c->max_attempts,
+                               .lane = lane};
         rc = fh_job_enqueue(st, c->qcfg, &e, NULL, NULL);
     }
     return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;

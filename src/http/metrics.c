@@ -111,9 +111,11 @@ enum fh_rc fh_metrics_render(struct fh_app *app, struct fh_buf *out)
                        "# TYPE fiscalhub_jobs_queue_depth gauge\n"
                        "fiscalhub_jobs_queue_depth{state=\"ready\"} %lld\n"
                        "fiscalhub_jobs_queue_depth{state=\"due\"} %lld\n"
+                       "fiscalhub_jobs_queue_depth{state=\"held\"} %lld\n"
                        "fiscalhub_jobs_queue_depth{state=\"running\"} %lld\n"
                        "fiscalhub_jobs_queue_depth{state=\"dead\"} %lld\n",
-                       (long long)d.ready, (long long)d.due_ready, (long long)d.running, (long long)d.dead);
+                       (long long)d.ready, (long long)d.due_ready, (long long)d.held,
+                       (long long)d.running, (long long)d.dead);
     }
     struct fh_job_outcomes o = {0};
     if (app->runner)

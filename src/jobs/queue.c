@@ -43,6 +43,20 @@
  *
  * Backoff after a failed attempt n (1-based): base * 2^(n-1), capped at backoff_max_ms, then
  * +-25% uniform jitter so that jobs failing together do not come back together.
+ *
+ * Lanes: claims take the oldest due job first, so one organization's burst (thousands of
+ * invoices approved at once) would hold every worker until it drained while another
+ * organization's single invoice waited behind it. A job may name a lane (the fiscal jobs: their
+ * organization); at most lane_window jobs of a lane are due or running at once, and the lane's
+ * others wait *held*: ready with run_at = HELD_AT, never due, so the claim's index read never
+ * sees them. Whenever a lane's job leaves its window (done, dead, released, or back off after a
+ * failure) the same transaction lets the lane's oldest held jobs in, due at now: they join the
+ * tail of the queue, behind whatever other lanes queued meanwhile, so busy lanes take turns
+ * and a new lane waits for at most the windows already queued. A lane alone keeps every worker
+ * busy when its window is at least the number of workers. Jobs in backoff or deferred to a
+ * later run_at hold no turn, so they neither block their lane nor wait for it when due again
+ * (the window is a bound kept at each admission, not an invariant). fh_job_lanes_refill
+ * (periodic, from the scheduler thread) lets in what ended otherwise.
  */
 #include "fh/fh_jobs.h"
 
@@ -55,7 +69,7 @@
 
 #define JOB_COLS                                                                                   \
     "id, kind, ukey, payload, attempts, max_attempts, run_at, lease_until, lease_owner, "          \
-    "last_error, state"
+    "last_error, state, lane"
 
 enum {
     MAX_KIND_LEN = 64,
@@ -65,7 +79,13 @@ enum {
     MAX_ERROR_LEN = 1000,
     MAX_CLAIM_KINDS = 64,
     MAX_EXPIRED_PER_CLAIM = 32, /* dead-lettered by one claim before it gives up on them */
+    MAX_LANE_LEN = 64,
+    MAX_LANE_WINDOW = 100000,
+    REFILL_LANES_MAX = 1000, /* lanes one fh_job_lanes_refill looks at */
 };
+
+/* run_at of a job waiting for its lane's turn: never due (the year 128,000). */
+#define HELD_AT INT64_C(4000000000000000)
 
 void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg)
 {
@@ -73,6 +93,7 @@ void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg)
     cfg->lease_ms = 60000;
     cfg->backoff_base_ms = 1000;
     cfg->backoff_max_ms = 3600000;
+    cfg->lane_window = 16;
 }
 
 /* Copies cfg (NULL: defaults), with defaults for fields left at zero or below. */
@@ -89,6 +110,10 @@ static void cfg_effective(const struct fh_queue_cfg *in, struct fh_queue_cfg *ou
         out->backoff_base_ms = d.backoff_base_ms;
     if (out->backoff_max_ms <= 0)
         out->backoff_max_ms = d.backoff_max_ms;
+    if (out->lane_window <= 0)
+        out->lane_window = d.lane_window;
+    if (out->lane_window > MAX_LANE_WINDOW)
+        out->lane_window = MAX_LANE_WINDOW;
 }
 
 static enum fh_rc qs_rc(int qs)
@@ -112,6 +137,7 @@ void fh_job_free(struct fh_job *job)
     free(job->payload);
     free(job->lease_owner);
     free(job->last_error);
+    free(job->lane);
     memset(job, 0, sizeof(*job));
 }
 
@@ -146,6 +172,7 @@ static void job_from_row(const struct fh_rows *r, size_t row, struct fh_job *out
     out->lease_owner = dup_or_null(fh_rows_get(r, row, 8));
     out->last_error = dup_or_null(fh_rows_get(r, row, 9));
     out->state = state_parse(fh_rows_get(r, row, 10));
+    out->lane = dup_or_null(fh_rows_get(r, row, 11));
 }
 
 /* One write statement in its own transaction (or the caller's); returns rows affected or qs. */
@@ -167,10 +194,115 @@ static int exec_write(struct fh_store *st, const char *sql, const struct fh_para
     return fh_store_run_tx(st, stmt_tx, &c);
 }
 
+/* ---- lanes ---- */
+
+/* The lane's jobs holding a turn (running, or ready and due at now; counted up to window) into
+ * *turns, and whether any is held into *held. 1, or a negative qs. */
+static int lane_state(struct fh_store *st, const char *lane, int64_t now, int window,
+                      int64_t *turns, bool *held)
+{
+    struct fh_param p[] = {FH_PT(lane), FH_PI(now), FH_PI(window), FH_PI(HELD_AT)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st,
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE lane = $1 AND state = 'running' "
+        "LIMIT $3) r) + (SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE lane = $1 AND "
+        "state = 'ready' AND run_at <= $2 LIMIT $3) d), (SELECT COUNT(*) FROM (SELECT 1 FROM "
+        "jobs WHERE lane = $1 AND state = 'ready' AND run_at = $4 LIMIT 1) h)",
+        p, FH_ARRAY_LEN(p), &rows);
+    if (qs > 0) {
+        *turns = fh_rows_i64(&rows, 0, 0, 0);
+        *held = fh_rows_i64(&rows, 0, 1, 0) > 0;
+    }
+    fh_rows_free(&rows);
+    return qs < 0 ? qs : 1;
+}
+
+/* Lets the lane's oldest held jobs in, due at now, as far as its window has room (in the
+ * caller's transaction). Returns how many, or a negative qs. */
+static int lane_refill(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *lane,
+                       int64_t now)
+{
+    if (!lane)
+        return 0;
+    struct fh_queue_cfg c;
+    cfg_effective(cfg, &c);
+    int64_t turns = 0;
+    bool held = false;
+    int qs = lane_state(st, lane, now, c.lane_window, &turns, &held);
+    if (qs < 0 || !held || turns >= c.lane_window)
+        return qs < 0 ? qs : 0;
+    struct fh_param p[] = {FH_PT(lane), FH_PI(now), FH_PI(HELD_AT), FH_PI(c.lane_window - turns)};
+    return fh_store_exec(
+        st,
+        fh_store_sql(st,
+                     "UPDATE jobs SET run_at = $2, updated_at = $2 WHERE id IN (SELECT id FROM "
+                     "jobs WHERE lane = $1 AND state = 'ready' AND run_at = $3 ORDER BY id "
+                     "LIMIT $4)",
+                     "WITH w AS (SELECT id FROM jobs WHERE lane = $1 AND state = 'ready' AND "
+                     "run_at = $3 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) "
+                     "UPDATE jobs SET run_at = $2, updated_at = $2 FROM w WHERE jobs.id = w.id"),
+        p, FH_ARRAY_LEN(p), NULL);
+}
+
+/* The run_at a job of lane asking for run_at gets: HELD_AT when it would be due now but its
+ * lane's window is full, or older jobs of the lane are still waiting (their turn comes first). */
+static int lane_admit(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *lane,
+                      int64_t run_at, int64_t now, int64_t *out)
+{
+    *out = run_at;
+    if (!lane || run_at > now)
+        return 1;
+    int64_t turns = 0;
+    bool held = false;
+    int qs = lane_state(st, lane, now, cfg->lane_window, &turns, &held);
+    if (qs > 0 && (held || turns >= cfg->lane_window))
+        *out = HELD_AT;
+    return qs;
+}
+
+struct refill_ctx {
+    const struct fh_queue_cfg *cfg;
+    int64_t now;
+    int promoted;
+};
+
+static int refill_all_tx(struct fh_store *st, void *cls)
+{
+    struct refill_ctx *c = cls;
+    c->promoted = 0;
+    struct fh_param p[] = {FH_PI(HELD_AT), FH_PI(REFILL_LANES_MAX)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT DISTINCT lane FROM jobs WHERE state = 'ready' AND run_at = $1 "
+                           "AND lane IS NOT NULL LIMIT $2",
+                           p, FH_ARRAY_LEN(p), &rows);
+    for (size_t i = 0; qs >= 0 && i < rows.nrows; i++) {
+        int n = lane_refill(st, c->cfg, fh_rows_get(&rows, i, 0), c->now);
+        if (n < 0)
+            qs = n;
+        else
+            c->promoted += n;
+    }
+    fh_rows_free(&rows);
+    return qs;
+}
+
+enum fh_rc fh_job_lanes_refill(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t now,
+                               int *promoted)
+{
+    struct refill_ctx ctx = {.cfg = cfg, .now = now};
+    enum fh_rc rc = qs_rc(fh_store_run_tx(st, refill_all_tx, &ctx));
+    if (rc == FH_OK && promoted)
+        *promoted = ctx.promoted;
+    return rc;
+}
+
 /* ---- enqueue ---- */
 
 struct enqueue_ctx {
     const struct fh_enqueue *e;
+    const struct fh_queue_cfg *cfg;
     int64_t run_at, now;
     int max_attempts;
     bool created;
@@ -180,16 +312,24 @@ struct enqueue_ctx {
 static int enqueue_tx(struct fh_store *st, void *cls)
 {
     struct enqueue_ctx *c = cls;
-    struct fh_param p[] = {
-        FH_PT(c->e->kind), FH_PT(c->e->ukey),      FH_PT(c->e->payload ? c->e->payload : "{}"),
-        FH_PI(c->run_at),  FH_PI(c->max_attempts), FH_PI(c->now)};
+    int64_t run_at;
+    int qs = lane_admit(st, c->cfg, c->e->lane, c->run_at, c->now, &run_at);
+    if (qs < 0)
+        return qs;
+    struct fh_param p[] = {FH_PT(c->e->kind),
+                           FH_PT(c->e->ukey),
+                           FH_PT(c->e->payload ? c->e->payload : "{}"),
+                           FH_PI(run_at),
+                           FH_PI(c->max_attempts),
+                           FH_PI(c->now),
+                           c->e->lane ? FH_PT(c->e->lane) : FH_PNULL};
     struct fh_rows rows;
-    int qs = fh_store_exec(st,
-                           "INSERT INTO jobs (kind, ukey, payload, state, run_at, attempts, "
-                           "max_attempts, created_at, updated_at) "
-                           "VALUES ($1, $2, $3, 'ready', $4, 0, $5, $6, $6) "
-                           "ON CONFLICT (ukey) DO NOTHING RETURNING id",
-                           p, FH_ARRAY_LEN(p), &rows);
+    qs = fh_store_exec(st,
+                       "INSERT INTO jobs (kind, ukey, payload, state, run_at, attempts, "
+                       "max_attempts, created_at, updated_at, lane) "
+                       "VALUES ($1, $2, $3, 'ready', $4, 0, $5, $6, $6, $7) "
+                       "ON CONFLICT (ukey) DO NOTHING RETURNING id",
+                       p, FH_ARRAY_LEN(p), &rows);
     c->created = qs > 0;
     c->id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
@@ -209,12 +349,15 @@ enum fh_rc fh_job_enqueue(struct fh_store *st, const struct fh_queue_cfg *cfg,
 {
     if (!str_ok(e->kind, MAX_KIND_LEN) || e->max_attempts < 0 || (e->ukey && !e->ukey[0]))
         return FH_E_INPUT;
+    if (e->lane && !e->lane[0])
+        return FH_E_INPUT;
     if ((e->ukey && strlen(e->ukey) > MAX_UKEY_LEN) ||
-        (e->payload && strlen(e->payload) > MAX_PAYLOAD_LEN))
+        (e->payload && strlen(e->payload) > MAX_PAYLOAD_LEN) ||
+        (e->lane && strlen(e->lane) > MAX_LANE_LEN))
         return FH_E_LIMIT;
     struct fh_queue_cfg c;
     cfg_effective(cfg, &c);
-    struct enqueue_ctx ctx = {.e = e, .now = fh_now_ms()};
+    struct enqueue_ctx ctx = {.e = e, .cfg = &c, .now = fh_now_ms()};
     ctx.run_at = e->run_at ? e->run_at : ctx.now;
     ctx.max_attempts = e->max_attempts ? e->max_attempts : c.default_max_attempts;
     enum fh_rc rc = qs_rc(fh_store_run_tx(st, enqueue_tx, &ctx));
@@ -276,6 +419,8 @@ static const char *claim_sql_cached(bool pg, bool expired, size_t nkinds)
 }
 
 struct claim_ctx {
+    const struct fh_queue_cfg *cfg;
+    int64_t now;
     const char *sql_expired, *sql_ready;
     fh_job_prepare prepare;
     void *prepare_cls;
@@ -334,7 +479,10 @@ static int claim_tx(struct fh_store *st, void *cls)
             return 1;
         }
         c->dead_ids[c->ndead++] = c->job.id; /* its last attempt's lease expired */
+        int rq = lane_refill(st, c->cfg, c->job.lane, c->now);
         fh_job_free(&c->job);
+        if (rq < 0)
+            return rq;
     }
     return 0;
 }
@@ -365,6 +513,8 @@ static enum fh_rc claim_setup(struct fh_store *st, const struct fh_queue_cfg *cf
     params[2] = FH_PI(now + c.lease_ms);
     for (size_t i = 0; i < nkinds; i++)
         params[3 + i] = FH_PT(kinds[i]);
+    ctx->cfg = cfg;
+    ctx->now = now;
     ctx->params = params;
     ctx->nparams = 3 + nkinds;
     ctx->sql_expired = claim_sql_cached(pg, true, nkinds);
@@ -439,19 +589,56 @@ enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg,
     return qs_rc(qs);
 }
 
+/* A job that left its lane's window (by sql, whose parameters are p and which returns the lane
+ * of the row it changed): the lane's held jobs get its turn, in the same transaction. Returns
+ * sql's result (rows changed), or a negative qs. */
+static int leave_window(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *sql,
+                        const struct fh_param *p, size_t np, int64_t now)
+{
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, sql, p, np, &rows);
+    const char *lane = qs > 0 ? fh_rows_get(&rows, 0, 0) : NULL;
+    int rq = lane ? lane_refill(st, cfg, lane, now) : 0;
+    fh_rows_free(&rows);
+    return rq < 0 ? rq : qs;
+}
+
 #define COMPLETE_SQL                                                                               \
     "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $3 "                         \
-    "WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
+    "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING lane"
 
-enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now)
+struct leave_ctx {
+    const struct fh_queue_cfg *cfg;
+    const char *sql;
+    const struct fh_param *p;
+    size_t np;
+    int64_t now;
+};
+
+static int leave_tx(struct fh_store *st, void *cls)
+{
+    struct leave_ctx *c = cls;
+    return leave_window(st, c->cfg, c->sql, c->p, c->np, c->now);
+}
+
+/* leave_window in a transaction of its own (or the caller's); 0 rows: FH_E_CONFLICT. */
+static enum fh_rc leave_write(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *sql,
+                              const struct fh_param *p, size_t np, int64_t now)
+{
+    struct leave_ctx c = {.cfg = cfg, .sql = sql, .p = p, .np = np, .now = now};
+    int qs = fh_store_run_tx(st, leave_tx, &c);
+    if (qs == 0)
+        return FH_E_CONFLICT;
+    return qs_rc(qs);
+}
+
+enum fh_rc fh_job_complete(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                           const char *owner, int64_t now)
 {
     if (!str_ok(owner, MAX_OWNER_LEN))
         return FH_E_INPUT;
     struct fh_param p[] = {FH_PI(id), FH_PT(owner), FH_PI(now)};
-    int qs = exec_write(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p));
-    if (qs == 0)
-        return FH_E_CONFLICT;
-    return qs_rc(qs);
+    return leave_write(st, cfg, COMPLETE_SQL, p, FH_ARRAY_LEN(p), now);
 }
 
 int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t now)
@@ -459,7 +646,8 @@ int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t no
     if (!str_ok(job->lease_owner, MAX_OWNER_LEN))
         return FH_QS_HARD;
     struct fh_param p[] = {FH_PI(job->id), FH_PT(job->lease_owner), FH_PI(now)};
-    int qs = fh_store_exec(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p), NULL);
+    int qs = leave_window(st, job->claimer ? job->claimer->cfg : NULL, COMPLETE_SQL, p,
+                          FH_ARRAY_LEN(p), now);
     if (qs == 1 && job->claimer) { /* the worker's next job, in the same commit */
         int nq = claim_next(st, job->claimer, now);
         if (nq < 0)
@@ -523,11 +711,11 @@ static int fail_tx(struct fh_store *st, void *cls)
                            FH_PI(run_at),
                            {.type = FH_P_TEXT, .text = err},
                            FH_PI(c->now)};
-    qs = fh_store_exec(st,
-                       "UPDATE jobs SET state = $3, run_at = $4, last_error = $5, "
-                       "lease_until = NULL, updated_at = $6 "
-                       "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
-                       p, FH_ARRAY_LEN(p), NULL);
+    qs = leave_window(st, c->cfg,
+                      "UPDATE jobs SET state = $3, run_at = $4, last_error = $5, "
+                      "lease_until = NULL, updated_at = $6 "
+                      "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING lane",
+                      p, FH_ARRAY_LEN(p), c->now);
     return qs == 0 ? FH_QS_HARD : qs; /* the row is ours (locked): 0 cannot happen */
 }
 
@@ -551,8 +739,8 @@ enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int6
     return FH_OK;
 }
 
-enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, int64_t run_at,
-                          const char *reason, int64_t now)
+enum fh_rc fh_job_release(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                          const char *owner, int64_t run_at, const char *reason, int64_t now)
 {
     if (!str_ok(owner, MAX_OWNER_LEN))
         return FH_E_INPUT;
@@ -560,37 +748,60 @@ enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, in
     fh_strlcpy(why, reason && reason[0] ? reason : "deferred", sizeof(why));
     struct fh_param p[] = {
         FH_PI(id), FH_PT(owner), FH_PI(run_at), {.type = FH_P_TEXT, .text = why}, FH_PI(now)};
-    int qs = exec_write(st,
-                        "UPDATE jobs SET state = 'ready', run_at = $3, last_error = $4, "
-                        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-                        "lease_until = NULL, updated_at = $5 "
-                        "WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
-                        p, FH_ARRAY_LEN(p));
-    if (qs == 0)
-        return FH_E_CONFLICT;
-    return qs_rc(qs);
+    return leave_write(st, cfg,
+                       "UPDATE jobs SET state = 'ready', run_at = $3, last_error = $4, "
+                       "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+                       "lease_until = NULL, updated_at = $5 "
+                       "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING lane",
+                       p, FH_ARRAY_LEN(p), now);
 }
 
 enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t run_at,
                        int64_t now)
 {
-    struct fh_param p[] = {FH_PI(id), FH_PT(kind), FH_PI(now), FH_PI(run_at < now ? run_at : now)};
+    struct fh_param p[] = {FH_PI(id), FH_PT(kind), FH_PI(now), FH_PI(run_at < now ? run_at : now),
+                           FH_PI(HELD_AT)};
     int qs = exec_write(st,
-                        "UPDATE jobs SET run_at = $4, updated_at = $3 "
-                        "WHERE id = $1 AND kind = $2 AND state = 'ready' AND run_at > $3",
+                        "UPDATE jobs SET run_at = $4, updated_at = $3 WHERE id = $1 AND "
+                        "kind = $2 AND state = 'ready' AND run_at > $3 AND run_at < $5",
                         p, FH_ARRAY_LEN(p));
     if (qs == 0)
         return FH_E_NOTFOUND;
     return qs_rc(qs);
 }
 
-enum fh_rc fh_job_retry_dead(struct fh_store *st, int64_t id, int64_t now)
+struct revive_ctx {
+    const struct fh_queue_cfg *cfg;
+    int64_t id, now;
+};
+
+static int revive_tx(struct fh_store *st, void *cls)
 {
-    struct fh_param p[] = {FH_PI(id), FH_PI(now)};
-    int qs = exec_write(st,
-                        "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $2, "
-                        "lease_until = NULL, updated_at = $2 WHERE id = $1 AND state = 'dead'",
-                        p, FH_ARRAY_LEN(p));
+    struct revive_ctx *c = cls;
+    struct fh_param k[] = {FH_PI(c->id)};
+    struct fh_rows rows;
+    int qs =
+        fh_store_exec(st, "SELECT lane FROM jobs WHERE id = $1 AND state = 'dead'", k, 1, &rows);
+    int64_t run_at = c->now;
+    if (qs > 0)
+        qs = lane_admit(st, c->cfg, fh_rows_get(&rows, 0, 0), c->now, c->now, &run_at);
+    fh_rows_free(&rows);
+    if (qs <= 0)
+        return qs;
+    struct fh_param p[] = {FH_PI(c->id), FH_PI(c->now), FH_PI(run_at)};
+    return fh_store_exec(st,
+                         "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $3, "
+                         "lease_until = NULL, updated_at = $2 WHERE id = $1 AND state = 'dead'",
+                         p, FH_ARRAY_LEN(p), NULL);
+}
+
+enum fh_rc fh_job_retry_dead(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
+                             int64_t now)
+{
+    struct fh_queue_cfg c;
+    cfg_effective(cfg, &c);
+    struct revive_ctx ctx = {.cfg = &c, .id = id, .now = now};
+    int qs = fh_store_run_tx(st, revive_tx, &ctx);
     if (qs == 0)
         return FH_E_NOTFOUND;
     return qs_rc(qs);
@@ -625,12 +836,12 @@ enum fh_rc fh_job_get_by_key(struct fh_store *st, const char *ukey, struct fh_jo
 
 enum fh_rc fh_queue_depth(struct fh_store *st, int64_t now, struct fh_queue_depth *out)
 {
-    struct fh_param p[] = {FH_PI(now)};
+    struct fh_param p[] = {FH_PI(now), FH_PI(HELD_AT)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           "SELECT state, COUNT(*), SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END) "
-                           "FROM jobs GROUP BY state",
-                           p, 1, &rows);
+                           "SELECT state, COUNT(*), SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END), "
+                           "SUM(CASE WHEN run_at = $2 THEN 1 ELSE 0 END) FROM jobs GROUP BY state",
+                           p, FH_ARRAY_LEN(p), &rows);
     if (qs < 0)
         return qs_rc(qs);
     memset(out, 0, sizeof(*out));
@@ -642,6 +853,7 @@ enum fh_rc fh_queue_depth(struct fh_store *st, int64_t now, struct fh_queue_dept
         if (strcmp(state, "ready") == 0) {
             out->ready = n;
             out->due_ready = fh_rows_i64(&rows, i, 2, 0);
+            out->held = fh_rows_i64(&rows, i, 3, 0);
         } else if (strcmp(state, "running") == 0) {
             out->running = n;
         } else if (strcmp(state, "done") == 0) {

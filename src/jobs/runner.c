@@ -44,6 +44,7 @@
 
 enum {
     POLL_MS = 150,
+    LANES_REFILL_MS = 10000, /* the scheduler thread's fh_job_lanes_refill */
     STORE_DOWN_PAUSE_MS = 1000,
     MAX_THREADS = 256,
     MAX_KINDS = 64,
@@ -139,7 +140,7 @@ static void finish_job(struct worker *w, const struct fh_job *job, enum fh_rc hr
         return;
     }
     if (hrc == FH_OK) {
-        rc = fh_job_complete(r->st, job->id, w->owner, now);
+        rc = fh_job_complete(r->st, &r->cfg, job->id, w->owner, now);
     } else {
         if (!err[0])
             snprintf(err, ERR_SIZE, "handler failed (rc %d)", (int)hrc);
@@ -267,12 +268,20 @@ static void *scheduler_main(void *arg)
 {
     struct fh_runner *r = arg;
     bool failing = false;
+    int64_t refilled = 0;
     do {
         int n = 0;
-        enum fh_rc rc = fh_scheduler_tick(r->st, &r->cfg, fh_now_ms(), &n);
+        int64_t now = fh_now_ms();
+        enum fh_rc rc = fh_scheduler_tick(r->st, &r->cfg, now, &n);
         if (rc != FH_OK && !failing)
             fh_log(FH_LOG_WARN, "scheduler_tick", "scheduler tick failed (rc %d)", (int)rc);
         failing = rc != FH_OK;
+        if (rc == FH_OK && now - refilled >= LANES_REFILL_MS) {
+            int promoted = 0;
+            refilled = now;
+            if (fh_job_lanes_refill(r->st, &r->cfg, now, &promoted) == FH_OK && promoted > 0)
+                n += promoted;
+        }
         if (n > 0)
             wake_all(r);
     } while (nap(r, &r->stopping, r->tick_ms, false));
@@ -335,6 +344,8 @@ static struct fh_runner *runner_new(struct fh_store *st, const struct fh_queue_c
         r->cfg.backoff_base_ms = cfg->backoff_base_ms;
     if (cfg && cfg->backoff_max_ms > 0)
         r->cfg.backoff_max_ms = cfg->backoff_max_ms;
+    if (cfg && cfg->lane_window > 0)
+        r->cfg.lane_window = cfg->lane_window;
     r->nkinds = nkinds;
     r->kinds = fh_calloc(nkinds + 1, sizeof(*r->kinds));
     r->names = fh_calloc(nkinds + 1, sizeof(*r->names));

@@ -233,15 +233,15 @@ static void test_expired_lease_is_claimed_again(void **state)
     fh_job_free(&job);
 
     /* A comes back: every write it attempts is refused */
-    assert_int_equal(fh_job_complete(st, id, "A", t + 1002), FH_E_CONFLICT);
+    assert_int_equal(fh_job_complete(st, NULL, id, "A", t + 1002), FH_E_CONFLICT);
     assert_int_equal(fh_job_heartbeat(st, &cfg, id, "A", t + 1002), FH_E_CONFLICT);
     assert_int_equal(fh_job_fail(st, &cfg, id, "A", "x", true, t + 1002, NULL), FH_E_CONFLICT);
-    assert_int_equal(fh_job_complete(st, id, "B", t + 1003), FH_OK);
+    assert_int_equal(fh_job_complete(st, NULL, id, "B", t + 1003), FH_OK);
     assert_int_equal(fh_job_get(st, id, &job), FH_OK);
     assert_int_equal(job.state, FH_JOB_DONE);
     assert_string_equal(job.lease_owner, "B");
     fh_job_free(&job);
-    assert_int_equal(fh_job_complete(st, id, "B", t + 1004), FH_E_CONFLICT); /* not twice */
+    assert_int_equal(fh_job_complete(st, NULL, id, "B", t + 1004), FH_E_CONFLICT); /* not twice */
 }
 
 static void test_expired_last_attempt_goes_dead(void **state)
@@ -265,9 +265,9 @@ static void test_expired_last_attempt_goes_dead(void **state)
     assert_non_null(job.last_error);
     assert_non_null(strstr(job.last_error, "lease expired"));
     fh_job_free(&job);
-    assert_int_equal(fh_job_complete(st, id, "B", t + 5001), FH_E_CONFLICT);
+    assert_int_equal(fh_job_complete(st, NULL, id, "B", t + 5001), FH_E_CONFLICT);
 
-    assert_int_equal(fh_job_retry_dead(st, id, t + 6000), FH_OK);
+    assert_int_equal(fh_job_retry_dead(st, NULL, id, t + 6000), FH_OK);
     assert_int_equal(claim_id(&cfg, NULL, 0, "D", t + 6000), id);
 }
 
@@ -330,8 +330,9 @@ static void test_retry_backoff_then_dead(void **state)
     fh_job_free(&job);
     assert_int_equal(claim_id(&cfg, NULL, 0, "A", t3 + 10000000), 0);
 
-    assert_int_equal(fh_job_retry_dead(st, id, t3 + 10), FH_OK);
-    assert_int_equal(fh_job_retry_dead(st, id, t3 + 10), FH_E_NOTFOUND); /* not dead any more */
+    assert_int_equal(fh_job_retry_dead(st, NULL, id, t3 + 10), FH_OK);
+    /* not dead any more */
+    assert_int_equal(fh_job_retry_dead(st, NULL, id, t3 + 10), FH_E_NOTFOUND);
     assert_int_equal(fh_job_get(st, id, &job), FH_OK);
     assert_int_equal(job.state, FH_JOB_READY);
     assert_int_equal(job.attempts, 0);
@@ -461,7 +462,7 @@ static void *claimer_main(void *arg)
         }
         if (rc != FH_OK)
             continue;
-        if (race_body(&job) && fh_job_complete(st, job.id, owner, fh_now_ms()) == FH_OK)
+        if (race_body(&job) && fh_job_complete(st, NULL, job.id, owner, fh_now_ms()) == FH_OK)
             atomic_fetch_add(&race_finished, 1);
         fh_job_free(&job);
     }
@@ -944,8 +945,8 @@ static void test_release_and_wake(void **state)
     int64_t id = enqueue("later", NULL, now, 3);
     assert_int_equal(claim_id(NULL, kinds, 1, "w1", now), id);
     /* a wrong owner cannot put it back; the owner can, and the attempt is given back */
-    assert_int_equal(fh_job_release(st, id, "w2", now + 3600000, "busy", now), FH_E_CONFLICT);
-    assert_int_equal(fh_job_release(st, id, "w1", now + 3600000, "busy", now), FH_OK);
+    assert_int_equal(fh_job_release(st, NULL, id, "w2", now + 3600000, "busy", now), FH_E_CONFLICT);
+    assert_int_equal(fh_job_release(st, NULL, id, "w1", now + 3600000, "busy", now), FH_OK);
     struct fh_job job = {0};
     assert_int_equal(fh_job_get(st, id, &job), FH_OK);
     assert_int_equal(job.state, FH_JOB_READY);
@@ -966,10 +967,87 @@ static void test_release_and_wake(void **state)
     fh_job_free(&job);
     /* released as often as it likes, it never runs out of attempts */
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(fh_job_release(st, id, "w1", now + 10, "busy", now + 3), FH_OK);
+        assert_int_equal(fh_job_release(st, NULL, id, "w1", now + 10, "busy", now + 3), FH_OK);
         assert_int_equal(claim_id(NULL, kinds, 1, "w1", now + 10), id);
     }
-    assert_int_equal(fh_job_complete(st, id, "w1", now + 11), FH_OK);
+    assert_int_equal(fh_job_complete(st, NULL, id, "w1", now + 11), FH_OK);
+}
+
+static int64_t enqueue_lane(const struct fh_queue_cfg *cfg, const char *lane, int64_t run_at)
+{
+    struct fh_enqueue e = {.kind = "lane", .run_at = run_at, .lane = lane};
+    int64_t id = 0;
+    assert_int_equal(fh_job_enqueue(st, cfg, &e, NULL, &id), FH_OK);
+    return id;
+}
+
+static int64_t run_at_of(int64_t id)
+{
+    struct fh_job job = {0};
+    assert_int_equal(fh_job_get(st, id, &job), FH_OK);
+    int64_t t = job.run_at;
+    fh_job_free(&job);
+    return t;
+}
+
+static int64_t held_count(void)
+{
+    struct fh_queue_depth d;
+    assert_int_equal(fh_queue_depth(st, fh_now_ms(), &d), FH_OK);
+    return d.held;
+}
+
+/* A lane's jobs beyond its window wait held, and join the queue's tail as the lane's earlier
+ * ones end (done, backing off, dead), so another lane's job queued meanwhile goes first. */
+static void test_lanes_take_turns(void **state)
+{
+    FH_UNUSED(state);
+    const char *const kinds[] = {"lane"};
+    struct fh_queue_cfg cfg;
+    fh_queue_cfg_defaults(&cfg);
+    cfg.lane_window = 2;
+    int64_t a[6];
+    for (int i = 1; i <= 5; i++)
+        a[i] = enqueue_lane(&cfg, "org:1", 0);
+    assert_int_equal(held_count(), 3);
+    int64_t b1 = enqueue_lane(&cfg, "org:2", 0);
+    int64_t t = fh_now_ms() + 100000;
+    assert_int_equal(claim_id(&cfg, kinds, 1, "w", t), a[1]);
+    assert_int_equal(claim_id(&cfg, kinds, 1, "w", t), a[2]);
+    /* a[1] ends: a[3] gets its turn, due now, behind org 2's job queued before */
+    assert_int_equal(fh_job_complete(st, &cfg, a[1], "w", t + 1), FH_OK);
+    assert_int_equal(run_at_of(a[3]), t + 1);
+    assert_int_equal(claim_id(&cfg, kinds, 1, "w", t + 2), b1);
+    assert_int_equal(claim_id(&cfg, kinds, 1, "w", t + 2), a[3]);
+    assert_int_equal(claim_id(&cfg, kinds, 1, "w", t + 2), 0); /* a[4], a[5] wait */
+    /* backing off leaves the window (a[4] in); dying too (a[5] in) */
+    bool dead = true;
+    assert_int_equal(fh_job_fail(st, &cfg, a[2], "w", "x", true, t + 3, &dead), FH_OK);
+    assert_false(dead);
+    assert_int_equal(run_at_of(a[4]), t + 3);
+    assert_int_equal(fh_job_fail(st, &cfg, a[3], "w", "x", false, t + 4, &dead), FH_OK);
+    assert_true(dead);
+    assert_int_equal(run_at_of(a[5]), t + 4);
+    assert_int_equal(held_count(), 0);
+    /* a revived job waits for its lane's turn like a new one */
+    assert_int_equal(fh_job_retry_dead(st, &cfg, a[3], t + 5), FH_OK);
+    assert_true(run_at_of(a[3]) > t + 1000LL * 86400 * 365 * 1000);
+    /* one asked for later is not held */
+    a[0] = enqueue_lane(&cfg, "org:1", t + 1000000);
+    assert_int_equal(run_at_of(a[0]), t + 1000000);
+    /* a larger window lets the waiting one in at the next refill */
+    int promoted = -1;
+    assert_int_equal(fh_job_lanes_refill(st, &cfg, t + 6, &promoted), FH_OK);
+    assert_int_equal(promoted, 0);
+    cfg.lane_window = 10;
+    assert_int_equal(fh_job_lanes_refill(st, &cfg, t + 6, &promoted), FH_OK);
+    assert_int_equal(promoted, 1);
+    assert_int_equal(run_at_of(a[3]), t + 6);
+    assert_int_equal(held_count(), 0);
+    /* a job of no lane is never held */
+    cfg.lane_window = 1;
+    int64_t plain = enqueue("lane", NULL, 0, 3);
+    assert_true(run_at_of(plain) <= fh_now_ms());
 }
 
 static atomic_int blocked_running, blocked_max, blocked_go, vital_calls, later_calls;
@@ -1012,7 +1090,7 @@ static enum fh_rc later_handler(void *cls, struct fh_store *s, const struct fh_j
     FH_UNUSED(cls);
     if (atomic_fetch_add(&later_calls, 1) > 0)
         return FH_OK;
-    if (fh_job_release(s, job->id, job->lease_owner, fh_now_ms(), "not yet", fh_now_ms()) !=
+    if (fh_job_release(s, NULL, job->id, job->lease_owner, fh_now_ms(), "not yet", fh_now_ms()) !=
         FH_OK) {
         snprintf(err, errsize, "release failed");
         return FH_E_RETRY;
@@ -1104,6 +1182,7 @@ int main(void)
         cmocka_unit_test_setup(test_runner_heartbeat_keeps_long_job, setup),
         cmocka_unit_test_setup(test_runner_runs_schedules, setup),
         cmocka_unit_test_setup(test_release_and_wake, setup),
+        cmocka_unit_test_setup(test_lanes_take_turns, setup),
         cmocka_unit_test_setup(test_runner_reserved_workers, setup),
         cmocka_unit_test_setup(test_runner_kind_backoff_cap, setup),
     };

@@ -244,7 +244,8 @@ enum fh_rc fh_job_defer(struct fh_app *app, const struct fh_job *job, json_t *ne
                            .ukey = key,
                            .payload = payload,
                            .run_at = run_at,
-                           .max_attempts = job->max_attempts};
+                           .max_attempts = job->max_attempts,
+                           .lane = job->lane};
     enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
     free(payload);
     return rc;
