@@ -141,7 +141,7 @@ static int cmd_tick(struct fh_store *st, long due, int rounds)
         if (rc == FH_OK)
             rc = fh_xero_job_poll(&app, st, &job, err, sizeof(err));
         if (rc == FH_OK)
-            rc = fh_job_complete(st, NULL, job.id, "bench", now);
+            rc = fh_job_complete(st, job.id, "bench", now);
         CALLGRIND_TOGGLE_COLLECT;
         CALLGRIND_DUMP_STATS_AT("poll");
         int64_t busy_us = mono_us() - t0;

@@ -106,16 +106,14 @@ struct fh_job_claimer {
 enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
                             const char *owner, int64_t now);
 /* Marks done; FH_E_CONFLICT if owner no longer holds the lease. */
-enum fh_rc fh_job_complete(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
-                           const char *owner, int64_t now);
+enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now);
 /* Marks a claimed job done inside the caller's transaction (run by fh_store_run_tx), so that a
  * handler's result and the end of its job commit together, in one transaction instead of two.
  * Returns 1 when done; 0 when job->lease_owner no longer holds the job (its lease was lost and
  * another run may own it: the caller's own writes stand or fall on their own); else a negative
  * qs. A handler whose transaction committed after 1 returns FH_DONE (see fh_job_handler). With
  * job->claimer set (the runner's jobs), a done job is followed by the claim of the worker's next
- * job in the same transaction (job->claimer->next); its lane's window is the claimer's
- * configuration's (else the default). */
+ * job in the same transaction (job->claimer->next). */
 int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t now);
 /* Records a failed attempt: back to ready after backoff, or dead when attempts are exhausted
  * or retryable is false. *dead (may be NULL) tells which. */
@@ -127,8 +125,8 @@ enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int6
  * endpoint is busy) and returns FH_LATER. The same row waits, so fh_job_wake can bring it
  * forward (fh_job_defer of fh_connector.h instead queues a successor with a new payload).
  * FH_E_CONFLICT if owner no longer holds the job. */
-enum fh_rc fh_job_release(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
-                          const char *owner, int64_t run_at, const char *reason, int64_t now);
+enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, int64_t run_at,
+                          const char *reason, int64_t now);
 /* Makes a ready job of kind due at once, not later than now: it runs at run_at (<= now; a
  * smaller run_at puts it ahead of the jobs already due, which claims take oldest first). For a
  * deferred job whose wait ended early. FH_E_NOTFOUND when there is no such job waiting (it ran

@@ -490,8 +490,8 @@ static enum fh_rc wait_for_endpoint(struct fh_app *app, const struct fh_job *job
         wait = WAIT_MAX_MS;
     wait += (int64_t)fh_random_uniform((uint32_t)(t / 4 + 1));
     int64_t now = fh_now_ms();
-    if (fh_job_release(app->store, &app->qcfg, job->id, job->lease_owner, now + wait,
-                       WAITING_REASON, now) != FH_OK) {
+    if (fh_job_release(app->store, job->id, job->lease_owner, now + wait, WAITING_REASON, now) !=
+        FH_OK) {
         snprintf(err, errsize, "could not put the delivery back to wait for its endpoint");
         return FH_E_RETRY;
     }

@@ -50,13 +50,14 @@
  * organization); at most lane_window jobs of a lane are due or running at once, and the lane's
  * others wait *held*: ready with run_at = HELD_AT, never due, so the claim's index read never
  * sees them. Whenever a lane's job leaves its window (done, dead, released, or back off after a
- * failure) the same transaction lets the lane's oldest held jobs in, due at now: they join the
+ * failure) the same transaction lets the lane's oldest held job in, due at now: it joins the
  * tail of the queue, behind whatever other lanes queued meanwhile, so busy lanes take turns
  * and a new lane waits for at most the windows already queued. A lane alone keeps every worker
  * busy when its window is at least the number of workers. Jobs in backoff or deferred to a
  * later run_at hold no turn, so they neither block their lane nor wait for it when due again
- * (the window is a bound kept at each admission, not an invariant). fh_job_lanes_refill
- * (periodic, from the scheduler thread) lets in what ended otherwise.
+ * (the window is a bound kept at each admission, not an invariant). One departure lets one job
+ * in; fh_job_lanes_refill (every 10 s, from the scheduler thread) fills what departures did not
+ * (a window made larger, a job that ended some other way).
  */
 #include "fh/fh_jobs.h"
 
@@ -218,21 +219,13 @@ static int lane_state(struct fh_store *st, const char *lane, int64_t now, int wi
     return qs < 0 ? qs : 1;
 }
 
-/* Lets the lane's oldest held jobs in, due at now, as far as its window has room (in the
- * caller's transaction). Returns how many, or a negative qs. */
-static int lane_refill(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *lane,
-                       int64_t now)
+/* Lets the lane's n oldest held jobs in, due at now (in the caller's transaction). Returns how
+ * many, or a negative qs. */
+static int lane_promote(struct fh_store *st, const char *lane, int64_t n, int64_t now)
 {
-    if (!lane)
+    if (!lane || n <= 0)
         return 0;
-    struct fh_queue_cfg c;
-    cfg_effective(cfg, &c);
-    int64_t turns = 0;
-    bool held = false;
-    int qs = lane_state(st, lane, now, c.lane_window, &turns, &held);
-    if (qs < 0 || !held || turns >= c.lane_window)
-        return qs < 0 ? qs : 0;
-    struct fh_param p[] = {FH_PT(lane), FH_PI(now), FH_PI(HELD_AT), FH_PI(c.lane_window - turns)};
+    struct fh_param p[] = {FH_PT(lane), FH_PI(now), FH_PI(HELD_AT), FH_PI(n)};
     return fh_store_exec(
         st,
         fh_store_sql(st,
@@ -243,6 +236,18 @@ static int lane_refill(struct fh_store *st, const struct fh_queue_cfg *cfg, cons
                      "run_at = $3 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) "
                      "UPDATE jobs SET run_at = $2, updated_at = $2 FROM w WHERE jobs.id = w.id"),
         p, FH_ARRAY_LEN(p), NULL);
+}
+
+/* Lets the lane's oldest held jobs in as far as its window has room. */
+static int lane_refill(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *lane,
+                       int64_t now)
+{
+    int64_t turns = 0;
+    bool held = false;
+    int qs = lane_state(st, lane, now, cfg->lane_window, &turns, &held);
+    if (qs < 0 || !held)
+        return qs < 0 ? qs : 0;
+    return lane_promote(st, lane, cfg->lane_window - turns, now);
 }
 
 /* The run_at a job of lane asking for run_at gets: HELD_AT when it would be due now but its
@@ -262,7 +267,7 @@ static int lane_admit(struct fh_store *st, const struct fh_queue_cfg *cfg, const
 }
 
 struct refill_ctx {
-    const struct fh_queue_cfg *cfg;
+    struct fh_queue_cfg cfg;
     int64_t now;
     int promoted;
 };
@@ -278,7 +283,7 @@ static int refill_all_tx(struct fh_store *st, void *cls)
                            "AND lane IS NOT NULL LIMIT $2",
                            p, FH_ARRAY_LEN(p), &rows);
     for (size_t i = 0; qs >= 0 && i < rows.nrows; i++) {
-        int n = lane_refill(st, c->cfg, fh_rows_get(&rows, i, 0), c->now);
+        int n = lane_refill(st, &c->cfg, fh_rows_get(&rows, i, 0), c->now);
         if (n < 0)
             qs = n;
         else
@@ -291,7 +296,8 @@ static int refill_all_tx(struct fh_store *st, void *cls)
 enum fh_rc fh_job_lanes_refill(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t now,
                                int *promoted)
 {
-    struct refill_ctx ctx = {.cfg = cfg, .now = now};
+    struct refill_ctx ctx = {.now = now};
+    cfg_effective(cfg, &ctx.cfg);
     enum fh_rc rc = qs_rc(fh_store_run_tx(st, refill_all_tx, &ctx));
     if (rc == FH_OK && promoted)
         *promoted = ctx.promoted;
@@ -478,8 +484,8 @@ static int claim_tx(struct fh_store *st, void *cls)
             c->found = true;
             return 1;
         }
-        c->dead_ids[c->ndead++] = c->job.id; /* its last attempt's lease expired */
-        int rq = lane_refill(st, c->cfg, c->job.lane, c->now);
+        c->dead_ids[c->ndead++] = c->job.id;               /* its last attempt's lease expired */
+        int rq = lane_promote(st, c->job.lane, 1, c->now); /* one out, one in */
         fh_job_free(&c->job);
         if (rq < 0)
             return rq;
@@ -590,15 +596,16 @@ enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg,
 }
 
 /* A job that left its lane's window (by sql, whose parameters are p and which returns the lane
- * of the row it changed): the lane's held jobs get its turn, in the same transaction. Returns
- * sql's result (rows changed), or a negative qs. */
-static int leave_window(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *sql,
-                        const struct fh_param *p, size_t np, int64_t now)
+ * of the row it changed): the lane's oldest held job gets its turn, in the same transaction (one
+ * out, one in: admission keeps the window, so a departure frees one turn). Returns sql's result
+ * (rows changed), or a negative qs. */
+static int leave_window(struct fh_store *st, const char *sql, const struct fh_param *p, size_t np,
+                        int64_t now)
 {
     struct fh_rows rows;
     int qs = fh_store_exec(st, sql, p, np, &rows);
     const char *lane = qs > 0 ? fh_rows_get(&rows, 0, 0) : NULL;
-    int rq = lane ? lane_refill(st, cfg, lane, now) : 0;
+    int rq = lane_promote(st, lane, 1, now);
     fh_rows_free(&rows);
     return rq < 0 ? rq : qs;
 }
@@ -608,7 +615,6 @@ static int leave_window(struct fh_store *st, const struct fh_queue_cfg *cfg, con
     "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING lane"
 
 struct leave_ctx {
-    const struct fh_queue_cfg *cfg;
     const char *sql;
     const struct fh_param *p;
     size_t np;
@@ -618,27 +624,26 @@ struct leave_ctx {
 static int leave_tx(struct fh_store *st, void *cls)
 {
     struct leave_ctx *c = cls;
-    return leave_window(st, c->cfg, c->sql, c->p, c->np, c->now);
+    return leave_window(st, c->sql, c->p, c->np, c->now);
 }
 
 /* leave_window in a transaction of its own (or the caller's); 0 rows: FH_E_CONFLICT. */
-static enum fh_rc leave_write(struct fh_store *st, const struct fh_queue_cfg *cfg, const char *sql,
-                              const struct fh_param *p, size_t np, int64_t now)
+static enum fh_rc leave_write(struct fh_store *st, const char *sql, const struct fh_param *p,
+                              size_t np, int64_t now)
 {
-    struct leave_ctx c = {.cfg = cfg, .sql = sql, .p = p, .np = np, .now = now};
+    struct leave_ctx c = {.sql = sql, .p = p, .np = np, .now = now};
     int qs = fh_store_run_tx(st, leave_tx, &c);
     if (qs == 0)
         return FH_E_CONFLICT;
     return qs_rc(qs);
 }
 
-enum fh_rc fh_job_complete(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
-                           const char *owner, int64_t now)
+enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now)
 {
     if (!str_ok(owner, MAX_OWNER_LEN))
         return FH_E_INPUT;
     struct fh_param p[] = {FH_PI(id), FH_PT(owner), FH_PI(now)};
-    return leave_write(st, cfg, COMPLETE_SQL, p, FH_ARRAY_LEN(p), now);
+    return leave_write(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p), now);
 }
 
 int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t now)
@@ -646,8 +651,7 @@ int fh_job_complete_tx(struct fh_store *st, const struct fh_job *job, int64_t no
     if (!str_ok(job->lease_owner, MAX_OWNER_LEN))
         return FH_QS_HARD;
     struct fh_param p[] = {FH_PI(job->id), FH_PT(job->lease_owner), FH_PI(now)};
-    int qs = leave_window(st, job->claimer ? job->claimer->cfg : NULL, COMPLETE_SQL, p,
-                          FH_ARRAY_LEN(p), now);
+    int qs = leave_window(st, COMPLETE_SQL, p, FH_ARRAY_LEN(p), now);
     if (qs == 1 && job->claimer) { /* the worker's next job, in the same commit */
         int nq = claim_next(st, job->claimer, now);
         if (nq < 0)
@@ -711,7 +715,7 @@ static int fail_tx(struct fh_store *st, void *cls)
                            FH_PI(run_at),
                            {.type = FH_P_TEXT, .text = err},
                            FH_PI(c->now)};
-    qs = leave_window(st, c->cfg,
+    qs = leave_window(st,
                       "UPDATE jobs SET state = $3, run_at = $4, last_error = $5, "
                       "lease_until = NULL, updated_at = $6 "
                       "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING lane",
@@ -739,8 +743,8 @@ enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int6
     return FH_OK;
 }
 
-enum fh_rc fh_job_release(struct fh_store *st, const struct fh_queue_cfg *cfg, int64_t id,
-                          const char *owner, int64_t run_at, const char *reason, int64_t now)
+enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, int64_t run_at,
+                          const char *reason, int64_t now)
 {
     if (!str_ok(owner, MAX_OWNER_LEN))
         return FH_E_INPUT;
@@ -748,7 +752,7 @@ enum fh_rc fh_job_release(struct fh_store *st, const struct fh_queue_cfg *cfg, i
     fh_strlcpy(why, reason && reason[0] ? reason : "deferred", sizeof(why));
     struct fh_param p[] = {
         FH_PI(id), FH_PT(owner), FH_PI(run_at), {.type = FH_P_TEXT, .text = why}, FH_PI(now)};
-    return leave_write(st, cfg,
+    return leave_write(st,
                        "UPDATE jobs SET state = 'ready', run_at = $3, last_error = $4, "
                        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
                        "lease_until = NULL, updated_at = $5 "

@@ -140,7 +140,7 @@ static void finish_job(struct worker *w, const struct fh_job *job, enum fh_rc hr
         return;
     }
     if (hrc == FH_OK) {
-        rc = fh_job_complete(r->st, &r->cfg, job->id, w->owner, now);
+        rc = fh_job_complete(r->st, job->id, w->owner, now);
     } else {
         if (!err[0])
             snprintf(err, ERR_SIZE, "handler failed (rc %d)", (int)hrc);

@@ -233,15 +233,15 @@ static void test_expired_lease_is_claimed_again(void **state)
     fh_job_free(&job);
 
     /* A comes back: every write it attempts is refused */
-    assert_int_equal(fh_job_complete(st, NULL, id, "A", t + 1002), FH_E_CONFLICT);
+    assert_int_equal(fh_job_complete(st, id, "A", t + 1002), FH_E_CONFLICT);
     assert_int_equal(fh_job_heartbeat(st, &cfg, id, "A", t + 1002), FH_E_CONFLICT);
     assert_int_equal(fh_job_fail(st, &cfg, id, "A", "x", true, t + 1002, NULL), FH_E_CONFLICT);
-    assert_int_equal(fh_job_complete(st, NULL, id, "B", t + 1003), FH_OK);
+    assert_int_equal(fh_job_complete(st, id, "B", t + 1003), FH_OK);
     assert_int_equal(fh_job_get(st, id, &job), FH_OK);
     assert_int_equal(job.state, FH_JOB_DONE);
     assert_string_equal(job.lease_owner, "B");
     fh_job_free(&job);
-    assert_int_equal(fh_job_complete(st, NULL, id, "B", t + 1004), FH_E_CONFLICT); /* not twice */
+    assert_int_equal(fh_job_complete(st, id, "B", t + 1004), FH_E_CONFLICT); /* not twice */
 }
 
 static void test_expired_last_attempt_goes_dead(void **state)
@@ -265,7 +265,7 @@ static void test_expired_last_attempt_goes_dead(void **state)
     assert_non_null(job.last_error);
     assert_non_null(strstr(job.last_error, "lease expired"));
     fh_job_free(&job);
-    assert_int_equal(fh_job_complete(st, NULL, id, "B", t + 5001), FH_E_CONFLICT);
+    assert_int_equal(fh_job_complete(st, id, "B", t + 5001), FH_E_CONFLICT);
 
     assert_int_equal(fh_job_retry_dead(st, NULL, id, t + 6000), FH_OK);
     assert_int_equal(claim_id(&cfg, NULL, 0, "D", t + 6000), id);
@@ -462,7 +462,7 @@ static void *claimer_main(void *arg)
         }
         if (rc != FH_OK)
             continue;
-        if (race_body(&job) && fh_job_complete(st, NULL, job.id, owner, fh_now_ms()) == FH_OK)
+        if (race_body(&job) && fh_job_complete(st, job.id, owner, fh_now_ms()) == FH_OK)
             atomic_fetch_add(&race_finished, 1);
         fh_job_free(&job);
     }
@@ -945,8 +945,8 @@ static void test_release_and_wake(void **state)
     int64_t id = enqueue("later", NULL, now, 3);
     assert_int_equal(claim_id(NULL, kinds, 1, "w1", now), id);
     /* a wrong owner cannot put it back; the owner can, and the attempt is given back */
-    assert_int_equal(fh_job_release(st, NULL, id, "w2", now + 3600000, "busy", now), FH_E_CONFLICT);
-    assert_int_equal(fh_job_release(st, NULL, id, "w1", now + 3600000, "busy", now), FH_OK);
+    assert_int_equal(fh_job_release(st, id, "w2", now + 3600000, "busy", now), FH_E_CONFLICT);
+    assert_int_equal(fh_job_release(st, id, "w1", now + 3600000, "busy", now), FH_OK);
     struct fh_job job = {0};
     assert_int_equal(fh_job_get(st, id, &job), FH_OK);
     assert_int_equal(job.state, FH_JOB_READY);
@@ -967,10 +967,10 @@ static void test_release_and_wake(void **state)
     fh_job_free(&job);
     /* released as often as it likes, it never runs out of attempts */
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(fh_job_release(st, NULL, id, "w1", now + 10, "busy", now + 3), FH_OK);
+        assert_int_equal(fh_job_release(st, id, "w1", now + 10, "busy", now + 3), FH_OK);
         assert_int_equal(claim_id(NULL, kinds, 1, "w1", now + 10), id);
     }
-    assert_int_equal(fh_job_complete(st, NULL, id, "w1", now + 11), FH_OK);
+    assert_int_equal(fh_job_complete(st, id, "w1", now + 11), FH_OK);
 }
 
 static int64_t enqueue_lane(const struct fh_queue_cfg *cfg, const char *lane, int64_t run_at)
@@ -1015,7 +1015,7 @@ static void test_lanes_take_turns(void **state)
     assert_int_equal(claim_id(&cfg, kinds, 1, "w", t), a[1]);
     assert_int_equal(claim_id(&cfg, kinds, 1, "w", t), a[2]);
     /* a[1] ends: a[3] gets its turn, due now, behind org 2's job queued before */
-    assert_int_equal(fh_job_complete(st, &cfg, a[1], "w", t + 1), FH_OK);
+    assert_int_equal(fh_job_complete(st, a[1], "w", t + 1), FH_OK);
     assert_int_equal(run_at_of(a[3]), t + 1);
     assert_int_equal(claim_id(&cfg, kinds, 1, "w", t + 2), b1);
     assert_int_equal(claim_id(&cfg, kinds, 1, "w", t + 2), a[3]);
@@ -1090,7 +1090,7 @@ static enum fh_rc later_handler(void *cls, struct fh_store *s, const struct fh_j
     FH_UNUSED(cls);
     if (atomic_fetch_add(&later_calls, 1) > 0)
         return FH_OK;
-    if (fh_job_release(s, NULL, job->id, job->lease_owner, fh_now_ms(), "not yet", fh_now_ms()) !=
+    if (fh_job_release(s, job->id, job->lease_owner, fh_now_ms(), "not yet", fh_now_ms()) !=
         FH_OK) {
         snprintf(err, errsize, "release failed");
         return FH_E_RETRY;
