@@ -107,7 +107,8 @@ export const FAULTS = {
 
 // opts: xero (invoices through webhooks), api (invoices through the API), kills, tenants (Xero
 // organisations, one certificate each), apiCerts, bin, database ('sqlite' or a postgres URL),
-// gapMs [min, max] between kills, settleMs, log (a function).
+// gapMs [min, max] between kills, settleMs, notesWaitMs (how long to wait after settling for a
+// write-back note per Xero invoice: reported, not a criterion; 0: not waited for), log (a function).
 export async function crashFaultRun(opts) {
   const o = { tenants: 4, apiCerts: 4, gapMs: [400, 2500], settleMs: 600000, log: () => {}, database: 'sqlite', ...opts };
   o.paceMs ??= o.kills * 1200; // the load arrives over about the time the kills take
@@ -365,6 +366,11 @@ export async function crashFaultRun(opts) {
 
     // ---- verification ----
     const verify = await verifyAll({ c, ctl, certs, xeroCerts, apiCerts, expectedNumbers, apiIds, expected, vsdcBefore, problems });
+    const notes = async () => ((await ctl('GET', '/xero/control/stats')).history?.notes_added || 0) - (xeroBefore.history?.notes_added || 0);
+    const notesAtSettle = await notes();
+    let notesSeconds = null;
+    for (const until = Date.now() + (o.notesWaitMs || 0); Date.now() < until && (await notes()) < o.xero;) await sleep(500);
+    if (o.notesWaitMs && (await notes()) >= o.xero) notesSeconds = (Date.now() - tSettled) / 1000;
     const xeroAfter = await ctl('GET', '/xero/control/stats');
     const vsdcAfter = await ctl('GET', '/vsdc/control/stats');
     const d = (a, b, k) => (a[k] || 0) - (b[k] || 0);
@@ -374,6 +380,8 @@ export async function crashFaultRun(opts) {
       xeroRateLimited: xeroAfter.rate_limited,
       webhooksToFiscalhub: xeroAfter.webhooks,
       notesAdded: (xeroAfter.history?.notes_added || 0) - (xeroBefore.history?.notes_added || 0),
+      notesAtSettle,
+      notesSeconds,
       xeroCalls: Object.fromEntries(Object.entries(xeroAfter.calls || {}).map(([k, v]) => [k, v - ((xeroBefore.calls || {})[k] || 0)])),
     };
     for (const k of ['faults_error_5xx', 'faults_reset', 'faults_lost_response']) {
