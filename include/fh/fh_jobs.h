@@ -41,6 +41,10 @@ struct fh_job {
 };
 void fh_job_free(struct fh_job *job); /* frees the members, not the struct */
 
+/* run_at of a ready job waiting for its lane's turn (see struct fh_enqueue): never due (the year
+ * 128,000). */
+#define FH_JOB_HELD_AT INT64_C(4000000000000000)
+
 struct fh_enqueue {
     const char *kind;
     const char *ukey;    /* NULL: no uniqueness */

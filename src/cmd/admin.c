@@ -9,7 +9,8 @@
 static const char summary[] =
     "Operator tasks:\n"
     "  admin tenants            list tenants and their organizations with codes\n"
-    "  admin jobs [--dead]      list jobs that are not done (or only dead-lettered ones)\n"
+    "  admin jobs [--dead]      list jobs that are not done (or only dead-lettered ones); a\n"
+    "                           job waiting for its organization's turn shows as held\n"
     "  admin retry-job <id>     put a dead-lettered job back in the queue\n"
     "  admin keys issue --tier starter|growth|scale --seats N --months M [--count C]\n"
     "                           [--valid-days D] [--issuer NAME]\n"
@@ -34,20 +35,20 @@ static int list_tenants(struct fh_store *st)
 
 static int list_jobs(struct fh_store *st, bool dead_only)
 {
+    struct fh_param p[] = {FH_PI(FH_JOB_HELD_AT), FH_PI(dead_only ? 1 : 0)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           dead_only ? "SELECT id, kind, state, attempts, last_error FROM jobs "
-                                       "WHERE state = 'dead' ORDER BY id"
-                                     : "SELECT id, kind, state, attempts, last_error FROM jobs "
-                                       "WHERE state <> 'done' ORDER BY id",
-                           NULL, 0, &rows);
+                           "SELECT id, kind, CASE WHEN state = 'ready' AND run_at = $1 THEN 'held' "
+                           "ELSE state END, lane, attempts, last_error FROM jobs "
+                           "WHERE state = 'dead' OR (state <> 'done' AND $2 = 0) ORDER BY id",
+                           p, 2, &rows);
     if (qs < 0)
         return 1;
-    printf("id\tkind\tstate\tattempts\tlast_error\n");
+    printf("id\tkind\tstate\tlane\tattempts\tlast_error\n");
     for (size_t i = 0; i < rows.nrows; i++)
-        printf("%s\t%s\t%s\t%s\t%s\n", fh_rows_get(&rows, i, 0), fh_rows_get(&rows, i, 1),
-               fh_rows_get(&rows, i, 2), fh_rows_get(&rows, i, 3),
-               fh_rows_get(&rows, i, 4) ? fh_rows_get(&rows, i, 4) : "");
+        printf("%s\t%s\t%s\t%s\t%s\t%s\n", fh_rows_get(&rows, i, 0), fh_rows_get(&rows, i, 1),
+               fh_rows_get(&rows, i, 2), fh_rows_get(&rows, i, 3) ? fh_rows_get(&rows, i, 3) : "-",
+               fh_rows_get(&rows, i, 4), fh_rows_get(&rows, i, 5) ? fh_rows_get(&rows, i, 5) : "");
     fh_rows_free(&rows);
     return 0;
 }

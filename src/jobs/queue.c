@@ -85,8 +85,7 @@ enum {
     REFILL_LANES_MAX = 1000, /* lanes one fh_job_lanes_refill looks at */
 };
 
-/* run_at of a job waiting for its lane's turn: never due (the year 128,000). */
-#define HELD_AT INT64_C(4000000000000000)
+#define HELD_AT FH_JOB_HELD_AT
 
 void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg)
 {

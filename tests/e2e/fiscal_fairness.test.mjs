@@ -58,6 +58,14 @@ test("another organization's invoice is signed ahead of one organization's backl
   const held = await heldJobs();
   const one = await submit(small, smallUid);
   assert.ok(held > 0, `the burst's invoices beyond the window wait their turn (held ${held})`);
+  // the operator's listing names them held, in the burst's organization's lane
+  const listed = srv.admin(['jobs']).trim().split('\n').map((l) => l.split('\t'));
+  assert.deepEqual(listed[0], ['id', 'kind', 'state', 'lane', 'attempts', 'last_error']);
+  const heldRows = listed.filter((r) => r[2] === 'held');
+  assert.ok(heldRows.length > 0);
+  const lanes = [...new Set(heldRows.map((r) => `${r[1]} ${r[3]}`))];
+  assert.equal(lanes.length, 1, `one organization's jobs wait: ${lanes}`);
+  assert.match(lanes[0], /^fiscal\.submit org:\d+$/);
 
   const mine = await settled(small, one.id);
   assert.equal(mine.status, 'signed', mine.last_error);
