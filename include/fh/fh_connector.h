@@ -236,14 +236,22 @@ enum fh_conn_submit_result { FH_SUBMIT_DONE, FH_SUBMIT_RETRY, FH_SUBMIT_FAILED }
 enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
                                           json_t *canonical, char *why, size_t whysize);
 /* What a write-back job finds: its fiscal invoice signed (out filled), nothing to write
- * (failed or gone), still pending (*retry_at: when to look again), or a store error. */
+ * (failed or gone), still pending (fh_writeback_wait), or a store error. */
 enum fh_writeback_state { FH_WB_SIGNED, FH_WB_NONE, FH_WB_PENDING, FH_WB_ERROR };
 struct fh_writeback_fiscal {
     char *number, *url, *result; /* owned; url and result may be NULL */
 };
 enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int64_t integration_id,
-                                            struct fh_writeback_fiscal *out, int64_t *retry_at);
+                                            struct fh_writeback_fiscal *out);
 void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f);
+/* A write-back whose fiscal invoice is still pending waits: the same job goes back to ready
+ * without spending an attempt (fh_job_release) and the transaction that signs or fails the
+ * invoice makes it due at once (src/fiscal/rows.c, through fiscal_invoices.writeback_job);
+ * FH_WRITEBACK_WAIT_MS is the next look if that wake is missed. Returns FH_LATER (the handler's
+ * result), or FH_E_RETRY with err set. */
+#define FH_WRITEBACK_WAIT_MS (5 * 60 * 1000)
+enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64_t fiscal_id,
+                             char *err, size_t errsize);
 /* Queues a sync job (kind, key "<kind>:<id>:poll:<slot>") for each integration id in column 0
  * of due, unless one is still waiting or running; commits 100 a transaction. */
 enum fh_rc fh_integ_polls_enqueue(struct fh_app *app, struct fh_store *st,

@@ -131,10 +131,10 @@ enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int6
  * FH_E_CONFLICT if owner no longer holds the job. */
 enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, int64_t run_at,
                           const char *reason, int64_t now);
-/* Makes a ready job of kind due at once, not later than now: it runs at run_at (<= now; a
- * smaller run_at puts it ahead of the jobs already due, which claims take oldest first). For a
- * deferred job whose wait ended early. FH_E_NOTFOUND when there is no such job waiting (it ran
- * meanwhile). */
+/* Makes a ready job of kind (NULL: any) due at once, not later than now: it runs at run_at (<=
+ * now; a smaller run_at puts it ahead of the jobs already due, which claims take oldest first).
+ * For a deferred job whose wait ended early; a job held for its lane's turn stays held. Joins the
+ * caller's transaction. FH_E_NOTFOUND when there is no such job waiting (it ran meanwhile). */
 enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t run_at,
                        int64_t now);
 /* Puts a dead job back to ready at now with attempts reset (user-initiated retry); a lane's job

@@ -101,7 +101,9 @@ int fiscal_row_begin_in_tx(struct fh_store *st, const struct fh_config *cfg, int
 }
 
 /* The outcome statement and, when it changed the row, the invoice's outgoing events (the hook
- * of src/events/), in one transaction: an event exists exactly when its change committed. */
+ * of src/events/) and the wake of its waiting write-back job (fiscal_invoices.writeback_job,
+ * src/connectors/common/jobs.c), in one transaction: an event exists exactly when its change
+ * committed. The statement returns writeback_job. */
 struct outcome_ctx {
     const char *sql;
     const struct fh_param *p;
@@ -115,7 +117,13 @@ static int outcome_tx(struct fh_store *st, void *cls)
 {
     struct outcome_ctx *c = cls;
     c->completed = false;
-    int qs = fh_store_exec(st, c->sql, c->p, c->n, NULL);
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, c->sql, c->p, c->n, &rows);
+    int64_t writeback = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    enum fh_rc wrc = writeback > 0 ? fh_job_wake(st, writeback, NULL, c->now, c->now) : FH_OK;
+    if (wrc == FH_E_RETRY || wrc == FH_ERR) /* a failed statement ends the transaction */
+        return wrc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
     if (qs > 0) {
         int eq = fh_events_invoice_outcome(st, c->id, c->now);
         if (eq >= 0) /* a definite refusal gives its usage count back (src/billing) */
@@ -145,7 +153,7 @@ int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r
         .sql = "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
                "last_error = NULL, vsdc_result = $2, invoice_number = $3, "
                "sdc_time = $4, verification_url = $5, signed_at = $6, updated_at = $6 "
-               "WHERE id = $1 AND status <> 'signed'",
+               "WHERE id = $1 AND status <> 'signed' RETURNING writeback_job",
         .p = p,
         .n = FH_ARRAY_LEN(p),
         .id = id,
@@ -162,7 +170,8 @@ int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int unc
     struct outcome_ctx c = {.sql = "UPDATE fiscal_invoices SET status = 'failed', last_error = $2, "
                                    "uncertain = CASE WHEN CAST($3 AS INTEGER) < 0 THEN uncertain "
                                    "ELSE CAST($3 AS INTEGER) END, "
-                                   "updated_at = $4 WHERE id = $1 AND status = 'pending'",
+                                   "updated_at = $4 WHERE id = $1 AND status = 'pending' "
+                                   "RETURNING writeback_job",
                             .p = p,
                             .n = FH_ARRAY_LEN(p),
                             .id = id,

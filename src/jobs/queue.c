@@ -762,12 +762,14 @@ enum fh_rc fh_job_release(struct fh_store *st, int64_t id, const char *owner, in
 enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_t run_at,
                        int64_t now)
 {
-    struct fh_param p[] = {FH_PI(id), FH_PT(kind), FH_PI(now), FH_PI(run_at < now ? run_at : now),
-                           FH_PI(HELD_AT)};
+    struct fh_param p[] = {FH_PI(id), FH_PI(now), FH_PI(run_at < now ? run_at : now),
+                           FH_PI(HELD_AT), FH_PT(kind)};
     int qs = exec_write(st,
-                        "UPDATE jobs SET run_at = $4, updated_at = $3 WHERE id = $1 AND "
-                        "kind = $2 AND state = 'ready' AND run_at > $3 AND run_at < $5",
-                        p, FH_ARRAY_LEN(p));
+                        kind ? "UPDATE jobs SET run_at = $3, updated_at = $2 WHERE id = $1 AND "
+                               "state = 'ready' AND run_at > $2 AND run_at < $4 AND kind = $5"
+                             : "UPDATE jobs SET run_at = $3, updated_at = $2 WHERE id = $1 AND "
+                               "state = 'ready' AND run_at > $2 AND run_at < $4",
+                        p, kind ? 5 : 4);
     if (qs == 0)
         return FH_E_NOTFOUND;
     return qs_rc(qs);

@@ -113,3 +113,20 @@ test('attach_qr: one fiscal-<number>.gif, the V-SDC\'s QR, although the upload\'
   assert.equal(doc.Attachments[0].sha256, sha, 'the bytes are the refund\'s QR code');
   assert.equal(doc.HistoryRecords.filter((h) => h.Changes === 'Note').length, 1, 'one note on the credit note');
 });
+
+test('a write-back waiting for a slow signature is woken by it: the note follows the signature at once', async () => {
+  const { c, uid, tenant } = await connected('wb-wake');
+  // the V-SDC answers after 8 s; the write-back starts waiting as soon as the invoice is queued
+  await w.ctl('PUT', '/vsdc/control/faults', { latency_ms: 8000 });
+  try {
+    const inv = await xeroInvoice(w, tenant);
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+    const f = await waitFor(async () => (await fiscalInvoices(c, uid)).find((x) => x.source_ref === inv.InvoiceNumber && x.status === 'signed'),
+      { what: 'the signature', everyMs: 50 });
+    await waitFor(async () => (await notes(w, inv.InvoiceID)).length === 1, { what: 'the note', everyMs: 50 });
+    const lag = Date.now() - Date.parse(f.signed_at);
+    assert.ok(lag < 2000, `the note came ${lag} ms after the signature`);
+  } finally {
+    await w.ctl('PUT', '/vsdc/control/faults', {});
+  }
+});

@@ -58,6 +58,25 @@ enum fh_rc fh_job_defer_or_retry(struct fh_app *app, const struct fh_job *job, j
     return FH_E_RETRY;
 }
 
+struct writeback_ctx {
+    struct fh_app *app;
+    const struct fh_enqueue *e;
+    int64_t fiscal_id;
+};
+
+/* The write-back job, and its id on the fiscal invoice for the outcome's wake (rows.c). */
+static int writeback_tx(struct fh_store *st, void *cls)
+{
+    struct writeback_ctx *c = cls;
+    int64_t id = 0;
+    enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, c->e, NULL, &id);
+    if (rc != FH_OK)
+        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    struct fh_param p[] = {FH_PI(c->fiscal_id), FH_PI(id)};
+    return fh_store_exec(st, "UPDATE fiscal_invoices SET writeback_job = $2 WHERE id = $1", p, 2,
+                         NULL);
+}
+
 static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_conn_doc *d,
                                   int64_t fiscal_id)
 {
@@ -70,9 +89,32 @@ static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_conn_doc *
     json_decref(p);
     struct fh_enqueue e = {
         .kind = d->writeback_kind, .ukey = key, .payload = payload, .max_attempts = 20};
-    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
+    struct writeback_ctx c = {.app = app, .e = &e, .fiscal_id = fiscal_id};
+    int qs = fh_store_run_tx(app->store, writeback_tx, &c);
     free(payload);
-    return rc;
+    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
+enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64_t fiscal_id,
+                             char *err, size_t errsize)
+{
+    int64_t now = fh_now_ms();
+    if (fh_job_release(app->store, job->id, job->lease_owner, now + FH_WRITEBACK_WAIT_MS,
+                       "waiting for the fiscal invoice", now) != FH_OK) {
+        fh_strlcpy(err, "could not put the write-back back to wait", errsize);
+        return FH_E_RETRY;
+    }
+    /* an outcome committed between this run's look and the release found the job running and
+     * could not wake it: look once more */
+    struct fh_param p[] = {FH_PI(fiscal_id)};
+    struct fh_rows rows;
+    int qs =
+        fh_store_exec(app->store, "SELECT status FROM fiscal_invoices WHERE id = $1", p, 1, &rows);
+    bool ended = qs > 0 && fh_rows_get(&rows, 0, 0) && strcmp(fh_rows_get(&rows, 0, 0), "pending");
+    fh_rows_free(&rows);
+    if (ended || qs == 0)
+        fh_job_wake(app->store, job->id, job->kind, now, now);
+    return FH_LATER;
 }
 
 enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
@@ -120,7 +162,7 @@ static char *dup_or_null(const char *s)
 }
 
 enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int64_t integration_id,
-                                            struct fh_writeback_fiscal *out, int64_t *retry_at)
+                                            struct fh_writeback_fiscal *out)
 {
     memset(out, 0, sizeof(*out));
     struct fh_param q[] = {FH_PI(json_integer_value(json_object_get(p, "fiscal_id"))),
@@ -137,8 +179,6 @@ enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int6
     } else if (!status || strcmp(status, "failed") == 0) {
         s = FH_WB_NONE;
     } else if (strcmp(status, "pending") == 0) {
-        int64_t n = json_integer_value(json_object_get(p, "defer"));
-        *retry_at = fh_now_ms() + (n < 6 ? 500LL << n : 30000);
         s = FH_WB_PENDING;
     } else {
         out->number = fh_strdup(fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "");

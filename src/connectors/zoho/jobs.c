@@ -206,14 +206,14 @@ enum fh_rc fh_zoho_job_writeback(void *cls, struct fh_store *st, const struct fh
         return rc;
     struct fh_writeback_fiscal f;
     int64_t retry_at = 0;
-    enum fh_writeback_state ws = fh_writeback_fiscal(st, p, in.id, &f, &retry_at);
+    enum fh_writeback_state ws = fh_writeback_fiscal(st, p, in.id, &f);
     if (ws == FH_WB_ERROR) {
         fh_strlcpy(err, "store error", errsize);
         rc = FH_E_RETRY;
     } else if (ws == FH_WB_NONE) {
         rc = FH_OK; /* nothing to write back */
     } else if (ws == FH_WB_PENDING) {
-        rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
+        rc = fh_writeback_wait(app, job, pint(p, "fiscal_id"), err, errsize);
     } else {
         char why[400] = "";
         enum zoho_outcome o =
