@@ -30,7 +30,7 @@ appendResult('5. Crash and fault run (SIGKILL + injected faults)', {
     ['Xero faults injected', JSON.stringify(r.faults.xero).replace(/[{}"]/g, '').replace(/,/g, ', '), `429s: ${Object.values(r.faults.xeroRateLimited || {}).reduce((a, b) => a + b, 0)}`],
     ['write-back notes added at Xero', r.faults.notesAdded, `for ${XERO} Xero invoices (not a criterion: see bench/README.md); ` +
       `${r.faults.notesAtSettle} when the rest had settled, ` +
-      (r.faults.notesSeconds === null ? 'not all within 120 s after' : `all ${r.faults.notesSeconds.toFixed(0)} s after`)],
+      (r.faults.notesSeconds === null ? 'not all within 120 s after' : r.faults.notesSeconds === 0 ? 'all of them' : `all ${r.faults.notesSeconds.toFixed(0)} s after`)],
     ['API submissions retried', r.apiRetries, 'while fiscalhub was down'],
     ['time: setup / load+kills / settle', `${r.seconds.setup.toFixed(0)} / ${r.seconds.load.toFixed(0)} / ${r.seconds.settle.toFixed(0)} s`, ''],
   ],

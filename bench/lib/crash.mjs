@@ -365,12 +365,13 @@ export async function crashFaultRun(opts) {
     log(`settled ${((tSettled - tKills) / 1000).toFixed(1)} s after the last kill: ${JSON.stringify(settled)}`);
 
     // ---- verification ----
-    const verify = await verifyAll({ c, ctl, certs, xeroCerts, apiCerts, expectedNumbers, apiIds, expected, vsdcBefore, problems });
     const notes = async () => ((await ctl('GET', '/xero/control/stats')).history?.notes_added || 0) - (xeroBefore.history?.notes_added || 0);
     const notesAtSettle = await notes();
-    let notesSeconds = null;
-    for (const until = Date.now() + (o.notesWaitMs || 0); Date.now() < until && (await notes()) < o.xero;) await sleep(500);
-    if (o.notesWaitMs && (await notes()) >= o.xero) notesSeconds = (Date.now() - tSettled) / 1000;
+    const verify = await verifyAll({ c, ctl, certs, xeroCerts, apiCerts, expectedNumbers, apiIds, expected, vsdcBefore, problems });
+    let notesSeconds = notesAtSettle >= o.xero ? 0 : null;
+    for (const until = Date.now() + (o.notesWaitMs || 0); notesSeconds === null && Date.now() < until; await sleep(500)) {
+      if ((await notes()) >= o.xero) notesSeconds = (Date.now() - tSettled) / 1000;
+    }
     const xeroAfter = await ctl('GET', '/xero/control/stats');
     const vsdcAfter = await ctl('GET', '/vsdc/control/stats');
     const d = (a, b, k) => (a[k] || 0) - (b[k] || 0);
