@@ -95,25 +95,44 @@ static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_conn_doc *
     return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }
 
+struct wait_ctx {
+    const struct fh_job *job;
+    int64_t fiscal_id, now;
+};
+
+/* Reads the invoice's status with a lock its outcome's UPDATE must wait for (PostgreSQL; SQLite
+ * runs one writing transaction at a time), and puts the job back: to wait when still pending,
+ * due at once when the outcome committed meanwhile. So the outcome's wake (rows.c) either comes
+ * after this commit and finds the job waiting, or came before this read and is seen here. */
+static int wait_tx(struct fh_store *st, void *cls)
+{
+    struct wait_ctx *c = cls;
+    struct fh_param p[] = {FH_PI(c->fiscal_id)};
+    struct fh_rows rows;
+    int qs =
+        fh_store_exec(st,
+                      fh_store_sql(st, "SELECT status FROM fiscal_invoices WHERE id = $1",
+                                   "SELECT status FROM fiscal_invoices WHERE id = $1 FOR SHARE"),
+                      p, 1, &rows);
+    bool pending =
+        qs > 0 && fh_rows_get(&rows, 0, 0) && strcmp(fh_rows_get(&rows, 0, 0), "pending") == 0;
+    fh_rows_free(&rows);
+    if (qs < 0)
+        return qs;
+    enum fh_rc rc = fh_job_release(st, c->job->id, c->job->lease_owner,
+                                   pending ? c->now + FH_WRITEBACK_WAIT_MS : c->now,
+                                   "waiting for the fiscal invoice", c->now);
+    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+}
+
 enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64_t fiscal_id,
                              char *err, size_t errsize)
 {
-    int64_t now = fh_now_ms();
-    if (fh_job_release(app->store, job->id, job->lease_owner, now + FH_WRITEBACK_WAIT_MS,
-                       "waiting for the fiscal invoice", now) != FH_OK) {
+    struct wait_ctx c = {.job = job, .fiscal_id = fiscal_id, .now = fh_now_ms()};
+    if (fh_store_run_tx(app->store, wait_tx, &c) < 0) {
         fh_strlcpy(err, "could not put the write-back back to wait", errsize);
         return FH_E_RETRY;
     }
-    /* an outcome committed between this run's look and the release found the job running and
-     * could not wake it: look once more */
-    struct fh_param p[] = {FH_PI(fiscal_id)};
-    struct fh_rows rows;
-    int qs =
-        fh_store_exec(app->store, "SELECT status FROM fiscal_invoices WHERE id = $1", p, 1, &rows);
-    bool ended = qs > 0 && fh_rows_get(&rows, 0, 0) && strcmp(fh_rows_get(&rows, 0, 0), "pending");
-    fh_rows_free(&rows);
-    if (ended || qs == 0)
-        fh_job_wake(app->store, job->id, job->kind, now, now);
     return FH_LATER;
 }
 
