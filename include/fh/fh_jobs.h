@@ -65,6 +65,9 @@ struct fh_queue_cfg {
     int lane_window;         /* default 16: a lane's jobs due or running at once */
 };
 void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg);
+/* Copies cfg (NULL: defaults) into out, with defaults for fields left at zero or below (and the
+ * lane window capped): what every queue function applies to the configuration it is given. */
+void fh_queue_cfg_effective(const struct fh_queue_cfg *cfg, struct fh_queue_cfg *out);
 
 /* Inserts a job; *created (may be NULL) tells whether a new row was made (false: the key
  * existed, the row is left as it was and *id is its id). Joins the caller's transaction when

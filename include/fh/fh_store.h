@@ -22,6 +22,13 @@ enum fh_qs {
     FH_QS_ONE = 1,   /* success, >= 1 rows (the value is the row count) */
 };
 
+/* A transaction's or statement's result as a return code: FH_OK (>= 0), FH_E_RETRY (soft),
+ * FH_ERR (hard). */
+static inline enum fh_rc fh_qs_rc(int qs)
+{
+    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+}
+
 enum fh_backend { FH_STORE_SQLITE, FH_STORE_PG };
 
 enum fh_param_type { FH_P_NULL, FH_P_TEXT, FH_P_I64 };

@@ -277,11 +277,6 @@ static json_t *key_json(const struct fh_rows *r, size_t i)
                      fh_json_time_cell(r, i, 3), "revoked_at", fh_json_time_cell(r, i, 4));
 }
 
-static enum fh_rc qs_rc(int qs)
-{
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
-
 struct create_ctx {
     int64_t integration_id, user_id, now;
     const char *label, *client_id, *hash;
@@ -368,7 +363,7 @@ enum fh_rc fh_apikey_list_json(struct fh_store *st, int64_t integration_id, json
             json_array_append_new(*out, key_json(&rows, i));
     }
     fh_rows_free(&rows);
-    return qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_apikey_revoke(struct fh_store *st, int64_t integration_id, const char *client_id,
@@ -380,7 +375,7 @@ enum fh_rc fh_apikey_revoke(struct fh_store *st, int64_t integration_id, const c
                            "client_id = $2 AND revoked_at IS NULL",
                            p, 3, NULL);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     struct fh_rows rows;
     qs = fh_store_exec(st,
                        "SELECT " KEY_COLS " FROM api_keys WHERE integration_id = $1 AND "
@@ -389,7 +384,7 @@ enum fh_rc fh_apikey_revoke(struct fh_store *st, int64_t integration_id, const c
     if (qs > 0)
         *out = key_json(&rows, 0);
     fh_rows_free(&rows);
-    return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+    return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
 }
 
 int fh_apikey_revoke_all(struct fh_store *st, int64_t integration_id, int64_t now)

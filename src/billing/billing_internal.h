@@ -4,11 +4,6 @@
 
 #include "fh/fh_billing.h"
 
-/* FH_QS_* of a store result as an enum fh_rc. */
-static inline enum fh_rc billing_qs_rc(int qs)
-{
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
 /* The enum fh_rc of a failed call as an FH_QS_* for a transaction function. */
 static inline int billing_rc_qs(enum fh_rc rc)
 {

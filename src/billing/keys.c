@@ -163,7 +163,7 @@ enum fh_rc fh_keys_issue(struct fh_store *st, const uint8_t master_key[32],
             free(c.keys[i]);
         }
         free(c.keys);
-        return billing_qs_rc(qs);
+        return fh_qs_rc(qs);
     }
     *keys = c.keys;
     return FH_OK;

@@ -134,7 +134,7 @@ enum fh_rc fh_billing_plan(struct fh_store *st, const struct fh_config *cfg, int
         fh_strlcpy(out->source, "trial", sizeof(out->source));
     }
     fh_rows_free(&rows);
-    return billing_qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_billing_sync_speed(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,
@@ -156,7 +156,7 @@ enum fh_rc fh_billing_seats_used(struct fh_store *st, int64_t org_id, int64_t *o
                            p, 1, &rows);
     *out = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
-    return billing_qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 int fh_billing_seat_claim_tx(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,

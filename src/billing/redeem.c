@@ -177,7 +177,7 @@ enum fh_rc fh_key_redeem(struct fh_app *app, int64_t org_id, int64_t user_id, co
                            .detailsize = detailsize};
     int qs = fh_store_run_tx(app->store, redeem_tx, &c);
     if (qs < 0)
-        return billing_qs_rc(qs);
+        return fh_qs_rc(qs);
     if (c.ec) {
         *ec = c.ec;
         return FH_E_INPUT;

@@ -191,7 +191,7 @@ static enum fh_rc org_stripe_load(struct fh_store *st, int64_t org_id, struct or
             fh_strlcpy(o->customer, fh_rows_get(&rows, 0, 1), sizeof(o->customer));
     }
     fh_rows_free(&rows);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : billing_qs_rc(qs);
+    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
 }
 
 static char *checkout_form(struct fh_app *app, const struct org_stripe *o, const char *email,
@@ -269,7 +269,7 @@ enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_i
     if (qs >= 0)
         *url = fh_strdup(u);
     json_decref(s);
-    return billing_qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_stripe_portal(struct fh_app *app, int64_t org_id, char **url, char *detail,

@@ -231,5 +231,5 @@ enum fh_rc fh_stripe_event_apply(struct fh_app *app, const char *body, size_t le
         fh_log(FH_LOG_INFO, "stripe_event", "%s %s: %s", c.type, c.id, c.outcome);
     fh_strlcpy(outcome, c.outcome, outcomesize);
     json_decref(ev);
-    return billing_qs_rc(qs);
+    return fh_qs_rc(qs);
 }

@@ -211,5 +211,5 @@ enum fh_rc fh_billing_used(struct fh_store *st, int64_t org_id, int64_t integrat
                            p, 3, &rows);
     *out = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
-    return billing_qs_rc(qs);
+    return fh_qs_rc(qs);
 }

@@ -41,7 +41,7 @@ static enum fh_rc on_hold(struct fh_store *st, int64_t org_id, int64_t *out)
                            p, 1, &rows);
     *out = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
-    return billing_qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 struct counts {
@@ -104,7 +104,7 @@ static enum fh_rc per_integration(struct fh_store *st, int64_t org_id, int64_t n
                            "SELECT i.uid, u.invoices FROM billing_usage u JOIN integrations i ON "
                            "i.id = u.integration_id WHERE u.org_id = $1 AND u.month = $2",
                            p, 2, rows);
-    return billing_qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_billing_usage_json(struct fh_app *app, int64_t org_id, json_t *integrations,

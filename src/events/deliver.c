@@ -634,5 +634,5 @@ enum fh_rc fh_webhook_wake_waiting(struct fh_store *st)
                            "UPDATE jobs SET run_at = $2, updated_at = $2 WHERE kind = $1 AND "
                            "state = 'ready' AND run_at > $2 AND last_error = $3",
                            p, FH_ARRAY_LEN(p), NULL);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }

@@ -16,11 +16,6 @@
     "d.last_attempt_at, d.last_http_status, d.last_latency_ms, d.last_error, d.last_response, "    \
     "d.delivered_at, d.next_attempt_at"
 
-static enum fh_rc qs_rc(int qs)
-{
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
-
 static json_t *int_or_null(const struct fh_rows *r, size_t row, size_t col)
 {
     return fh_rows_get(r, row, col) ? json_integer(fh_rows_i64(r, row, col, 0)) : json_null();
@@ -62,7 +57,7 @@ enum fh_rc fh_webhook_deliveries_json(struct fh_store *st, int64_t integration_i
         p, 3, &rows);
     if (qs < 0) {
         fh_rows_free(&rows);
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     }
     json_t *list = json_array();
     size_t shown = rows.nrows > (size_t)limit ? (size_t)limit : rows.nrows;
@@ -108,7 +103,7 @@ enum fh_rc fh_webhook_delivery_json(struct fh_store *st, int64_t integration_id,
                            p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
     }
     json_t *o = delivery_json(&rows, 0);
     fh_rows_free(&rows);
@@ -120,7 +115,7 @@ enum fh_rc fh_webhook_delivery_json(struct fh_store *st, int64_t integration_id,
     if (qs < 0) {
         json_decref(o);
         fh_rows_free(&rows);
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     }
     json_object_set_new(o, "attempt_log", attempts_json(&rows));
     fh_rows_free(&rows);
@@ -177,7 +172,7 @@ enum fh_rc fh_webhook_redeliver(struct fh_app *app, int64_t integration_id, int6
         .integration_id = integration_id, .id = delivery_id, .now = fh_now_ms()};
     int qs = fh_store_run_tx(app->store, redeliver_tx, &c);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     if (!c.found)
         return FH_E_NOTFOUND;
     return c.pending ? FH_E_CONFLICT : FH_OK;

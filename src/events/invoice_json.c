@@ -76,11 +76,6 @@ static json_t *summary(const struct fh_rows *r, size_t i)
     return o;
 }
 
-static enum fh_rc qs_rc(int qs)
-{
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
-
 void fh_public_source_key(const char *integration_uid, const char *source_id, char *out,
                           size_t outsize)
 {
@@ -136,7 +131,7 @@ static enum fh_rc integration_uid(struct fh_store *st, int64_t id, char *out, si
     if (qs > 0)
         fh_strlcpy(out, fh_rows_get(&rows, 0, 0) ?: "", outsize);
     fh_rows_free(&rows);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
 }
 
 enum fh_rc fh_public_invoice_list(struct fh_store *st, const struct fh_public_filter *f,
@@ -162,7 +157,7 @@ enum fh_rc fh_public_invoice_list(struct fh_store *st, const struct fh_public_fi
     fh_buf_free(&q);
     if (qs < 0) {
         fh_rows_free(&rows);
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     }
     json_t *list = json_array();
     size_t shown = rows.nrows > (size_t)f->limit ? (size_t)f->limit : rows.nrows;
@@ -257,7 +252,7 @@ enum fh_rc fh_public_invoice_get(struct fh_store *st, int64_t integration_id, in
                            p, integration_id > 0 ? 2 : 1, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
     }
     json_t *o = summary(&rows, 0);
     const char *canonical = fh_rows_get(&rows, 0, N_COLS);

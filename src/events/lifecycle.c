@@ -299,15 +299,10 @@ static int create_tx(struct fh_store *st, void *cls)
     return qs < 0 ? qs : 1;
 }
 
-static enum fh_rc tx_rc(int qs)
-{
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
-
 /* The outcome of create_tx: FH_E_LIMIT when no seat was free. */
 static enum fh_rc create_rc(int qs, const struct create_ctx *c)
 {
-    return qs >= 0 && c->refused ? FH_E_LIMIT : tx_rc(qs);
+    return qs >= 0 && c->refused ? FH_E_LIMIT : fh_qs_rc(qs);
 }
 
 enum fh_rc fh_custom_integration_create(struct fh_app *app, int64_t org_id, int64_t cert_id,
@@ -450,7 +445,7 @@ enum fh_rc fh_webhook_update(struct fh_app *app, int64_t integration_id, json_t 
     char *sealed = NULL;
     int qs = load_sealed_headers(app->store, integration_id, &sealed);
     if (qs <= 0)
-        return qs == 0 ? FH_E_NOTFOUND : tx_rc(qs);
+        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
     json_t *given = json_object_get(cfg, "headers"), *merged = NULL;
     struct update_ctx c = {.id = integration_id,
                            .now = fh_now_ms(),
@@ -473,7 +468,7 @@ enum fh_rc fh_webhook_update(struct fh_app *app, int64_t integration_id, json_t 
         c.events = events;
         c.names = names;
         c.headers_sealed = hs;
-        rc = tx_rc(fh_store_run_tx(app->store, update_tx, &c));
+        rc = fh_qs_rc(fh_store_run_tx(app->store, update_tx, &c));
     }
     json_decref(merged);
     free(sealed);
@@ -508,7 +503,7 @@ enum fh_rc fh_webhook_endpoint_json(struct fh_store *st, int64_t integration_id,
                            p, 1, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : tx_rc(qs);
+        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
     }
     json_t *events = split_list(fh_rows_get(&rows, 0, 1), false);
     json_t *headers = split_list(fh_rows_get(&rows, 0, 2), true);
@@ -545,5 +540,5 @@ static int remove_tx(struct fh_store *st, void *cls)
 enum fh_rc fh_custom_integration_remove(struct fh_app *app, int64_t integration_id)
 {
     struct remove_ctx c = {.id = integration_id, .now = fh_now_ms()};
-    return tx_rc(fh_store_run_tx(app->store, remove_tx, &c));
+    return fh_qs_rc(fh_store_run_tx(app->store, remove_tx, &c));
 }

@@ -167,7 +167,7 @@ static enum fh_rc store_new(struct fh_app *app, const struct fh_fiscal_submit_in
                            .out = out};
     int qs = fh_store_group_tx(app->store, submit_tx, &c);
     free(canonical);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in *in,

@@ -60,11 +60,6 @@ static json_t *summary(const struct fh_rows *r, size_t row)
     return o;
 }
 
-static enum fh_rc qs_rc(int qs)
-{
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
-
 /* WHERE clause and parameters of a filter; $1 is the organization. */
 static size_t build_where(const struct fh_fiscal_filter *f, int64_t org_id, struct fh_buf *w,
                           struct fh_param *p)
@@ -134,7 +129,7 @@ enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
     }
     fh_buf_free(&w.text);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     json_t *list = json_array();
     for (size_t i = 0; i < rows.nrows; i++)
         json_array_append_new(list, summary(&rows, i));
@@ -161,7 +156,7 @@ enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fi
     }
     fh_buf_free(&w.text);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     *ids = fh_calloc(rows.nrows + 1, sizeof(**ids));
     for (size_t i = 0; i < rows.nrows; i++)
         (*ids)[(*n)++] = fh_rows_i64(&rows, i, 0, 0);
@@ -238,7 +233,7 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
                            p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
     }
     json_t *o = summary(&rows, 0);
     json_t *inv = json_loads(

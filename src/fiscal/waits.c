@@ -20,7 +20,7 @@ enum fh_rc fh_fiscal_wait_begin(struct fh_store *st, int64_t org_id, const char 
                            "ON CONFLICT (org_id, waiting_key) DO UPDATE SET "
                            "original_key = excluded.original_key, ref = excluded.ref",
                            p, FH_ARRAY_LEN(p), NULL);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_fiscal_wait_end(struct fh_store *st, int64_t org_id, const char *waiting_key)
@@ -28,7 +28,7 @@ enum fh_rc fh_fiscal_wait_end(struct fh_store *st, int64_t org_id, const char *w
     struct fh_param p[] = {FH_PI(org_id), FH_PT(waiting_key)};
     int qs = fh_store_exec(st, "DELETE FROM fiscal_waits WHERE org_id = $1 AND waiting_key = $2", p,
                            FH_ARRAY_LEN(p), NULL);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }
 
 json_t *fiscal_waits_json(struct fh_store *st, int64_t org_id, const char *original_key)

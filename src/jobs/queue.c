@@ -96,8 +96,7 @@ void fh_queue_cfg_defaults(struct fh_queue_cfg *cfg)
     cfg->lane_window = 16;
 }
 
-/* Copies cfg (NULL: defaults), with defaults for fields left at zero or below. */
-static void cfg_effective(const struct fh_queue_cfg *in, struct fh_queue_cfg *out)
+void fh_queue_cfg_effective(const struct fh_queue_cfg *in, struct fh_queue_cfg *out)
 {
     struct fh_queue_cfg d;
     fh_queue_cfg_defaults(&d);
@@ -114,13 +113,6 @@ static void cfg_effective(const struct fh_queue_cfg *in, struct fh_queue_cfg *ou
         out->lane_window = d.lane_window;
     if (out->lane_window > MAX_LANE_WINDOW)
         out->lane_window = MAX_LANE_WINDOW;
-}
-
-static enum fh_rc qs_rc(int qs)
-{
-    if (qs == FH_QS_SOFT)
-        return FH_E_RETRY;
-    return qs < 0 ? FH_ERR : FH_OK;
 }
 
 static bool str_ok(const char *s, size_t max)
@@ -296,8 +288,8 @@ enum fh_rc fh_job_lanes_refill(struct fh_store *st, const struct fh_queue_cfg *c
                                int *promoted)
 {
     struct refill_ctx ctx = {.now = now};
-    cfg_effective(cfg, &ctx.cfg);
-    enum fh_rc rc = qs_rc(fh_store_run_tx(st, refill_all_tx, &ctx));
+    fh_queue_cfg_effective(cfg, &ctx.cfg);
+    enum fh_rc rc = fh_qs_rc(fh_store_run_tx(st, refill_all_tx, &ctx));
     if (rc == FH_OK && promoted)
         *promoted = ctx.promoted;
     return rc;
@@ -361,11 +353,11 @@ enum fh_rc fh_job_enqueue(struct fh_store *st, const struct fh_queue_cfg *cfg,
         (e->lane && strlen(e->lane) > MAX_LANE_LEN))
         return FH_E_LIMIT;
     struct fh_queue_cfg c;
-    cfg_effective(cfg, &c);
+    fh_queue_cfg_effective(cfg, &c);
     struct enqueue_ctx ctx = {.e = e, .cfg = &c, .now = fh_now_ms()};
     ctx.run_at = e->run_at ? e->run_at : ctx.now;
     ctx.max_attempts = e->max_attempts ? e->max_attempts : c.default_max_attempts;
-    enum fh_rc rc = qs_rc(fh_store_run_tx(st, enqueue_tx, &ctx));
+    enum fh_rc rc = fh_qs_rc(fh_store_run_tx(st, enqueue_tx, &ctx));
     if (rc != FH_OK)
         return rc;
     if (created)
@@ -511,7 +503,7 @@ static enum fh_rc claim_setup(struct fh_store *st, const struct fh_queue_cfg *cf
     if (nkinds > MAX_CLAIM_KINDS)
         return FH_E_LIMIT;
     struct fh_queue_cfg c;
-    cfg_effective(cfg, &c);
+    fh_queue_cfg_effective(cfg, &c);
     bool pg = fh_store_backend(st) == FH_STORE_PG;
     params[0] = FH_PT(owner);
     params[1] = FH_PI(now);
@@ -544,7 +536,7 @@ enum fh_rc fh_job_claim_prepared(struct fh_store *st, const struct fh_queue_cfg 
     enum fh_rc rc = claim_setup(st, cfg, kinds, nkinds, owner, now, params, &ctx);
     if (rc != FH_OK)
         return rc;
-    rc = qs_rc(fh_store_run_tx(st, claim_tx, &ctx));
+    rc = fh_qs_rc(fh_store_run_tx(st, claim_tx, &ctx));
     if (rc != FH_OK) {
         fh_job_free(&ctx.job);
         return rc;
@@ -583,7 +575,7 @@ enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg,
     if (!str_ok(owner, MAX_OWNER_LEN))
         return FH_E_INPUT;
     struct fh_queue_cfg c;
-    cfg_effective(cfg, &c);
+    fh_queue_cfg_effective(cfg, &c);
     struct fh_param p[] = {FH_PI(id), FH_PT(owner), FH_PI(now + c.lease_ms), FH_PI(now)};
     int qs = exec_write(st,
                         "UPDATE jobs SET lease_until = $3, updated_at = $4 "
@@ -591,7 +583,7 @@ enum fh_rc fh_job_heartbeat(struct fh_store *st, const struct fh_queue_cfg *cfg,
                         p, FH_ARRAY_LEN(p));
     if (qs == 0)
         return FH_E_CONFLICT;
-    return qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 /* A job that left its lane's window (by sql, whose parameters are p and which returns the lane
@@ -634,7 +626,7 @@ static enum fh_rc leave_write(struct fh_store *st, const char *sql, const struct
     int qs = fh_store_run_tx(st, leave_tx, &c);
     if (qs == 0)
         return FH_E_CONFLICT;
-    return qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_job_complete(struct fh_store *st, int64_t id, const char *owner, int64_t now)
@@ -729,10 +721,10 @@ enum fh_rc fh_job_fail(struct fh_store *st, const struct fh_queue_cfg *cfg, int6
     if (!str_ok(owner, MAX_OWNER_LEN))
         return FH_E_INPUT;
     struct fh_queue_cfg c;
-    cfg_effective(cfg, &c);
+    fh_queue_cfg_effective(cfg, &c);
     struct fail_ctx ctx = {
         .cfg = &c, .id = id, .now = now, .owner = owner, .error = error, .retryable = retryable};
-    enum fh_rc rc = qs_rc(fh_store_run_tx(st, fail_tx, &ctx));
+    enum fh_rc rc = fh_qs_rc(fh_store_run_tx(st, fail_tx, &ctx));
     if (rc != FH_OK)
         return rc;
     if (ctx.conflict)
@@ -772,7 +764,7 @@ enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_
                         p, kind ? 5 : 4);
     if (qs == 0)
         return FH_E_NOTFOUND;
-    return qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 struct revive_ctx {
@@ -804,12 +796,12 @@ enum fh_rc fh_job_retry_dead(struct fh_store *st, const struct fh_queue_cfg *cfg
                              int64_t now)
 {
     struct fh_queue_cfg c;
-    cfg_effective(cfg, &c);
+    fh_queue_cfg_effective(cfg, &c);
     struct revive_ctx ctx = {.cfg = &c, .id = id, .now = now};
     int qs = fh_store_run_tx(st, revive_tx, &ctx);
     if (qs == 0)
         return FH_E_NOTFOUND;
-    return qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 /* ---- reads ---- */
@@ -824,7 +816,7 @@ static enum fh_rc get_one(struct fh_store *st, const char *sql, struct fh_param 
     fh_rows_free(&rows);
     if (qs == 0)
         return FH_E_NOTFOUND;
-    return qs_rc(qs);
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_job_get(struct fh_store *st, int64_t id, struct fh_job *out)
@@ -848,7 +840,7 @@ enum fh_rc fh_queue_depth(struct fh_store *st, int64_t now, struct fh_queue_dept
                            "SUM(CASE WHEN run_at = $2 THEN 1 ELSE 0 END) FROM jobs GROUP BY state",
                            p, FH_ARRAY_LEN(p), &rows);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < rows.nrows; i++) {
         const char *state = fh_rows_get(&rows, i, 0);

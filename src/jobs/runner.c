@@ -335,17 +335,7 @@ static struct fh_runner *runner_new(struct fh_store *st, const struct fh_queue_c
 {
     struct fh_runner *r = fh_calloc(1, sizeof(*r));
     r->st = st;
-    fh_queue_cfg_defaults(&r->cfg);
-    if (cfg && cfg->default_max_attempts > 0)
-        r->cfg.default_max_attempts = cfg->default_max_attempts;
-    if (cfg && cfg->lease_ms > 0)
-        r->cfg.lease_ms = cfg->lease_ms;
-    if (cfg && cfg->backoff_base_ms > 0)
-        r->cfg.backoff_base_ms = cfg->backoff_base_ms;
-    if (cfg && cfg->backoff_max_ms > 0)
-        r->cfg.backoff_max_ms = cfg->backoff_max_ms;
-    if (cfg && cfg->lane_window > 0)
-        r->cfg.lane_window = cfg->lane_window;
+    fh_queue_cfg_effective(cfg, &r->cfg); /* every field, so none is dropped */
     r->nkinds = nkinds;
     r->kinds = fh_calloc(nkinds + 1, sizeof(*r->kinds));
     r->names = fh_calloc(nkinds + 1, sizeof(*r->names));

@@ -351,5 +351,5 @@ enum fh_rc fh_integ_remove(struct fh_app *app, const struct fh_integ *in, const 
     struct remove_ctx c = {
         .app = app, .id = in->id, .now = fh_now_ms(), .revoke_kind = revoke_kind};
     int qs = fh_store_run_tx(app->store, remove_tx, &c);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }

@@ -123,15 +123,10 @@ static int delivery_tx(struct fh_store *st, void *cls)
     return 1;
 }
 
-static enum fh_rc qs_rc(int qs)
-{
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
-
 static void delivery_done(void *cls, int qs)
 {
     struct delivery *c = cls;
-    c->done(c->cls, qs_rc(qs));
+    c->done(c->cls, fh_qs_rc(qs));
     free(c);
 }
 
@@ -164,7 +159,7 @@ enum fh_rc fh_inbox_commit(struct fh_app *app, const char *source, const struct 
         return FH_OK;
     struct delivery c = {
         .app = app, .source = source, .kind = job_kind, .ev = ev, .n = n, .now = fh_now_ms()};
-    return qs_rc(fh_store_group_tx(app->store, delivery_tx, &c));
+    return fh_qs_rc(fh_store_group_tx(app->store, delivery_tx, &c));
 }
 
 struct drain_ctx {

@@ -92,7 +92,7 @@ static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_conn_doc *
     struct writeback_ctx c = {.app = app, .e = &e, .fiscal_id = fiscal_id};
     int qs = fh_store_run_tx(app->store, writeback_tx, &c);
     free(payload);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }
 
 struct wait_ctx {
@@ -257,5 +257,5 @@ enum fh_rc fh_integ_polls_enqueue(struct fh_app *app, struct fh_store *st,
             qs = r;
     }
     free(busy);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }

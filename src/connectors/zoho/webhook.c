@@ -45,7 +45,7 @@ enum fh_rc fh_zoho_webhook_ensure(struct fh_app *app, int64_t integration_id)
                            "WHERE id = $1 AND webhook_key IS NULL",
                            p, FH_ARRAY_LEN(p), NULL);
     free(sealed);
-    return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_rc(qs);
 }
 
 enum fh_rc fh_zoho_webhook_rotate(struct fh_app *app, int64_t integration_id)
