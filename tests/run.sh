@@ -5,7 +5,8 @@
 #   API end-to-end suites (node)          ASan+UBSan server on SQLite, release server on PostgreSQL
 #   browser suites (node + chromium)      release server on SQLite
 # Every suite speaks TAP; a test is a top-level "ok" / "not ok" line. The last line printed is
-# "N passed, N failed"; the exit status is non-zero when anything failed.
+# "N passed, N failed", after each failing test's name and error; the exit status is non-zero
+# when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,6 +24,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lib/lsan.supp}
 passed=0
 failed=0
 failures=()
+failure_logs=()
 
 # Counts the top-level TAP results of a log; a suite that exits non-zero without reporting a
 # failure counts as one failure itself (a crash, a sanitizer report, a missing binary).
@@ -38,7 +40,10 @@ tally() {
     fi
     passed=$((passed + ok))
     failed=$((failed + nok))
-    [ "$nok" -gt 0 ] && failures+=("$name ($log)")
+    if [ "$nok" -gt 0 ]; then
+        failures+=("$name ($log)")
+        failure_logs+=("$log")
+    fi
     if [ "$skip" -gt 0 ]; then
         printf '%-46s %4d passed %4d failed (%d not applicable here)\n' "$name" "$ok" "$nok" "$skip"
     else
@@ -99,7 +104,15 @@ run_suite "browser [release]" env FH_BIN="$RELEASE" FH_OUT="$OUT" node tests/lib
 echo
 if [ ${#failures[@]} -gt 0 ]; then
     echo "failing suites:"
-    printf '  %s\n' "${failures[@]}"
+    for i in "${!failures[@]}"; do
+        echo "  ${failures[$i]}"
+        report=$(awk -f tests/lib/tap-failures.awk "${failure_logs[$i]}")
+        if [ -n "$report" ]; then
+            echo "$report"
+        else
+            tail -n 15 "${failure_logs[$i]}" | sed 's/^/    | /'
+        fi
+    done
     echo
 fi
 echo "$passed passed, $failed failed"
