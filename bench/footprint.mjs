@@ -112,8 +112,8 @@ function ticks() {
     const few = callgrind(db, FEW);
     const all = callgrind(db, n);
     out[n] = { few: few.poll, all: all.poll, idle: few.idle, fewMs: timing(db, FEW).pollMs, allMs: timing(db, n, 1).pollMs };
-    // the plan of the poll's query as src/connectors/xero/jobs.c writes it
-    out[n].plan = sqlite(db, "EXPLAIN QUERY PLAN SELECT id FROM integrations WHERE type = 'xero' AND status = 'active' AND COALESCE(last_sync_at, 0) <= 5").replace(/^QUERY PLAN\s*/, '');
+    // the plan of the poll's query (one per tier) as src/connectors/common/jobs.c writes it
+    out[n].plan = sqlite(db, "EXPLAIN QUERY PLAN SELECT id FROM integrations WHERE type = 'xero' AND status = 'active' AND sync_tier = 'trial' AND COALESCE(last_sync_at, 0) <= 5 AND (sync_mode IS NULL OR sync_mode <> 'webhook' OR COALESCE(last_sync_at, 0) <= 9)").replace(/^QUERY PLAN\s*/, '');
     log(`tick with ${n} integrations: ${JSON.stringify(out[n])}`);
   }
   return out;

@@ -22,9 +22,9 @@ export FISCALHUB_SANDBOX_XERO_DEMO_WEBHOOK_KEY=${FISCALHUB_SANDBOX_XERO_DEMO_WEB
 # The sandbox's demo Zoho client sends the consent back to fiscalhub's callback. Zoho Books
 # webhooks belong to one integration each (URL and secret of its Webhook Setup panel): in the
 # sandbox set them with PUT $FISCALHUB_SANDBOX_URL/zoho/control/orgs/<organization_id>/webhook
-# {"url","secret"}; meanwhile fiscalhub polls the sandbox every minute (Zoho: 15 minutes).
+# {"url","secret"}; meanwhile fiscalhub polls the sandbox at the plan's interval (the trial and
+# Scale: every minute; docs/internals/billing.md "Sync speed").
 export FISCALHUB_SANDBOX_ZOHO_DEMO_REDIRECT_URIS=${FISCALHUB_SANDBOX_ZOHO_DEMO_REDIRECT_URIS:-$FH_URL/oauth/zoho/callback,http://localhost:${FISCALHUB_PORT:-8080}/oauth/zoho/callback}
-export FISCALHUB_ZOHO_POLL_SECONDS=${FISCALHUB_ZOHO_POLL_SECONDS:-60}
 # The sandbox's demo Stripe webhook endpoint sends to fiscalhub, signed with the demo secret that
 # fiscalhub's Stripe settings default to (docs/internals/billing.md).
 export FISCALHUB_SANDBOX_STRIPE_DEMO_WEBHOOK_URL=${FISCALHUB_SANDBOX_STRIPE_DEMO_WEBHOOK_URL:-$FH_URL/webhooks/stripe}

@@ -27,8 +27,11 @@
 
 enum fh_tier { FH_TIER_TRIAL, FH_TIER_STARTER, FH_TIER_GROWTH, FH_TIER_SCALE };
 
-/* How fast a tier's integrations sync: Starter polls only; Growth takes webhooks with a short
- * batching delay; Scale takes them at once. Connectors may read it (fh_billing_sync_speed). */
+/* How fast a tier's integrations sync: Starter polls only (webhook deliveries are verified and
+ * kept, their invoices read by the next poll); Growth reads a webhook's invoice after a short
+ * batching delay; Scale (and the trial) at once. Each tier polls at its own interval (the
+ * partner settings FISCALHUB_XERO_POLL_SECONDS / FISCALHUB_ZOHO_POLL_SECONDS, when set, replace
+ * it for every tier). An integration carries its organization's tier (integrations.sync_tier). */
 enum fh_sync_mode { FH_SYNC_POLLING, FH_SYNC_NEAR_REALTIME, FH_SYNC_REALTIME };
 struct fh_sync_speed {
     enum fh_sync_mode mode;
@@ -59,6 +62,15 @@ const char *fh_tier_label(enum fh_tier t); /* "Free trial", "Starter", ... */
 bool fh_tier_parse(const char *s, enum fh_tier *out);
 int64_t fh_tier_invoice_limit(const struct fh_config *cfg, enum fh_tier t);
 void fh_tier_sync_speed(const struct fh_config *cfg, enum fh_tier t, struct fh_sync_speed *out);
+/* SQL: the tier an organization's new integration syncs at (org: the SQL of its id). */
+#define FH_SYNC_TIER_SQL(org)                                                                      \
+    "COALESCE((SELECT tier FROM billing_subscriptions WHERE org_id = " org "), 'trial')"
+/* The tier named s ("starter", "growth", "scale"); the trial for anything else ("trial"). */
+enum fh_tier fh_tier_of_name(const char *s);
+/* The polling interval of a tier's integrations: override_ms (a partner's setting) when > 0. */
+int64_t fh_sync_poll_ms(const struct fh_config *cfg, enum fh_tier t, int64_t override_ms);
+/* How often a partner's poll runs: the smallest of its tiers' intervals, at most a minute. */
+int64_t fh_sync_poll_tick_ms(const struct fh_config *cfg, int64_t override_ms);
 /* The billing clock: the wall clock plus FISCALHUB_BILLING_CLOCK_OFFSET_DAYS (tests). */
 int64_t fh_billing_now(const struct fh_config *cfg);
 /* "YYYY-MM" (UTC) of ms into out (>= 8 bytes). */
@@ -69,9 +81,6 @@ int64_t fh_billing_add_months(int64_t ms, int64_t months);
 /* The organization's plan at now. Joins the caller's transaction. FH_E_RETRY / FH_ERR. */
 enum fh_rc fh_billing_plan(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,
                            int64_t now, struct fh_plan *out);
-/* The sync speed of the organization's tier (the trial syncs like Starter). */
-enum fh_rc fh_billing_sync_speed(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,
-                                 struct fh_sync_speed *out);
 
 /* ---- seats (src/billing/plans.c) ---- */
 /* Integrations that hold a seat (every one that is not removed). */

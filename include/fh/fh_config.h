@@ -55,7 +55,7 @@ struct fh_config {
     int64_t xero_concurrent_limit; /* FISCALHUB_XERO_CONCURRENT_LIMIT per tenant (5) */
     int64_t xero_app_minute_limit; /* FISCALHUB_XERO_APP_MINUTE_LIMIT calls per app (10000) */
     int64_t xero_time_scale;     /* FISCALHUB_XERO_TIME_SCALE: rate windows divided by it (1) */
-    int64_t xero_poll_ms;        /* FISCALHUB_XERO_POLL_SECONDS polling fallback (300) */
+    int64_t xero_poll_ms;        /* FISCALHUB_XERO_POLL_SECONDS every tier's polling (0: by tier) */
     int64_t xero_timeout_ms;     /* FISCALHUB_XERO_TIMEOUT_MS one Xero call (30000) */
     int64_t xero_page_size;      /* FISCALHUB_XERO_PAGE_SIZE invoices a sync page (100; <= 1000) */
     /* Zoho Books (docs/internals/connectors.md). Unset, the client and the accounts servers are
@@ -69,7 +69,7 @@ struct fh_config {
     int64_t zoho_minute_limit;   /* FISCALHUB_ZOHO_MINUTE_LIMIT calls per organization (80) */
     int64_t zoho_concurrent_limit; /* FISCALHUB_ZOHO_CONCURRENT_LIMIT per organization (5) */
     int64_t zoho_time_scale;     /* FISCALHUB_ZOHO_TIME_SCALE: rate windows divided by it (1) */
-    int64_t zoho_poll_ms;        /* FISCALHUB_ZOHO_POLL_SECONDS polling without webhooks (900) */
+    int64_t zoho_poll_ms;        /* FISCALHUB_ZOHO_POLL_SECONDS the same for Zoho (0: by tier) */
     int64_t zoho_webhook_poll_ms; /* FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS polling while they come (21600) */
     int64_t zoho_timeout_ms;     /* FISCALHUB_ZOHO_TIMEOUT_MS one Zoho call (30000) */
     /* Custom Integration and Custom / Webhook (docs/api/public-v1.md, docs/api/webhooks.md) */
@@ -89,7 +89,9 @@ struct fh_config {
     int64_t trial_invoices;       /* FISCALHUB_TRIAL_INVOICES fiscal invoices a month (50) */
     int64_t tier_invoices[4];     /* FISCALHUB_{STARTER,GROWTH,SCALE}_INVOICES ([1..3]: 500,
                                    * 5000, 50000 a month; [0] unused) */
-    int64_t tier_poll_ms[4];      /* FISCALHUB_{STARTER,GROWTH,SCALE}_POLL_SECONDS (900, 300, 60) */
+    int64_t tier_poll_ms[4];      /* FISCALHUB_{STARTER,GROWTH,SCALE}_POLL_SECONDS (900, 300, 60;
+                                   * [0] unused: the trial polls like Scale) */
+    int64_t growth_webhook_delay_ms; /* FISCALHUB_GROWTH_WEBHOOK_DELAY_SECONDS (60) */
     int64_t key_valid_ms;         /* FISCALHUB_KEY_VALID_DAYS a key can be redeemed in (365) */
     int64_t billing_clock_offset_ms; /* FISCALHUB_BILLING_CLOCK_OFFSET_DAYS (0; tests only) */
     int64_t billing_release_ms;   /* FISCALHUB_BILLING_RELEASE_SECONDS held invoices checked (300) */

@@ -85,11 +85,13 @@ static int insert_tx(struct fh_store *st, void *cls)
     fh_code_new("IN", c->uid, sizeof(c->uid));
     struct fh_param p[] = {FH_PI(c->org_id), FH_PT(c->uid),     FH_PT(c->type),
                            FH_PI(c->now),    FH_PI(c->cert_id), FH_PT(c->settings)};
-    return fh_store_exec(st,
-                         "INSERT INTO integrations (org_id, uid, type, status, created_at, "
-                         "certificate_id, settings, updated_at) VALUES ($1, $2, $3, 'pending', $4, "
-                         "$5, $6, $4) ON CONFLICT (uid) DO NOTHING",
-                         p, FH_ARRAY_LEN(p), NULL);
+    return fh_store_exec(
+        st,
+        "INSERT INTO integrations (org_id, uid, type, status, created_at, "
+        "certificate_id, settings, updated_at, sync_tier) VALUES ($1, $2, $3, "
+        "'pending', $4, $5, $6, $4, " FH_SYNC_TIER_SQL("$1") ") "
+                                                             "ON CONFLICT (uid) DO NOTHING",
+        p, FH_ARRAY_LEN(p), NULL);
 }
 
 enum fh_rc fh_api_integrations_post(struct fh_req *req)

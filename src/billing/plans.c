@@ -52,16 +52,43 @@ int64_t fh_tier_invoice_limit(const struct fh_config *cfg, enum fh_tier t)
 void fh_tier_sync_speed(const struct fh_config *cfg, enum fh_tier t, struct fh_sync_speed *out)
 {
     switch (t) {
-    case FH_TIER_SCALE:
-        *out = (struct fh_sync_speed){FH_SYNC_REALTIME, cfg->tier_poll_ms[3], 0};
-        break;
-    case FH_TIER_GROWTH:
-        *out = (struct fh_sync_speed){FH_SYNC_NEAR_REALTIME, cfg->tier_poll_ms[2], 60 * 1000};
-        break;
-    default:
+    case FH_TIER_STARTER:
         *out = (struct fh_sync_speed){FH_SYNC_POLLING, cfg->tier_poll_ms[1], -1};
         break;
+    case FH_TIER_GROWTH:
+        *out = (struct fh_sync_speed){FH_SYNC_NEAR_REALTIME, cfg->tier_poll_ms[2],
+                                      cfg->growth_webhook_delay_ms};
+        break;
+    default: /* Scale, and the trial: a trial shows the product at its best */
+        *out = (struct fh_sync_speed){FH_SYNC_REALTIME, cfg->tier_poll_ms[3], 0};
+        break;
     }
+}
+
+enum fh_tier fh_tier_of_name(const char *s)
+{
+    enum fh_tier t;
+    return s && fh_tier_parse(s, &t) ? t : FH_TIER_TRIAL;
+}
+
+int64_t fh_sync_poll_ms(const struct fh_config *cfg, enum fh_tier t, int64_t override_ms)
+{
+    if (override_ms > 0)
+        return override_ms;
+    struct fh_sync_speed s;
+    fh_tier_sync_speed(cfg, t, &s);
+    return s.poll_ms;
+}
+
+int64_t fh_sync_poll_tick_ms(const struct fh_config *cfg, int64_t override_ms)
+{
+    int64_t tick = 60 * 1000;
+    for (int t = FH_TIER_TRIAL; t <= FH_TIER_SCALE; t++) {
+        int64_t every = fh_sync_poll_ms(cfg, (enum fh_tier)t, override_ms);
+        if (every > 0 && every < tick)
+            tick = every;
+    }
+    return tick;
 }
 
 int64_t fh_billing_now(const struct fh_config *cfg)
@@ -135,15 +162,6 @@ enum fh_rc fh_billing_plan(struct fh_store *st, const struct fh_config *cfg, int
     }
     fh_rows_free(&rows);
     return fh_qs_rc(qs);
-}
-
-enum fh_rc fh_billing_sync_speed(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,
-                                 struct fh_sync_speed *out)
-{
-    struct fh_plan plan;
-    enum fh_rc rc = fh_billing_plan(st, cfg, org_id, fh_billing_now(cfg), &plan);
-    fh_tier_sync_speed(cfg, rc == FH_OK ? plan.tier : FH_TIER_TRIAL, out);
-    return rc;
 }
 
 enum fh_rc fh_billing_seats_used(struct fh_store *st, int64_t org_id, int64_t *out)

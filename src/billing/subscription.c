@@ -1,4 +1,5 @@
-/* subscription.c - writing an organization's subscription (keys and Stripe both land here). */
+/* subscription.c - writing an organization's subscription (keys and Stripe both land here), and
+ * the tier its integrations sync at. */
 #include "billing_internal.h"
 
 int billing_subscription_set(struct fh_store *st, const struct fh_queue_cfg *qcfg,
@@ -28,6 +29,16 @@ int billing_subscription_set(struct fh_store *st, const struct fh_queue_cfg *qcf
         "cancel_at_period_end = CASE WHEN excluded.source = 'key' THEN 0 ELSE "
         "billing_subscriptions.cancel_at_period_end END, updated_at = excluded.updated_at",
         p, FH_ARRAY_LEN(p), NULL);
+    if (qs < 0)
+        return qs;
+    /* The integrations sync at the new tier's speed from now on; a Zoho integration in webhook
+     * mode polls again when the tier takes no webhooks (src/connectors/zoho/jobs.c). */
+    struct fh_param t[] = {FH_PI(s->org_id), FH_PT(fh_tier_name(s->tier))};
+    qs = fh_store_exec(st,
+                       "UPDATE integrations SET sync_tier = $2, sync_mode = CASE WHEN $2 = "
+                       "'starter' AND sync_mode = 'webhook' THEN 'polling' ELSE sync_mode END "
+                       "WHERE org_id = $1",
+                       t, 2, NULL);
     if (qs < 0)
         return qs;
     return fh_billing_release_soon(st, qcfg, s->org_id, s->now);

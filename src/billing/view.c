@@ -20,8 +20,10 @@ static json_t *sync_json(const struct fh_config *cfg, enum fh_tier t)
     static const char *const modes[] = {"polling", "near_realtime", "realtime"};
     struct fh_sync_speed s;
     fh_tier_sync_speed(cfg, t, &s);
-    return json_pack("{s:s, s:I}", "mode", modes[s.mode], "poll_seconds",
-                     (json_int_t)(s.poll_ms / 1000));
+    return json_pack("{s:s, s:I, s:o}", "mode", modes[s.mode], "poll_seconds",
+                     (json_int_t)(s.poll_ms / 1000), "webhook_delay_seconds",
+                     s.webhook_delay_ms < 0 ? json_null()
+                                            : json_integer(s.webhook_delay_ms / 1000));
 }
 
 static json_t *tier_json(const struct fh_config *cfg, enum fh_tier t)

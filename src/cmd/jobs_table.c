@@ -27,16 +27,15 @@ static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_
     return FH_OK;
 }
 
-/* The Xero polling interval and the Zoho poll tick, taken from the app by fh_cmd_job_kinds
- * (called first). */
-static int64_t xero_poll_ms = 300 * 1000, zoho_tick_ms = 60 * 1000;
+/* The Xero and Zoho poll ticks, taken from the app by fh_cmd_job_kinds (called first). */
+static int64_t xero_poll_ms = 60 * 1000, zoho_tick_ms = 60 * 1000;
 /* How often invoices on hold are checked for release (a new month), likewise. */
 static int64_t billing_release_ms = 300 * 1000;
 
 const struct fh_job_kind *fh_cmd_job_kinds(struct fh_app *app, size_t *count)
 {
-    if (app && app->cfg && app->cfg->xero_poll_ms > 0)
-        xero_poll_ms = app->cfg->xero_poll_ms;
+    if (app && app->cfg)
+        xero_poll_ms = fh_sync_poll_tick_ms(app->cfg, app->cfg->xero_poll_ms);
     if (app && app->cfg)
         zoho_tick_ms = fh_zoho_poll_tick_ms(app);
     if (app && app->cfg && app->cfg->billing_release_ms > 0)
@@ -73,7 +72,7 @@ enum fh_rc fh_cmd_schedule_builtin(struct fh_store *st)
 {
     enum fh_rc rc = fh_schedule_upsert(st, "maintenance.sweep", "maintenance.sweep", "{}", 3600LL * 1000,
                                        fh_now_ms());
-    if (rc == FH_OK) /* the polling fallback of the Xero connector */
+    if (rc == FH_OK) /* the Xero polling (each tier at its interval) */
         rc = fh_schedule_upsert(st, FH_XERO_JOB_POLL, FH_XERO_JOB_POLL, "{}", xero_poll_ms,
                                 fh_now_ms() + xero_poll_ms);
     if (rc == FH_OK) /* the Zoho sync mode and polling (it decides per integration) */

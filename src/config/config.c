@@ -17,8 +17,8 @@ enum opt_id {
     O_ZOHO_POLL, O_ZOHO_WEBHOOK_POLL, O_ZOHO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
     O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_TRIAL_CONN,
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
-    O_SCALE_POLL, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API, O_STRIPE_KEY,
-    O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_FISCAL_WORKERS,
+    O_SCALE_POLL, O_GROWTH_DELAY, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API,
+    O_STRIPE_KEY, O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_FISCAL_WORKERS,
     O_WH_CONCURRENCY, O_FISCAL_RETRY, O_FISCAL_WINDOW, O_COUNT
 };
 
@@ -95,7 +95,7 @@ static const struct fh_config_opt opts[O_COUNT] = {
                            "Xero calls per minute for the whole app (10000)"},
     [O_XERO_TIME_SCALE] = {"--xero-time-scale", "FISCALHUB_XERO_TIME_SCALE",
                            "divides Xero's rate windows, as the sandbox's time scale does (1)"},
-    [O_XERO_POLL] = {"--xero-poll-seconds", "FISCALHUB_XERO_POLL_SECONDS", "Xero polling fallback interval (300)"},
+    [O_XERO_POLL] = {"--xero-poll-seconds", "FISCALHUB_XERO_POLL_SECONDS", "Xero polling interval for every tier (0: each tier's own)"},
     [O_XERO_TIMEOUT] = {"--xero-timeout-ms", "FISCALHUB_XERO_TIMEOUT_MS", "one Xero call (30000)"},
     [O_XERO_PAGE] = {"--xero-page-size", "FISCALHUB_XERO_PAGE_SIZE",
                      "invoices per GET /Invoices page when syncing, 1-1000 (100, Xero's default)"},
@@ -111,7 +111,7 @@ static const struct fh_config_opt opts[O_COUNT] = {
                            "Zoho calls in flight per organization (5)"},
     [O_ZOHO_TIME_SCALE] = {"--zoho-time-scale", "FISCALHUB_ZOHO_TIME_SCALE",
                            "divides Zoho's rate windows, as the sandbox's time scale does (1)"},
-    [O_ZOHO_POLL] = {"--zoho-poll-seconds", "FISCALHUB_ZOHO_POLL_SECONDS", "Zoho polling while no webhook arrives (900)"},
+    [O_ZOHO_POLL] = {"--zoho-poll-seconds", "FISCALHUB_ZOHO_POLL_SECONDS", "Zoho polling while no webhook arrives, every tier (0: each tier's own)"},
     [O_ZOHO_WEBHOOK_POLL] = {"--zoho-webhook-poll-seconds", "FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS",
                              "Zoho polling while webhooks arrive, and how recent one must be (21600)"},
     [O_ZOHO_TIMEOUT] = {"--zoho-timeout-ms", "FISCALHUB_ZOHO_TIMEOUT_MS", "one Zoho call (30000)"},
@@ -137,9 +137,11 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_STARTER_INV] = {"--starter-invoices", "FISCALHUB_STARTER_INVOICES", "Starter: fiscal invoices a month (500)"},
     [O_GROWTH_INV] = {"--growth-invoices", "FISCALHUB_GROWTH_INVOICES", "Growth: fiscal invoices a month (5000)"},
     [O_SCALE_INV] = {"--scale-invoices", "FISCALHUB_SCALE_INVOICES", "Scale: fiscal invoices a month (50000)"},
-    [O_STARTER_POLL] = {"--starter-poll-seconds", "FISCALHUB_STARTER_POLL_SECONDS", "Starter (and trial): polling interval (900)"},
+    [O_STARTER_POLL] = {"--starter-poll-seconds", "FISCALHUB_STARTER_POLL_SECONDS", "Starter: polling interval (900)"},
     [O_GROWTH_POLL] = {"--growth-poll-seconds", "FISCALHUB_GROWTH_POLL_SECONDS", "Growth: polling interval (300)"},
-    [O_SCALE_POLL] = {"--scale-poll-seconds", "FISCALHUB_SCALE_POLL_SECONDS", "Scale: polling interval (60)"},
+    [O_SCALE_POLL] = {"--scale-poll-seconds", "FISCALHUB_SCALE_POLL_SECONDS", "Scale (and trial): polling interval (60)"},
+    [O_GROWTH_DELAY] = {"--growth-webhook-delay-seconds", "FISCALHUB_GROWTH_WEBHOOK_DELAY_SECONDS",
+                        "Growth: delay before a webhook's invoice is read (60)"},
     [O_KEY_VALID] = {"--key-valid-days", "FISCALHUB_KEY_VALID_DAYS", "days an issued activation key can be redeemed in (365)"},
     [O_BILL_OFFSET] = {"--billing-clock-offset-days", "FISCALHUB_BILLING_CLOCK_OFFSET_DAYS",
                        "tests only: days added to the licensing clock (0)"},
@@ -184,7 +186,7 @@ static int64_t *xero_int(struct fh_config *cfg, enum opt_id id, int64_t *lo, int
     case O_XERO_CONCURRENT: *hi = 100; return &cfg->xero_concurrent_limit;
     case O_XERO_APP_MINUTE: return &cfg->xero_app_minute_limit;
     case O_XERO_TIME_SCALE: *hi = 3600; return &cfg->xero_time_scale;
-    case O_XERO_POLL: *hi = 86400; return &cfg->xero_poll_ms;
+    case O_XERO_POLL: *lo = 0; *hi = 86400; return &cfg->xero_poll_ms;
     case O_XERO_TIMEOUT: *lo = 100; *hi = 600000; return &cfg->xero_timeout_ms;
     case O_XERO_PAGE: *hi = 1000; return &cfg->xero_page_size;
     default: return NULL;
@@ -256,6 +258,7 @@ static enum fh_rc apply_billing(struct fh_config *cfg, enum opt_id id, const cha
         {O_STARTER_POLL, offsetof(struct fh_config, tier_poll_ms[1]), 1, 86400, 1000},
         {O_GROWTH_POLL, offsetof(struct fh_config, tier_poll_ms[2]), 1, 86400, 1000},
         {O_SCALE_POLL, offsetof(struct fh_config, tier_poll_ms[3]), 1, 86400, 1000},
+        {O_GROWTH_DELAY, offsetof(struct fh_config, growth_webhook_delay_ms), 0, 3600, 1000},
         {O_KEY_VALID, offsetof(struct fh_config, key_valid_ms), 1, 3650, 86400LL * 1000},
         {O_BILL_OFFSET, offsetof(struct fh_config, billing_clock_offset_ms), 0, 3650, 86400LL * 1000},
         {O_BILL_RELEASE, offsetof(struct fh_config, billing_release_ms), 1, 86400, 1000},
@@ -290,7 +293,7 @@ static enum fh_rc apply_zoho(struct fh_config *cfg, enum opt_id id, const char *
         {O_ZOHO_MINUTE, offsetof(struct fh_config, zoho_minute_limit), 1, 100000, 1},
         {O_ZOHO_CONCURRENT, offsetof(struct fh_config, zoho_concurrent_limit), 1, 100, 1},
         {O_ZOHO_TIME_SCALE, offsetof(struct fh_config, zoho_time_scale), 1, 3600, 1},
-        {O_ZOHO_POLL, offsetof(struct fh_config, zoho_poll_ms), 1, 86400, 1000},
+        {O_ZOHO_POLL, offsetof(struct fh_config, zoho_poll_ms), 0, 86400, 1000},
         {O_ZOHO_WEBHOOK_POLL, offsetof(struct fh_config, zoho_webhook_poll_ms), 1, 7 * 86400, 1000},
         {O_ZOHO_TIMEOUT, offsetof(struct fh_config, zoho_timeout_ms), 100, 600000, 1},
     };
@@ -511,13 +514,13 @@ static void defaults(struct fh_config *cfg)
     cfg->xero_concurrent_limit = 5;
     cfg->xero_app_minute_limit = 10000;
     cfg->xero_time_scale = 1;
-    cfg->xero_poll_ms = 300 * 1000;
+    cfg->xero_poll_ms = 0;
     cfg->xero_timeout_ms = 30000;
     cfg->xero_page_size = 100;
     cfg->zoho_minute_limit = 80;
     cfg->zoho_concurrent_limit = 5;
     cfg->zoho_time_scale = 1;
-    cfg->zoho_poll_ms = 900 * 1000;
+    cfg->zoho_poll_ms = 0;
     cfg->zoho_webhook_poll_ms = 21600LL * 1000;
     cfg->zoho_timeout_ms = 30000;
     cfg->api_rate_per_minute = 600;
@@ -537,6 +540,7 @@ static void defaults(struct fh_config *cfg)
     cfg->tier_poll_ms[1] = 900 * 1000;
     cfg->tier_poll_ms[2] = 300 * 1000;
     cfg->tier_poll_ms[3] = 60 * 1000;
+    cfg->growth_webhook_delay_ms = 60 * 1000;
     cfg->key_valid_ms = 365LL * 86400 * 1000;
     cfg->billing_release_ms = 300 * 1000;
     cfg->stripe_timeout_ms = 15000;

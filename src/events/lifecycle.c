@@ -247,9 +247,9 @@ static int insert_integration(struct fh_store *st, int64_t org_id, int64_t cert_
         int qs =
             fh_store_exec(st,
                           "INSERT INTO integrations (org_id, uid, type, status, created_at, "
-                          "certificate_id, settings, connected_at, updated_at) VALUES ($1, $2, "
-                          "$3, 'active', $4, $5, '{}', $4, $4) ON CONFLICT (uid) DO NOTHING "
-                          "RETURNING id",
+                          "certificate_id, settings, connected_at, updated_at, sync_tier) "
+                          "VALUES ($1, $2, $3, 'active', $4, $5, '{}', $4, $4, " FH_SYNC_TIER_SQL(
+                              "$1") ") ON CONFLICT (uid) DO NOTHING RETURNING id",
                           p, FH_ARRAY_LEN(p), &rows);
         *id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
         fh_rows_free(&rows);

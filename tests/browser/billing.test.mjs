@@ -93,6 +93,8 @@ test('trial badge, the seat-limit dialog, Activate Key, and the new limits on In
     assert.equal((await page.getByTestId('billing-source').textContent()).trim(), `Activation key INT-****-****-${key.slice(-4)}`);
     assert.equal((await page.getByTestId('billing-seats').textContent()).trim(), '1 / 3');
     assert.equal((await page.getByTestId('billing-invoices').textContent()).trim(), '0 / 5000');
+    assert.equal((await page.getByTestId('billing-sync').textContent()).trim(),
+      'Webhooks within 1 minute, polling every 5 minutes', 'Growth\'s sync speed (the defaults)');
     assert.equal((await page.getByTestId('billing-expiry').textContent()).trim(), expiry);
     await noSerious(page, 'billing page');
     await page.screenshot({ path: '/tmp/fh-billing.png', fullPage: true });

@@ -12,8 +12,9 @@ import {
   startZohoWorld, stopZohoWorld, zohoUser, account, connectZoho, reconnect, consent, callback, integration, fiscalInvoices,
   hookUp, zohoInvoice, comments, zohoSignature, vsdcCount, waitFor, sleep,
 } from '../lib/zoho.mjs';
+import { issueKeys, activateKey } from '../lib/billing.mjs';
 
-let w, a, userA, uidA, orgA, setupA;
+let w, a, userA, uidA, orgA, setupA, setupStarter;
 
 before(async () => {
   w = await startZohoWorld();
@@ -24,7 +25,7 @@ before(async () => {
   setupA = await hookUp(w, a, uidA, orgA);
 });
 
-after(() => stopZohoWorld(w, [setupA?.secret]));
+after(() => stopZohoWorld(w, [setupA?.secret, setupStarter?.secret]));
 
 const stats = () => w.ctl('GET', '/zoho/control/stats');
 const mine = (list, inv) => list.filter((f) => f.source_ref === inv.invoice_number);
@@ -86,6 +87,7 @@ test('webhook setup: own URL, secret for managers only, steps', async () => {
   assert.equal(seen.json.secret, null);
   assert.equal(seen.json.secret_visible, false);
   assert.equal(seen.json.poll_seconds, 3600, 'the polling interval the panel names (FISCALHUB_ZOHO_POLL_SECONDS)');
+  assert.equal(seen.json.webhooks_used, true, 'the trial takes webhooks');
   assert.equal((await v.post(`/api/orgs/${a.org}/integrations/${uidA}/webhook/rotate`)).status, 403);
 });
 
@@ -138,6 +140,26 @@ test('the write-back does not loop when Zoho makes comments fire the edit webhoo
   } finally {
     await w.ctl('PUT', '/zoho/control/settings', { comment_fires_edit: false, comment_touches: false });
   }
+});
+
+test('on Starter (polling only) a delivery is seen but not acted on; the integration keeps polling', async () => {
+  const c = await account(w, 'zoho-starter');
+  const [key] = issueKeys(w.srv, { tier: 'starter', seats: 1, months: 1 });
+  assert.equal((await activateKey(c, key)).status, 200);
+  const u = await zohoUser(w, { dc: 'eu' });
+  const org = u.orgs[0].organization_id;
+  const uid = await connectZoho(w, c, u);
+  await waitFor(async () => (await integration(c, uid)).backfill.state === 'done', { what: 'first sync' });
+  setupStarter = await hookUp(w, c, uid, org);
+  assert.equal(setupStarter.webhooks_used, false);
+  const fetches = (await stats()).calls['GET /invoices/{id}'] || 0;
+  const inv = await zohoInvoice(w, org);
+  const i = await waitFor(async () => { const x = await integration(c, uid); return x.webhooks_seen_at && x; }, { what: 'the delivery' });
+  await sleep(800);
+  assert.equal(i.sync_mode, 'polling', 'a Starter integration stays in polling mode');
+  assert.equal((await integration(c, uid)).sync_mode, 'polling');
+  assert.equal((await stats()).calls['GET /invoices/{id}'] || 0, fetches, 'the delivery led to no fetch');
+  assert.equal(mine(await fiscalInvoices(c, uid), inv).length, 0, 'nothing fiscalized before the next poll');
 });
 
 test('signatures: wrong or missing is 401, an unknown URL 404, nothing processed; query parameters are signed', async () => {

@@ -1,7 +1,8 @@
-/* test_poll.c - the Xero polling fallback's choice of integrations (fh_xero_job_poll) on the
+/* test_poll.c - the polls' choice of integrations (fh_xero_job_poll, fh_zoho_job_poll) on the
  * store given by DATABASE_URL (default: a fresh SQLite file in /tmp): which integrations get a
- * poll sync, read through the integrations_poll index and one pass over the syncs in progress
- * (bench/footprint.mjs measures that its work follows the due integrations). */
+ * poll sync, by their tier's interval, read through the integrations_poll index and one pass
+ * over the syncs in progress (bench/footprint.mjs measures that its work follows the due
+ * integrations). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "fh/fh_connector.h"
 #include "fh/fh_crypto.h"
 #include "fh/fh_xero.h"
+#include "fh/fh_zoho.h"
 
 #define POLL_MS 300000
 
@@ -38,6 +40,9 @@ static int group_setup(void **state)
     if (fh_store_open(url, &st) != FH_OK)
         return -1;
     cfg.xero_poll_ms = POLL_MS;
+    cfg.tier_poll_ms[1] = 900000; /* the defaults: Starter, Growth, Scale */
+    cfg.tier_poll_ms[2] = 300000;
+    cfg.tier_poll_ms[3] = 60000;
     app.cfg = &cfg;
     app.store = st;
     fh_queue_cfg_defaults(&app.qcfg);
@@ -77,24 +82,37 @@ static int setup(void **state)
     return 0;
 }
 
-/* An integration of type, status and last sync (-1: never); returns its id. */
-static int64_t integ(const char *type, const char *status, int64_t last_sync)
+/* An integration of type, status, tier, sync mode (NULL: none) and last sync (-1: never);
+ * returns its id. */
+static int64_t integ_in(const char *type, const char *status, const char *tier, const char *mode,
+                        int64_t last_sync)
 {
     static int seq;
     char uid[16];
     snprintf(uid, sizeof(uid), "IN-P%05d", ++seq);
-    struct fh_param p[] = {FH_PT(uid), FH_PT(type), FH_PT(status),
-                           last_sync < 0 ? FH_PNULL : FH_PI(last_sync), FH_PI(fh_now_ms())};
+    struct fh_param p[] = {FH_PT(uid),
+                           FH_PT(type),
+                           FH_PT(status),
+                           last_sync < 0 ? FH_PNULL : FH_PI(last_sync),
+                           FH_PI(fh_now_ms()),
+                           FH_PT(tier),
+                           mode ? FH_PT(mode) : FH_PNULL};
     struct fh_rows rows;
     assert_int_equal(fh_store_exec(st,
                                    "INSERT INTO integrations (org_id, uid, type, status, "
-                                   "last_sync_at, created_at) SELECT id, $1, $2, $3, $4, $5 "
+                                   "last_sync_at, created_at, sync_tier, sync_mode, "
+                                   "webhooks_seen_at) SELECT id, $1, $2, $3, $4, $5, $6, $7, $5 "
                                    "FROM organizations RETURNING id",
                                    p, FH_ARRAY_LEN(p), &rows),
                      1);
     int64_t id = fh_rows_i64(&rows, 0, 0, 0);
     fh_rows_free(&rows);
     return id;
+}
+
+static int64_t integ(const char *type, const char *status, int64_t last_sync)
+{
+    return integ_in(type, status, "trial", NULL, last_sync);
 }
 
 static void poll(void)
@@ -104,11 +122,11 @@ static void poll(void)
     assert_int_equal(fh_xero_job_poll(&app, st, &job, err, sizeof(err)), FH_OK);
 }
 
-/* Poll syncs of integration id: ready ones with key xero.sync:<id>:poll:... */
-static int64_t polls_of(int64_t id)
+/* Poll syncs of integration id: ready ones with key <kind>:<id>:poll:... */
+static int64_t polls_of_kind(const char *kind, int64_t id)
 {
     char like[64];
-    snprintf(like, sizeof(like), "xero.sync:%lld:poll:%%", (long long)id);
+    snprintf(like, sizeof(like), "%s:%lld:poll:%%", kind, (long long)id);
     struct fh_param p[] = {FH_PT(like)};
     struct fh_rows rows;
     assert_int_equal(fh_store_exec(st, "SELECT count(*) FROM jobs WHERE ukey LIKE $1", p, 1, &rows),
@@ -116,6 +134,11 @@ static int64_t polls_of(int64_t id)
     int64_t n = fh_rows_i64(&rows, 0, 0, -1);
     fh_rows_free(&rows);
     return n;
+}
+
+static int64_t polls_of(int64_t id)
+{
+    return polls_of_kind(FH_XERO_JOB_SYNC, id);
 }
 
 static void test_poll_takes_the_due_ones(void **state)
@@ -170,6 +193,50 @@ static void test_poll_many_in_batches(void **state)
     assert_int_equal(polls_of(first), 1);
 }
 
+/* Without a partner setting each integration polls at its tier's interval (Starter 15 min,
+ * Growth 5, Scale and the trial 1), less half the one-minute tick; a Zoho integration in
+ * webhook mode only after FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS. */
+static void test_poll_follows_the_tier(void **state)
+{
+    FH_UNUSED(state);
+    cfg.xero_poll_ms = 0;
+    int64_t now = fh_now_ms(), min = 60 * 1000;
+    int64_t starter_recent = integ_in("xero", "active", "starter", NULL, now - 10 * min);
+    int64_t starter_old = integ_in("xero", "active", "starter", NULL, now - 15 * min);
+    int64_t growth_recent = integ_in("xero", "active", "growth", NULL, now - 4 * min);
+    int64_t growth_old = integ_in("xero", "active", "growth", NULL, now - 5 * min);
+    int64_t scale_recent = integ_in("xero", "active", "scale", NULL, now - 20 * 1000);
+    int64_t scale_old = integ_in("xero", "active", "scale", NULL, now - min);
+    int64_t trial_old = integ_in("xero", "active", "trial", NULL, now - min);
+    int64_t zoho_polling = integ_in("zoho_books", "active", "scale", "polling", now - min);
+    int64_t zoho_hooked = integ_in("zoho_books", "active", "scale", "webhook", now - 10 * min);
+    int64_t zoho_hooked_old =
+        integ_in("zoho_books", "active", "scale", "webhook", now - 7 * 3600000LL);
+    poll();
+    assert_int_equal(polls_of(starter_recent), 0);
+    assert_int_equal(polls_of(starter_old), 1);
+    assert_int_equal(polls_of(growth_recent), 0);
+    assert_int_equal(polls_of(growth_old), 1);
+    assert_int_equal(polls_of(scale_recent), 0);
+    assert_int_equal(polls_of(scale_old), 1);
+    assert_int_equal(polls_of(trial_old), 1);
+    assert_int_equal(polls_of(zoho_polling), 0); /* the Xero poll takes only Xero's */
+    cfg.zoho_poll_ms = 0;
+    cfg.zoho_webhook_poll_ms = 6 * 3600000LL;
+    struct fh_job job = {0};
+    char err[200] = "";
+    assert_int_equal(fh_zoho_job_poll(&app, st, &job, err, sizeof(err)), FH_OK);
+    assert_int_equal(polls_of_kind(FH_ZOHO_JOB_SYNC, zoho_polling), 1);
+    assert_int_equal(polls_of_kind(FH_ZOHO_JOB_SYNC, zoho_hooked), 0);
+    assert_int_equal(polls_of_kind(FH_ZOHO_JOB_SYNC, zoho_hooked_old), 1);
+    /* FISCALHUB_XERO_POLL_SECONDS replaces every tier's interval */
+    cfg.xero_poll_ms = 20 * min;
+    int64_t scale_15 = integ_in("xero", "active", "scale", NULL, now - 15 * min);
+    poll();
+    assert_int_equal(polls_of(scale_15), 0);
+    cfg.xero_poll_ms = POLL_MS;
+}
+
 static void test_ids_contain(void **state)
 {
     FH_UNUSED(state);
@@ -186,6 +253,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_poll_takes_the_due_ones, setup),
         cmocka_unit_test_setup(test_poll_many_in_batches, setup),
+        cmocka_unit_test_setup(test_poll_follows_the_tier, setup),
         cmocka_unit_test(test_ids_contain),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -150,14 +150,32 @@ static void test_tiers(void **state)
     assert_false(fh_tier_parse("platinum", &t));
     struct fh_config cfg = {.trial_invoices = 50,
                             .tier_invoices = {0, 500, 5000, 50000},
-                            .tier_poll_ms = {0, 900000, 300000, 60000}};
+                            .tier_poll_ms = {0, 900000, 300000, 120000},
+                            .growth_webhook_delay_ms = 45000};
     assert_int_equal(fh_tier_invoice_limit(&cfg, FH_TIER_TRIAL), 50);
     assert_int_equal(fh_tier_invoice_limit(&cfg, FH_TIER_SCALE), 50000);
     struct fh_sync_speed s;
     fh_tier_sync_speed(&cfg, FH_TIER_STARTER, &s);
     assert_true(s.mode == FH_SYNC_POLLING && s.webhook_delay_ms < 0 && s.poll_ms == 900000);
+    fh_tier_sync_speed(&cfg, FH_TIER_GROWTH, &s);
+    assert_true(s.mode == FH_SYNC_NEAR_REALTIME && s.webhook_delay_ms == 45000 &&
+                s.poll_ms == 300000);
     fh_tier_sync_speed(&cfg, FH_TIER_SCALE, &s);
-    assert_true(s.mode == FH_SYNC_REALTIME && s.webhook_delay_ms == 0);
+    assert_true(s.mode == FH_SYNC_REALTIME && s.webhook_delay_ms == 0 && s.poll_ms == 120000);
+    fh_tier_sync_speed(&cfg, FH_TIER_TRIAL, &s); /* the trial syncs like Scale */
+    assert_true(s.mode == FH_SYNC_REALTIME && s.webhook_delay_ms == 0 && s.poll_ms == 120000);
+    /* an integration's tier as stored; anything else is the trial */
+    assert_int_equal(fh_tier_of_name("growth"), FH_TIER_GROWTH);
+    assert_int_equal(fh_tier_of_name("trial"), FH_TIER_TRIAL);
+    assert_int_equal(fh_tier_of_name(NULL), FH_TIER_TRIAL);
+    /* a partner's setting replaces every tier's interval; the tick is the smallest, <= 1 min */
+    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_STARTER, 0), 900000);
+    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_STARTER, 4000), 4000);
+    assert_int_equal(fh_sync_poll_tick_ms(&cfg, 0), 60000);
+    assert_int_equal(fh_sync_poll_tick_ms(&cfg, 4000), 4000);
+    assert_int_equal(fh_sync_poll_tick_ms(&cfg, 3600000), 60000);
+    cfg.tier_poll_ms[3] = 20000;
+    assert_int_equal(fh_sync_poll_tick_ms(&cfg, 0), 20000);
 }
 
 int main(void)

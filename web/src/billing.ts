@@ -7,7 +7,8 @@ export interface TierInfo {
   tier: string;
   name: string;
   invoice_limit: number;
-  sync: { mode: string; poll_seconds: number };
+  /** How fast the tier syncs: webhook_delay_seconds null when it takes no webhooks (polling only). */
+  sync: { mode: string; poll_seconds: number; webhook_delay_seconds: number | null };
 }
 
 export interface Billing {

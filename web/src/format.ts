@@ -81,3 +81,21 @@ export function safeHttpUrl(url: string | null | undefined): string | null {
     return null;
   }
 }
+
+/** "1 minute", "5 minutes", "2 hours", "30 seconds": a whole number of seconds in its largest
+ * whole unit. */
+export function formatSpan(seconds: number): string {
+  const [n, unit] =
+    seconds >= 3600 && seconds % 3600 === 0
+      ? [seconds / 3600, 'hour']
+      : seconds >= 60 && seconds % 60 === 0
+        ? [seconds / 60, 'minute']
+        : [seconds, 'second'];
+  return n === 1 ? `1 ${unit}` : `${n} ${unit}s`;
+}
+
+/** "every minute", "every 15 minutes": how often something runs. */
+export function formatEvery(seconds: number): string {
+  const s = formatSpan(seconds);
+  return s.startsWith('1 ') ? `every ${s.slice(2)}` : `every ${s}`;
+}

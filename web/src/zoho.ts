@@ -1,6 +1,7 @@
 // Zoho Books: its settings (data center, which invoices to fiscalize) with
 // the words the portal shows for them, and the workflow webhook endpoints
 // (docs/api/integrations.md, "Zoho Books").
+import { formatEvery } from './format';
 import { api, seg } from './api';
 import type { Integration } from './types';
 
@@ -85,8 +86,10 @@ export interface ZohoWebhook {
   sync_mode?: string | null;
   webhooks_seen_at?: string | null;
   last_polled_at?: string | null;
-  /** How often fiscalhub polls Zoho Books while no webhook arrives. */
+  /** How often fiscalhub polls Zoho Books while no webhook arrives (the plan's interval). */
   poll_seconds?: number;
+  /** false on a plan that syncs by polling only (Starter): deliveries are seen, not acted on. */
+  webhooks_used?: boolean;
 }
 
 const base = (org: string, uid: string) => `/api/orgs/${seg(org)}/integrations/${seg(uid)}/webhook`;
@@ -100,9 +103,7 @@ export const isZoho = (it: Pick<Integration, 'type'> | null | undefined) => it?.
 
 /** How often fiscalhub polls a Zoho Books organization that sends no webhooks. */
 /** "every 15 minutes", "every 30 seconds": how often fiscalhub polls without webhooks
- * (FISCALHUB_ZOHO_POLL_SECONDS, 900 by default). */
+ * (the plan's interval, or FISCALHUB_ZOHO_POLL_SECONDS when the operator set it). */
 export function pollEvery(seconds: number | undefined): string {
-  const s = seconds && seconds > 0 ? seconds : 900;
-  const [n, unit] = s % 3600 === 0 ? [s / 3600, 'hour'] : s % 60 === 0 ? [s / 60, 'minute'] : [s, 'second'];
-  return n === 1 ? `every ${unit}` : `every ${n} ${unit}s`;
+  return formatEvery(seconds && seconds > 0 ? seconds : 900);
 }

@@ -7,10 +7,12 @@
  * organization, and the write-back job's key is "<prefix>:<fiscal invoice id>". A write-back
  * waits while the fiscal invoice is pending (500 ms doubling per deferral, at most 30 s) and
  * ends without a call when it failed or is gone. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_fiscal.h"
 
@@ -258,4 +260,28 @@ enum fh_rc fh_integ_polls_enqueue(struct fh_app *app, struct fh_store *st,
     }
     free(busy);
     return fh_qs_rc(qs);
+}
+
+enum fh_rc fh_integ_poll_tick(struct fh_app *app, struct fh_store *st, const char *type,
+                              const char *kind, int64_t override_ms, int64_t webhook_ms,
+                              int64_t now, int64_t slot)
+{
+    int64_t tick = fh_sync_poll_tick_ms(app->cfg, override_ms);
+    enum fh_rc rc = FH_OK;
+    for (int t = FH_TIER_TRIAL; rc == FH_OK && t <= FH_TIER_SCALE; t++) {
+        int64_t every = fh_sync_poll_ms(app->cfg, (enum fh_tier)t, override_ms);
+        struct fh_param p[] = {FH_PT(type), FH_PT(fh_tier_name((enum fh_tier)t)),
+                               FH_PI(now - every + tick / 2),
+                               FH_PI(webhook_ms > 0 ? now - webhook_ms : INT64_MAX)};
+        struct fh_rows rows;
+        int qs = fh_store_exec(st,
+                               "SELECT id FROM integrations WHERE type = $1 AND status = "
+                               "'active' AND sync_tier = $2 AND COALESCE(last_sync_at, 0) <= $3 "
+                               "AND (sync_mode IS NULL OR sync_mode <> 'webhook' OR "
+                               "COALESCE(last_sync_at, 0) <= $4)",
+                               p, FH_ARRAY_LEN(p), &rows);
+        rc = qs > 0 ? fh_integ_polls_enqueue(app, st, &rows, kind, slot) : fh_qs_rc(qs);
+        fh_rows_free(&rows);
+    }
+    return rc;
 }

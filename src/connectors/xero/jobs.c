@@ -3,7 +3,9 @@
  * handler that must wait (rate limit, a refresh elsewhere, an invoice not signed yet) defers
  * itself (fh_job_defer) instead of failing.
  *
- *   xero.inbox      webhook events -> one xero.document job per (integration, event)
+ *   xero.inbox      webhook events -> one xero.document job per (integration, event), due at
+ *                   once (Scale, trial), after FISCALHUB_GROWTH_WEBHOOK_DELAY_SECONDS (Growth),
+ *                   or none (Starter: polling only)
  *   xero.document   GET the invoice / credit note -> process.c; a credit note whose original
  *                   is not signed (pending, on hold, failed until retried) waits for it, with
  *                   a growing gap between looks (fh_xero_wait_gap_ms), up to 30 days
@@ -15,7 +17,7 @@
  *                   The next cursor is Xero's own time (DateTimeUTC) of the scan's first page,
  *                   so whatever changes while the pages are read (and may move between pages,
  *                   whatever the order) is read again by the next scan; no clock skew either
- *   xero.poll       periodic: one xero.sync per active integration
+ *   xero.poll       periodic: a xero.sync per active integration due at its tier's interval
  *   xero.writeback  waits for the fiscal invoice to be signed, then a history note (and the QR
  *                   as an attachment when settings.attach_qr) on the invoice or credit note;
  *                   after an earlier attempt it first reads what the document holds, so a
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_fiscal.h"
 #include "xero_internal.h"
 
@@ -38,19 +41,25 @@ static int64_t pint(json_t *p, const char *k)
 /* ---- inbox ---- */
 
 /* One event (in the drain's transaction): a document job per active integration of the
- * tenant, and the time webhooks were last seen. */
+ * tenant, due when its tier takes webhooks (at once, or after Growth's delay; none on Starter,
+ * whose next poll reads the change), and the time webhooks were last seen. */
 static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls)
 {
     struct fh_app *app = cls;
     bool invoice = strcmp(r->category, "INVOICE") == 0;
     bool credit = strcmp(r->category, "CREDITNOTE") == 0;
-    struct fh_param t[] = {FH_PT(r->tenant_id), FH_PI(fh_now_ms())};
+    int64_t now = fh_now_ms();
+    struct fh_param t[] = {FH_PT(r->tenant_id), FH_PI(now)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           "SELECT id FROM integrations WHERE type = 'xero' AND tenant_id = $1 AND "
-                           "status = 'active'",
+                           "SELECT id, sync_tier FROM integrations WHERE type = 'xero' AND "
+                           "tenant_id = $1 AND status = 'active'",
                            t, 1, &rows);
     for (size_t i = 0; qs > 0 && (invoice || credit) && i < rows.nrows; i++) {
+        struct fh_sync_speed speed;
+        fh_tier_sync_speed(app->cfg, fh_tier_of_name(fh_rows_get(&rows, i, 1)), &speed);
+        if (speed.webhook_delay_ms < 0)
+            continue;
         char key[96];
         snprintf(key, sizeof(key), "xero.doc:%s:%lld", fh_rows_get(&rows, i, 0), (long long)r->id);
         json_t *p =
@@ -58,7 +67,11 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
                       "kind", invoice ? "invoice" : "credit_note", "id", r->resource_id);
         char *payload = json_dumps(p, JSON_COMPACT);
         json_decref(p);
-        struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload};
+        struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT,
+                               .ukey = key,
+                               .payload = payload,
+                               .run_at =
+                                   speed.webhook_delay_ms > 0 ? now + speed.webhook_delay_ms : 0};
         enum fh_rc rc = fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL);
         free(payload);
         if (rc != FH_OK)
@@ -391,30 +404,19 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
     return rc;
 }
 
-/* The work follows the due integrations, not all of them: the due ones come from an index
- * (integrations_poll, on COALESCE(last_sync_at, 0)), the syncs in progress are read once, and
- * the new syncs are committed in batches (bench/footprint.mjs measures it). */
+/* Each tier's due integrations get a sync (fh_integ_poll_tick); FISCALHUB_XERO_POLL_SECONDS,
+ * when set, is every tier's interval. */
 enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                             size_t errsize)
 {
     FH_UNUSED(job);
     struct fh_app *app = cls;
-    struct fh_rows rows;
-    int64_t every = app->cfg->xero_poll_ms > 0 ? app->cfg->xero_poll_ms : 300000;
-    /* An integration synced within the last half interval (a backfill or a catch-up that just
-     * ended) is covered; the next tick takes it. Never synced counts as synced at 0. */
-    struct fh_param q[] = {FH_PI(fh_now_ms() - every / 2)};
-    int qs = fh_store_exec(st,
-                           "SELECT id FROM integrations WHERE type = 'xero' AND status = 'active' "
-                           "AND COALESCE(last_sync_at, 0) <= $1",
-                           q, 1, &rows);
-    if (qs > 0 &&
-        fh_integ_polls_enqueue(app, st, &rows, FH_XERO_JOB_SYNC, fh_now_ms() / every) != FH_OK)
-        qs = FH_QS_SOFT;
-    fh_rows_free(&rows);
-    if (qs < 0)
+    int64_t now = fh_now_ms(), tick = fh_sync_poll_tick_ms(app->cfg, app->cfg->xero_poll_ms);
+    enum fh_rc rc = fh_integ_poll_tick(app, st, "xero", FH_XERO_JOB_SYNC, app->cfg->xero_poll_ms, 0,
+                                       now, now / tick);
+    if (rc != FH_OK)
         fh_strlcpy(err, "store error while polling", errsize);
-    return qs < 0 ? FH_E_RETRY : FH_OK;
+    return rc == FH_OK ? FH_OK : FH_E_RETRY;
 }
 
 /* ---- write-back ---- */

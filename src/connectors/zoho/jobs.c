@@ -6,7 +6,9 @@
  *   zoho.inbox      verified webhook deliveries -> webhooks_seen_at, sync mode "webhook", and a
  *                   zoho.document job per invoice not fiscalized yet (an echo of our own
  *                   write-back finds the source key and stops: no Zoho call, no loop); a
- *                   delivery without an invoice id triggers a sync
+ *                   delivery without an invoice id triggers a sync. The job is due at once
+ *                   (Scale, trial) or after FISCALHUB_GROWTH_WEBHOOK_DELAY_SECONDS (Growth); on
+ *                   Starter (polling only) there is none and the mode stays "polling"
  *   zoho.document   GET the invoice -> process.c
  *   zoho.writeback  waits for the fiscal invoice to be signed, then a comment on the invoice
  *                   (after a failed or unknown attempt it first reads the comments, so a retry
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_billing.h"
 #include "zoho_internal.h"
 
 static int64_t pint(json_t *p, const char *k)
@@ -42,33 +45,46 @@ enum fh_rc zoho_finish(struct fh_app *app, const struct fh_job *job, json_t *p, 
 
 /* ---- inbox ---- */
 
-static int enqueue_hook_sync(struct fh_store *st, struct fh_app *app, int64_t id, int64_t row)
+static int enqueue_hook_sync(struct fh_store *st, struct fh_app *app, int64_t id, int64_t row,
+                             int64_t run_at)
 {
     char key[96], payload[96];
     snprintf(key, sizeof(key), "%s:%lld:hook:%lld", FH_ZOHO_JOB_SYNC, (long long)id,
              (long long)row);
     snprintf(payload, sizeof(payload), "{\"integration_id\":%lld,\"mode\":\"poll\"}",
              (long long)id);
-    struct fh_enqueue e = {.kind = FH_ZOHO_JOB_SYNC, .ukey = key, .payload = payload};
+    struct fh_enqueue e = {
+        .kind = FH_ZOHO_JOB_SYNC, .ukey = key, .payload = payload, .run_at = run_at};
     enum fh_rc rc = fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL);
     return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
 }
 
-/* One delivery (in the drain's transaction). */
+/* One delivery (in the drain's transaction). Its work is due when the integration's tier takes
+ * webhooks: at once, or after Growth's delay; on Starter the delivery is only seen (the
+ * integration stays in polling mode and its next poll reads the change). */
 static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls)
 {
     struct fh_app *app = cls;
-    struct fh_param p[] = {FH_PI(r->integration_id), FH_PI(fh_now_ms())};
+    int64_t now = fh_now_ms();
+    struct fh_param p[] = {FH_PI(r->integration_id), FH_PI(now)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           "UPDATE integrations SET webhooks_seen_at = $2, sync_mode = 'webhook' "
+                           "UPDATE integrations SET webhooks_seen_at = $2, sync_mode = CASE WHEN "
+                           "sync_tier = 'starter' THEN sync_mode ELSE 'webhook' END "
                            "WHERE id = $1 AND type = 'zoho_books' AND status = 'active' "
-                           "RETURNING org_id, tenant_id",
+                           "RETURNING org_id, tenant_id, sync_tier",
                            p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
         return qs; /* not active any more: the delivery is dropped */
     }
+    struct fh_sync_speed speed;
+    fh_tier_sync_speed(app->cfg, fh_tier_of_name(fh_rows_get(&rows, 0, 2)), &speed);
+    if (speed.webhook_delay_ms < 0) {
+        fh_rows_free(&rows);
+        return 1;
+    }
+    int64_t run_at = speed.webhook_delay_ms > 0 ? now + speed.webhook_delay_ms : 0;
     int64_t org_id = fh_rows_i64(&rows, 0, 0, 0);
     char key[200];
     bool has_id = r->resource_id && r->resource_id[0];
@@ -76,7 +92,7 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
                     has_id ? r->resource_id : "", key, sizeof(key));
     fh_rows_free(&rows);
     if (!has_id)
-        return enqueue_hook_sync(st, app, r->integration_id, r->id);
+        return enqueue_hook_sync(st, app, r->integration_id, r->id, run_at);
     bool failed = false;
     if (zoho_fiscalized(st, org_id, key, &failed))
         return failed ? FH_QS_SOFT : 1; /* fiscalized already: an edit, or our own echo */
@@ -84,7 +100,8 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
     snprintf(version, sizeof(version), "%s", r->event_at ? r->event_at : "");
     if (!version[0])
         snprintf(version, sizeof(version), "h%lld", (long long)r->id);
-    enum fh_rc rc = zoho_queue_document(st, &app->qcfg, r->integration_id, r->resource_id, version);
+    enum fh_rc rc =
+        zoho_queue_document(st, &app->qcfg, r->integration_id, r->resource_id, version, run_at);
     return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
 }
 

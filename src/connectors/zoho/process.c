@@ -43,7 +43,8 @@ bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool 
 }
 
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
-                               int64_t integration_id, const char *invoice_id, const char *version)
+                               int64_t integration_id, const char *invoice_id, const char *version,
+                               int64_t run_at)
 {
     char key[160];
     snprintf(key, sizeof(key), "zoho.doc:%lld:%s:%.40s", (long long)integration_id, invoice_id,
@@ -52,7 +53,8 @@ enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q
                           invoice_id);
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    struct fh_enqueue e = {.kind = FH_ZOHO_JOB_DOCUMENT, .ukey = key, .payload = payload};
+    struct fh_enqueue e = {
+        .kind = FH_ZOHO_JOB_DOCUMENT, .ukey = key, .payload = payload, .run_at = run_at};
     enum fh_rc rc = fh_job_enqueue(st, q, &e, NULL, NULL);
     free(payload);
     return rc;

@@ -15,14 +15,16 @@
  *               harmless (the source key).
  *   zoho.poll   periodic (every fh_zoho_poll_tick_ms): per active integration the sync mode -
  *               "webhook" while a verified delivery came within
- * FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS, else "polling" - and a zoho.sync when the last poll is older
- * than that mode's interval (FISCALHUB_ZOHO_POLL_SECONDS, 15 minutes, when polling) and no sync of
- *               the integration is waiting or running. */
+ *               FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS (never on Starter, which takes no
+ *               webhooks), else "polling" - and a zoho.sync when the last poll is older than
+ *               that mode's interval (when polling, the tier's: fh_sync_poll_ms) and no sync
+ *               of the integration is waiting or running. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fh/fh_billing.h"
 #include "zoho_internal.h"
 
 #define OVERLAP_MS (300LL * 1000)
@@ -47,7 +49,7 @@ static enum fh_rc row_process(struct fh_app *app, const struct fh_integ *in, jso
     if (!fh_zoho_due(row, fiscalize, why, sizeof(why)))
         return FH_OK;
     const char *version = json_string_value(json_object_get(row, "last_modified_time"));
-    return zoho_queue_document(app->store, &app->qcfg, in->id, id, version);
+    return zoho_queue_document(app->store, &app->qcfg, in->id, id, version, 0);
 }
 
 static void page_query(json_t *p, struct fh_buf *q)
@@ -174,8 +176,7 @@ enum fh_rc fh_zoho_job_sync(void *cls, struct fh_store *st, const struct fh_job 
 
 int64_t fh_zoho_poll_tick_ms(const struct fh_app *app)
 {
-    int64_t every = app && app->cfg ? app->cfg->zoho_poll_ms : 900000;
-    return every > 0 && every < 60000 ? every : 60000;
+    return app && app->cfg ? fh_sync_poll_tick_ms(app->cfg, app->cfg->zoho_poll_ms) : 60000;
 }
 
 /* The sync mode: back to "polling" when no delivery came within the webhook window ("webhook"
@@ -190,9 +191,9 @@ static int update_modes(struct fh_store *st, const struct fh_config *cfg, int64_
                          p, 1, NULL);
 }
 
-/* The due integrations come through the integrations_poll index (last_sync_at: the last page a
- * sync read; a sync still paging is skipped by fh_integ_polls_enqueue), the syncs in progress
- * are read once, the new ones committed in batches - as for Xero. */
+/* Each tier's due integrations get a sync (fh_integ_poll_tick): in polling mode at the tier's
+ * interval (FISCALHUB_ZOHO_POLL_SECONDS, when set, for every tier), in webhook mode also not
+ * before FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS. */
 enum fh_rc fh_zoho_job_poll(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                             size_t errsize)
 {
@@ -200,20 +201,11 @@ enum fh_rc fh_zoho_job_poll(void *cls, struct fh_store *st, const struct fh_job 
     struct fh_app *app = cls;
     const struct fh_config *cfg = app->cfg;
     int64_t now = fh_now_ms();
-    int qs = update_modes(st, cfg, now);
-    struct fh_param p[] = {FH_PI(now - cfg->zoho_poll_ms), FH_PI(now - cfg->zoho_webhook_poll_ms)};
-    struct fh_rows rows = {0};
-    if (qs >= 0)
-        qs = fh_store_exec(st,
-                           "SELECT id FROM integrations WHERE type = 'zoho_books' AND "
-                           "status = 'active' AND COALESCE(last_sync_at, 0) <= $1 AND "
-                           "(sync_mode IS NULL OR sync_mode <> 'webhook' OR "
-                           "COALESCE(last_sync_at, 0) <= $2)",
-                           p, 2, &rows);
-    if (qs > 0 && fh_integ_polls_enqueue(app, st, &rows, FH_ZOHO_JOB_SYNC, now) != FH_OK)
-        qs = FH_QS_SOFT;
-    fh_rows_free(&rows);
-    if (qs < 0)
+    enum fh_rc rc = fh_qs_rc(update_modes(st, cfg, now));
+    if (rc == FH_OK)
+        rc = fh_integ_poll_tick(app, st, FH_ZOHO_TYPE, FH_ZOHO_JOB_SYNC, cfg->zoho_poll_ms,
+                                cfg->zoho_webhook_poll_ms, now, now);
+    if (rc != FH_OK)
         fh_strlcpy(err, "store error while polling", errsize);
-    return qs < 0 ? FH_E_RETRY : FH_OK;
+    return rc == FH_OK ? FH_OK : FH_E_RETRY;
 }

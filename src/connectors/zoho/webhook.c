@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_crypto.h"
 #include "zoho_internal.h"
 
@@ -155,8 +156,8 @@ enum fh_rc fh_zoho_webhook_json(struct fh_app *app, int64_t integration_id, bool
     struct fh_rows rows;
     int qs = fh_store_exec(app->store,
                            "SELECT webhook_key, webhook_secret_sealed, webhook_rotated_at, "
-                           "sync_mode, webhooks_seen_at, last_polled_at FROM integrations "
-                           "WHERE id = $1",
+                           "sync_mode, webhooks_seen_at, last_polled_at, sync_tier FROM "
+                           "integrations WHERE id = $1",
                            p, 1, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
@@ -167,14 +168,18 @@ enum fh_rc fh_zoho_webhook_json(struct fh_app *app, int64_t integration_id, bool
     char *url = fh_public_url(app, path);
     char *secret = show_secret ? fh_conn_open(app, fh_rows_get(&rows, 0, 1)) : NULL;
     const char *mode = fh_rows_get(&rows, 0, 3);
-    *out =
-        json_pack("{s:s, s:o, s:b, s:o, s:s, s:[s, s], s:s, s:s, s:o, s:o, s:o, s:o, s:I}", "url", url,
-                  "secret", secret ? json_string(secret) : json_null(), "secret_visible",
-                  secret != NULL, "secret_rotated_at", when(&rows, 2), "module", "Invoice",
-                  "events", "invoice.create", "invoice.edit", "method", "POST", "payload",
-                  "default", "steps", steps(), "sync_mode", mode ? json_string(mode) : json_null(),
-                  "webhooks_seen_at", when(&rows, 4), "last_polled_at", when(&rows, 5),
-                  "poll_seconds", (json_int_t)(app->cfg ? app->cfg->zoho_poll_ms / 1000 : 900));
+    enum fh_tier tier = fh_tier_of_name(fh_rows_get(&rows, 0, 6));
+    struct fh_sync_speed speed;
+    fh_tier_sync_speed(app->cfg, tier, &speed);
+    *out = json_pack("{s:s, s:o, s:b, s:o, s:s, s:[s, s], s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:b}",
+                     "url", url, "secret", secret ? json_string(secret) : json_null(),
+                     "secret_visible", secret != NULL, "secret_rotated_at", when(&rows, 2),
+                     "module", "Invoice", "events", "invoice.create", "invoice.edit", "method",
+                     "POST", "payload", "default", "steps", steps(), "sync_mode",
+                     mode ? json_string(mode) : json_null(), "webhooks_seen_at", when(&rows, 4),
+                     "last_polled_at", when(&rows, 5), "poll_seconds",
+                     (json_int_t)(fh_sync_poll_ms(app->cfg, tier, app->cfg->zoho_poll_ms) / 1000),
+                     "webhooks_used", speed.webhook_delay_ms >= 0);
     fh_conn_wipe(secret);
     free(url);
     fh_rows_free(&rows);

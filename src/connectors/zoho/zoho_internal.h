@@ -72,10 +72,11 @@ enum zoho_process_result { ZP_DONE, ZP_RETRY, ZP_FAILED };
  * the source key), and queues its write-back. */
 enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
                                       char *why, size_t whysize);
-/* Queues a document job for an invoice (unique per integration, invoice and version). Joins
- * a transaction. */
+/* Queues a document job for an invoice (unique per integration, invoice and version), due at
+ * run_at (0: now). Joins a transaction. */
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
-                               int64_t integration_id, const char *invoice_id, const char *version);
+                               int64_t integration_id, const char *invoice_id, const char *version,
+                               int64_t run_at);
 
 /* The job's answer to an outcome that is not Z_OK (Z_INACTIVE / Z_NOT_FOUND: done). */
 enum fh_rc zoho_finish(struct fh_app *app, const struct fh_job *job, json_t *p,

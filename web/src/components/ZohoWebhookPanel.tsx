@@ -125,6 +125,12 @@ export function ZohoWebhookPanel({ orgCode, integration: it, canManage, onChange
           Add a workflow rule in Zoho Books that calls fiscalhub whenever an invoice is created or edited, and invoices
           are fiscalized within seconds. Without it, fiscalhub still finds them by polling Zoho Books {every}.
         </p>
+        {hook?.webhooks_used === false && (
+          <p class="webhook-setup-intro" data-testid="webhook-plan-note">
+            The Starter plan syncs by polling: webhooks are received, and their invoices are read at the next poll,{' '}
+            {every}. Growth and Scale read them within a minute or at once.
+          </p>
+        )}
         {!hook && !loadError && <Loading label="Loading the webhook setup…" />}
         {loadError && (
           <ErrorAlert message={loadError}>

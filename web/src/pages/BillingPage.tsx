@@ -10,7 +10,7 @@ import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
-import { formatDate, isPast, plural } from '../format';
+import { formatDate, formatEvery, formatSpan, isPast, plural } from '../format';
 import { can } from '../session';
 import type { OrgMembership } from '../types';
 import { useResource } from '../useResource';
@@ -46,6 +46,14 @@ function checkoutReturn(): string | null {
   return c === 'success'
     ? 'Payment received. Your plan changes as soon as Stripe confirms it, usually within seconds.'
     : 'The checkout was canceled; nothing was charged.';
+}
+
+/** "Webhooks within 1 minute, polling every 5 minutes" - the plan's sync speed in words. */
+function syncText(s: Billing['plan']['sync']): string {
+  const poll = `polling ${formatEvery(s.poll_seconds)}`;
+  if (s.webhook_delay_seconds === null) return `Polling only, ${formatEvery(s.poll_seconds)}`;
+  if (s.webhook_delay_seconds === 0) return `Webhooks at once, ${poll}`;
+  return `Webhooks within ${formatSpan(s.webhook_delay_seconds)}, ${poll}`;
 }
 
 function Fact({ label, children, id }: { label: string; children: preact.ComponentChildren; id: string }) {
@@ -134,6 +142,9 @@ export function BillingPage({ org }: Props) {
               </Fact>
               <Fact label="Seats used" id="billing-seats">
                 {data.seats_used} / {data.plan.seats}
+              </Fact>
+              <Fact label="Sync" id="billing-sync">
+                {syncText(data.plan.sync)}
               </Fact>
               <Fact label="Invoices this month" id="billing-invoices">
                 {data.invoices_this_month} / {data.invoice_limit}

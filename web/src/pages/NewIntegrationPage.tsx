@@ -66,7 +66,7 @@ export function NewIntegrationPage({ org }: Props) {
         <IntegrationTypeCard
           type="zoho_books"
           name="Zoho Books"
-          description="Receive Zoho Books invoices through a workflow webhook (with polling every 15 minutes as a fallback) and write the fiscal number and verification URL back to the invoice."
+          description="Receive Zoho Books invoices through a workflow webhook (with polling as a fallback, as often as your plan allows) and write the fiscal number and verification URL back to the invoice."
           details={
             <ol class="type-card-steps" aria-label="How connecting Zoho Books works">
               <li>Choose or upload the taxpayer certificate</li>
