@@ -168,6 +168,18 @@ enum fh_rc fh_fiscal_wait_begin(struct fh_store *st, int64_t org_id, const char 
                                 int64_t now);
 /* The document no longer waits (it went on, or gave up). */
 enum fh_rc fh_fiscal_wait_end(struct fh_store *st, int64_t org_id, const char *waiting_key);
+/* When the document's wait began (fh_fiscal_wait_begin); 0 when it has no wait recorded. */
+enum fh_rc fh_fiscal_wait_since(struct fh_store *st, int64_t org_id, const char *waiting_key,
+                                int64_t *since);
+/* Puts job (running, the waiting document's handler) back to wait as the same row, without
+ * spending an attempt (fh_job_release, reason why): due at next_at, or at once when the original
+ * was signed meanwhile; its id is kept on the wait, so the transaction that signs the original
+ * makes it due at once (fiscal_row_sign). The original's row is read under a lock its signature
+ * must wait for (PostgreSQL), so that wake is never lost. Returns FH_LATER (the handler's
+ * result) or FH_E_RETRY. */
+enum fh_rc fh_fiscal_wait_park(struct fh_store *st, const struct fh_job *job, int64_t org_id,
+                               const char *waiting_key, int64_t next_at, const char *why,
+                               int64_t now);
 
 /* ---- reading (src/fiscal/view.c) ---- */
 struct fh_fiscal_filter {

@@ -22,6 +22,9 @@ void fiscal_row_free(struct fiscal_row *r);
 /* waits.c: what waits for the invoice with source key original_key, oldest first:
  * [{"ref", "integration", "since"}] (a new array; empty when nothing waits). */
 json_t *fiscal_waits_json(struct fh_store *st, int64_t org_id, const char *original_key);
+/* In the transaction that signs the invoice with source key original_key: the parked jobs of
+ * the documents waiting for it (fh_fiscal_wait_park) become due at once. 1, or FH_QS_*. */
+int fiscal_waits_wake(struct fh_store *st, int64_t org_id, const char *original_key, int64_t now);
 
 /* rows.c: one statement each; each returns rows affected (>= 0) or FH_QS_SOFT / FH_QS_HARD. */
 int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out);

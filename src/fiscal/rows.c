@@ -101,15 +101,17 @@ int fiscal_row_begin_in_tx(struct fh_store *st, const struct fh_config *cfg, int
 }
 
 /* The outcome statement and, when it changed the row, the invoice's outgoing events (the hook
- * of src/events/) and the wake of its waiting write-back job (fiscal_invoices.writeback_job,
- * src/connectors/common/jobs.c), in one transaction: an event exists exactly when its change
- * committed. The statement returns writeback_job. */
+ * of src/events/), the wake of its waiting write-back job (fiscal_invoices.writeback_job,
+ * src/connectors/common/jobs.c) and, when it was signed, of the documents waiting for it
+ * (fiscal_waits, waits.c), in one transaction: an event exists exactly when its change
+ * committed. The statement returns writeback_job (and, for a signature, org_id, source_key). */
 struct outcome_ctx {
     const char *sql;
     const struct fh_param *p;
     size_t n;
     int64_t id, now;
     const struct fh_job *job; /* completed in the same transaction (NULL: not) */
+    bool signed_;             /* the statement signs: wake the documents waiting */
     bool completed;
 };
 
@@ -120,7 +122,13 @@ static int outcome_tx(struct fh_store *st, void *cls)
     struct fh_rows rows;
     int qs = fh_store_exec(st, c->sql, c->p, c->n, &rows);
     int64_t writeback = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    int wq =
+        c->signed_ && qs > 0 && fh_rows_get(&rows, 0, 2)
+            ? fiscal_waits_wake(st, fh_rows_i64(&rows, 0, 1, 0), fh_rows_get(&rows, 0, 2), c->now)
+            : 1;
     fh_rows_free(&rows);
+    if (wq < 0)
+        return wq;
     enum fh_rc wrc = writeback > 0 ? fh_job_wake(st, writeback, NULL, c->now, c->now) : FH_OK;
     if (wrc == FH_E_RETRY || wrc == FH_ERR) /* a failed statement ends the transaction */
         return wrc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
@@ -153,12 +161,13 @@ int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r
         .sql = "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
                "last_error = NULL, vsdc_result = $2, invoice_number = $3, "
                "sdc_time = $4, verification_url = $5, signed_at = $6, updated_at = $6 "
-               "WHERE id = $1 AND status <> 'signed' RETURNING writeback_job",
+               "WHERE id = $1 AND status <> 'signed' RETURNING writeback_job, org_id, source_key",
         .p = p,
         .n = FH_ARRAY_LEN(p),
         .id = id,
         .now = now,
-        .job = job};
+        .job = job,
+        .signed_ = true};
     int qs = fh_store_group_tx(st, outcome_tx, &c); /* shared with the other workers' results */
     *completed = qs >= 0 && c.completed;
     return qs;

@@ -133,7 +133,9 @@ test('a credit note of an invoice whose fiscalization failed waits, and becomes 
   const failed = await waitFor(async () => (await fiscalInvoices(c, uid)).find((x) => x.status === 'failed'),
     { what: 'the failed fiscalization' });
   const cn = await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/credit-notes`, { Amount: 10 });
-  await sleep(2500); // the credit note's job has looked at least once, and waits
+  // the credit note's job looks again after as long as it has waited (2, 2, 4, 8, 16 s): after
+  // 17 s its next look is about 15 s away, unless the invoice's signature wakes it
+  await sleep(17000);
   assert.equal((await fiscalInvoices(c, uid)).length, 1, 'no refund before its invoice is signed');
   // the failed invoice says what waits for it
   const cnNumber = (cn.CreditNote || cn).CreditNoteNumber;
@@ -149,6 +151,8 @@ test('a credit note of an invoice whose fiscalization failed waits, and becomes 
   const original = list.find((x) => x.id === failed.id);
   const refund = list.find((x) => x.id !== failed.id);
   assert.equal(refund.source_ref, (cn.CreditNote || cn).CreditNoteNumber);
+  const woken = Date.parse(refund.created_at) - Date.parse(original.signed_at);
+  assert.ok(woken < 8000, `the refund was submitted ${woken} ms after its invoice was signed: woken by the signature`);
   const d = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${refund.id}`)).json;
   assert.equal(d.invoice.transaction_type, 'refund');
   assert.equal(d.invoice.referent_document_number, original.invoice_number);
