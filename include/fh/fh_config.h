@@ -70,6 +70,8 @@ struct fh_config {
     int64_t zoho_concurrent_limit; /* FISCALHUB_ZOHO_CONCURRENT_LIMIT per organization (5) */
     int64_t zoho_time_scale;     /* FISCALHUB_ZOHO_TIME_SCALE: rate windows divided by it (1) */
     int64_t zoho_poll_ms;        /* FISCALHUB_ZOHO_POLL_SECONDS the same for Zoho (0: by tier) */
+    int64_t zoho_min_poll_ms;    /* FISCALHUB_ZOHO_MIN_POLL_SECONDS a tier polls Zoho at most this
+                                  * often (360: a quarter of the Free plan's 1,000 calls a day) */
     int64_t zoho_webhook_poll_ms; /* FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS polling while they come (21600) */
     int64_t zoho_timeout_ms;     /* FISCALHUB_ZOHO_TIMEOUT_MS one Zoho call (30000) */
     /* Custom Integration and Custom / Webhook (docs/api/public-v1.md, docs/api/webhooks.md) */

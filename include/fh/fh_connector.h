@@ -258,14 +258,15 @@ enum fh_rc fh_integ_polls_enqueue(struct fh_app *app, struct fh_store *st,
                                   const struct fh_rows *due, const char *kind, int64_t slot);
 /* One tick of a partner's poll (every fh_sync_poll_tick_ms): for each tier, the active
  * integrations of type whose last sync is older than the tier's interval (override_ms, the
- * partner's setting, when > 0; fh_sync_poll_ms) less half a tick get a sync of kind. One synced
+ * partner's setting, when > 0; fh_sync_poll_ms; else at least floor_ms, the partner's own
+ * bound) less half a tick get a sync of kind. One synced
  * within that (a backfill or a catch-up that just ended) is covered; never synced counts as
  * synced at 0. webhook_ms > 0: one in webhook mode (sync_mode) is due only when its last sync is
  * older than that too. The due rows come from the integrations_poll index, so the work follows
  * the due integrations, not all of them (bench/footprint.mjs). */
 enum fh_rc fh_integ_poll_tick(struct fh_app *app, struct fh_store *st, const char *type,
-                              const char *kind, int64_t override_ms, int64_t webhook_ms,
-                              int64_t now, int64_t slot);
+                              const char *kind, int64_t override_ms, int64_t floor_ms,
+                              int64_t webhook_ms, int64_t now, int64_t slot);
 
 /* ---- mapping to the canonical invoice (common/mapping.c) ---- */
 /* A JSON amount (integer, number with at most 4 decimals, or decimal string) in ten-thousandths;

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
 
 #define FH_ZOHO_TYPE "zoho_books"
@@ -89,6 +90,10 @@ enum fh_rc fh_zoho_job_revoke(void *cls, struct fh_store *st, const struct fh_jo
                               size_t errsize);
 /* How often the poll job runs (it decides per integration whether a sync is due). */
 int64_t fh_zoho_poll_tick_ms(const struct fh_app *app);
+/* How often an integration of the tier polls in polling mode: the tier's interval, at least
+ * FISCALHUB_ZOHO_MIN_POLL_SECONDS (Zoho counts calls a day), or FISCALHUB_ZOHO_POLL_SECONDS when
+ * set. */
+int64_t fh_zoho_poll_ms(const struct fh_config *cfg, enum fh_tier tier);
 
 /* ---- mapping (map.c), pure functions ---- */
 /* Whether a Zoho invoice (list row or detail) is due under fiscalize ("sent" / "paid"); why

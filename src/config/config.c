@@ -14,7 +14,7 @@ enum opt_id {
     O_XERO_SCOPES, O_XERO_DEEP_LINK, O_XERO_MINUTE, O_XERO_DAY, O_XERO_CONCURRENT, O_XERO_APP_MINUTE,
     O_XERO_TIME_SCALE, O_XERO_POLL, O_XERO_TIMEOUT, O_XERO_PAGE, O_ZOHO_CLIENT_ID, O_ZOHO_SECRET, O_ZOHO_ACCOUNTS,
     O_ZOHO_SCOPES, O_ZOHO_DAY_LIMITS, O_ZOHO_MINUTE, O_ZOHO_CONCURRENT, O_ZOHO_TIME_SCALE,
-    O_ZOHO_POLL, O_ZOHO_WEBHOOK_POLL, O_ZOHO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
+    O_ZOHO_POLL, O_ZOHO_MIN_POLL, O_ZOHO_WEBHOOK_POLL, O_ZOHO_TIMEOUT, O_API_RATE, O_API_BURST, O_IDEM_TTL,
     O_WH_TIMEOUT, O_WH_BACKOFF, O_WH_BACKOFF_MAX, O_WH_RETRY, O_WH_LOG, O_TRIAL_CONN,
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
     O_SCALE_POLL, O_GROWTH_DELAY, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API,
@@ -112,6 +112,8 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_ZOHO_TIME_SCALE] = {"--zoho-time-scale", "FISCALHUB_ZOHO_TIME_SCALE",
                            "divides Zoho's rate windows, as the sandbox's time scale does (1)"},
     [O_ZOHO_POLL] = {"--zoho-poll-seconds", "FISCALHUB_ZOHO_POLL_SECONDS", "Zoho polling while no webhook arrives, every tier (0: each tier's own)"},
+    [O_ZOHO_MIN_POLL] = {"--zoho-min-poll-seconds", "FISCALHUB_ZOHO_MIN_POLL_SECONDS",
+                         "Zoho: shortest polling interval of any tier (360)"},
     [O_ZOHO_WEBHOOK_POLL] = {"--zoho-webhook-poll-seconds", "FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS",
                              "Zoho polling while webhooks arrive, and how recent one must be (21600)"},
     [O_ZOHO_TIMEOUT] = {"--zoho-timeout-ms", "FISCALHUB_ZOHO_TIMEOUT_MS", "one Zoho call (30000)"},
@@ -294,6 +296,7 @@ static enum fh_rc apply_zoho(struct fh_config *cfg, enum opt_id id, const char *
         {O_ZOHO_CONCURRENT, offsetof(struct fh_config, zoho_concurrent_limit), 1, 100, 1},
         {O_ZOHO_TIME_SCALE, offsetof(struct fh_config, zoho_time_scale), 1, 3600, 1},
         {O_ZOHO_POLL, offsetof(struct fh_config, zoho_poll_ms), 0, 86400, 1000},
+        {O_ZOHO_MIN_POLL, offsetof(struct fh_config, zoho_min_poll_ms), 0, 86400, 1000},
         {O_ZOHO_WEBHOOK_POLL, offsetof(struct fh_config, zoho_webhook_poll_ms), 1, 7 * 86400, 1000},
         {O_ZOHO_TIMEOUT, offsetof(struct fh_config, zoho_timeout_ms), 100, 600000, 1},
     };
@@ -521,6 +524,7 @@ static void defaults(struct fh_config *cfg)
     cfg->zoho_concurrent_limit = 5;
     cfg->zoho_time_scale = 1;
     cfg->zoho_poll_ms = 0;
+    cfg->zoho_min_poll_ms = 360 * 1000;
     cfg->zoho_webhook_poll_ms = 21600LL * 1000;
     cfg->zoho_timeout_ms = 30000;
     cfg->api_rate_per_minute = 600;

@@ -225,7 +225,7 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   const hook = (await apiGet(page, `/api/orgs/${org}/integrations/${it.uid}/webhook`)).body;
   assert.ok(hook.url && hook.secret, JSON.stringify(hook));
   await p.getByTestId(`zoho-webhook-${it.uid}-url`).filter({ hasText: hook.url }).waitFor();
-  await p.getByTestId('webhook-seen').filter({ hasText: 'No webhook received yet — fiscalhub polls every minute' }).waitFor();
+  await p.getByTestId('webhook-seen').filter({ hasText: 'No webhook received yet — fiscalhub polls every 6 minutes' }).waitFor();
   await p.getByTestId('last-polled').waitFor();
   const steps = await p.locator('ol.webhook-steps > li').allInnerTexts();
   assert.ok(steps.length >= 4, `the steps: ${steps.join(' | ')}`);

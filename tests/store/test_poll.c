@@ -208,7 +208,9 @@ static void test_poll_follows_the_tier(void **state)
     int64_t scale_recent = integ_in("xero", "active", "scale", NULL, now - 20 * 1000);
     int64_t scale_old = integ_in("xero", "active", "scale", NULL, now - min);
     int64_t trial_old = integ_in("xero", "active", "trial", NULL, now - min);
-    int64_t zoho_polling = integ_in("zoho_books", "active", "scale", "polling", now - min);
+    int64_t zoho_polling = integ_in("zoho_books", "active", "scale", "polling", now - 7 * min);
+    int64_t zoho_polling_recent =
+        integ_in("zoho_books", "active", "scale", "polling", now - 3 * min);
     int64_t zoho_hooked = integ_in("zoho_books", "active", "scale", "webhook", now - 10 * min);
     int64_t zoho_hooked_old =
         integ_in("zoho_books", "active", "scale", "webhook", now - 7 * 3600000LL);
@@ -222,11 +224,13 @@ static void test_poll_follows_the_tier(void **state)
     assert_int_equal(polls_of(trial_old), 1);
     assert_int_equal(polls_of(zoho_polling), 0); /* the Xero poll takes only Xero's */
     cfg.zoho_poll_ms = 0;
+    cfg.zoho_min_poll_ms = 6 * min; /* Zoho: never more often than that, whatever the tier */
     cfg.zoho_webhook_poll_ms = 6 * 3600000LL;
     struct fh_job job = {0};
     char err[200] = "";
     assert_int_equal(fh_zoho_job_poll(&app, st, &job, err, sizeof(err)), FH_OK);
     assert_int_equal(polls_of_kind(FH_ZOHO_JOB_SYNC, zoho_polling), 1);
+    assert_int_equal(polls_of_kind(FH_ZOHO_JOB_SYNC, zoho_polling_recent), 0);
     assert_int_equal(polls_of_kind(FH_ZOHO_JOB_SYNC, zoho_hooked), 0);
     assert_int_equal(polls_of_kind(FH_ZOHO_JOB_SYNC, zoho_hooked_old), 1);
     /* FISCALHUB_XERO_POLL_SECONDS replaces every tier's interval */

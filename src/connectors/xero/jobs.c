@@ -420,7 +420,7 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
     struct fh_app *app = cls;
     int64_t now = fh_now_ms(), tick = fh_sync_poll_tick_ms(app->cfg, app->cfg->xero_poll_ms);
     enum fh_rc rc = fh_integ_poll_tick(app, st, "xero", FH_XERO_JOB_SYNC, app->cfg->xero_poll_ms, 0,
-                                       now, now / tick);
+                                       0, now, now / tick);
     if (rc != FH_OK)
         fh_strlcpy(err, "store error while polling", errsize);
     return rc == FH_OK ? FH_OK : FH_E_RETRY;

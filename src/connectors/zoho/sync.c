@@ -174,6 +174,12 @@ enum fh_rc fh_zoho_job_sync(void *cls, struct fh_store *st, const struct fh_job 
 
 /* ---- the poll tick ---- */
 
+int64_t fh_zoho_poll_ms(const struct fh_config *cfg, enum fh_tier tier)
+{
+    int64_t every = fh_sync_poll_ms(cfg, tier, cfg->zoho_poll_ms);
+    return cfg->zoho_poll_ms <= 0 && every < cfg->zoho_min_poll_ms ? cfg->zoho_min_poll_ms : every;
+}
+
 int64_t fh_zoho_poll_tick_ms(const struct fh_app *app)
 {
     return app && app->cfg ? fh_sync_poll_tick_ms(app->cfg, app->cfg->zoho_poll_ms) : 60000;
@@ -192,8 +198,9 @@ static int update_modes(struct fh_store *st, const struct fh_config *cfg, int64_
 }
 
 /* Each tier's due integrations get a sync (fh_integ_poll_tick): in polling mode at the tier's
- * interval (FISCALHUB_ZOHO_POLL_SECONDS, when set, for every tier), in webhook mode also not
- * before FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS. */
+ * interval, but not more often than FISCALHUB_ZOHO_MIN_POLL_SECONDS (Zoho counts calls a day;
+ * FISCALHUB_ZOHO_POLL_SECONDS, when set, for every tier), in webhook mode also not before
+ * FISCALHUB_ZOHO_WEBHOOK_POLL_SECONDS. */
 enum fh_rc fh_zoho_job_poll(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                             size_t errsize)
 {
@@ -204,7 +211,7 @@ enum fh_rc fh_zoho_job_poll(void *cls, struct fh_store *st, const struct fh_job 
     enum fh_rc rc = fh_qs_rc(update_modes(st, cfg, now));
     if (rc == FH_OK)
         rc = fh_integ_poll_tick(app, st, FH_ZOHO_TYPE, FH_ZOHO_JOB_SYNC, cfg->zoho_poll_ms,
-                                cfg->zoho_webhook_poll_ms, now, now);
+                                cfg->zoho_min_poll_ms, cfg->zoho_webhook_poll_ms, now, now);
     if (rc != FH_OK)
         fh_strlcpy(err, "store error while polling", errsize);
     return rc == FH_OK ? FH_OK : FH_E_RETRY;

@@ -178,7 +178,7 @@ enum fh_rc fh_zoho_webhook_json(struct fh_app *app, int64_t integration_id, bool
                      "POST", "payload", "default", "steps", steps(), "sync_mode",
                      mode ? json_string(mode) : json_null(), "webhooks_seen_at", when(&rows, 4),
                      "last_polled_at", when(&rows, 5), "poll_seconds",
-                     (json_int_t)(fh_sync_poll_ms(app->cfg, tier, app->cfg->zoho_poll_ms) / 1000),
+                     (json_int_t)(fh_zoho_poll_ms(app->cfg, tier) / 1000),
                      "webhooks_used", speed.webhook_delay_ms >= 0);
     fh_conn_wipe(secret);
     free(url);

@@ -33,7 +33,7 @@ export function ConnectZohoDialog({ orgCode, platform, certificate, onChangeCert
       onClose={onClose}
       onBusy={setBusy}
       initialFocus="connect-zoho-dc"
-      footnote="Zoho asks you to sign in, choose the Zoho Books organization to connect and accept. Zoho then brings you back here, and the integration is Active. Set up the workflow webhook afterwards (the Integrations page shows how); until then fiscalhub checks Zoho Books for new invoices regularly (as often as your plan allows: every 15 minutes on Starter, every 5 on Growth, every minute on Scale)."
+      footnote="Zoho asks you to sign in, choose the Zoho Books organization to connect and accept. Zoho then brings you back here, and the integration is Active. Set up the workflow webhook afterwards (the Integrations page shows how); until then fiscalhub checks Zoho Books for new invoices regularly (as often as your plan allows: every 15 minutes on Starter, every 6 on Growth and Scale)."
     >
       <DataCenterSelect id="connect-zoho-dc" value={dataCenter} onChange={setDataCenter} disabled={busy} />
       <FiscalizeFieldset id="connect-zoho" value={fiscalize} onChange={setFiscalize} disabled={busy} />
