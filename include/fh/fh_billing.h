@@ -67,8 +67,10 @@ void fh_tier_sync_speed(const struct fh_config *cfg, enum fh_tier t, struct fh_s
     "COALESCE((SELECT tier FROM billing_subscriptions WHERE org_id = " org "), 'trial')"
 /* The tier named s ("starter", "growth", "scale"); the trial for anything else ("trial"). */
 enum fh_tier fh_tier_of_name(const char *s);
-/* The polling interval of a tier's integrations: override_ms (a partner's setting) when > 0. */
-int64_t fh_sync_poll_ms(const struct fh_config *cfg, enum fh_tier t, int64_t override_ms);
+/* The polling interval of a tier's integrations: override_ms (a partner's setting) when > 0,
+ * else the tier's, at least floor_ms (a partner's own bound, 0: none). */
+int64_t fh_sync_poll_ms(const struct fh_config *cfg, enum fh_tier t, int64_t override_ms,
+                        int64_t floor_ms);
 /* How often a partner's poll runs: the smallest of its tiers' intervals, at most a minute. */
 int64_t fh_sync_poll_tick_ms(const struct fh_config *cfg, int64_t override_ms);
 /* The billing clock: the wall clock plus FISCALHUB_BILLING_CLOCK_OFFSET_DAYS (tests). */

@@ -71,20 +71,21 @@ enum fh_tier fh_tier_of_name(const char *s)
     return s && fh_tier_parse(s, &t) ? t : FH_TIER_TRIAL;
 }
 
-int64_t fh_sync_poll_ms(const struct fh_config *cfg, enum fh_tier t, int64_t override_ms)
+int64_t fh_sync_poll_ms(const struct fh_config *cfg, enum fh_tier t, int64_t override_ms,
+                        int64_t floor_ms)
 {
     if (override_ms > 0)
         return override_ms;
     struct fh_sync_speed s;
     fh_tier_sync_speed(cfg, t, &s);
-    return s.poll_ms;
+    return s.poll_ms < floor_ms ? floor_ms : s.poll_ms;
 }
 
 int64_t fh_sync_poll_tick_ms(const struct fh_config *cfg, int64_t override_ms)
 {
     int64_t tick = 60 * 1000;
     for (int t = FH_TIER_TRIAL; t <= FH_TIER_SCALE; t++) {
-        int64_t every = fh_sync_poll_ms(cfg, (enum fh_tier)t, override_ms);
+        int64_t every = fh_sync_poll_ms(cfg, (enum fh_tier)t, override_ms, 0);
         if (every > 0 && every < tick)
             tick = every;
     }

@@ -169,8 +169,10 @@ static void test_tiers(void **state)
     assert_int_equal(fh_tier_of_name("trial"), FH_TIER_TRIAL);
     assert_int_equal(fh_tier_of_name(NULL), FH_TIER_TRIAL);
     /* a partner's setting replaces every tier's interval; the tick is the smallest, <= 1 min */
-    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_STARTER, 0), 900000);
-    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_STARTER, 4000), 4000);
+    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_STARTER, 0, 0), 900000);
+    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_STARTER, 4000, 0), 4000);
+    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_SCALE, 0, 360000), 360000); /* a floor */
+    assert_int_equal(fh_sync_poll_ms(&cfg, FH_TIER_SCALE, 4000, 360000), 4000);
     assert_int_equal(fh_sync_poll_tick_ms(&cfg, 0), 60000);
     assert_int_equal(fh_sync_poll_tick_ms(&cfg, 4000), 4000);
     assert_int_equal(fh_sync_poll_tick_ms(&cfg, 3600000), 60000);

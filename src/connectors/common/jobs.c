@@ -269,9 +269,7 @@ enum fh_rc fh_integ_poll_tick(struct fh_app *app, struct fh_store *st, const cha
     int64_t tick = fh_sync_poll_tick_ms(app->cfg, override_ms);
     enum fh_rc rc = FH_OK;
     for (int t = FH_TIER_TRIAL; rc == FH_OK && t <= FH_TIER_SCALE; t++) {
-        int64_t every = fh_sync_poll_ms(app->cfg, (enum fh_tier)t, override_ms);
-        if (override_ms <= 0 && every < floor_ms)
-            every = floor_ms;
+        int64_t every = fh_sync_poll_ms(app->cfg, (enum fh_tier)t, override_ms, floor_ms);
         struct fh_param p[] = {FH_PT(type), FH_PT(fh_tier_name((enum fh_tier)t)),
                                FH_PI(now - every + tick / 2),
                                FH_PI(webhook_ms > 0 ? now - webhook_ms : INT64_MAX)};

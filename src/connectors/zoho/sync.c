@@ -176,8 +176,7 @@ enum fh_rc fh_zoho_job_sync(void *cls, struct fh_store *st, const struct fh_job 
 
 int64_t fh_zoho_poll_ms(const struct fh_config *cfg, enum fh_tier tier)
 {
-    int64_t every = fh_sync_poll_ms(cfg, tier, cfg->zoho_poll_ms);
-    return cfg->zoho_poll_ms <= 0 && every < cfg->zoho_min_poll_ms ? cfg->zoho_min_poll_ms : every;
+    return fh_sync_poll_ms(cfg, tier, cfg->zoho_poll_ms, cfg->zoho_min_poll_ms);
 }
 
 int64_t fh_zoho_poll_tick_ms(const struct fh_app *app)
