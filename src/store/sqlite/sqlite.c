@@ -10,6 +10,7 @@
  * benchmark (bench/README.md). A cached statement is always reset and its bindings cleared
  * after use, so it holds no read transaction open. SQLite re-prepares a cached statement by
  * itself when the schema changed (SQLITE_PREPARE_PERSISTENT, sqlite3_prepare_v3). */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -113,8 +114,21 @@ void fh_store_sqlite_sync_full(bool full)
     atomic_store(&sync_full, full);
 }
 
+/* SQLite keeps memory statistics by default: every allocation of every connection takes one
+ * process-wide mutex, which the committer, the workers and the HTTP threads then queue on. The
+ * statistics are never read, so they are off (bench/README.md, benchmark 2). sqlite3_config
+ * only works before SQLite initializes, hence once, before the first connection. */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+static void sqlite_configure(void)
+{
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        fh_log(FH_LOG_WARN, "sqlite_config", "memory statistics stay on (SQLite was initialized)");
+}
+
 static enum fh_rc sq_connect(const char *url, struct fh_db **out)
 {
+    pthread_once(&sqlite_configured, sqlite_configure);
     const char *path = url;
     if (fh_starts_with(path, "sqlite://"))
         path += strlen("sqlite://");
