@@ -29,6 +29,19 @@ static inline enum fh_rc fh_qs_rc(int qs)
     return qs >= 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
 }
 
+/* The same for a statement that reads or changes one row: FH_E_NOTFOUND when it found none. */
+static inline enum fh_rc fh_qs_found_rc(int qs)
+{
+    return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+}
+
+/* A return code as a transaction function's result: FH_OK one row (commit), FH_E_RETRY a soft
+ * failure (the transaction runs again), anything else a hard one (rolled back). */
+static inline int fh_rc_qs(enum fh_rc rc)
+{
+    return rc == FH_OK ? FH_QS_ONE : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+}
+
 enum fh_backend { FH_STORE_SQLITE, FH_STORE_PG };
 
 enum fh_param_type { FH_P_NULL, FH_P_TEXT, FH_P_I64 };

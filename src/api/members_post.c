@@ -85,7 +85,7 @@ static enum fh_rc add_member_or_reply(struct fh_req *req, struct add_ctx *c)
         break;
     }
     if (qs < 0)
-        return fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR, "cannot add the member");
+        return fh_api_store_failed(req, fh_qs_rc(qs), "cannot add the member");
     return fh_reply_json(req, 201, json_pack("{s:I, s:s, s:s, s:s}", "user_id", (json_int_t)c->user_id,
                                              "email", c->email, "name", c->user_name, "role", c->role));
 }

@@ -64,7 +64,7 @@ enum fh_rc fh_api_orgs_post(struct fh_req *req)
         rc = fh_reply_error(req, FH_EC_AUTH_FORBIDDEN_ROLE, "%s",
                             "only an owner of an organization of this tenant may create organizations");
     else if (qs < 0)
-        rc = fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR, "cannot create the organization");
+        rc = fh_api_store_failed(req, fh_qs_rc(qs), "cannot create the organization");
     else
         rc = fh_reply_json(req, 201, json_pack("{s:s, s:s, s:s, s:o}", "code", c.code, "name", name, "role",
                                                "owner", "permissions", fh_role_permissions_json(FH_ROLE_OWNER)));

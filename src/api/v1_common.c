@@ -109,11 +109,11 @@ static int do_submit(struct fh_store *st, struct submit_ctx *c)
         return 0;
     }
     if (rc != FH_OK)
-        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(rc);
     json_t *o = NULL;
     rc = fh_public_invoice_get(st, k->integration_id, out.id, false, &o);
     if (rc != FH_OK)
-        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(rc);
     c->status = out.created ? 202 : 200;
     c->text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -189,8 +189,7 @@ enum fh_rc fh_api_v1_submit_or_reply(struct fh_req *req, const struct fh_v1_doc 
         key ? fh_store_group_tx(req->app->store, submit_tx, &c) : do_submit(req->app->store, &c);
     enum fh_rc rc;
     if (qs < 0) {
-        rc = fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,
-                                 "cannot store the invoice");
+        rc = fh_api_store_failed(req, fh_qs_rc(qs), "cannot store the invoice");
     } else if (c.mismatch) {
         rc = fh_reply_error(req, FH_EC_IDEMPOTENCY_MISMATCH,
                             "Idempotency-Key %.60s was used for another request", key);

@@ -79,7 +79,7 @@ enum fh_rc fh_account_create(struct fh_store *st, const struct fh_signup *s, int
     if (c.email_taken)
         return FH_E_CONFLICT;
     if (qs < 0)
-        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     *user_id = c.user_id;
     return FH_OK;
 }

@@ -7,7 +7,7 @@
 /* The enum fh_rc of a failed call as an FH_QS_* for a transaction function. */
 static inline int billing_rc_qs(enum fh_rc rc)
 {
-    return rc == FH_OK ? 0 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return rc == FH_OK ? 0 : fh_rc_qs(rc);
 }
 
 /* The stored form of a canonical key: hex HMAC-SHA256 under the master key (keys.c). */

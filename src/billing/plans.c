@@ -197,7 +197,7 @@ int fh_billing_seat_claim_tx(struct fh_store *st, const struct fh_config *cfg, i
     if (rc == FH_OK)
         rc = fh_billing_seats_used(st, org_id, &used);
     if (rc != FH_OK)
-        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(rc);
     if (plan.expired || used >= plan.seats) {
         *refused = plan.expired ? FH_EC_BILLING_EXPIRED : FH_EC_BILLING_SEATS_FULL;
         return 0;

@@ -217,7 +217,7 @@ static int schedule_next(struct fh_store *st, struct finish_ctx *c, const char *
                            .run_at = next,
                            .max_attempts = DELIVER_MAX_ATTEMPTS};
     enum fh_rc rc = fh_job_enqueue(st, NULL, &e, NULL, NULL);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 static int finish_tx(struct fh_store *st, void *cls)

@@ -163,7 +163,7 @@ static int redeliver_tx(struct fh_store *st, void *cls)
                            .run_at = c->now,
                            .max_attempts = 10};
     enum fh_rc rc = fh_job_enqueue(st, NULL, &e, NULL, NULL);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 enum fh_rc fh_webhook_redeliver(struct fh_app *app, int64_t integration_id, int64_t delivery_id)

@@ -100,7 +100,7 @@ static int add_delivery(struct fh_store *st, int64_t event_row, int64_t integrat
                            .run_at = now,
                            .max_attempts = DELIVER_MAX_ATTEMPTS};
     enum fh_rc rc = fh_job_enqueue(st, NULL, &e, NULL, NULL);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 /* Stores the event (takes data) and one delivery per target. */
@@ -177,7 +177,7 @@ int fh_events_invoice_outcome(struct fh_store *st, int64_t invoice_id, int64_t n
     json_t *inv = NULL;
     enum fh_rc rc = fh_public_invoice_get(st, 0, invoice_id, false, &inv);
     if (rc != FH_OK)
-        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(rc);
     return emit(st, org_id, type, json_pack("{s:o}", "invoice", inv), &t, now);
 }
 

@@ -14,11 +14,6 @@
 #include "fh/fh_json.h"
 #include "fiscal_internal.h"
 
-static enum fh_rc qs_rc(int qs)
-{
-    return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
-}
-
 struct insert_ctx {
     int64_t org_id, now;
     const struct fh_cert_info *info;
@@ -83,7 +78,7 @@ enum fh_rc fh_cert_insert(struct fh_store *st, const uint8_t master_key[32], int
     *was_revoked = c.was_revoked;
     *cert_id = c.id;
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     return c.conflict ? FH_E_CONFLICT : FH_OK;
 }
 
@@ -96,7 +91,7 @@ enum fh_rc fh_cert_find(struct fh_store *st, int64_t org_id, const char *uid, in
     *cert_id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     return qs == 0 ? FH_E_NOTFOUND : FH_OK;
 }
 
@@ -180,7 +175,7 @@ enum fh_rc fh_cert_secret_load(struct fh_store *st, const uint8_t master_key[32]
     }
     fh_rows_free(&rows);
     if (qs <= 0)
-        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+        return fh_qs_found_rc(qs);
     if (stamp[0] && fiscal_cert_cache_get(cert_id, stamp, master_key, out))
         return FH_OK;
     /* not cached: the whole row again, so the fields and the secrets opened agree */
@@ -188,7 +183,7 @@ enum fh_rc fh_cert_secret_load(struct fh_store *st, const uint8_t master_key[32]
     qs = secret_row(st, cert_id, true, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : qs_rc(qs);
+        return fh_qs_found_rc(qs);
     }
     secret_meta(&rows, out);
     secret_stamp(&rows, stamp);
@@ -232,7 +227,7 @@ enum fh_rc fh_cert_state(struct fh_store *st, int64_t cert_id, char status[16],
     }
     fh_rows_free(&rows);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     return qs == 0 ? FH_E_NOTFOUND : FH_OK;
 }
 
@@ -290,7 +285,7 @@ enum fh_rc fh_cert_revoke(struct fh_store *st, int64_t org_id, const char *uid, 
     struct revoke_ctx c = {.org_id = org_id, .now = now_ms, .uid = uid};
     int qs = fh_store_run_tx(st, revoke_tx, &c);
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     if (c.found)
         fiscal_cert_cache_forget(c.id); /* its sealed cells are gone; so goes their copy */
     return c.found ? FH_OK : FH_E_NOTFOUND;
@@ -325,7 +320,7 @@ enum fh_rc fh_cert_list_json(struct fh_store *st, int64_t org_id, const char *ui
                  : fh_store_exec(st, LIST_SQL " ORDER BY created_at, id", p, 1, &rows);
 #undef LIST_SQL
     if (qs < 0)
-        return qs_rc(qs);
+        return fh_qs_rc(qs);
     json_t *list = json_array();
     for (size_t i = 0; i < rows.nrows; i++)
         json_array_append_new(list, row_json(&rows, i, now_ms));

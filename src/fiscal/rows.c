@@ -131,7 +131,7 @@ static int outcome_tx(struct fh_store *st, void *cls)
         return wq;
     enum fh_rc wrc = writeback > 0 ? fh_job_wake(st, writeback, NULL, c->now, c->now) : FH_OK;
     if (wrc == FH_E_RETRY || wrc == FH_ERR) /* a failed statement ends the transaction */
-        return wrc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(wrc);
     if (qs > 0) {
         int eq = fh_events_invoice_outcome(st, c->id, c->now);
         if (eq >= 0) /* a definite refusal gives its usage count back (src/billing) */

@@ -88,7 +88,7 @@ static int submit_tx(struct fh_store *st, void *cls)
                            .lane = lane};
     enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
     if (rc != FH_OK)
-        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(rc);
     c->out->id = id;
     c->out->created = true;
     fh_strlcpy(c->out->request_id, c->request_id, sizeof(c->out->request_id));
@@ -141,7 +141,7 @@ static enum fh_rc org_code(struct fh_store *st, int64_t org_id, char *out, size_
     if (qs > 0)
         fh_strlcpy(out, fh_rows_get(&rows, 0, 0), outsize);
     fh_rows_free(&rows);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_found_rc(qs);
 }
 
 static enum fh_rc store_new(struct fh_app *app, const struct fh_fiscal_submit_in *in,
@@ -189,7 +189,7 @@ enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in
     int qs = read_existing(app->store, in->org_id, in->source_key, out);
     if (qs != 0) {
         fh_fiscal_invoice_free(&inv);
-        return qs > 0 ? FH_OK : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     }
     int64_t now = fh_now_ms(), cert_id = 0;
     rc = check_certificate(app, in->org_id, in->certificate_uid, now, &cert_id, err);
@@ -240,7 +240,7 @@ static int rearm_job(struct fh_store *st, struct retry_ctx *c)
                                .lane = lane};
         rc = fh_job_enqueue(st, c->qcfg, &e, NULL, NULL);
     }
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 static int retry_tx(struct fh_store *st, void *cls)
@@ -271,7 +271,7 @@ static int retry_tx(struct fh_store *st, void *cls)
         bool alive = rc == FH_OK && (job.state == FH_JOB_READY || job.state == FH_JOB_RUNNING);
         fh_job_free(&job);
         if (rc != FH_OK && rc != FH_E_NOTFOUND)
-            return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+            return fh_rc_qs(rc);
         if (alive) {
             c->why = FH_EC_FISCAL_IN_PROGRESS;
             return 0;
@@ -297,7 +297,7 @@ enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_i
                           .max_attempts = app->cfg ? app->cfg->fiscal_max_attempts : 0};
     int qs = fh_store_run_tx(app->store, retry_tx, &c);
     if (qs < 0)
-        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     if (!c.found)
         return FH_E_NOTFOUND;
     if (c.why) {

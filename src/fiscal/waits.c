@@ -107,7 +107,7 @@ static int park_tx(struct fh_store *st, void *cls)
         return qs;
     enum fh_rc rc = fh_job_release(st, c->job->id, c->job->lease_owner,
                                    signed_now ? c->now : c->next_at, c->why, c->now);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 enum fh_rc fh_fiscal_wait_park(struct fh_store *st, const struct fh_job *job, int64_t org_id,
@@ -135,7 +135,7 @@ int fiscal_waits_wake(struct fh_store *st, int64_t org_id, const char *original_
     for (size_t i = 0; qs > 0 && i < rows.nrows; i++) {
         enum fh_rc rc = fh_job_wake(st, fh_rows_i64(&rows, i, 0, 0), NULL, now, now);
         if (rc == FH_E_RETRY || rc == FH_ERR) /* a failed statement ends the transaction */
-            qs = rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+            qs = fh_rc_qs(rc);
     }
     fh_rows_free(&rows);
     return qs < 0 ? qs : 1;

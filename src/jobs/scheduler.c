@@ -69,7 +69,7 @@ static int enqueue_rc_qs(enum fh_rc rc)
 {
     if (rc == FH_OK)
         return 0;
-    return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 /* Enqueues row i's latest due slot and advances the schedule past now. */
@@ -134,7 +134,7 @@ enum fh_rc fh_scheduler_tick(struct fh_store *st, const struct fh_queue_cfg *cfg
         struct tick_ctx ctx = {.cfg = cfg, .now = now};
         int qs = fh_store_run_tx(st, tick_tx, &ctx);
         if (qs < 0) {
-            rc = qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+            rc = fh_qs_rc(qs);
             break;
         }
         total += ctx.count;

@@ -116,7 +116,7 @@ static int activate_tx(struct fh_store *st, void *cls)
              (long long)c->id);
     struct fh_enqueue e = {.kind = c->sync_kind, .ukey = key, .payload = payload};
     enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 static const char *tstr(json_t *tenant, const char *k)
@@ -343,7 +343,7 @@ static int remove_tx(struct fh_store *st, void *cls)
     snprintf(payload, sizeof(payload), "{\"integration_id\":%lld}", (long long)c->id);
     struct fh_enqueue e = {.kind = c->revoke_kind, .ukey = key, .payload = payload};
     enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 enum fh_rc fh_integ_remove(struct fh_app *app, const struct fh_integ *in, const char *revoke_kind)

@@ -117,7 +117,7 @@ static int delivery_tx(struct fh_store *st, void *cls)
     struct fh_enqueue e = {.kind = c->kind, .ukey = key, .payload = "{}"};
     enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
     if (rc != FH_OK)
-        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(rc);
     if (s)
         s->batch = batch;
     return 1;

@@ -64,7 +64,7 @@ static enum fh_rc load(struct fh_store *st, const char *where, const struct fh_p
     if (qs > 0)
         from_row(&rows, out);
     fh_rows_free(&rows);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_found_rc(qs);
 }
 
 enum fh_rc fh_integ_load(struct fh_store *st, int64_t org_id, const char *uid, struct fh_integ *out)
@@ -110,7 +110,7 @@ enum fh_rc fh_integ_syncs_running(struct fh_store *st, const char *kind, int64_t
                            "kind = $1 AND ukey IS NOT NULL",
                            p, 1, &rows);
     if (qs < 0)
-        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     size_t klen = strlen(kind);
     *ids = fh_calloc(rows.nrows + 1, sizeof(**ids));
     for (size_t i = 0; i < rows.nrows; i++) {
@@ -395,7 +395,7 @@ enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *u
                             "i.status <> 'removed' ORDER BY i.created_at, i.id",
                       p, uid ? 3 : 2, &rows);
     if (qs < 0)
-        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     if (uid) {
         *out = rows.nrows ? row_json(&rows, 0) : NULL;
     } else {

@@ -73,7 +73,7 @@ static int writeback_tx(struct fh_store *st, void *cls)
     int64_t id = 0;
     enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, c->e, NULL, &id);
     if (rc != FH_OK)
-        return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+        return fh_rc_qs(rc);
     struct fh_param p[] = {FH_PI(c->fiscal_id), FH_PI(id)};
     return fh_store_exec(st, "UPDATE fiscal_invoices SET writeback_job = $2 WHERE id = $1", p, 2,
                          NULL);
@@ -124,7 +124,7 @@ static int wait_tx(struct fh_store *st, void *cls)
     enum fh_rc rc = fh_job_release(st, c->job->id, c->job->lease_owner,
                                    pending ? c->now + FH_WRITEBACK_WAIT_MS : c->now,
                                    "waiting for the fiscal invoice", c->now);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64_t fiscal_id,
@@ -238,7 +238,7 @@ static int poll_tx(struct fh_store *st, void *cls)
         struct fh_enqueue e = {.kind = c->kind, .ukey = key, .payload = payload};
         enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
         if (rc != FH_OK)
-            return rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+            return fh_rc_qs(rc);
     }
     return 1;
 }

@@ -103,7 +103,7 @@ enum fh_rc fh_conn_tokens_store(struct fh_app *app, int64_t integration_id,
                            p, FH_ARRAY_LEN(p), NULL);
     free(access);
     free(refresh);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_found_rc(qs);
 }
 
 enum fh_rc fh_conn_deactivate(struct fh_store *st, int64_t integration_id, const char *reason,

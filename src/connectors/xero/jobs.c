@@ -76,7 +76,7 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
         enum fh_rc rc = fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL);
         free(payload);
         if (rc != FH_OK)
-            qs = rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+            qs = fh_rc_qs(rc);
     }
     fh_rows_free(&rows);
     if (qs < 0)

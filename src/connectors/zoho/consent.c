@@ -39,7 +39,7 @@ enum fh_rc fh_zoho_connect_start(struct fh_app *app, const struct fh_integ *in,
                            p, 1, &rows);
     fh_rows_free(&rows);
     if (qs < 0)
-        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     struct zoho_client zc;
     zoho_client_init(app, &dc, &zc);
     zc.oc.authorize_extra = qs > 0 ? "access_type=offline&prompt=consent" : "access_type=offline";

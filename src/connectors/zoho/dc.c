@@ -111,7 +111,7 @@ enum fh_rc zoho_conn_load(struct fh_app *app, int64_t integration_id, struct zoh
     }
     fh_rows_free(&rows);
     if (qs < 0)
-        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     return dc ? FH_OK : FH_E_NOTFOUND;
 }
 

@@ -56,7 +56,7 @@ static int enqueue_hook_sync(struct fh_store *st, struct fh_app *app, int64_t id
     struct fh_enqueue e = {
         .kind = FH_ZOHO_JOB_SYNC, .ukey = key, .payload = payload, .run_at = run_at};
     enum fh_rc rc = fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 /* One delivery (in the drain's transaction). Its work is due when the integration's tier takes
@@ -102,7 +102,7 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
         snprintf(version, sizeof(version), "h%lld", (long long)r->id);
     enum fh_rc rc =
         zoho_queue_document(st, &app->qcfg, r->integration_id, r->resource_id, version, run_at);
-    return rc == FH_OK ? 1 : rc == FH_E_RETRY ? FH_QS_SOFT : FH_QS_HARD;
+    return fh_rc_qs(rc);
 }
 
 enum fh_rc fh_zoho_job_inbox(void *cls, struct fh_store *st, const struct fh_job *job, char *err,

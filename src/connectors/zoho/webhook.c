@@ -66,7 +66,7 @@ enum fh_rc fh_zoho_webhook_rotate(struct fh_app *app, int64_t integration_id)
                            "WHERE id = $1",
                            p, FH_ARRAY_LEN(p), NULL);
     free(sealed);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+    return fh_qs_found_rc(qs);
 }
 
 enum fh_rc fh_zoho_webhook_lookup(struct fh_app *app, const char *key, int64_t *integration_id,
@@ -87,7 +87,7 @@ enum fh_rc fh_zoho_webhook_lookup(struct fh_app *app, const char *key, int64_t *
     }
     fh_rows_free(&rows);
     if (qs < 0)
-        return qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_rc(qs);
     return qs > 0 && *secret ? FH_OK : FH_E_NOTFOUND;
 }
 
@@ -161,7 +161,7 @@ enum fh_rc fh_zoho_webhook_json(struct fh_app *app, int64_t integration_id, bool
                            p, 1, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR;
+        return fh_qs_found_rc(qs);
     }
     char path[96];
     snprintf(path, sizeof(path), "%s%s", FH_ZOHO_WEBHOOK_PATH, fh_rows_get(&rows, 0, 0));
