@@ -705,7 +705,8 @@ test('webhooks: failed deliveries are retried (scaled 15 minutes) until they suc
     await ctl('POST', `/xero/control/orgs/${tenant}/invoices`, { Contact: { Name: 'Retry Co' }, LineItems: [{ UnitAmount: 1 }] });
     const got = await waitFor(() => rx.got.length >= 1 && rx.got);
     assert.equal(got[0].body.events[0].eventCategory, 'INVOICE', 'CONTACT is not subscribed');
-    const st = await webhookState(w.app.client_id);
+    // the receiver has the delivery before the emulator has read its 200: wait for its count
+    const st = await waitFor(async () => { const s = await webhookState(w.app.client_id); return s.deliveries_ok >= 1 && s; });
     assert.equal(st.deliveries_failed, 3);
     assert.equal(st.deliveries_ok, 1);
     assert.equal(st.queued, 0);
