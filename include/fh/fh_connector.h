@@ -275,8 +275,6 @@ bool fh_conn_money(json_t *v, int64_t *out);
 /* s fit for the canonical invoice: control characters as spaces, at most max bytes (cut at a
  * UTF-8 boundary). Caller frees. */
 char *fh_conn_text(const char *s, size_t max);
-/* The decimal string of an amount (new reference). */
-json_t *fh_conn_money_json(int64_t v);
 /* A tax's label: settings.tax_mapping[key1], else [key2] (keys may be NULL), else
  * settings.default_label, else "A". */
 const char *fh_conn_label(json_t *settings, const char *key1, const char *key2);

@@ -27,13 +27,6 @@
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
 enum { N_COLS = 17 };
 
-static json_t *decimal_json(int64_t v)
-{
-    char b[40];
-    fh_fiscal_decimal(v, b, sizeof(b));
-    return json_string(b);
-}
-
 /* "api:X" (session API) and "custom:<uid>:X" (public API) carry the caller's source_id. */
 static json_t *source_id_json(const char *key)
 {
@@ -67,7 +60,7 @@ static json_t *summary(const struct fh_rows *r, size_t i)
     json_object_set_new(o, "certificate_uid", fh_json_str_or_null(fh_rows_get(r, i, 8)));
     json_object_set_new(o, "invoice_number", fh_json_str_or_null(fh_rows_get(r, i, 9)));
     json_object_set_new(o, "sdc_time", fh_json_str_or_null(fh_rows_get(r, i, 10)));
-    json_object_set_new(o, "total_amount", decimal_json(fh_rows_i64(r, i, 11, 0)));
+    json_object_set_new(o, "total_amount", fh_fiscal_decimal_json(fh_rows_i64(r, i, 11, 0)));
     json_object_set_new(o, "verification_url", fh_json_str_or_null(fh_rows_get(r, i, 12)));
     json_object_set_new(o, "last_error", fh_json_str_or_null(fh_rows_get(r, i, 13)));
     json_object_set_new(o, "created_at", fh_json_time_cell(r, i, 14));
@@ -176,43 +169,6 @@ enum fh_rc fh_public_invoice_list(struct fh_store *st, const struct fh_public_fi
 
 /* ---- details ---- */
 
-/* A V-SDC decimal (a JSON number) as an exact 4-decimal string: V-SDC amounts have at most 4
- * decimals, so rounding the double recovers them exactly. */
-static json_t *vsdc_decimal(json_t *v)
-{
-    if (!json_is_number(v))
-        return json_null();
-    return decimal_json((int64_t)llround(json_number_value(v) * 10000.0));
-}
-
-static void copy_field(json_t *dst, const char *name, json_t *src, const char *src_name)
-{
-    json_t *v = json_object_get(src, src_name);
-    json_object_set_new(dst, name,
-                        json_is_string(v) || json_is_integer(v) ? json_incref(v) : json_null());
-}
-
-static json_t *tax_items(json_t *result)
-{
-    json_t *out = json_array();
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(result, "taxItems"), i, t)
-    {
-        json_t *ct = json_object_get(t, "categoryType");
-        json_array_append_new(
-            out,
-            json_pack("{s:o, s:o, s:o, s:o, s:o}", "label",
-                      fh_json_str_or_null(json_string_value(json_object_get(t, "label"))),
-                      "category_name",
-                      fh_json_str_or_null(json_string_value(json_object_get(t, "categoryName"))),
-                      "category_type", json_is_integer(ct) ? json_incref(ct) : json_null(), "rate",
-                      vsdc_decimal(json_object_get(t, "rate")), "amount",
-                      vsdc_decimal(json_object_get(t, "amount"))));
-    }
-    return out;
-}
-
 /* The fiscal result read from the V-SDC's answer (NULL before signing: null). */
 static json_t *result_json(const char *vsdc_result, bool with_qr)
 {
@@ -222,19 +178,13 @@ static json_t *result_json(const char *vsdc_result, bool with_qr)
         return json_null();
     }
     json_t *o = json_object();
-    copy_field(o, "invoice_counter", r, "invoiceCounter");
-    copy_field(o, "total_counter", r, "totalCounter");
-    copy_field(o, "transaction_type_counter", r, "transactionTypeCounter");
-    copy_field(o, "requested_by", r, "requestedBy");
-    copy_field(o, "signed_by", r, "signedBy");
-    copy_field(o, "signature", r, "signature");
-    copy_field(o, "encrypted_internal_data", r, "encryptedInternalData");
-    copy_field(o, "journal", r, "journal");
-    copy_field(o, "messages", r, "messages");
-    json_object_set_new(o, "total_amount", vsdc_decimal(json_object_get(r, "totalAmount")));
-    json_object_set_new(o, "tax_items", tax_items(r));
+    fh_fiscal_result_fields(o, r);
+    fh_json_copy_scalar(o, "signature", r, "signature");
+    fh_json_copy_scalar(o, "encrypted_internal_data", r, "encryptedInternalData");
+    json_object_set_new(o, "total_amount",
+                        fh_fiscal_vsdc_amount_json(json_object_get(r, "totalAmount")));
     if (with_qr)
-        copy_field(o, "qr_gif_base64", r, "verificationQRCode");
+        fh_json_copy_scalar(o, "qr_gif_base64", r, "verificationQRCode");
     json_decref(r);
     return o;
 }

@@ -427,13 +427,6 @@ static void set_opt(json_t *o, const char *name, const char *v)
         json_object_set_new(o, name, json_string(v));
 }
 
-static json_t *decimal_json(int64_t v)
-{
-    char b[40];
-    fh_fiscal_decimal(v, b, sizeof(b));
-    return json_string(b);
-}
-
 json_t *fh_fiscal_invoice_json(const struct fh_fiscal_invoice *inv)
 {
     json_t *o = json_object();
@@ -448,9 +441,9 @@ json_t *fh_fiscal_invoice_json(const struct fh_fiscal_invoice *inv)
     set_opt(o, "pos_invoice_number", inv->pos_invoice_number);
     json_t *pays = json_array();
     for (size_t i = 0; i < inv->npayments; i++)
-        json_array_append_new(pays, json_pack("{s:s, s:o}", "method",
-                                              fh_payment_method_name(inv->payments[i].method),
-                                              "amount", decimal_json(inv->payments[i].amount)));
+        json_array_append_new(
+            pays, json_pack("{s:s, s:o}", "method", fh_payment_method_name(inv->payments[i].method),
+                            "amount", fh_fiscal_decimal_json(inv->payments[i].amount)));
     json_object_set_new(o, "payments", pays);
     json_t *items = json_array();
     for (size_t i = 0; i < inv->nitems; i++) {
@@ -461,10 +454,10 @@ json_t *fh_fiscal_invoice_json(const struct fh_fiscal_invoice *inv)
         json_t *j = json_object();
         set_opt(j, "gtin", it->gtin);
         json_object_set_new(j, "name", json_string(it->name));
-        json_object_set_new(j, "quantity", decimal_json(it->quantity));
-        json_object_set_new(j, "unit_price", decimal_json(it->unit_price));
+        json_object_set_new(j, "quantity", fh_fiscal_decimal_json(it->quantity));
+        json_object_set_new(j, "unit_price", fh_fiscal_decimal_json(it->unit_price));
         json_object_set_new(j, "labels", labels);
-        json_object_set_new(j, "total", decimal_json(it->total));
+        json_object_set_new(j, "total", fh_fiscal_decimal_json(it->total));
         json_array_append_new(items, j);
     }
     json_object_set_new(o, "items", items);
@@ -497,4 +490,11 @@ void fh_fiscal_decimal(int64_t v, char *out, size_t outsize)
             *dot = '\0';
     }
     fh_strlcpy(out, b, outsize);
+}
+
+json_t *fh_fiscal_decimal_json(int64_t v)
+{
+    char b[40];
+    fh_fiscal_decimal(v, b, sizeof(b));
+    return json_string(b);
 }

@@ -22,13 +22,6 @@
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
 enum { N_SUMMARY_COLS = 20 };
 
-static json_t *decimal_json(int64_t v)
-{
-    char b[40];
-    fh_fiscal_decimal(v, b, sizeof(b));
-    return json_string(b);
-}
-
 static json_t *summary(const struct fh_rows *r, size_t row)
 {
     const char *type = fh_rows_get(r, row, 3);
@@ -48,7 +41,7 @@ static json_t *summary(const struct fh_rows *r, size_t row)
     json_object_set_new(o, "certificate_uid", fh_json_str_or_null(fh_rows_get(r, row, 7)));
     json_object_set_new(o, "invoice_number", fh_json_str_or_null(fh_rows_get(r, row, 8)));
     json_object_set_new(o, "sdc_time", fh_json_str_or_null(fh_rows_get(r, row, 9)));
-    json_object_set_new(o, "total_amount", decimal_json(fh_rows_i64(r, row, 10, 0)));
+    json_object_set_new(o, "total_amount", fh_fiscal_decimal_json(fh_rows_i64(r, row, 10, 0)));
     json_object_set_new(o, "verification_url", fh_json_str_or_null(fh_rows_get(r, row, 11)));
     json_object_set_new(o, "attempts", json_integer(fh_rows_i64(r, row, 12, 0)));
     json_object_set_new(o, "uncertain", json_boolean(fh_rows_i64(r, row, 13, 0) != 0));
@@ -166,13 +159,12 @@ enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fi
 
 /* ---- details ---- */
 
-/* A V-SDC decimal (a JSON number, parsed by jansson as a double) as an exact 4-decimal string.
- * V-SDC amounts have at most 4 decimals, so rounding the double recovers them exactly. */
-static json_t *vsdc_decimal(json_t *v)
+/* V-SDC amounts have at most 4 decimals, so rounding the double recovers them exactly. */
+json_t *fh_fiscal_vsdc_amount_json(json_t *v)
 {
     if (!json_is_number(v))
         return json_null();
-    return decimal_json((int64_t)llround(json_number_value(v) * 10000.0));
+    return fh_fiscal_decimal_json((int64_t)llround(json_number_value(v) * 10000.0));
 }
 
 static json_t *tax_items(json_t *result)
@@ -191,34 +183,40 @@ static json_t *tax_items(json_t *result)
         json_t *ct = json_object_get(t, "categoryType");
         json_object_set_new(o, "category_type",
                             json_is_integer(ct) ? json_incref(ct) : json_null());
-        json_object_set_new(o, "rate", vsdc_decimal(json_object_get(t, "rate")));
-        json_object_set_new(o, "amount", vsdc_decimal(json_object_get(t, "amount")));
+        json_object_set_new(o, "rate", fh_fiscal_vsdc_amount_json(json_object_get(t, "rate")));
+        json_object_set_new(o, "amount", fh_fiscal_vsdc_amount_json(json_object_get(t, "amount")));
         json_array_append_new(out, o);
     }
     return out;
 }
 
-static void copy_field(json_t *dst, const char *name, json_t *src, const char *src_name)
+void fh_json_copy_scalar(json_t *dst, const char *name, json_t *src, const char *src_name)
 {
     json_t *v = json_object_get(src, src_name);
     json_object_set_new(dst, name,
                         json_is_string(v) || json_is_integer(v) ? json_incref(v) : json_null());
 }
 
+void fh_fiscal_result_fields(json_t *dst, json_t *r)
+{
+    fh_json_copy_scalar(dst, "invoice_counter", r, "invoiceCounter");
+    fh_json_copy_scalar(dst, "total_counter", r, "totalCounter");
+    fh_json_copy_scalar(dst, "transaction_type_counter", r, "transactionTypeCounter");
+    fh_json_copy_scalar(dst, "requested_by", r, "requestedBy");
+    fh_json_copy_scalar(dst, "signed_by", r, "signedBy");
+    fh_json_copy_scalar(dst, "journal", r, "journal");
+    fh_json_copy_scalar(dst, "messages", r, "messages");
+    json_object_set_new(dst, "tax_items", tax_items(r));
+}
+
 /* Adds what the V-SDC returned (result is the stored body, may be NULL). */
 static void add_result(json_t *o, const char *result)
 {
     json_t *r = result ? json_loads(result, 0, NULL) : NULL;
-    copy_field(o, "journal", r, "journal");
-    copy_field(o, "qr_gif_base64", r, "verificationQRCode");
-    copy_field(o, "invoice_counter", r, "invoiceCounter");
-    copy_field(o, "requested_by", r, "requestedBy");
-    copy_field(o, "signed_by", r, "signedBy");
-    copy_field(o, "total_counter", r, "totalCounter");
-    copy_field(o, "transaction_type_counter", r, "transactionTypeCounter");
-    copy_field(o, "messages", r, "messages");
-    json_object_set_new(o, "tax_items", tax_items(r));
-    json_object_set_new(o, "vsdc_total_amount", vsdc_decimal(json_object_get(r, "totalAmount")));
+    fh_fiscal_result_fields(o, r);
+    fh_json_copy_scalar(o, "qr_gif_base64", r, "verificationQRCode");
+    json_object_set_new(o, "vsdc_total_amount",
+                        fh_fiscal_vsdc_amount_json(json_object_get(r, "totalAmount")));
     json_object_set_new(o, "vsdc_result", fh_json_str_or_null(result));
     json_decref(r);
 }

@@ -50,13 +50,6 @@ char *fh_conn_text(const char *s, size_t max)
     return o;
 }
 
-json_t *fh_conn_money_json(int64_t v)
-{
-    char b[40];
-    fh_fiscal_decimal(v, b, sizeof(b));
-    return json_string(b);
-}
-
 const char *fh_conn_label(json_t *settings, const char *key1, const char *key2)
 {
     json_t *m = json_object_get(settings, "tax_mapping");
@@ -85,9 +78,9 @@ json_t *fh_conn_item(const char *name, int64_t qty, int64_t total, const char *l
     int64_t unit = (int64_t)((2 * num + qty) / (2 * (__int128)qty));
     char qtxt[40];
     fh_fiscal_decimal(qty, qtxt, sizeof(qtxt));
-    json_t *item =
-        json_pack("{s:s, s:s, s:o, s:[s], s:o}", "name", text, "quantity", qtxt, "unit_price",
-                  fh_conn_money_json(unit), "labels", label, "total", fh_conn_money_json(total));
+    json_t *item = json_pack("{s:s, s:s, s:o, s:[s], s:o}", "name", text, "quantity", qtxt,
+                             "unit_price", fh_fiscal_decimal_json(unit), "labels", label, "total",
+                             fh_fiscal_decimal_json(total));
     free(text);
     return item;
 }

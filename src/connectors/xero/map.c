@@ -176,7 +176,7 @@ enum fh_rc fh_xero_map(json_t *doc, json_t *settings, const char *ref_number, co
     }
     json_object_set_new(c, "payments",
                         json_pack("[{s:s, s:o}]", "method", paid ? "wire_transfer" : "other",
-                                  "amount", fh_conn_money_json(sum)));
+                                  "amount", fh_fiscal_decimal_json(sum)));
     json_object_set_new(c, "items", items);
     *canonical = c;
     return FH_OK;

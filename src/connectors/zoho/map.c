@@ -263,7 +263,7 @@ enum fh_rc fh_zoho_map(json_t *inv, json_t *settings, json_t **canonical, char *
     json_object_set_new(c, "payments",
                         json_pack("[{s:s, s:o}]", "method",
                                   has_payment ? payment_method(inv) : "other", "amount",
-                                  fh_conn_money_json(total)));
+                                  fh_fiscal_decimal_json(total)));
     json_object_set_new(c, "items", items);
     *canonical = c;
     return FH_OK;
