@@ -100,8 +100,6 @@ json_t *fh_fiscal_decimal_json(int64_t v);
 /* A V-SDC amount (a JSON number with at most 4 decimals, parsed as a double) as an exact
  * decimal string; null when v is not a number (new reference). */
 json_t *fh_fiscal_vsdc_amount_json(json_t *v);
-/* Sets dst[name] to src[src_name] when that is a string or an integer, else to null. */
-void fh_json_copy_scalar(json_t *dst, const char *name, json_t *src, const char *src_name);
 /* Sets on dst what both views show of the V-SDC's answer r (NULL: nulls and no tax items):
  * invoice_counter, total_counter, transaction_type_counter, requested_by, signed_by, journal,
  * messages and tax_items (label, category_name, category_type, rate, amount). */

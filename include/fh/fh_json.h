@@ -63,6 +63,8 @@ enum fh_rc fh_json_pick_each(const char *text, size_t len, const char *array,
 struct fh_rows;
 /* A JSON string of s, or null when s is NULL (new reference). */
 json_t *fh_json_str_or_null(const char *s);
+/* Sets dst[name] to src[src_name] when that is a string or an integer, else to null. */
+void fh_json_copy_scalar(json_t *dst, const char *name, json_t *src, const char *src_name);
 /* The RFC 3339 UTC time of a Unix-ms store cell, or null when the cell is NULL (new reference). */
 json_t *fh_json_time_cell(const struct fh_rows *r, size_t row, size_t col);
 

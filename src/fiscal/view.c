@@ -190,13 +190,6 @@ static json_t *tax_items(json_t *result)
     return out;
 }
 
-void fh_json_copy_scalar(json_t *dst, const char *name, json_t *src, const char *src_name)
-{
-    json_t *v = json_object_get(src, src_name);
-    json_object_set_new(dst, name,
-                        json_is_string(v) || json_is_integer(v) ? json_incref(v) : json_null());
-}
-
 void fh_fiscal_result_fields(json_t *dst, json_t *r)
 {
     fh_json_copy_scalar(dst, "invoice_counter", r, "invoiceCounter");

@@ -232,6 +232,13 @@ json_t *fh_json_str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+void fh_json_copy_scalar(json_t *dst, const char *name, json_t *src, const char *src_name)
+{
+    json_t *v = json_object_get(src, src_name);
+    json_object_set_new(dst, name,
+                        json_is_string(v) || json_is_integer(v) ? json_incref(v) : json_null());
+}
+
 json_t *fh_json_time_cell(const struct fh_rows *r, size_t row, size_t col)
 {
     if (!fh_rows_get(r, row, col))
