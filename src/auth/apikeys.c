@@ -384,7 +384,7 @@ enum fh_rc fh_apikey_revoke(struct fh_store *st, int64_t integration_id, const c
     if (qs > 0)
         *out = key_json(&rows, 0);
     fh_rows_free(&rows);
-    return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+    return fh_qs_found_rc(qs);
 }
 
 int fh_apikey_revoke_all(struct fh_store *st, int64_t integration_id, int64_t now)

@@ -191,7 +191,7 @@ static enum fh_rc org_stripe_load(struct fh_store *st, int64_t org_id, struct or
             fh_strlcpy(o->customer, fh_rows_get(&rows, 0, 1), sizeof(o->customer));
     }
     fh_rows_free(&rows);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+    return fh_qs_found_rc(qs);
 }
 
 static char *checkout_form(struct fh_app *app, const struct org_stripe *o, const char *email,

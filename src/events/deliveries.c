@@ -103,7 +103,7 @@ enum fh_rc fh_webhook_delivery_json(struct fh_store *st, int64_t integration_id,
                            p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+        return fh_qs_found_rc(qs);
     }
     json_t *o = delivery_json(&rows, 0);
     fh_rows_free(&rows);

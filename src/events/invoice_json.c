@@ -124,7 +124,7 @@ static enum fh_rc integration_uid(struct fh_store *st, int64_t id, char *out, si
     if (qs > 0)
         fh_strlcpy(out, fh_rows_get(&rows, 0, 0) ?: "", outsize);
     fh_rows_free(&rows);
-    return qs > 0 ? FH_OK : qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+    return fh_qs_found_rc(qs);
 }
 
 enum fh_rc fh_public_invoice_list(struct fh_store *st, const struct fh_public_filter *f,
@@ -202,7 +202,7 @@ enum fh_rc fh_public_invoice_get(struct fh_store *st, int64_t integration_id, in
                            p, integration_id > 0 ? 2 : 1, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+        return fh_qs_found_rc(qs);
     }
     json_t *o = summary(&rows, 0);
     const char *canonical = fh_rows_get(&rows, 0, N_COLS);

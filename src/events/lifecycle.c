@@ -445,7 +445,7 @@ enum fh_rc fh_webhook_update(struct fh_app *app, int64_t integration_id, json_t 
     char *sealed = NULL;
     int qs = load_sealed_headers(app->store, integration_id, &sealed);
     if (qs <= 0)
-        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+        return fh_qs_found_rc(qs);
     json_t *given = json_object_get(cfg, "headers"), *merged = NULL;
     struct update_ctx c = {.id = integration_id,
                            .now = fh_now_ms(),
@@ -503,7 +503,7 @@ enum fh_rc fh_webhook_endpoint_json(struct fh_store *st, int64_t integration_id,
                            p, 1, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+        return fh_qs_found_rc(qs);
     }
     json_t *events = split_list(fh_rows_get(&rows, 0, 1), false);
     json_t *headers = split_list(fh_rows_get(&rows, 0, 2), true);

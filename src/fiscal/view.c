@@ -224,7 +224,7 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
                            p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
-        return qs == 0 ? FH_E_NOTFOUND : fh_qs_rc(qs);
+        return fh_qs_found_rc(qs);
     }
     json_t *o = summary(&rows, 0);
     json_t *inv = json_loads(
