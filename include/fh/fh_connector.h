@@ -252,6 +252,18 @@ void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f);
 #define FH_WRITEBACK_WAIT_MS (5 * 60 * 1000)
 enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64_t fiscal_id,
                              char *err, size_t errsize);
+/* A connector's write-back of a signed fiscal invoice f (the partner's calls): returns the
+ * handler's result, err set on failure; it may record steps done in the job's payload p (kept by
+ * fh_job_defer_or_retry). */
+typedef enum fh_rc (*fh_writeback_fn)(struct fh_app *app, const struct fh_integ *in,
+                                      const struct fh_job *job, json_t *p,
+                                      const struct fh_writeback_fiscal *f, char *err,
+                                      size_t errsize);
+/* The handler of a write-back job of an integration of type: fh_job_begin, then the job's
+ * fiscal invoice (fh_writeback_fiscal): write when it is signed, nothing when there is none to
+ * write, fh_writeback_wait while it is pending, a retry on a store error. */
+enum fh_rc fh_writeback_job(struct fh_app *app, struct fh_store *st, const struct fh_job *job,
+                            const char *type, fh_writeback_fn write, char *err, size_t errsize);
 /* Queues a sync job (kind, key "<kind>:<id>:poll:<slot>") for each integration id in column 0
  * of due, unless one is still waiting or running; commits 100 a transaction. */
 enum fh_rc fh_integ_polls_enqueue(struct fh_app *app, struct fh_store *st,

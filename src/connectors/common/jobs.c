@@ -138,6 +138,34 @@ enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64
     return FH_LATER;
 }
 
+enum fh_rc fh_writeback_job(struct fh_app *app, struct fh_store *st, const struct fh_job *job,
+                            const char *type, fh_writeback_fn write, char *err, size_t errsize)
+{
+    json_t *p;
+    struct fh_integ in;
+    enum fh_rc rc;
+    if (!fh_job_begin(app, job, type, &p, &in, &rc))
+        return rc;
+    struct fh_writeback_fiscal f;
+    enum fh_writeback_state ws = fh_writeback_fiscal(st, p, in.id, &f);
+    if (ws == FH_WB_ERROR) {
+        fh_strlcpy(err, "store error", errsize);
+        rc = FH_E_RETRY;
+    } else if (ws == FH_WB_NONE) {
+        rc = FH_OK; /* nothing to write back */
+    } else if (ws == FH_WB_PENDING) {
+        json_t *id = json_object_get(p, "fiscal_id");
+        rc = fh_writeback_wait(app, job, json_is_integer(id) ? json_integer_value(id) : 0, err,
+                               errsize);
+    } else {
+        rc = write(app, &in, job, p, &f, err, errsize);
+    }
+    fh_writeback_fiscal_free(&f);
+    fh_integ_free(&in);
+    json_decref(p);
+    return rc;
+}
+
 enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
                                           json_t *canonical, char *why, size_t whysize)
 {

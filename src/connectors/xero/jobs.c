@@ -562,48 +562,34 @@ static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in,
     return o;
 }
 
+/* The history note, then (attach_qr) the QR as an attachment; the note is marked done in the
+ * payload so that a deferred job does not add it twice. */
+static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
+                             const struct fh_job *job, json_t *p,
+                             const struct fh_writeback_fiscal *f, char *err, size_t errsize)
+{
+    int64_t retry_at = 0;
+    char why[400] = "";
+    enum xero_outcome o =
+        json_is_true(json_object_get(p, "note_done"))
+            ? X_OK
+            : put_note(app, in, job, p, f->number, f->url, &retry_at, why, sizeof(why));
+    if (o == X_OK)
+        json_object_set_new(p, "note_done", json_true());
+    if (o == X_OK && json_is_true(json_object_get(in->settings, "attach_qr")))
+        o = put_qr(app, in, job, p, f->number, f->result, &retry_at, why, sizeof(why));
+    if (o == X_OK || o == X_INACTIVE || o == X_NOT_FOUND)
+        return FH_OK;
+    if (o == X_WAIT)
+        return fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
+    snprintf(err, errsize, "%s", why);
+    return o == X_TRANSIENT ? FH_E_RETRY : FH_ERR;
+}
+
 enum fh_rc fh_xero_job_writeback(void *cls, struct fh_store *st, const struct fh_job *job,
                                  char *err, size_t errsize)
 {
-    struct fh_app *app = cls;
-    json_t *p;
-    struct fh_integ in;
-    enum fh_rc rc;
-    if (!fh_job_begin(app, job, "xero", &p, &in, &rc))
-        return rc;
-    struct fh_writeback_fiscal f;
-    int64_t retry_at = 0;
-    char why[400] = "";
-    enum fh_writeback_state ws = fh_writeback_fiscal(st, p, in.id, &f);
-    if (ws == FH_WB_ERROR) {
-        fh_strlcpy(err, "store error", errsize);
-        rc = FH_E_RETRY;
-    } else if (ws == FH_WB_NONE) {
-        rc = FH_OK; /* nothing to write back */
-    } else if (ws == FH_WB_PENDING) {
-        rc = fh_writeback_wait(app, job, pint(p, "fiscal_id"), err, errsize);
-    } else {
-        enum xero_outcome o =
-            json_is_true(json_object_get(p, "note_done"))
-                ? X_OK
-                : put_note(app, &in, job, p, f.number, f.url, &retry_at, why, sizeof(why));
-        if (o == X_OK)
-            json_object_set_new(p, "note_done", json_true());
-        if (o == X_OK && json_is_true(json_object_get(in.settings, "attach_qr")))
-            o = put_qr(app, &in, job, p, f.number, f.result, &retry_at, why, sizeof(why));
-        if (o == X_OK || o == X_INACTIVE || o == X_NOT_FOUND)
-            rc = FH_OK;
-        else if (o == X_WAIT)
-            rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
-        else {
-            snprintf(err, errsize, "%s", why);
-            rc = o == X_TRANSIENT ? FH_E_RETRY : FH_ERR;
-        }
-    }
-    fh_writeback_fiscal_free(&f);
-    fh_integ_free(&in);
-    json_decref(p);
-    return rc;
+    return fh_writeback_job(cls, st, job, "xero", write_back, err, errsize);
 }
 
 enum fh_rc fh_xero_job_revoke(void *cls, struct fh_store *st, const struct fh_job *job, char *err,

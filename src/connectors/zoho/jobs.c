@@ -212,35 +212,21 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
     return o;
 }
 
+static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
+                             const struct fh_job *job, json_t *p,
+                             const struct fh_writeback_fiscal *f, char *err, size_t errsize)
+{
+    int64_t retry_at = 0;
+    char why[400] = "";
+    enum zoho_outcome o =
+        add_comment(app, in, job, p, f->number, f->url, &retry_at, why, sizeof(why));
+    return zoho_finish(app, job, p, o, retry_at, why, err, errsize);
+}
+
 enum fh_rc fh_zoho_job_writeback(void *cls, struct fh_store *st, const struct fh_job *job,
                                  char *err, size_t errsize)
 {
-    struct fh_app *app = cls;
-    json_t *p;
-    struct fh_integ in;
-    enum fh_rc rc;
-    if (!fh_job_begin(app, job, FH_ZOHO_TYPE, &p, &in, &rc))
-        return rc;
-    struct fh_writeback_fiscal f;
-    int64_t retry_at = 0;
-    enum fh_writeback_state ws = fh_writeback_fiscal(st, p, in.id, &f);
-    if (ws == FH_WB_ERROR) {
-        fh_strlcpy(err, "store error", errsize);
-        rc = FH_E_RETRY;
-    } else if (ws == FH_WB_NONE) {
-        rc = FH_OK; /* nothing to write back */
-    } else if (ws == FH_WB_PENDING) {
-        rc = fh_writeback_wait(app, job, pint(p, "fiscal_id"), err, errsize);
-    } else {
-        char why[400] = "";
-        enum zoho_outcome o =
-            add_comment(app, &in, job, p, f.number, f.url, &retry_at, why, sizeof(why));
-        rc = zoho_finish(app, job, p, o, retry_at, why, err, errsize);
-    }
-    fh_writeback_fiscal_free(&f);
-    fh_integ_free(&in);
-    json_decref(p);
-    return rc;
+    return fh_writeback_job(cls, st, job, FH_ZOHO_TYPE, write_back, err, errsize);
 }
 
 enum fh_rc fh_zoho_job_revoke(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
