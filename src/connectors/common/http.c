@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "fh/fh_connector.h"
+#include "fh/fh_curl.h"
 
 enum { POOL_MAX = 16, MAX_HEADER_BYTES = 32 * 1024 };
 
@@ -109,36 +110,6 @@ bool fh_http_url_allowed(const char *url)
     return strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0;
 }
 
-struct body_reader {
-    const char *p;
-    size_t left;
-};
-
-static size_t on_read(char *buf, size_t size, size_t nitems, void *userdata)
-{
-    struct body_reader *r = userdata;
-    size_t n = size * nitems < r->left ? size * nitems : r->left;
-    memcpy(buf, r->p, n);
-    r->p += n;
-    r->left -= n;
-    return n;
-}
-
-static int on_seek(void *userdata, curl_off_t offset, int origin)
-{
-    FH_UNUSED(userdata);
-    FH_UNUSED(offset);
-    FH_UNUSED(origin);
-    return CURL_SEEKFUNC_CANTSEEK;
-}
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct fh_buf *b = userdata;
-    size_t n = size * nmemb;
-    return fh_buf_append(b, ptr, n) == FH_OK ? n : 0;
-}
-
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct fh_buf *b = userdata;
@@ -149,7 +120,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-static void set_method(CURL *h, const struct fh_http_request *rq, struct body_reader *rd)
+static void set_method(CURL *h, const struct fh_http_request *rq, struct fh_curl_body *rd)
 {
     const char *m = rq->method ? rq->method : "GET";
     bool has_body = rq->body != NULL || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0;
@@ -158,14 +129,8 @@ static void set_method(CURL *h, const struct fh_http_request *rq, struct body_re
         return;
     }
     if (has_body) {
-        rd->p = rq->body ? rq->body : "";
-        rd->left = rq->body ? rq->body_len : 0;
         curl_easy_setopt(h, CURLOPT_UPLOAD, 0L);
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(h, CURLOPT_READDATA, rd);
-        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rd->left);
+        fh_curl_post_once(h, rd, rq->body ? rq->body : "", rq->body ? rq->body_len : 0);
     }
     if (strcmp(m, "POST") != 0)
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
@@ -186,8 +151,7 @@ static void set_options(CURL *h, const struct fh_http_request *rq, struct fh_buf
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "fiscalhub/0.1");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    fh_curl_collect(h, body);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, hdrs);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -214,7 +178,7 @@ enum fh_rc fh_http_call(const struct fh_http_request *rq, struct fh_http_respons
     fh_buf_init(&body, rq->max_response ? rq->max_response : FH_CONN_MAX_RESPONSE);
     fh_buf_init(&hdrs, MAX_HEADER_BYTES);
     char errbuf[CURL_ERROR_SIZE] = "";
-    struct body_reader rd = {0};
+    struct fh_curl_body rd = {0};
     set_options(h, rq, &body, &hdrs, errbuf);
     set_method(h, rq, &rd);
     struct curl_slist *hl = NULL;

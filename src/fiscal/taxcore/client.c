@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_curl.h"
 #include "taxcore.h"
 
 enum { MAX_IDLE_PER_CERT = 16, MAX_IDLE_TOTAL = 128 };
@@ -150,40 +151,6 @@ void fh_tc_pool_shutdown(void)
     }
 }
 
-/* The POST body, fed by a read callback that cannot rewind: when a kept-alive connection dies
- * before any answer, libcurl would silently send the request again on a new connection, i.e.
- * post again without asking the V-SDC first. Without a rewind it fails instead
- * (CURLE_SEND_FAIL_REWIND), which is an unknown outcome like any other. */
-struct body_reader {
-    const char *p;
-    size_t left;
-};
-
-static size_t on_read(char *buf, size_t size, size_t nitems, void *userdata)
-{
-    struct body_reader *r = userdata;
-    size_t n = size * nitems < r->left ? size * nitems : r->left;
-    memcpy(buf, r->p, n);
-    r->p += n;
-    r->left -= n;
-    return n;
-}
-
-static int on_seek(void *userdata, curl_off_t offset, int origin)
-{
-    FH_UNUSED(userdata);
-    FH_UNUSED(offset);
-    FH_UNUSED(origin);
-    return CURL_SEEKFUNC_CANTSEEK;
-}
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct fh_buf *b = userdata;
-    size_t n = size * nmemb;
-    return fh_buf_append(b, ptr, n) == FH_OK ? n : 0; /* 0: libcurl stops (too large) */
-}
-
 /* A TLS alert by which the V-SDC refuses our certificate: definite, retrying cannot help. */
 static bool peer_refused_cert(const char *err)
 {
@@ -303,15 +270,12 @@ void fh_tc_call(const struct fh_tc_settings *s, const struct fh_cert_secret *cer
     c->errbuf[0] = '\0';
     curl_easy_setopt(c->h, CURLOPT_URL, url);
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &resp);
-    struct body_reader rd = {.p = body ? body : "", .left = strlen(body ? body : "")};
+    fh_curl_collect(c->h, &resp);
+    /* the body cannot be rewound: a connection lost before any answer fails the call instead
+     * of posting it again unseen, and the worker asks the V-SDC for the RequestId first */
+    struct fh_curl_body rd;
     if (call == FH_TC_POST_INVOICE) {
-        curl_easy_setopt(c->h, CURLOPT_POST, 1L);
-        curl_easy_setopt(c->h, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(c->h, CURLOPT_READDATA, &rd);
-        curl_easy_setopt(c->h, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rd.left);
+        fh_curl_post_once(c->h, &rd, body ? body : "", strlen(body ? body : ""));
     } else {
         curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
     }
