@@ -111,6 +111,11 @@ char *fh_webhook_excerpt(const char *text, size_t len, size_t max);
  * malformed). */
 void fh_cursor_encode(int64_t id, char *out, size_t outsize);
 bool fh_cursor_decode(const char *cursor, int64_t *id);
+/* One page of a cursor-paged list, from rows read newest first with LIMIT limit + 1 (an id in
+ * column 0): {"<name>": [item(rows, i) for the first limit rows], "next_cursor": the cursor of
+ * the last one shown, or null when there is no further row}. */
+json_t *fh_cursor_page(const struct fh_rows *rows, int64_t limit, const char *name,
+                       json_t *(*item)(const struct fh_rows *rows, size_t i));
 
 /* ---- the public API's view of fiscal invoices (src/events/invoice_json.c) ---- */
 struct fh_public_filter {

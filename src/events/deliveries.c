@@ -59,18 +59,8 @@ enum fh_rc fh_webhook_deliveries_json(struct fh_store *st, int64_t integration_i
         fh_rows_free(&rows);
         return fh_qs_rc(qs);
     }
-    json_t *list = json_array();
-    size_t shown = rows.nrows > (size_t)limit ? (size_t)limit : rows.nrows;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(list, delivery_json(&rows, i));
-    json_t *next = json_null();
-    if (rows.nrows > shown) {
-        char c[40];
-        fh_cursor_encode(fh_rows_i64(&rows, shown - 1, 0, 0), c, sizeof(c));
-        next = json_string(c);
-    }
+    *out = fh_cursor_page(&rows, limit, "deliveries", delivery_json);
     fh_rows_free(&rows);
-    *out = json_pack("{s:o, s:o}", "deliveries", list, "next_cursor", next);
     return FH_OK;
 }
 

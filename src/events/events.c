@@ -48,6 +48,22 @@ bool fh_cursor_decode(const char *cursor, int64_t *id)
     return len > 3 && memcmp(raw, "c1:", 3) == 0 && fh_parse_i64((char *)raw + 3, id) && *id > 0;
 }
 
+json_t *fh_cursor_page(const struct fh_rows *rows, int64_t limit, const char *name,
+                       json_t *(*item)(const struct fh_rows *rows, size_t i))
+{
+    json_t *list = json_array();
+    size_t shown = rows->nrows > (size_t)limit ? (size_t)limit : rows->nrows;
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(list, item(rows, i));
+    json_t *next = json_null();
+    if (rows->nrows > shown) {
+        char c[40];
+        fh_cursor_encode(fh_rows_i64(rows, shown - 1, 0, 0), c, sizeof(c));
+        next = json_string(c);
+    }
+    return json_pack("{s:o, s:o}", name, list, "next_cursor", next);
+}
+
 /* Integration ids of the endpoints in rows (column 0). */
 struct targets {
     int64_t ids[64];

@@ -152,18 +152,8 @@ enum fh_rc fh_public_invoice_list(struct fh_store *st, const struct fh_public_fi
         fh_rows_free(&rows);
         return fh_qs_rc(qs);
     }
-    json_t *list = json_array();
-    size_t shown = rows.nrows > (size_t)f->limit ? (size_t)f->limit : rows.nrows;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(list, summary(&rows, i));
-    json_t *next = json_null();
-    if (rows.nrows > shown) {
-        char c[40];
-        fh_cursor_encode(fh_rows_i64(&rows, shown - 1, 0, 0), c, sizeof(c));
-        next = json_string(c);
-    }
+    *out = fh_cursor_page(&rows, f->limit, "invoices", summary);
     fh_rows_free(&rows);
-    *out = json_pack("{s:o, s:o}", "invoices", list, "next_cursor", next);
     return FH_OK;
 }
 
