@@ -549,7 +549,8 @@ async function receiver() {
 async function until(cond, ms = 5000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (await cond()) return;
+    const v = await cond();
+    if (v) return v;
     await sleep(25);
   }
   throw new Error('timed out waiting');
@@ -610,7 +611,8 @@ test('workflow webhooks: create/edit/payment/void, signed over sorted query + bo
     await sleep(300);
     assert.equal(rcv.hits.length, 7, 'void is an edit, not covered by a create-only rule');
     assert.equal(rcv.hits[6].headers['x-zoho-webhook-signature'], undefined);
-    const state = await ctl('GET', `/zoho/control/orgs/${org}/webhook`);
+    // the receiver has a delivery before the emulator has read its answer: wait for the count
+    const state = await until(async () => { const r = await ctl('GET', `/zoho/control/orgs/${org}/webhook`); return r.json.delivered >= 7 && r; });
     assert.equal(state.json.delivered, 7);
     assert.equal(state.json.secret, null);
     assert.equal((await ctl('PUT', `/zoho/control/orgs/${org}/webhook`, { url, secret: 'short' })).status, 400);
@@ -630,7 +632,7 @@ test('webhook failures are counted, not retried by default, and replayed on requ
     await invoice(org);
     await until(() => rcv.hits.length === 1);
     await sleep(300);
-    let state = (await ctl('GET', `/zoho/control/orgs/${org}/webhook`)).json;
+    let state = await until(async () => { const r = (await ctl('GET', `/zoho/control/orgs/${org}/webhook`)).json; return r.failed >= 1 && r; });
     assert.equal(state.failed, 1);
     assert.equal(state.replayable, 1);
     assert.equal(state.log[0].status, 500);
