@@ -169,8 +169,11 @@ for (const [opId, extra] of [['refundInvoice', { cashier: 'Desk' }], ['copyInvoi
     assert.equal(made.json.invoice.referent_document_number, orig.invoice_number);
     assert.equal((await call(opId, { params: { id: orig.id }, body: { source_id: source } })).status, 200);
     assert.equal((await call(opId, { params: { id: orig.id }, body: { unknown: 1 } })).status, 400);
-    const pending = (await call('submitInvoice', { body: newInvoice() })).json.id;
-    const refused = await call(opId, { params: { id: pending }, body: {} });
+    // an invoice that is not signed whatever the timing: the V-SDC refuses its tax label (2310)
+    const q = [{ name: 'X', quantity: '1', unit_price: '5', labels: ['Q'], total: '5' }];
+    const unsigned = await settledVia((await call('submitInvoice', { body: { invoice: invoice({ pos_invoice_number: sid('POS'), items: q }) } })).json.id);
+    assert.equal(unsigned.status, 'failed');
+    const refused = await call(opId, { params: { id: unsigned.id }, body: {} });
     assert.equal(refused.status, 409);
     assert.equal((await call(opId, { params: { id: orig.id }, body: {}, auth: otherKey })).status, 404);
     assert.equal((await call(opId, { params: { id: orig.id }, body: {}, auth: null })).status, 401);
