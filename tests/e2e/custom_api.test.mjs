@@ -249,6 +249,7 @@ test('refund and copy of a signed invoice refer to it; refused for pending invoi
   assert.equal(partial.status, 202, partial.text);
   assert.deepEqual(partial.json.invoice.payments, [{ method: 'card', amount: '49.87' }]);
   assert.equal(partial.json.total_amount, '49.87');
+  assert.equal((await api.settled(partial.json.id)).status, 'signed'); // before the held POST below
   // a copy
   const copy = await api.post(`/api/v1/invoices/${d.id}/copy`, { cashier: 'Copy desk' });
   assert.equal(copy.status, 202, copy.text);
