@@ -762,9 +762,7 @@ enum fh_rc fh_job_wake(struct fh_store *st, int64_t id, const char *kind, int64_
                              : "UPDATE jobs SET run_at = $3, updated_at = $2 WHERE id = $1 AND "
                                "state = 'ready' AND run_at > $2 AND run_at < $4",
                         p, kind ? 5 : 4);
-    if (qs == 0)
-        return FH_E_NOTFOUND;
-    return fh_qs_rc(qs);
+    return fh_qs_found_rc(qs);
 }
 
 struct revive_ctx {
@@ -799,9 +797,7 @@ enum fh_rc fh_job_retry_dead(struct fh_store *st, const struct fh_queue_cfg *cfg
     fh_queue_cfg_effective(cfg, &c);
     struct revive_ctx ctx = {.cfg = &c, .id = id, .now = now};
     int qs = fh_store_run_tx(st, revive_tx, &ctx);
-    if (qs == 0)
-        return FH_E_NOTFOUND;
-    return fh_qs_rc(qs);
+    return fh_qs_found_rc(qs);
 }
 
 /* ---- reads ---- */
@@ -814,9 +810,7 @@ static enum fh_rc get_one(struct fh_store *st, const char *sql, struct fh_param 
     if (qs > 0)
         job_from_row(&rows, 0, out);
     fh_rows_free(&rows);
-    if (qs == 0)
-        return FH_E_NOTFOUND;
-    return fh_qs_rc(qs);
+    return fh_qs_found_rc(qs);
 }
 
 enum fh_rc fh_job_get(struct fh_store *st, int64_t id, struct fh_job *out)
