@@ -8,10 +8,12 @@
 // Xero user with two organisations of its own is created there.
 //
 // 1. Create Integration → Connect Xero: no certificate yet, so one issued by
-//    the sandbox (`issue-cert`) is uploaded in the flow; the trigger is
-//    chosen; Connect goes to Xero's consent page (log in, pick the
-//    organisation, Allow access) and back to Integrations, where the row is
-//    Active (UID, Xero icon, created date, status). Test Connection reports
+//    the sandbox (`issue-cert`) is uploaded in the flow; the trigger and the
+//    earlier invoices to read (the last 7 days) are chosen; Connect goes to
+//    Xero's consent page (log in, pick the organisation, Allow access) and
+//    back to Integrations, where the row is Active (UID, Xero icon, created
+//    date, status); an invoice approved in Xero before the consent is signed
+//    on POS Invoices. Test Connection reports
 //    the organisation; Change trigger persists; Remove asks first, the row
 //    disappears and the connection is gone at Xero.
 // 2. Cancel on the consent page: the error notice offers Resume, the setup is
@@ -170,6 +172,22 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   );
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'connect-xero-payment', 'focus on the trigger');
   await approval.check();
+  // Earlier invoices: none by default; the last 7 days chosen, so an invoice approved in Xero
+  // before the consent is read by the first sync and fiscalized.
+  const backfill = dialog.getByLabel('Earlier invoices');
+  assert.equal(await backfill.inputValue(), '0', 'by default the first sync reads no earlier invoices');
+  assert.match(
+    await dialog.locator(`#${await backfill.getAttribute('aria-describedby')}`).innerText(),
+    /no other system has fiscalized them/,
+    'the choice warns about invoices fiscalized elsewhere',
+  );
+  await backfill.selectOption({ label: 'Changed in the last 7 days' });
+  const earlier = await control('POST', `/xero/control/orgs/${xeroUser.orgs[0].tenant_id}/invoices`, {
+    Type: 'ACCREC',
+    Contact: { Name: 'Kafeterija d.o.o.' },
+    Status: 'AUTHORISED',
+    LineItems: [{ Description: 'Espresso machine service', Quantity: 1, UnitAmount: 1200, AccountCode: '200', TaxType: 'TAX001' }],
+  });
   await noSerious(page, 'Connect Xero dialog');
   await page.screenshot({ path: '/tmp/fh-xero-connect-dialog.png' });
   await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -193,6 +211,7 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   assert.equal(it.type, 'xero');
   assert.equal(it.certificate_uid, cert.uid);
   assert.equal(it.settings.trigger, 'approval');
+  assert.equal(it.settings.backfill_days, 7);
   assert.equal(it.tenant_name, ORG_A);
   assert.match(await note.innerText(), new RegExp(it.uid));
 
@@ -208,6 +227,21 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await r.getByTestId('trigger').filter({ hasText: 'When the invoice is approved' }).waitFor();
   await noSerious(page, 'Integrations with an active Xero row');
   await page.screenshot({ path: '/tmp/fh-xero-integrations.png', fullPage: true });
+
+  // The invoice approved before the consent is on POS Invoices, signed.
+  await page.getByRole('link', { name: 'POS Invoices' }).click();
+  await page.getByRole('heading', { level: 1, name: 'POS Invoices' }).waitFor();
+  const earlierRow = page
+    .getByRole('table', { name: 'Fiscal invoices' })
+    .locator('tbody tr')
+    .filter({ hasText: earlier.InvoiceNumber });
+  for (const deadline = Date.now() + 20000; ; ) {
+    if ((await earlierRow.count()) === 1 && /Signed/.test(await earlierRow.innerText())) break;
+    assert.ok(Date.now() < deadline, `${earlier.InvoiceNumber} is not signed on POS Invoices`);
+    await new Promise((res) => setTimeout(res, 500));
+    await page.reload();
+  }
+  await openIntegrations(page);
 
   // Test Connection: one read-only call to Xero, the answer under the buttons.
   await r.getByRole('button', { name: 'Test Connection' }).click();

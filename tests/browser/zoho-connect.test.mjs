@@ -10,7 +10,8 @@
 //
 // 1. Create Integration → Connect Zoho Books: no certificate yet, so one
 //    issued by the sandbox is uploaded in the flow; the Connect Zoho Books
-//    dialog takes the data center (Europe) and which invoices to fiscalize;
+//    dialog takes the data center (Europe), which invoices to fiscalize and
+//    the earlier invoices the first sync reads (the last 30 days);
 //    Connect goes to the EU accounts server's sign-in and consent pages (sign
 //    in, pick the organization, Accept) and back to Integrations, where the
 //    row is Active and the Zoho Books Webhook Setup panel shows the URL, the
@@ -183,6 +184,9 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   assert.match((await paid.getAttribute('aria-describedby')) ?? '', /connect-zoho-paid-description/, 'each choice is explained');
   await dc.selectOption({ label: 'Europe (zoho.eu)' });
   await paid.check();
+  const backfill = dialog.getByLabel('Earlier invoices');
+  assert.equal(await backfill.inputValue(), '0', 'by default the first sync reads no earlier invoices');
+  await backfill.selectOption({ label: 'Changed in the last 30 days' });
   await noSerious(page, 'Connect Zoho Books dialog');
   await page.screenshot({ path: '/tmp/fh-zoho-connect-dialog.png' });
   await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -207,6 +211,7 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   assert.equal(it.certificate_uid, cert.uid);
   assert.equal(it.settings.data_center, 'eu');
   assert.equal(it.settings.fiscalize, 'paid');
+  assert.equal(it.settings.backfill_days, 30);
   assert.equal(it.tenant_name, ORG_NAME);
   assert.match(await note.innerText(), new RegExp(it.uid));
 

@@ -110,6 +110,14 @@ export function isTrigger(v: unknown): v is XeroTrigger {
   return v === 'payment' || v === 'approval';
 }
 
+/** How far before the first consent the first sync reads invoices (settings.backfill_days). */
+export const BACKFILL_DAYS = [0, 1, 7, 30, 90, 365];
+
+export function backfillLabel(days: number): string {
+  if (days <= 0) return 'None: only invoices changed from now on';
+  return days === 1 ? 'Changed in the last day' : `Changed in the last ${days} days`;
+}
+
 // The reasons the OAuth callbacks (/oauth/xero/callback, /oauth/zoho/callback)
 // put in /integrations?error=<code>, worded for the platform.
 const CONSENT_ERRORS: Record<string, (p: OAuthPlatform) => string> = {

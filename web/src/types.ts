@@ -32,6 +32,8 @@ export interface IntegrationSettings {
   data_center?: string;
   /** Zoho Books: which invoices are fiscalized (zoho.ts). */
   fiscalize?: string;
+  /** Xero and Zoho Books: how many days before the first consent the first sync reads. */
+  backfill_days?: number;
   [key: string]: unknown;
 }
 

@@ -1,10 +1,12 @@
-// Connect Zoho Books, step 2: the data center of the Zoho account and which
-// invoices to fiscalize, then Connect (ConnectDialog creates the integration
-// and sends the browser to the Zoho sign-in of that data center).
+// Connect Zoho Books, step 2: the data center of the Zoho account, which
+// invoices to fiscalize and the earlier ones the first sync reads, then
+// Connect (ConnectDialog creates the integration and sends the browser to the
+// Zoho sign-in of that data center).
 import { useState } from 'preact/hooks';
 import type { OAuthPlatform } from '../integrations';
 import type { Certificate } from '../types';
 import { DEFAULT_DATA_CENTER, DEFAULT_FISCALIZE } from '../zoho';
+import { BackfillSelect } from './BackfillSelect';
 import { ConnectDialog } from './ConnectDialog';
 import { DataCenterSelect } from './DataCenterSelect';
 import { FiscalizeFieldset } from './FiscalizeFieldset';
@@ -20,6 +22,7 @@ interface Props {
 export function ConnectZohoDialog({ orgCode, platform, certificate, onChangeCertificate, onClose }: Props) {
   const [dataCenter, setDataCenter] = useState(DEFAULT_DATA_CENTER);
   const [fiscalize, setFiscalize] = useState(DEFAULT_FISCALIZE);
+  const [backfillDays, setBackfillDays] = useState(0);
   const [busy, setBusy] = useState(false);
   return (
     <ConnectDialog
@@ -28,7 +31,7 @@ export function ConnectZohoDialog({ orgCode, platform, certificate, onChangeCert
       orgCode={orgCode}
       platform={platform}
       certificate={certificate}
-      settings={{ data_center: dataCenter, fiscalize }}
+      settings={{ data_center: dataCenter, fiscalize, backfill_days: backfillDays }}
       onChangeCertificate={onChangeCertificate}
       onClose={onClose}
       onBusy={setBusy}
@@ -37,6 +40,14 @@ export function ConnectZohoDialog({ orgCode, platform, certificate, onChangeCert
     >
       <DataCenterSelect id="connect-zoho-dc" value={dataCenter} onChange={setDataCenter} disabled={busy} />
       <FiscalizeFieldset id="connect-zoho" value={fiscalize} onChange={setFiscalize} disabled={busy} />
+      <BackfillSelect
+        id="connect-zoho-backfill"
+        platformName="Zoho Books"
+        rule="your choice above"
+        value={backfillDays}
+        onChange={setBackfillDays}
+        disabled={busy}
+      />
     </ConnectDialog>
   );
 }
