@@ -68,7 +68,12 @@ static enum fh_rc index_get(struct fh_req *req)
         fh_buf_appendf(&b, "<li><code>/%s/</code> %s</li>", e[i].name, e[i].description);
     if (n == 0)
         fh_buf_appendf(&b, "<li>No partner emulators are built into this sandbox yet.</li>");
-    fh_buf_appendf(&b, "</ul></body></html>");
+    fh_buf_appendf(&b, "</ul>");
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(e[i].name, "vsdc") == 0)
+            fh_buf_appendf(&b, "<p>To try fiscalhub: <a href=\"/vsdc/certificates/new\">issue a "
+                               "test certificate</a> and upload it in the Client Portal.</p>");
+    fh_buf_appendf(&b, "</body></html>");
     char *html = fh_buf_steal(&b);
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(html), html, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");

@@ -62,14 +62,18 @@ enum fh_rc sb_page_css(struct fh_req *req, const char *brand_color, const char *
         "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
         ".brand{font-weight:700;color:%s;font-size:1.4rem;margin:0 0 1rem}.brand span{color:"
         "#6b7785;font-size:.9rem}h1{font-size:1.3rem}label{display:block;margin:.8rem 0 .3rem}"
-        "input[type=email],input[type=password]{width:100%%;padding:.5rem;box-sizing:border-box;"
+        "input[type=email],input[type=password],input[type=text]{width:100%%;padding:.5rem;"
+        "box-sizing:border-box;"
         "border:1px solid #8c96a0;border-radius:4px}label.org{margin:.4rem 0}"
         "button{margin-top:1rem;padding:.6rem 1.2rem;border:0;border-radius:4px;background:%s;"
         "color:#fff;font-size:1rem;cursor:pointer}button.secondary{background:#e1e4e8;"
         "color:#1e2a36;margin-left:.5rem}button:focus,input:focus{outline:3px solid #f5a623}"
         ".error{color:#b00020}.note{color:#6b7785;font-size:.8rem;margin-top:2rem}"
         ".scopes{padding-left:1.2rem}fieldset{border:1px solid #d0d5da;border-radius:4px;"
-        "margin-top:1rem}",
-        brand_color, button_color);
+        "margin-top:1rem}.hint{color:#4a5560;font-size:.85rem;margin:.3rem 0 0}"
+        "dt{font-weight:600;margin-top:.6rem}dd{margin:.2rem 0 0}code{font-size:1.05rem}"
+        "a.button{display:inline-block;margin-top:1rem;padding:.6rem 1.2rem;border-radius:4px;"
+        "background:%s;color:#fff;text-decoration:none}a.button:focus{outline:3px solid #f5a623}",
+        brand_color, button_color, button_color);
     return sb_send(req, 200, "text/css; charset=utf-8", css, strlen(css), NULL);
 }

@@ -242,6 +242,9 @@ static enum fh_rc tax_groups_put(struct fh_req *req)
 }
 
 enum fh_rc vsdc_verify_get(struct fh_req *req);
+enum fh_rc vsdc_cert_page_get(struct fh_req *req);
+enum fh_rc vsdc_cert_page_post(struct fh_req *req);
+enum fh_rc vsdc_page_css(struct fh_req *req);
 
 const struct fh_route fh_vsdc_routes[FH_VSDC_NROUTES] = {
     {"GET", "/vsdc/control/info", 0, FH_AUTH_NONE, FH_PERM_VIEW, info_get},
@@ -263,4 +266,7 @@ const struct fh_route fh_vsdc_routes[FH_VSDC_NROUTES] = {
     {"GET", "/vsdc/control/tax-groups", 0, FH_AUTH_NONE, FH_PERM_VIEW, tax_groups_get},
     {"PUT", "/vsdc/control/tax-groups", 256 * 1024, FH_AUTH_NONE, FH_PERM_VIEW, tax_groups_put},
     {"GET", "/vsdc/v/", 0, FH_AUTH_NONE, FH_PERM_VIEW, vsdc_verify_get},
+    {"GET", "/vsdc/certificates/new", 0, FH_AUTH_NONE, FH_PERM_VIEW, vsdc_cert_page_get},
+    {"POST", "/vsdc/certificates/new", 4096, FH_AUTH_NONE, FH_PERM_VIEW, vsdc_cert_page_post},
+    {"GET", "/vsdc/static/page.css", 0, FH_AUTH_NONE, FH_PERM_VIEW, vsdc_page_css},
 };

@@ -50,7 +50,7 @@ int fh_vsdc_issue_cert_cmd(const char *data_dir, const char *out_dir,
                            const struct fh_vsdc_issue_opts *o);
 
 /* Emulator table hooks (sandbox.c). */
-#define FH_VSDC_NROUTES 17
+#define FH_VSDC_NROUTES 20
 extern const struct fh_route fh_vsdc_routes[FH_VSDC_NROUTES];
 struct fh_sandbox_ctx;
 enum fh_rc fh_vsdc_start(const struct fh_sandbox_ctx *ctx);
