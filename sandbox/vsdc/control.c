@@ -168,15 +168,18 @@ static enum fh_rc certificates_post(struct fh_req *req)
     struct vsdc_issued is;
     char err[200] = "";
     enum fh_rc rc = vsdc_issue(&vsdc_ctx.pki, &o, &is, err, sizeof(err));
-    json_decref(root);
-    if (rc != FH_OK)
+    if (rc != FH_OK) {
+        json_decref(root);
         return fh_reply_error(req,
                               rc == FH_E_INPUT || rc == FH_E_CONFLICT ? FH_EC_JSON_FIELD_INVALID
                                                                       : FH_EC_INTERNAL,
                               "%s", err);
+    }
     char *pfx = vsdc_base64(is.pfx, is.pfx_len);
+    /* o's strings point into root */
     json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "uid", is.uid, "pac", is.pac, "password",
                             is.password, "pfx_base64", pfx, "vsdc_url", o.vsdc_url);
+    json_decref(root);
     free(pfx);
     vsdc_issued_free(&is);
     return reply(req, 201, out);

@@ -406,6 +406,21 @@ test('control: bad fault settings are refused; reset clears invoices and counter
   assert.equal((await post(cert, invoice())).json.totalCounter, 1);
 });
 
+test('control: POST /vsdc/control/certificates issues one, with the V-SDC URL asked for; bad fields are 400', async () => {
+  const plain = await sb.control('POST', '/vsdc/control/certificates', {});
+  assert.equal(plain.status, 201, plain.text);
+  assert.match(plain.json.uid, /^[A-Z0-9]{8}$/);
+  assert.equal(plain.json.vsdc_url, sb.vsdcUrl);
+  assert.ok(Buffer.from(plain.json.pfx_base64, 'base64').length > 1000);
+  const away = await sb.control('POST', '/vsdc/control/certificates', { vsdc_url: 'https://127.0.0.1:9', name: 'Elsewhere d.o.o.' });
+  assert.equal(away.status, 201, away.text);
+  assert.equal(away.json.vsdc_url, 'https://127.0.0.1:9');
+  const listed = (await sb.control('GET', '/vsdc/control/taxpayers')).json.taxpayers.find((t) => t.uid === away.json.uid);
+  assert.equal(listed?.name, 'Elsewhere d.o.o.');
+  const bad = await sb.control('POST', '/vsdc/control/certificates', { name: 'x'.repeat(101) });
+  assert.equal(bad.status, 400);
+});
+
 test('certificates stay valid across a restart on the same data directory', async () => {
   const sb2 = await startSandbox({ dataDir: sb.dataDir });
   try {
