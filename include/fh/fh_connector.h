@@ -337,10 +337,13 @@ void fh_integ_test_failed(struct fh_store *st, int64_t integration_id, enum fh_t
 /* The Xero trigger setting ("payment" default, or "approval"). */
 const char *fh_integ_trigger(const struct fh_integ *in);
 
+/* The most entries settings.tax_mapping holds (and partner taxes the mapping lists). */
+#define FH_TAX_MAPPING_MAX 200
+
 /* One setting a type accepts from the API. */
 enum fh_setting_kind {
     FH_SET_ENUM,        /* one of choices (NULL-terminated); the first is the default */
-    FH_SET_TAX_MAPPING, /* object, partner tax -> one label character, at most 200 */
+    FH_SET_TAX_MAPPING, /* object, partner tax -> one label character, FH_TAX_MAPPING_MAX */
     FH_SET_LABEL,       /* one label character */
     FH_SET_DAYS,        /* integer 0..365 */
     FH_SET_BOOL,

@@ -155,6 +155,13 @@ struct fh_fiscal_submit_out {
 enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in *in,
                             struct fh_fiscal_submit_out *out, struct fh_json_error *err);
 
+/* The tax labels the V-SDC of certificate cert_id defines now, for mapping a partner's taxes:
+ * {"labels": [{"label", "rate", "category", "category_type"}], "valid_from", "group_id"}
+ * (currentTaxRates of its status, cached per certificate). FH_E_NOTFOUND, FH_E_CONFLICT (revoked
+ * or expired), FH_E_RETRY (the V-SDC did not answer, or the store); err says which. */
+enum fh_rc fh_fiscal_tax_labels(struct fh_app *app, int64_t cert_id, json_t **out, char *err,
+                                size_t errsize);
+
 /* User retry of a failed invoice (or of a pending one whose job is dead): back to pending and
  * the job re-armed. FH_E_NOTFOUND (no such invoice in org), FH_E_CONFLICT with *why set to
  * FH_EC_FISCAL_ALREADY_SIGNED or FH_EC_FISCAL_IN_PROGRESS. */

@@ -42,6 +42,12 @@ enum fh_consent_result fh_xero_callback(struct fh_app *app, const char *session_
 void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char *message,
                   size_t msgsize);
 
+/* The organisation's active tax rates a sales line can carry (GET /TaxRates), for the tax
+ * mapping: [{"key": TaxType, "name", "rate": EffectiveRate}]. FH_E_CONFLICT when the integration
+ * is not active, FH_E_RETRY when Xero did not answer (rate limit included); message says so. */
+enum fh_rc fh_xero_taxes(struct fh_app *app, const struct fh_integ *in, json_t **out, char *message,
+                         size_t msgsize);
+
 /* ---- jobs (jobs.c); cls is the struct fh_app ---- */
 enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                              size_t errsize);

@@ -56,6 +56,12 @@ enum fh_consent_result fh_zoho_callback(struct fh_app *app, const char *session_
 void fh_zoho_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char *message,
                   size_t msgsize);
 
+/* The organization's taxes (GET /settings/taxes), for the tax mapping: [{"key": tax_id, "name",
+ * "rate": tax_percentage}] and {"key": "none"} for lines without tax. FH_E_CONFLICT when the
+ * integration is not active, FH_E_RETRY when Zoho did not answer; message says so. */
+enum fh_rc fh_zoho_taxes(struct fh_app *app, const struct fh_integ *in, json_t **out, char *message,
+                         size_t msgsize);
+
 /* ---- the webhook of an integration (webhook.c) ---- */
 /* Gives the integration its webhook key and secret when it has none yet (idempotent). */
 enum fh_rc fh_zoho_webhook_ensure(struct fh_app *app, int64_t integration_id);

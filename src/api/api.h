@@ -29,6 +29,7 @@ enum fh_rc fh_api_integrations_connect_post(struct fh_req *req);
 enum fh_rc fh_api_integrations_tenants_get(struct fh_req *req);
 enum fh_rc fh_api_integrations_tenant_post(struct fh_req *req);
 enum fh_rc fh_api_integrations_test_post(struct fh_req *req);
+enum fh_rc fh_api_integrations_tax_mapping_get(struct fh_req *req);
 enum fh_rc fh_api_oauth_xero_callback_get(struct fh_req *req);
 enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req);
 enum fh_rc fh_api_oauth_zoho_callback_get(struct fh_req *req);

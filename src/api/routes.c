@@ -28,6 +28,7 @@ static const struct fh_route routes[] = {
     {"GET", "/api/orgs/{org}/integrations/{uid}/tenants", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_integrations_tenants_get},
     {"POST", "/api/orgs/{org}/integrations/{uid}/tenant", 4 * KB, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_integrations_tenant_post},
     {"POST", "/api/orgs/{org}/integrations/{uid}/test", 0, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_integrations_test_post},
+    {"GET", "/api/orgs/{org}/integrations/{uid}/tax-mapping", 0, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_integrations_tax_mapping_get},
     {"GET", "/oauth/xero/callback", 0, FH_AUTH_SESSION, FH_PERM_VIEW, fh_api_oauth_xero_callback_get},
     {"POST", "/webhooks/xero", 1024 * KB, FH_AUTH_NONE, FH_PERM_VIEW, fh_api_webhooks_xero_post},
     {"GET", "/oauth/zoho/callback", 0, FH_AUTH_SESSION, FH_PERM_VIEW, fh_api_oauth_zoho_callback_get},

@@ -78,7 +78,14 @@ before(async () => {
   await control('PUT', `/xero/control/apps/${demo.client_id}`, { redirect_uris: [`${srv.url}/oauth/xero/callback`] });
   // A Xero user with two organisations.
   const orgs = [];
-  for (const name of [ORG_A, ORG_B]) orgs.push(await control('POST', '/xero/control/orgs', { name }));
+  // ORG_A has a 19 % rate, the same as the sandbox V-SDC's label Ж, for the tax mapping.
+  const rates = [
+    { Name: 'Tax on Sales 20%', TaxType: 'TAX001', Rate: 20 },
+    { Name: 'Sales 19%', TaxType: 'OUTPUT19', Rate: 19 },
+    { Name: 'Tax Exempt', TaxType: 'NONE', Rate: 0 },
+  ];
+  orgs.push(await control('POST', '/xero/control/orgs', { name: ORG_A, tax_rates: rates }));
+  orgs.push(await control('POST', '/xero/control/orgs', { name: ORG_B }));
   const email = `xero-${Date.now()}@example.com`;
   await control('POST', '/xero/control/users', { email, password: XERO_PASSWORD, orgs: orgs.map((o) => o.tenant_id) });
   xeroUser = { email, orgs };
@@ -264,6 +271,42 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   assert.equal((await integration(page, org, it.uid)).settings.trigger, 'payment');
   await page.reload();
   await row(page, it.uid).getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
+
+  // Tax mapping: Xero's rates against the certificate's V-SDC labels; the 19 % rate is offered
+  // the V-SDC's 19 % label; saved, the mapping is in the settings.
+  await row(page, it.uid).getByRole('button', { name: 'Tax mapping' }).click();
+  const taxes = page.getByRole('dialog', { name: `Tax mapping of ${it.uid}` });
+  const table = taxes.getByRole('table', { name: 'Xero taxes' });
+  await table.waitFor();
+  assert.deepEqual(await table.locator('tbody th').allInnerTexts(), ['Tax on Sales 20%', 'Sales 19%', 'Tax Exempt']);
+  const same = taxes.getByLabel('Sales 19%');
+  assert.equal(await same.inputValue(), 'Ж', 'the one label of the same rate is offered');
+  await taxes.getByText('Same rate; not saved yet').waitFor();
+  const twenty = taxes.getByLabel('Tax on Sales 20%');
+  assert.equal(await twenty.inputValue(), '', 'no V-SDC label has 20 %: the default label');
+  const offered = await twenty.locator('option').allInnerTexts();
+  assert.ok(offered.includes('Default label (A)'), offered.join(' | '));
+  assert.ok(offered.includes('A · VAT 9 %'), offered.join(' | '));
+  assert.ok(offered.includes('P · PBL 0.5 per unit'), offered.join(' | '));
+  assert.equal(await taxes.getByLabel('Tax Exempt').inputValue(), '', 'several labels of 0 %: none is offered');
+  await taxes.getByLabel('Tax Exempt').selectOption('B');
+  await taxes.getByLabel('Default label').selectOption('A');
+  await noSerious(page, 'Tax mapping dialog');
+  await page.screenshot({ path: '/tmp/fh-xero-tax-mapping.png' });
+  await taxes.getByRole('button', { name: 'Save' }).click();
+  await taxes.waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: `The tax mapping of integration ${it.uid} was saved` }).waitFor();
+  const mapped = (await integration(page, org, it.uid)).settings;
+  assert.deepEqual(mapped.tax_mapping, { OUTPUT19: 'Ж', NONE: 'B' });
+  assert.equal(mapped.default_label, 'A');
+  // opened again: the saved choices, no suggestion left
+  await row(page, it.uid).getByRole('button', { name: 'Tax mapping' }).click();
+  await table.waitFor();
+  assert.equal(await taxes.getByLabel('Sales 19%').inputValue(), 'Ж');
+  assert.equal(await taxes.getByLabel('Tax Exempt').inputValue(), 'B');
+  assert.equal(await taxes.getByText('Same rate; not saved yet').count(), 0);
+  await taxes.getByRole('button', { name: 'Cancel' }).click();
+  await taxes.waitFor({ state: 'detached' });
 
   // Remove: a confirm dialog that says what happens; Cancel keeps the row.
   await row(page, it.uid).getByRole('button', { name: 'Remove' }).click();

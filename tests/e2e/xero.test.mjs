@@ -283,6 +283,81 @@ test('the state is bound to the session, single use, and a bad one changes nothi
   assert.equal((await integration(c, uid)).status, 'active');
 });
 
+test('tax mapping: Xero\'s tax rates and the certificate\'s V-SDC labels; the saved mapping labels the next invoice', async () => {
+  const c = await account(w, 'xero-tax');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  const path = `/api/orgs/${c.org}/integrations/${uid}/tax-mapping`;
+  const calls = async () => (await w.ctl('GET', '/xero/control/stats')).calls['GET /TaxRates'] ?? 0;
+  const before = await calls();
+  const m = await c.get(path);
+  assert.equal(m.status, 200, m.text);
+  assert.equal(await calls(), before + 1, 'one read-only call to Xero');
+  const tax = (k) => m.json.partner_taxes.find((t) => t.key === k);
+  assert.equal(tax('TAX001').rate, 20);
+  assert.equal(tax('TAX001').name, 'Tax on Sales 20%');
+  assert.equal(tax('TAX002').rate, 10);
+  const label = (l) => m.json.labels.find((x) => x.label === l);
+  assert.deepEqual(label('A'), { label: 'A', rate: 9, category: 'VAT', category_type: 0 });
+  assert.equal(label('Ж').rate, 19);
+  assert.equal(label('P').category_type, 2, 'an amount per quantity is marked as such');
+  assert.equal(m.json.group_id, 5);
+  assert.deepEqual(m.json.tax_mapping, {});
+  assert.equal(m.json.default_label, 'A');
+
+  // without a mapping every line carries the default label
+  const labelsOf = async (inv, n) => {
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+    const f = await waitFor(async () => (await fiscalInvoices(c, uid)).find((x) => x.source_ref === inv.InvoiceNumber && x.status === 'signed'),
+      { what: `invoice ${n} signed` });
+    const d = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${f.id}`)).json;
+    return d.invoice.items.map((i) => i.labels.join(''));
+  };
+  assert.deepEqual(await labelsOf(await xeroInvoice(w, tenant), 1), ['A', 'A']);
+  const p = await c.patch(`/api/orgs/${c.org}/integrations/${uid}`, { settings: { tax_mapping: { TAX001: 'Ж', TAX002: 'B' }, default_label: 'A' } });
+  assert.equal(p.status, 200, p.text);
+  const again = (await c.get(path)).json;
+  assert.deepEqual(again.tax_mapping, { TAX001: 'Ж', TAX002: 'B' });
+  assert.equal(again.default_label, 'A');
+  assert.deepEqual(await labelsOf(await xeroInvoice(w, tenant), 2), ['Ж', 'B']);
+
+  // bad requests: another organization's integration, a type without taxes, not connected yet,
+  // a revoked certificate, a V-SDC that does not answer
+  const other = await signup(w.srv.url, 'xero-tax-stranger');
+  const stranger = await other.get(`/api/orgs/${other.org}/integrations/${uid}/tax-mapping`);
+  assert.equal(stranger.status, 404);
+  assert.equal((await c.get(`/api/orgs/${c.org}/integrations/IN-NOPE00/tax-mapping`)).status, 404);
+  const wh = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'custom', certificate_uid: c.certUid });
+  assert.equal(wh.status, 201, wh.text);
+  const notTaxed = await c.get(`/api/orgs/${c.org}/integrations/${wh.json.uid}/tax-mapping`);
+  assert.equal(notTaxed.status, 400);
+  assert.equal(notTaxed.json.code, 7000);
+  assert.match(notTaxed.json.detail, /Xero and Zoho Books/);
+  const pending = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'xero', certificate_uid: c.certUid });
+  const notYet = await c.get(`/api/orgs/${c.org}/integrations/${pending.json.uid}/tax-mapping`);
+  assert.equal(notYet.status, 409);
+  assert.equal(notYet.json.code, 7002);
+  const upload = async (over) => {
+    const cert = await w.ctl('POST', '/vsdc/control/certificates', over);
+    const up = await c.post(`/api/orgs/${c.org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
+    assert.equal(up.status, 201, up.text);
+    const it = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'xero', certificate_uid: up.json.uid });
+    assert.equal(it.status, 201, it.text);
+    return { cert: up.json.uid, uid: it.json.uid };
+  };
+  const revoked = await upload({});
+  assert.equal((await c.post(`/api/orgs/${c.org}/certificates/${revoked.cert}/revoke`)).status, 200);
+  const r = await c.get(`/api/orgs/${c.org}/integrations/${revoked.uid}/tax-mapping`);
+  assert.equal(r.status, 409);
+  assert.equal(r.json.code, 6002);
+  const away = await upload({ vsdc_url: 'https://127.0.0.1:9' });
+  const down = await c.get(`/api/orgs/${c.org}/integrations/${away.uid}/tax-mapping`);
+  assert.equal(down.status, 502);
+  assert.equal(down.json.code, 6005);
+  assert.match(down.json.detail, new RegExp(`V-SDC of certificate ${away.cert} did not answer`));
+});
+
 test('API: validation, roles, other tenants, remove keeps invoices and stops sync', async () => {
   const base = `/api/orgs/${a.org}/integrations`;
   assert.equal((await a.post(base, { type: 'xero', certificate_uid: 'NOPE1234' })).json.code, 6001);

@@ -271,16 +271,29 @@ test('API: bad input 4xx naming the field, other tenants 404, Remove revokes at 
     assert.equal(r.json.code, code);
     assert.match(r.json.detail, field);
   }
-  // labels of the sandbox V-SDC: Ж (VAT 19 %), N (no tax), B (0 %)
-  const p = await a.patch(`${base}/${uidA}`, { settings: { tax_mapping: { VAT: 'Ж', none: 'N' }, default_label: 'B' } });
+  // the tax mapping dialog's data: Zoho's taxes (and "none"), the V-SDC's labels
+  const tm = await a.get(`${base}/${uidA}/tax-mapping`);
+  assert.equal(tm.status, 200, tm.text);
+  const vat = tm.json.partner_taxes.find((t) => t.name === 'VAT');
+  assert.match(vat.key, /^\d+$/, 'Zoho taxes are keyed by tax_id');
+  assert.equal(vat.rate, 20);
+  assert.equal(tm.json.partner_taxes.find((t) => t.name === 'Reduced VAT').rate, 10);
+  assert.deepEqual(tm.json.partner_taxes.at(-1), { key: 'none', name: 'Lines without tax', rate: null });
+  assert.ok(tm.json.labels.some((l) => l.label === 'Ж' && l.rate === 19 && l.category === 'VAT'));
+  assert.deepEqual(tm.json.tax_mapping, {});
+  assert.equal(tm.json.default_label, 'A');
+  // labels of the sandbox V-SDC: Ж (VAT 19 %), N (no tax), B (0 %); a tax by its id or its name
+  const mapping = { [vat.key]: 'Ж', 'Reduced VAT': 'B', none: 'N' };
+  const p = await a.patch(`${base}/${uidA}`, { settings: { tax_mapping: mapping, default_label: 'A' } });
   assert.equal(p.status, 200, p.text);
+  assert.deepEqual((await a.get(`${base}/${uidA}/tax-mapping`)).json.tax_mapping, mapping);
   assert.equal(p.json.settings.data_center, 'eu');
   assert.equal((await a.patch(`${base}/${uidA}`, { settings: { trigger: 'approval' } })).json.code, 1006);
   const xero = await a.post(base, { type: 'xero', certificate_uid: a.certUid });
   assert.equal((await a.post(`${base}/${xero.json.uid}/webhook/rotate`)).json.code, 8004);
   assert.equal((await a.get(`${base}/${xero.json.uid}/webhook`)).json.code, 8004);
   const other = await signup(w.srv.url, 'zoho-stranger');
-  for (const [m, path] of [['get', 'webhook'], ['post', 'webhook/rotate'], ['post', 'connect'], ['post', 'test'], ['get', 'tenants']]) {
+  for (const [m, path] of [['get', 'webhook'], ['post', 'webhook/rotate'], ['post', 'connect'], ['post', 'test'], ['get', 'tenants'], ['get', 'tax-mapping']]) {
     assert.equal((await other[m](`/api/orgs/${other.org}/integrations/${uidA}/${path}`)).status, 404, path);
   }
   assert.equal((await other.del(`/api/orgs/${other.org}/integrations/${uidA}`)).status, 404);

@@ -5,7 +5,15 @@
 // zoho.ts.
 import { api, ApiError, seg } from './api';
 import { safeHttpUrl } from './format';
-import type { AuthorizeReply, Integration, IntegrationSettings, TenantsReply, TestReply, XeroTrigger } from './types';
+import type {
+  AuthorizeReply,
+  Integration,
+  IntegrationSettings,
+  TaxMappingReply,
+  TenantsReply,
+  TestReply,
+  XeroTrigger,
+} from './types';
 
 /** POST /integrations for an OAuth platform: {"type", "certificate_uid", "settings"}. */
 export interface IntegrationCreate {
@@ -29,6 +37,9 @@ export const integrationsApi = {
     api.get<TenantsReply>(`${base(org, uid)}/tenants`, { signal }),
   pickTenant: (org: string, uid: string, tenantId: string) =>
     api.post<Integration>(`${base(org, uid)}/tenant`, { tenant_id: tenantId }),
+  /** The partner's taxes, the certificate's V-SDC labels and the mapping in force. */
+  taxMapping: (org: string, uid: string, signal?: AbortSignal) =>
+    api.get<TaxMappingReply>(`${base(org, uid)}/tax-mapping`, { signal }),
 };
 
 /** An integration type connected through its platform's OAuth consent. */

@@ -34,7 +34,38 @@ export interface IntegrationSettings {
   fiscalize?: string;
   /** Xero and Zoho Books: how many days before the first consent the first sync reads. */
   backfill_days?: number;
+  /** Xero and Zoho Books: partner tax -> V-SDC label. */
+  tax_mapping?: Record<string, string>;
+  /** Xero and Zoho Books: the label of a tax not in tax_mapping. */
+  default_label?: string;
   [key: string]: unknown;
+}
+
+/** A tax of the partner (Xero tax rate, Zoho Books tax) an invoice line can carry. */
+export interface PartnerTax {
+  /** What settings.tax_mapping is keyed by: Xero's TaxType, Zoho's tax_id, or "none". */
+  key: string;
+  name: string;
+  /** Percent, or null (Zoho's "none"). */
+  rate: number | null;
+}
+
+/** A tax label the certificate's V-SDC defines now. */
+export interface TaxLabel {
+  label: string;
+  rate: number;
+  category?: string | null;
+  /** 0 tax on net, 1 tax on total, 2 an amount per quantity. */
+  category_type?: number | string | null;
+}
+
+/** GET /api/orgs/{org}/integrations/{uid}/tax-mapping (docs/api/integrations.md). */
+export interface TaxMappingReply {
+  partner_taxes: PartnerTax[];
+  labels: TaxLabel[];
+  tax_mapping: Record<string, string>;
+  default_label: string;
+  valid_from?: string | null;
 }
 
 /** The first backfill of a connected integration (docs/api/integrations.md). */

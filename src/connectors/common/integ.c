@@ -200,9 +200,10 @@ static bool label_ok(const char *s)
 
 static enum fh_rc check_mapping(const char *name, json_t *m, struct fh_json_error *err)
 {
-    if (!json_is_object(m) || json_object_size(m) > 200) {
+    if (!json_is_object(m) || json_object_size(m) > FH_TAX_MAPPING_MAX) {
         snprintf(err->detail, sizeof(err->detail),
-                 "settings.%s must be an object of at most 200 tax: label entries", name);
+                 "settings.%s must be an object of at most %d tax: label entries", name,
+                 FH_TAX_MAPPING_MAX);
         err->ec = FH_EC_JSON_FIELD_INVALID;
         return FH_E_INPUT;
     }

@@ -309,6 +309,57 @@ void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
     fh_http_response_free(&r);
 }
 
+/* ---- tax rates (the tax mapping's left side) ---- */
+
+enum fh_rc fh_xero_taxes(struct fh_app *app, const struct fh_integ *in, json_t **out, char *message,
+                         size_t msgsize)
+{
+    *out = NULL;
+    if (fh_integ_test_not_active(in, "Xero", message, msgsize))
+        return FH_E_CONFLICT;
+    struct xero_call c = {.method = "GET", .path = "/TaxRates", .what = "tax rates"};
+    struct fh_http_response r;
+    int64_t retry_at = 0;
+    char why[300];
+    enum xero_outcome o = xero_api(app, in->id, &c, &r, &retry_at, why, sizeof(why));
+    json_error_t je;
+    json_t *j = o == X_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
+    fh_http_response_free(&r);
+    json_t *rates = json_object_get(j, "TaxRates");
+    if (o == X_OK && json_is_array(rates)) {
+        *out = json_array();
+        size_t i;
+        json_t *t;
+        json_array_foreach(rates, i, t)
+        {
+            const char *status = json_string_value(json_object_get(t, "Status"));
+            json_t *type = json_object_get(t, "TaxType"), *name = json_object_get(t, "Name");
+            json_t *rate = json_object_get(t, "EffectiveRate");
+            if ((status && strcmp(status, "ACTIVE") != 0) ||
+                json_is_false(json_object_get(t, "CanApplyToRevenue")) || !json_is_string(type))
+                continue; /* only what a sales invoice line can carry */
+            json_array_append_new(*out, json_pack("{s:O, s:O, s:O}", "key", type, "name",
+                                                  json_is_string(name) ? name : type, "rate",
+                                                  json_is_number(rate) ? rate : json_null()));
+            if (json_array_size(*out) >= FH_TAX_MAPPING_MAX)
+                break;
+        }
+        json_decref(j);
+        return FH_OK;
+    }
+    json_decref(j);
+    if (o == X_OK) {
+        snprintf(message, msgsize, "Xero answered, but not with its tax rates; try again.");
+        return FH_E_RETRY;
+    }
+    fh_integ_test_failed(app->store, in->id,
+                         o == X_INACTIVE ? FH_TEST_INACTIVE
+                         : o == X_WAIT   ? FH_TEST_WAIT
+                                         : FH_TEST_OTHER,
+                         "Xero", retry_at, why, message, msgsize);
+    return o == X_INACTIVE ? FH_E_CONFLICT : FH_E_RETRY;
+}
+
 /* ---- revocation (Remove) ---- */
 
 static long delete_connection(struct fh_app *app, const char *access, const char *conn_id)

@@ -221,6 +221,56 @@ void fh_zoho_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
     }
 }
 
+/* ---- taxes (the tax mapping's left side) ---- */
+
+enum fh_rc fh_zoho_taxes(struct fh_app *app, const struct fh_integ *in, json_t **out, char *message,
+                         size_t msgsize)
+{
+    *out = NULL;
+    if (fh_integ_test_not_active(in, "Zoho Books", message, msgsize))
+        return FH_E_CONFLICT;
+    struct zoho_call c = {
+        .method = "GET", .path = "/settings/taxes", .query = "per_page=200", .what = "taxes"};
+    json_t *j = NULL;
+    int64_t retry_at = 0;
+    char why[300];
+    enum zoho_outcome o = zoho_api(app, in->id, &c, &j, &retry_at, why, sizeof(why));
+    json_t *taxes = json_object_get(j, "taxes");
+    if (o == Z_OK && json_is_array(taxes)) {
+        *out = json_array();
+        size_t i;
+        json_t *t;
+        json_array_foreach(taxes, i, t)
+        {
+            json_t *id = json_object_get(t, "tax_id"), *name = json_object_get(t, "tax_name");
+            json_t *rate = json_object_get(t, "tax_percentage");
+            if (!json_is_string(id))
+                continue;
+            json_array_append_new(*out, json_pack("{s:O, s:O, s:O}", "key", id, "name",
+                                                  json_is_string(name) ? name : id, "rate",
+                                                  json_is_number(rate) ? rate : json_null()));
+            if (json_array_size(*out) >= FH_TAX_MAPPING_MAX - 1)
+                break;
+        }
+        /* lines without a tax are looked up under "none" (map.c) */
+        json_array_append_new(
+            *out, json_pack("{s:s, s:s, s:n}", "key", "none", "name", "Lines without tax", "rate"));
+        json_decref(j);
+        return FH_OK;
+    }
+    json_decref(j);
+    if (o == Z_OK) {
+        snprintf(message, msgsize, "Zoho Books answered, but not with its taxes; try again.");
+        return FH_E_RETRY;
+    }
+    fh_integ_test_failed(app->store, in->id,
+                         o == Z_INACTIVE ? FH_TEST_INACTIVE
+                         : o == Z_WAIT   ? FH_TEST_WAIT
+                                         : FH_TEST_OTHER,
+                         "Zoho", retry_at, why, message, msgsize);
+    return o == Z_INACTIVE ? FH_E_CONFLICT : FH_E_RETRY;
+}
+
 /* ---- revocation (Remove) ---- */
 
 enum fh_rc zoho_revoke(struct fh_app *app, int64_t integration_id, char *why, size_t whysize)

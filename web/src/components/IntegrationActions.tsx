@@ -1,8 +1,9 @@
 // The actions of one integration row. An OAuth platform (Xero, Zoho Books):
 // Reconnect (the platform's consent again, same integration), Test Connection
 // (one read-only call to the platform, its answer shown under the buttons),
-// its settings (Xero: Change trigger; Zoho Books: Change settings; the page
-// opens their dialogs). Custom Integration: API Keys; Custom / Webhook:
+// its settings (Xero: Change trigger; Zoho Books: Change settings) and its Tax
+// mapping (the page opens their dialogs; the mapping needs an active
+// connection, since it reads the platform's taxes). Custom Integration: API Keys; Custom / Webhook:
 // Configure and Deliveries (CustomRowActions). Every type: Remove. Every
 // button is disabled while one of the row's actions is in progress, and when
 // the role does not allow it: integrations.manage for Reconnect, the
@@ -23,6 +24,8 @@ interface Props {
   onChanged: () => void;
   /** Xero's Change trigger, Zoho Books' Change settings. */
   onChangeSettings: (it: Integration) => void;
+  /** Xero's and Zoho Books' Tax mapping. */
+  onTaxMapping: (it: Integration) => void;
   onRemove: (it: Integration) => void;
 }
 
@@ -46,7 +49,16 @@ const SETTINGS_ACTION: Record<string, string> = {
   zoho_books: 'Change settings',
 };
 
-export function IntegrationActions({ orgCode, integration: it, canManage, canOperate, onChanged, onChangeSettings, onRemove }: Props) {
+export function IntegrationActions({
+  orgCode,
+  integration: it,
+  canManage,
+  canOperate,
+  onChanged,
+  onChangeSettings,
+  onTaxMapping,
+  onRemove,
+}: Props) {
   const [busy, setBusy] = useState<Busy>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const platform = oauthPlatform(it.type);
@@ -124,6 +136,18 @@ export function IntegrationActions({ orgCode, integration: it, canManage, canOpe
                 {uidText}
               </button>
             )}
+            <button
+              type="button"
+              class="btn btn--secondary btn--small"
+              disabled={!canManage || busy !== null || it.status !== 'active'}
+              title={!canManage ? MANAGE_DENIED : it.status !== 'active' ? `Reconnect to ${platform.name} first.` : undefined}
+              onClick={() => {
+                setOutcome(null);
+                onTaxMapping(it);
+              }}
+            >
+              Tax mapping{uidText}
+            </button>
           </>
         )}
         <CustomRowActions

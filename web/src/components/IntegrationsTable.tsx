@@ -23,12 +23,23 @@ interface Props {
   canOperate: boolean;
   onChanged: () => void;
   onChangeSettings: (it: Integration) => void;
+  onTaxMapping: (it: Integration) => void;
   onRemove: (it: Integration) => void;
 }
 
 const COLUMNS = 5;
 
-export function IntegrationsTable({ orgCode, integrations, usage, canManage, canOperate, onChanged, onChangeSettings, onRemove }: Props) {
+export function IntegrationsTable({
+  orgCode,
+  integrations,
+  usage,
+  canManage,
+  canOperate,
+  onChanged,
+  onChangeSettings,
+  onTaxMapping,
+  onRemove,
+}: Props) {
   return (
     <section class="panel" aria-labelledby="integrations-heading">
       <div class="panel-header">
@@ -104,6 +115,7 @@ export function IntegrationsTable({ orgCode, integrations, usage, canManage, can
                       canOperate={canOperate}
                       onChanged={onChanged}
                       onChangeSettings={onChangeSettings}
+                      onTaxMapping={onTaxMapping}
                       onRemove={onRemove}
                     />
                   </div>

@@ -25,6 +25,7 @@ import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { PendingSection } from '../components/PendingSection';
 import { StatusNote } from '../components/StatusNote';
+import { TaxMappingDialog } from '../components/TaxMappingDialog';
 import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
 import { UsagePanel } from '../components/UsagePanel';
 import { ZohoWebhookPanel } from '../components/ZohoWebhookPanel';
@@ -82,6 +83,7 @@ export function IntegrationsPage({ me, org }: Props) {
   // The integration a consent just connected, until another message replaces the notice.
   const [connectedUid, setConnectedUid] = useState<string | null>(consent?.connected ?? null);
   const [changing, setChanging] = useState<Integration | null>(null);
+  const [mapping, setMapping] = useState<Integration | null>(null);
   const [upgrading, setUpgrading] = useState(false);
   const [removing, setRemoving] = useState<Removing | null>(null);
 
@@ -193,6 +195,10 @@ export function IntegrationsPage({ me, org }: Props) {
                 setNote(null);
                 setChanging(it);
               }}
+              onTaxMapping={(it) => {
+                setNote(null);
+                setMapping(it);
+              }}
               onRemove={(it) => {
                 setNote(null);
                 setRemoving(it);
@@ -227,6 +233,19 @@ export function IntegrationsPage({ me, org }: Props) {
           onSaved={(updated) => {
             setChanging(null);
             setNote(`The settings of integration ${updated.uid ?? changing.uid} were saved.`);
+            refresh();
+          }}
+        />
+      )}
+
+      {mapping && (
+        <TaxMappingDialog
+          orgCode={org.code}
+          integration={mapping}
+          onClose={() => setMapping(null)}
+          onSaved={(updated) => {
+            setMapping(null);
+            setNote(`The tax mapping of integration ${updated.uid ?? mapping.uid} was saved; it applies to invoices fiscalized from now on.`);
             refresh();
           }}
         />
