@@ -145,6 +145,7 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await page.waitForURL('**/integrations/new');
   await page.getByRole('heading', { level: 1, name: 'Create Integration' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Coming soon' }).count(), 0);
+  assert.match(await page.locator('main').innerText(), /connect to Kafana Dva d\.o\.o\.\n/, 'one full stop after the company name');
   const connectXero = page.getByRole('button', { name: 'Connect Xero' });
   assert.ok(await connectXero.isEnabled());
   await noSerious(page, 'Create Integration');
@@ -262,6 +263,8 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   const change = page.getByRole('dialog', { name: `Change trigger of ${it.uid}` });
   await change.waitFor();
   assert.ok(await change.getByRole('radio', { name: 'When the invoice is approved' }).isChecked());
+  // a name that ends with a full stop ("d.o.o.") does not get a second one
+  assert.match(await change.innerText(), new RegExp(`Xero organisation ${ORG_A.replaceAll('.', '\\.')} The new trigger`));
   await change.getByRole('radio', { name: 'When a payment is added' }).check();
   await noSerious(page, 'Change trigger dialog');
   await change.getByRole('button', { name: 'Save' }).click();

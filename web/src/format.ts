@@ -16,6 +16,11 @@ export function isPast(iso: string | null | undefined): boolean {
   return !Number.isNaN(t) && t < Date.now();
 }
 
+/** The full stop after a name that ends a sentence: none when the name has one ("… d.o.o."). */
+export function fullStop(name: string | null | undefined): string {
+  return name && name.endsWith('.') ? '' : '.';
+}
+
 export function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }

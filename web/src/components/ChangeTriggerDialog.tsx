@@ -3,6 +3,7 @@
 // Invoices already fiscalized are not touched; the new trigger applies to
 // what happens in Xero from now on.
 import { useState } from 'preact/hooks';
+import { fullStop } from '../format';
 import { integrationsApi, isTrigger } from '../integrations';
 import type { Integration, XeroTrigger } from '../types';
 import { ApiErrorAlert } from './ApiErrorAlert';
@@ -59,7 +60,8 @@ export function ChangeTriggerDialog({ orgCode, integration, onClose, onSaved }: 
         <p>
           {integration.tenant_name ? (
             <>
-              Xero organisation <strong>{integration.tenant_name}</strong>.{' '}
+              Xero organisation <strong>{integration.tenant_name}</strong>
+              {fullStop(integration.tenant_name)}{' '}
             </>
           ) : null}
           The new trigger applies to invoices approved or paid in Xero from now on; invoices already fiscalized stay

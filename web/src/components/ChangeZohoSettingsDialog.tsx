@@ -5,6 +5,7 @@
 // Zoho Books from now on; a new data center to the next Reconnect. Invoices
 // already fiscalized are not touched.
 import { useState } from 'preact/hooks';
+import { fullStop } from '../format';
 import { integrationsApi } from '../integrations';
 import type { Integration, IntegrationSettings } from '../types';
 import { DATA_CENTERS, DEFAULT_DATA_CENTER, DEFAULT_FISCALIZE, FISCALIZE_CHOICES } from '../zoho';
@@ -71,7 +72,8 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
         <p>
           {integration.tenant_name ? (
             <>
-              Zoho Books organization <strong>{integration.tenant_name}</strong>.{' '}
+              Zoho Books organization <strong>{integration.tenant_name}</strong>
+              {fullStop(integration.tenant_name)}{' '}
             </>
           ) : null}
           A new choice of invoices applies to what happens in Zoho Books from now on; invoices already fiscalized stay

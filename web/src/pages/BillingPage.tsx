@@ -10,7 +10,7 @@ import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
-import { formatDate, formatEvery, formatSpan, isPast, plural } from '../format';
+import { formatDate, formatEvery, formatSpan, fullStop, isPast, plural } from '../format';
 import { can } from '../session';
 import type { OrgMembership } from '../types';
 import { useResource } from '../useResource';
@@ -93,7 +93,7 @@ export function BillingPage({ org }: Props) {
     <>
       <PageHeader
         title="Billing"
-        description={`Plan and usage of ${org.name}.`}
+        description={`Plan and usage of ${org.name}${fullStop(org.name)}`}
         actions={
           canBuy ? (
             <button type="button" class="btn btn--primary" onClick={() => setUpgrading(true)}>

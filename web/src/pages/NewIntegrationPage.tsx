@@ -11,6 +11,7 @@ import { Icon } from '../components/Icon';
 import { IntegrationTypeCard } from '../components/IntegrationTypeCard';
 import { Link } from '../components/Link';
 import { PageHeader } from '../components/PageHeader';
+import { fullStop } from '../format';
 import { XERO, ZOHO_BOOKS, type OAuthPlatform } from '../integrations';
 import { can } from '../session';
 import type { OrgMembership } from '../types';
@@ -47,7 +48,7 @@ export function NewIntegrationPage({ org }: Props) {
       </Link>
       <PageHeader
         title="Create Integration"
-        description={`Choose the platform you want fiscalhub to connect to ${org.name}.`}
+        description={`Choose the platform you want fiscalhub to connect to ${org.name}${fullStop(org.name)}`}
       />
       <ul class="type-grid">
         <IntegrationTypeCard
