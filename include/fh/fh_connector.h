@@ -58,6 +58,9 @@ enum fh_rc fh_http_call(const struct fh_http_request *rq, struct fh_http_respons
 void fh_http_response_free(struct fh_http_response *r);
 enum fh_http_class fh_http_classify(const struct fh_http_response *r);
 const char *fh_http_class_name(enum fh_http_class c);
+/* "<partner> did not answer usefully (HTTP 500, server error)" or "(no answer: <why>)". */
+void fh_http_no_use(const char *partner, const struct fh_http_response *r, char *why,
+                    size_t whysize);
 /* The value of a response header (case-insensitive name) into out; false when absent. */
 bool fh_http_header(const struct fh_http_response *r, const char *name, char *out, size_t outsize);
 /* Percent-encodes s (RFC 3986 unreserved kept) onto b. */
@@ -322,6 +325,10 @@ bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integr
  * ready and running jobs) for a poll that checks many integrations: sorted ids in *ids (caller
  * frees), their number in *n. */
 enum fh_rc fh_integ_syncs_running(struct fh_store *st, const char *kind, int64_t **ids, size_t *n);
+/* A sync run of the (active) integration failed: why (a sentence without secrets) is shown on
+ * its row until a sync completes (whose UPDATE clears it); the first failure's time is kept. */
+void fh_integ_sync_failed(struct fh_store *st, int64_t integration_id, const char *why,
+                          int64_t now);
 /* True when id is in the sorted array ids[0..n). */
 bool fh_ids_contain(const int64_t *ids, size_t n, int64_t id);
 /* Test Connection of an integration that is not active: true with the sentence (partner: "Xero",

@@ -29,7 +29,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startSandbox } from '../lib/sandbox.mjs';
-import { startServer } from '../lib/server.mjs';
+import { startServer, storeQuery } from '../lib/server.mjs';
 import {
   apiGet,
   assertNoCspViolations,
@@ -442,6 +442,24 @@ test('a connection removed in Xero turns the row Inactive with the reason; Recon
   assert.equal(it.tenant_name, ORG_B);
   const all = (await apiGet(page, `/api/orgs/${org}/integrations`)).body;
   assert.equal(all.integrations.length, 1, 'the same integration, not a new one');
+
+  // A failing sync (the store's record of it; tests/e2e/xero.test.mjs makes Xero fail for real):
+  // a "Sync failed" badge and the reason with its time; gone once a sync completes.
+  const since = Date.now() - 120000;
+  storeQuery(srv, `UPDATE integrations SET sync_error = 'Xero did not answer usefully (HTTP 500, server error)', sync_error_at = ${since} WHERE uid = '${uid}'`);
+  await page.reload();
+  const failing = row(page, uid);
+  await failing.getByText('Sync failed', { exact: true }).first().waitFor();
+  const why = failing.getByTestId('sync-error');
+  assert.match(await why.innerText(), /Xero did not answer usefully \(HTTP 500, server error\) since .*fiscalhub keeps trying/s);
+  assert.equal(await why.locator(`time[datetime="${new Date(since).toISOString()}"]`).count(), 1);
+  await failing.getByText('Active', { exact: true }).waitFor();
+  await noSerious(page, 'Integrations with a failing sync');
+  await page.screenshot({ path: '/tmp/fh-xero-sync-failed.png', fullPage: true });
+  storeQuery(srv, `UPDATE integrations SET sync_error = NULL, sync_error_at = NULL WHERE uid = '${uid}'`);
+  await page.reload();
+  await row(page, uid).getByText('Active', { exact: true }).waitFor();
+  assert.equal(await row(page, uid).getByTestId('sync-error').count(), 0);
   assertNoCspViolations(page);
 });
 

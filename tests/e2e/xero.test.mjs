@@ -283,6 +283,29 @@ test('the state is bound to the session, single use, and a bad one changes nothi
   assert.equal((await integration(c, uid)).status, 'active');
 });
 
+test('a failing sync shows on the integration with why and since when; a completed sync clears it', async () => {
+  const c = await account(w, 'xero-syncfail');
+  const u = await xeroUser(w, 1);
+  // the consent's GET /connections passes; the backfill's first five pages answer 500
+  await w.ctl('PUT', '/xero/control/faults', { next: ['none', ...Array(5).fill('error_5xx')] });
+  try {
+    const uid = await connectXero(w, c, u);
+    const failing = await waitFor(async () => (await integration(c, uid)).sync_error, { what: 'the sync error', everyMs: 20 });
+    assert.equal(failing.message, 'Xero did not answer usefully (HTTP 500, server error)');
+    assert.ok(Date.parse(failing.since) <= Date.now());
+    const i = await integration(c, uid);
+    assert.equal(i.status, 'active', 'a failing sync does not make the integration inactive');
+    const later = await waitFor(async () => {
+      const x = await integration(c, uid);
+      return x.backfill.state === 'done' && x;
+    }, { what: 'the backfill done after the faults' });
+    assert.equal(later.sync_error, null, 'the completed sync cleared the error');
+    assert.equal((await w.ctl('GET', '/xero/control/faults')).next.length, 0, 'all five faults were met');
+  } finally {
+    await w.ctl('PUT', '/xero/control/faults', {});
+  }
+});
+
 test('tax mapping: Xero\'s tax rates and the certificate\'s V-SDC labels; the saved mapping labels the next invoice', async () => {
   const c = await account(w, 'xero-tax');
   const u = await xeroUser(w, 1);

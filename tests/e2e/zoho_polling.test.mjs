@@ -42,6 +42,19 @@ test('without webhooks an invoice is fiscalized once by polling, and written bac
   assert.equal((await comments(w, inv.invoice_id)).length, 1);
 });
 
+test('a failing sync shows on the integration until a poll completes', async () => {
+  await w.ctl('PUT', '/zoho/control/faults', { error_5xx: 1 });
+  try {
+    const failing = await waitFor(async () => (await integration(c, uid)).sync_error, { what: 'the sync error' });
+    assert.equal(failing.message, 'Zoho did not answer usefully (HTTP 500, server error)');
+    assert.ok(Date.parse(failing.since) <= Date.now());
+    assert.equal((await integration(c, uid)).status, 'active');
+  } finally {
+    await w.ctl('PUT', '/zoho/control/faults', {});
+  }
+  await waitFor(async () => (await integration(c, uid)).sync_error === null, { what: 'the error cleared by a completed poll' });
+});
+
 test('paging: an invoice behind 250 drafts (page 2 of 200) is found; drafts are never fiscalized', async () => {
   const lists = (await stats()).calls['GET /invoices'] || 0;
   const bulk = await w.ctl('POST', `/zoho/control/orgs/${org}/invoices/bulk`, { count: 250, status: 'draft' });

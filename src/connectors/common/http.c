@@ -254,6 +254,16 @@ const char *fh_http_class_name(enum fh_http_class c)
     return (size_t)c < FH_ARRAY_LEN(names) ? names[c] : "unknown";
 }
 
+void fh_http_no_use(const char *partner, const struct fh_http_response *r, char *why,
+                    size_t whysize)
+{
+    char status[32] = "";
+    if (r->status > 0)
+        snprintf(status, sizeof(status), "HTTP %ld, ", r->status);
+    snprintf(why, whysize, "%s did not answer usefully (%s%s%s%.80s)", partner, status,
+             fh_http_class_name(fh_http_classify(r)), r->error[0] ? ": " : "", r->error);
+}
+
 bool fh_http_header(const struct fh_http_response *r, const char *name, char *out, size_t outsize)
 {
     size_t nlen = strlen(name);

@@ -93,6 +93,17 @@ bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integr
     return qs != 0;
 }
 
+void fh_integ_sync_failed(struct fh_store *st, int64_t integration_id, const char *why,
+                          int64_t now)
+{
+    struct fh_param p[] = {FH_PI(integration_id), FH_PT(why && why[0] ? why : "the sync failed"),
+                           FH_PI(now)};
+    fh_store_exec(st,
+                  "UPDATE integrations SET sync_error = $2, sync_error_at = COALESCE(sync_error_at, "
+                  "$3) WHERE id = $1 AND status = 'active'",
+                  p, FH_ARRAY_LEN(p), NULL);
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -344,7 +355,7 @@ static int64_t month_start(int64_t now)
     "i.backfill_done, i.backfill_total, i.tenants, "                                               \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
     "f.status = 'signed' AND f.invoice_type IN ('normal', 'advance') AND f.signed_at >= $2), "     \
-    "i.sync_mode, i.last_polled_at"
+    "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at"
 
 static json_t *row_json(const struct fh_rows *r, size_t i)
 {
@@ -379,6 +390,11 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
     json_object_set_new(o, "invoices_this_month", json_integer(fh_rows_i64(r, i, 16, 0)));
     json_object_set_new(o, "sync_mode", fh_json_str_or_null(fh_rows_get(r, i, 17)));
     json_object_set_new(o, "last_polled_at", fh_json_time_cell(r, i, 18));
+    const char *sync_error = fh_rows_get(r, i, 19);
+    json_object_set_new(o, "sync_error",
+                        sync_error ? json_pack("{s:s, s:o}", "message", sync_error, "since",
+                                               fh_json_time_cell(r, i, 20))
+                                   : json_null());
     return o;
 }
 

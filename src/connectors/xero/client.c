@@ -154,8 +154,7 @@ static enum xero_outcome map_status(struct fh_app *app, const struct xero_call *
         return X_WAIT;
     case FH_HC_SERVER:
     case FH_HC_NO_ANSWER:
-        snprintf(why, whysize, "Xero did not answer usefully (%s%s%.80s)", fh_http_class_name(hc),
-                 r->error[0] ? ": " : "", r->error);
+        fh_http_no_use("Xero", r, why, whysize);
         return X_TRANSIENT;
     default:
         snprintf(why, whysize, "Xero refused the %s (HTTP %ld)", c->what ? c->what : "request",

@@ -365,7 +365,7 @@ static void sync_finish(struct fh_store *st, int64_t id, int64_t max_seen, int64
                   "UPDATE integrations SET sync_cursor = CASE WHEN sync_cursor IS NULL OR "
                   "sync_cursor < $2 THEN $2 ELSE sync_cursor END, last_sync_at = $3, "
                   "backfill_state = CASE WHEN backfill_state = 'running' THEN 'done' ELSE "
-                  "backfill_state END WHERE id = $1",
+                  "backfill_state END, sync_error = NULL, sync_error_at = NULL WHERE id = $1",
                   p, 3, NULL);
 }
 
@@ -388,11 +388,13 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
                       "backfill_total = NULL WHERE id = $1 AND backfill_state = 'pending'",
                       s, 1, NULL);
     }
+    bool waiting = false;
     for (int pages = 0; pages < 10000; pages++) {
         int64_t retry_at = 0;
         enum xero_page_result pr = sync_page(app, &in, p, &rc, &retry_at, err, errsize);
         if (pr == PAGE_MORE && rc == FH_E_RETRY && retry_at) {
             rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize); /* rate limit: wait */
+            waiting = true;
             break;
         }
         if (rc != FH_OK || pr == PAGE_STOP)
@@ -406,6 +408,8 @@ enum fh_rc fh_xero_job_sync(void *cls, struct fh_store *st, const struct fh_job 
             break;
         }
     }
+    if (!waiting && (rc == FH_E_RETRY || rc == FH_ERR))
+        fh_integ_sync_failed(st, in.id, err, fh_now_ms());
     fh_integ_free(&in);
     json_decref(p);
     return rc;

@@ -84,8 +84,7 @@ static enum zoho_outcome map_answer(struct fh_app *app, int64_t id, const struct
         return Z_NOT_FOUND;
     case FH_HC_SERVER:
     case FH_HC_NO_ANSWER:
-        snprintf(why, whysize, "Zoho did not answer usefully (%s%s%.80s)", fh_http_class_name(hc),
-                 r->error[0] ? ": " : "", r->error);
+        fh_http_no_use("Zoho", r, why, whysize);
         return Z_TRANSIENT;
     default:
         break;

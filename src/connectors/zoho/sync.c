@@ -125,7 +125,8 @@ static void sync_finish(struct fh_store *st, int64_t id, int64_t scan_at, int64_
                   "UPDATE integrations SET sync_cursor = CASE WHEN sync_cursor IS NULL OR "
                   "sync_cursor < $2 THEN $2 ELSE sync_cursor END, last_sync_at = $3, "
                   "last_polled_at = $3, backfill_state = CASE WHEN backfill_state = 'running' "
-                  "THEN 'done' ELSE backfill_state END WHERE id = $1",
+                  "THEN 'done' ELSE backfill_state END, sync_error = NULL, sync_error_at = NULL "
+                  "WHERE id = $1",
                   p, 3, NULL);
 }
 
@@ -160,6 +161,8 @@ enum fh_rc fh_zoho_job_sync(void *cls, struct fh_store *st, const struct fh_job 
         enum zoho_outcome o = sync_page(app, &in, p, &more, &retry_at, why, sizeof(why));
         if (o != Z_OK) {
             rc = zoho_finish(app, job, p, o, retry_at, why, err, errsize);
+            if (o != Z_WAIT && (rc == FH_E_RETRY || rc == FH_ERR))
+                fh_integ_sync_failed(st, in.id, err, fh_now_ms());
             break;
         }
         if (!more) {

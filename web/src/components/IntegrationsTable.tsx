@@ -86,6 +86,7 @@ export function IntegrationsTable({
                 <td>
                   <span class="status-cell">
                     <StatusBadge status={it.status} />
+                    {it.status === 'active' && it.sync_error && <Badge tone="warning">Sync failed</Badge>}
                     {usage.trial && (
                       <Badge tone="info">
                         Trial {it.invoices_this_month}/{usage.invoice_limit}

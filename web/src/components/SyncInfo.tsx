@@ -1,6 +1,8 @@
 // Facts about how an integration syncs: its fiscalization trigger (Xero), its
-// data center and which invoices it fiscalizes (Zoho Books), when it last synced with its platform, and the progress of its first
-// backfill while that runs. Shown in the integration's details row.
+// data center and which invoices it fiscalizes (Zoho Books), when it last
+// synced with its platform, the progress of its first backfill while that
+// runs, and why its syncs fail while they do. Shown in the integration's
+// details row.
 import { formatShortDateTime } from '../format';
 import { triggerLabel } from '../integrations';
 import type { Integration } from '../types';
@@ -46,6 +48,21 @@ export function SyncInfo({ integration: it }: Props) {
           )}
         </dd>
       </div>
+      {it.status === 'active' && it.sync_error && (
+        <div class="row-fact row-fact--problem" data-testid="sync-error">
+          <dt>Sync failed</dt>
+          <dd>
+            {it.sync_error.message}
+            {it.sync_error.since && (
+              <>
+                {' '}
+                since <time dateTime={it.sync_error.since}>{formatShortDateTime(it.sync_error.since)}</time>
+              </>
+            )}
+            . fiscalhub keeps trying; Test Connection checks the connection.
+          </dd>
+        </div>
+      )}
       {(running || queued) && bf && (
         <div class="row-fact" data-testid="backfill">
           <dt>Backfill</dt>
