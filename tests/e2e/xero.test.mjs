@@ -132,6 +132,7 @@ test('a credit note of an invoice whose fiscalization failed waits, and becomes 
   await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
   const failed = await waitFor(async () => (await fiscalInvoices(c, uid)).find((x) => x.status === 'failed'),
     { what: 'the failed fiscalization' });
+  assert.equal((await integration(c, uid)).invoices_failed, 1, 'the integration counts its failed invoice');
   const cn = await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/credit-notes`, { Amount: 10 });
   // the credit note's job looks again after as long as it has waited (2, 2, 4, 8, 16 s): after
   // 17 s its next look is about 15 s away, unless the invoice's signature wakes it
@@ -157,6 +158,7 @@ test('a credit note of an invoice whose fiscalization failed waits, and becomes 
   assert.equal(d.invoice.transaction_type, 'refund');
   assert.equal(d.invoice.referent_document_number, original.invoice_number);
   assert.equal(await vsdcCount(c.certUid, inv.InvoiceNumber), 1, 'the invoice was signed once');
+  assert.equal((await integration(c, uid)).invoices_failed, 0, 'none failed once the retry signed it');
   assert.deepEqual((await c.get(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}`)).json.refunds_waiting, [],
     'nothing waits for it any more');
   assert.deepEqual(d.refunds_waiting, []);

@@ -97,6 +97,8 @@ export interface Integration {
   webhooks_seen_at?: string | null;
   /** Zoho Books: the last completed poll of the organization's invoices. */
   last_polled_at?: string | null;
+  /** Its fiscal invoices the V-SDC refused (or that gave up), waiting for a fix and a Retry. */
+  invoices_failed?: number;
   /** Why the integration's syncs are failing, since when; null when the last sync completed. */
   sync_error?: { message: string; since: string | null } | null;
   /** Zoho Books: "webhook" while Zoho's workflow webhook arrives, else "polling" (null for other types). */

@@ -349,13 +349,17 @@ static int64_t month_start(int64_t now)
     return (int64_t)timegm(&tm) * 1000;
 }
 
+/* The failed invoices are counted through fiscal_invoices_status (org, status: few rows); the
+ * unary plus keeps SQLite from choosing the integration's index, which holds all its invoices. */
 #define LIST_COLS                                                                                  \
     "i.uid, i.type, i.status, i.created_at, c.uid, i.settings, i.status_reason, i.tenant_id, "     \
     "i.tenant_name, i.connected_at, i.last_sync_at, i.webhooks_seen_at, i.backfill_state, "        \
     "i.backfill_done, i.backfill_total, i.tenants, "                                               \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
     "f.status = 'signed' AND f.invoice_type IN ('normal', 'advance') AND f.signed_at >= $2), "     \
-    "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at"
+    "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                              \
+    "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
+    "AND +f.integration_id = i.id)"
 
 static json_t *row_json(const struct fh_rows *r, size_t i)
 {
@@ -395,6 +399,7 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
                         sync_error ? json_pack("{s:s, s:o}", "message", sync_error, "since",
                                                fh_json_time_cell(r, i, 20))
                                    : json_null());
+    json_object_set_new(o, "invoices_failed", json_integer(fh_rows_i64(r, i, 21, 0)));
     return o;
 }
 

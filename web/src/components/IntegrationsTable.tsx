@@ -5,7 +5,7 @@
 // row with its settings, last sync and backfill progress, and its actions, so
 // that four actions fit next to the facts without the table scrolling
 // sideways.
-import { formatDate, ratio } from '../format';
+import { formatDate, plural, ratio } from '../format';
 import { platformOrg } from '../integrations';
 import type { Integration, Usage } from '../types';
 import { Badge } from './Badge';
@@ -87,6 +87,14 @@ export function IntegrationsTable({
                   <span class="status-cell">
                     <StatusBadge status={it.status} />
                     {it.status === 'active' && it.sync_error && <Badge tone="warning">Sync failed</Badge>}
+                    {!!it.invoices_failed && (
+                      <Link
+                        href={`/pos/invoices?status=failed&integration=${encodeURIComponent(it.uid)}`}
+                        class="badge-link"
+                      >
+                        <Badge tone="danger">{plural(it.invoices_failed, 'invoice failed', 'invoices failed')}</Badge>
+                      </Link>
+                    )}
                     {usage.trial && (
                       <Badge tone="info">
                         Trial {it.invoices_this_month}/{usage.invoice_limit}
