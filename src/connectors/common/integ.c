@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_json.h"
 
@@ -339,24 +340,16 @@ static const char *type_name(const char *type)
     return type ? type : "";
 }
 
-static int64_t month_start(int64_t now)
-{
-    time_t t = (time_t)(now / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    tm.tm_mday = 1;
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    return (int64_t)timegm(&tm) * 1000;
-}
-
-/* The failed invoices are counted through fiscal_invoices_status (org, status: few rows); the
- * unary plus keeps SQLite from choosing the integration's index, which holds all its invoices. */
+/* The month's invoices are the plan's usage counter (billing_usage, src/billing/usage.c): one
+ * row, where counting the signed invoices read every invoice of the integration (about 1 s for
+ * 200,000 on SQLite). The failed ones are counted through fiscal_invoices_status (org, status:
+ * few rows); the unary plus keeps SQLite from choosing the integration's index instead. */
 #define LIST_COLS                                                                                  \
     "i.uid, i.type, i.status, i.created_at, c.uid, i.settings, i.status_reason, i.tenant_id, "     \
     "i.tenant_name, i.connected_at, i.last_sync_at, i.webhooks_seen_at, i.backfill_state, "        \
     "i.backfill_done, i.backfill_total, i.tenants, "                                               \
-    "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
-    "f.status = 'signed' AND f.invoice_type IN ('normal', 'advance') AND f.signed_at >= $2), "     \
+    "(SELECT u.invoices FROM billing_usage u WHERE u.org_id = i.org_id AND u.month = $2 AND "      \
+    "u.integration_id = i.id), "                                                                   \
     "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                              \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
     "AND +f.integration_id = i.id)"
@@ -406,7 +399,9 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
 enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now,
                               json_t **out)
 {
-    struct fh_param p[] = {FH_PI(org_id), FH_PI(month_start(now)), FH_PT(uid)};
+    char month[8];
+    fh_billing_month(now, month);
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(month), FH_PT(uid)};
     struct fh_rows rows;
     int qs =
         fh_store_exec(st,
