@@ -88,11 +88,11 @@ test('trial badge, the seat-limit dialog, Activate Key, and the new limits on In
     // Billing → Subscriptions
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click();
     await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
-    await page.getByRole('heading', { name: 'Growth: 3 connections, 5000 invoices per month' }).waitFor();
+    await page.getByRole('heading', { name: 'Growth: 3 connections, 5,000 invoices per month' }).waitFor();
     assert.equal((await page.getByTestId('billing-plan').textContent()).trim(), 'Growth');
     assert.equal((await page.getByTestId('billing-source').textContent()).trim(), `Activation key INT-****-****-${key.slice(-4)}`);
     assert.equal((await page.getByTestId('billing-seats').textContent()).trim(), '1 / 3');
-    assert.equal((await page.getByTestId('billing-invoices').textContent()).trim(), '0 / 5000');
+    assert.equal((await page.getByTestId('billing-invoices').textContent()).trim(), '0 / 5,000', 'numbers grouped by thousands');
     assert.equal((await page.getByTestId('billing-sync').textContent()).trim(),
       'Webhooks within 1 minute, polling every 5 minutes', 'Growth\'s sync speed (the defaults)');
     assert.equal((await page.getByTestId('billing-expiry').textContent()).trim(), expiry);

@@ -56,7 +56,11 @@ test('sign-up lands on Integrations with the empty state, codes, usage and worki
       (await page.getByTestId('usage-connections').textContent()).trim(),
       `${u.active_connections} / ${u.connection_limit}`,
     );
-    assert.equal((await page.getByTestId('usage-invoices').textContent()).trim(), `${u.invoices_this_month} / ${u.invoice_limit}`);
+    const grouped = (n) => n.toLocaleString('en-GB');
+    assert.equal(
+      (await page.getByTestId('usage-invoices').textContent()).trim(),
+      `${grouped(u.invoices_this_month)} / ${grouped(u.invoice_limit)}`,
+    );
     if (u.trial && !u.expires_at) assert.equal((await page.getByTestId('usage-subscription').textContent()).trim(), 'Free trial');
 
     await page.screenshot({ path: '/tmp/fh-integrations.png', fullPage: true });
@@ -96,7 +100,7 @@ test('sign-up lands on Integrations with the empty state, codes, usage and worki
     await page.getByRole('heading', { name: 'No fiscalized invoices yet' }).waitFor();
     await nav.getByRole('link', { name: 'Billing' }).click();
     await page.waitForURL('**/billing');
-    await page.getByRole('heading', { name: /^Free trial: \d+ connections?, \d+ invoices per month$/ }).waitFor();
+    await page.getByRole('heading', { name: /^Free trial: [\d,]+ connections?, [\d,]+ invoices per month$/ }).waitFor();
     await nav.getByRole('link', { name: 'Integrations' }).click();
     await page.waitForURL('**/integrations');
     await page.getByRole('heading', { name: 'No integrations yet' }).waitFor();

@@ -21,12 +21,15 @@ export function fullStop(name: string | null | undefined): string {
   return name && name.endsWith('.') ? '' : '.';
 }
 
+const count = new Intl.NumberFormat('en-GB');
+
 export function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${count.format(n)} ${n === 1 ? one : many}`;
 }
 
+/** "1,250 / 50,000". */
 export function ratio(n: number, limit: number): string {
-  return `${n} / ${limit}`;
+  return `${count.format(n)} / ${count.format(limit)}`;
 }
 
 const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {

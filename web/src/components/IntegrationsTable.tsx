@@ -97,7 +97,7 @@ export function IntegrationsTable({
                     )}
                     {usage.trial && (
                       <Badge tone="info">
-                        Trial {it.invoices_this_month}/{usage.invoice_limit}
+                        Trial {it.invoices_this_month}/{usage.invoice_limit.toLocaleString('en-GB')}
                       </Badge>
                     )}
                   </span>

@@ -10,7 +10,7 @@ import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
-import { formatDate, formatEvery, formatSpan, fullStop, isPast, plural } from '../format';
+import { formatDate, formatEvery, formatSpan, fullStop, isPast, plural, ratio } from '../format';
 import { can } from '../session';
 import type { OrgMembership } from '../types';
 import { useResource } from '../useResource';
@@ -141,13 +141,13 @@ export function BillingPage({ org }: Props) {
                 )}
               </Fact>
               <Fact label="Seats used" id="billing-seats">
-                {data.seats_used} / {data.plan.seats}
+                {ratio(data.seats_used, data.plan.seats)}
               </Fact>
               <Fact label="Sync" id="billing-sync">
                 {syncText(data.plan.sync)}
               </Fact>
               <Fact label="Invoices this month" id="billing-invoices">
-                {data.invoices_this_month} / {data.invoice_limit}
+                {ratio(data.invoices_this_month, data.invoice_limit)}
               </Fact>
               <Fact label="On hold" id="billing-on-hold">
                 {data.invoices_on_hold === 0
