@@ -40,6 +40,7 @@ enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoices_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoice_get(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoice_retry_post(struct fh_req *req);
+enum fh_rc fh_api_fiscal_invoice_writeback_retry_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoices_retry_post(struct fh_req *req);
 enum fh_rc fh_api_certificates_get(struct fh_req *req);
 enum fh_rc fh_api_certificates_post(struct fh_req *req);

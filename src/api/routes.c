@@ -38,6 +38,7 @@ static const struct fh_route routes[] = {
     {"POST", "/api/orgs/{org}/fiscal-invoices/retry", 4 * KB, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_fiscal_invoices_retry_post},
     {"GET", "/api/orgs/{org}/fiscal-invoices/{id}", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_fiscal_invoice_get},
     {"POST", "/api/orgs/{org}/fiscal-invoices/{id}/retry", 0, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_fiscal_invoice_retry_post},
+    {"POST", "/api/orgs/{org}/fiscal-invoices/{id}/writeback/retry", 0, FH_AUTH_ORG, FH_PERM_OPERATE, fh_api_fiscal_invoice_writeback_retry_post},
     {"GET", "/api/orgs/{org}/certificates", 0, FH_AUTH_ORG, FH_PERM_VIEW, fh_api_certificates_get},
     {"POST", "/api/orgs/{org}/certificates", 100 * KB, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_certificates_post},
     {"POST", "/api/orgs/{org}/certificates/{uid}/revoke", 0, FH_AUTH_ORG, FH_PERM_MANAGE_INTEGRATIONS, fh_api_certificates_revoke_post},

@@ -29,7 +29,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startSandbox } from '../lib/sandbox.mjs';
-import { startServer } from '../lib/server.mjs';
+import { startServer, storeQuery } from '../lib/server.mjs';
 import {
   apiGet,
   apiSend,
@@ -252,6 +252,31 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
     await new Promise((res) => setTimeout(res, 500));
     await page.reload();
   }
+  // Its details say the result was written back to Xero (the note is there).
+  const details = page.getByRole('dialog', { name: /^Invoice / });
+  const writeback = details.getByTestId('writeback');
+  for (const deadline = Date.now() + 20000; ; ) {
+    await earlierRow.getByRole('button', { name: 'Details' }).click();
+    await writeback.waitFor();
+    if (/Yes, to Xero/.test(await writeback.innerText())) break;
+    assert.ok(Date.now() < deadline, `written back: ${await writeback.innerText()}`);
+    await details.getByRole('button', { name: 'Close' }).last().click();
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  await details.getByRole('button', { name: 'Close' }).last().click();
+  const history = async () =>
+    (await control('GET', `/xero/control/invoices/${earlier.InvoiceID}/history?changes=Note`)).HistoryRecords.length;
+  assert.equal(await history(), 1);
+  // A write-back that gave up (its job dead, as after a refusal) shows why and offers Retry
+  // write-back; the retry finds the note already there and writes no second one.
+  storeQuery(srv, `UPDATE jobs SET state = 'dead', last_error = 'Xero refused the history note (HTTP 400): The document is locked.' WHERE id = (SELECT writeback_job FROM fiscal_invoices WHERE source_ref = '${earlier.InvoiceNumber}')`);
+  await earlierRow.getByRole('button', { name: 'Details' }).click();
+  await writeback.getByText('Failed: Xero refused the history note (HTTP 400): The document is locked.').waitFor();
+  await noSerious(page, 'Invoice details with a failed write-back');
+  await writeback.getByRole('button', { name: 'Retry write-back' }).click();
+  await writeback.getByText(/Yes, to Xero/).waitFor({ timeout: 20000 });
+  await details.getByRole('button', { name: 'Close' }).last().click();
+  assert.equal(await history(), 1, 'the retry wrote no second note');
   await openIntegrations(page);
 
   // Test Connection: one read-only call to Xero, the answer under the buttons.

@@ -130,3 +130,52 @@ test('a write-back waiting for a slow signature is woken by it: the note follows
     await w.ctl('PUT', '/vsdc/control/faults', {});
   }
 });
+
+test('a write-back Xero refuses shows as failed on the invoice; a retry from the portal API completes it once', async () => {
+  const { c, uid, tenant } = await connected('xwb-fail', { attach_qr: true });
+  // no attachment fits: Xero answers 400 to the QR upload, which cannot succeed by repeating
+  await w.ctl('PUT', '/xero/control/settings', { max_attachments: 0 });
+  try {
+    const inv = await xeroInvoice(w, tenant);
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+    const f = await signed(c, uid, inv.InvoiceNumber);
+    const path = `/api/orgs/${c.org}/fiscal-invoices/${f.id}`;
+    const failed = await waitFor(async () => {
+      const d = (await c.get(path)).json;
+      return d.writeback?.state === 'failed' && d.writeback;
+    }, { what: 'the failed write-back' });
+    assert.match(failed.error, /maximum number of attachments/);
+    assert.match(failed.at, /^\d{4}-\d{2}-\d{2}T/);
+    assert.equal((await notes(w, inv.InvoiceID)).length, 1, 'the note was written before the upload failed');
+    // bad requests: not failed, another organization's invoice, an invoice without a write-back
+    const done = await connected('xwb-fail-ok');
+    const other = await xeroInvoice(w, done.tenant);
+    await w.ctl('POST', `/xero/control/invoices/${other.InvoiceID}/approve`);
+    const g = await signed(done.c, done.uid, other.InvoiceNumber);
+    const finished = await waitFor(async () => {
+      const d = (await done.c.get(`/api/orgs/${done.c.org}/fiscal-invoices/${g.id}`)).json;
+      return d.writeback?.state === 'done' && d.writeback;
+    }, { what: 'the other invoice written back' });
+    assert.equal(finished.error, null);
+    const notFailed = await done.c.post(`/api/orgs/${done.c.org}/fiscal-invoices/${g.id}/writeback/retry`);
+    assert.equal(notFailed.status, 409);
+    assert.equal(notFailed.json.code, 6006);
+    assert.equal((await done.c.post(`/api/orgs/${done.c.org}/fiscal-invoices/${f.id}/writeback/retry`)).status, 404);
+    assert.equal((await c.post(`/api/orgs/${c.org}/fiscal-invoices/abc/writeback/retry`)).status, 400);
+    // Xero takes attachments again: the retry adds the QR, not a second note
+    await w.ctl('PUT', '/xero/control/settings', { max_attachments: 10 });
+    const r = await c.post(`${path}/writeback/retry`);
+    assert.equal(r.status, 202, r.text);
+    assert.deepEqual(r.json.writeback, { state: 'pending' });
+    const written = await waitFor(async () => {
+      const d = (await c.get(path)).json;
+      return d.writeback?.state === 'done' && d.writeback;
+    }, { what: 'the retried write-back' });
+    assert.equal(written.error, null);
+    const list = (await w.ctl('GET', `/xero/control/invoices/${inv.InvoiceID}/attachments`)).Attachments;
+    assert.deepEqual(list.map((a) => a.FileName), [`fiscal-${f.invoice_number}.gif`]);
+    assert.equal((await notes(w, inv.InvoiceID)).length, 1, 'still one note');
+  } finally {
+    await w.ctl('PUT', '/xero/control/settings', { max_attachments: 10 });
+  }
+});

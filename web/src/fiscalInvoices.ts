@@ -65,6 +65,11 @@ export const fiscalInvoices = {
   retry: (org: string, id: number) =>
     api.post<FiscalInvoiceSummary>(`/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}/retry`),
   /** Every failed invoice matching the filter's integration and dates (at most 1000 a call). */
+  /** Runs a failed write-back to the invoice's source again (integrations.operate). */
+  retryWriteback: (org: string, id: number) =>
+    api.post<{ id: number; writeback: { state: string } }>(
+      `/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}/writeback/retry`,
+    ),
   retryFailed: (org: string, f: FiscalFilter) => {
     const body: Record<string, string> = {};
     if (f.integration) body.integration = f.integration;

@@ -228,6 +228,8 @@ export interface FiscalInvoiceDetails extends FiscalInvoiceSummary {
   signed_at?: string | null;
   /** Documents (a Xero credit note) that wait for this invoice to be signed. */
   refunds_waiting?: { ref: string | null; integration: string | null; since: string }[];
+  /** The fiscal result's way back to the source invoice (integrations only; null otherwise). */
+  writeback?: { state: 'pending' | 'retrying' | 'done' | 'failed'; error: string | null; at: string | null } | null;
 }
 
 // The OAuth integration endpoints (Xero, Zoho Books; docs/api/integrations.md).

@@ -97,6 +97,13 @@ static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_conn_doc *
     return fh_qs_rc(qs);
 }
 
+static const char WAIT_REASON[] = "waiting for the fiscal invoice";
+
+bool fh_writeback_retried(const struct fh_job *job)
+{
+    return job->attempts > 1 || (job->last_error && strcmp(job->last_error, WAIT_REASON) != 0);
+}
+
 struct wait_ctx {
     const struct fh_job *job;
     int64_t fiscal_id, now;
@@ -123,7 +130,7 @@ static int wait_tx(struct fh_store *st, void *cls)
         return qs;
     enum fh_rc rc = fh_job_release(st, c->job->id, c->job->lease_owner,
                                    pending ? c->now + FH_WRITEBACK_WAIT_MS : c->now,
-                                   "waiting for the fiscal invoice", c->now);
+                                   WAIT_REASON, c->now);
     return fh_rc_qs(rc);
 }
 

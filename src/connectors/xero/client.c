@@ -132,6 +132,24 @@ static enum xero_outcome reserve(struct fh_app *app, const char *tenant, struct 
     return X_WAIT;
 }
 
+/* "Xero refused the <what> (HTTP 400): <the first validation message>" - Xero's 400 answers
+ * name the problem in Elements[].ValidationErrors[].Message (specs/xero.md), which is what a
+ * user needs to fix it; the message is cut at 200 bytes. */
+static void refusal(const struct xero_call *c, const struct fh_http_response *r, char *why,
+                    size_t whysize)
+{
+    json_error_t je;
+    json_t *j = r->body ? json_loadb(r->body, r->len, 0, &je) : NULL;
+    json_t *el = json_array_get(json_object_get(j, "Elements"), 0);
+    const char *m = json_string_value(
+        json_object_get(json_array_get(json_object_get(el, "ValidationErrors"), 0), "Message"));
+    if (!m)
+        m = json_string_value(json_object_get(j, "Detail"));
+    snprintf(why, whysize, "Xero refused the %s (HTTP %ld)%s%.200s", c->what ? c->what : "request",
+             r->status, m ? ": " : "", m ? m : "");
+    json_decref(j);
+}
+
 static enum xero_outcome map_status(struct fh_app *app, const struct xero_call *c,
                                     const struct fh_http_response *r, int64_t id, char *why,
                                     size_t whysize)
@@ -157,8 +175,7 @@ static enum xero_outcome map_status(struct fh_app *app, const struct xero_call *
         fh_http_no_use("Xero", r, why, whysize);
         return X_TRANSIENT;
     default:
-        snprintf(why, whysize, "Xero refused the %s (HTTP %ld)", c->what ? c->what : "request",
-                 r->status);
+        refusal(c, r, why, whysize);
         return X_REFUSED;
     }
 }

@@ -1,11 +1,12 @@
 // The details of one fiscal invoice (GET /api/orgs/{org}/fiscal-invoices/{id}):
 // fiscal number, SDC time, totals and tax items, the journal and QR, the
 // verification link, a link back to the source invoice ("View in Xero"), and
-// for a failed invoice its last error with Retry (integrations.operate), and
-// the credit notes that wait for this invoice to be signed.
+// for a failed invoice its last error with Retry (integrations.operate), the
+// credit notes that wait for this invoice to be signed, and whether the result
+// was written back to the source (a failed write-back with Retry write-back).
 //
-// While the invoice is pending (just submitted, or retried from here) the
-// dialog asks again every few seconds until it is signed or failed.
+// While the invoice is pending (just submitted, or retried from here), or its
+// write-back is, the dialog asks again every few seconds until it settles.
 import { useEffect, useState } from 'preact/hooks';
 import { fiscalInvoices } from '../fiscalInvoices';
 import { formatAmount, formatDateTime, safeHttpUrl } from '../format';
@@ -21,6 +22,20 @@ import { InvoiceItemsTable } from './InvoiceItemsTable';
 import { Loading } from './Loading';
 import { Modal } from './Modal';
 import { TaxItemsTable } from './TaxItemsTable';
+
+/** Where the fiscal result stands in the source platform, in words. */
+function writebackText(w: NonNullable<FiscalInvoiceDetails['writeback']>, platform: string, status: string): string {
+  switch (w.state) {
+    case 'done':
+      return `Yes, to ${platform}`;
+    case 'failed':
+      return `Failed: ${w.error || 'the platform refused it'}`;
+    case 'retrying':
+      return `Not yet; retrying after: ${w.error || 'an error'}`;
+    default:
+      return status === 'signed' ? 'In progress' : 'Once the invoice is signed';
+  }
+}
 
 export interface IntegrationInfo {
   type: string;
@@ -57,7 +72,7 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
   useEffect(() => {
     if (!data) return undefined;
     setRetried(false);
-    if (data.status === 'pending') {
+    if (data.status === 'pending' || data.writeback?.state === 'pending') {
       setWatching(true);
       const t = window.setTimeout(refresh, POLL_MS);
       return () => window.clearTimeout(t);
@@ -81,6 +96,20 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
       setRetryError(e);
     }
     setRetrying(false);
+  };
+
+  const [wbRetrying, setWbRetrying] = useState(false);
+  const [wbError, setWbError] = useState<unknown>(null);
+  const retryWriteback = async () => {
+    setWbRetrying(true);
+    setWbError(null);
+    try {
+      await fiscalInvoices.retryWriteback(orgCode, invoice.id);
+      refresh();
+    } catch (e) {
+      setWbError(e);
+    }
+    setWbRetrying(false);
   };
 
   const via = integration(d.integration);
@@ -110,6 +139,7 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
         </ErrorAlert>
       )}
       {retryError !== null && <ApiErrorAlert error={retryError} fallback="The retry failed; please try again." />}
+      {wbError !== null && <ApiErrorAlert error={wbError} fallback="The write-back could not be retried; please try again." />}
 
       {data && status === 'failed' && (
         <div class="failure" data-testid="last-error">
@@ -213,6 +243,31 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
                 )}
               </dd>
             </div>
+            {d.writeback && (
+              <div class="fact" data-testid="writeback">
+                <dt>Written back</dt>
+                <dd class={d.writeback.state === 'failed' ? 'fact-problem' : undefined}>
+                  {writebackText(d.writeback, via?.name ?? 'the source', status)}
+                  {d.writeback.at && (
+                    <span class="fact-sub">
+                      <time dateTime={d.writeback.at}>{formatDateTime(d.writeback.at)}</time>
+                    </span>
+                  )}
+                  {d.writeback.state === 'failed' && (
+                    <button
+                      type="button"
+                      class="btn btn--secondary btn--small fact-action"
+                      disabled={!canOperate || wbRetrying}
+                      title={canOperate ? undefined : RETRY_DENIED}
+                      onClick={retryWriteback}
+                    >
+                      <Icon name="refresh" />
+                      {wbRetrying ? 'Retrying…' : 'Retry write-back'}
+                    </button>
+                  )}
+                </dd>
+              </div>
+            )}
             {d.certificate_uid && (
               <div class="fact">
                 <dt>Certificate</dt>
