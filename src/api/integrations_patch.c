@@ -1,6 +1,9 @@
-/* integrations_patch.c - PATCH /api/orgs/{org}/integrations/{uid} {"settings": {...}}: changes
- * settings (the fiscalization trigger, the tax mapping, ...). Given fields replace the stored
- * ones; the rest stay. Invoices already fiscalized are never touched. */
+/* integrations_patch.c - PATCH /api/orgs/{org}/integrations/{uid} {"settings": {...},
+ * "certificate_uid": "..."}: changes settings (the fiscalization trigger, the tax mapping, ...;
+ * given fields replace the stored ones, the rest stay) and/or the certificate the integration
+ * signs with (another active, unexpired certificate of the organization: a renewal). Both in
+ * one UPDATE. Invoices already received keep the certificate they were submitted with, and
+ * fiscalized ones are never touched. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,33 +15,52 @@
 enum fh_rc fh_api_integrations_patch(struct fh_req *req)
 {
     json_t *settings = NULL, *root = NULL, *merged = NULL;
+    const char *cert_uid = NULL;
     struct fh_jspec spec[] = {
-        {.name = "settings", .type = FH_J_OBJECT, .out = &settings},
+        {.name = "settings", .type = FH_J_OBJECT, .optional = true, .out = &settings},
+        {.name = "certificate_uid",
+         .type = FH_J_STRING,
+         .optional = true,
+         .min = 1,
+         .max = 15,
+         .out = &cert_uid},
         FH_JSPEC_END,
     };
     if (fh_json_parse_body_or_reply(req, spec, &root) != FH_OK)
         return FH_ERR;
+    if (!settings && !cert_uid) {
+        json_decref(root);
+        return fh_reply_error(req, FH_EC_JSON_FIELD_MISSING, "%s",
+                              "settings or certificate_uid is required");
+    }
     struct fh_integ in;
     if (fh_api_integ_or_reply(req, &in) != FH_OK) {
         json_decref(root);
         return FH_ERR;
     }
     struct fh_json_error err;
-    enum fh_rc rc;
-    if ((strcmp(in.type, FH_ZOHO_TYPE) == 0
-             ? fh_zoho_settings_merge(in.settings, settings, &merged, &err)
-             : fh_integ_settings_merge(in.settings, settings, &merged, &err)) != FH_OK) {
+    enum fh_rc rc = FH_OK;
+    int64_t cert_id = in.certificate_id;
+    if (settings && (strcmp(in.type, FH_ZOHO_TYPE) == 0
+                         ? fh_zoho_settings_merge(in.settings, settings, &merged, &err)
+                         : fh_integ_settings_merge(in.settings, settings, &merged, &err)) != FH_OK)
         rc = fh_reply_error(req, err.ec, "%s", err.detail);
-    } else {
-        char *text = json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS);
-        struct fh_param p[] = {FH_PI(in.id), FH_PT(text), FH_PI(fh_now_ms())};
-        int qs = fh_store_exec(
-            req->app->store, "UPDATE integrations SET settings = $2, updated_at = $3 WHERE id = $1",
-            p, 3, NULL);
+    else if (cert_uid && fh_api_integ_cert_or_reply(req, cert_uid, &cert_id) != FH_OK)
+        rc = FH_ERR;
+    if (rc == FH_OK) {
+        char *text = json_dumps(merged ? merged : in.settings, JSON_COMPACT | JSON_SORT_KEYS);
+        struct fh_param p[] = {FH_PI(in.id), FH_PT(text), FH_PI(fh_now_ms()), FH_PI(cert_id)};
+        int qs = fh_store_exec(req->app->store,
+                               "UPDATE integrations SET settings = $2, updated_at = $3, "
+                               "certificate_id = $4 WHERE id = $1",
+                               p, FH_ARRAY_LEN(p), NULL);
         free(text);
+        if (qs > 0 && cert_id != in.certificate_id)
+            fh_log(FH_LOG_INFO, "integration_certificate", "org %s integration %s now signs with %s",
+                   req->org.code, in.uid, cert_uid);
         rc = qs > 0 ? fh_api_integ_reply(req, 200, in.uid)
                     : fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,
-                                          "cannot change the settings");
+                                          "cannot change the integration");
     }
     json_decref(merged);
     fh_integ_free(&in);

@@ -51,8 +51,10 @@ enum fh_rc fh_api_integ_cert_or_reply(struct fh_req *req, const char *cert_uid, 
     enum fh_rc rc = fh_cert_list_json(req->app->store, req->org.id, cert_uid, fh_now_ms(), &list);
     if (rc != FH_OK)
         return fh_api_store_failed(req, rc, "cannot read the certificate"), FH_ERR;
-    const char *status = json_string_value(json_object_get(json_array_get(list, 0), "status"));
-    bool found = status != NULL, active = status && strcmp(status, "active") == 0;
+    const char *st = json_string_value(json_object_get(json_array_get(list, 0), "status"));
+    char status[16] = "";
+    fh_strlcpy(status, st ? st : "", sizeof(status)); /* st lives in list */
+    bool found = st != NULL, active = found && strcmp(status, "active") == 0;
     json_decref(list);
     if (!found)
         return fh_reply_error(req, FH_EC_FISCAL_CERT_UNKNOWN,

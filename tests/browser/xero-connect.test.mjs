@@ -27,6 +27,7 @@
 // the certificate and Connect Xero dialogs, the tenant choice page, and the
 // Integrations page with rows, pending setups and notices.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startSandbox } from '../lib/sandbox.mjs';
 import { startServer, storeQuery } from '../lib/server.mjs';
@@ -338,6 +339,38 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   assert.equal(await taxes.getByText('Same rate; not saved yet').count(), 0);
   await taxes.getByRole('button', { name: 'Cancel' }).click();
   await taxes.waitFor({ state: 'detached' });
+
+  // The certificate on the row; Change certificate to a renewal that expires in 10 days: the row
+  // then says so, with what to do.
+  const certFact = row(page, it.uid).getByTestId('certificate');
+  assert.match(await certFact.innerText(), new RegExp(`${cert.uid} · expires \\d{1,2} \\w{3} \\d{4}`));
+  const renewal = await sb.issueCert({ name: 'Kafana Dva d.o.o.', location: 'Beograd', days: 10 });
+  const added = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, {
+    pfx_base64: readFileSync(renewal.pfxPath).toString('base64'),
+    password: renewal.password.trim(),
+    pac: renewal.pac.trim(),
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  await row(page, it.uid).getByRole('button', { name: 'Change certificate' }).click();
+  const recert = page.getByRole('dialog', { name: `Change certificate of ${it.uid}` });
+  await recert.getByRole('radio', { name: /\(current\)/ }).waitFor();
+  assert.ok(await recert.getByRole('radio', { name: /\(current\)/ }).isChecked());
+  assert.ok(await recert.getByRole('button', { name: 'Save' }).isDisabled(), 'nothing to save yet');
+  await recert.locator(`#change-cert-${renewal.uid}`).check();
+  await noSerious(page, 'Change certificate dialog');
+  await recert.getByRole('button', { name: 'Save' }).click();
+  await recert.waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: `now signs the invoices it receives with certificate ${renewal.uid}` }).waitFor();
+  assert.equal((await integration(page, org, it.uid)).certificate_uid, renewal.uid);
+  await certFact.getByText(renewal.uid).waitFor();
+  assert.match(await certFact.innerText(), /expires on .* \(in (9|10) days\): upload its successor and use Change certificate/);
+  assert.match((await certFact.getAttribute('class')) ?? '', /row-fact--problem/);
+  // back to the first certificate; the renewal is revoked, so the next test finds one active
+  const back = await apiSend(page, 'PATCH', `/api/orgs/${org}/integrations/${it.uid}`, { certificate_uid: cert.uid });
+  assert.equal(back.status, 200, JSON.stringify(back.body));
+  assert.equal((await apiSend(page, 'POST', `/api/orgs/${org}/certificates/${renewal.uid}/revoke`)).status, 200);
+  await page.reload();
+  await certFact.getByText(cert.uid).waitFor();
 
   // A failed fiscalization shows on the row and leads to POS Invoices filtered to it: a label the
   // V-SDC does not define (only the API lets one be set) makes the V-SDC refuse the invoice.

@@ -383,6 +383,56 @@ test('tax mapping: Xero\'s tax rates and the certificate\'s V-SDC labels; the sa
   assert.match(down.json.detail, new RegExp(`V-SDC of certificate ${away.cert} did not answer`));
 });
 
+test('Change certificate: invoices received afterwards are signed with the new one; bad requests change nothing', async () => {
+  const c = await account(w, 'xero-recert');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  const before = await integration(c, uid);
+  assert.equal(before.certificate_uid, c.certUid);
+  assert.equal(before.certificate_status, 'active');
+  assert.ok(Date.parse(before.certificate_expires_at) > Date.now() + 300 * 86400000, before.certificate_expires_at);
+  const first = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${first.InvoiceID}/approve`);
+  await signedInvoices(c, uid, 1, 'the first invoice');
+  // the renewal: a second certificate, valid for 20 days
+  const issued = await w.ctl('POST', '/vsdc/control/certificates', { days: 20 });
+  const up = await c.post(`/api/orgs/${c.org}/certificates`, { pfx_base64: issued.pfx_base64, password: issued.password, pac: issued.pac });
+  assert.equal(up.status, 201, up.text);
+  const path = `/api/orgs/${c.org}/integrations/${uid}`;
+  const p = await c.patch(path, { certificate_uid: up.json.uid });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.certificate_uid, up.json.uid);
+  assert.equal(p.json.settings.trigger, 'approval', 'the settings stay');
+  const days = (Date.parse(p.json.certificate_expires_at) - Date.now()) / 86400000;
+  assert.ok(days > 18 && days <= 20, `expires in ${days} days`);
+  const second = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${second.InvoiceID}/approve`);
+  const list = await signedInvoices(c, uid, 2, 'the second invoice');
+  const byRef = (ref) => list.find((x) => x.source_ref === ref);
+  assert.equal(byRef(first.InvoiceNumber).certificate_uid, c.certUid, 'the first keeps its certificate');
+  assert.equal(byRef(second.InvoiceNumber).certificate_uid, up.json.uid);
+  assert.equal(await vsdcCount(up.json.uid, second.InvoiceNumber), 1, 'signed by the V-SDC under the new certificate');
+  // bad requests
+  const bad = [
+    [{}, 400, 1001], [{ certificate_uid: 'NOPE1234' }, 400, 6001], [{ certificate_uid: 'bad uid!' }, 400, 1003],
+    [{ certificate_uid: 7 }, 400, 1002],
+  ];
+  for (const [body, status, code] of bad) {
+    const r = await c.patch(path, body);
+    assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
+    assert.equal(r.json.code, code, JSON.stringify(body));
+  }
+  assert.equal((await c.post(`/api/orgs/${c.org}/certificates/${c.certUid}/revoke`)).status, 200);
+  const revoked = await c.patch(path, { certificate_uid: c.certUid });
+  assert.equal(revoked.status, 409);
+  assert.equal(revoked.json.code, 7001);
+  const other = await account(w, 'xero-recert-other');
+  assert.equal((await c.patch(path, { certificate_uid: other.certUid })).json.code, 6001, 'another organization\'s certificate');
+  assert.equal((await other.patch(`/api/orgs/${other.org}/integrations/${uid}`, { certificate_uid: other.certUid })).status, 404);
+  assert.equal((await integration(c, uid)).certificate_uid, up.json.uid, 'nothing changed');
+});
+
 test('API: validation, roles, other tenants, remove keeps invoices and stops sync', async () => {
   const base = `/api/orgs/${a.org}/integrations`;
   assert.equal((await a.post(base, { type: 'xero', certificate_uid: 'NOPE1234' })).json.code, 6001);

@@ -32,6 +32,9 @@ export const integrationsApi = {
   test: (org: string, uid: string) => api.post<TestReply>(`${base(org, uid)}/test`),
   update: (org: string, uid: string, settings: IntegrationSettings) =>
     api.patch<Integration>(base(org, uid), { settings }),
+  /** Signs the integration's invoices from now on with another certificate of the organization. */
+  setCertificate: (org: string, uid: string, certificateUid: string) =>
+    api.patch<Integration>(base(org, uid), { certificate_uid: certificateUid }),
   remove: (org: string, uid: string) => api.del<void>(base(org, uid)),
   tenants: (org: string, uid: string, signal?: AbortSignal) =>
     api.get<TenantsReply>(`${base(org, uid)}/tenants`, { signal }),

@@ -97,6 +97,9 @@ export interface Integration {
   webhooks_seen_at?: string | null;
   /** Zoho Books: the last completed poll of the organization's invoices. */
   last_polled_at?: string | null;
+  /** When the integration's certificate expires, and its stored status ("active", "revoked"). */
+  certificate_expires_at?: string | null;
+  certificate_status?: string | null;
   /** Its fiscal invoices the V-SDC refused (or that gave up), waiting for a fix and a Retry. */
   invoices_failed?: number;
   /** Why the integration's syncs are failing, since when; null when the last sync completed. */

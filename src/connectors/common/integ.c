@@ -352,7 +352,7 @@ static const char *type_name(const char *type)
     "u.integration_id = i.id), "                                                                   \
     "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                              \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
-    "AND +f.integration_id = i.id)"
+    "AND +f.integration_id = i.id), c.not_after, c.status"
 
 static json_t *row_json(const struct fh_rows *r, size_t i)
 {
@@ -393,6 +393,8 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
                                                fh_json_time_cell(r, i, 20))
                                    : json_null());
     json_object_set_new(o, "invoices_failed", json_integer(fh_rows_i64(r, i, 21, 0)));
+    json_object_set_new(o, "certificate_expires_at", fh_json_time_cell(r, i, 22));
+    json_object_set_new(o, "certificate_status", fh_json_str_or_null(fh_rows_get(r, i, 23)));
     return o;
 }
 

@@ -26,6 +26,8 @@ interface Props {
   onChangeSettings: (it: Integration) => void;
   /** Xero's and Zoho Books' Tax mapping. */
   onTaxMapping: (it: Integration) => void;
+  /** Change certificate (Xero, Zoho Books). */
+  onChangeCertificate: (it: Integration) => void;
   onRemove: (it: Integration) => void;
 }
 
@@ -57,6 +59,7 @@ export function IntegrationActions({
   onChanged,
   onChangeSettings,
   onTaxMapping,
+  onChangeCertificate,
   onRemove,
 }: Props) {
   const [busy, setBusy] = useState<Busy>(null);
@@ -147,6 +150,18 @@ export function IntegrationActions({
               }}
             >
               Tax mapping{uidText}
+            </button>
+            <button
+              type="button"
+              class="btn btn--secondary btn--small"
+              disabled={!canManage || busy !== null}
+              title={canManage ? undefined : MANAGE_DENIED}
+              onClick={() => {
+                setOutcome(null);
+                onChangeCertificate(it);
+              }}
+            >
+              Change certificate{uidText}
             </button>
           </>
         )}

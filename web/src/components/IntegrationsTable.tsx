@@ -24,6 +24,7 @@ interface Props {
   onChanged: () => void;
   onChangeSettings: (it: Integration) => void;
   onTaxMapping: (it: Integration) => void;
+  onChangeCertificate: (it: Integration) => void;
   onRemove: (it: Integration) => void;
 }
 
@@ -38,6 +39,7 @@ export function IntegrationsTable({
   onChanged,
   onChangeSettings,
   onTaxMapping,
+  onChangeCertificate,
   onRemove,
 }: Props) {
   return (
@@ -125,6 +127,7 @@ export function IntegrationsTable({
                       onChanged={onChanged}
                       onChangeSettings={onChangeSettings}
                       onTaxMapping={onTaxMapping}
+                      onChangeCertificate={onChangeCertificate}
                       onRemove={onRemove}
                     />
                   </div>

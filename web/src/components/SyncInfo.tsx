@@ -3,7 +3,7 @@
 // synced with its platform, the progress of its first backfill while that
 // runs, and why its syncs fail while they do. Shown in the integration's
 // details row.
-import { formatShortDateTime } from '../format';
+import { formatDate, formatShortDateTime } from '../format';
 import { triggerLabel } from '../integrations';
 import type { Integration } from '../types';
 import { DATA_CENTERS, fiscalizeLabel } from '../zoho';
@@ -13,6 +13,33 @@ interface Props {
 }
 
 const count = new Intl.NumberFormat('en-GB');
+
+/** Days before expiry from which the row warns that the certificate needs its successor. */
+export const CERT_WARN_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function daysLeft(it: Integration): number | null {
+  const t = it.certificate_expires_at ? Date.parse(it.certificate_expires_at) : Number.NaN;
+  return Number.isNaN(t) ? null : Math.ceil((t - Date.now()) / DAY_MS);
+}
+
+function certificateProblem(it: Integration): boolean {
+  const left = daysLeft(it);
+  return it.certificate_status === 'revoked' || (left !== null && left <= CERT_WARN_DAYS);
+}
+
+/** After the UID: its expiry, and what to do when it is revoked, expired or about to expire. */
+function certificateNote(it: Integration): string {
+  const left = daysLeft(it);
+  const when = it.certificate_expires_at ? formatDate(it.certificate_expires_at) : '';
+  if (it.certificate_status === 'revoked')
+    return ' is revoked: invoices cannot be signed. Upload a valid certificate and use Change certificate.';
+  if (left !== null && left <= 0)
+    return ` expired on ${when}: invoices cannot be signed. Upload its successor and use Change certificate.`;
+  if (left !== null && left <= CERT_WARN_DAYS)
+    return ` expires on ${when} (in ${left === 1 ? '1 day' : `${left} days`}): upload its successor and use Change certificate.`;
+  return when ? ` · expires ${when}` : '';
+}
 
 export function SyncInfo({ integration: it }: Props) {
   const bf = it.backfill;
@@ -48,6 +75,15 @@ export function SyncInfo({ integration: it }: Props) {
           )}
         </dd>
       </div>
+      {it.certificate_uid && (
+        <div class={certificateProblem(it) ? 'row-fact row-fact--problem' : 'row-fact'} data-testid="certificate">
+          <dt>Certificate</dt>
+          <dd>
+            <code>{it.certificate_uid}</code>
+            {certificateNote(it)}
+          </dd>
+        </div>
+      )}
       {it.status === 'active' && it.sync_error && (
         <div class="row-fact row-fact--problem" data-testid="sync-error">
           <dt>Sync failed</dt>

@@ -13,6 +13,7 @@
 import { useState } from 'preact/hooks';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ConsentError } from '../components/ConsentError';
+import { ChangeCertificateDialog } from '../components/ChangeCertificateDialog';
 import { ChangeTriggerDialog } from '../components/ChangeTriggerDialog';
 import { ChangeZohoSettingsDialog } from '../components/ChangeZohoSettingsDialog';
 import { CopyField } from '../components/CopyField';
@@ -84,6 +85,7 @@ export function IntegrationsPage({ me, org }: Props) {
   const [connectedUid, setConnectedUid] = useState<string | null>(consent?.connected ?? null);
   const [changing, setChanging] = useState<Integration | null>(null);
   const [mapping, setMapping] = useState<Integration | null>(null);
+  const [recertifying, setRecertifying] = useState<Integration | null>(null);
   const [upgrading, setUpgrading] = useState(false);
   const [removing, setRemoving] = useState<Removing | null>(null);
 
@@ -199,6 +201,10 @@ export function IntegrationsPage({ me, org }: Props) {
                 setNote(null);
                 setMapping(it);
               }}
+              onChangeCertificate={(it) => {
+                setNote(null);
+                setRecertifying(it);
+              }}
               onRemove={(it) => {
                 setNote(null);
                 setRemoving(it);
@@ -233,6 +239,19 @@ export function IntegrationsPage({ me, org }: Props) {
           onSaved={(updated) => {
             setChanging(null);
             setNote(`The settings of integration ${updated.uid ?? changing.uid} were saved.`);
+            refresh();
+          }}
+        />
+      )}
+
+      {recertifying && (
+        <ChangeCertificateDialog
+          orgCode={org.code}
+          integration={recertifying}
+          onClose={() => setRecertifying(null)}
+          onSaved={(updated) => {
+            setRecertifying(null);
+            setNote(`Integration ${updated.uid} now signs the invoices it receives with certificate ${updated.certificate_uid}.`);
             refresh();
           }}
         />

@@ -1,0 +1,116 @@
+// Change certificate: the integration signs the invoices it receives from now
+// on with another of the organization's active certificates (a renewal, or a
+// certificate that replaces a revoked one), saved with
+// PATCH /api/orgs/{org}/integrations/{uid} {"certificate_uid"}. Invoices
+// already received keep the certificate they were submitted with. A new
+// certificate is uploaded on the Certificates page first.
+import { useState } from 'preact/hooks';
+import { certificates } from '../certificates';
+import { formatDate, isPast } from '../format';
+import { integrationsApi } from '../integrations';
+import type { Certificate, CertificatesReply, Integration } from '../types';
+import { useResource } from '../useResource';
+import { ApiErrorAlert } from './ApiErrorAlert';
+import { ErrorAlert } from './ErrorAlert';
+import { Link } from './Link';
+import { Loading } from './Loading';
+import { Modal } from './Modal';
+import { RadioOption } from './RadioOption';
+
+interface Props {
+  orgCode: string;
+  integration: Integration;
+  onClose: () => void;
+  onSaved: (updated: Integration) => void;
+}
+
+export function ChangeCertificateDialog({ orgCode, integration, onClose, onSaved }: Props) {
+  const { data, error, loading } = useResource<CertificatesReply>(
+    orgCode,
+    (signal) => certificates.list(orgCode, signal),
+    'The certificates could not be loaded.',
+  );
+  const [selected, setSelected] = useState<string | null>(integration.certificate_uid ?? null);
+  const [busy, setBusy] = useState(false);
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const usable = (data?.certificates ?? []).filter((c: Certificate) => c.status === 'active' && !isPast(c.expires_at));
+  const changed = selected !== null && selected !== integration.certificate_uid;
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (busy || !changed || !selected) return;
+    setBusy(true);
+    setSaveError(null);
+    try {
+      onSaved(await integrationsApi.setCertificate(orgCode, integration.uid, selected));
+    } catch (err) {
+      setSaveError(err ?? 'failed');
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      id="change-certificate"
+      title={`Change certificate of ${integration.uid}`}
+      onClose={onClose}
+      busy={busy}
+      footer={
+        <>
+          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" form="change-certificate-form" class="btn btn--primary" disabled={busy || !changed}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+        </>
+      }
+    >
+      {saveError !== null && <ApiErrorAlert error={saveError} fallback="The certificate could not be changed; please try again." />}
+      <div class="modal-text">
+        <p>
+          The invoices this integration receives from now on are signed with the certificate you choose; those already
+          received keep theirs. To use a new certificate, upload it on the <Link href="/certificates">Certificates</Link>{' '}
+          page first.
+        </p>
+      </div>
+      {loading && <Loading label="Loading certificates…" />}
+      {error && <ErrorAlert message={error} />}
+      {data && (
+        <form id="change-certificate-form" class="form" aria-label="Change certificate" onSubmit={save}>
+          {usable.length === 0 ? (
+            <p class="choice-empty">No certificate of this organization is active and unexpired.</p>
+          ) : (
+            <fieldset class="choice-group">
+              <legend class="field-label">Active certificates</legend>
+              {usable.map((c) => (
+                <RadioOption
+                  key={c.uid}
+                  id={`change-cert-${c.uid}`}
+                  name="certificate"
+                  value={c.uid}
+                  checked={selected === c.uid}
+                  onSelect={setSelected}
+                  disabled={busy}
+                  label={
+                    <>
+                      {c.taxpayer}
+                      {c.location ? `, ${c.location}` : ''}
+                      {c.uid === integration.certificate_uid ? ' (current)' : ''}
+                    </>
+                  }
+                  description={
+                    <>
+                      <code>{c.uid}</code>
+                      {c.tin ? ` · TIN ${c.tin}` : ''} · expires {formatDate(c.expires_at)}
+                    </>
+                  }
+                />
+              ))}
+            </fieldset>
+          )}
+        </form>
+      )}
+    </Modal>
+  );
+}
