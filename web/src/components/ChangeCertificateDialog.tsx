@@ -6,16 +6,16 @@
 // certificate is uploaded on the Certificates page first.
 import { useState } from 'preact/hooks';
 import { certificates } from '../certificates';
-import { formatDate, isPast } from '../format';
+import { isPast } from '../format';
 import { integrationsApi } from '../integrations';
 import type { Certificate, CertificatesReply, Integration } from '../types';
 import { useResource } from '../useResource';
 import { ApiErrorAlert } from './ApiErrorAlert';
+import { CertificateOption } from './CertificateOption';
 import { ErrorAlert } from './ErrorAlert';
 import { Link } from './Link';
 import { Loading } from './Loading';
 import { Modal } from './Modal';
-import { RadioOption } from './RadioOption';
 
 interface Props {
   orgCode: string;
@@ -84,27 +84,14 @@ export function ChangeCertificateDialog({ orgCode, integration, onClose, onSaved
             <fieldset class="choice-group">
               <legend class="field-label">Active certificates</legend>
               {usable.map((c) => (
-                <RadioOption
+                <CertificateOption
                   key={c.uid}
-                  id={`change-cert-${c.uid}`}
-                  name="certificate"
-                  value={c.uid}
+                  idPrefix="change-cert"
+                  certificate={c}
                   checked={selected === c.uid}
                   onSelect={setSelected}
                   disabled={busy}
-                  label={
-                    <>
-                      {c.taxpayer}
-                      {c.location ? `, ${c.location}` : ''}
-                      {c.uid === integration.certificate_uid ? ' (current)' : ''}
-                    </>
-                  }
-                  description={
-                    <>
-                      <code>{c.uid}</code>
-                      {c.tin ? ` · TIN ${c.tin}` : ''} · expires {formatDate(c.expires_at)}
-                    </>
-                  }
+                  note={c.uid === integration.certificate_uid ? ' (current)' : null}
                 />
               ))}
             </fieldset>

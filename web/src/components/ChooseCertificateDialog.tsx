@@ -1,14 +1,13 @@
 // Connecting an OAuth platform (Xero, Zoho Books), step 1: the taxpayer
 // certificate the integration signs its invoices with. One of the organization's active certificates, or a new one
 // (Upload a new certificate opens the standalone Upload Certificate dialog).
-import { formatDate } from '../format';
 import type { OAuthPlatform } from '../integrations';
 import type { Certificate } from '../types';
+import { CertificateOption } from './CertificateOption';
 import { ErrorAlert } from './ErrorAlert';
 import { Icon } from './Icon';
 import { Loading } from './Loading';
 import { Modal } from './Modal';
-import { RadioOption } from './RadioOption';
 
 interface Props {
   orgName: string;
@@ -88,26 +87,7 @@ export function ChooseCertificateDialog({
           <fieldset class="choice-group">
             <legend class="field-label">Active certificates</legend>
             {certificates.map((c) => (
-              <RadioOption
-                key={c.uid}
-                id={`cert-choice-${c.uid}`}
-                name="certificate"
-                value={c.uid}
-                checked={selected === c.uid}
-                onSelect={onSelect}
-                label={
-                  <>
-                    {c.taxpayer}
-                    {c.location ? `, ${c.location}` : ''}
-                  </>
-                }
-                description={
-                  <>
-                    <code>{c.uid}</code>
-                    {c.tin ? ` · TIN ${c.tin}` : ''} · expires {formatDate(c.expires_at)}
-                  </>
-                }
-              />
+              <CertificateOption key={c.uid} idPrefix="cert-choice" certificate={c} checked={selected === c.uid} onSelect={onSelect} />
             ))}
           </fieldset>
         )}

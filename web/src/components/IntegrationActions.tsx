@@ -1,14 +1,15 @@
 // The actions of one integration row. An OAuth platform (Xero, Zoho Books):
 // Reconnect (the platform's consent again, same integration), Test Connection
 // (one read-only call to the platform, its answer shown under the buttons),
-// its settings (Xero: Change trigger; Zoho Books: Change settings) and its Tax
-// mapping (the page opens their dialogs; the mapping needs an active
-// connection, since it reads the platform's taxes). Custom Integration: API Keys; Custom / Webhook:
-// Configure and Deliveries (CustomRowActions). Every type: Remove. Every
-// button is disabled while one of the row's actions is in progress, and when
-// the role does not allow it: integrations.manage for Reconnect, the
-// settings and Remove; integrations.operate for Test Connection. An inactive
-// row makes Reconnect its primary button.
+// its settings (Xero: Change trigger; Zoho Books: Change settings), its Tax
+// mapping (needs an active connection: it reads the platform's taxes) and
+// Change certificate; the page opens their dialogs. Custom Integration: API
+// Keys; Custom / Webhook: Configure and Deliveries (CustomRowActions). Every
+// type: Remove. Every button is disabled while one of the row's actions is in
+// progress, and when the role does not allow it: integrations.manage for
+// Reconnect, the dialogs and Remove; integrations.operate for Test
+// Connection. An inactive row makes Reconnect its primary button.
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { CustomRowActions } from './CustomRowActions';
@@ -50,6 +51,31 @@ const SETTINGS_ACTION: Record<string, string> = {
   xero: 'Change trigger',
   zoho_books: 'Change settings',
 };
+
+interface DialogButtonProps {
+  label: string;
+  uidText: ComponentChildren;
+  /** Why the user may not use it now (the button is then disabled and says why); null: allowed. */
+  denied: string | null;
+  disabled: boolean;
+  onClick: () => void;
+}
+
+/** A secondary row action that opens one of the page's dialogs. */
+function DialogButton({ label, uidText, denied, disabled, onClick }: DialogButtonProps) {
+  return (
+    <button
+      type="button"
+      class="btn btn--secondary btn--small"
+      disabled={denied !== null || disabled}
+      title={denied ?? undefined}
+      onClick={onClick}
+    >
+      {label}
+      {uidText}
+    </button>
+  );
+}
 
 export function IntegrationActions({
   orgCode,
@@ -125,44 +151,37 @@ export function IntegrationActions({
               Test Connection{uidText}
             </button>
             {settingsAction && (
-              <button
-                type="button"
-                class="btn btn--secondary btn--small"
-                disabled={!canManage || busy !== null}
-                title={canManage ? undefined : MANAGE_DENIED}
+              <DialogButton
+                label={settingsAction}
+                uidText={uidText}
+                denied={canManage ? null : MANAGE_DENIED}
+                disabled={busy !== null}
                 onClick={() => {
                   setOutcome(null);
                   onChangeSettings(it);
                 }}
-              >
-                {settingsAction}
-                {uidText}
-              </button>
+              />
             )}
-            <button
-              type="button"
-              class="btn btn--secondary btn--small"
-              disabled={!canManage || busy !== null || it.status !== 'active'}
-              title={!canManage ? MANAGE_DENIED : it.status !== 'active' ? `Reconnect to ${platform.name} first.` : undefined}
+            <DialogButton
+              label="Tax mapping"
+              uidText={uidText}
+              denied={!canManage ? MANAGE_DENIED : it.status !== 'active' ? `Reconnect to ${platform.name} first.` : null}
+              disabled={busy !== null}
               onClick={() => {
                 setOutcome(null);
                 onTaxMapping(it);
               }}
-            >
-              Tax mapping{uidText}
-            </button>
-            <button
-              type="button"
-              class="btn btn--secondary btn--small"
-              disabled={!canManage || busy !== null}
-              title={canManage ? undefined : MANAGE_DENIED}
+            />
+            <DialogButton
+              label="Change certificate"
+              uidText={uidText}
+              denied={canManage ? null : MANAGE_DENIED}
+              disabled={busy !== null}
               onClick={() => {
                 setOutcome(null);
                 onChangeCertificate(it);
               }}
-            >
-              Change certificate{uidText}
-            </button>
+            />
           </>
         )}
         <CustomRowActions
