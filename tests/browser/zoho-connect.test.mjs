@@ -20,8 +20,9 @@
 //    an invoice made in Zoho sends a webhook, and the panel says webhooks
 //    arrive. Rotate secret asks first and makes a new secret (back to
 //    polling). Test Connection names the organization; Change settings
-//    persists; Remove asks first, the row and the panel go and the token is
-//    revoked at Zoho.
+//    persists; Tax mapping lists Zoho's taxes and saves labels by tax_id;
+//    Remove asks first, the row and the panel go and the token is revoked at
+//    Zoho.
 // 2. Reject on the consent page: the error notice, the setup under Pending;
 //    Resume as the sandbox's demo user (two organizations) leads to the
 //    organization choice page; Continue makes the integration Active.
@@ -139,7 +140,7 @@ async function openIntegrations(page) {
   await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor({ state: 'detached' });
 }
 
-test('Zoho Books connects through the sandbox consent page; the Webhook Setup panel, Rotate secret, Test Connection, Change settings and Remove', async () => {
+test('Zoho Books connects through the sandbox consent page; the Webhook Setup panel, Rotate secret, Test Connection, Change settings, Tax mapping and Remove', async () => {
   const { context, page } = await openPage(browser, { baseURL: srv.url, clipboard: true });
   owner = { context, page };
   await signUp(page, { email: uniqueEmail('zoho'), company: ORG_NAME });
@@ -316,6 +317,24 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   const changed = await integration(page, org, it.uid);
   assert.equal(changed.settings.fiscalize, 'sent');
   assert.equal(changed.settings.data_center, 'eu');
+
+  // Tax mapping: Zoho's taxes (and lines without tax) against the V-SDC's labels; saved by tax_id.
+  await r.getByRole('button', { name: 'Tax mapping' }).click();
+  const taxes = page.getByRole('dialog', { name: `Tax mapping of ${it.uid}` });
+  const table = taxes.getByRole('table', { name: 'Zoho Books taxes' });
+  await table.waitFor();
+  const names = await table.locator('tbody th').allInnerTexts();
+  for (const n of ['VAT', 'Reduced VAT', 'Lines without tax']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  await taxes.getByLabel('VAT', { exact: true }).selectOption('Ж');
+  await taxes.getByLabel('Lines without tax').selectOption('N');
+  await noSerious(page, 'Tax mapping dialog (Zoho Books)');
+  await taxes.getByRole('button', { name: 'Save' }).click();
+  await taxes.waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: `The tax mapping of integration ${it.uid} was saved` }).waitFor();
+  const mapped = (await integration(page, org, it.uid)).settings.tax_mapping;
+  const keys = Object.keys(mapped);
+  assert.equal(mapped.none, 'N');
+  assert.ok(keys.some((k) => /^\d+$/.test(k) && mapped[k] === 'Ж'), `VAT mapped by its tax_id: ${JSON.stringify(mapped)}`);
 
   // Remove: a confirm dialog; the row and the panel go, the token is revoked at Zoho.
   const grants = () =>
