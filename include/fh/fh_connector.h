@@ -335,14 +335,14 @@ void fh_integ_sync_failed(struct fh_store *st, int64_t integration_id, const cha
                           int64_t now);
 /* True when id is in the sorted array ids[0..n). */
 bool fh_ids_contain(const int64_t *ids, size_t n, int64_t id);
-/* Test Connection of an integration that is not active: true with the sentence (partner: "Xero",
- * "Zoho Books"); false when it is active. */
-bool fh_integ_test_not_active(const struct fh_integ *in, const char *partner, char *message,
-                              size_t msgsize);
-/* Test Connection's sentence for a call that did not go through: the integration's reason when
- * it is (now) inactive, the partner's rate limit and when to try again, or why. */
-enum fh_test_failure { FH_TEST_INACTIVE, FH_TEST_WAIT, FH_TEST_OTHER };
-void fh_integ_test_failed(struct fh_store *st, int64_t integration_id, enum fh_test_failure f,
+/* A user's read-only partner call (Test Connection, the tax mapping's taxes) on an integration
+ * that is not active: true with the sentence (partner: "Xero", "Zoho Books"); false when active. */
+bool fh_integ_not_active(const struct fh_integ *in, const char *partner, char *message,
+                         size_t msgsize);
+/* The sentence for such a call that did not go through: the integration's reason when it is
+ * (now) inactive, the partner's rate limit and when to try again, or why. */
+enum fh_call_failure { FH_CALL_INACTIVE, FH_CALL_WAIT, FH_CALL_OTHER };
+void fh_integ_call_failed(struct fh_store *st, int64_t integration_id, enum fh_call_failure f,
                           const char *partner, int64_t retry_at, const char *why, char *message,
                           size_t msgsize);
 /* The Xero trigger setting ("payment" default, or "approval"). */

@@ -94,15 +94,15 @@ bool fh_integ_sync_running(struct fh_store *st, const char *kind, int64_t integr
     return qs != 0;
 }
 
-void fh_integ_sync_failed(struct fh_store *st, int64_t integration_id, const char *why,
-                          int64_t now)
+void fh_integ_sync_failed(struct fh_store *st, int64_t integration_id, const char *why, int64_t now)
 {
     struct fh_param p[] = {FH_PI(integration_id), FH_PT(why && why[0] ? why : "the sync failed"),
                            FH_PI(now)};
-    fh_store_exec(st,
-                  "UPDATE integrations SET sync_error = $2, sync_error_at = COALESCE(sync_error_at, "
-                  "$3) WHERE id = $1 AND status = 'active'",
-                  p, FH_ARRAY_LEN(p), NULL);
+    fh_store_exec(
+        st,
+        "UPDATE integrations SET sync_error = $2, sync_error_at = COALESCE(sync_error_at, "
+        "$3) WHERE id = $1 AND status = 'active'",
+        p, FH_ARRAY_LEN(p), NULL);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -149,8 +149,8 @@ bool fh_ids_contain(const int64_t *ids, size_t n, int64_t id)
     return n && bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
 }
 
-bool fh_integ_test_not_active(const struct fh_integ *in, const char *partner, char *message,
-                              size_t msgsize)
+bool fh_integ_not_active(const struct fh_integ *in, const char *partner, char *message,
+                         size_t msgsize)
 {
     if (strcmp(in->status, "active") == 0)
         return false;
@@ -162,11 +162,11 @@ bool fh_integ_test_not_active(const struct fh_integ *in, const char *partner, ch
     return true;
 }
 
-void fh_integ_test_failed(struct fh_store *st, int64_t integration_id, enum fh_test_failure f,
+void fh_integ_call_failed(struct fh_store *st, int64_t integration_id, enum fh_call_failure f,
                           const char *partner, int64_t retry_at, const char *why, char *message,
                           size_t msgsize)
 {
-    if (f == FH_TEST_INACTIVE) {
+    if (f == FH_CALL_INACTIVE) {
         struct fh_param p[] = {FH_PI(integration_id)};
         struct fh_rows rows;
         int qs =
@@ -174,7 +174,7 @@ void fh_integ_test_failed(struct fh_store *st, int64_t integration_id, enum fh_t
         snprintf(message, msgsize, "%s",
                  qs > 0 && fh_rows_get(&rows, 0, 0) ? fh_rows_get(&rows, 0, 0) : why);
         fh_rows_free(&rows);
-    } else if (f == FH_TEST_WAIT) {
+    } else if (f == FH_CALL_WAIT) {
         int64_t s = (retry_at - fh_now_ms() + 999) / 1000;
         snprintf(message, msgsize,
                  "%s's rate limit for this organization is reached (%s); try again in %lld s.",
@@ -350,7 +350,7 @@ static const char *type_name(const char *type)
     "i.backfill_done, i.backfill_total, i.tenants, "                                               \
     "(SELECT u.invoices FROM billing_usage u WHERE u.org_id = i.org_id AND u.month = $2 AND "      \
     "u.integration_id = i.id), "                                                                   \
-    "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                              \
+    "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                               \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
     "AND +f.integration_id = i.id), c.not_after, c.status"
 

@@ -298,7 +298,7 @@ void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
                   size_t msgsize)
 {
     *ok = false;
-    if (fh_integ_test_not_active(in, "Xero", message, msgsize))
+    if (fh_integ_not_active(in, "Xero", message, msgsize))
         return;
     struct xero_call c = {.method = "GET", .path = "/Organisation", .what = "organisation"};
     struct fh_http_response r;
@@ -315,10 +315,10 @@ void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
     } else if (o == X_OK) {
         snprintf(message, msgsize, "Xero answered, but not with an organisation.");
     } else {
-        fh_integ_test_failed(app->store, in->id,
-                             o == X_INACTIVE ? FH_TEST_INACTIVE
-                             : o == X_WAIT   ? FH_TEST_WAIT
-                                             : FH_TEST_OTHER,
+        fh_integ_call_failed(app->store, in->id,
+                             o == X_INACTIVE ? FH_CALL_INACTIVE
+                             : o == X_WAIT   ? FH_CALL_WAIT
+                                             : FH_CALL_OTHER,
                              "Xero", retry_at, why, message, msgsize);
     }
     json_decref(j);
@@ -331,7 +331,7 @@ enum fh_rc fh_xero_taxes(struct fh_app *app, const struct fh_integ *in, json_t *
                          size_t msgsize)
 {
     *out = NULL;
-    if (fh_integ_test_not_active(in, "Xero", message, msgsize))
+    if (fh_integ_not_active(in, "Xero", message, msgsize))
         return FH_E_CONFLICT;
     struct xero_call c = {.method = "GET", .path = "/TaxRates", .what = "tax rates"};
     struct fh_http_response r;
@@ -368,10 +368,10 @@ enum fh_rc fh_xero_taxes(struct fh_app *app, const struct fh_integ *in, json_t *
         snprintf(message, msgsize, "Xero answered, but not with its tax rates; try again.");
         return FH_E_RETRY;
     }
-    fh_integ_test_failed(app->store, in->id,
-                         o == X_INACTIVE ? FH_TEST_INACTIVE
-                         : o == X_WAIT   ? FH_TEST_WAIT
-                                         : FH_TEST_OTHER,
+    fh_integ_call_failed(app->store, in->id,
+                         o == X_INACTIVE ? FH_CALL_INACTIVE
+                         : o == X_WAIT   ? FH_CALL_WAIT
+                                         : FH_CALL_OTHER,
                          "Xero", retry_at, why, message, msgsize);
     return o == X_INACTIVE ? FH_E_CONFLICT : FH_E_RETRY;
 }

@@ -196,7 +196,7 @@ void fh_zoho_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
                   size_t msgsize)
 {
     *ok = false;
-    if (fh_integ_test_not_active(in, "Zoho Books", message, msgsize))
+    if (fh_integ_not_active(in, "Zoho Books", message, msgsize))
         return;
     struct zoho_call c = {
         .method = "GET", .path = "/invoices", .query = "per_page=1", .what = "invoice list"};
@@ -212,10 +212,10 @@ void fh_zoho_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char 
                  "Connected to the Zoho Books organization \"%.200s\" (data center %s).",
                  in->tenant_name, dc ? dc : "com");
     } else {
-        fh_integ_test_failed(app->store, in->id,
-                             o == Z_INACTIVE ? FH_TEST_INACTIVE
-                             : o == Z_WAIT   ? FH_TEST_WAIT
-                                             : FH_TEST_OTHER,
+        fh_integ_call_failed(app->store, in->id,
+                             o == Z_INACTIVE ? FH_CALL_INACTIVE
+                             : o == Z_WAIT   ? FH_CALL_WAIT
+                                             : FH_CALL_OTHER,
                              "Zoho", retry_at, why, message, msgsize);
     }
 }
@@ -226,7 +226,7 @@ enum fh_rc fh_zoho_taxes(struct fh_app *app, const struct fh_integ *in, json_t *
                          size_t msgsize)
 {
     *out = NULL;
-    if (fh_integ_test_not_active(in, "Zoho Books", message, msgsize))
+    if (fh_integ_not_active(in, "Zoho Books", message, msgsize))
         return FH_E_CONFLICT;
     struct zoho_call c = {
         .method = "GET", .path = "/settings/taxes", .query = "per_page=200", .what = "taxes"};
@@ -262,10 +262,10 @@ enum fh_rc fh_zoho_taxes(struct fh_app *app, const struct fh_integ *in, json_t *
         snprintf(message, msgsize, "Zoho Books answered, but not with its taxes; try again.");
         return FH_E_RETRY;
     }
-    fh_integ_test_failed(app->store, in->id,
-                         o == Z_INACTIVE ? FH_TEST_INACTIVE
-                         : o == Z_WAIT   ? FH_TEST_WAIT
-                                         : FH_TEST_OTHER,
+    fh_integ_call_failed(app->store, in->id,
+                         o == Z_INACTIVE ? FH_CALL_INACTIVE
+                         : o == Z_WAIT   ? FH_CALL_WAIT
+                                         : FH_CALL_OTHER,
                          "Zoho", retry_at, why, message, msgsize);
     return o == Z_INACTIVE ? FH_E_CONFLICT : FH_E_RETRY;
 }
