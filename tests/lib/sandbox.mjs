@@ -5,7 +5,8 @@
 //
 //   const sb = await startSandbox();            // { url, vsdcUrl, caPem, dataDir, ... }
 //   const cert = await sb.issueCert();          // { uid, pfx, password, pac, pfxPath }
-//   await sb.control('PUT', '/vsdc/control/faults', { next: ['lost_response'] });
+//   await sb.control('PUT', '/vsdc/control/faults', { next: ['lost_response'] });  // {status, json, text}
+//   const info = await sb.controlOk('GET', '/vsdc/control/info');  // the JSON, or it throws
 //   await sb.stop();                            // { code, signal }
 import { spawn, execFile } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -123,6 +124,12 @@ export async function startSandbox(opts = {}) {
         json = null;
       }
       return { status: r.status, json, text };
+    },
+    // control, for calls that must succeed: the JSON of a 2xx answer, else an error naming it.
+    async controlOk(method, path, body) {
+      const r = await this.control(method, path, body);
+      if (r.status < 200 || r.status >= 300) throw new Error(`sandbox ${method} ${path}: ${r.status} ${r.text}`);
+      return r.json;
     },
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
