@@ -208,6 +208,15 @@ test('Custom / Webhook: configure, the signing secret once, the delivery log and
   await webhookRow.getByRole('link', { name: `Deliveries ${uid}` }).waitFor();
   await webhookRow.getByRole('button', { name: `Configure ${uid}` }).waitFor();
   const customRow = page.locator(`tbody[data-uid="${session.customUid}"]`);
+  // every type shows its certificate and can change it (the dialog marks the current one)
+  await customRow.getByTestId('certificate').waitFor();
+  await webhookRow.getByRole('button', { name: `Change certificate ${uid}` }).click();
+  const recert = page.getByRole('dialog', { name: `Change certificate of ${uid}` });
+  await recert.getByText(/sends the events of the invoices signed with the certificate you choose/).waitFor();
+  await recert.getByRole('radio', { name: /\(current\)/ }).waitFor();
+  await recert.getByRole('button', { name: 'Cancel' }).click();
+  await recert.waitFor({ state: 'detached' });
+  await customRow.getByRole('button', { name: `Change certificate ${session.customUid}` }).waitFor();
   await customRow.getByRole('link', { name: `API Keys ${session.customUid}` }).click();
   await page.getByRole('heading', { level: 1, name: 'API Keys' }).waitFor();
   await noSerious(page, 'API Keys (from the row)');

@@ -1,6 +1,7 @@
 // Change certificate: the integration signs the invoices it receives from now
 // on with another of the organization's active certificates (a renewal, or a
-// certificate that replaces a revoked one), saved with
+// certificate that replaces a revoked one; a Custom / Webhook integration
+// follows that certificate's invoices instead), saved with
 // PATCH /api/orgs/{org}/integrations/{uid} {"certificate_uid"}. Invoices
 // already received keep the certificate they were submitted with. A new
 // certificate is uploaded on the Certificates page first.
@@ -69,9 +70,10 @@ export function ChangeCertificateDialog({ orgCode, integration, onClose, onSaved
       {saveError !== null && <ApiErrorAlert error={saveError} fallback="The certificate could not be changed; please try again." />}
       <div class="modal-text">
         <p>
-          The invoices this integration receives from now on are signed with the certificate you choose; those already
-          received keep theirs. To use a new certificate, upload it on the <Link href="/certificates">Certificates</Link>{' '}
-          page first.
+          {integration.type === 'webhook'
+            ? 'From now on this integration sends the events of the invoices signed with the certificate you choose.'
+            : 'The invoices this integration receives from now on are signed with the certificate you choose; those already received keep theirs.'}{' '}
+          To use a new certificate, upload it on the <Link href="/certificates">Certificates</Link> page first.
         </p>
       </div>
       {loading && <Loading label="Loading certificates…" />}

@@ -2,10 +2,10 @@
 // Reconnect (the platform's consent again, same integration), Test Connection
 // (one read-only call to the platform, its answer shown under the buttons),
 // its settings (Xero: Change trigger; Zoho Books: Change settings), its Tax
-// mapping (needs an active connection: it reads the platform's taxes) and
-// Change certificate; the page opens their dialogs. Custom Integration: API
-// Keys; Custom / Webhook: Configure and Deliveries (CustomRowActions). Every
-// type: Remove. Every button is disabled while one of the row's actions is in
+// mapping (needs an active connection: it reads the platform's taxes); the
+// page opens their dialogs. Custom Integration: API Keys; Custom / Webhook:
+// Configure and Deliveries (CustomRowActions). Every type: Change certificate
+// and Remove. Every button is disabled while one of the row's actions is in
 // progress, and when the role does not allow it: integrations.manage for
 // Reconnect, the dialogs and Remove; integrations.operate for Test
 // Connection. An inactive row makes Reconnect its primary button.
@@ -172,17 +172,19 @@ export function IntegrationActions({
                 onTaxMapping(it);
               }}
             />
-            <DialogButton
-              label="Change certificate"
-              uidText={uidText}
-              denied={canManage ? null : MANAGE_DENIED}
-              disabled={busy !== null}
-              onClick={() => {
-                setOutcome(null);
-                onChangeCertificate(it);
-              }}
-            />
           </>
+        )}
+        {it.certificate_uid && (
+          <DialogButton
+            label="Change certificate"
+            uidText={uidText}
+            denied={canManage ? null : MANAGE_DENIED}
+            disabled={busy !== null}
+            onClick={() => {
+              setOutcome(null);
+              onChangeCertificate(it);
+            }}
+          />
         )}
         <CustomRowActions
           orgCode={orgCode}
