@@ -302,6 +302,8 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
 
   // Tax mapping: Xero's rates against the certificate's V-SDC labels; the 19 % rate is offered
   // the V-SDC's 19 % label; saved, the mapping is in the settings.
+  const taxFact = row(page, it.uid).getByTestId('tax-mapping');
+  assert.equal(await taxFact.innerText(), 'Tax mapping\nNot set: every line takes label A');
   await row(page, it.uid).getByRole('button', { name: 'Tax mapping' }).click();
   const taxes = page.getByRole('dialog', { name: `Tax mapping of ${it.uid}` });
   const table = taxes.getByRole('table', { name: 'Xero taxes' });
@@ -327,6 +329,7 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   const mapped = (await integration(page, org, it.uid)).settings;
   assert.deepEqual(mapped.tax_mapping, { OUTPUT19: 'Ж', NONE: 'B' });
   assert.equal(mapped.default_label, 'A');
+  await taxFact.getByText('2 taxes mapped, others A').waitFor();
   // opened again: the saved choices, no suggestion left
   await row(page, it.uid).getByRole('button', { name: 'Tax mapping' }).click();
   await table.waitFor();

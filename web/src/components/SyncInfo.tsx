@@ -1,8 +1,8 @@
 // Facts about how an integration syncs: its fiscalization trigger (Xero), its
-// data center and which invoices it fiscalizes (Zoho Books), when it last
-// synced with its platform, the progress of its first backfill while that
-// runs, and why its syncs fail while they do. Shown in the integration's
-// details row.
+// data center and which invoices it fiscalizes (Zoho Books), its tax mapping
+// and certificate, when it last synced with its platform, the progress of its
+// first backfill while that runs, and why its syncs fail while they do. Shown
+// in the integration's details row.
 import { formatDate, formatShortDateTime } from '../format';
 import { triggerLabel } from '../integrations';
 import type { Integration } from '../types';
@@ -13,6 +13,13 @@ interface Props {
 }
 
 const count = new Intl.NumberFormat('en-GB');
+
+/** How the platform's taxes become V-SDC labels, in a few words. */
+function taxMappingText(it: Integration): string {
+  const n = Object.keys(it.settings?.tax_mapping ?? {}).length;
+  const label = it.settings?.default_label || 'A';
+  return n === 0 ? `Not set: every line takes label ${label}` : `${n === 1 ? '1 tax' : `${n} taxes`} mapped, others ${label}`;
+}
 
 /** Days before expiry from which the row warns that the certificate needs its successor. */
 export const CERT_WARN_DAYS = 30;
@@ -75,6 +82,12 @@ export function SyncInfo({ integration: it }: Props) {
           )}
         </dd>
       </div>
+      {(it.type === 'xero' || it.type === 'zoho_books') && (
+        <div class="row-fact" data-testid="tax-mapping">
+          <dt>Tax mapping</dt>
+          <dd>{taxMappingText(it)}</dd>
+        </div>
+      )}
       {it.certificate_uid && (
         <div class={certificateProblem(it) ? 'row-fact row-fact--problem' : 'row-fact'} data-testid="certificate">
           <dt>Certificate</dt>
