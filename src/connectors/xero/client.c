@@ -294,35 +294,48 @@ enum fh_rc xero_connections(struct fh_app *app, const char *access_token, const 
 
 /* ---- Test Connection ---- */
 
-void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char *message,
-                  size_t msgsize)
+/* One read-only GET a user asked for (Test Connection, the tax mapping's taxes): the answer's
+ * JSON, or NULL with the sentence in message - the integration not active, Xero's refusal or
+ * rate limit, no usable answer; *inactive says whether the integration is (now) not active. */
+static json_t *user_get(struct fh_app *app, const struct fh_integ *in, const char *path,
+                        const char *what, bool *inactive, char *message, size_t msgsize)
 {
-    *ok = false;
-    if (fh_integ_not_active(in, "Xero", message, msgsize))
-        return;
-    struct xero_call c = {.method = "GET", .path = "/Organisation", .what = "organisation"};
+    *inactive = fh_integ_not_active(in, "Xero", message, msgsize);
+    if (*inactive)
+        return NULL;
+    struct xero_call c = {.method = "GET", .path = path, .what = what};
     struct fh_http_response r;
     int64_t retry_at = 0;
     char why[300];
     enum xero_outcome o = xero_api(app, in->id, &c, &r, &retry_at, why, sizeof(why));
     json_error_t je;
     json_t *j = o == X_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
-    json_t *org = json_array_get(json_object_get(j, "Organisations"), 0);
-    const char *name = json_string_value(json_object_get(org, "Name"));
-    if (o == X_OK && name) {
-        *ok = true;
-        snprintf(message, msgsize, "Connected to the Xero organisation \"%.200s\".", name);
-    } else if (o == X_OK) {
-        snprintf(message, msgsize, "Xero answered, but not with an organisation.");
-    } else {
+    fh_http_response_free(&r);
+    if (o == X_OK && !j)
+        snprintf(message, msgsize, "Xero answered, but not with its %s; try again.", what);
+    else if (o != X_OK)
         fh_integ_call_failed(app->store, in->id,
                              o == X_INACTIVE ? FH_CALL_INACTIVE
                              : o == X_WAIT   ? FH_CALL_WAIT
                                              : FH_CALL_OTHER,
                              "Xero", retry_at, why, message, msgsize);
-    }
+    *inactive = o == X_INACTIVE;
+    return j;
+}
+
+void fh_xero_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char *message,
+                  size_t msgsize)
+{
+    bool inactive;
+    json_t *j = user_get(app, in, "/Organisation", "organisation", &inactive, message, msgsize);
+    json_t *org = json_array_get(json_object_get(j, "Organisations"), 0);
+    const char *name = json_string_value(json_object_get(org, "Name"));
+    *ok = name != NULL;
+    if (name)
+        snprintf(message, msgsize, "Connected to the Xero organisation \"%.200s\".", name);
+    else if (j)
+        snprintf(message, msgsize, "Xero answered, but not with an organisation.");
     json_decref(j);
-    fh_http_response_free(&r);
 }
 
 /* ---- tax rates (the tax mapping's left side) ---- */
@@ -331,49 +344,34 @@ enum fh_rc fh_xero_taxes(struct fh_app *app, const struct fh_integ *in, json_t *
                          size_t msgsize)
 {
     *out = NULL;
-    if (fh_integ_not_active(in, "Xero", message, msgsize))
-        return FH_E_CONFLICT;
-    struct xero_call c = {.method = "GET", .path = "/TaxRates", .what = "tax rates"};
-    struct fh_http_response r;
-    int64_t retry_at = 0;
-    char why[300];
-    enum xero_outcome o = xero_api(app, in->id, &c, &r, &retry_at, why, sizeof(why));
-    json_error_t je;
-    json_t *j = o == X_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
-    fh_http_response_free(&r);
+    bool inactive;
+    json_t *j = user_get(app, in, "/TaxRates", "tax rates", &inactive, message, msgsize);
     json_t *rates = json_object_get(j, "TaxRates");
-    if (o == X_OK && json_is_array(rates)) {
-        *out = json_array();
-        size_t i;
-        json_t *t;
-        json_array_foreach(rates, i, t)
-        {
-            const char *status = json_string_value(json_object_get(t, "Status"));
-            json_t *type = json_object_get(t, "TaxType"), *name = json_object_get(t, "Name");
-            json_t *rate = json_object_get(t, "EffectiveRate");
-            if ((status && strcmp(status, "ACTIVE") != 0) ||
-                json_is_false(json_object_get(t, "CanApplyToRevenue")) || !json_is_string(type))
-                continue; /* only what a sales invoice line can carry */
-            json_array_append_new(*out, json_pack("{s:O, s:O, s:O}", "key", type, "name",
-                                                  json_is_string(name) ? name : type, "rate",
-                                                  json_is_number(rate) ? rate : json_null()));
-            if (json_array_size(*out) >= FH_TAX_MAPPING_MAX)
-                break;
-        }
+    if (!json_is_array(rates)) {
+        if (j)
+            snprintf(message, msgsize, "Xero answered, but not with its tax rates; try again.");
         json_decref(j);
-        return FH_OK;
+        return inactive ? FH_E_CONFLICT : FH_E_RETRY;
+    }
+    *out = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(rates, i, t)
+    {
+        const char *status = json_string_value(json_object_get(t, "Status"));
+        json_t *type = json_object_get(t, "TaxType"), *name = json_object_get(t, "Name");
+        json_t *rate = json_object_get(t, "EffectiveRate");
+        if ((status && strcmp(status, "ACTIVE") != 0) ||
+            json_is_false(json_object_get(t, "CanApplyToRevenue")) || !json_is_string(type))
+            continue; /* only what a sales invoice line can carry */
+        json_array_append_new(*out, json_pack("{s:O, s:O, s:O}", "key", type, "name",
+                                              json_is_string(name) ? name : type, "rate",
+                                              json_is_number(rate) ? rate : json_null()));
+        if (json_array_size(*out) >= FH_TAX_MAPPING_MAX)
+            break;
     }
     json_decref(j);
-    if (o == X_OK) {
-        snprintf(message, msgsize, "Xero answered, but not with its tax rates; try again.");
-        return FH_E_RETRY;
-    }
-    fh_integ_call_failed(app->store, in->id,
-                         o == X_INACTIVE ? FH_CALL_INACTIVE
-                         : o == X_WAIT   ? FH_CALL_WAIT
-                                         : FH_CALL_OTHER,
-                         "Xero", retry_at, why, message, msgsize);
-    return o == X_INACTIVE ? FH_E_CONFLICT : FH_E_RETRY;
+    return FH_OK;
 }
 
 /* ---- revocation (Remove) ---- */

@@ -190,34 +190,49 @@ enum zoho_outcome zoho_api(struct fh_app *app, int64_t integration_id, const str
     return o;
 }
 
-/* ---- Test Connection ---- */
+/* ---- calls a user makes from the portal ---- */
 
-void fh_zoho_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char *message,
-                  size_t msgsize)
+/* One read-only GET a user asked for (Test Connection, the tax mapping's taxes): the answer's
+ * JSON (an empty object when Zoho sent none), or NULL with the sentence in message - the
+ * integration not active, Zoho's refusal or rate limit, no answer; *inactive says whether the
+ * integration is (now) not active. */
+static json_t *user_get(struct fh_app *app, const struct fh_integ *in, const char *path,
+                        const char *query, const char *what, bool *inactive, char *message,
+                        size_t msgsize)
 {
-    *ok = false;
-    if (fh_integ_not_active(in, "Zoho Books", message, msgsize))
-        return;
-    struct zoho_call c = {
-        .method = "GET", .path = "/invoices", .query = "per_page=1", .what = "invoice list"};
+    *inactive = fh_integ_not_active(in, "Zoho Books", message, msgsize);
+    if (*inactive)
+        return NULL;
+    struct zoho_call c = {.method = "GET", .path = path, .query = query, .what = what};
     json_t *j = NULL;
     int64_t retry_at = 0;
     char why[300];
     enum zoho_outcome o = zoho_api(app, in->id, &c, &j, &retry_at, why, sizeof(why));
+    if (o == Z_OK)
+        return j ? j : json_object();
     json_decref(j);
+    *inactive = o == Z_INACTIVE;
+    fh_integ_call_failed(app->store, in->id,
+                         o == Z_INACTIVE ? FH_CALL_INACTIVE
+                         : o == Z_WAIT   ? FH_CALL_WAIT
+                                         : FH_CALL_OTHER,
+                         "Zoho", retry_at, why, message, msgsize);
+    return NULL;
+}
+
+void fh_zoho_test(struct fh_app *app, const struct fh_integ *in, bool *ok, char *message,
+                  size_t msgsize)
+{
+    bool inactive;
+    json_t *j =
+        user_get(app, in, "/invoices", "per_page=1", "invoice list", &inactive, message, msgsize);
+    *ok = j != NULL;
     const char *dc = json_string_value(json_object_get(in->settings, "data_center"));
-    if (o == Z_OK) {
-        *ok = true;
+    if (j)
         snprintf(message, msgsize,
                  "Connected to the Zoho Books organization \"%.200s\" (data center %s).",
                  in->tenant_name, dc ? dc : "com");
-    } else {
-        fh_integ_call_failed(app->store, in->id,
-                             o == Z_INACTIVE ? FH_CALL_INACTIVE
-                             : o == Z_WAIT   ? FH_CALL_WAIT
-                                             : FH_CALL_OTHER,
-                             "Zoho", retry_at, why, message, msgsize);
-    }
+    json_decref(j);
 }
 
 /* ---- taxes (the tax mapping's left side) ---- */
@@ -226,48 +241,36 @@ enum fh_rc fh_zoho_taxes(struct fh_app *app, const struct fh_integ *in, json_t *
                          size_t msgsize)
 {
     *out = NULL;
-    if (fh_integ_not_active(in, "Zoho Books", message, msgsize))
-        return FH_E_CONFLICT;
-    struct zoho_call c = {
-        .method = "GET", .path = "/settings/taxes", .query = "per_page=200", .what = "taxes"};
-    json_t *j = NULL;
-    int64_t retry_at = 0;
-    char why[300];
-    enum zoho_outcome o = zoho_api(app, in->id, &c, &j, &retry_at, why, sizeof(why));
+    bool inactive;
+    json_t *j =
+        user_get(app, in, "/settings/taxes", "per_page=200", "taxes", &inactive, message, msgsize);
     json_t *taxes = json_object_get(j, "taxes");
-    if (o == Z_OK && json_is_array(taxes)) {
-        *out = json_array();
-        size_t i;
-        json_t *t;
-        json_array_foreach(taxes, i, t)
-        {
-            json_t *id = json_object_get(t, "tax_id"), *name = json_object_get(t, "tax_name");
-            json_t *rate = json_object_get(t, "tax_percentage");
-            if (!json_is_string(id))
-                continue;
-            json_array_append_new(*out, json_pack("{s:O, s:O, s:O}", "key", id, "name",
-                                                  json_is_string(name) ? name : id, "rate",
-                                                  json_is_number(rate) ? rate : json_null()));
-            if (json_array_size(*out) >= FH_TAX_MAPPING_MAX - 1)
-                break;
-        }
-        /* lines without a tax are looked up under "none" (map.c) */
-        json_array_append_new(
-            *out, json_pack("{s:s, s:s, s:n}", "key", "none", "name", "Lines without tax", "rate"));
+    if (!json_is_array(taxes)) {
+        if (j)
+            snprintf(message, msgsize, "Zoho Books answered, but not with its taxes; try again.");
         json_decref(j);
-        return FH_OK;
+        return inactive ? FH_E_CONFLICT : FH_E_RETRY;
     }
+    *out = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(taxes, i, t)
+    {
+        json_t *id = json_object_get(t, "tax_id"), *name = json_object_get(t, "tax_name");
+        json_t *rate = json_object_get(t, "tax_percentage");
+        if (!json_is_string(id))
+            continue;
+        json_array_append_new(*out, json_pack("{s:O, s:O, s:O}", "key", id, "name",
+                                              json_is_string(name) ? name : id, "rate",
+                                              json_is_number(rate) ? rate : json_null()));
+        if (json_array_size(*out) >= FH_TAX_MAPPING_MAX - 1)
+            break;
+    }
+    /* lines without a tax are looked up under "none" (map.c) */
+    json_array_append_new(
+        *out, json_pack("{s:s, s:s, s:n}", "key", "none", "name", "Lines without tax", "rate"));
     json_decref(j);
-    if (o == Z_OK) {
-        snprintf(message, msgsize, "Zoho Books answered, but not with its taxes; try again.");
-        return FH_E_RETRY;
-    }
-    fh_integ_call_failed(app->store, in->id,
-                         o == Z_INACTIVE ? FH_CALL_INACTIVE
-                         : o == Z_WAIT   ? FH_CALL_WAIT
-                                         : FH_CALL_OTHER,
-                         "Zoho", retry_at, why, message, msgsize);
-    return o == Z_INACTIVE ? FH_E_CONFLICT : FH_E_RETRY;
+    return FH_OK;
 }
 
 /* ---- revocation (Remove) ---- */
