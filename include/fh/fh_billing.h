@@ -174,8 +174,8 @@ int fh_keys_cli_issue(struct fh_app *app, struct fh_key_batch *b, int count);
 /* ---- the API's view (src/billing/view.c) ---- */
 /* The subscription object of GET /api/orgs/{org}/billing (docs/api/billing.md). */
 enum fh_rc fh_billing_json(struct fh_app *app, int64_t org_id, json_t **out);
-/* The `usage` object of GET /api/orgs/{org}/integrations, and per-integration fields added to
- * each item of integrations (invoices_this_month from the counters, trial_badge). */
+/* The `usage` object of GET /api/orgs/{org}/integrations, and each item's trial_badge (from its
+ * invoices_this_month, which fh_integ_list_json reads from the same counters). */
 enum fh_rc fh_billing_usage_json(struct fh_app *app, int64_t org_id, json_t *integrations,
                                  json_t **usage);
 

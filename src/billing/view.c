@@ -95,46 +95,24 @@ enum fh_rc fh_billing_json(struct fh_app *app, int64_t org_id, json_t **out)
     return *out ? FH_OK : FH_ERR;
 }
 
-/* Each integration's counter this month, by uid. */
-static enum fh_rc per_integration(struct fh_store *st, int64_t org_id, int64_t now,
-                                  struct fh_rows *rows)
-{
-    char month[8];
-    fh_billing_month(now, month);
-    struct fh_param p[] = {FH_PI(org_id), FH_PT(month)};
-    int qs = fh_store_exec(st,
-                           "SELECT i.uid, u.invoices FROM billing_usage u JOIN integrations i ON "
-                           "i.id = u.integration_id WHERE u.org_id = $1 AND u.month = $2",
-                           p, 2, rows);
-    return fh_qs_rc(qs);
-}
-
 enum fh_rc fh_billing_usage_json(struct fh_app *app, int64_t org_id, json_t *integrations,
                                  json_t **usage)
 {
     struct counts c;
-    struct fh_rows rows = {0};
     enum fh_rc rc = load_counts(app, org_id, &c);
-    if (rc == FH_OK)
-        rc = per_integration(app->store, org_id, c.now, &rows);
     if (rc != FH_OK)
         return rc;
     size_t i;
     json_t *item;
     json_array_foreach(integrations, i, item)
     {
-        const char *uid = json_string_value(json_object_get(item, "uid"));
-        int64_t n = 0;
-        for (size_t r = 0; uid && r < rows.nrows; r++)
-            if (strcmp(fh_rows_get(&rows, r, 0), uid) == 0)
-                n = fh_rows_i64(&rows, r, 1, 0);
-        json_object_set_new(item, "invoices_this_month", json_integer(n));
+        /* the item's own counter (fh_integ_list_json reads billing_usage) */
+        int64_t n = json_integer_value(json_object_get(item, "invoices_this_month"));
         char badge[64];
         snprintf(badge, sizeof(badge), "Trial %lld/%lld", (long long)n,
                  (long long)c.plan.invoice_limit);
         json_object_set_new(item, "trial_badge", c.plan.trial ? json_string(badge) : json_null());
     }
-    fh_rows_free(&rows);
     const struct fh_plan *p = &c.plan;
     *usage = json_pack(
         "{s:I, s:I, s:I, s:I, s:b, s:o, s:s, s:s, s:b, s:I}", "active_connections",
