@@ -111,9 +111,20 @@ struct outcome_ctx {
     size_t n;
     int64_t id, now;
     const struct fh_job *job; /* completed in the same transaction (NULL: not) */
-    bool signed_;             /* the statement signs: wake the documents waiting */
+    const char *result;       /* the V-SDC's answer when the statement signs (NULL: it fails) */
     bool completed;
 };
+
+/* The V-SDC's answer of a row the caller just signed (fiscal_results: written once, in the
+ * signing transaction). */
+static int store_result(struct fh_store *st, int64_t id, const char *body)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PT(body)};
+    return fh_store_exec(st,
+                         "INSERT INTO fiscal_results (invoice_id, body) VALUES ($1, $2) "
+                         "ON CONFLICT (invoice_id) DO UPDATE SET body = excluded.body",
+                         p, FH_ARRAY_LEN(p), NULL);
+}
 
 static int outcome_tx(struct fh_store *st, void *cls)
 {
@@ -123,10 +134,12 @@ static int outcome_tx(struct fh_store *st, void *cls)
     int qs = fh_store_exec(st, c->sql, c->p, c->n, &rows);
     int64_t writeback = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     int wq =
-        c->signed_ && qs > 0 && fh_rows_get(&rows, 0, 2)
+        c->result && qs > 0 && fh_rows_get(&rows, 0, 2)
             ? fiscal_waits_wake(st, fh_rows_i64(&rows, 0, 1, 0), fh_rows_get(&rows, 0, 2), c->now)
             : 1;
     fh_rows_free(&rows);
+    if (wq >= 0 && c->result && qs > 0)
+        wq = store_result(st, c->id, c->result);
     if (wq < 0)
         return wq;
     enum fh_rc wrc = writeback > 0 ? fh_job_wake(st, writeback, NULL, c->now, c->now) : FH_OK;
@@ -151,23 +164,19 @@ static int outcome_tx(struct fh_store *st, void *cls)
 int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r,
                     const struct fh_job *job, int64_t now, bool *completed)
 {
-    struct fh_param p[] = {FH_PI(id),
-                           FH_PT(r->body),
-                           FH_PT(r->invoice_number),
-                           FH_PT(r->sdc_time),
-                           FH_PT(r->verification_url),
-                           FH_PI(now)};
+    struct fh_param p[] = {FH_PI(id), FH_PT(r->invoice_number), FH_PT(r->sdc_time),
+                           FH_PT(r->verification_url), FH_PI(now)};
     struct outcome_ctx c = {
         .sql = "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
-               "last_error = NULL, vsdc_result = $2, invoice_number = $3, "
-               "sdc_time = $4, verification_url = $5, signed_at = $6, updated_at = $6 "
+               "last_error = NULL, invoice_number = $2, sdc_time = $3, "
+               "verification_url = $4, signed_at = $5, updated_at = $5 "
                "WHERE id = $1 AND status <> 'signed' RETURNING writeback_job, org_id, source_key",
         .p = p,
         .n = FH_ARRAY_LEN(p),
         .id = id,
         .now = now,
         .job = job,
-        .signed_ = true};
+        .result = r->body};
     int qs = fh_store_group_tx(st, outcome_tx, &c); /* shared with the other workers' results */
     *completed = qs >= 0 && c.completed;
     return qs;

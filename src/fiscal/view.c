@@ -248,11 +248,12 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(org_id)};
     struct fh_rows rows;
-    int qs = fh_store_exec(st,
-                           "SELECT " SUMMARY_COLS
-                           ", f.canonical, f.vsdc_result, f.writeback_job" SUMMARY_FROM
-                           "WHERE f.id = $1 AND f.org_id = $2",
-                           p, 2, &rows);
+    int qs =
+        fh_store_exec(st,
+                      "SELECT " SUMMARY_COLS ", f.canonical, r.body, f.writeback_job" SUMMARY_FROM
+                      "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
+                      "WHERE f.id = $1 AND f.org_id = $2",
+                      p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
         return fh_qs_found_rc(qs);

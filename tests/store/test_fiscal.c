@@ -130,8 +130,9 @@ static struct row row_of(int64_t id)
     struct fh_param p[] = {FH_PI(id)};
     struct fh_rows rows;
     assert_int_equal(fh_store_exec(st,
-                                   "SELECT status, uncertain, invoice_number, vsdc_result FROM "
-                                   "fiscal_invoices WHERE id = $1",
+                                   "SELECT f.status, f.uncertain, f.invoice_number, r.body FROM "
+                                   "fiscal_invoices f LEFT JOIN fiscal_results r "
+                                   "ON r.invoice_id = f.id WHERE f.id = $1",
                                    p, 1, &rows),
                      1);
     struct row r = {0};
@@ -177,6 +178,62 @@ static void test_sign_completes_the_job_in_the_same_commit(void **state)
     assert_int_equal(fh_job_claim(st, &qcfg, kinds, 1, "w2", T0 + 100000, &again), FH_E_NOTFOUND);
     fh_tc_reply_free(&r);
     fh_job_free(&job);
+}
+
+static void exec_ok(const char *sql, const struct fh_param *p, size_t n)
+{
+    assert_true(fh_store_exec(st, sql, p, n, NULL) >= 0);
+}
+
+static int64_t count_of(const char *sql, const struct fh_param *p, size_t n)
+{
+    struct fh_rows rows;
+    assert_int_equal(fh_store_exec(st, sql, p, n, &rows), 1);
+    int64_t v = fh_rows_i64(&rows, 0, 0, -1);
+    fh_rows_free(&rows);
+    return v;
+}
+
+/* A store from before migration 17 kept the V-SDC's answer in fiscal_invoices.vsdc_result: the
+ * migration moves every stored answer to fiscal_results, unchanged, and drops the column. */
+static void test_upgrade_moves_the_results(void **state)
+{
+    FH_UNUSED(state);
+    int64_t id = pending_invoice();
+    int64_t other = insert_id("INSERT INTO fiscal_invoices (org_id, certificate_id, source_key, "
+                              "request_id, canonical, invoice_type, status, total_amount, "
+                              "created_at, updated_at) SELECT org_id, certificate_id, 'api:2', "
+                              "'r2', '{}', 'Normal', 'pending', 5, 1, 1 FROM fiscal_invoices "
+                              "RETURNING id",
+                              NULL, 0);
+    exec_ok("DROP TABLE fiscal_results", NULL, 0);
+    exec_ok("ALTER TABLE fiscal_invoices ADD COLUMN vsdc_result TEXT", NULL, 0);
+    exec_ok("DELETE FROM schema_migrations WHERE version = 17", NULL, 0);
+    const char *body = "{\"invoiceNumber\":\"N-9\",\"verificationQRCode\":\"R0lGODlh\"}";
+    struct fh_param p[] = {FH_PI(id), FH_PT(body)};
+    exec_ok("UPDATE fiscal_invoices SET status = 'signed', vsdc_result = $2 WHERE id = $1", p, 2);
+
+    assert_int_equal(fh_store_migrate(st), FH_OK);
+    struct fh_rows rows;
+    assert_int_equal(
+        fh_store_exec(st, "SELECT invoice_id, body FROM fiscal_results", NULL, 0, &rows), 1);
+    assert_int_equal(fh_rows_i64(&rows, 0, 0, 0), id);
+    assert_string_equal(fh_rows_get(&rows, 0, 1), body);
+    fh_rows_free(&rows);
+    assert_true(row_of(id).has_result);
+    assert_false(row_of(other).has_result);
+    assert_int_equal(count_of(fh_store_sql(st,
+                                           "SELECT count(*) FROM pragma_table_info("
+                                           "'fiscal_invoices') WHERE name = 'vsdc_result'",
+                                           "SELECT count(*) FROM information_schema.columns "
+                                           "WHERE table_schema = current_schema() AND table_name "
+                                           "= 'fiscal_invoices' AND column_name = 'vsdc_result'"),
+                              NULL, 0),
+                     0);
+    /* the answer goes with its invoice */
+    struct fh_param d[] = {FH_PI(id)};
+    exec_ok("DELETE FROM fiscal_invoices WHERE id = $1", d, 1);
+    assert_int_equal(count_of("SELECT count(*) FROM fiscal_results", NULL, 0), 0);
 }
 
 /* The job cannot be completed: the result is not stored either (one transaction), the row stays
@@ -301,6 +358,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sign_completes_the_job_in_the_same_commit, setup),
         cmocka_unit_test_setup(test_no_result_without_the_job_end, setup),
+        cmocka_unit_test_setup(test_upgrade_moves_the_results, setup),
         cmocka_unit_test_setup(test_lost_lease_keeps_the_result, setup),
         cmocka_unit_test_setup(test_claim_marks_the_attempt, setup),
     };

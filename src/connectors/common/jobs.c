@@ -225,8 +225,9 @@ enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int6
                            FH_PI(integration_id)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           "SELECT status, invoice_number, verification_url, vsdc_result FROM "
-                           "fiscal_invoices WHERE id = $1 AND integration_id = $2",
+                           "SELECT f.status, f.invoice_number, f.verification_url, r.body FROM "
+                           "fiscal_invoices f LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
+                           "WHERE f.id = $1 AND f.integration_id = $2",
                            q, 2, &rows);
     const char *status = qs > 0 ? fh_rows_get(&rows, 0, 0) : NULL;
     enum fh_writeback_state s = FH_WB_SIGNED;
