@@ -23,7 +23,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, BIN_LABEL, OUT, appendResult, log, machine, ratio, sampleMem, mib, procCpu, perfRecord } from './lib/common.mjs';
+import { BIN, BIN_LABEL, OUT, appendResult, log, machine, ratio, sampleMem, mib, procCpu, procWritten, perfRecord } from './lib/common.mjs';
 import { startWorld, addCertificates, submit, sql, waitSettled, vsdcStats } from './lib/world.mjs';
 
 const N = Number(process.env.BENCH_INVOICES || 2000);
@@ -38,6 +38,7 @@ export async function fiscalhubRound(w, tag, n = N) {
   const mem = sampleMem(w.srv.proc.pid, 100);
   const cpu0 = [procCpu(w.srv.proc.pid), procCpu(w.sb.proc.pid)];
   const me0 = process.cpuUsage();
+  const io0 = procWritten(w.srv.proc.pid);
   const perf = tag === 'r0' ? perfRecord(w.srv.proc.pid, 'fiscalhub-round') : null;
   const sub = process.env.BENCH_CLIENT === 'node' ? await submit(w, n, tag) : await submitC(w, n, tag);
   const t0 = sub.t0;
@@ -46,6 +47,7 @@ export async function fiscalhubRound(w, tag, n = N) {
   const rss = mem.stop();
   await perf?.stop();
   const me = process.cpuUsage(me0);
+  const written = procWritten(w.srv.proc.pid) - io0;
   const cpu = [procCpu(w.srv.proc.pid) - cpu0[0], procCpu(w.sb.proc.pid) - cpu0[1], sub.cpu ?? (me.user + me.system) / 1e6];
   w.settled = (w.settled || 0) + n;
   if (k.failed || k.on_hold) throw new Error(`round ${tag}: ${JSON.stringify(k)}`);
@@ -60,6 +62,7 @@ export async function fiscalhubRound(w, tag, n = N) {
   return {
     rate: n / seconds, seconds, acceptSeconds: (accepted - t0) / 1000, firstCreated: Number(first) - t0,
     handshakes: hs, posts: s.posts_received - before.posts_received, rss,
+    kibPerInvoice: written / 1024 / n,
     cpuMsPerInvoice: { fiscalhub: (cpu[0] * 1000) / n, sandbox: (cpu[1] * 1000) / n, client: (cpu[2] * 1000) / n },
   };
 }
@@ -139,7 +142,8 @@ async function main() {
       const f = await fiscalhubRound(w, `r${r}`);
       log(`fiscalhub round ${r + 1}: ${N} invoices in ${f.seconds.toFixed(2)} s = ${f.rate.toFixed(1)}/s ` +
         `(all accepted after ${f.acceptSeconds.toFixed(2)} s), ${f.posts} POSTs, TLS handshakes per certificate ${f.handshakes.join(',')}, ` +
-        `RSS max ${mib(f.rss.max)} MiB, CPU ms/invoice fiscalhub ${f.cpuMsPerInvoice.fiscalhub.toFixed(2)} sandbox ${f.cpuMsPerInvoice.sandbox.toFixed(2)} client ${f.cpuMsPerInvoice.client.toFixed(2)}`);
+        `RSS max ${mib(f.rss.max)} MiB, CPU ms/invoice fiscalhub ${f.cpuMsPerInvoice.fiscalhub.toFixed(2)} sandbox ${f.cpuMsPerInvoice.sandbox.toFixed(2)} client ${f.cpuMsPerInvoice.client.toFixed(2)}, ` +
+        `written ${f.kibPerInvoice.toFixed(1)} KiB/invoice`);
       if (f.handshakes.some((h) => h > WORKERS)) throw new Error(`more TLS handshakes than workers for one certificate: ${f.handshakes}`);
       fh.push(f);
       const per = await recordedRequests(w);
@@ -159,6 +163,7 @@ async function main() {
   const r = ratio(f.rate, b.rate);
   const medOf = (xs, k) => xs.map((x) => x.cpuMsPerInvoice[k]).sort((a, z) => a - z)[Math.floor(xs.length / 2)];
   const cpuOf = (xs, k) => medOf(xs, k).toFixed(2);
+  const medKib = (xs) => xs.map((x) => x.kibPerInvoice).sort((a, z) => a - z)[Math.floor(xs.length / 2)];
   const cpuBound = (medOf(base, 'sandbox') + medOf(base, 'client')) /
     (medOf(fh, 'fiscalhub') + medOf(fh, 'sandbox') + medOf(fh, 'client'));
   appendResult('2. End-to-end fiscalization (API request → V-SDC → stored result)', {
@@ -173,6 +178,8 @@ async function main() {
       [`CPU ms per invoice, fiscalhub run: fiscalhub / V-SDC emulator / API client (${process.env.BENCH_CLIENT === 'node' ? 'node' : 'C'})`,
         `${cpuOf(fh, 'fiscalhub')} / ${cpuOf(fh, 'sandbox')} / ${cpuOf(fh, 'client')}`, 'median of the rounds; user + system'],
       ['CPU ms per invoice, baseline run: V-SDC emulator / C client', `${cpuOf(base, 'sandbox')} / ${cpuOf(base, 'client')}`, ''],
+      ['fiscalhub bytes written per invoice', `${medKib(fh).toFixed(1)} KiB`,
+        'median of the rounds; write(2)/pwrite(2) from /proc/<pid>/io wchar: the WAL, checkpoints, the log, TLS'],
       ['ratio if both runs were CPU-bound on these cores', cpuBound.toFixed(3),
         '(baseline CPU per invoice) / (fiscalhub run CPU per invoice): where the ratio tends as the machine saturates'],
     ],

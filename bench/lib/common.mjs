@@ -65,6 +65,16 @@ export const mib = (kb) => (kb / 1024).toFixed(1);
 
 // CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of
 // 1/100 s on Linux); null when it is gone.
+// Bytes a process has written through write(2)/pwrite(2) (/proc/<pid>/io wchar), or null.
+export function procWritten(pid) {
+  try {
+    const m = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function procCpu(pid) {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
