@@ -230,6 +230,13 @@ int fh_fiscal_job_prepare(void *cls, struct fh_store *st, struct fh_job *job);
 enum fh_rc fh_fiscal_job_handler(void *cls, struct fh_store *st, const struct fh_job *job,
                                  char *err, size_t errsize);
 
+/* Moves the V-SDC answers stored before migration 17 (fiscal_invoices.vsdc_result, read with
+ * COALESCE meanwhile) to fiscal_results, batch invoices per transaction, until none is left;
+ * *moved counts them. The maintenance sweep runs it: a batch at a time keeps the WAL and the
+ * file from growing by the whole table at once (the cleared values' pages take the next
+ * batch's answers). */
+enum fh_rc fh_fiscal_results_move(struct fh_store *st, int batch, int64_t *moved);
+
 /* Frees the pooled V-SDC connections and cached environment data (at shutdown). */
 void fh_fiscal_shutdown(void);
 

@@ -9,7 +9,11 @@
 /* Done jobs are kept this long for inspection, then deleted. */
 #define DONE_JOB_RETENTION_MS (7LL * 24 * 3600 * 1000)
 
-/* Deletes expired sessions, log-in failure windows that have ended, and old done jobs. */
+/* Answers moved per transaction by fh_fiscal_results_move (about 17 KB each). */
+#define RESULTS_MOVE_BATCH 200
+
+/* Deletes expired sessions, log-in failure windows that have ended, and old done jobs; moves
+ * the V-SDC answers stored before migration 17 to their table. */
 static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                                 size_t errsize)
 {
@@ -22,6 +26,11 @@ static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_
         fh_store_exec(st, "DELETE FROM login_failures WHERE window_start < $1", q, 1, NULL) < 0 ||
         fh_store_exec(st, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1", d, 1, NULL) < 0) {
         fh_strlcpy(err, "store error while sweeping", errsize);
+        return FH_E_RETRY;
+    }
+    int64_t moved;
+    if (fh_fiscal_results_move(st, RESULTS_MOVE_BATCH, &moved) != FH_OK) {
+        fh_strlcpy(err, "store error while moving V-SDC answers", errsize);
         return FH_E_RETRY;
     }
     return FH_OK;

@@ -25,8 +25,9 @@
 #define FROM                                                                                       \
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
-/* The V-SDC's answer (fiscal_results), as r.body. */
+/* The V-SDC's answer: fiscal_results, or where answers stored before it wait to move there. */
 #define RESULT_JOIN "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
+#define RESULT_COL "COALESCE(r.body, f.vsdc_result)"
 enum { N_COLS = 17 };
 
 /* "api:X" (session API) and "custom:<uid>:X" (public API) carry the caller's source_id. */
@@ -186,13 +187,13 @@ enum fh_rc fh_public_invoice_get(struct fh_store *st, int64_t integration_id, in
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(integration_id)};
     struct fh_rows rows;
-    int qs =
-        fh_store_exec(st,
-                      integration_id > 0 ? "SELECT " COLS ", f.canonical, r.body" FROM RESULT_JOIN
-                                           "WHERE f.id = $1 AND f.integration_id = $2"
-                                         : "SELECT " COLS ", f.canonical, r.body" FROM RESULT_JOIN
-                                           "WHERE f.id = $1",
-                      p, integration_id > 0 ? 2 : 1, &rows);
+    int qs = fh_store_exec(st,
+                           integration_id > 0
+                               ? "SELECT " COLS ", f.canonical, " RESULT_COL FROM RESULT_JOIN
+                                 "WHERE f.id = $1 AND f.integration_id = $2"
+                               : "SELECT " COLS ", f.canonical, " RESULT_COL FROM RESULT_JOIN
+                                 "WHERE f.id = $1",
+                           p, integration_id > 0 ? 2 : 1, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
         return fh_qs_found_rc(qs);

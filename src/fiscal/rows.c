@@ -217,3 +217,50 @@ void fiscal_tc_settings(const struct fh_app *app, struct fh_tc_settings *out)
     out->connect_timeout_ms = (long)app->cfg->taxcore_connect_timeout_ms;
     out->accept_language = app->cfg->taxcore_language;
 }
+
+/* ---- answers stored before migration 17 ---- */
+
+struct move_ctx {
+    int64_t batch;
+    int moved;
+};
+
+/* The first batch rows still holding their answer: copied, then cleared (the same rows: the
+ * transaction sees its own insert, and nothing else writes vsdc_result). */
+static int move_tx(struct fh_store *st, void *cls)
+{
+    struct move_ctx *c = cls;
+    c->moved = 0;
+    struct fh_param p[] = {FH_PI(c->batch)};
+    int qs = fh_store_exec(st,
+                           "INSERT INTO fiscal_results (invoice_id, body) SELECT id, vsdc_result "
+                           "FROM fiscal_invoices WHERE vsdc_result IS NOT NULL ORDER BY id "
+                           "LIMIT $1 ON CONFLICT (invoice_id) DO NOTHING",
+                           p, 1, NULL);
+    if (qs >= 0)
+        qs = fh_store_exec(st,
+                           "UPDATE fiscal_invoices SET vsdc_result = NULL WHERE id IN (SELECT id "
+                           "FROM fiscal_invoices WHERE vsdc_result IS NOT NULL ORDER BY id "
+                           "LIMIT $1)",
+                           p, 1, NULL);
+    if (qs > 0)
+        c->moved = qs;
+    return qs;
+}
+
+enum fh_rc fh_fiscal_results_move(struct fh_store *st, int batch, int64_t *moved)
+{
+    *moved = 0;
+    struct move_ctx c = {.batch = batch > 0 ? batch : 1};
+    do {
+        int qs = fh_store_run_tx(st, move_tx, &c);
+        if (qs < 0)
+            return fh_qs_rc(qs);
+        *moved += c.moved;
+    } while (c.moved == c.batch);
+    if (*moved > 0)
+        fh_log(FH_LOG_INFO, "fiscal_results_moved",
+               "%lld V-SDC answers stored before migration 17 moved to fiscal_results",
+               (long long)*moved);
+    return FH_OK;
+}

@@ -250,7 +250,8 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
     struct fh_rows rows;
     int qs =
         fh_store_exec(st,
-                      "SELECT " SUMMARY_COLS ", f.canonical, r.body, f.writeback_job" SUMMARY_FROM
+                      "SELECT " SUMMARY_COLS
+                      ", f.canonical, COALESCE(r.body, f.vsdc_result), f.writeback_job" SUMMARY_FROM
                       "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
                       "WHERE f.id = $1 AND f.org_id = $2",
                       p, 2, &rows);

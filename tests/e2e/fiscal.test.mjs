@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { signup, Client, uniqueEmail } from '../lib/server.mjs';
+import { signup, Client, uniqueEmail, storeExec, storeQuery } from '../lib/server.mjs';
 import { startSandbox, issueCert, uploadCert, invoice, settled, sleep, vsdcGet, waitFor, startFiscalServer } from '../lib/fiscal.mjs';
 
 let sb, srv, a, b, certA, uidA, uidB;
@@ -70,6 +70,29 @@ test('an invoice is signed with the sandbox\'s invoice number and the result sto
   assert.ok(d.signed_at);
 });
 
+
+test('an answer stored before migration 17 is read where it is until the maintenance job moves it', async () => {
+  const r = await submit(a, uidA, invoice({ pos_invoice_number: sid('POS') }));
+  assert.equal(r.status, 202, r.text);
+  const d = await settled(a, r.json.id);
+  assert.equal(d.status, 'signed', d.last_error);
+  const id = Number(r.json.id);
+  // where a store from before the migration holds it
+  storeExec(srv, `UPDATE fiscal_invoices SET vsdc_result = (SELECT body FROM fiscal_results WHERE invoice_id = ${id}) WHERE id = ${id}; DELETE FROM fiscal_results WHERE invoice_id = ${id};`);
+  assert.deepEqual(storeQuery(srv, `SELECT invoice_id FROM fiscal_results WHERE invoice_id = ${id}`), []);
+  const before = (await a.get(`/api/orgs/${a.org}/fiscal-invoices/${id}`)).json;
+  assert.equal(before.vsdc_result, d.vsdc_result);
+  assert.equal(before.journal, d.journal);
+  // the sweep, made due now, moves it
+  storeExec(srv, "UPDATE schedules SET next_run_at = 0 WHERE name = 'maintenance.sweep';");
+  await waitFor(() => storeQuery(srv, `SELECT body FROM fiscal_results WHERE invoice_id = ${id}`).length === 1,
+    { what: 'the maintenance job to move the answer' });
+  assert.equal(storeQuery(srv, `SELECT body FROM fiscal_results WHERE invoice_id = ${id}`)[0].body, d.vsdc_result);
+  assert.deepEqual(storeQuery(srv, 'SELECT id FROM fiscal_invoices WHERE vsdc_result IS NOT NULL'), []);
+  const after = (await a.get(`/api/orgs/${a.org}/fiscal-invoices/${id}`)).json;
+  assert.equal(after.vsdc_result, d.vsdc_result);
+  assert.equal(after.qr_gif_base64, d.qr_gif_base64);
+});
 test('the same source_id again answers 200 with the same invoice; the V-SDC signs it once', async () => {
   const source = sid('dup');
   const pos = sid('POS');

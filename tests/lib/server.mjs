@@ -108,6 +108,13 @@ export function storeQuery(srv, sql) {
   return JSON.parse(out.toString());
 }
 
+// Runs statements on a server's store (sqlite3, or psql in one transaction).
+export function storeExec(srv, sql) {
+  const db = join(srv.dir, 'fiscalhub.db');
+  if (existsSync(db)) execFileSync('sqlite3', [db, sql]);
+  else execFileSync('psql', [srv.env.DATABASE_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-c', sql]);
+}
+
 export class Client {
   constructor(base) {
     this.base = base;

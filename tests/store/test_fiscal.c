@@ -185,7 +185,7 @@ static void exec_ok(const char *sql, const struct fh_param *p, size_t n)
     assert_true(fh_store_exec(st, sql, p, n, NULL) >= 0);
 }
 
-static int64_t count_of(const char *sql, const struct fh_param *p, size_t n)
+static int64_t scalar_of(const char *sql, const struct fh_param *p, size_t n)
 {
     struct fh_rows rows;
     assert_int_equal(fh_store_exec(st, sql, p, n, &rows), 1);
@@ -194,46 +194,64 @@ static int64_t count_of(const char *sql, const struct fh_param *p, size_t n)
     return v;
 }
 
-/* A store from before migration 17 kept the V-SDC's answer in fiscal_invoices.vsdc_result: the
- * migration moves every stored answer to fiscal_results, unchanged, and drops the column. */
-static void test_upgrade_moves_the_results(void **state)
+/* Answers stored before migration 17 (in fiscal_invoices.vsdc_result) are read where they are
+ * until the sweep moves them, a batch per transaction, unchanged, to fiscal_results. */
+static void test_old_answers_move_to_their_table(void **state)
 {
     FH_UNUSED(state);
-    int64_t id = pending_invoice();
-    int64_t other = insert_id("INSERT INTO fiscal_invoices (org_id, certificate_id, source_key, "
-                              "request_id, canonical, invoice_type, status, total_amount, "
-                              "created_at, updated_at) SELECT org_id, certificate_id, 'api:2', "
-                              "'r2', '{}', 'Normal', 'pending', 5, 1, 1 FROM fiscal_invoices "
-                              "RETURNING id",
-                              NULL, 0);
-    exec_ok("DROP TABLE fiscal_results", NULL, 0);
-    exec_ok("ALTER TABLE fiscal_invoices ADD COLUMN vsdc_result TEXT", NULL, 0);
-    exec_ok("DELETE FROM schema_migrations WHERE version = 17", NULL, 0);
-    const char *body = "{\"invoiceNumber\":\"N-9\",\"verificationQRCode\":\"R0lGODlh\"}";
-    struct fh_param p[] = {FH_PI(id), FH_PT(body)};
-    exec_ok("UPDATE fiscal_invoices SET status = 'signed', vsdc_result = $2 WHERE id = $1", p, 2);
+    int64_t ids[3];
+    ids[0] = pending_invoice();
+    for (int i = 1; i < 3; i++) {
+        struct fh_param k[] = {FH_PI(i)};
+        ids[i] = insert_id("INSERT INTO fiscal_invoices (org_id, certificate_id, source_key, "
+                           "request_id, canonical, invoice_type, status, total_amount, "
+                           "created_at, updated_at) SELECT org_id, certificate_id, 'api:x' || "
+                           "$1, 'rx' || $1, '{}', 'Normal', 'pending', 5, 1, 1 FROM "
+                           "fiscal_invoices WHERE id = (SELECT min(id) FROM fiscal_invoices) "
+                           "RETURNING id",
+                           k, 1);
+    }
+    char body[3][80];
+    for (int i = 0; i < 3; i++) {
+        snprintf(body[i], sizeof(body[i]),
+                 "{\"invoiceNumber\":\"N-%d\",\"verificationQRCode\":\"R0lGODlh\"}", i);
+        struct fh_param p[] = {FH_PI(ids[i]), FH_PT(body[i])};
+        exec_ok("UPDATE fiscal_invoices SET status = 'signed', vsdc_result = $2 WHERE id = $1", p,
+                2);
+    }
+    int64_t org = scalar_of("SELECT org_id FROM fiscal_invoices WHERE id = $1",
+                            (struct fh_param[]){FH_PI(ids[0])}, 1);
+    json_t *d = NULL;
+    assert_int_equal(fh_fiscal_get_json(st, org, ids[1], &d), FH_OK);
+    assert_string_equal(json_string_value(json_object_get(d, "vsdc_result")), body[1]);
+    json_decref(d);
 
-    assert_int_equal(fh_store_migrate(st), FH_OK);
-    struct fh_rows rows;
-    assert_int_equal(
-        fh_store_exec(st, "SELECT invoice_id, body FROM fiscal_results", NULL, 0, &rows), 1);
-    assert_int_equal(fh_rows_i64(&rows, 0, 0, 0), id);
-    assert_string_equal(fh_rows_get(&rows, 0, 1), body);
-    fh_rows_free(&rows);
-    assert_true(row_of(id).has_result);
-    assert_false(row_of(other).has_result);
-    assert_int_equal(count_of(fh_store_sql(st,
-                                           "SELECT count(*) FROM pragma_table_info("
-                                           "'fiscal_invoices') WHERE name = 'vsdc_result'",
-                                           "SELECT count(*) FROM information_schema.columns "
-                                           "WHERE table_schema = current_schema() AND table_name "
-                                           "= 'fiscal_invoices' AND column_name = 'vsdc_result'"),
-                              NULL, 0),
-                     0);
-    /* the answer goes with its invoice */
-    struct fh_param d[] = {FH_PI(id)};
-    exec_ok("DELETE FROM fiscal_invoices WHERE id = $1", d, 1);
-    assert_int_equal(count_of("SELECT count(*) FROM fiscal_results", NULL, 0), 0);
+    int64_t moved = 0;
+    assert_int_equal(fh_fiscal_results_move(st, 2, &moved), FH_OK); /* batches of 2, 1 */
+    assert_int_equal(moved, 3);
+    for (int i = 0; i < 3; i++) {
+        struct fh_param k[] = {FH_PI(ids[i])};
+        struct fh_rows rows;
+        assert_int_equal(fh_store_exec(st,
+                                       "SELECT r.body, f.vsdc_result FROM fiscal_invoices f "
+                                       "JOIN fiscal_results r ON r.invoice_id = f.id "
+                                       "WHERE f.id = $1",
+                                       k, 1, &rows),
+                         1);
+        assert_string_equal(fh_rows_get(&rows, 0, 0), body[i]);
+        assert_null(fh_rows_get(&rows, 0, 1));
+        fh_rows_free(&rows);
+        assert_true(row_of(ids[i]).has_result);
+    }
+    assert_int_equal(fh_fiscal_get_json(st, org, ids[1], &d), FH_OK);
+    assert_string_equal(json_string_value(json_object_get(d, "vsdc_result")), body[1]);
+    json_decref(d);
+    assert_int_equal(fh_fiscal_results_move(st, 2, &moved), FH_OK); /* nothing left */
+    assert_int_equal(moved, 0);
+    /* an answer goes with its invoice */
+    struct fh_param k[] = {FH_PI(ids[0])};
+    exec_ok("DELETE FROM fiscal_invoices WHERE id = $1", k, 1);
+    assert_int_equal(scalar_of("SELECT count(*) FROM fiscal_results", NULL, 0), 2);
 }
 
 /* The job cannot be completed: the result is not stored either (one transaction), the row stays
@@ -358,7 +376,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sign_completes_the_job_in_the_same_commit, setup),
         cmocka_unit_test_setup(test_no_result_without_the_job_end, setup),
-        cmocka_unit_test_setup(test_upgrade_moves_the_results, setup),
+        cmocka_unit_test_setup(test_old_answers_move_to_their_table, setup),
         cmocka_unit_test_setup(test_lost_lease_keeps_the_result, setup),
         cmocka_unit_test_setup(test_claim_marks_the_attempt, setup),
     };

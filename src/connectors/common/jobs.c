@@ -225,7 +225,8 @@ enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int6
                            FH_PI(integration_id)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           "SELECT f.status, f.invoice_number, f.verification_url, r.body FROM "
+                           "SELECT f.status, f.invoice_number, f.verification_url, "
+                           "COALESCE(r.body, f.vsdc_result) FROM "
                            "fiscal_invoices f LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
                            "WHERE f.id = $1 AND f.integration_id = $2",
                            q, 2, &rows);

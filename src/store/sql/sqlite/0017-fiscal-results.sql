@@ -7,6 +7,9 @@ CREATE TABLE fiscal_results (
     invoice_id INTEGER PRIMARY KEY REFERENCES fiscal_invoices(id) ON DELETE CASCADE,
     body TEXT NOT NULL
 ) STRICT;
-INSERT INTO fiscal_results (invoice_id, body)
-    SELECT id, vsdc_result FROM fiscal_invoices WHERE vsdc_result IS NOT NULL;
-ALTER TABLE fiscal_invoices DROP COLUMN vsdc_result;
+-- Answers stored before this migration stay in fiscal_invoices.vsdc_result until the
+-- maintenance sweep moves them, a batch per transaction (fh_fiscal_results_move), so that an
+-- upgrade neither rewrites the whole table in one transaction (a WAL as large as the store) nor
+-- waits for it; readers take COALESCE(fiscal_results.body, vsdc_result) meanwhile. This index
+-- finds the rows left to move, and is empty once they are all moved.
+CREATE INDEX fiscal_invoices_old_result ON fiscal_invoices (id) WHERE vsdc_result IS NOT NULL;
