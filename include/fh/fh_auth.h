@@ -42,6 +42,10 @@ enum fh_rc fh_account_create(struct fh_store *st, const struct fh_signup *s, int
 enum fh_rc fh_session_create(struct fh_store *st, int64_t user_id, int64_t now, int64_t ttl_ms,
                              char *token, size_t tokensize, char *csrf, size_t csrfsize);
 enum fh_rc fh_session_delete(struct fh_store *st, const char *token_hash);
+/* Gives user_id the password hash and ends every session of theirs but keep_token_hash's (NULL:
+ * all), in one transaction. FH_E_NOTFOUND: no such user. */
+enum fh_rc fh_password_set(struct fh_store *st, int64_t user_id, const char *hash,
+                           const char *keep_token_hash);
 
 /* Log-in rate limiting: FH_E_LIMIT when key has too many failures in the current window. */
 enum fh_rc fh_login_check(struct fh_store *st, const char *key, int max_failures, int64_t window_ms,

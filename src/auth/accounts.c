@@ -109,6 +109,32 @@ enum fh_rc fh_session_delete(struct fh_store *st, const char *token_hash)
                                                                                            : FH_ERR;
 }
 
+struct password_ctx {
+    int64_t user_id;
+    const char *hash, *keep;
+};
+
+static int password_tx(struct fh_store *st, void *cls)
+{
+    struct password_ctx *c = cls;
+    struct fh_param p[] = {FH_PI(c->user_id), FH_PT(c->hash)};
+    int qs = fh_store_exec(st, "UPDATE users SET password_hash = $2 WHERE id = $1", p, 2, NULL);
+    if (qs <= 0)
+        return qs;
+    struct fh_param s[] = {FH_PI(c->user_id), FH_PT(c->keep ? c->keep : "")};
+    int sq = fh_store_exec(st, "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", s, 2,
+                           NULL);
+    return sq < 0 ? sq : qs;
+}
+
+enum fh_rc fh_password_set(struct fh_store *st, int64_t user_id, const char *hash,
+                           const char *keep_token_hash)
+{
+    struct password_ctx c = {.user_id = user_id, .hash = hash, .keep = keep_token_hash};
+    int qs = fh_store_run_tx(st, password_tx, &c);
+    return qs < 0 ? FH_ERR : qs == 0 ? FH_E_NOTFOUND : FH_OK;
+}
+
 enum fh_rc fh_login_check(struct fh_store *st, const char *key, int max_failures, int64_t window_ms,
                           int64_t now)
 {

@@ -1,10 +1,13 @@
 /* admin.c - `fiscalhub admin`: operator tasks on the store. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd_internal.h"
+#include "fh/fh_auth.h"
 #include "fh/fh_billing.h"
 #include "fh/fh_cmd.h"
+#include "fh/fh_crypto.h"
 
 static const char summary[] =
     "Operator tasks:\n"
@@ -12,6 +15,9 @@ static const char summary[] =
     "  admin jobs [--dead]      list jobs that are not done (or only dead-lettered ones); a\n"
     "                           job waiting for its organization's turn shows as held\n"
     "  admin retry-job <id>     put a dead-lettered job back in the queue\n"
+    "  admin reset-password <email>\n"
+    "                           give the user a new random password, printed once, and end\n"
+    "                           their sessions (for a user who forgot theirs)\n"
     "  admin keys issue --tier starter|growth|scale --seats N --months M [--count C]\n"
     "                           [--valid-days D] [--issuer NAME]\n"
     "                           print new activation keys (INT-XXXX-XXXX-XXXX), one a line";
@@ -53,6 +59,30 @@ static int list_jobs(struct fh_store *st, bool dead_only)
     return 0;
 }
 
+/* A new random password for the user with email: printed on stdout, never stored in clear. */
+static int reset_password(struct fh_store *st, const char *email)
+{
+    char norm[256], password[40], hash[128];
+    int64_t id = 0;
+    char *old = NULL;
+    enum fh_rc rc = fh_email_normalize(email, norm, sizeof(norm))
+                        ? fh_user_by_email(st, norm, &id, &old)
+                        : FH_E_NOTFOUND;
+    free(old);
+    if (rc == FH_E_NOTFOUND) {
+        fprintf(stderr, "fiscalhub admin reset-password: no user with the email %s\n", email);
+        return 1;
+    }
+    fh_random_token(18, password, sizeof(password));
+    if (rc != FH_OK || fh_password_hash(password, hash, sizeof(hash)) != FH_OK ||
+        fh_password_set(st, id, hash, NULL) != FH_OK) {
+        fprintf(stderr, "fiscalhub admin reset-password: the store failed; see the log\n");
+        return 1;
+    }
+    printf("%s\n", password);
+    return 0;
+}
+
 int fh_cmd_admin(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
@@ -90,6 +120,12 @@ int fh_cmd_admin(int argc, char **argv)
             return 2;
         }
         rest_start = 2;
+    } else if (strcmp(task, "reset-password") == 0) {
+        if (argc < 2 || argv[1][0] == '-') {
+            fprintf(stderr, "fiscalhub admin reset-password: give the user's email\n");
+            return 2;
+        }
+        rest_start = 2;
     } else if (strcmp(task, "tenants") != 0 && strcmp(task, "jobs") != 0) {
         fprintf(stderr, "fiscalhub admin: unknown task %s (see --help)\n", task);
         return 2;
@@ -109,6 +145,8 @@ int fh_cmd_admin(int argc, char **argv)
         ec = list_tenants(app.store);
     else if (strcmp(task, "jobs") == 0)
         ec = list_jobs(app.store, dead_only);
+    else if (strcmp(task, "reset-password") == 0)
+        ec = reset_password(app.store, argv[1]);
     else {
         enum fh_rc rc = fh_job_retry_dead(app.store, &app.qcfg, job_id, fh_now_ms());
         if (rc == FH_E_NOTFOUND)

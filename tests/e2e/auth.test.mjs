@@ -132,6 +132,63 @@ test('passwords, session tokens and CSRF tokens never appear in the logs', async
   assert.ok(!log.includes(c.csrf));
 });
 
+test('a user changes their password: the current one is checked, the other sessions end, this one stays', async () => {
+  const c = await signup(srv.url, 'pwchange');
+  const other = new Client(srv.url);
+  assert.equal((await other.post('/api/auth/login', { email: c.email, password: c.password })).status, 200);
+  const next = 'Fresh-Passphrase-' + process.pid;
+  let r = await c.post('/api/me/password', { current_password: 'not the password', new_password: next });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.code, 3010);
+  assert.match(r.json.detail, /current_password/);
+  r = await c.post('/api/me/password', { current_password: c.password, new_password: 'short' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.code, 3006);
+  assert.match(r.json.detail, /new_password/);
+  r = await c.post('/api/me/password', { current_password: c.password });
+  assert.equal(r.status, 400);
+  assert.match(r.json.detail, /new_password/);
+  r = await c.post('/api/me/password', { current_password: c.password, new_password: next }, { csrf: false });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.code, 3002);
+  // nothing changed so far: the old password still logs in
+  assert.equal((await new Client(srv.url).post('/api/auth/login', { email: c.email, password: c.password })).status, 200);
+
+  r = await c.post('/api/me/password', { current_password: c.password, new_password: next });
+  assert.equal(r.status, 204, r.text);
+  assert.equal((await c.get('/api/me')).status, 200);
+  assert.equal((await other.get('/api/me')).status, 401);
+  assert.equal((await new Client(srv.url).post('/api/auth/login', { email: c.email, password: c.password })).status, 401);
+  assert.equal((await new Client(srv.url).post('/api/auth/login', { email: c.email, password: next })).status, 200);
+  await new Promise((done) => setTimeout(done, 100));
+  assert.ok(!readFileSync(srv.logFile, 'utf8').includes(next), 'the new password is not logged');
+});
+
+test('wrong current passwords count toward the log-in limit', async () => {
+  const c = await signup(srv.url, 'pwguess');
+  for (let i = 0; i < 3; i++) {
+    const r = await c.post('/api/me/password', { current_password: 'guess number ' + i, new_password: 'Whatever-New-1' });
+    assert.equal(r.status, 403);
+  }
+  const r = await c.post('/api/me/password', { current_password: c.password, new_password: 'Whatever-New-1' });
+  assert.equal(r.status, 429);
+  assert.equal(r.json.code, 3004);
+  assert.equal((await new Client(srv.url).post('/api/auth/login', { email: c.email, password: c.password })).status, 429);
+});
+
+test('an operator resets a forgotten password with fiscalhub admin reset-password', async () => {
+  const c = await signup(srv.url, 'forgot');
+  const out = srv.admin(['reset-password', c.email.toUpperCase()]).trim();
+  assert.match(out, /^[A-Za-z0-9_-]{20,}$/);
+  assert.equal((await c.get('/api/me')).status, 401, 'their sessions end');
+  assert.equal((await new Client(srv.url).post('/api/auth/login', { email: c.email, password: c.password })).status, 401);
+  assert.equal((await new Client(srv.url).post('/api/auth/login', { email: c.email, password: out })).status, 200);
+  assert.throws(() => srv.admin(['reset-password', uniqueEmail('nobody')]), (e) => e.status === 1 && /no user with the email/.test(e.stderr));
+  assert.throws(() => srv.admin(['reset-password']), (e) => e.status === 2);
+  await new Promise((done) => setTimeout(done, 100));
+  assert.ok(!readFileSync(srv.logFile, 'utf8').includes(out), 'the new password is not logged');
+});
+
 test('behind https (FISCALHUB_PUBLIC_URL=https://...) the session cookie is Secure', async () => {
   const s2 = await startServer({ env: { FISCALHUB_PUBLIC_URL: 'https://fiscalhub.example' } });
   try {

@@ -4,10 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, Client, signup, uniqueEmail } from '../lib/server.mjs';
 
-let srv, owner;
+let srv, owner, memberId;
 before(async () => {
   srv = await startServer();
   owner = await signup(srv.url, 'bad');
+  const m = await owner.post(`/api/orgs/${owner.org}/members`, { email: uniqueEmail('bm'), role: 'viewer', name: 'M', password: 'long enough password' });
+  memberId = m.json.user_id;
 });
 after(async () => { await srv.stop(); });
 
@@ -26,6 +28,8 @@ const bodies = () => [
   { path: `/api/orgs/${owner.org}`, method: 'PATCH', session: true, body: { name: 'New name' } },
   { path: '/api/orgs', method: 'POST', session: true, body: { name: 'Another org' } },
   { path: `/api/orgs/${owner.org}/members`, method: 'POST', session: true, body: { email: uniqueEmail('m'), role: 'member', name: 'M', password: 'long enough password' } },
+  { path: `/api/orgs/${owner.org}/members/${memberId}`, method: 'PATCH', session: true, body: { role: 'member' } },
+  { path: '/api/me/password', method: 'POST', session: true, body: { current_password: owner.password, new_password: 'another long password' } },
 ];
 
 async function snapshot() {

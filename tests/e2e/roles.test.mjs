@@ -79,6 +79,61 @@ test('admins manage members but cannot grant or remove owners', async () => {
   assert.equal((await admin.del(`/api/orgs/${owner.org}/members/${id}`)).status, 404);
 });
 
+test('roles change: admins move members between viewer, member and admin; only owners give or take owner; the last owner keeps it', async () => {
+  const o = await signup(srv.url, 'rolechange');
+  const add = async (role) => {
+    const email = uniqueEmail(role);
+    const r = await o.post(`/api/orgs/${o.org}/members`, { email, role, name: role, password: PW });
+    assert.equal(r.status, 201, r.text);
+    const c = new Client(srv.url);
+    assert.equal((await c.post('/api/auth/login', { email, password: PW })).status, 200);
+    c.userId = r.json.user_id;
+    return c;
+  };
+  const m = await add('member');
+  const v = await add('viewer');
+  const roleOf = async (id) => (await o.get(`/api/orgs/${o.org}/members`)).json.members.find((x) => x.user_id === id).role;
+  const path = (id) => `/api/orgs/${o.org}/members/${id}`;
+
+  let r = await o.patch(path(m.userId), { role: 'admin' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { user_id: m.userId, email: r.json.email, name: 'member', role: 'admin' });
+  assert.ok((await m.get('/api/me')).json.orgs[0].permissions.includes('members.manage'), 'at once');
+  assert.equal((await m.patch(path(v.userId), { role: 'member' })).json.role, 'member');
+  assert.equal((await v.patch(path(v.userId), { role: 'admin' })).status, 403, 'members do not manage members');
+
+  for (const [who, target, role] of [[m, v.userId, 'owner'], [m, o.me.user.id, 'admin']]) {
+    r = await who.patch(path(target), { role });
+    assert.equal(r.status, 403);
+    assert.equal(r.json.code, 3003);
+    assert.match(r.json.detail, /owner role/);
+  }
+  r = await o.patch(path(o.me.user.id), { role: 'admin' });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.code, 3009);
+  for (const [body, id, field] of [[{ role: 'boss' }, m.userId, /role/], [{}, m.userId, /role/], [{ role: 'admin' }, 'abc', /user_id/]]) {
+    r = await o.patch(path(id), body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.match(r.json.detail, field);
+  }
+  r = await o.req('PATCH', path(m.userId), '{"role":', { raw: true, headers: { 'content-type': 'application/json' } });
+  assert.equal(r.status, 400);
+  const stranger = await signup(srv.url, 'stranger');
+  r = await o.patch(path(stranger.me.user.id), { role: 'viewer' });
+  assert.equal(r.status, 404, 'a user of another tenant is not a member');
+  assert.equal((await stranger.patch(`/api/orgs/${o.org}/members/${m.userId}`, { role: 'viewer' })).status, 404);
+  // nothing refused was written
+  assert.equal(await roleOf(m.userId), 'admin');
+  assert.equal(await roleOf(v.userId), 'member');
+  assert.equal(await roleOf(o.me.user.id), 'owner');
+
+  assert.equal((await o.patch(path(m.userId), { role: 'owner' })).status, 200);
+  r = await o.patch(path(o.me.user.id), { role: 'admin' });
+  assert.equal(r.status, 200, 'no longer the last owner');
+  assert.ok(!(await o.get('/api/me')).json.orgs[0].permissions.includes('billing.manage'));
+  assert.equal((await m.patch(path(o.me.user.id), { role: 'owner' })).status, 200, 'an owner gives it back');
+});
+
 test('the last owner cannot be removed; with a second owner it can', async () => {
   let r = await owner.del(`/api/orgs/${owner.org}/members/${owner.me.user.id}`);
   assert.equal(r.status, 409);
