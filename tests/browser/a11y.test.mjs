@@ -66,6 +66,8 @@ test('Integrations and the other signed-in pages', async () => {
       ['/integrations/certificates', 'Certificates'],
       ['/pos/invoices', 'POS Invoices'],
       ['/billing', 'Billing'],
+      ['/team', 'Team'],
+      ['/account', 'Your account'],
     ]) {
       await page.goto(path);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();

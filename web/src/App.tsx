@@ -12,6 +12,7 @@ import { ErrorAlert } from './components/ErrorAlert';
 import { AuthLayout } from './components/AuthLayout';
 import { Loading } from './components/Loading';
 import { SeatLimitHost } from './components/SeatLimitHost';
+import { AccountPage } from './pages/AccountPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { BillingPage } from './pages/BillingPage';
 import { CertificatesPage } from './pages/CertificatesPage';
@@ -23,6 +24,7 @@ import { NoOrgPage } from './pages/NoOrgPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PosInvoicesPage } from './pages/PosInvoicesPage';
 import { SignupPage } from './pages/SignupPage';
+import { TeamPage } from './pages/TeamPage';
 import { TenantChoicePage } from './pages/TenantChoicePage';
 import { portal } from './portal';
 import { isPublicRoute, matchRoute, navigate, tenantRouteUid, uidPageRouteUid, usePath } from './router';
@@ -145,6 +147,7 @@ export function App() {
   const org = me.orgs.find((o) => o.code === orgCode) ?? pickOrg(me, orgCode);
   let page;
   if (route === 'not-found') page = <NotFoundPage />;
+  else if (route === 'account') page = <AccountPage me={me} />;
   else if (!org) page = <NoOrgPage />;
   else if (route === 'integrations-new') page = <NewIntegrationPage key={org.code} org={org} />;
   else if (route === 'integrations-tenant')
@@ -156,6 +159,7 @@ export function App() {
   else if (route === 'pos-invoices') page = <PosInvoicesPage org={org} />;
   else if (route === 'certificates') page = <CertificatesPage key={org.code} org={org} />;
   else if (route === 'billing') page = <BillingPage org={org} />;
+  else if (route === 'team') page = <TeamPage key={org.code} me={me} org={org} onMeChanged={loadMe} />;
   else page = <IntegrationsPage me={me} org={org} />;
 
   return (

@@ -8,6 +8,7 @@ import './styles/dialog.css';
 import './styles/fiscal.css';
 import './styles/integrations.css';
 import './styles/billing.css';
+import './styles/team.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

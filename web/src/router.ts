@@ -48,6 +48,8 @@ export type RouteName =
   | 'certificates'
   | 'pos-invoices'
   | 'billing'
+  | 'team'
+  | 'account'
   | 'root'
   | 'not-found';
 
@@ -60,6 +62,8 @@ const ROUTES: Record<string, RouteName> = {
   '/integrations/certificates': 'certificates',
   '/pos/invoices': 'pos-invoices',
   '/billing': 'billing',
+  '/team': 'team',
+  '/account': 'account',
 };
 
 // /integrations/<uid>/tenant: where the Xero callback sends the user to pick

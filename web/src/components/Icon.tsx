@@ -21,7 +21,9 @@ export type IconName =
   | 'refresh'
   | 'external'
   | 'chevron-left'
-  | 'chevron-right';
+  | 'chevron-right'
+  | 'user'
+  | 'users';
 
 const PATHS: Record<IconName, JSX.Element> = {
   plug: (
@@ -109,6 +111,19 @@ const PATHS: Record<IconName, JSX.Element> = {
   ),
   'chevron-left': <path d="M15 5l-7 7 7 7" />,
   'chevron-right': <path d="M9 5l7 7-7 7" />,
+  user: (
+    <>
+      <circle cx="12" cy="8" r="4" />
+      <path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7" />
+    </>
+  ),
+  users: (
+    <>
+      <circle cx="9" cy="8" r="3.5" />
+      <path d="M2.5 20c0-3.8 2.9-6 6.5-6s6.5 2.2 6.5 6" />
+      <path d="M16 4.8a3.5 3.5 0 0 1 0 6.4M18 14.4c2.2.7 3.5 2.6 3.5 5.6" />
+    </>
+  ),
 };
 
 interface Props {

@@ -1,5 +1,5 @@
 // Main navigation, grouped as in the product: Integrations (with its
-// Certificates), POS, Billing.
+// Certificates), POS, Account (Team, Billing, Your account).
 import { Icon, type IconName } from './Icon';
 import { Link } from './Link';
 
@@ -47,7 +47,11 @@ const GROUPS: Group[] = [
   {
     id: 'nav-account',
     title: 'Account',
-    items: [{ href: '/billing', label: 'Billing', icon: 'card', match: (p) => p.startsWith('/billing') }],
+    items: [
+      { href: '/team', label: 'Team', icon: 'users', match: (p) => p.startsWith('/team') },
+      { href: '/billing', label: 'Billing', icon: 'card', match: (p) => p.startsWith('/billing') },
+      { href: '/account', label: 'Your account', icon: 'user', match: (p) => p.startsWith('/account') },
+    ],
   },
 ];
 

@@ -1,0 +1,120 @@
+// Team and Your account: an owner adds a member, changes their role and
+// removes them, and what the member may do follows at once; the last owner
+// keeps the role; a user changes their own password.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { apiGet, assertNoCspViolations, launch, logIn, openPage, PASSWORD, requireServer, signUp, uniqueEmail } from './helpers.mjs';
+
+let browser;
+before(async () => {
+  await requireServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const row = (page, email) => page.locator('tr', { hasText: email });
+
+test('an owner adds a member, changes their role and removes them; the member follows each change', async () => {
+  const owner = await openPage(browser);
+  const other = await openPage(browser);
+  try {
+    const page = owner.page;
+    const ownerEmail = uniqueEmail('team-owner');
+    await signUp(page, { email: ownerEmail, name: 'Olga Owner', company: 'Team d.o.o.' });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await row(page, ownerEmail).getByText('You').waitFor();
+    assert.equal(await page.getByLabel('Role of Olga Owner').inputValue(), 'owner');
+
+    // add: a new account with a first password
+    const email = uniqueEmail('team-admin');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const dialog = page.getByRole('dialog', { name: /Add a member/ });
+    await dialog.getByLabel('Email').fill(email);
+    await dialog.getByLabel('Role').selectOption('admin');
+    await dialog.getByText('Admin: also connects and removes integrations').waitFor();
+    await dialog.getByRole('button', { name: 'Add member' }).click();
+    await dialog.getByRole('alert').getByText('name and password are required for a new user').waitFor();
+    await dialog.getByLabel('Name (new account only)').fill('Adam Admin');
+    await dialog.getByLabel('First password (new account only)').fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('status').getByText(`Adam Admin (${email}) added as an admin.`).waitFor();
+    assert.equal(await page.getByLabel('Role of Adam Admin').inputValue(), 'admin');
+
+    // the admin manages members, but not the owner
+    const p2 = other.page;
+    await logIn(p2, email);
+    await p2.waitForURL('**/integrations');
+    await p2.goto('/team');
+    await p2.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    assert.ok(await p2.getByRole('button', { name: 'Add member' }).isEnabled());
+    assert.equal(await row(p2, ownerEmail).getByTestId('member-role').textContent(), 'Owner');
+    assert.ok(await row(p2, ownerEmail).getByRole('button', { name: /Remove/ }).isDisabled());
+    assert.deepEqual(await p2.getByLabel('Role of Adam Admin').locator('option').allTextContents(), ['Viewer', 'Member', 'Admin']);
+
+    // made a viewer: the member's next page load shows the buttons disabled
+    await page.getByLabel('Role of Adam Admin').selectOption('viewer');
+    await page.getByRole('status').getByText('Adam Admin is now a viewer.').waitFor();
+    await p2.reload();
+    await p2.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    assert.ok(await p2.getByRole('button', { name: 'Add member' }).isDisabled());
+    await p2.getByText('Your role here is viewer.', { exact: false }).waitFor();
+    assert.equal(await p2.getByLabel(/^Role of/).count(), 0, 'a viewer gets no role selects');
+
+    // the last owner keeps the role: the server says why, the select shows the role kept
+    await page.getByLabel('Role of Olga Owner').selectOption('admin');
+    await page.getByRole('alert').getByText('An organization must keep at least one owner.').waitFor();
+    const kept = page.getByLabel('Role of Olga Owner');
+    for (let i = 0; i < 50 && (await kept.inputValue()) !== 'owner'; i++) await page.waitForTimeout(100);
+    assert.equal(await kept.inputValue(), 'owner');
+
+    // removed: gone from the list; the member no longer sees the organization
+    await row(page, email).getByRole('button', { name: 'Remove Adam Admin' }).click();
+    const confirm = page.getByRole('dialog', { name: /Remove Adam Admin/ });
+    await confirm.getByText('loses access to Team d.o.o. at once').waitFor();
+    await confirm.getByRole('button', { name: 'Remove member' }).click();
+    await page.getByRole('status').getByText('Adam Admin was removed from Team d.o.o.').waitFor();
+    assert.equal(await row(page, email).count(), 0);
+    assert.equal((await apiGet(p2, '/api/me')).body.orgs.length, 0);
+    assertNoCspViolations(page);
+  } finally {
+    await owner.context.close();
+    await other.context.close();
+  }
+});
+
+test('a user changes their password on Your account; the old one stops working', async () => {
+  const { context, page } = await openPage(browser);
+  try {
+    const email = uniqueEmail('pw');
+    await signUp(page, { email });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+    const form = page.getByRole('form', { name: 'Change password' });
+    const next = 'a brand new passphrase';
+    await form.getByLabel('Current password').fill('not my password');
+    await form.getByLabel('New password', { exact: true }).fill(next);
+    await form.getByLabel('New password again').fill(next + 'x');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByText('The two new passwords differ.').waitFor();
+    await form.getByLabel('New password again').fill(next);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByRole('alert').getByText('The current password is wrong.').waitFor();
+    await form.getByLabel('Current password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').getByText('Your password is changed.', { exact: false }).waitFor();
+    assert.equal(await form.getByLabel('Current password').inputValue(), '');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('**/login');
+    await logIn(page, email, PASSWORD);
+    await page.getByRole('alert').getByText('The email or password is wrong.').waitFor();
+    await logIn(page, email, next);
+    await page.waitForURL('**/integrations');
+    assertNoCspViolations(page);
+  } finally {
+    await context.close();
+  }
+});
