@@ -66,7 +66,7 @@ test('Integrations and the other signed-in pages', async () => {
       ['/integrations/certificates', 'Certificates'],
       ['/pos/invoices', 'POS Invoices'],
       ['/billing', 'Billing'],
-      ['/team', 'Team'],
+      ['/organization', 'Organization'],
       ['/account', 'Your account'],
     ]) {
       await page.goto(path);

@@ -22,9 +22,9 @@ import { LoginPage } from './pages/LoginPage';
 import { NewIntegrationPage } from './pages/NewIntegrationPage';
 import { NoOrgPage } from './pages/NoOrgPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { OrganizationPage } from './pages/OrganizationPage';
 import { PosInvoicesPage } from './pages/PosInvoicesPage';
 import { SignupPage } from './pages/SignupPage';
-import { TeamPage } from './pages/TeamPage';
 import { TenantChoicePage } from './pages/TenantChoicePage';
 import { portal } from './portal';
 import { isPublicRoute, matchRoute, navigate, tenantRouteUid, uidPageRouteUid, usePath } from './router';
@@ -159,7 +159,7 @@ export function App() {
   else if (route === 'pos-invoices') page = <PosInvoicesPage org={org} />;
   else if (route === 'certificates') page = <CertificatesPage key={org.code} org={org} />;
   else if (route === 'billing') page = <BillingPage org={org} />;
-  else if (route === 'team') page = <TeamPage key={org.code} me={me} org={org} onMeChanged={loadMe} />;
+  else if (route === 'organization') page = <OrganizationPage key={org.code} me={me} org={org} onMeChanged={loadMe} />;
   else page = <IntegrationsPage me={me} org={org} />;
 
   return (

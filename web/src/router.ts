@@ -48,7 +48,7 @@ export type RouteName =
   | 'certificates'
   | 'pos-invoices'
   | 'billing'
-  | 'team'
+  | 'organization'
   | 'account'
   | 'root'
   | 'not-found';
@@ -62,7 +62,7 @@ const ROUTES: Record<string, RouteName> = {
   '/integrations/certificates': 'certificates',
   '/pos/invoices': 'pos-invoices',
   '/billing': 'billing',
-  '/team': 'team',
+  '/organization': 'organization',
   '/account': 'account',
 };
 

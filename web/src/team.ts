@@ -50,3 +50,15 @@ export const team = {
   changePassword: (current: string, next: string) =>
     api.post<void>('/api/me/password', { current_password: current, new_password: next }),
 };
+
+export interface OrgReply {
+  code: string;
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
+export const orgs = {
+  rename: (org: string, name: string) => api.patch<OrgReply>(`/api/orgs/${seg(org)}`, { name }),
+  create: (name: string) => api.post<OrgReply>('/api/orgs', { name }),
+};

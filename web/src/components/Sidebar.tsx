@@ -1,5 +1,5 @@
 // Main navigation, grouped as in the product: Integrations (with its
-// Certificates), POS, Account (Team, Billing, Your account).
+// Certificates), POS, Account (Organization, Billing, Your account).
 import { Icon, type IconName } from './Icon';
 import { Link } from './Link';
 
@@ -48,7 +48,7 @@ const GROUPS: Group[] = [
     id: 'nav-account',
     title: 'Account',
     items: [
-      { href: '/team', label: 'Team', icon: 'users', match: (p) => p.startsWith('/team') },
+      { href: '/organization', label: 'Organization', icon: 'users', match: (p) => p.startsWith('/organization') },
       { href: '/billing', label: 'Billing', icon: 'card', match: (p) => p.startsWith('/billing') },
       { href: '/account', label: 'Your account', icon: 'user', match: (p) => p.startsWith('/account') },
     ],

@@ -1,6 +1,7 @@
-// Team and Your account: an owner adds a member, changes their role and
-// removes them, and what the member may do follows at once; the last owner
-// keeps the role; a user changes their own password.
+// Organization and Your account: an owner renames the organization and
+// creates another; adds a member, changes their role and removes them, and
+// what the member may do follows at once; the last owner keeps the role; a
+// user changes their own password.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { apiGet, assertNoCspViolations, launch, logIn, openPage, PASSWORD, requireServer, signUp, uniqueEmail } from './helpers.mjs';
@@ -23,8 +24,8 @@ test('an owner adds a member, changes their role and removes them; the member fo
     const page = owner.page;
     const ownerEmail = uniqueEmail('team-owner');
     await signUp(page, { email: ownerEmail, name: 'Olga Owner', company: 'Team d.o.o.' });
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Organization' }).waitFor();
     await row(page, ownerEmail).getByText('You').waitFor();
     assert.equal(await page.getByLabel('Role of Olga Owner').inputValue(), 'owner');
 
@@ -47,8 +48,8 @@ test('an owner adds a member, changes their role and removes them; the member fo
     const p2 = other.page;
     await logIn(p2, email);
     await p2.waitForURL('**/integrations');
-    await p2.goto('/team');
-    await p2.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await p2.goto('/organization');
+    await p2.getByRole('heading', { level: 1, name: 'Organization' }).waitFor();
     assert.ok(await p2.getByRole('button', { name: 'Add member' }).isEnabled());
     assert.equal(await row(p2, ownerEmail).getByTestId('member-role').textContent(), 'Owner');
     assert.ok(await row(p2, ownerEmail).getByRole('button', { name: /Remove/ }).isDisabled());
@@ -58,10 +59,12 @@ test('an owner adds a member, changes their role and removes them; the member fo
     await page.getByLabel('Role of Adam Admin').selectOption('viewer');
     await page.getByRole('status').getByText('Adam Admin is now a viewer.').waitFor();
     await p2.reload();
-    await p2.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await p2.getByRole('heading', { level: 1, name: 'Organization' }).waitFor();
     assert.ok(await p2.getByRole('button', { name: 'Add member' }).isDisabled());
     await p2.getByText('Your role here is viewer.', { exact: false }).waitFor();
     assert.equal(await p2.getByLabel(/^Role of/).count(), 0, 'a viewer gets no role selects');
+    assert.ok(await p2.getByRole('button', { name: 'Rename' }).isDisabled());
+    assert.ok(await p2.getByRole('button', { name: 'New organization' }).isDisabled());
 
     // the last owner keeps the role: the server says why, the select shows the role kept
     await page.getByLabel('Role of Olga Owner').selectOption('admin');
@@ -82,6 +85,38 @@ test('an owner adds a member, changes their role and removes them; the member fo
   } finally {
     await owner.context.close();
     await other.context.close();
+  }
+});
+
+test('an owner renames the organization and creates another, which the portal then shows', async () => {
+  const { context, page } = await openPage(browser);
+  try {
+    await signUp(page, { email: uniqueEmail('org-owner'), company: 'First d.o.o.' });
+    await page.goto('/organization');
+    await page.getByRole('heading', { level: 1, name: 'Organization' }).waitFor();
+    assert.equal(await page.getByTestId('org-name').textContent(), 'First d.o.o.');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Rename First d.o.o.' });
+    await dialog.getByLabel('Organization name').fill('  ');
+    await dialog.getByRole('button', { name: 'Rename' }).click();
+    await dialog.getByText('Give the organization a name.').waitFor();
+    await dialog.getByLabel('Organization name').fill('Renamed d.o.o.');
+    await dialog.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('status').getByText('The organization is now called Renamed d.o.o.').waitFor();
+    await page.getByTestId('org-name').getByText('Renamed d.o.o.').waitFor();
+    assert.equal((await apiGet(page, '/api/me')).body.orgs[0].name, 'Renamed d.o.o.');
+
+    await page.getByRole('button', { name: 'New organization' }).click();
+    dialog = page.getByRole('dialog', { name: 'New organization' });
+    await dialog.getByLabel('Organization name').fill('Branch Two');
+    await dialog.getByRole('button', { name: 'Create organization' }).click();
+    await page.getByTestId('org-name').getByText('Branch Two').waitFor();
+    const me = (await apiGet(page, '/api/me')).body;
+    assert.deepEqual(me.orgs.map((o) => [o.name, o.role]), [['Renamed d.o.o.', 'owner'], ['Branch Two', 'owner']]);
+    assert.equal(await page.getByLabel('Organization', { exact: true }).inputValue(), me.orgs[1].code, 'the switcher shows the new one');
+    assertNoCspViolations(page);
+  } finally {
+    await context.close();
   }
 });
 

@@ -1,8 +1,9 @@
-// Account → Team: who belongs to the organization and with which role.
+// Account → Organization: its name (owners rename it and create further
+// organizations in the tenant), who belongs to it and with which role.
 // Admins and owners add members, change roles and remove members; only owners
 // give or take the owner role, and the last owner keeps it (the server says
-// so when asked). A change to the signed-in user's own role or membership
-// reloads what they may do.
+// so when asked). A change to the signed-in user's own role or membership,
+// or to the organization's name, reloads what the portal shows them.
 import { useState } from 'preact/hooks';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { AddMemberDialog } from '../components/AddMemberDialog';
@@ -11,10 +12,11 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { GuardedButton } from '../components/GuardedButton';
 import { Loading } from '../components/Loading';
 import { MembersTable } from '../components/MembersTable';
+import { OrgNameDialog } from '../components/OrgNameDialog';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
-import { can } from '../session';
-import { ROLE_HINTS, ROLES, roleLabel, team, type Member, type Role } from '../team';
+import { can, storeOrgCode } from '../session';
+import { orgs, ROLE_HINTS, ROLES, roleLabel, team, type Member, type Role } from '../team';
 import type { Me, OrgMembership } from '../types';
 import { useResource } from '../useResource';
 import { useTitle } from '../useTitle';
@@ -22,14 +24,16 @@ import { useTitle } from '../useTitle';
 interface Props {
   me: Me;
   org: OrgMembership;
-  /** The signed-in user's own role or membership changed. */
+  /** The signed-in user's own role or membership, or an organization's name, changed. */
   onMeChanged: () => void;
 }
 
+const OWNERS_ONLY = 'Only owners of this organization can rename it.';
+
 export const MANAGE_MEMBERS_DENIED = 'Only admins and owners of this organization can manage its members.';
 
-export function TeamPage({ me, org, onMeChanged }: Props) {
-  useTitle('Team');
+export function OrganizationPage({ me, org, onMeChanged }: Props) {
+  useTitle('Organization');
   const canManage = can(org, 'members.manage');
   const isOwner = org.role === 'owner';
   const { data, error, loading, reload } = useResource(
@@ -42,6 +46,8 @@ export function TeamPage({ me, org, onMeChanged }: Props) {
   const [busyId, setBusyId] = useState<number | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [roleError, setRoleError] = useState<unknown>(null);
+  const [naming, setNaming] = useState<'rename' | 'create' | null>(null);
+  const ownsOne = me.orgs.some((o) => o.role === 'owner');
 
   const changeRole = async (m: Member, role: Role) => {
     setNote(null);
@@ -78,11 +84,65 @@ export function TeamPage({ me, org, onMeChanged }: Props) {
   return (
     <>
       <PageHeader
-        title="Team"
-        description={`The people who may use ${org.name} in fiscalhub, and what their role lets them do.`}
+        title="Organization"
+        description={`${org.name}: its name, the people who may use it in fiscalhub, and what their role lets them do.`}
         actions={addButton}
       />
       <StatusNote message={note} />
+
+      <section class="panel" aria-labelledby="org-heading">
+        <div class="panel-header">
+          <h2 id="org-heading" class="panel-title">
+            Details
+          </h2>
+        </div>
+        <div class="panel-pad org-details">
+          <dl class="facts">
+            <div class="fact">
+              <dt>Name</dt>
+              <dd data-testid="org-name">{org.name}</dd>
+            </div>
+            <div class="fact">
+              <dt>Organization Code</dt>
+              <dd>
+                <code class="uid">{org.code}</code>
+              </dd>
+            </div>
+            <div class="fact">
+              <dt>Tenant</dt>
+              <dd>
+                {me.tenant.name} (<code class="uid">{me.tenant.code}</code>)
+              </dd>
+            </div>
+          </dl>
+          <div class="org-actions">
+            <button
+              type="button"
+              class="btn btn--secondary btn--small"
+              disabled={!can(org, 'org.manage')}
+              title={can(org, 'org.manage') ? undefined : OWNERS_ONLY}
+              onClick={() => {
+                setNote(null);
+                setNaming('rename');
+              }}
+            >
+              Rename
+            </button>
+            <button
+              type="button"
+              class="btn btn--secondary btn--small"
+              disabled={!ownsOne}
+              title={ownsOne ? undefined : 'Only an owner of one of your organizations can create another.'}
+              onClick={() => {
+                setNote(null);
+                setNaming('create');
+              }}
+            >
+              New organization
+            </button>
+          </div>
+        </div>
+      </section>
       {roleError !== null && <ApiErrorAlert error={roleError} fallback="The role could not be changed; please try again." />}
 
       {loading && <Loading label="Loading members…" />}
@@ -125,6 +185,41 @@ export function TeamPage({ me, org, onMeChanged }: Props) {
           ))}
         </dl>
       </section>
+
+      {naming === 'rename' && (
+        <OrgNameDialog
+          id="rename-org"
+          title={`Rename ${org.name}`}
+          initial={org.name}
+          hint="As your team knows it; invoices and certificates keep the taxpayer's name from the certificate."
+          submitLabel="Rename"
+          busyLabel="Renaming…"
+          onClose={() => setNaming(null)}
+          onSave={async (name) => {
+            const o = await orgs.rename(org.code, name);
+            setNaming(null);
+            setNote(`The organization is now called ${o.name}.`);
+            onMeChanged();
+          }}
+        />
+      )}
+      {naming === 'create' && (
+        <OrgNameDialog
+          id="create-org"
+          title="New organization"
+          initial=""
+          hint={`Another organization of ${me.tenant.name}, e.g. a branch with its own certificates and integrations. You are its owner; add its members here once it is created.`}
+          submitLabel="Create organization"
+          busyLabel="Creating…"
+          onClose={() => setNaming(null)}
+          onSave={async (name) => {
+            const o = await orgs.create(name);
+            setNaming(null);
+            storeOrgCode(o.code);
+            onMeChanged();
+          }}
+        />
+      )}
 
       {adding && (
         <AddMemberDialog
