@@ -8,9 +8,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, onUnauthorized, setCsrfToken } from './api';
 import { AppLayout } from './components/AppLayout';
-import { ErrorAlert } from './components/ErrorAlert';
 import { AuthLayout } from './components/AuthLayout';
 import { Loading } from './components/Loading';
+import { RetryAlert } from './components/LoadState';
 import { SeatLimitHost } from './components/SeatLimitHost';
 import { AccountPage } from './pages/AccountPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
@@ -122,11 +122,7 @@ export function App() {
         <h1 id="page-title" class="auth-title">
           The portal cannot start
         </h1>
-        <ErrorAlert message={bootError}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={loadMe}>
-            Try again
-          </button>
-        </ErrorAlert>
+        <RetryAlert message={bootError} onRetry={loadMe} />
       </AuthLayout>
     );
   }

@@ -7,9 +7,9 @@ import { ApiError } from '../api';
 import { certificates as certificatesApi } from '../certificates';
 import { formatDate, isPast } from '../format';
 import type { Certificate } from '../types';
-import { ErrorAlert } from './ErrorAlert';
 import { Link } from './Link';
 import { Loading } from './Loading';
+import { RetryAlert } from './LoadState';
 
 interface Props {
   id: string;
@@ -46,11 +46,7 @@ export function CertificateSelect({ id, orgCode, value, onChange, disabled, hint
 
   if (error) {
     return (
-      <ErrorAlert message={error}>
-        <button type="button" class="btn btn--secondary btn--small" onClick={() => setNonce((n) => n + 1)}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert message={error} onRetry={() => setNonce((n) => n + 1)} />
     );
   }
   if (list === null) return <Loading label="Loading certificates…" />;

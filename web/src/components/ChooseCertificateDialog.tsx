@@ -4,9 +4,9 @@
 import type { OAuthPlatform } from '../integrations';
 import type { Certificate } from '../types';
 import { CertificateOption } from './CertificateOption';
-import { ErrorAlert } from './ErrorAlert';
 import { Icon } from './Icon';
 import { Loading } from './Loading';
+import { RetryAlert } from './LoadState';
 import { Modal } from './Modal';
 
 interface Props {
@@ -62,11 +62,7 @@ export function ChooseCertificateDialog({
       </div>
       {certificates === null && !loadError && <Loading label="Loading certificates…" />}
       {loadError && (
-        <ErrorAlert message={loadError}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={onRetry}>
-            Try again
-          </button>
-        </ErrorAlert>
+        <RetryAlert message={loadError} onRetry={onRetry} />
       )}
       <form
         id="choose-certificate-form"

@@ -14,12 +14,11 @@ import { invoiceTypeLabel, sourceLinkLabel, transactionTypeLabel } from '../labe
 import type { FiscalInvoiceDetails, FiscalInvoiceSummary } from '../types';
 import { useResource } from '../useResource';
 import { ApiErrorAlert } from './ApiErrorAlert';
-import { ErrorAlert } from './ErrorAlert';
 import { FiscalReceipt } from './FiscalReceipt';
 import { FiscalStatusBadge } from './FiscalStatusBadge';
 import { Icon } from './Icon';
 import { InvoiceItemsTable } from './InvoiceItemsTable';
-import { Loading } from './Loading';
+import { LoadState } from './LoadState';
 import { Modal } from './Modal';
 import { TaxItemsTable } from './TaxItemsTable';
 
@@ -130,14 +129,7 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
         </button>
       }
     >
-      {loading && <Loading label="Loading the invoice…" />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label="Loading the invoice…" onRetry={reload} />
       {retryError !== null && <ApiErrorAlert error={retryError} fallback="The retry failed; please try again." />}
       {wbError !== null && <ApiErrorAlert error={wbError} fallback="The write-back could not be retried; please try again." />}
 

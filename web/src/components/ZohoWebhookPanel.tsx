@@ -15,9 +15,9 @@ import { pollEvery, zohoApi, type ZohoWebhook } from '../zoho';
 import { Badge } from './Badge';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CopyField } from './CopyField';
-import { ErrorAlert } from './ErrorAlert';
 import { Icon } from './Icon';
 import { Loading } from './Loading';
+import { RetryAlert } from './LoadState';
 import { TypeIcon } from './TypeIcon';
 
 interface Props {
@@ -133,11 +133,7 @@ export function ZohoWebhookPanel({ orgCode, integration: it, canManage, onChange
         )}
         {!hook && !loadError && <Loading label="Loading the webhook setup…" />}
         {loadError && (
-          <ErrorAlert message={loadError}>
-            <button type="button" class="btn btn--secondary btn--small" onClick={() => setNonce((n) => n + 1)}>
-              Try again
-            </button>
-          </ErrorAlert>
+          <RetryAlert message={loadError} onRetry={() => setNonce((n) => n + 1)} />
         )}
         {hook && (
           <>

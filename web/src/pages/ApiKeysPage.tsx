@@ -8,11 +8,10 @@ import { ApiKeysTable } from '../components/ApiKeysTable';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CreateApiKeyDialog } from '../components/CreateApiKeyDialog';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorAlert } from '../components/ErrorAlert';
 import { GuardedButton } from '../components/GuardedButton';
 import { Icon } from '../components/Icon';
 import { Link } from '../components/Link';
-import { Loading } from '../components/Loading';
+import { LoadState } from '../components/LoadState';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { customApi, type ApiKey } from '../custom';
@@ -90,14 +89,7 @@ export function ApiKeysPage({ org, uid }: Props) {
         actions={keys.length > 0 ? createButton : undefined}
       />
       <StatusNote message={note} />
-      {loading && <Loading label="Loading API keys…" />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label="Loading API keys…" onRetry={reload} />
       {data &&
         (keys.length > 0 ? (
           <ApiKeysTable

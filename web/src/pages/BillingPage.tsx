@@ -5,8 +5,7 @@
 import { useState } from 'preact/hooks';
 import { billingApi, type Billing } from '../billing';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
-import { ErrorAlert } from '../components/ErrorAlert';
-import { Loading } from '../components/Loading';
+import { LoadState } from '../components/LoadState';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
@@ -103,14 +102,7 @@ export function BillingPage({ org }: Props) {
         }
       />
       <StatusNote message={note} />
-      {loading && <Loading label="Loading your plan…" />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label="Loading your plan…" onRetry={reload} />
       {data && (
         <section class="panel" aria-labelledby="subscriptions-heading">
           <div class="panel-header">

@@ -6,9 +6,8 @@ import { certificates } from '../certificates';
 import { CertificatesTable } from '../components/CertificatesTable';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorAlert } from '../components/ErrorAlert';
 import { GuardedButton } from '../components/GuardedButton';
-import { Loading } from '../components/Loading';
+import { LoadState } from '../components/LoadState';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { UploadCertificateDialog } from '../components/UploadCertificateDialog';
@@ -66,14 +65,7 @@ export function CertificatesPage({ org }: Props) {
       />
       <StatusNote message={note} />
 
-      {loading && <Loading label="Loading certificates…" />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label="Loading certificates…" onRetry={reload} />
 
       {data &&
         (hasRows ? (

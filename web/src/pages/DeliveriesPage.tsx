@@ -6,11 +6,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { DeliveriesTable } from '../components/DeliveriesTable';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorAlert } from '../components/ErrorAlert';
 import { GuardedButton } from '../components/GuardedButton';
 import { Icon } from '../components/Icon';
 import { Link } from '../components/Link';
-import { Loading } from '../components/Loading';
+import { LoadState } from '../components/LoadState';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { WebhookDialog } from '../components/WebhookDialog';
@@ -121,14 +120,7 @@ export function DeliveriesPage({ org, uid }: Props) {
       {actionError !== null && (
         <ApiErrorAlert error={actionError} fallback="The request failed; please try again." />
       )}
-      {loading && <Loading label="Loading deliveries…" />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label="Loading deliveries…" onRetry={reload} />
       {ep && (
         <section class="panel panel-pad endpoint-summary" aria-label="Endpoint">
           <dl class="facts">

@@ -19,10 +19,9 @@ import { ChangeZohoSettingsDialog } from '../components/ChangeZohoSettingsDialog
 import { CopyField } from '../components/CopyField';
 import { CreateIntegrationButton } from '../components/CreateIntegrationButton';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorAlert } from '../components/ErrorAlert';
 import { MANAGE_DENIED } from '../components/IntegrationActions';
 import { IntegrationsTable } from '../components/IntegrationsTable';
-import { Loading } from '../components/Loading';
+import { LoadState } from '../components/LoadState';
 import { PageHeader } from '../components/PageHeader';
 import { PendingSection } from '../components/PendingSection';
 import { StatusNote } from '../components/StatusNote';
@@ -159,14 +158,7 @@ export function IntegrationsPage({ me, org }: Props) {
         </dl>
       </section>
 
-      {loading && <Loading label="Loading integrations…" />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label="Loading integrations…" onRetry={reload} />
 
       {data && (
         <>

@@ -8,9 +8,8 @@ import { useState } from 'preact/hooks';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { AddMemberDialog } from '../components/AddMemberDialog';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { ErrorAlert } from '../components/ErrorAlert';
 import { GuardedButton } from '../components/GuardedButton';
-import { Loading } from '../components/Loading';
+import { LoadState } from '../components/LoadState';
 import { MembersTable } from '../components/MembersTable';
 import { OrgNameDialog } from '../components/OrgNameDialog';
 import { PageHeader } from '../components/PageHeader';
@@ -145,14 +144,7 @@ export function OrganizationPage({ me, org, onMeChanged }: Props) {
       </section>
       {roleError !== null && <ApiErrorAlert error={roleError} fallback="The role could not be changed; please try again." />}
 
-      {loading && <Loading label="Loading members…" />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label="Loading members…" onRetry={reload} />
       {data && (
         <MembersTable
           members={data.members}

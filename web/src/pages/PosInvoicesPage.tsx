@@ -10,12 +10,12 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorAlert } from '../components/ErrorAlert';
 import { FiscalInvoiceDialog, RETRY_DENIED, type IntegrationInfo } from '../components/FiscalInvoiceDialog';
 import { FiscalInvoiceFilters, type IntegrationOption } from '../components/FiscalInvoiceFilters';
 import { FiscalInvoicesTable } from '../components/FiscalInvoicesTable';
 import { Icon } from '../components/Icon';
 import { Loading } from '../components/Loading';
+import { RetryAlert } from '../components/LoadState';
 import { Notice } from '../components/Notice';
 import { PageHeader } from '../components/PageHeader';
 import { Pager } from '../components/Pager';
@@ -148,11 +148,7 @@ export function PosInvoicesPage({ org }: Props) {
         )}
         {error && (
           <div class="panel-pad">
-            <ErrorAlert message={error}>
-              <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-                Try again
-              </button>
-            </ErrorAlert>
+            <RetryAlert message={error} onRetry={reload} />
           </div>
         )}
 

@@ -6,10 +6,9 @@
 import { useState } from 'preact/hooks';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorAlert } from '../components/ErrorAlert';
 import { Icon } from '../components/Icon';
 import { Link } from '../components/Link';
-import { Loading } from '../components/Loading';
+import { LoadState } from '../components/LoadState';
 import { PageHeader } from '../components/PageHeader';
 import { RadioOption } from '../components/RadioOption';
 import { integrationsApi, oauthPlatform } from '../integrations';
@@ -89,14 +88,7 @@ export function TenantChoicePage({ org, uid }: Props) {
         }
       />
 
-      {loading && <Loading label={`Loading the ${word}s…`} />}
-      {error && (
-        <ErrorAlert message={error}>
-          <button type="button" class="btn btn--secondary btn--small" onClick={reload}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <LoadState loading={loading} error={error} label={`Loading the ${word}s…`} onRetry={reload} />
 
       {data && tenants.length === 0 && (
         <section class="panel" aria-label={`${what}s`}>
