@@ -139,7 +139,7 @@ test('a user changes their password: the current one is checked, the other sessi
   const next = 'Fresh-Passphrase-' + process.pid;
   let r = await c.post('/api/me/password', { current_password: 'not the password', new_password: next });
   assert.equal(r.status, 403);
-  assert.equal(r.json.code, 3010);
+  assert.equal(r.json.code, 3011);
   assert.match(r.json.detail, /current_password/);
   r = await c.post('/api/me/password', { current_password: c.password, new_password: 'short' });
   assert.equal(r.status, 400);
