@@ -28,6 +28,9 @@ test('an owner adds a member, changes their role and removes them; the member fo
     await page.getByRole('heading', { level: 1, name: 'Organization' }).waitFor();
     await row(page, ownerEmail).getByText('You').waitFor();
     assert.equal(await page.getByLabel('Role of Olga Owner').inputValue(), 'owner');
+    const removeSelf = row(page, ownerEmail).getByRole('button', { name: /Remove/ });
+    assert.ok(await removeSelf.isDisabled(), 'the only owner cannot be removed');
+    assert.match(await removeSelf.getAttribute('title'), /only owner/);
 
     // add: a new account with a first password
     const email = uniqueEmail('team-admin');

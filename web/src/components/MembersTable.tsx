@@ -1,6 +1,8 @@
 // The organization's members: name, email and role. Who may manage members
 // changes a role with the row's select (the owner role only when they are an
 // owner themselves) and removes a member; the signed-in user's row says "You".
+// The only owner cannot be removed (the server would refuse), so their Remove
+// is disabled with the reason.
 import { ROLES, roleLabel, type Member, type Role } from '../team';
 import { Badge } from './Badge';
 
@@ -19,6 +21,7 @@ interface Props {
 }
 
 export function MembersTable({ members, meId, canManage, isOwner, deniedReason, busyId, onRole, onRemove }: Props) {
+  const owners = members.filter((m) => m.role === 'owner').length;
   return (
     <section class="panel" aria-labelledby="members-heading">
       <div class="panel-header">
@@ -42,6 +45,14 @@ export function MembersTable({ members, meId, canManage, isOwner, deniedReason, 
             {members.map((m) => {
               const owner = m.role === 'owner';
               const editable = canManage && (isOwner || !owner);
+              const lastOwner = owner && owners === 1;
+              const removeWhy = !canManage
+                ? deniedReason
+                : lastOwner
+                  ? 'The only owner cannot be removed; make someone else an owner first.'
+                  : !editable
+                    ? 'Only an owner can remove an owner.'
+                    : undefined;
               const roles = ROLES.filter((r) => isOwner || r !== 'owner' || owner);
               const selectId = `member-role-${m.user_id}`;
               return (
@@ -78,8 +89,8 @@ export function MembersTable({ members, meId, canManage, isOwner, deniedReason, 
                     <button
                       type="button"
                       class="btn btn--secondary btn--small btn--danger-text"
-                      disabled={!editable}
-                      title={editable ? undefined : canManage ? 'Only an owner can remove an owner.' : deniedReason}
+                      disabled={removeWhy !== undefined}
+                      title={removeWhy}
                       onClick={() => onRemove(m)}
                     >
                       Remove<span class="visually-hidden"> {m.name}</span>
