@@ -111,6 +111,9 @@ enum fh_rc fh_api_consent_reply(struct fh_req *req, enum fh_consent_result r, co
                                 const char *reason);
 /* Replies 503 for a retryable store failure, 500 otherwise. */
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what);
+/* Inside a transaction: how many owners the organization has (a negative qs on failure),
+ * their memberships locked on PostgreSQL so that two changes cannot both take the last one. */
+int fh_api_owners_locked(struct fh_store *st, int64_t org_id);
 /* The reply when the transaction creating an integration found no free seat
  * (fh_billing_seat_claim_tx): 402, 9005 or 9006. */
 enum fh_rc fh_api_seat_refused(struct fh_req *req);

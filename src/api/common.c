@@ -14,6 +14,20 @@ enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *wh
     return fh_reply_error(req, FH_EC_INTERNAL, "%s", what);
 }
 
+int fh_api_owners_locked(struct fh_store *st, int64_t org_id)
+{
+    struct fh_param p[] = {FH_PI(org_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st,
+        fh_store_sql(st, "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner'",
+                     "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner' "
+                     "FOR UPDATE"),
+        p, 1, &rows);
+    fh_rows_free(&rows);
+    return qs;
+}
+
 enum fh_rc fh_api_seat_refused(struct fh_req *req)
 {
     if (fh_billing_seat_check_or_reply(req) != FH_OK)

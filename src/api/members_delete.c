@@ -27,14 +27,7 @@ static int del_tx(struct fh_store *st, void *cls)
             c->fail = FH_EC_AUTH_FORBIDDEN_ROLE;
             return FH_QS_HARD;
         }
-        struct fh_param op[] = {FH_PI(c->org_id)};
-        qs = fh_store_exec(st,
-                           fh_store_sql(st,
-                                        "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner'",
-                                        "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner' "
-                                        "FOR UPDATE"),
-                           op, 1, &rows);
-        fh_rows_free(&rows);
+        qs = fh_api_owners_locked(st, c->org_id);
         if (qs < 0)
             return qs;
         if (qs <= 1) {

@@ -28,15 +28,7 @@ static int allowed(struct fh_store *st, struct role_ctx *c, bool target_owner)
     }
     if (!target_owner)
         return 1;
-    struct fh_param op[] = {FH_PI(c->org_id)};
-    struct fh_rows rows;
-    int qs = fh_store_exec(
-        st,
-        fh_store_sql(st, "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner'",
-                     "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner' "
-                     "FOR UPDATE"),
-        op, 1, &rows);
-    fh_rows_free(&rows);
+    int qs = fh_api_owners_locked(st, c->org_id);
     if (qs >= 0 && qs <= 1) {
         c->fail = FH_EC_MEMBER_LAST_OWNER;
         return 0;

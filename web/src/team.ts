@@ -40,6 +40,12 @@ export function roleLabel(role: string): string {
   return ROLE_WORDS[role as Role] ?? role;
 }
 
+/** "an admin", "a viewer": the role in a sentence. */
+export function aRole(role: string): string {
+  const word = roleLabel(role).toLowerCase();
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+}
+
 export const team = {
   members: (org: string, signal?: AbortSignal) =>
     api.get<{ members: Member[] }>(`/api/orgs/${seg(org)}/members`, { signal }),

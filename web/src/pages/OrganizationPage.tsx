@@ -15,7 +15,7 @@ import { OrgNameDialog } from '../components/OrgNameDialog';
 import { PageHeader } from '../components/PageHeader';
 import { StatusNote } from '../components/StatusNote';
 import { can, storeOrgCode } from '../session';
-import { orgs, ROLE_HINTS, ROLES, roleLabel, team, type Member, type Role } from '../team';
+import { aRole, orgs, ROLE_HINTS, ROLES, roleLabel, team, type Member, type Role } from '../team';
 import type { Me, OrgMembership } from '../types';
 import { useResource } from '../useResource';
 import { useTitle } from '../useTitle';
@@ -54,7 +54,7 @@ export function OrganizationPage({ me, org, onMeChanged }: Props) {
     setBusyId(m.user_id);
     try {
       const r = await team.setRole(org.code, m.user_id, role);
-      setNote(`${r.name} is now ${/^[aeiou]/i.test(r.role) ? 'an' : 'a'} ${roleLabel(r.role).toLowerCase()}.`);
+      setNote(`${r.name} is now ${aRole(r.role)}.`);
       if (m.user_id === me.user.id) onMeChanged();
     } catch (e) {
       setRoleError(e);
@@ -221,7 +221,7 @@ export function OrganizationPage({ me, org, onMeChanged }: Props) {
           onClose={() => setAdding(false)}
           onAdded={(m) => {
             setAdding(false);
-            setNote(`${m.name} (${m.email}) added as ${/^[aeiou]/i.test(m.role) ? 'an' : 'a'} ${roleLabel(m.role).toLowerCase()}.`);
+            setNote(`${m.name} (${m.email}) added as ${aRole(m.role)}.`);
             reload();
           }}
         />
