@@ -255,8 +255,9 @@ void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f);
 #define FH_WRITEBACK_WAIT_MS (5 * 60 * 1000)
 /* True when an earlier run of this write-back may have written already, so each write must first
  * check the document: a later attempt, or a job revived after it failed (attempts reset by
- * fh_job_retry_dead, its last error kept). Waiting for the signature is not a run. */
-bool fh_writeback_retried(const struct fh_job *job);
+ * fh_job_retry_dead, its last error kept), or any run while a recovery after a restore lasts
+ * (the write may have been done after the backup). Waiting for the signature is not a run. */
+bool fh_writeback_retried(struct fh_store *st, const struct fh_job *job);
 enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64_t fiscal_id,
                              char *err, size_t errsize);
 /* A connector's write-back of a signed fiscal invoice f (the partner's calls): returns the

@@ -237,6 +237,29 @@ enum fh_rc fh_fiscal_job_handler(void *cls, struct fh_store *st, const struct fh
  * batch's answers). */
 enum fh_rc fh_fiscal_results_move(struct fh_store *st, int batch, int64_t *moved);
 
+/* A recovery after a restore (src/fiscal/restore.c): until `until` every new fiscal invoice
+ * starts uncertain, so its first attempt asks the V-SDC for its RequestId before it posts. */
+#define FH_FISCAL_RECOVERY_MS (7LL * 24 * 3600 * 1000)
+struct fh_fiscal_recovery {
+    bool begun;       /* this call began it */
+    int64_t taken_at; /* the backup's time; 0 when unknown */
+    int64_t until;    /* 0: no recovery in force */
+    int64_t marked;   /* invoices not signed that it made uncertain when it began */
+};
+/* At every start, after the migrations: a store holding a backup's mark (fh_store_backup) was
+ * restored from it, so a recovery of FH_FISCAL_RECOVERY_MS begins (the mark removed, in one
+ * transaction). *out: the recovery in force, if any. */
+enum fh_rc fh_fiscal_recovery_check(struct fh_store *st, int64_t now,
+                                    struct fh_fiscal_recovery *out);
+/* Begins a recovery until `until` for a store restored by other means (taken_at 0 when unknown);
+ * until <= now ends the one in force instead. */
+enum fh_rc fh_fiscal_recovery_begin(struct fh_store *st, int64_t taken_at, int64_t now,
+                                    int64_t until, struct fh_fiscal_recovery *out);
+/* True while a recovery lasts at now (and when the store cannot tell: the caller looks first). */
+bool fh_fiscal_recovering(struct fh_store *st, int64_t now);
+/* Logs the recovery in force (a warning when it began now). */
+void fh_fiscal_recovery_log(const struct fh_fiscal_recovery *r);
+
 /* Frees the pooled V-SDC connections and cached environment data (at shutdown). */
 void fh_fiscal_shutdown(void);
 

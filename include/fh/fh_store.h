@@ -109,6 +109,13 @@ enum fh_backend fh_store_backend(const struct fh_store *st);
 enum fh_rc fh_store_migrate(struct fh_store *st);
 /* Highest applied migration number, or -1 on error. */
 int fh_store_schema_version(struct fh_store *st);
+/* Writes a consistent copy of a SQLite store to path (which must not exist) while others go on
+ * writing, marked as a backup taken at taken_at (store_state.backup_taken_at: the first start on
+ * it begins a recovery, src/fiscal/restore.c); *bytes is its size. FH_E_INPUT (PostgreSQL, path
+ * exists) and FH_ERR say why in why. */
+#define FH_STORE_BACKUP_PATH_MAX 4000
+enum fh_rc fh_store_backup(struct fh_store *st, const char *path, int64_t taken_at, int64_t *bytes,
+                           char *why, size_t whysize);
 /* Drops every table (tests only). */
 enum fh_rc fh_store_reset_for_tests(struct fh_store *st);
 

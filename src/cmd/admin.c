@@ -8,6 +8,7 @@
 #include "fh/fh_billing.h"
 #include "fh/fh_cmd.h"
 #include "fh/fh_crypto.h"
+#include "fh/fh_fiscal.h"
 
 static const char summary[] =
     "Operator tasks:\n"
@@ -18,6 +19,12 @@ static const char summary[] =
     "  admin reset-password <email>\n"
     "                           give the user a new random password, printed once, and end\n"
     "                           their sessions (for a user who forgot theirs)\n"
+    "  admin backup <file>      write a consistent copy of the SQLite store to a new file while\n"
+    "                           fiscalhub runs (on PostgreSQL use pg_dump); README, Backups\n"
+    "  admin restored [--days N]\n"
+    "                           after restoring the store by other means (pg_restore, a copied\n"
+    "                           file), before the first start: for N days (7; 0 ends it) every\n"
+    "                           fiscal invoice is looked up at the V-SDC before it is posted\n"
     "  admin keys issue --tier starter|growth|scale --seats N --months M [--count C]\n"
     "                           [--valid-days D] [--issuer NAME]\n"
     "                           print new activation keys (INT-XXXX-XXXX-XXXX), one a line";
@@ -83,6 +90,50 @@ static int reset_password(struct fh_store *st, const char *email)
     return 0;
 }
 
+static int backup(struct fh_store *st, const char *db, const char *path)
+{
+    char why[512], when[32];
+    int64_t bytes = 0, now = fh_now_ms();
+    enum fh_rc rc = fh_store_backup(st, path, now, &bytes, why, sizeof(why));
+    if (rc != FH_OK) {
+        fprintf(stderr, "fiscalhub admin backup: %s%s\n", why,
+                rc == FH_E_INPUT && fh_store_backend(st) == FH_STORE_PG
+                    ? "; after restoring a dump, run `fiscalhub admin restored` before the "
+                      "first start"
+                    : "");
+        return 1;
+    }
+    fh_time_fmt(now, when, sizeof(when));
+    printf("backup of %s taken at %s: %s (%lld bytes)\n"
+           "To restore it, stop fiscalhub, put it in place of the store (and delete the store's "
+           "-wal and -shm files), and start fiscalhub with the same master key: the first start "
+           "looks up at the V-SDC every invoice not signed in the backup before it posts it. "
+           "Keep the master key with the backup but apart from it: without the key the "
+           "certificates and tokens in it cannot be opened.\n",
+           db, when, path, (long long)bytes);
+    return 0;
+}
+
+static int restored(struct fh_store *st, int64_t days)
+{
+    int64_t now = fh_now_ms();
+    struct fh_fiscal_recovery r;
+    if (fh_fiscal_recovery_begin(st, 0, now, now + days * 24 * 3600 * 1000, &r) != FH_OK) {
+        fprintf(stderr, "fiscalhub admin restored: the store failed; see the log\n");
+        return 1;
+    }
+    if (!r.begun) {
+        printf("recovery ended: new fiscal invoices are posted at once again\n");
+        return 0;
+    }
+    char until[32];
+    fh_time_fmt(r.until, until, sizeof(until));
+    printf("recovery until %s: %lld fiscal invoices not signed in the store, and every one "
+           "submitted until then, are looked up at the V-SDC before they are posted\n",
+           until, (long long)r.marked);
+    return 0;
+}
+
 int fh_cmd_admin(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
@@ -94,7 +145,7 @@ int fh_cmd_admin(int argc, char **argv)
     const char *task = argv[0];
     int rest_start = 1;
     bool dead_only = false;
-    int64_t job_id = 0;
+    int64_t job_id = 0, days = FH_FISCAL_RECOVERY_MS / (24 * 3600 * 1000);
     struct fh_key_batch batch;
     int nkeys = 0, nrest = 0;
     char **rest = NULL;
@@ -126,6 +177,20 @@ int fh_cmd_admin(int argc, char **argv)
             return 2;
         }
         rest_start = 2;
+    } else if (strcmp(task, "backup") == 0) {
+        if (argc < 2 || argv[1][0] == '-' || !argv[1][0]) {
+            fprintf(stderr, "fiscalhub admin backup: give the file to write\n");
+            return 2;
+        }
+        rest_start = 2;
+    } else if (strcmp(task, "restored") == 0) {
+        if (argc > 1 && strcmp(argv[1], "--days") == 0) {
+            if (argc < 3 || !fh_parse_i64(argv[2], &days) || days < 0 || days > 3650) {
+                fprintf(stderr, "fiscalhub admin restored: --days takes 0 to 3650\n");
+                return 2;
+            }
+            rest_start = 3;
+        }
     } else if (strcmp(task, "tenants") != 0 && strcmp(task, "jobs") != 0) {
         fprintf(stderr, "fiscalhub admin: unknown task %s (see --help)\n", task);
         return 2;
@@ -137,7 +202,7 @@ int fh_cmd_admin(int argc, char **argv)
         free(rest);
         return ec;
     }
-    if (fh_store_migrate(app.store) != FH_OK)
+    if (fh_cmd_prepare_store(&app) != FH_OK)
         ec = 1;
     else if (rest)
         ec = fh_keys_cli_issue(&app, &batch, nkeys);
@@ -147,6 +212,10 @@ int fh_cmd_admin(int argc, char **argv)
         ec = list_jobs(app.store, dead_only);
     else if (strcmp(task, "reset-password") == 0)
         ec = reset_password(app.store, argv[1]);
+    else if (strcmp(task, "backup") == 0)
+        ec = backup(app.store, cfg.database_url, argv[1]);
+    else if (strcmp(task, "restored") == 0)
+        ec = restored(app.store, days);
     else {
         enum fh_rc rc = fh_job_retry_dead(app.store, &app.qcfg, job_id, fh_now_ms());
         if (rc == FH_E_NOTFOUND)

@@ -9,6 +9,9 @@
  * loads the master key, opens the store. Returns -1 on success (continue), else an exit code. */
 int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **argv, const char *name,
                  const char *summary);
+/* Applies pending migrations, then begins the recovery of a store restored from a backup
+ * (fh_fiscal_recovery_check) and logs the one in force. Every command runs it first. */
+enum fh_rc fh_cmd_prepare_store(struct fh_app *app);
 void fh_cmd_teardown(struct fh_app *app, struct fh_config *cfg);
 /* Blocks until SIGINT or SIGTERM. */
 void fh_cmd_wait_for_signal(void);

@@ -40,7 +40,7 @@ int fh_cmd_serve(int argc, char **argv)
         return ec;
     struct fh_server *srv = NULL;
     ec = 1;
-    if (fh_store_migrate(app.store) != FH_OK)
+    if (fh_cmd_prepare_store(&app) != FH_OK)
         goto out;
     app.routes = fh_api_routes(&app.nroutes);
     app.metrics = fh_metrics_new(app.nroutes);
@@ -77,7 +77,7 @@ int fh_cmd_worker(int argc, char **argv)
     if (ec >= 0)
         return ec;
     ec = 1;
-    if (fh_store_migrate(app.store) != FH_OK || start_runner(&app, true) != FH_OK)
+    if (fh_cmd_prepare_store(&app) != FH_OK || start_runner(&app, true) != FH_OK)
         goto out;
     fh_log(FH_LOG_INFO, "worker", "%d workers running (%d more for fiscalizations)", cfg.workers,
            cfg.fiscal_workers);
@@ -98,7 +98,7 @@ int fh_cmd_migrate(int argc, char **argv)
     int ec = fh_cmd_setup(&app, &cfg, argc, argv, "migrate", "Applies pending store migrations and exits.");
     if (ec >= 0)
         return ec;
-    ec = fh_store_migrate(app.store) == FH_OK ? 0 : 1;
+    ec = fh_cmd_prepare_store(&app) == FH_OK ? 0 : 1;
     if (ec == 0)
         printf("schema version %d\n", fh_store_schema_version(app.store));
     fh_cmd_teardown(&app, &cfg);

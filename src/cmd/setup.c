@@ -11,6 +11,7 @@
 
 #include "cmd_internal.h"
 #include "fh/fh_crypto.h"
+#include "fh/fh_fiscal.h"
 
 /* Creates the parent directory of path (one level, mode 0700) when it is missing. */
 static void ensure_parent_dir(const char *path)
@@ -90,6 +91,19 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
     app->qcfg.backoff_base_ms = cfg->job_backoff_base_ms;
     app->qcfg.lane_window = cfg->fiscal_org_window;
     return -1;
+}
+
+enum fh_rc fh_cmd_prepare_store(struct fh_app *app)
+{
+    if (fh_store_migrate(app->store) != FH_OK)
+        return FH_ERR;
+    struct fh_fiscal_recovery r;
+    if (fh_fiscal_recovery_check(app->store, fh_now_ms(), &r) != FH_OK) {
+        fh_log(FH_LOG_ERROR, "restore", "%s", "could not check whether the store was restored");
+        return FH_ERR;
+    }
+    fh_fiscal_recovery_log(&r);
+    return FH_OK;
 }
 
 void fh_cmd_teardown(struct fh_app *app, struct fh_config *cfg)

@@ -46,6 +46,12 @@ static int read_existing(struct fh_store *st, int64_t org_id, const char *source
     return qs;
 }
 
+/* uncertain for a new row: 1 while a recovery after a restore lasts (restore.c), so its first
+ * attempt asks the V-SDC whether it was signed after the backup was taken. $11 is now. */
+#define RECOVERING_SQL                                                                             \
+    "CASE WHEN EXISTS (SELECT 1 FROM store_state WHERE key = 'recovery_until' AND value > $11) "   \
+    "THEN 1 ELSE 0 END"
+
 static int submit_tx(struct fh_store *st, void *cls)
 {
     struct submit_ctx *c = cls;
@@ -67,7 +73,8 @@ static int submit_tx(struct fh_store *st, void *cls)
         "INSERT INTO fiscal_invoices (org_id, certificate_id, integration_id, source_key, "
         "source_ref, source_url, request_id, canonical, invoice_type, status, attempts, uncertain, "
         "total_amount, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "'pending', 0, 0, $10, $11, $11) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
+        "'pending', 0, " RECOVERING_SQL
+        ", $10, $11, $11) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
         p, FH_ARRAY_LEN(p), &rows);
     int64_t id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import {
   startXeroWorld, xeroUser, account, connectXero, fiscalInvoices, xeroInvoice, notes, waitFor, sleep, stopXeroWorld,
 } from '../lib/xero.mjs';
+import { storeExec } from '../lib/server.mjs';
 
 let w;
 
@@ -177,5 +178,31 @@ test('a write-back Xero refuses shows as failed on the invoice; a retry from the
     assert.equal((await notes(w, inv.InvoiceID)).length, 1, 'still one note');
   } finally {
     await w.ctl('PUT', '/xero/control/settings', { max_attachments: 10 });
+  }
+});
+
+// After a restore (README "Backups") the store may hold a write-back as it stood before it ran,
+// though Xero has the note: during the recovery its run reads the history first, as a retry does.
+test('after a restore, a write-back done after the backup runs again and finds its note: still one', async () => {
+  const { c, uid, tenant } = await connected('xwb-restore');
+  const inv = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  const f = await signed(c, uid, inv.InvoiceNumber);
+  const path = `/api/orgs/${c.org}/fiscal-invoices/${f.id}`;
+  await waitFor(async () => (await c.get(path)).json.writeback?.state === 'done', { what: 'the write-back' });
+  assert.equal((await notes(w, inv.InvoiceID)).length, 1);
+  assert.match(w.srv.admin(['restored', '--days', '1']), /recovery until/);
+  try {
+    // the job as the backup held it: not yet run
+    const before = await calls();
+    storeExec(w.srv, `UPDATE jobs SET state = 'ready', attempts = 0, last_error = NULL, lease_until = NULL, run_at = 0
+      WHERE id = (SELECT writeback_job FROM fiscal_invoices WHERE id = ${f.id})`);
+    await waitFor(async () => ((await calls())['GET /Invoices/{id}/History'] ?? 0) > (before['GET /Invoices/{id}/History'] ?? 0),
+      { what: 'the history read first' });
+    await waitFor(async () => (await c.get(path)).json.writeback?.state === 'done', { what: 'the write-back again' });
+    assert.equal((await notes(w, inv.InvoiceID)).length, 1, 'still one note');
+    assert.equal((await calls())['PUT /Invoices/{id}/History'] - (before['PUT /Invoices/{id}/History'] ?? 0), 0, 'nothing written');
+  } finally {
+    w.srv.admin(['restored', '--days', '0']);
   }
 });

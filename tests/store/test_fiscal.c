@@ -371,6 +371,76 @@ static void test_claim_marks_the_attempt(void **state)
     fh_job_free(&next);
 }
 
+/* A copy of the pending invoice id with another source, in status. */
+static int64_t sibling(int64_t id, const char *source, const char *status)
+{
+    struct fh_param p[] = {FH_PI(id), FH_PT(source), FH_PT(status)};
+    return insert_id(
+        "INSERT INTO fiscal_invoices (org_id, certificate_id, source_key, request_id, canonical, "
+        "invoice_type, status, attempts, uncertain, total_amount, created_at, updated_at) "
+        "SELECT org_id, certificate_id, $2, $2, canonical, invoice_type, $3, 1, 0, total_amount, "
+        "created_at, updated_at FROM fiscal_invoices WHERE id = $1 RETURNING id",
+        p, 3);
+}
+
+/* A store restored from a backup (its mark in store_state) begins a recovery at its first check:
+ * the invoices not signed become uncertain, so the claim leaves them to the handler, which asks
+ * the V-SDC first; signed ones stay as they are. The mark is consumed: later checks report the
+ * recovery in force without marking again, until it ends or its time passes. */
+static void test_restore_makes_unsigned_invoices_ask_first(void **state)
+{
+    FH_UNUSED(state);
+    struct fh_app app = {.store = st};
+    int64_t pending = pending_invoice();
+    int64_t done = sibling(pending, "api:2", "signed"),
+            failed = sibling(pending, "api:3", "failed");
+    struct fh_fiscal_recovery r;
+    assert_int_equal(fh_fiscal_recovery_check(st, T0, &r), FH_OK); /* no mark: nothing */
+    assert_false(r.begun);
+    assert_int_equal(r.until, 0);
+    assert_int_equal(row_of(pending).uncertain, 0);
+
+    struct fh_param p[] = {FH_PI(T0 - 1000)};
+    assert_int_equal(fh_store_exec(st,
+                                   "INSERT INTO store_state (key, value) "
+                                   "VALUES ('backup_taken_at', $1)",
+                                   p, 1, NULL),
+                     1);
+    assert_int_equal(fh_fiscal_recovery_check(st, T0, &r), FH_OK);
+    assert_true(r.begun);
+    assert_int_equal(r.taken_at, T0 - 1000);
+    assert_int_equal(r.until, T0 + FH_FISCAL_RECOVERY_MS);
+    assert_int_equal(r.marked, 2);
+    assert_int_equal(row_of(pending).uncertain, 1);
+    assert_int_equal(row_of(failed).uncertain, 1);
+    assert_int_equal(row_of(done).uncertain, 0);
+    struct fh_job job;
+    assert_int_equal(
+        fh_job_claim_prepared(st, &qcfg, kinds, 1, "w1", T0, fh_fiscal_job_prepare, &app, &job),
+        FH_OK);
+    assert_int_equal(job.prepared, 0); /* nothing marked: the handler asks first */
+    fh_job_free(&job);
+
+    assert_int_equal(fh_fiscal_recovery_check(st, T0 + 1, &r), FH_OK);
+    assert_false(r.begun);
+    assert_int_equal(r.until, T0 + FH_FISCAL_RECOVERY_MS);
+    assert_int_equal(r.taken_at, T0 - 1000);
+    assert_int_equal(fh_fiscal_recovery_check(st, T0 + FH_FISCAL_RECOVERY_MS, &r), FH_OK);
+    assert_int_equal(r.until, 0); /* its time passed */
+
+    /* by hand: a day more, then ended */
+    assert_int_equal(fh_fiscal_recovery_begin(st, 0, T0 + 2, T0 + 2 + 86400000, &r), FH_OK);
+    assert_true(r.begun);
+    assert_int_equal(r.marked, 0); /* already uncertain */
+    assert_int_equal(fh_fiscal_recovery_check(st, T0 + 3, &r), FH_OK);
+    assert_int_equal(r.until, T0 + 2 + 86400000);
+    assert_int_equal(r.taken_at, 0);
+    assert_int_equal(fh_fiscal_recovery_begin(st, 0, T0 + 4, T0 + 4, &r), FH_OK);
+    assert_false(r.begun);
+    assert_int_equal(fh_fiscal_recovery_check(st, T0 + 5, &r), FH_OK);
+    assert_int_equal(r.until, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +449,7 @@ int main(void)
         cmocka_unit_test_setup(test_old_answers_move_to_their_table, setup),
         cmocka_unit_test_setup(test_lost_lease_keeps_the_result, setup),
         cmocka_unit_test_setup(test_claim_marks_the_attempt, setup),
+        cmocka_unit_test_setup(test_restore_makes_unsigned_invoices_ask_first, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

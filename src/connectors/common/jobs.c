@@ -99,9 +99,10 @@ static enum fh_rc queue_writeback(struct fh_app *app, const struct fh_conn_doc *
 
 static const char WAIT_REASON[] = "waiting for the fiscal invoice";
 
-bool fh_writeback_retried(const struct fh_job *job)
+bool fh_writeback_retried(struct fh_store *st, const struct fh_job *job)
 {
-    return job->attempts > 1 || (job->last_error && strcmp(job->last_error, WAIT_REASON) != 0);
+    return job->attempts > 1 || (job->last_error && strcmp(job->last_error, WAIT_REASON) != 0) ||
+           fh_fiscal_recovering(st, fh_now_ms());
 }
 
 struct wait_ctx {

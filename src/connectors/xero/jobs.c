@@ -434,9 +434,10 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
 
 /* Writes are at least once: an Idempotency-Key covers a retry within Xero's window (minutes),
  * but not one after a crash or a lost answer that comes later. So after an earlier attempt
- * (fh_writeback_retried: a later attempt, or a failed job a user revived) each write first
- * lists what the document holds and is skipped when ours is there: a history record whose
- * Details contains "fiscal invoice <number>.", an attachment named fiscal-<number>.gif. */
+ * (fh_writeback_retried: a later attempt, a failed job a user revived, or any run during the
+ * recovery after a restore) each write first lists what the document holds and is skipped when
+ * ours is there: a history record whose Details contains "fiscal invoice <number>.", an
+ * attachment named fiscal-<number>.gif. */
 struct xero_mark {
     const char *path;       /* the list: "/Invoices/<id>/History" */
     const char *collection; /* "HistoryRecords" */
@@ -475,7 +476,7 @@ static enum xero_outcome write_once(struct fh_app *app, const struct fh_integ *i
 {
     bool found = false;
     enum xero_outcome o = X_OK;
-    if (fh_writeback_retried(job))
+    if (fh_writeback_retried(app->store, job))
         o = already_written(app, in, m, &found, retry_at, why, whysize);
     if (o != X_OK || found)
         return o;

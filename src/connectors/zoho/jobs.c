@@ -195,7 +195,7 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
     snprintf(marker, sizeof(marker), "fiscal invoice %.80s.", number);
     bool found = false;
     enum zoho_outcome o = Z_OK;
-    if (fh_writeback_retried(job)) /* an earlier attempt may have written it */
+    if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have written it */
         o = has_comment(app, in, path, marker, &found, retry_at, why, whysize);
     if (o != Z_OK || found)
         return o;
