@@ -1,8 +1,9 @@
 // The organization's members: name, email and role. Who may manage members
 // changes a role with the row's select (the owner role only when they are an
 // owner themselves) and removes a member; the signed-in user's row says "You".
-// The only owner cannot be removed (the server would refuse), so their Remove
-// is disabled with the reason.
+// The only owner can be neither removed nor given another role (the server
+// would refuse), so their role is text with the reason and their Remove is
+// disabled with it.
 import { ROLES, roleLabel, type Member, type Role } from '../team';
 import { Badge } from './Badge';
 
@@ -62,7 +63,12 @@ export function MembersTable({ members, meId, canManage, isOwner, deniedReason, 
                   </td>
                   <td>{m.email}</td>
                   <td>
-                    {editable ? (
+                    {editable && lastOwner ? (
+                      <>
+                        <span data-testid="member-role">{roleLabel(m.role)}</span>
+                        <span class="field-hint">The only owner: make someone else an owner to change this role.</span>
+                      </>
+                    ) : editable ? (
                       <>
                         <label class="visually-hidden" for={selectId}>
                           Role of {m.name}
