@@ -207,6 +207,13 @@ struct fh_fiscal_filter {
 /* {"invoices": [summary...], "total", "page", "page_size"}, newest first. New reference. */
 enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
                                const struct fh_fiscal_filter *f, json_t **out);
+/* The organization's invoices that match f (paging ignored) as CSV, oldest first, a header line
+ * first, appended to out (docs/api/fiscal-invoices.md); FH_E_INPUT when more than max_rows match
+ * or out's limit is too small for them. *total: how many match. */
+#define FH_FISCAL_CSV_MAX_ROWS 100000
+#define FH_FISCAL_CSV_MAX_BYTES (64 << 20)
+enum fh_rc fh_fiscal_list_csv(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,
+                              int64_t max_rows, struct fh_buf *out, int64_t *total);
 /* The ids of the organization's invoices that match f (paging ignored), oldest first, at most
  * limit (*ids allocated; free it), and in *total how many match in all. */
 enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,

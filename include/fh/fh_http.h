@@ -146,6 +146,10 @@ void fh_req_client_addr(const struct fh_req *req, char *out, size_t outsize);
 /* Takes ownership of body (may be NULL for an empty JSON object). */
 enum fh_rc fh_reply_json(struct fh_req *req, unsigned int status, json_t *body);
 enum fh_rc fh_reply_empty(struct fh_req *req, unsigned int status);
+/* 200 with body (taken over) as a file to save: ctype, and filename (letters, digits, '-', '.'
+ * only: it is not quoted further) in Content-Disposition. */
+enum fh_rc fh_reply_download(struct fh_req *req, struct fh_buf *body, const char *ctype,
+                             const char *filename);
 enum fh_rc fh_reply_error(struct fh_req *req, enum fh_ec ec, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 struct MHD_Response;

@@ -1,5 +1,6 @@
 /* fiscal_invoices_get.c - GET /api/orgs/{org}/fiscal-invoices: the organization's fiscal
- * invoices, newest first, filtered by status, integration and creation date, paged. */
+ * invoices, newest first, filtered by status, integration and creation date, paged; or, with
+ * format=csv, all of those that match as a CSV file (oldest first). */
 #include <string.h>
 
 #include "api.h"
@@ -18,6 +19,33 @@ static bool query_time(struct fh_req *req, const char *name, bool end, int64_t *
 {
     const char *v = fh_req_query(req, name);
     return !v || fh_fiscal_time_bound(v, end, out) == FH_OK;
+}
+
+/* format=csv: every invoice that matches (paging ignored), oldest first, as a file. */
+static enum fh_rc reply_csv(struct fh_req *req, const struct fh_fiscal_filter *f)
+{
+    struct fh_buf b;
+    fh_buf_init(&b, FH_FISCAL_CSV_MAX_BYTES);
+    int64_t total = 0;
+    enum fh_rc rc =
+        fh_fiscal_list_csv(req->app->store, req->org.id, f, FH_FISCAL_CSV_MAX_ROWS, &b, &total);
+    if (rc == FH_E_INPUT) {
+        fh_buf_free(&b);
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM,
+                              "%lld invoices match, more than one export holds (%d invoices, "
+                              "%d MiB); choose a shorter period with from and to",
+                              (long long)total, FH_FISCAL_CSV_MAX_ROWS,
+                              FH_FISCAL_CSV_MAX_BYTES >> 20);
+    }
+    if (rc != FH_OK) {
+        fh_buf_free(&b);
+        return fh_api_store_failed(req, rc, "cannot export fiscal invoices");
+    }
+    char day[32], name[96];
+    fh_time_fmt(fh_now_ms(), day, sizeof(day));
+    day[10] = '\0';
+    snprintf(name, sizeof(name), "fiscal-invoices-%s-%s.csv", req->org.code, day);
+    return fh_reply_download(req, &b, "text/csv; charset=utf-8", name);
 }
 
 enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)
@@ -42,6 +70,11 @@ enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)
     if (!query_time(req, "to", true, &f.to_ms))
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
                               "to must be a date (2026-11-21) or an RFC 3339 date-time");
+    const char *format = fh_req_query(req, "format");
+    if (format && strcmp(format, "csv") == 0)
+        return reply_csv(req, &f);
+    if (format && strcmp(format, "json") != 0)
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s", "format must be json or csv");
     json_t *o = NULL;
     enum fh_rc rc = fh_fiscal_list_json(req->app->store, req->org.id, &f, &o);
     if (rc != FH_OK)

@@ -98,6 +98,21 @@ enum fh_rc fh_reply_json(struct fh_req *req, unsigned int status, json_t *body)
     return reply_text(req, status, text, "application/json");
 }
 
+enum fh_rc fh_reply_download(struct fh_req *req, struct fh_buf *body, const char *ctype,
+                             const char *filename)
+{
+    size_t len = body->len;
+    char *data = fh_buf_steal(body);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, data ? data : fh_strdup(""), MHD_RESPMEM_MUST_FREE);
+    char disposition[160];
+    snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", filename);
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "Content-Disposition", disposition);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    return fh_http_queue(req, 200, resp);
+}
+
 enum fh_rc fh_reply_empty(struct fh_req *req, unsigned int status)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);

@@ -9,6 +9,7 @@
 // verification and source links, and Retry for a failed invoice.
 // axe-core: no serious or critical violations on the page and the dialog.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { invoice } from '../lib/fiscal.mjs';
 import { startSandbox } from '../lib/sandbox.mjs';
@@ -223,6 +224,13 @@ test('filters, paging, and a viewer cannot retry', async () => {
   await page.locator(`tr[data-id="${owner.signed.id}"]`).waitFor({ state: 'detached' });
   await page.locator(`tr[data-id="${owner.failed.id}"]`).waitFor(); // the list may be reloading
   assert.equal(await rows(page).count(), 1);
+
+  // Export CSV: a file of the invoices the filters select
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  assert.match(download.suggestedFilename(), new RegExp(`^fiscal-invoices-${org}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
+  assert.equal(csv[0].split(',')[0], 'id');
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',').slice(0, 3).filter((_, i) => i !== 1)), [[String(owner.failed.id), 'failed'], ['']]);
 
   // Retry all: every failed invoice that matches is sent again (this one is refused again).
   await page.getByRole('button', { name: 'Retry all 1' }).click();

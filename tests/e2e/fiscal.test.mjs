@@ -267,6 +267,60 @@ test('listing: newest first, filters, paging and totals', async () => {
   assert.equal((await c.get(`/api/orgs/${c.org}/fiscal-invoices?integration=IN-NOPE`)).json.total, 0);
 });
 
+// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF line ends.
+function parseCsv(text) {
+  const rows = [];
+  let row = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(field); field = ''; } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field); rows.push(row); row = []; field = ''; i++;
+    } else field += ch;
+  }
+  assert.equal(field + row.length, '0', 'the file ends with a line end');
+  return rows;
+}
+
+test('CSV export: every invoice that matches the filters, oldest first, quoted, formulas defused', async () => {
+  const c = await signup(srv.url, 'export');
+  const uid = await uploadCert(c, await issueCert(sb));
+  const first = await submit(c, uid, invoice({ pos_invoice_number: sid('E') }), sid('e'), { source_ref: '=HYPERLINK("http://x"),"a"' });
+  const second = await submit(c, uid, invoice({ pos_invoice_number: sid('E') }), sid('e'), { source_ref: 'INV-7' });
+  const bad = await submit(c, uid, invoice({ items: [{ name: 'X', quantity: '1', unit_price: '1', labels: ['Q'], total: '1' }] }));
+  const one = await settled(c, first.json.id);
+  for (const r of [second, bad]) await settled(c, r.json.id);
+
+  const r = await c.get(`/api/orgs/${c.org}/fiscal-invoices?format=csv&page_size=1`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers.get('content-type'), 'text/csv; charset=utf-8');
+  assert.match(r.headers.get('content-disposition'), new RegExp(`^attachment; filename="fiscal-invoices-${c.org}-\\d{4}-\\d{2}-\\d{2}\\.csv"$`));
+  const [head, ...rows] = parseCsv(r.text);
+  assert.deepEqual(head, ['id', 'created_at', 'status', 'invoice_type', 'transaction_type', 'source_id', 'source_ref', 'integration',
+    'certificate_uid', 'invoice_number', 'sdc_time', 'total_amount', 'signed_at', 'verification_url', 'last_error']);
+  assert.deepEqual(rows.map((x) => Number(x[0])), [first.json.id, second.json.id, bad.json.id], 'all of them, paging ignored, oldest first');
+  const row = Object.fromEntries(head.map((h, i) => [h, rows[0][i]]));
+  assert.deepEqual(row, {
+    id: String(one.id), created_at: one.created_at, status: 'signed', invoice_type: 'normal', transaction_type: 'sale',
+    source_id: one.source_id, source_ref: '\'=HYPERLINK("http://x"),"a"', integration: '', certificate_uid: uid,
+    invoice_number: one.invoice_number, sdc_time: one.sdc_time, total_amount: '100.87', signed_at: one.signed_at,
+    verification_url: one.verification_url, last_error: '',
+  });
+  assert.ok(r.text.includes('"\'=HYPERLINK(""http://x""),""a"""'), 'quoted with the quotes doubled');
+  assert.match(rows[2][14], /\(2310\)/, 'the failed one says why');
+
+  const failed = parseCsv((await c.get(`/api/orgs/${c.org}/fiscal-invoices?format=csv&status=failed`)).text);
+  assert.deepEqual(failed.slice(1).map((x) => [Number(x[0]), x[2]]), [[bad.json.id, 'failed']]);
+  const none = parseCsv((await c.get(`/api/orgs/${c.org}/fiscal-invoices?format=csv&to=2020-01-01`)).text);
+  assert.equal(none.length, 1, 'the header alone');
+  const wrong = await c.get(`/api/orgs/${c.org}/fiscal-invoices?format=xml`);
+  assert.equal(wrong.status, 400);
+  assert.match(wrong.json.detail, /format must be json or csv/);
+  assert.equal((await b.get(`/api/orgs/${c.org}/fiscal-invoices?format=csv`)).status, 404, 'another tenant');
+});
+
 test('another tenant\'s invoices and certificates answer like missing ones', async () => {
   const r = await submit(a, uidA, invoice({ pos_invoice_number: sid('T') }));
   await settled(a, r.json.id);

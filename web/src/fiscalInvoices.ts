@@ -57,6 +57,19 @@ export function filterSearch(f: FiscalFilter): string {
   return s ? `?${s}` : '';
 }
 
+/** The most invoices one CSV export holds (FH_FISCAL_CSV_MAX_ROWS). */
+export const EXPORT_MAX = 100000;
+
+/** The CSV file of every invoice matching the filter (paging ignored), for a download link. */
+export function exportUrl(org: string, f: FiscalFilter): string {
+  const q = new URLSearchParams({ format: 'csv' });
+  if (f.status) q.set('status', f.status);
+  if (f.integration) q.set('integration', f.integration);
+  if (f.from) q.set('from', f.from);
+  if (f.to) q.set('to', f.to);
+  return `/api/orgs/${seg(org)}/fiscal-invoices?${q.toString()}`;
+}
+
 export const fiscalInvoices = {
   list: (org: string, f: FiscalFilter, signal?: AbortSignal) =>
     api.get<FiscalInvoicesReply>(`/api/orgs/${seg(org)}/fiscal-invoices?${filterQuery(f)}`, { signal }),
@@ -64,12 +77,12 @@ export const fiscalInvoices = {
     api.get<FiscalInvoiceDetails>(`/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}`, { signal }),
   retry: (org: string, id: number) =>
     api.post<FiscalInvoiceSummary>(`/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}/retry`),
-  /** Every failed invoice matching the filter's integration and dates (at most 1000 a call). */
   /** Runs a failed write-back to the invoice's source again (integrations.operate). */
   retryWriteback: (org: string, id: number) =>
     api.post<{ id: number; writeback: { state: string } }>(
       `/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}/writeback/retry`,
     ),
+  /** Every failed invoice matching the filter's integration and dates (at most 1000 a call). */
   retryFailed: (org: string, f: FiscalFilter) => {
     const body: Record<string, string> = {};
     if (f.integration) body.integration = f.integration;

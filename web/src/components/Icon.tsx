@@ -17,6 +17,7 @@ export type IconName =
   | 'alert'
   | 'shield'
   | 'upload'
+  | 'download'
   | 'close'
   | 'refresh'
   | 'external'
@@ -93,6 +94,12 @@ const PATHS: Record<IconName, JSX.Element> = {
   upload: (
     <>
       <path d="M12 16V4M7 9l5-5 5 5" />
+      <path d="M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4" />
+    </>
+  ),
+  download: (
+    <>
+      <path d="M12 4v12M7 11l5 5 5-5" />
       <path d="M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4" />
     </>
   ),
