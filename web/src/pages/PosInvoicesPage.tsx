@@ -3,6 +3,7 @@
 // dialog (journal, QR, verification link, tax items, Retry for failed ones).
 // Filtered to failed invoices, "Retry all" sends every failed one that matches
 // the other filters again (after a V-SDC outage, a certificate problem solved).
+// "Export CSV" downloads every invoice the filters select (paging ignored).
 //
 // The filters live in the page's query string (?status=failed&page=2), so a
 // reload or a shared link shows the same list. While any listed invoice is
