@@ -14,13 +14,19 @@ export const PAGE_SIZE = 50;
 
 export const EMPTY_FILTER: FiscalFilter = { status: '', integration: '', from: '', to: '', page: 1 };
 
-/** The query string of a filter (without "?"); empty values are left out. */
-export function filterQuery(f: FiscalFilter, pageSize = PAGE_SIZE): string {
+/** The filter's status, integration and dates as query parameters; empty values are left out. */
+function filterParams(f: FiscalFilter): URLSearchParams {
   const q = new URLSearchParams();
   if (f.status) q.set('status', f.status);
   if (f.integration) q.set('integration', f.integration);
   if (f.from) q.set('from', f.from);
   if (f.to) q.set('to', f.to);
+  return q;
+}
+
+/** The query string of a filter with its page (without "?"). */
+export function filterQuery(f: FiscalFilter, pageSize = PAGE_SIZE): string {
+  const q = filterParams(f);
   q.set('page', String(f.page));
   q.set('page_size', String(pageSize));
   return q.toString();
@@ -47,11 +53,7 @@ export function filterFromSearch(search: string): FiscalFilter {
 
 /** The page's own query string for a filter (page_size is not shown). */
 export function filterSearch(f: FiscalFilter): string {
-  const q = new URLSearchParams();
-  if (f.status) q.set('status', f.status);
-  if (f.integration) q.set('integration', f.integration);
-  if (f.from) q.set('from', f.from);
-  if (f.to) q.set('to', f.to);
+  const q = filterParams(f);
   if (f.page > 1) q.set('page', String(f.page));
   const s = q.toString();
   return s ? `?${s}` : '';
@@ -62,11 +64,8 @@ export const EXPORT_MAX = 100000;
 
 /** The CSV file of every invoice matching the filter (paging ignored), for a download link. */
 export function exportUrl(org: string, f: FiscalFilter): string {
-  const q = new URLSearchParams({ format: 'csv' });
-  if (f.status) q.set('status', f.status);
-  if (f.integration) q.set('integration', f.integration);
-  if (f.from) q.set('from', f.from);
-  if (f.to) q.set('to', f.to);
+  const q = filterParams(f);
+  q.set('format', 'csv');
   return `/api/orgs/${seg(org)}/fiscal-invoices?${q.toString()}`;
 }
 
