@@ -208,12 +208,16 @@ struct fh_fiscal_filter {
 enum fh_rc fh_fiscal_list_json(struct fh_store *st, int64_t org_id,
                                const struct fh_fiscal_filter *f, json_t **out);
 /* The organization's invoices that match f (paging ignored) as CSV, oldest first, a header line
- * first, appended to out (docs/api/fiscal-invoices.md); FH_E_INPUT when more than max_rows match
- * or out's limit is too small for them. *total: how many match. */
-#define FH_FISCAL_CSV_MAX_ROWS 100000
-#define FH_FISCAL_CSV_MAX_BYTES (64 << 20)
-enum fh_rc fh_fiscal_list_csv(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,
-                              int64_t max_rows, struct fh_buf *out, int64_t *total);
+ * first (docs/api/fiscal-invoices.md), a page of FH_FISCAL_CSV_PAGE invoices at a time, so an
+ * export of any size holds one page in memory. fh_fiscal_csv_next appends the next page to out
+ * (the header with the first), and sets *end once nothing follows; FH_E_LIMIT when a page did not
+ * fit in out's limit. The filter's strings are copied. */
+#define FH_FISCAL_CSV_PAGE 1000
+struct fh_fiscal_csv;
+struct fh_fiscal_csv *fh_fiscal_csv_open(struct fh_store *st, int64_t org_id,
+                                         const struct fh_fiscal_filter *f);
+enum fh_rc fh_fiscal_csv_next(struct fh_fiscal_csv *c, struct fh_buf *out, bool *end);
+void fh_fiscal_csv_free(struct fh_fiscal_csv *c);
 /* The ids of the organization's invoices that match f (paging ignored), oldest first, at most
  * limit (*ids allocated; free it), and in *total how many match in all. */
 enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,

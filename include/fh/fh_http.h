@@ -146,10 +146,19 @@ void fh_req_client_addr(const struct fh_req *req, char *out, size_t outsize);
 /* Takes ownership of body (may be NULL for an empty JSON object). */
 enum fh_rc fh_reply_json(struct fh_req *req, unsigned int status, json_t *body);
 enum fh_rc fh_reply_empty(struct fh_req *req, unsigned int status);
-/* 200 with body (taken over) as a file to save: ctype, and filename (letters, digits, '-', '.'
- * only: it is not quoted further) in Content-Disposition. */
-enum fh_rc fh_reply_download(struct fh_req *req, struct fh_buf *body, const char *ctype,
-                             const char *filename);
+/* The next piece of a streamed reply, appended to out; *end once nothing follows. Anything but
+ * FH_OK ends the reply cut short (chunked, without its last chunk), so the client sees that it
+ * is incomplete. */
+typedef enum fh_rc (*fh_reply_fill_fn)(void *cls, struct fh_buf *out, bool *end);
+/* 200 with a file to save, made piece by piece by fill (on the request's HTTP thread, as the
+ * client reads; each piece at most piece_max bytes); done(cls) runs when the reply is over.
+ * ctype, and filename (letters, digits, '-', '.' only: it is not quoted further) in
+ * Content-Disposition. The first piece is made before anything is sent: when it fails, its
+ * code is returned, done(cls) has run and nothing is queued, so the caller can still answer
+ * with an error. */
+enum fh_rc fh_reply_download(struct fh_req *req, const char *ctype, const char *filename,
+                             fh_reply_fill_fn fill, void (*done)(void *cls), void *cls,
+                             size_t piece_max);
 enum fh_rc fh_reply_error(struct fh_req *req, enum fh_ec ec, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 struct MHD_Response;

@@ -6,6 +6,9 @@
 #include "api.h"
 #include "fh/fh_fiscal.h"
 
+/* One page of the CSV export (1,000 invoices of at most a few KiB each) fits many times over. */
+#define CSV_PIECE_MAX (32u << 20)
+
 static bool query_int(struct fh_req *req, const char *name, int64_t lo, int64_t hi, int64_t *out)
 {
     const char *v = fh_req_query(req, name);
@@ -21,31 +24,29 @@ static bool query_time(struct fh_req *req, const char *name, bool end, int64_t *
     return !v || fh_fiscal_time_bound(v, end, out) == FH_OK;
 }
 
-/* format=csv: every invoice that matches (paging ignored), oldest first, as a file. */
+static enum fh_rc csv_fill(void *cls, struct fh_buf *out, bool *end)
+{
+    return fh_fiscal_csv_next(cls, out, end);
+}
+
+static void csv_done(void *cls)
+{
+    fh_fiscal_csv_free(cls);
+}
+
+/* format=csv: every invoice that matches (paging ignored), oldest first, as a file streamed a
+ * page at a time. A store error on the first page is an error reply; a later one cuts the file
+ * short (fh_reply_download). */
 static enum fh_rc reply_csv(struct fh_req *req, const struct fh_fiscal_filter *f)
 {
-    struct fh_buf b;
-    fh_buf_init(&b, FH_FISCAL_CSV_MAX_BYTES);
-    int64_t total = 0;
-    enum fh_rc rc =
-        fh_fiscal_list_csv(req->app->store, req->org.id, f, FH_FISCAL_CSV_MAX_ROWS, &b, &total);
-    if (rc == FH_E_INPUT) {
-        fh_buf_free(&b);
-        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM,
-                              "%lld invoices match, more than one export holds (%d invoices, "
-                              "%d MiB); choose a shorter period with from and to",
-                              (long long)total, FH_FISCAL_CSV_MAX_ROWS,
-                              FH_FISCAL_CSV_MAX_BYTES >> 20);
-    }
-    if (rc != FH_OK) {
-        fh_buf_free(&b);
-        return fh_api_store_failed(req, rc, "cannot export fiscal invoices");
-    }
+    struct fh_fiscal_csv *csv = fh_fiscal_csv_open(req->app->store, req->org.id, f);
     char day[32], name[96];
     fh_time_fmt(fh_now_ms(), day, sizeof(day));
     day[10] = '\0';
     snprintf(name, sizeof(name), "fiscal-invoices-%s-%s.csv", req->org.code, day);
-    return fh_reply_download(req, &b, "text/csv; charset=utf-8", name);
+    enum fh_rc rc = fh_reply_download(req, "text/csv; charset=utf-8", name, csv_fill, csv_done, csv,
+                                      CSV_PIECE_MAX);
+    return rc == FH_OK ? rc : fh_api_store_failed(req, rc, "cannot export fiscal invoices");
 }
 
 enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)

@@ -162,33 +162,31 @@ enum fh_rc fh_fiscal_ids(struct fh_store *st, int64_t org_id, const struct fh_fi
 /* One CSV field (RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled).
  * Text from outside (references, error messages) that a spreadsheet would take for a formula,
  * starting with = + - @ or a tab, gets a leading apostrophe (OWASP's advice on CSV injection). */
-static void csv_field(struct fh_buf *b, const char *v, bool text, bool last)
+static bool csv_field(struct fh_buf *b, const char *v, bool text, bool last)
 {
     v = v ? v : "";
-    bool quote = strpbrk(v, ",\"\r\n") != NULL;
+    bool quote = strpbrk(v, ",\"\r\n") != NULL, ok = true;
     if (quote)
-        fh_buf_append(b, "\"", 1);
+        ok = fh_buf_append(b, "\"", 1) == FH_OK;
     if (text && v[0] && strchr("=+-@\t", v[0]))
-        fh_buf_append(b, "'", 1);
-    for (const char *q = v; *q; q++) {
+        ok = ok && fh_buf_append(b, "'", 1) == FH_OK;
+    for (const char *q = v; ok && *q; q++) {
         const char *end = strchr(q, '"');
         size_t n = end ? (size_t)(end - q) + 1 : strlen(q);
-        fh_buf_append(b, q, n);
-        if (end)
-            fh_buf_append(b, "\"", 1);
+        ok = fh_buf_append(b, q, n) == FH_OK && (!end || fh_buf_append(b, "\"", 1) == FH_OK);
         q += n - 1;
     }
     if (quote)
-        fh_buf_append(b, "\"", 1);
-    fh_buf_append(b, last ? "\r\n" : ",", last ? 2 : 1);
+        ok = ok && fh_buf_append(b, "\"", 1) == FH_OK;
+    return ok && fh_buf_append(b, last ? "\r\n" : ",", last ? 2 : 1) == FH_OK;
 }
 
-static void csv_time(struct fh_buf *b, const struct fh_rows *r, size_t row, size_t col)
+static bool csv_time(struct fh_buf *b, const struct fh_rows *r, size_t row, size_t col)
 {
     char t[32] = "";
     if (fh_rows_get(r, row, col))
         fh_time_fmt(fh_rows_i64(r, row, col, 0), t, sizeof(t));
-    csv_field(b, t, false, false);
+    return csv_field(b, t, false, false);
 }
 
 static const char CSV_HEADER[] =
@@ -196,71 +194,97 @@ static const char CSV_HEADER[] =
     "certificate_uid,invoice_number,sdc_time,total_amount,signed_at,verification_url,"
     "last_error\r\n";
 
-static void csv_row(struct fh_buf *b, const struct fh_rows *r, size_t i)
+/* One invoice's line; false when out's limit cut it short. */
+static bool csv_row(struct fh_buf *b, const struct fh_rows *r, size_t i)
 {
     const char *key = fh_rows_get(r, i, 18);
     char total[40];
     fh_fiscal_decimal(fh_rows_i64(r, i, 10, 0), total, sizeof(total));
-    csv_field(b, fh_rows_get(r, i, 0), false, false);
-    csv_time(b, r, i, 15);
-    csv_field(b, fh_rows_get(r, i, 2), false, false);
-    csv_field(b, fh_rows_get(r, i, 3), false, false);
-    csv_field(b, fh_rows_get(r, i, N_SUMMARY_COLS), false, false);
-    csv_field(b, key && fh_starts_with(key, "api:") ? key + 4 : NULL, true, false);
-    csv_field(b, fh_rows_get(r, i, 4), true, false);
-    csv_field(b, fh_rows_get(r, i, 6), false, false);
-    csv_field(b, fh_rows_get(r, i, 7), false, false);
-    csv_field(b, fh_rows_get(r, i, 8), false, false);
-    csv_field(b, fh_rows_get(r, i, 9), false, false);
-    csv_field(b, total, false, false);
-    csv_time(b, r, i, 17);
-    csv_field(b, fh_rows_get(r, i, 11), true, false);
-    csv_field(b, fh_rows_get(r, i, 14), true, true);
+    return csv_field(b, fh_rows_get(r, i, 0), false, false) && csv_time(b, r, i, 15) &&
+           csv_field(b, fh_rows_get(r, i, 2), false, false) &&
+           csv_field(b, fh_rows_get(r, i, 3), false, false) &&
+           csv_field(b, fh_rows_get(r, i, N_SUMMARY_COLS), false, false) &&
+           csv_field(b, key && fh_starts_with(key, "api:") ? key + 4 : NULL, true, false) &&
+           csv_field(b, fh_rows_get(r, i, 4), true, false) &&
+           csv_field(b, fh_rows_get(r, i, 6), false, false) &&
+           csv_field(b, fh_rows_get(r, i, 7), false, false) &&
+           csv_field(b, fh_rows_get(r, i, 8), false, false) &&
+           csv_field(b, fh_rows_get(r, i, 9), false, false) && csv_field(b, total, false, false) &&
+           csv_time(b, r, i, 17) && csv_field(b, fh_rows_get(r, i, 11), true, false) &&
+           csv_field(b, fh_rows_get(r, i, 14), true, true);
 }
 
-enum fh_rc fh_fiscal_list_csv(struct fh_store *st, int64_t org_id, const struct fh_fiscal_filter *f,
-                              int64_t max_rows, struct fh_buf *out, int64_t *total)
-{
+/* An export in progress: the filter's strings copied (the request's may be gone between pages),
+ * the page query, and where the last page ended. */
+struct fh_fiscal_csv {
+    struct fh_store *st;
+    char *status, *integration_uid;
     struct where w;
-    int qs = count_where(st, org_id, f, &w, total);
-    if (qs >= 0 && *total > max_rows) {
-        fh_buf_free(&w.text);
-        return FH_E_INPUT;
-    }
+    char *query;
+    int64_t after_at, after_id;
+    bool header_sent, ended;
+};
+
+struct fh_fiscal_csv *fh_fiscal_csv_open(struct fh_store *st, int64_t org_id,
+                                         const struct fh_fiscal_filter *f)
+{
+    struct fh_fiscal_csv *c = fh_calloc(1, sizeof(*c));
+    c->st = st;
+    c->status = f->status ? fh_strdup(f->status) : NULL;
+    c->integration_uid = f->integration_uid ? fh_strdup(f->integration_uid) : NULL;
+    struct fh_fiscal_filter own = *f;
+    own.status = c->status;
+    own.integration_uid = c->integration_uid;
+    fh_buf_init(&c->w.text, 4096);
+    c->w.n = build_where(&own, org_id, &c->w.text, c->w.p);
     /* oldest first, a page at a time after the last (created_at, id) */
-    char *q =
+    c->query =
         fh_asprintf("SELECT " SUMMARY_COLS ", %s" SUMMARY_FROM "%s AND (f.created_at > $%zu OR "
-                    "(f.created_at = $%zu AND f.id > $%zu)) ORDER BY f.created_at, f.id LIMIT 1000",
+                    "(f.created_at = $%zu AND f.id > $%zu)) ORDER BY f.created_at, f.id LIMIT %d",
                     fh_store_sql(st, "json_extract(f.canonical, '$.transaction_type')",
                                  "f.canonical::json->>'transaction_type'"),
-                    w.text.data, w.n + 1, w.n + 1, w.n + 2);
-    bool fits = fh_buf_append(out, CSV_HEADER, sizeof(CSV_HEADER) - 1) == FH_OK;
-    struct fh_buf line; /* one row, then appended whole: out's limit is never met halfway */
-    fh_buf_init(&line, 1 << 20);
-    int64_t after_at = -1, after_id = 0;
-    while (qs >= 0 && fits) {
-        struct fh_rows rows;
-        w.p[w.n] = FH_PI(after_at);
-        w.p[w.n + 1] = FH_PI(after_id);
-        qs = fh_store_exec(st, q, w.p, w.n + 2, &rows);
-        for (size_t i = 0; qs > 0 && fits && i < rows.nrows; i++) {
-            fh_buf_reset(&line);
-            csv_row(&line, &rows, i);
-            fits = fh_buf_append(out, line.data, line.len) == FH_OK;
-        }
-        if (qs > 0) {
-            after_at = fh_rows_i64(&rows, rows.nrows - 1, 15, 0);
-            after_id = fh_rows_i64(&rows, rows.nrows - 1, 0, 0);
-        }
-        size_t got = rows.nrows;
+                    c->w.text.data, c->w.n + 1, c->w.n + 1, c->w.n + 2, FH_FISCAL_CSV_PAGE);
+    c->after_at = -1;
+    return c;
+}
+
+enum fh_rc fh_fiscal_csv_next(struct fh_fiscal_csv *c, struct fh_buf *out, bool *end)
+{
+    *end = c->ended;
+    if (c->ended)
+        return FH_OK;
+    if (!c->header_sent && fh_buf_append(out, CSV_HEADER, sizeof(CSV_HEADER) - 1) != FH_OK)
+        return FH_ERR;
+    c->header_sent = true;
+    struct fh_rows rows;
+    c->w.p[c->w.n] = FH_PI(c->after_at);
+    c->w.p[c->w.n + 1] = FH_PI(c->after_id);
+    int qs = fh_store_exec(c->st, c->query, c->w.p, c->w.n + 2, &rows);
+    if (qs < 0) {
         fh_rows_free(&rows);
-        if (qs >= 0 && got < 1000)
-            break;
+        return fh_qs_rc(qs);
     }
-    fh_buf_free(&line);
-    free(q);
-    fh_buf_free(&w.text);
-    return qs < 0 ? fh_qs_rc(qs) : fits ? FH_OK : FH_E_INPUT;
+    bool fits = true;
+    for (size_t i = 0; fits && i < rows.nrows; i++)
+        fits = csv_row(out, &rows, i);
+    if (rows.nrows > 0) {
+        c->after_at = fh_rows_i64(&rows, rows.nrows - 1, 15, 0);
+        c->after_id = fh_rows_i64(&rows, rows.nrows - 1, 0, 0);
+    }
+    c->ended = *end = rows.nrows < FH_FISCAL_CSV_PAGE;
+    fh_rows_free(&rows);
+    return fits ? FH_OK : FH_E_LIMIT;
+}
+
+void fh_fiscal_csv_free(struct fh_fiscal_csv *c)
+{
+    if (!c)
+        return;
+    free(c->query);
+    fh_buf_free(&c->w.text);
+    free(c->status);
+    free(c->integration_uid);
+    free(c);
 }
 
 /* ---- details ---- */

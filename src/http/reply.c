@@ -98,13 +98,63 @@ enum fh_rc fh_reply_json(struct fh_req *req, unsigned int status, json_t *body)
     return reply_text(req, status, text, "application/json");
 }
 
-enum fh_rc fh_reply_download(struct fh_req *req, struct fh_buf *body, const char *ctype,
-                             const char *filename)
+struct stream {
+    fh_reply_fill_fn fill;
+    void (*done)(void *cls);
+    void *cls;
+    struct fh_buf piece;
+    size_t sent; /* of piece */
+    bool end;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
-    size_t len = body->len;
-    char *data = fh_buf_steal(body);
+    FH_UNUSED(pos);
+    struct stream *s = cls;
+    while (s->sent == s->piece.len) {
+        if (s->end)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        fh_buf_reset(&s->piece);
+        s->sent = 0;
+        enum fh_rc rc = s->fill(s->cls, &s->piece, &s->end);
+        if (rc != FH_OK) {
+            fh_log(FH_LOG_ERROR, "http", "a download ended early (%s)",
+                   rc == FH_E_LIMIT ? "a piece outgrew its limit" : "store error");
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+    }
+    size_t n = s->piece.len - s->sent < max ? s->piece.len - s->sent : max;
+    memcpy(out, s->piece.data + s->sent, n);
+    s->sent += n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *s = cls;
+    s->done(s->cls);
+    fh_buf_free(&s->piece);
+    free(s);
+}
+
+enum fh_rc fh_reply_download(struct fh_req *req, const char *ctype, const char *filename,
+                             fh_reply_fill_fn fill, void (*done)(void *cls), void *cls,
+                             size_t piece_max)
+{
+    struct stream *s = fh_calloc(1, sizeof(*s));
+    *s = (struct stream){.fill = fill, .done = done, .cls = cls};
+    fh_buf_init(&s->piece, piece_max);
+    enum fh_rc rc = fill(cls, &s->piece, &s->end);
+    if (rc != FH_OK) {
+        stream_free(s);
+        return rc;
+    }
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, data ? data : fh_strdup(""), MHD_RESPMEM_MUST_FREE);
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
+    if (!resp) {
+        stream_free(s);
+        return FH_ERR;
+    }
     char disposition[160];
     snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", filename);
     MHD_add_response_header(resp, "Content-Type", ctype);

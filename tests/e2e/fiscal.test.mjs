@@ -296,6 +296,7 @@ test('CSV export: every invoice that matches the filters, oldest first, quoted, 
   const r = await c.get(`/api/orgs/${c.org}/fiscal-invoices?format=csv&page_size=1`);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.headers.get('content-type'), 'text/csv; charset=utf-8');
+  assert.equal(r.headers.get('transfer-encoding'), 'chunked', 'streamed as it is read');
   assert.match(r.headers.get('content-disposition'), new RegExp(`^attachment; filename="fiscal-invoices-${c.org}-\\d{4}-\\d{2}-\\d{2}\\.csv"$`));
   const [head, ...rows] = parseCsv(r.text);
   assert.deepEqual(head, ['id', 'created_at', 'status', 'invoice_type', 'transaction_type', 'source_id', 'source_ref', 'integration',

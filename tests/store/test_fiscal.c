@@ -441,6 +441,84 @@ static void test_restore_makes_unsigned_invoices_ask_first(void **state)
     assert_int_equal(r.until, 0);
 }
 
+/* The CSV export reads a page of FH_FISCAL_CSV_PAGE invoices per call, oldest first by
+ * (created_at, id), so invoices sharing a creation time across a page's edge are neither lost
+ * nor repeated; the filter's strings are the export's own copies. */
+static void test_csv_export_pages(void **state)
+{
+    FH_UNUSED(state);
+    enum { N = 2 * FH_FISCAL_CSV_PAGE + 500 };
+    int64_t first = pending_invoice();
+    int64_t org = scalar_of("SELECT org_id FROM fiscal_invoices WHERE id = $1",
+                            (struct fh_param[]){FH_PI(first)}, 1);
+    /* three invoices per millisecond, inserted newest first so ids do not follow the times */
+    struct fh_param p[] = {FH_PI(N - 1), FH_PI(T0)};
+    exec_ok("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) "
+            "INSERT INTO fiscal_invoices (org_id, certificate_id, source_key, request_id, "
+            "canonical, invoice_type, status, total_amount, source_ref, created_at, updated_at) "
+            "SELECT f.org_id, f.certificate_id, 'api:s' || n.i, 'rs' || n.i, '{}', 'Normal', "
+            "CASE WHEN n.i % 100 = 0 THEN 'failed' ELSE 'pending' END, 12345, 'ref, \"' || n.i, "
+            "CAST($2 AS BIGINT) + ($1 - n.i) / 3, 1 FROM n, fiscal_invoices f ORDER BY n.i",
+            p, 2);
+    char status[16] = "failed";
+    struct fh_fiscal_filter f = {.status = status};
+    struct fh_fiscal_csv *failed = fh_fiscal_csv_open(st, org, &f);
+    struct fh_fiscal_csv *all = fh_fiscal_csv_open(st, org, &(struct fh_fiscal_filter){0});
+    fh_strlcpy(status, "signed", sizeof(status));
+
+    struct fh_buf out;
+    fh_buf_init(&out, 1 << 20);
+    bool end = false;
+    int pieces = 0;
+    while (!end) {
+        size_t before = out.len;
+        assert_int_equal(fh_fiscal_csv_next(all, &out, &end), FH_OK);
+        size_t lines = 0;
+        for (size_t i = before; i < out.len; i++)
+            lines += out.data[i] == '\n';
+        assert_true(lines <= FH_FISCAL_CSV_PAGE + 1);
+        pieces++;
+    }
+    assert_int_equal(pieces, 3);
+    assert_int_equal(fh_fiscal_csv_next(all, &out, &end), FH_OK); /* ended stays ended */
+    assert_true(end);
+    /* one line per invoice after the header, each once, in (created_at, id) order */
+    struct fh_rows rows;
+    assert_int_equal(
+        fh_store_exec(st, "SELECT id FROM fiscal_invoices ORDER BY created_at, id", NULL, 0, &rows),
+        N);
+    char *line = strstr(out.data, "\r\n") + 2;
+    for (size_t i = 0; i < rows.nrows; i++) {
+        char *e = strstr(line, "\r\n");
+        assert_non_null(e);
+        *e = '\0';
+        assert_int_equal(strtoll(line, NULL, 10), fh_rows_i64(&rows, i, 0, 0));
+        if (i > 0)
+            assert_non_null(strstr(line, ",\"ref, \"\"")); /* quoted, the quote doubled */
+        line = e + 2;
+    }
+    assert_int_equal(*line, '\0');
+    fh_rows_free(&rows);
+
+    fh_buf_reset(&out);
+    assert_int_equal(fh_fiscal_csv_next(failed, &out, &end), FH_OK);
+    assert_true(end);
+    size_t lines = 0;
+    for (size_t i = 0; i < out.len; i++)
+        lines += out.data[i] == '\n';
+    assert_int_equal(lines, 1 + (N - 1) / 100);
+    fh_buf_free(&out);
+
+    /* a page that does not fit says so instead of ending cut short */
+    struct fh_fiscal_csv *small = fh_fiscal_csv_open(st, org, &(struct fh_fiscal_filter){0});
+    fh_buf_init(&out, 4096);
+    assert_int_equal(fh_fiscal_csv_next(small, &out, &end), FH_E_LIMIT);
+    fh_buf_free(&out);
+    fh_fiscal_csv_free(small);
+    fh_fiscal_csv_free(failed);
+    fh_fiscal_csv_free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +528,7 @@ int main(void)
         cmocka_unit_test_setup(test_lost_lease_keeps_the_result, setup),
         cmocka_unit_test_setup(test_claim_marks_the_attempt, setup),
         cmocka_unit_test_setup(test_restore_makes_unsigned_invoices_ask_first, setup),
+        cmocka_unit_test_setup(test_csv_export_pages, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

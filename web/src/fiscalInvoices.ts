@@ -59,9 +59,6 @@ export function filterSearch(f: FiscalFilter): string {
   return s ? `?${s}` : '';
 }
 
-/** The most invoices one CSV export holds (FH_FISCAL_CSV_MAX_ROWS). */
-export const EXPORT_MAX = 100000;
-
 /** The CSV file of every invoice matching the filter (paging ignored), for a download link. */
 export function exportUrl(org: string, f: FiscalFilter): string {
   const q = filterParams(f);

@@ -20,7 +20,7 @@ import { RetryAlert } from '../components/LoadState';
 import { Notice } from '../components/Notice';
 import { PageHeader } from '../components/PageHeader';
 import { Pager } from '../components/Pager';
-import { EXPORT_MAX, exportUrl, filterFromSearch, filterSearch, fiscalInvoices, PAGE_SIZE, type FiscalFilter } from '../fiscalInvoices';
+import { exportUrl, filterFromSearch, filterSearch, fiscalInvoices, PAGE_SIZE, type FiscalFilter } from '../fiscalInvoices';
 import { navigate } from '../router';
 import { can } from '../session';
 import type { FiscalInvoiceSummary, OrgMembership } from '../types';
@@ -116,23 +116,11 @@ export function PosInvoicesPage({ org }: Props) {
           <h2 id="invoices-heading" class="panel-title">
             Fiscal invoices
           </h2>
-          {data && data.total > 0 && data.total <= EXPORT_MAX && (
+          {data && data.total > 0 && (
             <a class="btn btn--secondary btn--small" href={exportUrl(org.code, filter)} download data-testid="export-csv">
               <Icon name="download" />
               Export CSV<span class="visually-hidden"> of the {data.total === 1 ? 'invoice' : `${data.total.toLocaleString('en-US')} invoices`} shown</span>
             </a>
-          )}
-          {data && data.total > EXPORT_MAX && (
-            <button
-              type="button"
-              class="btn btn--secondary btn--small"
-              data-testid="export-csv"
-              disabled
-              title={`An export holds at most ${EXPORT_MAX.toLocaleString('en-US')} invoices; choose a shorter period.`}
-            >
-              <Icon name="download" />
-              Export CSV
-            </button>
           )}
           {filter.status === 'failed' && data && data.total > 0 && (
             <button
