@@ -346,30 +346,35 @@ static void add_result(json_t *o, const char *result)
 
 /* Where the fiscal result stands at the invoice's source (an integration's write-back job;
  * null when there is none, as for the public API's invoices). Done jobs are pruned (the
- * maintenance sweep), so a job that is gone was done; a released job gives its attempt back, so
- * attempts > 0 on a ready job means failed tries. */
-static json_t *writeback_json(struct fh_store *st, int64_t job_id)
+ * maintenance sweep), so a job that is gone was done, at done_at (fiscal_invoices.
+ * writeback_done_at, taken over; null when not recorded); a released job gives its attempt back,
+ * so attempts > 0 on a ready job means failed tries. */
+static json_t *writeback_json(struct fh_store *st, int64_t job_id, json_t *done_at)
 {
-    if (job_id <= 0)
+    if (job_id <= 0) {
+        json_decref(done_at);
         return json_null();
+    }
     struct fh_param p[] = {FH_PI(job_id)};
     struct fh_rows rows;
     int qs = fh_store_exec(
         st, "SELECT state, attempts, last_error, updated_at FROM jobs WHERE id = $1", p, 1, &rows);
+    if (qs == 0)
+        return json_pack("{s:s, s:n, s:o}", "state", "done", "error", "at", done_at);
+    json_decref(done_at);
     if (qs < 0)
         return json_null();
-    const char *state = qs > 0 ? fh_rows_get(&rows, 0, 0) : "done";
-    bool failed = strcmp(state, "dead") == 0;
+    const char *state = fh_rows_get(&rows, 0, 0);
+    bool failed = strcmp(state, "dead") == 0, done = strcmp(state, "done") == 0;
     bool retrying = strcmp(state, "ready") == 0 && fh_rows_i64(&rows, 0, 1, 0) > 0;
-    json_t *o = json_pack(
-        "{s:s, s:o, s:o}", "state",
-        failed                       ? "failed"
-        : strcmp(state, "done") == 0 ? "done"
-        : retrying                   ? "retrying"
+    json_t *o = json_pack("{s:s, s:o, s:o}", "state",
+                          failed     ? "failed"
+                          : done     ? "done"
+                          : retrying ? "retrying"
                                      : "pending",
-        "error", fh_json_str_or_null(failed || retrying ? fh_rows_get(&rows, 0, 2) : NULL), "at",
-        qs > 0 && (failed || strcmp(state, "done") == 0) ? fh_json_time_cell(&rows, 0, 3)
-                                                         : json_null());
+                          "error",
+                          fh_json_str_or_null(failed || retrying ? fh_rows_get(&rows, 0, 2) : NULL),
+                          "at", failed || done ? fh_json_time_cell(&rows, 0, 3) : json_null());
     fh_rows_free(&rows);
     return o;
 }
@@ -378,13 +383,12 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(org_id)};
     struct fh_rows rows;
-    int qs =
-        fh_store_exec(st,
-                      "SELECT " SUMMARY_COLS
-                      ", f.canonical, COALESCE(r.body, f.vsdc_result), f.writeback_job" SUMMARY_FROM
-                      "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
-                      "WHERE f.id = $1 AND f.org_id = $2",
-                      p, 2, &rows);
+    int qs = fh_store_exec(
+        st,
+        "SELECT " SUMMARY_COLS ", f.canonical, COALESCE(r.body, f.vsdc_result), f.writeback_job, "
+        "f.writeback_done_at" SUMMARY_FROM "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
+        "WHERE f.id = $1 AND f.org_id = $2",
+        p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
         return fh_qs_found_rc(qs);
@@ -402,7 +406,8 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
     json_object_set_new(o, "refunds_waiting",
                         fiscal_waits_json(st, org_id, fh_rows_get(&rows, 0, 18)));
     json_object_set_new(o, "writeback",
-                        writeback_json(st, fh_rows_i64(&rows, 0, N_SUMMARY_COLS + 2, 0)));
+                        writeback_json(st, fh_rows_i64(&rows, 0, N_SUMMARY_COLS + 2, 0),
+                                       fh_json_time_cell(&rows, 0, N_SUMMARY_COLS + 3)));
     fh_rows_free(&rows);
     *out = o;
     return FH_OK;

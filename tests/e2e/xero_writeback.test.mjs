@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import {
   startXeroWorld, xeroUser, account, connectXero, fiscalInvoices, xeroInvoice, notes, waitFor, sleep, stopXeroWorld,
 } from '../lib/xero.mjs';
-import { storeExec } from '../lib/server.mjs';
+import { storeExec, storeQuery } from '../lib/server.mjs';
 
 let w;
 
@@ -161,6 +161,16 @@ test('a write-back Xero refuses shows as failed on the invoice; a retry from the
     const notFailed = await done.c.post(`/api/orgs/${done.c.org}/fiscal-invoices/${g.id}/writeback/retry`);
     assert.equal(notFailed.status, 409);
     assert.equal(notFailed.json.code, 6006);
+    // a week on, the sweep deletes the done job: the invoice still says when it was written back
+    const job = storeQuery(w.srv, `SELECT writeback_job FROM fiscal_invoices WHERE id = ${g.id}`)[0].writeback_job;
+    storeExec(w.srv, `UPDATE jobs SET updated_at = updated_at - ${8 * 86400000} WHERE id = ${job};
+      UPDATE schedules SET next_run_at = 0 WHERE name = 'maintenance.sweep';`);
+    await waitFor(() => storeQuery(w.srv, `SELECT id FROM jobs WHERE id = ${job}`).length === 0, { what: 'the sweep' });
+    const pruned = (await done.c.get(`/api/orgs/${done.c.org}/fiscal-invoices/${g.id}`)).json.writeback;
+    assert.equal(pruned.state, 'done');
+    assert.equal(pruned.error, null);
+    assert.ok(Math.abs(Date.parse(pruned.at) - Date.parse(finished.at)) < 5000, `${pruned.at} against ${finished.at}`);
+    assert.equal((await done.c.post(`/api/orgs/${done.c.org}/fiscal-invoices/${g.id}/writeback/retry`)).status, 409);
     assert.equal((await done.c.post(`/api/orgs/${done.c.org}/fiscal-invoices/${f.id}/writeback/retry`)).status, 404);
     assert.equal((await c.post(`/api/orgs/${c.org}/fiscal-invoices/abc/writeback/retry`)).status, 400);
     // Xero takes attachments again: the retry adds the QR, not a second note

@@ -146,6 +146,20 @@ enum fh_rc fh_writeback_wait(struct fh_app *app, const struct fh_job *job, int64
     return FH_LATER;
 }
 
+/* Keeps on the invoice when its result reached the source: the done job is deleted after a week
+ * (the maintenance sweep), the time stays in the invoice's details. A failure here loses only
+ * that time, so it is logged and the write-back stays done. */
+static void record_done(struct fh_store *st, json_t *payload)
+{
+    json_t *id = json_object_get(payload, "fiscal_id");
+    struct fh_param p[] = {FH_PI(json_is_integer(id) ? json_integer_value(id) : 0),
+                           FH_PI(fh_now_ms())};
+    if (fh_store_exec(st, "UPDATE fiscal_invoices SET writeback_done_at = $2 WHERE id = $1", p, 2,
+                      NULL) < 0)
+        fh_log(FH_LOG_WARN, "writeback",
+               "could not record when fiscal invoice %lld was written back", (long long)p[0].i64);
+}
+
 enum fh_rc fh_writeback_job(struct fh_app *app, struct fh_store *st, const struct fh_job *job,
                             const char *type, fh_writeback_fn write, char *err, size_t errsize)
 {
@@ -167,6 +181,8 @@ enum fh_rc fh_writeback_job(struct fh_app *app, struct fh_store *st, const struc
                                errsize);
     } else {
         rc = write(app, &in, job, p, &f, err, errsize);
+        if (rc == FH_OK)
+            record_done(st, p);
     }
     fh_writeback_fiscal_free(&f);
     fh_integ_free(&in);
