@@ -13,47 +13,30 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "fh/fh_crypto.h"
 #include "fh/fh_jobs.h"
 
 static struct fh_store *st;
-static char sqlite_path[128];
 
 static int group_setup(void **state)
 {
     FH_UNUSED(state);
-    if (fh_crypto_init() != FH_OK)
-        return -1;
-    fh_log_set_level(FH_LOG_ERROR);
-    const char *url = getenv("DATABASE_URL");
-    if (!url || !url[0]) {
-        snprintf(sqlite_path, sizeof(sqlite_path), "/tmp/fh-test-jobs-%ld.db", (long)getpid());
-        url = sqlite_path;
-    }
-    return fh_store_open(url, &st) == FH_OK ? 0 : -1;
+    return harness_open("jobs", &st);
 }
 
 static int group_teardown(void **state)
 {
     FH_UNUSED(state);
-    fh_store_close(st);
-    if (sqlite_path[0]) {
-        char p[160];
-        unlink(sqlite_path);
-        snprintf(p, sizeof(p), "%s-wal", sqlite_path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-shm", sqlite_path);
-        unlink(p);
-    }
+    harness_close(st);
     return 0;
 }
 
 static int setup(void **state)
 {
     FH_UNUSED(state);
-    if (fh_store_reset_for_tests(st) != FH_OK)
-        return -1;
-    return fh_store_migrate(st) == FH_OK ? 0 : -1;
+    return harness_reset(st);
 }
 
 /* ---- helpers ---- */

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "fh/fh_config.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_crypto.h"
@@ -24,20 +26,11 @@
 static struct fh_store *st;
 static struct fh_config cfg;
 static struct fh_app app;
-static char sqlite_path[128];
 
 static int group_setup(void **state)
 {
     FH_UNUSED(state);
-    if (fh_crypto_init() != FH_OK)
-        return -1;
-    fh_log_set_level(FH_LOG_ERROR);
-    const char *url = getenv("DATABASE_URL");
-    if (!url || !url[0]) {
-        snprintf(sqlite_path, sizeof(sqlite_path), "/tmp/fh-test-poll-%ld.db", (long)getpid());
-        url = sqlite_path;
-    }
-    if (fh_store_open(url, &st) != FH_OK)
+    if (harness_open("poll", &st) != 0)
         return -1;
     cfg.xero_poll_ms = POLL_MS;
     cfg.tier_poll_ms[1] = 900000; /* the defaults: Starter, Growth, Scale */
@@ -52,15 +45,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     FH_UNUSED(state);
-    fh_store_close(st);
-    if (sqlite_path[0]) {
-        char p[160];
-        unlink(sqlite_path);
-        snprintf(p, sizeof(p), "%s-wal", sqlite_path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-shm", sqlite_path);
-        unlink(p);
-    }
+    harness_close(st);
     return 0;
 }
 
@@ -72,7 +57,7 @@ static void exec(const char *sql, const struct fh_param *p, size_t n)
 static int setup(void **state)
 {
     FH_UNUSED(state);
-    if (fh_store_reset_for_tests(st) != FH_OK || fh_store_migrate(st) != FH_OK)
+    if (harness_reset(st) != 0)
         return -1;
     struct fh_param t[] = {FH_PI(fh_now_ms())};
     exec("INSERT INTO tenants (code, name, created_at) VALUES ('TN-P', 'p', $1)", t, 1);
