@@ -13,6 +13,7 @@ struct fh_config {
     char *database_url;     /* DATABASE_URL, --database-url (var/fiscalhub.db) */
     char *master_key_hex;   /* FISCALHUB_MASTER_KEY (optional; never logged) */
     char *master_key_file;  /* FISCALHUB_MASTER_KEY_FILE, --master-key-file (var/master.key) */
+    char *retired_key_files; /* FISCALHUB_RETIRED_MASTER_KEY_FILES: comma-separated (NULL) */
     char *web_dir;          /* FISCALHUB_WEB_DIR, --web-dir (web/dist) */
     char *public_url;       /* FISCALHUB_PUBLIC_URL (http://<listen>:<port>) */
     char *sandbox_url;      /* FISCALHUB_SANDBOX_URL (http://127.0.0.1:8081) */

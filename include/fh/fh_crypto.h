@@ -21,16 +21,33 @@ void fh_free_wiped(void *p);
 void fh_wipe_block(void *p);
 
 /* Master key: from a 64-hex-digit string (FISCALHUB_MASTER_KEY), or a key file holding the
- * same; fh_master_key_load_or_create creates the file with mode 0600 when it does not exist
- * and refuses a file readable by group or others. */
+ * same. fh_master_key_load refuses a file readable by group or others (FH_E_NOTFOUND: there is
+ * none); fh_master_key_create writes a new random key to a new file with mode 0600 (an existing
+ * file is refused); fh_master_key_load_or_create creates the file when it does not exist. */
 enum fh_rc fh_master_key_from_hex(const char *hex, uint8_t key[FH_MASTER_KEY_BYTES]);
+enum fh_rc fh_master_key_load(const char *path, uint8_t key[FH_MASTER_KEY_BYTES]);
+enum fh_rc fh_master_key_create(const char *path, uint8_t key[FH_MASTER_KEY_BYTES]);
 enum fh_rc fh_master_key_load_or_create(const char *path, uint8_t key[FH_MASTER_KEY_BYTES]);
+
+/* Retired master keys (README, "Master key rotation"): keys a rotation replaced, whose secrets
+ * still open (fh_secret_open tries them after the key it is given) until `fiscalhub admin
+ * reseal` has sealed them again under the current key. Set once at start, before any thread;
+ * held in guarded memory and wiped by fh_crypto_forget_retired. */
+enum fh_rc fh_crypto_retire_keys(const uint8_t (*keys)[FH_MASTER_KEY_BYTES], size_t n);
+void fh_crypto_forget_retired(void);
+size_t fh_crypto_retired_count(void);
+/* The i-th retired key (NULL past the last). */
+const uint8_t *fh_crypto_retired_key(size_t i);
 
 /* Seals plain (len bytes) under key; returns newly allocated text the caller frees. */
 char *fh_secret_seal(const uint8_t key[FH_MASTER_KEY_BYTES], const void *plain, size_t len);
-/* Opens sealed text; on success *out (caller frees, NUL-terminated for convenience) and *len. */
+/* Opens sealed text under key or, failing that, a retired key; on success *out (caller frees,
+ * NUL-terminated for convenience) and *len. */
 enum fh_rc fh_secret_open(const uint8_t key[FH_MASTER_KEY_BYTES], const char *sealed, uint8_t **out,
                           size_t *len);
+/* The same under key alone: tells whether a secret still needs sealing again. */
+enum fh_rc fh_secret_open_under(const uint8_t key[FH_MASTER_KEY_BYTES], const char *sealed,
+                                uint8_t **out, size_t *len);
 
 /* argon2id (libsodium's interactive limits unless FISCALHUB_PWHASH=fast is set for tests);
  * out receives the encoded hash string (crypto_pwhash_STRBYTES). */

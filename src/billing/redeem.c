@@ -138,6 +138,32 @@ static int redeem_tx(struct fh_store *st, void *cls)
     return billing_subscription_set(st, &c->app->qcfg, &s);
 }
 
+/* The key's hash as the store holds it: made with the current master key, or with a retired
+ * one for a key issued before a rotation (keys are stored only as keyed hashes, so `admin
+ * reseal` cannot renew them). A key found under none gets the current key's hash. */
+static enum fh_rc stored_hash(struct fh_app *app, const char *key, char hash[65])
+{
+    billing_key_hash(app->master_key, key, hash);
+    size_t n = fh_crypto_retired_count();
+    for (size_t i = 0; i <= n; i++) {
+        if (i > 0)
+            billing_key_hash(fh_crypto_retired_key(i - 1), key, hash);
+        if (n == 0)
+            return FH_OK;
+        struct fh_param p[] = {FH_PT(hash)};
+        struct fh_rows rows;
+        int qs = fh_store_exec(app->store, "SELECT 1 FROM activation_keys WHERE key_hash = $1", p,
+                               1, &rows);
+        fh_rows_free(&rows);
+        if (qs < 0)
+            return FH_E_RETRY;
+        if (qs > 0)
+            return FH_OK;
+    }
+    billing_key_hash(app->master_key, key, hash);
+    return FH_OK;
+}
+
 enum fh_rc fh_key_redeem(struct fh_app *app, int64_t org_id, int64_t user_id, const char *typed,
                          bool activate, struct fh_key_info *out, enum fh_ec *ec, char *detail,
                          size_t detailsize)
@@ -163,7 +189,8 @@ enum fh_rc fh_key_redeem(struct fh_app *app, int64_t org_id, int64_t user_id, co
         return FH_E_INPUT;
     }
     char hash[65], hint[24];
-    billing_key_hash(app->master_key, key, hash);
+    if (stored_hash(app, key, hash) != FH_OK)
+        return FH_E_RETRY;
     billing_key_mask(key, hint);
     struct redeem_ctx c = {.app = app,
                            .org_id = org_id,

@@ -1,4 +1,5 @@
 /* admin.c - `fiscalhub admin`: operator tasks on the store. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,12 @@ static const char summary[] =
     "                           after restoring the store by other means (pg_restore, a copied\n"
     "                           file), before the first start: for N days (7; 0 ends it) every\n"
     "                           fiscal invoice is looked up at the V-SDC before it is posted\n"
+    "  admin new-master-key <file>\n"
+    "                           write a new random master key to a new file (mode 0600), to\n"
+    "                           rotate the key; README, Master key rotation\n"
+    "  admin reseal             seal again under the current master key every secret that\n"
+    "                           opens only under a retired one\n"
+    "                           (FISCALHUB_RETIRED_MASTER_KEY_FILES)\n"
     "  admin keys issue --tier starter|growth|scale --seats N --months M [--count C]\n"
     "                           [--valid-days D] [--issuer NAME]\n"
     "                           print new activation keys (INT-XXXX-XXXX-XXXX), one a line";
@@ -114,6 +121,52 @@ static int backup(struct fh_store *st, const char *db, const char *path)
     return 0;
 }
 
+static int new_master_key(const char *path)
+{
+    if (fh_crypto_init() != FH_OK)
+        return 1;
+    uint8_t key[FH_MASTER_KEY_BYTES];
+    enum fh_rc rc = fh_master_key_create(path, key);
+    sodium_memzero(key, sizeof(key));
+    if (rc != FH_OK) {
+        fprintf(stderr,
+                "fiscalhub admin new-master-key: cannot create %s (an existing file is never "
+                "overwritten); see the log\n",
+                path);
+        return 1;
+    }
+    printf("wrote a new master key to %s. To rotate: start every fiscalhub process with "
+           "FISCALHUB_MASTER_KEY_FILE=%s and the key it replaces in "
+           "FISCALHUB_RETIRED_MASTER_KEY_FILES, run `fiscalhub admin reseal` with the same "
+           "settings, then drop the retired key (README, Master key rotation)\n",
+           path, path);
+    return 0;
+}
+
+static int reseal(struct fh_app *app)
+{
+    if (fh_crypto_retired_count() == 0) {
+        fprintf(stderr, "fiscalhub admin reseal: no retired master key given: name the keys a "
+                        "rotation replaced in FISCALHUB_RETIRED_MASTER_KEY_FILES\n");
+        return 2;
+    }
+    struct fh_reseal_result r;
+    if (fh_secrets_reseal(app->store, app->master_key, &r) != FH_OK) {
+        fprintf(stderr, "fiscalhub admin reseal: the store failed; see the log (what was sealed "
+                        "again stays so: run it again)\n");
+        return 1;
+    }
+    printf("sealed again under the current master key: %lld; already under it: %lld; changed "
+           "meanwhile (run again): %lld; opening under no key given: %lld\n",
+           (long long)r.resealed, (long long)r.current, (long long)r.changed,
+           (long long)r.unreadable);
+    if (r.unreadable == 0 && r.changed == 0)
+        printf("no secret needs a retired key any more. Activation keys issued before the "
+               "rotation are stored as keyed hashes and cannot be sealed again: keep the retired "
+               "key until they are redeemed or past their redeem-by date\n");
+    return r.unreadable > 0 || r.changed > 0 ? 1 : 0;
+}
+
 static int restored(struct fh_store *st, int64_t days)
 {
     int64_t now = fh_now_ms();
@@ -191,7 +244,14 @@ int fh_cmd_admin(int argc, char **argv)
             }
             rest_start = 3;
         }
-    } else if (strcmp(task, "tenants") != 0 && strcmp(task, "jobs") != 0) {
+    } else if (strcmp(task, "new-master-key") == 0) {
+        if (argc != 2 || argv[1][0] == '-' || !argv[1][0]) {
+            fprintf(stderr, "fiscalhub admin new-master-key: give the file to write\n");
+            return 2;
+        }
+        return new_master_key(argv[1]);
+    } else if (strcmp(task, "tenants") != 0 && strcmp(task, "jobs") != 0 &&
+               strcmp(task, "reseal") != 0) {
         fprintf(stderr, "fiscalhub admin: unknown task %s (see --help)\n", task);
         return 2;
     }
@@ -216,6 +276,8 @@ int fh_cmd_admin(int argc, char **argv)
         ec = backup(app.store, cfg.database_url, argv[1]);
     else if (strcmp(task, "restored") == 0)
         ec = restored(app.store, days);
+    else if (strcmp(task, "reseal") == 0)
+        ec = reseal(&app);
     else {
         enum fh_rc rc = fh_job_retry_dead(app.store, &app.qcfg, job_id, fh_now_ms());
         if (rc == FH_E_NOTFOUND)

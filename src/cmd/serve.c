@@ -40,7 +40,7 @@ int fh_cmd_serve(int argc, char **argv)
         return ec;
     struct fh_server *srv = NULL;
     ec = 1;
-    if (fh_cmd_prepare_store(&app) != FH_OK)
+    if (fh_cmd_prepare_store(&app) != FH_OK || fh_cmd_check_master_key(&app) != FH_OK)
         goto out;
     app.routes = fh_api_routes(&app.nroutes);
     app.metrics = fh_metrics_new(app.nroutes);
@@ -77,7 +77,8 @@ int fh_cmd_worker(int argc, char **argv)
     if (ec >= 0)
         return ec;
     ec = 1;
-    if (fh_cmd_prepare_store(&app) != FH_OK || start_runner(&app, true) != FH_OK)
+    if (fh_cmd_prepare_store(&app) != FH_OK || fh_cmd_check_master_key(&app) != FH_OK ||
+        start_runner(&app, true) != FH_OK)
         goto out;
     fh_log(FH_LOG_INFO, "worker", "%d workers running (%d more for fiscalizations)", cfg.workers,
            cfg.fiscal_workers);

@@ -36,6 +36,41 @@ static enum fh_rc load_master_key(const struct fh_config *cfg, uint8_t key[32])
     return fh_master_key_load_or_create(cfg->master_key_file, key);
 }
 
+enum { MAX_RETIRED_KEYS = 8 };
+
+/* The retired master keys named by FISCALHUB_RETIRED_MASTER_KEY_FILES: each file must exist and
+ * hold a key other than the current one. */
+static enum fh_rc load_retired_keys(const struct fh_config *cfg, const uint8_t current[32])
+{
+    if (!cfg->retired_key_files || !cfg->retired_key_files[0])
+        return FH_OK;
+    uint8_t keys[MAX_RETIRED_KEYS][FH_MASTER_KEY_BYTES];
+    size_t n = 0;
+    char *list = fh_strdup(cfg->retired_key_files), *save = NULL;
+    enum fh_rc rc = FH_OK;
+    for (char *path = strtok_r(list, ",", &save); path && rc == FH_OK;
+         path = strtok_r(NULL, ",", &save)) {
+        if (n == MAX_RETIRED_KEYS) {
+            fh_log(FH_LOG_ERROR, "master_key", "at most %d retired master key files",
+                   MAX_RETIRED_KEYS);
+            rc = FH_E_LIMIT;
+        } else if (fh_master_key_load(path, keys[n]) != FH_OK) {
+            rc = FH_ERR; /* logged: missing, readable by others, or not a key */
+        } else if (sodium_memcmp(keys[n], current, FH_MASTER_KEY_BYTES) == 0) {
+            fh_log(FH_LOG_ERROR, "master_key", "retired key file %s holds the current master key",
+                   path);
+            rc = FH_E_INPUT;
+        } else {
+            n++;
+        }
+    }
+    free(list);
+    if (rc == FH_OK)
+        rc = fh_crypto_retire_keys((const uint8_t(*)[FH_MASTER_KEY_BYTES])keys, n);
+    sodium_memzero(keys, sizeof(keys));
+    return rc;
+}
+
 /* SIGINT/SIGTERM are taken by sigwait() in the main thread only: block them before any thread
  * starts (threads inherit the mask). A closed peer must not kill the process: ignore SIGPIPE. */
 static void block_signals(void)
@@ -73,7 +108,9 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
         return 1;
     }
     app->cfg = cfg;
-    if (load_master_key(cfg, app->master_key) != FH_OK) {
+    if (load_master_key(cfg, app->master_key) != FH_OK ||
+        load_retired_keys(cfg, app->master_key) != FH_OK) {
+        sodium_memzero(app->master_key, sizeof(app->master_key));
         fh_config_free(cfg);
         return 1;
     }
@@ -82,6 +119,7 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
     fh_store_sqlite_sync_full(cfg->sqlite_sync_full);
     if (fh_store_open(cfg->database_url, &app->store) != FH_OK) {
         sodium_memzero(app->master_key, sizeof(app->master_key));
+        fh_crypto_forget_retired();
         fh_config_free(cfg);
         return 1;
     }
@@ -112,6 +150,7 @@ void fh_cmd_teardown(struct fh_app *app, struct fh_config *cfg)
     fh_metrics_free(app->metrics);
     free(app->public_origin);
     sodium_memzero(app->master_key, sizeof(app->master_key));
+    fh_crypto_forget_retired();
     fh_config_free(cfg);
 }
 

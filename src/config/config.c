@@ -6,7 +6,7 @@
 #include <string.h>
 
 enum opt_id {
-    O_LISTEN, O_PORT, O_DB, O_KEYFILE, O_WEB, O_PUBLIC, O_SANDBOX, O_HTTP_THREADS, O_WORKERS,
+    O_LISTEN, O_PORT, O_DB, O_KEYFILE, O_RETIRED_KEYS, O_WEB, O_PUBLIC, O_SANDBOX, O_HTTP_THREADS, O_WORKERS,
     O_NO_WORKERS, O_SESSION_TTL, O_LOGIN_MAX, O_LOGIN_WINDOW, O_JOB_ATTEMPTS, O_JOB_LEASE,
     O_JOB_BACKOFF, O_GRACE, O_LOG_LEVEL, O_JOB_BACKOFF_MAX, O_TC_CA, O_TC_TIMEOUT,
     O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_XERO_CLIENT_ID, O_XERO_SECRET,
@@ -29,6 +29,9 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_KEYFILE] = {"--master-key-file", "FISCALHUB_MASTER_KEY_FILE",
                    "master key file, created 0600 when missing (var/master.key); "
                    "FISCALHUB_MASTER_KEY (64 hex digits) takes precedence"},
+    [O_RETIRED_KEYS] = {"--retired-master-key-files", "FISCALHUB_RETIRED_MASTER_KEY_FILES",
+                        "comma-separated files of master keys a rotation replaced: secrets "
+                        "sealed under them still open until `fiscalhub admin reseal` (none)"},
     [O_WEB] = {"--web-dir", "FISCALHUB_WEB_DIR", "built portal to serve (web/dist)"},
     [O_PUBLIC] = {"--public-url", "FISCALHUB_PUBLIC_URL", "URL users reach (http://<listen>:<port>)"},
     [O_SANDBOX] = {"--sandbox-url", "FISCALHUB_SANDBOX_URL", "fiscalhub-sandbox base URL (http://127.0.0.1:8081)"},
@@ -379,6 +382,9 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
     case O_KEYFILE:
         set_str(&cfg->master_key_file, v);
         return FH_OK;
+    case O_RETIRED_KEYS:
+        set_str(&cfg->retired_key_files, v);
+        return FH_OK;
     case O_WEB:
         set_str(&cfg->web_dir, v);
         return FH_OK;
@@ -682,6 +688,7 @@ void fh_config_free(struct fh_config *cfg)
     free(cfg->database_url);
     free(cfg->master_key_hex);
     free(cfg->master_key_file);
+    free(cfg->retired_key_files);
     free(cfg->web_dir);
     free(cfg->public_url);
     free(cfg->sandbox_url);

@@ -44,7 +44,7 @@ enum fh_rc fh_master_key_from_hex(const char *hex, uint8_t key[FH_MASTER_KEY_BYT
     return FH_OK;
 }
 
-static enum fh_rc key_file_create(const char *path, uint8_t key[FH_MASTER_KEY_BYTES])
+enum fh_rc fh_master_key_create(const char *path, uint8_t key[FH_MASTER_KEY_BYTES])
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
@@ -67,14 +67,13 @@ static enum fh_rc key_file_create(const char *path, uint8_t key[FH_MASTER_KEY_BY
     return FH_OK;
 }
 
-enum fh_rc fh_master_key_load_or_create(const char *path, uint8_t key[FH_MASTER_KEY_BYTES])
+enum fh_rc fh_master_key_load(const char *path, uint8_t key[FH_MASTER_KEY_BYTES])
 {
     int fd = open(path, O_RDONLY);
-    if (fd < 0 && errno == ENOENT)
-        return key_file_create(path, key);
     if (fd < 0) {
-        fh_log(FH_LOG_ERROR, "master_key", "cannot open %s: %s", path, strerror(errno));
-        return FH_ERR;
+        int e = errno;
+        fh_log(FH_LOG_ERROR, "master_key", "cannot open %s: %s", path, strerror(e));
+        return e == ENOENT ? FH_E_NOTFOUND : FH_ERR;
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
@@ -99,6 +98,47 @@ bad:
     return FH_ERR;
 }
 
+enum fh_rc fh_master_key_load_or_create(const char *path, uint8_t key[FH_MASTER_KEY_BYTES])
+{
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return fh_master_key_create(path, key);
+    return fh_master_key_load(path, key);
+}
+
+/* Master keys replaced by a rotation (fh_crypto_retire_keys), tried after the current one. */
+static uint8_t (*retired)[FH_MASTER_KEY_BYTES];
+static size_t nretired;
+
+enum fh_rc fh_crypto_retire_keys(const uint8_t (*keys)[FH_MASTER_KEY_BYTES], size_t n)
+{
+    fh_crypto_forget_retired();
+    if (n == 0)
+        return FH_OK;
+    retired = sodium_malloc(n * FH_MASTER_KEY_BYTES);
+    if (!retired)
+        return FH_ERR;
+    memcpy(retired, keys, n * FH_MASTER_KEY_BYTES);
+    nretired = n;
+    return FH_OK;
+}
+
+void fh_crypto_forget_retired(void)
+{
+    sodium_free(retired); /* wipes */
+    retired = NULL;
+    nretired = 0;
+}
+
+size_t fh_crypto_retired_count(void)
+{
+    return nretired;
+}
+
+const uint8_t *fh_crypto_retired_key(size_t i)
+{
+    return i < nretired ? retired[i] : NULL;
+}
+
 char *fh_secret_seal(const uint8_t key[FH_MASTER_KEY_BYTES], const void *plain, size_t len)
 {
     size_t blen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
@@ -113,8 +153,8 @@ char *fh_secret_seal(const uint8_t key[FH_MASTER_KEY_BYTES], const void *plain, 
     return out;
 }
 
-enum fh_rc fh_secret_open(const uint8_t key[FH_MASTER_KEY_BYTES], const char *sealed, uint8_t **out,
-                          size_t *len)
+enum fh_rc fh_secret_open_under(const uint8_t key[FH_MASTER_KEY_BYTES], const char *sealed,
+                                uint8_t **out, size_t *len)
 {
     if (!fh_starts_with(sealed, "v1:"))
         return FH_E_INPUT;
@@ -141,6 +181,15 @@ enum fh_rc fh_secret_open(const uint8_t key[FH_MASTER_KEY_BYTES], const char *se
     *out = plain;
     *len = plen;
     return FH_OK;
+}
+
+enum fh_rc fh_secret_open(const uint8_t key[FH_MASTER_KEY_BYTES], const char *sealed, uint8_t **out,
+                          size_t *len)
+{
+    enum fh_rc rc = fh_secret_open_under(key, sealed, out, len);
+    for (size_t i = 0; rc != FH_OK && i < nretired; i++)
+        rc = fh_secret_open_under(retired[i], sealed, out, len);
+    return rc;
 }
 
 enum fh_rc fh_password_hash(const char *password, char *out, size_t outsize)

@@ -84,6 +84,61 @@ static void test_master_key_file(void **state)
                      FH_E_INPUT);
 }
 
+/* After a rotation: secrets sealed under a retired key still open through fh_secret_open, never
+ * through fh_secret_open_under the current key; new secrets are sealed under the key given. */
+static void test_retired_keys(void **state)
+{
+    (void)state;
+    uint8_t old[32], cur[32], gone[32];
+    memset(old, 1, sizeof(old));
+    memset(cur, 2, sizeof(cur));
+    memset(gone, 3, sizeof(gone));
+    char *under_old = fh_secret_seal(old, "pfx-password", 12);
+    char *under_gone = fh_secret_seal(gone, "x", 1);
+    uint8_t *plain = NULL;
+    size_t len = 0;
+    assert_int_equal(fh_secret_open(cur, under_old, &plain, &len), FH_E_INPUT);
+    assert_int_equal(fh_crypto_retire_keys((const uint8_t(*)[32]) & old, 1), FH_OK);
+    assert_int_equal(fh_crypto_retired_count(), 1);
+    assert_memory_equal(fh_crypto_retired_key(0), old, 32);
+    assert_null(fh_crypto_retired_key(1));
+    assert_int_equal(fh_secret_open(cur, under_old, &plain, &len), FH_OK);
+    assert_int_equal(len, 12);
+    assert_memory_equal(plain, "pfx-password", 12);
+    free(plain);
+    assert_int_equal(fh_secret_open_under(cur, under_old, &plain, &len), FH_E_INPUT);
+    assert_int_equal(fh_secret_open(cur, under_gone, &plain, &len), FH_E_INPUT);
+    char *fresh = fh_secret_seal(cur, "new", 3);
+    assert_int_equal(fh_secret_open_under(cur, fresh, &plain, &len), FH_OK);
+    free(plain);
+    assert_int_equal(fh_secret_open_under(old, fresh, &plain, &len), FH_E_INPUT);
+    fh_crypto_forget_retired();
+    assert_int_equal(fh_crypto_retired_count(), 0);
+    assert_int_equal(fh_secret_open(cur, under_old, &plain, &len), FH_E_INPUT);
+    free(fresh);
+    free(under_old);
+    free(under_gone);
+}
+
+/* fh_master_key_create never overwrites; fh_master_key_load never creates. */
+static void test_master_key_create_and_load(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fh-test-key-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/new.key", dir);
+    uint8_t k1[32], k2[32];
+    assert_int_equal(fh_master_key_load(path, k1), FH_E_NOTFOUND);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(fh_master_key_create(path, k1), FH_OK);
+    assert_int_equal(fh_master_key_create(path, k2), FH_ERR);
+    assert_int_equal(fh_master_key_load(path, k2), FH_OK);
+    assert_memory_equal(k1, k2, 32);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_password_hash_is_argon2id(void **state)
 {
     (void)state;
@@ -153,6 +208,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_open_round_trip_and_tamper),
         cmocka_unit_test(test_master_key_file),
+        cmocka_unit_test(test_retired_keys),
+        cmocka_unit_test(test_master_key_create_and_load),
         cmocka_unit_test(test_password_hash_is_argon2id),
         cmocka_unit_test(test_tokens_hashes_hmac),
         cmocka_unit_test(test_wiped_frees),
