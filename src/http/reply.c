@@ -118,8 +118,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
         s->sent = 0;
         enum fh_rc rc = s->fill(s->cls, &s->piece, &s->end);
         if (rc != FH_OK) {
-            fh_log(FH_LOG_ERROR, "http", "a download ended early (%s)",
-                   rc == FH_E_LIMIT ? "a piece outgrew its limit" : "store error");
+            fh_log(FH_LOG_ERROR, "http", "a download ended early: %s",
+                   rc == FH_E_LIMIT ? "a piece outgrew its limit" : "its next piece failed");
             return MHD_CONTENT_READER_END_WITH_ERROR;
         }
     }
