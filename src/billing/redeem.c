@@ -138,6 +138,15 @@ static int redeem_tx(struct fh_store *st, void *cls)
     return billing_subscription_set(st, &c->app->qcfg, &s);
 }
 
+static int hash_known(struct fh_store *st, const char *hash)
+{
+    struct fh_param p[] = {FH_PT(hash)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, "SELECT 1 FROM activation_keys WHERE key_hash = $1", p, 1, &rows);
+    fh_rows_free(&rows);
+    return qs;
+}
+
 /* The key's hash as the store holds it: made with the current master key, or with a retired
  * one for a key issued before a rotation (keys are stored only as keyed hashes, so `admin
  * reseal` cannot renew them). A key found under none gets the current key's hash. */
@@ -145,23 +154,24 @@ static enum fh_rc stored_hash(struct fh_app *app, const char *key, char hash[65]
 {
     billing_key_hash(app->master_key, key, hash);
     size_t n = fh_crypto_retired_count();
+    if (n == 0)
+        return FH_OK;
+    char other[65];
     for (size_t i = 0; i <= n; i++) {
-        if (i > 0)
-            billing_key_hash(fh_crypto_retired_key(i - 1), key, hash);
-        if (n == 0)
-            return FH_OK;
-        struct fh_param p[] = {FH_PT(hash)};
-        struct fh_rows rows;
-        int qs = fh_store_exec(app->store, "SELECT 1 FROM activation_keys WHERE key_hash = $1", p,
-                               1, &rows);
-        fh_rows_free(&rows);
+        const char *h = hash;
+        if (i > 0) {
+            billing_key_hash(fh_crypto_retired_key(i - 1), key, other);
+            h = other;
+        }
+        int qs = hash_known(app->store, h);
         if (qs < 0)
             return FH_E_RETRY;
-        if (qs > 0)
+        if (qs > 0) {
+            memcpy(hash, h, 65);
             return FH_OK;
+        }
     }
-    billing_key_hash(app->master_key, key, hash);
-    return FH_OK;
+    return FH_OK; /* under none: the current key's hash, which the lookup then finds unknown */
 }
 
 enum fh_rc fh_key_redeem(struct fh_app *app, int64_t org_id, int64_t user_id, const char *typed,

@@ -32,7 +32,10 @@ static int opened_by(const uint8_t key[32], const char *sealed, uint8_t **plain,
     *plain = NULL;
     if (fh_secret_open_under(key, sealed, plain, len) == FH_OK)
         return 1;
-    return fh_secret_open(key, sealed, plain, len) == FH_OK ? 2 : 0;
+    for (size_t i = 0; i < fh_crypto_retired_count(); i++)
+        if (fh_secret_open_under(fh_crypto_retired_key(i), sealed, plain, len) == FH_OK)
+            return 2;
+    return 0;
 }
 
 static void plain_free(uint8_t *plain, size_t len)
