@@ -7,12 +7,18 @@
 //
 //   node bench/fiscalize.mjs     (env: BENCH_INVOICES 2000 per round, BENCH_CERTS 4, BENCH_WORKERS
 //                                 4, BENCH_ROUNDS 2, BENCH_CLIENT c|node, BENCH_PERF=1 to profile
-//                                 fiscalhub's first round, FH_BIN build/bench)
+//                                 fiscalhub's first round, BENCH_VSDC_CORE=1 to give the V-SDC
+//                                 emulator core 0 to itself, FH_BIN build/bench)
 //
 // The invoices are submitted by bench/api_client.c (16 kept-alive connections), which costs
 // little CPU, like the baseline client; the CPU time per invoice of fiscalhub, the emulator and
 // each client is measured from /proc and reported, with the ratio the two runs would have if
 // both saturated the machine's cores.
+//
+// With BENCH_VSDC_CORE=1 the emulator runs alone on core 0 and everything else (fiscalhub, the
+// clients, this script) on core 1, in both runs: as with a real V-SDC on the tax authority's
+// machines, fiscalhub's CPU no longer slows the signing down. The result is reported under its
+// own title; the figure the target is judged on is the run with everything sharing the cores.
 //
 // Rounds alternate fiscalhub, baseline, fiscalhub, baseline, ... with the emulator reset in
 // between (invoices and counters forgotten, certificates kept), so both sign the same number of
@@ -20,10 +26,11 @@
 // created exactly that many with no duplicate POS number, and TLS handshakes per certificate at
 // most the number of workers (fiscalhub) or exactly one (baseline): connections are reused.
 import { execFile, execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, BIN_LABEL, OUT, appendResult, log, machine, ratio, sampleMem, mib, procCpu, procWritten, perfRecord } from './lib/common.mjs';
+import { BIN, BIN_LABEL, OUT, appendResult, log, machine, need, ratio, sampleMem, mib, procCpu, procWritten, perfRecord } from './lib/common.mjs';
 import { startWorld, addCertificates, submit, sql, waitSettled, vsdcStats } from './lib/world.mjs';
 
 const N = Number(process.env.BENCH_INVOICES || 2000);
@@ -31,6 +38,14 @@ const CERTS = Number(process.env.BENCH_CERTS || 4);
 const WORKERS = Number(process.env.BENCH_WORKERS || 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 2);
 const TARGET = 0.8;
+const VSDC_CORE = process.env.BENCH_VSDC_CORE === '1';
+// taskset for a client started by this script: core 1 when the emulator has core 0
+const pinned = (cmd, args) => (VSDC_CORE ? ['taskset', ['-c', '1', cmd, ...args]] : [cmd, args]);
+
+// Every thread of pid (and the threads it starts later) on the given cores.
+function pin(pid, cores) {
+  execFileSync(need('taskset'), ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
 
 // One fiscalhub round: N invoices submitted and signed. Returns { rate, seconds, ... }.
 export async function fiscalhubRound(w, tag, n = N) {
@@ -73,8 +88,8 @@ export async function submitC(w, n, tag, conns = 16) {
   const dir = join(OUT, 'api-keys');
   mkdirSync(dir, { recursive: true });
   w.certs.forEach((c, i) => writeFileSync(join(dir, `${i}.auth`), c.key.auth));
-  const { stdout } = await promisify(execFile)(join(BIN, 'bench/fh-bench-api-client'),
-    [w.srv.url, dir, String(w.certs.length), String(n), String(conns), tag]);
+  const { stdout } = await promisify(execFile)(...pinned(join(BIN, 'bench/fh-bench-api-client'),
+    [w.srv.url, dir, String(w.certs.length), String(n), String(conns), tag]));
   const r = JSON.parse(stdout);
   if (r.ok !== n) throw new Error(`api client: ${stdout}`);
   return { t0: r.start_ms, cpu: r.cpu_seconds };
@@ -114,7 +129,7 @@ async function baselineRound(w, per, r) {
   });
   const n = per.reduce((a, x) => a + x.length, 0);
   const sb0 = procCpu(w.sb.proc.pid);
-  const out = execFileSync(join(BIN, 'bench/fh-bench-vsdc-client'), [w.sb.vsdcUrl, w.sb.caFile, dir, String(w.certs.length)],
+  const out = execFileSync(...pinned(join(BIN, 'bench/fh-bench-vsdc-client'), [w.sb.vsdcUrl, w.sb.caFile, dir, String(w.certs.length)]),
     { encoding: 'utf8' });
   const res = JSON.parse(out);
   const sbCpu = procCpu(w.sb.proc.pid) - sb0;
@@ -132,6 +147,12 @@ async function baselineRound(w, per, r) {
 async function main() {
   const started = machine().load;
   const w = await startWorld({ workers: WORKERS });
+  if (VSDC_CORE) {
+    if (os.cpus().length < 2) throw new Error('BENCH_VSDC_CORE=1 needs two cores');
+    pin(w.sb.proc.pid, '0');
+    pin(w.srv.proc.pid, '1');
+    pin(process.pid, '1');
+  }
   const fh = [];
   const base = [];
   try {
@@ -166,7 +187,10 @@ async function main() {
   const medKib = (xs) => xs.map((x) => x.kibPerInvoice).sort((a, z) => a - z)[Math.floor(xs.length / 2)];
   const cpuBound = (medOf(base, 'sandbox') + medOf(base, 'client')) /
     (medOf(fh, 'fiscalhub') + medOf(fh, 'sandbox') + medOf(fh, 'client'));
-  appendResult('2. End-to-end fiscalization (API request → V-SDC → stored result)', {
+  const title = VSDC_CORE
+    ? '2. End-to-end fiscalization, the V-SDC emulator alone on core 0 (diagnostic; the target is judged with shared cores)'
+    : '2. End-to-end fiscalization (API request → V-SDC → stored result)';
+  appendResult(title, {
     started,
     rows: [
       [`fiscalhub invoices/s (best of ${ROUNDS})`, f.rate, `rounds: ${fh.map((x) => x.rate.toFixed(1)).join(', ')}`],
@@ -180,11 +204,16 @@ async function main() {
       ['CPU ms per invoice, baseline run: V-SDC emulator / C client', `${cpuOf(base, 'sandbox')} / ${cpuOf(base, 'client')}`, ''],
       ['fiscalhub bytes written per invoice', `${medKib(fh).toFixed(1)} KiB`,
         'median of the rounds; write(2)/pwrite(2) from /proc/<pid>/io wchar: the WAL, checkpoints, the log, TLS'],
-      ['ratio if both runs were CPU-bound on these cores', cpuBound.toFixed(3),
-        '(baseline CPU per invoice) / (fiscalhub run CPU per invoice): where the ratio tends as the machine saturates'],
+      VSDC_CORE
+        ? ['share of core 1 fiscalhub and the API client used', ((medOf(fh, 'fiscalhub') + medOf(fh, 'client')) * f.rate / 1000).toFixed(2),
+          'their CPU per invoice × the rate: how busy their core was']
+        : ['ratio if both runs were CPU-bound on these cores', cpuBound.toFixed(3),
+          '(baseline CPU per invoice) / (fiscalhub run CPU per invoice): where the ratio tends as the machine saturates'],
     ],
-    verdict: r >= TARGET ? `target met (${r.toFixed(2)} ≥ ${TARGET})` : `target missed (${r.toFixed(2)} < ${TARGET})`,
-    notes: [`${N} invoices a round (one item, cash), ${CERTS} certificates, ${ROUNDS} rounds each, alternating; fiscalhub ${BIN_LABEL} on SQLite, ${WORKERS} workers, 16 client connections on the public API (${process.env.BENCH_CLIENT === 'node' ? 'node fetch' : 'bench/api_client.c'}); rate = invoices / (last signed_at − first request sent)`],
+    verdict: (r >= TARGET ? `target met (${r.toFixed(2)} ≥ ${TARGET})` : `target missed (${r.toFixed(2)} < ${TARGET})`) +
+      (VSDC_CORE ? ' with the V-SDC on a core of its own; the target is judged with shared cores' : ''),
+    notes: [`${N} invoices a round (one item, cash), ${CERTS} certificates, ${ROUNDS} rounds each, alternating; fiscalhub ${BIN_LABEL} on SQLite, ${WORKERS} workers, 16 client connections on the public API (${process.env.BENCH_CLIENT === 'node' ? 'node fetch' : 'bench/api_client.c'}); rate = invoices / (last signed_at − first request sent)` +
+      (VSDC_CORE ? '; BENCH_VSDC_CORE=1: the emulator on core 0, fiscalhub, the clients and the script on core 1 (taskset), in both runs' : '')],
   });
   return r >= TARGET ? 0 : 1;
 }
