@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#define HARNESS_SUITE "fiscal"
 #include "harness.h"
 
 #include "../../src/fiscal/fiscal_internal.h"
@@ -19,29 +20,9 @@
 #include "fh/fh_http.h"
 #include "fh/fh_jobs.h"
 
-static struct fh_store *st;
 static const struct fh_queue_cfg qcfg = {.lease_ms = 1000};
 static const char *const kinds[] = {FH_FISCAL_JOB_KIND};
 static const int64_t T0 = 1700000000000;
-
-static int group_setup(void **state)
-{
-    FH_UNUSED(state);
-    return harness_open("fiscal", &st);
-}
-
-static int group_teardown(void **state)
-{
-    FH_UNUSED(state);
-    harness_close(st);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    FH_UNUSED(state);
-    return harness_reset(st);
-}
 
 /* ---- helpers ---- */
 
@@ -505,13 +486,13 @@ static void test_csv_export_pages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_sign_completes_the_job_in_the_same_commit, setup),
-        cmocka_unit_test_setup(test_no_result_without_the_job_end, setup),
-        cmocka_unit_test_setup(test_old_answers_move_to_their_table, setup),
-        cmocka_unit_test_setup(test_lost_lease_keeps_the_result, setup),
-        cmocka_unit_test_setup(test_claim_marks_the_attempt, setup),
-        cmocka_unit_test_setup(test_restore_makes_unsigned_invoices_ask_first, setup),
-        cmocka_unit_test_setup(test_csv_export_pages, setup),
+        cmocka_unit_test_setup(test_sign_completes_the_job_in_the_same_commit, harness_setup),
+        cmocka_unit_test_setup(test_no_result_without_the_job_end, harness_setup),
+        cmocka_unit_test_setup(test_old_answers_move_to_their_table, harness_setup),
+        cmocka_unit_test_setup(test_lost_lease_keeps_the_result, harness_setup),
+        cmocka_unit_test_setup(test_claim_marks_the_attempt, harness_setup),
+        cmocka_unit_test_setup(test_restore_makes_unsigned_invoices_ask_first, harness_setup),
+        cmocka_unit_test_setup(test_csv_export_pages, harness_setup),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
 }

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#define HARNESS_SUITE "inbox"
 #include "harness.h"
 
 #include "fh/fh_connector.h"
@@ -25,30 +26,15 @@
 
 enum { THREADS = 12, PER_THREAD = 40 };
 
-static struct fh_store *st;
 static struct fh_app app;
 
 static int group_setup(void **state)
 {
-    FH_UNUSED(state);
-    if (harness_open("inbox", &st) != 0)
+    if (harness_group_setup(state) != 0)
         return -1;
     app.store = st;
     fh_queue_cfg_defaults(&app.qcfg);
     return 0;
-}
-
-static int group_teardown(void **state)
-{
-    FH_UNUSED(state);
-    harness_close(st);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    FH_UNUSED(state);
-    return harness_reset(st);
 }
 
 /* A count read on the calling thread's own connection. */
@@ -280,11 +266,11 @@ static void test_empty_delivery_writes_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_acknowledged_means_committed, setup),
-        cmocka_unit_test_setup(test_refused_delivery_fails_alone, setup),
-        cmocka_unit_test_setup(test_submitted_deliveries_share_commits, setup),
-        cmocka_unit_test_setup(test_submitted_refused_delivery_fails_alone, setup),
-        cmocka_unit_test_setup(test_empty_delivery_writes_nothing, setup),
+        cmocka_unit_test_setup(test_acknowledged_means_committed, harness_setup),
+        cmocka_unit_test_setup(test_refused_delivery_fails_alone, harness_setup),
+        cmocka_unit_test_setup(test_submitted_deliveries_share_commits, harness_setup),
+        cmocka_unit_test_setup(test_submitted_refused_delivery_fails_alone, harness_setup),
+        cmocka_unit_test_setup(test_empty_delivery_writes_nothing, harness_setup),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, harness_group_teardown);
 }

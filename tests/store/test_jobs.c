@@ -13,31 +13,12 @@
 
 #include <cmocka.h>
 
+#define HARNESS_SUITE "jobs"
 #include "harness.h"
 
 #include "fh/fh_crypto.h"
 #include "fh/fh_jobs.h"
 
-static struct fh_store *st;
-
-static int group_setup(void **state)
-{
-    FH_UNUSED(state);
-    return harness_open("jobs", &st);
-}
-
-static int group_teardown(void **state)
-{
-    FH_UNUSED(state);
-    harness_close(st);
-    return 0;
-}
-
-static int setup(void **state)
-{
-    FH_UNUSED(state);
-    return harness_reset(st);
-}
 
 /* ---- helpers ---- */
 
@@ -1146,28 +1127,28 @@ static void test_runner_kind_backoff_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_enqueue_same_key_is_noop, setup),
-        cmocka_unit_test_setup(test_claim_run_at_kinds_order, setup),
-        cmocka_unit_test_setup(test_expired_lease_is_claimed_again, setup),
-        cmocka_unit_test_setup(test_expired_last_attempt_goes_dead, setup),
-        cmocka_unit_test_setup(test_heartbeat_extends_lease, setup),
-        cmocka_unit_test_setup(test_retry_backoff_then_dead, setup),
-        cmocka_unit_test_setup(test_backoff_cap_jitter_and_permanent_failure, setup),
-        cmocka_unit_test_setup(test_concurrent_claimers_never_share_a_job, setup),
-        cmocka_unit_test_setup(test_concurrent_runners_never_share_a_job, setup),
-        cmocka_unit_test_setup(test_schedule_fires_once_per_slot, setup),
-        cmocka_unit_test_setup(test_tick_touches_only_due_schedules, setup),
-        cmocka_unit_test_setup(test_schedule_upsert_updates, setup),
-        cmocka_unit_test_setup(test_complete_in_the_handlers_transaction, setup),
-        cmocka_unit_test_setup(test_complete_claims_the_next_job, setup),
-        cmocka_unit_test_setup(test_runner_end_to_end, setup),
-        cmocka_unit_test_setup(test_runner_stop_is_prompt, setup),
-        cmocka_unit_test_setup(test_runner_heartbeat_keeps_long_job, setup),
-        cmocka_unit_test_setup(test_runner_runs_schedules, setup),
-        cmocka_unit_test_setup(test_release_and_wake, setup),
-        cmocka_unit_test_setup(test_lanes_take_turns, setup),
-        cmocka_unit_test_setup(test_runner_reserved_workers, setup),
-        cmocka_unit_test_setup(test_runner_kind_backoff_cap, setup),
+        cmocka_unit_test_setup(test_enqueue_same_key_is_noop, harness_setup),
+        cmocka_unit_test_setup(test_claim_run_at_kinds_order, harness_setup),
+        cmocka_unit_test_setup(test_expired_lease_is_claimed_again, harness_setup),
+        cmocka_unit_test_setup(test_expired_last_attempt_goes_dead, harness_setup),
+        cmocka_unit_test_setup(test_heartbeat_extends_lease, harness_setup),
+        cmocka_unit_test_setup(test_retry_backoff_then_dead, harness_setup),
+        cmocka_unit_test_setup(test_backoff_cap_jitter_and_permanent_failure, harness_setup),
+        cmocka_unit_test_setup(test_concurrent_claimers_never_share_a_job, harness_setup),
+        cmocka_unit_test_setup(test_concurrent_runners_never_share_a_job, harness_setup),
+        cmocka_unit_test_setup(test_schedule_fires_once_per_slot, harness_setup),
+        cmocka_unit_test_setup(test_tick_touches_only_due_schedules, harness_setup),
+        cmocka_unit_test_setup(test_schedule_upsert_updates, harness_setup),
+        cmocka_unit_test_setup(test_complete_in_the_handlers_transaction, harness_setup),
+        cmocka_unit_test_setup(test_complete_claims_the_next_job, harness_setup),
+        cmocka_unit_test_setup(test_runner_end_to_end, harness_setup),
+        cmocka_unit_test_setup(test_runner_stop_is_prompt, harness_setup),
+        cmocka_unit_test_setup(test_runner_heartbeat_keeps_long_job, harness_setup),
+        cmocka_unit_test_setup(test_runner_runs_schedules, harness_setup),
+        cmocka_unit_test_setup(test_release_and_wake, harness_setup),
+        cmocka_unit_test_setup(test_lanes_take_turns, harness_setup),
+        cmocka_unit_test_setup(test_runner_reserved_workers, harness_setup),
+        cmocka_unit_test_setup(test_runner_kind_backoff_cap, harness_setup),
     };
-    return cmocka_run_group_tests_name("jobs", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("jobs", tests, harness_group_setup, harness_group_teardown);
 }

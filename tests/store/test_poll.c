@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#define HARNESS_SUITE "poll"
 #include "harness.h"
 
 #include "fh/fh_config.h"
@@ -23,14 +24,12 @@
 
 #define POLL_MS 300000
 
-static struct fh_store *st;
 static struct fh_config cfg;
 static struct fh_app app;
 
 static int group_setup(void **state)
 {
-    FH_UNUSED(state);
-    if (harness_open("poll", &st) != 0)
+    if (harness_group_setup(state) != 0)
         return -1;
     cfg.xero_poll_ms = POLL_MS;
     cfg.tier_poll_ms[1] = 900000; /* the defaults: Starter, Growth, Scale */
@@ -42,13 +41,6 @@ static int group_setup(void **state)
     return 0;
 }
 
-static int group_teardown(void **state)
-{
-    FH_UNUSED(state);
-    harness_close(st);
-    return 0;
-}
-
 static void exec(const char *sql, const struct fh_param *p, size_t n)
 {
     assert_true(fh_store_exec(st, sql, p, n, NULL) >= 0);
@@ -56,8 +48,7 @@ static void exec(const char *sql, const struct fh_param *p, size_t n)
 
 static int setup(void **state)
 {
-    FH_UNUSED(state);
-    if (harness_reset(st) != 0)
+    if (harness_setup(state) != 0)
         return -1;
     struct fh_param t[] = {FH_PI(fh_now_ms())};
     exec("INSERT INTO tenants (code, name, created_at) VALUES ('TN-P', 'p', $1)", t, 1);
@@ -245,5 +236,5 @@ int main(void)
         cmocka_unit_test_setup(test_poll_follows_the_tier, setup),
         cmocka_unit_test(test_ids_contain),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, harness_group_teardown);
 }

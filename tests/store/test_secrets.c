@@ -12,35 +12,26 @@
 
 #include <cmocka.h>
 
+#define HARNESS_SUITE "secrets"
 #include "harness.h"
 
 #include "../../src/cmd/cmd_internal.h"
 #include "fh/fh_crypto.h"
 
-static struct fh_store *st;
 static uint8_t old_key[32], new_key[32], lost_key[32];
 
 static int group_setup(void **state)
 {
-    FH_UNUSED(state);
     memset(old_key, 0x11, sizeof(old_key));
     memset(new_key, 0x22, sizeof(new_key));
     memset(lost_key, 0x33, sizeof(lost_key));
-    return harness_open("secrets", &st);
-}
-
-static int group_teardown(void **state)
-{
-    FH_UNUSED(state);
-    harness_close(st);
-    return 0;
+    return harness_group_setup(state);
 }
 
 static int setup(void **state)
 {
-    FH_UNUSED(state);
     fh_crypto_forget_retired();
-    return harness_reset(st);
+    return harness_setup(state);
 }
 
 static void exec_ok(const char *sql, const struct fh_param *p, size_t n)
@@ -202,5 +193,5 @@ int main(void)
         cmocka_unit_test_setup(test_every_sealed_column_is_known, setup),
         cmocka_unit_test_setup(test_reseal_after_a_rotation, setup),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, harness_group_teardown);
 }
