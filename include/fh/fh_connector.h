@@ -158,13 +158,14 @@ enum fh_rc fh_conn_deactivate(struct fh_store *st, int64_t integration_id, const
 struct fh_gov_limits {
     int64_t minute, day, app_minute, concurrent;
     int64_t time_scale; /* divides the windows (sandbox time scale) */
+    int64_t call_ms;    /* the longest a call takes (its timeout): a call in flight expires after */
     /* The partner's headers that report what is left in its minute / day / app-minute window
      * (NULL: not reported), and the seconds until its day ends. */
     const char *minute_left_header, *day_left_header, *app_left_header, *day_reset_header;
 };
-/* A reserved call; release it after the call (concurrency is per process). */
+/* A reserved call, in flight for every process sharing the store until released. */
 struct fh_gov_ticket {
-    char scope[80];
+    int64_t call_id;
     bool held;
 };
 /* Reserves one call for (partner, tenant): FH_OK, or FH_E_RETRY with *wait_until (Unix ms) the
@@ -172,7 +173,7 @@ struct fh_gov_ticket {
 enum fh_rc fh_gov_acquire(struct fh_store *st, const char *partner, const char *tenant,
                           const struct fh_gov_limits *l, int64_t now, int64_t *wait_until,
                           struct fh_gov_ticket *t);
-void fh_gov_release(struct fh_gov_ticket *t);
+void fh_gov_release(struct fh_store *st, struct fh_gov_ticket *t);
 /* Reads the answer's remaining-quota headers (l's names; a day left at 0 blocks the day window
  * for day_reset_header's seconds) and, on 429, Retry-After and X-Rate-Limit-Problem, and blocks
  * the windows they name. Returns the wait (ms) a 429 asks. */

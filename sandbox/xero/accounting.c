@@ -347,6 +347,7 @@ struct gate {
     char client_id[40], tenant[X_ID];
     struct sb_rl_ctx rl;
     bool require_json;
+    int64_t latency_ms;
 };
 
 /* Token, scope and tenant checks; false after a 401/403 reply. */
@@ -381,6 +382,7 @@ static bool gate_or_reply(struct fh_req *req, const struct acc_route *r, struct 
                     fh_strlcpy(g->tenant, conns[i]->org->id, sizeof(g->tenant));
             rl_ctx_from_settings(&g->rl);
             g->require_json = xs.set.require_accept_json;
+            g->latency_ms = xs.set.latency_ms;
         }
     }
     if (!ok)
@@ -505,6 +507,8 @@ enum fh_rc xh_accounting(struct fh_req *req)
         return too_many(&c, &g, rr.problem, rr.retry_after_s);
     const char *accept = fh_req_header(req, "Accept");
     c.xml = g.require_json && !r->raw && !(accept && strcasestr(accept, "application/json"));
+    if (g.latency_ms > 0) /* in flight meanwhile (the concurrent limit counts it) */
+        fh_sleep_ms(g.latency_ms);
     run_handler(&c, r, &g);
     sb_rl_release(&x_rl, g.client_id, g.tenant);
     return FH_OK;

@@ -14,7 +14,7 @@ static json_t *settings_json(void)
     const struct x_settings *s = &xs.set;
     return json_pack(
         "{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:b, s:b, s:I, s:I, s:I, s:I, "
-        "s:I, s:I, s:I}",
+        "s:I, s:I, s:I, s:I}",
         "time_scale", (json_int_t)s->time_scale, "grace_replay", s->grace_same ? "same" : "new",
         "code_lifetime_s", (json_int_t)s->code_lifetime_s, "access_lifetime_s",
         (json_int_t)s->access_lifetime_s, "grace_s", (json_int_t)s->grace_s, "refresh_idle_s",
@@ -26,7 +26,7 @@ static json_t *settings_json(void)
         (json_int_t)s->max_attachment_bytes, "webhook_timeout_ms",
         (json_int_t)s->webhook_timeout_ms, "itr_rounds", (json_int_t)s->itr_rounds, "batch_max",
         (json_int_t)s->batch_max, "batch_delay_ms", (json_int_t)s->batch_delay_ms, "idempotency_s",
-        (json_int_t)s->idempotency_s);
+        (json_int_t)s->idempotency_s, "latency_ms", (json_int_t)s->latency_ms);
 }
 
 enum fh_rc xc_info_get(struct fh_req *req)
@@ -67,7 +67,8 @@ enum fh_rc xc_settings_put(struct fh_req *req)
         {"itr_rounds", &s->itr_rounds, 1, 10},
         {"batch_max", &s->batch_max, 1, 1000},
         {"batch_delay_ms", &s->batch_delay_ms, 0, 60000},
-        {"idempotency_s", &s->idempotency_s, 0, 86400}};
+        {"idempotency_s", &s->idempotency_s, 0, 86400},
+        {"latency_ms", &s->latency_ms, 0, 60000}};
     const struct sb_num_setting lims[] = {{"minute", &s->lim_minute, 0, 1000000},
                                           {"day", &s->lim_day, 0, 100000000},
                                           {"concurrent", &s->lim_concurrent, 0, 10000},

@@ -50,6 +50,7 @@ static void default_settings(struct x_settings *s, const char *public_url)
     s->batch_max = 50;
     s->batch_delay_ms = 100;
     s->idempotency_s = 360;
+    s->latency_ms = 0;
 }
 
 /* ---- update logs ---- */

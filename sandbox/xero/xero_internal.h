@@ -59,6 +59,7 @@ struct x_settings {
     int64_t max_attachments, max_attachment_bytes;
     int64_t webhook_timeout_ms, itr_rounds, batch_max, batch_delay_ms;
     int64_t idempotency_s; /* how long an Idempotency-Key is remembered; 0: not at all */
+    int64_t latency_ms;    /* an accounting call admitted by the limits takes at least this long */
 };
 
 struct x_taxrate {

@@ -12,7 +12,8 @@
 /* Answers moved per transaction by fh_fiscal_results_move (about 17 KB each). */
 #define RESULTS_MOVE_BATCH 200
 
-/* Deletes expired sessions, log-in failure windows that have ended, and old done jobs; moves
+/* Deletes expired sessions, log-in failure windows that have ended, partner calls left in flight
+ * by a process that died (expired), and old done jobs; moves
  * the V-SDC answers stored before migration 17 to their table. */
 static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                                 size_t errsize)
@@ -24,6 +25,7 @@ static enum fh_rc sweep_handler(void *cls, struct fh_store *st, const struct fh_
                     d[] = {FH_PI(now - DONE_JOB_RETENTION_MS)};
     if (fh_store_exec(st, "DELETE FROM sessions WHERE expires_at <= $1", p, 1, NULL) < 0 ||
         fh_store_exec(st, "DELETE FROM login_failures WHERE window_start < $1", q, 1, NULL) < 0 ||
+        fh_store_exec(st, "DELETE FROM rate_calls WHERE expires_at <= $1", p, 1, NULL) < 0 ||
         fh_store_exec(st, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1", d, 1, NULL) < 0) {
         fh_strlcpy(err, "store error while sweeping", errsize);
         return FH_E_RETRY;

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { startSandbox } from '../lib/sandbox.mjs';
 
@@ -537,7 +537,7 @@ test('history notes and attachments are recorded; Idempotency-Key replays', asyn
 test('rate limits: 429 at the 61st call of a scaled minute, headers count down, Retry-After; day and concurrent limits', async () => {
   await ctl('PUT', '/xero/control/settings', { time_scale: 15 }); // a minute of 4 s
   try {
-    const { tenant, call, w } = await connectedOrg();
+    const { tenant, call, w, t } = await connectedOrg();
     let last = 60;
     const t0 = Date.now();
     for (let i = 1; i <= 60; i++) {
@@ -573,6 +573,28 @@ test('rate limits: 429 at the 61st call of a scaled minute, headers count down, 
     assert.equal(conc.headers.get('x-rate-limit-problem'), 'concurrent');
     assert.equal(conc.headers.get('retry-after'), null);
     await ctl('POST', `/xero/control/orgs/${tenant}/hold`, { client_id: w.app.client_id, slots: 0, ms: 0 });
+    // latency_ms: an admitted call takes that long and counts as in flight meanwhile
+    await ctl('PUT', `/xero/control/orgs/${tenant}/limits`, { concurrent: 1 });
+    await ctl('PUT', '/xero/control/settings', { latency_ms: 400 });
+    try {
+      const t1 = Date.now();
+      const slow = call('/Organisation');
+      await sleep(150);
+      // on a connection of its own (the emulator's HTTP thread of the first one waits meanwhile)
+      const meanwhile = await new Promise((resolve, reject) => {
+        httpGet(`${X.accounting}/Organisation`, {
+          agent: false,
+          headers: { authorization: `Bearer ${t.access_token}`, 'xero-tenant-id': tenant, accept: 'application/json' },
+        }, (res) => { res.resume(); res.on('end', () => resolve(res)); }).on('error', reject);
+      });
+      assert.equal(meanwhile.statusCode, 429);
+      assert.equal(meanwhile.headers['x-rate-limit-problem'], 'concurrent');
+      assert.equal((await slow).status, 200);
+      assert.ok(Date.now() - t1 >= 400, 'the admitted call took latency_ms');
+    } finally {
+      await ctl('PUT', '/xero/control/settings', { latency_ms: 0 });
+      await ctl('PUT', `/xero/control/orgs/${tenant}/limits`, { concurrent: null });
+    }
     // forced 429s
     await ctl('PUT', '/xero/control/faults', { force_429: { count: 2, problem: 'minute', retry_after: 7, tenant_id: tenant } });
     const f1 = await call('/Organisation');

@@ -5,8 +5,15 @@
  * day by plan, 5 or 10 in flight). The minute and day windows live in the store
  * (`rate_windows`, one row per scope "<partner>:<tenant>:min" / ":day" and "<partner>:app:min")
  * so that every fiscalhub process sharing a store counts together; a reservation is one short
- * transaction that checks all three scopes and counts the call in each. The in-flight limit is
- * counted per process (calls are short; a process runs few workers).
+ * transaction that checks all three scopes and counts the call in each. Calls in flight are rows
+ * of `rate_calls` (scope "<partner>:<tenant>"), inserted by the reservation and deleted when the
+ * call ends, so the in-flight limit holds across processes too. A row names its process
+ * (holder: host name, PID namespace and PID); a process that died during its call leaves its rows
+ * until the call's timeout has passed, except that a process on the same host and PID namespace
+ * sees that the holder is gone and deletes them at once (a restart after a crash does not wait
+ * for its predecessor's calls). On PostgreSQL the
+ * reservation takes a transaction-level advisory lock on the scope first, so that two processes
+ * never both count the last free slot; SQLite runs one writer at a time.
  *
  * The partner's view wins: every answer's remaining-quota headers (Xero's X-MinLimit-Remaining /
  * X-DayLimit-Remaining / X-AppMinLimit-Remaining, Zoho's X-Rate-Limit-Remaining for the day) raise
@@ -15,55 +22,46 @@
  * X-Rate-Limit-Reset); a 429 sets blocked_until = now + Retry-After (a whole window without one)
  * on the window X-Rate-Limit-Problem names. A caller that may not call gets the earliest allowed
  * time and defers its job to then (work waits, it never fails for a rate limit). */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "fh/fh_connector.h"
 
-enum { MAX_INFLIGHT_SCOPES = 256, CONCURRENT_WAIT_MS = 100 };
+enum { CONCURRENT_WAIT_MS = 100, DEFAULT_CALL_MS = 120000, CALL_MARGIN_MS = 5000 };
 
-static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    char scope[80];
-    int64_t n;
-} inflight[MAX_INFLIGHT_SCOPES];
+/* This process as a holder of calls: "<host> <pid namespace>:<pid>" ("pid:[4026531836]" is what
+ * /proc/self/ns/pid links to; without it the namespace is "?", which no other holder matches). */
+static char holder[200];
+static size_t holder_place; /* the length of "<host> <pid namespace>:" */
+static pthread_once_t holder_once = PTHREAD_ONCE_INIT;
 
-static bool inflight_take(const char *scope, int64_t limit)
+static void holder_init(void)
 {
-    pthread_mutex_lock(&inflight_lock);
-    int free_slot = -1, found = -1;
-    for (int i = 0; i < MAX_INFLIGHT_SCOPES; i++) {
-        if (inflight[i].n > 0 && strcmp(inflight[i].scope, scope) == 0)
-            found = i;
-        else if (inflight[i].n == 0 && free_slot < 0)
-            free_slot = i;
-    }
-    bool ok = false;
-    if (found >= 0 && inflight[found].n < limit) {
-        inflight[found].n++;
-        ok = true;
-    } else if (found < 0 && free_slot >= 0) {
-        fh_strlcpy(inflight[free_slot].scope, scope, sizeof(inflight[free_slot].scope));
-        inflight[free_slot].n = 1;
-        ok = true;
-    }
-    pthread_mutex_unlock(&inflight_lock);
-    return ok;
+    char host[100] = "", ns[64] = "?";
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        fh_strlcpy(host, "?", sizeof(host));
+    ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+    ns[n > 0 ? n : 1] = '\0';
+    int k = snprintf(holder, sizeof(holder), "%s %s:", host, ns);
+    holder_place = k > 0 && (size_t)k < sizeof(holder) ? (size_t)k : 0;
+    snprintf(holder + holder_place, sizeof(holder) - holder_place, "%ld", (long)getpid());
 }
 
-static void inflight_give(const char *scope)
+/* True when h names another process of this host and PID namespace that no longer exists. */
+static bool holder_gone(const char *h)
 {
-    pthread_mutex_lock(&inflight_lock);
-    for (int i = 0; i < MAX_INFLIGHT_SCOPES; i++) {
-        if (inflight[i].n > 0 && strcmp(inflight[i].scope, scope) == 0) {
-            inflight[i].n--;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&inflight_lock);
+    if (!h || holder_place == 0 || strncmp(h, holder, holder_place) != 0 || strchr(h, '?'))
+        return false;
+    int64_t pid;
+    if (!fh_parse_i64(h + holder_place, &pid) || pid <= 1 || pid == (int64_t)getpid())
+        return false;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 struct window {
@@ -89,14 +87,54 @@ static void windows_of(const char *partner, const char *tenant, const struct fh_
 }
 
 struct acquire_ctx {
+    const char *scope; /* "<partner>:<tenant>": the calls in flight */
+    int64_t concurrent, call_ms;
     struct window w[3];
-    int64_t now, wait_until;
+    int64_t now, wait_until, call_id;
 };
+
+/* The calls of c->scope in flight, after dropping the expired ones and those of processes known
+ * to be gone: -1 on store error. */
+static int64_t in_flight(struct fh_store *st, const struct acquire_ctx *c)
+{
+    struct fh_param p[] = {FH_PT(c->scope), FH_PI(c->now)};
+    if (fh_store_backend(st) == FH_STORE_PG &&
+        fh_store_exec(st, "SELECT pg_advisory_xact_lock(hashtext($1))", p, 1, NULL) < 0)
+        return -1;
+    if (fh_store_exec(st, "DELETE FROM rate_calls WHERE scope = $1 AND expires_at <= $2", p, 2,
+                      NULL) < 0)
+        return -1;
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, "SELECT id, holder FROM rate_calls WHERE scope = $1", p, 1, &rows);
+    if (qs < 0)
+        return -1;
+    int64_t n = 0;
+    for (int i = 0; i < qs; i++) {
+        if (!holder_gone(fh_rows_get(&rows, (size_t)i, 1))) {
+            n++;
+            continue;
+        }
+        struct fh_param d[] = {FH_PI(fh_rows_i64(&rows, (size_t)i, 0, 0))};
+        if (fh_store_exec(st, "DELETE FROM rate_calls WHERE id = $1", d, 1, NULL) < 0) {
+            n = -1;
+            break;
+        }
+    }
+    fh_rows_free(&rows);
+    return n;
+}
 
 static int acquire_tx(struct fh_store *st, void *cls)
 {
     struct acquire_ctx *c = cls;
     c->wait_until = 0;
+    int64_t flying = in_flight(st, c);
+    if (flying < 0)
+        return -1;
+    if (flying >= c->concurrent) {
+        c->wait_until = c->now + CONCURRENT_WAIT_MS;
+        return 0;
+    }
     for (int i = 0; i < 3; i++) {
         struct fh_param p[] = {FH_PT(c->w[i].scope)};
         struct fh_rows rows;
@@ -136,6 +174,16 @@ static int acquire_tx(struct fh_store *st, void *cls)
         if (qs < 0)
             return qs;
     }
+    struct fh_param p[] = {FH_PT(c->scope), FH_PT(holder),
+                           FH_PI(c->now + c->call_ms + CALL_MARGIN_MS)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st, "INSERT INTO rate_calls (scope, holder, expires_at) VALUES ($1, $2, $3) RETURNING id",
+        p, 3, &rows);
+    if (qs <= 0)
+        return qs < 0 ? qs : -1;
+    c->call_id = fh_rows_i64(&rows, 0, 0, 0);
+    fh_rows_free(&rows);
     return 1;
 }
 
@@ -144,31 +192,36 @@ enum fh_rc fh_gov_acquire(struct fh_store *st, const char *partner, const char *
                           struct fh_gov_ticket *t)
 {
     memset(t, 0, sizeof(*t));
-    snprintf(t->scope, sizeof(t->scope), "%s:%s", partner, tenant);
-    if (!inflight_take(t->scope, l->concurrent > 0 ? l->concurrent : 5)) {
-        *wait_until = now + CONCURRENT_WAIT_MS;
-        return FH_E_RETRY;
-    }
-    struct acquire_ctx c = {.now = now};
+    pthread_once(&holder_once, holder_init);
+    char scope[100];
+    snprintf(scope, sizeof(scope), "%s:%s", partner, tenant);
+    struct acquire_ctx c = {.scope = scope,
+                            .concurrent = l->concurrent > 0 ? l->concurrent : 5,
+                            .call_ms = l->call_ms > 0 ? l->call_ms : DEFAULT_CALL_MS,
+                            .now = now};
     windows_of(partner, tenant, l, c.w);
     int qs = fh_store_run_tx(st, acquire_tx, &c);
-    if (qs < 0 || c.wait_until) {
-        inflight_give(t->scope);
-        if (qs < 0)
-            return FH_ERR;
+    if (qs < 0)
+        return FH_ERR;
+    if (c.wait_until) {
         *wait_until = c.wait_until;
         return FH_E_RETRY;
     }
+    t->call_id = c.call_id;
     t->held = true;
     return FH_OK;
 }
 
-void fh_gov_release(struct fh_gov_ticket *t)
+void fh_gov_release(struct fh_store *st, struct fh_gov_ticket *t)
 {
-    if (t && t->held) {
-        inflight_give(t->scope);
-        t->held = false;
-    }
+    if (!t || !t->held)
+        return;
+    t->held = false;
+    struct fh_param p[] = {FH_PI(t->call_id)};
+    if (fh_store_exec(st, "DELETE FROM rate_calls WHERE id = $1", p, 1, NULL) < 0)
+        fh_log(FH_LOG_WARN, "rate_governor",
+               "store error ending call %lld: it counts as in flight until it expires",
+               (long long)t->call_id);
 }
 
 /* Raises a window's count to limit - remaining (the partner's own view). */

@@ -45,6 +45,7 @@ void fh_xero_limits(const struct fh_app *app, struct fh_gov_limits *out)
     out->app_minute = app->cfg->xero_app_minute_limit;
     out->concurrent = app->cfg->xero_concurrent_limit;
     out->time_scale = app->cfg->xero_time_scale;
+    out->call_ms = app->cfg->xero_timeout_ms;
     out->minute_left_header = "X-MinLimit-Remaining";
     out->day_left_header = "X-DayLimit-Remaining";
     out->app_left_header = "X-AppMinLimit-Remaining";
@@ -213,7 +214,7 @@ enum xero_outcome xero_api(struct fh_app *app, int64_t integration_id, const str
         }
         fh_http_response_free(out);
         send_once(app, c, &tok, out);
-        fh_gov_release(&t);
+        fh_gov_release(app->store, &t);
         int64_t wait = fh_gov_observe(app->store, "xero", tok.tenant_id, &l, out, fh_now_ms());
         stale = tok.version;
         fh_conn_token_free(&tok);

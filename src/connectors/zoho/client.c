@@ -164,7 +164,7 @@ enum zoho_outcome zoho_api(struct fh_app *app, int64_t integration_id, const str
             break;
         }
         bool refused = attempt(app, &zc, &l, &tok, c, &r, &wait);
-        fh_gov_release(&t);
+        fh_gov_release(app->store, &t);
         stale = tok.version;
         fh_conn_token_free(&tok);
         if (refused && round == 0)

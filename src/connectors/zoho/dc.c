@@ -123,6 +123,7 @@ void zoho_limits(const struct fh_app *app, const char *plan, struct fh_gov_limit
     out->app_minute = 1000000; /* Zoho counts per organization only */
     out->concurrent = app->cfg->zoho_concurrent_limit;
     out->time_scale = app->cfg->zoho_time_scale;
+    out->call_ms = app->cfg->zoho_timeout_ms;
     out->day_left_header = "X-Rate-Limit-Remaining";
     out->day_reset_header = "X-Rate-Limit-Reset";
 }
