@@ -11,9 +11,9 @@
  * (holder: host name, PID namespace and PID); a process that died during its call leaves its rows
  * until the call's timeout has passed, except that a process on the same host and PID namespace
  * sees that the holder is gone and deletes them at once (a restart after a crash does not wait
- * for its predecessor's calls). On PostgreSQL the
- * reservation takes a transaction-level advisory lock on the scope first, so that two processes
- * never both count the last free slot; SQLite runs one writer at a time.
+ * for its predecessor's calls). On PostgreSQL the reservation takes a transaction-level advisory
+ * lock on the scope first, so that two processes never both count the last free slot; SQLite
+ * runs one writer at a time.
  *
  * The partner's view wins: every answer's remaining-quota headers (Xero's X-MinLimit-Remaining /
  * X-DayLimit-Remaining / X-AppMinLimit-Remaining, Zoho's X-Rate-Limit-Remaining for the day) raise
@@ -106,8 +106,10 @@ static int64_t in_flight(struct fh_store *st, const struct acquire_ctx *c)
         return -1;
     struct fh_rows rows;
     int qs = fh_store_exec(st, "SELECT id, holder FROM rate_calls WHERE scope = $1", p, 1, &rows);
-    if (qs < 0)
+    if (qs < 0) {
+        fh_rows_free(&rows);
         return -1;
+    }
     int64_t n = 0;
     for (int i = 0; i < qs; i++) {
         if (!holder_gone(fh_rows_get(&rows, (size_t)i, 1))) {
