@@ -3,13 +3,14 @@
 // same store and master key), each with 4 workers, fiscalize and write back a burst of invoices
 // of one organisation while every Xero call takes 250 ms (the emulator's latency_ms) and both
 // sides allow 2 calls in flight. Xero would answer a third call in flight with 429 "concurrent";
-// the emulator counts those.
+// the emulator counts those. And the hourly sweep deletes calls left in flight by a process that
+// died, once expired, for scopes nobody reserves again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startXeroWorld, xeroUser, account, connectXero, fiscalInvoices, notes, waitFor, stopXeroWorld,
 } from '../lib/xero.mjs';
-import { startServer, storeQuery } from '../lib/server.mjs';
+import { startServer, storeExec, storeQuery } from '../lib/server.mjs';
 
 const LIMIT = 2;
 const INVOICES = 10;
@@ -65,4 +66,16 @@ test('two processes on one store keep to Xero\'s calls in flight per tenant toge
   } finally {
     await w.ctl('PUT', '/xero/control/settings', { latency_ms: 0 });
   }
+});
+
+test('the sweep deletes expired calls left in flight, and only those', async () => {
+  const now = Date.now();
+  storeExec(w.srv, `INSERT INTO rate_calls (scope, holder, expires_at) VALUES
+      ('xero:gone-tenant', 'another-host pid:[1]:4242', ${now - 1000}),
+      ('xero:busy-tenant', 'another-host pid:[1]:4243', ${now + 3600000});
+    UPDATE schedules SET next_run_at = 0 WHERE name = 'maintenance.sweep';`);
+  await waitFor(() => storeQuery(w.srv, "SELECT id FROM rate_calls WHERE scope = 'xero:gone-tenant'").length === 0,
+    { what: 'the sweep' });
+  assert.deepEqual(storeQuery(w.srv, 'SELECT scope FROM rate_calls').map((r) => r.scope), ['xero:busy-tenant']);
+  storeExec(w.srv, "DELETE FROM rate_calls WHERE scope = 'xero:busy-tenant'");
 });
