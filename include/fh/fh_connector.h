@@ -234,6 +234,10 @@ struct fh_conn_doc {
     const char *source_key, *source_ref, *source_url; /* ref and url may be NULL */
     const char *writeback_kind, *writeback_prefix; /* the job and its key "<prefix>:<fiscal id>" */
     json_t *writeback_payload; /* borrowed; integration_id and fiscal_id are added */
+    /* the tax total the document states (ten-thousandths), when known: the V-SDC's is checked
+     * against it once signed (src/fiscal/tax_check.c) */
+    bool has_source_tax;
+    int64_t source_tax;
 };
 enum fh_conn_submit_result { FH_SUBMIT_DONE, FH_SUBMIT_RETRY, FH_SUBMIT_FAILED };
 /* fh_fiscal_submit (idempotent by source key) and the write-back job (idempotent by key). */

@@ -97,6 +97,9 @@ char *fh_fiscal_vsdc_request(const struct fh_fiscal_invoice *inv);
 void fh_fiscal_decimal(int64_t v, char *out, size_t outsize);
 /* The same as a JSON string, as every view shows amounts (new reference). */
 json_t *fh_fiscal_decimal_json(int64_t v);
+/* The same of a store cell of ten-thousandths; null for a NULL cell. */
+struct fh_rows;
+json_t *fh_fiscal_decimal_cell(const struct fh_rows *r, size_t row, size_t col);
 /* A V-SDC amount (a JSON number with at most 4 decimals, parsed as a double) as an exact
  * decimal string; null when v is not a number (new reference). */
 json_t *fh_fiscal_vsdc_amount_json(json_t *v);
@@ -138,6 +141,10 @@ struct fh_fiscal_submit_in {
     const char *source_ref; /* the source document's number for people (may be NULL) */
     const char *source_url; /* a link to it in the source system (may be NULL) */
     json_t *invoice;        /* canonical invoice object (borrowed) */
+    /* The tax total the source document states, in ten-thousandths, when has_source_tax: once
+     * signed, the V-SDC's tax total is checked against it (src/fiscal/tax_check.c). */
+    bool has_source_tax;
+    int64_t source_tax;
 };
 
 struct fh_fiscal_submit_out {

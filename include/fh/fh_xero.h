@@ -75,6 +75,9 @@ enum fh_rc fh_xero_map(json_t *doc, json_t *settings, const char *ref_number, co
                        json_t **canonical, char *why, size_t whysize);
 /* "/Date(1552326816230+0000)/" or an ISO date-time -> Unix ms; false when unreadable. */
 bool fh_xero_date(const char *s, int64_t *ms);
+/* The tax total an invoice or credit note states (TotalTax), in ten-thousandths, for the tax
+ * check (src/fiscal/tax_check.c); false when it has none that can be read. */
+bool fh_xero_tax_total(json_t *doc, int64_t *tax);
 /* The next look of a credit note waiting for its original invoice when no signature wakes it,
  * after waiting waited_ms so far: as long again, at least 2 s and at most 15 minutes. */
 int64_t fh_xero_wait_gap_ms(int64_t waited_ms);

@@ -110,6 +110,11 @@ bool fh_zoho_due(json_t *inv, const char *fiscalize, char *why, size_t whysize);
  * mapped. */
 enum fh_rc fh_zoho_map(json_t *inv, json_t *settings, json_t **canonical, char *why,
                        size_t whysize);
+/* The tax total an invoice states (tax_total), in ten-thousandths, for the tax check
+ * (src/fiscal/tax_check.c). False when it has none, and when an invoice-level discount or a
+ * negative adjustment is spread over the lines (fh_zoho_map): the lines' totals then differ from
+ * what Zoho computed its tax on, so the totals cannot be compared. */
+bool fh_zoho_tax_total(json_t *inv, int64_t *tax);
 /* Zoho's "2026-04-23T14:15:00+0100" (also "+01:00", "Z", fractions) -> Unix ms. */
 bool fh_zoho_time(const char *s, int64_t *ms);
 

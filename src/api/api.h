@@ -93,6 +93,8 @@ struct fh_v1_doc {
     const char *source_id, *source_ref, *source_url; /* may be NULL */
     json_t *invoice;                                 /* canonical invoice (borrowed) */
     bool body_fields; /* the invoice was built from body fields: errors name them unprefixed */
+    bool has_source_tax; /* source_tax_total was given (fh_api_source_tax_or_reply) */
+    int64_t source_tax;
 };
 /* Submits doc for the request's API key under its Idempotency-Key, and replies. */
 enum fh_rc fh_api_v1_submit_or_reply(struct fh_req *req, const struct fh_v1_doc *doc);
@@ -111,6 +113,10 @@ enum fh_rc fh_api_consent_reply(struct fh_req *req, enum fh_consent_result r, co
                                 const char *reason);
 /* Replies 503 for a retryable store failure, 500 otherwise. */
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what);
+/* A submission's optional source_tax_total (s; NULL: absent), the tax total the caller's
+ * document states, a decimal string >= 0 with at most 4 decimals: into *has and *tax. Else
+ * replies 400 (1003) and returns false. */
+bool fh_api_source_tax_or_reply(struct fh_req *req, const char *s, bool *has, int64_t *tax);
 /* Inside a transaction: how many owners the organization has (a negative qs on failure),
  * their memberships locked on PostgreSQL so that two changes cannot both take the last one. */
 int fh_api_owners_locked(struct fh_store *st, int64_t org_id);

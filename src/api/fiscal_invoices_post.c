@@ -27,7 +27,8 @@ static enum fh_rc reply_submitted(struct fh_req *req, const struct fh_fiscal_sub
 
 enum fh_rc fh_api_fiscal_invoices_post(struct fh_req *req)
 {
-    const char *cert_uid = NULL, *source_id = NULL, *source_ref = NULL, *source_url = NULL;
+    const char *cert_uid = NULL, *source_id = NULL, *source_ref = NULL, *source_url = NULL,
+               *source_tax = NULL;
     json_t *invoice = NULL;
     struct fh_jspec spec[] = {
         {.name = "certificate_uid", .type = FH_J_STRING, .min = 1, .max = 15, .out = &cert_uid},
@@ -49,6 +50,12 @@ enum fh_rc fh_api_fiscal_invoices_post(struct fh_req *req)
          .min = 1,
          .max = 2000,
          .out = &source_url},
+        {.name = "source_tax_total",
+         .type = FH_J_STRING,
+         .optional = true,
+         .min = 1,
+         .max = 40,
+         .out = &source_tax},
         FH_JSPEC_END,
     };
     json_t *root = NULL;
@@ -66,6 +73,12 @@ enum fh_rc fh_api_fiscal_invoices_post(struct fh_req *req)
                             "source_url must be an http(s) URL");
         goto out;
     }
+    bool has_tax;
+    int64_t tax;
+    if (!fh_api_source_tax_or_reply(req, source_tax, &has_tax, &tax)) {
+        rc = FH_ERR;
+        goto out;
+    }
     char key[FH_FISCAL_SOURCE_ID_MAX + 8];
     snprintf(key, sizeof(key), "api:%s", source_id);
     struct fh_fiscal_submit_in in = {.org_id = req->org.id,
@@ -73,7 +86,9 @@ enum fh_rc fh_api_fiscal_invoices_post(struct fh_req *req)
                                      .source_key = key,
                                      .source_ref = source_ref,
                                      .source_url = source_url,
-                                     .invoice = invoice};
+                                     .invoice = invoice,
+                                     .has_source_tax = has_tax,
+                                     .source_tax = tax};
     struct fh_fiscal_submit_out out;
     struct fh_json_error err;
     rc = fh_fiscal_submit(req->app, &in, &out, &err);

@@ -12,6 +12,22 @@
 #include "fh/fh_xero.h"
 #include "fh/fh_zoho.h"
 
+/* Whether the change gives taxes other labels: the tax mapping, the default label, or the
+ * certificate (its V-SDC may define other rates). The integration's tax-mismatch warning then
+ * counts only invoices signed after it (fh_integ_list_json). */
+static bool tax_mapping_changed(const struct fh_integ *in, json_t *merged, int64_t cert_id)
+{
+    static const char *const keys[] = {"tax_mapping", "default_label"};
+    if (cert_id != in->certificate_id)
+        return true;
+    for (size_t i = 0; merged && i < FH_ARRAY_LEN(keys); i++) {
+        json_t *a = json_object_get(in->settings, keys[i]), *b = json_object_get(merged, keys[i]);
+        if ((a == NULL) != (b == NULL) || (a && !json_equal(a, b)))
+            return true;
+    }
+    return false;
+}
+
 enum fh_rc fh_api_integrations_patch(struct fh_req *req)
 {
     json_t *settings = NULL, *root = NULL, *merged = NULL;
@@ -49,15 +65,17 @@ enum fh_rc fh_api_integrations_patch(struct fh_req *req)
         rc = FH_ERR;
     if (rc == FH_OK) {
         char *text = json_dumps(merged ? merged : in.settings, JSON_COMPACT | JSON_SORT_KEYS);
-        struct fh_param p[] = {FH_PI(in.id), FH_PT(text), FH_PI(fh_now_ms()), FH_PI(cert_id)};
+        struct fh_param p[] = {FH_PI(in.id), FH_PT(text), FH_PI(fh_now_ms()), FH_PI(cert_id),
+                               FH_PI(tax_mapping_changed(&in, merged, cert_id))};
         int qs = fh_store_exec(req->app->store,
                                "UPDATE integrations SET settings = $2, updated_at = $3, "
-                               "certificate_id = $4 WHERE id = $1",
+                               "certificate_id = $4, tax_mapping_at = CASE WHEN $5 = 1 THEN $3 "
+                               "ELSE tax_mapping_at END WHERE id = $1",
                                p, FH_ARRAY_LEN(p), NULL);
         free(text);
         if (qs > 0 && cert_id != in.certificate_id)
-            fh_log(FH_LOG_INFO, "integration_certificate", "org %s integration %s now signs with %s",
-                   req->org.code, in.uid, cert_uid);
+            fh_log(FH_LOG_INFO, "integration_certificate",
+                   "org %s integration %s now signs with %s", req->org.code, in.uid, cert_uid);
         rc = qs > 0 ? fh_api_integ_reply(req, 200, in.uid)
                     : fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,
                                           "cannot change the integration");

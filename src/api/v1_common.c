@@ -101,7 +101,9 @@ static int do_submit(struct fh_store *st, struct submit_ctx *c)
                                      .source_key = c->source_key,
                                      .source_ref = c->doc->source_ref,
                                      .source_url = c->doc->source_url,
-                                     .invoice = c->doc->invoice};
+                                     .invoice = c->doc->invoice,
+                                     .has_source_tax = c->doc->has_source_tax,
+                                     .source_tax = c->doc->source_tax};
     struct fh_fiscal_submit_out out;
     enum fh_rc rc = fh_fiscal_submit(c->req->app, &in, &out, &c->err);
     if (rc == FH_E_INPUT) {

@@ -114,7 +114,7 @@ static enum fh_rc transient(struct attempt *a, const char *reason)
 static enum fh_rc signed_with(struct attempt *a, const struct fh_tc_reply *r)
 {
     bool completed = false;
-    int qs = fiscal_row_sign(a->st, a->row->id, r, a->job, fh_now_ms(), &completed);
+    int qs = fiscal_row_sign(a->st, a->row, r, a->job, fh_now_ms(), &completed);
     if (qs < 0) /* the row stays uncertain: the next attempt finds the invoice by GET */
         return store_trouble(a, "storing the signed result");
     if (!completed) { /* the result is stored; the runner finds the lease lost and says so */

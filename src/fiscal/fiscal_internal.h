@@ -16,6 +16,8 @@ struct fiscal_row {
     bool uncertain;
     int64_t retry_since; /* attempts without a definite answer since (0: none) */
     char *canonical;     /* owned */
+    bool has_source_tax; /* the source document's tax total is known (tax_check.c) */
+    int64_t source_tax;
 };
 void fiscal_row_free(struct fiscal_row *r);
 
@@ -44,8 +46,15 @@ int fiscal_row_begin_in_tx(struct fh_store *st, const struct fh_config *cfg, int
 /* Stores the V-SDC's FH_TC_OK answer r (the body verbatim and the fields read from it), never
  * over a signed row, and in the same transaction completes job (fh_job_complete_tx; NULL: no
  * job). *completed tells whether the job was completed (false when its lease was lost). */
-int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r,
+int fiscal_row_sign(struct fh_store *st, const struct fiscal_row *row, const struct fh_tc_reply *r,
                     const struct fh_job *job, int64_t now, bool *completed);
+
+/* tax_check.c: the tax total of the V-SDC's answer result (the sum of its taxItems) in
+ * *vsdc_tax, and in *mismatch whether it differs from source_tax (the source document's) by more
+ * than rounding allows for the canonical invoice's items. False when the answer has no tax items
+ * to read (nothing is checked then). */
+bool fiscal_tax_check(const char *result, const char *canonical, int64_t source_tax,
+                      int64_t *vsdc_tax, bool *mismatch);
 /* Pending -> failed with reason; uncertain: 0 or 1 to set, -1 to keep. */
 int fiscal_row_fail(struct fh_store *st, int64_t id, const char *reason, int uncertain,
                     int64_t now);

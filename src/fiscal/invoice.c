@@ -15,8 +15,8 @@
 #include "fh/fh_money.h"
 #include "fiscal_internal.h"
 
-#define AMOUNT_MAX (100000000000LL * FH_MONEY_SCALE) /* 100 billion: sums stay far from INT64_MAX  \
-                                                      */
+/* 100 billion: sums stay far from INT64_MAX */
+#define AMOUNT_MAX (100000000000LL * FH_MONEY_SCALE)
 
 static const char *const invoice_types[] = {"normal",   "proforma", "copy",
                                             "training", "advance",  NULL};
@@ -497,4 +497,10 @@ json_t *fh_fiscal_decimal_json(int64_t v)
     char b[40];
     fh_fiscal_decimal(v, b, sizeof(b));
     return json_string(b);
+}
+
+json_t *fh_fiscal_decimal_cell(const struct fh_rows *r, size_t row, size_t col)
+{
+    return fh_rows_get(r, row, col) ? fh_fiscal_decimal_json(fh_rows_i64(r, row, col, 0))
+                                    : json_null();
 }

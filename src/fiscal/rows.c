@@ -28,7 +28,8 @@ int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out)
     struct fh_rows rows;
     int qs = fh_store_exec(st,
                            "SELECT id, org_id, certificate_id, request_id, status, attempts, "
-                           "uncertain, canonical, retry_since FROM fiscal_invoices WHERE id = $1",
+                           "uncertain, canonical, retry_since, source_tax FROM fiscal_invoices "
+                           "WHERE id = $1",
                            p, 1, &rows);
     if (qs > 0) {
         out->id = fh_rows_i64(&rows, 0, 0, 0);
@@ -40,6 +41,8 @@ int fiscal_row_load(struct fh_store *st, int64_t id, struct fiscal_row *out)
         out->uncertain = fh_rows_i64(&rows, 0, 6, 0) != 0;
         out->canonical = fh_strdup(fh_rows_get(&rows, 0, 7) ? fh_rows_get(&rows, 0, 7) : "{}");
         out->retry_since = fh_rows_i64(&rows, 0, 8, 0);
+        out->has_source_tax = fh_rows_get(&rows, 0, 9) != NULL;
+        out->source_tax = fh_rows_i64(&rows, 0, 9, 0);
     }
     fh_rows_free(&rows);
     return qs;
@@ -161,24 +164,36 @@ static int outcome_tx(struct fh_store *st, void *cls)
     return qs;
 }
 
-int fiscal_row_sign(struct fh_store *st, int64_t id, const struct fh_tc_reply *r,
+int fiscal_row_sign(struct fh_store *st, const struct fiscal_row *row, const struct fh_tc_reply *r,
                     const struct fh_job *job, int64_t now, bool *completed)
 {
-    struct fh_param p[] = {FH_PI(id), FH_PT(r->invoice_number), FH_PT(r->sdc_time),
-                           FH_PT(r->verification_url), FH_PI(now)};
+    int64_t vsdc_tax = 0;
+    bool mismatch = false;
+    bool checked = row->has_source_tax &&
+                   fiscal_tax_check(r->body, row->canonical, row->source_tax, &vsdc_tax, &mismatch);
+    struct fh_param p[] = {FH_PI(row->id),     FH_PT(r->invoice_number),
+                           FH_PT(r->sdc_time), FH_PT(r->verification_url),
+                           FH_PI(now),         checked ? FH_PI(vsdc_tax) : FH_PNULL,
+                           FH_PI(mismatch)};
     struct outcome_ctx c = {
         .sql = "UPDATE fiscal_invoices SET status = 'signed', uncertain = 0, "
                "last_error = NULL, invoice_number = $2, sdc_time = $3, "
-               "verification_url = $4, signed_at = $5, updated_at = $5 "
+               "verification_url = $4, signed_at = $5, updated_at = $5, vsdc_tax = $6, "
+               "tax_mismatch = $7 "
                "WHERE id = $1 AND status <> 'signed' RETURNING writeback_job, org_id, source_key",
         .p = p,
         .n = FH_ARRAY_LEN(p),
-        .id = id,
+        .id = row->id,
         .now = now,
         .job = job,
         .result = r->body};
     int qs = fh_store_group_tx(st, outcome_tx, &c); /* shared with the other workers' results */
     *completed = qs >= 0 && c.completed;
+    if (qs > 0 && mismatch)
+        fh_log(FH_LOG_WARN, "fiscal",
+               "fiscal invoice %lld: the V-SDC's tax total differs from the source document's "
+               "(check the tax mapping)",
+               (long long)row->id);
     return qs;
 }
 

@@ -66,15 +66,16 @@ static int submit_tx(struct fh_store *st, void *cls)
                            FH_PT(c->canonical),
                            FH_PT(c->invoice_type),
                            FH_PI(c->total),
-                           FH_PI(c->now)};
+                           FH_PI(c->now),
+                           in->has_source_tax ? FH_PI(in->source_tax) : FH_PNULL};
     struct fh_rows rows;
     int qs = fh_store_exec(
         st,
         "INSERT INTO fiscal_invoices (org_id, certificate_id, integration_id, source_key, "
         "source_ref, source_url, request_id, canonical, invoice_type, status, attempts, uncertain, "
-        "total_amount, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "'pending', 0, " RECOVERING_SQL
-        ", $10, $11, $11) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
+        "total_amount, created_at, updated_at, source_tax) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+        "$8, $9, 'pending', 0, " RECOVERING_SQL
+        ", $10, $11, $11, $12) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
         p, FH_ARRAY_LEN(p), &rows);
     int64_t id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);

@@ -16,11 +16,13 @@
         "f") ", f.invoice_type, f.source_ref, f.source_url, i.uid, c.uid, "                        \
              "f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, f.attempts, "      \
              "f.uncertain, "                                                                       \
-             "f.last_error, f.created_at, f.updated_at, f.signed_at, f.source_key, f.hold_reason"
+             "f.last_error, f.created_at, f.updated_at, f.signed_at, f.source_key, "               \
+             "f.hold_reason, "                                                                     \
+             "f.tax_mismatch"
 #define SUMMARY_FROM                                                                               \
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
-enum { N_SUMMARY_COLS = 20 };
+enum { N_SUMMARY_COLS = 21 };
 
 static json_t *summary(const struct fh_rows *r, size_t row)
 {
@@ -50,6 +52,7 @@ static json_t *summary(const struct fh_rows *r, size_t row)
     json_object_set_new(o, "updated_at", fh_json_time_cell(r, row, 16));
     json_object_set_new(o, "signed_at", fh_json_time_cell(r, row, 17));
     json_object_set_new(o, "hold_reason", fh_json_str_or_null(fh_rows_get(r, row, 19)));
+    json_object_set_new(o, "tax_mismatch", json_boolean(fh_rows_i64(r, row, 20, 0) != 0));
     return o;
 }
 
@@ -383,12 +386,13 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
 {
     struct fh_param p[] = {FH_PI(id), FH_PI(org_id)};
     struct fh_rows rows;
-    int qs = fh_store_exec(
-        st,
-        "SELECT " SUMMARY_COLS ", f.canonical, COALESCE(r.body, f.vsdc_result), f.writeback_job, "
-        "f.writeback_done_at" SUMMARY_FROM "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
-        "WHERE f.id = $1 AND f.org_id = $2",
-        p, 2, &rows);
+    int qs = fh_store_exec(st,
+                           "SELECT " SUMMARY_COLS
+                           ", f.canonical, COALESCE(r.body, f.vsdc_result), f.writeback_job, "
+                           "f.writeback_done_at, f.source_tax, f.vsdc_tax" SUMMARY_FROM
+                           "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
+                           "WHERE f.id = $1 AND f.org_id = $2",
+                           p, 2, &rows);
     if (qs <= 0) {
         fh_rows_free(&rows);
         return fh_qs_found_rc(qs);
@@ -408,6 +412,9 @@ enum fh_rc fh_fiscal_get_json(struct fh_store *st, int64_t org_id, int64_t id, j
     json_object_set_new(o, "writeback",
                         writeback_json(st, fh_rows_i64(&rows, 0, N_SUMMARY_COLS + 2, 0),
                                        fh_json_time_cell(&rows, 0, N_SUMMARY_COLS + 3)));
+    json_object_set_new(o, "source_tax_total",
+                        fh_fiscal_decimal_cell(&rows, 0, N_SUMMARY_COLS + 4));
+    json_object_set_new(o, "vsdc_tax_total", fh_fiscal_decimal_cell(&rows, 0, N_SUMMARY_COLS + 5));
     fh_rows_free(&rows);
     *out = o;
     return FH_OK;

@@ -100,10 +100,14 @@ export async function startServer(opts = {}) {
 }
 
 // A small JSON client with a cookie jar and the CSRF header, like the portal.
+// sqlite3 waits up to 10 s for the server's write lock instead of failing with "database is
+// locked" at once (the CLI has no busy timeout of its own).
+const SQLITE_WAIT = ['-cmd', '.timeout 10000'];
+
 // Reads rows straight from a server's store: sqlite3 on its SQLite file, psql on PostgreSQL.
 export function storeQuery(srv, sql) {
   const db = join(srv.dir, 'fiscalhub.db');
-  if (existsSync(db)) return JSON.parse(execFileSync('sqlite3', ['-json', db, sql]).toString() || '[]');
+  if (existsSync(db)) return JSON.parse(execFileSync('sqlite3', [...SQLITE_WAIT, '-json', db, sql]).toString() || '[]');
   const out = execFileSync('psql', [srv.env.DATABASE_URL, '-At', '-c', `SELECT coalesce(json_agg(t), '[]') FROM (${sql}) t`]);
   return JSON.parse(out.toString());
 }
@@ -111,7 +115,7 @@ export function storeQuery(srv, sql) {
 // Runs statements on a server's store (sqlite3, or psql in one transaction).
 export function storeExec(srv, sql) {
   const db = join(srv.dir, 'fiscalhub.db');
-  if (existsSync(db)) execFileSync('sqlite3', [db, sql]);
+  if (existsSync(db)) execFileSync('sqlite3', [...SQLITE_WAIT, db, sql]);
   else execFileSync('psql', [srv.env.DATABASE_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-c', sql]);
 }
 

@@ -129,7 +129,8 @@ static void test_sign_completes_the_job_in_the_same_commit(void **state)
     assert_int_equal(fiscal_row_begin_attempt(st, id, 0, T0), 1);
     struct fh_tc_reply r = answer("N-1");
     bool completed = false;
-    assert_int_equal(fiscal_row_sign(st, id, &r, &job, T0 + 1, &completed), 1);
+    assert_int_equal(
+        fiscal_row_sign(st, &(struct fiscal_row){.id = id}, &r, &job, T0 + 1, &completed), 1);
     assert_true(completed);
     struct row row = row_of(id);
     assert_string_equal(row.status, "signed");
@@ -231,7 +232,8 @@ static void test_no_result_without_the_job_end(void **state)
     struct fh_job broken = job;
     broken.lease_owner = NULL; /* the completing statement fails inside the transaction */
     bool completed = true;
-    assert_true(fiscal_row_sign(st, id, &r, &broken, T0 + 1, &completed) < 0);
+    assert_true(
+        fiscal_row_sign(st, &(struct fiscal_row){.id = id}, &r, &broken, T0 + 1, &completed) < 0);
     assert_false(completed);
     struct row row = row_of(id);
     assert_string_equal(row.status, "pending");
@@ -245,7 +247,9 @@ static void test_no_result_without_the_job_end(void **state)
     assert_int_equal(next.attempts, 2);
     assert_int_equal(row_of(id).uncertain, 1); /* the next run asks the V-SDC before posting */
     struct fh_tc_reply found = answer("N-1");
-    assert_int_equal(fiscal_row_sign(st, id, &found, &next, T0 + 2001, &completed), 1);
+    assert_int_equal(
+        fiscal_row_sign(st, &(struct fiscal_row){.id = id}, &found, &next, T0 + 2001, &completed),
+        1);
     assert_true(completed);
     assert_string_equal(row_of(id).status, "signed");
     assert_int_equal(job_state(job.id), FH_JOB_DONE);
@@ -268,7 +272,8 @@ static void test_lost_lease_keeps_the_result(void **state)
     claim("w2", T0 + 2000, &second); /* w1's lease ran out while it waited for the V-SDC */
     struct fh_tc_reply r = answer("N-1");
     bool completed = true;
-    assert_int_equal(fiscal_row_sign(st, id, &r, &first, T0 + 2001, &completed), 1);
+    assert_int_equal(
+        fiscal_row_sign(st, &(struct fiscal_row){.id = id}, &r, &first, T0 + 2001, &completed), 1);
     assert_false(completed);
     assert_string_equal(row_of(id).status, "signed");
     assert_int_equal(job_state(second.id), FH_JOB_RUNNING);
@@ -277,7 +282,9 @@ static void test_lost_lease_keeps_the_result(void **state)
     assert_string_equal(fr.status, "signed");
     fiscal_row_free(&fr);
     struct fh_tc_reply late = answer("N-2");
-    assert_int_equal(fiscal_row_sign(st, id, &late, &second, T0 + 2002, &completed), 0);
+    assert_int_equal(
+        fiscal_row_sign(st, &(struct fiscal_row){.id = id}, &late, &second, T0 + 2002, &completed),
+        0);
     assert_true(completed);
     assert_string_equal(row_of(id).number, "N-1");
     assert_int_equal(job_state(second.id), FH_JOB_DONE);
@@ -483,6 +490,91 @@ static void test_csv_export_pages(void **state)
     fh_fiscal_csv_free(all);
 }
 
+/* The tax check: the V-SDC's tax total (its taxItems) against the source document's, rounding
+ * allowed (a cent per item), recorded in the signing transaction. */
+static void test_tax_check_on_signing(void **state)
+{
+    FH_UNUSED(state);
+    const char *two = "{\"items\": [{}, {}]}";
+    int64_t vsdc = 0;
+    bool mismatch = true;
+    /* Xero's 20 % on 120.00 and 60.00 gross: 30.00; a V-SDC label of 20 %: 19.9999 + 10.0001 */
+    const char *same = "{\"taxItems\": [{\"label\": \"A\", \"amount\": 19.9999}, "
+                       "{\"label\": \"B\", \"amount\": 10.0001}]}";
+    assert_true(fiscal_tax_check(same, two, 300000, &vsdc, &mismatch));
+    assert_int_equal(vsdc, 300000);
+    assert_false(mismatch);
+    assert_true(fiscal_tax_check(same, two, 300000 + 200, &vsdc, &mismatch)); /* 2 cents, 2 items */
+    assert_false(mismatch);
+    assert_true(fiscal_tax_check(same, two, 300000 + 201, &vsdc, &mismatch));
+    assert_true(mismatch);
+    assert_true(fiscal_tax_check(same, "{}", 300000 - 101, &vsdc, &mismatch)); /* at least 1 cent */
+    assert_true(mismatch);
+    assert_false(fiscal_tax_check("{\"invoiceNumber\": \"N\"}", two, 0, &vsdc, &mismatch));
+    assert_false(mismatch);
+    assert_false(
+        fiscal_tax_check("{\"taxItems\": [{\"amount\": \"9\"}]}", two, 0, &vsdc, &mismatch));
+
+    /* signed with a source tax of 20.00 while the V-SDC computed 9 % of 120.00 */
+    int64_t id = pending_invoice();
+    struct fh_param p[] = {FH_PI(id)};
+    assert_int_equal(fh_store_exec(st,
+                                   "UPDATE fiscal_invoices SET source_tax = 200000 WHERE id = $1",
+                                   p, 1, NULL),
+                     1);
+    struct fh_job job;
+    claim("w1", T0, &job);
+    struct fiscal_row fr;
+    assert_int_equal(fiscal_row_load(st, id, &fr), 1);
+    assert_true(fr.has_source_tax);
+    assert_int_equal(fr.source_tax, 200000);
+    struct fh_tc_reply r = answer("N-1");
+    free(r.body);
+    r.body = fh_strdup("{\"invoiceNumber\": \"N-1\", \"taxItems\": [{\"amount\": 9.9083}]}");
+    bool completed = false;
+    assert_int_equal(fiscal_row_sign(st, &fr, &r, &job, T0 + 1, &completed), 1);
+    struct fh_rows rows;
+    assert_int_equal(
+        fh_store_exec(st, "SELECT vsdc_tax, tax_mismatch FROM fiscal_invoices WHERE id = $1", p, 1,
+                      &rows),
+        1);
+    assert_int_equal(fh_rows_i64(&rows, 0, 0, 0), 99083);
+    assert_int_equal(fh_rows_i64(&rows, 0, 1, 0), 1);
+    fh_rows_free(&rows);
+    fiscal_row_free(&fr);
+    fh_tc_reply_free(&r);
+    fh_job_free(&job);
+}
+
+/* Without a source tax nothing is computed or flagged. */
+static void test_no_tax_check_without_a_source_tax(void **state)
+{
+    FH_UNUSED(state);
+    int64_t id = pending_invoice();
+    struct fh_job job;
+    claim("w1", T0, &job);
+    struct fiscal_row fr;
+    assert_int_equal(fiscal_row_load(st, id, &fr), 1);
+    assert_false(fr.has_source_tax);
+    struct fh_tc_reply r = answer("N-1");
+    free(r.body);
+    r.body = fh_strdup("{\"invoiceNumber\": \"N-1\", \"taxItems\": [{\"amount\": 9.9083}]}");
+    bool completed = false;
+    assert_int_equal(fiscal_row_sign(st, &fr, &r, &job, T0 + 1, &completed), 1);
+    struct fh_param p[] = {FH_PI(id)};
+    struct fh_rows rows;
+    assert_int_equal(
+        fh_store_exec(st, "SELECT vsdc_tax, tax_mismatch FROM fiscal_invoices WHERE id = $1", p, 1,
+                      &rows),
+        1);
+    assert_null(fh_rows_get(&rows, 0, 0));
+    assert_int_equal(fh_rows_i64(&rows, 0, 1, -1), 0);
+    fh_rows_free(&rows);
+    fiscal_row_free(&fr);
+    fh_tc_reply_free(&r);
+    fh_job_free(&job);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +585,8 @@ int main(void)
         cmocka_unit_test_setup(test_claim_marks_the_attempt, harness_setup),
         cmocka_unit_test_setup(test_restore_makes_unsigned_invoices_ask_first, harness_setup),
         cmocka_unit_test_setup(test_csv_export_pages, harness_setup),
+        cmocka_unit_test_setup(test_tax_check_on_signing, harness_setup),
+        cmocka_unit_test_setup(test_no_tax_check_without_a_source_tax, harness_setup),
     };
     return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
 }

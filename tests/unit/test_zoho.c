@@ -257,6 +257,30 @@ static void test_mapping_totals(void **state)
     json_decref(inv);
 }
 
+/* The tax total the tax check compares with the V-SDC's: tax_total, unless a discount or a
+ * negative adjustment was spread over the lines (what Zoho taxed differs from the lines then). */
+static void test_tax_total(void **state)
+{
+    (void)state;
+    int64_t tax = -1;
+    json_t *inv = json_loads("{\"tax_total\": 30.5, \"adjustment\": 2}", 0, NULL);
+    assert_true(fh_zoho_tax_total(inv, &tax));
+    assert_int_equal(tax, 305000);
+    json_decref(inv);
+    const char *const unknown[] = {
+        "{}",
+        "{\"tax_total\": -1}",
+        "{\"tax_total\": \"x\"}",
+        "{\"tax_total\": 30, \"discount\": 10}",
+        "{\"tax_total\": 30, \"adjustment\": -0.5}",
+    };
+    for (size_t i = 0; i < FH_ARRAY_LEN(unknown); i++) {
+        inv = json_loads(unknown[i], 0, NULL);
+        assert_false(fh_zoho_tax_total(inv, &tax));
+        json_decref(inv);
+    }
+}
+
 static void test_settings(void **state)
 {
     (void)state;
@@ -300,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_due),
         cmocka_unit_test(test_mapping_exclusive),
         cmocka_unit_test(test_mapping_totals),
+        cmocka_unit_test(test_tax_total),
         cmocka_unit_test(test_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 
 #include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
+#include "fh/fh_fiscal.h"
 #include "fh/fh_json.h"
 
 #define INTEG_COLS                                                                                 \
@@ -352,7 +353,9 @@ static const char *type_name(const char *type)
     "u.integration_id = i.id), "                                                                   \
     "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                               \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
-    "AND +f.integration_id = i.id), c.not_after, c.status"
+    "AND +f.integration_id = i.id), c.not_after, c.status, i.id, "                                 \
+    "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
+    "f.tax_mismatch = 1 AND f.signed_at > COALESCE(i.tax_mapping_at, 0))"
 
 static json_t *row_json(const struct fh_rows *r, size_t i)
 {
@@ -398,6 +401,40 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
     return o;
 }
 
+/* The integration's tax-mismatch warning (docs/api/integrations.md): null, or how many of its
+ * invoices were signed with other VAT than their source states (src/fiscal/tax_check.c) since
+ * its tax mapping last changed, and the latest of them. */
+static enum fh_rc tax_mismatches(struct fh_store *st, json_t *o, int64_t id, int64_t count)
+{
+    if (count == 0) {
+        json_object_set_new(o, "tax_mismatches", json_null());
+        return FH_OK;
+    }
+    struct fh_param p[] = {FH_PI(id)};
+    struct fh_rows rows;
+    int qs =
+        fh_store_exec(st,
+                      "SELECT f.id, f.source_ref, f.source_tax, f.vsdc_tax, f.signed_at FROM "
+                      "fiscal_invoices f WHERE f.integration_id = $1 AND f.tax_mismatch = 1 AND "
+                      "f.signed_at > COALESCE((SELECT tax_mapping_at FROM integrations "
+                      "WHERE id = $1), 0) "
+                      "ORDER BY f.signed_at DESC, f.id DESC LIMIT 1",
+                      p, 1, &rows);
+    if (qs < 0)
+        return fh_qs_rc(qs);
+    json_t *last = json_null();
+    if (qs > 0)
+        last = json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)fh_rows_i64(&rows, 0, 0, 0),
+                         "source_ref", fh_json_str_or_null(fh_rows_get(&rows, 0, 1)),
+                         "source_tax_total", fh_fiscal_decimal_cell(&rows, 0, 2), "vsdc_tax_total",
+                         fh_fiscal_decimal_cell(&rows, 0, 3), "signed_at",
+                         fh_json_time_cell(&rows, 0, 4));
+    fh_rows_free(&rows);
+    json_object_set_new(o, "tax_mismatches",
+                        json_pack("{s:I, s:o}", "count", (json_int_t)count, "last", last));
+    return FH_OK;
+}
+
 enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now,
                               json_t **out)
 {
@@ -415,13 +452,19 @@ enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *u
                       p, uid ? 3 : 2, &rows);
     if (qs < 0)
         return fh_qs_rc(qs);
-    if (uid) {
-        *out = rows.nrows ? row_json(&rows, 0) : NULL;
-    } else {
-        *out = json_array();
-        for (size_t i = 0; i < rows.nrows; i++)
-            json_array_append_new(*out, row_json(&rows, i));
+    enum fh_rc rc = FH_OK;
+    json_t *list = json_array();
+    for (size_t i = 0; i < rows.nrows && rc == FH_OK; i++) {
+        json_t *o = row_json(&rows, i);
+        json_array_append_new(list, o);
+        rc = tax_mismatches(st, o, fh_rows_i64(&rows, i, 24, 0), fh_rows_i64(&rows, i, 25, 0));
     }
     fh_rows_free(&rows);
+    if (rc != FH_OK) {
+        json_decref(list);
+        return rc;
+    }
+    *out = uid ? json_incref(json_array_get(list, 0)) : json_incref(list);
+    json_decref(list);
     return FH_OK;
 }

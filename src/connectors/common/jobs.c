@@ -199,7 +199,9 @@ enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_co
                                      .source_key = d->source_key,
                                      .source_ref = d->source_ref,
                                      .source_url = d->source_url,
-                                     .invoice = canonical};
+                                     .invoice = canonical,
+                                     .has_source_tax = d->has_source_tax,
+                                     .source_tax = d->source_tax};
     struct fh_fiscal_submit_out so;
     struct fh_json_error err;
     enum fh_rc rc = fh_fiscal_submit(app, &si, &so, &err);

@@ -65,6 +65,11 @@ bool fh_xero_date(const char *s, int64_t *ms)
     return true;
 }
 
+bool fh_xero_tax_total(json_t *doc, int64_t *tax)
+{
+    return fh_conn_money(json_object_get(doc, "TotalTax"), tax) && *tax >= 0;
+}
+
 enum fh_xero_decision fh_xero_decide_invoice(json_t *inv, const char *trigger, char *why,
                                              size_t whysize)
 {

@@ -73,7 +73,7 @@ static enum xero_process_result original_of(struct fh_app *app, const struct fh_
 }
 
 static enum xero_process_result submit(struct fh_app *app, const struct fh_integ *in,
-                                       enum xero_doc_kind kind, const char *doc_id,
+                                       enum xero_doc_kind kind, json_t *doc, const char *doc_id,
                                        const char *number, json_t *canonical, char *why,
                                        size_t whysize)
 {
@@ -93,6 +93,7 @@ static enum xero_process_result submit(struct fh_app *app, const struct fh_integ
                             .writeback_kind = FH_XERO_JOB_WRITEBACK,
                             .writeback_prefix = "xero.wb",
                             .writeback_payload = wb};
+    d.has_source_tax = fh_xero_tax_total(doc, &d.source_tax);
     enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
     json_decref(wb);
     free(url);
@@ -146,7 +147,7 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
                     whysize) != FH_OK)
         return XP_FAILED;
     const char *number = jstr(doc, kind == XERO_INVOICE ? "InvoiceNumber" : "CreditNoteNumber");
-    enum xero_process_result r = submit(app, in, kind, id, number, canonical, why, whysize);
+    enum xero_process_result r = submit(app, in, kind, doc, id, number, canonical, why, whysize);
     json_decref(canonical);
     return r;
 }

@@ -203,6 +203,16 @@ static enum fh_rc read_lines(json_t *inv, json_t *settings, struct line **out, s
     return FH_OK;
 }
 
+bool fh_zoho_tax_total(json_t *inv, int64_t *tax)
+{
+    int64_t discount = 0, adjust = 0;
+    if (fh_conn_money(json_object_get(inv, "discount"), &discount) && discount != 0)
+        return false;
+    if (fh_conn_money(json_object_get(inv, "adjustment"), &adjust) && adjust < 0)
+        return false;
+    return fh_conn_money(json_object_get(inv, "tax_total"), tax) && *tax >= 0;
+}
+
 static const char *payment_method(json_t *inv)
 {
     const char *mode = jstr(json_array_get(json_object_get(inv, "payments"), 0), "payment_mode");

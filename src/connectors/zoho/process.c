@@ -70,7 +70,7 @@ static char *view_url(struct fh_app *app, const struct fh_integ *in, const char 
     return fh_asprintf("%s/app/%s#/invoices/%s", dc.web, in->tenant_id, invoice_id);
 }
 
-static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ *in,
+static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ *in, json_t *inv,
                                        const char *invoice_id, const char *number,
                                        json_t *canonical, char *why, size_t whysize)
 {
@@ -85,6 +85,7 @@ static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ
                             .writeback_kind = FH_ZOHO_JOB_WRITEBACK,
                             .writeback_prefix = "zoho.wb",
                             .writeback_payload = wb};
+    d.has_source_tax = fh_zoho_tax_total(inv, &d.source_tax);
     enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
     json_decref(wb);
     free(url);
@@ -107,7 +108,7 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
     if (fh_zoho_map(inv, in->settings, &canonical, why, whysize) != FH_OK)
         return ZP_FAILED;
     const char *number = json_string_value(json_object_get(inv, "invoice_number"));
-    enum zoho_process_result r = submit(app, in, id, number, canonical, why, whysize);
+    enum zoho_process_result r = submit(app, in, inv, id, number, canonical, why, whysize);
     json_decref(canonical);
     return r;
 }
