@@ -100,6 +100,8 @@ test('an invoice created in Zoho is fiscalized once via the webhook, with one co
   const d = (await a.get(`/api/orgs/${a.org}/fiscal-invoices/${f.id}`)).json;
   assert.deepEqual(d.invoice.items.map((x) => [x.name, x.quantity, x.unit_price, x.total, x.labels[0]]),
     [['Widget', '2', '120', '240', 'A'], ['Book', '1', '11', '11', 'A']]);
+  // the tax check: Zoho's tax_total (40 + 1) against the V-SDC's A 9 % of 251
+  assert.deepEqual([d.source_tax_total, d.vsdc_tax_total, d.tax_mismatch], ['41', '20.7248', true]);
   assert.equal(d.invoice.payments[0].method, 'other');
   assert.equal(d.invoice.pos_invoice_number, inv.invoice_number);
   const cm = await waitFor(async () => { const l = await comments(w, inv.invoice_id); return l.length && l; }, { what: 'the comment' });
@@ -303,6 +305,9 @@ test('API: bad input 4xx naming the field, other tenants 404, Remove revokes at 
   const f = await signedOnce(a, uidA, inv, 'the mapped invoice');
   const d = (await a.get(`/api/orgs/${a.org}/fiscal-invoices/${f.id}`)).json;
   assert.deepEqual(d.invoice.items.map((x) => [x.labels[0], x.quantity, x.total]), [['Ж', '1', '12'], ['N', '1', '5'], ['B', '1.5', '1.65']]);
+  // 20 % mapped to a 19 % label and 10 % to 0 %: Zoho's 2.15 of tax against the V-SDC's 1.916
+  assert.deepEqual([d.source_tax_total, d.vsdc_tax_total, d.tax_mismatch], ['2.15', '1.916', true]);
+  assert.equal((await integration(a, uidA)).tax_mismatches.count, 1, 'counted since the mapping changed');
   // Remove
   const keep = (await fiscalInvoices(a, uidA)).length;
   const revocations = (await stats()).identity.revocations || 0;
