@@ -13,9 +13,12 @@
 //    Xero's consent page (log in, pick the organisation, Allow access) and
 //    back to Integrations, where the row is Active (UID, Xero icon, created
 //    date, status); an invoice approved in Xero before the consent is signed
-//    on POS Invoices. Test Connection reports
-//    the organisation; Change trigger persists; Remove asks first, the row
-//    disappears and the connection is gone at Xero.
+//    on POS Invoices. Its line's 20 % tax is not mapped, so the V-SDC taxed it
+//    at label A's 9 %: the list marks it "VAT differs", its details give both
+//    amounts, and the row warns, until the tax mapping is saved through the
+//    warning's Check tax mapping. Test Connection reports the organisation;
+//    Change trigger persists; Remove asks first, the row disappears and the
+//    connection is gone at Xero.
 // 2. Cancel on the consent page: the error notice offers Resume, the setup is
 //    under Pending; Resume, then allowing two organisations leads to the
 //    tenant choice page; Continue makes the integration Active.
@@ -274,7 +277,55 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await writeback.getByText(/Yes, to Xero/).waitFor({ timeout: 20000 });
   await details.getByRole('button', { name: 'Close' }).last().click();
   assert.equal(await history(), 1, 'the retry wrote no second note');
+
+  // Its line carries Xero's TAX001 (20 %), which the tax mapping does not map yet ("Not set: every
+  // line takes label A"), so the V-SDC took label A's 9 % of the 1,440.00 the customer pays:
+  // 118.8991 where Xero states 240.00. The list marks the invoice, its details say by how much.
+  const fiscal = (await apiGet(page, `/api/orgs/${org}/fiscal-invoices?integration=${it.uid}`)).body.invoices;
+  const earlierFiscal = fiscal.find((i) => i.source_ref === earlier.InvoiceNumber);
+  assert.equal(earlierFiscal?.tax_mismatch, true, JSON.stringify(fiscal));
+  const earlierDetails = (await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${earlierFiscal.id}`)).body;
+  assert.equal(earlierDetails.tax_mismatch, true);
+  assert.equal(earlierDetails.source_tax_total, '240'); // the API drops trailing zeros; the portal shows 240.00
+  assert.equal(earlierDetails.vsdc_tax_total, '118.8991');
+  await page.reload();
+  const vatBadge = earlierRow.getByTestId('tax-mismatch-badge');
+  await vatBadge.waitFor();
+  assert.equal(await vatBadge.textContent(), 'VAT differs from the source document');
+  assert.equal(await page.getByTestId('tax-mismatch-badge').count(), 1, 'only that invoice is marked');
+  await noSerious(page, 'POS Invoices with VAT that differs from the source');
+  await page.screenshot({ path: '/tmp/fh-xero-vat-badge.png' });
+  await earlierRow.getByRole('button', { name: 'Details' }).click();
+  const vatNote = details.getByTestId('tax-mismatch');
+  await vatNote.waitFor();
+  assert.equal(await vatNote.getAttribute('role'), 'note');
+  assert.equal(
+    await vatNote.locator('.alert-message').innerText(),
+    'VAT differs from the source: the V-SDC computed 118.8991, the Xero invoice states 240.00.',
+  );
+  assert.match(await vatNote.innerText(), /tax mapping probably gives one of its taxes the wrong V-SDC label/);
+  assert.match(await vatNote.innerText(), /A signed invoice stays as it is: to correct it, refund it and fiscalize it again\./);
+  await noSerious(page, 'Invoice details with VAT that differs from the source');
+  await page.screenshot({ path: '/tmp/fh-xero-vat-differs.png' });
+  await details.getByRole('button', { name: 'Close' }).last().click();
   await openIntegrations(page);
+
+  // The row warns too: how many, the last one and both amounts, and what to do.
+  const mismatch = row(page, it.uid).getByTestId('tax-mismatch');
+  const mismatchText = `1 invoice signed with VAT that differs from Xero’s (last: ${earlier.InvoiceNumber}, Xero 240.00, V-SDC 118.8991). Check the tax mapping.`;
+  await mismatch.waitFor();
+  assert.equal(await mismatch.locator('.alert-message').innerText(), mismatchText);
+  await row(page, it.uid).getByText('VAT differs', { exact: true }).waitFor();
+  const counted = (await integration(page, org, it.uid)).tax_mismatches;
+  assert.deepEqual(
+    { ...counted, last: { ...counted.last, signed_at: typeof counted.last.signed_at } },
+    {
+      count: 1,
+      last: { id: earlierFiscal.id, source_ref: earlier.InvoiceNumber, source_tax_total: '240', vsdc_tax_total: '118.8991', signed_at: 'string' },
+    },
+  );
+  await noSerious(page, 'Integrations with VAT that differs from Xero');
+  await page.screenshot({ path: '/tmp/fh-xero-vat-warning.png', fullPage: true });
 
   // Test Connection: one read-only call to Xero, the answer under the buttons.
   await r.getByRole('button', { name: 'Test Connection' }).click();
@@ -300,11 +351,13 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await page.reload();
   await row(page, it.uid).getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
 
-  // Tax mapping: Xero's rates against the certificate's V-SDC labels; the 19 % rate is offered
-  // the V-SDC's 19 % label; saved, the mapping is in the settings.
+  // Tax mapping, opened from the VAT warning (a new trigger changed no tax mapping, so it is still
+  // there): Xero's rates against the certificate's V-SDC labels; the 19 % rate is offered the
+  // V-SDC's 19 % label; saved, the mapping is in the settings.
   const taxFact = row(page, it.uid).getByTestId('tax-mapping');
   assert.equal(await taxFact.innerText(), 'Tax mapping\nNot set: every line takes label A');
-  await row(page, it.uid).getByRole('button', { name: 'Tax mapping' }).click();
+  assert.equal(await mismatch.locator('.alert-message').innerText(), mismatchText);
+  await mismatch.getByRole('button', { name: 'Check tax mapping' }).click();
   const taxes = page.getByRole('dialog', { name: `Tax mapping of ${it.uid}` });
   const table = taxes.getByRole('table', { name: 'Xero taxes' });
   await table.waitFor();
@@ -330,6 +383,13 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   assert.deepEqual(mapped.tax_mapping, { OUTPUT19: 'Ж', NONE: 'B' });
   assert.equal(mapped.default_label, 'A');
   await taxFact.getByText('2 taxes mapped, others A').waitFor();
+  // A new tax mapping: no invoice signed under it differs yet, so the warning is gone.
+  await mismatch.waitFor({ state: 'detached' });
+  assert.equal((await integration(page, org, it.uid)).tax_mismatches, null);
+  await page.reload();
+  await taxFact.getByText('2 taxes mapped, others A').waitFor();
+  assert.equal(await mismatch.count(), 0, 'no VAT warning after a reload');
+  assert.equal(await row(page, it.uid).getByText('VAT differs').count(), 0, 'no VAT badge after a reload');
   // opened again: the saved choices, no suggestion left
   await row(page, it.uid).getByRole('button', { name: 'Tax mapping' }).click();
   await table.waitFor();

@@ -109,6 +109,25 @@ export interface Integration {
   backfill?: Backfill | null;
   /** The consent authorized several organisations and none is chosen yet. */
   tenant_choice_pending?: boolean;
+  /**
+   * Its signed invoices whose V-SDC VAT differs from the source document's, since its tax
+   * mapping (settings.tax_mapping, settings.default_label) last changed; null: none.
+   */
+  tax_mismatches?: TaxMismatches | null;
+}
+
+/** The signed invoices of an integration whose VAT differs from the source's, and the last one. */
+export interface TaxMismatches {
+  count: number;
+  last: {
+    /** The fiscal invoice (GET .../fiscal-invoices/{id}). */
+    id: number;
+    source_ref: string | null;
+    /** Decimal strings ("200.00", "99.0826"). */
+    source_tax_total: string | null;
+    vsdc_tax_total: string | null;
+    signed_at: string | null;
+  } | null;
 }
 
 // A setup started but not finished: the server sends the same fields as an
@@ -179,6 +198,8 @@ export interface FiscalInvoiceSummary {
   verification_url?: string | null;
   last_error?: string | null;
   attempts?: number;
+  /** Signed, and the V-SDC's VAT differs from the source document's by more than rounding. */
+  tax_mismatch?: boolean;
 }
 
 export interface FiscalInvoicesReply {
@@ -233,6 +254,10 @@ export interface FiscalInvoiceDetails extends FiscalInvoiceSummary {
   refunds_waiting?: { ref: string | null; integration: string | null; since: string }[];
   /** The fiscal result's way back to the source invoice (integrations only; null otherwise). */
   writeback?: { state: 'pending' | 'retrying' | 'done' | 'failed'; error: string | null; at: string | null } | null;
+  /** The VAT the source document states (a decimal string); null when it states none. */
+  source_tax_total?: string | null;
+  /** The VAT the V-SDC computed: the sum of tax_items' amounts; null until signed. */
+  vsdc_tax_total?: string | null;
 }
 
 // The OAuth integration endpoints (Xero, Zoho Books; docs/api/integrations.md).

@@ -2,8 +2,9 @@
 // fiscal number, SDC time, totals and tax items, the journal and QR, the
 // verification link, a link back to the source invoice ("View in Xero"), and
 // for a failed invoice its last error with Retry (integrations.operate), the
-// credit notes that wait for this invoice to be signed, and whether the result
-// was written back to the source (a failed write-back with Retry write-back).
+// credit notes that wait for this invoice to be signed, whether the result
+// was written back to the source (a failed write-back with Retry write-back),
+// and a warning when the V-SDC's VAT differs from the source document's.
 //
 // While the invoice is pending (just submitted, or retried from here), or its
 // write-back is, the dialog asks again every few seconds until it settles.
@@ -21,6 +22,7 @@ import { InvoiceItemsTable } from './InvoiceItemsTable';
 import { LoadState } from './LoadState';
 import { Modal } from './Modal';
 import { TaxItemsTable } from './TaxItemsTable';
+import { Warning } from './Warning';
 
 /** Where the fiscal result stands in the source platform, in words. */
 function writebackText(w: NonNullable<FiscalInvoiceDetails['writeback']>, platform: string, status: string): string {
@@ -39,6 +41,24 @@ function writebackText(w: NonNullable<FiscalInvoiceDetails['writeback']>, platfo
 export interface IntegrationInfo {
   type: string;
   name: string;
+}
+
+/** The warning of a signed invoice whose VAT differs from its source's: the two totals, why, what now. */
+function TaxMismatchNote({ d, via }: { d: FiscalInvoiceDetails; via: IntegrationInfo | null }) {
+  const source = via ? `the ${via.name} invoice` : 'the source document';
+  const vsdc = formatAmount(d.vsdc_tax_total);
+  const stated = formatAmount(d.source_tax_total);
+  const amounts = vsdc && stated ? `: the V-SDC computed ${vsdc}, ${source} states ${stated}` : '';
+  return (
+    <Warning testId="tax-mismatch" title={`VAT differs from the source${amounts}.`}>
+      <p class="alert-detail">
+        {via
+          ? 'The integration’s tax mapping probably gives one of its taxes the wrong V-SDC label.'
+          : 'An item probably carries the wrong V-SDC label.'}{' '}
+        A signed invoice stays as it is: to correct it, refund it and fiscalize it again.
+      </p>
+    </Warning>
+  );
 }
 
 interface Props {
@@ -172,6 +192,7 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
           </div>
         </div>
       )}
+      {data && status === 'signed' && d.tax_mismatch && <TaxMismatchNote d={d} via={via} />}
       {data && status === 'pending' && (
         <div class="pending-note" role="status">
           <span class="spinner" aria-hidden="true" />

@@ -1,9 +1,11 @@
 // One page of fiscal invoices: fiscal number, source, total, date (SDC time
 // once signed, else when received), status (with the last error of a failed
-// one) and Details.
+// one, or "VAT differs" when the V-SDC's VAT is not the source document's) and
+// Details.
 import { formatAmount, formatDateTime, formatShortDateTime } from '../format';
 import { invoiceTypeLabel } from '../labels';
 import type { FiscalInvoiceSummary } from '../types';
+import { Badge } from './Badge';
 import { FiscalStatusBadge } from './FiscalStatusBadge';
 
 interface Props {
@@ -60,7 +62,16 @@ export function FiscalInvoicesTable({ invoices, integrationName, onOpen }: Props
                   </time>
                 </td>
                 <td>
-                  <FiscalStatusBadge status={inv.status} />
+                  <span class="status-cell">
+                    <FiscalStatusBadge status={inv.status} />
+                    {inv.tax_mismatch && (
+                      <span data-testid="tax-mismatch-badge" title="The V-SDC’s VAT differs from the source document’s; see Details.">
+                        <Badge tone="warning">
+                          VAT differs<span class="visually-hidden"> from the source document</span>
+                        </Badge>
+                      </span>
+                    )}
+                  </span>
                   {inv.status === 'failed' && inv.last_error && (
                     <span class="cell-sub cell-error" title={inv.last_error}>
                       {inv.last_error}

@@ -4,7 +4,8 @@
 // Each integration is a <tbody> of two rows: those columns, then a details
 // row with its settings, last sync and backfill progress, and its actions, so
 // that four actions fit next to the facts without the table scrolling
-// sideways.
+// sideways; under them, a warning when invoices were signed with VAT that
+// differs from the source's (TaxMismatchWarning).
 import { formatDate, plural, ratio } from '../format';
 import { platformOrg } from '../integrations';
 import type { Integration, Usage } from '../types';
@@ -13,6 +14,7 @@ import { IntegrationActions } from './IntegrationActions';
 import { Link } from './Link';
 import { StatusBadge } from './StatusBadge';
 import { SyncInfo } from './SyncInfo';
+import { TaxMismatchWarning } from './TaxMismatchWarning';
 import { TypeIcon } from './TypeIcon';
 
 interface Props {
@@ -89,6 +91,7 @@ export function IntegrationsTable({
                   <span class="status-cell">
                     <StatusBadge status={it.status} />
                     {it.status === 'active' && it.sync_error && <Badge tone="warning">Sync failed</Badge>}
+                    {it.tax_mismatches && <Badge tone="warning">VAT differs</Badge>}
                     {!!it.invoices_failed && (
                       <Link
                         href={`/pos/invoices?status=failed&integration=${encodeURIComponent(it.uid)}`}
@@ -131,6 +134,7 @@ export function IntegrationsTable({
                       onRemove={onRemove}
                     />
                   </div>
+                  <TaxMismatchWarning integration={it} canManage={canManage} onTaxMapping={onTaxMapping} />
                 </td>
               </tr>
             </tbody>
