@@ -11,6 +11,9 @@ export FISCALHUB_MASTER_KEY_FILE=${FISCALHUB_MASTER_KEY_FILE:-var/master.key}
 export FISCALHUB_WEB_DIR=${FISCALHUB_WEB_DIR:-web/dist}
 export FISCALHUB_SANDBOX_URL=${FISCALHUB_SANDBOX_URL:-http://127.0.0.1:${FISCALHUB_SANDBOX_PORT:-8081}}
 export FISCALHUB_SANDBOX_DATA_DIR=${FISCALHUB_SANDBOX_DATA_DIR:-var/sandbox}
+# The sandbox V-SDC's tax labels: its defaults plus Serbia's VAT labels Ђ 20 % and Е 10 %, so the
+# demo organisations' 20 % and 10 % taxes have labels of their rate to be mapped to.
+export FISCALHUB_SANDBOX_VSDC_TAX_GROUPS=${FISCALHUB_SANDBOX_VSDC_TAX_GROUPS:-scripts/demo-tax-groups.json}
 # fiscalhub trusts the sandbox V-SDC's CA (production: the tax authority's RCA/ICA bundle).
 export FISCALHUB_TAXCORE_CA_FILE=${FISCALHUB_TAXCORE_CA_FILE:-$FISCALHUB_SANDBOX_DATA_DIR/vsdc/ca.pem}
 # The sandbox's demo Xero app sends the consent back to fiscalhub's callback and its webhooks to

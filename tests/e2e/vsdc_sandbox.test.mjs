@@ -421,6 +421,19 @@ test('control: POST /vsdc/control/certificates issues one, with the V-SDC URL as
   assert.equal(bad.status, 400);
 });
 
+test('make run\'s tax groups (scripts/demo-tax-groups.json) load, with labels of the demo taxes\' rates', async () => {
+  const sb2 = await startSandbox({ env: { FISCALHUB_SANDBOX_VSDC_TAX_GROUPS: new URL('../../scripts/demo-tax-groups.json', import.meta.url).pathname } });
+  try {
+    const groups = (await sb2.control('GET', '/vsdc/control/tax-groups')).json;
+    assert.equal(groups.length, 1);
+    const vat = groups[0].taxCategories.find((c) => c.name === 'VAT');
+    // the demo Xero and Zoho organisations tax at 20 % and 10 %; A stays fiscalhub's default label
+    assert.deepEqual(vat.taxRates.map((r) => [r.label, r.rate]), [['A', 9], ['B', 0], ['Ж', 19], ['Ђ', 20], ['Е', 10]]);
+  } finally {
+    assert.equal((await sb2.stop()).code, 0);
+  }
+});
+
 test('certificates stay valid across a restart on the same data directory', async () => {
   const sb2 = await startSandbox({ dataDir: sb.dataDir });
   try {
