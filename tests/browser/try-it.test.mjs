@@ -13,6 +13,12 @@
 //    (RS)"; back on Integrations the row is Active.
 // 3. POS Invoices lists the demo organisation's two approved invoices, signed
 //    by the sandbox's V-SDC under that certificate; its draft is not there.
+//    Their 20 % and 10 % taxes went out as the default label A (9 %), so both
+//    say "VAT differs", and so does the integration.
+// 4. "Check tax mapping" offers the labels of the same rate that make run's
+//    tax groups (scripts/demo-tax-groups.json) give the V-SDC, Ђ 20 % and
+//    Е 10 %; saved, the warning is gone and an invoice approved afterwards (the
+//    README's curl) is signed with Е and the VAT of its source.
 // axe-core: no serious or critical violations on the sandbox's certificate
 // pages.
 import assert from 'node:assert/strict';
@@ -33,13 +39,26 @@ let browser;
 const control = (method, path, body) => sb.controlOk(method, path, body);
 
 before(async () => {
-  sb = await startSandbox();
+  // As scripts/run.sh does: the V-SDC's tax groups of the demo.
+  sb = await startSandbox({ env: { FISCALHUB_SANDBOX_VSDC_TAX_GROUPS: new URL('../../scripts/demo-tax-groups.json', import.meta.url).pathname } });
   srv = await startServer({ env: { FISCALHUB_SANDBOX_URL: sb.url, FISCALHUB_TAXCORE_CA_FILE: sb.caFile } });
-  // As scripts/run.sh does: the demo Xero app sends consents back to this fiscalhub.
   const info = await control('GET', '/xero/control/info');
   const demo = info.apps.find((a) => a.client_id === 'D3A0D3A0D3A0D3A0D3A0D3A0D3A00001');
   assert.ok(demo, 'the sandbox has its demo Xero app');
-  await control('PUT', `/xero/control/apps/${demo.client_id}`, { redirect_uris: [`${srv.url}/oauth/xero/callback`] });
+  // As scripts/run.sh does: the demo Xero app sends consents back to this fiscalhub, and its
+  // webhooks (signed with the demo key, fiscalhub's default) once intent to receive passed.
+  await control('PUT', `/xero/control/apps/${demo.client_id}`,
+    { redirect_uris: [`${srv.url}/oauth/xero/callback`], webhook_url: `${srv.url}/webhooks/xero`, webhook_key: 'sandbox-demo-webhook-key' });
+  await control('POST', `/xero/control/apps/${demo.client_id}/itr`, {});
+  for (const deadline = Date.now() + 10000; ; ) {
+    const hook = await control('GET', `/xero/control/webhooks?client_id=${demo.client_id}`);
+    if (hook.status !== 'itr_pending') {
+      assert.equal(hook.status, 'active', JSON.stringify(hook));
+      break;
+    }
+    assert.ok(Date.now() < deadline, 'intent to receive');
+    await new Promise((res) => setTimeout(res, 100));
+  }
   browser = await launch();
 });
 
@@ -141,6 +160,40 @@ test('a test certificate from the sandbox page, Xero connected as the demo user,
     assert.ok(signed.invoices.every((i) => i.status === 'signed' && i.certificate_uid === uid), JSON.stringify(signed));
     const vsdc = await control('GET', `/vsdc/control/invoices?uid=${uid}`);
     assert.equal(vsdc.total, 2, 'the V-SDC signed exactly the two approved invoices');
+    assert.ok(signed.invoices.every((i) => i.tax_mismatch), 'A 9 % is not the demo taxes\' VAT');
+    assert.equal(await page.getByTestId('tax-mismatch-badge').count(), 2);
+
+    // 4. The tax mapping, from the integration's VAT warning: the labels of the same rate.
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    const warning = page.getByTestId('tax-mismatch');
+    await warning.waitFor();
+    assert.match(await warning.locator('.alert-message').innerText(), /^2 invoices signed with VAT that differs from Xero’s/);
+    await warning.getByRole('button', { name: 'Check tax mapping' }).click();
+    const taxes = page.getByRole('dialog', { name: /^Tax mapping of / });
+    await taxes.getByText('Same rate; not saved yet').first().waitFor();
+    assert.equal(await taxes.getByLabel('Tax on Sales 20%').inputValue(), 'Ђ');
+    assert.equal(await taxes.getByLabel('Tax on Sales 10%').inputValue(), 'Е');
+    await taxes.getByRole('button', { name: 'Save' }).click();
+    await taxes.waitFor({ state: 'detached' });
+    await warning.waitFor({ state: 'detached' });
+    // The README's curl: an invoice approved in the sandbox's Xero, signed with Е and its own VAT.
+    const orgs = await control('GET', '/xero/control/orgs');
+    const tenant = (orgs.orgs || orgs).find((o) => o.name === DEMO_ORG).tenant_id;
+    const approved = await control('POST', `/xero/control/orgs/${tenant}/invoices`, {
+      Type: 'ACCREC', Contact: { Name: 'Knjizara Plato' }, Status: 'AUTHORISED',
+      LineItems: [{ Description: 'Books', Quantity: 2, UnitAmount: 950, AccountCode: '200', TaxType: 'TAX002' }],
+    });
+    let third;
+    for (const deadline = Date.now() + 30000; ; ) {
+      const list = (await apiGet(page, `/api/orgs/${org}/fiscal-invoices`)).body;
+      third = list.invoices.find((i) => i.source_ref === approved.InvoiceNumber && i.status === 'signed');
+      if (third) break;
+      assert.ok(Date.now() < deadline, `not signed: ${JSON.stringify(list.invoices)}`);
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    const d = (await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${third.id}`)).body;
+    assert.deepEqual(d.invoice.items.map((i) => i.labels), [['Е']]);
+    assert.deepEqual([d.tax_mismatch, d.source_tax_total, d.vsdc_tax_total], [false, '190', '190']);
   } finally {
     await context.close();
   }
