@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { signup } from '../lib/server.mjs';
+import { signup, storeQuery } from '../lib/server.mjs';
 import {
   startXeroWorld, xeroUser, account, connectXero, reconnect, consent, callback, integration, fiscalInvoices,
   xeroInvoice, notes, waitFor, sleep, stopXeroWorld,
@@ -288,7 +288,10 @@ test('the state is bound to the session, single use, and a bad one changes nothi
 test('a failing sync shows on the integration with why and since when; a completed sync clears it', async () => {
   const c = await account(w, 'xero-syncfail');
   const u = await xeroUser(w, 1);
-  // the consent's GET /connections passes; the backfill's first five pages answer 500
+  // the consent's GET /connections passes; the backfill's first five pages answer 500. The faults
+  // are in order for any tenant, so the earlier tests' Xero jobs (a backfill) must be over first.
+  await waitFor(() => Number(storeQuery(w.srv, "SELECT COUNT(*) AS n FROM jobs WHERE kind LIKE 'xero.%' AND "
+    + `(state = 'running' OR (state = 'ready' AND run_at <= ${Date.now()}))`)[0].n) === 0, { what: 'no Xero job under way' });
   await w.ctl('PUT', '/xero/control/faults', { next: ['none', ...Array(5).fill('error_5xx')] });
   try {
     const uid = await connectXero(w, c, u);
