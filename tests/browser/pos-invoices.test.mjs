@@ -337,3 +337,44 @@ test('filters, paging, and a viewer cannot retry', async () => {
   }
   assertNoCspViolations(page);
 });
+
+test('a Custom Integration\'s invoice with other VAT than its software stated is flagged, without a tax mapping to offer', async () => {
+  const { page, org, certUid } = owner;
+  const created = await apiSend(page, 'POST', `/api/orgs/${org}/integrations`, { type: 'custom', certificate_uid: certUid });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const uid = created.body.uid;
+  const key = await apiSend(page, 'POST', `/api/orgs/${org}/integrations/${uid}/api-keys`, { label: 'till' });
+  assert.equal(key.status, 201, JSON.stringify(key.body));
+  const auth = 'Basic ' + Buffer.from(`${key.body.client_id}:${key.body.client_secret}`).toString('base64');
+  // 120.00 with label A (9 %: 9.9083 of VAT) while the till's own total says 20.00
+  const inv = invoice({ payments: [{ method: 'cash', amount: '120.00' }],
+    items: [{ name: 'Cable', quantity: '1', unit_price: '120.00', labels: ['A'], total: '120.00' }] });
+  const r = await fetch(`${srv.url}/api/v1/invoices`, {
+    method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ source_id: 'TILL-7', source_ref: 'TILL-7', source_tax_total: '20.00', invoice: inv }),
+  });
+  const text = await r.text();
+  assert.equal(r.status, 202, text);
+  const d = await settled(page, org, JSON.parse(text).id);
+  assert.deepEqual([d.status, d.tax_mismatch, d.source_tax_total, d.vsdc_tax_total], ['signed', true, '20', '9.9083']);
+
+  await page.getByRole('link', { name: 'Integrations' }).click();
+  const warning = page.getByTestId('tax-mismatch');
+  await warning.waitFor();
+  assert.equal(await warning.locator('.alert-message').innerText(),
+    '1 invoice signed with VAT that differs from the tax total your software stated (last: TILL-7, stated 20.00, '
+    + 'V-SDC 9.9083). Check the tax labels your software sends.');
+  assert.equal(await warning.getByRole('button').count(), 0, 'no tax mapping to open for a Custom Integration');
+  await noSerious(page, 'Integrations with a VAT warning');
+
+  await openPosInvoices(page);
+  await page.getByRole('button', { name: `Details of invoice ${d.invoice_number}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Invoice ${d.invoice_number}` });
+  const note = dialog.getByTestId('tax-mismatch');
+  await note.waitFor();
+  assert.equal(await note.locator('.alert-message').innerText(),
+    'VAT differs from the source: the V-SDC computed 9.9083, the source document states 20.00.');
+  await note.getByText('An item probably carries the wrong V-SDC label.', { exact: false }).waitFor();
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  assertNoCspViolations(page);
+});

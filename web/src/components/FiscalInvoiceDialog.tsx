@@ -11,6 +11,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fiscalInvoices } from '../fiscalInvoices';
 import { formatAmount, formatDateTime, safeHttpUrl } from '../format';
+import { oauthPlatform } from '../integrations';
 import { invoiceTypeLabel, sourceLinkLabel, transactionTypeLabel } from '../labels';
 import type { FiscalInvoiceDetails, FiscalInvoiceSummary } from '../types';
 import { useResource } from '../useResource';
@@ -45,14 +46,15 @@ export interface IntegrationInfo {
 
 /** The warning of a signed invoice whose VAT differs from its source's: the two totals, why, what now. */
 function TaxMismatchNote({ d, via }: { d: FiscalInvoiceDetails; via: IntegrationInfo | null }) {
-  const source = via ? `the ${via.name} invoice` : 'the source document';
+  const mapped = oauthPlatform(via?.type) !== null; // Xero, Zoho Books: labels from the tax mapping
+  const source = mapped && via ? `the ${via.name} invoice` : 'the source document';
   const vsdc = formatAmount(d.vsdc_tax_total);
   const stated = formatAmount(d.source_tax_total);
   const amounts = vsdc && stated ? `: the V-SDC computed ${vsdc}, ${source} states ${stated}` : '';
   return (
     <Warning testId="tax-mismatch" title={`VAT differs from the source${amounts}.`}>
       <p class="alert-detail">
-        {via
+        {mapped
           ? 'The integration’s tax mapping probably gives one of its taxes the wrong V-SDC label.'
           : 'An item probably carries the wrong V-SDC label.'}{' '}
         A signed invoice stays as it is: to correct it, refund it and fiscalize it again.

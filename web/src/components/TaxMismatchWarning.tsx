@@ -17,27 +17,44 @@ interface Props {
   onTaxMapping: (it: Integration) => void;
 }
 
-/** "1 invoice signed with VAT that differs from Xero’s (last: INV-0042, Xero 240.00, V-SDC 118.8991)." */
+/**
+ * "1 invoice signed with VAT that differs from Xero’s (last: INV-0042, Xero 240.00, V-SDC 118.8991)."
+ * For a Custom Integration the source is what the customer's software stated ("stated 20.00").
+ */
 export function taxMismatchText(it: Integration): string {
   const m = it.tax_mismatches;
   if (!m) return '';
-  const source = it.type_name || oauthPlatform(it.type)?.name || 'the source';
+  const platform = oauthPlatform(it.type)?.name ?? null;
   const last = m.last;
   const ref = last ? last.source_ref || `#${last.id}` : '';
   const amounts = last
     ? [
-        last.source_tax_total !== null ? `${source} ${formatAmount(last.source_tax_total)}` : '',
+        last.source_tax_total !== null ? `${platform ?? 'stated'} ${formatAmount(last.source_tax_total)}` : '',
         last.vsdc_tax_total !== null ? `V-SDC ${formatAmount(last.vsdc_tax_total)}` : '',
       ].filter(Boolean)
     : [];
   const detail = last ? ` (last: ${[ref, ...amounts].join(', ')})` : '';
-  return `${plural(m.count, 'invoice', 'invoices')} signed with VAT that differs from ${source}’s${detail}.`;
+  const from = platform ? `${platform}’s` : 'the tax total your software stated';
+  return `${plural(m.count, 'invoice', 'invoices')} signed with VAT that differs from ${from}${detail}.`;
 }
 
 export function TaxMismatchWarning({ integration: it, canManage, onTaxMapping }: Props) {
   if (!it.tax_mismatches) return null;
   const platform = oauthPlatform(it.type);
-  const denied = !canManage ? MANAGE_DENIED : it.status !== 'active' ? `Reconnect to ${platform?.name ?? 'the platform'} first.` : null;
+  if (!platform) {
+    // A Custom Integration: the labels come from the customer's software, not from a mapping here.
+    return (
+      <div class="integration-warning">
+        <Warning testId="tax-mismatch" title={`${taxMismatchText(it)} Check the tax labels your software sends.`}>
+          <p class="alert-detail">
+            Each item's labels decide its VAT at the V-SDC; source_tax_total is what your software states. Invoices
+            already signed stay as they are.
+          </p>
+        </Warning>
+      </div>
+    );
+  }
+  const denied = !canManage ? MANAGE_DENIED : it.status !== 'active' ? `Reconnect to ${platform.name} first.` : null;
   return (
     <div class="integration-warning">
       <Warning testId="tax-mismatch" title={`${taxMismatchText(it)} Check the tax mapping.`}>
