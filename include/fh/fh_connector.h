@@ -248,7 +248,14 @@ enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_co
 enum fh_writeback_state { FH_WB_SIGNED, FH_WB_NONE, FH_WB_PENDING, FH_WB_ERROR };
 struct fh_writeback_fiscal {
     char *number, *url, *result; /* owned; url and result may be NULL */
+    char *tax_warning; /* owned; the tax check's sentence when the VAT differs (else NULL) */
 };
+/* The note or comment a write-back leaves on the source document (caller frees): "Fiscalized by
+ * fiscalhub: fiscal invoice <number>. Verify: <url>", and the tax check's warning when the
+ * V-SDC's VAT differs from the document's. A retried write-back finds it by
+ * FH_WRITEBACK_MARKER. */
+#define FH_WRITEBACK_MARKER "fiscal invoice %.80s."
+char *fh_writeback_text(const struct fh_writeback_fiscal *f);
 enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int64_t integration_id,
                                             struct fh_writeback_fiscal *out);
 void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f);

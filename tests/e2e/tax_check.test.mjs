@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startXeroWorld, xeroUser, account, connectXero, integration, fiscalInvoices, waitFor, stopXeroWorld,
+  startXeroWorld, xeroUser, account, connectXero, integration, fiscalInvoices, notes, waitFor, stopXeroWorld,
 } from '../lib/xero.mjs';
 import { invoice, settled } from '../lib/fiscal.mjs';
 import { ApiClient, createCustom, createKey } from '../lib/custom.mjs';
@@ -42,6 +42,10 @@ test('Xero: an unmapped 20 % tax signed as A 9 % is reported until the mapping c
   assert.deepEqual(d1.tax_items.map((t) => [t.label, t.amount]), [['A', '9.9083']]);
   const listed = (await fiscalInvoices(c, uid)).find((x) => x.id === d1.id);
   assert.equal(listed.tax_mismatch, true);
+  // the note written back to Xero says so too, where the accountant reads it
+  const [note] = await waitFor(async () => { const n = await notes(w, first.InvoiceID); return n.length && n; }, { what: 'the note' });
+  assert.ok(note.Details.startsWith(`Fiscalized by fiscalhub: fiscal invoice ${d1.invoice_number}. Verify: `), note.Details);
+  assert.ok(note.Details.endsWith(' VAT differs: the V-SDC computed 9.9083, this document states 20; check the tax mapping in fiscalhub.'), note.Details);
 
   const warned = await integration(c, uid);
   assert.deepEqual(warned.tax_mismatches, {
@@ -70,6 +74,8 @@ test('Xero: an unmapped 20 % tax signed as A 9 % is reported until the mapping c
     assert.equal(d2.source_tax_total, '26.67'); // 20.00 + 6.67 (Xero rounds each line)
     assert.equal(d2.vsdc_tax_total, '26.6667'); // (120.00 + 40.00) x 20 / 120: within a cent per item
     assert.equal(d2.tax_mismatch, false);
+    const [note2] = await waitFor(async () => { const n = await notes(w, second.InvoiceID); return n.length && n; }, { what: 'the second note' });
+    assert.doesNotMatch(note2.Details, /VAT differs/);
     assert.equal((await integration(c, uid)).tax_mismatches, null);
     // the first invoice stays as it was signed
     assert.equal((await details(c, d1.id)).tax_mismatch, true);

@@ -107,6 +107,8 @@ test('an invoice created in Zoho is fiscalized once via the webhook, with one co
   const cm = await waitFor(async () => { const l = await comments(w, inv.invoice_id); return l.length && l; }, { what: 'the comment' });
   assert.equal(cm.length, 1);
   assert.ok(cm[0].description.includes(f.invoice_number) && cm[0].description.includes(f.verification_url), cm[0].description);
+  assert.ok(cm[0].description.endsWith(' VAT differs: the V-SDC computed 20.7248, this document states 41; check the tax mapping in fiscalhub.'),
+    cm[0].description);
   assert.equal(cm[0].show_comment_to_clients, false);
   const i = await integration(a, uidA);
   assert.equal(i.sync_mode, 'webhook');

@@ -228,6 +228,7 @@ void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f)
     free(f->number);
     free(f->url);
     free(f->result);
+    free(f->tax_warning);
     memset(f, 0, sizeof(*f));
 }
 
@@ -245,7 +246,8 @@ enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int6
     struct fh_rows rows;
     int qs = fh_store_exec(st,
                            "SELECT f.status, f.invoice_number, f.verification_url, "
-                           "COALESCE(r.body, f.vsdc_result) FROM "
+                           "COALESCE(r.body, f.vsdc_result), f.tax_mismatch, f.source_tax, "
+                           "f.vsdc_tax FROM "
                            "fiscal_invoices f LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
                            "WHERE f.id = $1 AND f.integration_id = $2",
                            q, 2, &rows);
@@ -261,9 +263,25 @@ enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int6
         out->number = fh_strdup(fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "");
         out->url = dup_or_null(fh_rows_get(&rows, 0, 2));
         out->result = dup_or_null(fh_rows_get(&rows, 0, 3));
+        if (fh_rows_i64(&rows, 0, 4, 0) == 1) { /* the tax check (src/fiscal/tax_check.c) */
+            char source[40], vsdc[40];
+            fh_fiscal_decimal(fh_rows_i64(&rows, 0, 5, 0), source, sizeof(source));
+            fh_fiscal_decimal(fh_rows_i64(&rows, 0, 6, 0), vsdc, sizeof(vsdc));
+            out->tax_warning = fh_asprintf("VAT differs: the V-SDC computed %s, this document "
+                                           "states %s; check the tax mapping in fiscalhub.",
+                                           vsdc, source);
+        }
     }
     fh_rows_free(&rows);
     return s;
+}
+
+char *fh_writeback_text(const struct fh_writeback_fiscal *f)
+{
+    char marker[120];
+    snprintf(marker, sizeof(marker), FH_WRITEBACK_MARKER, f->number);
+    return fh_asprintf("Fiscalized by fiscalhub: %s Verify: %s%s%s", marker, f->url ? f->url : "-",
+                       f->tax_warning ? " " : "", f->tax_warning ? f->tax_warning : "");
 }
 
 /* ---- polls ---- */

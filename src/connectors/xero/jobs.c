@@ -495,15 +495,16 @@ static void doc_path(json_t *p, char *out, size_t outsize)
 }
 
 static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in,
-                                  const struct fh_job *job, json_t *p, const char *number,
-                                  const char *url, int64_t *retry_at, char *why, size_t whysize)
+                                  const struct fh_job *job, json_t *p,
+                                  const struct fh_writeback_fiscal *f, int64_t *retry_at, char *why,
+                                  size_t whysize)
 {
     char base[200], path[220], key[64], marker[120];
     doc_path(p, base, sizeof(base));
     snprintf(path, sizeof(path), "%s/History", base);
-    snprintf(marker, sizeof(marker), "fiscal invoice %.80s.", number);
+    snprintf(marker, sizeof(marker), FH_WRITEBACK_MARKER, f->number);
     snprintf(key, sizeof(key), "fiscalhub-note-%lld", (long long)pint(p, "fiscal_id"));
-    char *details = fh_asprintf("Fiscalized by fiscalhub: %s Verify: %s", marker, url ? url : "-");
+    char *details = fh_writeback_text(f);
     json_t *body = json_pack("{s:[{s:s}]}", "HistoryRecords", "Details", details);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
@@ -575,10 +576,9 @@ static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
 {
     int64_t retry_at = 0;
     char why[400] = "";
-    enum xero_outcome o =
-        json_is_true(json_object_get(p, "note_done"))
-            ? X_OK
-            : put_note(app, in, job, p, f->number, f->url, &retry_at, why, sizeof(why));
+    enum xero_outcome o = json_is_true(json_object_get(p, "note_done"))
+                              ? X_OK
+                              : put_note(app, in, job, p, f, &retry_at, why, sizeof(why));
     if (o == X_OK)
         json_object_set_new(p, "note_done", json_true());
     if (o == X_OK && json_is_true(json_object_get(in->settings, "attach_qr")))

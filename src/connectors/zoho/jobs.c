@@ -186,20 +186,21 @@ static enum zoho_outcome has_comment(struct fh_app *app, const struct fh_integ *
 }
 
 static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *in,
-                                     const struct fh_job *job, json_t *p, const char *number,
-                                     const char *url, int64_t *retry_at, char *why, size_t whysize)
+                                     const struct fh_job *job, json_t *p,
+                                     const struct fh_writeback_fiscal *f, int64_t *retry_at,
+                                     char *why, size_t whysize)
 {
     char path[96], marker[120];
     snprintf(path, sizeof(path), "/invoices/%.32s/comments",
              json_string_value(json_object_get(p, "invoice_id")) ?: "");
-    snprintf(marker, sizeof(marker), "fiscal invoice %.80s.", number);
+    snprintf(marker, sizeof(marker), FH_WRITEBACK_MARKER, f->number);
     bool found = false;
     enum zoho_outcome o = Z_OK;
     if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have written it */
         o = has_comment(app, in, path, marker, &found, retry_at, why, whysize);
     if (o != Z_OK || found)
         return o;
-    char *text = fh_asprintf("Fiscalized by fiscalhub: %s Verify: %s", marker, url ? url : "-");
+    char *text = fh_writeback_text(f);
     json_t *body = json_pack("{s:s, s:b}", "description", text, "show_comment_to_clients", 0);
     char *b = json_dumps(body, JSON_COMPACT);
     json_decref(body);
@@ -218,8 +219,7 @@ static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
 {
     int64_t retry_at = 0;
     char why[400] = "";
-    enum zoho_outcome o =
-        add_comment(app, in, job, p, f->number, f->url, &retry_at, why, sizeof(why));
+    enum zoho_outcome o = add_comment(app, in, job, p, f, &retry_at, why, sizeof(why));
     return zoho_finish(app, job, p, o, retry_at, why, err, errsize);
 }
 
