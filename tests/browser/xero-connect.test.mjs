@@ -372,7 +372,14 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   assert.ok(offered.includes('A · VAT 9 %'), offered.join(' | '));
   assert.ok(offered.includes('P · PBL 0.5 per unit'), offered.join(' | '));
   assert.equal(await taxes.getByLabel('Tax Exempt').inputValue(), '', 'several labels of 0 %: none is offered');
+  // a tax left at a label of another rate says so, on its row (and is described by it)
+  const rowHint = (name) => table.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name }) }).locator('.field-hint--warning');
+  assert.equal(await rowHint('Tax on Sales 20%').innerText(), 'Label A is 9 %, not 20 %: the receipt’s VAT would differ');
+  assert.equal(await rowHint('Tax Exempt').innerText(), 'Label A is 9 %, not 0 %: the receipt’s VAT would differ');
+  assert.equal(await rowHint('Sales 19%').count(), 0, 'the same rate: no warning');
+  assert.match(await twenty.getAttribute('aria-describedby'), /-rate$/);
   await taxes.getByLabel('Tax Exempt').selectOption('B');
+  assert.equal(await rowHint('Tax Exempt').count(), 0, 'B is 0 %: the warning is gone');
   await taxes.getByLabel('Default label').selectOption('A');
   await noSerious(page, 'Tax mapping dialog');
   await page.screenshot({ path: '/tmp/fh-xero-tax-mapping.png' });

@@ -50,6 +50,18 @@ export function sameRate(tax: PartnerTax, labels: TaxLabel[]): string | null {
   return hits.length === 1 ? hits[0].label : null;
 }
 
+/**
+ * "Label A is 9 %, not 20 %": the label a tax gets (its own or the default) is a percentage of
+ * another rate, so the V-SDC would compute other VAT than the platform; null when it matches or
+ * cannot be compared (no rate, an amount per unit, a label no longer defined).
+ */
+export function rateMismatch(tax: PartnerTax, label: string, labels: TaxLabel[]): string | null {
+  const l = labels.find((x) => x.label === label);
+  if (tax.rate === null || !l || !isPercentage(l) || Number.isNaN(l.rate)) return null;
+  if (Math.abs(l.rate - tax.rate) < 1e-9) return null;
+  return `Label ${l.label} is ${percent.format(l.rate)} %, not ${percent.format(tax.rate)} %: the receipt’s VAT would differ`;
+}
+
 interface Choice {
   tax: PartnerTax;
   /** "" = the default label. */
@@ -169,6 +181,8 @@ function MappingForm({
             <tbody>
               {choices.map((c, i) => {
                 const id = `tax-mapping-${i}`;
+                const differs = rateMismatch(c.tax, c.label || defaultLabel, data.labels);
+                const described = [c.suggested ? `${id}-same` : '', differs ? `${id}-rate` : ''].filter(Boolean).join(' ');
                 return (
                   <tr key={c.tax.key} data-key={c.tax.key}>
                     <th scope="row">
@@ -181,7 +195,7 @@ function MappingForm({
                         class="field-input"
                         value={c.label}
                         disabled={busy}
-                        aria-describedby={c.suggested ? `${id}-same` : undefined}
+                        aria-describedby={described || undefined}
                         onChange={(e) => {
                           const label = (e.currentTarget as HTMLSelectElement).value;
                           setChoices(choices.map((x, k) => (k === i ? { ...x, label, suggested: false } : x)));
@@ -197,6 +211,11 @@ function MappingForm({
                       {c.suggested && (
                         <p class="field-hint" id={`${id}-same`}>
                           Same rate; not saved yet
+                        </p>
+                      )}
+                      {differs && (
+                        <p class="field-hint field-hint--warning" id={`${id}-rate`}>
+                          {differs}
                         </p>
                       )}
                     </td>
