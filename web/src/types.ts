@@ -111,7 +111,7 @@ export interface Integration {
   tenant_choice_pending?: boolean;
   /**
    * Its signed invoices whose V-SDC VAT differs from the source document's, since its tax
-   * mapping (settings.tax_mapping, settings.default_label) last changed; null: none.
+   * mapping (settings.tax_mapping, settings.default_label) or certificate last changed; null: none.
    */
   tax_mismatches?: TaxMismatches | null;
 }
@@ -123,7 +123,7 @@ export interface TaxMismatches {
     /** The fiscal invoice (GET .../fiscal-invoices/{id}). */
     id: number;
     source_ref: string | null;
-    /** Decimal strings ("200.00", "99.0826"). */
+    /** Decimal strings ("200", "99.0826"). */
     source_tax_total: string | null;
     vsdc_tax_total: string | null;
     signed_at: string | null;
