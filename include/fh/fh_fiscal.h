@@ -209,6 +209,7 @@ struct fh_fiscal_filter {
     const char *status;          /* NULL: any */
     const char *integration_uid; /* NULL: any */
     int64_t from_ms, to_ms;      /* created_at in [from, to); 0: open */
+    bool tax_mismatch;           /* only invoices the tax check flagged (tax_check.c) */
     int64_t page, page_size;     /* 1-based */
 };
 /* {"invoices": [summary...], "total", "page", "page_size"}, newest first. New reference. */

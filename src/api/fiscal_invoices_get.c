@@ -1,5 +1,6 @@
 /* fiscal_invoices_get.c - GET /api/orgs/{org}/fiscal-invoices: the organization's fiscal
- * invoices, newest first, filtered by status, integration and creation date, paged; or, with
+ * invoices, newest first, filtered by status, integration, creation date and the tax check's
+ * flag, paged; or, with
  * format=csv, all of those that match as a CSV file (oldest first). */
 #include <string.h>
 
@@ -71,6 +72,11 @@ enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)
     if (!query_time(req, "to", true, &f.to_ms))
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
                               "to must be a date (2026-11-21) or an RFC 3339 date-time");
+    const char *vat = fh_req_query(req, "tax_mismatch");
+    if (vat && strcmp(vat, "true") != 0 && strcmp(vat, "false") != 0)
+        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
+                              "tax_mismatch must be true or false");
+    f.tax_mismatch = vat && strcmp(vat, "true") == 0;
     const char *format = fh_req_query(req, "format");
     if (format && strcmp(format, "csv") == 0)
         return reply_csv(req, &f);

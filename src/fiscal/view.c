@@ -82,6 +82,8 @@ static size_t build_where(const struct fh_fiscal_filter *f, int64_t org_id, stru
         p[n++] = FH_PI(f->to_ms);
         fh_buf_appendf(w, " AND f.created_at < $%zu", n);
     }
+    if (f->tax_mismatch)
+        fh_buf_appendf(w, " AND f.tax_mismatch = 1");
     return n;
 }
 

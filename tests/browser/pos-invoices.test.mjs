@@ -367,7 +367,20 @@ test('a Custom Integration\'s invoice with other VAT than its software stated is
   assert.equal(await warning.getByRole('button').count(), 0, 'no tax mapping to open for a Custom Integration');
   await noSerious(page, 'Integrations with a VAT warning');
 
-  await openPosInvoices(page);
+  // "Show the invoices": POS Invoices filtered to this integration's invoices whose VAT differs
+  await warning.getByRole('link', { name: `Show the invoices of ${uid} whose VAT differs` }).click();
+  await page.getByRole('heading', { level: 1, name: 'POS Invoices' }).waitFor();
+  await page.waitForURL((u) => u.searchParams.get('tax_mismatch') === 'true' && u.searchParams.get('integration') === uid);
+  assert.equal(await page.locator('#filter-vat').inputValue(), 'differs');
+  const rows = page.getByRole('table', { name: 'Fiscal invoices' }).locator('tbody tr');
+  for (const deadline = Date.now() + 10000; (await rows.count()) !== 1 || !(await rows.first().innerText()).includes(d.invoice_number); ) {
+    assert.ok(Date.now() < deadline, `rows: ${JSON.stringify(await rows.allInnerTexts())}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  // the same filter chosen by hand on the whole list keeps only that invoice too
+  await page.locator('#filter-integration').selectOption('');
+  await page.waitForURL((u) => u.searchParams.get('tax_mismatch') === 'true' && !u.searchParams.has('integration'));
+  await page.getByTestId('pager-summary').filter({ hasText: 'Showing 1–1 of 1' }).waitFor();
   await page.getByRole('button', { name: `Details of invoice ${d.invoice_number}` }).click();
   const dialog = page.getByRole('dialog', { name: `Invoice ${d.invoice_number}` });
   const note = dialog.getByTestId('tax-mismatch');

@@ -79,6 +79,20 @@ test('Xero: an unmapped 20 % tax signed as A 9 % is reported until the mapping c
     assert.equal((await integration(c, uid)).tax_mismatches, null);
     // the first invoice stays as it was signed
     assert.equal((await details(c, d1.id)).tax_mismatch, true);
+    // the list (and its CSV) filtered to the invoices the check flagged: the ones to look at
+    const list = async (q) => c.get(`/api/orgs/${c.org}/fiscal-invoices?integration=${uid}${q}`);
+    let l = await list('&tax_mismatch=true');
+    assert.deepEqual([l.json.total, l.json.invoices.map((x) => x.id)], [1, [d1.id]]);
+    l = await list('&tax_mismatch=false');
+    assert.equal(l.json.total, 2);
+    l = await list('&tax_mismatch=yes');
+    assert.equal(l.status, 400);
+    assert.equal(l.json.code, 1011);
+    assert.match(l.json.detail, /tax_mismatch/);
+    const csv = await c.get(`/api/orgs/${c.org}/fiscal-invoices?tax_mismatch=true&format=csv`);
+    assert.equal(csv.status, 200);
+    const lines = csv.text.trim().split('\r\n');
+    assert.deepEqual([lines.length, lines[1].split(',')[0]], [2, String(d1.id)]);
     // the store: only the mismatch is in the partial index's rows
     const rows = storeQuery(w.srv, `SELECT COUNT(*) AS n FROM fiscal_invoices WHERE tax_mismatch = 1 AND integration_id =
       (SELECT id FROM integrations WHERE uid = '${uid}')`);

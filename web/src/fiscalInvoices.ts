@@ -7,18 +7,26 @@ export interface FiscalFilter {
   integration: string;
   from: string;
   to: string;
+  /** "differs": only invoices whose V-SDC VAT differs from the source's (tax_mismatch=true). */
+  vat: string;
   page: number;
 }
 
 export const PAGE_SIZE = 50;
 
-export const EMPTY_FILTER: FiscalFilter = { status: '', integration: '', from: '', to: '', page: 1 };
+export const EMPTY_FILTER: FiscalFilter = { status: '', integration: '', from: '', to: '', vat: '', page: 1 };
 
-/** The filter's status, integration and dates as query parameters; empty values are left out. */
+/** Whether anything narrows the list (the page aside). */
+export function isFiltered(f: FiscalFilter): boolean {
+  return !!(f.status || f.integration || f.from || f.to || f.vat);
+}
+
+/** The filter's status, integration, VAT check and dates as query parameters; empty values are left out. */
 function filterParams(f: FiscalFilter): URLSearchParams {
   const q = new URLSearchParams();
   if (f.status) q.set('status', f.status);
   if (f.integration) q.set('integration', f.integration);
+  if (f.vat) q.set('tax_mismatch', 'true');
   if (f.from) q.set('from', f.from);
   if (f.to) q.set('to', f.to);
   return q;
@@ -47,6 +55,7 @@ export function filterFromSearch(search: string): FiscalFilter {
     integration: (q.get('integration') ?? '').slice(0, 64),
     from: DATE.test(from) ? from : '',
     to: DATE.test(to) ? to : '',
+    vat: q.get('tax_mismatch') === 'true' ? 'differs' : '',
     page: Number.isFinite(page) && page >= 1 ? page : 1,
   };
 }

@@ -1,7 +1,8 @@
-// Filters of the POS Invoices list: status, integration and a creation date
+// Filters of the POS Invoices list: status, integration, the VAT check (only
+// invoices whose V-SDC VAT differs from the source's) and a creation date
 // range. Every change applies at once (and goes back to page 1). The server
 // reads the dates as whole UTC days, "to" included.
-import type { FiscalFilter } from '../fiscalInvoices';
+import { EMPTY_FILTER, isFiltered, type FiscalFilter } from '../fiscalInvoices';
 
 export interface IntegrationOption {
   uid: string;
@@ -16,9 +17,9 @@ interface Props {
 }
 
 export function FiscalInvoiceFilters({ value, integrations, rangeError, onChange }: Props) {
-  const set = (field: 'status' | 'integration' | 'from' | 'to') => (e: Event) =>
+  const set = (field: 'status' | 'integration' | 'vat' | 'from' | 'to') => (e: Event) =>
     onChange({ ...value, [field]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value, page: 1 });
-  const filtered = !!(value.status || value.integration || value.from || value.to);
+  const filtered = isFiltered(value);
   // A filter for an integration that is no longer listed (removed) still shows.
   const options = integrations.some((i) => i.uid === value.integration) || !value.integration
     ? integrations
@@ -47,6 +48,15 @@ export function FiscalInvoiceFilters({ value, integrations, rangeError, onChange
               {i.label}
             </option>
           ))}
+        </select>
+      </div>
+      <div class="filter">
+        <label class="field-label" for="filter-vat">
+          VAT
+        </label>
+        <select id="filter-vat" class="field-input" value={value.vat} onChange={set('vat')}>
+          <option value="">Any VAT</option>
+          <option value="differs">Differs from the source</option>
         </select>
       </div>
       <div class="filter">
@@ -83,7 +93,7 @@ export function FiscalInvoiceFilters({ value, integrations, rangeError, onChange
           <button
             type="button"
             class="btn btn--ghost"
-            onClick={() => onChange({ status: '', integration: '', from: '', to: '', page: 1 })}
+            onClick={() => onChange(EMPTY_FILTER)}
           >
             Clear filters
           </button>

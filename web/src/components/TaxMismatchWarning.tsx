@@ -1,7 +1,8 @@
 // Under an integration's row (Xero, Zoho Books): its signed invoices whose
 // V-SDC VAT differs from the source document's since its tax mapping last
 // changed (Integration.tax_mismatches), the last one's reference and both
-// amounts, and "Check tax mapping", which opens the row's Tax mapping dialog.
+// amounts, "Check tax mapping", which opens the row's Tax mapping dialog, and
+// "Show the invoices" (POS Invoices filtered to them).
 // A partner tax left unmapped takes the default label, whose rate is usually
 // not the tax's; saving the mapping clears the warning until an invoice
 // differs again.
@@ -9,6 +10,7 @@ import { formatAmount, plural } from '../format';
 import { oauthPlatform } from '../integrations';
 import type { Integration } from '../types';
 import { MANAGE_DENIED } from './IntegrationActions';
+import { Link } from './Link';
 import { Warning } from './Warning';
 
 interface Props {
@@ -38,6 +40,15 @@ export function taxMismatchText(it: Integration): string {
   return `${plural(m.count, 'invoice', 'invoices')} signed with VAT that differs from ${from}${detail}.`;
 }
 
+/** POS Invoices filtered to the integration's invoices whose VAT differs (all of them, also older ones). */
+function ShowInvoices({ uid }: { uid: string }) {
+  return (
+    <Link href={`/pos/invoices?integration=${encodeURIComponent(uid)}&tax_mismatch=true`} class="btn btn--secondary btn--small">
+      Show the invoices<span class="visually-hidden"> of {uid} whose VAT differs</span>
+    </Link>
+  );
+}
+
 export function TaxMismatchWarning({ integration: it, canManage, onTaxMapping }: Props) {
   if (!it.tax_mismatches) return null;
   const platform = oauthPlatform(it.type);
@@ -50,6 +61,9 @@ export function TaxMismatchWarning({ integration: it, canManage, onTaxMapping }:
             Each item's labels decide its VAT at the V-SDC; source_tax_total is what your software states. Invoices
             already signed stay as they are.
           </p>
+          <div class="alert-actions">
+            <ShowInvoices uid={it.uid} />
+          </div>
         </Warning>
       </div>
     );
@@ -62,15 +76,18 @@ export function TaxMismatchWarning({ integration: it, canManage, onTaxMapping }:
           A tax without a mapping takes the default label, whose rate may not be the tax’s. Invoices already signed
           stay as they are.
         </p>
-        <button
-          type="button"
-          class="btn btn--secondary btn--small"
-          disabled={denied !== null}
-          title={denied ?? undefined}
-          onClick={() => onTaxMapping(it)}
-        >
-          Check tax mapping<span class="visually-hidden"> {it.uid}</span>
-        </button>
+        <div class="alert-actions">
+          <button
+            type="button"
+            class="btn btn--secondary btn--small"
+            disabled={denied !== null}
+            title={denied ?? undefined}
+            onClick={() => onTaxMapping(it)}
+          >
+            Check tax mapping<span class="visually-hidden"> {it.uid}</span>
+          </button>
+          <ShowInvoices uid={it.uid} />
+        </div>
       </Warning>
     </div>
   );

@@ -20,7 +20,16 @@ import { RetryAlert } from '../components/LoadState';
 import { Notice } from '../components/Notice';
 import { PageHeader } from '../components/PageHeader';
 import { Pager } from '../components/Pager';
-import { exportUrl, filterFromSearch, filterSearch, fiscalInvoices, PAGE_SIZE, type FiscalFilter } from '../fiscalInvoices';
+import {
+  EMPTY_FILTER,
+  exportUrl,
+  filterFromSearch,
+  filterSearch,
+  fiscalInvoices,
+  isFiltered,
+  PAGE_SIZE,
+  type FiscalFilter,
+} from '../fiscalInvoices';
 import { navigate } from '../router';
 import { can } from '../session';
 import type { FiscalInvoiceSummary, OrgMembership } from '../types';
@@ -88,7 +97,7 @@ export function PosInvoicesPage({ org }: Props) {
     return it ? `${it.name} · ${uid}` : null;
   };
 
-  const filtered = !!(filter.status || filter.integration || filter.from || filter.to);
+  const filtered = isFiltered(filter);
   const empty = !!data && data.invoices.length === 0;
   const canOperate = can(org, 'integrations.operate');
 
@@ -181,7 +190,7 @@ export function PosInvoicesPage({ org }: Props) {
                 <button
                   type="button"
                   class="btn btn--secondary"
-                  onClick={() => applyFilter({ status: '', integration: '', from: '', to: '', page: 1 })}
+                  onClick={() => applyFilter(EMPTY_FILTER)}
                 >
                   Clear filters
                 </button>
