@@ -124,6 +124,7 @@ struct fh_public_filter {
     const char *invoice_type; /* NULL: any */
     const char *source_id;    /* NULL: any */
     int64_t from_ms, to_ms;   /* created_at in [from, to); 0: open */
+    bool tax_mismatch;        /* only invoices the tax check flagged */
     int64_t before_id;        /* cursor: ids below this; 0: from the newest */
     int64_t limit;            /* 1..100 */
 };

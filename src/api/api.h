@@ -117,6 +117,9 @@ enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *wh
  * document states, a decimal string >= 0 with at most 4 decimals: into *has and *tax. Else
  * replies 400 (1003) and returns false. */
 bool fh_api_source_tax_or_reply(struct fh_req *req, const char *s, bool *has, int64_t *tax);
+/* The list's tax_mismatch query parameter: "true" sets *only, "false" or absent clears it; else
+ * replies 400 (1011) and returns false. */
+bool fh_api_tax_mismatch_or_reply(struct fh_req *req, bool *only);
 /* Inside a transaction: how many owners the organization has (a negative qs on failure),
  * their memberships locked on PostgreSQL so that two changes cannot both take the last one. */
 int fh_api_owners_locked(struct fh_store *st, int64_t org_id);

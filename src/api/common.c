@@ -1,6 +1,7 @@
 /* common.c - small pieces shared by several handlers. */
 #include <microhttpd.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api.h"
 #include "fh/fh_auth.h"
@@ -22,6 +23,16 @@ bool fh_api_source_tax_or_reply(struct fh_req *req, const char *s, bool *has, in
     }
     *has = true;
     return true;
+}
+
+bool fh_api_tax_mismatch_or_reply(struct fh_req *req, bool *only)
+{
+    const char *v = fh_req_query(req, "tax_mismatch");
+    *only = v && strcmp(v, "true") == 0;
+    if (!v || *only || strcmp(v, "false") == 0)
+        return true;
+    fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s", "tax_mismatch must be true or false");
+    return false;
 }
 
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what)

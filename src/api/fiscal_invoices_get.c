@@ -72,11 +72,8 @@ enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req)
     if (!query_time(req, "to", true, &f.to_ms))
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
                               "to must be a date (2026-11-21) or an RFC 3339 date-time");
-    const char *vat = fh_req_query(req, "tax_mismatch");
-    if (vat && strcmp(vat, "true") != 0 && strcmp(vat, "false") != 0)
-        return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
-                              "tax_mismatch must be true or false");
-    f.tax_mismatch = vat && strcmp(vat, "true") == 0;
+    if (!fh_api_tax_mismatch_or_reply(req, &f.tax_mismatch))
+        return FH_ERR;
     const char *format = fh_req_query(req, "format");
     if (format && strcmp(format, "csv") == 0)
         return reply_csv(req, &f);

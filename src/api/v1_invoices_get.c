@@ -1,5 +1,6 @@
 /* v1_invoices_get.c - GET /api/v1/invoices: the key's integration's invoices, newest first,
- * filtered by status, invoice_type, source_id and creation time (from, to), paged by an opaque
+ * filtered by status, invoice_type, source_id, creation time (from, to) and the tax check's flag
+ * (tax_mismatch=true), paged by an opaque
  * cursor that stays valid while new invoices arrive (?limit=1..100, default 50). */
 #include <string.h>
 
@@ -57,7 +58,7 @@ static enum fh_rc filter_or_reply(struct fh_req *req, struct fh_public_filter *f
         return fh_reply_error(req, FH_EC_BAD_QUERY_PARAM, "%s",
                               "to must be a date (2026-11-21) or an RFC 3339 date-time"),
                FH_ERR;
-    return FH_OK;
+    return fh_api_tax_mismatch_or_reply(req, &f->tax_mismatch) ? FH_OK : FH_ERR;
 }
 
 enum fh_rc fh_api_v1_invoices_get(struct fh_req *req)

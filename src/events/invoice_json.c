@@ -116,6 +116,8 @@ static size_t build_where(const struct fh_public_filter *f, struct fh_buf *w, st
         p[n++] = FH_PI(f->to_ms);
         fh_buf_appendf(w, " AND f.created_at < $%zu", n);
     }
+    if (f->tax_mismatch)
+        fh_buf_appendf(w, " AND f.tax_mismatch = 1");
     if (f->before_id) {
         p[n++] = FH_PI(f->before_id);
         fh_buf_appendf(w, " AND f.id < $%zu", n);

@@ -147,4 +147,12 @@ test('APIs: source_tax_total is checked once signed; bad values are refused and 
   assert.equal(r.json.code, 1002);
   // the custom integration's warning counts it too
   assert.equal((await integration(c, uid)).tax_mismatches.count, 1);
+  // the public list, filtered to the flagged invoices: the one stating 20, not the others
+  r = await api.post('/api/v1/invoices', { source_id: 'TC-V1C', source_tax_total: '9.91', invoice: inv });
+  assert.equal((await api.settled(r.json.id)).tax_mismatch, false);
+  const flagged = await api.get('/api/v1/invoices?tax_mismatch=true');
+  assert.deepEqual(flagged.json.invoices.map((i) => i.source_id), ['TC-V1']);
+  assert.equal((await api.get('/api/v1/invoices?tax_mismatch=false')).json.invoices.length, 2);
+  const badFilter = await api.get('/api/v1/invoices?tax_mismatch=1');
+  assert.deepEqual([badFilter.status, badFilter.json.code], [400, 1011]);
 });
