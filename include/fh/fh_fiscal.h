@@ -16,7 +16,10 @@
 #include "fh/fh_http.h"
 #include "fh/fh_jobs.h"
 #include "fh/fh_json.h"
+#include "fh/fh_money.h"
 
+/* Amounts are below 100 billion (in ten-thousandths): sums stay far from INT64_MAX. */
+#define FH_FISCAL_AMOUNT_MAX (100000000000LL * FH_MONEY_SCALE)
 #define FH_FISCAL_JOB_KIND "fiscal.submit"
 /* The longest gap between two attempts of one invoice (FISCALHUB_JOB_BACKOFF_MAX_MS when
  * shorter): once the V-SDC is back, waiting invoices go within this time. */
@@ -103,6 +106,8 @@ json_t *fh_fiscal_decimal_cell(const struct fh_rows *r, size_t row, size_t col);
 /* A V-SDC amount (a JSON number with at most 4 decimals, parsed as a double) as an exact
  * decimal string; null when v is not a number (new reference). */
 json_t *fh_fiscal_vsdc_amount_json(json_t *v);
+/* The same into ten-thousandths; false when v is not a number below FH_FISCAL_AMOUNT_MAX. */
+bool fh_fiscal_vsdc_amount(json_t *v, int64_t *out);
 /* Sets on dst what both views show of the V-SDC's answer r (NULL: nulls and no tax items):
  * invoice_counter, total_counter, transaction_type_counter, requested_by, signed_by, journal,
  * messages and tax_items (label, category_name, category_type, rate, amount). */

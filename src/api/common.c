@@ -7,6 +7,7 @@
 #include "fh/fh_auth.h"
 #include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
+#include "fh/fh_fiscal.h"
 #include "fh/fh_money.h"
 
 bool fh_api_source_tax_or_reply(struct fh_req *req, const char *s, bool *has, int64_t *tax)
@@ -15,7 +16,7 @@ bool fh_api_source_tax_or_reply(struct fh_req *req, const char *s, bool *has, in
     *tax = 0;
     if (!s)
         return true;
-    if (fh_money_parse(s, tax) != FH_OK || *tax < 0 || *tax >= 100000000000LL * FH_MONEY_SCALE) {
+    if (fh_money_parse(s, tax) != FH_OK || *tax < 0 || *tax >= FH_FISCAL_AMOUNT_MAX) {
         fh_reply_error(req, FH_EC_JSON_FIELD_INVALID, "%s",
                        "source_tax_total must be a decimal string >= 0 with at most 4 decimals, "
                        "below 100 billion");

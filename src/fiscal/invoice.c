@@ -15,8 +15,7 @@
 #include "fh/fh_money.h"
 #include "fiscal_internal.h"
 
-/* 100 billion: sums stay far from INT64_MAX */
-#define AMOUNT_MAX (100000000000LL * FH_MONEY_SCALE)
+#define AMOUNT_MAX FH_FISCAL_AMOUNT_MAX
 
 static const char *const invoice_types[] = {"normal",   "proforma", "copy",
                                             "training", "advance",  NULL};

@@ -6,7 +6,6 @@
  * cents. So the two totals may differ by rounding, at most half a cent per line, and the check
  * allows a cent per item (at least one cent): a wrong label's rate differs by far more on any
  * amount worth fiscalizing. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "fiscal_internal.h"
@@ -24,10 +23,10 @@ static bool vsdc_tax_total(json_t *result, int64_t *out)
     json_t *t;
     json_array_foreach(items, i, t)
     {
-        json_t *a = json_object_get(t, "amount");
-        if (!json_is_number(a) || fabs(json_number_value(a)) >= 1e11)
+        int64_t a;
+        if (!fh_fiscal_vsdc_amount(json_object_get(t, "amount"), &a))
             return false;
-        sum += (int64_t)llround(json_number_value(a) * 10000.0);
+        sum += a;
     }
     *out = sum;
     return true;

@@ -295,11 +295,18 @@ void fh_fiscal_csv_free(struct fh_fiscal_csv *c)
 /* ---- details ---- */
 
 /* V-SDC amounts have at most 4 decimals, so rounding the double recovers them exactly. */
+bool fh_fiscal_vsdc_amount(json_t *v, int64_t *out)
+{
+    if (!json_is_number(v) || fabs(json_number_value(v)) >= 1e11)
+        return false;
+    *out = (int64_t)llround(json_number_value(v) * 10000.0);
+    return true;
+}
+
 json_t *fh_fiscal_vsdc_amount_json(json_t *v)
 {
-    if (!json_is_number(v))
-        return json_null();
-    return fh_fiscal_decimal_json((int64_t)llround(json_number_value(v) * 10000.0));
+    int64_t a;
+    return fh_fiscal_vsdc_amount(v, &a) ? fh_fiscal_decimal_json(a) : json_null();
 }
 
 static json_t *tax_items(json_t *result)
