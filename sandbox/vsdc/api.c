@@ -216,7 +216,7 @@ static void invoices_post(const struct vsdc_http_req *rq, struct vsdc_http_resp 
     if (rid)
         vsdc_store_count_post(tp->uid, rid);
     struct vsdc_fault_decision fd;
-    vsdc_faults_draw(true, &fd);
+    vsdc_faults_draw(tp->uid, true, &fd);
     if (fd.latency_ms > 0)
         fh_sleep_ms(fd.latency_ms);
     if (pre_fault(&fd, rs))
@@ -252,7 +252,7 @@ static void invoice_get(const char *raw_id, struct vsdc_http_resp *rs,
 {
     vsdc_stat_inc("gets_received");
     struct vsdc_fault_decision fd;
-    vsdc_faults_draw(false, &fd);
+    vsdc_faults_draw(tp->uid, false, &fd);
     if (pre_fault(&fd, rs))
         return;
     if (fd.kind == VSDC_FAULT_LOST) {

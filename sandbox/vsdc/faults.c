@@ -2,9 +2,18 @@
  * one number from a seeded splitmix64 generator and compares it with the cumulative
  * probabilities of error_5xx, timeout, reset and lost_response; a queue `next` of named faults,
  * when set, overrides the draw for the next POSTs one by one, which makes tests deterministic.
+ *
+ * `uid` scopes that queue to one client certificate. api.c passes each draw the caller's UID
+ * (the SERIALNUMBER of the certificate its mTLS connection was made with, tls_server.c): with a
+ * scope, only that certificate's POSTs take from `next`, every other certificate draws as if the
+ * queue were empty, so a test's fault cannot be taken by another certificate's POST (a
+ * background retry of an earlier test). The probabilities apply to every certificate either way.
+ *
  *   error_5xx      answer status_5xx (500) with {"message":"An error has occurred."}; nothing
- * signed timeout        hold the connection timeout_ms (5000) without answering, then close;
- * nothing signed reset          close the connection at once with a TCP RST; nothing signed
+ *                  signed
+ *   timeout        hold the connection timeout_ms (5000) without answering, then close; nothing
+ *                  signed
+ *   reset          close the connection at once with a TCP RST; nothing signed
  *   lost_response  sign and store the invoice, then close without answering
  * latency_ms (0) delays every POST before it is handled, like a V-SDC that is 100-300 ms away. */
 #include <string.h>
@@ -25,6 +34,7 @@ static struct {
     bool apply_to_get;
     enum vsdc_fault next[NEXT_MAX];
     size_t nnext, inext;
+    char uid[VSDC_UID_LEN + 1]; /* the certificate `next` is for; "" = every certificate */
 } f = {.lock = PTHREAD_MUTEX_INITIALIZER, .timeout_ms = 5000, .status_5xx = 500};
 
 const char *vsdc_fault_name(enum vsdc_fault k)
@@ -49,6 +59,7 @@ static void defaults(void)
     f.status_5xx = 500;
     f.apply_to_get = false;
     f.nnext = f.inext = 0;
+    f.uid[0] = '\0';
 }
 
 void vsdc_faults_reset(void)
@@ -58,14 +69,14 @@ void vsdc_faults_reset(void)
     pthread_mutex_unlock(&f.lock);
 }
 
-void vsdc_faults_draw(bool post, struct vsdc_fault_decision *d)
+void vsdc_faults_draw(const char *uid, bool post, struct vsdc_fault_decision *d)
 {
     pthread_mutex_lock(&f.lock);
     d->kind = VSDC_FAULT_NONE;
     d->status = f.status_5xx;
     d->hold_ms = f.timeout_ms;
     d->latency_ms = post ? f.latency_ms : 0;
-    if (post && f.inext < f.nnext) {
+    if (post && f.inext < f.nnext && (!f.uid[0] || strcmp(f.uid, uid) == 0)) {
         d->kind = f.next[f.inext++];
     } else if (post || f.apply_to_get) {
         double r = (double)(splitmix(&f.state) >> 11) * 0x1.0p-53, acc = 0;
@@ -103,6 +114,22 @@ static enum fh_rc parse_next(json_t *arr, enum vsdc_fault *out, size_t *n, char 
         }
         out[(*n)++] = (enum vsdc_fault)k;
     }
+    return FH_OK;
+}
+
+/* "uid": absent or null for every certificate, else a certificate UID (vsdc_uid_valid). */
+static enum fh_rc parse_uid(json_t *v, char uid[VSDC_UID_LEN + 1], char *err, size_t errsize)
+{
+    uid[0] = '\0';
+    if (!v || json_is_null(v))
+        return FH_OK;
+    if (!json_is_string(v) || json_string_length(v) != VSDC_UID_LEN ||
+        !vsdc_uid_valid(json_string_value(v))) {
+        snprintf(err, errsize, "uid must be null or a certificate UID: %d characters, A-Z or 0-9",
+                 VSDC_UID_LEN);
+        return FH_E_INPUT;
+    }
+    memcpy(uid, json_string_value(v), VSDC_UID_LEN + 1);
     return FH_OK;
 }
 
@@ -150,6 +177,9 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
             snprintf(err, errsize, "apply_to_get must be true or false");
         return FH_E_INPUT;
     }
+    char uid[VSDC_UID_LEN + 1];
+    if (parse_uid(json_object_get(cfg, "uid"), uid, err, errsize) != FH_OK)
+        return FH_E_INPUT;
     pthread_mutex_lock(&f.lock);
     defaults();
     memcpy(f.p, p, sizeof(p));
@@ -161,6 +191,7 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
     f.apply_to_get = json_is_true(atg);
     memcpy(f.next, next, nnext * sizeof(*next));
     f.nnext = nnext;
+    memcpy(f.uid, uid, sizeof(uid));
     pthread_mutex_unlock(&f.lock);
     return FH_OK;
 }
@@ -171,12 +202,13 @@ json_t *vsdc_faults_json(void)
     json_t *next = json_array();
     for (size_t i = f.inext; i < f.nnext; i++)
         json_array_append_new(next, json_string(names[f.next[i]]));
-    json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:o}", "error_5xx",
+    json_t *uid = f.uid[0] ? json_string(f.uid) : json_null();
+    json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:o, s:o}", "error_5xx",
                           f.p[VSDC_FAULT_5XX], "timeout", f.p[VSDC_FAULT_TIMEOUT], "reset",
                           f.p[VSDC_FAULT_RESET], "lost_response", f.p[VSDC_FAULT_LOST], "seed",
                           (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "latency_ms",
                           (json_int_t)f.latency_ms, "status_5xx", f.status_5xx, "apply_to_get",
-                          f.apply_to_get, "next", next);
+                          f.apply_to_get, "next", next, "uid", uid);
     pthread_mutex_unlock(&f.lock);
     return o;
 }

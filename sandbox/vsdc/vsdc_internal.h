@@ -330,8 +330,9 @@ struct vsdc_fault_decision {
     int64_t hold_ms;    /* timeout */
     int64_t latency_ms; /* every POST waits this long before it is handled */
 };
-/* Draws the fault for a request (post: POST /api/v3/invoices; else GET). */
-void vsdc_faults_draw(bool post, struct vsdc_fault_decision *d);
+/* Draws the fault for a request of certificate uid (post: POST /api/v3/invoices; else GET); the
+ * queue `next` applies only to the POSTs of the certificate it is scoped to, if any. */
+void vsdc_faults_draw(const char *uid, bool post, struct vsdc_fault_decision *d);
 /* Replaces the configuration; FH_E_INPUT with err filled when invalid. */
 enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize);
 json_t *vsdc_faults_json(void);

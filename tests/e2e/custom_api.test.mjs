@@ -265,8 +265,9 @@ test('refund and copy of a signed invoice refer to it; refused for pending invoi
   assert.equal(ofRefund.json.code, 8006);
   const ofCopy = await api.post(`/api/v1/invoices/${copy.json.id}/copy`, {});
   assert.equal(ofCopy.json.code, 8005);
-  // Hold the next POST at the V-SDC for 3 s so the invoice is certainly still pending.
-  await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout'], timeout_ms: 3000 });
+  // Hold the next POST of the integration's certificate at the V-SDC for 3 s so the invoice is
+  // certainly still pending.
+  await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout'], timeout_ms: 3000, uid: certA });
   const pending = await submit(api);
   const early = await api.post(`/api/v1/invoices/${pending.json.id}/refund`, {});
   assert.equal(early.status, 409);

@@ -168,7 +168,7 @@ test('a certificate revoked in fiscalhub is refused at submission, and its queue
   assert.match(r.json.detail, /revoked/);
   // an invoice already queued fails once its certificate is revoked, keeping the doubt flag
   const uid2 = await uploadCert(a, await issueCert(sb));
-  await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout'], timeout_ms: 1000 });
+  await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout'], timeout_ms: 1000, uid: uid2 });
   const q = await submit(a, uid2, invoice({ pos_invoice_number: sid('Q') }));
   assert.equal(q.status, 202);
   await waitFor(async () => (await a.get(`/api/orgs/${a.org}/fiscal-invoices/${q.json.id}`)).json.attempts === 1,
@@ -186,7 +186,7 @@ test('a certificate revoked in fiscalhub is refused at submission, and its queue
 
 test('a lost response is resolved by asking the V-SDC first: one fiscal invoice, signed', async () => {
   const before = await sb.control('GET', '/vsdc/control/stats');
-  await sb.control('PUT', '/vsdc/control/faults', { next: ['lost_response'] });
+  await sb.control('PUT', '/vsdc/control/faults', { next: ['lost_response'], uid: uidA });
   const pos = sid('POS');
   const r = await submit(a, uidA, invoice({ pos_invoice_number: pos }));
   const d = await settled(a, r.json.id);
@@ -203,7 +203,7 @@ test('a lost response is resolved by asking the V-SDC first: one fiscal invoice,
 });
 
 test('a timeout and a reset before signing: posted again under the same RequestId, signed once', async () => {
-  await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout', 'reset'], timeout_ms: 2500 });
+  await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout', 'reset'], timeout_ms: 2500, uid: uidA });
   const r = await submit(a, uidA, invoice({ pos_invoice_number: sid('POS') }));
   const d = await settled(a, r.json.id);
   await sb.control('PUT', '/vsdc/control/faults', {});

@@ -319,6 +319,33 @@ test('faults reset, timeout and error_5xx sign nothing', async () => {
   assert.equal((await post(cert, invoice(), { rid: idReset })).status, 200, 'faults are used up');
 });
 
+test('fault scope: `next` with a uid is taken only by that certificate\'s POSTs', async () => {
+  const a = await sb.issueCert();
+  const b = await sb.issueCert();
+  const put = await sb.control('PUT', '/vsdc/control/faults', { next: ['error_5xx'], uid: a.uid });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.json.uid, a.uid);
+  const other = await post(b, invoice(), { rid: rid('b') });
+  assert.equal(other.status, 200, 'another certificate is signed as if next were empty');
+  assert.equal(other.json.requestedBy, b.uid);
+  const left = (await sb.control('GET', '/vsdc/control/faults')).json;
+  assert.deepEqual(left.next, ['error_5xx'], 'the fault is still queued for A');
+  assert.equal(left.uid, a.uid);
+  const mine = await post(a, invoice(), { rid: rid('a') });
+  assert.equal(mine.status, 500);
+  assert.equal(mine.json.message, 'An error has occurred.');
+  assert.deepEqual((await sb.control('GET', '/vsdc/control/faults')).json.next, []);
+  assert.equal((await post(a, invoice())).status, 200, 'the fault is used up');
+  for (const uid of [12345678, 'abc', 'ABCD1234X', '']) {
+    const bad = await sb.control('PUT', '/vsdc/control/faults', { next: ['error_5xx'], uid });
+    assert.equal(bad.status, 400, `uid ${JSON.stringify(uid)}`);
+    assert.match(bad.json.detail, /^uid must be/);
+  }
+  assert.equal((await sb.control('GET', '/vsdc/control/faults')).json.uid, a.uid, 'a refused PUT changes nothing');
+  await faults({});
+  assert.equal((await sb.control('GET', '/vsdc/control/faults')).json.uid, null, '{} clears the scope');
+});
+
 test('fault probabilities follow the seed deterministically', async () => {
   const pattern = async () => {
     await faults({ error_5xx: 0.5, seed: 7 });
