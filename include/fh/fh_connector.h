@@ -243,6 +243,14 @@ enum fh_conn_submit_result { FH_SUBMIT_DONE, FH_SUBMIT_RETRY, FH_SUBMIT_FAILED }
 /* fh_fiscal_submit (idempotent by source key) and the write-back job (idempotent by key). */
 enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
                                           json_t *canonical, char *why, size_t whysize);
+/* A document the mapping or the submission refused (common/refused.c): kept under its source key
+ * with its number (ref; the key when NULL) and why, for the integration's not_fiscalized
+ * warning; a later refusal replaces the reason. */
+void fh_conn_refused(struct fh_store *st, const struct fh_integ *in, const char *key,
+                     const char *ref, const char *why);
+/* The document needs nothing more (fiscalized, or not to be fiscalized): its refusal, if any,
+ * goes. */
+void fh_conn_settled(struct fh_store *st, const struct fh_integ *in, const char *key);
 /* What a write-back job finds: its fiscal invoice signed (out filled), nothing to write
  * (failed or gone), still pending (fh_writeback_wait), or a store error. */
 enum fh_writeback_state { FH_WB_SIGNED, FH_WB_NONE, FH_WB_PENDING, FH_WB_ERROR };

@@ -125,6 +125,23 @@ test('an invoice created in Zoho is fiscalized once via the webhook, with one co
   assert.equal((await stats()).calls['GET /invoices/{id}'] || 0, fetches, 'edits of a fiscalized invoice cost no Zoho call');
 });
 
+test('an invoice fiscalhub cannot fiscalize is shown on the integration until a correction is signed', async () => {
+  const inv = await zohoInvoice(w, orgA, {
+    line_items: [{ name: 'Sample', rate: 0, quantity: 1, tax_name: 'VAT' }],
+  });
+  const i = await waitFor(async () => { const x = await integration(a, uidA); return x.not_fiscalized?.recent.some((e) => e.source_ref === inv.invoice_number) && x; },
+    { what: 'the refused invoice on the integration' });
+  const entry = i.not_fiscalized.recent.find((e) => e.source_ref === inv.invoice_number);
+  assert.equal(entry.reason, 'no line item with an amount');
+  assert.equal(i.not_fiscalized.count, i.not_fiscalized.recent.length);
+  assert.equal(mine(await fiscalInvoices(a, uidA), inv).length, 0);
+  await sleep(1100); // a correction a second later: Zoho's last_modified_time, the webhook job's version, has seconds
+  await w.ctl('PUT', `/zoho/control/invoices/${inv.invoice_id}`, { line_items: [{ name: 'Widget', rate: 95, quantity: 1, tax_name: 'VAT' }] });
+  const f = await signedOnce(a, uidA, inv, 'the corrected invoice');
+  assert.equal(f.total_amount, '114');
+  assert.equal((await integration(a, uidA)).not_fiscalized, null);
+});
+
 test('the write-back does not loop when Zoho makes comments fire the edit webhook', async () => {
   await w.ctl('PUT', '/zoho/control/settings', { comment_fires_edit: true, comment_touches: true });
   try {

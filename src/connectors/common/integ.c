@@ -355,7 +355,8 @@ static const char *type_name(const char *type)
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
     "AND +f.integration_id = i.id), c.not_after, c.status, i.id, "                                 \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
-    "f.tax_mismatch = 1 AND f.signed_at > COALESCE(i.tax_mapping_at, 0))"
+    "f.tax_mismatch = 1 AND f.signed_at > COALESCE(i.tax_mapping_at, 0)), "                        \
+    "(SELECT COUNT(*) FROM refused_documents d WHERE d.integration_id = i.id)"
 
 static json_t *row_json(const struct fh_rows *r, size_t i)
 {
@@ -435,6 +436,36 @@ static enum fh_rc tax_mismatches(struct fh_store *st, json_t *o, int64_t id, int
     return FH_OK;
 }
 
+/* The integration's documents fiscalhub could not fiscalize (common/refused.c,
+ * docs/api/integrations.md): null, or how many and the latest REFUSED_RECENT of them. */
+#define REFUSED_RECENT 10
+static enum fh_rc refused(struct fh_store *st, json_t *o, int64_t id, int64_t count)
+{
+    if (count == 0) {
+        json_object_set_new(o, "not_fiscalized", json_null());
+        return FH_OK;
+    }
+    struct fh_param p[] = {FH_PI(id), FH_PI(REFUSED_RECENT)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT source_ref, reason, seen_at FROM refused_documents WHERE "
+                           "integration_id = $1 ORDER BY seen_at DESC, doc_key LIMIT $2",
+                           p, 2, &rows);
+    if (qs < 0)
+        return fh_qs_rc(qs);
+    json_t *recent = json_array();
+    for (size_t i = 0; i < rows.nrows; i++)
+        json_array_append_new(recent,
+                              json_pack("{s:o, s:o, s:o}", "source_ref",
+                                        fh_json_str_or_null(fh_rows_get(&rows, i, 0)), "reason",
+                                        fh_json_str_or_null(fh_rows_get(&rows, i, 1)), "seen_at",
+                                        fh_json_time_cell(&rows, i, 2)));
+    fh_rows_free(&rows);
+    json_object_set_new(o, "not_fiscalized",
+                        json_pack("{s:I, s:o}", "count", (json_int_t)count, "recent", recent));
+    return FH_OK;
+}
+
 enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now,
                               json_t **out)
 {
@@ -458,6 +489,8 @@ enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *u
         json_t *o = row_json(&rows, i);
         json_array_append_new(list, o);
         rc = tax_mismatches(st, o, fh_rows_i64(&rows, i, 24, 0), fh_rows_i64(&rows, i, 25, 0));
+        if (rc == FH_OK)
+            rc = refused(st, o, fh_rows_i64(&rows, i, 24, 0), fh_rows_i64(&rows, i, 26, 0));
     }
     fh_rows_free(&rows);
     if (rc != FH_OK) {

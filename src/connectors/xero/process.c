@@ -74,14 +74,9 @@ static enum xero_process_result original_of(struct fh_app *app, const struct fh_
 
 static enum xero_process_result submit(struct fh_app *app, const struct fh_integ *in,
                                        enum xero_doc_kind kind, json_t *doc, const char *doc_id,
-                                       const char *number, json_t *canonical, char *why,
-                                       size_t whysize)
+                                       const char *key, const char *number, json_t *canonical,
+                                       char *why, size_t whysize)
 {
-    char key[200];
-    if (kind == XERO_CREDIT_NOTE)
-        xero_credit_note_key(in, doc_id, key, sizeof(key));
-    else
-        snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, doc_id);
     char *url =
         kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id) : NULL;
     json_t *wb = json_pack("{s:s, s:s}", "doc_id", doc_id, "kind",
@@ -100,16 +95,11 @@ static enum xero_process_result submit(struct fh_app *app, const struct fh_integ
     return r == FH_SUBMIT_DONE ? XP_DONE : r == FH_SUBMIT_RETRY ? XP_RETRY : XP_FAILED;
 }
 
-enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ *in,
-                                      enum xero_doc_kind kind, json_t *doc, int64_t *retry_at,
-                                      char *why, size_t whysize)
+static enum xero_process_result process(struct fh_app *app, const struct fh_integ *in,
+                                        enum xero_doc_kind kind, json_t *doc, const char *id,
+                                        const char *key, int64_t *retry_at, char *why,
+                                        size_t whysize)
 {
-    why[0] = '\0';
-    const char *id = jstr(doc, kind == XERO_INVOICE ? "InvoiceID" : "CreditNoteID");
-    if (!id_ok(id)) {
-        snprintf(why, whysize, "the document has no usable id");
-        return XP_FAILED;
-    }
     char ref_num[64] = "", ref_time[64] = "";
     if (kind == XERO_INVOICE) {
         if (fh_xero_decide_invoice(doc, fh_integ_trigger(in), why, whysize) != FH_XERO_FISCALIZE)
@@ -147,7 +137,32 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
                     whysize) != FH_OK)
         return XP_FAILED;
     const char *number = jstr(doc, kind == XERO_INVOICE ? "InvoiceNumber" : "CreditNoteNumber");
-    enum xero_process_result r = submit(app, in, kind, doc, id, number, canonical, why, whysize);
+    enum xero_process_result r =
+        submit(app, in, kind, doc, id, key, number, canonical, why, whysize);
     json_decref(canonical);
+    return r;
+}
+
+enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ *in,
+                                      enum xero_doc_kind kind, json_t *doc, int64_t *retry_at,
+                                      char *why, size_t whysize)
+{
+    why[0] = '\0';
+    const char *id = jstr(doc, kind == XERO_INVOICE ? "InvoiceID" : "CreditNoteID");
+    if (!id_ok(id)) {
+        snprintf(why, whysize, "the document has no usable id");
+        return XP_FAILED;
+    }
+    char key[200];
+    if (kind == XERO_CREDIT_NOTE)
+        xero_credit_note_key(in, id, key, sizeof(key));
+    else
+        snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, id);
+    enum xero_process_result r = process(app, in, kind, doc, id, key, retry_at, why, whysize);
+    if (r == XP_FAILED) {
+        const char *num = jstr(doc, kind == XERO_INVOICE ? "InvoiceNumber" : "CreditNoteNumber");
+        fh_conn_refused(app->store, in, key, num && num[0] ? num : id, why);
+    } else if (r == XP_DONE)
+        fh_conn_settled(app->store, in, key);
     return r;
 }

@@ -71,11 +71,9 @@ static char *view_url(struct fh_app *app, const struct fh_integ *in, const char 
 }
 
 static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ *in, json_t *inv,
-                                       const char *invoice_id, const char *number,
+                                       const char *invoice_id, const char *key, const char *number,
                                        json_t *canonical, char *why, size_t whysize)
 {
-    char key[200];
-    zoho_source_key(in->tenant_id, invoice_id, key, sizeof(key));
     char *url = view_url(app, in, invoice_id);
     json_t *wb = json_pack("{s:s}", "invoice_id", invoice_id);
     struct fh_conn_doc d = {.in = in,
@@ -101,14 +99,22 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
         snprintf(why, whysize, "the invoice has no usable id");
         return ZP_FAILED;
     }
-    const char *fiscalize = json_string_value(json_object_get(in->settings, "fiscalize"));
-    if (!fh_zoho_due(inv, fiscalize, why, whysize))
-        return ZP_DONE;
-    json_t *canonical = NULL;
-    if (fh_zoho_map(inv, in->settings, &canonical, why, whysize) != FH_OK)
-        return ZP_FAILED;
+    char key[200];
+    zoho_source_key(in->tenant_id, id, key, sizeof(key));
     const char *number = json_string_value(json_object_get(inv, "invoice_number"));
-    enum zoho_process_result r = submit(app, in, inv, id, number, canonical, why, whysize);
+    const char *fiscalize = json_string_value(json_object_get(in->settings, "fiscalize"));
+    enum zoho_process_result r = ZP_DONE;
+    json_t *canonical = NULL;
+    if (!fh_zoho_due(inv, fiscalize, why, whysize))
+        ; /* not to be fiscalized (yet): nothing refused */
+    else if (fh_zoho_map(inv, in->settings, &canonical, why, whysize) != FH_OK)
+        r = ZP_FAILED;
+    else
+        r = submit(app, in, inv, id, key, number, canonical, why, whysize);
     json_decref(canonical);
+    if (r == ZP_FAILED)
+        fh_conn_refused(app->store, in, key, number && number[0] ? number : id, why);
+    else if (r == ZP_DONE)
+        fh_conn_settled(app->store, in, key);
     return r;
 }

@@ -1,0 +1,56 @@
+// not_fiscalized.test.mjs - a partner document fiscalhub cannot fiscalize (here a Xero invoice with
+// a negative line) is shown on its integration with its number and the reason, instead of reaching
+// only the log; once the document changes so that it is fiscalized, or no longer needs to be
+// (voided), it is gone from the warning.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startXeroWorld, xeroUser, account, connectXero, integration, fiscalInvoices, waitFor, stopXeroWorld,
+} from '../lib/xero.mjs';
+
+let w;
+before(async () => { w = await startXeroWorld(); });
+after(async () => { await stopXeroWorld(w); });
+
+const NEGATIVE = 'line 2 has a negative amount or quantity; it cannot be fiscalized';
+const service = { Description: 'Service', Quantity: 1, UnitAmount: 100, AccountCode: '200', TaxType: 'TAX001' };
+const refund = { Description: 'Goodwill', Quantity: 1, UnitAmount: -5, AccountCode: '200', TaxType: 'TAX001' };
+
+test('Xero: a refused invoice is listed on the integration until it is fiscalized or voided', async () => {
+  const c = await account(w, 'refused');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  assert.equal((await integration(c, uid)).not_fiscalized, null, 'nothing refused yet');
+
+  const bad = await w.ctl('POST', `/xero/control/orgs/${tenant}/invoices`,
+    { Type: 'ACCREC', Contact: { Name: 'Buyer' }, Status: 'AUTHORISED', LineItems: [service, refund] });
+  const warned = await waitFor(async () => { const i = await integration(c, uid); return i.not_fiscalized && i; },
+    { timeoutMs: 30000, what: 'the refused invoice on the integration' });
+  assert.equal(warned.not_fiscalized.count, 1);
+  assert.equal(warned.not_fiscalized.recent.length, 1);
+  const [entry] = warned.not_fiscalized.recent;
+  assert.deepEqual([entry.source_ref, entry.reason], [bad.InvoiceNumber, NEGATIVE]);
+  assert.match(entry.seen_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.equal((await fiscalInvoices(c, uid)).filter((f) => f.source_ref === bad.InvoiceNumber).length, 0);
+  // the list of integrations carries it too
+  const listed = (await c.get(`/api/orgs/${c.org}/integrations`)).json.integrations.find((i) => i.uid === uid);
+  assert.deepEqual(listed.not_fiscalized, warned.not_fiscalized);
+
+  // a second one, voided in Xero later: it no longer needs fiscalizing
+  const voided = await w.ctl('POST', `/xero/control/orgs/${tenant}/invoices`,
+    { Type: 'ACCREC', Contact: { Name: 'Buyer' }, Status: 'AUTHORISED', LineItems: [service, refund] });
+  const two = await waitFor(async () => { const i = await integration(c, uid); return i.not_fiscalized?.count === 2 && i; },
+    { timeoutMs: 30000, what: 'two refused invoices' });
+  assert.deepEqual(two.not_fiscalized.recent.map((e) => e.source_ref).sort(), [bad.InvoiceNumber, voided.InvoiceNumber].sort());
+  await w.ctl('POST', `/xero/control/invoices/${voided.InvoiceID}/void`);
+  await waitFor(async () => (await integration(c, uid)).not_fiscalized?.count === 1, { timeoutMs: 30000, what: 'the voided one gone' });
+
+  // the first corrected in Xero: fiscalized on its update, and the warning is gone
+  const fixed = await w.ctl('PUT', `/xero/control/invoices/${bad.InvoiceID}`, { LineItems: [{ ...service, UnitAmount: 95 }] });
+  assert.equal(fixed.Total, 114);
+  const signed = await waitFor(async () => (await fiscalInvoices(c, uid)).find((f) => f.source_ref === bad.InvoiceNumber && f.status === 'signed'),
+    { timeoutMs: 30000, what: 'the corrected invoice signed' });
+  assert.equal(signed.total_amount, '114');
+  assert.equal((await integration(c, uid)).not_fiscalized, null);
+});
