@@ -315,6 +315,10 @@ bool fh_conn_money(json_t *v, int64_t *out);
 /* s fit for the canonical invoice: control characters as spaces, at most max bytes (cut at a
  * UTF-8 boundary). Caller frees. */
 char *fh_conn_text(const char *s, size_t max);
+/* True when a document's exchange rate to the organisation's currency (Xero's CurrencyRate,
+ * Zoho's exchange_rate) is absent or 1; else false with why naming its currency and rate: the
+ * V-SDC takes amounts in the taxpayer's currency, and fiscalhub converts none. */
+bool fh_conn_home_currency(json_t *rate, const char *currency, char *why, size_t whysize);
 /* A tax's label: settings.tax_mapping[key1], else [key2] (keys may be NULL), else
  * settings.default_label, else "A". */
 const char *fh_conn_label(json_t *settings, const char *key1, const char *key2);

@@ -7,6 +7,7 @@
  * (half away from zero). Tax on a line: Exclusive  line * rate, Inclusive  line * rate /
  * (1 + rate), NoTax 0. Every change that Xero shows in UpdatedDateUTC moves the object to the
  * end of its organisation's update log (xlog_touch) and queues a webhook event. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,8 +317,16 @@ static enum fh_rc invoice_fields(struct x_org *org, json_t *spec, struct x_doc *
         snprintf(err, errsize, "Invoice # must be unique.");
         return FH_E_INPUT;
     }
+    json_t *rate = json_object_get(spec, "CurrencyRate");
+    if (rate && (!json_is_number(rate) || !(json_number_value(rate) >= 0.0001) ||
+                 json_number_value(rate) > 1e6)) {
+        snprintf(err, errsize, "CurrencyRate must be a number from 0.0001 to 1000000");
+        return FH_E_INPUT;
+    }
     if (parse_dates(spec, d, err, errsize) != FH_OK)
         return FH_E_INPUT;
+    if (rate)
+        d->rate = llround(json_number_value(rate) * 10000);
     if (lat)
         fh_strlcpy(d->lat, lat, sizeof(d->lat));
     if (cur)
@@ -360,6 +369,7 @@ struct x_doc *doc_new(struct x_org *org, bool credit, const char *type)
     fh_strlcpy(d->type, type, sizeof(d->type));
     fh_strlcpy(d->lat, "Exclusive", sizeof(d->lat));
     fh_strlcpy(d->currency, org->currency, sizeof(d->currency));
+    d->rate = 10000;
     d->date_ms = x_day(x_now_ms());
     d->reference = fh_strdup("");
     return d;

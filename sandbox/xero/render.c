@@ -183,13 +183,13 @@ json_t *r_doc(const struct x_doc *d, enum r_mode mode, int unitdp)
     doc_lists(o, d, mode);
     if (d->credit) {
         json_object_set_new(o, "ID", json_string(d->id));
-        json_object_set_new(o, "CurrencyRate", sbj_num(10000, 6));
+        json_object_set_new(o, "CurrencyRate", sbj_num(d->rate, 6));
         json_object_set_new(o, "Type", json_string(d->type));
         json_object_set_new(o, "Reference", json_string(d->reference));
     }
     doc_amounts(o, d);
     if (!d->credit) {
-        json_object_set_new(o, "CurrencyRate", sbj_num(10000, 6));
+        json_object_set_new(o, "CurrencyRate", sbj_num(d->rate, 6));
         json_object_set_new(o, "HasErrors", json_false());
         json_object_set_new(o, "IsDiscounted", json_false());
     }

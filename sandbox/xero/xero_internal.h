@@ -265,6 +265,7 @@ struct x_doc { /* an invoice or a credit note */
     enum x_status status;
     char lat[12]; /* Exclusive, Inclusive, NoTax */
     char currency[4];
+    int64_t rate; /* CurrencyRate in ten-thousandths: 10000 for the organisation's currency */
     struct x_line *lines;
     size_t nlines;
     int64_t subtotal, tax, total, paid, credited;

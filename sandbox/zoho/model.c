@@ -8,6 +8,7 @@
  * Every change that Zoho would call an edit moves last_modified_time (zm_touch); comments do
  * not (comment_touches). Invoices are created and changed through the control API; the Books
  * API only adds comments and sets custom fields. Callers hold zs.lock. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,14 @@ static enum fh_rc header_fields(struct z_invoice *inv, json_t *spec, bool is_new
     const char *date = sbj_str(spec, "date"), *due = sbj_str(spec, "due_date");
     const char *ref = sbj_str(spec, "reference_number"), *notes = sbj_str(spec, "notes");
     json_t *incl = json_object_get(spec, "is_inclusive_tax");
+    const char *cur = sbj_str(spec, "currency_code");
+    json_t *rate = json_object_get(spec, "exchange_rate");
+    if ((cur && strlen(cur) != 3) ||
+        (rate && (!json_is_number(rate) || !(json_number_value(rate) >= 0.0001) ||
+                  json_number_value(rate) > 1e6))) {
+        snprintf(err, errsize, "currency_code (3 letters), exchange_rate (0.0001 to 1000000)");
+        return FH_E_INPUT;
+    }
     struct z_contact *c = cust ? zm_contact(inv->org, cust, !sbj_str(spec, "customer_id")) : NULL;
     if ((is_new && !c) || (cust && !c) || (date && !z_parse_date(date)) ||
         (due && !z_parse_date(due)) || (incl && !json_is_boolean(incl)) ||
@@ -283,6 +292,10 @@ static enum fh_rc header_fields(struct z_invoice *inv, json_t *spec, bool is_new
         fh_strlcpy(inv->due_date, due, sizeof(inv->due_date));
     if (incl)
         inv->inclusive = json_is_true(incl);
+    if (cur)
+        fh_strlcpy(inv->currency, cur, sizeof(inv->currency));
+    if (rate)
+        inv->rate = llround(json_number_value(rate) * 10000);
     if (ref) {
         free(inv->reference);
         inv->reference = fh_strdup(ref);

@@ -63,9 +63,9 @@ static json_t *summary(const struct z_invoice *inv)
         inv->id, "customer_name", inv->customer->name, "customer_id", inv->customer->id, "status",
         z_status_name(o, inv->status, inv->due_date), "invoice_number", inv->number,
         "reference_number", inv->reference ? inv->reference : "", "date", inv->date, "due_date",
-        inv->due_date, "due_days", due, "currency_id", cur, "currency_code", o->currency, "total",
-        sbj_num(inv->total, 2), "balance", sbj_num(zm_balance(inv), 2), "created_time", created,
-        "last_modified_time", modified);
+        inv->due_date, "due_days", due, "currency_id", cur, "currency_code",
+        inv->currency[0] ? inv->currency : o->currency, "total", sbj_num(inv->total, 2), "balance",
+        sbj_num(zm_balance(inv), 2), "created_time", created, "last_modified_time", modified);
     json_object_set_new(j, "is_emailed", json_false());
     json_object_set_new(j, "is_viewed_by_client", json_false());
     json_object_set_new(j, "has_attachment", json_false());
@@ -76,7 +76,7 @@ static json_t *summary(const struct z_invoice *inv)
     json_object_set_new(j, "shipping_charge", sbj_num(0, 2));
     json_object_set_new(j, "adjustment", sbj_num(0, 2));
     json_object_set_new(j, "write_off_amount", sbj_num(0, 2));
-    json_object_set_new(j, "exchange_rate", sbj_num(10000, 2));
+    json_object_set_new(j, "exchange_rate", inv->rate ? sbj_num(inv->rate, 6) : sbj_num(10000, 2));
     return j;
 }
 

@@ -256,6 +256,8 @@ struct z_invoice {
     char date[11], due_date[11];
     enum z_inv_status status;
     bool inclusive;
+    char currency[4]; /* "" = the organization's */
+    int64_t rate;     /* exchange_rate in ten-thousandths; 0 = 1 (the organization's currency) */
     struct z_line *lines;
     size_t nlines;
     int64_t sub_total, tax_total, total, paid;

@@ -1,5 +1,5 @@
-// not_fiscalized.test.mjs - a partner document fiscalhub cannot fiscalize (here a Xero invoice with
-// a negative line) is shown on its integration with its number and the reason, instead of reaching
+// not_fiscalized.test.mjs - a partner document fiscalhub cannot fiscalize (here Xero invoices with
+// a negative line, or in a foreign currency) is shown on its integration with its number and the reason, instead of reaching
 // only the log; once the document changes so that it is fiscalized, or no longer needs to be
 // (voided), it is gone from the warning.
 import { test, before, after } from 'node:test';
@@ -45,6 +45,16 @@ test('Xero: a refused invoice is listed on the integration until it is fiscalize
   assert.deepEqual(two.not_fiscalized.recent.map((e) => e.source_ref).sort(), [bad.InvoiceNumber, voided.InvoiceNumber].sort());
   await w.ctl('POST', `/xero/control/invoices/${voided.InvoiceID}/void`);
   await waitFor(async () => (await integration(c, uid)).not_fiscalized?.count === 1, { timeoutMs: 30000, what: 'the voided one gone' });
+
+  // an invoice in another currency than the organisation's: its amounts are not the taxpayer's
+  const usd = await w.ctl('POST', `/xero/control/orgs/${tenant}/invoices`,
+    { Type: 'ACCREC', Contact: { Name: 'Buyer' }, Status: 'AUTHORISED', CurrencyCode: 'USD', CurrencyRate: 0.0092, LineItems: [service] });
+  assert.equal(usd.CurrencyRate, 0.0092);
+  const foreign = await waitFor(async () => (await integration(c, uid)).not_fiscalized?.recent.find((e) => e.source_ref === usd.InvoiceNumber),
+    { timeoutMs: 30000, what: 'the USD invoice refused' });
+  assert.equal(foreign.reason, "the document is in USD at an exchange rate of 0.0092: fiscalhub fiscalizes only documents in the organisation's own currency");
+  await w.ctl('POST', `/xero/control/invoices/${usd.InvoiceID}/void`);
+  await waitFor(async () => (await integration(c, uid)).not_fiscalized?.count === 1, { timeoutMs: 30000, what: 'the USD one voided' });
 
   // the first corrected in Xero: fiscalized on its update, and the warning is gone
   const fixed = await w.ctl('PUT', `/xero/control/invoices/${bad.InvoiceID}`, { LineItems: [{ ...service, UnitAmount: 95 }] });

@@ -135,6 +135,14 @@ test('an invoice fiscalhub cannot fiscalize is shown on the integration until a 
   assert.equal(entry.reason, 'no line item with an amount');
   assert.equal(i.not_fiscalized.count, i.not_fiscalized.recent.length);
   assert.equal(mine(await fiscalInvoices(a, uidA), inv).length, 0);
+  // an invoice in another currency than the organization's is refused too, naming it
+  const usd = await zohoInvoice(w, orgA, { currency_code: 'USD', exchange_rate: 0.85 });
+  const foreign = await waitFor(async () => (await integration(a, uidA)).not_fiscalized?.recent.find((e) => e.source_ref === usd.invoice_number),
+    { what: 'the USD invoice refused' });
+  assert.equal(foreign.reason, "the document is in USD at an exchange rate of 0.85: fiscalhub fiscalizes only documents in the organisation's own currency");
+  await sleep(1100); // the void's edit webhook carries a later last_modified_time
+  await w.ctl('POST', `/zoho/control/invoices/${usd.invoice_id}/void`);
+  await waitFor(async () => (await integration(a, uidA)).not_fiscalized?.count === 1, { what: 'the USD one voided' });
   await sleep(1100); // a correction a second later: Zoho's last_modified_time, the webhook job's version, has seconds
   await w.ctl('PUT', `/zoho/control/invoices/${inv.invoice_id}`, { line_items: [{ name: 'Widget', rate: 95, quantity: 1, tax_name: 'VAT' }] });
   const f = await signedOnce(a, uidA, inv, 'the corrected invoice');

@@ -266,6 +266,17 @@ static void test_mapping(void **state)
     d = inv("AUTHORISED", "Exclusive", "[{\"Description\":\"only text\"}]");
     assert_int_equal(fh_xero_map(d, NULL, NULL, NULL, &c, why, sizeof(why)), FH_E_INPUT);
     json_decref(d);
+    /* a document in another currency than the organisation's is not fiscalized in its amounts */
+    d = inv("AUTHORISED", "Exclusive", "[{\"Quantity\":1,\"LineAmount\":10,\"TaxAmount\":2}]");
+    json_object_set_new(d, "CurrencyCode", json_string("USD"));
+    json_object_set_new(d, "CurrencyRate", json_real(0.751234));
+    assert_int_equal(fh_xero_map(d, NULL, NULL, NULL, &c, why, sizeof(why)), FH_E_INPUT);
+    assert_string_equal(why, "the document is in USD at an exchange rate of 0.751234: fiscalhub "
+                             "fiscalizes only documents in the organisation's own currency");
+    json_object_set_new(d, "CurrencyRate", json_real(1.0)); /* Xero's rate for its own currency */
+    assert_int_equal(fh_xero_map(d, NULL, NULL, NULL, &c, why, sizeof(why)), FH_OK);
+    json_decref(c);
+    json_decref(d);
     json_decref(settings);
 }
 

@@ -222,6 +222,15 @@ static void test_mapping_totals(void **state)
     json_t *inv = invoice(true, two, ",\"total\":150");
     expect_item(inv, NULL, 0, "1|100|100|A");
     json_decref(inv);
+    /* another currency than the organization's: not fiscalized in its amounts */
+    inv = invoice(true, two, ",\"total\":150,\"currency_code\":\"USD\",\"exchange_rate\":117.25");
+    expect_item(inv, NULL, 0,
+                "the document is in USD at an exchange rate of 117.25: fiscalhub fiscalizes only "
+                "documents in the organisation's own currency");
+    json_decref(inv);
+    inv = invoice(true, two, ",\"total\":150,\"currency_code\":\"EUR\",\"exchange_rate\":1.0");
+    expect_item(inv, NULL, 0, "1|100|100|A");
+    json_decref(inv);
     /* Zoho rounding its tax summary another way: the cent goes to the last line */
     inv = invoice(false, two, ",\"total\":180.01");
     expect_item(inv, NULL, 1, "1|60.01|60.01|A");

@@ -84,3 +84,14 @@ json_t *fh_conn_item(const char *name, int64_t qty, int64_t total, const char *l
     free(text);
     return item;
 }
+
+bool fh_conn_home_currency(json_t *rate, const char *currency, char *why, size_t whysize)
+{
+    if (!json_is_number(rate) || fabs(json_number_value(rate) - 1.0) < 1e-9)
+        return true;
+    snprintf(why, whysize,
+             "the document is in %.3s at an exchange rate of %.6g: fiscalhub fiscalizes only "
+             "documents in the organisation's own currency",
+             currency && currency[0] ? currency : "another currency", json_number_value(rate));
+    return false;
+}

@@ -128,6 +128,9 @@ static enum fh_rc map_line(json_t *li, size_t idx, bool exclusive, json_t *setti
 enum fh_rc fh_xero_map(json_t *doc, json_t *settings, const char *ref_number, const char *ref_time,
                        json_t **canonical, char *why, size_t whysize)
 {
+    if (!fh_conn_home_currency(json_object_get(doc, "CurrencyRate"), jstr(doc, "CurrencyCode"), why,
+                               whysize))
+        return FH_E_INPUT;
     const char *lat = jstr(doc, "LineAmountTypes");
     bool exclusive = !lat || strcmp(lat, "Exclusive") == 0;
     json_t *items = json_array();

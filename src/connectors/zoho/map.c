@@ -248,7 +248,10 @@ enum fh_rc fh_zoho_map(json_t *inv, json_t *settings, json_t **canonical, char *
     struct line *l = NULL;
     size_t n = 0;
     int64_t total = 0;
-    if (read_lines(inv, settings, &l, &n, &total, why, whysize) != FH_OK)
+    if (!fh_conn_home_currency(json_object_get(inv, "exchange_rate"),
+                               json_string_value(json_object_get(inv, "currency_code")), why,
+                               whysize) ||
+        read_lines(inv, settings, &l, &n, &total, why, whysize) != FH_OK)
         return FH_E_INPUT;
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
