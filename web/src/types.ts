@@ -114,6 +114,12 @@ export interface Integration {
    * mapping (settings.tax_mapping, settings.default_label) or certificate last changed; null: none.
    */
   tax_mismatches?: TaxMismatches | null;
+  /**
+   * Xero, Zoho Books: its partner documents fiscalhub cannot fiscalize as they stand (a line with
+   * a negative amount, more lines than the V-SDC takes, …); null: none (always for Custom
+   * Integrations, whose API answers such errors directly).
+   */
+  not_fiscalized?: NotFiscalized | null;
 }
 
 /** The signed invoices of an integration whose VAT differs from the source's, and the last one. */
@@ -128,6 +134,25 @@ export interface TaxMismatches {
     vsdc_tax_total: string | null;
     signed_at: string | null;
   } | null;
+}
+
+/**
+ * The documents of an integration that are not fiscalizable now. An entry goes once its document
+ * is fiscalized or no longer needs to be (fiscalhub looks at a document again whenever it changes).
+ */
+export interface NotFiscalized {
+  /** All of them; `recent` holds at most 10. */
+  count: number;
+  /** Newest first. */
+  recent: NotFiscalizedDocument[];
+}
+
+export interface NotFiscalizedDocument {
+  /** The document's number, or its partner id when it has none. */
+  source_ref: string;
+  /** Why it cannot be fiscalized, in words. */
+  reason: string;
+  seen_at: string;
 }
 
 // A setup started but not finished: the server sends the same fields as an

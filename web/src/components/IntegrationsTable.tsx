@@ -5,13 +5,15 @@
 // row with its settings, last sync and backfill progress, and its actions, so
 // that four actions fit next to the facts without the table scrolling
 // sideways; under them, a warning when invoices were signed with VAT that
-// differs from the source's (TaxMismatchWarning).
+// differs from the source's (TaxMismatchWarning), and one when partner
+// documents could not be fiscalized (NotFiscalizedWarning).
 import { formatDate, plural, ratio } from '../format';
 import { platformOrg } from '../integrations';
 import type { Integration, Usage } from '../types';
 import { Badge } from './Badge';
 import { IntegrationActions } from './IntegrationActions';
 import { Link } from './Link';
+import { NotFiscalizedWarning } from './NotFiscalizedWarning';
 import { StatusBadge } from './StatusBadge';
 import { SyncInfo } from './SyncInfo';
 import { TaxMismatchWarning } from './TaxMismatchWarning';
@@ -92,6 +94,7 @@ export function IntegrationsTable({
                     <StatusBadge status={it.status} />
                     {it.status === 'active' && it.sync_error && <Badge tone="warning">Sync failed</Badge>}
                     {it.tax_mismatches && <Badge tone="warning">VAT differs</Badge>}
+                    {!!it.not_fiscalized?.count && <Badge tone="warning">Not fiscalized</Badge>}
                     {!!it.invoices_failed && (
                       <Link
                         href={`/pos/invoices?status=failed&integration=${encodeURIComponent(it.uid)}`}
@@ -135,6 +138,7 @@ export function IntegrationsTable({
                     />
                   </div>
                   <TaxMismatchWarning integration={it} canManage={canManage} onTaxMapping={onTaxMapping} />
+                  <NotFiscalizedWarning integration={it} />
                 </td>
               </tr>
             </tbody>
