@@ -18,10 +18,9 @@ import {
   apiGet,
   apiSend,
   assertNoCspViolations,
-  describeViolations,
   launch,
+  noSerious,
   openPage,
-  seriousViolations,
   signUp,
   uniqueEmail,
 } from './helpers.mjs';
@@ -57,11 +56,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 test('create a key, see the secret once, and revoke it', async () => {
   const { page, org, cert } = session;

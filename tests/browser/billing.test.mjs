@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { issueCert, startSandbox } from '../lib/fiscal.mjs';
 import { startServer } from '../lib/server.mjs';
 import { TRIAL, issueKeys } from '../lib/billing.mjs';
-import { apiGet, apiSend, assertNoCspViolations, describeViolations, launch, openPage, seriousViolations, signUp, uniqueEmail } from './helpers.mjs';
+import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail } from './helpers.mjs';
 
 let sb, srv, browser;
 
@@ -21,11 +21,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 test('trial badge, the seat-limit dialog, Activate Key, and the new limits on Integrations and Billing', async () => {
   const { context, page } = await openPage(browser, { baseURL: srv.url });

@@ -11,13 +11,12 @@ import {
   apiGet,
   apiSend,
   assertNoCspViolations,
-  describeViolations,
   launch,
   logIn,
+  noSerious,
   openPage,
   PASSWORD,
   requireServer,
-  seriousViolations,
   signUp,
   uniqueEmail,
 } from './helpers.mjs';
@@ -34,11 +33,6 @@ after(async () => {
   await browser?.close();
   pfx?.dispose();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 const file = (name, buffer) => ({ name, mimeType: 'application/x-pkcs12', buffer });
 

@@ -155,6 +155,20 @@ export function describeViolations(violations) {
     .join('\n');
 }
 
+/** Fails with the list when axe finds serious or critical violations on the page. */
+export async function noSerious(page, label) {
+  const v = await seriousViolations(page);
+  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
+}
+
+/** Points the sandbox's demo Xero app (fiscalhub's default client) at this fiscalhub's callback. */
+export async function pointXeroDemoApp(control, serverUrl) {
+  const info = await control('GET', '/xero/control/info');
+  const demo = info.apps.find((a) => a.client_id === 'D3A0D3A0D3A0D3A0D3A0D3A0D3A00001') ?? info.apps[0];
+  assert.ok(demo, 'the sandbox has a demo app');
+  await control('PUT', `/xero/control/apps/${demo.client_id}`, { redirect_uris: [`${serverUrl}/oauth/xero/callback`] });
+}
+
 export function assertNoCspViolations(page) {
   assert.deepEqual(page.cspViolations, [], `CSP violations or page errors:\n${page.cspViolations.join('\n')}`);
 }

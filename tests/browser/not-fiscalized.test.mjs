@@ -22,10 +22,10 @@ import {
   apiGet,
   apiSend,
   assertNoCspViolations,
-  describeViolations,
   launch,
+  noSerious,
   openPage,
-  seriousViolations,
+  pointXeroDemoApp,
   signUp,
   uniqueEmail,
 } from './helpers.mjs';
@@ -55,10 +55,7 @@ before(async () => {
       FISCALHUB_XERO_POLL_SECONDS: '2',
     },
   });
-  const info = await control('GET', '/xero/control/info');
-  const demo = info.apps.find((a) => a.client_id === 'D3A0D3A0D3A0D3A0D3A0D3A0D3A00001') ?? info.apps[0];
-  assert.ok(demo, 'the sandbox has a demo app');
-  await control('PUT', `/xero/control/apps/${demo.client_id}`, { redirect_uris: [`${srv.url}/oauth/xero/callback`] });
+  await pointXeroDemoApp(control, srv.url);
   const org = await control('POST', '/xero/control/orgs', {
     name: ORG,
     tax_rates: [{ Name: 'VAT 9%', TaxType: TAX, Rate: 9 }],
@@ -74,11 +71,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
 

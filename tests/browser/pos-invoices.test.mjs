@@ -18,12 +18,11 @@ import {
   apiGet,
   apiSend,
   assertNoCspViolations,
-  describeViolations,
   launch,
   logIn,
+  noSerious,
   openPage,
   PASSWORD,
-  seriousViolations,
   signUp,
   uniqueEmail,
 } from './helpers.mjs';
@@ -51,11 +50,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 async function submit(page, org, body) {
   const r = await apiSend(page, 'POST', `/api/orgs/${org}/fiscal-invoices`, body);

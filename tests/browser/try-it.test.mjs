@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSandbox } from '../lib/sandbox.mjs';
 import { startServer } from '../lib/server.mjs';
-import { apiGet, describeViolations, launch, openPage, seriousViolations, signUp, uniqueEmail } from './helpers.mjs';
+import { apiGet, launch, noSerious, openPage, signUp, uniqueEmail } from './helpers.mjs';
 
 const DEMO_ORG = 'Demo Company (RS)';
 
@@ -67,11 +67,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 test('a test certificate from the sandbox page, Xero connected as the demo user, its invoices signed', async () => {
   const { context, page } = await openPage(browser, { baseURL: srv.url });

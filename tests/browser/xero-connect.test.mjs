@@ -38,12 +38,12 @@ import {
   apiGet,
   apiSend,
   assertNoCspViolations,
-  describeViolations,
   launch,
   logIn,
+  noSerious,
   openPage,
   PASSWORD,
-  seriousViolations,
+  pointXeroDemoApp,
   signUp,
   uniqueEmail,
 } from './helpers.mjs';
@@ -75,10 +75,7 @@ before(async () => {
   });
   // The sandbox's demo app (fiscalhub's default Xero client) sends consents
   // back to this fiscalhub.
-  const info = await control('GET', '/xero/control/info');
-  const demo = info.apps.find((a) => a.client_id === 'D3A0D3A0D3A0D3A0D3A0D3A0D3A00001') ?? info.apps[0];
-  assert.ok(demo, 'the sandbox has a demo app');
-  await control('PUT', `/xero/control/apps/${demo.client_id}`, { redirect_uris: [`${srv.url}/oauth/xero/callback`] });
+  await pointXeroDemoApp(control, srv.url);
   // A Xero user with two organisations.
   const orgs = [];
   // ORG_A has a 19 % rate, the same as the sandbox V-SDC's label Ж, for the tax mapping.
@@ -101,11 +98,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
 

@@ -39,12 +39,11 @@ import { startServer } from '../lib/server.mjs';
 import {
   apiGet,
   assertNoCspViolations,
-  describeViolations,
   launch,
   logIn,
+  noSerious,
   openPage,
   PASSWORD,
-  seriousViolations,
   signUp,
   uniqueEmail,
 } from './helpers.mjs';
@@ -91,11 +90,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-async function noSerious(page, label) {
-  const v = await seriousViolations(page);
-  assert.equal(v.length, 0, `${label}: serious/critical axe violations:\n${describeViolations(v)}`);
-}
 
 const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
 const panel = (page, uid) => page.locator(`section.webhook-setup[data-uid="${uid}"]`);
