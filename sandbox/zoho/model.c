@@ -419,7 +419,8 @@ enum fh_rc zm_invoice_edit(struct z_invoice *inv, json_t *spec, char *err, size_
     }
     if (inv->paid > 0)
         inv->status = inv->paid == inv->total ? ZI_PAID : ZI_PARTIALLY_PAID;
-    zm_touch(inv);
+    if (!json_is_true(json_object_get(spec, "same_second")))
+        zm_touch(inv); /* else as if made within the second of the change before it */
     zm_comment(inv, "Invoice updated.", "Sandbox User", "system", "Updated", false);
     return FH_OK;
 }

@@ -140,11 +140,14 @@ test('an invoice fiscalhub cannot fiscalize is shown on the integration until a 
   const foreign = await waitFor(async () => (await integration(a, uidA)).not_fiscalized?.recent.find((e) => e.source_ref === usd.invoice_number),
     { what: 'the USD invoice refused' });
   assert.equal(foreign.reason, "the document is in USD at an exchange rate of 0.85: fiscalhub fiscalizes only documents in the organisation's own currency");
-  await sleep(1100); // the void's edit webhook carries a later last_modified_time
   await w.ctl('POST', `/zoho/control/invoices/${usd.invoice_id}/void`);
   await waitFor(async () => (await integration(a, uidA)).not_fiscalized?.count === 1, { what: 'the USD one voided' });
-  await sleep(1100); // a correction a second later: Zoho's last_modified_time, the webhook job's version, has seconds
-  await w.ctl('PUT', `/zoho/control/invoices/${inv.invoice_id}`, { line_items: [{ name: 'Widget', rate: 95, quantity: 1, tax_name: 'VAT' }] });
+  // a correction within the same second: Zoho's last_modified_time, the document job's version,
+  // stays the same, and the delivery still makes fiscalhub look again
+  const before = (await w.ctl('GET', `/zoho/control/invoices/${inv.invoice_id}`)).last_modified_time;
+  const fixed = await w.ctl('PUT', `/zoho/control/invoices/${inv.invoice_id}`,
+    { line_items: [{ name: 'Widget', rate: 95, quantity: 1, tax_name: 'VAT' }], same_second: true });
+  assert.equal(fixed.last_modified_time, before);
   const f = await signedOnce(a, uidA, inv, 'the corrected invoice');
   assert.equal(f.total_amount, '114');
   assert.equal((await integration(a, uidA)).not_fiscalized, null);

@@ -100,8 +100,8 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
     snprintf(version, sizeof(version), "%s", r->event_at ? r->event_at : "");
     if (!version[0])
         snprintf(version, sizeof(version), "h%lld", (long long)r->id);
-    enum fh_rc rc =
-        zoho_queue_document(st, &app->qcfg, r->integration_id, r->resource_id, version, run_at);
+    enum fh_rc rc = zoho_queue_document(st, &app->qcfg, r->integration_id, r->resource_id, version,
+                                        run_at, r->id);
     return fh_rc_qs(rc);
 }
 

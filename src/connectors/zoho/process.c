@@ -42,9 +42,17 @@ bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool 
     return qs != 0;
 }
 
+static enum fh_rc queue_key(struct fh_store *st, const struct fh_queue_cfg *q, const char *key,
+                            const char *payload, int64_t run_at, bool *created, int64_t *id)
+{
+    struct fh_enqueue e = {
+        .kind = FH_ZOHO_JOB_DOCUMENT, .ukey = key, .payload = payload, .run_at = run_at};
+    return fh_job_enqueue(st, q, &e, created, id);
+}
+
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
                                int64_t integration_id, const char *invoice_id, const char *version,
-                               int64_t run_at)
+                               int64_t run_at, int64_t delivery)
 {
     char key[160];
     snprintf(key, sizeof(key), "zoho.doc:%lld:%s:%.40s", (long long)integration_id, invoice_id,
@@ -53,9 +61,19 @@ enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q
                           invoice_id);
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    struct fh_enqueue e = {
-        .kind = FH_ZOHO_JOB_DOCUMENT, .ukey = key, .payload = payload, .run_at = run_at};
-    enum fh_rc rc = fh_job_enqueue(st, q, &e, NULL, NULL);
+    bool created = false;
+    int64_t id = 0;
+    enum fh_rc rc = queue_key(st, q, key, payload, run_at, &created, &id);
+    struct fh_job had = {0};
+    if (rc == FH_OK && !created && delivery > 0 && (rc = fh_job_get(st, id, &had)) == FH_OK &&
+        had.state != FH_JOB_READY) {
+        /* That version's look has begun or ended, and a delivery says the invoice changed
+         * since: within the same second, which the version cannot tell apart. Look again. */
+        size_t n = strlen(key);
+        snprintf(key + n, sizeof(key) - n, "#%lld", (long long)delivery);
+        rc = queue_key(st, q, key, payload, run_at, NULL, NULL);
+    }
+    fh_job_free(&had);
     free(payload);
     return rc;
 }

@@ -49,7 +49,7 @@ static enum fh_rc row_process(struct fh_app *app, const struct fh_integ *in, jso
     if (!fh_zoho_due(row, fiscalize, why, sizeof(why)))
         return FH_OK;
     const char *version = json_string_value(json_object_get(row, "last_modified_time"));
-    return zoho_queue_document(app->store, &app->qcfg, in->id, id, version, 0);
+    return zoho_queue_document(app->store, &app->qcfg, in->id, id, version, 0, 0);
 }
 
 static void page_query(json_t *p, struct fh_buf *q)

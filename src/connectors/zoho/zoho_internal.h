@@ -73,10 +73,13 @@ enum zoho_process_result { ZP_DONE, ZP_RETRY, ZP_FAILED };
 enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
                                       char *why, size_t whysize);
 /* Queues a document job for an invoice (unique per integration, invoice and version), due at
- * run_at (0: now). Joins a transaction. */
+ * run_at (0: now). delivery (the webhook's inbox row; 0 for a sync) is a change that happened
+ * after any earlier delivery: when that version's job has already begun, another one is queued,
+ * for Zoho's version (last_modified_time) has whole seconds and a change within the same second
+ * keeps it. Joins a transaction. */
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
                                int64_t integration_id, const char *invoice_id, const char *version,
-                               int64_t run_at);
+                               int64_t run_at, int64_t delivery);
 
 /* The job's answer to an outcome that is not Z_OK (Z_INACTIVE / Z_NOT_FOUND: done). */
 enum fh_rc zoho_finish(struct fh_app *app, const struct fh_job *job, json_t *p,
