@@ -113,8 +113,7 @@ static int redeem_tx(struct fh_store *st, void *cls)
     enum fh_rc rc = fh_billing_plan(st, c->app->cfg, c->org_id, c->now, &cur);
     if (rc != FH_OK)
         return billing_rc_qs(rc);
-    if (strcmp(cur.source, "stripe") == 0 && !cur.expired &&
-        strcmp(cur.stripe_status, "canceled") != 0) {
+    if (billing_stripe_running(&cur)) {
         char when[32], msg[200];
         fh_time_fmt(cur.expires_at, when, sizeof(when));
         snprintf(msg, sizeof(msg), "the %s plan paid through Stripe runs until %s",

@@ -20,6 +20,8 @@
 
 #define MAX_V1 8
 #define STRIPE_VERSION "2024-06-20"
+/* A Checkout Session stays open for 24 hours (Stripe's default expires_at). */
+#define OPEN_SESSION_MS (24LL * 3600 * 1000)
 
 static bool parse_t(const char *s, size_t n, int64_t *t)
 {
@@ -97,25 +99,28 @@ static void form_add(struct fh_buf *b, const char *name, const char *value)
     fh_url_encode(b, value);
 }
 
-/* POSTs form to <api>/v1/<path>; *reply receives the JSON object of a 2xx answer. */
-static enum fh_rc stripe_post(struct fh_app *app, const char *path, const char *form,
-                              const char *idem, json_t **reply, char *detail, size_t detailsize)
+/* Calls <api>/v1/<path>: a POST of form (with idem as its Idempotency-Key), or a GET when form
+ * is NULL; *reply receives the JSON object of a 2xx answer, *status (may be NULL) Stripe's
+ * status (0: no answer). */
+static enum fh_rc stripe_call(struct fh_app *app, const char *path, const char *form,
+                              const char *idem, json_t **reply, long *status, char *detail,
+                              size_t detailsize)
 {
     const struct fh_config *cfg = app->cfg;
     char *url = fh_asprintf("%s/v1/%s", cfg->stripe_api_url, path);
     char *auth = fh_asprintf("Authorization: Bearer %s", cfg->stripe_secret_key);
-    char *idem_h = fh_asprintf("Idempotency-Key: %s", idem);
+    char *idem_h = fh_asprintf("Idempotency-Key: %s", idem ? idem : "");
     const char *headers[] = {auth,
-                             idem_h,
-                             "Content-Type: application/x-www-form-urlencoded",
                              "Stripe-Version: " STRIPE_VERSION,
                              "Accept: application/json",
+                             form ? "Content-Type: application/x-www-form-urlencoded" : NULL,
+                             form && idem ? idem_h : NULL,
                              NULL};
-    struct fh_http_request rq = {.method = "POST",
+    struct fh_http_request rq = {.method = form ? "POST" : "GET",
                                  .url = url,
                                  .headers = headers,
                                  .body = form,
-                                 .body_len = strlen(form),
+                                 .body_len = form ? strlen(form) : 0,
                                  .timeout_ms = (long)cfg->stripe_timeout_ms,
                                  .max_response = 1024 * 1024};
     struct fh_http_response r = {0};
@@ -125,6 +130,8 @@ static enum fh_rc stripe_post(struct fh_app *app, const char *path, const char *
     free(idem_h);
     free(url);
     *reply = NULL;
+    if (status)
+        *status = rc == FH_OK ? r.status : 0;
     if (rc != FH_OK) {
         snprintf(detail, detailsize,
                  "the Stripe API URL is not allowed (https, or http to a "
@@ -168,6 +175,22 @@ static bool price_of(const char *prices, enum fh_tier tier, const char *interval
         }
         p += n;
     }
+    return false;
+}
+
+bool billing_price_plan(const char *prices, const char *price, enum fh_tier *tier, char interval[8])
+{
+    static const enum fh_tier tiers[] = {FH_TIER_STARTER, FH_TIER_GROWTH, FH_TIER_SCALE};
+    static const char *const intervals[] = {"month", "year"};
+    char id[128];
+    for (size_t t = 0; price && t < FH_ARRAY_LEN(tiers); t++)
+        for (size_t i = 0; i < FH_ARRAY_LEN(intervals); i++)
+            if (price_of(prices, tiers[t], intervals[i], id, sizeof(id)) &&
+                strcmp(id, price) == 0) {
+                *tier = tiers[t];
+                fh_strlcpy(interval, intervals[i], 8);
+                return true;
+            }
     return false;
 }
 
@@ -223,6 +246,72 @@ static char *checkout_form(struct fh_app *app, const struct org_stripe *o, const
     return fh_buf_steal(&f);
 }
 
+/* Expires session id at Stripe (FH_OK also when it had expired already); FH_E_CONFLICT when
+ * it was paid meanwhile (its checkout.session.completed may not have arrived yet). */
+static enum fh_rc expire_session(struct fh_app *app, const char *id, char *detail,
+                                 size_t detailsize)
+{
+    char path[300], idem[300];
+    snprintf(path, sizeof(path), "checkout/sessions/%s/expire", id);
+    snprintf(idem, sizeof(idem), "expire-%s", id);
+    json_t *j = NULL;
+    long status = 0;
+    enum fh_rc rc = stripe_call(app, path, "", idem, &j, &status, detail, detailsize);
+    if (rc != FH_OK && status == 400) { /* not open: expired or paid? */
+        snprintf(path, sizeof(path), "checkout/sessions/%s", id);
+        rc = stripe_call(app, path, NULL, NULL, &j, NULL, detail, detailsize);
+    }
+    const char *st = json_string_value(json_object_get(j, "status"));
+    if (rc == FH_OK && !(st && strcmp(st, "expired") == 0)) {
+        snprintf(detail, detailsize,
+                 "an earlier checkout of this organization was just paid (Stripe session %s is "
+                 "%s): its plan shows on the Billing page in a moment",
+                 id, st ? st : "not open");
+        rc = FH_E_CONFLICT;
+    }
+    json_decref(j);
+    if (rc != FH_OK)
+        return rc;
+    struct fh_param p[] = {FH_PT(id), FH_PI(fh_now_ms())};
+    return fh_qs_rc(fh_store_exec(
+        app->store, "UPDATE stripe_checkouts SET expired_at = $2 WHERE session_id = $1", p, 2,
+        NULL));
+}
+
+/* Before a new checkout: none while a subscription pays the plan (a second one would bill the
+ * organization twice: seats and tier change in the customer portal), and the organization's
+ * earlier sessions still open are expired, so that at most one can ever be paid. */
+static enum fh_rc checkout_allowed(struct fh_app *app, int64_t org_id, char *detail,
+                                   size_t detailsize)
+{
+    int64_t now = fh_billing_now(app->cfg);
+    struct fh_plan plan;
+    enum fh_rc rc = fh_billing_plan(app->store, app->cfg, org_id, now, &plan);
+    if (rc != FH_OK)
+        return rc;
+    if (billing_stripe_running(&plan)) {
+        char when[32];
+        fh_time_fmt(plan.expires_at, when, sizeof(when));
+        snprintf(detail, detailsize,
+                 "the %s plan paid through Stripe runs until %s: change its seats or tier in the "
+                 "customer portal",
+                 fh_tier_label(plan.tier), when);
+        return FH_E_LIMIT;
+    }
+    struct fh_param p[] = {FH_PI(org_id), FH_PI(fh_now_ms() - OPEN_SESSION_MS)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(app->store,
+                           "SELECT session_id FROM stripe_checkouts WHERE org_id = $1 AND "
+                           "completed_at IS NULL AND expired_at IS NULL AND created_at > $2 "
+                           "ORDER BY created_at",
+                           p, 2, &rows);
+    rc = fh_qs_rc(qs);
+    for (size_t i = 0; rc == FH_OK && i < rows.nrows; i++)
+        rc = expire_session(app, fh_rows_get(&rows, i, 0), detail, detailsize);
+    fh_rows_free(&rows);
+    return rc;
+}
+
 enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_id,
                               const char *email, enum fh_tier tier, const char *interval,
                               int64_t seats, char **url, char *detail, size_t detailsize)
@@ -234,15 +323,18 @@ enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_i
                  interval);
         return FH_E_INPUT;
     }
+    enum fh_rc rc = checkout_allowed(app, org_id, detail, detailsize);
+    if (rc != FH_OK)
+        return rc;
     struct org_stripe o;
-    enum fh_rc rc = org_stripe_load(app->store, org_id, &o);
+    rc = org_stripe_load(app->store, org_id, &o);
     if (rc != FH_OK)
         return rc;
     char *form = checkout_form(app, &o, email, price, tier, seats);
     char idem[48];
     fh_random_token(18, idem, sizeof(idem));
     json_t *s = NULL;
-    rc = stripe_post(app, "checkout/sessions", form, idem, &s, detail, detailsize);
+    rc = stripe_call(app, "checkout/sessions", form, idem, &s, NULL, detail, detailsize);
     free(form);
     if (rc != FH_OK)
         return rc;
@@ -291,7 +383,7 @@ enum fh_rc fh_stripe_portal(struct fh_app *app, int64_t org_id, char **url, char
     char idem[48];
     fh_random_token(18, idem, sizeof(idem));
     json_t *s = NULL;
-    rc = stripe_post(app, "billing_portal/sessions", f.data, idem, &s, detail, detailsize);
+    rc = stripe_call(app, "billing_portal/sessions", f.data, idem, &s, NULL, detail, detailsize);
     fh_buf_free(&f);
     if (rc != FH_OK)
         return rc;

@@ -7,8 +7,10 @@
  *                                  invoice.paid seen earlier, else a calendar month or year).
  *   invoice.paid                   a period was paid (the first one, or a renewal): the expiry
  *                                  moves to the end of the period its lines paid for.
- *   customer.subscription.updated  status (active, past_due), cancel at period end, and the
- *                                  current period's end while active.
+ *   customer.subscription.updated  status (active, past_due), cancel at period end, the
+ *                                  current period's end while active, and the tier, seats and
+ *                                  interval of its item's price and quantity (changed in the
+ *                                  customer portal).
  *   customer.subscription.deleted  the subscription ended: the plan expires at ended_at.
  *
  * Events arrive in any order and possibly more than once: stripe_subscriptions keeps what the
@@ -158,6 +160,43 @@ static int invoice_paid(struct fh_store *st, struct event_ctx *c)
     return qs < 0 ? qs : extend(st, c, sub, end, "active", -1);
 }
 
+/* A subscription's seats or price changed (in the customer portal, or by Stripe's API): the
+ * plan it pays takes its tier, seats and interval. A price FISCALHUB_STRIPE_PRICES does not
+ * name changes nothing (it is logged): fiscalhub cannot tell what it buys. */
+static int plan_changed(struct fh_store *st, struct event_ctx *c, const char *sub)
+{
+    json_t *items = json_object_get(json_object_get(c->obj, "items"), "data");
+    json_t *item = json_array_get(items, 0);
+    const char *price = jstr(json_object_get(item, "price"), "id");
+    json_int_t seats = json_integer_value(json_object_get(item, "quantity"));
+    if (!price || json_array_size(items) != 1 || seats < 1)
+        return 0;
+    enum fh_tier tier;
+    char interval[8];
+    if (!billing_price_plan(c->app->cfg->stripe_prices, price, &tier, interval)) {
+        fh_log(FH_LOG_WARN, "stripe_event",
+               "%s: subscription %s has price %.100s, which no tier "
+               "of FISCALHUB_STRIPE_PRICES names: the plan is left as it was",
+               c->id, sub, price);
+        return 0;
+    }
+    struct fh_param p[] = {FH_PT(sub), FH_PT(fh_tier_name(tier)), FH_PI(seats), FH_PT(interval),
+                           FH_PI(c->now)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "UPDATE billing_subscriptions SET tier = $2, seats = $3, "
+                           "billing_interval = $4, updated_at = $5 WHERE stripe_subscription = $1 "
+                           "AND source = 'stripe' AND (tier <> $2 OR seats <> $3 OR "
+                           "billing_interval IS NULL OR billing_interval <> $4) RETURNING org_id",
+                           p, FH_ARRAY_LEN(p), &rows);
+    int64_t org_id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    fh_rows_free(&rows);
+    if (qs <= 0)
+        return qs;
+    snprintf(c->outcome, 64, "plan: %s, %lld seats", fh_tier_name(tier), (long long)seats);
+    return billing_tier_apply(st, &c->app->qcfg, org_id, tier, c->now);
+}
+
 static int subscription_changed(struct fh_store *st, struct event_ctx *c, bool deleted)
 {
     const char *sub = jstr(c->obj, "id"), *status = jstr(c->obj, "status");
@@ -170,9 +209,11 @@ static int subscription_changed(struct fh_store *st, struct event_ctx *c, bool d
     int qs = sub_upsert(st, sub, 0, jstr(c->obj, "customer"), status, end, c->now);
     if (qs < 0)
         return qs;
-    if (!deleted)
-        return extend(st, c, sub, end, status,
-                      json_is_true(json_object_get(c->obj, "cancel_at_period_end")));
+    if (!deleted) {
+        qs = extend(st, c, sub, end, status,
+                    json_is_true(json_object_get(c->obj, "cancel_at_period_end")));
+        return qs < 0 ? qs : plan_changed(st, c, sub);
+    }
     int64_t ended = jsec_ms(c->obj, "ended_at");
     struct fh_param p[] = {FH_PT(sub), FH_PI(ended ? ended : c->now), FH_PI(c->now)};
     qs = fh_store_exec(st,

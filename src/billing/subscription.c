@@ -29,17 +29,21 @@ int billing_subscription_set(struct fh_store *st, const struct fh_queue_cfg *qcf
         "cancel_at_period_end = CASE WHEN excluded.source = 'key' THEN 0 ELSE "
         "billing_subscriptions.cancel_at_period_end END, updated_at = excluded.updated_at",
         p, FH_ARRAY_LEN(p), NULL);
-    if (qs < 0)
-        return qs;
+    return qs < 0 ? qs : billing_tier_apply(st, qcfg, s->org_id, s->tier, s->now);
+}
+
+int billing_tier_apply(struct fh_store *st, const struct fh_queue_cfg *qcfg, int64_t org_id,
+                       enum fh_tier tier, int64_t now)
+{
     /* The integrations sync at the new tier's speed from now on; a Zoho integration in webhook
      * mode polls again when the tier takes no webhooks (src/connectors/zoho/jobs.c). */
-    struct fh_param t[] = {FH_PI(s->org_id), FH_PT(fh_tier_name(s->tier))};
-    qs = fh_store_exec(st,
-                       "UPDATE integrations SET sync_tier = $2, sync_mode = CASE WHEN $2 = "
-                       "'starter' AND sync_mode = 'webhook' THEN 'polling' ELSE sync_mode END "
-                       "WHERE org_id = $1",
-                       t, 2, NULL);
+    struct fh_param t[] = {FH_PI(org_id), FH_PT(fh_tier_name(tier))};
+    int qs = fh_store_exec(st,
+                           "UPDATE integrations SET sync_tier = $2, sync_mode = CASE WHEN $2 = "
+                           "'starter' AND sync_mode = 'webhook' THEN 'polling' ELSE sync_mode END "
+                           "WHERE org_id = $1",
+                           t, 2, NULL);
     if (qs < 0)
         return qs;
-    return fh_billing_release_soon(st, qcfg, s->org_id, s->now);
+    return fh_billing_release_soon(st, qcfg, org_id, now);
 }

@@ -128,3 +128,83 @@ test('forged, stale and unsigned deliveries change nothing; a redelivered event 
   const b = (await billing(c)).json;
   assert.deepEqual([b.source, b.plan.tier, b.plan.seats, b.stripe.interval], ['stripe', 'scale', 4, 'year']);
 });
+
+async function stripeApi(path) {
+  const r = await fetch(`${sb.url}/stripe/v1/${path}`, { headers: { authorization: 'Bearer sk_test_fhsandbox_demo_secret_key' } });
+  assert.equal(r.status, 200, path);
+  return r.json();
+}
+
+test('an organization is never billed twice: earlier sessions expire, a running plan changes in the portal', async () => {
+  const c = await signup(srv.url, 'twice');
+  const first = await checkout(c, { tier: 'growth', interval: 'month', seats: 2 });
+  const second = await checkout(c, { tier: 'scale', interval: 'month', seats: 3 });
+  assert.equal((await stripeApi(`checkout/sessions/${first}`)).status, 'expired', 'the earlier session cannot be paid any more');
+  assert.equal((await stripeApi(`checkout/sessions/${second}`)).status, 'open');
+  await assert.rejects(sb.control('POST', `/stripe/control/sessions/${first}/complete`, { card: '4242 4242 4242 4242' }),
+    /: 4\d\d /, 'paying the expired session is refused');
+  await sb.control('POST', `/stripe/control/sessions/${second}/complete`, { card: '4242 4242 4242 4242' });
+  const b = await waitFor(async () => {
+    const r = (await billing(c)).json;
+    return r.source === 'stripe' ? r : null;
+  }, { what: 'the plan from the second session' });
+  assert.deepEqual([b.plan.tier, b.plan.seats], ['scale', 3]);
+  const subs = (await sb.control('GET', '/stripe/control/subscriptions')).data.filter((s) => s.metadata?.org === c.org);
+  assert.equal(subs.length, 1, 'one subscription');
+
+  // while it runs, another checkout is refused: seats and tier change in the customer portal
+  const again = await c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'scale', interval: 'month', seats: 5 });
+  assert.deepEqual([again.status, again.json.code], [409, 9013], again.text);
+  assert.match(again.json.detail, /^the Scale plan paid through Stripe runs until \d{4}-\d\d-\d\d.*: change its seats or tier in the customer portal$/);
+  const sessions = (await sb.control('GET', '/stripe/control/sessions')).data.filter((s) => s.client_reference_id === c.org);
+  assert.equal(sessions.length, 2, 'no session was created for it');
+  // ... also when it is canceled at its period end (it still bills until then)
+  await sb.control('POST', `/stripe/control/subscriptions/${subs[0].id}/cancel`, { at_period_end: true });
+  await waitFor(async () => (await billing(c)).json.stripe.cancel_at_period_end === true, { what: 'cancel at period end' });
+  const canceled = await c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'growth', interval: 'month', seats: 1 });
+  assert.deepEqual([canceled.status, canceled.json.code], [409, 9013]);
+});
+
+test('a session paid before its completion arrived is not followed by a second subscription', async () => {
+  const c = await signup(srv.url, 'paidmeanwhile');
+  const first = await checkout(c, { tier: 'growth', interval: 'month', seats: 1 });
+  await sb.control('PUT', `/stripe/control/webhook-endpoints/${endpoint.id}`, { status: 'disabled' });
+  try {
+    await sb.control('POST', `/stripe/control/sessions/${first}/complete`, { card: '4242 4242 4242 4242' });
+    const r = await c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'growth', interval: 'month', seats: 2 });
+    assert.deepEqual([r.status, r.json.code], [409, 9014], r.text);
+    assert.match(r.json.detail, new RegExp(`Stripe session ${first} is complete`));
+  } finally {
+    await sb.control('PUT', `/stripe/control/webhook-endpoints/${endpoint.id}`, { status: 'enabled' });
+  }
+  const sessions = (await sb.control('GET', '/stripe/control/sessions')).data.filter((s) => s.client_reference_id === c.org);
+  assert.equal(sessions.length, 1, 'no second session');
+});
+
+test('a seat or tier change of the subscription (customer.subscription.updated) becomes the plan', async () => {
+  const c = await signup(srv.url, 'resize');
+  const session = await checkout(c, { tier: 'growth', interval: 'month', seats: 2 });
+  await sb.control('POST', `/stripe/control/sessions/${session}/complete`, { card: '4242 4242 4242 4242' });
+  const b = await waitFor(async () => {
+    const r = (await billing(c)).json;
+    return r.source === 'stripe' ? r : null;
+  }, { what: 'the plan' });
+  const sub = (await sb.control('GET', '/stripe/control/subscriptions')).data.find((s) => s.metadata?.org === c.org);
+  const updated = (items, id) => JSON.stringify({
+    id, object: 'event', type: 'customer.subscription.updated',
+    data: { object: { id: sub.id, object: 'subscription', status: 'active', customer: sub.customer, cancel_at_period_end: false,
+      current_period_end: Math.floor(Date.parse(b.expires_at) / 1000), items: { object: 'list', data: items } } },
+  });
+  const post = async (body) => {
+    const r = await fetch(`${srv.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(body, now()) }, body });
+    assert.equal(r.status, 200);
+    return (await r.json()).outcome;
+  };
+  assert.equal(await post(updated([{ id: 'si_1', price: { id: 'price_fh_scale_year' }, quantity: 5 }], `evt_resize_${process.pid}`)), 'plan: scale, 5 seats');
+  const r = (await billing(c)).json;
+  assert.deepEqual([r.plan.tier, r.plan.seats, r.stripe.interval, r.expires_at], ['scale', 5, 'year', b.expires_at]);
+  // a price fiscalhub does not sell leaves the plan as it is
+  assert.equal(await post(updated([{ id: 'si_1', price: { id: 'price_someone_elses' }, quantity: 9 }], `evt_resize2_${process.pid}`)), 'plan updated');
+  const same = (await billing(c)).json;
+  assert.deepEqual([same.plan.tier, same.plan.seats], ['scale', 5]);
+});
