@@ -244,10 +244,27 @@ enum fh_conn_submit_result { FH_SUBMIT_DONE, FH_SUBMIT_RETRY, FH_SUBMIT_FAILED }
 enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
                                           json_t *canonical, char *why, size_t whysize);
 /* A document the mapping or the submission refused (common/refused.c): kept under its source key
- * with its number (ref; the key when NULL) and why, for the integration's not_fiscalized
- * warning; a later refusal replaces the reason. */
-void fh_conn_refused(struct fh_store *st, const struct fh_integ *in, const char *key,
-                     const char *ref, const char *why);
+ * with its number and why, for the integration's not_fiscalized warning; a later refusal
+ * replaces the reason. */
+struct fh_conn_refusal {
+    const char *key;    /* the document's source key */
+    const char *ref;    /* its number (the partner's id when NULL or empty) */
+    const char *kind;   /* "invoice" | "credit_note" */
+    const char *doc_id; /* the partner's id: the document can be looked at again */
+    const char *url;    /* the document's page at the partner (may be NULL) */
+    const char *why;
+};
+void fh_conn_refused(struct fh_store *st, const struct fh_integ *in,
+                     const struct fh_conn_refusal *r);
+/* Queues a look at one refused document (its kind and partner id; seen_at: when it was last
+ * refused, so that repeated requests before that look make one job). */
+typedef enum fh_rc (*fh_conn_again_fn)(struct fh_app *app, const struct fh_integ *in,
+                                       const char *kind, const char *doc_id, int64_t seen_at);
+/* Looks again at every refused document of the integration that has a partner id (with again,
+ * the connector's); *queued counts them. For when the cause was outside the documents (the
+ * certificate), which no edit of theirs would bring back. */
+enum fh_rc fh_conn_refused_again(struct fh_app *app, const struct fh_integ *in,
+                                 fh_conn_again_fn again, int64_t *queued);
 /* The document needs nothing more (fiscalized, or not to be fiscalized): its refusal, if any,
  * goes. */
 void fh_conn_settled(struct fh_store *st, const struct fh_integ *in, const char *key);

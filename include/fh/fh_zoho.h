@@ -117,5 +117,8 @@ enum fh_rc fh_zoho_map(json_t *inv, json_t *settings, json_t **canonical, char *
 bool fh_zoho_tax_total(json_t *inv, int64_t *tax);
 /* Zoho's "2026-04-23T14:15:00+0100" (also "+01:00", "Z", fractions) -> Unix ms. */
 bool fh_zoho_time(const char *s, int64_t *ms);
+/* fh_conn_again_fn: a zoho.document job for the refused invoice doc_id. */
+enum fh_rc fh_zoho_look_again(struct fh_app *app, const struct fh_integ *in, const char *kind,
+                              const char *doc_id, int64_t seen_at);
 
 #endif

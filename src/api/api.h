@@ -31,6 +31,7 @@ enum fh_rc fh_api_integrations_connect_post(struct fh_req *req);
 enum fh_rc fh_api_integrations_tenants_get(struct fh_req *req);
 enum fh_rc fh_api_integrations_tenant_post(struct fh_req *req);
 enum fh_rc fh_api_integrations_test_post(struct fh_req *req);
+enum fh_rc fh_api_integrations_again_post(struct fh_req *req);
 enum fh_rc fh_api_integrations_tax_mapping_get(struct fh_req *req);
 enum fh_rc fh_api_oauth_xero_callback_get(struct fh_req *req);
 enum fh_rc fh_api_webhooks_xero_post(struct fh_req *req);
@@ -79,6 +80,9 @@ struct fh_integ;
 /* The integration {uid} of the request's organization (removed ones answer 404 like unknown
  * ones); replies and returns FH_ERR when there is none. */
 enum fh_rc fh_api_integ_or_reply(struct fh_req *req, struct fh_integ *out);
+/* The connector's look at a refused document of in (fh_conn_refused_again); NULL for types
+ * without partner documents. */
+fh_conn_again_fn fh_api_integ_again_fn(const struct fh_integ *in);
 /* Replies with the integration object of uid. */
 enum fh_rc fh_api_integ_reply(struct fh_req *req, unsigned int status, const char *uid);
 /* The organization's certificate cert_uid, active and not expired; else replies (6001/7001). */

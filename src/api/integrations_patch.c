@@ -3,7 +3,8 @@
  * given fields replace the stored ones, the rest stay) and/or the certificate the integration
  * signs with (another active, unexpired certificate of the organization: a renewal). Both in
  * one UPDATE. Invoices already received keep the certificate they were submitted with, and
- * fiscalized ones are never touched. */
+ * fiscalized ones are never touched; documents refused before are looked at again when the
+ * certificate changes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,20 @@ static bool tax_mapping_changed(const struct fh_integ *in, json_t *merged, int64
             return true;
     }
     return false;
+}
+
+/* Documents refused because of the old certificate (revoked, expired) are looked at again:
+ * nothing in them would change to bring them back. Best effort (the list stays, and Look again
+ * does the same). */
+static void certificate_changed(struct fh_req *req, const struct fh_integ *in, const char *uid)
+{
+    fh_log(FH_LOG_INFO, "integration_certificate", "org %s integration %s now signs with %s",
+           req->org.code, in->uid, uid);
+    fh_conn_again_fn again = fh_api_integ_again_fn(in);
+    int64_t queued = 0;
+    if (again && fh_conn_refused_again(req->app, in, again, &queued) != FH_OK)
+        fh_log(FH_LOG_WARN, "integration_certificate",
+               "integration %s: cannot queue its refused documents again", in->uid);
 }
 
 enum fh_rc fh_api_integrations_patch(struct fh_req *req)
@@ -74,8 +89,7 @@ enum fh_rc fh_api_integrations_patch(struct fh_req *req)
                                p, FH_ARRAY_LEN(p), NULL);
         free(text);
         if (qs > 0 && cert_id != in.certificate_id)
-            fh_log(FH_LOG_INFO, "integration_certificate",
-                   "org %s integration %s now signs with %s", req->org.code, in.uid, cert_uid);
+            certificate_changed(req, &in, cert_uid);
         rc = qs > 0 ? fh_api_integ_reply(req, 200, in.uid)
                     : fh_api_store_failed(req, qs == FH_QS_SOFT ? FH_E_RETRY : FH_ERR,
                                           "cannot change the integration");

@@ -31,6 +31,15 @@ enum fh_rc fh_api_integ_or_reply(struct fh_req *req, struct fh_integ *out)
     return FH_OK;
 }
 
+fh_conn_again_fn fh_api_integ_again_fn(const struct fh_integ *in)
+{
+    if (strcmp(in->type, "xero") == 0)
+        return fh_xero_look_again;
+    if (strcmp(in->type, FH_ZOHO_TYPE) == 0)
+        return fh_zoho_look_again;
+    return NULL;
+}
+
 enum fh_rc fh_api_integ_reply(struct fh_req *req, unsigned int status, const char *uid)
 {
     json_t *o = NULL;

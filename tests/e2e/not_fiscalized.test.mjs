@@ -64,3 +64,65 @@ test('Xero: a refused invoice is listed on the integration until it is fiscalize
   assert.equal(signed.total_amount, '114');
   assert.equal((await integration(c, uid)).not_fiscalized, null);
 });
+
+test('Xero: invoices refused for a revoked certificate are fiscalized once a valid one is chosen; Look again', async () => {
+  const c = await account(w, 'revoked');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  const revoke = await c.post(`/api/orgs/${c.org}/certificates/${c.certUid}/revoke`);
+  assert.equal(revoke.status, 200, revoke.text);
+  const inv = await w.ctl('POST', `/xero/control/orgs/${tenant}/invoices`,
+    { Type: 'ACCREC', Contact: { Name: 'Buyer' }, Status: 'AUTHORISED', LineItems: [service] });
+  const entry = await waitFor(async () => (await integration(c, uid)).not_fiscalized?.recent.find((e) => e.source_ref === inv.InvoiceNumber),
+    { timeoutMs: 30000, what: 'the invoice refused for the certificate' });
+  assert.deepEqual(entry, {
+    source_ref: inv.InvoiceNumber,
+    reason: "the integration's certificate is revoked: choose a valid certificate for the integration, and fiscalhub tries its refused documents again",
+    seen_at: entry.seen_at, kind: 'invoice',
+    source_url: `${w.sb.url}/xero/AccountsReceivable/View.aspx?InvoiceID=${inv.InvoiceID}`,
+  });
+
+  // Look again while the cause is still there: looked at, still refused, listed once
+  const again = await c.post(`/api/orgs/${c.org}/integrations/${uid}/not-fiscalized/retry`);
+  assert.deepEqual([again.status, again.json], [202, { queued: 1 }]);
+  const seen = await waitFor(async () => {
+    const e = (await integration(c, uid)).not_fiscalized?.recent.find((x) => x.source_ref === inv.InvoiceNumber);
+    return e && e.seen_at !== entry.seen_at && e;
+  }, { timeoutMs: 30000, what: 'the second look' });
+  assert.equal(seen.reason, entry.reason);
+  assert.equal((await integration(c, uid)).not_fiscalized.count, 1);
+
+  // a valid certificate chosen for the integration: the refused invoice is fiscalized with it
+  const cert = await w.ctl('POST', '/vsdc/control/certificates', {});
+  const up = await c.post(`/api/orgs/${c.org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
+  assert.equal(up.status, 201, up.text);
+  const patch = await c.patch(`/api/orgs/${c.org}/integrations/${uid}`, { certificate_uid: up.json.uid });
+  assert.equal(patch.status, 200, patch.text);
+  const signed = await waitFor(async () => (await fiscalInvoices(c, uid)).find((f) => f.source_ref === inv.InvoiceNumber && f.status === 'signed'),
+    { timeoutMs: 30000, what: 'the invoice signed with the new certificate' });
+  assert.equal(signed.total_amount, '120');
+  assert.equal((await c.get(`/api/orgs/${c.org}/fiscal-invoices/${signed.id}`)).json.certificate_uid, up.json.uid);
+  await waitFor(async () => (await integration(c, uid)).not_fiscalized === null, { what: 'the warning gone' });
+  const none = await c.post(`/api/orgs/${c.org}/integrations/${uid}/not-fiscalized/retry`);
+  assert.deepEqual([none.status, none.json], [202, { queued: 0 }]);
+});
+
+test('Look again: unknown, cross-organization and document-less integrations are refused', async () => {
+  const c = await account(w, 'againbad');
+  const other = await account(w, 'againother');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const cross = await other.post(`/api/orgs/${other.org}/integrations/${uid}/not-fiscalized/retry`);
+  assert.deepEqual([cross.status, cross.json.code], [404, 2000], cross.text);
+  const foreign = await other.post(`/api/orgs/${c.org}/integrations/${uid}/not-fiscalized/retry`);
+  assert.deepEqual([foreign.status, foreign.json.code], [404, 2000], foreign.text);
+  assert.equal(foreign.json.detail, `no organization ${c.org}`);
+  const bad = await c.post(`/api/orgs/${c.org}/integrations/NOPE/not-fiscalized/retry`);
+  assert.equal(bad.status, 404);
+  const custom = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'custom', certificate_uid: c.certUid });
+  assert.equal(custom.status, 201, custom.text);
+  const r = await c.post(`/api/orgs/${c.org}/integrations/${custom.json.uid}/not-fiscalized/retry`);
+  assert.deepEqual([r.status, r.json.code], [400, 7000], r.text);
+  assert.match(r.json.detail, /^custom integrations have no partner documents to look at again$/);
+});

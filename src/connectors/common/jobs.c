@@ -206,7 +206,15 @@ enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_co
     struct fh_json_error err;
     enum fh_rc rc = fh_fiscal_submit(app, &si, &so, &err);
     if (rc == FH_E_INPUT) {
-        snprintf(why, whysize, "cannot fiscalize: %.300s", err.detail);
+        if (err.ec == FH_EC_FISCAL_CERT_INACTIVE || err.ec == FH_EC_FISCAL_CERT_UNKNOWN)
+            snprintf(why, whysize,
+                     "the integration's certificate %s: choose a valid certificate for the "
+                     "integration, and fiscalhub tries its refused documents again",
+                     err.ec == FH_EC_FISCAL_CERT_UNKNOWN ? "no longer exists"
+                     : strstr(err.detail, "expired")     ? "has expired"
+                                                         : "is revoked");
+        else
+            snprintf(why, whysize, "cannot fiscalize: %.300s", err.detail);
         return FH_SUBMIT_FAILED;
     }
     if (rc != FH_OK) {

@@ -39,6 +39,23 @@ static int64_t pint(json_t *p, const char *k)
     return json_integer_value(json_object_get(p, k));
 }
 
+enum fh_rc fh_xero_look_again(struct fh_app *app, const struct fh_integ *in, const char *kind,
+                              const char *doc_id, int64_t seen_at)
+{
+    char key[160];
+    snprintf(key, sizeof(key), "xero.doc:%lld:again:%.64s:%lld", (long long)in->id, doc_id,
+             (long long)seen_at);
+    json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)in->id, "kind",
+                          kind && strcmp(kind, "credit_note") == 0 ? "credit_note" : "invoice",
+                          "id", doc_id);
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload};
+    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
+    free(payload);
+    return rc;
+}
+
 /* ---- inbox ---- */
 
 /* One event (in the drain's transaction): a document job per active integration of the

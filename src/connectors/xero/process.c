@@ -160,8 +160,17 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
         snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, id);
     enum xero_process_result r = process(app, in, kind, doc, id, key, retry_at, why, whysize);
     if (r == XP_FAILED) {
-        const char *num = jstr(doc, kind == XERO_INVOICE ? "InvoiceNumber" : "CreditNoteNumber");
-        fh_conn_refused(app->store, in, key, num && num[0] ? num : id, why);
+        char *url =
+            kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, id) : NULL;
+        struct fh_conn_refusal d = {
+            .key = key,
+            .ref = jstr(doc, kind == XERO_INVOICE ? "InvoiceNumber" : "CreditNoteNumber"),
+            .kind = kind == XERO_INVOICE ? "invoice" : "credit_note",
+            .doc_id = id,
+            .url = url,
+            .why = why};
+        fh_conn_refused(app->store, in, &d);
+        free(url);
     } else if (r == XP_DONE)
         fh_conn_settled(app->store, in, key);
     return r;

@@ -113,6 +113,15 @@ enum fh_rc fh_zoho_job_inbox(void *cls, struct fh_store *st, const struct fh_job
     return fh_inbox_drain(cls, "zoho", event_tx, cls, err, errsize);
 }
 
+enum fh_rc fh_zoho_look_again(struct fh_app *app, const struct fh_integ *in, const char *kind,
+                              const char *doc_id, int64_t seen_at)
+{
+    FH_UNUSED(kind);
+    char version[40];
+    snprintf(version, sizeof(version), "again-%lld", (long long)seen_at);
+    return zoho_queue_document(app->store, &app->qcfg, in->id, doc_id, version, 0, 0);
+}
+
 /* ---- one invoice ---- */
 
 enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_job *job, char *err,

@@ -130,9 +130,13 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
     else
         r = submit(app, in, inv, id, key, number, canonical, why, whysize);
     json_decref(canonical);
-    if (r == ZP_FAILED)
-        fh_conn_refused(app->store, in, key, number && number[0] ? number : id, why);
-    else if (r == ZP_DONE)
+    if (r == ZP_FAILED) {
+        char *url = view_url(app, in, id);
+        struct fh_conn_refusal d = {
+            .key = key, .ref = number, .kind = "invoice", .doc_id = id, .url = url, .why = why};
+        fh_conn_refused(app->store, in, &d);
+        free(url);
+    } else if (r == ZP_DONE)
         fh_conn_settled(app->store, in, key);
     return r;
 }
