@@ -1,7 +1,8 @@
 /* api_objects.c - the endpoint table of the Stripe API front and the endpoints of the objects
  * a buyer's checkout leaves behind, and of the catalogue:
  *   GET    /v1/subscriptions[/{id}]   list (customer, status), retrieve
- *   POST   /v1/subscriptions/{id}     cancel_at_period_end, metadata
+ *   POST   /v1/subscriptions/{id}     cancel_at_period_end, metadata, items[0][id|price|quantity]
+ *                                     (a plan or seats change), proration_behavior (ignored)
  *   DELETE /v1/subscriptions/{id}     cancel now
  *   GET    /v1/customers[/{id}], /v1/invoices[/{id}], /v1/prices[/{id}], /v1/products[/{id}],
  *          /v1/events[/{id}]
@@ -29,8 +30,14 @@ static const struct stp_pspec subs_list[] = {LIST_FIELDS,
                                              {"status", STP_P_STR, NULL},
                                              {"price", STP_P_STR, NULL},
                                              END};
-static const struct stp_pspec sub_update[] = {
-    {"cancel_at_period_end", STP_P_BOOL, NULL}, {"metadata", STP_P_MAP, NULL}, END};
+static const struct stp_pspec item_update_fields[] = {
+    {"id", STP_P_STR, NULL}, {"price", STP_P_STR, NULL}, {"quantity", STP_P_INT, NULL}, END};
+static const struct stp_pspec item_update[] = {{"", STP_P_OBJ, item_update_fields}};
+static const struct stp_pspec sub_update[] = {{"cancel_at_period_end", STP_P_BOOL, NULL},
+                                              {"metadata", STP_P_MAP, NULL},
+                                              {"items", STP_P_LIST, item_update},
+                                              {"proration_behavior", STP_P_STR, NULL},
+                                              END};
 static const struct stp_pspec customers_list[] = {LIST_FIELDS, {"email", STP_P_STR, NULL}, END};
 static const struct stp_pspec invoices_list[] = {LIST_FIELDS,
                                                  {"customer", STP_P_STR, NULL},
@@ -117,23 +124,103 @@ static enum fh_rc sub_get(struct stp_call *c)
     return out ? stp_reply(c, 200, out) : stp_missing(c, "subscription", c->seg[1]);
 }
 
+/* An items[] change: which item, its new price and quantity (the current ones unless given). */
+struct item_change {
+    bool given;
+    size_t index;
+    struct stp_price *price;
+    int64_t quantity;
+};
+
+static bool new_price_ok(const struct stp_sub *s, size_t index, const char *id,
+                         struct item_change *ch, struct stp_perr *e)
+{
+    const char *param = "items[0][price]";
+    ch->price = sb_map_get(&stp.prices, id);
+    if (!ch->price || (!ch->price->active && ch->price != s->items[index].price))
+        return stp_fail(e, "resource_missing", param, "No such price: '%s'", id);
+    if (strcmp(ch->price->currency, s->currency) != 0)
+        return stp_fail(e, NULL, param,
+                        "The price's currency (%s) must be the subscription's currency (%s).",
+                        ch->price->currency, s->currency);
+    for (size_t i = 0; i < s->nitems; i++)
+        if (i != index && (strcmp(s->items[i].price->interval, ch->price->interval) != 0 ||
+                           s->items[i].price->interval_count != ch->price->interval_count))
+            return stp_fail(e, NULL, param,
+                            "All prices on a subscription must have the same "
+                            "`recurring.interval` and `recurring.interval_count`.");
+    return true;
+}
+
+/* items[0][id|price|quantity]: one existing item of s gets another price and/or quantity. */
+static bool item_change_ok(json_t *items, const struct stp_sub *s, struct item_change *ch,
+                           struct stp_perr *e)
+{
+    memset(ch, 0, sizeof(*ch));
+    if (!items)
+        return true;
+    if (json_array_size(items) != 1)
+        return stp_fail(e, NULL, "items", "The sandbox changes one subscription item per request.");
+    json_t *it = json_array_get(items, 0), *q = json_object_get(it, "quantity");
+    const char *id = sbj_str(it, "id"), *price = sbj_str(it, "price");
+    if (!id)
+        return stp_fail(e, "parameter_missing", "items[0][id]",
+                        "Missing required param: items[0][id] (the sandbox changes an existing "
+                        "item; it does not add one).");
+    for (ch->index = 0; ch->index < s->nitems; ch->index++)
+        if (strcmp(s->items[ch->index].id, id) == 0)
+            break;
+    if (ch->index == s->nitems)
+        return stp_fail(e, "resource_missing", "items[0][id]", "No such subscription item: '%s'",
+                        id);
+    ch->price = s->items[ch->index].price;
+    ch->quantity = q ? json_integer_value(q) : s->items[ch->index].quantity;
+    if (price && !new_price_ok(s, ch->index, price, ch, e))
+        return false;
+    if (ch->quantity < 1 || ch->quantity > 999999)
+        return stp_fail(e, NULL, "items[0][quantity]",
+                        "Invalid quantity: must be between 1 and 999999");
+    ch->given = true;
+    return true;
+}
+
+/* Accepted and ignored: the sandbox never prorates (see billing.c). */
+static bool proration_ok(const char *v, struct stp_perr *e)
+{
+    if (!v || strcmp(v, "create_prorations") == 0 || strcmp(v, "none") == 0 ||
+        strcmp(v, "always_invoice") == 0)
+        return true;
+    return stp_fail(e, NULL, "proration_behavior",
+                    "Invalid proration_behavior: must be one of create_prorations, none, or "
+                    "always_invoice");
+}
+
 static enum fh_rc sub_post(struct stp_call *c)
 {
     json_t *cape = json_object_get(c->params, "cancel_at_period_end"),
            *meta = json_object_get(c->params, "metadata");
+    struct stp_perr err;
+    struct item_change ch = {.given = false};
+    if (!proration_ok(sbj_str(c->params, "proration_behavior"), &err))
+        return stp_perror(c, &err);
     stp_lock();
     struct stp_sub *s = sb_map_get(&stp.subs, c->seg[1]);
     bool canceled = s && s->status == STP_SUB_CANCELED;
-    if (s && !canceled && cape)
+    bool ok = s && !canceled && item_change_ok(json_object_get(c->params, "items"), s, &ch, &err);
+    if (ok && ch.given) /* checked first: a refused request changes nothing */
+        stp_sub_update_item(s, ch.index, ch.price, ch.quantity);
+    if (ok && cape)
         stp_sub_set_cancel_at_end(s, json_is_true(cape));
-    if (s && !canceled && meta)
+    if (ok && meta)
         stp_sub_set_metadata(s, json_incref(meta));
-    json_t *out = s && !canceled ? stp_r_sub(s) : NULL;
+    json_t *out = ok ? stp_r_sub(s) : NULL;
     stp_unlock();
     if (canceled)
         return stp_error(c, 400, NULL, NULL, NULL,
                          "A canceled subscription can only update its cancellation_details "
                          "and metadata.");
+    if (s && !ok)
+        return stp_perror(c, &err);
     return out ? stp_reply(c, 200, out) : stp_missing(c, "subscription", c->seg[1]);
 }
 

@@ -11,6 +11,10 @@
  *                      subscription set to cancel at period end ends instead
  *                      (customer.subscription.deleted)
  *   cancel             now (deleted) or at period end (updated, cancel_at_period_end)
+ *   update an item     another price and/or quantity for one item (the portal's "Update plan",
+ *                      POST /v1/subscriptions/{id} items[0]): updated, previous_attributes
+ *                      {items, quantity}; no proration invoice items, the period stays, the
+ *                      next renewal bills the new price x quantity (and follows its interval)
  * Periods follow the billing cycle anchor: a month after Jan 31 is the last day of February. */
 #include <stdio.h>
 #include <string.h>
@@ -263,6 +267,21 @@ void stp_sub_set_metadata(struct stp_sub *sub, json_t *metadata)
         return;
     }
     emit_sub("customer.subscription.updated", sub, prev);
+}
+
+bool stp_sub_update_item(struct stp_sub *sub, size_t i, struct stp_price *price, int64_t quantity)
+{
+    struct stp_line *it = &sub->items[i];
+    if (it->price == price && it->quantity == quantity)
+        return false;
+    json_t *prev = json_pack("{s:o}", "items", stp_r_sub_items(sub));
+    if (sub->nitems == 1 && it->quantity != quantity)
+        json_object_set_new(prev, "quantity", json_integer((json_int_t)it->quantity));
+    it->price = price;
+    it->quantity = quantity;
+    emit_sub("customer.subscription.updated", sub, prev);
+    sb_stat_add(&stp_stats, "subscriptions", "items_updated", 1);
+    return true;
 }
 
 enum fh_rc stp_invoice_pay(struct stp_invoice *inv, char *err, size_t errsize)

@@ -4,13 +4,76 @@
  *   action=cancel  cancel at period end  -> customer.subscription.updated
  *   action=renew   undo that             -> customer.subscription.updated
  *   action=pay     pay the open renewal invoice of a past_due subscription -> invoice.paid, ...
- * then 303 back to the page (post/redirect/get). A session lives portal_lifetime_s (1 hour). */
+ *   action=update  the "Update plan" form of a one-item subscription (Stripe's
+ *                  subscription_update feature): seats (quantity, 1..99) and a price of the
+ *                  catalogue in the subscription's currency -> customer.subscription.updated
+ *                  (previous_attributes items, quantity); no proration (billing.c). The same
+ *                  price and seats again is refused like any impossible change (400 page).
+ * then 303 back to the page (post/redirect/get) with a notice. A session lives
+ * portal_lifetime_s (1 hour). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fh/fh_crypto.h"
 #include "stripe_internal.h"
+
+#define MAX_SEATS 99 /* the "Update plan" form's seats (the 400 page's message says 99) */
+
+struct portal_form { /* a posted form, decoded; every field may be NULL */
+    char *csrf, *action, *sub, *price, *quantity;
+};
+
+/* A price the "Update plan" form offers for s: its current one, or an active one in its
+ * currency (every price of the catalogue is recurring). */
+static bool offered(const struct stp_sub *s, const struct stp_price *pr)
+{
+    return pr == s->items[0].price || (pr->active && strcmp(pr->currency, s->currency) == 0);
+}
+
+static void price_option(struct fh_buf *b, const struct stp_price *pr, bool selected)
+{
+    char unit[40];
+    stp_money(pr->unit_amount, pr->currency, unit, sizeof(unit));
+    fh_buf_appendf(b, "<option value=\"");
+    sb_html_esc(b, pr->id);
+    fh_buf_appendf(b, "\"%s>", selected ? " selected" : "");
+    sb_html_esc(b, pr->product->name);
+    if (pr->interval_count > 1)
+        fh_buf_appendf(b, ", %s per seat / %lld %ss</option>", unit, (long long)pr->interval_count,
+                       pr->interval);
+    else
+        fh_buf_appendf(b, ", %s per seat / %s</option>", unit, pr->interval);
+}
+
+static void update_form(struct fh_buf *b, const struct stp_portal *p, const struct stp_sub *s)
+{
+    const char *id = s->id;
+    fh_buf_appendf(b,
+                   "<form method=\"post\" action=\"/stripe/p/session/%s\"><fieldset><legend>"
+                   "Update plan</legend>",
+                   p->id);
+    sb_page_hidden(b, "csrf", p->csrf);
+    sb_page_hidden(b, "subscription", id);
+    fh_buf_appendf(b,
+                   "<label for=\"seats-%s\">Seats</label><input type=\"number\" id=\"seats-%s\" "
+                   "name=\"quantity\" min=\"1\" max=\"%d\" step=\"1\" required value=\"%lld\" "
+                   "aria-describedby=\"update-hint-%s\"><label for=\"price-%s\">Plan</label>"
+                   "<select id=\"price-%s\" name=\"price\" required "
+                   "aria-describedby=\"update-hint-%s\">",
+                   id, id, MAX_SEATS, (long long)s->items[0].quantity, id, id, id, id);
+    for (size_t k = 0; k < stp.price_list.n; k++) {
+        const struct stp_price *pr = stp.price_list.v[k];
+        if (offered(s, pr))
+            price_option(b, pr, pr == s->items[0].price);
+    }
+    fh_buf_appendf(b,
+                   "</select><p class=\"hint\" id=\"update-hint-%s\">Changes apply now, without "
+                   "proration: the next invoice bills the new plan and seats.</p><button "
+                   "type=\"submit\" name=\"action\" value=\"update\">Update plan</button>"
+                   "</fieldset></form>",
+                   id);
+}
 
 static void sub_card(struct fh_buf *b, const struct stp_portal *p, const struct stp_sub *s)
 {
@@ -36,6 +99,8 @@ static void sub_card(struct fh_buf *b, const struct stp_portal *p, const struct 
         fh_buf_appendf(b, "Renews on %s.</p>", end);
     if (s->status == STP_SUB_CANCELED)
         return;
+    if (s->nitems == 1)
+        update_form(b, p, s);
     fh_buf_appendf(b, "<form method=\"post\" action=\"/stripe/p/session/%s\">", p->id);
     sb_page_hidden(b, "csrf", p->csrf);
     sb_page_hidden(b, "subscription", s->id);
@@ -125,6 +190,8 @@ static const char *notice_text(const char *code)
         return "Your plan will renew.";
     if (strcmp(code, "paid") == 0)
         return "Payment received. Thank you.";
+    if (strcmp(code, "updated") == 0)
+        return "Your plan was updated.";
     return NULL;
 }
 
@@ -146,13 +213,35 @@ enum fh_rc stp_portal_get(struct fh_req *req)
     return sb_page_send(req, &stp_page_style, 200, &b, NULL);
 }
 
-/* Applies the action to the customer's subscription: the notice code, or NULL (a 400 page). */
-static const char *act(struct stp_portal *p, const char *action, const char *sub_id)
+/* The "Update plan" form: the notice code, or NULL with *why (a 400 page). */
+static const char *update_plan(struct stp_sub *s, const struct portal_form *f, const char **why)
 {
-    struct stp_sub *s = sub_id ? sb_map_get(&stp.subs, sub_id) : NULL;
+    int64_t seats = 0;
+    struct stp_price *pr = f->price ? sb_map_get(&stp.prices, f->price) : NULL;
+    if (s->nitems != 1)
+        *why = "Only a subscription of one plan can be changed here.";
+    else if (!f->quantity || !fh_parse_i64(f->quantity, &seats) || seats < 1 || seats > MAX_SEATS)
+        *why = "Seats must be a whole number from 1 to 99.";
+    else if (!pr || !offered(s, pr))
+        *why = "That plan is not available for this subscription.";
+    else if (!stp_sub_update_item(s, 0, pr, seats))
+        *why = "It already has this plan and number of seats.";
+    else
+        return "updated";
+    return NULL;
+}
+
+/* Applies the action to the customer's subscription: the notice code, or NULL (a 400 page,
+ * *why may tell the reason). */
+static const char *act(struct stp_portal *p, const struct portal_form *f, const char **why)
+{
+    struct stp_sub *s = f->sub ? sb_map_get(&stp.subs, f->sub) : NULL;
+    const char *action = f->action;
     char err[120];
     if (!s || s->customer != p->customer || s->status == STP_SUB_CANCELED || !action)
         return NULL;
+    if (strcmp(action, "update") == 0)
+        return update_plan(s, f, why);
     if (strcmp(action, "cancel") == 0) {
         stp_sub_set_cancel_at_end(s, true);
         return "canceled";
@@ -167,34 +256,57 @@ static const char *act(struct stp_portal *p, const char *action, const char *sub
     return NULL;
 }
 
-enum fh_rc stp_portal_post(struct fh_req *req)
+static void form_read(const struct fh_req *req, struct portal_form *f)
 {
     const char *body = req->body.data ? req->body.data : "";
-    char *csrf = sb_form_get(body, req->body.len, "csrf"),
-         *action = sb_form_get(body, req->body.len, "action"),
-         *sub = sb_form_get(body, req->body.len, "subscription");
-    const char *id = fh_req_param(req, "id"), *done = NULL;
+    size_t n = req->body.len;
+    f->csrf = sb_form_get(body, n, "csrf");
+    f->action = sb_form_get(body, n, "action");
+    f->sub = sb_form_get(body, n, "subscription");
+    f->price = sb_form_get(body, n, "price");
+    f->quantity = sb_form_get(body, n, "quantity");
+}
+
+static void form_free(struct portal_form *f)
+{
+    free(f->csrf);
+    free(f->action);
+    free(f->sub);
+    free(f->price);
+    free(f->quantity);
+}
+
+static enum fh_rc refused(struct fh_req *req, const char *id, bool csrf_ok, const char *why)
+{
+    char msg[300];
+    snprintf(msg, sizeof(msg), "%s%s%s",
+             csrf_ok ? "That change is not possible for this subscription."
+                     : "This form is no longer valid.",
+             why ? " " : "", why ? why : "");
+    struct fh_buf b;
+    fh_buf_init(&b, 16 * 1024);
+    sb_page_start(&b, &stp_page_style, "Something went wrong");
+    sb_page_alert(&b, msg);
+    fh_buf_appendf(&b, "<p><a href=\"/stripe/p/session/%s\">Back</a></p>", id);
+    return sb_page_send(req, &stp_page_style, csrf_ok ? 400 : 403, &b, NULL);
+}
+
+enum fh_rc stp_portal_post(struct fh_req *req)
+{
+    struct portal_form f;
+    form_read(req, &f);
+    const char *id = fh_req_param(req, "id"), *done = NULL, *why = NULL;
     stp_lock();
     struct stp_portal *p = live_portal(id);
-    bool csrf_ok = p && csrf && fh_const_eq(csrf, p->csrf);
+    bool csrf_ok = p && f.csrf && fh_const_eq(f.csrf, p->csrf);
     if (csrf_ok)
-        done = act(p, action, sub);
+        done = act(p, &f, &why);
     stp_unlock();
-    free(csrf);
-    free(action);
-    free(sub);
+    form_free(&f);
     if (!p)
         return expired(req);
-    if (!done) {
-        struct fh_buf b;
-        fh_buf_init(&b, 16 * 1024);
-        sb_page_start(&b, &stp_page_style, "Something went wrong");
-        fh_buf_appendf(&b, "<p>%s</p><p><a href=\"/stripe/p/session/%s\">Back</a></p>",
-                       csrf_ok ? "That change is not possible for this subscription."
-                               : "This form is no longer valid.",
-                       id);
-        return sb_page_send(req, &stp_page_style, csrf_ok ? 400 : 403, &b, NULL);
-    }
+    if (!done)
+        return refused(req, id, csrf_ok, why);
     char loc[STP_ID + 64];
     snprintf(loc, sizeof(loc), "/stripe/p/session/%s?notice=%s", id, done);
     const char *hdrs[] = {"Location", loc, NULL};

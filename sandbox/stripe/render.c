@@ -149,7 +149,7 @@ json_t *stp_r_session(const struct stp_session *s, unsigned expand)
     return session_refs(s, expand, o);
 }
 
-static json_t *sub_items(const struct stp_sub *s)
+json_t *stp_r_sub_items(const struct stp_sub *s)
 {
     json_t *data = json_array();
     for (size_t i = 0; i < s->nitems; i++)
@@ -175,7 +175,7 @@ json_t *stp_r_sub(const struct stp_sub *s)
         "canceled_at", nullable_int(s->canceled_at), "collection_method", "charge_automatically",
         "created", (json_int_t)s->created, "currency", s->currency, "current_period_end",
         (json_int_t)s->period_end, "current_period_start", (json_int_t)s->period_start, "customer",
-        s->customer->id, "ended_at", nullable_int(s->ended_at), "items", sub_items(s),
+        s->customer->id, "ended_at", nullable_int(s->ended_at), "items", stp_r_sub_items(s),
         "latest_invoice", s->latest_invoice ? json_string(s->latest_invoice->id) : json_null(),
         "livemode", 0, "metadata", s->metadata, "start_date", (json_int_t)s->start_date, "status",
         stp_sub_status_name(s->status), "trial_end", "trial_start");

@@ -191,6 +191,11 @@ void stp_sub_advance(struct stp_sub *sub, bool fail);
 void stp_sub_cancel_now(struct stp_sub *sub);
 void stp_sub_set_cancel_at_end(struct stp_sub *sub, bool on);
 void stp_sub_set_metadata(struct stp_sub *sub, json_t *metadata); /* takes metadata */
+/* A plan or seats change: item i gets price and quantity (same id), customer.subscription.updated
+ * with previous_attributes {items, quantity (when it changed)}. No proration and the period
+ * stays: the next renewal bills the new price x quantity for the new price's interval. False
+ * (nothing emitted) when nothing changes. The caller checked price (currency, interval). */
+bool stp_sub_update_item(struct stp_sub *sub, size_t i, struct stp_price *price, int64_t quantity);
 enum fh_rc stp_invoice_pay(struct stp_invoice *inv, char *err, size_t errsize);
 int64_t stp_add_interval(int64_t anchor, int64_t from, const char *interval, int64_t count);
 int64_t stp_lines_total(const struct stp_line *l, size_t n);
@@ -208,6 +213,7 @@ json_t *stp_r_customer(const struct stp_customer *c);
 json_t *stp_r_session(const struct stp_session *s, unsigned expand);
 json_t *stp_r_session_lines(const struct stp_session *s);
 json_t *stp_r_sub(const struct stp_sub *s);
+json_t *stp_r_sub_items(const struct stp_sub *s); /* the `items` list of a subscription */
 json_t *stp_r_invoice(const struct stp_invoice *inv);
 json_t *stp_r_portal(const struct stp_portal *p);
 /* A list object: {object: "list", data, has_more, url}; takes data. */

@@ -1,9 +1,10 @@
 // stripe_sandbox.test.mjs - the Stripe emulator of fiscalhub-sandbox over real HTTP: the
 // Stripe-Signature scheme against specs/other-platforms.md §4's vectors, Checkout sessions by
 // API, the hosted Checkout page paid like a browser (test cards 4242 and 4000...0002), signed
-// webhooks verified here independently, the customer portal, renewals by advancing a
-// subscription (monthly and yearly), failed renewals, forged and stale deliveries, retries, and
-// Stripe's error shapes. Needs FH_BIN (a build directory); starts its own sandbox on free ports.
+// webhooks verified here independently, the customer portal (cancel, renew, Update plan), plan
+// and seats changes by API, renewals by advancing a subscription (monthly and yearly), failed
+// renewals, forged and stale deliveries, retries, and Stripe's error shapes. Needs FH_BIN (a
+// build directory); starts its own sandbox on free ports.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -343,6 +344,169 @@ test('customer portal: the link works, cancel at period end and renew send custo
   const unknownCustomer = await api('POST', 'billing_portal/sessions', { customer: 'cus_nobody' });
   assert.equal(unknownCustomer.status, 400);
   assert.equal(unknownCustomer.json.error.code, 'resource_missing');
+});
+
+// The customer.subscription.updated events of one subscription in the event log (recorded
+// when emitted, so no waiting is needed), newest first.
+async function subUpdates(id) {
+  const r = await api('GET', 'events', { type: 'customer.subscription.updated', limit: '100' });
+  assert.equal(r.status, 200);
+  return r.json.data.filter((e) => e.data.object.id === id);
+}
+
+// The renewal invoice of sub after an advance, as delivered to the main endpoint.
+async function renewalInvoice(subId) {
+  const paid = await hooks.wait('/hooks/main', (b) => b.type === 'invoice.paid' && b.data.object.subscription === subId && b.data.object.billing_reason === 'subscription_cycle');
+  assert.equal(verify(paid.headers['stripe-signature'], paid.raw, endpoint.secret), 'ok');
+  return paid.body.data.object;
+}
+
+const DEMO_PRICES = ['starter', 'growth', 'scale'].flatMap((t) => [`price_fh_${t}_month`, `price_fh_${t}_year`]);
+
+test('customer portal: Update plan changes seats and price, the event carries the old items, the renewal bills the new plan', async () => {
+  const sub = await paidSub('price_fh_starter_month'); // 2 seats
+  const si = sub.items.data[0].id;
+  const usd = await ctl('POST', '/prices', { product: 'prod_fh_growth', unit_amount: 5900, interval: 'month', currency: 'usd' });
+  assert.equal(usd.status, 201, usd.text);
+  const ps = await api('POST', 'billing_portal/sessions', { customer: sub.customer, return_url: `${hooks.base}/billing` });
+  assert.equal(ps.status, 200, JSON.stringify(ps.json));
+  const html = await (await fetch(ps.json.url)).text();
+  assert.doesNotMatch(html, /<script/i);
+  assert.match(html, /<fieldset><legend>Update plan<\/legend>/);
+  const seats = new RegExp(`<label for="seats-${sub.id}">Seats</label><input type="number" id="seats-${sub.id}" name="quantity" min="1" max="99" step="1" required value="2" aria-describedby="update-hint-${sub.id}">`);
+  assert.match(html, seats);
+  assert.match(html, new RegExp(`<label for="price-${sub.id}">Plan</label><select id="price-${sub.id}" name="price" required aria-describedby="update-hint-${sub.id}">`));
+  assert.match(html, new RegExp(`<p class="hint" id="update-hint-${sub.id}">Changes apply now, without proration`));
+  assert.match(html, /<button type="submit" name="action" value="update">Update plan<\/button>/);
+  const options = [...html.matchAll(/<option value="([^"]+)"( selected)?>([^<]*)<\/option>/g)].map((m) => ({ id: m[1], selected: !!m[2], text: m[3] }));
+  assert.deepEqual(options.map((o) => o.id).sort(), [...DEMO_PRICES].sort(), 'the active EUR prices, not the USD one');
+  assert.deepEqual(options.filter((o) => o.selected).map((o) => o.id), ['price_fh_starter_month']);
+  assert.equal(options.find((o) => o.id === 'price_fh_growth_year').text, 'fiscalhub Growth, EUR 490.00 per seat / year');
+
+  const csrf = hidden(html, 'csrf');
+  const post = (fields) => fetch(ps.json.url, form({ csrf, subscription: sub.id, action: 'update', ...fields }));
+  const before = (await subUpdates(sub.id)).length;
+  for (const [fields, why] of [
+    [{ price: 'price_fh_growth_month', quantity: '0' }, /Seats must be a whole number from 1 to 99\./],
+    [{ price: 'price_fh_growth_month', quantity: '100' }, /Seats must be a whole number from 1 to 99\./],
+    [{ price: 'price_fh_growth_month', quantity: '2.5' }, /Seats must be a whole number from 1 to 99\./],
+    [{ price: 'price_fh_growth_month' }, /Seats must be a whole number from 1 to 99\./],
+    [{ price: usd.json.id, quantity: '3' }, /That plan is not available for this subscription\./],
+    [{ price: 'price_nope', quantity: '3' }, /That plan is not available for this subscription\./],
+    [{ price: 'price_fh_starter_month', quantity: '2' }, /It already has this plan and number of seats\./],
+  ]) {
+    const r = await post(fields);
+    assert.equal(r.status, 400, JSON.stringify(fields));
+    const page = await r.text();
+    assert.match(page, /role="alert">That change is not possible for this subscription\. /);
+    assert.match(page, why);
+  }
+  const forged = await fetch(ps.json.url, form({ csrf: 'nope', subscription: sub.id, action: 'update', price: 'price_fh_growth_month', quantity: '5' }));
+  assert.equal(forged.status, 403);
+  const same = await api('GET', `subscriptions/${sub.id}`);
+  assert.equal(same.json.quantity, 2);
+  assert.equal(same.json.items.data[0].price.id, 'price_fh_starter_month');
+  assert.equal((await subUpdates(sub.id)).length, before, 'no event for a refused change');
+
+  const ok = await post({ price: 'price_fh_growth_month', quantity: '5' });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), `/stripe/p/session/${ps.json.id}?notice=updated`);
+  const after = await (await fetch(new URL(ok.headers.get('location'), ps.json.url))).text();
+  assert.match(after, /<p role="status">Your plan was updated\.<\/p>/);
+  assert.match(after, /fiscalhub Growth<\/h2><p>5 seats &middot; EUR 245\.00 per month/);
+  assert.match(after, /<option value="price_fh_growth_month" selected>/);
+  assert.match(after, new RegExp(`id="seats-${sub.id}"[^>]* value="5"`));
+
+  const hit = await hooks.wait('/hooks/main', (b) => b.type === 'customer.subscription.updated' && b.data.object.id === sub.id && b.data.previous_attributes.items);
+  assert.equal(verify(hit.headers['stripe-signature'], hit.raw, endpoint.secret), 'ok');
+  const { object, previous_attributes: prev } = hit.body.data;
+  assert.equal(object.items.data.length, 1);
+  assert.equal(object.items.data[0].id, si, 'the same subscription item');
+  assert.equal(object.items.data[0].price.id, 'price_fh_growth_month');
+  assert.equal(object.items.data[0].quantity, 5);
+  assert.equal(object.quantity, 5);
+  assert.equal(object.current_period_end, sub.current_period_end, 'the period stays');
+  assert.deepEqual(Object.keys(prev).sort(), ['items', 'quantity']);
+  assert.equal(prev.quantity, 2);
+  assert.equal(prev.items.object, 'list');
+  assert.deepEqual(prev.items.data.map((i) => [i.id, i.price.id, i.quantity]), [[si, 'price_fh_starter_month', 2]]);
+  assert.equal((await subUpdates(sub.id)).length, before + 1, 'one event');
+
+  const adv = await ctl('POST', `/subscriptions/${sub.id}/advance`);
+  assert.equal(adv.status, 200, adv.text);
+  const inv = await renewalInvoice(sub.id);
+  assert.equal(inv.amount_paid, 5 * 4900, 'the new price x the new seats, no proration');
+  assert.deepEqual(inv.lines.data.map((l) => [l.price.id, l.quantity, l.proration, l.subscription_item]), [['price_fh_growth_month', 5, false, si]]);
+});
+
+test('POST /v1/subscriptions/{id} items[0]: seats and price by API, refused changes leave everything as it was', async () => {
+  const sub = await paidSub('price_fh_growth_month'); // 2 seats
+  const other = await paidSub('price_fh_growth_month');
+  const si = sub.items.data[0].id;
+  const usd = await ctl('POST', '/prices', { product: 'prod_fh_scale', unit_amount: 9900, interval: 'month', currency: 'usd' });
+  assert.equal(usd.status, 201, usd.text);
+  const before = (await subUpdates(sub.id)).length;
+  const refusals = [
+    [{ 'items[0][id]': other.items.data[0].id, 'items[0][quantity]': '3', cancel_at_period_end: 'true', 'metadata[x]': 'y' }, 'resource_missing', 'items[0][id]', /^No such subscription item: 'si_/],
+    [{ 'items[0][id]': 'si_nope', 'items[0][quantity]': '3' }, 'resource_missing', 'items[0][id]', /^No such subscription item: 'si_nope'$/],
+    [{ 'items[0][price]': 'price_fh_scale_month' }, 'parameter_missing', 'items[0][id]', /items\[0\]\[id\]/],
+    [{ 'items[0][id]': si, 'items[0][quantity]': '0', cancel_at_period_end: 'true' }, undefined, 'items[0][quantity]', /Invalid quantity/],
+    [{ 'items[0][id]': si, 'items[0][quantity]': 'three' }, 'parameter_invalid_integer', 'items[0][quantity]', /Invalid integer/],
+    [{ 'items[0][id]': si, 'items[0][price]': 'price_nope' }, 'resource_missing', 'items[0][price]', /^No such price: 'price_nope'$/],
+    [{ 'items[0][id]': si, 'items[0][price]': usd.json.id }, undefined, 'items[0][price]', /currency/],
+    [{ 'items[0][id]': si, 'items[0][deleted]': 'true' }, 'parameter_unknown', 'items[0][deleted]', /unknown parameter/],
+    [{ 'items[0][id]': si, 'items[1][id]': si }, undefined, 'items', /one subscription item/],
+    [{ 'items[0][id]': si, 'items[0][quantity]': '3', proration_behavior: 'sometimes' }, undefined, 'proration_behavior', /create_prorations, none, or always_invoice/],
+  ];
+  for (const [params, code, param, message] of refusals) {
+    const r = await api('POST', `subscriptions/${sub.id}`, params);
+    assert.equal(r.status, 400, JSON.stringify(params));
+    assert.equal(r.json.error.type, 'invalid_request_error');
+    assert.equal(r.json.error.code, code, JSON.stringify(r.json));
+    assert.equal(r.json.error.param, param);
+    assert.match(r.json.error.message, message);
+  }
+  const same = await api('GET', `subscriptions/${sub.id}`);
+  assert.deepEqual([same.json.items.data[0].price.id, same.json.quantity, same.json.cancel_at_period_end, same.json.metadata.x],
+    ['price_fh_growth_month', 2, false, undefined], 'nothing changed');
+  assert.equal((await api('GET', `subscriptions/${other.id}`)).json.quantity, 2, 'the other subscription neither');
+  assert.equal((await subUpdates(sub.id)).length, before, 'no event');
+
+  const r = await api('POST', `subscriptions/${sub.id}`, { 'items[0][id]': si, 'items[0][price]': 'price_fh_scale_year', 'items[0][quantity]': '7', proration_behavior: 'none' });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual([r.json.items.data[0].id, r.json.items.data[0].price.id, r.json.items.data[0].quantity, r.json.quantity], [si, 'price_fh_scale_year', 7, 7]);
+  assert.equal(r.json.current_period_end, sub.current_period_end, 'the period stays until the renewal');
+  const hit = await hooks.wait('/hooks/main', (b) => b.type === 'customer.subscription.updated' && b.data.object.id === sub.id && b.data.object.items.data[0].price.id === 'price_fh_scale_year');
+  assert.equal(verify(hit.headers['stripe-signature'], hit.raw, endpoint.secret), 'ok');
+  assert.deepEqual(hit.body.data.object, r.json, 'the event object is the subscription as rendered');
+  const prev = hit.body.data.previous_attributes;
+  assert.deepEqual(Object.keys(prev).sort(), ['items', 'quantity']);
+  assert.equal(prev.quantity, 2);
+  assert.deepEqual(prev.items.data.map((i) => [i.id, i.price.id, i.quantity]), [[si, 'price_fh_growth_month', 2]]);
+
+  // Only the price: the quantity is not among previous_attributes.
+  const r2 = await api('POST', `subscriptions/${sub.id}`, { 'items[0][id]': si, 'items[0][price]': 'price_fh_growth_year', proration_behavior: 'create_prorations' });
+  assert.equal(r2.status, 200, JSON.stringify(r2.json));
+  assert.equal(r2.json.quantity, 7);
+  const hit2 = await hooks.wait('/hooks/main', (b) => b.type === 'customer.subscription.updated' && b.data.object.id === sub.id && b.data.object.items.data[0].price.id === 'price_fh_growth_year');
+  assert.deepEqual(Object.keys(hit2.body.data.previous_attributes), ['items']);
+  assert.equal(hit2.body.data.previous_attributes.items.data[0].price.id, 'price_fh_scale_year');
+  // The same again changes nothing: 200, no event.
+  const n = (await subUpdates(sub.id)).length;
+  assert.equal(n, before + 2);
+  const r3 = await api('POST', `subscriptions/${sub.id}`, { 'items[0][id]': si, 'items[0][quantity]': '7', proration_behavior: 'always_invoice' });
+  assert.equal(r3.status, 200);
+  assert.equal((await subUpdates(sub.id)).length, n, 'no event when nothing changed');
+
+  // The renewal: the new (yearly) interval from the old period end, 7 x 490.00.
+  const adv = await ctl('POST', `/subscriptions/${sub.id}/advance`);
+  assert.equal(adv.status, 200, adv.text);
+  assert.equal(adv.json.current_period_start, sub.current_period_end);
+  const days = (adv.json.current_period_end - adv.json.current_period_start) / 86400;
+  assert.ok(days >= 365 && days <= 366, `a year: ${days} days`);
+  const inv = await renewalInvoice(sub.id);
+  assert.equal(inv.amount_paid, 7 * 49000);
+  assert.deepEqual(inv.lines.data.map((l) => [l.price.id, l.quantity]), [['price_fh_growth_year', 7]]);
 });
 
 test('renewal: advance -> invoice.paid for the next period and customer.subscription.updated (monthly and yearly)', async () => {
