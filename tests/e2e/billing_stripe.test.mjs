@@ -203,8 +203,19 @@ test('a seat or tier change of the subscription (customer.subscription.updated) 
   assert.equal(await post(updated([{ id: 'si_1', price: { id: 'price_fh_scale_year' }, quantity: 5 }], `evt_resize_${process.pid}`)), 'plan: scale, 5 seats');
   const r = (await billing(c)).json;
   assert.deepEqual([r.plan.tier, r.plan.seats, r.stripe.interval, r.expires_at], ['scale', 5, 'year', b.expires_at]);
+  // the same through the sandbox's Stripe, as the customer portal's Update plan does it
+  const form = new URLSearchParams({ 'items[0][id]': sub.items.data[0].id, 'items[0][price]': 'price_fh_growth_month', 'items[0][quantity]': '3' });
+  const up = await fetch(`${sb.url}/stripe/v1/subscriptions/${sub.id}`, {
+    method: 'POST', body: form, headers: { authorization: 'Bearer sk_test_fhsandbox_demo_secret_key', 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(up.status, 200, await up.text());
+  const resized = await waitFor(async () => {
+    const x = (await billing(c)).json;
+    return x.plan.seats === 3 ? x : null;
+  }, { what: 'the portal change as the plan' });
+  assert.deepEqual([resized.plan.tier, resized.stripe.interval], ['growth', 'month']);
   // a price fiscalhub does not sell leaves the plan as it is
   assert.equal(await post(updated([{ id: 'si_1', price: { id: 'price_someone_elses' }, quantity: 9 }], `evt_resize2_${process.pid}`)), 'plan updated');
   const same = (await billing(c)).json;
-  assert.deepEqual([same.plan.tier, same.plan.seats], ['scale', 5]);
+  assert.deepEqual([same.plan.tier, same.plan.seats], ['growth', 3]);
 });
