@@ -40,7 +40,7 @@ export function filterQuery(f: FiscalFilter, pageSize = PAGE_SIZE): string {
   return q.toString();
 }
 
-const STATUSES = new Set(['signed', 'failed', 'pending']);
+const STATUSES = new Set(['signed', 'failed', 'pending', 'on_hold']);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A filter read back from the page's own query string; anything malformed is dropped. */

@@ -204,7 +204,8 @@ export interface CertificatesReply {
 
 // Fiscal invoices (docs/api/fiscal-invoices.md). Only what the UI reads;
 // the V-SDC's fields are null until the invoice is signed.
-export type FiscalStatus = 'signed' | 'failed' | 'pending';
+// on_hold: pending, but the plan does not allow it yet (hold_reason says why; docs/api/billing.md).
+export type FiscalStatus = 'signed' | 'failed' | 'pending' | 'on_hold';
 
 export interface FiscalInvoiceSummary {
   id: number;
@@ -222,6 +223,8 @@ export interface FiscalInvoiceSummary {
   fiscal?: boolean;
   verification_url?: string | null;
   last_error?: string | null;
+  /** Why an on_hold invoice waits (the month's invoice limit used up, or the licence expired). */
+  hold_reason?: string | null;
   attempts?: number;
   /** Signed, and the V-SDC's VAT differs from the source document's by more than rounding. */
   tax_mismatch?: boolean;

@@ -4,7 +4,8 @@
 // for a failed invoice its last error with Retry (integrations.operate), the
 // credit notes that wait for this invoice to be signed, whether the result
 // was written back to the source (a failed write-back with Retry write-back),
-// and a warning when the V-SDC's VAT differs from the source document's.
+// a warning when the V-SDC's VAT differs from the source document's, and for
+// an invoice on hold why it waits and what releases it (HoldNote).
 //
 // While the invoice is pending (just submitted, or retried from here), or its
 // write-back is, the dialog asks again every few seconds until it settles.
@@ -18,6 +19,7 @@ import { useResource } from '../useResource';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { FiscalReceipt } from './FiscalReceipt';
 import { FiscalStatusBadge } from './FiscalStatusBadge';
+import { HoldNote } from './HoldNote';
 import { Icon } from './Icon';
 import { InvoiceItemsTable } from './InvoiceItemsTable';
 import { LoadState } from './LoadState';
@@ -68,6 +70,10 @@ interface Props {
   invoice: FiscalInvoiceSummary;
   canOperate: boolean;
   integration: (uid: string | null | undefined) => IntegrationInfo | null;
+  /** The organization's licence has expired (usage.expired of the integrations list); undefined while unknown. */
+  expired?: boolean;
+  /** The user may change the plan (billing.manage). */
+  canBuy: boolean;
   onClose: () => void;
   /** The invoice changed here (retried, or settled while watched): the list is stale. */
   onChanged: () => void;
@@ -76,7 +82,7 @@ interface Props {
 export const RETRY_DENIED = 'Only members, admins and owners of this organization can retry invoices.';
 const POLL_MS = 2000;
 
-export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration, onClose, onChanged }: Props) {
+export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration, expired, canBuy, onClose, onChanged }: Props) {
   const { data, error, loading, reload, refresh } = useResource<FiscalInvoiceDetails>(
     `${orgCode}/${invoice.id}`,
     (signal) => fiscalInvoices.get(orgCode, invoice.id, signal),
@@ -194,6 +200,7 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
           </div>
         </div>
       )}
+      {data && status === 'on_hold' && <HoldNote reason={d.hold_reason} expired={expired} canBuy={canBuy} />}
       {data && status === 'signed' && d.tax_mismatch && <TaxMismatchNote d={d} via={via} />}
       {data && status === 'pending' && (
         <div class="pending-note" role="status">

@@ -35,6 +35,7 @@ export function FiscalInvoiceFilters({ value, integrations, rangeError, onChange
           <option value="signed">Signed</option>
           <option value="failed">Failed</option>
           <option value="pending">Pending</option>
+          <option value="on_hold">On hold</option>
         </select>
       </div>
       <div class="filter filter--wide">

@@ -1,7 +1,7 @@
 // One page of fiscal invoices: fiscal number, source, total, date (SDC time
 // once signed, else when received), status (with the last error of a failed
-// one, or "VAT differs" when the V-SDC's VAT is not the source document's) and
-// Details.
+// one, the start of the hold reason of one on hold, or "VAT differs" when the
+// V-SDC's VAT is not the source document's) and Details.
 import { formatAmount, formatDateTime, formatShortDateTime } from '../format';
 import { invoiceTypeLabel } from '../labels';
 import type { FiscalInvoiceSummary } from '../types';
@@ -75,6 +75,11 @@ export function FiscalInvoicesTable({ invoices, integrationName, onOpen }: Props
                   {inv.status === 'failed' && inv.last_error && (
                     <span class="cell-sub cell-error" title={inv.last_error}>
                       {inv.last_error}
+                    </span>
+                  )}
+                  {inv.status === 'on_hold' && inv.hold_reason && (
+                    <span class="cell-sub cell-hold" title={inv.hold_reason}>
+                      {inv.hold_reason}
                     </span>
                   )}
                 </td>

@@ -1,7 +1,9 @@
 // Connection usage, invoices this month and the subscription state, from the
-// `usage` object of GET /api/orgs/{org}/integrations.
+// `usage` object of GET /api/orgs/{org}/integrations. Invoices on hold link to
+// POS Invoices filtered to them.
 import { formatDate, isPast, plural, ratio } from '../format';
 import type { Usage } from '../types';
+import { Link } from './Link';
 
 interface Props {
   usage: Usage;
@@ -48,9 +50,14 @@ export function UsagePanel({ usage }: Props) {
             />
           </dd>
           <dd class="stat-note">
-            {usage.invoices_on_hold
-              ? `${usage.invoices_on_hold} on hold until the plan allows them`
-              : invoicesFull
+            {usage.invoices_on_hold ? (
+              <>
+                <Link href="/pos/invoices?status=on_hold" testId="usage-on-hold">
+                  {plural(usage.invoices_on_hold, 'invoice', 'invoices')} on hold
+                </Link>{' '}
+                until the plan allows {usage.invoices_on_hold === 1 ? 'it' : 'them'}
+              </>
+            ) : invoicesFull
                 ? 'Limit reached: new invoices wait until next month'
                 : 'Fiscalized across all integrations'}
           </dd>

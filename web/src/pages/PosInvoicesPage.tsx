@@ -1,6 +1,7 @@
 // POS → POS Invoices: every invoice fiscalized for the organization, newest
-// first, with filters (status, integration, date range), paging and a details
-// dialog (journal, QR, verification link, tax items, Retry for failed ones).
+// first, with filters (status - on hold among them -, integration, date range),
+// paging and a details dialog (journal, QR, verification link, tax items, Retry
+// for failed ones, why an invoice is on hold and what releases it).
 // Filtered to failed invoices, "Retry all" sends every failed one that matches
 // the other filters again (after a V-SDC outage, a certificate problem solved).
 // "Export CSV" downloads every invoice the filters select (paging ignored).
@@ -212,6 +213,8 @@ export function PosInvoicesPage({ org }: Props) {
           invoice={open}
           canOperate={canOperate}
           integration={integration}
+          expired={integrationsReply?.usage.expired}
+          canBuy={can(org, 'billing.manage')}
           onClose={() => setOpen(null)}
           onChanged={refresh}
         />
