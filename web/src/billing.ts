@@ -1,7 +1,11 @@
 // Licensing endpoints (docs/api/billing.md), typed. A request refused 402 with 9005 (every
 // seat in use) or 9006 (licence expired) reaches SeatLimitHost through onPaymentRequired (api.ts),
-// which offers more seats; nothing was created.
+// which offers more seats; nothing was created. Create Integration asks first (seatRefusal of the
+// usage) and, when no seat is free, opens the same dialog through showSeatLimit before the user
+// starts a setup that the server would refuse at its end.
 import { ApiError, api, seg } from './api';
+import { formatDate } from './format';
+import type { Usage } from './types';
 
 export interface TierInfo {
   tier: string;
@@ -57,4 +61,47 @@ export const LICENCE_EXPIRED = 9006;
 /** True for the refusals that the seat-limit dialog answers. */
 export function isSeatRefusal(e: unknown): e is ApiError {
   return e instanceof ApiError && (e.code === SEATS_FULL || e.code === LICENCE_EXPIRED);
+}
+
+/** Why the plan refuses a new integration, as the seat-limit dialog shows it. */
+export interface SeatRefusal {
+  /** The licence has expired (9006), rather than every seat being in use (9005). */
+  expired: boolean;
+  /** The figures in words, e.g. "1 of 1 seat of the Free trial plan is in use." */
+  detail: string;
+  /** True when a request was refused 402 (it created nothing); false when Create Integration
+   * found no free seat before anything was tried. */
+  refused: boolean;
+}
+
+let seatLimitHandler: ((r: SeatRefusal) => void) | null = null;
+
+/** SeatLimitHost's listener for showSeatLimit (null to stop listening). */
+export function onSeatLimit(handler: ((r: SeatRefusal) => void) | null): void {
+  seatLimitHandler = handler;
+}
+
+/** Opens the seat-limit dialog. */
+export function showSeatLimit(r: SeatRefusal): void {
+  seatLimitHandler?.(r);
+}
+
+/** The refusal a new integration would meet under this usage (the server's rule: an expired
+ * plan, or every seat taken), or null while a seat is free. */
+export function seatRefusal(u: Usage): SeatRefusal | null {
+  const plan = u.tier_name ? `the ${u.tier_name} plan` : 'your plan';
+  if (u.expired)
+    return {
+      expired: true,
+      detail: u.expires_at ? `${plan[0].toUpperCase()}${plan.slice(1)} expired on ${formatDate(u.expires_at)}.` : '',
+      refused: false,
+    };
+  if (u.active_connections < u.connection_limit) return null;
+  const seats = u.connection_limit === 1 ? 'seat' : 'seats';
+  const verb = u.active_connections === 1 ? 'is' : 'are';
+  return {
+    expired: false,
+    detail: `${u.active_connections} of ${u.connection_limit} ${seats} of ${plan} ${verb} in use.`,
+    refused: false,
+  };
 }

@@ -1,8 +1,11 @@
-// Listens for requests the plan refused (402: every seat in use, or the licence expired) and
-// opens the dialog that offers more seats. The refused request created nothing.
+// The dialog that offers more seats when the plan allows no new integration (every seat in use,
+// or the licence expired). It opens two ways: Create Integration found no free seat in the
+// organization's usage before the user started a setup (showSeatLimit, billing.ts), or a request
+// was refused 402 anyway (onPaymentRequired, api.ts: the backstop - another member took the last
+// seat meanwhile, or the page was opened directly); the refused request created nothing.
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, onPaymentRequired } from '../api';
-import { LICENCE_EXPIRED } from '../billing';
+import { onPaymentRequired } from '../api';
+import { LICENCE_EXPIRED, onSeatLimit, type SeatRefusal } from '../billing';
 import { Modal } from './Modal';
 import { UpgradePlanDialog } from './UpgradePlanDialog';
 
@@ -11,17 +14,33 @@ interface Props {
   canBuy: boolean;
 }
 
+function explanation(r: SeatRefusal | null): string {
+  if (r?.expired)
+    return r.refused
+      ? 'Renew your plan or activate a key to add integrations. Nothing was created.'
+      : 'Renew your plan or activate a key to add integrations.';
+  return r?.refused
+    ? 'Each active integration takes a seat. Buy more seats or activate a key with more seats, or remove an integration you no longer use. Nothing was created.'
+    : 'Each active integration takes a seat, and none is free. Buy more seats or activate a key with more seats, or remove an integration you no longer use, before you create another.';
+}
+
 export function SeatLimitHost({ orgCode, canBuy }: Props) {
-  const [refusal, setRefusal] = useState<ApiError | null>(null);
+  const [refusal, setRefusal] = useState<SeatRefusal | null>(null);
   const [upgrading, setUpgrading] = useState(false);
   const [done, setDone] = useState<string | null>(null);
 
   useEffect(() => {
-    onPaymentRequired((e) => {
+    const open = (r: SeatRefusal) => {
       setDone(null);
-      setRefusal(e);
-    });
-    return () => onPaymentRequired(null);
+      setUpgrading(false);
+      setRefusal(r);
+    };
+    onPaymentRequired((e) => open({ expired: e.code === LICENCE_EXPIRED, detail: e.detail, refused: true }));
+    onSeatLimit(open);
+    return () => {
+      onPaymentRequired(null);
+      onSeatLimit(null);
+    };
   }, []);
 
   if (upgrading)
@@ -31,13 +50,15 @@ export function SeatLimitHost({ orgCode, canBuy }: Props) {
         onClose={() => setUpgrading(false)}
         onActivated={(_b, r) => {
           setUpgrading(false);
-          setDone(`Activated: ${r.tier_name}, ${r.seats} seats. Create the integration again.`);
+          setDone(
+            `Activated: ${r.tier_name}, ${r.seats} seats. ${refusal?.refused ? 'Create the integration again.' : 'You can create the integration now.'}`,
+          );
           setRefusal(null);
         }}
       />
     );
   if (!refusal && !done) return null;
-  const expired = refusal?.code === LICENCE_EXPIRED;
+  const expired = !!refusal?.expired;
   return (
     <Modal
       id="seat-limit"
@@ -65,12 +86,12 @@ export function SeatLimitHost({ orgCode, canBuy }: Props) {
         <p class="modal-text">{done}</p>
       ) : (
         <div class="modal-text">
-          <p>
-            {expired
-              ? 'Renew your plan or activate a key to add integrations. Nothing was created.'
-              : 'Each active integration takes a seat. Buy more seats or activate a key with more seats, or remove an integration you no longer use. Nothing was created.'}
-          </p>
-          <p class="field-hint">{refusal?.detail}</p>
+          <p>{explanation(refusal)}</p>
+          {refusal?.detail && (
+            <p class="field-hint" data-testid="seat-limit-detail">
+              {refusal.detail}
+            </p>
+          )}
           {!canBuy && <p>Only an owner of the organization can change its plan.</p>}
         </div>
       )}

@@ -118,7 +118,7 @@ export function IntegrationsPage({ me, org }: Props) {
                 Upgrade Plan
               </button>
             )}
-            {hasRows && <CreateIntegrationButton canManage={canManage} role={org.role} showReason />}
+            {hasRows && <CreateIntegrationButton orgCode={org.code} canManage={canManage} role={org.role} showReason />}
           </>
         }
       />
@@ -207,7 +207,7 @@ export function IntegrationsPage({ me, org }: Props) {
               <EmptyState
                 icon="plug"
                 title="No integrations yet"
-                action={<CreateIntegrationButton canManage={canManage} role={org.role} showReason />}
+                action={<CreateIntegrationButton orgCode={org.code} canManage={canManage} role={org.role} showReason />}
               >
                 <p>
                   Connect Xero, Zoho Books or your own software. fiscalhub signs each invoice that must be fiscalized
