@@ -227,8 +227,9 @@ enum fh_rc fh_billing_seat_check_or_reply(struct fh_req *req)
     }
     if (used >= plan.seats) {
         fh_reply_error(req, FH_EC_BILLING_SEATS_FULL,
-                       "%lld of %lld seats of the %s plan are in use; nothing was created",
-                       (long long)used, (long long)plan.seats, fh_tier_label(plan.tier));
+                       "%lld of %lld seat%s of the %s plan %s in use; nothing was created",
+                       (long long)used, (long long)plan.seats, plan.seats == 1 ? "" : "s",
+                       fh_tier_label(plan.tier), used == 1 ? "is" : "are");
         return FH_ERR;
     }
     return FH_OK;

@@ -127,10 +127,12 @@ static int load_inv(struct fh_store *st, int64_t id, struct inv_row *r)
 static void limit_reason(const struct fh_plan *plan, const char *month, char *out, size_t n)
 {
     snprintf(out, n,
-             "Invoice limit reached: the %s plan allows %lld fiscal invoices a month and all were "
+             "Invoice limit reached: the %s plan allows %lld fiscal invoice%s a month and %s "
              "used in %s. fiscalhub fiscalizes this invoice automatically next month, or as soon "
              "as you upgrade.",
-             fh_tier_label(plan->tier), (long long)plan->invoice_limit, month);
+             fh_tier_label(plan->tier), (long long)plan->invoice_limit,
+             plan->invoice_limit == 1 ? "" : "s",
+             plan->invoice_limit == 1 ? "it was" : "all were", month);
 }
 
 static void expired_reason(const struct fh_plan *plan, char *out, size_t n)

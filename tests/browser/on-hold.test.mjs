@@ -77,7 +77,7 @@ test('an invoice over the monthly limit: On hold badge, filter, reason and relea
     const held = await settled(page, org, await submit(page, org, cert.uid, 'INV-2'));
     assert.equal(held.status, 'on_hold');
     assert.match(held.hold_reason,
-      /^Invoice limit reached: the Free trial plan allows 1 fiscal invoices a month and all were used in \d{4}-\d{2}\. fiscalhub fiscalizes this invoice automatically next month, or as soon as you upgrade\.$/);
+      /^Invoice limit reached: the Free trial plan allows 1 fiscal invoice a month and it was used in \d{4}-\d{2}\. fiscalhub fiscalizes this invoice automatically next month, or as soon as you upgrade\.$/);
 
     // the usage panel's line links to POS Invoices filtered to on hold
     await page.goto('/integrations');
