@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   startXeroWorld, xeroUser, account, connectXero, integration, fiscalInvoices, waitFor, stopXeroWorld,
 } from '../lib/xero.mjs';
+import { Client, uniqueEmail } from '../lib/server.mjs';
 
 let w;
 before(async () => { w = await startXeroWorld(); });
@@ -118,6 +119,12 @@ test('Look again: unknown, cross-organization and document-less integrations are
   const foreign = await other.post(`/api/orgs/${c.org}/integrations/${uid}/not-fiscalized/retry`);
   assert.deepEqual([foreign.status, foreign.json.code], [404, 2000], foreign.text);
   assert.equal(foreign.json.detail, `no organization ${c.org}`);
+  const email = uniqueEmail('againviewer');
+  assert.equal((await c.post(`/api/orgs/${c.org}/members`, { email, role: 'viewer', name: 'V', password: 'long enough password' })).status, 201);
+  const viewer = new Client(w.srv.url);
+  assert.equal((await viewer.post('/api/auth/login', { email, password: 'long enough password' })).status, 200);
+  const denied = await viewer.post(`/api/orgs/${c.org}/integrations/${uid}/not-fiscalized/retry`);
+  assert.equal(denied.status, 403, denied.text);
   const bad = await c.post(`/api/orgs/${c.org}/integrations/NOPE/not-fiscalized/retry`);
   assert.equal(bad.status, 404);
   const custom = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'custom', certificate_uid: c.certUid });
