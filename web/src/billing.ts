@@ -2,7 +2,9 @@
 // seat in use) or 9006 (licence expired) reaches SeatLimitHost through onPaymentRequired (api.ts),
 // which offers more seats; nothing was created. Create Integration asks first (seatRefusal of the
 // usage) and, when no seat is free, opens the same dialog through showSeatLimit before the user
-// starts a setup that the server would refuse at its end.
+// starts a setup that the server would refuse at its end. A plan paid by card through Stripe
+// that has not ended (stripePlanRunning) takes neither a second checkout nor a key: its seats
+// and tier change in Stripe's customer portal.
 import { ApiError, api, seg } from './api';
 import { formatDate } from './format';
 import type { Usage } from './types';
@@ -57,6 +59,19 @@ export const billingApi = {
 
 export const SEATS_FULL = 9005;
 export const LICENCE_EXPIRED = 9006;
+/** A key refused: the plan is paid by card through Stripe and has not ended. */
+export const KEY_STRIPE_ACTIVE = 9011;
+/** A checkout refused: a subscription paid by card already runs the plan. */
+export const STRIPE_PLAN_RUNNING = 9013;
+/** A checkout refused: an earlier checkout was just paid, its plan not applied yet. */
+export const STRIPE_CHECKOUT_PAID = 9014;
+
+/** True while a subscription paid by card through Stripe runs the plan and has not ended (also
+ * when it is canceled at its period end): the server's rule for refusing a second checkout
+ * (9013) and keys (9011). Its seats and tier change in Stripe's customer portal instead. */
+export function stripePlanRunning(b: Billing | null | undefined): boolean {
+  return !!b && b.source === 'stripe' && !b.expired && b.stripe?.status !== 'canceled';
+}
 
 /** True for the refusals that the seat-limit dialog answers. */
 export function isSeatRefusal(e: unknown): e is ApiError {

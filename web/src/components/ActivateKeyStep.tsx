@@ -1,10 +1,13 @@
 // Upgrade Plan → Activate Key: enter the reseller key, Validate (read-only: product, tier,
 // seats, period and what it does to the current plan), then Activate. Each refusal (typo, POS
-// key, unknown, used, expired) is the server's own sentence.
+// key, unknown, used, expired, and a plan paid by card through Stripe that has not ended - which
+// comes with the customer portal's button) is the server's own sentence.
 import { useState } from 'preact/hooks';
-import { billingApi, type Billing, type KeyReview } from '../billing';
+import { ApiError } from '../api';
+import { billingApi, KEY_STRIPE_ACTIVE, type Billing, type KeyReview } from '../billing';
 import { formatDate, plural } from '../format';
 import { ApiErrorAlert } from './ApiErrorAlert';
+import { CustomerPortalButton } from './CustomerPortalButton';
 import { TextField } from './TextField';
 
 interface Props {
@@ -76,7 +79,11 @@ export function ActivateKeyStep({ orgCode, onBusy, onActivated, onCancel }: Prop
         invalid={!!error}
         disabled={busy}
       />
-      {error !== null && <ApiErrorAlert error={error} fallback="The key could not be checked; please try again." />}
+      {error !== null && (
+        <ApiErrorAlert error={error} fallback="The key could not be checked; please try again.">
+          {error instanceof ApiError && error.code === KEY_STRIPE_ACTIVE && <CustomerPortalButton orgCode={orgCode} />}
+        </ApiErrorAlert>
+      )}
       {review && (
         <section class="key-review" aria-label="Key details">
           <dl class="facts">

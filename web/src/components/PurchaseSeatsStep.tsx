@@ -1,9 +1,14 @@
 // Upgrade Plan → Purchase Seats: a tier, monthly or yearly, and how many seats; Continue opens
 // Stripe's hosted checkout page. The plan changes when Stripe confirms the payment (a signed
-// webhook), after which Stripe sends the buyer back to the Billing page.
+// webhook), after which Stripe sends the buyer back to the Billing page. A refusal is the server's
+// sentence: a plan paid by card that started meanwhile (9013; the dialog does not offer this step
+// for one it knew of) comes with the customer portal's button, an earlier checkout just paid
+// (9014) says its plan shows in a moment.
 import { useState } from 'preact/hooks';
-import { billingApi, type TierInfo } from '../billing';
+import { ApiError } from '../api';
+import { billingApi, STRIPE_PLAN_RUNNING, type TierInfo } from '../billing';
 import { ApiErrorAlert } from './ApiErrorAlert';
+import { CustomerPortalButton } from './CustomerPortalButton';
 import { RadioOption } from './RadioOption';
 
 interface Props {
@@ -84,7 +89,11 @@ export function PurchaseSeatsStep({ orgCode, tiers, onBusy, onCancel }: Props) {
           onInput={(e) => setSeats(Math.max(1, Math.min(99, Number((e.target as HTMLInputElement).value) || 1)))}
         />
       </div>
-      {error !== null && <ApiErrorAlert error={error} fallback="The checkout could not start; please try again." />}
+      {error !== null && (
+        <ApiErrorAlert error={error} fallback="The checkout could not start; please try again.">
+          {error instanceof ApiError && error.code === STRIPE_PLAN_RUNNING && <CustomerPortalButton orgCode={orgCode} />}
+        </ApiErrorAlert>
+      )}
       <div class="modal-actions">
         <button type="button" class="btn btn--secondary" onClick={onCancel} disabled={busy}>
           Cancel

@@ -2,10 +2,13 @@
 // or the licence expired). It opens two ways: Create Integration found no free seat in the
 // organization's usage before the user started a setup (showSeatLimit, billing.ts), or a request
 // was refused 402 anyway (onPaymentRequired, api.ts: the backstop - another member took the last
-// seat meanwhile, or the page was opened directly); the refused request created nothing.
+// seat meanwhile, or the page was opened directly); the refused request created nothing. The
+// plan is read first (GET .../billing): a plan paid by card through Stripe that has not ended gets
+// its seats in Stripe's customer portal, not from a key or another purchase, and the dialog says
+// so; Get more seats then opens Upgrade Plan, which offers that portal.
 import { useEffect, useState } from 'preact/hooks';
 import { onPaymentRequired } from '../api';
-import { LICENCE_EXPIRED, onSeatLimit, type SeatRefusal } from '../billing';
+import { billingApi, LICENCE_EXPIRED, onSeatLimit, stripePlanRunning, type SeatRefusal } from '../billing';
 import { Modal } from './Modal';
 import { UpgradePlanDialog } from './UpgradePlanDialog';
 
@@ -14,7 +17,11 @@ interface Props {
   canBuy: boolean;
 }
 
-function explanation(r: SeatRefusal | null): string {
+function explanation(r: SeatRefusal | null, card: boolean): string {
+  if (card && !r?.expired)
+    return r?.refused
+      ? 'Each active integration takes a seat. Your plan is paid by card through Stripe: add seats in Stripe\'s customer portal, or remove an integration you no longer use. Nothing was created.'
+      : 'Each active integration takes a seat, and none is free. Your plan is paid by card through Stripe: add seats in Stripe\'s customer portal, or remove an integration you no longer use, before you create another.';
   if (r?.expired)
     return r.refused
       ? 'Renew your plan or activate a key to add integrations. Nothing was created.'
@@ -28,12 +35,24 @@ export function SeatLimitHost({ orgCode, canBuy }: Props) {
   const [refusal, setRefusal] = useState<SeatRefusal | null>(null);
   const [upgrading, setUpgrading] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  // the plan is paid by card through Stripe and has not ended (read when the dialog opens)
+  const [card, setCard] = useState(false);
 
   useEffect(() => {
+    let opened = 0;
     const open = (r: SeatRefusal) => {
+      const mine = ++opened;
       setDone(null);
       setUpgrading(false);
-      setRefusal(r);
+      // the dialog opens once the plan is known (or could not be read: the general words)
+      billingApi
+        .get(orgCode)
+        .then(stripePlanRunning, () => false)
+        .then((c) => {
+          if (mine !== opened) return;
+          setCard(c);
+          setRefusal(r);
+        });
     };
     onPaymentRequired((e) => open({ expired: e.code === LICENCE_EXPIRED, detail: e.detail, refused: true }));
     onSeatLimit(open);
@@ -86,7 +105,7 @@ export function SeatLimitHost({ orgCode, canBuy }: Props) {
         <p class="modal-text">{done}</p>
       ) : (
         <div class="modal-text">
-          <p>{explanation(refusal)}</p>
+          <p>{explanation(refusal, card)}</p>
           {refusal?.detail && (
             <p class="field-hint" data-testid="seat-limit-detail">
               {refusal.detail}

@@ -1,9 +1,13 @@
 // Billing → Subscriptions: the organization's plan (tier, source - Stripe or a masked key -,
 // start and expiry, seats used/total, invoices used/limit this month, invoices on hold), Upgrade
-// Plan (Activate Key / Purchase Seats), and the Stripe customer portal for card-paid plans.
-// Stripe's checkout sends the buyer back here with ?checkout=success|canceled.
+// Plan (Activate Key / Purchase Seats; for a card-paid plan that has not ended, the way to
+// Stripe's customer portal instead), and the Stripe customer portal for card-paid plans: "Change
+// seats, plan or payment" while the subscription runs (its seats and tier change there),
+// "Manage payment and invoices" once it has ended.
+// Stripe's checkout sends the buyer back here with ?checkout=success|canceled, its customer
+// portal without a query.
 import { useState } from 'preact/hooks';
-import { billingApi, type Billing } from '../billing';
+import { billingApi, stripePlanRunning, type Billing } from '../billing';
 import { ApiErrorAlert } from '../components/ApiErrorAlert';
 import { LoadState } from '../components/LoadState';
 import { PageHeader } from '../components/PageHeader';
@@ -12,6 +16,7 @@ import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
 import { formatDate, formatEvery, formatSpan, fullStop, isPast, plural, ratio } from '../format';
 import { can } from '../session';
 import type { OrgMembership } from '../types';
+import { useCustomerPortal } from '../useCustomerPortal';
 import { useResource } from '../useResource';
 import { useTitle } from '../useTitle';
 
@@ -73,20 +78,8 @@ export function BillingPage({ org }: Props) {
   );
   const [note, setNote] = useState<string | null>(checkoutReturn);
   const [upgrading, setUpgrading] = useState(false);
-  const [portalError, setPortalError] = useState<unknown>(null);
-  const [opening, setOpening] = useState(false);
+  const portal = useCustomerPortal(org.code);
   const canBuy = can(org, 'billing.manage');
-
-  const openPortal = async () => {
-    setOpening(true);
-    setPortalError(null);
-    try {
-      window.location.assign((await billingApi.portal(org.code)).url);
-    } catch (e) {
-      setPortalError(e);
-      setOpening(false);
-    }
-  };
 
   return (
     <>
@@ -149,11 +142,15 @@ export function BillingPage({ org }: Props) {
                     }`}
               </Fact>
             </dl>
-            {portalError !== null && <ApiErrorAlert error={portalError} fallback="The customer portal could not open." />}
+            {portal.error !== null && <ApiErrorAlert error={portal.error} fallback="The customer portal could not open." />}
             {canBuy && data.stripe?.portal && (
               <div class="billing-actions">
-                <button type="button" class="btn btn--secondary" onClick={openPortal} disabled={opening}>
-                  {opening ? 'Opening…' : 'Manage payment and invoices'}
+                <button type="button" class="btn btn--secondary" onClick={() => void portal.open()} disabled={portal.opening}>
+                  {portal.opening
+                    ? 'Opening…'
+                    : stripePlanRunning(data)
+                      ? 'Change seats, plan or payment'
+                      : 'Manage payment and invoices'}
                 </button>
               </div>
             )}
