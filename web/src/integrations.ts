@@ -30,6 +30,8 @@ export const integrationsApi = {
   /** The consent URL for a first connect, Resume and Reconnect alike. */
   connect: (org: string, uid: string) => api.post<AuthorizeReply>(`${base(org, uid)}/connect`),
   test: (org: string, uid: string) => api.post<TestReply>(`${base(org, uid)}/test`),
+  /** Look again: queues a fresh look at every document in not_fiscalized → 202 {queued}. */
+  lookAgain: (org: string, uid: string) => api.post<{ queued: number }>(`${base(org, uid)}/not-fiscalized/retry`),
   update: (org: string, uid: string, settings: IntegrationSettings) =>
     api.patch<Integration>(base(org, uid), { settings }),
   /** Signs the integration's invoices from now on with another certificate of the organization. */

@@ -153,6 +153,10 @@ export interface NotFiscalizedDocument {
   /** Why it cannot be fiscalized, in words. */
   reason: string;
   seen_at: string;
+  /** null for entries recorded before kinds were. */
+  kind?: 'invoice' | 'credit_note' | null;
+  /** The document's page at the partner (null for Xero credit notes and older entries). */
+  source_url?: string | null;
 }
 
 // A setup started but not finished: the server sends the same fields as an

@@ -4,10 +4,12 @@
 // follows that certificate's invoices instead), saved with
 // PATCH /api/orgs/{org}/integrations/{uid} {"certificate_uid"}. Invoices
 // already received keep the certificate they were submitted with. A new
-// certificate is uploaded on the Certificates page first.
+// certificate is uploaded on the Certificates page first. The documents
+// fiscalhub could not fiscalize (e.g. under a revoked certificate) are looked
+// at again with the new one, which the dialog says when there are any.
 import { useState } from 'preact/hooks';
 import { certificates } from '../certificates';
-import { isPast } from '../format';
+import { isPast, plural } from '../format';
 import { integrationsApi } from '../integrations';
 import type { Certificate, CertificatesReply, Integration } from '../types';
 import { useResource } from '../useResource';
@@ -36,6 +38,7 @@ export function ChangeCertificateDialog({ orgCode, integration, onClose, onSaved
   const [saveError, setSaveError] = useState<unknown>(null);
   const usable = (data?.certificates ?? []).filter((c: Certificate) => c.status === 'active' && !isPast(c.expires_at));
   const changed = selected !== null && selected !== integration.certificate_uid;
+  const waiting = integration.not_fiscalized?.count ?? 0;
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -75,6 +78,11 @@ export function ChangeCertificateDialog({ orgCode, integration, onClose, onSaved
             : 'The invoices this integration receives from now on are signed with the certificate you choose; those already received keep theirs.'}{' '}
           To use a new certificate, upload it on the <Link href="/certificates">Certificates</Link> page first.
         </p>
+        {waiting > 0 && (
+          <p data-testid="change-certificate-again">
+            fiscalhub then looks again at the {plural(waiting, 'document', 'documents')} it could not fiscalize.
+          </p>
+        )}
       </div>
       {loading && <Loading label="Loading certificates…" />}
       {error && <ErrorAlert message={error} />}

@@ -6,7 +6,7 @@
 // that four actions fit next to the facts without the table scrolling
 // sideways; under them, a warning when invoices were signed with VAT that
 // differs from the source's (TaxMismatchWarning), and one when partner
-// documents could not be fiscalized (NotFiscalizedWarning).
+// documents could not be fiscalized (NotFiscalizedWarning, with Look again).
 import { formatDate, plural, ratio } from '../format';
 import { platformOrg } from '../integrations';
 import type { Integration, Usage } from '../types';
@@ -26,6 +26,8 @@ interface Props {
   canManage: boolean;
   canOperate: boolean;
   onChanged: () => void;
+  /** Look again was queued for an integration's documents not fiscalized. */
+  onLookedAgain: () => void;
   onChangeSettings: (it: Integration) => void;
   onTaxMapping: (it: Integration) => void;
   onChangeCertificate: (it: Integration) => void;
@@ -41,6 +43,7 @@ export function IntegrationsTable({
   canManage,
   canOperate,
   onChanged,
+  onLookedAgain,
   onChangeSettings,
   onTaxMapping,
   onChangeCertificate,
@@ -138,7 +141,7 @@ export function IntegrationsTable({
                     />
                   </div>
                   <TaxMismatchWarning integration={it} canManage={canManage} onTaxMapping={onTaxMapping} />
-                  <NotFiscalizedWarning integration={it} />
+                  <NotFiscalizedWarning orgCode={orgCode} integration={it} canOperate={canOperate} onLookedAgain={onLookedAgain} />
                 </td>
               </tr>
             </tbody>

@@ -10,7 +10,13 @@
 //
 // Under the table, each active Zoho Books integration has its Webhook Setup
 // panel.
-import { useState } from 'preact/hooks';
+//
+// The page does not poll. After Look again, and after a certificate change of
+// an integration with documents not fiscalized (the server looks at them
+// again then too), it reloads the list in the background a few times
+// (FOLLOW_UP_MS), so documents that are now fiscalized leave the warning
+// without a reload.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ConsentError } from '../components/ConsentError';
 import { ChangeCertificateDialog } from '../components/ChangeCertificateDialog';
@@ -29,7 +35,7 @@ import { TaxMappingDialog } from '../components/TaxMappingDialog';
 import { UpgradePlanDialog } from '../components/UpgradePlanDialog';
 import { UsagePanel } from '../components/UsagePanel';
 import { ZohoWebhookPanel } from '../components/ZohoWebhookPanel';
-import { formatDate } from '../format';
+import { formatDate, plural } from '../format';
 import { integrationsApi, oauthPlatform, triggerLabel } from '../integrations';
 import { portal } from '../portal';
 import { can } from '../session';
@@ -67,6 +73,9 @@ function readConsentReturn(): ConsentReturn | null {
 
 type Removing = Integration | PendingIntegration;
 
+/** When the list is read again after documents were sent to be looked at again. */
+const FOLLOW_UP_MS = [1500, 4000, 10000, 20000];
+
 export function IntegrationsPage({ me, org }: Props) {
   useTitle('Integrations');
   const { data, error, loading, reload, refresh } = useResource(
@@ -87,6 +96,14 @@ export function IntegrationsPage({ me, org }: Props) {
   const [recertifying, setRecertifying] = useState<Integration | null>(null);
   const [upgrading, setUpgrading] = useState(false);
   const [removing, setRemoving] = useState<Removing | null>(null);
+
+  const followUps = useRef<number[]>([]);
+  useEffect(() => () => followUps.current.forEach((t) => window.clearTimeout(t)), []);
+  /** Reads the list again a few times over the next seconds. */
+  const followUp = () => {
+    followUps.current.forEach((t) => window.clearTimeout(t));
+    followUps.current = FOLLOW_UP_MS.map((ms) => window.setTimeout(refresh, ms));
+  };
 
   const setNote = (text: string | null) => {
     setConnectedUid(null);
@@ -185,6 +202,7 @@ export function IntegrationsPage({ me, org }: Props) {
                 setNote(null);
                 refresh();
               }}
+              onLookedAgain={followUp}
               onChangeSettings={(it) => {
                 setNote(null);
                 setChanging(it);
@@ -242,9 +260,15 @@ export function IntegrationsPage({ me, org }: Props) {
           integration={recertifying}
           onClose={() => setRecertifying(null)}
           onSaved={(updated) => {
+            const waiting = recertifying.not_fiscalized?.count ?? 0;
             setRecertifying(null);
-            setNote(`Integration ${updated.uid} now signs the invoices it receives with certificate ${updated.certificate_uid}.`);
+            setNote(
+              `Integration ${updated.uid} now signs the invoices it receives with certificate ${updated.certificate_uid}.${
+                waiting > 0 ? ` fiscalhub is looking at its ${plural(waiting, 'document', 'documents')} not fiscalized again.` : ''
+              }`,
+            );
             refresh();
+            if (waiting > 0) followUp();
           }}
         />
       )}
