@@ -110,6 +110,24 @@ export async function apiGet(page, path) {
   }, path);
 }
 
+/** The organization's integration uid (active or pending setup) as the API lists it, or null. */
+export async function integrationOf(page, org, uid) {
+  const r = await apiGet(page, `/api/orgs/${org}/integrations`);
+  assert.equal(r.status, 200);
+  return [...r.body.integrations, ...r.body.pending].find((i) => i.uid === uid) ?? null;
+}
+
+/** Uploads a certificate the sandbox issued (sb.issueCert) to the organization; its uid. */
+export async function uploadIssuedCert(page, org, cert) {
+  const added = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, {
+    pfx_base64: readFileSync(cert.pfxPath).toString('base64'),
+    password: cert.password.trim(),
+    pac: cert.pac.trim(),
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  return added.body.uid;
+}
+
 /**
  * A state-changing API call from inside the page, as the portal makes it: the
  * session cookie plus the X-CSRF-Token of GET /api/me. Returns { status, body }.

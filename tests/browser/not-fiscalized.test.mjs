@@ -22,7 +22,6 @@
 // goes.
 // axe-core: no serious or critical violations on Integrations with the warning.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startSandbox } from '../lib/sandbox.mjs';
 import { startServer } from '../lib/server.mjs';
@@ -32,12 +31,14 @@ import {
   assertNoCspViolations,
   launch,
   logIn,
+  integrationOf,
   noSerious,
   openPage,
   PASSWORD,
   pointXeroDemoApp,
   signUp,
   uniqueEmail,
+  uploadIssuedCert,
 } from './helpers.mjs';
 
 const XERO_PASSWORD = 'xero-sandbox-pw';
@@ -83,14 +84,7 @@ async function xeroAccount(tag) {
 
 /** A certificate of the sandbox, uploaded to the organization; its uid. */
 async function uploadCert(page, org) {
-  const cert = await sb.issueCert({ name: 'Bistro Četiri d.o.o.', location: 'Beograd' });
-  const added = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, {
-    pfx_base64: readFileSync(cert.pfxPath).toString('base64'),
-    password: cert.password.trim(),
-    pac: cert.pac.trim(),
-  });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
-  return added.body.uid;
+  return uploadIssuedCert(page, org, await sb.issueCert({ name: 'Bistro Četiri d.o.o.', location: 'Beograd' }));
 }
 
 /** Connect Xero as `user` (the only certificate), fiscalizing on approval; the integration's uid. */
@@ -127,12 +121,6 @@ after(async () => {
 
 const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
 
-async function integration(page, org, uid) {
-  const r = await apiGet(page, `/api/orgs/${org}/integrations`);
-  assert.equal(r.status, 200);
-  return r.body.integrations.find((i) => i.uid === uid) ?? null;
-}
-
 /** Reloads Integrations until `done()` holds (polls come every 2 s); on failure says what the API says. */
 async function reloadUntil(page, done, what, { org, uid }, ms = 30000) {
   for (const deadline = Date.now() + ms; ; ) {
@@ -140,7 +128,7 @@ async function reloadUntil(page, done, what, { org, uid }, ms = 30000) {
     // the row, not only the page: its warning comes with it, from the same answer
     await row(page, uid).getByText('Active', { exact: true }).waitFor();
     if (await done()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify((await integration(page, org, uid))?.not_fiscalized)}`);
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify((await integrationOf(page, org, uid))?.not_fiscalized)}`);
     await sleep(500);
   }
 }
@@ -185,7 +173,7 @@ test('a Xero invoice that cannot be fiscalized warns on the row until it is corr
     // 1. An approved invoice with a line of a negative amount (-5.00).
     const bad = await invoice([line('Lunch menu', 100), line('Loyalty discount', -5)]);
     await reloadUntil(page, async () => (await warning.count()) === 1, `${bad.InvoiceNumber} is not reported on the row`, { org, uid });
-    const nf = (await integration(page, org, uid)).not_fiscalized;
+    const nf = (await integrationOf(page, org, uid)).not_fiscalized;
     assert.equal(nf.count, 1, JSON.stringify(nf));
     assert.equal(nf.recent.length, 1, JSON.stringify(nf));
     assert.equal(nf.recent[0].source_ref, bad.InvoiceNumber);
@@ -270,7 +258,7 @@ test('a Xero invoice that cannot be fiscalized warns on the row until it is corr
     for (const m of more) await control('POST', `/xero/control/invoices/${m.InvoiceID}/void`, {});
     await reloadUntil(page, async () => (await warning.count()) === 0, 'the voided invoices leave the warning', { org, uid });
     assert.equal(await badge.count(), 0, 'no badge either');
-    assert.equal((await integration(page, org, uid)).not_fiscalized, null);
+    assert.equal((await integrationOf(page, org, uid)).not_fiscalized, null);
 
     // 4. A credit note of a signed invoice, with a negative line: listed as a credit note, no link.
     const good = await invoice([line('Breakfast', 50)]);
@@ -279,7 +267,7 @@ test('a Xero invoice that cannot be fiscalized warns on the row until it is corr
       LineItems: [line('Refund', 20), line('Service fee', -5)],
     });
     await reloadUntil(page, async () => (await warning.count()) === 1, `credit note ${cn.CreditNoteNumber} is not reported`, { org, uid });
-    const cnf = (await integration(page, org, uid)).not_fiscalized;
+    const cnf = (await integrationOf(page, org, uid)).not_fiscalized;
     assert.deepEqual(
       [cnf.count, cnf.recent[0].source_ref, cnf.recent[0].kind, cnf.recent[0].source_url],
       [1, cn.CreditNoteNumber, 'credit_note', null],
@@ -317,7 +305,7 @@ test('a revoked certificate: Look again tries the invoice again, and a new certi
     assert.deepEqual([revoked.status, revoked.body?.status], [200, 'revoked'], JSON.stringify(revoked.body));
     const inv = await invoice([line('Lunch menu', 100)], account.tenant);
     await reloadUntil(page, async () => (await warning.count()) === 1, `${inv.InvoiceNumber} is not reported`, { org, uid });
-    const nf = (await integration(page, org, uid)).not_fiscalized;
+    const nf = (await integrationOf(page, org, uid)).not_fiscalized;
     assert.deepEqual([nf.count, nf.recent[0].source_ref, nf.recent[0].reason], [1, inv.InvoiceNumber, REVOKED], JSON.stringify(nf));
     const entry = await entries.first().innerText();
     assert.ok(entry.startsWith(`${inv.InvoiceNumber}: ${REVOKED} · `), entry);
@@ -345,7 +333,7 @@ test('a revoked certificate: Look again tries the invoice again, and a new certi
     for (const deadline = Date.now() + 25000; ; ) {
       const now = await time.getAttribute('datetime');
       if (now !== nf.recent[0].seen_at) break;
-      assert.ok(Date.now() < deadline, `the list is read again after Look again: ${JSON.stringify((await integration(page, org, uid)).not_fiscalized)}`);
+      assert.ok(Date.now() < deadline, `the list is read again after Look again: ${JSON.stringify((await integrationOf(page, org, uid)).not_fiscalized)}`);
       await sleep(300);
     }
     const again2 = await entries.first().innerText();
@@ -397,7 +385,7 @@ test('a revoked certificate: Look again tries the invoice again, and a new certi
     assert.equal(await page.evaluate(() => window.fhNotReloaded), true, 'without a reload');
     const signed = await signedInvoice(page, org, uid, inv.InvoiceNumber);
     assert.equal(signed.certificate_uid, second);
-    assert.equal((await integration(page, org, uid)).not_fiscalized, null);
+    assert.equal((await integrationOf(page, org, uid)).not_fiscalized, null);
     assertNoCspViolations(page);
     assertNoCspViolations(viewer.page);
   } finally {

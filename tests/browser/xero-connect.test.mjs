@@ -30,7 +30,6 @@
 // the certificate and Connect Xero dialogs, the tenant choice page, and the
 // Integrations page with rows, pending setups and notices.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startSandbox } from '../lib/sandbox.mjs';
 import { startServer, storeQuery } from '../lib/server.mjs';
@@ -40,12 +39,14 @@ import {
   assertNoCspViolations,
   launch,
   logIn,
+  integrationOf,
   noSerious,
   openPage,
   PASSWORD,
   pointXeroDemoApp,
   signUp,
   uniqueEmail,
+  uploadIssuedCert,
 } from './helpers.mjs';
 
 const XERO_PASSWORD = 'xero-sandbox-pw';
@@ -100,12 +101,6 @@ after(async () => {
 });
 
 const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
-
-async function integration(page, org, uid) {
-  const r = await apiGet(page, `/api/orgs/${org}/integrations`);
-  assert.equal(r.status, 200);
-  return [...r.body.integrations, ...r.body.pending].find((i) => i.uid === uid) ?? null;
-}
 
 /** On the sandbox's consent pages: log in (when asked), tick organisations, then Allow access or Cancel. */
 async function consent(page, { orgs, action = 'Allow access' }) {
@@ -308,7 +303,7 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await mismatch.waitFor();
   assert.equal(await mismatch.locator('.alert-message').innerText(), mismatchText);
   await row(page, it.uid).getByText('VAT differs', { exact: true }).waitFor();
-  const counted = (await integration(page, org, it.uid)).tax_mismatches;
+  const counted = (await integrationOf(page, org, it.uid)).tax_mismatches;
   assert.deepEqual(
     { ...counted, last: { ...counted.last, signed_at: typeof counted.last.signed_at } },
     {
@@ -339,7 +334,7 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await change.waitFor({ state: 'detached' });
   await page.getByRole('status').filter({ hasText: 'now fiscalizes when a payment is added' }).waitFor();
   await r.getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
-  assert.equal((await integration(page, org, it.uid)).settings.trigger, 'payment');
+  assert.equal((await integrationOf(page, org, it.uid)).settings.trigger, 'payment');
   await page.reload();
   await row(page, it.uid).getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
 
@@ -378,13 +373,13 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await taxes.getByRole('button', { name: 'Save' }).click();
   await taxes.waitFor({ state: 'detached' });
   await page.getByRole('status').filter({ hasText: `The tax mapping of integration ${it.uid} was saved` }).waitFor();
-  const mapped = (await integration(page, org, it.uid)).settings;
+  const mapped = (await integrationOf(page, org, it.uid)).settings;
   assert.deepEqual(mapped.tax_mapping, { OUTPUT19: 'Ж', NONE: 'B' });
   assert.equal(mapped.default_label, 'A');
   await taxFact.getByText('2 taxes mapped, others A').waitFor();
   // A new tax mapping: no invoice signed under it differs yet, so the warning is gone.
   await mismatch.waitFor({ state: 'detached' });
-  assert.equal((await integration(page, org, it.uid)).tax_mismatches, null);
+  assert.equal((await integrationOf(page, org, it.uid)).tax_mismatches, null);
   await page.reload();
   await taxFact.getByText('2 taxes mapped, others A').waitFor();
   assert.equal(await mismatch.count(), 0, 'no VAT warning after a reload');
@@ -403,12 +398,7 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   const certFact = row(page, it.uid).getByTestId('certificate');
   assert.match(await certFact.innerText(), new RegExp(`${cert.uid} · expires \\d{1,2} \\w{3} \\d{4}`));
   const renewal = await sb.issueCert({ name: 'Kafana Dva d.o.o.', location: 'Beograd', days: 10 });
-  const added = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, {
-    pfx_base64: readFileSync(renewal.pfxPath).toString('base64'),
-    password: renewal.password.trim(),
-    pac: renewal.pac.trim(),
-  });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
+  assert.equal(await uploadIssuedCert(page, org, renewal), renewal.uid);
   await row(page, it.uid).getByRole('button', { name: 'Change certificate' }).click();
   const recert = page.getByRole('dialog', { name: `Change certificate of ${it.uid}` });
   await recert.getByRole('radio', { name: /\(current\)/ }).waitFor();
@@ -419,7 +409,7 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await recert.getByRole('button', { name: 'Save' }).click();
   await recert.waitFor({ state: 'detached' });
   await page.getByRole('status').filter({ hasText: `now signs the invoices it receives with certificate ${renewal.uid}` }).waitFor();
-  assert.equal((await integration(page, org, it.uid)).certificate_uid, renewal.uid);
+  assert.equal((await integrationOf(page, org, it.uid)).certificate_uid, renewal.uid);
   await certFact.getByText(renewal.uid).waitFor();
   assert.match(await certFact.innerText(), /expires on .* \(in (9|10) days\): upload its successor and use Change certificate/);
   assert.match((await certFact.getAttribute('class')) ?? '', /row-fact--problem/);
@@ -468,14 +458,14 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   await noSerious(page, 'Remove confirm dialog');
   await confirm.getByRole('button', { name: 'Cancel' }).click();
   await confirm.waitFor({ state: 'detached' });
-  assert.equal((await integration(page, org, it.uid)).status, 'active', 'Cancel removes nothing');
+  assert.equal((await integrationOf(page, org, it.uid)).status, 'active', 'Cancel removes nothing');
   await row(page, it.uid).getByRole('button', { name: 'Remove' }).click();
   await confirm.getByRole('button', { name: 'Remove integration' }).click();
   await confirm.waitFor({ state: 'detached' });
   await row(page, it.uid).waitFor({ state: 'detached' });
   await page.getByRole('status').filter({ hasText: `Integration ${it.uid} was removed.` }).waitFor();
   await page.getByRole('heading', { name: 'No integrations yet' }).waitFor();
-  assert.equal(await integration(page, org, it.uid), null);
+  assert.equal(await integrationOf(page, org, it.uid), null);
 
   // The connection is revoked at Xero (a job does it, shortly after).
   const deadline = Date.now() + 15000;
@@ -545,7 +535,7 @@ test('Cancel at Xero leaves a Pending setup; Resume with two organisations leads
   await r.getByText('Active', { exact: true }).waitFor();
   await r.getByTestId('tenant').filter({ hasText: ORG_B }).waitFor();
   assert.equal(await page.locator('.pending-item').count(), 0, 'no longer pending');
-  const it = await integration(page, org, uid);
+  const it = await integrationOf(page, org, uid);
   assert.equal(it.status, 'active');
   assert.equal(it.tenant_name, ORG_B);
   owner.uid = uid;
@@ -582,7 +572,7 @@ test('a connection removed in Xero turns the row Inactive with the reason; Recon
   await page.waitForURL((u) => u.href.startsWith(srv.url) && u.pathname === '/integrations');
   await page.getByRole('status').filter({ hasText: `integration ${uid} is Active` }).waitFor();
   await row(page, uid).getByText('Active', { exact: true }).waitFor();
-  const it = await integration(page, org, uid);
+  const it = await integrationOf(page, org, uid);
   assert.equal(it.status, 'active');
   assert.equal(it.status_reason, null);
   assert.equal(it.tenant_name, ORG_B);

@@ -41,6 +41,7 @@ import {
   assertNoCspViolations,
   launch,
   logIn,
+  integrationOf,
   noSerious,
   openPage,
   PASSWORD,
@@ -93,12 +94,6 @@ after(async () => {
 
 const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
 const panel = (page, uid) => page.locator(`section.webhook-setup[data-uid="${uid}"]`);
-
-async function integration(page, org, uid) {
-  const r = await apiGet(page, `/api/orgs/${org}/integrations`);
-  assert.equal(r.status, 200);
-  return [...r.body.integrations, ...r.body.pending].find((i) => i.uid === uid) ?? null;
-}
 
 async function waitFor(what, fn, timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
@@ -251,7 +246,7 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
     line_items: [{ name: 'Espresso', rate: 240, quantity: 2, tax_name: 'VAT' }],
   });
   await waitFor('the webhook to be delivered', async () => (await control('GET', `/zoho/control/orgs/${zorg}/webhook`)).delivered >= 1);
-  await waitFor('fiscalhub to see the webhook', async () => (await integration(page, org, it.uid)).webhooks_seen_at);
+  await waitFor('fiscalhub to see the webhook', async () => (await integrationOf(page, org, it.uid)).webhooks_seen_at);
   await page.reload();
   await panel(page, it.uid).getByTestId('webhook-seen').filter({ hasText: 'Last webhook received' }).waitFor();
   await panel(page, it.uid).getByTestId('webhook-seen').getByText('Arriving').waitFor();
@@ -304,7 +299,7 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   await change.waitFor({ state: 'detached' });
   await page.getByRole('status').filter({ hasText: `The settings of integration ${it.uid} were saved.` }).waitFor();
   await r.getByTestId('fiscalize').filter({ hasText: 'Every invoice that is sent' }).waitFor();
-  const changed = await integration(page, org, it.uid);
+  const changed = await integrationOf(page, org, it.uid);
   assert.equal(changed.settings.fiscalize, 'sent');
   assert.equal(changed.settings.data_center, 'eu');
 
@@ -321,7 +316,7 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   await taxes.getByRole('button', { name: 'Save' }).click();
   await taxes.waitFor({ state: 'detached' });
   await page.getByRole('status').filter({ hasText: `The tax mapping of integration ${it.uid} was saved` }).waitFor();
-  const mapped = (await integration(page, org, it.uid)).settings.tax_mapping;
+  const mapped = (await integrationOf(page, org, it.uid)).settings.tax_mapping;
   const keys = Object.keys(mapped);
   assert.equal(mapped.none, 'N');
   assert.ok(keys.some((k) => /^\d+$/.test(k) && mapped[k] === 'Ж'), `VAT mapped by its tax_id: ${JSON.stringify(mapped)}`);
@@ -396,7 +391,7 @@ test('Reject at Zoho leaves a Pending setup; Resume with two organizations leads
   await row(page, uid).getByTestId('tenant').filter({ hasText: DEMO_ORGS[1] }).waitFor();
   await panel(page, uid).getByRole('heading', { name: 'Zoho Books Webhook Setup' }).waitFor();
   assert.equal(await page.locator('.pending-item').count(), 0, 'no longer pending');
-  const it = await integration(page, org, uid);
+  const it = await integrationOf(page, org, uid);
   assert.equal(it.status, 'active');
   assert.equal(it.tenant_name, DEMO_ORGS[1]);
   owner.uid = uid;
