@@ -39,21 +39,31 @@ static int64_t pint(json_t *p, const char *k)
     return json_integer_value(json_object_get(p, k));
 }
 
+/* Queues a xero.document job (unique by key) for the invoice or credit note id, due at run_at
+ * (0: now). Joins a transaction. */
+static enum fh_rc queue_document(struct fh_store *st, const struct fh_queue_cfg *q, const char *key,
+                                 int64_t integration_id, bool credit_note, const char *id,
+                                 int64_t run_at)
+{
+    json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)integration_id, "kind",
+                          credit_note ? "credit_note" : "invoice", "id", id ? id : "");
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    struct fh_enqueue e = {
+        .kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload, .run_at = run_at};
+    enum fh_rc rc = fh_job_enqueue(st, q, &e, NULL, NULL);
+    free(payload);
+    return rc;
+}
+
 enum fh_rc fh_xero_look_again(struct fh_app *app, const struct fh_integ *in, const char *kind,
                               const char *doc_id, int64_t seen_at)
 {
     char key[160];
     snprintf(key, sizeof(key), "xero.doc:%lld:again:%.64s:%lld", (long long)in->id, doc_id,
              (long long)seen_at);
-    json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)in->id, "kind",
-                          kind && strcmp(kind, "credit_note") == 0 ? "credit_note" : "invoice",
-                          "id", doc_id);
-    char *payload = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
-    struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload};
-    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
-    free(payload);
-    return rc;
+    return queue_document(app->store, &app->qcfg, key, in->id,
+                          kind && strcmp(kind, "credit_note") == 0, doc_id, 0);
 }
 
 /* ---- inbox ---- */
@@ -80,18 +90,9 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
             continue;
         char key[96];
         snprintf(key, sizeof(key), "xero.doc:%s:%lld", fh_rows_get(&rows, i, 0), (long long)r->id);
-        json_t *p =
-            json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)fh_rows_i64(&rows, i, 0, 0),
-                      "kind", invoice ? "invoice" : "credit_note", "id", r->resource_id);
-        char *payload = json_dumps(p, JSON_COMPACT);
-        json_decref(p);
-        struct fh_enqueue e = {.kind = FH_XERO_JOB_DOCUMENT,
-                               .ukey = key,
-                               .payload = payload,
-                               .run_at =
-                                   speed.webhook_delay_ms > 0 ? now + speed.webhook_delay_ms : 0};
-        enum fh_rc rc = fh_job_enqueue(st, &app->qcfg, &e, NULL, NULL);
-        free(payload);
+        enum fh_rc rc =
+            queue_document(st, &app->qcfg, key, fh_rows_i64(&rows, i, 0, 0), credit, r->resource_id,
+                           speed.webhook_delay_ms > 0 ? now + speed.webhook_delay_ms : 0);
         if (rc != FH_OK)
             qs = fh_rc_qs(rc);
     }
@@ -276,15 +277,7 @@ static enum fh_rc hand_off(struct fh_app *app, const struct fh_integ *in, json_t
     char key[140];
     snprintf(key, sizeof(key), "xero.doc:%lld:CN:%.64s:%lld", (long long)in->id, id ? id : "",
              (long long)updated);
-    json_t *p = json_pack("{s:I, s:s, s:s}", "integration_id", (json_int_t)in->id, "kind",
-                          "credit_note", "id", id);
-    char *payload = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
-    struct fh_enqueue e = {
-        .kind = FH_XERO_JOB_DOCUMENT, .ukey = key, .payload = payload, .run_at = run_at};
-    enum fh_rc rc = fh_job_enqueue(app->store, &app->qcfg, &e, NULL, NULL);
-    free(payload);
-    return rc;
+    return queue_document(app->store, &app->qcfg, key, in->id, true, id, run_at);
 }
 
 /* Processes one page; returns the number of documents in it, or -1 after a store error. */

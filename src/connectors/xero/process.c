@@ -72,15 +72,25 @@ static enum xero_process_result original_of(struct fh_app *app, const struct fh_
     return res;
 }
 
+/* The document's page in Xero (invoices only: Xero has no deep link for credit notes; caller
+ * frees). */
+static char *doc_url(struct fh_app *app, enum xero_doc_kind kind, const char *doc_id)
+{
+    return kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id) : NULL;
+}
+
+static const char *kind_name(enum xero_doc_kind kind)
+{
+    return kind == XERO_INVOICE ? "invoice" : "credit_note";
+}
+
 static enum xero_process_result submit(struct fh_app *app, const struct fh_integ *in,
                                        enum xero_doc_kind kind, json_t *doc, const char *doc_id,
                                        const char *key, const char *number, json_t *canonical,
                                        char *why, size_t whysize)
 {
-    char *url =
-        kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, doc_id) : NULL;
-    json_t *wb = json_pack("{s:s, s:s}", "doc_id", doc_id, "kind",
-                           kind == XERO_INVOICE ? "invoice" : "credit_note");
+    char *url = doc_url(app, kind, doc_id);
+    json_t *wb = json_pack("{s:s, s:s}", "doc_id", doc_id, "kind", kind_name(kind));
     struct fh_conn_doc d = {.in = in,
                             .source_key = key,
                             .source_ref = number,
@@ -160,12 +170,11 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
         snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, id);
     enum xero_process_result r = process(app, in, kind, doc, id, key, retry_at, why, whysize);
     if (r == XP_FAILED) {
-        char *url =
-            kind == XERO_INVOICE ? fh_asprintf("%s%s", app->cfg->xero_deep_link_url, id) : NULL;
+        char *url = doc_url(app, kind, id);
         struct fh_conn_refusal d = {
             .key = key,
             .ref = jstr(doc, kind == XERO_INVOICE ? "InvoiceNumber" : "CreditNoteNumber"),
-            .kind = kind == XERO_INVOICE ? "invoice" : "credit_note",
+            .kind = kind_name(kind),
             .doc_id = id,
             .url = url,
             .why = why};
