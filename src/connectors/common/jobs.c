@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fh/fh_billing.h"
+#include "fh/fh_cert.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_fiscal.h"
 
@@ -190,6 +191,16 @@ enum fh_rc fh_writeback_job(struct fh_app *app, struct fh_store *st, const struc
     return rc;
 }
 
+/* Why the integration's certificate cannot sign, in words (the submission refused it). */
+static const char *cert_problem(struct fh_app *app, const struct fh_integ *in)
+{
+    char status[16];
+    int64_t not_after = 0;
+    if (fh_cert_state(app->store, in->certificate_id, status, &not_after) != FH_OK)
+        return "no longer exists";
+    return strcmp(status, "active") != 0 ? "is revoked" : "has expired";
+}
+
 enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
                                           json_t *canonical, char *why, size_t whysize)
 {
@@ -210,9 +221,7 @@ enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_co
             snprintf(why, whysize,
                      "the integration's certificate %s: choose a valid certificate for the "
                      "integration, and fiscalhub tries its refused documents again",
-                     err.ec == FH_EC_FISCAL_CERT_UNKNOWN ? "no longer exists"
-                     : strstr(err.detail, "expired")     ? "has expired"
-                                                         : "is revoked");
+                     cert_problem(app, d->in));
         else
             snprintf(why, whysize, "cannot fiscalize: %.300s", err.detail);
         return FH_SUBMIT_FAILED;
