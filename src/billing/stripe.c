@@ -110,6 +110,7 @@ static enum fh_rc stripe_call(struct fh_app *app, const char *path, const char *
     char *url = fh_asprintf("%s/v1/%s", cfg->stripe_api_url, path);
     char *auth = fh_asprintf("Authorization: Bearer %s", cfg->stripe_secret_key);
     char *idem_h = fh_asprintf("Idempotency-Key: %s", idem ? idem : "");
+    /* NULL-terminated: a GET ends at the Content-Type slot, a POST without a key at the next */
     const char *headers[] = {auth,
                              "Stripe-Version: " STRIPE_VERSION,
                              "Accept: application/json",
