@@ -99,6 +99,11 @@ enum fh_rc fh_billing_seat_check_or_reply(struct fh_req *req);
 int fh_billing_seat_claim_tx(struct fh_store *st, const struct fh_config *cfg, int64_t org_id,
                              enum fh_ec *refused);
 
+/* What an invoice's hold_reason (as fh_billing_admit words it) waits for: "invoice_limit" (a new
+ * month or a higher limit), "licence_expired" (a renewal or a new key) or "seat_limit" (a seat
+ * for its integration); NULL for NULL. */
+const char *fh_billing_hold_kind(const char *reason);
+
 /* ---- usage and holds (src/billing/usage.c); each joins the caller's transaction and returns
  * >= 0 or FH_QS_SOFT / FH_QS_HARD ---- */
 /* Just before fiscal invoice_id's attempt is committed: counts it in this month's usage if it
@@ -114,7 +119,8 @@ int fh_billing_outcome(struct fh_store *st, int64_t invoice_id);
  * enqueues their fiscalization jobs. *released (may be NULL) receives how many. */
 int fh_billing_release(struct fh_store *st, const struct fh_config *cfg,
                        const struct fh_queue_cfg *qcfg, int64_t org_id, int64_t *released);
-/* Enqueues an immediate release job for the organization (after an upgrade or renewal). */
+/* Enqueues an immediate release job for the organization (after an upgrade or renewal, or when an
+ * integration is removed and its seat freed). */
 int fh_billing_release_soon(struct fh_store *st, const struct fh_queue_cfg *qcfg, int64_t org_id,
                             int64_t now);
 /* Fiscal invoices counted this month (org total when integration_id is 0). */
@@ -175,7 +181,8 @@ int fh_keys_cli_issue(struct fh_app *app, struct fh_key_batch *b, int count);
 /* The subscription object of GET /api/orgs/{org}/billing (docs/api/billing.md). */
 enum fh_rc fh_billing_json(struct fh_app *app, int64_t org_id, json_t **out);
 /* The `usage` object of GET /api/orgs/{org}/integrations, and each item's trial_badge (from its
- * invoices_this_month, which fh_integ_list_json reads from the same counters). */
+ * invoices_this_month, which fh_integ_list_json reads from the same counters) and
+ * over_seat_limit (integrations is the whole list, oldest first). */
 enum fh_rc fh_billing_usage_json(struct fh_app *app, int64_t org_id, json_t *integrations,
                                  json_t **usage);
 

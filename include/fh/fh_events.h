@@ -70,9 +70,10 @@ enum fh_rc fh_webhook_update(struct fh_app *app, int64_t integration_id, json_t 
                              struct fh_json_error *err);
 /* {url, events, headers: [{name}], created_at, updated_at} (values never). FH_E_NOTFOUND. */
 enum fh_rc fh_webhook_endpoint_json(struct fh_store *st, int64_t integration_id, json_t **out);
-/* Remove for both types: status removed, every API key revoked, the status event - one
- * transaction. Pending deliveries of a removed endpoint fail at their next attempt. */
-enum fh_rc fh_custom_integration_remove(struct fh_app *app, int64_t integration_id);
+/* Remove for both types: status removed, every API key revoked, the status event, a release of
+ * the organization's invoices on hold (a seat is free) - one transaction. Pending deliveries of a
+ * removed endpoint fail at their next attempt. */
+enum fh_rc fh_custom_integration_remove(struct fh_app *app, int64_t org_id, int64_t integration_id);
 
 /* ---- deliveries (src/events/deliveries.c) ---- */
 /* The endpoint's deliveries, newest first, after cursor (NULL: from the newest), at most limit:

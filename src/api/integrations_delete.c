@@ -16,10 +16,11 @@ enum fh_rc fh_api_integrations_delete(struct fh_req *req)
     if (fh_api_integ_or_reply(req, &in) != FH_OK)
         return FH_ERR;
     bool own = strcmp(in.type, "custom") == 0 || strcmp(in.type, "webhook") == 0;
-    enum fh_rc rc = own ? fh_custom_integration_remove(req->app, in.id) /* + revokes API keys */
-                        : fh_integ_remove(req->app, &in,
-                                          strcmp(in.type, FH_ZOHO_TYPE) == 0 ? FH_ZOHO_JOB_REVOKE
-                                                                             : FH_XERO_JOB_REVOKE);
+    enum fh_rc rc =
+        own ? fh_custom_integration_remove(req->app, in.org_id, in.id) /* + revokes API keys */
+            : fh_integ_remove(req->app, &in,
+                              strcmp(in.type, FH_ZOHO_TYPE) == 0 ? FH_ZOHO_JOB_REVOKE
+                                                                 : FH_XERO_JOB_REVOKE);
     if (rc == FH_OK) {
         fh_log(FH_LOG_INFO, "integration_removed", "org %s integration %s", req->org.code, in.uid);
         rc = fh_reply_empty(req, 204);

@@ -34,24 +34,26 @@ static int release_one(struct fh_store *st, const struct fh_config *cfg,
     return rc == FH_OK ? 1 : billing_rc_qs(rc);
 }
 
-/* Releases up to limit held invoices of the organization, fiscal ones or the others. */
+/* Releases up to limit held invoices of the organization, fiscal ones or the others, but none of
+ * an integration over the plan's seats (the oldest integrations hold them; usage.c). */
 static int release_some(struct fh_store *st, const struct fh_config *cfg,
                         const struct fh_queue_cfg *qcfg, int64_t org_id, bool fiscal, int64_t limit,
-                        int64_t *released)
+                        int64_t seats, int64_t *released)
 {
     if (limit <= 0)
         return 0;
-    struct fh_param p[] = {FH_PI(org_id), FH_PI(limit < RELEASE_BATCH ? limit : RELEASE_BATCH)};
+    struct fh_param p[] = {FH_PI(org_id), FH_PI(limit < RELEASE_BATCH ? limit : RELEASE_BATCH),
+                           FH_PI(seats)};
     struct fh_rows rows;
-    int qs =
-        fh_store_exec(st,
-                      fiscal ? "SELECT id, held_at FROM fiscal_invoices WHERE org_id = $1 AND "
-                               "hold_reason IS NOT NULL AND status = 'pending' AND "
-                               "invoice_type IN ('normal', 'advance') ORDER BY id LIMIT $2"
-                             : "SELECT id, held_at FROM fiscal_invoices WHERE org_id = $1 AND "
-                               "hold_reason IS NOT NULL AND status = 'pending' AND "
-                               "invoice_type NOT IN ('normal', 'advance') ORDER BY id LIMIT $2",
-                      p, 2, &rows);
+    char sql[640];
+    snprintf(sql, sizeof(sql),
+             "SELECT id, held_at FROM fiscal_invoices WHERE org_id = $1 AND hold_reason IS NOT "
+             "NULL AND status = 'pending' AND invoice_type %s ('normal', 'advance') AND "
+             "(integration_id IS NULL OR integration_id NOT IN (SELECT id FROM integrations WHERE "
+             "org_id = $1 AND status <> 'removed' ORDER BY created_at, id %s $3)) "
+             "ORDER BY id LIMIT $2",
+             fiscal ? "IN" : "NOT IN", fh_store_sql(st, "LIMIT -1 OFFSET", "OFFSET"));
+    int qs = fh_store_exec(st, sql, p, 3, &rows);
     for (size_t i = 0; qs >= 0 && i < rows.nrows; i++) {
         int r = release_one(st, cfg, qcfg, org_id, fh_rows_i64(&rows, i, 0, 0),
                             fh_rows_i64(&rows, i, 1, 0));
@@ -78,9 +80,9 @@ int fh_billing_release(struct fh_store *st, const struct fh_config *cfg,
         return billing_rc_qs(rc);
     if (plan.expired)
         return 0;
-    int qs = release_some(st, cfg, qcfg, org_id, false, RELEASE_BATCH, &n);
+    int qs = release_some(st, cfg, qcfg, org_id, false, RELEASE_BATCH, plan.seats, &n);
     if (qs >= 0)
-        qs = release_some(st, cfg, qcfg, org_id, true, plan.invoice_limit - used, &n);
+        qs = release_some(st, cfg, qcfg, org_id, true, plan.invoice_limit - used, plan.seats, &n);
     if (qs < 0)
         return qs;
     if (released)

@@ -10,17 +10,21 @@
  * back in the transaction that records the failure, because nothing was fiscalized. An attempt
  * whose outcome stays unknown keeps its count: the V-SDC may have signed it.
  *
- * Holding. When the plan does not allow an invoice (the month's limit is used up, or the licence
- * expired - then every invoice waits, fiscal or not), the same transaction keeps the invoice
- * pending with hold_reason set (the API shows status "on_hold" and the reason) and the job ends
- * without sending anything. Nothing is dropped.
+ * Holding. When the plan does not allow an invoice (the month's limit is used up; or the licence
+ * expired, or the invoice's integration is over the plan's seats - then every invoice waits,
+ * fiscal or not), the same transaction keeps the invoice pending with hold_reason set (the API
+ * shows status "on_hold" and the reason) and the job ends without sending anything. Nothing is
+ * dropped. Seats are held oldest integration first (see plans.c): when a plan loses seats (a key
+ * with fewer, a change in Stripe's customer portal) the newest integrations keep syncing, and
+ * their invoices wait until they have a seat again.
  *
  * Releasing. fh_billing_release clears the hold of as many held invoices as the plan allows now
  * (oldest first) and enqueues their jobs in one transaction; the job admits each again, so a
  * release that races another never over-counts. It runs from the "billing.release" job: every
  * FISCALHUB_BILLING_RELEASE_SECONDS for all organizations with held invoices (a new month), and
  * at once for one organization when its plan changes (a key activated, a checkout completed, a
- * renewal paid): that job is enqueued in the same transaction as the change. */
+ * renewal paid) or an integration is removed (a seat is freed): that job is enqueued in the same
+ * transaction as the change. Invoices of integrations over the seats are not released. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +80,27 @@ static int count_one(struct fh_store *st, int64_t id, int64_t org_id, int64_t in
     return qs < 0 ? qs : 1;
 }
 
+/* Whether the integration is over the plan's seats: the organization's integrations that are not
+ * removed hold the seats oldest first (created_at, id), so after the plan lost seats the newest
+ * ones wait. Returns 1 over, 0 within (or removed, or no integration), or FH_QS_*. */
+static int over_seats(struct fh_store *st, int64_t integration_id, int64_t seats)
+{
+    if (integration_id <= 0)
+        return 0;
+    struct fh_param p[] = {FH_PI(integration_id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT COUNT(*) FROM integrations o JOIN integrations me ON "
+                           "o.org_id = me.org_id WHERE me.id = $1 AND me.status <> 'removed' AND "
+                           "o.status <> 'removed' AND (o.created_at < me.created_at OR "
+                           "(o.created_at = me.created_at AND o.id < me.id))",
+                           p, 1, &rows);
+    if (qs > 0) /* the integrations that hold a seat before this one */
+        qs = fh_rows_i64(&rows, 0, 0, 0) >= seats;
+    fh_rows_free(&rows);
+    return qs;
+}
+
 static int hold(struct fh_store *st, int64_t id, const char *reason)
 {
     int64_t now = fh_now_ms();
@@ -124,15 +149,21 @@ static int load_inv(struct fh_store *st, int64_t id, struct inv_row *r)
     return qs;
 }
 
+/* The hold reasons' first words, which fh_billing_hold_kind reads back. */
+#define HOLD_LIMIT "Invoice limit reached:"
+#define HOLD_EXPIRED "Licence expired:"
+#define HOLD_SEATS "Over the seat limit:"
+
 static void limit_reason(const struct fh_plan *plan, const char *month, char *out, size_t n)
 {
     snprintf(out, n,
-             "Invoice limit reached: the %s plan allows %lld fiscal invoice%s a month and %s "
+             HOLD_LIMIT
+             " the %s plan allows %lld fiscal invoice%s a month and %s "
              "used in %s. fiscalhub fiscalizes this invoice automatically next month, or as soon "
              "as you upgrade.",
              fh_tier_label(plan->tier), (long long)plan->invoice_limit,
-             plan->invoice_limit == 1 ? "" : "s",
-             plan->invoice_limit == 1 ? "it was" : "all were", month);
+             plan->invoice_limit == 1 ? "" : "s", plan->invoice_limit == 1 ? "it was" : "all were",
+             month);
 }
 
 static void expired_reason(const struct fh_plan *plan, char *out, size_t n)
@@ -140,9 +171,30 @@ static void expired_reason(const struct fh_plan *plan, char *out, size_t n)
     char when[32];
     fh_time_fmt(plan->expires_at, when, sizeof(when));
     snprintf(out, n,
-             "Licence expired: the %s plan ended at %s. fiscalhub fiscalizes this invoice "
-             "automatically once the plan is renewed or a new key is activated.",
+             HOLD_EXPIRED " the %s plan ended at %s. fiscalhub fiscalizes this invoice "
+                          "automatically once the plan is renewed or a new key is activated.",
              fh_tier_label(plan->tier), when);
+}
+
+static void seats_reason(const struct fh_plan *plan, char *out, size_t n)
+{
+    snprintf(out, n,
+             HOLD_SEATS
+             " the %s plan has %lld seat%s, held by the integrations added "
+             "before this one. fiscalhub fiscalizes this invoice automatically once this "
+             "integration has a seat: remove another integration, or get more seats on Billing.",
+             fh_tier_label(plan->tier), (long long)plan->seats, plan->seats == 1 ? "" : "s");
+}
+
+const char *fh_billing_hold_kind(const char *reason)
+{
+    if (!reason)
+        return NULL;
+    if (strncmp(reason, HOLD_SEATS, strlen(HOLD_SEATS)) == 0)
+        return "seat_limit";
+    if (strncmp(reason, HOLD_EXPIRED, strlen(HOLD_EXPIRED)) == 0)
+        return "licence_expired";
+    return "invoice_limit";
 }
 
 int fh_billing_admit(struct fh_store *st, const struct fh_config *cfg, int64_t invoice_id,
@@ -164,6 +216,13 @@ int fh_billing_admit(struct fh_store *st, const struct fh_config *cfg, int64_t i
     fh_billing_month(now, month);
     if (plan.expired) {
         expired_reason(&plan, reason, sizeof(reason));
+        *held = true;
+        return hold(st, invoice_id, reason);
+    }
+    if ((qs = over_seats(st, r.integration_id, plan.seats)) != 0) {
+        if (qs < 0)
+            return qs;
+        seats_reason(&plan, reason, sizeof(reason));
         *held = true;
         return hold(st, invoice_id, reason);
     }

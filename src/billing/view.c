@@ -104,8 +104,10 @@ enum fh_rc fh_billing_usage_json(struct fh_app *app, int64_t org_id, json_t *int
         return rc;
     size_t i;
     json_t *item;
+    /* integrations lists every one not removed, oldest first: the first plan.seats hold a seat */
     json_array_foreach(integrations, i, item)
     {
+        json_object_set_new(item, "over_seat_limit", json_boolean((int64_t)i >= c.plan.seats));
         /* the item's own counter (fh_integ_list_json reads billing_usage) */
         int64_t n = json_integer_value(json_object_get(item, "invoices_this_month"));
         char badge[64];

@@ -519,7 +519,8 @@ enum fh_rc fh_webhook_endpoint_json(struct fh_store *st, int64_t integration_id,
 /* ---- remove ---- */
 
 struct remove_ctx {
-    int64_t id, now;
+    const struct fh_queue_cfg *qcfg;
+    int64_t id, org_id, now;
 };
 
 static int remove_tx(struct fh_store *st, void *cls)
@@ -534,11 +535,14 @@ static int remove_tx(struct fh_store *st, void *cls)
     if (qs <= 0)
         return qs;
     qs = fh_apikey_revoke_all(st, c->id, c->now);
-    return qs < 0 ? qs : 1;
+    if (qs < 0)
+        return qs;
+    return fh_billing_release_soon(st, c->qcfg, c->org_id, c->now); /* a seat is free */
 }
 
-enum fh_rc fh_custom_integration_remove(struct fh_app *app, int64_t integration_id)
+enum fh_rc fh_custom_integration_remove(struct fh_app *app, int64_t org_id, int64_t integration_id)
 {
-    struct remove_ctx c = {.id = integration_id, .now = fh_now_ms()};
+    struct remove_ctx c = {
+        .qcfg = &app->qcfg, .id = integration_id, .org_id = org_id, .now = fh_now_ms()};
     return fh_qs_rc(fh_store_run_tx(app->store, remove_tx, &c));
 }

@@ -52,6 +52,8 @@ static json_t *summary(const struct fh_rows *r, size_t row)
     json_object_set_new(o, "updated_at", fh_json_time_cell(r, row, 16));
     json_object_set_new(o, "signed_at", fh_json_time_cell(r, row, 17));
     json_object_set_new(o, "hold_reason", fh_json_str_or_null(fh_rows_get(r, row, 19)));
+    const char *kind = fh_billing_hold_kind(fh_rows_get(r, row, 19));
+    json_object_set_new(o, "hold_kind", kind ? json_string(kind) : json_null());
     json_object_set_new(o, "tax_mismatch", json_boolean(fh_rows_i64(r, row, 20, 0) != 0));
     return o;
 }

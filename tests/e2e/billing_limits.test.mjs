@@ -1,7 +1,8 @@
 // Licensing limits: seats on every integration type (402, nothing created), the trial badge, and
 // invoices over the monthly limit or after expiry kept on hold with the reason, then fiscalized
 // automatically - at a new month (the billing clock moved by FISCALHUB_BILLING_CLOCK_OFFSET_DAYS
-// across a restart), on an upgrade, on a renewal - each exactly once at the V-SDC, none lost.
+// across a restart), on an upgrade, on a renewal - each exactly once at the V-SDC, none lost; and
+// after the plan lost seats, the newest integration's invoices held until a removal frees a seat.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, signup } from '../lib/server.mjs';
@@ -214,5 +215,48 @@ test('over the limit invoices wait on hold; a new month, an upgrade and a renewa
     const posts = stats.posts_by_request_id.filter((p) => p.request_id === d.request_id);
     assert.equal(posts.length, 1, `one entry for ${d.request_id}`);
     assert.equal(posts[0].posts, 1, JSON.stringify(posts[0]));
+  }
+});
+
+test('seats lost: the newest integrations over the seats keep their invoices on hold until a seat is free', async () => {
+  const c = await signup(srv.url, 'seats-lost');
+  const cert = await uploadCert(c, await issueCert(sb));
+  const [three] = issueKeys(srv, { tier: 'growth', seats: 3, months: 12 });
+  assert.equal((await activateKey(c, three)).status, 200);
+  const uids = [await createCustom(c, cert), await createCustom(c, cert), await createCustom(c, cert)];
+  const apis = [];
+  for (const uid of uids) apis.push(new ApiClient(srv.url, await createKey(c, uid)));
+  // a key with fewer seats replaces the plan: three integrations, two seats
+  const [two] = issueKeys(srv, { tier: 'growth', seats: 2, months: 12 });
+  assert.equal((await activateKey(c, two)).status, 200);
+  let l = await listed(c);
+  assert.deepEqual(l.integrations.map((i) => [i.uid, i.over_seat_limit]), [[uids[0], false], [uids[1], false], [uids[2], true]]);
+  assert.deepEqual([l.usage.active_connections, l.usage.connection_limit], [3, 2]);
+
+  const oldest = await submitMany(apis[0], 2);
+  const newest = [...(await submitMany(apis[2], 2)), ...(await submitMany(apis[2], 1, { invoice_type: 'training' }))];
+  await until(c, oldest, (st) => st === 'signed', 'the oldest integration to be fiscalized');
+  let s = await until(c, newest, (st) => st === 'on_hold', 'the newest integration to wait');
+  for (const d of Object.values(s))
+    assert.equal(
+      d.hold_reason,
+      'Over the seat limit: the Growth plan has 2 seats, held by the integrations added before this one. fiscalhub fiscalizes this invoice automatically once this integration has a seat: remove another integration, or get more seats on Billing.',
+    );
+  // the release job runs every second; it leaves them alone while no seat is free
+  await new Promise((r) => setTimeout(r, 2500));
+  s = await statuses(c, newest);
+  assert.equal(count(s, 'on_hold'), 3, JSON.stringify(Object.values(s).map((d) => d.status)));
+  l = await listed(c);
+  assert.equal(l.usage.invoices_on_hold, 3);
+
+  // removing the oldest frees a seat: the newest gets it and its invoices are fiscalized, once
+  assert.equal((await c.del(`/api/orgs/${c.org}/integrations/${uids[0]}`)).status, 204);
+  s = await until(c, newest, (st) => st === 'signed', 'the freed seat to release the held invoices');
+  l = await listed(c);
+  assert.deepEqual(l.integrations.map((i) => [i.uid, i.over_seat_limit]), [[uids[1], false], [uids[2], false]]);
+  const stats = await sb.control('GET', '/vsdc/control/stats');
+  for (const d of Object.values(s)) {
+    const posts = stats.posts_by_request_id.filter((p) => p.request_id === d.request_id);
+    assert.deepEqual(posts.map((p) => p.posts), [1], `one post for ${d.request_id}`);
   }
 });

@@ -84,6 +84,8 @@ export interface Integration {
   status: string;
   created_at: string;
   invoices_this_month: number;
+  /** The plan has fewer seats than integrations and this newer one holds none: its invoices wait on hold. */
+  over_seat_limit?: boolean;
   /** Why an integration is inactive, in words (e.g. Xero refused the refresh token). */
   status_reason?: string | null;
   certificate_uid?: string | null;
@@ -227,8 +229,10 @@ export interface FiscalInvoiceSummary {
   fiscal?: boolean;
   verification_url?: string | null;
   last_error?: string | null;
-  /** Why an on_hold invoice waits (the month's invoice limit used up, or the licence expired). */
+  /** Why an on_hold invoice waits (the month's invoice limit used up, the licence expired, or its integration over the seat limit). */
   hold_reason?: string | null;
+  /** What an on_hold invoice waits for: a new month or higher limit, a renewal, or a seat for its integration. */
+  hold_kind?: 'invoice_limit' | 'licence_expired' | 'seat_limit' | null;
   attempts?: number;
   /** Signed, and the V-SDC's VAT differs from the source document's by more than rounding. */
   tax_mismatch?: boolean;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_billing.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_crypto.h"
 #include "fh/fh_events.h"
@@ -321,7 +322,7 @@ enum fh_rc fh_integ_pick_tenant(struct fh_app *app, const struct fh_integ *in,
 
 struct remove_ctx {
     struct fh_app *app;
-    int64_t id, now;
+    int64_t id, org_id, now;
     const char *revoke_kind;
 };
 
@@ -343,13 +344,18 @@ static int remove_tx(struct fh_store *st, void *cls)
     snprintf(payload, sizeof(payload), "{\"integration_id\":%lld}", (long long)c->id);
     struct fh_enqueue e = {.kind = c->revoke_kind, .ukey = key, .payload = payload};
     enum fh_rc rc = fh_job_enqueue(st, &c->app->qcfg, &e, NULL, NULL);
-    return fh_rc_qs(rc);
+    if (rc != FH_OK)
+        return fh_rc_qs(rc);
+    return fh_billing_release_soon(st, &c->app->qcfg, c->org_id, c->now); /* a seat is free */
 }
 
 enum fh_rc fh_integ_remove(struct fh_app *app, const struct fh_integ *in, const char *revoke_kind)
 {
-    struct remove_ctx c = {
-        .app = app, .id = in->id, .now = fh_now_ms(), .revoke_kind = revoke_kind};
+    struct remove_ctx c = {.app = app,
+                           .id = in->id,
+                           .org_id = in->org_id,
+                           .now = fh_now_ms(),
+                           .revoke_kind = revoke_kind};
     int qs = fh_store_run_tx(app->store, remove_tx, &c);
     return fh_qs_rc(qs);
 }

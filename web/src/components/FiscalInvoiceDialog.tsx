@@ -200,7 +200,7 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
           </div>
         </div>
       )}
-      {data && status === 'on_hold' && <HoldNote reason={d.hold_reason} expired={expired} canBuy={canBuy} />}
+      {data && status === 'on_hold' && <HoldNote reason={d.hold_reason} kind={d.hold_kind} expired={expired} canBuy={canBuy} />}
       {data && status === 'signed' && d.tax_mismatch && <TaxMismatchNote d={d} via={via} />}
       {data && status === 'pending' && (
         <div class="pending-note" role="status">

@@ -33,7 +33,15 @@ export function UsagePanel({ usage }: Props) {
               aria-hidden="true"
             />
           </dd>
-          <dd class="stat-note">{connectionsFull ? 'Limit reached' : 'Active integrations vs. your limit'}</dd>
+          <dd class="stat-note" data-testid="usage-connections-note">
+            {usage.active_connections > usage.connection_limit
+              ? usage.active_connections - usage.connection_limit === 1
+                ? 'Over the limit: the newest integration waits for a seat'
+                : `Over the limit: the ${usage.active_connections - usage.connection_limit} newest integrations wait for a seat`
+              : connectionsFull
+                ? 'Limit reached'
+                : 'Active integrations vs. your limit'}
+          </dd>
         </div>
         <div class="stat">
           <dt class="stat-label">Invoices this month</dt>
