@@ -243,6 +243,25 @@ enum fh_conn_submit_result { FH_SUBMIT_DONE, FH_SUBMIT_RETRY, FH_SUBMIT_FAILED }
 /* fh_fiscal_submit (idempotent by source key) and the write-back job (idempotent by key). */
 enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_conn_doc *d,
                                           json_t *canonical, char *why, size_t whysize);
+/* ---- a credit note and the invoice it credits (common/credit.c) ---- */
+enum fh_conn_original {
+    FH_ORIGINAL_SIGNED, /* number and time filled */
+    FH_ORIGINAL_WAIT,   /* pending, on hold, or failed (a retry may sign it) */
+    FH_ORIGINAL_NONE,   /* never fiscalized: the credit note is not fiscalized either */
+    FH_ORIGINAL_ERROR,  /* store error */
+};
+/* The original's V-SDC invoice number and time, by its source key; why says what else. */
+enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
+                                       const char *original_key, char *number, size_t nsize,
+                                       char *time, size_t tsize, char *why, size_t whysize);
+/* The next look of a waiting credit note: after as long as it has waited so far, 2 s to 15 min. */
+int64_t fh_conn_wait_gap_ms(int64_t waited_ms);
+/* Parks the job of the credit note whose source key is waiting_key until its original is signed
+ * (or the gap above passes); after 30 days FH_ERR with why. The handler returns the result. */
+enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
+                                 const struct fh_job *job, const char *waiting_key, const char *why,
+                                 char *err, size_t errsize);
+
 /* A document the mapping or the submission refused (common/refused.c): kept under its source key
  * with its number and why, for the integration's not_fiscalized warning; a later refusal
  * replaces the reason. */

@@ -78,9 +78,6 @@ bool fh_xero_date(const char *s, int64_t *ms);
 /* The tax total an invoice or credit note states (TotalTax), in ten-thousandths, for the tax
  * check (src/fiscal/tax_check.c); false when it has none that can be read. */
 bool fh_xero_tax_total(json_t *doc, int64_t *tax);
-/* The next look of a credit note waiting for its original invoice when no signature wakes it,
- * after waiting waited_ms so far: as long again, at least 2 s and at most 15 minutes. */
-int64_t fh_xero_wait_gap_ms(int64_t waited_ms);
 /* fh_conn_again_fn: a xero.document job for the refused invoice or credit note doc_id. */
 enum fh_rc fh_xero_look_again(struct fh_app *app, const struct fh_integ *in, const char *kind,
                               const char *doc_id, int64_t seen_at);

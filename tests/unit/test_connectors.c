@@ -129,16 +129,16 @@ static void test_jwt_and_dates(void **state)
 }
 
 /* A credit note waiting for its original looks again after as long as it waited: 2 s to 15 min. */
-static void test_xero_wait_gap(void **state)
+static void test_credit_wait_gap(void **state)
 {
     (void)state;
-    assert_int_equal(fh_xero_wait_gap_ms(0), 2000);
-    assert_int_equal(fh_xero_wait_gap_ms(1500), 2000);
-    assert_int_equal(fh_xero_wait_gap_ms(4000), 4000);
-    assert_int_equal(fh_xero_wait_gap_ms(512000), 512000);
-    assert_int_equal(fh_xero_wait_gap_ms(15 * 60 * 1000 + 1), 15 * 60 * 1000);
-    assert_int_equal(fh_xero_wait_gap_ms(3LL * 86400 * 1000), 15 * 60 * 1000);
-    assert_int_equal(fh_xero_wait_gap_ms(-3), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(0), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(1500), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(4000), 4000);
+    assert_int_equal(fh_conn_wait_gap_ms(512000), 512000);
+    assert_int_equal(fh_conn_wait_gap_ms(15 * 60 * 1000 + 1), 15 * 60 * 1000);
+    assert_int_equal(fh_conn_wait_gap_ms(3LL * 86400 * 1000), 15 * 60 * 1000);
+    assert_int_equal(fh_conn_wait_gap_ms(-3), 2000);
 }
 
 static json_t *inv(const char *status, const char *lat, const char *lines)
@@ -316,7 +316,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pkce),          cmocka_unit_test(test_webhook_signature),
         cmocka_unit_test(test_url_rule),      cmocka_unit_test(test_headers_and_classes),
-        cmocka_unit_test(test_jwt_and_dates), cmocka_unit_test(test_xero_wait_gap),
+        cmocka_unit_test(test_jwt_and_dates), cmocka_unit_test(test_credit_wait_gap),
         cmocka_unit_test(test_trigger_rules), cmocka_unit_test(test_mapping),
         cmocka_unit_test(test_settings),
     };

@@ -9,7 +9,7 @@
  *   xero.document   GET the invoice / credit note -> process.c; a credit note whose original
  *                   is not signed (pending, on hold, failed until retried) waits for it as the
  *                   same job, woken by the original's signature (fh_fiscal_wait_park), else
- *                   looking again after a growing gap (fh_xero_wait_gap_ms), up to 30 days
+ *                   looking again after a growing gap (fh_conn_wait_gap_ms), up to 30 days
  *   xero.sync       GET /Invoices pages, then GET /CreditNotes pages, since the cursor
  *                   (If-Modified-Since, FISCALHUB_XERO_PAGE_SIZE a page, 100 by default): the
  *                   first backfill and the polling fallback, so a credit note whose webhook was
@@ -115,25 +115,7 @@ enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job
 
 /* ---- one document ---- */
 
-/* A credit note waiting for its original invoice (pending, on hold, or failed until a user
- * retries it) parks its job (fh_fiscal_wait_park): the original's signature makes it due at
- * once. Without that wake (a failed original waits for a user's retry; a wait recorded before
- * the job was parked), the next look comes after as long as it has waited so far, at least
- * WAIT_FIRST_MS and at most WAIT_MAX_GAP_MS, so a long wait costs a few Xero calls an hour, not
- * one every few seconds; after WAIT_GIVE_UP_MS of waiting the job ends with the reason. */
-enum {
-    WAIT_FIRST_MS = 2000,
-    WAIT_MAX_GAP_MS = 15 * 60 * 1000,
-};
-#define WAIT_GIVE_UP_MS (30LL * 24 * 3600 * 1000)
-
-int64_t fh_xero_wait_gap_ms(int64_t waited_ms)
-{
-    return waited_ms < WAIT_FIRST_MS     ? WAIT_FIRST_MS
-           : waited_ms > WAIT_MAX_GAP_MS ? WAIT_MAX_GAP_MS
-                                         : waited_ms;
-}
-
+/* A credit note waiting for its original invoice parks its job (common/credit.c). */
 static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_integ *in,
                                     const struct fh_job *job, json_t *p, const char *why, char *err,
                                     size_t errsize)
@@ -141,23 +123,7 @@ static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_integ *i
     const char *id = json_string_value(json_object_get(p, "id"));
     char key[200];
     xero_credit_note_key(in, id ? id : "", key, sizeof(key));
-    int64_t now = fh_now_ms(), since = 0;
-    if (fh_fiscal_wait_since(app->store, in->org_id, key, &since) != FH_OK) {
-        snprintf(err, errsize, "store error while waiting for the credited invoice");
-        return FH_E_RETRY;
-    }
-    if (since <= 0)
-        since = now;
-    if (now - since > WAIT_GIVE_UP_MS) {
-        fh_fiscal_wait_end(app->store, in->org_id, key); /* no longer shown as waiting */
-        snprintf(err, errsize, "gave up after 30 days of waiting: %s", why);
-        return FH_ERR;
-    }
-    enum fh_rc rc = fh_fiscal_wait_park(app->store, job, in->org_id, key,
-                                        now + fh_xero_wait_gap_ms(now - since), why, now);
-    if (rc == FH_E_RETRY)
-        snprintf(err, errsize, "store error while waiting for the credited invoice");
-    return rc;
+    return fh_conn_wait_original(app, in, job, key, why, err, errsize);
 }
 
 static enum fh_rc finish_process(struct fh_app *app, const struct fh_integ *in,

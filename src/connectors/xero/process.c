@@ -36,40 +36,24 @@ void xero_credit_note_key(const struct fh_integ *in, const char *credit_note_id,
     snprintf(out, size, "xero:%s:CN:%s", in->tenant_id, credit_note_id);
 }
 
-/* The original invoice's V-SDC number and time: XP_DONE with them filled; XP_WAIT while it is
- * pending or failed (a user's retry may sign it); XP_DONE with an empty number (skip) when it
- * was never fiscalized. */
+/* The original invoice's V-SDC number and time (common/credit.c): XP_DONE with them filled;
+ * XP_WAIT while it is pending or failed; XP_DONE with an empty number (skip) when it was never
+ * fiscalized. */
 static enum xero_process_result original_of(struct fh_app *app, const struct fh_integ *in,
                                             const char *invoice_id, char *number, size_t nsize,
                                             char *time, size_t tsize, char *why, size_t whysize)
 {
     char key[200];
     snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, invoice_id);
-    struct fh_param p[] = {FH_PI(in->org_id), FH_PT(key)};
-    struct fh_rows rows;
-    int qs = fh_store_exec(app->store,
-                           "SELECT status, invoice_number, sdc_time FROM fiscal_invoices "
-                           "WHERE org_id = $1 AND source_key = $2",
-                           p, 2, &rows);
-    enum xero_process_result res = XP_DONE;
-    number[0] = time[0] = '\0';
-    if (qs < 0) {
-        res = XP_RETRY;
-        snprintf(why, whysize, "store error");
-    } else if (qs == 0) {
-        snprintf(why, whysize, "the credited invoice was never fiscalized");
-    } else if (strcmp(fh_rows_get(&rows, 0, 0), "pending") == 0) {
-        res = XP_WAIT;
-        snprintf(why, whysize, "the credited invoice is not signed yet");
-    } else if (strcmp(fh_rows_get(&rows, 0, 0), "signed") == 0) {
-        fh_strlcpy(number, fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "", nsize);
-        fh_strlcpy(time, fh_rows_get(&rows, 0, 2) ? fh_rows_get(&rows, 0, 2) : "", tsize);
-    } else { /* failed: a user's retry may still sign it, and the credit note follows */
-        res = XP_WAIT;
-        snprintf(why, whysize, "the credited invoice's fiscalization failed; waiting for a retry");
+    switch (
+        fh_conn_original(app->store, in->org_id, key, number, nsize, time, tsize, why, whysize)) {
+    case FH_ORIGINAL_WAIT:
+        return XP_WAIT;
+    case FH_ORIGINAL_ERROR:
+        return XP_RETRY;
+    default:
+        return XP_DONE;
     }
-    fh_rows_free(&rows);
-    return res;
 }
 
 /* The document's page in Xero (invoices only: Xero has no deep link for credit notes; caller

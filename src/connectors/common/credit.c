@@ -1,0 +1,86 @@
+/* credit.c - what a credit note needs from the invoice it credits, for every connector.
+ *
+ * A credit note becomes a Refund that references the original's fiscal invoice (its V-SDC number
+ * and time), so it can be fiscalized only once the original is signed. fh_conn_original reads
+ * the original by its source key; while it is pending (or on hold, or failed until a user retries
+ * it) the credit note waits: fh_fiscal_wait_begin shows the wait on the original, and
+ * fh_conn_wait_original parks the credit note's job (fh_fiscal_wait_park), so the original's
+ * signature makes it due at once. Without that wake (a failed original waits for a user's retry;
+ * a wait recorded before the job was parked), the next look comes after as long as it has
+ * waited so far, at least WAIT_FIRST_MS and at most WAIT_MAX_GAP_MS, so a long wait costs a few
+ * partner calls an hour, not one every few seconds; after WAIT_GIVE_UP_MS the job ends with the
+ * reason. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fh/fh_connector.h"
+#include "fh/fh_fiscal.h"
+
+enum {
+    WAIT_FIRST_MS = 2000,
+    WAIT_MAX_GAP_MS = 15 * 60 * 1000,
+};
+#define WAIT_GIVE_UP_MS (30LL * 24 * 3600 * 1000)
+
+enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
+                                       const char *original_key, char *number, size_t nsize,
+                                       char *time, size_t tsize, char *why, size_t whysize)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(original_key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT status, invoice_number, sdc_time FROM fiscal_invoices "
+                           "WHERE org_id = $1 AND source_key = $2",
+                           p, 2, &rows);
+    enum fh_conn_original res = FH_ORIGINAL_SIGNED;
+    number[0] = time[0] = '\0';
+    const char *status = qs > 0 && fh_rows_get(&rows, 0, 0) ? fh_rows_get(&rows, 0, 0) : "";
+    if (qs < 0) {
+        res = FH_ORIGINAL_ERROR;
+        snprintf(why, whysize, "store error");
+    } else if (qs == 0) {
+        res = FH_ORIGINAL_NONE;
+        snprintf(why, whysize, "the credited invoice was never fiscalized");
+    } else if (strcmp(status, "pending") == 0) {
+        res = FH_ORIGINAL_WAIT;
+        snprintf(why, whysize, "the credited invoice is not signed yet");
+    } else if (strcmp(status, "signed") == 0) {
+        fh_strlcpy(number, fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "", nsize);
+        fh_strlcpy(time, fh_rows_get(&rows, 0, 2) ? fh_rows_get(&rows, 0, 2) : "", tsize);
+    } else { /* failed: a user's retry may still sign it, and the credit note follows */
+        res = FH_ORIGINAL_WAIT;
+        snprintf(why, whysize, "the credited invoice's fiscalization failed; waiting for a retry");
+    }
+    fh_rows_free(&rows);
+    return res;
+}
+
+int64_t fh_conn_wait_gap_ms(int64_t waited_ms)
+{
+    return waited_ms < WAIT_FIRST_MS     ? WAIT_FIRST_MS
+           : waited_ms > WAIT_MAX_GAP_MS ? WAIT_MAX_GAP_MS
+                                         : waited_ms;
+}
+
+enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
+                                 const struct fh_job *job, const char *waiting_key, const char *why,
+                                 char *err, size_t errsize)
+{
+    int64_t now = fh_now_ms(), since = 0;
+    if (fh_fiscal_wait_since(app->store, in->org_id, waiting_key, &since) != FH_OK) {
+        snprintf(err, errsize, "store error while waiting for the credited invoice");
+        return FH_E_RETRY;
+    }
+    if (since <= 0)
+        since = now;
+    if (now - since > WAIT_GIVE_UP_MS) {
+        fh_fiscal_wait_end(app->store, in->org_id, waiting_key); /* no longer shown as waiting */
+        snprintf(err, errsize, "gave up after 30 days of waiting: %s", why);
+        return FH_ERR;
+    }
+    enum fh_rc rc = fh_fiscal_wait_park(app->store, job, in->org_id, waiting_key,
+                                        now + fh_conn_wait_gap_ms(now - since), why, now);
+    if (rc == FH_E_RETRY)
+        snprintf(err, errsize, "store error while waiting for the credited invoice");
+    return rc;
+}
