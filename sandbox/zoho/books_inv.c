@@ -1,7 +1,9 @@
 /* books_inv.c - the Books v3 endpoints behind books.c (specs/zoho-books.md §2.3-2.9):
  * organizations, the invoice list (filters, sort, paging) and detail, payments, comments (the
- * write-back target) and custom fields, a contact, the taxes. Handlers run under zs.lock with
- * c->org the checked organization (NULL for /organizations). */
+ * write-back target) and custom fields, a contact, the taxes; the credit note list (paged,
+ * sorted and filtered by last_modified_time as invoices), detail, credits applied to invoices
+ * and comments. Handlers run under zs.lock with c->org the checked organization (NULL for
+ * /organizations). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +43,13 @@ struct list_q {
     bool desc;
 };
 
+/* Sort columns; the last, last_modified_time, only with sort_by_modified. */
 static const char *const columns[] = {
     "customer_name", "invoice_number", "date",         "due_date",
     "total",         "balance",        "created_time", "last_modified_time"};
 
-static const char *bad_param(struct books_ctx *c, struct list_q *q)
+static const char *bad_param(struct books_ctx *c, struct list_q *q, const char *const *cols,
+                             size_t ncols)
 {
     const char *page = fh_req_query(c->req, "page"), *pp = fh_req_query(c->req, "per_page");
     const char *lm = fh_req_query(c->req, "last_modified_time");
@@ -68,10 +72,10 @@ static const char *bad_param(struct books_ctx *c, struct list_q *q)
     if ((q->date_start && !z_parse_date(q->date_start)) ||
         (q->date_end && !z_parse_date(q->date_end)))
         return q->date_start && !z_parse_date(q->date_start) ? "date_start" : "date_end";
-    size_t ncol = zs.set.sort_by_modified ? FH_ARRAY_LEN(columns) : FH_ARRAY_LEN(columns) - 1;
+    size_t ncol = zs.set.sort_by_modified ? ncols : ncols - 1;
     bool known = !q->column;
     for (size_t i = 0; q->column && i < ncol; i++)
-        known = known || strcmp(q->column, columns[i]) == 0;
+        known = known || strcmp(q->column, cols[i]) == 0;
     if (!known)
         return "sort_column";
     if (order && strcmp(order, "A") != 0 && strcmp(order, "D") != 0)
@@ -120,10 +124,16 @@ static bool status_match(const struct z_invoice *inv, const char *want)
     return strcmp(s, want) == 0;
 }
 
+/* last_modified_time: strictly after the second (modified_inclusive: at or after it). */
+static bool modified_match(int64_t modified_ms, const struct list_q *q)
+{
+    return !q->since || (zs.set.modified_inclusive ? modified_ms / 1000 >= q->since_s
+                                                   : modified_ms / 1000 > q->since_s);
+}
+
 static bool matches(const struct z_invoice *inv, const struct list_q *q)
 {
-    if (q->since && (zs.set.modified_inclusive ? inv->modified_ms / 1000 < q->since_s
-                                               : inv->modified_ms / 1000 <= q->since_s))
+    if (!modified_match(inv->modified_ms, q))
         return false;
     return status_match(inv, q->status) &&
            (!q->customer || strcmp(inv->customer->id, q->customer) == 0) &&
@@ -162,7 +172,8 @@ static int compare(const void *pa, const void *pb, void *ud)
     return q->desc ? -r : r;
 }
 
-static json_t *page_context(const struct list_q *q, bool more, const char *filter)
+static json_t *page_context(const struct list_q *q, bool more, const char *filter,
+                            const char *report)
 {
     json_t *crit = json_array();
     if (q->since)
@@ -172,7 +183,7 @@ static json_t *page_context(const struct list_q *q, bool more, const char *filte
                             zs.set.modified_inclusive ? "greater_equal" : "greater_than"));
     return json_pack("{s:I, s:I, s:b, s:s, s:s, s:s, s:s, s:o}", "page", (json_int_t)q->page,
                      "per_page", (json_int_t)q->per_page, "has_more_page", more, "report_name",
-                     "Invoices", "applied_filter", filter, "sort_column", q->column, "sort_order",
+                     report, "applied_filter", filter, "sort_column", q->column, "sort_order",
                      q->desc ? "D" : "A", "search_criteria", crit);
 }
 
@@ -188,7 +199,8 @@ enum fh_rc zbk_invoices_get(struct books_ctx *c)
     const char *filter_by = fh_req_query(c->req, "filter_by");
     bool bad;
     q.status = status_filter(filter_by, fh_req_query(c->req, "status"), &bad);
-    const char *param = bad ? (filter_by ? "filter_by" : "status") : bad_param(c, &q);
+    const char *param = bad ? (filter_by ? "filter_by" : "status")
+                            : bad_param(c, &q, columns, FH_ARRAY_LEN(columns));
     if (param) {
         char msg[80];
         snprintf(msg, sizeof(msg), "Invalid value passed for %s", param);
@@ -208,7 +220,7 @@ enum fh_rc zbk_invoices_get(struct books_ctx *c)
     json_t *j = ok();
     json_object_set_new(j, "invoices", arr);
     json_object_set_new(j, "page_context",
-                        page_context(&q, n > to, filter_by ? filter_by : "Status.All"));
+                        page_context(&q, n > to, filter_by ? filter_by : "Status.All", "Invoices"));
     return zbk_reply(c, 200, j);
 }
 
@@ -272,6 +284,16 @@ static json_t *body_or_reply(struct books_ctx *c)
     return root;
 }
 
+/* A POST .../comments body: {"description", "show_comment_to_clients"?, ...}. */
+static bool comment_ok(json_t *body)
+{
+    const char *desc = sbj_str(body, "description");
+    json_t *show = json_object_get(body, "show_comment_to_clients");
+    const char *ped = sbj_str(body, "payment_expected_date");
+    return json_is_object(body) && desc && *desc && strlen(desc) <= 10000 &&
+           (!show || json_is_boolean(show)) && (!ped || z_parse_date(ped));
+}
+
 enum fh_rc zbk_comments_post(struct books_ctx *c)
 {
     struct z_invoice *inv = invoice_or_reply(c);
@@ -280,10 +302,8 @@ enum fh_rc zbk_comments_post(struct books_ctx *c)
         return FH_OK;
     const char *desc = sbj_str(body, "description");
     json_t *show = json_object_get(body, "show_comment_to_clients");
-    const char *ped = sbj_str(body, "payment_expected_date");
     enum fh_rc rc;
-    if (!json_is_object(body) || !desc || !*desc || strlen(desc) > 10000 ||
-        (show && !json_is_boolean(show)) || (ped && !z_parse_date(ped))) {
+    if (!comment_ok(body)) {
         rc = zbk_error(c, 400, 2, "Invalid value passed for description");
     } else {
         zm_comment(inv, desc, c->user->name, "internal", "Added", json_is_true(show));
@@ -345,4 +365,134 @@ enum fh_rc zbk_taxes_get(struct books_ctx *c)
                         json_pack("{s:i, s:i, s:b, s:s}", "page", 1, "per_page", 200,
                                   "has_more_page", 0, "report_name", "Taxes"));
     return zbk_reply(c, 200, j);
+}
+
+/* ---- credit notes ---- */
+/* Sort columns; the last, last_modified_time, only with sort_by_modified. */
+static const char *const cn_columns[] = {"creditnote_number", "date", "created_time",
+                                         "last_modified_time"};
+
+static int cn_compare(const void *pa, const void *pb, void *ud)
+{
+    const struct z_creditnote *a = *(struct z_creditnote *const *)pa,
+                              *b = *(struct z_creditnote *const *)pb;
+    const struct list_q *q = ud;
+    int r;
+    if (strcmp(q->column, "creditnote_number") == 0)
+        r = strcmp(a->number, b->number);
+    else if (strcmp(q->column, "date") == 0)
+        r = strcmp(a->date, b->date);
+    else if (strcmp(q->column, "last_modified_time") == 0)
+        r = cmp_i64(a->modified_ms / 1000, b->modified_ms / 1000);
+    else
+        r = cmp_i64(a->created_ms / 1000, b->created_ms / 1000);
+    r = r ? r : strcmp(a->id, b->id) < 0 ? -1 : strcmp(a->id, b->id) > 0; /* ids grow */
+    return q->desc ? -r : r;
+}
+
+/* status (draft, open, closed, void) -> its filter name, NULL: all; *bad for another value. */
+static const char *cn_filter(const char *status, bool *bad)
+{
+    static const char *const filters[] = {"Status.Draft", "Status.Open", "Status.Closed",
+                                          "Status.Void"};
+    *bad = false;
+    for (size_t i = 0; status && i < FH_ARRAY_LEN(filters); i++)
+        if (strcmp(status, z_cn_status_name((enum z_cn_status)i)) == 0)
+            return filters[i];
+    *bad = status != NULL;
+    return NULL;
+}
+
+enum fh_rc zbk_creditnotes_get(struct books_ctx *c)
+{
+    struct list_q q;
+    memset(&q, 0, sizeof(q));
+    q.column = fh_req_query(c->req, "sort_column");
+    q.status = fh_req_query(c->req, "status");
+    bool bad;
+    const char *filter = cn_filter(q.status, &bad);
+    const char *param = bad ? "status" : bad_param(c, &q, cn_columns, FH_ARRAY_LEN(cn_columns));
+    if (param) {
+        char msg[80];
+        snprintf(msg, sizeof(msg), "Invalid value passed for %s", param);
+        return zbk_error(c, 400, 2, msg);
+    }
+    struct z_creditnote **hits = fh_calloc(c->org->creditnotes.n + 1, sizeof(*hits));
+    size_t n = 0;
+    for (size_t i = 0; i < c->org->creditnotes.n; i++) {
+        struct z_creditnote *cn = c->org->creditnotes.v[i];
+        if (modified_match(cn->modified_ms, &q) &&
+            (!q.status || strcmp(z_cn_status_name(cn->status), q.status) == 0))
+            hits[n++] = cn;
+    }
+    qsort_r(hits, n, sizeof(*hits), cn_compare, &q);
+    json_t *arr = json_array();
+    size_t from = (size_t)((q.page - 1) * q.per_page), to = from + (size_t)q.per_page;
+    for (size_t i = from; i < n && i < to; i++)
+        json_array_append_new(arr, zr_creditnote(hits[i], false));
+    free(hits);
+    json_t *j = ok();
+    json_object_set_new(j, "creditnotes", arr);
+    json_object_set_new(j, "page_context",
+                        page_context(&q, n > to, filter ? filter : "Status.All", "Credit Notes"));
+    return zbk_reply(c, 200, j);
+}
+
+static struct z_creditnote *cn_or_reply(struct books_ctx *c)
+{
+    struct z_creditnote *cn = zm_creditnote(c->seg[1]);
+    if (!cn || cn->org != c->org) {
+        zbk_error(c, 404, 1002, "Credit Note does not exist.");
+        return NULL;
+    }
+    return cn;
+}
+
+enum fh_rc zbk_creditnote_get(struct books_ctx *c)
+{
+    struct z_creditnote *cn = cn_or_reply(c);
+    if (!cn)
+        return FH_OK;
+    json_t *j = ok();
+    json_object_set_new(j, "creditnote", zr_creditnote(cn, true));
+    return zbk_reply(c, 200, j);
+}
+
+enum fh_rc zbk_cn_invoices_get(struct books_ctx *c)
+{
+    struct z_creditnote *cn = cn_or_reply(c);
+    if (!cn)
+        return FH_OK;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < cn->credits.n; i++) /* oldest first */
+        json_array_append_new(arr, zr_credit(cn, cn->credits.v[i]));
+    json_t *j = ok();
+    json_object_set_new(j, "invoices_credited", arr);
+    return zbk_reply(c, 200, j);
+}
+
+enum fh_rc zbk_cn_comments_post(struct books_ctx *c)
+{
+    struct z_creditnote *cn = cn_or_reply(c);
+    json_t *body = cn ? body_or_reply(c) : NULL;
+    if (!body)
+        return FH_OK;
+    enum fh_rc rc;
+    if (!comment_ok(body)) {
+        rc = zbk_error(c, 400, 2, "Invalid value passed for description");
+    } else {
+        struct z_comment *k =
+            zm_cn_comment(cn, sbj_str(body, "description"), c->user->name, "internal", "Added",
+                          json_is_true(json_object_get(body, "show_comment_to_clients")));
+        sb_stat_add(&z_stats, "books", "creditnote_comments_added", 1);
+        json_t *j = json_pack("{s:i, s:s, s:o}", "code", 0, "message", "Comments added.", "comment",
+                              zr_cn_comment(cn, k));
+        if (zs.set.comment_touches)
+            zm_cn_touch(cn);
+        if (zs.set.comment_fires_edit)
+            zwh_fire_cn(cn, ZE_EDIT);
+        rc = zbk_reply(c, 201, j);
+    }
+    json_decref(body);
+    return rc;
 }

@@ -73,6 +73,7 @@ enum fh_rc zc_info_get(struct fh_req *req)
     json_t *j = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I}", "data_centres", base_urls(), "settings",
                           settings_json(), "clients", clients, "users", (json_int_t)zs.user_list.n,
                           "orgs", (json_int_t)zs.org_list.n, "invoices", (json_int_t)zs.ninvoices);
+    json_object_set_new(j, "creditnotes", json_integer((json_int_t)zs.ncreditnotes));
     zs_unlock();
     return sb_json(req, 200, j);
 }

@@ -1,7 +1,9 @@
 /* control_inv.c - the control API's invoices: create (one, or many at once for backfills),
- * edit, mark as sent, void, record payments "in Zoho", read them back with their comments.
- * Each change that Zoho calls a create or an edit fires the organization's workflow webhook
- * when its rule covers that event (payments per payment_fires_edit). */
+ * edit, mark as sent, void, record payments "in Zoho", read them back with their comments; and
+ * credit notes: create (perhaps from an invoice, with credits applied at once), edit, open,
+ * void, apply credits to invoices, read them back. Each change that Zoho calls a create or an
+ * edit fires the organization's workflow webhook when its rule covers that event and module
+ * (payments, and credits applied to an invoice, per payment_fires_edit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +219,153 @@ enum fh_rc zc_invoice_comments_get(struct fh_req *req)
     }
     zs_unlock();
     return out ? sb_json(req, 200, out) : sb_cerr(req, 404, "no such invoice");
+}
+
+/* ---- credit notes ---- */
+static unsigned int status_of(enum fh_rc rc)
+{
+    return rc == FH_E_NOTFOUND ? 404 : rc == FH_E_CONFLICT ? 409 : 400;
+}
+
+static json_t *credits_json(const struct z_creditnote *cn)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < cn->credits.n; i++)
+        json_array_append_new(arr, zr_credit(cn, cn->credits.v[i]));
+    return arr;
+}
+
+static json_t *cn_view(const struct z_creditnote *cn)
+{
+    json_t *comments = json_array();
+    for (size_t i = 0; i < cn->comments.n; i++)
+        json_array_append_new(comments, zr_cn_comment(cn, cn->comments.v[i]));
+    return json_pack("{s:o, s:s, s:o, s:o}", "creditnote", zr_creditnote(cn, true),
+                     "organization_id", cn->org->id, "comments", comments, "invoices_credited",
+                     credits_json(cn));
+}
+
+/* The invoices' edit events for the credits from index `from` on, once per invoice, as for a
+ * payment (payment_fires_edit). */
+static void fire_credited(struct z_creditnote *cn, size_t from)
+{
+    for (size_t i = from; zs.set.payment_fires_edit && i < cn->credits.n; i++) {
+        struct z_invoice *inv = ((struct z_credit *)cn->credits.v[i])->invoice;
+        bool seen = false;
+        for (size_t k = from; k < i && !seen; k++)
+            seen = ((struct z_credit *)cn->credits.v[k])->invoice == inv;
+        if (!seen)
+            zwh_fire(inv, ZE_EDIT);
+    }
+}
+
+enum fh_rc zc_creditnotes_post(struct fh_req *req)
+{
+    json_t *body = sb_body_or_reply(req);
+    if (!body)
+        return FH_OK;
+    char err[300] = "no such organization";
+    enum fh_rc rc = FH_E_NOTFOUND;
+    zs_lock();
+    struct z_org *o = zs_org(fh_req_param(req, "org"));
+    struct z_creditnote *cn = o ? zm_cn_add(o, body, &rc, err, sizeof(err)) : NULL;
+    json_t *out = NULL;
+    if (cn) {
+        zwh_fire_cn(cn, ZE_CREATE);
+        fire_credited(cn, 0);
+        out = cn_view(cn);
+    }
+    zs_unlock();
+    json_decref(body);
+    return out ? sb_json(req, 201, out) : sb_cerr(req, status_of(rc), "%s", err);
+}
+
+enum fh_rc zc_creditnote_get(struct fh_req *req)
+{
+    zs_lock();
+    struct z_creditnote *cn = zm_creditnote(fh_req_param(req, "id"));
+    json_t *out = cn ? cn_view(cn) : NULL;
+    zs_unlock();
+    return out ? sb_json(req, 200, out) : sb_cerr(req, 404, "no such credit note");
+}
+
+enum fh_rc zc_creditnote_put(struct fh_req *req)
+{
+    json_t *body = sb_body_or_reply(req);
+    if (!body)
+        return FH_OK;
+    char err[300] = "no such credit note";
+    zs_lock();
+    struct z_creditnote *cn = zm_creditnote(fh_req_param(req, "id"));
+    enum fh_rc rc = cn ? zm_cn_edit(cn, body, err, sizeof(err)) : FH_E_NOTFOUND;
+    json_t *out = NULL;
+    if (rc == FH_OK) {
+        zwh_fire_cn(cn, ZE_EDIT);
+        out = cn_view(cn);
+    }
+    zs_unlock();
+    json_decref(body);
+    return out ? sb_json(req, 200, out) : sb_cerr(req, status_of(rc), "%s", err);
+}
+
+static enum fh_rc apply(struct fh_req *req, struct z_creditnote *cn, json_t *body)
+{
+    char err[300];
+    size_t from = cn->credits.n;
+    enum fh_rc rc = zm_cn_apply(cn, json_object_get(body, "invoices"), err, sizeof(err));
+    if (rc != FH_OK)
+        return sb_cerr(req, status_of(rc), "%s", err);
+    zwh_fire_cn(cn, ZE_EDIT);
+    fire_credited(cn, from);
+    return sb_json(req, 201,
+                   json_pack("{s:o, s:o}", "creditnote", zr_creditnote(cn, true),
+                             "invoices_credited", credits_json(cn)));
+}
+
+enum fh_rc zc_creditnote_action_post(struct fh_req *req)
+{
+    json_t *body = sb_body_or_reply(req);
+    if (!body)
+        return FH_OK;
+    const char *action = fh_req_param(req, "action");
+    char err[300];
+    zs_lock();
+    struct z_creditnote *cn = zm_creditnote(fh_req_param(req, "id"));
+    enum fh_rc rc;
+    if (!cn) {
+        rc = sb_cerr(req, 404, "no such credit note");
+    } else if (strcmp(action, "invoices") == 0) {
+        rc = apply(req, cn, body);
+    } else if (strcmp(action, "open") == 0 || strcmp(action, "void") == 0) {
+        bool v = strcmp(action, "void") == 0;
+        if ((v ? zm_cn_void(cn, err, sizeof(err)) : zm_cn_open(cn, err, sizeof(err))) != FH_OK) {
+            rc = sb_cerr(req, 409, "%s", err);
+        } else {
+            zwh_fire_cn(cn, ZE_EDIT);
+            rc = sb_json(req, 200, cn_view(cn));
+        }
+    } else {
+        rc = sb_cerr(req, 404, "actions: open, void, invoices");
+    }
+    zs_unlock();
+    json_decref(body);
+    return rc;
+}
+
+enum fh_rc zc_creditnote_comments_get(struct fh_req *req)
+{
+    zs_lock();
+    struct z_creditnote *cn = zm_creditnote(fh_req_param(req, "id"));
+    json_t *out = NULL;
+    if (cn) {
+        const char *type = fh_req_query(req, "type");
+        out = json_array();
+        for (size_t i = 0; i < cn->comments.n; i++) {
+            const struct z_comment *c = cn->comments.v[i];
+            if (!type || strcmp(type, c->type) == 0)
+                json_array_append_new(out, zr_cn_comment(cn, c));
+        }
+    }
+    zs_unlock();
+    return out ? sb_json(req, 200, out) : sb_cerr(req, 404, "no such credit note");
 }

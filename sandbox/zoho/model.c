@@ -1,13 +1,16 @@
 /* model.c - the Zoho Books emulator's records: taxes, custom fields, contacts, invoices with
- * line items, payments and comments (specs/zoho-books.md §2.3-2.9). Amounts are int64
- * ten-thousandths; Books rounds each line's total and tax to cents:
+ * line items, payments and comments (specs/zoho-books.md §2.3-2.9), and credit notes with
+ * their credits applied to invoices. Amounts are int64 ten-thousandths; Books rounds each
+ * line's total and tax to cents (credit notes have the same lines and totals):
  *   item_total = rate * quantity, less discount %            (rounded to cents)
  *   tax        = item_total * p / 100        (tax exclusive)  (rounded to cents)
  *              = item_total * p / (100 + p)  (tax inclusive: is_inclusive_tax)
  *   sub_total = sum of item_total; total = sub_total + tax_total (inclusive: sub_total)
  * Every change that Zoho would call an edit moves last_modified_time (zm_touch); comments do
- * not (comment_touches). Invoices are created and changed through the control API; the Books
- * API only adds comments and sets custom fields. Callers hold zs.lock. */
+ * not (comment_touches). Invoices and credit notes are created and changed through the control
+ * API; the Books API only adds comments and sets custom fields. A credit applied to an invoice
+ * counts like a payment: balance = total - payments - credits, and the invoice is paid or
+ * partially paid by both together. Callers hold zs.lock. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,20 +38,35 @@ static void line_amounts(struct z_line *l, bool inclusive)
         l->tax_amount = round_cents((__int128)l->item_total * p, 1000000);
 }
 
+void zm_sum_lines(struct z_line *lines, size_t n, bool inclusive, int64_t *sub, int64_t *tax,
+                  int64_t *total)
+{
+    *sub = *tax = 0;
+    for (size_t i = 0; i < n; i++) {
+        line_amounts(&lines[i], inclusive);
+        *sub += lines[i].item_total;
+        *tax += lines[i].tax_amount;
+    }
+    *total = inclusive ? *sub : *sub + *tax;
+}
+
 static void recompute(struct z_invoice *inv)
 {
-    inv->sub_total = inv->tax_total = 0;
-    for (size_t i = 0; i < inv->nlines; i++) {
-        line_amounts(&inv->lines[i], inv->inclusive);
-        inv->sub_total += inv->lines[i].item_total;
-        inv->tax_total += inv->lines[i].tax_amount;
-    }
-    inv->total = inv->inclusive ? inv->sub_total : inv->sub_total + inv->tax_total;
+    zm_sum_lines(inv->lines, inv->nlines, inv->inclusive, &inv->sub_total, &inv->tax_total,
+                 &inv->total);
 }
 
 int64_t zm_balance(const struct z_invoice *inv)
 {
-    return inv->status == ZI_VOID ? 0 : inv->total - inv->paid;
+    return inv->status == ZI_VOID ? 0 : inv->total - inv->paid - inv->credited;
+}
+
+/* Payments and credits together make an invoice partially paid or paid. */
+void zm_settle(struct z_invoice *inv)
+{
+    int64_t covered = inv->paid + inv->credited;
+    if (covered > 0)
+        inv->status = covered == inv->total ? ZI_PAID : ZI_PARTIALLY_PAID;
 }
 
 const char *z_status_name(const struct z_org *o, enum z_inv_status s, const char *due_date)
@@ -129,7 +147,7 @@ void zm_touch(struct z_invoice *inv)
     inv->modified_ms = now > inv->modified_ms ? now : inv->modified_ms;
 }
 
-static void free_lines(struct z_line *lines, size_t n)
+void zm_free_lines(struct z_line *lines, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(lines[i].name);
@@ -167,7 +185,9 @@ static enum fh_rc parse_line(const struct z_org *o, json_t *j, struct z_line *l,
     return FH_OK;
 }
 
-static enum fh_rc set_lines(struct z_invoice *inv, json_t *arr, char *err, size_t errsize)
+/* Replaces *lines (of an invoice or a credit note) with the parsed array. */
+enum fh_rc zm_set_lines(const struct z_org *o, struct z_line **out, size_t *nout, json_t *arr,
+                        char *err, size_t errsize)
 {
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > Z_MAX_LINES) {
         snprintf(err, errsize, "line_items must be an array of 1 to %d items", Z_MAX_LINES);
@@ -176,14 +196,14 @@ static enum fh_rc set_lines(struct z_invoice *inv, json_t *arr, char *err, size_
     size_t n = json_array_size(arr);
     struct z_line *lines = fh_calloc(n, sizeof(*lines));
     for (size_t i = 0; i < n; i++) {
-        if (parse_line(inv->org, json_array_get(arr, i), &lines[i], i, err, errsize) != FH_OK) {
-            free_lines(lines, i);
+        if (parse_line(o, json_array_get(arr, i), &lines[i], i, err, errsize) != FH_OK) {
+            zm_free_lines(lines, i);
             return FH_E_INPUT;
         }
     }
-    free_lines(inv->lines, inv->nlines);
-    inv->lines = lines;
-    inv->nlines = n;
+    zm_free_lines(*out, *nout);
+    *out = lines;
+    *nout = n;
     return FH_OK;
 }
 
@@ -258,8 +278,21 @@ enum fh_rc zm_set_cf(struct z_invoice *inv, json_t *arr, char *err, size_t errsi
     return FH_OK;
 }
 
-static enum fh_rc header_fields(struct z_invoice *inv, json_t *spec, bool is_new, char *err,
-                                size_t errsize)
+static struct head inv_head(struct z_invoice *inv)
+{
+    return (struct head){.org = inv->org,
+                         .customer = &inv->customer,
+                         .date = inv->date,
+                         .due_date = inv->due_date,
+                         .reference = &inv->reference,
+                         .notes = &inv->notes,
+                         .inclusive = &inv->inclusive,
+                         .currency = inv->currency,
+                         .rate = &inv->rate};
+}
+
+enum fh_rc zm_header_fields(const struct head *h, json_t *spec, bool is_new, char *err,
+                            size_t errsize)
 {
     const char *cust = sbj_str(spec, "customer_id") ? sbj_str(spec, "customer_id")
                                                     : sbj_str(spec, "customer_name");
@@ -274,56 +307,59 @@ static enum fh_rc header_fields(struct z_invoice *inv, json_t *spec, bool is_new
         snprintf(err, errsize, "currency_code (3 letters), exchange_rate (0.0001 to 1000000)");
         return FH_E_INPUT;
     }
-    struct z_contact *c = cust ? zm_contact(inv->org, cust, !sbj_str(spec, "customer_id")) : NULL;
+    struct z_contact *c = cust ? zm_contact(h->org, cust, !sbj_str(spec, "customer_id")) : NULL;
     if ((is_new && !c) || (cust && !c) || (date && !z_parse_date(date)) ||
-        (due && !z_parse_date(due)) || (incl && !json_is_boolean(incl)) ||
+        (due && (!h->due_date || !z_parse_date(due))) || (incl && !json_is_boolean(incl)) ||
         (ref && strlen(ref) > 100) || (notes && strlen(notes) > 5000)) {
         snprintf(err, errsize,
-                 "customer_id (of this organization) or customer_name, date and "
-                 "due_date (yyyy-mm-dd), is_inclusive_tax (boolean), "
-                 "reference_number (<= 100), notes (<= 5000)");
+                 "customer_id (of this organization) or customer_name, date%s (yyyy-mm-dd), "
+                 "is_inclusive_tax (boolean), reference_number (<= 100), notes (<= 5000)",
+                 h->due_date ? " and due_date" : "");
         return FH_E_INPUT;
     }
     if (c)
-        inv->customer = c;
+        *h->customer = c;
     if (date)
-        fh_strlcpy(inv->date, date, sizeof(inv->date));
+        fh_strlcpy(h->date, date, 11);
     if (due)
-        fh_strlcpy(inv->due_date, due, sizeof(inv->due_date));
+        fh_strlcpy(h->due_date, due, 11);
     if (incl)
-        inv->inclusive = json_is_true(incl);
+        *h->inclusive = json_is_true(incl);
     if (cur)
-        fh_strlcpy(inv->currency, cur, sizeof(inv->currency));
+        fh_strlcpy(h->currency, cur, 4);
     if (rate)
-        inv->rate = llround(json_number_value(rate) * 10000);
+        *h->rate = llround(json_number_value(rate) * 10000);
     if (ref) {
-        free(inv->reference);
-        inv->reference = fh_strdup(ref);
+        free(*h->reference);
+        *h->reference = fh_strdup(ref);
     }
     if (notes) {
-        free(inv->notes);
-        inv->notes = fh_strdup(notes);
+        free(*h->notes);
+        *h->notes = fh_strdup(notes);
     }
     return FH_OK;
 }
 
+void zm_comment_free(struct z_comment *c)
+{
+    free(c->description);
+    free(c->by);
+    free(c->type);
+    free(c->operation);
+    free(c);
+}
+
 static void invoice_free(struct z_invoice *inv)
 {
-    free_lines(inv->lines, inv->nlines);
+    zm_free_lines(inv->lines, inv->nlines);
     for (size_t i = 0; i < inv->payments.n; i++) {
         struct z_payment *p = inv->payments.v[i];
         free(p->mode);
         free(p->reference);
         free(p);
     }
-    for (size_t i = 0; i < inv->comments.n; i++) {
-        struct z_comment *c = inv->comments.v[i];
-        free(c->description);
-        free(c->by);
-        free(c->type);
-        free(c->operation);
-        free(c);
-    }
+    for (size_t i = 0; i < inv->comments.n; i++)
+        zm_comment_free(inv->comments.v[i]);
     for (size_t i = 0; i < inv->cfvals.n; i++) {
         free(((struct z_cfval *)inv->cfvals.v[i])->value);
         free(inv->cfvals.v[i]);
@@ -362,8 +398,10 @@ static enum fh_rc invoice_fill(struct z_invoice *inv, json_t *spec, char *err, s
         return FH_E_INPUT;
     }
     inv->status = status && strcmp(status, "draft") == 0 ? ZI_DRAFT : ZI_SENT;
-    if (header_fields(inv, spec, true, err, errsize) != FH_OK ||
-        set_lines(inv, json_object_get(spec, "line_items"), err, errsize) != FH_OK ||
+    struct head h = inv_head(inv);
+    if (zm_header_fields(&h, spec, true, err, errsize) != FH_OK ||
+        zm_set_lines(inv->org, &inv->lines, &inv->nlines, json_object_get(spec, "line_items"), err,
+                     errsize) != FH_OK ||
         (cfs && zm_set_cf(inv, cfs, err, errsize) != FH_OK))
         return FH_E_INPUT;
     return number_of(inv, spec, err, errsize);
@@ -371,7 +409,7 @@ static enum fh_rc invoice_fill(struct z_invoice *inv, json_t *spec, char *err, s
 
 struct z_invoice *zm_invoice_add(struct z_org *o, json_t *spec, char *err, size_t errsize)
 {
-    if ((int64_t)zs.ninvoices >= zs.set.max_invoices) {
+    if ((int64_t)(zs.ninvoices + zs.ncreditnotes) >= zs.set.max_invoices) {
         snprintf(err, errsize, "the sandbox keeps at most %lld invoices",
                  (long long)zs.set.max_invoices);
         return NULL;
@@ -407,18 +445,19 @@ enum fh_rc zm_invoice_edit(struct z_invoice *inv, json_t *spec, char *err, size_
     }
     json_t *lines = json_object_get(spec, "line_items"),
            *cfs = json_object_get(spec, "custom_fields");
-    if (header_fields(inv, spec, false, err, errsize) != FH_OK ||
-        (lines && set_lines(inv, lines, err, errsize) != FH_OK) ||
+    struct head h = inv_head(inv);
+    if (zm_header_fields(&h, spec, false, err, errsize) != FH_OK ||
+        (lines &&
+         zm_set_lines(inv->org, &inv->lines, &inv->nlines, lines, err, errsize) != FH_OK) ||
         (cfs && zm_set_cf(inv, cfs, err, errsize) != FH_OK))
         return FH_E_INPUT;
     recompute(inv);
-    if (inv->paid > inv->total) {
-        snprintf(err, errsize, "the total would be below the payments (%lld)",
-                 (long long)inv->paid);
+    if (inv->paid + inv->credited > inv->total) {
+        snprintf(err, errsize, "the total would be below the payments and credits (%lld)",
+                 (long long)(inv->paid + inv->credited));
         return FH_E_CONFLICT; /* fields changed so far stay; the totals are consistent */
     }
-    if (inv->paid > 0)
-        inv->status = inv->paid == inv->total ? ZI_PAID : ZI_PARTIALLY_PAID;
+    zm_settle(inv);
     if (!json_is_true(json_object_get(spec, "same_second")))
         zm_touch(inv); /* else as if made within the second of the change before it */
     zm_comment(inv, "Invoice updated.", "Sandbox User", "system", "Updated", false);
@@ -427,8 +466,9 @@ enum fh_rc zm_invoice_edit(struct z_invoice *inv, json_t *spec, char *err, size_
 
 enum fh_rc zm_void(struct z_invoice *inv, char *err, size_t errsize)
 {
-    if (inv->status == ZI_VOID || inv->paid > 0) {
-        snprintf(err, errsize, "only an invoice without payments that is not void can be voided");
+    if (inv->status == ZI_VOID || inv->paid > 0 || inv->credited > 0) {
+        snprintf(err, errsize,
+                 "only an invoice without payments or credits that is not void can be voided");
         return FH_E_CONFLICT;
     }
     inv->status = ZI_VOID;
@@ -482,7 +522,7 @@ struct z_payment *zm_pay(struct z_invoice *inv, json_t *spec, char *err, size_t 
         z_date(p->created_ms, inv->org->offset_min, p->date, sizeof(p->date));
     sb_vec_push(&inv->payments, p);
     inv->paid += amount;
-    inv->status = inv->paid == inv->total ? ZI_PAID : ZI_PARTIALLY_PAID;
+    zm_settle(inv);
     zm_touch(inv);
     char text[160], num[40];
     fh_money_fmt(amount, 2, num, sizeof(num));
@@ -491,17 +531,13 @@ struct z_payment *zm_pay(struct z_invoice *inv, json_t *spec, char *err, size_t 
     return p;
 }
 
-struct z_comment *zm_comment(struct z_invoice *inv, const char *description, const char *by,
-                             const char *type, const char *operation, bool to_client)
+struct z_comment *zm_comment_push(struct sb_vec *comments, const char *description, const char *by,
+                                  const char *type, const char *operation, bool to_client)
 {
-    if (inv->comments.n >= Z_MAX_COMMENTS) { /* bounded: the oldest goes */
-        struct z_comment *old = inv->comments.v[0];
-        sb_vec_remove(&inv->comments, old);
-        free(old->description);
-        free(old->by);
-        free(old->type);
-        free(old->operation);
-        free(old);
+    if (comments->n >= Z_MAX_COMMENTS) { /* bounded: the oldest goes */
+        struct z_comment *old = comments->v[0];
+        sb_vec_remove(comments, old);
+        zm_comment_free(old);
     }
     struct z_comment *c = fh_calloc(1, sizeof(*c));
     zs_new_id(c->id);
@@ -511,12 +547,20 @@ struct z_comment *zm_comment(struct z_invoice *inv, const char *description, con
     c->operation = fh_strdup(operation);
     c->to_client = to_client;
     c->ms = z_now_ms();
-    sb_vec_push(&inv->comments, c);
+    sb_vec_push(comments, c);
     return c;
+}
+
+struct z_comment *zm_comment(struct z_invoice *inv, const char *description, const char *by,
+                             const char *type, const char *operation, bool to_client)
+{
+    return zm_comment_push(&inv->comments, description, by, type, operation, to_client);
 }
 
 void zm_free_org(struct z_org *o)
 {
+    for (size_t i = 0; i < o->creditnotes.n; i++)
+        zm_cn_free(o->creditnotes.v[i]);
     for (size_t i = 0; i < o->invoices.n; i++)
         invoice_free(o->invoices.v[i]);
     for (size_t i = 0; i < o->contacts.n; i++) {
@@ -536,11 +580,13 @@ void zm_free_org(struct z_org *o)
         free(d->api_name);
         free(d);
     }
+    sb_vec_free(&o->creditnotes);
     sb_vec_free(&o->invoices);
     sb_vec_free(&o->contacts);
     sb_vec_free(&o->taxes);
     sb_vec_free(&o->cfdefs);
     sb_map_free(&o->numbers);
+    sb_map_free(&o->cn_numbers);
     free(o->hook.url);
     free(o->hook.secret);
     json_decref(o->hook.headers);

@@ -2,7 +2,8 @@
  * names). Ids are numeric strings; amounts are JSON numbers with two decimals (exact, see
  * sbj_num); timestamps carry the organization's offset without a colon; dates are yyyy-mm-dd.
  * List rows are summaries without line items; the detail has line items, taxes, payments and
- * the billing address. */
+ * the billing address. Credit notes are rendered like invoices (their line items and taxes the
+ * same way). */
 #include <stdio.h>
 #include <string.h>
 
@@ -99,16 +100,16 @@ static json_t *line(const struct z_line *l, size_t order)
     return j;
 }
 
-static json_t *taxes(const struct z_invoice *inv)
+static json_t *taxes(const struct z_org *o, const struct z_line *lines, size_t n)
 {
     json_t *arr = json_array();
-    for (size_t t = 0; t < inv->org->taxes.n; t++) {
-        const struct z_tax *tax = inv->org->taxes.v[t];
+    for (size_t t = 0; t < o->taxes.n; t++) {
+        const struct z_tax *tax = o->taxes.v[t];
         int64_t sum = 0;
         bool used = false;
-        for (size_t i = 0; i < inv->nlines; i++) {
-            if (inv->lines[i].tax == tax) {
-                sum += inv->lines[i].tax_amount;
+        for (size_t i = 0; i < n; i++) {
+            if (lines[i].tax == tax) {
+                sum += lines[i].tax_amount;
                 used = true;
             }
         }
@@ -154,7 +155,7 @@ static void detail_extras(const struct z_invoice *inv, json_t *j)
     json_object_set_new(j, "sub_total", sbj_num(inv->sub_total, 2));
     json_object_set_new(j, "tax_total", sbj_num(inv->tax_total, 2));
     json_object_set_new(j, "payment_made", sbj_num(inv->paid, 2));
-    json_object_set_new(j, "credits_applied", sbj_num(0, 2));
+    json_object_set_new(j, "credits_applied", sbj_num(inv->credited, 2));
     json_object_set_new(j, "price_precision", json_integer(2));
     json_object_set_new(j, "vat_treatment", json_string(""));
     json_object_set_new(j, "vat_reg_no", json_string(inv->customer->vat_reg_no));
@@ -163,7 +164,7 @@ static void detail_extras(const struct z_invoice *inv, json_t *j)
     json_object_set_new(j, "notes", json_string(inv->notes ? inv->notes : ""));
     json_object_set_new(j, "terms", json_string(""));
     json_object_set_new(j, "invoice_url", json_string(url));
-    json_object_set_new(j, "taxes", taxes(inv));
+    json_object_set_new(j, "taxes", taxes(o, inv->lines, inv->nlines));
     json_object_set_new(j, "line_items", lines);
     json_object_set_new(j, "payments", pays);
 }
@@ -212,15 +213,77 @@ json_t *zr_tax(const struct z_tax *t)
                      "tax_specific_type", "", "is_editable", 1);
 }
 
-json_t *zr_comment(const struct z_invoice *inv, const struct z_comment *c)
+/* A comment of the record named by id_key (invoice_id, creditnote_id) and id. */
+static json_t *comment(const struct z_org *o, const char *id_key, const char *id, const char *type,
+                       const struct z_comment *c)
 {
     char date[16], stamp[40];
-    z_date(c->ms, inv->org->offset_min, date, sizeof(date));
-    z_timestamp(c->ms, inv->org->offset_min, stamp, sizeof(stamp));
+    z_date(c->ms, o->offset_min, date, sizeof(date));
+    z_timestamp(c->ms, o->offset_min, stamp, sizeof(stamp));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
-                     "comment_id", c->id, "invoice_id", inv->id, "description", c->description,
+                     "comment_id", c->id, id_key, id, "description", c->description,
                      "commented_by_id", "", "commented_by", c->by, "comment_type", c->type,
                      "operation_type", c->operation, "date", date, "date_description",
                      "few seconds ago", "time", stamp + 11, "transaction_id", "",
-                     "transaction_type", "invoice", "show_comment_to_clients", c->to_client);
+                     "transaction_type", type, "show_comment_to_clients", c->to_client);
+}
+
+json_t *zr_comment(const struct z_invoice *inv, const struct z_comment *c)
+{
+    return comment(inv->org, "invoice_id", inv->id, "invoice", c);
+}
+
+/* ---- credit notes ---- */
+json_t *zr_cn_comment(const struct z_creditnote *cn, const struct z_comment *c)
+{
+    return comment(cn->org, "creditnote_id", cn->id, "creditnote", c);
+}
+
+json_t *zr_credit(const struct z_creditnote *cn, const struct z_credit *k)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "creditnote_id", cn->id, "invoice_id",
+                     k->invoice->id, "creditnote_invoice_id", k->id, "date", k->date,
+                     "invoice_number", k->invoice->number, "amount_applied", sbj_num(k->amount, 2));
+}
+
+static json_t *cn_summary(const struct z_creditnote *cn)
+{
+    char created[40], modified[40];
+    ts(cn->org, cn->created_ms, created, sizeof(created));
+    ts(cn->org, cn->modified_ms, modified, sizeof(modified));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}",
+                     "creditnote_id", cn->id, "creditnote_number", cn->number, "status",
+                     z_cn_status_name(cn->status), "date", cn->date, "customer_id",
+                     cn->customer->id, "customer_name", cn->customer->name, "reference_number",
+                     cn->reference ? cn->reference : "", "total", sbj_num(cn->total, 2), "balance",
+                     sbj_num(zm_cn_balance(cn), 2), "created_time", created, "last_modified_time",
+                     modified, "currency_code", cn->currency[0] ? cn->currency : cn->org->currency);
+}
+
+json_t *zr_creditnote(const struct z_creditnote *cn, bool detail)
+{
+    json_t *j = cn_summary(cn);
+    if (!detail)
+        return j;
+    const struct z_org *o = cn->org;
+    char cur[Z_ID + 8];
+    currency_id(o, cur, sizeof(cur));
+    json_t *lines = json_array();
+    for (size_t i = 0; i < cn->nlines; i++)
+        json_array_append_new(lines, line(&cn->lines[i], i + 1));
+    json_object_set_new(j, "invoice_id", json_string(cn->invoice ? cn->invoice->id : ""));
+    json_object_set_new(j, "invoice_number", json_string(cn->invoice ? cn->invoice->number : ""));
+    json_object_set_new(j, "currency_id", json_string(cur));
+    json_object_set_new(j, "currency_symbol", json_string(o->currency_symbol));
+    json_object_set_new(j, "exchange_rate", cn->rate ? sbj_num(cn->rate, 6) : sbj_num(10000, 2));
+    json_object_set_new(j, "is_inclusive_tax", json_boolean(cn->inclusive));
+    json_object_set_new(j, "sub_total", sbj_num(cn->sub_total, 2));
+    json_object_set_new(j, "tax_total", sbj_num(cn->tax_total, 2));
+    json_object_set_new(j, "price_precision", json_integer(2));
+    json_object_set_new(j, "notes", json_string(cn->notes ? cn->notes : ""));
+    json_object_set_new(j, "billing_address", address(cn->customer));
+    json_object_set_new(j, "custom_fields", json_array());
+    json_object_set_new(j, "taxes", taxes(o, cn->lines, cn->nlines));
+    json_object_set_new(j, "line_items", lines);
+    return j;
 }

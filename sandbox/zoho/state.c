@@ -4,7 +4,8 @@
  * Lock order: zs.lock, then the locks of z_rl, z_faults, z_stats (../common/) and of the
  * webhook worker (webhooks.c), which never take zs.lock themselves. Objects live until reset;
  * handlers look them up by id under the lock and never keep pointers past unlocking. Every
- * collection is bounded (users, organizations, clients, invoices, tokens per consent). */
+ * collection is bounded (users, organizations, clients, invoices and credit notes together,
+ * tokens per consent). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +343,7 @@ struct z_org *zs_org_add(json_t *spec, char *err, size_t errsize)
     o->email = fh_strdup(str_or(spec, "email", "books@example.com"));
     o->created_ms = z_now_ms();
     o->next_number = 1;
+    o->next_cn_number = 1;
     if (org_taxes(o, json_object_get(spec, "taxes"), err, errsize) != FH_OK) {
         zm_free_org(o);
         return NULL;
@@ -372,13 +374,14 @@ json_t *zs_org_json(const struct z_org *o)
     json_t *taxes = json_array();
     for (size_t i = 0; i < o->taxes.n; i++)
         json_array_append_new(taxes, zr_tax(o->taxes.v[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:I, s:o, s:o, s:o}",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:o, s:o, s:o}",
                      "organization_id", o->id, "name", o->name, "dc", o->dc->id, "plan",
                      z_plan_name(o->plan), "currency_code", o->currency, "day_limit",
                      (json_int_t)zs_day_limit(o), "concurrency", (json_int_t)zs_concurrency(o),
-                     "invoices", (json_int_t)o->invoices.n, "time_zone", o->time_zone,
-                     "utc_offset_minutes", (json_int_t)o->offset_min, "taxes", taxes,
-                     "custom_fields", cfs, "limits", sb_rl_override_json(&z_rl, o->id));
+                     "invoices", (json_int_t)o->invoices.n, "creditnotes",
+                     (json_int_t)o->creditnotes.n, "time_zone", o->time_zone, "utc_offset_minutes",
+                     (json_int_t)o->offset_min, "taxes", taxes, "custom_fields", cfs, "limits",
+                     sb_rl_override_json(&z_rl, o->id));
 }
 
 /* ---- clients ---- */
@@ -510,7 +513,9 @@ static void free_everything(void)
     sb_map_free(&zs.orgs);
     sb_map_free(&zs.invoices);
     sb_map_free(&zs.contacts);
+    sb_map_free(&zs.creditnotes);
     zs.ninvoices = 0;
+    zs.ncreditnotes = 0;
 }
 
 static void demo_invoice(struct z_org *o, const char *customer, const char *item, double rate,

@@ -1,6 +1,10 @@
 /* webhooks.c - Zoho Books workflow webhooks (specs/zoho-books.md §4): per organization one
  * workflow rule on the Invoice module ("created", "edited" or both) whose webhook action POSTs
  * the default payload {"invoice": {...the full record...}} as application/json to the URL.
+ * A rule belongs to one module; users who want credit notes too make a second rule on Credit
+ * Notes with the same URL and secret. That is modelled as the one rule's "modules" (invoices,
+ * creditnotes): a credit note's event POSTs {"creditnote": {...}} the same way, through the
+ * same queue, signature, retries and counters.
  *
  * Signature ("secure this webhook", §4.3): with a secret, X-Zoho-Webhook-Signature carries
  * hex(HMAC-SHA256(secret, message)) where message is the URL's query parameters, decoded and
@@ -25,7 +29,8 @@
 #define HEADERS_MAX 10
 
 struct delivery {
-    char org_id[Z_ID], invoice_id[Z_ID], event[8];
+    char org_id[Z_ID], record_id[Z_ID], event[8];
+    const char *id_key; /* "invoice_id" or "creditnote_id" (the log's) */
     char *url, *body, *signature;
     char *headers[HEADERS_MAX + 4]; /* fixed ones, custom ones, NULL */
     int attempts;
@@ -122,14 +127,17 @@ char *zwh_sign(const char *secret, const char *url, const char *body, bool upper
 }
 
 /* ---- queueing (callers hold zs.lock) ---- */
-static struct delivery *delivery_new(const struct z_invoice *inv, enum z_event ev)
+/* The delivery of record (taken), the detail of an invoice or a credit note: module is the
+ * payload's key ("invoice", "creditnote"). */
+static struct delivery *delivery_new(const struct z_org *o, const char *module, const char *id,
+                                     enum z_event ev, json_t *record)
 {
-    const struct z_org *o = inv->org;
     struct delivery *d = fh_calloc(1, sizeof(*d));
     fh_strlcpy(d->org_id, o->id, sizeof(d->org_id));
-    fh_strlcpy(d->invoice_id, inv->id, sizeof(d->invoice_id));
+    fh_strlcpy(d->record_id, id, sizeof(d->record_id));
+    d->id_key = strcmp(module, "invoice") == 0 ? "invoice_id" : "creditnote_id";
     fh_strlcpy(d->event, ev == ZE_CREATE ? "create" : "edit", sizeof(d->event));
-    json_t *payload = json_pack("{s:o}", "invoice", zr_invoice(inv, true));
+    json_t *payload = json_pack("{s:o}", module, record);
     if (zs.set.payload_org_id)
         json_object_set_new(payload, "organization_id", json_string(o->id));
     d->body = sbj_dumps(payload);
@@ -149,12 +157,14 @@ static struct delivery *delivery_new(const struct z_invoice *inv, enum z_event e
     return d;
 }
 
-void zwh_fire(struct z_invoice *inv, enum z_event ev)
+static bool covers(const struct z_webhook *hk, bool creditnote, enum z_event ev)
 {
-    const struct z_webhook *hk = &inv->org->hook;
-    if (!hk->url || (ev == ZE_CREATE && !hk->on_create) || (ev == ZE_EDIT && !hk->on_edit))
-        return;
-    struct delivery *d = delivery_new(inv, ev);
+    return hk->url && (creditnote ? hk->creditnotes : hk->invoices) &&
+           (ev == ZE_CREATE ? hk->on_create : hk->on_edit);
+}
+
+static void enqueue(struct delivery *d)
+{
     d->due_ms = z_now_ms();
     pthread_mutex_lock(&wh.w.lock);
     if (wh.queue.n >= QUEUE_MAX) {
@@ -169,6 +179,18 @@ void zwh_fire(struct z_invoice *inv, enum z_event ev)
     pthread_mutex_unlock(&wh.w.lock);
 }
 
+void zwh_fire(struct z_invoice *inv, enum z_event ev)
+{
+    if (covers(&inv->org->hook, false, ev))
+        enqueue(delivery_new(inv->org, "invoice", inv->id, ev, zr_invoice(inv, true)));
+}
+
+void zwh_fire_cn(struct z_creditnote *cn, enum z_event ev)
+{
+    if (covers(&cn->org->hook, true, ev))
+        enqueue(delivery_new(cn->org, "creditnote", cn->id, ev, zr_creditnote(cn, true)));
+}
+
 /* ---- the sender (worker thread, wh.w.lock held) ---- */
 static void record(struct delivery *d, const struct sb_post_result *r)
 {
@@ -177,8 +199,8 @@ static void record(struct delivery *d, const struct sb_post_result *r)
     char when[40];
     z_timestamp(z_now_ms(), 0, when, sizeof(when));
     json_t *e = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I}", "at", when, "event", d->event,
-                          "invoice_id", d->invoice_id, "attempt", d->attempts, "status",
-                          (int)r->status, "ok", ok, "ms", (json_int_t)r->ms);
+                          d->id_key, d->record_id, "attempt", d->attempts, "status", (int)r->status,
+                          "ok", ok, "ms", (json_int_t)r->ms);
     if (r->error[0])
         json_object_set_new(e, "error", json_string(r->error));
     json_array_append_new(h->log, e);
@@ -262,6 +284,26 @@ static bool events_ok(json_t *ev, bool *create, bool *edit)
     return json_is_array(ev) && (*create || *edit);
 }
 
+static bool modules_ok(json_t *m, bool *invoices, bool *creditnotes)
+{
+    *invoices = true;
+    *creditnotes = false;
+    if (!m)
+        return true;
+    *invoices = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(m, i, v)
+    {
+        const char *s = json_string_value(v);
+        *invoices = *invoices || (s && strcmp(s, "invoices") == 0);
+        *creditnotes = *creditnotes || (s && strcmp(s, "creditnotes") == 0);
+        if (!s || (strcmp(s, "invoices") != 0 && strcmp(s, "creditnotes") != 0))
+            return false;
+    }
+    return json_is_array(m) && (*invoices || *creditnotes);
+}
+
 static bool headers_ok(json_t *h)
 {
     const char *k;
@@ -284,17 +326,20 @@ enum fh_rc zwh_configure(struct z_org *o, json_t *spec, char *err, size_t errsiz
 {
     json_t *url = json_object_get(spec, "url"), *secret = json_object_get(spec, "secret");
     json_t *headers = json_object_get(spec, "headers");
-    bool create = true, edit = true;
+    bool create = true, edit = true, invoices = true, creditnotes = false;
     const char *u = json_string_value(url);
     if (!json_is_null(url) &&
         (!u || strlen(u) > 5000 ||
          (!fh_starts_with(u, "http://") && !fh_starts_with(u, "https://")) ||
          (secret && !json_is_null(secret) &&
           (!json_is_string(secret) || !secret_ok(json_string_value(secret)))) ||
-         !events_ok(json_object_get(spec, "events"), &create, &edit) || !headers_ok(headers))) {
+         !events_ok(json_object_get(spec, "events"), &create, &edit) ||
+         !modules_ok(json_object_get(spec, "modules"), &invoices, &creditnotes) ||
+         !headers_ok(headers))) {
         snprintf(err, errsize,
                  "url (http(s), <= 5000) or null; secret 12..50 letters and digits; "
-                 "events [\"create\", \"edit\"]; headers {name: value} (<= 10)");
+                 "events [\"create\", \"edit\"]; modules [\"invoices\", \"creditnotes\"]; "
+                 "headers {name: value} (<= 10)");
         return FH_E_INPUT;
     }
     free(o->hook.url);
@@ -307,6 +352,8 @@ enum fh_rc zwh_configure(struct z_org *o, json_t *spec, char *err, size_t errsiz
     o->hook.secret = json_is_string(secret) ? fh_strdup(json_string_value(secret)) : NULL;
     o->hook.on_create = create;
     o->hook.on_edit = edit;
+    o->hook.invoices = invoices;
+    o->hook.creditnotes = creditnotes;
     o->hook.headers = headers ? json_deep_copy(headers) : json_object();
     return FH_OK;
 }
@@ -318,9 +365,15 @@ json_t *zwh_org_json(const struct z_org *o)
         json_array_append_new(events, json_string("create"));
     if (o->hook.on_edit)
         json_array_append_new(events, json_string("edit"));
-    json_t *j = json_pack("{s:o, s:o, s:o, s:o}", "url", sbj_nullable(o->hook.url), "secret",
-                          sbj_nullable(o->hook.secret), "events", events, "headers",
-                          o->hook.headers ? json_deep_copy(o->hook.headers) : json_object());
+    json_t *modules = json_array();
+    if (o->hook.invoices)
+        json_array_append_new(modules, json_string("invoices"));
+    if (o->hook.creditnotes)
+        json_array_append_new(modules, json_string("creditnotes"));
+    json_t *j =
+        json_pack("{s:o, s:o, s:o, s:o, s:o}", "url", sbj_nullable(o->hook.url), "secret",
+                  sbj_nullable(o->hook.secret), "events", events, "modules", modules, "headers",
+                  o->hook.headers ? json_deep_copy(o->hook.headers) : json_object());
     pthread_mutex_lock(&wh.w.lock);
     struct hookstate *h = sb_map_get(&wh.orgs, o->id);
     size_t queued = 0;

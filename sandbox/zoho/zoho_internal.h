@@ -6,12 +6,13 @@
  *   tokens.c     consents (grants), grant codes, refresh and access tokens and Zoho's rules
  *   accounts.c   POST /oauth/v2/token, the two revoke endpoints, /oauth/serverinfo
  *   consent.c    GET /oauth/v2/auth and its pages (log in, pick organization, Accept)
- *   model.c      contacts, taxes, custom fields, invoices, payments, comments (the model)
+ *   model.c      contacts, taxes, custom fields, invoices, payments, comments, credit notes and
+ *                their credits applied to invoices (the model)
  *   render.c     the model as Books JSON
  *   books.c      the Books API front: routing, Zoho-oauthtoken, organization_id, limits, faults
- *   books_inv.c  the Books endpoints (organizations, invoices, comments, custom fields, ...)
+ *   books_inv.c  the Books endpoints (organizations, invoices, credit notes, comments, ...)
  *   webhooks.c   workflow webhooks per organization and their sender thread
- *   control.c, control_inv.c  the control API
+ *   control.c, control_inv.c  the control API (control_inv.c: invoices and credit notes)
  * Generic helpers (maps, forms, replies, pages, stats, faults, limits, the sender thread) are in
  * ../common/. See docs/internals/zoho-sandbox.md. */
 #ifndef FH_ZOHO_INTERNAL_H
@@ -33,7 +34,8 @@
 #define Z_MAX_CLIENTS 1000
 #define Z_MAX_COMMENTS 1000 /* per invoice */
 #define Z_MAX_PAYMENTS 100  /* per invoice */
-#define Z_MAX_LINES 200     /* per invoice */
+#define Z_MAX_LINES 200     /* per invoice or credit note */
+#define Z_MAX_CREDITS 100   /* credits applied per credit note */
 
 extern struct sb_stats z_stats;
 extern struct sb_faults z_faults;
@@ -92,9 +94,10 @@ struct z_cfdef { /* a custom field of the invoice module */
     char *label, *api_name;
 };
 
-struct z_webhook { /* the organization's workflow rule with a webhook action */
+struct z_webhook { /* the organization's workflow rules with the same webhook action */
     char *url, *secret;
     bool on_create, on_edit;
+    bool invoices, creditnotes; /* the modules with a rule */
     json_t *headers; /* object: name -> value */
 };
 
@@ -106,8 +109,10 @@ struct z_org {
     int offset_min; /* the time zone's fixed UTC offset */
     int64_t created_ms;
     struct sb_vec taxes, cfdefs, contacts, invoices; /* invoices in creation order */
+    struct sb_vec creditnotes;                       /* in creation order */
     struct sb_map numbers;                           /* invoice_number -> invoice */
-    int64_t next_number;
+    struct sb_map cn_numbers;                        /* creditnote_number -> credit note */
+    int64_t next_number, next_cn_number;
     struct z_webhook hook;
 };
 
@@ -133,8 +138,8 @@ struct z_state {
     struct sb_map users, users_by_email, orgs, clients;
     struct sb_vec user_list, org_list, client_list;
     struct sb_map grants, codes, access, refresh, sessions, authreqs;
-    struct sb_map invoices, contacts; /* by id */
-    size_t ninvoices;
+    struct sb_map invoices, contacts, creditnotes; /* by id */
+    size_t ninvoices, ncreditnotes;                /* together at most set.max_invoices */
 };
 extern struct z_state zs;
 
@@ -260,7 +265,7 @@ struct z_invoice {
     int64_t rate;     /* exchange_rate in ten-thousandths; 0 = 1 (the organization's currency) */
     struct z_line *lines;
     size_t nlines;
-    int64_t sub_total, tax_total, total, paid;
+    int64_t sub_total, tax_total, total, paid, credited; /* credited: from credit notes */
     struct sb_vec payments, comments, cfvals;
     int64_t created_ms, modified_ms;
 };
@@ -282,6 +287,78 @@ struct z_cfdef *zm_cfdef_add(struct z_org *o, const char *label, const char *api
 void zm_free_org(struct z_org *o); /* frees the organization and everything in it */
 int64_t zm_balance(const struct z_invoice *inv);
 
+/* What creditnotes.c shares with the invoices of model.c. */
+/* The header fields invoices and credit notes share (zm_header_fields sets them). */
+struct head {
+    struct z_org *org;
+    struct z_contact **customer;
+    char *date, *due_date; /* char[11]; due_date NULL: the record has none (credit notes) */
+    char **reference, **notes;
+    bool *inclusive;
+    char *currency; /* char[4] */
+    int64_t *rate;
+};
+
+enum fh_rc zm_header_fields(const struct head *h, json_t *spec, bool is_new, char *err,
+                            size_t errsize);
+/* Lines from a line_items array (400 texts in err); zm_sum_lines totals them. */
+enum fh_rc zm_set_lines(const struct z_org *o, struct z_line **out, size_t *nout, json_t *arr,
+                        char *err, size_t errsize);
+void zm_sum_lines(struct z_line *lines, size_t n, bool inclusive, int64_t *sub, int64_t *tax,
+                  int64_t *total);
+void zm_free_lines(struct z_line *lines, size_t n);
+void zm_settle(struct z_invoice *inv); /* status from payments and credits */
+struct z_comment *zm_comment_push(struct sb_vec *comments, const char *description, const char *by,
+                                  const char *type, const char *operation, bool to_client);
+void zm_comment_free(struct z_comment *c);
+
+/* Credit notes: draft, open (a balance left), closed (balance 0), void. Their credits applied
+ * to invoices of the same organization lower both balances (the invoice's like a payment). */
+enum z_cn_status { ZC_DRAFT, ZC_OPEN, ZC_CLOSED, ZC_VOID };
+const char *z_cn_status_name(enum z_cn_status s);
+
+struct z_credit {  /* a credit note's credit applied to an invoice */
+    char id[Z_ID]; /* creditnote_invoice_id */
+    struct z_invoice *invoice;
+    char date[11];
+    int64_t amount;
+};
+
+struct z_creditnote {
+    char id[Z_ID];
+    struct z_org *org;
+    char *number, *reference, *notes;
+    struct z_contact *customer;
+    struct z_invoice *invoice; /* the invoice it was created from; NULL: none */
+    char date[11];
+    enum z_cn_status status;
+    bool inclusive;
+    char currency[4]; /* "" = the organization's */
+    int64_t rate;     /* exchange_rate as for invoices */
+    struct z_line *lines;
+    size_t nlines;
+    int64_t sub_total, tax_total, total, applied; /* applied: the credits' sum */
+    struct sb_vec credits, comments;              /* oldest first */
+    int64_t created_ms, modified_ms;
+};
+
+/* NULL with *rc FH_E_INPUT (400) or FH_E_CONFLICT (409) and err on failure. The credits of
+ * invoice_id and invoices[] are applied at once (all or nothing). */
+struct z_creditnote *zm_cn_add(struct z_org *o, json_t *spec, enum fh_rc *rc, char *err,
+                               size_t errsize);
+enum fh_rc zm_cn_edit(struct z_creditnote *cn, json_t *spec, char *err, size_t errsize);
+/* Applies [{invoice_id, amount_applied}], all or nothing; the new credits are appended to
+ * cn->credits. */
+enum fh_rc zm_cn_apply(struct z_creditnote *cn, json_t *items, char *err, size_t errsize);
+enum fh_rc zm_cn_open(struct z_creditnote *cn, char *err, size_t errsize);
+enum fh_rc zm_cn_void(struct z_creditnote *cn, char *err, size_t errsize);
+struct z_comment *zm_cn_comment(struct z_creditnote *cn, const char *description, const char *by,
+                                const char *type, const char *operation, bool to_client);
+void zm_cn_touch(struct z_creditnote *cn);
+struct z_creditnote *zm_creditnote(const char *id);
+int64_t zm_cn_balance(const struct z_creditnote *cn);
+void zm_cn_free(struct z_creditnote *cn);
+
 /* ---- render.c ---- */
 json_t *zr_invoice(const struct z_invoice *inv, bool detail);
 json_t *zr_org(const struct z_org *o, bool is_default);
@@ -290,12 +367,16 @@ json_t *zr_tax(const struct z_tax *t);
 json_t *zr_comment(const struct z_invoice *inv, const struct z_comment *c);
 json_t *zr_payment(const struct z_invoice *inv, const struct z_payment *p);
 json_t *zr_cfvals(const struct z_invoice *inv);
+json_t *zr_creditnote(const struct z_creditnote *cn, bool detail);
+json_t *zr_cn_comment(const struct z_creditnote *cn, const struct z_comment *c);
+json_t *zr_credit(const struct z_creditnote *cn, const struct z_credit *k); /* invoices_credited */
 
 /* ---- webhooks.c ---- */
 enum z_event { ZE_CREATE, ZE_EDIT };
 /* Queues the organization's webhook for inv when its rule covers the event; caller holds
  * zs.lock (the payload is rendered here). */
 void zwh_fire(struct z_invoice *inv, enum z_event ev);
+void zwh_fire_cn(struct z_creditnote *cn, enum z_event ev); /* the rule on credit notes */
 enum fh_rc zwh_configure(struct z_org *o, json_t *spec, char *err, size_t errsize);
 json_t *zwh_org_json(const struct z_org *o); /* configuration, counters and the last deliveries */
 size_t zwh_replay(const char *org_id);       /* failed deliveries queued again */
@@ -340,6 +421,10 @@ enum fh_rc zbk_orgs_get(struct books_ctx *c);
 enum fh_rc zbk_org_get(struct books_ctx *c);
 enum fh_rc zbk_contact_get(struct books_ctx *c);
 enum fh_rc zbk_taxes_get(struct books_ctx *c);
+enum fh_rc zbk_creditnotes_get(struct books_ctx *c);
+enum fh_rc zbk_creditnote_get(struct books_ctx *c);
+enum fh_rc zbk_cn_invoices_get(struct books_ctx *c);
+enum fh_rc zbk_cn_comments_post(struct books_ctx *c);
 
 /* control.c / control_inv.c */
 enum fh_rc zc_info_get(struct fh_req *req);
@@ -372,5 +457,10 @@ enum fh_rc zc_invoice_get(struct fh_req *req);
 enum fh_rc zc_invoice_put(struct fh_req *req);
 enum fh_rc zc_invoice_action_post(struct fh_req *req);
 enum fh_rc zc_invoice_comments_get(struct fh_req *req);
+enum fh_rc zc_creditnotes_post(struct fh_req *req);
+enum fh_rc zc_creditnote_get(struct fh_req *req);
+enum fh_rc zc_creditnote_put(struct fh_req *req);
+enum fh_rc zc_creditnote_action_post(struct fh_req *req);
+enum fh_rc zc_creditnote_comments_get(struct fh_req *req);
 
 #endif

@@ -3,7 +3,8 @@
 // rotation, the 20-refresh-token cap, the mint limit, revoke), api_domain per data centre, the
 // Books API (auth header, organization_id, paging, last_modified_time, detail, comments, custom
 // fields), workflow webhooks with signatures verified here following specs/zoho-books.md §4.3,
-// the write-back comment that must not fire the edit webhook, rate limits and faults.
+// the write-back comment that must not fire the edit webhook, rate limits and faults; credit
+// notes (list, detail, credits applied to invoices, comments, refusals, the webhook's modules).
 // Needs FH_BIN (a build directory); starts its own sandbox on free ports.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -734,6 +735,407 @@ test('faults: 5xx with Zoho\'s body, connection reset, timeout, slow answer; ide
   assert.equal((await ctl('PUT', '/zoho/control/faults', { force_429: { problem: 'appminute' } })).status, 400);
 });
 
+// ---- credit notes ----
+const CN_SCOPE = FULL + ',ZohoBooks.creditnotes.READ,ZohoBooks.creditnotes.CREATE';
+
+async function creditnote(org, spec = {}) {
+  const r = await ctl('POST', `/zoho/control/orgs/${org}/creditnotes`, {
+    customer_name: 'Kupac d.o.o.', line_items: [{ name: 'Return', rate: 50, quantity: 1, tax_name: 'VAT' }], ...spec,
+  });
+  assert.equal(r.status, 201, r.text);
+  return r.json.creditnote;
+}
+
+const invoiceNow = async (id) => (await ctl('GET', `/zoho/control/invoices/${id}`)).json.invoice;
+
+test('credit notes: list paged and sorted like invoices, status and last_modified_time filters, detail, unknown id', async () => {
+  const w = await world({ norgs: 2 });
+  const [org, other] = w.orgs.map((o) => o.organization_id);
+  const t = await connect(w, { scope: CN_SCOPE });
+  const cns = [await creditnote(org, { status: 'draft', reference_number: 'R-0' })];
+  for (let i = 1; i < 5; i++) cns.push(await creditnote(org, { reference_number: `R-${i}` }));
+  assert.deepEqual(cns.map((c) => c.creditnote_number), ['CN-00001', 'CN-00002', 'CN-00003', 'CN-00004', 'CN-00005']);
+  assert.deepEqual(cns.map((c) => c.status), ['draft', 'open', 'open', 'open', 'open']);
+  const foreign = await creditnote(other);
+  assert.equal(foreign.creditnote_number, 'CN-00001', 'numbered per organization');
+  // paging: 2 + 2 + 1, newest first by default
+  const seen = [];
+  const sizes = [];
+  for (let page = 1, more = true; more; page++) {
+    const r = await api('eu', t.access_token, '/creditnotes', { org, query: { page: String(page), per_page: '2' } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.code, 0);
+    assert.equal(r.json.page_context.page, page);
+    assert.equal(r.json.page_context.per_page, 2);
+    assert.equal(r.json.page_context.report_name, 'Credit Notes');
+    assert.equal(r.json.page_context.sort_column, 'created_time');
+    assert.equal(r.json.creditnotes[0].line_items, undefined, 'list rows are summaries');
+    sizes.push(r.json.creditnotes.length);
+    seen.push(...r.json.creditnotes.map((c) => c.creditnote_id));
+    more = r.json.page_context.has_more_page;
+  }
+  assert.deepEqual(sizes, [2, 2, 1]);
+  assert.deepEqual(seen, cns.map((c) => c.creditnote_id).reverse());
+  const row = (await api('eu', t.access_token, '/creditnotes', { org, query: { per_page: '1' } })).json.creditnotes[0];
+  assert.deepEqual(Object.keys(row).sort(), ['balance', 'created_time', 'creditnote_id', 'creditnote_number', 'currency_code', 'customer_id', 'customer_name', 'date', 'last_modified_time', 'reference_number', 'status', 'total'].sort());
+  assert.deepEqual([row.total, row.balance, row.currency_code, row.customer_name], [60, 60, 'EUR', 'Kupac d.o.o.']);
+  const capped = await api('eu', t.access_token, '/creditnotes', { org, query: { per_page: '1000' } });
+  assert.equal(capped.json.page_context.per_page, 200);
+  const asc = await api('eu', t.access_token, '/creditnotes', { org, query: { sort_column: 'creditnote_number', sort_order: 'A' } });
+  assert.deepEqual(asc.json.creditnotes.map((c) => c.creditnote_number), cns.map((c) => c.creditnote_number));
+  // status filter
+  const drafts = await api('eu', t.access_token, '/creditnotes', { org, query: { status: 'draft' } });
+  assert.deepEqual(drafts.json.creditnotes.map((c) => c.creditnote_id), [cns[0].creditnote_id]);
+  assert.equal(drafts.json.page_context.applied_filter, 'Status.Draft');
+  assert.equal((await api('eu', t.access_token, '/creditnotes', { org, query: { status: 'open' } })).json.creditnotes.length, 4);
+  assert.equal((await api('eu', t.access_token, '/creditnotes', { org, query: { status: 'closed' } })).json.creditnotes.length, 0);
+  for (const query of [{ status: 'paid' }, { sort_column: 'total' }, { sort_order: 'X' }, { page: '0' }, { last_modified_time: 'yesterday' }]) {
+    const bad = await api('eu', t.access_token, '/creditnotes', { org, query });
+    assert.equal(bad.status, 400, JSON.stringify(query));
+    assert.deepEqual(bad.json, { code: 2, message: `Invalid value passed for ${Object.keys(query)[0]}` });
+  }
+  // last_modified_time: strictly after the second, as for invoices; sorting by it only with sort_by_modified
+  await sleep(1100);
+  const mark = Math.floor(Date.now() / 1000);
+  await sleep(1100);
+  for (const c of [cns[1], cns[3]]) assert.equal((await ctl('PUT', `/zoho/control/creditnotes/${c.creditnote_id}`, { reference_number: 'edited' })).status, 200);
+  const since = await api('eu', t.access_token, '/creditnotes', { org, query: { last_modified_time: zohoTime(mark) } });
+  assert.deepEqual(since.json.creditnotes.map((c) => c.creditnote_id).sort(), [cns[1], cns[3]].map((c) => c.creditnote_id).sort());
+  assert.equal(since.json.page_context.search_criteria[0].column_name, 'last_modified_time');
+  const lm = since.json.creditnotes[0].last_modified_time;
+  assert.equal((await api('eu', t.access_token, '/creditnotes', { org, query: { last_modified_time: lm } })).json.creditnotes.length, 0, 'strictly after');
+  await ctl('PUT', '/zoho/control/settings', { modified_inclusive: true });
+  const incl = await api('eu', t.access_token, '/creditnotes', { org, query: { last_modified_time: lm } });
+  await ctl('PUT', '/zoho/control/settings', { modified_inclusive: false });
+  assert.equal(incl.json.creditnotes.length, 2);
+  assert.equal((await api('eu', t.access_token, '/creditnotes', { org, query: { sort_column: 'last_modified_time' } })).status, 400);
+  await ctl('PUT', '/zoho/control/settings', { sort_by_modified: true });
+  const byLm = await api('eu', t.access_token, '/creditnotes', { org, query: { sort_column: 'last_modified_time', sort_order: 'A' } });
+  await ctl('PUT', '/zoho/control/settings', { sort_by_modified: false });
+  assert.equal(byLm.status, 200);
+  assert.equal(byLm.json.creditnotes.at(-1).reference_number, 'edited');
+  // detail
+  const d = await api('eu', t.access_token, `/creditnotes/${cns[2].creditnote_id}`, { org });
+  assert.equal(d.status, 200);
+  assert.equal(d.json.message, 'success');
+  const x = d.json.creditnote;
+  assert.equal(x.creditnote_number, 'CN-00003');
+  assert.deepEqual([x.sub_total, x.tax_total, x.total, x.balance], [50, 10, 60, 60]);
+  assert.match(d.text, /"total":60\.00,/);
+  assert.deepEqual(x.line_items.map((l) => [l.name, l.rate, l.quantity, l.tax_name, l.tax_percentage, l.item_total]), [['Return', 50, 1, 'VAT', 20, 50]]);
+  assert.ok(x.line_items[0].line_item_id);
+  assert.deepEqual(x.taxes.map((tx) => [tx.tax_name, tx.tax_amount]), [['VAT', 10]]);
+  assert.deepEqual([x.invoice_id, x.invoice_number, x.is_inclusive_tax, x.exchange_rate, x.currency_code], ['', '', false, 1, 'EUR']);
+  assert.match(x.created_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0100$/);
+  assert.match(x.date, /^\d{4}-\d\d-\d\d$/);
+  const control = await ctl('GET', `/zoho/control/creditnotes/${cns[2].creditnote_id}`);
+  assert.deepEqual(control.json.creditnote, x, 'the control API shows what the Books API shows');
+  assert.equal(control.json.organization_id, org);
+  assert.deepEqual(control.json.invoices_credited, []);
+  // unknown, or of another organization
+  for (const id of ['1', foreign.creditnote_id]) {
+    const nf = await api('eu', t.access_token, `/creditnotes/${id}`, { org });
+    assert.equal(nf.status, 404);
+    assert.deepEqual(nf.json, { code: 1002, message: 'Credit Note does not exist.' });
+    assert.equal((await api('eu', t.access_token, `/creditnotes/${id}/invoices`, { org })).status, 404);
+  }
+  assert.equal((await api('eu', t.access_token, '/creditnotes', { org, method: 'DELETE' })).status, 405);
+  const stats = (await ctl('GET', '/zoho/control/stats')).json;
+  assert.ok(stats.calls['GET /creditnotes'] >= 10);
+  assert.ok(stats.calls['GET /creditnotes/{id}'] >= 3);
+  assert.ok(stats.calls['GET /creditnotes/{id}/invoices'] >= 2);
+});
+
+test('credit notes: credits applied at creation (invoice_id, invoices) and later; balances, paid invoice, closed at 0, void refused', async () => {
+  const w = await world({ norgs: 1 });
+  const org = w.orgs[0].organization_id;
+  const t = await connect(w, { scope: CN_SCOPE });
+  const a = await invoice(org); // 240.00
+  const b = await invoice(org, { customer_name: 'Drugi d.o.o.' });
+  // from an invoice: min(total, balance) is applied at once; the customer is the invoice's
+  const first = await ctl('POST', `/zoho/control/orgs/${org}/creditnotes`, { invoice_id: a.invoice_id, line_items: [{ name: 'Return', rate: 50, tax_name: 'VAT' }] });
+  assert.equal(first.status, 201, first.text);
+  const cn1 = first.json.creditnote;
+  assert.deepEqual([cn1.invoice_id, cn1.invoice_number, cn1.customer_id], [a.invoice_id, a.invoice_number, a.customer_id]);
+  assert.deepEqual([cn1.total, cn1.balance, cn1.status], [60, 0, 'closed']);
+  assert.deepEqual(first.json.invoices_credited.map((k) => [k.invoice_id, k.amount_applied]), [[a.invoice_id, 60]]);
+  assert.ok(first.json.comments.some((c) => /applied to invoice/.test(c.description)));
+  let ia = await invoiceNow(a.invoice_id);
+  assert.deepEqual([ia.balance, ia.credits_applied, ia.status], [180, 60, 'partially_paid']);
+  // applications listed at creation
+  const cn2 = await creditnote(org, { line_items: [{ name: 'Big return', rate: 250, tax_name: 'VAT' }], invoices: [{ invoice_id: a.invoice_id, amount_applied: 100 }] });
+  assert.deepEqual([cn2.total, cn2.balance, cn2.status, cn2.invoice_id], [300, 200, 'open', '']);
+  assert.equal((await invoiceNow(a.invoice_id)).balance, 80);
+  // and later, to two invoices at once
+  const later = await ctl('POST', `/zoho/control/creditnotes/${cn2.creditnote_id}/invoices`, { invoices: [{ invoice_id: a.invoice_id, amount_applied: 80 }, { invoice_id: b.invoice_id, amount_applied: '120.00' }] });
+  assert.equal(later.status, 201, later.text);
+  assert.deepEqual(Object.keys(later.json).sort(), ['creditnote', 'invoices_credited']);
+  assert.deepEqual([later.json.creditnote.balance, later.json.creditnote.status], [0, 'closed']);
+  assert.deepEqual(later.json.invoices_credited.map((k) => [k.invoice_number, k.amount_applied]), [[a.invoice_number, 100], [a.invoice_number, 80], [b.invoice_number, 120]]);
+  ia = await invoiceNow(a.invoice_id);
+  assert.deepEqual([ia.balance, ia.credits_applied, ia.status], [0, 240, 'paid']);
+  const ib = await invoiceNow(b.invoice_id);
+  assert.deepEqual([ib.balance, ib.status], [120, 'partially_paid']);
+  // the Books API: invoices credited, oldest first, and the invoice's balance
+  const credited = await api('eu', t.access_token, `/creditnotes/${cn2.creditnote_id}/invoices`, { org });
+  assert.equal(credited.status, 200);
+  assert.equal(credited.json.code, 0);
+  const ks = credited.json.invoices_credited;
+  assert.deepEqual(ks.map((k) => [k.invoice_id, k.amount_applied]), [[a.invoice_id, 100], [a.invoice_id, 80], [b.invoice_id, 120]]);
+  for (const k of ks) {
+    assert.deepEqual(Object.keys(k).sort(), ['amount_applied', 'creditnote_id', 'creditnote_invoice_id', 'date', 'invoice_id', 'invoice_number']);
+    assert.equal(k.creditnote_id, cn2.creditnote_id);
+    assert.match(k.date, /^\d{4}-\d\d-\d\d$/);
+  }
+  assert.equal(new Set(ks.map((k) => k.creditnote_invoice_id)).size, 3);
+  const closed = await api('eu', t.access_token, '/creditnotes', { org, query: { status: 'closed' } });
+  assert.deepEqual(closed.json.creditnotes.map((c) => c.creditnote_id).sort(), [cn1.creditnote_id, cn2.creditnote_id].sort());
+  const apiInv = await api('eu', t.access_token, `/invoices/${a.invoice_id}`, { org });
+  assert.deepEqual([apiInv.json.invoice.balance, apiInv.json.invoice.credits_applied, apiInv.json.invoice.status], [0, 240, 'paid']);
+  // the invoice takes no payment beyond its balance and cannot be voided with credits
+  assert.equal((await ctl('POST', `/zoho/control/invoices/${a.invoice_id}/payments`, {})).status, 409);
+  const voidInv = await ctl('POST', `/zoho/control/invoices/${b.invoice_id}/void`, {});
+  assert.equal(voidInv.status, 409);
+  assert.match(voidInv.json.error, /credits/);
+  // void: refused with credits applied, allowed without
+  const v = await ctl('POST', `/zoho/control/creditnotes/${cn2.creditnote_id}/void`, {});
+  assert.equal(v.status, 409);
+  assert.deepEqual(v.json, { error: 'a credit note with credits applied (300.00) cannot be voided' });
+  const cn3 = await creditnote(org);
+  const v3 = await ctl('POST', `/zoho/control/creditnotes/${cn3.creditnote_id}/void`, {});
+  assert.equal(v3.status, 200, v3.text);
+  assert.deepEqual([v3.json.creditnote.status, v3.json.creditnote.balance], ['void', 0]);
+  assert.equal((await ctl('POST', `/zoho/control/creditnotes/${cn3.creditnote_id}/void`, {})).status, 409);
+  const editVoid = await ctl('PUT', `/zoho/control/creditnotes/${cn3.creditnote_id}`, { reference_number: 'x' });
+  assert.deepEqual([editVoid.status, editVoid.json.error], [409, 'a void credit note cannot be edited']);
+  const applyVoid = await ctl('POST', `/zoho/control/creditnotes/${cn3.creditnote_id}/invoices`, { invoices: [{ invoice_id: b.invoice_id, amount_applied: 1 }] });
+  assert.equal(applyVoid.status, 409);
+  assert.match(applyVoid.json.error, /open credit note \(this one is void\)/);
+  // a draft applies nothing until opened; with invoice_id it is only linked
+  const draft = await creditnote(org, { status: 'draft', invoice_id: b.invoice_id });
+  assert.deepEqual([draft.status, draft.balance, draft.invoice_number], ['draft', 60, b.invoice_number]);
+  assert.equal((await invoiceNow(b.invoice_id)).balance, 120);
+  const early = await ctl('POST', `/zoho/control/creditnotes/${draft.creditnote_id}/invoices`, { invoices: [{ invoice_id: b.invoice_id, amount_applied: 10 }] });
+  assert.deepEqual([early.status, early.json.error], [409, 'credits are applied only from an open credit note (this one is draft)']);
+  const opened = await ctl('POST', `/zoho/control/creditnotes/${draft.creditnote_id}/open`, {});
+  assert.equal(opened.status, 200);
+  assert.equal(opened.json.creditnote.status, 'open');
+  assert.equal((await ctl('POST', `/zoho/control/creditnotes/${draft.creditnote_id}/open`, {})).status, 409, 'only a draft opens');
+  assert.equal((await ctl('POST', `/zoho/control/creditnotes/${draft.creditnote_id}/invoices`, { invoices: [{ invoice_id: b.invoice_id, amount_applied: 10 }] })).status, 201);
+  // edits: the total cannot go below the credits; a closed credit note opens again when it grows
+  const below = await ctl('PUT', `/zoho/control/creditnotes/${draft.creditnote_id}`, { line_items: [{ name: 'Tiny', rate: 5 }] });
+  assert.deepEqual([below.status, below.json.error], [409, 'the total would be below the credits applied (10.00)']);
+  const grown = await ctl('PUT', `/zoho/control/creditnotes/${cn1.creditnote_id}`, { line_items: [{ name: 'Return', rate: 100, tax_name: 'VAT' }], creditnote_number: 'CN-RENAMED' });
+  assert.equal(grown.status, 200, grown.text);
+  assert.deepEqual([grown.json.creditnote.status, grown.json.creditnote.balance, grown.json.creditnote.creditnote_number], ['open', 60, 'CN-RENAMED']);
+  // last_modified_time of a same_second edit stays
+  const before = grown.json.creditnote.last_modified_time;
+  await sleep(1100);
+  const same = await ctl('PUT', `/zoho/control/creditnotes/${cn1.creditnote_id}`, { reference_number: 'quiet', same_second: true });
+  assert.equal(same.json.creditnote.last_modified_time, before);
+  const moved = await ctl('PUT', `/zoho/control/creditnotes/${cn1.creditnote_id}`, { reference_number: 'loud' });
+  assert.notEqual(moved.json.creditnote.last_modified_time, before);
+});
+
+test('credit notes: refusals for bad input and conflicts (unknown invoice, over a balance, draft invoice, unknown id, malformed JSON)', async () => {
+  const w = await world({ norgs: 2 });
+  const [org, other] = w.orgs.map((o) => o.organization_id);
+  const inv = await invoice(org); // 240.00
+  const draftInv = await invoice(org, { status: 'draft' });
+  const foreignInv = await invoice(other);
+  const cn = await creditnote(org); // 60.00
+  const post = (spec) => ctl('POST', `/zoho/control/orgs/${org}/creditnotes`, { customer_name: 'X', line_items: [{ name: 'L', rate: 50, tax_name: 'VAT' }], ...spec });
+  const apply = (invoices, id = cn.creditnote_id) => ctl('POST', `/zoho/control/creditnotes/${id}/invoices`, { invoices });
+  const cases = [
+    [() => apply([{ invoice_id: '1', amount_applied: 10 }]), 400, 'invoices[0]: no such invoice in this organization'],
+    [() => apply([{ invoice_id: foreignInv.invoice_id, amount_applied: 10 }]), 400, 'invoices[0]: no such invoice in this organization'],
+    [() => apply([{ invoice_id: inv.invoice_id, amount_applied: 0 }]), 400, 'invoices[0]: amount_applied must be above 0, in cents'],
+    [() => apply([{ invoice_id: inv.invoice_id, amount_applied: 1.005 }]), 400, 'invoices[0]: amount_applied must be above 0, in cents'],
+    [() => apply([]), 400, 'invoices must be an array of 1 to 100 {invoice_id, amount_applied}'],
+    [() => apply(undefined), 400, 'invoices must be an array of 1 to 100 {invoice_id, amount_applied}'],
+    [() => apply([{ invoice_id: draftInv.invoice_id, amount_applied: 10 }]), 409, `credits apply only to an invoice that is not draft or void (${draftInv.invoice_number} is draft)`],
+    [() => apply([{ invoice_id: inv.invoice_id, amount_applied: 61 }]), 409, 'the credits (61.00) are more than the credit note\'s balance (60.00)'],
+    [() => apply([{ invoice_id: inv.invoice_id, amount_applied: 30 }, { invoice_id: inv.invoice_id, amount_applied: 31 }]), 409, 'the credits (61.00) are more than the credit note\'s balance (60.00)'],
+    [() => post({ line_items: [{ name: 'L', rate: 500 }], invoices: [{ invoice_id: inv.invoice_id, amount_applied: 241 }] }), 409, `the credits to invoice ${inv.invoice_number} (241.00) are more than its balance (240.00)`],
+    [() => post({ invoice_id: '1' }), 400, 'invoice_id: no such invoice in this organization'],
+    [() => post({ invoice_id: foreignInv.invoice_id }), 400, 'invoice_id: no such invoice in this organization'],
+    [() => post({ invoice_id: draftInv.invoice_id }), 409, `credits apply only to an invoice that is not draft or void (${draftInv.invoice_number} is draft)`],
+    [() => post({ status: 'draft', invoices: [{ invoice_id: inv.invoice_id, amount_applied: 1 }] }), 409, 'credits are applied only from an open credit note (this one is draft)'],
+    [() => post({ status: 'closed' }), 400, 'status is open or draft'],
+    [() => post({ creditnote_number: cn.creditnote_number }), 409, `Credit note number ${cn.creditnote_number} has already been created`],
+    [() => post({ customer_name: undefined }), 400, /^customer_id \(of this organization\) or customer_name, date \(yyyy-mm-dd\)/],
+    [() => post({ due_date: '2026-01-01' }), 400, /^customer_id/],
+    [() => post({ line_items: [] }), 400, 'line_items must be an array of 1 to 200 items'],
+    [() => ctl('PUT', `/zoho/control/creditnotes/${cn.creditnote_id}`, { invoices: [{ invoice_id: inv.invoice_id, amount_applied: 1 }] }), 400, /^status changes with \/open and \/void, credits with POST/],
+    [() => ctl('POST', '/zoho/control/orgs/123/creditnotes', { customer_name: 'X', line_items: [{ name: 'L', rate: 1 }] }), 404, 'no such organization'],
+    [() => ctl('GET', '/zoho/control/creditnotes/1'), 404, 'no such credit note'],
+    [() => ctl('PUT', '/zoho/control/creditnotes/1', {}), 404, 'no such credit note'],
+    [() => ctl('GET', '/zoho/control/creditnotes/1/comments'), 404, 'no such credit note'],
+    [() => apply([{ invoice_id: inv.invoice_id, amount_applied: 1 }], '1'), 404, 'no such credit note'],
+    [() => ctl('POST', `/zoho/control/creditnotes/${cn.creditnote_id}/refund`, {}), 404, 'actions: open, void, invoices'],
+  ];
+  for (const [call, status, error] of cases) {
+    const r = await call();
+    assert.equal(r.status, status, `${r.text} (expected ${error})`);
+    if (error instanceof RegExp) assert.match(r.json.error, error);
+    else assert.equal(r.json.error, error);
+  }
+  // nothing was applied by the refused calls (all or nothing)
+  assert.equal((await invoiceNow(inv.invoice_id)).balance, 240);
+  const still = (await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}`)).json;
+  assert.deepEqual([still.creditnote.balance, still.invoices_credited.length], [60, 0]);
+  // malformed JSON
+  for (const [method, path] of [['POST', `/zoho/control/orgs/${org}/creditnotes`], ['PUT', `/zoho/control/creditnotes/${cn.creditnote_id}`], ['POST', `/zoho/control/creditnotes/${cn.creditnote_id}/invoices`]]) {
+    const r = await fetch(sb.url + path, { method, headers: { 'content-type': 'application/json' }, body: '{"invoices": [' });
+    assert.equal(r.status, 400, `${method} ${path}`);
+    assert.ok((await r.json()).error);
+  }
+  // invoices and credit notes count together against max_invoices
+  const info = (await ctl('GET', '/zoho/control/info')).json;
+  assert.ok(info.creditnotes >= 1);
+  await ctl('PUT', '/zoho/control/settings', { max_invoices: info.invoices + info.creditnotes + 1 });
+  try {
+    await creditnote(org);
+    const full = await post({});
+    assert.deepEqual([full.status, full.json.error], [400, `the sandbox keeps at most ${info.invoices + info.creditnotes + 1} invoices and credit notes`]);
+    assert.equal((await ctl('POST', `/zoho/control/orgs/${org}/invoices`, { customer_name: 'X', line_items: [{ name: 'L', rate: 1 }] })).status, 400);
+  } finally {
+    await ctl('PUT', '/zoho/control/settings', { max_invoices: 100000 });
+  }
+});
+
+test('credit note comments: POST /creditnotes/{id}/comments answers 201 with the comment, recorded; scope creditnotes needed', async () => {
+  const w = await world({ norgs: 1 });
+  const org = w.orgs[0].organization_id;
+  const t = await connect(w, { scope: CN_SCOPE });
+  const cn = await creditnote(org);
+  const path = `/creditnotes/${cn.creditnote_id}/comments`;
+  const before = (await ctl('GET', '/zoho/control/stats')).json.books.creditnote_comments_added || 0;
+  const c = await api('eu', t.access_token, path, { org, method: 'POST', body: { description: 'Fiscal ref CN-ABC-1' } });
+  assert.equal(c.status, 201, c.text);
+  assert.equal(c.json.code, 0);
+  assert.equal(c.json.message, 'Comments added.');
+  assert.equal(c.json.comment.creditnote_id, cn.creditnote_id);
+  assert.equal(c.json.comment.description, 'Fiscal ref CN-ABC-1');
+  assert.equal(c.json.comment.comment_type, 'internal');
+  assert.ok(c.json.comment.comment_id);
+  const recorded = await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}/comments?type=internal`);
+  assert.deepEqual(recorded.json.map((x) => [x.comment_id, x.description]), [[c.json.comment.comment_id, 'Fiscal ref CN-ABC-1']]);
+  const all = (await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}/comments`)).json;
+  assert.equal(all[0].comment_type, 'system', 'history first, oldest first');
+  assert.equal(all.at(-1).description, 'Fiscal ref CN-ABC-1');
+  const view = (await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}`)).json;
+  assert.ok(view.comments.some((x) => x.description === 'Fiscal ref CN-ABC-1'));
+  assert.equal(view.creditnote.last_modified_time, cn.last_modified_time, 'a comment does not move last_modified_time');
+  const stats = (await ctl('GET', '/zoho/control/stats')).json;
+  assert.equal(stats.books.creditnote_comments_added, before + 1);
+  assert.ok(stats.calls['POST /creditnotes/{id}/comments'] >= 1);
+  // the same body rules as invoice comments
+  const formBody = await api('eu', t.access_token, path, { org, method: 'POST', body: 'description=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.deepEqual([formBody.status, formBody.json], [400, { code: 1038, message: 'JSON is not well formed' }]);
+  assert.deepEqual((await api('eu', t.access_token, path, { org, method: 'POST', body: '{"description": ' })).json, { code: 1038, message: 'JSON is not well formed' });
+  const empty = await api('eu', t.access_token, path, { org, method: 'POST', body: {} });
+  assert.deepEqual([empty.status, empty.json], [400, { code: 2, message: 'Invalid value passed for description' }]);
+  const unknown = await api('eu', t.access_token, '/creditnotes/1/comments', { org, method: 'POST', body: { description: 'x' } });
+  assert.deepEqual([unknown.status, unknown.json], [404, { code: 1002, message: 'Credit Note does not exist.' }]);
+  assert.equal((await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}/comments?type=internal`)).json.length, 1);
+  // scopes (a consent of its own each): invoices only -> no credit notes; creditnotes.READ -> no comments
+  const scoped = async (scope) => {
+    const sw = await world({ norgs: 1 });
+    const so = sw.orgs[0].organization_id;
+    const tok = (await connect(sw, { scope })).access_token;
+    const id = (await creditnote(so)).creditnote_id;
+    const call = (method, p, body) => api('eu', tok, p, { org: so, method, body });
+    return { id, call };
+  };
+  const inv = await scoped(FULL);
+  for (const [method, p, body] of [['GET', '/creditnotes'], ['GET', `/creditnotes/${inv.id}`], ['GET', `/creditnotes/${inv.id}/invoices`], ['POST', `/creditnotes/${inv.id}/comments`, { description: 'x' }]]) {
+    const r = await inv.call(method, p, body);
+    assert.equal(r.status, 401, `${method} ${p}`);
+    assert.deepEqual(r.json, { code: 57, message: 'You are not authorized to perform this operation' });
+  }
+  assert.equal((await inv.call('GET', '/invoices')).status, 200, 'the same token reads invoices');
+  const ro = await scoped('ZohoBooks.creditnotes.READ');
+  assert.equal((await ro.call('GET', '/creditnotes')).status, 200);
+  assert.equal((await ro.call('GET', `/creditnotes/${ro.id}`)).status, 200);
+  assert.equal((await ro.call('POST', `/creditnotes/${ro.id}/comments`, { description: 'x' })).status, 401);
+  const allScope = await scoped('ZohoBooks.creditnotes.ALL');
+  assert.equal((await allScope.call('POST', `/creditnotes/${allScope.id}/comments`, { description: 'all' })).status, 201);
+  const fa = await scoped('ZohoBooks.fullaccess.all');
+  assert.equal((await fa.call('POST', `/creditnotes/${fa.id}/comments`, { description: 'full' })).status, 201);
+  await ctl('PUT', '/zoho/control/settings', { accept_fullaccess: false });
+  const noFull = await fa.call('GET', '/creditnotes');
+  await ctl('PUT', '/zoho/control/settings', { accept_fullaccess: true });
+  assert.equal(noFull.status, 401);
+});
+
+test('webhooks: modules ["creditnotes"] delivers {"creditnote": …} signed like invoices; not without it; applying credits fires the invoice edit', async () => {
+  const rcv = await receiver();
+  try {
+    const w = await world({ norgs: 1 });
+    const org = w.orgs[0].organization_id;
+    const secret = 'CreditSecret12345';
+    const url = `${rcv.base}/hook/cn?b=2&a=1`;
+    const cfg = await ctl('PUT', `/zoho/control/orgs/${org}/webhook`, { url, secret });
+    assert.deepEqual(cfg.json.modules, ['invoices'], 'invoices only by default');
+    const inv = await invoice(org);
+    await until(() => rcv.hits.length === 1);
+    await creditnote(org);
+    await sleep(400);
+    assert.equal(rcv.hits.length, 1, 'no credit note events without the module');
+    // both modules
+    const both = await ctl('PUT', `/zoho/control/orgs/${org}/webhook`, { url, secret, modules: ['invoices', 'creditnotes'] });
+    assert.equal(both.status, 200, both.text);
+    assert.deepEqual(both.json.modules, ['invoices', 'creditnotes']);
+    const cn = await creditnote(org, { reference_number: 'CN-HOOK' });
+    await until(() => rcv.hits.length === 2);
+    const h = rcv.hits[1];
+    assert.equal(h.url, '/hook/cn?b=2&a=1');
+    assert.match(h.headers['content-type'], /^application\/json/);
+    assert.equal(h.headers['x-zoho-webhook-signature'], zohoSignature(secret, url, h.body));
+    const payload = JSON.parse(h.body);
+    assert.deepEqual(Object.keys(payload), ['creditnote']);
+    assert.equal(payload.creditnote.creditnote_id, cn.creditnote_id);
+    assert.equal(payload.creditnote.reference_number, 'CN-HOOK');
+    assert.equal(payload.creditnote.line_items.length, 1, 'the full record');
+    const full = (await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}`)).json.creditnote;
+    assert.deepEqual(payload.creditnote, full, 'rendered as GET /creditnotes/{id}');
+    // applying a credit: the credit note's edit and the invoice's edit (as a payment)
+    await ctl('POST', `/zoho/control/creditnotes/${cn.creditnote_id}/invoices`, { invoices: [{ invoice_id: inv.invoice_id, amount_applied: 60 }] });
+    await until(() => rcv.hits.length === 4);
+    const bodies = rcv.hits.slice(2).map((x) => JSON.parse(x.body));
+    assert.deepEqual(bodies.map((b) => Object.keys(b)[0]), ['creditnote', 'invoice']);
+    assert.deepEqual([bodies[0].creditnote.status, bodies[0].creditnote.balance], ['closed', 0]);
+    assert.deepEqual([bodies[1].invoice.balance, bodies[1].invoice.credits_applied], [180, 60]);
+    // organization_id with payload_org_id; create-only rule on credit notes only
+    await ctl('PUT', '/zoho/control/settings', { payload_org_id: true });
+    await ctl('PUT', `/zoho/control/orgs/${org}/webhook`, { url, secret, modules: ['creditnotes'], events: ['create'] });
+    const cn2 = await creditnote(org);
+    await until(() => rcv.hits.length === 5);
+    await ctl('PUT', '/zoho/control/settings', { payload_org_id: false });
+    const p5 = JSON.parse(rcv.hits[4].body);
+    assert.deepEqual(Object.keys(p5).sort(), ['creditnote', 'organization_id']);
+    assert.equal(p5.organization_id, org);
+    assert.equal(p5.creditnote.creditnote_id, cn2.creditnote_id);
+    await invoice(org);
+    await ctl('PUT', `/zoho/control/creditnotes/${cn2.creditnote_id}`, { reference_number: 'edit' });
+    await sleep(400);
+    assert.equal(rcv.hits.length, 5, 'no invoice events, no edit events');
+    for (const x of rcv.hits) assert.equal(x.headers['x-zoho-webhook-signature'], zohoSignature(secret, url, x.body));
+    const state = await until(async () => { const r = (await ctl('GET', `/zoho/control/orgs/${org}/webhook`)).json; return r.delivered >= 5 && r; });
+    assert.deepEqual(state.modules, ['creditnotes']);
+    assert.equal(state.log.at(-1).creditnote_id, cn2.creditnote_id);
+    assert.equal(state.log[0].invoice_id, inv.invoice_id);
+    for (const modules of [[], ['bills'], 'creditnotes']) {
+      const bad = await ctl('PUT', `/zoho/control/orgs/${org}/webhook`, { url, modules });
+      assert.equal(bad.status, 400, JSON.stringify(modules));
+      assert.match(bad.json.error, /modules \["invoices", "creditnotes"\]/);
+    }
+  } finally {
+    await rcv.close();
+  }
+});
+
 test('control API: settings validation, demo data and credentials, reset', async () => {
   assert.equal((await ctl('PUT', '/zoho/control/settings', { token_error_status: 302 })).status, 400);
   assert.equal((await ctl('PUT', '/zoho/control/settings', { comment_fires_edit: 'yes' })).status, 400);
@@ -749,11 +1151,14 @@ test('control API: settings validation, demo data and credentials, reset', async
   const t = await token('eu', { grant_type: 'authorization_code', code: q.code, redirect_uri: w.redirect, ...creds(w) });
   const list = await api('eu', t.json.access_token, '/invoices', { org: '20090000001' });
   assert.equal(list.json.invoices.length, 3);
+  const cn = await creditnote('20090000001');
+  assert.ok((await ctl('GET', '/zoho/control/info')).json.creditnotes >= 1);
   const r = await ctl('POST', '/zoho/control/reset', {});
   assert.equal(r.status, 200);
+  assert.equal((await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}`)).status, 404, 'credit notes go with a reset');
   assert.equal((await api('eu', t.json.access_token, '/organizations')).status, 401, 'tokens are gone after a reset');
   const info = (await ctl('GET', '/zoho/control/info')).json;
-  assert.deepEqual([info.users, info.orgs, info.invoices], [2, 3, 4]);
+  assert.deepEqual([info.users, info.orgs, info.invoices, info.creditnotes], [2, 3, 4, 0]);
   const stats = (await ctl('GET', '/zoho/control/stats')).json;
   assert.deepEqual(stats.calls, { 'GET /organizations': 1 }, 'counters start again (with the 401 above)');
   assert.deepEqual(stats.auth_failures, { invalid_token: 1 });
