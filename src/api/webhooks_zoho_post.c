@@ -5,9 +5,10 @@
  * hex(HMAC-SHA256(secret, sorted query name+value pairs + raw body)) with the integration's
  * secret, compared in constant time; otherwise 401. Both with an empty body and nothing stored.
  * A good delivery is committed (an inbox row and its processing job, one transaction) before
- * the empty 200; the work happens later in the zoho.inbox job. Only invoice.invoice_id (and
- * last_modified_time) of the default payload is read: the job fetches the invoice itself; a
- * delivery without one triggers a sync. The body is never logged. */
+ * the empty 200; the work happens later in the zoho.inbox job. Only invoice.invoice_id (or,
+ * from a rule on the Credit Notes module, creditnote.creditnote_id) and last_modified_time of
+ * the default payload are read: the job fetches the document itself; a delivery without one
+ * triggers a sync. The body is never logged. */
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +45,18 @@ static bool key_ok(const char *k)
            strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
-/* The invoice named by a default payload (an id, or "" when there is none). */
-static void event_of(const struct fh_req *req, char *id, size_t idsize, char *at, size_t atsize)
+/* The invoice or credit note named by a default payload (an id, or "" when there is none). */
+static void event_of(const struct fh_req *req, bool *credit, char *id, size_t idsize, char *at,
+                     size_t atsize)
 {
     id[0] = at[0] = '\0';
     json_error_t je;
     json_t *j = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &je);
     json_t *inv = json_object_get(j, "invoice");
-    json_t *v = json_object_get(inv, "invoice_id");
+    *credit = !inv && json_is_object(json_object_get(j, "creditnote"));
+    if (*credit)
+        inv = json_object_get(j, "creditnote");
+    json_t *v = json_object_get(inv, *credit ? "creditnote_id" : "invoice_id");
     if (json_is_integer(v) && json_integer_value(v) > 0)
         snprintf(id, idsize, "%lld", (long long)json_integer_value(v));
     else if (json_is_string(v))
@@ -90,9 +95,10 @@ enum fh_rc fh_api_webhooks_zoho_post(struct fh_req *req)
     if (!active)
         return fh_reply_empty(req, 200); /* accepted and dropped; polling catches up later */
     char invoice[32], at[48];
-    event_of(req, invoice, sizeof(invoice), at, sizeof(at));
+    bool credit = false;
+    event_of(req, &credit, invoice, sizeof(invoice), at, sizeof(at));
     struct fh_inbox_event ev = {.tenant_id = org,
-                                .category = "invoice",
+                                .category = credit ? "creditnote" : "invoice",
                                 .event_type = "webhook",
                                 .resource_id = invoice,
                                 .event_at = at[0] ? at : NULL,

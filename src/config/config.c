@@ -626,6 +626,7 @@ static void zoho_defaults(struct fh_config *cfg)
         cfg->zoho_accounts_url = fh_asprintf("%.*s/zoho/accounts", (int)n, sb);
     if (!cfg->zoho_scopes)
         cfg->zoho_scopes = fh_strdup("ZohoBooks.invoices.READ,ZohoBooks.invoices.CREATE,"
+                                     "ZohoBooks.creditnotes.READ,ZohoBooks.creditnotes.CREATE,"
                                      "ZohoBooks.settings.READ");
     if (!cfg->zoho_day_limits)
         cfg->zoho_day_limits = fh_strdup("free=1000,standard=2000,professional=5000,"

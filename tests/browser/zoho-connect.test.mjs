@@ -221,7 +221,7 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   const steps = await p.locator('ol.webhook-steps > li').allInnerTexts();
   assert.ok(steps.length >= 4, `the steps: ${steps.join(' | ')}`);
   const all = steps.join('\n');
-  for (const w of [/Workflow Rules/, /Invoice/, /Created or Edited/i, /Webhook/, /POST/, /Default payload/i, /secure this webhook/i])
+  for (const w of [/Workflow Rules/, /Invoice/, /Created or Edited/i, /Webhook/, /POST/, /Default payload/i, /secure this webhook/i, /module Credit Notes/])
     assert.match(all, w);
   const secretValue = p.getByTestId(`zoho-webhook-${it.uid}-secret`);
   assert.ok(!(await secretValue.innerText()).includes(hook.secret), 'the secret is hidden until Show');

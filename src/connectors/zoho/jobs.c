@@ -9,8 +9,10 @@
  *                   delivery without an invoice id triggers a sync. The job is due at once
  *                   (Scale, trial) or after FISCALHUB_GROWTH_WEBHOOK_DELAY_SECONDS (Growth); on
  *                   Starter (polling only) there is none and the mode stays "polling"
- *   zoho.document   GET the invoice -> process.c
+ *   zoho.document   GET the invoice -> process.c, or the credit note -> credit.c (which waits,
+ *                   parked, while the invoice it credits is being signed: common/credit.c)
  *   zoho.writeback  waits for the fiscal invoice to be signed, then a comment on the invoice
+ *                   or credit note
  *                   (after a failed or unknown attempt it first reads the comments, so a retry
  *                   never writes a second one)
  *   zoho.revoke     after Remove: revoke the refresh token at its data center */
@@ -88,8 +90,10 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
     int64_t org_id = fh_rows_i64(&rows, 0, 0, 0);
     char key[200];
     bool has_id = r->resource_id && r->resource_id[0];
-    zoho_source_key(fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "",
-                    has_id ? r->resource_id : "", key, sizeof(key));
+    bool credit = r->category && strcmp(r->category, "creditnote") == 0;
+    (credit ? zoho_credit_key : zoho_source_key)(fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1)
+                                                                          : "",
+                                                 has_id ? r->resource_id : "", key, sizeof(key));
     fh_rows_free(&rows);
     if (!has_id)
         return enqueue_hook_sync(st, app, r->integration_id, r->id, run_at);
@@ -100,8 +104,8 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
     snprintf(version, sizeof(version), "%s", r->event_at ? r->event_at : "");
     if (!version[0])
         snprintf(version, sizeof(version), "h%lld", (long long)r->id);
-    enum fh_rc rc = zoho_queue_document(st, &app->qcfg, r->integration_id, r->resource_id, version,
-                                        run_at, r->id);
+    enum fh_rc rc = zoho_queue_document(st, &app->qcfg, r->integration_id, credit, r->resource_id,
+                                        version, run_at, r->id);
     return fh_rc_qs(rc);
 }
 
@@ -116,13 +120,37 @@ enum fh_rc fh_zoho_job_inbox(void *cls, struct fh_store *st, const struct fh_job
 enum fh_rc fh_zoho_look_again(struct fh_app *app, const struct fh_integ *in, const char *kind,
                               const char *doc_id, int64_t seen_at)
 {
-    FH_UNUSED(kind);
     char version[40];
     snprintf(version, sizeof(version), "again-%lld", (long long)seen_at);
-    return zoho_queue_document(app->store, &app->qcfg, in->id, doc_id, version, 0, 0);
+    return zoho_queue_document(app->store, &app->qcfg, in->id,
+                               kind && strcmp(kind, "credit_note") == 0, doc_id, version, 0, 0);
 }
 
-/* ---- one invoice ---- */
+/* ---- one invoice or credit note ---- */
+
+static enum fh_rc credit_job(struct fh_app *app, const struct fh_integ *in,
+                             const struct fh_job *job, json_t *p, const char *id, char *err,
+                             size_t errsize)
+{
+    char why[400], waiting[200];
+    int64_t retry_at = 0;
+    int looks = (int)pint(p, "original_looks");
+    enum zoho_process_result pr =
+        zoho_credit_note(app, in, id, &looks, &retry_at, why, sizeof(why));
+    json_object_set_new(p, "original_looks", json_integer(looks)); /* for a deferral */
+    if (pr == ZP_FAILED)
+        fh_log(FH_LOG_WARN, "zoho_credit_note",
+               "integration %s: credit note %s was not fiscalized: %s", in->uid, id, why);
+    if (pr == ZP_WAIT_ORIGINAL) {
+        zoho_credit_key(in->tenant_id, id, waiting, sizeof(waiting));
+        return fh_conn_wait_original(app, in, job, waiting, why, err, errsize);
+    }
+    enum zoho_outcome o = pr == ZP_DONE    ? Z_OK
+                          : pr == ZP_WAIT  ? Z_WAIT
+                          : pr == ZP_RETRY ? Z_TRANSIENT
+                                           : Z_REFUSED;
+    return zoho_finish(app, job, p, o, retry_at, why, err, errsize);
+}
 
 enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                                 size_t errsize)
@@ -135,6 +163,11 @@ enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_
         return rc;
     char id[32], key[200], why[400];
     bool failed = false;
+    int64_t retry_at = 0;
+    if (zoho_id(json_object_get(p, "creditnote_id"), id, sizeof(id))) {
+        rc = credit_job(app, &in, job, p, id, err, errsize);
+        goto out;
+    }
     if (!zoho_id(json_object_get(p, "invoice_id"), id, sizeof(id))) {
         fh_strlcpy(err, "the job names no invoice", errsize);
         rc = FH_ERR;
@@ -149,7 +182,6 @@ enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_
     snprintf(path, sizeof(path), "/invoices/%s", id);
     struct zoho_call c = {.method = "GET", .path = path, .what = "invoice"};
     json_t *j = NULL;
-    int64_t retry_at = 0;
     enum zoho_outcome o = zoho_api(app, in.id, &c, &j, &retry_at, why, sizeof(why));
     json_t *inv = json_object_get(j, "invoice");
     if (o == Z_OK && !json_is_object(inv)) {
@@ -200,8 +232,9 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
                                      char *why, size_t whysize)
 {
     char path[96], marker[120];
-    snprintf(path, sizeof(path), "/invoices/%.32s/comments",
-             json_string_value(json_object_get(p, "invoice_id")) ?: "");
+    const char *cn = json_string_value(json_object_get(p, "creditnote_id"));
+    snprintf(path, sizeof(path), "/%s/%.32s/comments", cn ? "creditnotes" : "invoices",
+             cn ? cn : json_string_value(json_object_get(p, "invoice_id")) ?: "");
     snprintf(marker, sizeof(marker), FH_WRITEBACK_MARKER, f->number);
     bool found = false;
     enum zoho_outcome o = Z_OK;

@@ -31,6 +31,11 @@ void zoho_source_key(const char *org, const char *invoice_id, char *out, size_t 
     snprintf(out, outsize, "zoho:%s:%s", org, invoice_id);
 }
 
+void zoho_credit_key(const char *org, const char *creditnote_id, char *out, size_t outsize)
+{
+    snprintf(out, outsize, "zoho:%s:CN:%s", org, creditnote_id);
+}
+
 bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool *failed)
 {
     struct fh_param p[] = {FH_PI(org_id), FH_PT(key)};
@@ -51,14 +56,14 @@ static enum fh_rc queue_key(struct fh_store *st, const struct fh_queue_cfg *q, c
 }
 
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
-                               int64_t integration_id, const char *invoice_id, const char *version,
-                               int64_t run_at, int64_t delivery)
+                               int64_t integration_id, bool credit_note, const char *doc_id,
+                               const char *version, int64_t run_at, int64_t delivery)
 {
     char key[160];
-    snprintf(key, sizeof(key), "zoho.doc:%lld:%s:%.40s", (long long)integration_id, invoice_id,
-             version ? version : "-");
-    json_t *p = json_pack("{s:I, s:s}", "integration_id", (json_int_t)integration_id, "invoice_id",
-                          invoice_id);
+    snprintf(key, sizeof(key), "zoho.%s:%lld:%s:%.40s", credit_note ? "cn" : "doc",
+             (long long)integration_id, doc_id, version ? version : "-");
+    json_t *p = json_pack("{s:I, s:s}", "integration_id", (json_int_t)integration_id,
+                          credit_note ? "creditnote_id" : "invoice_id", doc_id);
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     bool created = false;
@@ -78,21 +83,22 @@ enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q
     return rc;
 }
 
-/* The View in Zoho link of an invoice (caller frees). */
-static char *view_url(struct fh_app *app, const struct fh_integ *in, const char *invoice_id)
+char *zoho_view_url(struct fh_app *app, const struct fh_integ *in, bool credit_note,
+                    const char *doc_id)
 {
     struct fh_zoho_dc dc;
     const char *id = json_string_value(json_object_get(in->settings, "data_center"));
     if (!fh_zoho_dc(app, id ? id : "com", false, &dc))
         return NULL;
-    return fh_asprintf("%s/app/%s#/invoices/%s", dc.web, in->tenant_id, invoice_id);
+    return fh_asprintf("%s/app/%s#/%s/%s", dc.web, in->tenant_id,
+                       credit_note ? "creditnotes" : "invoices", doc_id);
 }
 
 static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ *in, json_t *inv,
                                        const char *invoice_id, const char *key, const char *number,
                                        json_t *canonical, char *why, size_t whysize)
 {
-    char *url = view_url(app, in, invoice_id);
+    char *url = zoho_view_url(app, in, false, invoice_id);
     json_t *wb = json_pack("{s:s}", "invoice_id", invoice_id);
     struct fh_conn_doc d = {.in = in,
                             .source_key = key,
@@ -131,7 +137,7 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
         r = submit(app, in, inv, id, key, number, canonical, why, whysize);
     json_decref(canonical);
     if (r == ZP_FAILED) {
-        char *url = view_url(app, in, id);
+        char *url = zoho_view_url(app, in, false, id);
         struct fh_conn_refusal d = {
             .key = key, .ref = number, .kind = "invoice", .doc_id = id, .url = url, .why = why};
         fh_conn_refused(app->store, in, &d);

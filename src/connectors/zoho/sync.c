@@ -2,15 +2,14 @@
  * (specs/zoho-books.md §2.4).
  *
  *   zoho.sync   GET /invoices?last_modified_time=<since>, 200 a page, oldest created first,
- *               every page while has_more_page. Each row is a summary: an invoice whose source
- *               key exists is done (no call), one that is due gets a zoho.document job (the
- *               detail fetch, unique per invoice and last_modified_time), the rest waits for a
- *               later change. The next cursor is the time the scan's first page was asked
- *               for, and every scan asks from the cursor less OVERLAP_MS (5 minutes, also a
- *               margin for a skew between Zoho's clock and ours): whatever changes while the
- *               pages are read (and may move between pages) or lands in the same second is
- *               read again, never missed. New
- *               invoices go to the end of the created-time order and a modified old one can
+ *               every page while has_more_page; then GET /creditnotes the same way (an open or
+ *               closed one gets a zoho.document job: credit.c). Each row is a summary: an invoice
+ * whose source key exists is done (no call), one that is due gets a zoho.document job (the detail
+ * fetch, unique per invoice and last_modified_time), the rest waits for a later change. The next
+ * cursor is the time the scan's first page was asked for, and every scan asks from the cursor less
+ * OVERLAP_MS (5 minutes, also a margin for a skew between Zoho's clock and ours): whatever changes
+ * while the pages are read (and may move between pages) or lands in the same second is read again,
+ * never missed. New invoices go to the end of the created-time order and a modified old one can
  *               only push rows to later pages, so paging misses nothing either; repeats are
  *               harmless (the source key).
  *   zoho.poll   periodic (every fh_zoho_poll_tick_ms): per active integration the sync mode -
@@ -35,21 +34,40 @@ static int64_t pint(json_t *p, const char *k)
     return json_integer_value(json_object_get(p, k));
 }
 
+/* What a scan lists: the invoices, then the credit notes. */
+struct listing {
+    const char *path, *rows, *id, *what;
+    bool credit;
+};
+static const struct listing LISTINGS[] = {
+    {"/invoices", "invoices", "invoice_id", "invoice", false},
+    {"/creditnotes", "creditnotes", "creditnote_id", "credit note", true},
+};
+
+static const struct listing *listing_of(json_t *p)
+{
+    const char *phase = json_string_value(json_object_get(p, "phase"));
+    return &LISTINGS[phase && strcmp(phase, "creditnotes") == 0];
+}
+
 /* One summary row: nothing, or a document job. */
-static enum fh_rc row_process(struct fh_app *app, const struct fh_integ *in, json_t *row)
+static enum fh_rc row_process(struct fh_app *app, const struct fh_integ *in,
+                              const struct listing *l, json_t *row)
 {
     char id[32], key[200], why[200];
-    if (!zoho_id(json_object_get(row, "invoice_id"), id, sizeof(id)))
+    if (!zoho_id(json_object_get(row, l->id), id, sizeof(id)))
         return FH_OK;
-    zoho_source_key(in->tenant_id, id, key, sizeof(key));
+    (l->credit ? zoho_credit_key : zoho_source_key)(in->tenant_id, id, key, sizeof(key));
     bool failed = false;
     if (zoho_fiscalized(app->store, in->org_id, key, &failed))
         return failed ? FH_E_RETRY : FH_OK;
     const char *fiscalize = json_string_value(json_object_get(in->settings, "fiscalize"));
-    if (!fh_zoho_due(row, fiscalize, why, sizeof(why)))
+    const char *status = json_string_value(json_object_get(row, "status"));
+    if (l->credit ? !status || (strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
+                  : !fh_zoho_due(row, fiscalize, why, sizeof(why)))
         return FH_OK;
     const char *version = json_string_value(json_object_get(row, "last_modified_time"));
-    return zoho_queue_document(app->store, &app->qcfg, in->id, id, version, 0, 0);
+    return zoho_queue_document(app->store, &app->qcfg, in->id, l->credit, id, version, 0, 0);
 }
 
 static void page_query(json_t *p, struct fh_buf *q)
@@ -83,23 +101,23 @@ static void save_progress(struct fh_store *st, int64_t id, bool backfill, int64_
 static enum zoho_outcome sync_page(struct fh_app *app, const struct fh_integ *in, json_t *p,
                                    bool *more, int64_t *retry_at, char *why, size_t whysize)
 {
+    const struct listing *l = listing_of(p);
     struct fh_buf q;
     fh_buf_init(&q, 1024);
     page_query(p, &q);
-    struct zoho_call c = {
-        .method = "GET", .path = "/invoices", .query = q.data, .what = "invoices"};
+    struct zoho_call c = {.method = "GET", .path = l->path, .query = q.data, .what = l->rows};
     json_t *j = NULL;
     int64_t asked = fh_now_ms();
     enum zoho_outcome o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
     fh_buf_free(&q);
-    json_t *rows = json_object_get(j, "invoices"), *ctx = json_object_get(j, "page_context");
+    json_t *rows = json_object_get(j, l->rows), *ctx = json_object_get(j, "page_context");
     if (o == Z_OK && !json_is_array(rows)) {
-        snprintf(why, whysize, "Zoho's invoice page holds no invoices");
+        snprintf(why, whysize, "Zoho's %s page holds no %s", l->what, l->rows);
         o = Z_TRANSIENT;
     }
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) if (o == Z_OK && row_process(app, in, row) != FH_OK)
+    json_array_foreach(rows, i, row) if (o == Z_OK && row_process(app, in, l, row) != FH_OK)
     {
         snprintf(why, whysize, "store error during sync");
         o = Z_TRANSIENT;
@@ -107,9 +125,10 @@ static enum zoho_outcome sync_page(struct fh_app *app, const struct fh_integ *in
     if (o == Z_OK) {
         if (!json_object_get(p, "scan_at"))
             json_object_set_new(p, "scan_at", json_integer(asked));
-        int64_t done = pint(p, "done") + (int64_t)json_array_size(rows);
+        int64_t done = pint(p, "done") + (l->credit ? 0 : (int64_t)json_array_size(rows));
         const char *mode = json_string_value(json_object_get(p, "mode"));
-        save_progress(app->store, in->id, mode && strcmp(mode, "backfill") == 0, done, fh_now_ms());
+        save_progress(app->store, in->id, mode && strcmp(mode, "backfill") == 0 && !l->credit, done,
+                      fh_now_ms());
         json_object_set_new(p, "done", json_integer(done));
         json_object_set_new(p, "page", json_integer(pint(p, "page") + 1));
         *more = json_is_true(json_object_get(ctx, "has_more_page"));
@@ -143,6 +162,35 @@ static void sync_start(struct fh_store *st, const struct fh_integ *in, json_t *p
                   s, 1, NULL);
 }
 
+/* The credit-note listing was refused (the consent lacks its scope): the invoices are read, the
+ * sync ends, and the integration says why its credit notes are not read until it is
+ * reconnected; syncs skip the listing meanwhile (credit_notes_skipped). */
+static void credit_notes_refused(struct fh_store *st, const struct fh_integ *in, const char *why)
+{
+    int64_t now = fh_now_ms();
+    struct fh_param p[] = {FH_PI(in->id), FH_PI(now)};
+    fh_store_exec(st, "UPDATE integrations SET creditnotes_refused_at = $2 WHERE id = $1", p, 2,
+                  NULL);
+    char msg[512];
+    snprintf(msg, sizeof(msg), "Zoho Books refused to list credit notes (%.400s)", why);
+    fh_integ_sync_failed(st, in->id, msg, now);
+    fh_log(FH_LOG_WARN, "zoho_sync", "integration %s: %s", in->uid, msg);
+}
+
+/* True when the credit-note listing was refused since the last consent: the sync finishes with
+ * the invoices and keeps the integration's sync_error saying so. */
+static bool credit_notes_skipped(struct fh_store *st, const struct fh_integ *in)
+{
+    struct fh_param p[] = {FH_PI(in->id)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT 1 FROM integrations WHERE id = $1 AND creditnotes_refused_at "
+                           "IS NOT NULL AND creditnotes_refused_at >= COALESCE(connected_at, 0)",
+                           p, 1, &rows);
+    fh_rows_free(&rows);
+    return qs > 0;
+}
+
 enum fh_rc fh_zoho_job_sync(void *cls, struct fh_store *st, const struct fh_job *job, char *err,
                             size_t errsize)
 {
@@ -159,14 +207,31 @@ enum fh_rc fh_zoho_job_sync(void *cls, struct fh_store *st, const struct fh_job 
         char why[400];
         bool more = false;
         enum zoho_outcome o = sync_page(app, &in, p, &more, &retry_at, why, sizeof(why));
+        if (o == Z_REFUSED && listing_of(p)->credit) { /* the invoices are read */
+            sync_finish(st, in.id, pint(p, "scan_at"), fh_now_ms());
+            credit_notes_refused(st, &in, why);
+            rc = FH_OK;
+            break;
+        }
         if (o != Z_OK) {
             rc = zoho_finish(app, job, p, o, retry_at, why, err, errsize);
             if (o != Z_WAIT && (rc == FH_E_RETRY || rc == FH_ERR))
                 fh_integ_sync_failed(st, in.id, err, fh_now_ms());
             break;
         }
+        if (!more && !listing_of(p)->credit && !credit_notes_skipped(st, &in)) {
+            /* then the credit notes, from the same time */
+            json_object_set_new(p, "phase", json_string("creditnotes"));
+            json_object_set_new(p, "page", json_integer(1));
+            continue;
+        }
         if (!more) {
             sync_finish(st, in.id, pint(p, "scan_at"), fh_now_ms());
+            if (!listing_of(p)->credit) /* skipped: still say why */
+                fh_integ_sync_failed(st, in.id,
+                                     "Zoho Books refused to list credit notes: the consent lacks "
+                                     "their scope; reconnect to have credit notes refunded",
+                                     fh_now_ms());
             break;
         }
     }

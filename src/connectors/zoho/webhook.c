@@ -126,7 +126,7 @@ bool fh_zoho_webhook_verify(const char *secret, const char *const *names, const 
 static json_t *steps(void)
 {
     return json_pack(
-        "[s, s, s, s, s, s]",
+        "[s, s, s, s, s, s, s]",
         "In Zoho Books, open Settings → Automation → Workflow Rules and click + New Workflow Rule.",
         "Choose the module Invoice, name the rule (e.g. \"fiscalhub\"), workflow type Event Based, "
         "when an invoice is Created or Edited, executed each time; no criteria.",
@@ -134,7 +134,10 @@ static json_t *steps(void)
         "Method POST; URL: the webhook URL shown here; Body: Default payload (JSON).",
         "Tick \"I want to secure this webhook\" and enter the secret shown here.",
         "Save the webhook and the rule. fiscalhub polls every 15 minutes until the first signed "
-        "delivery arrives.");
+        "delivery arrives.",
+        "Add a second rule the same way on the module Credit Notes, with the same webhook (URL and "
+        "secret): a credit note applied to a fiscalized invoice becomes its refund at once "
+        "instead of at the next poll.");
 }
 
 static json_t *when(const struct fh_rows *r, size_t col)

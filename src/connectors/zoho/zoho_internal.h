@@ -5,6 +5,7 @@
  *   webhook.c  the per-integration webhook: key, secret, rotation, signature, setup text
  *   map.c      Zoho invoices -> the canonical invoice; the fiscalize rule
  *   process.c  one Zoho invoice -> fh_fiscal_submit + its write-back job
+ *   credit.c   one Zoho credit note -> a Refund of the invoice it credits
  *   jobs.c     inbox, document, write-back, revoke jobs
  *   sync.c     the sync (last_modified_time, pages) and poll jobs */
 #ifndef FH_ZOHO_INTERNAL_H
@@ -63,23 +64,42 @@ enum fh_rc zoho_revoke(struct fh_app *app, int64_t integration_id, char *why, si
 bool zoho_id(json_t *v, char *out, size_t outsize);
 /* The unique source key of an invoice: "zoho:<organization_id>:<invoice_id>". */
 void zoho_source_key(const char *org, const char *invoice_id, char *out, size_t outsize);
+/* The unique source key of a credit note: "zoho:<organization_id>:CN:<creditnote_id>". */
+void zoho_credit_key(const char *org, const char *creditnote_id, char *out, size_t outsize);
+/* The document's page in Zoho Books (View in Zoho; caller frees; NULL: no data center). */
+char *zoho_view_url(struct fh_app *app, const struct fh_integ *in, bool credit_note,
+                    const char *doc_id);
 /* True when a fiscal invoice of the organization already has that key (store errors: true,
  * with *failed set, so nothing is fiscalized twice by mistake). */
 bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool *failed);
 
-enum zoho_process_result { ZP_DONE, ZP_RETRY, ZP_FAILED };
+enum zoho_process_result {
+    ZP_DONE,
+    ZP_RETRY,
+    ZP_FAILED,
+    ZP_WAIT,          /* a rate limit or a refresh elsewhere: *retry_at */
+    ZP_WAIT_ORIGINAL, /* the credited invoice is not signed yet (the wait is recorded) */
+};
 /* Decides and, when due, fiscalizes one fetched invoice detail of the integration (idempotent:
  * the source key), and queues its write-back. */
 enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
                                       char *why, size_t whysize);
-/* Queues a document job for an invoice (unique per integration, invoice and version), due at
+/* Fetches one credit note (and, when it does not name its invoice, the invoices it credits) and,
+ * when it is open or closed and credits a fiscalized invoice, fiscalizes it as a Refund of that
+ * invoice (credit.c). *looks: how often the job found the credited invoice without a fiscal
+ * invoice before, counted up when it waits for it again (ZP_WAIT with *retry_at). */
+enum zoho_process_result zoho_credit_note(struct fh_app *app, const struct fh_integ *in,
+                                          const char *creditnote_id, int *looks, int64_t *retry_at,
+                                          char *why, size_t whysize);
+/* Queues a document job for an invoice or credit note (unique per integration, document and
+ * version; the payload names invoice_id or creditnote_id), due at
  * run_at (0: now). delivery (the webhook's inbox row; 0 for a sync) is a change that happened
  * after any earlier delivery: when that version's job has already begun, another one is queued,
  * for Zoho's version (last_modified_time) has whole seconds and a change within the same second
  * keeps it. Joins a transaction. */
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
-                               int64_t integration_id, const char *invoice_id, const char *version,
-                               int64_t run_at, int64_t delivery);
+                               int64_t integration_id, bool credit_note, const char *doc_id,
+                               const char *version, int64_t run_at, int64_t delivery);
 
 /* The job's answer to an outcome that is not Z_OK (Z_INACTIVE / Z_NOT_FOUND: done). */
 enum fh_rc zoho_finish(struct fh_app *app, const struct fh_job *job, json_t *p,

@@ -37,6 +37,7 @@ const DEFAULT_STEPS = [
   'Under Actions, add a Webhook action with the method POST and the webhook URL above.',
   'Keep the body as the Default payload (JSON with all the invoice’s fields).',
   'Tick “I want to secure this webhook” and enter the secret above, then save the webhook and the rule.',
+  'Add a second rule the same way on the Credit Notes module, with the same webhook, so that credit notes become refunds at once.',
 ];
 
 function When({ iso }: { iso: string }) {
@@ -122,8 +123,9 @@ export function ZohoWebhookPanel({ orgCode, integration: it, canManage, onChange
 
       <div id={bodyId} class="webhook-setup-body" hidden={!open}>
         <p class="webhook-setup-intro">
-          Add a workflow rule in Zoho Books that calls fiscalhub whenever an invoice is created or edited, and invoices
-          are fiscalized within seconds. Without it, fiscalhub still finds them by polling Zoho Books {every}.
+          Add a workflow rule in Zoho Books that calls fiscalhub whenever an invoice (and, with a second rule, a credit
+          note) is created or edited, and they are fiscalized within seconds. Without it, fiscalhub still finds them by
+          polling Zoho Books {every}.
         </p>
         {hook?.webhooks_used === false && (
           <p class="webhook-setup-intro" data-testid="webhook-plan-note">

@@ -1,0 +1,158 @@
+// zoho_credit_notes.test.mjs - Zoho Books credit notes become Refunds of the invoice they credit
+// (PRODUCT.md section 3), against the sandbox's Zoho emulator and V-SDC over real HTTP: through
+// the workflow webhook of a rule on the Credit Notes module (a credit note made from a fiscalized
+// invoice; one applied to an invoice later; one applied to a "paid"-trigger invoice, which the
+// credit itself makes due), exactly once with one comment written back on the credit note; by
+// polling without webhooks; and a connection consented without the credit-note scopes, whose
+// invoices are still fiscalized while the integration says why its credit notes are not read (and
+// its polls stop asking for them until it is reconnected).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startZohoWorld, stopZohoWorld, zohoUser, account, connectZoho, integration, fiscalInvoices, zohoInvoice, vsdcCount,
+  waitFor, sleep,
+} from '../lib/zoho.mjs';
+
+let w, a, org, uid, setup;
+
+before(async () => {
+  w = await startZohoWorld();
+  a = await account(w, 'zoho-cn');
+  const user = await zohoUser(w, { dc: 'eu' });
+  org = user.orgs[0].organization_id;
+  uid = await connectZoho(w, a, user);
+  setup = (await a.get(`/api/orgs/${a.org}/integrations/${uid}/webhook`)).json;
+  await w.ctl('PUT', `/zoho/control/orgs/${org}/webhook`, {
+    url: setup.url, secret: setup.secret, events: ['create', 'edit'], modules: ['invoices', 'creditnotes'],
+  });
+});
+
+after(() => stopZohoWorld(w, [setup?.secret]));
+
+async function signed(c, integ, ref, what) {
+  return waitFor(async () => (await fiscalInvoices(c, integ)).find((f) => f.source_ref === ref && f.status === 'signed'), { what, timeoutMs: 30000 });
+}
+
+async function creditNote(world, organization, over = {}) {
+  const r = await world.ctl('POST', `/zoho/control/orgs/${organization}/creditnotes`, {
+    customer_name: 'E2E Kupac d.o.o.',
+    line_items: [{ name: 'Widget', rate: 100, quantity: 1, tax_name: 'VAT' }],
+    ...over,
+  });
+  return r.creditnote;
+}
+
+const details = async (c, f) => (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${f.id}`)).json;
+
+test('a credit note made from a fiscalized invoice becomes its Refund once, with one comment on the credit note', async () => {
+  const inv = await zohoInvoice(w, org);
+  const sale = await signed(a, uid, inv.invoice_number, 'the invoice');
+  const cn = await creditNote(w, org, { invoice_id: inv.invoice_id });
+  assert.match(cn.creditnote_number, /^CN-/);
+  const refund = await signed(a, uid, cn.creditnote_number, 'the refund');
+  assert.equal(refund.total_amount, '120');
+  assert.match(refund.source_url, new RegExp(`/books/eu/app/${org}#/creditnotes/${cn.creditnote_id}$`));
+  const d = await details(a, refund);
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.referent_document_number, sale.invoice_number);
+  assert.equal(d.invoice.referent_document_time, (await details(a, sale)).sdc_time);
+  assert.equal(d.invoice.pos_invoice_number, cn.creditnote_number);
+  assert.deepEqual(d.invoice.items.map((x) => [x.name, x.quantity, x.total]), [['Widget', '1', '120']]);
+  const cm = await waitFor(async () => {
+    const l = await w.ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}/comments?type=internal`);
+    return l.length && l;
+  }, { what: 'the comment on the credit note' });
+  assert.equal(cm.length, 1);
+  assert.ok(cm[0].description.includes(refund.invoice_number) && cm[0].description.includes(refund.verification_url), cm[0].description);
+  // edits of the credit note are looked at, never fiscalized again
+  const before = (await w.ctl('GET', `/zoho/control/orgs/${org}/webhook`)).delivered;
+  await w.ctl('PUT', `/zoho/control/creditnotes/${cn.creditnote_id}`, { reference_number: 'edited later' });
+  await waitFor(async () => (await w.ctl('GET', `/zoho/control/orgs/${org}/webhook`)).delivered > before, { what: 'the edit delivery' });
+  await sleep(800);
+  assert.equal((await fiscalInvoices(a, uid)).filter((f) => f.source_ref === cn.creditnote_number).length, 1);
+  assert.equal(await vsdcCount(w, a.certUid, cn.creditnote_number), 1, 'the V-SDC signed the refund once');
+  assert.equal((await w.ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}/comments?type=internal`)).length, 1, 'one comment');
+});
+
+test('an open credit note applied to no invoice waits; applied later it becomes the Refund of that invoice', async () => {
+  const inv = await zohoInvoice(w, org);
+  const sale = await signed(a, uid, inv.invoice_number, 'the invoice');
+  const cn = await creditNote(w, org, { line_items: [{ name: 'Book', rate: 10, quantity: 1, tax_name: 'Reduced VAT' }] });
+  await waitFor(async () => (await w.ctl('GET', `/zoho/control/orgs/${org}/webhook`)).delivered >= 1, { what: 'the delivery' });
+  await sleep(1000);
+  assert.equal((await fiscalInvoices(a, uid)).filter((f) => f.source_ref === cn.creditnote_number).length, 0, 'not applied: nothing to refund');
+  assert.equal((await integration(a, uid)).not_fiscalized, null, 'and nothing refused');
+  await w.ctl('POST', `/zoho/control/creditnotes/${cn.creditnote_id}/invoices`, { invoices: [{ invoice_id: inv.invoice_id, amount_applied: 11 }] });
+  const refund = await signed(a, uid, cn.creditnote_number, 'the refund once applied');
+  assert.equal(refund.total_amount, '11');
+  const d = await details(a, refund);
+  assert.deepEqual([d.invoice.transaction_type, d.invoice.referent_document_number], ['refund', sale.invoice_number]);
+});
+
+test('a credit that makes a "paid"-trigger invoice due: the sale, then its Refund', async () => {
+  const r = await a.patch(`/api/orgs/${a.org}/integrations/${uid}`, { settings: { fiscalize: 'paid' } });
+  assert.equal(r.status, 200, r.text);
+  try {
+    const inv = await zohoInvoice(w, org);
+    await sleep(1000);
+    assert.equal((await fiscalInvoices(a, uid)).filter((f) => f.source_ref === inv.invoice_number).length, 0, 'sent, unpaid: not yet');
+    const cn = await creditNote(w, org, { invoices: [{ invoice_id: inv.invoice_id, amount_applied: 120 }] });
+    const sale = await signed(a, uid, inv.invoice_number, 'the invoice the credit made due');
+    const refund = await signed(a, uid, cn.creditnote_number, 'its refund');
+    assert.equal((await details(a, refund)).invoice.referent_document_number, sale.invoice_number);
+  } finally {
+    await a.patch(`/api/orgs/${a.org}/integrations/${uid}`, { settings: { fiscalize: 'sent' } });
+  }
+});
+
+test('without webhooks a credit note is found by polling and refunded once', async () => {
+  const w2 = await startZohoWorld({ env: { FISCALHUB_ZOHO_POLL_SECONDS: '1' } });
+  try {
+    const c = await account(w2, 'zoho-cn-poll');
+    const u = await zohoUser(w2, { dc: 'eu' });
+    const o = u.orgs[0].organization_id;
+    const id = await connectZoho(w2, c, u);
+    const inv = await zohoInvoice(w2, o);
+    const sale = await signed(c, id, inv.invoice_number, 'the polled invoice');
+    const cn = await creditNote(w2, o, { invoice_id: inv.invoice_id });
+    const refund = await signed(c, id, cn.creditnote_number, 'the polled refund');
+    assert.equal((await details(c, refund)).invoice.referent_document_number, sale.invoice_number);
+    const stats = await w2.ctl('GET', '/zoho/control/stats');
+    assert.ok(stats.calls['GET /creditnotes'] >= 1, JSON.stringify(stats.calls));
+    await sleep(1500); // later polls see it again within their overlap
+    assert.equal((await fiscalInvoices(c, id)).filter((f) => f.source_ref === cn.creditnote_number).length, 1);
+    assert.equal((await integration(c, id)).sync_error, null);
+  } finally {
+    await stopZohoWorld(w2, []);
+  }
+});
+
+test('a connection without the credit-note scopes still fiscalizes invoices and says why credit notes are not read', async () => {
+  const w3 = await startZohoWorld({
+    env: { FISCALHUB_ZOHO_POLL_SECONDS: '1', FISCALHUB_ZOHO_SCOPES: 'ZohoBooks.invoices.READ,ZohoBooks.invoices.CREATE,ZohoBooks.settings.READ' },
+  });
+  try {
+    const c = await account(w3, 'zoho-cn-scope');
+    const u = await zohoUser(w3, { dc: 'eu' });
+    const o = u.orgs[0].organization_id;
+    const id = await connectZoho(w3, c, u);
+    const inv = await zohoInvoice(w3, o);
+    await signed(c, id, inv.invoice_number, 'the invoice');
+    const i = await waitFor(async () => {
+      const x = await integration(c, id);
+      return x.sync_error && x;
+    }, { what: 'the sync error', timeoutMs: 30000 });
+    assert.match(i.sync_error.message, /^Zoho Books refused to list credit notes/);
+    // later polls skip the listing (no call, no token refresh spent on it) and keep saying why
+    const listed = (await w3.ctl('GET', '/zoho/control/stats')).calls['GET /creditnotes'];
+    const polled = Date.parse(i.last_polled_at);
+    await waitFor(async () => Date.parse((await integration(c, id)).last_polled_at) > polled + 1500, { what: 'the polls to go on', timeoutMs: 30000 });
+    assert.equal((await w3.ctl('GET', '/zoho/control/stats')).calls['GET /creditnotes'], listed);
+    assert.equal((await integration(c, id)).sync_error.message,
+      'Zoho Books refused to list credit notes: the consent lacks their scope; reconnect to have credit notes refunded');
+    const inv2 = await zohoInvoice(w3, o);
+    await signed(c, id, inv2.invoice_number, 'a later invoice');
+  } finally {
+    await stopZohoWorld(w3, []);
+  }
+});
