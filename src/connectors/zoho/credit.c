@@ -98,21 +98,10 @@ static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ
         json_object_set_new(canonical, "pos_invoice_number", json_string(n));
         free(n);
     }
-    char *url = zoho_view_url(app, in, true, id);
-    json_t *wb = json_pack("{s:s}", "creditnote_id", id);
-    struct fh_conn_doc d = {.in = in,
-                            .source_key = key,
-                            .source_ref = number,
-                            .source_url = url,
-                            .writeback_kind = FH_ZOHO_JOB_WRITEBACK,
-                            .writeback_prefix = "zoho.wb",
-                            .writeback_payload = wb};
-    d.has_source_tax = fh_zoho_tax_total(cn, &d.source_tax);
-    enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
-    json_decref(wb);
+    enum zoho_process_result r =
+        zoho_submit(app, in, cn, true, id, key, number, canonical, why, whysize);
     json_decref(canonical);
-    free(url);
-    return r == FH_SUBMIT_DONE ? ZP_DONE : r == FH_SUBMIT_RETRY ? ZP_RETRY : ZP_FAILED;
+    return r;
 }
 
 static enum zoho_process_result process(struct fh_app *app, const struct fh_integ *in, json_t *cn,

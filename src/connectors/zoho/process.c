@@ -94,12 +94,13 @@ char *zoho_view_url(struct fh_app *app, const struct fh_integ *in, bool credit_n
                        credit_note ? "creditnotes" : "invoices", doc_id);
 }
 
-static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ *in, json_t *inv,
-                                       const char *invoice_id, const char *key, const char *number,
-                                       json_t *canonical, char *why, size_t whysize)
+enum zoho_process_result zoho_submit(struct fh_app *app, const struct fh_integ *in, json_t *doc,
+                                     bool credit_note, const char *doc_id, const char *key,
+                                     const char *number, json_t *canonical, char *why,
+                                     size_t whysize)
 {
-    char *url = zoho_view_url(app, in, false, invoice_id);
-    json_t *wb = json_pack("{s:s}", "invoice_id", invoice_id);
+    char *url = zoho_view_url(app, in, credit_note, doc_id);
+    json_t *wb = json_pack("{s:s}", credit_note ? "creditnote_id" : "invoice_id", doc_id);
     struct fh_conn_doc d = {.in = in,
                             .source_key = key,
                             .source_ref = number,
@@ -107,7 +108,7 @@ static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ
                             .writeback_kind = FH_ZOHO_JOB_WRITEBACK,
                             .writeback_prefix = "zoho.wb",
                             .writeback_payload = wb};
-    d.has_source_tax = fh_zoho_tax_total(inv, &d.source_tax);
+    d.has_source_tax = fh_zoho_tax_total(doc, &d.source_tax);
     enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
     json_decref(wb);
     free(url);
@@ -134,7 +135,7 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
     else if (fh_zoho_map(inv, in->settings, &canonical, why, whysize) != FH_OK)
         r = ZP_FAILED;
     else
-        r = submit(app, in, inv, id, key, number, canonical, why, whysize);
+        r = zoho_submit(app, in, inv, false, id, key, number, canonical, why, whysize);
     json_decref(canonical);
     if (r == ZP_FAILED) {
         char *url = zoho_view_url(app, in, false, id);

@@ -80,6 +80,12 @@ enum zoho_process_result {
     ZP_WAIT,          /* a rate limit or a refresh elsewhere: *retry_at */
     ZP_WAIT_ORIGINAL, /* the credited invoice is not signed yet (the wait is recorded) */
 };
+/* fh_conn_submit of an invoice's or credit note's canonical form (doc: its detail, for the tax
+ * check), with its View in Zoho link and its write-back job (a comment on the document). */
+enum zoho_process_result zoho_submit(struct fh_app *app, const struct fh_integ *in, json_t *doc,
+                                     bool credit_note, const char *doc_id, const char *key,
+                                     const char *number, json_t *canonical, char *why,
+                                     size_t whysize);
 /* Decides and, when due, fiscalizes one fetched invoice detail of the integration (idempotent:
  * the source key), and queues its write-back. */
 enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
