@@ -254,6 +254,13 @@ enum fh_conn_original {
 enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
                                        const char *original_key, char *number, size_t nsize,
                                        char *time, size_t tsize, char *why, size_t whysize);
+/* The Refund cancelling the signed normal sale under original_key (its invoice was voided at
+ * the source): *refund (new reference) is the signed canonical invoice as a refund referencing
+ * it, with FH_ORIGINAL_SIGNED. FH_ORIGINAL_WAIT while the sale is pending or failed;
+ * FH_ORIGINAL_NONE when there is nothing to cancel (never fiscalized, or not a normal sale). */
+enum fh_conn_original fh_conn_void_refund(struct fh_store *st, int64_t org_id,
+                                          const char *original_key, json_t **refund, char *why,
+                                          size_t whysize);
 /* The next look of a waiting credit note: after as long as it has waited so far, 2 s to 15 min. */
 int64_t fh_conn_wait_gap_ms(int64_t waited_ms);
 /* Parks the job of the credit note whose source key is waiting_key until its original is signed

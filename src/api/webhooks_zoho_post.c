@@ -7,8 +7,9 @@
  * A good delivery is committed (an inbox row and its processing job, one transaction) before
  * the empty 200; the work happens later in the zoho.inbox job. Only invoice.invoice_id (or,
  * from a rule on the Credit Notes module, creditnote.creditnote_id) and last_modified_time of
- * the default payload are read: the job fetches the document itself; a delivery without one
- * triggers a sync. The body is never logged. */
+ * the default payload are read, and an invoice's status (a void of a fiscalized invoice is
+ * looked at, other changes of one are not): the job fetches the document itself; a delivery
+ * without one triggers a sync. The body is never logged. */
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,10 @@ static bool key_ok(const char *k)
            strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
-/* The invoice or credit note named by a default payload (an id, or "" when there is none). */
-static void event_of(const struct fh_req *req, bool *credit, char *id, size_t idsize, char *at,
-                     size_t atsize)
+/* The invoice or credit note named by a default payload (an id, or "" when there is none);
+ * *voided when it is an invoice whose status is void. */
+static void event_of(const struct fh_req *req, bool *credit, bool *voided, char *id, size_t idsize,
+                     char *at, size_t atsize)
 {
     id[0] = at[0] = '\0';
     json_error_t je;
@@ -63,6 +65,8 @@ static void event_of(const struct fh_req *req, bool *credit, char *id, size_t id
         fh_strlcpy(id, json_string_value(v), idsize);
     if (strlen(id) > 19 || strspn(id, "0123456789") != strlen(id))
         id[0] = '\0';
+    const char *status = json_string_value(json_object_get(inv, "status"));
+    *voided = !*credit && status && strcmp(status, "void") == 0;
     const char *t = json_string_value(json_object_get(inv, "last_modified_time"));
     if (t && strlen(t) < atsize && strspn(t, "0123456789-:T+Z.") == strlen(t))
         fh_strlcpy(at, t, atsize);
@@ -95,11 +99,11 @@ enum fh_rc fh_api_webhooks_zoho_post(struct fh_req *req)
     if (!active)
         return fh_reply_empty(req, 200); /* accepted and dropped; polling catches up later */
     char invoice[32], at[48];
-    bool credit = false;
-    event_of(req, &credit, invoice, sizeof(invoice), at, sizeof(at));
+    bool credit = false, voided = false;
+    event_of(req, &credit, &voided, invoice, sizeof(invoice), at, sizeof(at));
     struct fh_inbox_event ev = {.tenant_id = org,
                                 .category = credit ? "creditnote" : "invoice",
-                                .event_type = "webhook",
+                                .event_type = voided ? "void" : "webhook",
                                 .resource_id = invoice,
                                 .event_at = at[0] ? at : NULL,
                                 .integration_id = id};

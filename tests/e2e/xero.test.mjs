@@ -122,6 +122,78 @@ test('trigger approval: drafts never, approval fiscalizes once, a credit note be
   assert.equal(p.json.invoices_this_month, 2);
 });
 
+
+test('an invoice voided after its fiscalization becomes a refund of the whole sale, once', async () => {
+  const c = await account(w, 'xero-void');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  // trigger payment: approved, never paid, voided: there is nothing to cancel
+  const unpaid = await xeroInvoice(w, tenantA);
+  await w.ctl('POST', `/xero/control/invoices/${unpaid.InvoiceID}/approve`);
+  await w.ctl('POST', `/xero/control/invoices/${unpaid.InvoiceID}/void`);
+  const other = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${other.InvoiceID}/approve`);
+  const inv = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  const signed = await signedInvoices(c, uid, 2, 'both approved invoices');
+  const f = signed.find((x) => x.source_ref === inv.InvoiceNumber);
+  // edited in Xero after the fiscalization: the refund still cancels what was signed
+  await w.ctl('PUT', `/xero/control/invoices/${inv.InvoiceID}`, {
+    LineItems: [{ Description: 'Other', Quantity: 1, UnitAmount: 5, AccountCode: '200', TaxType: 'TAX001' }],
+  });
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/void`);
+  const list = await signedInvoices(c, uid, 3, 'the refund of the voided invoice');
+  const refund = list.find((x) => x.source_ref === inv.InvoiceNumber && x.id !== f.id);
+  const [orig, d] = await Promise.all([f.id, refund.id].map(async (id) => (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${id}`)).json));
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.invoice_type, 'normal');
+  assert.equal(d.invoice.referent_document_number, f.invoice_number);
+  assert.equal(d.invoice.referent_document_time, f.sdc_time);
+  assert.deepEqual(d.invoice.items, orig.invoice.items, 'item for item what the sale held');
+  assert.deepEqual(d.invoice.payments, orig.invoice.payments);
+  assert.equal(refund.total_amount, f.total_amount);
+  assert.ok(refund.source_url.endsWith(`InvoiceID=${inv.InvoiceID}`), refund.source_url);
+  const r = await w.ctl('GET', `/vsdc/control/invoices?uid=${c.certUid}&limit=1000`);
+  const atVsdc = r.invoices.filter((x) => x.pos_invoice_number === inv.InvoiceNumber);
+  assert.deepEqual(atVsdc.map((x) => x.transaction_type).sort(), [0, 1], 'one sale and one refund at the V-SDC');
+  // the refund's note is written back on the voided invoice, next to the sale's
+  const n = await waitFor(async () => { const h = await notes(w, inv.InvoiceID); return h.length === 2 && h; }, { what: 'both notes' });
+  assert.ok(n.some((x) => x.Details.includes(refund.invoice_number)), JSON.stringify(n));
+  // the void's repeated events refund nothing more
+  await sleep(1500);
+  assert.equal((await fiscalInvoices(c, uid)).filter((x) => x.source_ref === inv.InvoiceNumber).length, 2);
+  assert.equal((await fiscalInvoices(c, uid)).filter((x) => x.source_ref === other.InvoiceNumber).length, 1);
+  assert.equal((await fiscalInvoices(a, uidA)).filter((x) => x.source_ref === unpaid.InvoiceNumber).length, 0);
+});
+
+test('a voided invoice whose fiscalization failed waits for it: a retry signs the sale and its refund follows', async () => {
+  const c = await account(w, 'xero-voidwait');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  await w.ctl('POST', `/vsdc/control/taxpayers/${c.certUid}/revoke`, {});
+  const inv = await xeroInvoice(w, u.orgs[0].tenant_id);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  const failed = await waitFor(async () => (await fiscalInvoices(c, uid)).find((x) => x.status === 'failed'),
+    { what: 'the failed fiscalization' });
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/void`);
+  const waiting = await waitFor(async () => {
+    const r = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}`)).json.refunds_waiting;
+    return r.length && r;
+  }, { what: 'the void waiting on the failed sale' });
+  assert.equal(waiting[0].ref, inv.InvoiceNumber);
+  assert.equal((await fiscalInvoices(c, uid)).length, 1, 'no refund of an unsigned sale');
+  await w.ctl('POST', `/vsdc/control/taxpayers/${c.certUid}/unrevoke`, {});
+  assert.equal((await c.post(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}/retry`)).status, 202);
+  const list = await signedInvoices(c, uid, 2, 'the sale and its refund');
+  const sale = list.find((x) => x.id === failed.id);
+  const refund = list.find((x) => x.id !== failed.id);
+  const d = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${refund.id}`)).json;
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.referent_document_number, sale.invoice_number);
+  assert.deepEqual((await c.get(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}`)).json.refunds_waiting, []);
+});
+
 test('a credit note of an invoice whose fiscalization failed waits, and becomes its refund once a retry signs the invoice', async () => {
   const c = await account(w, 'xero-cnwait');
   const u = await xeroUser(w, 1);

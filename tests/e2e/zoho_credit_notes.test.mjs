@@ -2,8 +2,9 @@
 // (PRODUCT.md section 3), against the sandbox's Zoho emulator and V-SDC over real HTTP: through
 // the workflow webhook of a rule on the Credit Notes module (a credit note made from a fiscalized
 // invoice; one applied to an invoice later; one applied to a "paid"-trigger invoice, which the
-// credit itself makes due), exactly once with one comment written back on the credit note; by
-// polling without webhooks; and a connection consented without the credit-note scopes, whose
+// credit itself makes due), exactly once with one comment written back on the credit note; a
+// fiscalized invoice voided becomes the Refund of its whole sale; both by polling without
+// webhooks too; and a connection consented without the credit-note scopes, whose
 // invoices are still fiscalized while the integration says why its credit notes are not read (and
 // its polls stop asking for them until it is reconnected).
 import { test, before, after } from 'node:test';
@@ -105,7 +106,39 @@ test('a credit that makes a "paid"-trigger invoice due: the sale, then its Refun
   }
 });
 
-test('without webhooks a credit note is found by polling and refunded once', async () => {
+test('an invoice voided after its fiscalization becomes the Refund of the whole sale once, with its comment', async () => {
+  const inv = await zohoInvoice(w, org);
+  const sale = await signed(a, uid, inv.invoice_number, 'the invoice');
+  // edited after the fiscalization: the refund still repeats what was signed
+  await w.ctl('PUT', `/zoho/control/invoices/${inv.invoice_id}`, { line_items: [{ name: 'Other', rate: 1, quantity: 1, tax_name: 'VAT' }] });
+  await w.ctl('POST', `/zoho/control/invoices/${inv.invoice_id}/void`);
+  const refund = await waitFor(async () => (await fiscalInvoices(a, uid))
+    .find((f) => f.source_ref === inv.invoice_number && f.id !== sale.id && f.status === 'signed'), { what: 'the refund' });
+  const [s, d] = [await details(a, sale), await details(a, refund)];
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.referent_document_number, sale.invoice_number);
+  assert.equal(d.invoice.referent_document_time, s.sdc_time);
+  assert.deepEqual(d.invoice.items, s.invoice.items);
+  assert.equal(refund.total_amount, sale.total_amount);
+  assert.match(refund.source_url, new RegExp(`#/invoices/${inv.invoice_id}$`));
+  const cm = await waitFor(async () => {
+    const l = await w.ctl('GET', `/zoho/control/invoices/${inv.invoice_id}/comments?type=internal`);
+    return l.length === 2 && l;
+  }, { what: 'the sale\'s and the refund\'s comments' });
+  assert.ok(cm.some((x) => x.description.includes(refund.invoice_number)), JSON.stringify(cm));
+  const r = await w.ctl('GET', `/vsdc/control/invoices?uid=${a.certUid}&limit=1000`);
+  assert.deepEqual(r.invoices.filter((x) => x.pos_invoice_number === inv.invoice_number).map((x) => x.transaction_type).sort(), [0, 1]);
+  // an invoice voided before it was ever fiscalized (a draft) has nothing to refund
+  const draft = await w.ctl('POST', `/zoho/control/orgs/${org}/invoices`, {
+    customer_name: 'E2E Kupac d.o.o.', status: 'draft', line_items: [{ name: 'Widget', rate: 5, quantity: 1, tax_name: 'VAT' }],
+  });
+  await w.ctl('POST', `/zoho/control/invoices/${draft.invoice.invoice_id}/void`);
+  await sleep(1500);
+  assert.equal((await fiscalInvoices(a, uid)).filter((f) => f.source_ref === inv.invoice_number).length, 2);
+  assert.equal((await fiscalInvoices(a, uid)).filter((f) => f.source_ref === draft.invoice.invoice_number).length, 0);
+});
+
+test('without webhooks a credit note and a void are found by polling and refunded once', async () => {
   const w2 = await startZohoWorld({ env: { FISCALHUB_ZOHO_POLL_SECONDS: '1' } });
   try {
     const c = await account(w2, 'zoho-cn-poll');
@@ -119,8 +152,15 @@ test('without webhooks a credit note is found by polling and refunded once', asy
     assert.equal((await details(c, refund)).invoice.referent_document_number, sale.invoice_number);
     const stats = await w2.ctl('GET', '/zoho/control/stats');
     assert.ok(stats.calls['GET /creditnotes'] >= 1, JSON.stringify(stats.calls));
-    await sleep(1500); // later polls see it again within their overlap
+    const inv2 = await zohoInvoice(w2, o);
+    const sale2 = await signed(c, id, inv2.invoice_number, 'the second polled invoice');
+    await w2.ctl('POST', `/zoho/control/invoices/${inv2.invoice_id}/void`);
+    const voided = await waitFor(async () => (await fiscalInvoices(c, id))
+      .find((f) => f.source_ref === inv2.invoice_number && f.id !== sale2.id && f.status === 'signed'), { what: 'the polled void' });
+    assert.equal((await details(c, voided)).invoice.referent_document_number, sale2.invoice_number);
+    await sleep(1500); // later polls see them again within their overlap
     assert.equal((await fiscalInvoices(c, id)).filter((f) => f.source_ref === cn.creditnote_number).length, 1);
+    assert.equal((await fiscalInvoices(c, id)).filter((f) => f.source_ref === inv2.invoice_number).length, 2);
     assert.equal((await integration(c, id)).sync_error, null);
   } finally {
     await stopZohoWorld(w2, []);

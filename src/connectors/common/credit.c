@@ -9,7 +9,12 @@
  * a wait recorded before the job was parked), the next look comes after as long as it has
  * waited so far, at least WAIT_FIRST_MS and at most WAIT_MAX_GAP_MS, so a long wait costs a few
  * partner calls an hour, not one every few seconds; after WAIT_GIVE_UP_MS the job ends with the
- * reason. */
+ * reason.
+ *
+ * An invoice voided at its source after it was fiscalized is cancelled the same way
+ * (fh_conn_void_refund): a Refund of everything the signed sale held, built from the canonical
+ * invoice that was signed (not from the voided document, which may have been edited since), so
+ * the refund matches the sale item for item, referencing it like a credit note's. */
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +58,45 @@ enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
     }
     fh_rows_free(&rows);
     return res;
+}
+
+enum fh_conn_original fh_conn_void_refund(struct fh_store *st, int64_t org_id,
+                                          const char *original_key, json_t **refund, char *why,
+                                          size_t whysize)
+{
+    char number[64], time[64];
+    *refund = NULL;
+    enum fh_conn_original res = fh_conn_original(st, org_id, original_key, number, sizeof(number),
+                                                 time, sizeof(time), why, whysize);
+    if (res == FH_ORIGINAL_NONE)
+        snprintf(why, whysize, "the voided invoice was never fiscalized");
+    if (res != FH_ORIGINAL_SIGNED)
+        return res;
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(original_key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(
+        st, "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND source_key = $2", p, 2,
+        &rows);
+    json_t *inv =
+        qs > 0 && fh_rows_get(&rows, 0, 0) ? json_loads(fh_rows_get(&rows, 0, 0), 0, NULL) : NULL;
+    fh_rows_free(&rows);
+    if (qs < 0) {
+        snprintf(why, whysize, "store error");
+        return FH_ORIGINAL_ERROR;
+    }
+    const char *tt = json_string_value(json_object_get(inv, "transaction_type"));
+    const char *type = json_string_value(json_object_get(inv, "invoice_type"));
+    if (!json_is_object(inv) || (tt && strcmp(tt, "sale") != 0) ||
+        (type && strcmp(type, "normal") != 0)) {
+        json_decref(inv);
+        snprintf(why, whysize, "the voided invoice's fiscal invoice is not a normal sale");
+        return FH_ORIGINAL_NONE;
+    }
+    json_object_set_new(inv, "transaction_type", json_string("refund"));
+    json_object_set_new(inv, "referent_document_number", json_string(number));
+    json_object_set_new(inv, "referent_document_time", json_string(time));
+    *refund = inv;
+    return FH_ORIGINAL_SIGNED;
 }
 
 int64_t fh_conn_wait_gap_ms(int64_t waited_ms)

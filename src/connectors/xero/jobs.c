@@ -7,11 +7,11 @@
  *                   once (Scale, trial), after FISCALHUB_GROWTH_WEBHOOK_DELAY_SECONDS (Growth),
  *                   or none (Starter: polling only)
  *   xero.document   GET the invoice / credit note -> process.c; a credit note whose original
- *                   is not signed (pending, on hold, failed until retried) waits for it as the
- *                   same job, woken by the original's signature (fh_fiscal_wait_park), else
- *                   looking again after a growing gap (fh_conn_wait_gap_ms), up to 30 days
- *   xero.sync       GET /Invoices pages, then GET /CreditNotes pages, since the cursor
- *                   (If-Modified-Since, FISCALHUB_XERO_PAGE_SIZE a page, 100 by default): the
+ *                   is not signed (pending, on hold, failed until retried), or a voided
+ *                   invoice whose sale is not, waits for it as the same job, woken by the
+ * original's signature (fh_fiscal_wait_park), else looking again after a growing gap
+ * (fh_conn_wait_gap_ms), up to 30 days xero.sync       GET /Invoices pages, then GET /CreditNotes
+ * pages, since the cursor (If-Modified-Since, FISCALHUB_XERO_PAGE_SIZE a page, 100 by default): the
  *                   first backfill and the polling fallback, so a credit note whose webhook was
  *                   lost is still fiscalized; the phase and page in the job's payload (a
  *                   deferral resumes there), the invoices' progress on the integration row.
@@ -115,26 +115,28 @@ enum fh_rc fh_xero_job_inbox(void *cls, struct fh_store *st, const struct fh_job
 
 /* ---- one document ---- */
 
-/* A credit note waiting for its original invoice parks its job (common/credit.c). */
+/* A credit note waiting for its original invoice, or a voided invoice's refund waiting for the
+ * sale, parks its job (common/credit.c). */
 static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_integ *in,
-                                    const struct fh_job *job, json_t *p, const char *why, char *err,
-                                    size_t errsize)
+                                    const struct fh_job *job, json_t *p, bool credit,
+                                    const char *why, char *err, size_t errsize)
 {
     const char *id = json_string_value(json_object_get(p, "id"));
     char key[200];
-    xero_credit_note_key(in, id ? id : "", key, sizeof(key));
+    xero_waiting_key(in, credit ? XERO_CREDIT_NOTE : XERO_INVOICE, id ? id : "", key, sizeof(key));
     return fh_conn_wait_original(app, in, job, key, why, err, errsize);
 }
 
 static enum fh_rc finish_process(struct fh_app *app, const struct fh_integ *in,
-                                 const struct fh_job *job, json_t *p, enum xero_process_result r,
-                                 const char *why, char *err, size_t errsize)
+                                 const struct fh_job *job, json_t *p, bool credit,
+                                 enum xero_process_result r, const char *why, char *err,
+                                 size_t errsize)
 {
     switch (r) {
     case XP_DONE:
         return FH_OK;
     case XP_WAIT:
-        return wait_for_original(app, in, job, p, why, err, errsize);
+        return wait_for_original(app, in, job, p, credit, why, err, errsize);
     case XP_RETRY:
         snprintf(err, errsize, "%s", why);
         return FH_E_RETRY;
@@ -175,7 +177,7 @@ enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_
                 : XP_FAILED;
         if (!doc)
             snprintf(why, sizeof(why), "Xero's answer holds no document");
-        rc = finish_process(app, &in, job, p, pr, why, err, errsize);
+        rc = finish_process(app, &in, job, p, credit, pr, why, err, errsize);
         json_decref(j);
     } else if (o == X_WAIT) {
         rc = fh_job_defer_or_retry(app, job, p, retry_at, err, errsize);
@@ -230,20 +232,21 @@ static const struct sync_phase *phase_of(json_t *p)
 }
 
 /* A credit note whose original is not signed yet (an invoice of the same scan, typically, or
- * one whose fiscalization failed until a user retries it) goes to its own xero.document job,
- * which waits for it; the scan goes on. The job's key holds the credit note's UpdatedDateUTC:
- * scans of an unchanged credit note find the job already there, a changed one gets a new job
- * even when an earlier one ended. */
-static enum fh_rc hand_off(struct fh_app *app, const struct fh_integ *in, json_t *doc,
-                           int64_t run_at)
+ * one whose fiscalization failed until a user retries it), or a voided invoice whose sale is
+ * not, goes to its own xero.document job, which waits for it; the scan goes on. The job's key
+ * holds the document's UpdatedDateUTC: scans of an unchanged document find the job already
+ * there, a changed one gets a new job even when an earlier one ended. */
+static enum fh_rc hand_off(struct fh_app *app, const struct fh_integ *in, enum xero_doc_kind kind,
+                           json_t *doc, int64_t run_at)
 {
-    const char *id = json_string_value(json_object_get(doc, "CreditNoteID"));
+    bool credit = kind == XERO_CREDIT_NOTE;
+    const char *id = json_string_value(json_object_get(doc, credit ? "CreditNoteID" : "InvoiceID"));
     int64_t updated = 0;
     fh_xero_date(json_string_value(json_object_get(doc, "UpdatedDateUTC")), &updated);
     char key[140];
-    snprintf(key, sizeof(key), "xero.doc:%lld:CN:%.64s:%lld", (long long)in->id, id ? id : "",
-             (long long)updated);
-    return queue_document(app->store, &app->qcfg, key, in->id, true, id, run_at);
+    snprintf(key, sizeof(key), "xero.doc:%lld:%s:%.64s:%lld", (long long)in->id,
+             credit ? "CN" : "VOID", id ? id : "", (long long)updated);
+    return queue_document(app->store, &app->qcfg, key, in->id, credit, id, run_at);
 }
 
 /* Processes one page; returns the number of documents in it, or -1 after a store error. */
@@ -261,8 +264,7 @@ static int page_process(struct fh_app *app, const struct fh_integ *in, const str
         char why[400];
         enum xero_process_result r =
             xero_process(app, in, ph->kind, doc, &retry_at, why, sizeof(why));
-        if (r == XP_WAIT && ph->kind == XERO_CREDIT_NOTE &&
-            hand_off(app, in, doc, retry_at) != FH_OK)
+        if (r == XP_WAIT && hand_off(app, in, ph->kind, doc, retry_at) != FH_OK)
             return -1;
         if (r == XP_RETRY)
             return -1;

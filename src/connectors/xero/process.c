@@ -2,10 +2,14 @@
  *
  * Invoices follow the integration's trigger (map.c). A credit note (ACCRECCREDIT, AUTHORISED or
  * PAID) allocated to an invoice becomes a Refund referencing the original's fiscal invoice
- * number and time; it waits while the original is still being signed. Exactly once comes from
- * fh_fiscal_submit's unique source key per organization: "xero:<tenant>:<InvoiceID>" (credit
- * notes "xero:<tenant>:CN:<CreditNoteID>"), so any number of webhook events, polls and edits of
- * the same document submit it once and later edits never fiscalize it again. The write-back job
+ * number and time; it waits while the original is still being signed. An invoice VOIDED after
+ * it was fiscalized (Xero voids only invoices without payments or allocated credit: trigger
+ * "approval", or a payment removed first) becomes a Refund of the whole signed sale
+ * (fh_conn_void_refund), waiting the same way. Exactly once comes from fh_fiscal_submit's unique
+ * source key per organization: "xero:<tenant>:<InvoiceID>" (credit notes
+ * "xero:<tenant>:CN:<CreditNoteID>", voids "xero:<tenant>:VOID:<InvoiceID>"), so any number of
+ * webhook events, polls and edits of the same document submit it once and later edits never
+ * fiscalize it again. The write-back job
  * has the unique key "xero.wb:<fiscal invoice id>" (common/jobs.c fh_conn_submit). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +34,31 @@ static bool id_ok(const char *s)
     return true;
 }
 
-void xero_credit_note_key(const struct fh_integ *in, const char *credit_note_id, char *out,
-                          size_t size)
+void xero_waiting_key(const struct fh_integ *in, enum xero_doc_kind kind, const char *id, char *out,
+                      size_t size)
 {
-    snprintf(out, size, "xero:%s:CN:%s", in->tenant_id, credit_note_id);
+    snprintf(out, size, "xero:%s:%s:%s", in->tenant_id, kind == XERO_CREDIT_NOTE ? "CN" : "VOID",
+             id);
+}
+
+static bool voided(json_t *doc)
+{
+    const char *status = jstr(doc, "Status");
+    return status && strcmp(status, "VOIDED") == 0;
+}
+
+/* Shown on the invoice it waits for (best effort), or no longer. */
+static void wait_shown(struct fh_app *app, const struct fh_integ *in, enum xero_process_result r,
+                       const char *waiting, const char *original, const char *number,
+                       int64_t *retry_at)
+{
+    if (r == XP_WAIT) {
+        *retry_at = fh_now_ms() + 2000;
+        fh_fiscal_wait_begin(app->store, in->org_id, waiting, original, number, in->id,
+                             fh_now_ms());
+    } else if (r == XP_DONE) {
+        fh_fiscal_wait_end(app->store, in->org_id, waiting);
+    }
 }
 
 /* The original invoice's V-SDC number and time (common/credit.c): XP_DONE with them filled;
@@ -82,11 +107,32 @@ static enum xero_process_result submit(struct fh_app *app, const struct fh_integ
                             .writeback_kind = FH_XERO_JOB_WRITEBACK,
                             .writeback_prefix = "xero.wb",
                             .writeback_payload = wb};
-    d.has_source_tax = fh_xero_tax_total(doc, &d.source_tax);
+    d.has_source_tax = doc && fh_xero_tax_total(doc, &d.source_tax);
     enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
     json_decref(wb);
     free(url);
     return r == FH_SUBMIT_DONE ? XP_DONE : r == FH_SUBMIT_RETRY ? XP_RETRY : XP_FAILED;
+}
+
+/* A voided invoice: the Refund of its signed sale, or nothing (never fiscalized). */
+static enum xero_process_result void_refund(struct fh_app *app, const struct fh_integ *in,
+                                            json_t *doc, const char *id, const char *key,
+                                            int64_t *retry_at, char *why, size_t whysize)
+{
+    char original[200];
+    snprintf(original, sizeof(original), "xero:%s:%s", in->tenant_id, id);
+    json_t *refund = NULL;
+    enum fh_conn_original o =
+        fh_conn_void_refund(app->store, in->org_id, original, &refund, why, whysize);
+    enum xero_process_result r = o == FH_ORIGINAL_WAIT    ? XP_WAIT
+                                 : o == FH_ORIGINAL_ERROR ? XP_RETRY
+                                                          : XP_DONE;
+    const char *number = jstr(doc, "InvoiceNumber");
+    wait_shown(app, in, r, key, original, number, retry_at);
+    if (o == FH_ORIGINAL_SIGNED) /* the sale's tax was checked when it was signed */
+        r = submit(app, in, XERO_INVOICE, NULL, id, key, number, refund, why, whysize);
+    json_decref(refund);
+    return r;
 }
 
 static enum xero_process_result process(struct fh_app *app, const struct fh_integ *in,
@@ -95,7 +141,9 @@ static enum xero_process_result process(struct fh_app *app, const struct fh_inte
                                         size_t whysize)
 {
     char ref_num[64] = "", ref_time[64] = "";
-    if (kind == XERO_INVOICE) {
+    if (kind == XERO_INVOICE && voided(doc)) {
+        return void_refund(app, in, doc, id, key, retry_at, why, whysize);
+    } else if (kind == XERO_INVOICE) {
         if (fh_xero_decide_invoice(doc, fh_integ_trigger(in), why, whysize) != FH_XERO_FISCALIZE)
             return XP_DONE;
     } else {
@@ -113,16 +161,9 @@ static enum xero_process_result process(struct fh_app *app, const struct fh_inte
         }
         enum xero_process_result r = original_of(app, in, orig, ref_num, sizeof(ref_num), ref_time,
                                                  sizeof(ref_time), why, whysize);
-        char waiting[200], original[200];
-        xero_credit_note_key(in, id, waiting, sizeof(waiting));
+        char original[200];
         snprintf(original, sizeof(original), "xero:%s:%s", in->tenant_id, orig);
-        if (r == XP_WAIT) { /* shown on the invoice it waits for; best effort */
-            *retry_at = fh_now_ms() + 2000;
-            fh_fiscal_wait_begin(app->store, in->org_id, waiting, original,
-                                 jstr(doc, "CreditNoteNumber"), in->id, fh_now_ms());
-        } else if (r == XP_DONE) {
-            fh_fiscal_wait_end(app->store, in->org_id, waiting);
-        }
+        wait_shown(app, in, r, key, original, jstr(doc, "CreditNoteNumber"), retry_at);
         if (r != XP_DONE || !ref_num[0])
             return r;
     }
@@ -148,8 +189,8 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
         return XP_FAILED;
     }
     char key[200];
-    if (kind == XERO_CREDIT_NOTE)
-        xero_credit_note_key(in, id, key, sizeof(key));
+    if (kind == XERO_CREDIT_NOTE || voided(doc))
+        xero_waiting_key(in, kind, id, key, sizeof(key));
     else
         snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, id);
     enum xero_process_result r = process(app, in, kind, doc, id, key, retry_at, why, whysize);
@@ -164,7 +205,12 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
             .why = why};
         fh_conn_refused(app->store, in, &d);
         free(url);
-    } else if (r == XP_DONE)
+    } else if (r == XP_DONE) {
         fh_conn_settled(app->store, in, key);
+        if (kind == XERO_INVOICE && voided(doc)) { /* a refusal of the sale no longer matters */
+            snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, id);
+            fh_conn_settled(app->store, in, key);
+        }
+    }
     return r;
 }

@@ -42,9 +42,11 @@ enum fh_rc xero_connections(struct fh_app *app, const char *access_token, const 
 enum fh_rc xero_revoke(struct fh_app *app, int64_t integration_id, char *why, size_t whysize);
 
 enum xero_doc_kind { XERO_INVOICE, XERO_CREDIT_NOTE };
-/* The source key of a credit note of the integration's tenant: "xero:<tenant>:CN:<id>". */
-void xero_credit_note_key(const struct fh_integ *in, const char *credit_note_id, char *out,
-                          size_t size);
+/* The source key of a document of the integration's tenant that can wait for an invoice's
+ * signature: a credit note "xero:<tenant>:CN:<id>", a voided invoice's refund
+ * "xero:<tenant>:VOID:<id>". */
+void xero_waiting_key(const struct fh_integ *in, enum xero_doc_kind kind, const char *id, char *out,
+                      size_t size);
 enum xero_process_result { XP_DONE, XP_WAIT, XP_RETRY, XP_FAILED };
 /* Decides and, when due, fiscalizes one fetched document of the integration (idempotent:
  * fh_fiscal_submit's source key "xero:<tenant>:<id>"), and queues its write-back. */

@@ -91,20 +91,27 @@ static int event_tx(struct fh_store *st, const struct fh_inbox_row *r, void *cls
     char key[200];
     bool has_id = r->resource_id && r->resource_id[0];
     bool credit = r->category && strcmp(r->category, "creditnote") == 0;
-    (credit ? zoho_credit_key : zoho_source_key)(fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1)
-                                                                          : "",
-                                                 has_id ? r->resource_id : "", key, sizeof(key));
+    char tenant[64];
+    fh_strlcpy(tenant, fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "", sizeof(tenant));
+    (credit ? zoho_credit_key : zoho_source_key)(tenant, has_id ? r->resource_id : "", key,
+                                                 sizeof(key));
     fh_rows_free(&rows);
     if (!has_id)
         return enqueue_hook_sync(st, app, r->integration_id, r->id, run_at);
     bool failed = false;
-    if (zoho_fiscalized(st, org_id, key, &failed))
-        return failed ? FH_QS_SOFT : 1; /* fiscalized already: an edit, or our own echo */
+    enum zoho_doc kind = credit ? ZOHO_DOC_CREDIT_NOTE : ZOHO_DOC_INVOICE;
+    if (zoho_fiscalized(st, org_id, key, &failed)) {
+        /* fiscalized already: an edit, our own echo, or a void whose refund is due */
+        bool voided = !credit && r->event_type && strcmp(r->event_type, "void") == 0;
+        if (failed || !voided || !zoho_void_open(st, org_id, tenant, r->resource_id, &failed))
+            return failed ? FH_QS_SOFT : 1;
+        kind = ZOHO_DOC_VOID;
+    }
     char version[48];
     snprintf(version, sizeof(version), "%s", r->event_at ? r->event_at : "");
     if (!version[0])
         snprintf(version, sizeof(version), "h%lld", (long long)r->id);
-    enum fh_rc rc = zoho_queue_document(st, &app->qcfg, r->integration_id, credit, r->resource_id,
+    enum fh_rc rc = zoho_queue_document(st, &app->qcfg, r->integration_id, kind, r->resource_id,
                                         version, run_at, r->id);
     return fh_rc_qs(rc);
 }
@@ -123,7 +130,9 @@ enum fh_rc fh_zoho_look_again(struct fh_app *app, const struct fh_integ *in, con
     char version[40];
     snprintf(version, sizeof(version), "again-%lld", (long long)seen_at);
     return zoho_queue_document(app->store, &app->qcfg, in->id,
-                               kind && strcmp(kind, "credit_note") == 0, doc_id, version, 0, 0);
+                               kind && strcmp(kind, "credit_note") == 0 ? ZOHO_DOC_CREDIT_NOTE
+                                                                        : ZOHO_DOC_INVOICE,
+                               doc_id, version, 0, 0);
 }
 
 /* ---- one invoice or credit note ---- */
@@ -173,7 +182,10 @@ enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_
         rc = FH_ERR;
         goto out;
     }
-    zoho_source_key(in.tenant_id, id, key, sizeof(key));
+    /* a void's job looks at the invoice as long as its refund is not there; an invoice's, as
+     * long as it has no fiscal invoice (a void after that comes with its own delivery or scan) */
+    bool voided = json_is_true(json_object_get(p, "void"));
+    (voided ? zoho_void_key : zoho_source_key)(in.tenant_id, id, key, sizeof(key));
     if (zoho_fiscalized(st, in.org_id, key, &failed)) {
         rc = failed ? FH_E_RETRY : FH_OK;
         goto out;
@@ -193,6 +205,12 @@ enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_
         if (pr == ZP_FAILED)
             fh_log(FH_LOG_WARN, "zoho_invoice", "integration %s: invoice %s was not fiscalized: %s",
                    in.uid, id, why);
+        if (pr == ZP_WAIT_ORIGINAL) { /* void: its sale is not signed yet */
+            zoho_void_key(in.tenant_id, id, key, sizeof(key));
+            rc = fh_conn_wait_original(app, &in, job, key, why, err, errsize);
+            json_decref(j);
+            goto out;
+        }
         o = pr == ZP_DONE ? Z_OK : pr == ZP_RETRY ? Z_TRANSIENT : Z_REFUSED;
     }
     rc = zoho_finish(app, job, p, o, retry_at, why, err, errsize);

@@ -1,14 +1,18 @@
-/* process.c - one Zoho Books invoice of an integration -> at most one fiscal invoice.
+/* process.c - one Zoho Books invoice of an integration -> at most one fiscal invoice, and a
+ * Refund of it when the invoice is voided after its fiscalization (Zoho voids only invoices
+ * without payments or credits: fiscalize "sent", or a payment deleted first). The refund repeats
+ * the signed sale item for item (fh_conn_void_refund), whatever the invoice became since.
  *
  * Exactly once comes from fh_fiscal_submit's unique source key per organization,
- * "zoho:<organization_id>:<invoice_id>": webhooks, polls, edits and the echo of our own
- * write-back all find it. The jobs look the key up before they spend a Zoho call on an invoice
- * (zoho_fiscalized), so an echo costs no API call either. The write-back job has the unique key
- * "zoho.wb:<fiscal invoice id>". */
+ * "zoho:<organization_id>:<invoice_id>" (the void's refund "zoho:<organization_id>:VOID:<id>"):
+ * webhooks, polls, edits and the echo of our own write-back all find it. The jobs look the key up
+ * before they spend a Zoho call on an invoice (zoho_fiscalized), so an echo costs no API call
+ * either. The write-back job has the unique key "zoho.wb:<fiscal invoice id>". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh/fh_fiscal.h"
 #include "zoho_internal.h"
 
 bool zoho_id(json_t *v, char *out, size_t outsize)
@@ -36,6 +40,11 @@ void zoho_credit_key(const char *org, const char *creditnote_id, char *out, size
     snprintf(out, outsize, "zoho:%s:CN:%s", org, creditnote_id);
 }
 
+void zoho_void_key(const char *org, const char *invoice_id, char *out, size_t outsize)
+{
+    snprintf(out, outsize, "zoho:%s:VOID:%s", org, invoice_id);
+}
+
 bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool *failed)
 {
     struct fh_param p[] = {FH_PI(org_id), FH_PT(key)};
@@ -47,6 +56,17 @@ bool zoho_fiscalized(struct fh_store *st, int64_t org_id, const char *key, bool 
     return qs != 0;
 }
 
+bool zoho_void_open(struct fh_store *st, int64_t org_id, const char *org, const char *invoice_id,
+                    bool *failed)
+{
+    char sale[200], refund[200];
+    zoho_source_key(org, invoice_id, sale, sizeof(sale));
+    zoho_void_key(org, invoice_id, refund, sizeof(refund));
+    bool open = zoho_fiscalized(st, org_id, sale, failed) && !*failed &&
+                !zoho_fiscalized(st, org_id, refund, failed);
+    return open && !*failed;
+}
+
 static enum fh_rc queue_key(struct fh_store *st, const struct fh_queue_cfg *q, const char *key,
                             const char *payload, int64_t run_at, bool *created, int64_t *id)
 {
@@ -56,14 +76,17 @@ static enum fh_rc queue_key(struct fh_store *st, const struct fh_queue_cfg *q, c
 }
 
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
-                               int64_t integration_id, bool credit_note, const char *doc_id,
+                               int64_t integration_id, enum zoho_doc kind, const char *doc_id,
                                const char *version, int64_t run_at, int64_t delivery)
 {
+    static const char *const prefix[] = {"doc", "cn", "void"};
     char key[160];
-    snprintf(key, sizeof(key), "zoho.%s:%lld:%s:%.40s", credit_note ? "cn" : "doc",
-             (long long)integration_id, doc_id, version ? version : "-");
+    snprintf(key, sizeof(key), "zoho.%s:%lld:%s:%.40s", prefix[kind], (long long)integration_id,
+             doc_id, version ? version : "-");
     json_t *p = json_pack("{s:I, s:s}", "integration_id", (json_int_t)integration_id,
-                          credit_note ? "creditnote_id" : "invoice_id", doc_id);
+                          kind == ZOHO_DOC_CREDIT_NOTE ? "creditnote_id" : "invoice_id", doc_id);
+    if (kind == ZOHO_DOC_VOID)
+        json_object_set_new(p, "void", json_true());
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     bool created = false;
@@ -108,11 +131,37 @@ enum zoho_process_result zoho_submit(struct fh_app *app, const struct fh_integ *
                             .writeback_kind = FH_ZOHO_JOB_WRITEBACK,
                             .writeback_prefix = "zoho.wb",
                             .writeback_payload = wb};
-    d.has_source_tax = fh_zoho_tax_total(doc, &d.source_tax);
+    d.has_source_tax = doc && fh_zoho_tax_total(doc, &d.source_tax);
     enum fh_conn_submit_result r = fh_conn_submit(app, &d, canonical, why, whysize);
     json_decref(wb);
     free(url);
     return r == FH_SUBMIT_DONE ? ZP_DONE : r == FH_SUBMIT_RETRY ? ZP_RETRY : ZP_FAILED;
+}
+
+/* A void invoice (key: its void's): the Refund of its signed sale, or nothing. */
+static enum zoho_process_result void_refund(struct fh_app *app, const struct fh_integ *in,
+                                            const char *id, const char *key, const char *number,
+                                            char *why, size_t whysize)
+{
+    char sale[200];
+    zoho_source_key(in->tenant_id, id, sale, sizeof(sale));
+    json_t *refund = NULL;
+    enum zoho_process_result r = ZP_DONE;
+    switch (fh_conn_void_refund(app->store, in->org_id, sale, &refund, why, whysize)) {
+    case FH_ORIGINAL_ERROR:
+        return ZP_RETRY;
+    case FH_ORIGINAL_WAIT: /* shown on the sale it waits for; best effort */
+        fh_fiscal_wait_begin(app->store, in->org_id, key, sale, number, in->id, fh_now_ms());
+        return ZP_WAIT_ORIGINAL;
+    case FH_ORIGINAL_SIGNED: /* the sale's tax was checked when it was signed */
+        r = zoho_submit(app, in, NULL, false, id, key, number, refund, why, whysize);
+        break;
+    default:
+        break;
+    }
+    fh_fiscal_wait_end(app->store, in->org_id, key);
+    json_decref(refund);
+    return r;
 }
 
 enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
@@ -124,13 +173,17 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
         snprintf(why, whysize, "the invoice has no usable id");
         return ZP_FAILED;
     }
+    const char *status = json_string_value(json_object_get(inv, "status"));
+    bool voided = status && strcmp(status, "void") == 0;
     char key[200];
-    zoho_source_key(in->tenant_id, id, key, sizeof(key));
+    (voided ? zoho_void_key : zoho_source_key)(in->tenant_id, id, key, sizeof(key));
     const char *number = json_string_value(json_object_get(inv, "invoice_number"));
     const char *fiscalize = json_string_value(json_object_get(in->settings, "fiscalize"));
     enum zoho_process_result r = ZP_DONE;
     json_t *canonical = NULL;
-    if (!fh_zoho_due(inv, fiscalize, why, whysize))
+    if (voided)
+        r = void_refund(app, in, id, key, number, why, whysize);
+    else if (!fh_zoho_due(inv, fiscalize, why, whysize))
         ; /* not to be fiscalized (yet): nothing refused */
     else if (fh_zoho_map(inv, in->settings, &canonical, why, whysize) != FH_OK)
         r = ZP_FAILED;
@@ -143,7 +196,12 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
             .key = key, .ref = number, .kind = "invoice", .doc_id = id, .url = url, .why = why};
         fh_conn_refused(app->store, in, &d);
         free(url);
-    } else if (r == ZP_DONE)
+    } else if (r == ZP_DONE) {
         fh_conn_settled(app->store, in, key);
+        if (voided) { /* a refusal of the sale no longer matters */
+            zoho_source_key(in->tenant_id, id, key, sizeof(key));
+            fh_conn_settled(app->store, in, key);
+        }
+    }
     return r;
 }

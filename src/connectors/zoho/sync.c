@@ -58,16 +58,24 @@ static enum fh_rc row_process(struct fh_app *app, const struct fh_integ *in,
     if (!zoho_id(json_object_get(row, l->id), id, sizeof(id)))
         return FH_OK;
     (l->credit ? zoho_credit_key : zoho_source_key)(in->tenant_id, id, key, sizeof(key));
+    const char *version = json_string_value(json_object_get(row, "last_modified_time"));
+    const char *status = json_string_value(json_object_get(row, "status"));
     bool failed = false;
+    if (!l->credit && status && strcmp(status, "void") == 0) { /* a fiscalized sale's refund */
+        if (!zoho_void_open(app->store, in->org_id, in->tenant_id, id, &failed))
+            return failed ? FH_E_RETRY : FH_OK;
+        return zoho_queue_document(app->store, &app->qcfg, in->id, ZOHO_DOC_VOID, id, version, 0,
+                                   0);
+    }
     if (zoho_fiscalized(app->store, in->org_id, key, &failed))
         return failed ? FH_E_RETRY : FH_OK;
     const char *fiscalize = json_string_value(json_object_get(in->settings, "fiscalize"));
-    const char *status = json_string_value(json_object_get(row, "status"));
     if (l->credit ? !status || (strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
                   : !fh_zoho_due(row, fiscalize, why, sizeof(why)))
         return FH_OK;
-    const char *version = json_string_value(json_object_get(row, "last_modified_time"));
-    return zoho_queue_document(app->store, &app->qcfg, in->id, l->credit, id, version, 0, 0);
+    return zoho_queue_document(app->store, &app->qcfg, in->id,
+                               l->credit ? ZOHO_DOC_CREDIT_NOTE : ZOHO_DOC_INVOICE, id, version, 0,
+                               0);
 }
 
 static void page_query(json_t *p, struct fh_buf *q)

@@ -87,7 +87,9 @@ enum zoho_process_result zoho_submit(struct fh_app *app, const struct fh_integ *
                                      const char *number, json_t *canonical, char *why,
                                      size_t whysize);
 /* Decides and, when due, fiscalizes one fetched invoice detail of the integration (idempotent:
- * the source key), and queues its write-back. */
+ * the source key), and queues its write-back. A void invoice whose sale was fiscalized becomes
+ * the sale's Refund (ZP_WAIT_ORIGINAL while the sale is not signed; the wait is recorded under
+ * the void's key). */
 enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
                                       char *why, size_t whysize);
 /* Fetches one credit note (and, when it does not name its invoice, the invoices it credits) and,
@@ -97,14 +99,24 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
 enum zoho_process_result zoho_credit_note(struct fh_app *app, const struct fh_integ *in,
                                           const char *creditnote_id, int *looks, int64_t *retry_at,
                                           char *why, size_t whysize);
-/* Queues a document job for an invoice or credit note (unique per integration, document and
- * version; the payload names invoice_id or creditnote_id), due at
+/* What a document job looks at: an invoice (fiscalized when due), a credit note, or a voided
+ * invoice whose sale was fiscalized (its refund). */
+enum zoho_doc { ZOHO_DOC_INVOICE, ZOHO_DOC_CREDIT_NOTE, ZOHO_DOC_VOID };
+/* The source key of a voided invoice's refund: "zoho:<organization_id>:VOID:<invoice_id>". */
+void zoho_void_key(const char *org, const char *invoice_id, char *out, size_t outsize);
+/* A void of the invoice is still to be fiscalized: its sale has a fiscal invoice, its refund
+ * none (store errors: false, with *failed set). */
+bool zoho_void_open(struct fh_store *st, int64_t org_id, const char *org, const char *invoice_id,
+                    bool *failed);
+/* Queues a document job for an invoice, credit note or void (unique per integration, kind,
+ * document and version; the payload names invoice_id or creditnote_id, a void's "void": true),
+ * due at
  * run_at (0: now). delivery (the webhook's inbox row; 0 for a sync) is a change that happened
  * after any earlier delivery: when that version's job has already begun, another one is queued,
  * for Zoho's version (last_modified_time) has whole seconds and a change within the same second
  * keeps it. Joins a transaction. */
 enum fh_rc zoho_queue_document(struct fh_store *st, const struct fh_queue_cfg *q,
-                               int64_t integration_id, bool credit_note, const char *doc_id,
+                               int64_t integration_id, enum zoho_doc kind, const char *doc_id,
                                const char *version, int64_t run_at, int64_t delivery);
 
 /* The job's answer to an outcome that is not Z_OK (Z_INACTIVE / Z_NOT_FOUND: done). */
