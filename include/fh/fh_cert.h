@@ -64,6 +64,7 @@ struct fh_cert_secret {
     int64_t id, org_id;
     char uid[16];
     char status[16]; /* "active" or "revoked" as stored (expiry is not folded in) */
+    bool refused;    /* the V-SDC refused it last time it was used (fh_cert_refused) */
     int64_t not_after_ms;
     char vsdc_url[512];
     uint8_t *pfx; /* DER PKCS#12, pfx_len bytes: give to CURLOPT_SSLCERT_BLOB with type "P12" */
@@ -115,6 +116,10 @@ void fh_cert_secret_free(struct fh_cert_secret *s);
 /* SHA-256 (hex) of pfx, a NUL and the password: tells a replaced PFX or password apart without
  * keeping either (the V-SDC client's handle pool keys on it). */
 void fh_cert_fingerprint(const struct fh_cert_secret *s, char out[65]);
+/* Records that the V-SDC refused the certificate (why: the reason shown, no secrets) at now, or,
+ * with why NULL, that it signed with it again (the record is cleared). Best effort: the
+ * certificate list shows the status "refused" while the record stands. */
+void fh_cert_refused(struct fh_store *st, int64_t cert_id, const char *why, int64_t now);
 /* The status and expiry of a stored certificate without opening its secrets. status gets
  * "active" or "revoked". FH_E_NOTFOUND, FH_E_RETRY, FH_ERR. */
 enum fh_rc fh_cert_state(struct fh_store *st, int64_t cert_id, char status[16],

@@ -128,6 +128,7 @@ static void secret_meta(const struct fh_rows *rows, struct fh_cert_secret *out)
     fh_strlcpy(out->status, fh_rows_get(rows, 0, 3), sizeof(out->status));
     out->not_after_ms = fh_rows_i64(rows, 0, 4, 0);
     fh_strlcpy(out->vsdc_url, fh_rows_get(rows, 0, 5), sizeof(out->vsdc_url));
+    out->refused = fh_rows_get(rows, 0, 9) != NULL;
 }
 
 /* The cache stamp of the sealed cells in columns 6-8: each cell's "v1:" and nonce, joined by
@@ -155,11 +156,29 @@ static int secret_row(struct fh_store *st, int64_t cert_id, bool full, struct fh
     struct fh_param p[] = {FH_PI(cert_id)};
     return fh_store_exec(st,
                          full ? "SELECT id, org_id, uid, status, not_after, vsdc_url, pfx_sealed, "
-                                "password_sealed, pac_sealed FROM certificates WHERE id = $1"
+                                "password_sealed, pac_sealed, refused_at FROM certificates "
+                                "WHERE id = $1"
                               : "SELECT id, org_id, uid, status, not_after, vsdc_url, "
                                 "substr(pfx_sealed, 1, 35), substr(password_sealed, 1, 35), "
-                                "substr(pac_sealed, 1, 35) FROM certificates WHERE id = $1",
+                                "substr(pac_sealed, 1, 35), refused_at FROM certificates "
+                                "WHERE id = $1",
                          p, 1, rows);
+}
+
+void fh_cert_refused(struct fh_store *st, int64_t cert_id, const char *why, int64_t now)
+{
+    struct fh_param p[] = {FH_PI(cert_id), FH_PT(why), FH_PI(now)};
+    int qs = fh_store_exec(st,
+                           why ? "UPDATE certificates SET refused_at = $3, refused_reason = $2 "
+                                 "WHERE id = $1 AND status = 'active'"
+                               : "UPDATE certificates SET refused_at = NULL, refused_reason = NULL "
+                                 "WHERE id = $1 AND refused_at IS NOT NULL",
+                           p, why ? 3 : 1, NULL);
+    if (qs < 0)
+        fh_log(FH_LOG_WARN, "certificates", "certificate %lld: the V-SDC's %s was not recorded",
+               (long long)cert_id, why ? "refusal" : "acceptance");
+    else if (qs > 0 && why)
+        fh_log(FH_LOG_WARN, "certificate_refused", "certificate %lld: %s", (long long)cert_id, why);
 }
 
 enum fh_rc fh_cert_secret_load(struct fh_store *st, const uint8_t master_key[32], int64_t cert_id,
@@ -295,15 +314,20 @@ static json_t *row_json(const struct fh_rows *rows, size_t i, int64_t now_ms)
 {
     int64_t not_after = fh_rows_i64(rows, i, 7, 0);
     const char *status = fh_rows_get(rows, i, 8);
-    if (strcmp(status, "active") == 0 && not_after <= now_ms)
+    bool active = strcmp(status, "active") == 0, refused = fh_rows_get(rows, i, 11) != NULL;
+    if (active && not_after <= now_ms)
         status = "expired";
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "uid",
+    else if (active && refused)
+        status = "refused";
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "uid",
                      fh_rows_get(rows, i, 0), "taxpayer", fh_rows_get(rows, i, 1), "tin",
                      fh_rows_get(rows, i, 2), "location", fh_rows_get(rows, i, 3), "address",
                      fh_rows_get(rows, i, 4), "vsdc_url", fh_rows_get(rows, i, 5), "api_url",
                      fh_rows_get(rows, i, 6), "expires_at", fh_json_time_cell(rows, i, 7), "status",
                      status, "created_at", fh_json_time_cell(rows, i, 9), "revoked_at",
-                     fh_json_time_cell(rows, i, 10));
+                     fh_json_time_cell(rows, i, 10), "refused_at",
+                     active ? fh_json_time_cell(rows, i, 11) : json_null(), "refused_reason",
+                     fh_json_str_or_null(active ? fh_rows_get(rows, i, 12) : NULL));
 }
 
 enum fh_rc fh_cert_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now_ms,
@@ -313,7 +337,7 @@ enum fh_rc fh_cert_list_json(struct fh_store *st, int64_t org_id, const char *ui
 #define LIST_SQL                                                                                   \
     "SELECT uid, taxpayer_name, tin, location_name, address, vsdc_url, api_url, not_after, "       \
     "status, "                                                                                     \
-    "created_at, revoked_at FROM certificates WHERE org_id = $1"
+    "created_at, revoked_at, refused_at, refused_reason FROM certificates WHERE org_id = $1"
     struct fh_param p[] = {FH_PI(org_id), FH_PT(uid)};
     struct fh_rows rows;
     int qs = uid ? fh_store_exec(st, LIST_SQL " AND uid = $2", p, 2, &rows)

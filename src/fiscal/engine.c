@@ -154,6 +154,16 @@ static enum fh_rc mark_attempt(struct attempt *a, bool *held)
     return FH_OK;
 }
 
+/* What the V-SDC's answer says about the certificate: refused (shown on the certificate until
+ * it signs again), or accepted after a refusal. */
+static void note_certificate(struct attempt *a, const struct fh_tc_reply *r)
+{
+    if (r->outcome == FH_TC_REJECTED && r->cert_refused)
+        fh_cert_refused(a->st, a->cert.id, r->reason, fh_now_ms());
+    else if (r->outcome == FH_TC_OK && a->cert.refused)
+        fh_cert_refused(a->st, a->cert.id, NULL, fh_now_ms());
+}
+
 static enum fh_rc post_invoice(struct attempt *a)
 {
     bool held = false;
@@ -164,6 +174,7 @@ static enum fh_rc post_invoice(struct attempt *a)
         return FH_OK;
     struct fh_tc_reply r;
     fh_tc_call(&a->tcs, &a->cert, FH_TC_POST_INVOICE, a->row->request_id, a->body, &r);
+    note_certificate(a, &r);
     enum fh_rc rc;
     if (r.outcome == FH_TC_OK) {
         rc = signed_with(a, &r);
@@ -182,6 +193,7 @@ static enum fh_rc ask_first(struct attempt *a)
 {
     struct fh_tc_reply r;
     fh_tc_call(&a->tcs, &a->cert, FH_TC_GET_INVOICE, a->row->request_id, NULL, &r);
+    note_certificate(a, &r);
     enum fh_rc rc;
     if (r.outcome == FH_TC_OK) {
         rc = signed_with(a, &r);

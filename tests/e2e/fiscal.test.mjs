@@ -142,6 +142,12 @@ test('a certificate the V-SDC revoked fails the invoice; after reinstatement a r
   const d = await settled(a, r.json.id);
   assert.equal(d.status, 'failed');
   assert.match(d.last_error, /refused the certificate/);
+  // the certificate says so until the V-SDC signs with it again
+  const certOf = async () => (await a.get(`/api/orgs/${a.org}/certificates`)).json.certificates.find((c) => c.uid === uid);
+  const refused = await certOf();
+  assert.equal(refused.status, 'refused');
+  assert.match(refused.refused_reason, /refused the certificate \(403: The client certificate has been revoked/);
+  assert.ok(Date.parse(refused.refused_at) <= Date.now(), refused.refused_at);
   const retryTooEarly = await a.post(`/api/orgs/${a.org}/fiscal-invoices/${r.json.id}/retry`);
   assert.equal(retryTooEarly.status, 202, 'a failed invoice may be retried');
   const again = await settled(a, r.json.id);
@@ -153,6 +159,8 @@ test('a certificate the V-SDC revoked fails the invoice; after reinstatement a r
   const signed = await settled(a, r.json.id);
   assert.equal(signed.status, 'signed', signed.last_error);
   assert.equal(signed.last_error, null);
+  const back = await certOf();
+  assert.deepEqual([back.status, back.refused_at, back.refused_reason], ['active', null, null]);
   const dup = await a.post(`/api/orgs/${a.org}/fiscal-invoices/${r.json.id}/retry`);
   assert.equal(dup.status, 409);
   assert.equal(dup.json.code, 6003);

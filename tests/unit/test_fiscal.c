@@ -423,18 +423,21 @@ static void test_classification(void **state)
              "\"errors\":[\"2310\"]},{\"property\":\"invoiceNumber\",\"errors\":[\"2801\"]}]}",
              &r);
     assert_int_equal(r.outcome, FH_TC_REJECTED);
+    assert_false(r.cert_refused); /* the invoice is refused, not the certificate */
     assert_string_equal(r.reason, "The V-SDC refused the invoice: items[0].labels uses a tax label "
                                   "that is not defined at the V-SDC for this taxpayer (2310); "
                                   "pos_invoice_number is too long (2801).");
     classify(FH_TC_POST_INVOICE, 401, "{\"message\":\"Invalid PAC\"}", &r);
     assert_int_equal(r.outcome, FH_TC_REJECTED);
     assert_non_null(strstr(r.reason, "refused the PAC"));
+    assert_true(r.cert_refused);
     classify(FH_TC_POST_INVOICE, 403,
              "<!DOCTYPE html><html><body><h3>The client certificate is revoked.</h3></body></html>",
              &r);
     assert_int_equal(r.outcome, FH_TC_REJECTED);
     assert_non_null(strstr(r.reason, "refused the certificate (403: The client certificate is "
                                      "revoked.)"));
+    assert_true(r.cert_refused);
     const long transient[] = {408, 429, 500, 502, 503, 504};
     for (size_t i = 0; i < FH_ARRAY_LEN(transient); i++) {
         classify(FH_TC_POST_INVOICE, transient[i], "oops", &r);
@@ -444,6 +447,7 @@ static void test_classification(void **state)
     }
     classify(FH_TC_POST_INVOICE, 302, "", &r);
     assert_int_equal(r.outcome, FH_TC_REJECTED);
+    assert_false(r.cert_refused);
     fh_tc_reply_free(&r);
 }
 

@@ -102,6 +102,8 @@ export interface Integration {
   /** When the integration's certificate expires, and its stored status ("active", "revoked"). */
   certificate_expires_at?: string | null;
   certificate_status?: string | null;
+  /** Why the V-SDC refused the certificate (certificate_status "refused"). */
+  certificate_refused_reason?: string | null;
   /** Its fiscal invoices the V-SDC refused (or that gave up), waiting for a fix and a Retry. */
   invoices_failed?: number;
   /** Why the integration's syncs are failing, since when; null when the last sync completed. */
@@ -188,7 +190,8 @@ export interface IntegrationsReply {
 }
 
 // Taxpayer certificates (docs/api/certificates.md).
-export type CertificateStatus = 'active' | 'revoked' | 'expired';
+// refused: active, but the V-SDC refused it the last time it was used (refused_reason says how).
+export type CertificateStatus = 'active' | 'revoked' | 'expired' | 'refused';
 
 export interface Certificate {
   uid: string;
@@ -202,6 +205,8 @@ export interface Certificate {
   status: CertificateStatus | string;
   created_at: string;
   revoked_at?: string | null;
+  refused_at?: string | null;
+  refused_reason?: string | null;
 }
 
 export interface CertificatesReply {

@@ -353,10 +353,14 @@ static const char *type_name(const char *type)
     "u.integration_id = i.id), "                                                                   \
     "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                               \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
-    "AND +f.integration_id = i.id), c.not_after, c.status, i.id, "                                 \
+    "AND +f.integration_id = i.id), c.not_after, "                                                 \
+    "CASE WHEN c.status = 'active' AND c.refused_at IS NOT NULL THEN 'refused' ELSE c.status "     \
+    "END, "                                                                                        \
+    "i.id, "                                                                                       \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
     "f.tax_mismatch = 1 AND f.signed_at > COALESCE(i.tax_mapping_at, 0)), "                        \
-    "(SELECT COUNT(*) FROM refused_documents d WHERE d.integration_id = i.id)"
+    "(SELECT COUNT(*) FROM refused_documents d WHERE d.integration_id = i.id), "                   \
+    "CASE WHEN c.status = 'active' THEN c.refused_reason END"
 
 static json_t *row_json(const struct fh_rows *r, size_t i)
 {
@@ -399,6 +403,8 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
     json_object_set_new(o, "invoices_failed", json_integer(fh_rows_i64(r, i, 21, 0)));
     json_object_set_new(o, "certificate_expires_at", fh_json_time_cell(r, i, 22));
     json_object_set_new(o, "certificate_status", fh_json_str_or_null(fh_rows_get(r, i, 23)));
+    json_object_set_new(o, "certificate_refused_reason",
+                        fh_json_str_or_null(fh_rows_get(r, i, 27)));
     return o;
 }
 

@@ -194,6 +194,7 @@ static void classify_curl(CURLcode cc, const char *errbuf, struct fh_tc_reply *o
     }
     if (peer_refused_cert(detail)) {
         out->outcome = FH_TC_REJECTED;
+        out->cert_refused = true;
         snprintf(out->reason, sizeof(out->reason),
                  "The V-SDC refused the certificate during the TLS handshake (%.300s).", detail);
         return;

@@ -268,6 +268,7 @@ void fh_tc_classify_http(enum fh_tc_call call, long status, const char *body, si
                      "The V-SDC refused the request (400: %.250s).", gist);
     } else if (status == 401 || status == 403) {
         out->outcome = FH_TC_REJECTED;
+        out->cert_refused = true;
         bool pac = strcasestr(gist, "PAC") != NULL || status == 401;
         snprintf(out->reason, sizeof(out->reason),
                  pac ? "The V-SDC refused the PAC (%ld: %.250s); check the PAC delivered with the "

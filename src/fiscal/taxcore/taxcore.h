@@ -38,6 +38,8 @@ struct fh_tc_reply {
      * NULL then) and verificationUrl (NULL when absent), owned */
     char *invoice_number, *sdc_time, *verification_url;
     char reason[600]; /* for REJECTED / UNKNOWN: a sentence for users, no secrets */
+    bool cert_refused; /* REJECTED because the V-SDC refused the certificate or its PAC (a TLS
+                          alert about our certificate, 401, 403), not the invoice */
 };
 void fh_tc_reply_free(struct fh_tc_reply *r);
 

@@ -1,5 +1,5 @@
-// Certificate status: Active green, Expired red, Revoked gray; the word is
-// always shown, so colour is never the only signal.
+// Certificate status: Active green, Expired red, Refused (by the V-SDC) red,
+// Revoked gray; the word is always shown, so colour is never the only signal.
 import { Badge, type BadgeTone } from './Badge';
 
 interface Props {
@@ -9,6 +9,7 @@ interface Props {
 const LOOK: Record<string, { label: string; tone: BadgeTone }> = {
   active: { label: 'Active', tone: 'success' },
   expired: { label: 'Expired', tone: 'danger' },
+  refused: { label: 'Refused by the V-SDC', tone: 'danger' },
   revoked: { label: 'Revoked', tone: 'neutral' },
 };
 

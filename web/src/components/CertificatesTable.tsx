@@ -1,7 +1,8 @@
 // The organization's taxpayer certificates: UID, taxpayer (and TIN),
-// location (and address), expiry (red once past), status, when uploaded, and
+// location (and address), expiry (red once past), status (with the V-SDC's
+// reason and what to do when it refused the certificate), when uploaded, and
 // Revoke for those not yet revoked.
-import { formatDate, isPast } from '../format';
+import { formatDate, formatDateTime, isPast } from '../format';
 import type { Certificate } from '../types';
 import { CertificateStatusBadge } from './CertificateStatusBadge';
 
@@ -62,6 +63,17 @@ export function CertificatesTable({ certificates, canManage, deniedReason, onRev
                   </td>
                   <td>
                     <CertificateStatusBadge status={c.status} />
+                    {c.status === 'refused' && (
+                      <span class="cell-sub" data-testid="cert-refused">
+                        {c.refused_at && (
+                          <>
+                            Since <time dateTime={c.refused_at}>{formatDateTime(c.refused_at)}</time>:{' '}
+                          </>
+                        )}
+                        {c.refused_reason} Invoices fail until it signs again: upload a valid certificate and
+                        use Change certificate on its integrations.
+                      </span>
+                    )}
                   </td>
                   <td class="nowrap">
                     <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>

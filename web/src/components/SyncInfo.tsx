@@ -32,7 +32,9 @@ function daysLeft(it: Integration): number | null {
 
 function certificateProblem(it: Integration): boolean {
   const left = daysLeft(it);
-  return it.certificate_status === 'revoked' || (left !== null && left <= CERT_WARN_DAYS);
+  return (
+    it.certificate_status === 'revoked' || it.certificate_status === 'refused' || (left !== null && left <= CERT_WARN_DAYS)
+  );
 }
 
 /** After the UID: its expiry, and what to do when it is revoked, expired or about to expire. */
@@ -41,6 +43,10 @@ function certificateNote(it: Integration): string {
   const when = it.certificate_expires_at ? formatDate(it.certificate_expires_at) : '';
   if (it.certificate_status === 'revoked')
     return ' is revoked: invoices cannot be signed. Upload a valid certificate and use Change certificate.';
+  if (it.certificate_status === 'refused')
+    return ` was refused by the V-SDC: invoices fail until it signs again. Upload a valid certificate and use Change certificate.${
+      it.certificate_refused_reason ? ` ${it.certificate_refused_reason}` : ''
+    }`;
   if (left !== null && left <= 0)
     return ` expired on ${when}: invoices cannot be signed. Upload its successor and use Change certificate.`;
   if (left !== null && left <= CERT_WARN_DAYS)
