@@ -247,7 +247,7 @@ enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_co
 enum fh_conn_original {
     FH_ORIGINAL_SIGNED, /* number and time filled */
     FH_ORIGINAL_WAIT,   /* pending, on hold, or failed (a retry may sign it) */
-    FH_ORIGINAL_NONE,   /* never fiscalized: the credit note is not fiscalized either */
+    FH_ORIGINAL_NONE,   /* no fiscal invoice (yet): a credit note waits for one (credit.c) */
     FH_ORIGINAL_ERROR,  /* store error */
 };
 /* The original's V-SDC invoice number and time, by its source key; why says what else. */
@@ -261,10 +261,13 @@ enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
 enum fh_conn_original fh_conn_void_refund(struct fh_store *st, int64_t org_id,
                                           const char *original_key, json_t **refund, char *why,
                                           size_t whysize);
-/* The next look of a waiting credit note: after as long as it has waited so far, 2 s to 15 min. */
-int64_t fh_conn_wait_gap_ms(int64_t waited_ms);
+/* The next look of a waiting credit note: after as long as it has waited so far, 2 s to 15 min;
+ * when its original has no fiscal invoice, so during its first minute, then only at the 30-day
+ * give-up (the original's signature wakes it before). */
+int64_t fh_conn_wait_gap_ms(int64_t waited_ms, bool original_exists);
 /* Parks the job of the credit note whose source key is waiting_key until its original is signed
- * (or the gap above passes); after 30 days FH_ERR with why. The handler returns the result. */
+ * (or the gap above passes); after 30 days FH_ERR with why (FH_OK when the original never got a
+ * fiscal invoice: nothing to refund). The handler returns the result. */
 enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
                                  const struct fh_job *job, const char *waiting_key, const char *why,
                                  char *err, size_t errsize);

@@ -194,6 +194,27 @@ test('a voided invoice whose fiscalization failed waits for it: a retry signs th
   assert.deepEqual((await c.get(`/api/orgs/${c.org}/fiscal-invoices/${failed.id}`)).json.refunds_waiting, []);
 });
 
+test('trigger payment: a credit note of an invoice not fiscalized yet waits, and becomes its refund once a payment fiscalizes it', async () => {
+  const inv = await xeroInvoice(w, tenantA);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  const cn = (await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/credit-notes`, { Amount: 10 })).CreditNote;
+  const cnNumber = cn?.CreditNoteNumber;
+  assert.ok(cnNumber);
+  await sleep(2500);
+  const mine = async () => (await fiscalInvoices(a, uidA)).filter((x) => [inv.InvoiceNumber, cnNumber].includes(x.source_ref));
+  assert.equal((await mine()).length, 0, 'neither before a payment');
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/payments`, { Amount: 61 });
+  const both = await waitFor(async () => { const l = await mine(); return l.length === 2 && l.every((x) => x.status === 'signed') && l; },
+    { what: 'the sale and the credit note\'s refund', timeoutMs: 30000 });
+  const sale = both.find((x) => x.source_ref === inv.InvoiceNumber);
+  const refund = both.find((x) => x.source_ref === cnNumber);
+  const woken = Date.parse(refund.created_at) - Date.parse(sale.signed_at);
+  assert.ok(woken < 8000, `the refund was submitted ${woken} ms after the sale was signed: woken by the signature`);
+  const d = (await a.get(`/api/orgs/${a.org}/fiscal-invoices/${refund.id}`)).json;
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.referent_document_number, sale.invoice_number);
+});
+
 test('a credit note of an invoice whose fiscalization failed waits, and becomes its refund once a retry signs the invoice', async () => {
   const c = await account(w, 'xero-cnwait');
   const u = await xeroUser(w, 1);

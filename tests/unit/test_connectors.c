@@ -132,13 +132,18 @@ static void test_jwt_and_dates(void **state)
 static void test_credit_wait_gap(void **state)
 {
     (void)state;
-    assert_int_equal(fh_conn_wait_gap_ms(0), 2000);
-    assert_int_equal(fh_conn_wait_gap_ms(1500), 2000);
-    assert_int_equal(fh_conn_wait_gap_ms(4000), 4000);
-    assert_int_equal(fh_conn_wait_gap_ms(512000), 512000);
-    assert_int_equal(fh_conn_wait_gap_ms(15 * 60 * 1000 + 1), 15 * 60 * 1000);
-    assert_int_equal(fh_conn_wait_gap_ms(3LL * 86400 * 1000), 15 * 60 * 1000);
-    assert_int_equal(fh_conn_wait_gap_ms(-3), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(0, true), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(1500, true), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(4000, true), 4000);
+    assert_int_equal(fh_conn_wait_gap_ms(512000, true), 512000);
+    assert_int_equal(fh_conn_wait_gap_ms(15 * 60 * 1000 + 1, true), 15 * 60 * 1000);
+    assert_int_equal(fh_conn_wait_gap_ms(3LL * 86400 * 1000, true), 15 * 60 * 1000);
+    assert_int_equal(fh_conn_wait_gap_ms(-3, true), 2000);
+    /* an original with no fiscal invoice: looks during the first minute, then the wake alone
+     * until the 30-day give-up */
+    assert_int_equal(fh_conn_wait_gap_ms(4000, false), 4000);
+    assert_int_equal(fh_conn_wait_gap_ms(32000, false), 32000);
+    assert_int_equal(fh_conn_wait_gap_ms(60000, false), 30LL * 86400 * 1000 - 60000 + 2000);
 }
 
 static json_t *inv(const char *status, const char *lat, const char *lines)

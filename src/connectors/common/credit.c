@@ -11,10 +11,21 @@
  * partner calls an hour, not one every few seconds; after WAIT_GIVE_UP_MS the job ends with the
  * reason.
  *
+ * An original with no fiscal invoice at all waits too: the credit itself can make it due (a
+ * credit note paying a "payment"-trigger invoice in full, whose fiscalization then races the
+ * credit note's), or it is paid and fiscalized days later. Such a wait looks again only during
+ * its first WAIT_NONE_LOOKS_MS and is then left to the wake alone until WAIT_GIVE_UP_MS, when it
+ * ends quietly (an invoice from before the integration has no fiscal number to refund): a credit
+ * note of an invoice fiscalhub never fiscalizes costs a few partner calls, not one an hour. The
+ * original's row exists from its submission, well before its signature, and the park reads it
+ * under a lock the signature must wait for (waits.c), so the wake is missed only by an original
+ * submitted and signed within the park's own transaction.
+ *
  * An invoice voided at its source after it was fiscalized is cancelled the same way
  * (fh_conn_void_refund): a Refund of everything the signed sale held, built from the canonical
  * invoice that was signed (not from the voided document, which may have been edited since), so
- * the refund matches the sale item for item, referencing it like a credit note's. */
+ * the refund matches the sale item for item, referencing it like a credit note's. A void of an
+ * invoice with no fiscal invoice refunds nothing and does not wait. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +35,7 @@
 enum {
     WAIT_FIRST_MS = 2000,
     WAIT_MAX_GAP_MS = 15 * 60 * 1000,
+    WAIT_NONE_LOOKS_MS = 60 * 1000,
 };
 #define WAIT_GIVE_UP_MS (30LL * 24 * 3600 * 1000)
 
@@ -99,11 +111,31 @@ enum fh_conn_original fh_conn_void_refund(struct fh_store *st, int64_t org_id,
     return FH_ORIGINAL_SIGNED;
 }
 
-int64_t fh_conn_wait_gap_ms(int64_t waited_ms)
+int64_t fh_conn_wait_gap_ms(int64_t waited_ms, bool original_exists)
 {
+    if (!original_exists && waited_ms >= WAIT_NONE_LOOKS_MS) /* the wake, or the give-up */
+        return WAIT_GIVE_UP_MS - waited_ms + WAIT_FIRST_MS;
     return waited_ms < WAIT_FIRST_MS     ? WAIT_FIRST_MS
            : waited_ms > WAIT_MAX_GAP_MS ? WAIT_MAX_GAP_MS
                                          : waited_ms;
+}
+
+/* Since when waiting_key waits, and whether its original has a fiscal invoice (0 and true
+ * without a recorded wait). */
+static int wait_state(struct fh_store *st, int64_t org_id, const char *waiting_key, int64_t *since,
+                      bool *exists)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(waiting_key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT w.since, (SELECT COUNT(*) FROM fiscal_invoices f WHERE "
+                           "f.org_id = w.org_id AND f.source_key = w.original_key) "
+                           "FROM fiscal_waits w WHERE w.org_id = $1 AND w.waiting_key = $2",
+                           p, 2, &rows);
+    *since = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
+    *exists = qs <= 0 || fh_rows_i64(&rows, 0, 1, 0) > 0;
+    fh_rows_free(&rows);
+    return qs;
 }
 
 enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
@@ -111,7 +143,8 @@ enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
                                  char *err, size_t errsize)
 {
     int64_t now = fh_now_ms(), since = 0;
-    if (fh_fiscal_wait_since(app->store, in->org_id, waiting_key, &since) != FH_OK) {
+    bool exists = true;
+    if (wait_state(app->store, in->org_id, waiting_key, &since, &exists) < 0) {
         snprintf(err, errsize, "store error while waiting for the credited invoice");
         return FH_E_RETRY;
     }
@@ -119,11 +152,16 @@ enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
         since = now;
     if (now - since > WAIT_GIVE_UP_MS) {
         fh_fiscal_wait_end(app->store, in->org_id, waiting_key); /* no longer shown as waiting */
+        if (!exists) { /* never fiscalized: there is nothing to refund */
+            fh_log(FH_LOG_INFO, "credit_note", "integration %s: %s is left after 30 days: %s",
+                   in->uid, waiting_key, why);
+            return FH_OK;
+        }
         snprintf(err, errsize, "gave up after 30 days of waiting: %s", why);
         return FH_ERR;
     }
     enum fh_rc rc = fh_fiscal_wait_park(app->store, job, in->org_id, waiting_key,
-                                        now + fh_conn_wait_gap_ms(now - since), why, now);
+                                        now + fh_conn_wait_gap_ms(now - since, exists), why, now);
     if (rc == FH_E_RETRY)
         snprintf(err, errsize, "store error while waiting for the credited invoice");
     return rc;

@@ -62,8 +62,9 @@ static void wait_shown(struct fh_app *app, const struct fh_integ *in, enum xero_
 }
 
 /* The original invoice's V-SDC number and time (common/credit.c): XP_DONE with them filled;
- * XP_WAIT while it is pending or failed; XP_DONE with an empty number (skip) when it was never
- * fiscalized. */
+ * XP_WAIT while it is pending or failed, or has no fiscal invoice (yet: allocating a credit note
+ * can itself make a "payment"-trigger invoice PAID, whose fiscalization then races the credit
+ * note's; it is woken by the signature, common/credit.c). */
 static enum xero_process_result original_of(struct fh_app *app, const struct fh_integ *in,
                                             const char *invoice_id, char *number, size_t nsize,
                                             char *time, size_t tsize, char *why, size_t whysize)
@@ -73,6 +74,7 @@ static enum xero_process_result original_of(struct fh_app *app, const struct fh_
     switch (
         fh_conn_original(app->store, in->org_id, key, number, nsize, time, tsize, why, whysize)) {
     case FH_ORIGINAL_WAIT:
+    case FH_ORIGINAL_NONE:
         return XP_WAIT;
     case FH_ORIGINAL_ERROR:
         return XP_RETRY;

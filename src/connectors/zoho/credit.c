@@ -6,11 +6,12 @@
  * was created from (its invoice_id), else the first of the invoices it was applied to
  * (GET /creditnotes/{id}/invoices, one more call). A credit note not applied to an invoice yet is
  * not fiscalized (its next change is looked at again). While the credited invoice is being
- * signed the credit note waits for it (common/credit.c); when the invoice has no fiscal invoice
- * at all, the credit note is looked at again NONE_LOOKS times over about a minute (applying a
- * credit can itself make an invoice due, whose fiscalization then races the credit note's), then
- * left: an invoice fiscalhub never fiscalized (from before the integration, say) has no fiscal
- * number to refund. Exactly once: the source key "zoho:<organization_id>:CN:<creditnote_id>";
+ * signed the credit note waits for it (common/credit.c), also when the invoice has no fiscal
+ * invoice at all (applying a credit can itself make an invoice due, whose fiscalization then
+ * races the credit note's, or the invoice is paid and fiscalized days later): looked at again
+ * during a minute, then woken by the invoice's signature, and left quietly after 30 days (an
+ * invoice fiscalhub never fiscalized, from before the integration say, has no fiscal number to
+ * refund). Exactly once: the source key "zoho:<organization_id>:CN:<creditnote_id>";
  * the write-back is a comment on the credit note. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,6 @@
 
 #include "fh/fh_fiscal.h"
 #include "zoho_internal.h"
-
-/* Looks at a credit note whose invoice is not fiscalized (yet), 2 s doubling: about a minute. */
-#define NONE_LOOKS 5
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -105,8 +103,8 @@ static enum zoho_process_result submit(struct fh_app *app, const struct fh_integ
 }
 
 static enum zoho_process_result process(struct fh_app *app, const struct fh_integ *in, json_t *cn,
-                                        const char *id, const char *key, int *looks,
-                                        int64_t *retry_at, char *why, size_t whysize)
+                                        const char *id, const char *key, int64_t *retry_at,
+                                        char *why, size_t whysize)
 {
     const char *status = jstr(cn, "status");
     if (!status || (strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)) {
@@ -129,15 +127,7 @@ static enum zoho_process_result process(struct fh_app *app, const struct fh_inte
                              sizeof(time), why, whysize)) {
     case FH_ORIGINAL_ERROR:
         return ZP_RETRY;
-    case FH_ORIGINAL_NONE:
-        if (*looks < NONE_LOOKS) { /* its fiscalization may be on its way (e.g. this credit
-                                      made a "paid" invoice due): look again shortly */
-            *retry_at = fh_now_ms() + (2000LL << *looks);
-            (*looks)++;
-            return ZP_WAIT;
-        }
-        fh_fiscal_wait_end(app->store, in->org_id, key);
-        return ZP_DONE;
+    case FH_ORIGINAL_NONE: /* its fiscalization may be on its way, or come later */
     case FH_ORIGINAL_WAIT: /* shown on the invoice it waits for; best effort */
         fh_fiscal_wait_begin(app->store, in->org_id, key, original, jstr(cn, "creditnote_number"),
                              in->id, fh_now_ms());
@@ -149,8 +139,8 @@ static enum zoho_process_result process(struct fh_app *app, const struct fh_inte
 }
 
 enum zoho_process_result zoho_credit_note(struct fh_app *app, const struct fh_integ *in,
-                                          const char *creditnote_id, int *looks, int64_t *retry_at,
-                                          char *why, size_t whysize)
+                                          const char *creditnote_id, int64_t *retry_at, char *why,
+                                          size_t whysize)
 {
     why[0] = '\0';
     char key[200], path[64];
@@ -163,7 +153,7 @@ enum zoho_process_result zoho_credit_note(struct fh_app *app, const struct fh_in
     enum zoho_outcome o =
         get(app, in, path, "credit note", "creditnote", &cn, retry_at, why, whysize);
     enum zoho_process_result r =
-        o == Z_OK ? process(app, in, cn, creditnote_id, key, looks, retry_at, why, whysize)
+        o == Z_OK ? process(app, in, cn, creditnote_id, key, retry_at, why, whysize)
                   : of_outcome(o);
     const char *number = jstr(cn, "creditnote_number");
     if (r == ZP_FAILED) {

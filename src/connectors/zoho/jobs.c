@@ -143,10 +143,7 @@ static enum fh_rc credit_job(struct fh_app *app, const struct fh_integ *in,
 {
     char why[400], waiting[200];
     int64_t retry_at = 0;
-    int looks = (int)pint(p, "original_looks");
-    enum zoho_process_result pr =
-        zoho_credit_note(app, in, id, &looks, &retry_at, why, sizeof(why));
-    json_object_set_new(p, "original_looks", json_integer(looks)); /* for a deferral */
+    enum zoho_process_result pr = zoho_credit_note(app, in, id, &retry_at, why, sizeof(why));
     if (pr == ZP_FAILED)
         fh_log(FH_LOG_WARN, "zoho_credit_note",
                "integration %s: credit note %s was not fiscalized: %s", in->uid, id, why);

@@ -93,12 +93,11 @@ enum zoho_process_result zoho_submit(struct fh_app *app, const struct fh_integ *
 enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ *in, json_t *inv,
                                       char *why, size_t whysize);
 /* Fetches one credit note (and, when it does not name its invoice, the invoices it credits) and,
- * when it is open or closed and credits a fiscalized invoice, fiscalizes it as a Refund of that
- * invoice (credit.c). *looks: how often the job found the credited invoice without a fiscal
- * invoice before, counted up when it waits for it again (ZP_WAIT with *retry_at). */
+ * when it is open or closed and credits an invoice, fiscalizes it as a Refund of that invoice's
+ * fiscal invoice (credit.c); ZP_WAIT_ORIGINAL while that is not signed or does not exist yet. */
 enum zoho_process_result zoho_credit_note(struct fh_app *app, const struct fh_integ *in,
-                                          const char *creditnote_id, int *looks, int64_t *retry_at,
-                                          char *why, size_t whysize);
+                                          const char *creditnote_id, int64_t *retry_at, char *why,
+                                          size_t whysize);
 /* What a document job looks at: an invoice (fiscalized when due), a credit note, or a voided
  * invoice whose sale was fiscalized (its refund). */
 enum zoho_doc { ZOHO_DOC_INVOICE, ZOHO_DOC_CREDIT_NOTE, ZOHO_DOC_VOID };
