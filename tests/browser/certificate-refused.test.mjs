@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { invoice, issueCert, startSandbox } from '../lib/fiscal.mjs';
 import { startServer } from '../lib/server.mjs';
-import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail } from './helpers.mjs';
+import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail, invoiceSettled } from './helpers.mjs';
 
 let sb, srv, browser;
 
@@ -24,16 +24,6 @@ after(async () => {
   await srv?.stop();
   await sb?.stop();
 });
-
-/** Polls the invoice's details until want(status). */
-async function settled(page, org, id, want) {
-  for (const deadline = Date.now() + 30000; ; ) {
-    const r = await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${id}`);
-    if (r.status === 200 && want(r.body.status)) return r.body;
-    assert.ok(Date.now() < deadline, `invoice ${id}: ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 
 test('a certificate the V-SDC refuses: Refused by the V-SDC on Certificates and on its integration, until it signs again', async () => {
   const { context, page } = await openPage(browser, { baseURL: srv.url });
@@ -54,7 +44,7 @@ test('a certificate the V-SDC refuses: Refused by the V-SDC on Certificates and 
       invoice: invoice({ pos_invoice_number: 'REF-1' }),
     });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
-    const failed = await settled(page, org, sent.body.id, (s) => s === 'failed');
+    const failed = await invoiceSettled(page, org, sent.body.id, (s) => s === 'failed');
     assert.match(failed.last_error, /refused the certificate/);
 
     await page.goto('/integrations/certificates');
@@ -80,7 +70,7 @@ test('a certificate the V-SDC refuses: Refused by the V-SDC on Certificates and 
     await sb.control('POST', `/vsdc/control/taxpayers/${cert.uid}/unrevoke`, {});
     const retry = await apiSend(page, 'POST', `/api/orgs/${org}/fiscal-invoices/${sent.body.id}/retry`);
     assert.equal(retry.status, 202, JSON.stringify(retry.body));
-    await settled(page, org, sent.body.id, (s) => s === 'signed');
+    await invoiceSettled(page, org, sent.body.id, (s) => s === 'signed');
     await page.reload();
     await fact.waitFor();
     assert.ok(!(await fact.innerText()).includes('refused'), await fact.innerText());

@@ -117,6 +117,20 @@ export async function integrationOf(page, org, uid) {
   return [...r.body.integrations, ...r.body.pending].find((i) => i.uid === uid) ?? null;
 }
 
+/**
+ * Polls a fiscal invoice's details (portal API) until want(status) holds - by default until it
+ * is no longer pending (signed, failed or on_hold) - and returns them; fails with the last
+ * answer after timeoutMs.
+ */
+export async function invoiceSettled(page, org, id, want = (s) => s !== 'pending', timeoutMs = 30000) {
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    const r = await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${id}`);
+    if (r.status === 200 && want(r.body.status)) return r.body;
+    assert.ok(Date.now() < deadline, `invoice ${id}: ${JSON.stringify(r.body)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 /** Uploads a certificate the sandbox issued (sb.issueCert) to the organization; its uid. */
 export async function uploadIssuedCert(page, org, cert) {
   const added = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, {

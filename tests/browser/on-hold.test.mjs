@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { invoice, issueCert, startSandbox } from '../lib/fiscal.mjs';
 import { issueKeys } from '../lib/billing.mjs';
 import { startServer, storeExec } from '../lib/server.mjs';
-import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail } from './helpers.mjs';
+import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail, invoiceSettled } from './helpers.mjs';
 
 let sb, srv, browser;
 
@@ -49,17 +49,6 @@ async function submit(page, org, certUid, ref) {
   return r.body.id;
 }
 
-/** Polls the invoice's details until it is not pending (signed, failed or on_hold). */
-async function settled(page, org, id, want = (s) => s !== 'pending', timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${id}`);
-    if (r.status === 200 && want(r.body.status)) return r.body;
-    if (Date.now() > deadline) throw new Error(`invoice ${id}: ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
-
 const rows = (page) => page.getByRole('table', { name: 'Fiscal invoices' }).locator('tbody tr');
 
 test('an invoice over the monthly limit: On hold badge, filter, reason and release, linked from the usage panel', async () => {
@@ -72,9 +61,9 @@ test('an invoice over the monthly limit: On hold badge, filter, reason and relea
     assert.equal(up.status, 201, JSON.stringify(up.body));
 
     // the trial's one invoice is signed; the second waits
-    const first = await settled(page, org, await submit(page, org, cert.uid, 'INV-1'));
+    const first = await invoiceSettled(page, org, await submit(page, org, cert.uid, 'INV-1'));
     assert.equal(first.status, 'signed', first.last_error);
-    const held = await settled(page, org, await submit(page, org, cert.uid, 'INV-2'));
+    const held = await invoiceSettled(page, org, await submit(page, org, cert.uid, 'INV-2'));
     assert.equal(held.status, 'on_hold');
     assert.match(held.hold_reason,
       /^Invoice limit reached: the Free trial plan allows 1 fiscal invoice a month and it was used in \d{4}-\d{2}\. fiscalhub fiscalizes this invoice automatically next month, or as soon as you upgrade\.$/);
@@ -140,7 +129,7 @@ test('an invoice over the monthly limit: On hold badge, filter, reason and relea
     const [key] = issueKeys(srv, { tier: 'starter', seats: 1, months: 1 });
     const act = await apiSend(page, 'POST', `/api/orgs/${org}/billing/keys/activate`, { key });
     assert.equal(act.status, 200, JSON.stringify(act.body));
-    const released = await settled(page, org, held.id, (s) => s === 'signed');
+    const released = await invoiceSettled(page, org, held.id, (s) => s === 'signed');
     assert.equal(released.hold_reason, null);
     await page.reload();
     await page.getByRole('heading', { name: 'No invoices match these filters' }).waitFor();
@@ -151,7 +140,7 @@ test('an invoice over the monthly limit: On hold badge, filter, reason and relea
     // after the licence expires every invoice waits, with the expired wording
     storeExec(srv, `UPDATE billing_subscriptions SET expires_at = ${Date.now() - 86_400_000}
       WHERE org_id = (SELECT id FROM organizations WHERE code = '${org}')`);
-    const late = await settled(page, org, await submit(page, org, cert.uid, 'INV-3'));
+    const late = await invoiceSettled(page, org, await submit(page, org, cert.uid, 'INV-3'));
     assert.equal(late.status, 'on_hold');
     assert.match(late.hold_reason, /^Licence expired: the Starter plan ended at /);
     await page.goto('/pos/invoices?status=on_hold');

@@ -11,7 +11,7 @@ import { invoice, issueCert, startSandbox } from '../lib/fiscal.mjs';
 import { issueKeys } from '../lib/billing.mjs';
 import { ApiClient, basic } from '../lib/custom.mjs';
 import { startServer, storeExec } from '../lib/server.mjs';
-import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail } from './helpers.mjs';
+import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail, invoiceSettled } from './helpers.mjs';
 
 let sb, srv, browser;
 
@@ -64,17 +64,6 @@ async function submit(api, ref) {
   return r.json.id;
 }
 
-/** Polls the invoice's details (portal API) until want(status). */
-async function settled(page, org, id, want, timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await apiGet(page, `/api/orgs/${org}/fiscal-invoices/${id}`);
-    if (r.status === 200 && want(r.body.status)) return r.body;
-    if (Date.now() > deadline) throw new Error(`invoice ${id}: ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
-
 const row = (page, uid) => page.locator(`tbody[data-uid="${uid}"]`);
 const badges = async (page, uid) => (await row(page, uid).locator('.integration-main .badge').allTextContents()).map((t) => t.trim());
 
@@ -107,7 +96,7 @@ test('the plan on the Integrations rows: over the seat limit, the invoice limit,
     await page.screenshot({ path: '/tmp/fh-over-seat.png' });
 
     // its invoice waits, and the details say what gives it a seat
-    const held = await settled(page, org, await submit(c.api, 'SEAT-1'), (s) => s === 'on_hold');
+    const held = await invoiceSettled(page, org, await submit(c.api, 'SEAT-1'), (s) => s === 'on_hold');
     assert.equal(held.hold_kind, 'seat_limit');
     assert.match(held.hold_reason, /^Over the seat limit: the Growth plan has 2 seats, held by the integrations added before this one\./);
     await page.goto('/pos/invoices?status=on_hold');
@@ -124,7 +113,7 @@ test('the plan on the Integrations rows: over the seat limit, the invoice limit,
     await row(page, a.uid).getByRole('button', { name: /^Remove/ }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove integration' }).click();
     await row(page, a.uid).waitFor({ state: 'detached' });
-    const signed = await settled(page, org, held.id, (s) => s === 'signed');
+    const signed = await invoiceSettled(page, org, held.id, (s) => s === 'signed');
     assert.equal(signed.hold_kind, null);
     await page.reload();
     await row(page, c.uid).waitFor();
