@@ -246,21 +246,31 @@ enum fh_conn_submit_result fh_conn_submit(struct fh_app *app, const struct fh_co
 /* ---- a credit note and the invoice it credits (common/credit.c) ---- */
 enum fh_conn_original {
     FH_ORIGINAL_SIGNED, /* number and time filled */
-    FH_ORIGINAL_WAIT,   /* pending, on hold, or failed (a retry may sign it) */
-    FH_ORIGINAL_NONE,   /* no fiscal invoice (yet): a credit note waits for one (credit.c) */
+    FH_ORIGINAL_WAIT,   /* pending, on hold, or failed (a retry may sign it); a credit note also
+                           while it has no fiscal invoice (yet) */
+    FH_ORIGINAL_NONE,   /* nothing to refund (a void of an invoice never fiscalized) */
     FH_ORIGINAL_ERROR,  /* store error */
 };
-/* The original's V-SDC invoice number and time, by its source key; why says what else. */
-enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
-                                       const char *original_key, char *number, size_t nsize,
-                                       char *time, size_t tsize, char *why, size_t whysize);
+/* The document that waits for an original invoice's signature: its integration, source key and
+ * number (shown on the original while it waits: fh_fiscal_wait_begin). */
+struct fh_conn_waiter {
+    struct fh_app *app;
+    const struct fh_integ *in;
+    const char *key, *ref;
+};
+/* The credited invoice's V-SDC number and time by its source key (SIGNED); WAIT while it is not
+ * signed or has no fiscal invoice yet, why saying which. The wait is shown on the original while
+ * WAIT, and ended otherwise. */
+enum fh_conn_original fh_conn_credited(const struct fh_conn_waiter *w, const char *original_key,
+                                       char *number, size_t nsize, char *time, size_t tsize,
+                                       char *why, size_t whysize);
 /* The Refund cancelling the signed normal sale under original_key (its invoice was voided at
  * the source): *refund (new reference) is the signed canonical invoice as a refund referencing
- * it, with FH_ORIGINAL_SIGNED. FH_ORIGINAL_WAIT while the sale is pending or failed;
- * FH_ORIGINAL_NONE when there is nothing to cancel (never fiscalized, or not a normal sale). */
-enum fh_conn_original fh_conn_void_refund(struct fh_store *st, int64_t org_id,
-                                          const char *original_key, json_t **refund, char *why,
-                                          size_t whysize);
+ * it, with FH_ORIGINAL_SIGNED. FH_ORIGINAL_WAIT while the sale is pending or failed (the wait
+ * shown as for a credit note); FH_ORIGINAL_NONE when there is nothing to cancel (never
+ * fiscalized, or not a normal sale). */
+enum fh_conn_original fh_conn_void_refund(const struct fh_conn_waiter *w, const char *original_key,
+                                          json_t **refund, char *why, size_t whysize);
 /* The next look of a waiting credit note: after as long as it has waited so far, 2 s to 15 min;
  * when its original has no fiscal invoice, so during its first minute, then only at the 30-day
  * give-up (the original's signature wakes it before). */

@@ -1,9 +1,10 @@
 /* credit.c - what a credit note needs from the invoice it credits, for every connector.
  *
  * A credit note becomes a Refund that references the original's fiscal invoice (its V-SDC number
- * and time), so it can be fiscalized only once the original is signed. fh_conn_original reads
+ * and time), so it can be fiscalized only once the original is signed. fh_conn_credited reads
  * the original by its source key; while it is pending (or on hold, or failed until a user retries
- * it) the credit note waits: fh_fiscal_wait_begin shows the wait on the original, and
+ * it) the credit note waits: fh_conn_credited shows the wait on the original (fh_fiscal_wait_begin,
+ * ended once the credit note goes on), and
  * fh_conn_wait_original parks the credit note's job (fh_fiscal_wait_park), so the original's
  * signature makes it due at once. Without that wake (a failed original waits for a user's retry;
  * a wait recorded before the job was parked), the next look comes after as long as it has
@@ -39,9 +40,10 @@ enum {
 };
 #define WAIT_GIVE_UP_MS (30LL * 24 * 3600 * 1000)
 
-enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
-                                       const char *original_key, char *number, size_t nsize,
-                                       char *time, size_t tsize, char *why, size_t whysize)
+/* The original's V-SDC number and time by its source key, or why not (yet). */
+static enum fh_conn_original original(struct fh_store *st, int64_t org_id, const char *original_key,
+                                      char *number, size_t nsize, char *time, size_t tsize,
+                                      char *why, size_t whysize)
 {
     struct fh_param p[] = {FH_PI(org_id), FH_PT(original_key)};
     struct fh_rows rows;
@@ -72,14 +74,38 @@ enum fh_conn_original fh_conn_original(struct fh_store *st, int64_t org_id,
     return res;
 }
 
-enum fh_conn_original fh_conn_void_refund(struct fh_store *st, int64_t org_id,
-                                          const char *original_key, json_t **refund, char *why,
-                                          size_t whysize)
+/* The waiter's wait for original_key shown (res WAIT) or ended (SIGNED, NONE); best effort. */
+static void wait_show(const struct fh_conn_waiter *w, const char *original_key,
+                      enum fh_conn_original res)
+{
+    struct fh_store *st = w->app->store;
+    if (res == FH_ORIGINAL_WAIT)
+        fh_fiscal_wait_begin(st, w->in->org_id, w->key, original_key, w->ref, w->in->id,
+                             fh_now_ms());
+    else if (res != FH_ORIGINAL_ERROR)
+        fh_fiscal_wait_end(st, w->in->org_id, w->key);
+}
+
+enum fh_conn_original fh_conn_credited(const struct fh_conn_waiter *w, const char *original_key,
+                                       char *number, size_t nsize, char *time, size_t tsize,
+                                       char *why, size_t whysize)
+{
+    enum fh_conn_original res = original(w->app->store, w->in->org_id, original_key, number, nsize,
+                                         time, tsize, why, whysize);
+    if (res == FH_ORIGINAL_NONE) /* its fiscalization may be on its way, or come later */
+        res = FH_ORIGINAL_WAIT;
+    wait_show(w, original_key, res);
+    return res;
+}
+
+/* The Refund of the signed normal sale under original_key, or why not. */
+static enum fh_conn_original void_refund(struct fh_store *st, int64_t org_id,
+                                         const char *original_key, json_t **refund, char *why,
+                                         size_t whysize)
 {
     char number[64], time[64];
-    *refund = NULL;
-    enum fh_conn_original res = fh_conn_original(st, org_id, original_key, number, sizeof(number),
-                                                 time, sizeof(time), why, whysize);
+    enum fh_conn_original res = original(st, org_id, original_key, number, sizeof(number), time,
+                                         sizeof(time), why, whysize);
     if (res == FH_ORIGINAL_NONE)
         snprintf(why, whysize, "the voided invoice was never fiscalized");
     if (res != FH_ORIGINAL_SIGNED)
@@ -109,6 +135,16 @@ enum fh_conn_original fh_conn_void_refund(struct fh_store *st, int64_t org_id,
     json_object_set_new(inv, "referent_document_time", json_string(time));
     *refund = inv;
     return FH_ORIGINAL_SIGNED;
+}
+
+enum fh_conn_original fh_conn_void_refund(const struct fh_conn_waiter *w, const char *original_key,
+                                          json_t **refund, char *why, size_t whysize)
+{
+    *refund = NULL;
+    enum fh_conn_original res =
+        void_refund(w->app->store, w->in->org_id, original_key, refund, why, whysize);
+    wait_show(w, original_key, res);
+    return res;
 }
 
 int64_t fh_conn_wait_gap_ms(int64_t waited_ms, bool original_exists)

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fh/fh_fiscal.h"
 #include "xero_internal.h"
 
 static const char *jstr(json_t *o, const char *k)
@@ -47,40 +46,16 @@ static bool voided(json_t *doc)
     return status && strcmp(status, "VOIDED") == 0;
 }
 
-/* Shown on the invoice it waits for (best effort), or no longer. */
-static void wait_shown(struct fh_app *app, const struct fh_integ *in, enum xero_process_result r,
-                       const char *waiting, const char *original, const char *number,
-                       int64_t *retry_at)
+/* What a credit note or void does after fh_conn_credited / fh_conn_void_refund answered other
+ * than SIGNED: wait for the original (XP_WAIT; a scan hands it to its own job, due in 2 s), try
+ * again later (a store error), or nothing. */
+static enum xero_process_result not_signed(enum fh_conn_original o, int64_t *retry_at)
 {
-    if (r == XP_WAIT) {
+    if (o == FH_ORIGINAL_WAIT) {
         *retry_at = fh_now_ms() + 2000;
-        fh_fiscal_wait_begin(app->store, in->org_id, waiting, original, number, in->id,
-                             fh_now_ms());
-    } else if (r == XP_DONE) {
-        fh_fiscal_wait_end(app->store, in->org_id, waiting);
-    }
-}
-
-/* The original invoice's V-SDC number and time (common/credit.c): XP_DONE with them filled;
- * XP_WAIT while it is pending or failed, or has no fiscal invoice (yet: allocating a credit note
- * can itself make a "payment"-trigger invoice PAID, whose fiscalization then races the credit
- * note's; it is woken by the signature, common/credit.c). */
-static enum xero_process_result original_of(struct fh_app *app, const struct fh_integ *in,
-                                            const char *invoice_id, char *number, size_t nsize,
-                                            char *time, size_t tsize, char *why, size_t whysize)
-{
-    char key[200];
-    snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, invoice_id);
-    switch (
-        fh_conn_original(app->store, in->org_id, key, number, nsize, time, tsize, why, whysize)) {
-    case FH_ORIGINAL_WAIT:
-    case FH_ORIGINAL_NONE:
         return XP_WAIT;
-    case FH_ORIGINAL_ERROR:
-        return XP_RETRY;
-    default:
-        return XP_DONE;
     }
+    return o == FH_ORIGINAL_ERROR ? XP_RETRY : XP_DONE;
 }
 
 /* The document's page in Xero (invoices only: Xero has no deep link for credit notes; caller
@@ -123,16 +98,15 @@ static enum xero_process_result void_refund(struct fh_app *app, const struct fh_
 {
     char original[200];
     snprintf(original, sizeof(original), "xero:%s:%s", in->tenant_id, id);
-    json_t *refund = NULL;
-    enum fh_conn_original o =
-        fh_conn_void_refund(app->store, in->org_id, original, &refund, why, whysize);
-    enum xero_process_result r = o == FH_ORIGINAL_WAIT    ? XP_WAIT
-                                 : o == FH_ORIGINAL_ERROR ? XP_RETRY
-                                                          : XP_DONE;
     const char *number = jstr(doc, "InvoiceNumber");
-    wait_shown(app, in, r, key, original, number, retry_at);
-    if (o == FH_ORIGINAL_SIGNED) /* the sale's tax was checked when it was signed */
-        r = submit(app, in, XERO_INVOICE, NULL, id, key, number, refund, why, whysize);
+    struct fh_conn_waiter w = {.app = app, .in = in, .key = key, .ref = number};
+    json_t *refund = NULL;
+    enum fh_conn_original o = fh_conn_void_refund(&w, original, &refund, why, whysize);
+    if (o != FH_ORIGINAL_SIGNED)
+        return not_signed(o, retry_at);
+    /* the sale's tax was checked when it was signed */
+    enum xero_process_result r =
+        submit(app, in, XERO_INVOICE, NULL, id, key, number, refund, why, whysize);
     json_decref(refund);
     return r;
 }
@@ -161,13 +135,16 @@ static enum xero_process_result process(struct fh_app *app, const struct fh_inte
             snprintf(why, whysize, "the credit note is not allocated to an invoice yet");
             return XP_DONE;
         }
-        enum xero_process_result r = original_of(app, in, orig, ref_num, sizeof(ref_num), ref_time,
-                                                 sizeof(ref_time), why, whysize);
+        /* waits also while the invoice has no fiscal invoice yet: allocating a credit note can
+         * itself make a "payment"-trigger invoice PAID, whose fiscalization then races this */
         char original[200];
         snprintf(original, sizeof(original), "xero:%s:%s", in->tenant_id, orig);
-        wait_shown(app, in, r, key, original, jstr(doc, "CreditNoteNumber"), retry_at);
-        if (r != XP_DONE || !ref_num[0])
-            return r;
+        struct fh_conn_waiter w = {
+            .app = app, .in = in, .key = key, .ref = jstr(doc, "CreditNoteNumber")};
+        enum fh_conn_original o = fh_conn_credited(&w, original, ref_num, sizeof(ref_num), ref_time,
+                                                   sizeof(ref_time), why, whysize);
+        if (o != FH_ORIGINAL_SIGNED)
+            return not_signed(o, retry_at);
     }
     json_t *canonical = NULL;
     if (fh_xero_map(doc, in->settings, ref_num[0] ? ref_num : NULL, ref_time, &canonical, why,

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fh/fh_fiscal.h"
 #include "zoho_internal.h"
 
 static const char *jstr(json_t *o, const char *k)
@@ -123,18 +122,16 @@ static enum zoho_process_result process(struct fh_app *app, const struct fh_inte
     }
     char original[200], number[64], time[64];
     zoho_source_key(in->tenant_id, invoice, original, sizeof(original));
-    switch (fh_conn_original(app->store, in->org_id, original, number, sizeof(number), time,
-                             sizeof(time), why, whysize)) {
+    struct fh_conn_waiter w = {
+        .app = app, .in = in, .key = key, .ref = jstr(cn, "creditnote_number")};
+    switch (
+        fh_conn_credited(&w, original, number, sizeof(number), time, sizeof(time), why, whysize)) {
     case FH_ORIGINAL_ERROR:
         return ZP_RETRY;
-    case FH_ORIGINAL_NONE: /* its fiscalization may be on its way, or come later */
-    case FH_ORIGINAL_WAIT: /* shown on the invoice it waits for; best effort */
-        fh_fiscal_wait_begin(app->store, in->org_id, key, original, jstr(cn, "creditnote_number"),
-                             in->id, fh_now_ms());
-        return ZP_WAIT_ORIGINAL;
-    default:
-        fh_fiscal_wait_end(app->store, in->org_id, key);
+    case FH_ORIGINAL_SIGNED:
         return submit(app, in, cn, id, key, number, time, why, whysize);
+    default:
+        return ZP_WAIT_ORIGINAL;
     }
 }
 

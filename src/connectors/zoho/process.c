@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fh/fh_fiscal.h"
 #include "zoho_internal.h"
 
 bool zoho_id(json_t *v, char *out, size_t outsize)
@@ -145,13 +144,13 @@ static enum zoho_process_result void_refund(struct fh_app *app, const struct fh_
 {
     char sale[200];
     zoho_source_key(in->tenant_id, id, sale, sizeof(sale));
+    struct fh_conn_waiter w = {.app = app, .in = in, .key = key, .ref = number};
     json_t *refund = NULL;
     enum zoho_process_result r = ZP_DONE;
-    switch (fh_conn_void_refund(app->store, in->org_id, sale, &refund, why, whysize)) {
+    switch (fh_conn_void_refund(&w, sale, &refund, why, whysize)) {
     case FH_ORIGINAL_ERROR:
         return ZP_RETRY;
-    case FH_ORIGINAL_WAIT: /* shown on the sale it waits for; best effort */
-        fh_fiscal_wait_begin(app->store, in->org_id, key, sale, number, in->id, fh_now_ms());
+    case FH_ORIGINAL_WAIT:
         return ZP_WAIT_ORIGINAL;
     case FH_ORIGINAL_SIGNED: /* the sale's tax was checked when it was signed */
         r = zoho_submit(app, in, NULL, false, id, key, number, refund, why, whysize);
@@ -159,7 +158,6 @@ static enum zoho_process_result void_refund(struct fh_app *app, const struct fh_
     default:
         break;
     }
-    fh_fiscal_wait_end(app->store, in->org_id, key);
     json_decref(refund);
     return r;
 }
