@@ -12,49 +12,42 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ApiClient, basic, receiver } from '../lib/custom.mjs';
-import { invoice, issueCert, startSandbox, waitFor } from '../lib/fiscal.mjs';
-import { startServer } from '../lib/server.mjs';
+import { invoice, issueCert, waitFor } from '../lib/fiscal.mjs';
 import {
   apiGet,
   apiSend,
   assertNoCspViolations,
-  launch,
   noSerious,
   openPage,
   signUp,
+  startWorld,
   uniqueEmail,
+  uploadIssuedCert,
 } from './helpers.mjs';
 
 let sb;
 let srv;
 let browser;
+let world;
 let session; // { context, page, org, cert, customUid, webhookUid }
 
 before(async () => {
-  sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
-      FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '300',
-      FISCALHUB_LOGIN_MAX_FAILURES: '1000',
-    },
+  world = await startWorld({
+    FISCALHUB_WEBHOOK_BACKOFF_MS: '100',
+    FISCALHUB_WEBHOOK_BACKOFF_MAX_MS: '300',
+    FISCALHUB_LOGIN_MAX_FAILURES: '1000',
   });
-  browser = await launch();
+  ({ sb, srv, browser } = world);
   const { context, page } = await openPage(browser, { baseURL: srv.url, clipboard: true });
   await signUp(page, { email: uniqueEmail('apikeys'), company: 'Keys d.o.o.' });
   const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
   const cert = await issueCert(sb);
-  const up = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
-  assert.equal(up.status, 201, JSON.stringify(up.body));
+  await uploadIssuedCert(page, org, cert);
   session = { context, page, org, cert: cert.uid };
 });
 after(async () => {
   await session?.context.close();
-  await browser?.close();
-  await srv?.stop();
-  await sb?.stop();
+  await world?.stop();
 });
 
 test('create a key, see the secret once, and revoke it', async () => {

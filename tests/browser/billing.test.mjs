@@ -12,26 +12,31 @@
 // server) and server with the shipped trial (1 / 50).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { issueCert, startSandbox } from '../lib/fiscal.mjs';
-import { startServer, storeExec } from '../lib/server.mjs';
+import { issueCert } from '../lib/fiscal.mjs';
+import { storeExec } from '../lib/server.mjs';
 import { TRIAL, issueKeys } from '../lib/billing.mjs';
-import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail } from './helpers.mjs';
+import {
+  addCustomIntegration,
+  apiGet,
+  assertNoCspViolations,
+  noSerious,
+  openPage,
+  signUp,
+  startWorld,
+  uniqueEmail,
+  uploadIssuedCert,
+} from './helpers.mjs';
 
 const WEBHOOK_SECRET = 'whsec_fiscalhub_billing_browser_secret';
-let sb, srv, browser;
+let sb, srv, browser, world;
 
 before(async () => {
-  sb = await startSandbox();
-  srv = await startServer({
-    env: { ...TRIAL, FISCALHUB_TAXCORE_CA_FILE: sb.caFile, FISCALHUB_SANDBOX_URL: sb.url, FISCALHUB_STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET },
-  });
+  world = await startWorld((s) => ({ ...TRIAL, FISCALHUB_SANDBOX_URL: s.url, FISCALHUB_STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET }));
+  ({ sb, srv, browser } = world);
   await sb.control('POST', '/stripe/control/webhook-endpoints', { url: `${srv.url}/webhooks/stripe`, secret: WEBHOOK_SECRET });
-  browser = await launch();
 });
 after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  await sb?.stop();
+  await world?.stop();
 });
 
 test('trial badge, the seat-limit dialog, Activate Key, and the new limits on Integrations and Billing', async () => {
@@ -40,14 +45,12 @@ test('trial badge, the seat-limit dialog, Activate Key, and the new limits on In
     await signUp(page, { email: uniqueEmail('billing'), company: 'Seats d.o.o.' });
     const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
     const cert = await issueCert(sb);
-    const up = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
-    assert.equal(up.status, 201, JSON.stringify(up.body));
-    const made = await apiSend(page, 'POST', `/api/orgs/${org}/integrations`, { type: 'custom', certificate_uid: cert.uid });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await uploadIssuedCert(page, org, cert);
+    const made = await addCustomIntegration(page, org, cert.uid);
 
     // the trial: badge on the row, usage in the header
     await page.goto('/integrations');
-    const row = page.locator(`tbody[data-uid="${made.body.uid}"]`);
+    const row = page.locator(`tbody[data-uid="${made.uid}"]`);
     await row.getByText('Trial 0/50', { exact: true }).waitFor();
     assert.equal((await page.getByTestId('usage-connections').textContent()).trim(), '1 / 1');
     assert.equal((await page.getByTestId('usage-subscription').textContent()).trim(), 'Free trial');
@@ -130,10 +133,8 @@ test('Create Integration asks for a free seat first: it opens the seat-limit dia
 
     // the one seat taken: the header's button opens the seat dialog instead of the setup
     const cert = await issueCert(sb);
-    const up = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
-    assert.equal(up.status, 201, JSON.stringify(up.body));
-    const made = await apiSend(page, 'POST', `/api/orgs/${org}/integrations`, { type: 'custom', certificate_uid: cert.uid });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await uploadIssuedCert(page, org, cert);
+    await addCustomIntegration(page, org, cert.uid);
     creations.length = 0;
     await page.goto('/integrations');
     await page.getByTestId('usage-connections').getByText('1 / 1').waitFor();
@@ -297,11 +298,9 @@ test('a plan paid by card: no second checkout or key, seats change in Stripe\'s 
 
     // both seats taken: Create Integration's seat-limit dialog points to the customer portal too
     const cert = await issueCert(sb);
-    const upCert = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
-    assert.equal(upCert.status, 201, JSON.stringify(upCert.body));
+    await uploadIssuedCert(page, org, cert);
     for (let i = 0; i < 2; i++) {
-      const made = await apiSend(page, 'POST', `/api/orgs/${org}/integrations`, { type: 'custom', certificate_uid: cert.uid });
-      assert.equal(made.status, 201, JSON.stringify(made.body));
+      await addCustomIntegration(page, org, cert.uid);
     }
     await page.goto('/integrations');
     await page.getByTestId('usage-connections').getByText('2 / 2').waitFor();

@@ -6,23 +6,17 @@
 // Active. axe-core: no serious or critical violations on either page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { invoice, issueCert, startSandbox } from '../lib/fiscal.mjs';
-import { startServer } from '../lib/server.mjs';
-import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail, invoiceSettled } from './helpers.mjs';
+import { invoice, issueCert } from '../lib/fiscal.mjs';
+import { addCustomIntegration, apiGet, apiSend, assertNoCspViolations, invoiceSettled, noSerious, openPage, signUp, startWorld, uniqueEmail, uploadIssuedCert } from './helpers.mjs';
 
-let sb, srv, browser;
+let sb, srv, browser, world;
 
 before(async () => {
-  sb = await startSandbox();
-  srv = await startServer({
-    env: { FISCALHUB_TAXCORE_CA_FILE: sb.caFile, FISCALHUB_JOB_BACKOFF_MS: '20', FISCALHUB_JOB_BACKOFF_MAX_MS: '500' },
-  });
-  browser = await launch();
+  world = await startWorld();
+  ({ sb, srv, browser } = world);
 });
 after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  await sb?.stop();
+  await world?.stop();
 });
 
 test('a certificate the V-SDC refuses: Refused by the V-SDC on Certificates and on its integration, until it signs again', async () => {
@@ -31,11 +25,8 @@ test('a certificate the V-SDC refuses: Refused by the V-SDC on Certificates and 
     await signUp(page, { email: uniqueEmail('refused'), company: 'Refused d.o.o.' });
     const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
     const cert = await issueCert(sb);
-    const up = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
-    assert.equal(up.status, 201, JSON.stringify(up.body));
-    const made = await apiSend(page, 'POST', `/api/orgs/${org}/integrations`, { type: 'custom', certificate_uid: cert.uid });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
-    const uid = made.body.uid;
+    await uploadIssuedCert(page, org, cert);
+    const { uid } = await addCustomIntegration(page, org, cert.uid);
 
     await sb.control('POST', `/vsdc/control/taxpayers/${cert.uid}/revoke`, {});
     const sent = await apiSend(page, 'POST', `/api/orgs/${org}/fiscal-invoices`, {

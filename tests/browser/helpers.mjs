@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { startFiscalServer, startSandbox } from '../lib/fiscal.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -102,6 +103,30 @@ export async function logIn(page, email, password = PASSWORD) {
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
+/**
+ * A world of its own for a browser test file that needs partners: fiscalhub-sandbox, a
+ * `fiscalhub serve` trusting its V-SDC with quick job retries and env on top (an object, or a
+ * function of the sandbox giving one; tests/lib/fiscal.mjs startFiscalServer), and Chromium.
+ * Returns { sb, srv, browser, stop() }.
+ */
+export async function startWorld(env = {}) {
+  const world = { sb: await startSandbox() };
+  if (typeof env === 'function') env = env(world.sb); /* settings that need the sandbox's address */
+  world.stop = async () => {
+    await world.browser?.close();
+    await world.srv?.stop();
+    await world.sb.stop();
+  };
+  try {
+    world.srv = await startFiscalServer(world.sb, env);
+    world.browser = await launch();
+  } catch (e) {
+    await world.stop();
+    throw e;
+  }
+  return world;
+}
+
 /** GET a portal API path from inside the page (with its cookies). */
 export async function apiGet(page, path) {
   return page.evaluate(async (p) => {
@@ -131,15 +156,26 @@ export async function invoiceSettled(page, org, id, want = (s) => s !== 'pending
   }
 }
 
-/** Uploads a certificate the sandbox issued (sb.issueCert) to the organization; its uid. */
+/**
+ * Uploads a certificate the sandbox issued to the organization (sb.issueCert of
+ * tests/lib/sandbox.mjs, with its PFX in a file, or issueCert of tests/lib/fiscal.mjs, with it
+ * in base64); its uid.
+ */
 export async function uploadIssuedCert(page, org, cert) {
   const added = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, {
-    pfx_base64: readFileSync(cert.pfxPath).toString('base64'),
+    pfx_base64: cert.pfx_base64 ?? readFileSync(cert.pfxPath).toString('base64'),
     password: cert.password.trim(),
     pac: cert.pac.trim(),
   });
   assert.equal(added.status, 201, JSON.stringify(added.body));
   return added.body.uid;
+}
+
+/** Creates a Custom Integration signing with the certificate certUid; the API's answer (uid, ...). */
+export async function addCustomIntegration(page, org, certUid) {
+  const made = await apiSend(page, 'POST', `/api/orgs/${org}/integrations`, { type: 'custom', certificate_uid: certUid });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  return made.body;
 }
 
 /**

@@ -7,30 +7,19 @@
 // the expired wording.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { invoice, issueCert, startSandbox } from '../lib/fiscal.mjs';
+import { invoice, issueCert } from '../lib/fiscal.mjs';
 import { issueKeys } from '../lib/billing.mjs';
-import { startServer, storeExec } from '../lib/server.mjs';
-import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail, invoiceSettled } from './helpers.mjs';
+import { storeExec } from '../lib/server.mjs';
+import { apiGet, apiSend, assertNoCspViolations, invoiceSettled, noSerious, openPage, signUp, startWorld, uniqueEmail, uploadIssuedCert } from './helpers.mjs';
 
-let sb, srv, browser;
+let sb, srv, browser, world;
 
 before(async () => {
-  sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TRIAL_CONNECTIONS: '1',
-      FISCALHUB_TRIAL_INVOICES: '1',
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
-    },
-  });
-  browser = await launch();
+  world = await startWorld({ FISCALHUB_TRIAL_CONNECTIONS: '1', FISCALHUB_TRIAL_INVOICES: '1' });
+  ({ sb, srv, browser } = world);
 });
 after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  await sb?.stop();
+  await world?.stop();
 });
 
 const LIMIT_RELEASE =
@@ -57,8 +46,7 @@ test('an invoice over the monthly limit: On hold badge, filter, reason and relea
     await signUp(page, { email: uniqueEmail('hold'), company: 'Hold d.o.o.' });
     const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
     const cert = await issueCert(sb);
-    const up = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
-    assert.equal(up.status, 201, JSON.stringify(up.body));
+    await uploadIssuedCert(page, org, cert);
 
     // the trial's one invoice is signed; the second waits
     const first = await invoiceSettled(page, org, await submit(page, org, cert.uid, 'INV-1'));

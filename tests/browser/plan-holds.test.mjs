@@ -7,32 +7,20 @@
 // every row with what releases the invoices.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { invoice, issueCert, startSandbox } from '../lib/fiscal.mjs';
+import { invoice, issueCert } from '../lib/fiscal.mjs';
 import { issueKeys } from '../lib/billing.mjs';
 import { ApiClient, basic } from '../lib/custom.mjs';
-import { startServer, storeExec } from '../lib/server.mjs';
-import { apiGet, apiSend, assertNoCspViolations, launch, noSerious, openPage, signUp, uniqueEmail, invoiceSettled } from './helpers.mjs';
+import { storeExec } from '../lib/server.mjs';
+import { addCustomIntegration, apiGet, apiSend, assertNoCspViolations, invoiceSettled, noSerious, openPage, signUp, startWorld, uniqueEmail, uploadIssuedCert } from './helpers.mjs';
 
-let sb, srv, browser;
+let sb, srv, browser, world;
 
 before(async () => {
-  sb = await startSandbox();
-  srv = await startServer({
-    env: {
-      FISCALHUB_TRIAL_CONNECTIONS: '1',
-      FISCALHUB_TRIAL_INVOICES: '1',
-      FISCALHUB_TAXCORE_CA_FILE: sb.caFile,
-      FISCALHUB_BILLING_RELEASE_SECONDS: '1',
-      FISCALHUB_JOB_BACKOFF_MS: '20',
-      FISCALHUB_JOB_BACKOFF_MAX_MS: '500',
-    },
-  });
-  browser = await launch();
+  world = await startWorld({ FISCALHUB_TRIAL_CONNECTIONS: '1', FISCALHUB_TRIAL_INVOICES: '1', FISCALHUB_BILLING_RELEASE_SECONDS: '1' });
+  ({ sb, srv, browser } = world);
 });
 after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  await sb?.stop();
+  await world?.stop();
 });
 
 const SEAT_NOTE =
@@ -51,11 +39,10 @@ async function activate(page, org, spec) {
 
 /** A Custom Integration and a client of the public API with a key of it. */
 async function custom(page, org, certUid) {
-  const r = await apiSend(page, 'POST', `/api/orgs/${org}/integrations`, { type: 'custom', certificate_uid: certUid });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  const k = await apiSend(page, 'POST', `/api/orgs/${org}/integrations/${r.body.uid}/api-keys`, { label: 'till' });
+  const { uid } = await addCustomIntegration(page, org, certUid);
+  const k = await apiSend(page, 'POST', `/api/orgs/${org}/integrations/${uid}/api-keys`, { label: 'till' });
   assert.equal(k.status, 201, JSON.stringify(k.body));
-  return { uid: r.body.uid, api: new ApiClient(srv.url, basic(k.body.client_id, k.body.client_secret)) };
+  return { uid, api: new ApiClient(srv.url, basic(k.body.client_id, k.body.client_secret)) };
 }
 
 async function submit(api, ref) {
@@ -73,8 +60,7 @@ test('the plan on the Integrations rows: over the seat limit, the invoice limit,
     await signUp(page, { email: uniqueEmail('plan-holds'), company: 'Seats d.o.o.' });
     const org = (await apiGet(page, '/api/me')).body.orgs[0].code;
     const cert = await issueCert(sb);
-    const up = await apiSend(page, 'POST', `/api/orgs/${org}/certificates`, { pfx_base64: cert.pfx_base64, password: cert.password, pac: cert.pac });
-    assert.equal(up.status, 201, JSON.stringify(up.body));
+    await uploadIssuedCert(page, org, cert);
     await activate(page, org, { tier: 'growth', seats: 3, months: 12 });
     const a = await custom(page, org, cert.uid);
     const b = await custom(page, org, cert.uid);
