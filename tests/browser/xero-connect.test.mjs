@@ -17,7 +17,7 @@
 //    at label A's 9 %: the list marks it "VAT differs", its details give both
 //    amounts, and the row warns, until the tax mapping is saved through the
 //    warning's Check tax mapping. Test Connection reports the organisation;
-//    Change trigger persists; Remove asks first, the row disappears and the
+//    Change settings (trigger, attachments) persists; Remove asks first, the row disappears and the
 //    connection is gone at Xero.
 // 2. Cancel on the consent page: the error notice offers Resume, the setup is
 //    under Pending; Resume, then allowing two organisations leads to the
@@ -122,7 +122,7 @@ async function openIntegrations(page) {
   await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor({ state: 'detached' });
 }
 
-test('Xero connects through the sandbox consent page; Test Connection, Change trigger and Remove', async () => {
+test('Xero connects through the sandbox consent page; Test Connection, Change settings and Remove', async () => {
   const { context, page } = await openPage(browser, { baseURL: srv.url });
   owner = { context, page };
   await signUp(page, { email: uniqueEmail('xero'), company: 'Kafana Dva d.o.o.' });
@@ -321,22 +321,43 @@ test('Xero connects through the sandbox consent page; Test Connection, Change tr
   assert.match(await status.innerText(), new RegExp(ORG_A));
   assert.equal(await r.getByRole('alert').count(), 0);
 
-  // Change trigger: the same radio group, saved, shown, kept after a reload.
-  await r.getByRole('button', { name: 'Change trigger' }).click();
-  const change = page.getByRole('dialog', { name: `Change trigger of ${it.uid}` });
+  // Change settings: the trigger's radio group and the write-back's attachments, saved, shown,
+  // kept after a reload.
+  assert.equal(await r.getByTestId('write-back').innerText(), 'Write-back\nHistory note');
+  await r.getByRole('button', { name: 'Change settings' }).click();
+  const change = page.getByRole('dialog', { name: `Change settings of ${it.uid}` });
   await change.waitFor();
   assert.ok(await change.getByRole('radio', { name: 'When the invoice is approved' }).isChecked());
   // a name that ends with a full stop ("d.o.o.") does not get a second one
   assert.match(await change.innerText(), new RegExp(`Xero organisation ${ORG_A.replaceAll('.', '\\.')} The new trigger`));
+  const qrBox = change.getByRole('checkbox', { name: 'The QR code' });
+  const journalBox = change.getByRole('checkbox', { name: 'The fiscal receipt (journal)' });
+  assert.equal(await qrBox.isChecked(), false);
+  assert.equal(await journalBox.isChecked(), false);
   await change.getByRole('radio', { name: 'When a payment is added' }).check();
-  await noSerious(page, 'Change trigger dialog');
+  await journalBox.check();
+  await noSerious(page, 'Change settings dialog');
   await change.getByRole('button', { name: 'Save' }).click();
   await change.waitFor({ state: 'detached' });
   await page.getByRole('status').filter({ hasText: 'now fiscalizes when a payment is added' }).waitFor();
   await r.getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
-  assert.equal((await integrationOf(page, org, it.uid)).settings.trigger, 'payment');
+  await r.getByTestId('write-back').filter({ hasText: 'History note, fiscal receipt attached' }).waitFor();
+  const saved = (await integrationOf(page, org, it.uid)).settings;
+  assert.equal(saved.trigger, 'payment');
+  assert.equal(saved.attach_journal, true);
+  assert.equal(saved.attach_qr, undefined, 'only what changed is sent');
   await page.reload();
   await row(page, it.uid).getByTestId('trigger').filter({ hasText: 'When a payment is added' }).waitFor();
+  // the boxes open as saved; the QR too, with the trigger unchanged: the note says "saved"
+  await row(page, it.uid).getByRole('button', { name: 'Change settings' }).click();
+  const again = page.getByRole('dialog', { name: `Change settings of ${it.uid}` });
+  assert.ok(await again.getByRole('checkbox', { name: 'The fiscal receipt (journal)' }).isChecked());
+  await again.getByRole('checkbox', { name: 'The QR code' }).check();
+  await again.getByRole('button', { name: 'Save' }).click();
+  await again.waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: `The settings of integration ${it.uid} were saved.` }).waitFor();
+  await row(page, it.uid).getByTestId('write-back').filter({ hasText: 'History note, QR code and fiscal receipt attached' }).waitFor();
+  assert.equal((await integrationOf(page, org, it.uid)).settings.attach_qr, true);
 
   // Tax mapping, opened from the VAT warning (a new trigger changed no tax mapping, so it is still
   // there): Xero's rates against the certificate's V-SDC labels; the 19 % rate is offered the
@@ -640,7 +661,7 @@ test('row actions follow the role: a member may test only, a viewer may do nothi
       await p.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
       const r = row(p, uid);
       await r.waitFor();
-      for (const name of ['Reconnect', 'Change trigger', 'Remove']) {
+      for (const name of ['Reconnect', 'Change settings', 'Remove']) {
         const b = r.getByRole('button', { name });
         assert.ok(await b.isDisabled(), `${role}: ${name} is disabled`);
         assert.match((await b.getAttribute('title')) ?? '', /admins and owners/);

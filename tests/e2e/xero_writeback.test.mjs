@@ -3,7 +3,7 @@
 // comes after Xero's Idempotency-Key window (idempotency_s 0 here): the retry reads the
 // document's history and attachments first, so there is exactly one history note and, with
 // attach_qr, exactly one fiscal-<number>.gif, the GIF of the V-SDC's verificationQRCode (also on
-// a credit note).
+// a credit note), with attach_journal exactly one fiscal-<number>.txt, the V-SDC's journal.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -113,6 +113,24 @@ test('attach_qr: one fiscal-<number>.gif, the V-SDC\'s QR, although the upload\'
   const sha = createHash('sha256').update(await qrGif(refund.invoice_number)).digest('hex');
   assert.equal(doc.Attachments[0].sha256, sha, 'the bytes are the refund\'s QR code');
   assert.equal(doc.HistoryRecords.filter((h) => h.Changes === 'Note').length, 1, 'one note on the credit note');
+});
+
+test('attach_journal: one fiscal-<number>.txt, the V-SDC\'s journal, next to the QR, although its upload\'s answer was lost', async () => {
+  const { inv, f } = await lostOnce('xwb-journal', { attach_qr: true, attach_journal: true }, '.txt',
+    'PUT /Invoices/{id}/Attachments/{name}', 'GET /Invoices/{id}/Attachments');
+  const gif = `fiscal-${f.invoice_number}.gif`, txt = `fiscal-${f.invoice_number}.txt`;
+  const list = await waitFor(async () => {
+    const l = (await w.ctl('GET', `/xero/control/invoices/${inv.InvoiceID}/attachments`)).Attachments;
+    return l.length === 2 && l;
+  }, { what: 'the QR and the journal' });
+  assert.deepEqual(list.map((a) => [a.FileName, a.MimeType]).sort(), [[gif, 'image/gif'], [txt, 'text/plain']]);
+  const v = await w.ctl('GET', `/vsdc/control/invoices/${encodeURIComponent(f.invoice_number)}`);
+  assert.ok(v.result.journal.length > 100, 'the V-SDC answered a journal');
+  assert.equal((await attachment(inv.InvoiceID, txt)).toString('utf8'), v.result.journal, 'the text is the V-SDC\'s journal');
+  await sleep(1000);
+  const uploads = (await w.ctl('GET', `/xero/control/invoices/${inv.InvoiceID}/history?changes=Attached%20a%20file`)).HistoryRecords;
+  assert.equal(uploads.length, 2, `two uploads (QR, journal), not ${uploads.length}`);
+  assert.equal((await notes(w, inv.InvoiceID)).length, 1, 'one note');
 });
 
 test('a write-back waiting for a slow signature is woken by it: the note follows the signature at once', async () => {

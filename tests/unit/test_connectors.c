@@ -293,16 +293,18 @@ static void test_settings(void **state)
     assert_int_equal(fh_integ_settings_merge(NULL, NULL, &out, &err), FH_OK);
     assert_string_equal(json_string_value(json_object_get(out, "trigger")), "payment");
     json_t *in = json_loads("{\"trigger\":\"approval\",\"tax_mapping\":{\"TAX001\":\"\xD0\x96\"},"
-                            "\"backfill_days\":7,\"attach_qr\":true}",
+                            "\"backfill_days\":7,\"attach_qr\":true,\"attach_journal\":true}",
                             0, NULL);
     json_t *merged = NULL;
     assert_int_equal(fh_integ_settings_merge(out, in, &merged, &err), FH_OK);
     assert_string_equal(json_string_value(json_object_get(merged, "trigger")), "approval");
+    assert_true(json_is_true(json_object_get(merged, "attach_journal")));
     json_decref(in);
     static const char *const bad[] = {
-        "{\"trigger\":\"never\"}",  "{\"tax_mapping\":{\"X\":\"AB\"}}", "{\"tax_mapping\":[]}",
-        "{\"default_label\":\"\"}", "{\"backfill_days\":400}",          "{\"attach_qr\":1}",
-        "{\"colour\":\"red\"}",
+        "{\"trigger\":\"never\"}",      "{\"tax_mapping\":{\"X\":\"AB\"}}",
+        "{\"tax_mapping\":[]}",         "{\"default_label\":\"\"}",
+        "{\"backfill_days\":400}",      "{\"attach_qr\":1}",
+        "{\"attach_journal\":\"yes\"}", "{\"colour\":\"red\"}",
     };
     for (size_t i = 0; i < FH_ARRAY_LEN(bad); i++) {
         json_t *b = json_loads(bad[i], 0, NULL);

@@ -126,6 +126,40 @@ export function isTrigger(v: unknown): v is XeroTrigger {
   return v === 'payment' || v === 'approval';
 }
 
+/** A file the write-back attaches to the partner's document (settings.attach_qr, attach_journal). */
+export interface AttachChoice {
+  setting: 'attach_qr' | 'attach_journal';
+  label: string;
+  description: string;
+}
+
+const ATTACH_QR: AttachChoice = {
+  setting: 'attach_qr',
+  label: 'The QR code',
+  description: 'fiscal-<number>.gif: the verification QR code of the fiscal invoice, as the V-SDC drew it.',
+};
+const ATTACH_JOURNAL: AttachChoice = {
+  setting: 'attach_journal',
+  label: 'The fiscal receipt (journal)',
+  description: 'fiscal-<number>.txt: the receipt text the V-SDC returned, with the items, taxes and signature.',
+};
+
+/** What a platform's write-back can attach besides its note: Zoho Books takes images and PDFs only. */
+export function attachChoices(type: string | undefined): AttachChoice[] {
+  if (type === 'xero') return [ATTACH_QR, ATTACH_JOURNAL];
+  if (type === 'zoho_books') return [ATTACH_QR];
+  return [];
+}
+
+/** What the write-back leaves on the partner's document, in a few words. */
+export function writeBackLabel(it: { type?: string; settings?: IntegrationSettings }): string {
+  const note = it.type === 'xero' ? 'History note' : 'Comment';
+  const files = attachChoices(it.type)
+    .filter((c) => it.settings?.[c.setting] === true)
+    .map((c) => (c.setting === 'attach_qr' ? 'QR code' : 'fiscal receipt'));
+  return files.length ? `${note}, ${files.join(' and ')} attached` : note;
+}
+
 /** How far before the first consent the first sync reads invoices (settings.backfill_days). */
 export const BACKFILL_DAYS = [0, 1, 7, 30, 90, 365];
 

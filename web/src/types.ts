@@ -38,6 +38,10 @@ export interface IntegrationSettings {
   tax_mapping?: Record<string, string>;
   /** Xero and Zoho Books: the label of a tax not in tax_mapping. */
   default_label?: string;
+  /** Xero and Zoho Books: the write-back also attaches the QR code. */
+  attach_qr?: boolean;
+  /** Xero: the write-back also attaches the V-SDC's journal. */
+  attach_journal?: boolean;
   [key: string]: unknown;
 }
 

@@ -318,9 +318,13 @@ enum fh_rc fh_integ_settings_merge(json_t *base, json_t *in, json_t **out,
 {
     static const char *const triggers[] = {"payment", "approval", NULL};
     static const struct fh_setting_spec xero[] = {
-        {"trigger", FH_SET_ENUM, triggers},    {"tax_mapping", FH_SET_TAX_MAPPING, NULL},
-        {"default_label", FH_SET_LABEL, NULL}, {"backfill_days", FH_SET_DAYS, NULL},
-        {"attach_qr", FH_SET_BOOL, NULL},      {NULL, FH_SET_BOOL, NULL},
+        {"trigger", FH_SET_ENUM, triggers},
+        {"tax_mapping", FH_SET_TAX_MAPPING, NULL},
+        {"default_label", FH_SET_LABEL, NULL},
+        {"backfill_days", FH_SET_DAYS, NULL},
+        {"attach_qr", FH_SET_BOOL, NULL},
+        {"attach_journal", FH_SET_BOOL, NULL},
+        {NULL, FH_SET_BOOL, NULL},
     };
     return fh_integ_settings_apply(xero, base, in, out, err);
 }

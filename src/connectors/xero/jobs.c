@@ -19,8 +19,9 @@
  *                   so whatever changes while the pages are read (and may move between pages,
  *                   whatever the order) is read again by the next scan; no clock skew either
  *   xero.poll       periodic: a xero.sync per active integration due at its tier's interval
- *   xero.writeback  waits for the fiscal invoice to be signed, then a history note (and the QR
- *                   as an attachment when settings.attach_qr) on the invoice or credit note;
+ *   xero.writeback  waits for the fiscal invoice to be signed, then a history note (and as
+ *                   attachments the QR when settings.attach_qr, the journal when
+ *                   settings.attach_journal) on the invoice or credit note;
  *                   after an earlier attempt it first reads what the document holds, so a
  *                   retry never writes a second note or attachment
  *   xero.revoke     after Remove: DELETE the connection, revoke the refresh token */
@@ -499,17 +500,22 @@ static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in,
     return o;
 }
 
-static enum xero_outcome put_gif(struct fh_app *app, const struct fh_integ *in,
-                                 const struct fh_job *job, json_t *p, const char *number,
-                                 const uint8_t *gif, size_t len, int64_t *retry_at, char *why,
-                                 size_t whysize)
+/* One file attached to the document, unless an earlier attempt of the job attached it (by name):
+ * "fiscal-<number>.gif" (the QR) or ".txt" (the journal), Idempotency-Key "fiscalhub-qr-<fiscal
+ * id>" or "fiscalhub-journal-<fiscal id>". */
+static enum xero_outcome put_file(struct fh_app *app, const struct fh_integ *in,
+                                  const struct fh_job *job, json_t *p, const char *number,
+                                  const char *ext, const char *content_type, const char *data,
+                                  size_t len, int64_t *retry_at, char *why, size_t whysize)
 {
+    bool qr = strcmp(ext, "gif") == 0;
     char base[200], list[220], path[300], name[80], key[64];
     doc_path(p, base, sizeof(base));
-    snprintf(name, sizeof(name), "fiscal-%.60s.gif", number);
+    snprintf(name, sizeof(name), "fiscal-%.60s.%s", number, ext);
     snprintf(list, sizeof(list), "%s/Attachments", base);
     snprintf(path, sizeof(path), "%s/%s", list, name);
-    snprintf(key, sizeof(key), "fiscalhub-qr-%lld", (long long)pint(p, "fiscal_id"));
+    snprintf(key, sizeof(key), "fiscalhub-%s-%lld", qr ? "qr" : "journal",
+             (long long)pint(p, "fiscal_id"));
     struct xero_mark m = {.path = list,
                           .collection = "Attachments",
                           .field = "FileName",
@@ -517,22 +523,20 @@ static enum xero_outcome put_gif(struct fh_app *app, const struct fh_integ *in,
                           .exact = true};
     struct xero_call c = {.method = "PUT",
                           .path = path,
-                          .body = (const char *)gif,
+                          .body = data,
                           .body_len = len,
-                          .content_type = "image/gif",
+                          .content_type = content_type,
                           .idempotency_key = key,
-                          .what = "QR attachment"};
+                          .what = qr ? "QR attachment" : "journal attachment"};
     return write_once(app, in, job, &m, &c, retry_at, why, whysize);
 }
 
 /* The QR code of the V-SDC's answer (verificationQRCode, a base64 GIF) as an attachment. */
 static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in,
                                 const struct fh_job *job, json_t *p, const char *number,
-                                const char *result, int64_t *retry_at, char *why, size_t whysize)
+                                json_t *result, int64_t *retry_at, char *why, size_t whysize)
 {
-    json_error_t je;
-    json_t *j = result ? json_loads(result, 0, &je) : NULL;
-    const char *b64 = json_string_value(json_object_get(j, "verificationQRCode"));
+    const char *b64 = json_string_value(json_object_get(result, "verificationQRCode"));
     size_t cap = b64 ? strlen(b64) : 0, len = 0;
     uint8_t *gif = fh_malloc(cap + 1);
     enum xero_outcome o = X_OK;
@@ -540,14 +544,26 @@ static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in,
         sodium_base642bin(gif, cap, b64, cap, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
             0 &&
         len > 0)
-        o = put_gif(app, in, job, p, number, gif, len, retry_at, why, whysize);
+        o = put_file(app, in, job, p, number, "gif", "image/gif", (const char *)gif, len, retry_at,
+                     why, whysize);
     free(gif);
-    json_decref(j);
     return o;
 }
 
-/* The history note, then (attach_qr) the QR as an attachment; the note is marked done in the
- * payload so that a deferred job does not add it twice. */
+/* The V-SDC's journal (the textual receipt, UTF-8, CRLF lines) as an attachment. */
+static enum xero_outcome put_journal(struct fh_app *app, const struct fh_integ *in,
+                                     const struct fh_job *job, json_t *p, const char *number,
+                                     json_t *result, int64_t *retry_at, char *why, size_t whysize)
+{
+    const char *journal = json_string_value(json_object_get(result, "journal"));
+    if (!journal || !*journal)
+        return X_OK;
+    return put_file(app, in, job, p, number, "txt", "text/plain; charset=utf-8", journal,
+                    strlen(journal), retry_at, why, whysize);
+}
+
+/* The history note, then (attach_qr) the QR and (attach_journal) the journal as attachments;
+ * each step done is marked in the payload, so a deferred job does not do it again. */
 static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
                              const struct fh_job *job, json_t *p,
                              const struct fh_writeback_fiscal *f, char *err, size_t errsize)
@@ -559,8 +575,17 @@ static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
                               : put_note(app, in, job, p, f, &retry_at, why, sizeof(why));
     if (o == X_OK)
         json_object_set_new(p, "note_done", json_true());
-    if (o == X_OK && json_is_true(json_object_get(in->settings, "attach_qr")))
-        o = put_qr(app, in, job, p, f->number, f->result, &retry_at, why, sizeof(why));
+    json_error_t je;
+    json_t *result = f->result ? json_loads(f->result, 0, &je) : NULL;
+    if (o == X_OK && !json_is_true(json_object_get(p, "qr_done")) &&
+        json_is_true(json_object_get(in->settings, "attach_qr"))) {
+        o = put_qr(app, in, job, p, f->number, result, &retry_at, why, sizeof(why));
+        if (o == X_OK)
+            json_object_set_new(p, "qr_done", json_true());
+    }
+    if (o == X_OK && json_is_true(json_object_get(in->settings, "attach_journal")))
+        o = put_journal(app, in, job, p, f->number, result, &retry_at, why, sizeof(why));
+    json_decref(result);
     if (o == X_OK || o == X_INACTIVE || o == X_NOT_FOUND)
         return FH_OK;
     if (o == X_WAIT)

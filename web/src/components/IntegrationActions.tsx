@@ -1,8 +1,8 @@
 // The actions of one integration row. An OAuth platform (Xero, Zoho Books):
 // Reconnect (the platform's consent again, same integration), Test Connection
 // (one read-only call to the platform, its answer shown under the buttons),
-// its settings (Xero: Change trigger; Zoho Books: Change settings), its Tax
-// mapping (needs an active connection: it reads the platform's taxes); the
+// Change settings (Xero's trigger, Zoho Books' invoices and data center, the
+// write-back's attachments), its Tax mapping (needs an active connection: it reads the platform's taxes); the
 // page opens their dialogs. Custom Integration: API Keys; Custom / Webhook:
 // Configure and Deliveries (CustomRowActions). Every type: Change certificate
 // and Remove. Every button is disabled while one of the row's actions is in
@@ -23,7 +23,7 @@ interface Props {
   canOperate: boolean;
   /** The integration may have changed (e.g. a failed test made it inactive). */
   onChanged: () => void;
-  /** Xero's Change trigger, Zoho Books' Change settings. */
+  /** Change settings (Xero, Zoho Books). */
   onChangeSettings: (it: Integration) => void;
   /** Xero's and Zoho Books' Tax mapping. */
   onTaxMapping: (it: Integration) => void;
@@ -48,7 +48,7 @@ function errorText(e: unknown, fallback: string): string {
 
 /** The label of an OAuth platform's settings action. */
 const SETTINGS_ACTION: Record<string, string> = {
-  xero: 'Change trigger',
+  xero: 'Change settings',
   zoho_books: 'Change settings',
 };
 

@@ -1,10 +1,11 @@
 // Facts about how an integration syncs: its fiscalization trigger (Xero), its
-// data center and which invoices it fiscalizes (Zoho Books), its tax mapping
+// data center and which invoices it fiscalizes (Zoho Books), what its
+// write-back leaves on the partner's documents, its tax mapping
 // and certificate, when it last synced with its platform, the progress of its
 // first backfill while that runs, and why its syncs fail while they do. Shown
 // in the integration's details row.
 import { formatDate, formatShortDateTime } from '../format';
-import { triggerLabel } from '../integrations';
+import { triggerLabel, writeBackLabel } from '../integrations';
 import type { Integration } from '../types';
 import { DATA_CENTERS, fiscalizeLabel } from '../zoho';
 
@@ -88,6 +89,12 @@ export function SyncInfo({ integration: it }: Props) {
           )}
         </dd>
       </div>
+      {(it.type === 'xero' || it.type === 'zoho_books') && (
+        <div class="row-fact" data-testid="write-back">
+          <dt>Write-back</dt>
+          <dd>{writeBackLabel(it)}</dd>
+        </div>
+      )}
       {(it.type === 'xero' || it.type === 'zoho_books') && (
         <div class="row-fact" data-testid="tax-mapping">
           <dt>Tax mapping</dt>

@@ -1,6 +1,6 @@
 // Xero's fiscalization trigger as a radio group: when a payment is added
 // (the default) or when the invoice is approved, each with what it means.
-// Used by the Connect Xero dialog and by Change trigger.
+// Used by the Connect Xero dialog and by Change settings.
 import { TRIGGERS } from '../integrations';
 import type { XeroTrigger } from '../types';
 import { RadioOption } from './RadioOption';

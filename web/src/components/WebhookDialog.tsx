@@ -9,6 +9,7 @@ import { useState } from 'preact/hooks';
 import { customApi, EVENT_CHOICES, type HeaderInput, type WebhookEndpoint, type WebhookEvent } from '../custom';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { CertificateSelect } from './CertificateSelect';
+import { CheckOption } from './CheckOption';
 import { Icon } from './Icon';
 import { Modal } from './Modal';
 import { SecretReveal } from './SecretReveal';
@@ -181,23 +182,15 @@ export function WebhookDialog({ orgCode, uid, endpoint, onSaved, onClose }: Prop
         <fieldset class="choice-group">
           <legend class="field-label">Events</legend>
           {EVENT_CHOICES.map((c) => (
-            <label key={c.value} class={events.includes(c.value) ? 'choice choice--checked' : 'choice'} for={`event-${c.value}`}>
-              <input
-                id={`event-${c.value}`}
-                class="choice-input"
-                type="checkbox"
-                checked={events.includes(c.value)}
-                disabled={busy}
-                aria-describedby={`event-${c.value}-description`}
-                onChange={(e) => toggle(c.value, (e.currentTarget as HTMLInputElement).checked)}
-              />
-              <span class="choice-text">
-                <span class="choice-label">{c.label}</span>
-                <span class="choice-description" id={`event-${c.value}-description`}>
-                  {c.description}
-                </span>
-              </span>
-            </label>
+            <CheckOption
+              key={c.value}
+              id={`event-${c.value}`}
+              checked={events.includes(c.value)}
+              onChange={(on) => toggle(c.value, on)}
+              label={c.label}
+              description={c.description}
+              disabled={busy}
+            />
           ))}
         </fieldset>
         <fieldset class="choice-group header-rows">

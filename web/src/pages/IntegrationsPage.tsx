@@ -20,7 +20,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ConsentError } from '../components/ConsentError';
 import { ChangeCertificateDialog } from '../components/ChangeCertificateDialog';
-import { ChangeTriggerDialog } from '../components/ChangeTriggerDialog';
+import { ChangeXeroSettingsDialog } from '../components/ChangeXeroSettingsDialog';
 import { ChangeZohoSettingsDialog } from '../components/ChangeZohoSettingsDialog';
 import { CopyField } from '../components/CopyField';
 import { CreateIntegrationButton } from '../components/CreateIntegrationButton';
@@ -287,13 +287,18 @@ export function IntegrationsPage({ me, org }: Props) {
       )}
 
       {changing?.type === 'xero' && (
-        <ChangeTriggerDialog
+        <ChangeXeroSettingsDialog
           orgCode={org.code}
           integration={changing}
           onClose={() => setChanging(null)}
           onSaved={(updated, trigger) => {
+            const uid = updated.uid ?? changing.uid;
             setChanging(null);
-            setNote(`Integration ${updated.uid ?? changing.uid} now fiscalizes ${triggerLabel(trigger).toLowerCase()}.`);
+            setNote(
+              trigger
+                ? `Integration ${uid} now fiscalizes ${triggerLabel(trigger).toLowerCase()}.`
+                : `The settings of integration ${uid} were saved.`,
+            );
             refresh();
           }}
         />
