@@ -22,14 +22,14 @@
         "f") ", f.invoice_type, f.source_key, f.source_ref, f.source_url, f.request_id, "          \
              "i.uid, c.uid, f.invoice_number, f.sdc_time, f.total_amount, f.verification_url, "    \
              "COALESCE(f.hold_reason, f.last_error), f.created_at, f.updated_at, f.signed_at, "    \
-             "f.tax_mismatch, f.source_tax, f.vsdc_tax"
+             "f.tax_mismatch, f.source_tax, f.vsdc_tax, f.hold_reason"
 #define FROM                                                                                       \
     " FROM fiscal_invoices f LEFT JOIN integrations i ON i.id = f.integration_id "                 \
     "LEFT JOIN certificates c ON c.id = f.certificate_id "
 /* The V-SDC's answer: fiscal_results, or where answers stored before it wait to move there. */
 #define RESULT_JOIN "LEFT JOIN fiscal_results r ON r.invoice_id = f.id "
 #define RESULT_COL "COALESCE(r.body, f.vsdc_result)"
-enum { N_COLS = 20 };
+enum { N_COLS = 21 };
 
 /* "api:X" (session API) and "custom:<uid>:X" (public API) carry the caller's source_id. */
 static json_t *source_id_json(const char *key)
@@ -73,6 +73,11 @@ static json_t *summary(const struct fh_rows *r, size_t i)
     json_object_set_new(o, "tax_mismatch", json_boolean(fh_rows_i64(r, i, 17, 0) != 0));
     json_object_set_new(o, "source_tax_total", fh_fiscal_decimal_cell(r, i, 18));
     json_object_set_new(o, "vsdc_tax_total", fh_fiscal_decimal_cell(r, i, 19));
+    const char *st = fh_rows_get(r, i, 1), *hold = fh_rows_get(r, i, 20);
+    bool held = st && strcmp(st, "on_hold") == 0 && hold;
+    const char *kind = held ? fh_billing_hold_kind(hold) : NULL;
+    json_object_set_new(o, "hold_reason", held ? json_string(hold) : json_null());
+    json_object_set_new(o, "hold_kind", kind ? json_string(kind) : json_null());
     return o;
 }
 

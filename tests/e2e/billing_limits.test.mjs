@@ -153,7 +153,8 @@ test('over the limit invoices wait on hold; a new month, an upgrade and a renewa
     if (d.status === 'on_hold') assert.match(d.hold_reason, /Invoice limit reached: the Free trial plan allows 4 fiscal invoices a month/);
   const held = Object.values(s).find((d) => d.status === 'on_hold');
   const pub = await api.get(`/api/v1/invoices/${held.id}`);
-  assert.deepEqual([pub.json.status, pub.json.last_error], ['on_hold', held.hold_reason], 'the public API shows the hold too');
+  assert.deepEqual([pub.json.status, pub.json.last_error, pub.json.hold_reason, pub.json.hold_kind],
+    ['on_hold', held.hold_reason, held.hold_reason, 'invoice_limit'], 'the public API shows the hold too');
   const portal = await c.get(`/api/orgs/${c.org}/fiscal-invoices?status=on_hold`);
   assert.equal(portal.json.total, 2);
   assert.match(portal.json.invoices[0].hold_reason, /fiscalizes this invoice automatically next month/);
