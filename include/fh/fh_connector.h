@@ -267,20 +267,25 @@ enum fh_conn_original fh_conn_credited(const struct fh_conn_waiter *w, const cha
 /* The Refund cancelling the signed normal sale under original_key (its invoice was voided at
  * the source): *refund (new reference) is the signed canonical invoice as a refund referencing
  * it, with FH_ORIGINAL_SIGNED. FH_ORIGINAL_WAIT while the sale is pending or failed (the wait
- * shown as for a credit note); FH_ORIGINAL_NONE when there is nothing to cancel (never
- * fiscalized, or not a normal sale). */
+ * shown as for a credit note), also for 10 minutes after the void when the invoice has no fiscal
+ * invoice (a fiscalization that read it just before the void may still submit it);
+ * FH_ORIGINAL_NONE when there is nothing to cancel (never fiscalized, or not a normal sale). */
 enum fh_conn_original fh_conn_void_refund(const struct fh_conn_waiter *w, const char *original_key,
                                           json_t **refund, char *why, size_t whysize);
-/* The next look of a waiting credit note: after as long as it has waited so far, 2 s to 15 min;
- * when its original has no fiscal invoice, so during its first minute, then only at the 30-day
- * give-up (the original's signature wakes it before). */
-int64_t fh_conn_wait_gap_ms(int64_t waited_ms, bool original_exists);
-/* Parks the job of the credit note whose source key is waiting_key until its original is signed
+/* What waits for an original: a credit note, or a voided invoice's refund. */
+enum fh_conn_waiting { FH_CONN_CREDIT, FH_CONN_VOID };
+/* The next look of a waiting document: after as long as it has waited so far, 2 s to 15 min;
+ * when its original has no fiscal invoice, a credit note's during its first minute, then only at
+ * the 30-day give-up, a void's only when its 10-minute window ends (the original's signature
+ * wakes either before). */
+int64_t fh_conn_wait_gap_ms(enum fh_conn_waiting doc, int64_t waited_ms, bool original_exists);
+/* Parks the job of the document whose source key is waiting_key until its original is signed
  * (or the gap above passes); after 30 days FH_ERR with why (FH_OK when the original never got a
  * fiscal invoice: nothing to refund). The handler returns the result. */
 enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
-                                 const struct fh_job *job, const char *waiting_key, const char *why,
-                                 char *err, size_t errsize);
+                                 const struct fh_job *job, enum fh_conn_waiting doc,
+                                 const char *waiting_key, const char *why, char *err,
+                                 size_t errsize);
 
 /* A document the mapping or the submission refused (common/refused.c): kept under its source key
  * with its number and why, for the integration's not_fiscalized warning; a later refusal

@@ -7,7 +7,9 @@
  *   xero-tenant-id connected to the token (403 AuthenticationUnsuccessful) -> forced 429 and
  *   the rate limits (429 + X-Rate-Limit-Problem + Retry-After) -> Idempotency-Key -> handler
  *   (a due lost_response fault lets the handler do its work, then resets the connection instead
- *   of answering: the client's retry meets the result of the first attempt).
+ *   of answering: the client's retry meets the result of the first attempt; a due stale_response
+ *   fault holds a read's answer, rendered under the lock, for its ms after the lock is released,
+ *   so what happens meanwhile is not in it: a client acting on a snapshot older than a change).
  * Every response that passed the tenant check carries X-DayLimit-Remaining,
  * X-MinLimit-Remaining and X-AppMinLimit-Remaining. Unknown paths and ids get Xero's plain-text
  * 404. Without Accept: application/json Xero answers XML; the emulator answers a small XML
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "fh/fh_crypto.h"
 #include "xero_internal.h"
@@ -210,6 +213,13 @@ enum fh_rc acc_reply_raw(struct acc_ctx *c, unsigned int status, const char *cty
         sb_stat_add(&x_stats, "faults", "lost_response", 1);
         struct sb_fault_draw d = {.kind = SBF_RESET};
         sb_faults_apply(&x_faults, c->req, &d);
+        return FH_OK;
+    }
+    if (c->stale_ms > 0 && !c->held.body) { /* sent by run_handler, after the lock */
+        c->held.status = status;
+        c->held.ctype = ctype ? fh_strdup(ctype) : NULL;
+        c->held.body = body;
+        c->held.len = len;
         return FH_OK;
     }
     char corr[X_ID];
@@ -451,19 +461,23 @@ static bool idempotent_replay(struct acc_ctx *c, const struct gate *g)
     return true;
 }
 
-/* The lost_response fault (xs.lock held): due for the next writes whose path contains its path. */
-static bool take_lost(const struct fh_req *req)
+/* A path fault (xs.lock held): due for the next requests (reads or writes) whose path contains
+ * its path. */
+static bool take_path_fault(struct x_path_fault *f, const struct fh_req *req, bool reads)
 {
-    if (xs.lost.count <= 0 || strcmp(req->method, "GET") == 0 || !strstr(req->path, xs.lost.path))
+    if (f->count <= 0 || (strcmp(req->method, "GET") == 0) != reads || !strstr(req->path, f->path))
         return false;
-    xs.lost.count--;
+    f->count--;
     return true;
 }
 
 static void run_handler(struct acc_ctx *c, const struct acc_route *r, const struct gate *g)
 {
     xs_lock();
-    c->lost = take_lost(c->req);
+    c->lost = take_path_fault(&xs.lost, c->req, false);
+    c->stale_ms = take_path_fault(&xs.stale, c->req, true) ? xs.stale.ms : 0;
+    if (c->stale_ms > 0)
+        sb_stat_add(&x_stats, "faults", "stale_response", 1);
     c->org = xs_org(g->tenant);
     c->app = xs_app(g->client_id);
     if (!c->org || !c->app)
@@ -471,6 +485,13 @@ static void run_handler(struct acc_ctx *c, const struct acc_route *r, const stru
     else if (!idempotent_replay(c, g))
         r->fn(c);
     xs_unlock();
+    if (c->held.body) {
+        struct timespec ts = {c->stale_ms / 1000, (c->stale_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+        c->stale_ms = 0;
+        acc_reply_raw(c, c->held.status, c->held.ctype, c->held.body, c->held.len);
+        free(c->held.ctype);
+    }
 }
 
 enum fh_rc xh_accounting(struct fh_req *req)

@@ -436,7 +436,8 @@ enum fh_rc xc_stats_reset_post(struct fh_req *req)
     return sb_json(req, 200, json_pack("{s:b}", "reset", 1));
 }
 
-/* The common faults and the Xero emulator's own lost_response {count, path}. */
+/* The common faults and the Xero emulator's own lost_response {count, path} and
+ * stale_response {count, path, ms}. */
 static json_t *faults_json(void)
 {
     json_t *j = sb_faults_json(&x_faults);
@@ -444,6 +445,9 @@ static json_t *faults_json(void)
     json_object_set_new(
         j, "lost_response",
         json_pack("{s:I, s:s}", "count", (json_int_t)xs.lost.count, "path", xs.lost.path));
+    json_object_set_new(j, "stale_response",
+                        json_pack("{s:I, s:s, s:I}", "count", (json_int_t)xs.stale.count, "path",
+                                  xs.stale.path, "ms", (json_int_t)xs.stale.ms));
     xs_unlock();
     return j;
 }
@@ -453,25 +457,46 @@ enum fh_rc xc_faults_get(struct fh_req *req)
     return sb_json(req, 200, faults_json());
 }
 
+/* One path fault of a faults PUT (absent: none); false with err when it is malformed. */
+static bool path_fault(json_t *body, const char *name, bool with_ms, struct x_path_fault *out,
+                       char *err, size_t errsize)
+{
+    json_t *f = json_object_get(body, name), *count = json_object_get(f, "count"),
+           *ms = json_object_get(f, "ms");
+    const char *path = sbj_str(f, "path");
+    memset(out, 0, sizeof(*out));
+    if (!f)
+        return true;
+    if (!json_is_object(f) || !json_is_integer(count) || json_integer_value(count) < 0 ||
+        json_integer_value(count) > 1000000 || (json_object_get(f, "path") && !path) ||
+        (path && strlen(path) > 127) ||
+        (with_ms &&
+         (!json_is_integer(ms) || json_integer_value(ms) < 1 || json_integer_value(ms) > 60000))) {
+        snprintf(err, errsize, "%s is {count: 0..1000000, path: text%s}", name,
+                 with_ms ? ", ms: 1..60000" : "");
+        return false;
+    }
+    out->count = json_integer_value(count);
+    fh_strlcpy(out->path, path ? path : "", sizeof(out->path));
+    out->ms = with_ms ? json_integer_value(ms) : 0;
+    return true;
+}
+
 enum fh_rc xc_faults_put(struct fh_req *req)
 {
     json_t *body = sb_body_or_reply(req);
     if (!body)
         return FH_OK;
     char err[200] = "";
-    json_t *lost = json_object_get(body, "lost_response"), *count = json_object_get(lost, "count");
-    const char *path = sbj_str(lost, "path");
+    struct x_path_fault lost, stale;
     enum fh_rc rc = FH_E_INPUT;
-    if (lost && (!json_is_object(lost) || !json_is_integer(count) ||
-                 json_integer_value(count) < 0 || json_integer_value(count) > 1000000 ||
-                 (json_object_get(lost, "path") && !path) || (path && strlen(path) > 127)))
-        snprintf(err, sizeof(err), "lost_response is {count: 0..1000000, path: text}");
-    else
+    if (path_fault(body, "lost_response", false, &lost, err, sizeof(err)) &&
+        path_fault(body, "stale_response", true, &stale, err, sizeof(err)))
         rc = sb_faults_set(&x_faults, body, err, sizeof(err));
     if (rc == FH_OK) {
         xs_lock();
-        xs.lost.count = lost ? json_integer_value(count) : 0;
-        fh_strlcpy(xs.lost.path, path ? path : "", sizeof(xs.lost.path));
+        xs.lost = lost;
+        xs.stale = stale;
         xs_unlock();
     }
     json_decref(body);

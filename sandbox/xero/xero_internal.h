@@ -129,10 +129,12 @@ struct x_state {
     struct sb_map docs, contacts, payments; /* by id (docs: invoices and credit notes) */
     size_t ndocs;
     struct sb_map idem; /* idempotency cache */
-    struct {            /* the lost_response fault (control.c): the next count writes whose */
-        int64_t count;  /* path contains path are carried out, then their connection is reset */
+    struct x_path_fault { /* the lost_response fault (control.c): the next count writes whose */
+        int64_t count;    /* path contains path are carried out, then their connection is reset */
         char path[128];
-    } lost;
+        int64_t ms; /* stale_response: the next count reads whose path contains path are answered
+                       ms after they were read, so the client gets a snapshot that old */
+    } lost, stale;
 };
 extern struct x_state xs;
 
@@ -386,6 +388,12 @@ struct acc_ctx {
     char hv[4][24];
     bool xml;  /* the client did not ask for JSON */
     bool lost; /* the lost_response fault: carry the request out, reset instead of answering */
+    int64_t stale_ms; /* the stale_response fault: the answer is held (below), sent this late */
+    struct {
+        unsigned int status;
+        char *ctype, *body;
+        size_t len;
+    } held;
     char idem_key[256], idem_hash[65];
 };
 enum fh_rc acc_reply(struct acc_ctx *c, unsigned int status, json_t *j); /* takes j */

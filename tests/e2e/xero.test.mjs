@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { signup, storeQuery } from '../lib/server.mjs';
+import { signup, storeQuery, storeExec } from '../lib/server.mjs';
 import {
   startXeroWorld, xeroUser, account, connectXero, reconnect, consent, callback, integration, fiscalInvoices,
   xeroInvoice, notes, waitFor, sleep, stopXeroWorld,
@@ -165,6 +165,61 @@ test('an invoice voided after its fiscalization becomes a refund of the whole sa
   assert.equal((await fiscalInvoices(c, uid)).filter((x) => x.source_ref === inv.InvoiceNumber).length, 2);
   assert.equal((await fiscalInvoices(c, uid)).filter((x) => x.source_ref === other.InvoiceNumber).length, 1);
   assert.equal((await fiscalInvoices(a, uidA)).filter((x) => x.source_ref === unpaid.InvoiceNumber).length, 0);
+});
+
+test('a void racing its sale\'s fiscalization (approved, read, voided before the sale is submitted) still refunds the sale', async () => {
+  const c = await account(w, 'xero-voidrace');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  await waitFor(async () => (await integration(c, uid)).backfill?.state === 'done', { what: 'the first sync' });
+  const inv = await xeroInvoice(w, u.orgs[0].tenant_id);
+  // the reads of the invoice that follow its approval (its events' jobs) reach fiscalhub 4 s
+  // after Xero rendered them: the void happens in between, and its own read (not held) sees
+  // VOIDED while the sale has no fiscal invoice yet
+  const held = async () => (await w.ctl('GET', '/xero/control/stats')).faults?.stale_response ?? 0;
+  const heldBefore = await held();
+  await w.ctl('PUT', '/xero/control/faults', { stale_response: { count: 100, path: `/Invoices/${inv.InvoiceID}`, ms: 4000 } });
+  try {
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+    await waitFor(async () => (await held()) > heldBefore, { what: 'the approval\'s read', everyMs: 20 });
+    await sleep(300); /* the events of one batch are read together */
+  } finally {
+    await w.ctl('PUT', '/xero/control/faults', {});
+  }
+  assert.equal((await fiscalInvoices(c, uid)).length, 0, 'the sale is not submitted before the void');
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/void`);
+  const list = await signedInvoices(c, uid, 2, 'the sale and its refund');
+  const sale = list.find((x) => x.id === Math.min(...list.map((y) => y.id)));
+  const refund = list.find((x) => x.id !== sale.id);
+  const d = (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${refund.id}`)).json;
+  assert.equal(d.invoice.transaction_type, 'refund');
+  assert.equal(d.invoice.referent_document_number, sale.invoice_number);
+  assert.equal(refund.total_amount, sale.total_amount);
+  assert.deepEqual((await c.get(`/api/orgs/${c.org}/fiscal-invoices/${sale.id}`)).json.refunds_waiting, []);
+});
+
+test('a void of an invoice never fiscalized waits 10 minutes for a racing sale, then ends with nothing', async () => {
+  const c = await account(w, 'xero-voidnone');
+  const u = await xeroUser(w, 1);
+  await connectXero(w, c, u, { settings: { trigger: 'payment' } });
+  const inv = await xeroInvoice(w, u.orgs[0].tenant_id);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/void`);
+  const key = `xero:${u.orgs[0].tenant_id}:VOID:${inv.InvoiceID}`;
+  const waitRow = () => storeQuery(w.srv, `SELECT since FROM fiscal_waits WHERE waiting_key = '${key}'`);
+  await waitFor(() => waitRow().length === 1, { what: 'the void\'s wait' });
+  const parked = () => storeQuery(w.srv, `SELECT j.id, j.run_at FROM jobs j JOIN fiscal_waits f ON f.job = j.id WHERE f.waiting_key = '${key}'`);
+  const job = await waitFor(() => parked()[0], { what: 'the parked void' });
+  const before = (await w.ctl('GET', '/xero/control/stats')).calls['GET /Invoices/{id}'] ?? 0;
+  assert.ok(job.run_at - Date.now() > 9 * 60 * 1000, `no look before the window ends (due in ${job.run_at - Date.now()} ms)`);
+  // the window passes: the look ends the wait, with no fiscal invoice
+  storeExec(w.srv, `UPDATE fiscal_waits SET since = since - ${11 * 60 * 1000} WHERE waiting_key = '${key}';
+    UPDATE jobs SET run_at = 0 WHERE id = ${job.id};`);
+  await waitFor(() => waitRow().length === 0, { what: 'the end of the void\'s wait' });
+  const after = (await w.ctl('GET', '/xero/control/stats')).calls['GET /Invoices/{id}'] ?? 0;
+  assert.equal(after - before, 1, 'one look at the end of the window');
+  const sale = `xero:${u.orgs[0].tenant_id}:${inv.InvoiceID}`;
+  assert.equal(Number(storeQuery(w.srv, `SELECT COUNT(*) AS n FROM fiscal_invoices WHERE source_key IN ('${sale}', '${key}')`)[0].n), 0);
 });
 
 test('a voided invoice whose fiscalization failed waits for it: a retry signs the sale and its refund follows', async () => {

@@ -132,18 +132,24 @@ static void test_jwt_and_dates(void **state)
 static void test_credit_wait_gap(void **state)
 {
     (void)state;
-    assert_int_equal(fh_conn_wait_gap_ms(0, true), 2000);
-    assert_int_equal(fh_conn_wait_gap_ms(1500, true), 2000);
-    assert_int_equal(fh_conn_wait_gap_ms(4000, true), 4000);
-    assert_int_equal(fh_conn_wait_gap_ms(512000, true), 512000);
-    assert_int_equal(fh_conn_wait_gap_ms(15 * 60 * 1000 + 1, true), 15 * 60 * 1000);
-    assert_int_equal(fh_conn_wait_gap_ms(3LL * 86400 * 1000, true), 15 * 60 * 1000);
-    assert_int_equal(fh_conn_wait_gap_ms(-3, true), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 0, true), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 1500, true), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 4000, true), 4000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 512000, true), 512000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 15 * 60 * 1000 + 1, true), 15 * 60 * 1000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 3LL * 86400 * 1000, true), 15 * 60 * 1000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, -3, true), 2000);
     /* an original with no fiscal invoice: looks during the first minute, then the wake alone
      * until the 30-day give-up */
-    assert_int_equal(fh_conn_wait_gap_ms(4000, false), 4000);
-    assert_int_equal(fh_conn_wait_gap_ms(32000, false), 32000);
-    assert_int_equal(fh_conn_wait_gap_ms(60000, false), 30LL * 86400 * 1000 - 60000 + 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 4000, false), 4000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 32000, false), 32000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_CREDIT, 60000, false),
+                     30LL * 86400 * 1000 - 60000 + 2000);
+    /* a void of an invoice with no fiscal invoice: no looks, only the end of its 10 minutes */
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_VOID, 0, false), 10 * 60 * 1000 + 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_VOID, 4000, false), 10 * 60 * 1000 - 4000 + 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_VOID, 11 * 60 * 1000, false), 2000);
+    assert_int_equal(fh_conn_wait_gap_ms(FH_CONN_VOID, 4000, true), 4000); /* a sale pending */
 }
 
 static json_t *inv(const char *status, const char *lat, const char *lines)

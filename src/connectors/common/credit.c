@@ -26,7 +26,11 @@
  * (fh_conn_void_refund): a Refund of everything the signed sale held, built from the canonical
  * invoice that was signed (not from the voided document, which may have been edited since), so
  * the refund matches the sale item for item, referencing it like a credit note's. A void of an
- * invoice with no fiscal invoice refunds nothing and does not wait. */
+ * invoice with no fiscal invoice waits for VOID_RACE_MS, only for the wake: the invoice's
+ * fiscalization may have read it just before the void and be about to submit the sale (approved
+ * and voided within a second), and that sale's signature then wakes the void, which refunds it.
+ * Otherwise the void looks once more when the window has passed (one partner call) and ends
+ * with nothing to refund: a voided invoice is never fiscalized afterwards. */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +41,7 @@ enum {
     WAIT_FIRST_MS = 2000,
     WAIT_MAX_GAP_MS = 15 * 60 * 1000,
     WAIT_NONE_LOOKS_MS = 60 * 1000,
+    VOID_RACE_MS = 10 * 60 * 1000,
 };
 #define WAIT_GIVE_UP_MS (30LL * 24 * 3600 * 1000)
 
@@ -100,14 +105,16 @@ enum fh_conn_original fh_conn_credited(const struct fh_conn_waiter *w, const cha
 
 /* The Refund of the signed normal sale under original_key, or why not. */
 static enum fh_conn_original void_refund(struct fh_store *st, int64_t org_id,
-                                         const char *original_key, json_t **refund, char *why,
-                                         size_t whysize)
+                                         const char *original_key, json_t **refund, bool *never,
+                                         char *why, size_t whysize)
 {
     char number[64], time[64];
     enum fh_conn_original res = original(st, org_id, original_key, number, sizeof(number), time,
                                          sizeof(time), why, whysize);
-    if (res == FH_ORIGINAL_NONE)
+    if (res == FH_ORIGINAL_NONE) {
+        *never = true;
         snprintf(why, whysize, "the voided invoice was never fiscalized");
+    }
     if (res != FH_ORIGINAL_SIGNED)
         return res;
     struct fh_param p[] = {FH_PI(org_id), FH_PT(original_key)};
@@ -141,14 +148,26 @@ enum fh_conn_original fh_conn_void_refund(const struct fh_conn_waiter *w, const 
                                           json_t **refund, char *why, size_t whysize)
 {
     *refund = NULL;
+    bool never = false;
     enum fh_conn_original res =
-        void_refund(w->app->store, w->in->org_id, original_key, refund, why, whysize);
+        void_refund(w->app->store, w->in->org_id, original_key, refund, &never, why, whysize);
+    int64_t since = 0;
+    if (never && fh_fiscal_wait_since(w->app->store, w->in->org_id, w->key, &since) != FH_OK) {
+        snprintf(why, whysize, "store error");
+        return FH_ORIGINAL_ERROR;
+    }
+    if (never && (since <= 0 || fh_now_ms() - since < VOID_RACE_MS)) {
+        res = FH_ORIGINAL_WAIT; /* a sale read before the void may still be submitted */
+        snprintf(why, whysize, "the voided invoice has no fiscal invoice; one may be on its way");
+    }
     wait_show(w, original_key, res);
     return res;
 }
 
-int64_t fh_conn_wait_gap_ms(int64_t waited_ms, bool original_exists)
+int64_t fh_conn_wait_gap_ms(enum fh_conn_waiting doc, int64_t waited_ms, bool original_exists)
 {
+    if (!original_exists && doc == FH_CONN_VOID) /* the wake, or the end of the window */
+        return (waited_ms < VOID_RACE_MS ? VOID_RACE_MS - waited_ms : 0) + WAIT_FIRST_MS;
     if (!original_exists && waited_ms >= WAIT_NONE_LOOKS_MS) /* the wake, or the give-up */
         return WAIT_GIVE_UP_MS - waited_ms + WAIT_FIRST_MS;
     return waited_ms < WAIT_FIRST_MS     ? WAIT_FIRST_MS
@@ -175,8 +194,9 @@ static int wait_state(struct fh_store *st, int64_t org_id, const char *waiting_k
 }
 
 enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
-                                 const struct fh_job *job, const char *waiting_key, const char *why,
-                                 char *err, size_t errsize)
+                                 const struct fh_job *job, enum fh_conn_waiting doc,
+                                 const char *waiting_key, const char *why, char *err,
+                                 size_t errsize)
 {
     int64_t now = fh_now_ms(), since = 0;
     bool exists = true;
@@ -196,8 +216,9 @@ enum fh_rc fh_conn_wait_original(struct fh_app *app, const struct fh_integ *in,
         snprintf(err, errsize, "gave up after 30 days of waiting: %s", why);
         return FH_ERR;
     }
-    enum fh_rc rc = fh_fiscal_wait_park(app->store, job, in->org_id, waiting_key,
-                                        now + fh_conn_wait_gap_ms(now - since, exists), why, now);
+    enum fh_rc rc =
+        fh_fiscal_wait_park(app->store, job, in->org_id, waiting_key,
+                            now + fh_conn_wait_gap_ms(doc, now - since, exists), why, now);
     if (rc == FH_E_RETRY)
         snprintf(err, errsize, "store error while waiting for the credited invoice");
     return rc;

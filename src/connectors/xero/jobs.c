@@ -125,7 +125,8 @@ static enum fh_rc wait_for_original(struct fh_app *app, const struct fh_integ *i
     const char *id = json_string_value(json_object_get(p, "id"));
     char key[200];
     xero_waiting_key(in, credit ? XERO_CREDIT_NOTE : XERO_INVOICE, id ? id : "", key, sizeof(key));
-    return fh_conn_wait_original(app, in, job, key, why, err, errsize);
+    return fh_conn_wait_original(app, in, job, credit ? FH_CONN_CREDIT : FH_CONN_VOID, key, why,
+                                 err, errsize);
 }
 
 static enum fh_rc finish_process(struct fh_app *app, const struct fh_integ *in,

@@ -184,12 +184,14 @@ enum xero_process_result xero_process(struct fh_app *app, const struct fh_integ 
             .why = why};
         fh_conn_refused(app->store, in, &d);
         free(url);
-    } else if (r == XP_DONE) {
+        return r;
+    }
+    if (r == XP_DONE)
         fh_conn_settled(app->store, in, key);
-        if (kind == XERO_INVOICE && voided(doc)) { /* a refusal of the sale no longer matters */
-            snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, id);
-            fh_conn_settled(app->store, in, key);
-        }
+    /* a refusal of the sale no longer matters once it is voided, even while the void waits */
+    if (kind == XERO_INVOICE && voided(doc)) {
+        snprintf(key, sizeof(key), "xero:%s:%s", in->tenant_id, id);
+        fh_conn_settled(app->store, in, key);
     }
     return r;
 }

@@ -149,7 +149,7 @@ static enum fh_rc credit_job(struct fh_app *app, const struct fh_integ *in,
                "integration %s: credit note %s was not fiscalized: %s", in->uid, id, why);
     if (pr == ZP_WAIT_ORIGINAL) {
         zoho_credit_key(in->tenant_id, id, waiting, sizeof(waiting));
-        return fh_conn_wait_original(app, in, job, waiting, why, err, errsize);
+        return fh_conn_wait_original(app, in, job, FH_CONN_CREDIT, waiting, why, err, errsize);
     }
     enum zoho_outcome o = pr == ZP_DONE    ? Z_OK
                           : pr == ZP_WAIT  ? Z_WAIT
@@ -204,7 +204,7 @@ enum fh_rc fh_zoho_job_document(void *cls, struct fh_store *st, const struct fh_
                    in.uid, id, why);
         if (pr == ZP_WAIT_ORIGINAL) { /* void: its sale is not signed yet */
             zoho_void_key(in.tenant_id, id, key, sizeof(key));
-            rc = fh_conn_wait_original(app, &in, job, key, why, err, errsize);
+            rc = fh_conn_wait_original(app, &in, job, FH_CONN_VOID, key, why, err, errsize);
             json_decref(j);
             goto out;
         }

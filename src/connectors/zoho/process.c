@@ -194,12 +194,13 @@ enum zoho_process_result zoho_process(struct fh_app *app, const struct fh_integ 
             .key = key, .ref = number, .kind = "invoice", .doc_id = id, .url = url, .why = why};
         fh_conn_refused(app->store, in, &d);
         free(url);
-    } else if (r == ZP_DONE) {
+        return r;
+    }
+    if (r == ZP_DONE)
         fh_conn_settled(app->store, in, key);
-        if (voided) { /* a refusal of the sale no longer matters */
-            zoho_source_key(in->tenant_id, id, key, sizeof(key));
-            fh_conn_settled(app->store, in, key);
-        }
+    if (voided) { /* a refusal of the sale no longer matters, even while the void waits */
+        zoho_source_key(in->tenant_id, id, key, sizeof(key));
+        fh_conn_settled(app->store, in, key);
     }
     return r;
 }
