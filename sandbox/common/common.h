@@ -8,6 +8,7 @@
  *   ratelimit.c  fixed-window call limits per tenant (minute, day, in flight; optional per app)
  *   worker.c     a background thread driven by a step function, and an HTTP POST with libcurl
  *                (the emulators' webhook senders)
+ *   multipart.c  multipart/form-data request bodies split into parts (file uploads)
  * Each emulator keeps its own instances (struct sb_stats, sb_faults, sb_rl, sb_worker), so
  * their counters, faults and limits never mix. The locks inside them are leaves: they never
  * take an emulator's state lock. */
@@ -228,5 +229,20 @@ struct fh_sandbox_ctx;
  * http://<listen address, 127.0.0.1 for 0.0.0.0>:<port>/<name>; no trailing slash. */
 void sb_base_url(const struct fh_sandbox_ctx *ctx, const char *public_url, const char *name,
                  char *out, size_t size);
+
+/* ---- multipart.c ---- */
+/* One part of a multipart/form-data body; data points into the request body. */
+struct sb_part {
+    char name[64];
+    char filename[256]; /* without a path; "" without a filename parameter */
+    bool has_filename;
+    char ctype[128]; /* "" when the part has no Content-Type */
+    const char *data;
+    size_t len;
+};
+/* Splits the request's multipart/form-data body (the boundary from its Content-Type) into at
+ * most max parts; false with the problem in err. */
+bool sb_multipart(struct fh_req *req, struct sb_part *parts, size_t max, size_t *n, char *err,
+                  size_t errsize);
 
 #endif

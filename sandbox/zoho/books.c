@@ -12,8 +12,17 @@
  *      flight (free 5, paid 10): 429 with {"code": rate_limit_code, "message": ...}
  *   -> the endpoint (books_inv.c).
  * Every answer is the Books envelope {"code": 0, "message": "success", ...} or an error
- * {"code": n, "message": "..."}; every call counted against an organization's limits carries
- * X-Rate-Limit-Limit, X-Rate-Limit-Remaining (the day's) and X-Rate-Limit-Reset (seconds). */
+ * {"code": n, "message": "..."} (GET /invoices/{id}/attachment answers the file itself); every
+ * call counted against an organization's limits carries X-Rate-Limit-Limit,
+ * X-Rate-Limit-Remaining (the day's) and X-Rate-Limit-Reset (seconds).
+ *
+ * Routes (the table below): GET /organizations[/{id}]; GET /invoices, /invoices/{id},
+ * /invoices/{id}/comments, /invoices/{id}/payments; POST /invoices/{id}/comments; PUT
+ * /invoice/{id}/customfields; POST and GET /invoices/{id}/attachment; GET /creditnotes,
+ * /creditnotes/{id}, /creditnotes/{id}/invoices; POST /creditnotes/{id}/comments; GET
+ * /contacts/{id}; GET /settings/taxes. POST /invoices/{id}/attachment has a route of its own in
+ * zoho.c (zh_books_upload) for its larger body limit; it takes multipart/form-data, split into
+ * parts by sb_multipart (../common/multipart.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +66,20 @@ static const struct zbk_route routes[] = {
      "POST /invoices/{id}/comments",
      true,
      zbk_comments_post},
+    {"POST",
+     {"invoices", "*", "attachment"},
+     "invoices",
+     "CREATE",
+     "POST /invoices/{id}/attachment",
+     true,
+     zbk_attachment_post},
+    {"GET",
+     {"invoices", "*", "attachment"},
+     "invoices",
+     "READ",
+     "GET /invoices/{id}/attachment",
+     true,
+     zbk_attachment_get},
     {"GET",
      {"invoices", "*", "payments"},
      "invoices",
@@ -109,13 +132,9 @@ enum fh_rc zbk_error(struct books_ctx *c, unsigned int status, int code, const c
     return zbk_reply(c, status, json_pack("{s:i, s:s}", "code", code, "message", msg));
 }
 
-/* The route of the path; *method_only when the path exists with another method. */
+/* The route of c->seg; *method_only when the path exists with another method. */
 static const struct zbk_route *route_of(struct books_ctx *c, bool *method_only)
 {
-    static const char *const names[] = {"a", "b", "c"};
-    c->nseg = 0;
-    for (size_t i = 0; i < 3 && fh_req_param(c->req, names[i]); i++)
-        c->seg[c->nseg++] = fh_req_param(c->req, names[i]);
     *method_only = false;
     for (size_t i = 0; i < FH_ARRAY_LEN(routes); i++) {
         const struct zbk_route *r = &routes[i];
@@ -278,30 +297,51 @@ static enum fh_rc limited(struct books_ctx *c, const struct zbk_route *r, const 
     return FH_OK;
 }
 
-enum fh_rc zh_books(struct fh_req *req)
+/* A call with its path's segments after /books/v3 in c->seg. */
+static enum fh_rc serve(struct books_ctx *c)
 {
-    struct books_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.req = req;
-    const struct z_dc *dc = z_dc_by_id(fh_req_param(req, "dc"));
+    const struct z_dc *dc = z_dc_by_id(fh_req_param(c->req, "dc"));
     bool method_only;
-    const struct zbk_route *r = dc ? route_of(&c, &method_only) : NULL;
+    const struct zbk_route *r = dc ? route_of(c, &method_only) : NULL;
     if (!r) {
         sb_stat_add(&z_stats, "calls", "unknown", 1);
-        return dc && method_only ? zbk_error(&c, 405, 37, "Method not allowed")
-                                 : zbk_error(&c, 404, 5, "Invalid URL Passed");
+        return dc && method_only ? zbk_error(c, 405, 37, "Method not allowed")
+                                 : zbk_error(c, 404, 5, "Invalid URL Passed");
     }
     sb_stat_add(&z_stats, "calls", r->name, 1);
     struct sb_fault_draw d;
     sb_faults_draw(&z_faults, false, &d);
-    if (sb_faults_apply(&z_faults, req, &d))
+    if (sb_faults_apply(&z_faults, c->req, &d))
         return FH_OK;
     struct gate g;
     memset(&g, 0, sizeof(g));
-    if (!gate_or_reply(&c, r, dc, &g))
+    if (!gate_or_reply(c, r, dc, &g))
         return FH_OK;
     if (r->org)
-        return limited(&c, r, &g);
-    run_handler(&c, r, &g);
+        return limited(c, r, &g);
+    run_handler(c, r, &g);
     return FH_OK;
+}
+
+enum fh_rc zh_books(struct fh_req *req)
+{
+    static const char *const names[] = {"a", "b", "c"};
+    struct books_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.req = req;
+    for (size_t i = 0; i < 3 && fh_req_param(req, names[i]); i++)
+        c.seg[c.nseg++] = fh_req_param(req, names[i]);
+    return serve(&c);
+}
+
+enum fh_rc zh_books_upload(struct fh_req *req)
+{
+    struct books_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.req = req;
+    c.seg[0] = "invoices";
+    c.seg[1] = fh_req_param(req, "id");
+    c.seg[2] = "attachment";
+    c.nseg = 3;
+    return serve(&c);
 }

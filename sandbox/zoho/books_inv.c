@@ -1,12 +1,14 @@
 /* books_inv.c - the Books v3 endpoints behind books.c (specs/zoho-books.md §2.3-2.9):
  * organizations, the invoice list (filters, sort, paging) and detail, payments, comments (the
- * write-back target) and custom fields, a contact, the taxes; the credit note list (paged,
- * sorted and filtered by last_modified_time as invoices), detail, credits applied to invoices
- * and comments. Handlers run under zs.lock with c->org the checked organization (NULL for
+ * write-back target) and custom fields, attachments (POST a file as multipart/form-data, GET the
+ * latest one back; [3P]), a contact, the taxes; the credit note list (paged, sorted and
+ * filtered by last_modified_time as invoices), detail, credits applied to invoices and
+ * comments. Handlers run under zs.lock with c->org the checked organization (NULL for
  * /organizations). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fh/fh_json.h"
 #include "zoho_internal.h"
@@ -339,6 +341,105 @@ enum fh_rc zbk_customfields_put(struct books_ctx *c)
     }
     json_decref(body);
     return rc;
+}
+
+/* ---- attachments ---- */
+#define MAX_PARTS 16
+
+/* A can_send_in_email value: true or false, any case; false when it is neither. */
+static bool flag_text(const char *s, size_t len, bool *out)
+{
+    if ((len == 4 && strncasecmp(s, "true", 4) == 0) ||
+        (len == 5 && strncasecmp(s, "false", 5) == 0)) {
+        *out = len == 4;
+        return true;
+    }
+    return false;
+}
+
+/* The file part "attachment" and can_send_in_email (the query's, the form part's over it);
+ * NULL after a 400. */
+static const struct sb_part *upload_or_reply(struct books_ctx *c, struct sb_part *parts,
+                                             bool *in_email)
+{
+    size_t n, files = 0;
+    char err[200], msg[300];
+    const struct sb_part *file = NULL;
+    const char *q = fh_req_query(c->req, "can_send_in_email");
+    bool ok = !q || flag_text(q, strlen(q), in_email);
+    if (!sb_multipart(c->req, parts, MAX_PARTS, &n, err, sizeof(err))) {
+        snprintf(msg, sizeof(msg), "Invalid multipart/form-data body: %s.", err);
+        zbk_error(c, 400, 2, msg);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(parts[i].name, "attachment") == 0) {
+            file = &parts[i];
+            files++;
+        } else if (strcmp(parts[i].name, "can_send_in_email") == 0)
+            ok = ok && flag_text(parts[i].data, parts[i].len, in_email);
+    }
+    if (files != 1 || !file->has_filename || !file->filename[0]) {
+        zbk_error(c, 400, 2,
+                  files > 1 ? "Invalid multipart/form-data body: more than one part named "
+                              "attachment."
+                            : "Invalid multipart/form-data body: no file part named attachment "
+                              "(with a filename).");
+        return NULL;
+    }
+    if (!ok) {
+        zbk_error(c, 400, 2, "Invalid value passed for can_send_in_email");
+        return NULL;
+    }
+    return file;
+}
+
+enum fh_rc zbk_attachment_post(struct books_ctx *c)
+{
+    struct z_invoice *inv = invoice_or_reply(c);
+    struct sb_part parts[MAX_PARTS];
+    bool in_email = false;
+    const struct sb_part *f = inv ? upload_or_reply(c, parts, &in_email) : NULL;
+    if (!f)
+        return FH_OK;
+    char err[400];
+    if (!zm_attach(inv, f->filename, f->ctype[0] ? f->ctype : "application/octet-stream", f->data,
+                   f->len, in_email, err, sizeof(err)))
+        return zbk_error(c, 400, 2, err);
+    sb_stat_add(&z_stats, "books", "attachments_added", 1);
+    if (zs.set.attachment_touches)
+        zm_touch(inv);
+    if (zs.set.attachment_fires_edit)
+        zwh_fire(inv, ZE_EDIT);
+    return zbk_reply(c, 200,
+                     json_pack("{s:i, s:s, s:o}", "code", 0, "message",
+                               "Your file has been attached.", "documents", zr_documents(inv)));
+}
+
+/* The invoice's latest attachment, with its file name in Content-Disposition. */
+enum fh_rc zbk_attachment_get(struct books_ctx *c)
+{
+    struct z_invoice *inv = invoice_or_reply(c);
+    if (!inv)
+        return FH_OK;
+    if (inv->attachments.n == 0)
+        return zbk_error(c, 404, 1002, "Attachment does not exist.");
+    const struct z_attachment *a = inv->attachments.v[inv->attachments.n - 1];
+    char name[256], disp[300];
+    fh_strlcpy(name, a->file_name, sizeof(name));
+    for (char *p = name; *p; p++) /* quotes and backslashes would end or escape the value */
+        *p = *p == '"' || *p == '\\' ? '_' : *p;
+    snprintf(disp, sizeof(disp), "inline; filename=\"%s\"", name);
+    const char *hdrs[FH_ARRAY_LEN(c->hdrs) + 2];
+    size_t n = 0;
+    for (; n < FH_ARRAY_LEN(c->hdrs) && c->hdrs[n]; n++)
+        hdrs[n] = c->hdrs[n];
+    hdrs[n++] = "Content-Disposition";
+    hdrs[n++] = disp;
+    hdrs[n] = NULL;
+    char *body = fh_malloc(a->size);
+    memcpy(body, a->data, a->size);
+    return sb_send(c->req, 200, zm_attachment_mime(a), body, a->size, hdrs);
 }
 
 enum fh_rc zbk_contact_get(struct books_ctx *c)

@@ -23,6 +23,9 @@ static json_t *settings_json(void)
         (json_int_t)s->rate_limit_code, "webhook_timeout_ms", (json_int_t)s->webhook_timeout_ms,
         "webhook_retries", (json_int_t)s->webhook_retries, "webhook_retry_s",
         (json_int_t)s->webhook_retry_s, "max_invoices", (json_int_t)s->max_invoices);
+    json_object_set_new(j, "max_attachments", json_integer((json_int_t)s->max_attachments));
+    json_object_set_new(j, "max_attachment_bytes",
+                        json_integer((json_int_t)s->max_attachment_bytes));
     json_object_set_new(j, "limits",
                         json_pack("{s:I, s:I, s:I, s:I}", "minute", (json_int_t)s->lim_minute,
                                   "day", (json_int_t)s->day_limit, "concurrent_free",
@@ -40,6 +43,8 @@ static json_t *settings_json(void)
                  {"comment_touches", s->comment_touches},
                  {"customfield_fires_edit", s->customfield_fires_edit},
                  {"payment_fires_edit", s->payment_fires_edit},
+                 {"attachment_fires_edit", s->attachment_fires_edit},
+                 {"attachment_touches", s->attachment_touches},
                  {"payload_org_id", s->payload_org_id},
                  {"signature_upper", s->signature_upper}};
     for (size_t i = 0; i < FH_ARRAY_LEN(flags); i++)
@@ -81,34 +86,39 @@ enum fh_rc zc_info_get(struct fh_req *req)
 static const char *const flag_keys[] = {
     "restrict_to_chosen_org", "accept_bearer",      "accept_fullaccess", "sort_by_modified",
     "modified_inclusive",     "comment_fires_edit", "comment_touches",   "customfield_fires_edit",
-    "payment_fires_edit",     "payload_org_id",     "signature_upper"};
+    "payment_fires_edit",     "payload_org_id",     "signature_upper",   "attachment_fires_edit",
+    "attachment_touches"};
 
 static bool *flag_field(struct z_settings *s, size_t i)
 {
     bool *f[] = {&s->restrict_to_chosen_org, &s->accept_bearer,          &s->accept_fullaccess,
                  &s->sort_by_modified,       &s->modified_inclusive,     &s->comment_fires_edit,
                  &s->comment_touches,        &s->customfield_fires_edit, &s->payment_fires_edit,
-                 &s->payload_org_id,         &s->signature_upper};
+                 &s->payload_org_id,         &s->signature_upper,        &s->attachment_fires_edit,
+                 &s->attachment_touches};
     return f[i];
 }
 
 static enum fh_rc apply_settings(json_t *body, struct z_settings *s, char *err, size_t errsize)
 {
-    const struct sb_num_setting top[] = {{"time_scale", &s->time_scale, 1, 86400},
-                                         {"code_lifetime_s", &s->code_lifetime_s, 1, 86400},
-                                         {"access_lifetime_s", &s->access_lifetime_s, 1, 864000},
-                                         {"refresh_cap", &s->refresh_cap, 1, 1000},
-                                         {"access_per_refresh", &s->access_per_refresh, 1, 1000},
-                                         {"mint_limit", &s->mint_limit, 1, 1000000},
-                                         {"mint_window_s", &s->mint_window_s, 1, 86400},
-                                         {"grant_limit", &s->grant_limit, 1, 1000000},
-                                         {"grant_window_s", &s->grant_window_s, 1, 86400},
-                                         {"token_error_status", &s->token_error_status, 200, 400},
-                                         {"rate_limit_code", &s->rate_limit_code, 0, 1000000},
-                                         {"webhook_timeout_ms", &s->webhook_timeout_ms, 10, 600000},
-                                         {"webhook_retries", &s->webhook_retries, 0, 10},
-                                         {"webhook_retry_s", &s->webhook_retry_s, 1, 86400},
-                                         {"max_invoices", &s->max_invoices, 1, 2000000}};
+    const struct sb_num_setting top[] = {
+        {"time_scale", &s->time_scale, 1, 86400},
+        {"code_lifetime_s", &s->code_lifetime_s, 1, 86400},
+        {"access_lifetime_s", &s->access_lifetime_s, 1, 864000},
+        {"refresh_cap", &s->refresh_cap, 1, 1000},
+        {"access_per_refresh", &s->access_per_refresh, 1, 1000},
+        {"mint_limit", &s->mint_limit, 1, 1000000},
+        {"mint_window_s", &s->mint_window_s, 1, 86400},
+        {"grant_limit", &s->grant_limit, 1, 1000000},
+        {"grant_window_s", &s->grant_window_s, 1, 86400},
+        {"token_error_status", &s->token_error_status, 200, 400},
+        {"rate_limit_code", &s->rate_limit_code, 0, 1000000},
+        {"webhook_timeout_ms", &s->webhook_timeout_ms, 10, 600000},
+        {"webhook_retries", &s->webhook_retries, 0, 10},
+        {"webhook_retry_s", &s->webhook_retry_s, 1, 86400},
+        {"max_invoices", &s->max_invoices, 1, 2000000},
+        {"max_attachments", &s->max_attachments, 1, 100},
+        {"max_attachment_bytes", &s->max_attachment_bytes, 1, Z_MAX_FILE_BYTES}};
     const struct sb_num_setting lims[] = {{"minute", &s->lim_minute, 0, 1000000},
                                           {"day", &s->day_limit, 0, 100000000},
                                           {"concurrent_free", &s->conc_free, 0, 1000},

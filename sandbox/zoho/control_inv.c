@@ -1,5 +1,7 @@
 /* control_inv.c - the control API's invoices: create (one, or many at once for backfills),
- * edit, mark as sent, void, record payments "in Zoho", read them back with their comments; and
+ * edit, mark as sent, void, record payments "in Zoho", read them back with their comments and
+ * attached files (attachments[]: {document_id, file_name, content_type as uploaded, size,
+ * can_send_in_email, base64 of the bytes}); and
  * credit notes: create (perhaps from an invoice, with credits applied at once), edit, open,
  * void, apply credits to invoices, read them back. Each change that Zoho calls a create or an
  * edit fires the organization's workflow webhook when its rule covers that event and module
@@ -12,13 +14,28 @@
 
 #define BULK_MAX 100000
 
+static json_t *attachments_json(const struct z_invoice *inv)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < inv->attachments.n; i++) {
+        const struct z_attachment *a = inv->attachments.v[i];
+        char *b64 = sb_b64(a->data, a->size, false);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "document_id", a->id,
+                                             "file_name", a->file_name, "content_type", a->ctype,
+                                             "size", (json_int_t)a->size, "can_send_in_email",
+                                             a->in_email, "base64", b64));
+        free(b64);
+    }
+    return arr;
+}
+
 static json_t *invoice_view(const struct z_invoice *inv)
 {
     json_t *comments = json_array();
     for (size_t i = 0; i < inv->comments.n; i++)
         json_array_append_new(comments, zr_comment(inv, inv->comments.v[i]));
-    return json_pack("{s:o, s:s, s:o}", "invoice", zr_invoice(inv, true), "organization_id",
-                     inv->org->id, "comments", comments);
+    return json_pack("{s:o, s:s, s:o, s:o}", "invoice", zr_invoice(inv, true), "organization_id",
+                     inv->org->id, "comments", comments, "attachments", attachments_json(inv));
 }
 
 enum fh_rc zc_invoices_post(struct fh_req *req)

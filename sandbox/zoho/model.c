@@ -1,16 +1,20 @@
 /* model.c - the Zoho Books emulator's records: taxes, custom fields, contacts, invoices with
- * line items, payments and comments (specs/zoho-books.md §2.3-2.9), and credit notes with
- * their credits applied to invoices. Amounts are int64 ten-thousandths; Books rounds each
- * line's total and tax to cents (credit notes have the same lines and totals):
+ * line items, payments, comments (specs/zoho-books.md §2.3-2.9) and attached files (§2.5, [3P]:
+ * gif, png, jpeg, jpg, bmp or pdf; at most max_attachments per invoice and max_attachment_bytes
+ * per file, Z_MAX_ATTACH_TOTAL bytes in all), and credit notes with their credits applied to
+ * invoices. Amounts are int64 ten-thousandths; Books rounds each line's total and tax to cents
+ * (credit notes have the same lines and totals):
  *   item_total = rate * quantity, less discount %            (rounded to cents)
  *   tax        = item_total * p / 100        (tax exclusive)  (rounded to cents)
  *              = item_total * p / (100 + p)  (tax inclusive: is_inclusive_tax)
  *   sub_total = sum of item_total; total = sub_total + tax_total (inclusive: sub_total)
- * Every change that Zoho would call an edit moves last_modified_time (zm_touch); comments do
- * not (comment_touches). Invoices and credit notes are created and changed through the control
- * API; the Books API only adds comments and sets custom fields. A credit applied to an invoice
- * counts like a payment: balance = total - payments - credits, and the invoice is paid or
- * partially paid by both together. Callers hold zs.lock. */
+ * Every change that Zoho would call an edit moves last_modified_time (zm_touch); comments and
+ * attachments do not (comment_touches, attachment_touches). Invoices and credit notes are
+ * created and changed through the control API; the Books API only adds comments and
+ * attachments and sets custom fields. A credit applied to an invoice counts like a payment:
+ * balance = total - payments - credits, and the invoice is paid or partially paid by both
+ * together. Callers hold zs.lock. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +353,123 @@ void zm_comment_free(struct z_comment *c)
     free(c);
 }
 
+/* ---- attachments ---- */
+static const struct {
+    const char *ext, *mime;
+} file_types[] = {{"gif", "image/gif"},  {"png", "image/png"}, {"jpeg", "image/jpeg"},
+                  {"jpg", "image/jpeg"}, {"bmp", "image/bmp"}, {"pdf", "application/pdf"}};
+
+const char *zm_attachment_mime(const struct z_attachment *a)
+{
+    for (size_t i = 0; i < FH_ARRAY_LEN(file_types); i++)
+        if (strcmp(file_types[i].ext, a->file_type) == 0)
+            return file_types[i].mime;
+    return "application/octet-stream";
+}
+
+void zm_size_text(int64_t bytes, char *out, size_t n)
+{
+    static const char *const units[] = {"KB", "MB", "GB"};
+    int64_t unit = 1024;
+    size_t u = 0;
+    while (u + 1 < FH_ARRAY_LEN(units) && bytes >= unit * 1024) {
+        unit *= 1024;
+        u++;
+    }
+    int64_t tenths = (bytes * 10 + unit / 2) / unit; /* rounded to one decimal */
+    if (bytes < 1024)
+        snprintf(out, n, "%lld bytes", (long long)bytes);
+    else if (tenths % 10 == 0)
+        snprintf(out, n, "%lld %s", (long long)(tenths / 10), units[u]);
+    else
+        snprintf(out, n, "%lld.%lld %s", (long long)(tenths / 10), (long long)(tenths % 10),
+                 units[u]);
+}
+
+/* The lower-case extension of name when it is one of file_types, else NULL. */
+static const char *file_type_of(const char *name, char *out, size_t n)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot || strlen(dot + 1) >= n)
+        return NULL;
+    for (size_t i = 0; dot[i + 1]; i++)
+        out[i] = (char)tolower((unsigned char)dot[i + 1]);
+    out[strlen(dot + 1)] = '\0';
+    for (size_t i = 0; i < FH_ARRAY_LEN(file_types); i++)
+        if (strcmp(file_types[i].ext, out) == 0)
+            return out;
+    return NULL;
+}
+
+static bool utf8(const char *s)
+{
+    json_t *j = json_string(s); /* jansson refuses what is not UTF-8 */
+    json_decref(j);
+    return j != NULL;
+}
+
+static enum fh_rc attach_check(const struct z_invoice *inv, const char *file_name,
+                               const char *ctype, size_t size, char *type, size_t typesize,
+                               char *err, size_t errsize)
+{
+    char lim[32], allowed[80] = "";
+    for (size_t i = 0; i < FH_ARRAY_LEN(file_types); i++)
+        snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+                 i ? ", " : "", file_types[i].ext);
+    zm_size_text(zs.set.max_attachment_bytes, lim, sizeof(lim));
+    if (!utf8(file_name) || !utf8(ctype) || strlen(file_name) > 200)
+        snprintf(err, errsize,
+                 "The file name and Content-Type must be UTF-8 (file name at most "
+                 "200 bytes).");
+    else if (!file_type_of(file_name, type, typesize))
+        snprintf(err, errsize, "The file %s cannot be attached: allowed file types are %s.",
+                 file_name, allowed);
+    else if (size == 0)
+        snprintf(err, errsize, "The file %s is empty.", file_name);
+    else if ((int64_t)size > zs.set.max_attachment_bytes)
+        snprintf(err, errsize, "The file %s is larger than %s, the limit for an attachment.",
+                 file_name, lim);
+    else if ((int64_t)inv->attachments.n >= zs.set.max_attachments)
+        snprintf(err, errsize, "An invoice can have at most %lld attachments.",
+                 (long long)zs.set.max_attachments);
+    else if (zs.attachment_bytes + (int64_t)size > Z_MAX_ATTACH_TOTAL)
+        snprintf(err, errsize, "The sandbox keeps at most %lld MB of attachments.",
+                 Z_MAX_ATTACH_TOTAL / (1024 * 1024));
+    else
+        return FH_OK;
+    return FH_E_INPUT;
+}
+
+struct z_attachment *zm_attach(struct z_invoice *inv, const char *file_name, const char *ctype,
+                               const void *data, size_t size, bool in_email, char *err,
+                               size_t errsize)
+{
+    char type[8];
+    if (attach_check(inv, file_name, ctype, size, type, sizeof(type), err, errsize) != FH_OK)
+        return NULL;
+    struct z_attachment *a = fh_calloc(1, sizeof(*a));
+    zs_new_id(a->id);
+    a->file_name = fh_strdup(file_name);
+    a->ctype = fh_strdup(ctype);
+    fh_strlcpy(a->file_type, type, sizeof(a->file_type));
+    a->data = fh_malloc(size);
+    memcpy(a->data, data, size);
+    a->size = size;
+    a->in_email = in_email;
+    sb_vec_push(&inv->attachments, a);
+    zs.attachment_bytes += (int64_t)size;
+    return a;
+}
+
+static void attachment_free(struct z_attachment *a)
+{
+    zs.attachment_bytes -= (int64_t)a->size;
+    free(a->file_name);
+    free(a->ctype);
+    free(a->data);
+    free(a);
+}
+
 static void invoice_free(struct z_invoice *inv)
 {
     zm_free_lines(inv->lines, inv->nlines);
@@ -364,6 +485,9 @@ static void invoice_free(struct z_invoice *inv)
         free(((struct z_cfval *)inv->cfvals.v[i])->value);
         free(inv->cfvals.v[i]);
     }
+    for (size_t i = 0; i < inv->attachments.n; i++)
+        attachment_free(inv->attachments.v[i]);
+    sb_vec_free(&inv->attachments);
     sb_vec_free(&inv->payments);
     sb_vec_free(&inv->comments);
     sb_vec_free(&inv->cfvals);

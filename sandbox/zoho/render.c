@@ -1,9 +1,11 @@
 /* render.c - the model as Books v3 JSON (specs/zoho-books.md §2.3-2.9, Zoho's OpenAPI field
  * names). Ids are numeric strings; amounts are JSON numbers with two decimals (exact, see
  * sbj_num); timestamps carry the organization's offset without a colon; dates are yyyy-mm-dd.
- * List rows are summaries without line items; the detail has line items, taxes, payments and
- * the billing address. Credit notes are rendered like invoices (their line items and taxes the
- * same way). */
+ * List rows are summaries without line items (has_attachment tells whether files are
+ * attached); the detail has line items, taxes, payments, the billing address and the attached
+ * files as documents[] ({document_id, file_name, file_type, file_size, file_size_formatted,
+ * attachment_order, can_send_in_email}, in upload order). Credit notes are rendered like
+ * invoices (their line items and taxes the same way). */
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +35,22 @@ json_t *zr_cfvals(const struct z_invoice *inv)
                                              "api_name", v->def->api_name, "data_type", "string",
                                              "index", (json_int_t)index, "value", v->value,
                                              "show_on_pdf", 0, "is_active", 1));
+    }
+    return arr;
+}
+
+json_t *zr_documents(const struct z_invoice *inv)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < inv->attachments.n; i++) {
+        const struct z_attachment *a = inv->attachments.v[i];
+        char size[32];
+        zm_size_text((int64_t)a->size, size, sizeof(size));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:b}", "document_id", a->id, "file_name",
+                           a->file_name, "file_type", a->file_type, "file_size",
+                           (json_int_t)a->size, "file_size_formatted", size, "attachment_order",
+                           (json_int_t)(i + 1), "can_send_in_email", a->in_email));
     }
     return arr;
 }
@@ -69,7 +87,7 @@ static json_t *summary(const struct z_invoice *inv)
         sbj_num(zm_balance(inv), 2), "created_time", created, "last_modified_time", modified);
     json_object_set_new(j, "is_emailed", json_false());
     json_object_set_new(j, "is_viewed_by_client", json_false());
-    json_object_set_new(j, "has_attachment", json_false());
+    json_object_set_new(j, "has_attachment", json_boolean(inv->attachments.n > 0));
     json_object_set_new(j, "custom_fields", zr_cfvals(inv));
     json_object_set_new(j, "location_id", json_string(""));
     json_object_set_new(j, "salesperson_id", json_string(""));
@@ -167,6 +185,7 @@ static void detail_extras(const struct z_invoice *inv, json_t *j)
     json_object_set_new(j, "taxes", taxes(o, inv->lines, inv->nlines));
     json_object_set_new(j, "line_items", lines);
     json_object_set_new(j, "payments", pays);
+    json_object_set_new(j, "documents", zr_documents(inv));
 }
 
 json_t *zr_invoice(const struct z_invoice *inv, bool detail)

@@ -132,6 +132,8 @@ static void default_settings(struct z_settings *s, const char *public_url)
     s->rate_limit_code = 44;
     s->customfield_fires_edit = true;
     s->payment_fires_edit = true;
+    s->max_attachments = 5;
+    s->max_attachment_bytes = 10 * 1024 * 1024;
     s->webhook_timeout_ms = 10000;
     s->webhook_retry_s = 300;
     s->max_invoices = opts.max_invoices > 0 ? opts.max_invoices : 100000;

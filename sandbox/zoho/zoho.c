@@ -3,7 +3,8 @@
  *
  * Routes: per data centre the accounts server (/zoho/accounts/{dc}/oauth/...), the Books API as
  * catch-all patterns of one to three segments under /zoho/apis/{dc}/books/v3 that books.c
- * routes itself (so unknown paths and methods get Zoho's JSON errors), the consent pages'
+ * routes itself (so unknown paths and methods get Zoho's JSON errors; the file upload POST
+ * /invoices/{id}/attachment has a route of its own for its larger body limit), the consent pages'
  * stylesheet, and the control API. */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #define FORM_LIMIT (16 * 1024)
 #define API_LIMIT (1024 * 1024)
 #define JSON_LIMIT (4 * 1024 * 1024)
+#define UPLOAD_LIMIT (Z_MAX_FILE_BYTES + 64 * 1024) /* a file and the multipart overhead */
 
 static struct fh_zoho_opts opts;
 static bool configured;
@@ -91,6 +93,7 @@ const struct fh_route fh_zoho_routes[] = {
     R("GET", ACC "/serverinfo", 0, zh_serverinfo_get),
     R("GET", "/zoho/static/consent.css", 0, zh_css_get),
     /* Books API v3 (www.zohoapis.<dc>/books/v3) */
+    R("POST", API "/invoices/{id}/attachment", UPLOAD_LIMIT, zh_books_upload), /* before {a} */
     R("GET", API "/{a}", 0, zh_books),
     R("GET", API "/{a}/{b}", 0, zh_books),
     R("GET", API "/{a}/{b}/{c}", 0, zh_books),

@@ -6,11 +6,12 @@
  *   tokens.c     consents (grants), grant codes, refresh and access tokens and Zoho's rules
  *   accounts.c   POST /oauth/v2/token, the two revoke endpoints, /oauth/serverinfo
  *   consent.c    GET /oauth/v2/auth and its pages (log in, pick organization, Accept)
- *   model.c      contacts, taxes, custom fields, invoices, payments, comments, credit notes and
- *                their credits applied to invoices (the model)
+ *   model.c      contacts, taxes, custom fields, invoices, payments, comments, attachments,
+ *                credit notes and their credits applied to invoices (the model)
  *   render.c     the model as Books JSON
  *   books.c      the Books API front: routing, Zoho-oauthtoken, organization_id, limits, faults
- *   books_inv.c  the Books endpoints (organizations, invoices, credit notes, comments, ...)
+ *   books_inv.c  the Books endpoints (organizations, invoices, credit notes, comments,
+ *                attachments, ...)
  *   webhooks.c   workflow webhooks per organization and their sender thread
  *   control.c, control_inv.c  the control API (control_inv.c: invoices and credit notes)
  * Generic helpers (maps, forms, replies, pages, stats, faults, limits, the sender thread) are in
@@ -36,6 +37,8 @@
 #define Z_MAX_PAYMENTS 100  /* per invoice */
 #define Z_MAX_LINES 200     /* per invoice or credit note */
 #define Z_MAX_CREDITS 100   /* credits applied per credit note */
+#define Z_MAX_FILE_BYTES (15 * 1024 * 1024)      /* the highest max_attachment_bytes */
+#define Z_MAX_ATTACH_TOTAL (256LL * 1024 * 1024) /* attachment bytes kept, all invoices */
 
 extern struct sb_stats z_stats;
 extern struct sb_faults z_faults;
@@ -78,6 +81,8 @@ struct z_settings {
     bool sort_by_modified, modified_inclusive;
     int64_t lim_minute, day_limit, conc_free, conc_paid, rate_limit_code;
     bool comment_fires_edit, comment_touches, customfield_fires_edit, payment_fires_edit;
+    bool attachment_fires_edit, attachment_touches;
+    int64_t max_attachments, max_attachment_bytes; /* per invoice; per file */
     bool payload_org_id, signature_upper;
     int64_t webhook_timeout_ms, webhook_retries, webhook_retry_s;
     int64_t max_invoices;
@@ -140,6 +145,7 @@ struct z_state {
     struct sb_map grants, codes, access, refresh, sessions, authreqs;
     struct sb_map invoices, contacts, creditnotes; /* by id */
     size_t ninvoices, ncreditnotes;                /* together at most set.max_invoices */
+    int64_t attachment_bytes;                      /* at most Z_MAX_ATTACH_TOTAL */
 };
 extern struct z_state zs;
 
@@ -248,6 +254,16 @@ struct z_comment {
     int64_t ms;
 };
 
+struct z_attachment {  /* a file attached through POST /invoices/{id}/attachment */
+    char id[Z_ID];     /* document_id */
+    char *file_name;   /* without a path */
+    char *ctype;       /* the Content-Type of its part, as uploaded */
+    char file_type[8]; /* the extension, lower case: gif, png, jpeg, jpg, bmp, pdf */
+    unsigned char *data;
+    size_t size;
+    bool in_email; /* can_send_in_email */
+};
+
 struct z_cfval {
     const struct z_cfdef *def;
     char *value;
@@ -266,7 +282,7 @@ struct z_invoice {
     struct z_line *lines;
     size_t nlines;
     int64_t sub_total, tax_total, total, paid, credited; /* credited: from credit notes */
-    struct sb_vec payments, comments, cfvals;
+    struct sb_vec payments, comments, cfvals, attachments; /* attachments in upload order */
     int64_t created_ms, modified_ms;
 };
 
@@ -281,6 +297,14 @@ struct z_comment *zm_comment(struct z_invoice *inv, const char *description, con
 /* Sets custom field values: [{customfield_id | api_name, value}]; 400-style err on failure. */
 enum fh_rc zm_set_cf(struct z_invoice *inv, json_t *arr, char *err, size_t errsize);
 void zm_touch(struct z_invoice *inv); /* last_modified_time = now (never backwards) */
+/* Attaches a copy of size bytes of data, a file called file_name (its path is dropped) with the
+ * part's Content-Type ctype, after checking the extension, the size and the count against the
+ * settings; NULL with a 400-style text in err. */
+struct z_attachment *zm_attach(struct z_invoice *inv, const char *file_name, const char *ctype,
+                               const void *data, size_t size, bool in_email, char *err,
+                               size_t errsize);
+const char *zm_attachment_mime(const struct z_attachment *a); /* by its extension */
+void zm_size_text(int64_t bytes, char *out, size_t n);        /* "512 bytes", "1.2 KB", "10 MB" */
 struct z_invoice *zm_invoice(const char *id);
 struct z_tax *zm_tax_add(struct z_org *o, const char *name, int64_t percentage);
 struct z_cfdef *zm_cfdef_add(struct z_org *o, const char *label, const char *api_name);
@@ -367,6 +391,7 @@ json_t *zr_tax(const struct z_tax *t);
 json_t *zr_comment(const struct z_invoice *inv, const struct z_comment *c);
 json_t *zr_payment(const struct z_invoice *inv, const struct z_payment *p);
 json_t *zr_cfvals(const struct z_invoice *inv);
+json_t *zr_documents(const struct z_invoice *inv); /* the attachments, in upload order */
 json_t *zr_creditnote(const struct z_creditnote *cn, bool detail);
 json_t *zr_cn_comment(const struct z_creditnote *cn, const struct z_comment *c);
 json_t *zr_credit(const struct z_creditnote *cn, const struct z_credit *k); /* invoices_credited */
@@ -398,6 +423,7 @@ enum fh_rc zh_revoke_post(struct fh_req *req);
 enum fh_rc zh_revoke2_post(struct fh_req *req);
 enum fh_rc zh_serverinfo_get(struct fh_req *req);
 enum fh_rc zh_books(struct fh_req *req);
+enum fh_rc zh_books_upload(struct fh_req *req); /* POST /invoices/{id}/attachment */
 
 /* books.c / books_inv.c: the Books endpoints behind zh_books. */
 struct books_ctx {
@@ -417,6 +443,8 @@ enum fh_rc zbk_payments_get(struct books_ctx *c);
 enum fh_rc zbk_comments_get(struct books_ctx *c);
 enum fh_rc zbk_comments_post(struct books_ctx *c);
 enum fh_rc zbk_customfields_put(struct books_ctx *c);
+enum fh_rc zbk_attachment_post(struct books_ctx *c);
+enum fh_rc zbk_attachment_get(struct books_ctx *c);
 enum fh_rc zbk_orgs_get(struct books_ctx *c);
 enum fh_rc zbk_org_get(struct books_ctx *c);
 enum fh_rc zbk_contact_get(struct books_ctx *c);

@@ -4,7 +4,9 @@
 // Books API (auth header, organization_id, paging, last_modified_time, detail, comments, custom
 // fields), workflow webhooks with signatures verified here following specs/zoho-books.md §4.3,
 // the write-back comment that must not fire the edit webhook, rate limits and faults; credit
-// notes (list, detail, credits applied to invoices, comments, refusals, the webhook's modules).
+// notes (list, detail, credits applied to invoices, comments, refusals, the webhook's modules);
+// invoice attachments (multipart uploads with binary bytes, read back through the API and the
+// control API, documents in the detail, refusals, limits, settings, scopes, faults).
 // Needs FH_BIN (a build directory); starts its own sandbox on free ports.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -1134,6 +1136,294 @@ test('webhooks: modules ["creditnotes"] delivers {"creditnote": …} signed like
   } finally {
     await rcv.close();
   }
+});
+
+// ---- attachments ----
+// A GIF with what a multipart parser can trip over: NUL, lone CR and LF, CRLF CRLF, "--" at the
+// start of a line, a CRLF at its very end.
+const GIF = Buffer.concat([
+  Buffer.from('GIF89a'), Buffer.from([0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x0d, 0xff, 0x0a, 0x00]),
+  Buffer.from('\r\n\r\n--\r\n--formdata\r\n'), Buffer.from([0x00, 0x3b, 0x0d, 0x0a]),
+]);
+const filePart = (name, type, data, extra = []) => ({
+  headers: [`Content-Disposition: form-data; name="attachment"; filename="${name}"`, `Content-Type: ${type}`, ...extra], data,
+});
+// A multipart body written by hand: parts [{ headers: [lines], data }], CRLF line ends.
+const multipart = (boundary, parts, { preamble = '', epilogue = '', close = true } = {}) => Buffer.concat([
+  Buffer.from(preamble),
+  ...parts.flatMap((p) => [Buffer.from(`--${boundary}\r\n${p.headers.map((h) => h + '\r\n').join('')}\r\n`), Buffer.from(p.data), Buffer.from('\r\n')]),
+  Buffer.from(close ? `--${boundary}--\r\n${epilogue}` : ''),
+]);
+const BBB = 'multipart/form-data; boundary=BBB';
+
+// POST /invoices/{id}/attachment with a FormData body that Node builds (file as the part
+// "attachment", fields as plain parts), or a raw body with its own Content-Type.
+async function attach(tok, org, id, { file = GIF, name = 'logo.gif', type = 'image/gif', fields = {}, query = {}, raw, ctype } = {}) {
+  const u = new URL(`${DC.eu.books}/invoices/${id}/attachment`);
+  if (org) u.searchParams.set('organization_id', org);
+  for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+  const headers = { authorization: `Zoho-oauthtoken ${tok}` };
+  let body = raw;
+  if (raw === undefined) {
+    body = new FormData();
+    if (file) body.append('attachment', new Blob([file], { type }), name);
+    for (const [k, v] of Object.entries(fields)) body.append(k, v);
+  } else {
+    headers['content-type'] = ctype;
+  }
+  const r = await fetch(u, { method: 'POST', headers, body });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { json = null; }
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+async function download(tok, org, id) {
+  const r = await fetch(`${DC.eu.books}/invoices/${id}/attachment?organization_id=${org}`, { headers: { authorization: `Zoho-oauthtoken ${tok}` } });
+  const body = Buffer.from(await r.arrayBuffer());
+  let json = null;
+  try { json = JSON.parse(body.toString('utf8')); } catch { json = null; }
+  return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'), body, json };
+}
+
+test('attachments: a GIF with NUL, CR and LF bytes round-trips (POST, GET .../attachment, control read-back); documents and has_attachment', async () => {
+  const w = await world({ norgs: 1 });
+  const org = w.orgs[0].organization_id;
+  const tok = (await connect(w)).access_token;
+  const inv = await invoice(org);
+  const other = await invoice(org);
+  const stats0 = (await ctl('GET', '/zoho/control/stats')).json;
+  const up = await attach(tok, org, inv.invoice_id, { fields: { can_send_in_email: 'true' } });
+  assert.equal(up.status, 200, up.text);
+  assert.equal(up.json.code, 0);
+  assert.equal(up.json.message, 'Your file has been attached.');
+  assert.equal(up.json.documents.length, 1);
+  const doc = up.json.documents[0];
+  assert.match(doc.document_id, /^\d+$/);
+  assert.deepEqual(doc, { document_id: doc.document_id, file_name: 'logo.gif', file_type: 'gif', file_size: GIF.length, file_size_formatted: `${GIF.length} bytes`, attachment_order: 1, can_send_in_email: true });
+  assert.match(up.headers.get('x-rate-limit-limit'), /^\d+$/, 'counted against the organization\'s limits');
+  // the same bytes back, from the API and from the control API
+  const got = await download(tok, org, inv.invoice_id);
+  assert.equal(got.status, 200);
+  assert.equal(got.type, 'image/gif');
+  assert.equal(got.disposition, 'inline; filename="logo.gif"');
+  assert.equal(got.body.toString('hex'), GIF.toString('hex'), 'byte for byte');
+  const view = (await ctl('GET', `/zoho/control/invoices/${inv.invoice_id}`)).json;
+  assert.deepEqual(view.attachments, [{ document_id: doc.document_id, file_name: 'logo.gif', content_type: 'image/gif', size: GIF.length, can_send_in_email: true, base64: GIF.toString('base64') }]);
+  // the detail has documents and has_attachment; list rows only has_attachment
+  const d = (await api('eu', tok, `/invoices/${inv.invoice_id}`, { org })).json.invoice;
+  assert.equal(d.has_attachment, true);
+  assert.deepEqual(d.documents, up.json.documents);
+  assert.equal(d.last_modified_time, inv.last_modified_time, 'an attachment does not move last_modified_time');
+  const plain = (await api('eu', tok, `/invoices/${other.invoice_id}`, { org })).json.invoice;
+  assert.equal(plain.has_attachment, false);
+  assert.deepEqual(plain.documents, []);
+  const rows = (await api('eu', tok, '/invoices', { org })).json.invoices;
+  assert.equal(rows.find((x) => x.invoice_id === inv.invoice_id).has_attachment, true);
+  assert.equal(rows.find((x) => x.invoice_id === inv.invoice_id).documents, undefined, 'documents only in the detail');
+  assert.equal(rows.find((x) => x.invoice_id === other.invoice_id).has_attachment, false);
+  // can_send_in_email from the query; a file above the 1 MB body limit of the JSON routes; an upper-case extension
+  const pdf = Buffer.alloc(1536 * 1024, 0x0a);
+  pdf.write('%PDF-1.4\r\n');
+  const p = await attach(tok, org, inv.invoice_id, { file: pdf, name: 'Scan Final.PDF', type: 'application/pdf', query: { can_send_in_email: 'true' } });
+  assert.equal(p.status, 200, p.text);
+  assert.deepEqual(p.json.documents.map((x) => [x.file_name, x.file_type, x.file_size, x.file_size_formatted, x.attachment_order, x.can_send_in_email]),
+    [['logo.gif', 'gif', GIF.length, `${GIF.length} bytes`, 1, true], ['Scan Final.PDF', 'pdf', pdf.length, '1.5 MB', 2, true]]);
+  // the form part wins over the query; neither: false
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00]);
+  assert.equal((await attach(tok, org, inv.invoice_id, { file: png, name: 'x.png', type: 'image/png', fields: { can_send_in_email: 'false' }, query: { can_send_in_email: 'true' } })).status, 200);
+  const jpeg = Buffer.alloc(1300, 0xd8);
+  const j = await attach(tok, org, inv.invoice_id, { file: jpeg, name: 'photo.jpeg', type: 'image/jpeg' });
+  assert.deepEqual(j.json.documents.map((x) => [x.file_type, x.attachment_order, x.can_send_in_email]), [['gif', 1, true], ['pdf', 2, true], ['png', 3, false], ['jpeg', 4, false]]);
+  assert.equal(j.json.documents[3].file_size_formatted, '1.3 KB');
+  const latest = await download(tok, org, inv.invoice_id);
+  assert.equal(latest.type, 'image/jpeg', 'GET answers the latest attachment');
+  assert.ok(latest.body.equals(jpeg));
+  const pdfBack = (await ctl('GET', `/zoho/control/invoices/${inv.invoice_id}`)).json.attachments[1];
+  assert.ok(Buffer.from(pdfBack.base64, 'base64').equals(pdf));
+  assert.equal(pdfBack.content_type, 'application/pdf');
+  // hand-written bodies: a quoted boundary with blanks and specials, a preamble, an epilogue,
+  // blanks after a boundary, header names in other cases, a path in the filename
+  const bq = "q b'(1)+_,-./:=?";
+  const raw1 = multipart(bq, [{ headers: ['content-disposition: form-data; name=can_send_in_email'], data: 'TRUE' }, filePart('C:\\Users\\me\\scan.bmp', 'image/bmp', GIF, ['X-Ignored: yes'])],
+    { preamble: 'a preamble\r\n', epilogue: `--${bq}\r\nnot a part\r\n` });
+  const padded = Buffer.from(raw1.toString('latin1').replace(`--${bq}\r\ncontent`, `--${bq} \t\r\ncontent`), 'latin1');
+  const r1 = await attach(tok, org, other.invoice_id, { raw: padded, ctype: `Multipart/Form-Data; charset=utf-8; boundary="${bq}"` });
+  assert.equal(r1.status, 200, r1.text);
+  assert.deepEqual(r1.json.documents.map((x) => [x.file_name, x.file_type, x.can_send_in_email, x.file_size]), [['scan.bmp', 'bmp', true, GIF.length]]);
+  // an unquoted boundary; the data holds "\r\n--" + the boundary followed by other characters
+  const tricky = Buffer.concat([GIF, Buffer.from('\r\n--BBBX\r\n--BBB-\r\n')]);
+  const r2 = await attach(tok, org, other.invoice_id, { raw: multipart('BBB', [filePart('t.jpg', 'image/jpeg', tricky)]), ctype: 'multipart/form-data;boundary=BBB' });
+  assert.equal(r2.status, 200, r2.text);
+  const back = await download(tok, org, other.invoice_id);
+  assert.equal(back.type, 'image/jpeg');
+  assert.equal(back.body.toString('hex'), tricky.toString('hex'));
+  assert.equal((await ctl('GET', `/zoho/control/invoices/${other.invoice_id}`)).json.attachments[0].content_type, 'image/bmp', 'as uploaded in the part');
+  const stats = (await ctl('GET', '/zoho/control/stats')).json;
+  assert.equal(stats.books.attachments_added, (stats0.books.attachments_added || 0) + 6);
+  assert.equal(stats.calls['POST /invoices/{id}/attachment'], (stats0.calls['POST /invoices/{id}/attachment'] || 0) + 6);
+  assert.equal(stats.calls['GET /invoices/{id}/attachment'], (stats0.calls['GET /invoices/{id}/attachment'] || 0) + 3);
+});
+
+test('attachments: attachment_touches moves last_modified_time, attachment_fires_edit fires the edit webhook (both off by default)', async () => {
+  const rcv = await receiver();
+  try {
+    const w = await world({ norgs: 1 });
+    const org = w.orgs[0].organization_id;
+    const tok = (await connect(w)).access_token;
+    assert.equal((await ctl('PUT', `/zoho/control/orgs/${org}/webhook`, { url: `${rcv.base}/hook`, events: ['edit'] })).status, 200);
+    const inv = await invoice(org);
+    const s = (await ctl('GET', '/zoho/control/info')).json.settings;
+    assert.deepEqual([s.attachment_fires_edit, s.attachment_touches, s.max_attachments, s.max_attachment_bytes], [false, false, 5, 10 * 1024 * 1024]);
+    // each step waits for the next second: last_modified_time has whole seconds
+    const step = async (settings, name) => {
+      await sleep(1100);
+      await ctl('PUT', '/zoho/control/settings', settings);
+      try {
+        assert.equal((await attach(tok, org, inv.invoice_id, { name })).status, 200);
+      } finally {
+        await ctl('PUT', '/zoho/control/settings', { attachment_fires_edit: false, attachment_touches: false });
+      }
+      await sleep(300);
+      return (await invoiceNow(inv.invoice_id)).last_modified_time;
+    };
+    assert.equal(await step({}, 'first.gif'), inv.last_modified_time, 'by default no touch');
+    assert.equal(rcv.hits.length, 0, 'and no edit webhook');
+    const touched = await step({ attachment_touches: true }, 'second.gif');
+    assert.notEqual(touched, inv.last_modified_time);
+    assert.equal(rcv.hits.length, 0, 'attachment_touches fires nothing');
+    assert.equal(await step({ attachment_fires_edit: true }, 'third.gif'), touched, 'attachment_fires_edit does not touch');
+    await until(() => rcv.hits.length === 1);
+    const payload = JSON.parse(rcv.hits[0].body).invoice;
+    assert.equal(payload.invoice_id, inv.invoice_id);
+    assert.deepEqual(payload.documents.map((x) => x.file_name), ['first.gif', 'second.gif', 'third.gif']);
+  } finally {
+    await rcv.close();
+  }
+});
+
+test('attachments: refused file types, malformed bodies, the 6th file, size limit, bad can_send_in_email, unknown invoice, scope; faults and limits apply', async () => {
+  const w = await world({ norgs: 2 });
+  const [org, org2] = w.orgs.map((o) => o.organization_id);
+  const tok = (await connect(w)).access_token;
+  const id = (await invoice(org)).invoice_id;
+  const refused = async (opts, re) => {
+    const r = await attach(tok, org, id, opts);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.code, 2, r.text);
+    assert.match(r.json.message, re);
+  };
+  const ALLOWED = /allowed file types are gif, png, jpeg, jpg, bmp, pdf\.$/;
+  await refused({ name: 'notes.txt', type: 'text/plain' }, /^The file notes\.txt cannot be attached: /);
+  await refused({ name: 'notes.txt', type: 'text/plain' }, ALLOWED);
+  await refused({ name: 'README' }, ALLOWED);
+  await refused({ name: 'logo.gif.exe' }, ALLOWED);
+  await refused({ file: Buffer.alloc(0) }, /^The file logo\.gif is empty\.$/);
+  const body = multipart('BBB', [filePart('a.gif', 'image/gif', GIF)]);
+  const bad = [
+    [{ raw: body, ctype: 'multipart/form-data; boundary=AAA' }, /^Invalid multipart\/form-data body: the boundary of the Content-Type is not in the body\.$/],
+    [{ raw: body, ctype: 'multipart/form-data' }, /the Content-Type is not multipart\/form-data with a boundary/],
+    [{ raw: body, ctype: 'multipart/mixed; boundary=BBB' }, /the Content-Type is not multipart\/form-data/],
+    [{ raw: body, ctype: 'multipart/form-data; boundary="BBB' }, /the Content-Type is not multipart\/form-data/],
+    [{ raw: body, ctype: `multipart/form-data; boundary=${'B'.repeat(71)}` }, /the Content-Type is not multipart\/form-data with a boundary of 1 to 70/],
+    [{ raw: '{"attachment":"x"}', ctype: 'application/json' }, /the Content-Type is not multipart\/form-data/],
+    [{ raw: '', ctype: BBB }, /the body is empty/],
+    [{ file: null, fields: { can_send_in_email: 'true' } }, /no file part named attachment/],
+    [{ raw: multipart('BBB', [{ headers: ['Content-Disposition: form-data; name="attachment"'], data: 'x' }]), ctype: BBB }, /no file part named attachment \(with a filename\)/],
+    [{ raw: multipart('BBB', [filePart('a.gif', 'image/gif', GIF), filePart('b.gif', 'image/gif', GIF)]), ctype: BBB }, /more than one part named attachment/],
+    [{ raw: multipart('BBB', [filePart('a.gif', 'image/gif', GIF)], { close: false }), ctype: BBB }, /a part does not end with the boundary \(the body is cut short/],
+    [{ raw: body.subarray(0, body.length - 20), ctype: BBB }, /cut short/],
+    [{ raw: Buffer.from(body.toString('latin1').replaceAll('\r\n', '\n'), 'latin1'), ctype: BBB }, /the first boundary line does not end with CRLF/],
+    [{ raw: multipart('BBB', [filePart('a.gif', 'image/gif', GIF, ['X-Pad: ' + 'a'.repeat(9000)])]), ctype: BBB }, /headers do not end with an empty line \(CRLF CRLF\) within 8 KB/],
+    [{ raw: multipart('BBB', [{ headers: ['Content-Type: image/gif'], data: GIF }]), ctype: BBB }, /a part has no Content-Disposition: form-data with a name/],
+    [{ raw: multipart('BBB', [{ headers: ['Content-Disposition: attachment; name="attachment"; filename="a.gif"'], data: GIF }]), ctype: BBB }, /Content-Disposition is not form-data/],
+    [{ raw: multipart('BBB', [{ headers: ['Content-Disposition: form-data; name="attachment"; filename="a.gif'], data: GIF }]), ctype: BBB }, /Content-Disposition does not parse/],
+    [{ raw: multipart('BBB', [{ headers: ['Content-Disposition form-data'], data: GIF }]), ctype: BBB }, /header line has no colon/],
+    [{ raw: multipart('BBB', Array.from({ length: 17 }, () => ({ headers: ['Content-Disposition: form-data; name="x"'], data: '1' }))), ctype: BBB }, /more than 16 parts/],
+  ];
+  for (const [opts, re] of bad) {
+    const r = await attach(tok, org, id, opts);
+    assert.equal(r.status, 400, `${re}: ${r.text}`);
+    assert.equal(r.json.code, 2);
+    assert.match(r.json.message, /^Invalid multipart\/form-data body: /);
+    assert.match(r.json.message, re);
+  }
+  for (const [fields, query] of [[{ can_send_in_email: 'maybe' }, {}], [{}, { can_send_in_email: 'yes' }]]) {
+    const r = await attach(tok, org, id, { fields, query });
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(r.json, { code: 2, message: 'Invalid value passed for can_send_in_email' });
+  }
+  assert.deepEqual((await ctl('GET', `/zoho/control/invoices/${id}`)).json.attachments, [], 'nothing refused was kept');
+  // the per-file limit (a setting) and the count (5, a setting)
+  assert.equal((await ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 15 * 1024 * 1024 + 1 })).status, 400);
+  assert.equal((await ctl('PUT', '/zoho/control/settings', { max_attachments: 0 })).status, 400);
+  await ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 100 });
+  try {
+    await refused({ file: Buffer.alloc(101, 1) }, /^The file logo\.gif is larger than 100 bytes, the limit for an attachment\.$/);
+    assert.equal((await attach(tok, org, id, { file: Buffer.alloc(100, 1), name: '1.gif' })).status, 200);
+  } finally {
+    await ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 10 * 1024 * 1024 });
+  }
+  // the default: 10 MB (the upload route takes bodies beyond the 1 MB of the JSON routes)
+  await refused({ file: Buffer.alloc(10 * 1024 * 1024 + 1, 2), name: 'big.pdf' }, /^The file big\.pdf is larger than 10 MB, the limit for an attachment\.$/);
+  assert.equal((await attach(tok, org, id, { file: Buffer.alloc(10 * 1024 * 1024, 2), name: 'big.pdf' })).status, 200);
+  for (let i = 3; i <= 5; i++) assert.equal((await attach(tok, org, id, { name: `${i}.gif` })).status, 200);
+  await refused({ name: '6.gif' }, /^An invoice can have at most 5 attachments\.$/);
+  const five = (await api('eu', tok, `/invoices/${id}`, { org })).json.invoice.documents;
+  assert.deepEqual(five.map((x) => [x.file_name, x.attachment_order, x.file_size_formatted]),
+    [['1.gif', 1, '100 bytes'], ['big.pdf', 2, '10 MB'], ['3.gif', 3, `${GIF.length} bytes`], ['4.gif', 4, `${GIF.length} bytes`], ['5.gif', 5, `${GIF.length} bytes`]]);
+  await ctl('PUT', '/zoho/control/settings', { max_attachments: 6 });
+  try {
+    assert.equal((await attach(tok, org, id, { name: '6.gif' })).status, 200);
+  } finally {
+    await ctl('PUT', '/zoho/control/settings', { max_attachments: 5 });
+  }
+  // unknown invoice, another organization's invoice, an invoice without attachments
+  const foreign = (await invoice(org2)).invoice_id;
+  for (const inv of ['1', foreign]) {
+    const r = await attach(tok, org, inv);
+    assert.equal(r.status, 404);
+    assert.deepEqual(r.json, { code: 1002, message: 'Invoice does not exist.' });
+    const g = await download(tok, org, inv);
+    assert.equal(g.status, 404);
+    assert.deepEqual(g.json, { code: 1002, message: 'Invoice does not exist.' });
+  }
+  const none = await download(tok, org2, foreign);
+  assert.equal(none.status, 404);
+  assert.deepEqual(none.json, { code: 1002, message: 'Attachment does not exist.' });
+  assert.deepEqual((await attach(tok, null, id)).json, { code: 2, message: 'Invalid value passed for organization_id' });
+  // a void invoice takes attachments as it takes comments
+  const voided = (await invoice(org)).invoice_id;
+  assert.equal((await ctl('POST', `/zoho/control/invoices/${voided}/void`, {})).status, 200);
+  assert.equal((await attach(tok, org, voided)).status, 200);
+  // scopes: READ cannot upload, CREATE alone cannot download
+  const scoped = async (scope) => {
+    const sw = await world({ norgs: 1 });
+    const so = sw.orgs[0].organization_id;
+    return { tok: (await connect(sw, { scope })).access_token, org: so, id: (await invoice(so)).invoice_id };
+  };
+  const ro = await scoped('ZohoBooks.invoices.READ');
+  const denied = await attach(ro.tok, ro.org, ro.id);
+  assert.equal(denied.status, 401);
+  assert.deepEqual(denied.json, { code: 57, message: 'You are not authorized to perform this operation' });
+  assert.equal((await download(ro.tok, ro.org, ro.id)).json.message, 'Attachment does not exist.');
+  const wo = await scoped('ZohoBooks.invoices.CREATE');
+  assert.equal((await attach(wo.tok, wo.org, wo.id)).status, 200);
+  assert.equal((await download(wo.tok, wo.org, wo.id)).status, 401);
+  // faults and limits go for this route as for the others
+  const calls0 = (await ctl('GET', '/zoho/control/stats')).json.orgs[org].calls;
+  await ctl('PUT', '/zoho/control/faults', { next: ['error_5xx'] });
+  const f = await attach(tok, org, voided);
+  assert.equal(f.status, 500);
+  assert.deepEqual(f.json, { code: 1000, message: 'Internal error' });
+  await ctl('PUT', '/zoho/control/faults', { force_429: { count: 1, organization_id: org } });
+  const limited = await attach(tok, org, voided);
+  await ctl('PUT', '/zoho/control/faults', {});
+  assert.equal(limited.status, 429);
+  assert.equal(limited.json.code, 44);
+  const stats = (await ctl('GET', '/zoho/control/stats')).json;
+  assert.equal(stats.orgs[org].calls, calls0 + 1, 'the 429 is counted, the injected 5xx comes first');
+  assert.equal((await ctl('GET', `/zoho/control/invoices/${voided}`)).json.attachments.length, 1, 'neither was kept');
 });
 
 test('control API: settings validation, demo data and credentials, reset', async () => {
