@@ -325,6 +325,9 @@ struct fh_writeback_fiscal {
  * FH_WRITEBACK_MARKER. */
 #define FH_WRITEBACK_MARKER "fiscal invoice %.80s."
 char *fh_writeback_text(const struct fh_writeback_fiscal *f);
+/* The V-SDC's QR code of f (its answer's verificationQRCode, a base64 GIF) as bytes (caller
+ * frees), or NULL when the answer has none. */
+uint8_t *fh_writeback_qr_gif(const struct fh_writeback_fiscal *f, size_t *len);
 enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int64_t integration_id,
                                             struct fh_writeback_fiscal *out);
 void fh_writeback_fiscal_free(struct fh_writeback_fiscal *f);

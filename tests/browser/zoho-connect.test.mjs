@@ -293,6 +293,8 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   assert.ok(await change.getByRole('radio', { name: 'Invoices with a payment' }).isChecked());
   assert.equal(await change.getByLabel('Data center').inputValue(), 'eu');
   await change.getByRole('radio', { name: 'Every invoice that is sent' }).check();
+  assert.equal(await change.getByRole('checkbox', { name: 'The fiscal receipt (journal)' }).count(), 0, 'Zoho Books takes no text files');
+  await change.getByRole('checkbox', { name: 'The QR code' }).check();
   await noSerious(page, 'Change settings dialog');
   await change.getByRole('button', { name: 'Save' }).click();
   await change.waitFor({ state: 'detached' });
@@ -301,6 +303,8 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   const changed = await integrationOf(page, org, it.uid);
   assert.equal(changed.settings.fiscalize, 'sent');
   assert.equal(changed.settings.data_center, 'eu');
+  assert.equal(changed.settings.attach_qr, true);
+  await r.getByTestId('write-back').filter({ hasText: 'Comment, QR code attached' }).waitFor();
 
   // Tax mapping: Zoho's taxes (and lines without tax) against the V-SDC's labels; saved by tax_id.
   await r.getByRole('button', { name: 'Tax mapping' }).click();

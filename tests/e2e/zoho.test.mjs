@@ -125,6 +125,43 @@ test('an invoice created in Zoho is fiscalized once via the webhook, with one co
   assert.equal((await stats()).calls['GET /invoices/{id}'] || 0, fetches, 'edits of a fiscalized invoice cost no Zoho call');
 });
 
+test('attach_qr: the QR becomes the invoice\'s attachment fiscal-<number>.gif, once, also after a refused upload is retried', async () => {
+  const c = await account(w, 'zoho-qr');
+  const u = await zohoUser(w, { dc: 'eu' });
+  const org = u.orgs[0].organization_id;
+  const uid = await connectZoho(w, c, u, { settings: { data_center: 'eu', attach_qr: true } });
+  await hookUp(w, c, uid, org);
+  const added = async () => (await stats()).books?.attachments_added ?? 0;
+  const before = await added();
+  // Zoho refuses the upload (the file is over its size limit): the write-back fails, the comment stays
+  await w.ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 1 });
+  try {
+    const inv = await zohoInvoice(w, org);
+    const f = await signedOnce(c, uid, inv, 'the fiscal invoice');
+    const path = `/api/orgs/${c.org}/fiscal-invoices/${f.id}`;
+    const failed = await waitFor(async () => {
+      const d = (await c.get(path)).json;
+      return d.writeback?.state === 'failed' && d.writeback;
+    }, { what: 'the refused upload' });
+    assert.match(failed.error, /larger than/);
+    assert.equal((await comments(w, inv.invoice_id)).length, 1, 'the comment was written before the upload');
+    await w.ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 10485760 });
+    const r = await c.post(`${path}/writeback/retry`);
+    assert.equal(r.status, 202, r.text);
+    await waitFor(async () => (await c.get(path)).json.writeback?.state === 'done', { what: 'the retried write-back' });
+    const doc = await w.ctl('GET', `/zoho/control/invoices/${inv.invoice_id}`);
+    const att = doc.attachments;
+    assert.deepEqual(att.map((x) => [x.file_name, x.content_type, x.can_send_in_email]),
+      [[`fiscal-${f.invoice_number}.gif`, 'image/gif', false]]);
+    const v = await w.ctl('GET', `/vsdc/control/invoices/${encodeURIComponent(f.invoice_number)}`);
+    assert.equal(att[0].base64, v.result.verificationQRCode, 'the bytes are the V-SDC\'s QR code');
+    assert.equal((await comments(w, inv.invoice_id)).length, 1, 'the retry did not comment again');
+    assert.equal(await added() - before, 1, 'one upload');
+  } finally {
+    await w.ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 10485760 });
+  }
+});
+
 test('an invoice fiscalhub cannot fiscalize is shown on the integration until a correction is signed', async () => {
   const inv = await zohoInvoice(w, orgA, {
     line_items: [{ name: 'Sample', rate: 0, quantity: 1, tax_name: 'VAT' }],
@@ -294,7 +331,8 @@ test('API: bad input 4xx naming the field, other tenants 404, Remove revokes at 
   const base = `/api/orgs/${a.org}/integrations`;
   const bad = [
     [{ data_center: 'mars' }, 1003, /data_center/], [{ fiscalize: 'never' }, 1003, /fiscalize/],
-    [{ attach_qr: true }, 1006, /attach_qr/], [{ tax_mapping: { VAT: 'AB' } }, 1003, /tax_mapping/],
+    [{ attach_qr: 'yes' }, 1003, /attach_qr/], [{ attach_journal: true }, 1006, /attach_journal/],
+    [{ tax_mapping: { VAT: 'AB' } }, 1003, /tax_mapping/],
     [{ backfill_days: 400 }, 1003, /backfill_days/],
   ];
   for (const [settings, code, field] of bad) {

@@ -147,7 +147,8 @@ const ATTACH_JOURNAL: AttachChoice = {
 /** What a platform's write-back can attach besides its note: Zoho Books takes images and PDFs only. */
 export function attachChoices(type: string | undefined): AttachChoice[] {
   if (type === 'xero') return [ATTACH_QR, ATTACH_JOURNAL];
-  if (type === 'zoho_books') return [ATTACH_QR];
+  if (type === 'zoho_books')
+    return [{ ...ATTACH_QR, description: `${ATTACH_QR.description} Invoices only: Zoho Books takes no files on credit notes.` }];
   return [];
 }
 

@@ -7,6 +7,7 @@
  * organization, and the write-back job's key is "<prefix>:<fiscal invoice id>". A write-back
  * waits while the fiscal invoice is pending (500 ms doubling per deferral, at most 30 s) and
  * ends without a call when it failed or is gone. */
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +300,28 @@ char *fh_writeback_text(const struct fh_writeback_fiscal *f)
     snprintf(marker, sizeof(marker), FH_WRITEBACK_MARKER, f->number);
     return fh_asprintf("Fiscalized by fiscalhub: %s Verify: %s%s%s", marker, f->url ? f->url : "-",
                        f->tax_warning ? " " : "", f->tax_warning ? f->tax_warning : "");
+}
+
+uint8_t *fh_writeback_qr_gif(const struct fh_writeback_fiscal *f, size_t *len)
+{
+    json_error_t je;
+    json_t *j = f->result ? json_loads(f->result, 0, &je) : NULL;
+    const char *b64 = json_string_value(json_object_get(j, "verificationQRCode"));
+    size_t cap = b64 ? strlen(b64) : 0;
+    uint8_t *gif = NULL;
+    *len = 0;
+    if (cap > 0) {
+        gif = fh_malloc(cap);
+        if (sodium_base642bin(gif, cap, b64, cap, NULL, len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            *len == 0) {
+            free(gif);
+            gif = NULL;
+            *len = 0;
+        }
+    }
+    json_decref(j);
+    return gif;
 }
 
 /* ---- polls ---- */

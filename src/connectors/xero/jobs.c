@@ -25,7 +25,6 @@
  *                   after an earlier attempt it first reads what the document holds, so a
  *                   retry never writes a second note or attachment
  *   xero.revoke     after Remove: DELETE the connection, revoke the refresh token */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,35 +531,36 @@ static enum xero_outcome put_file(struct fh_app *app, const struct fh_integ *in,
     return write_once(app, in, job, &m, &c, retry_at, why, whysize);
 }
 
-/* The QR code of the V-SDC's answer (verificationQRCode, a base64 GIF) as an attachment. */
+/* The QR code of the V-SDC's answer as an attachment. */
 static enum xero_outcome put_qr(struct fh_app *app, const struct fh_integ *in,
-                                const struct fh_job *job, json_t *p, const char *number,
-                                json_t *result, int64_t *retry_at, char *why, size_t whysize)
+                                const struct fh_job *job, json_t *p,
+                                const struct fh_writeback_fiscal *f, int64_t *retry_at, char *why,
+                                size_t whysize)
 {
-    const char *b64 = json_string_value(json_object_get(result, "verificationQRCode"));
-    size_t cap = b64 ? strlen(b64) : 0, len = 0;
-    uint8_t *gif = fh_malloc(cap + 1);
-    enum xero_outcome o = X_OK;
-    if (b64 &&
-        sodium_base642bin(gif, cap, b64, cap, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
-            0 &&
-        len > 0)
-        o = put_file(app, in, job, p, number, "gif", "image/gif", (const char *)gif, len, retry_at,
-                     why, whysize);
+    size_t len = 0;
+    uint8_t *gif = fh_writeback_qr_gif(f, &len);
+    enum xero_outcome o = gif ? put_file(app, in, job, p, f->number, "gif", "image/gif",
+                                         (const char *)gif, len, retry_at, why, whysize)
+                              : X_OK;
     free(gif);
     return o;
 }
 
 /* The V-SDC's journal (the textual receipt, UTF-8, CRLF lines) as an attachment. */
 static enum xero_outcome put_journal(struct fh_app *app, const struct fh_integ *in,
-                                     const struct fh_job *job, json_t *p, const char *number,
-                                     json_t *result, int64_t *retry_at, char *why, size_t whysize)
+                                     const struct fh_job *job, json_t *p,
+                                     const struct fh_writeback_fiscal *f, int64_t *retry_at,
+                                     char *why, size_t whysize)
 {
+    json_error_t je;
+    json_t *result = f->result ? json_loads(f->result, 0, &je) : NULL;
     const char *journal = json_string_value(json_object_get(result, "journal"));
-    if (!journal || !*journal)
-        return X_OK;
-    return put_file(app, in, job, p, number, "txt", "text/plain; charset=utf-8", journal,
-                    strlen(journal), retry_at, why, whysize);
+    enum xero_outcome o = X_OK;
+    if (journal && *journal)
+        o = put_file(app, in, job, p, f->number, "txt", "text/plain; charset=utf-8", journal,
+                     strlen(journal), retry_at, why, whysize);
+    json_decref(result);
+    return o;
 }
 
 /* The history note, then (attach_qr) the QR and (attach_journal) the journal as attachments;
@@ -576,17 +576,14 @@ static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
                               : put_note(app, in, job, p, f, &retry_at, why, sizeof(why));
     if (o == X_OK)
         json_object_set_new(p, "note_done", json_true());
-    json_error_t je;
-    json_t *result = f->result ? json_loads(f->result, 0, &je) : NULL;
     if (o == X_OK && !json_is_true(json_object_get(p, "qr_done")) &&
         json_is_true(json_object_get(in->settings, "attach_qr"))) {
-        o = put_qr(app, in, job, p, f->number, result, &retry_at, why, sizeof(why));
+        o = put_qr(app, in, job, p, f, &retry_at, why, sizeof(why));
         if (o == X_OK)
             json_object_set_new(p, "qr_done", json_true());
     }
     if (o == X_OK && json_is_true(json_object_get(in->settings, "attach_journal")))
-        o = put_journal(app, in, job, p, f->number, result, &retry_at, why, sizeof(why));
-    json_decref(result);
+        o = put_journal(app, in, job, p, f, &retry_at, why, sizeof(why));
     if (o == X_OK || o == X_INACTIVE || o == X_NOT_FOUND)
         return FH_OK;
     if (o == X_WAIT)

@@ -24,24 +24,27 @@
 #include "zoho_internal.h"
 
 void zoho_send(struct fh_app *app, const char *api_domain, const char *access_token,
-               const char *method, const char *path, const char *query, const char *body,
-               struct fh_http_response *out)
+               const struct zoho_call *c, const char *query, struct fh_http_response *out)
 {
-    char *url = fh_asprintf("%s/books/v3%s%s%s", api_domain, path, query && query[0] ? "?" : "",
+    char *url = fh_asprintf("%s/books/v3%s%s%s", api_domain, c->path, query && query[0] ? "?" : "",
                             query ? query : "");
     char *auth = fh_asprintf("Authorization: Zoho-oauthtoken %s", access_token);
-    const char *hdrs[] = {auth, "Accept: application/json",
-                          body ? "Content-Type: application/json" : NULL, NULL};
-    struct fh_http_request rq = {.method = method,
+    char *ctype = c->body ? fh_asprintf("Content-Type: %s",
+                                        c->content_type ? c->content_type : "application/json")
+                          : NULL;
+    const char *hdrs[] = {auth, "Accept: application/json", ctype, NULL};
+    struct fh_http_request rq = {.method = c->method,
                                  .url = url,
                                  .headers = hdrs,
-                                 .body = body,
-                                 .body_len = body ? strlen(body) : 0,
+                                 .body = c->body,
+                                 .body_len =
+                                     c->body ? c->body_len ? c->body_len : strlen(c->body) : 0,
                                  .timeout_ms = app->cfg->zoho_timeout_ms};
     if (fh_http_call(&rq, out) != FH_OK)
         out->status = 0; /* a refused URL: no answer */
     sodium_memzero(auth, strlen(auth));
     free(auth);
+    free(ctype);
     free(url);
 }
 
@@ -99,8 +102,9 @@ static enum zoho_outcome map_answer(struct fh_app *app, int64_t id, const struct
         snprintf(why, whysize, "%s", reason);
         return Z_INACTIVE;
     }
-    snprintf(why, whysize, "Zoho refused the %s (HTTP %ld, code %lld)", what, r->status,
-             (long long)code);
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    snprintf(why, whysize, "Zoho refused the %s (HTTP %ld, code %lld)%s%.200s", what, r->status,
+             (long long)code, msg && *msg ? ": " : "", msg ? msg : "");
     return Z_REFUSED;
 }
 
@@ -116,7 +120,7 @@ static bool attempt(struct fh_app *app, const struct zoho_conn *zc, const struct
     if (c->query && c->query[0])
         fh_buf_appendf(&q, "&%s", c->query);
     fh_http_response_free(r);
-    zoho_send(app, tok->api_domain, tok->access_token, c->method, c->path, q.data, c->body, r);
+    zoho_send(app, tok->api_domain, tok->access_token, c, q.data, r);
     fh_buf_free(&q);
     *wait = fh_gov_observe(app->store, "zoho", zc->org, l, r, fh_now_ms());
     return r->status == 401;

@@ -145,8 +145,9 @@ static enum fh_rc tenants(struct fh_app *app, const struct fh_integ *in,
     }
     struct fh_http_response r;
     memset(&r, 0, sizeof(r));
+    struct zoho_call orgs = {.method = "GET", .path = "/organizations"};
     if (t->api_domain[0])
-        zoho_send(app, t->api_domain, t->access_token, "GET", "/organizations", NULL, NULL, &r);
+        zoho_send(app, t->api_domain, t->access_token, &orgs, NULL, &r);
     json_error_t je;
     json_t *j =
         fh_http_classify(&r) == FH_HC_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;

@@ -134,9 +134,13 @@ enum fh_rc fh_zoho_settings_merge(json_t *base, json_t *in, json_t **out, struct
                                           "ca",  "com.cn", "sa", "uk",     NULL};
     static const char *const fiscalize[] = {"sent", "paid", NULL};
     static const struct fh_setting_spec zoho[] = {
-        {"data_center", FH_SET_ENUM, centers},     {"fiscalize", FH_SET_ENUM, fiscalize},
-        {"tax_mapping", FH_SET_TAX_MAPPING, NULL}, {"default_label", FH_SET_LABEL, NULL},
-        {"backfill_days", FH_SET_DAYS, NULL},      {NULL, FH_SET_BOOL, NULL},
+        {"data_center", FH_SET_ENUM, centers},
+        {"fiscalize", FH_SET_ENUM, fiscalize},
+        {"tax_mapping", FH_SET_TAX_MAPPING, NULL},
+        {"default_label", FH_SET_LABEL, NULL},
+        {"backfill_days", FH_SET_DAYS, NULL},
+        {"attach_qr", FH_SET_BOOL, NULL},
+        {NULL, FH_SET_BOOL, NULL},
     };
     return fh_integ_settings_apply(zoho, base, in, out, err);
 }

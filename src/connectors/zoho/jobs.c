@@ -12,15 +12,16 @@
  *   zoho.document   GET the invoice -> process.c, or the credit note -> credit.c (which waits,
  *                   parked, while the invoice it credits is being signed: common/credit.c)
  *   zoho.writeback  waits for the fiscal invoice to be signed, then a comment on the invoice
- *                   or credit note
- *                   (after a failed or unknown attempt it first reads the comments, so a retry
- *                   never writes a second one)
+ *                   or credit note, and with settings.attach_qr the QR as the invoice's
+ *                   attachment (after a failed or unknown attempt it first reads the comments
+ *                   and the invoice's documents, so a retry never writes a second one)
  *   zoho.revoke     after Remove: revoke the refresh token at its data center */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fh/fh_billing.h"
+#include "fh/fh_crypto.h"
 #include "zoho_internal.h"
 
 static int64_t pint(json_t *p, const char *k)
@@ -270,13 +271,96 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
     return o;
 }
 
+/* True when the invoice's documents (its attachments) hold one named name. */
+static enum zoho_outcome has_document(struct fh_app *app, const struct fh_integ *in,
+                                      const char *invoice_path, const char *name, bool *found,
+                                      int64_t *retry_at, char *why, size_t whysize)
+{
+    struct zoho_call c = {.method = "GET", .path = invoice_path, .what = "invoice"};
+    json_t *j = NULL;
+    enum zoho_outcome o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
+    size_t i;
+    json_t *d;
+    *found = false;
+    json_array_foreach(json_object_get(json_object_get(j, "invoice"), "documents"), i, d)
+    {
+        const char *n = json_string_value(json_object_get(d, "file_name"));
+        if (n && strcmp(n, name) == 0)
+            *found = true;
+    }
+    json_decref(j);
+    return o;
+}
+
+/* The QR code as the invoice's attachment "fiscal-<number>.gif" (POST .../attachment,
+ * multipart/form-data, not sent with the invoice's emails). Zoho Books attaches files to
+ * invoices only, so a credit note's refund keeps its comment alone. */
+static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in,
+                                   const struct fh_job *job, json_t *p,
+                                   const struct fh_writeback_fiscal *f, int64_t *retry_at,
+                                   char *why, size_t whysize)
+{
+    const char *invoice = json_string_value(json_object_get(p, "invoice_id"));
+    size_t len = 0;
+    uint8_t *gif =
+        json_object_get(p, "creditnote_id") || !invoice ? NULL : fh_writeback_qr_gif(f, &len);
+    if (!gif)
+        return Z_OK;
+    char path[96], name[80], boundary[48];
+    snprintf(path, sizeof(path), "/invoices/%.32s", invoice);
+    snprintf(name, sizeof(name), "fiscal-%.60s.gif", f->number);
+    bool found = false;
+    enum zoho_outcome o = Z_OK;
+    if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have attached it */
+        o = has_document(app, in, path, name, &found, retry_at, why, whysize);
+    if (o != Z_OK || found) {
+        free(gif);
+        return o;
+    }
+    char rnd[33];
+    fh_random_token(16, rnd, sizeof(rnd));
+    snprintf(boundary, sizeof(boundary), "fiscalhub-%s", rnd);
+    struct fh_buf b;
+    fh_buf_init(&b, len + 512);
+    fh_buf_appendf(&b,
+                   "--%s\r\nContent-Disposition: form-data; name=\"can_send_in_email\"\r\n\r\n"
+                   "false\r\n--%s\r\nContent-Disposition: form-data; name=\"attachment\"; "
+                   "filename=\"%s\"\r\nContent-Type: image/gif\r\n\r\n",
+                   boundary, boundary, name);
+    fh_buf_append(&b, gif, len);
+    fh_buf_appendf(&b, "\r\n--%s--\r\n", boundary);
+    free(gif);
+    char ctype[96], upload[110];
+    snprintf(ctype, sizeof(ctype), "multipart/form-data; boundary=%s", boundary);
+    snprintf(upload, sizeof(upload), "%s/attachment", path);
+    struct zoho_call c = {.method = "POST",
+                          .path = upload,
+                          .body = b.data,
+                          .body_len = b.len,
+                          .content_type = ctype,
+                          .what = "QR attachment"};
+    json_t *j = NULL;
+    o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
+    json_decref(j);
+    fh_buf_free(&b);
+    return o;
+}
+
+/* The comment, then (attach_qr) the QR; the comment is marked done in the payload, so a deferred
+ * upload does not read or write it again. */
 static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
                              const struct fh_job *job, json_t *p,
                              const struct fh_writeback_fiscal *f, char *err, size_t errsize)
 {
     int64_t retry_at = 0;
     char why[400] = "";
-    enum zoho_outcome o = add_comment(app, in, job, p, f, &retry_at, why, sizeof(why));
+    enum zoho_outcome o = json_is_true(json_object_get(p, "comment_done"))
+                              ? Z_OK
+                              : add_comment(app, in, job, p, f, &retry_at, why, sizeof(why));
+    if (o == Z_OK)
+        json_object_set_new(p, "comment_done", json_true());
+    if (o == Z_OK && json_is_true(json_object_get(in->settings, "attach_qr")))
+        o = attach_qr(app, in, job, p, f, &retry_at, why, sizeof(why));
     return zoho_finish(app, job, p, o, retry_at, why, err, errsize);
 }
 

@@ -43,15 +43,16 @@ struct zoho_call {
     const char *method;
     const char *path;  /* after {api_domain}/books/v3: "/invoices/123" */
     const char *query; /* more query parameters, encoded: "page=2&per_page=200", or NULL */
-    const char *body;  /* JSON or NULL */
-    const char *what;  /* for messages: "invoice" */
+    const char *body;  /* JSON (or content_type) or NULL */
+    size_t body_len;   /* 0: strlen(body) */
+    const char *content_type; /* NULL: application/json */
+    const char *what;         /* for messages: "invoice" */
 };
 
-/* Sends one request to {api_domain}/books/v3{path}?{query} with the token (no governor, no
- * retry): the organizations list of the consent, and zoho_api's sending. */
+/* Sends c to {api_domain}/books/v3{path}?{query} with the token (no governor, no retry; query
+ * replaces c->query): the organizations list of the consent, and zoho_api's sending. */
 void zoho_send(struct fh_app *app, const char *api_domain, const char *access_token,
-               const char *method, const char *path, const char *query, const char *body,
-               struct fh_http_response *out);
+               const struct zoho_call *c, const char *query, struct fh_http_response *out);
 /* One Books API call for the integration, organization_id added (see client.c for the status
  * mapping). *out holds the parsed answer (an object, or NULL) for every outcome; why a
  * sentence without secrets. */

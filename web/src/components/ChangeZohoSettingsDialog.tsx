@@ -1,15 +1,17 @@
-// Change settings of a Zoho Books integration: which invoices it fiscalizes
-// and the data center its consent starts at, saved with
-// PATCH /api/orgs/{org}/integrations/{uid} {"settings": {"fiscalize",
-// "data_center"}} (only what changed). A new rule applies to what happens in
-// Zoho Books from now on; a new data center to the next Reconnect. Invoices
-// already fiscalized are not touched.
+// Change settings of a Zoho Books integration: which invoices it fiscalizes,
+// the data center its consent starts at and whether the write-back attaches
+// the QR code, saved with PATCH /api/orgs/{org}/integrations/{uid}
+// {"settings": {"fiscalize", "data_center", "attach_qr"}} (only what
+// changed). A new rule applies to what happens in Zoho Books from now on; a
+// new data center to the next Reconnect. Invoices already fiscalized are not
+// touched.
 import { useState } from 'preact/hooks';
 import { fullStop } from '../format';
 import { integrationsApi } from '../integrations';
 import type { Integration, IntegrationSettings } from '../types';
 import { DATA_CENTERS, DEFAULT_DATA_CENTER, DEFAULT_FISCALIZE, FISCALIZE_CHOICES } from '../zoho';
 import { ApiErrorAlert } from './ApiErrorAlert';
+import { type Attachments, AttachmentsFieldset, attachmentsOf } from './AttachmentsFieldset';
 import { DataCenterSelect } from './DataCenterSelect';
 import { FiscalizeFieldset } from './FiscalizeFieldset';
 import { Modal } from './Modal';
@@ -27,6 +29,8 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
   const initialDc = DATA_CENTERS.some((d) => d.value === s.data_center) ? (s.data_center as string) : DEFAULT_DATA_CENTER;
   const [fiscalize, setFiscalize] = useState(initialFiscalize);
   const [dataCenter, setDataCenter] = useState(initialDc);
+  const initialAttach = attachmentsOf('zoho_books', s);
+  const [attach, setAttach] = useState<Attachments>(initialAttach);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -36,6 +40,7 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
     const changed: IntegrationSettings = {};
     if (fiscalize !== s.fiscalize) changed.fiscalize = fiscalize;
     if (dataCenter !== s.data_center) changed.data_center = dataCenter;
+    if (attach.attach_qr !== initialAttach.attach_qr) changed.attach_qr = attach.attach_qr;
     setBusy(true);
     setError(null);
     try {
@@ -83,6 +88,14 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
       <form id="zoho-settings-form" class="form" aria-label="Change settings" onSubmit={save}>
         <FiscalizeFieldset id="zoho-settings" value={fiscalize} onChange={setFiscalize} disabled={busy} />
         <DataCenterSelect id="zoho-settings-dc" value={dataCenter} onChange={setDataCenter} disabled={busy} />
+        <AttachmentsFieldset
+          id="zoho-settings"
+          type="zoho_books"
+          document="Zoho Books invoice"
+          value={attach}
+          onChange={setAttach}
+          disabled={busy}
+        />
       </form>
     </Modal>
   );
