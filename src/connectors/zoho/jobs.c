@@ -221,21 +221,27 @@ out:
 
 /* ---- write-back ---- */
 
-/* True when the invoice's comments already hold ours (read after an unknown outcome). */
-static enum zoho_outcome has_comment(struct fh_app *app, const struct fh_integ *in,
-                                     const char *path, const char *marker, bool *found,
-                                     int64_t *retry_at, char *why, size_t whysize)
+/* Where an earlier attempt's write shows: the answer of GET path, its object (or the top level),
+ * an array collection whose entries' field contains (or, exact, is) text. */
+struct zoho_mark {
+    const char *path, *object, *collection, *field, *text;
+    bool exact;
+};
+
+static enum zoho_outcome already_written(struct fh_app *app, const struct fh_integ *in,
+                                         const struct zoho_mark *m, bool *found, int64_t *retry_at,
+                                         char *why, size_t whysize)
 {
-    struct zoho_call c = {.method = "GET", .path = path, .what = "comments"};
+    struct zoho_call c = {.method = "GET", .path = m->path, .what = m->collection};
     json_t *j = NULL;
     enum zoho_outcome o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
+    json_t *top = m->object ? json_object_get(j, m->object) : j, *e;
     size_t i;
-    json_t *cm;
     *found = false;
-    json_array_foreach(json_object_get(j, "comments"), i, cm)
+    json_array_foreach(json_object_get(top, m->collection), i, e)
     {
-        const char *d = json_string_value(json_object_get(cm, "description"));
-        if (d && strstr(d, marker))
+        const char *v = json_string_value(json_object_get(e, m->field));
+        if (v && (m->exact ? strcmp(v, m->text) == 0 : strstr(v, m->text) != NULL))
             *found = true;
     }
     json_decref(j);
@@ -254,8 +260,10 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
     snprintf(marker, sizeof(marker), FH_WRITEBACK_MARKER, f->number);
     bool found = false;
     enum zoho_outcome o = Z_OK;
+    struct zoho_mark m = {
+        .path = path, .collection = "comments", .field = "description", .text = marker};
     if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have written it */
-        o = has_comment(app, in, path, marker, &found, retry_at, why, whysize);
+        o = already_written(app, in, &m, &found, retry_at, why, whysize);
     if (o != Z_OK || found)
         return o;
     char *text = fh_writeback_text(f);
@@ -268,27 +276,6 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
     o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
     json_decref(j);
     free(b);
-    return o;
-}
-
-/* True when the invoice's documents (its attachments) hold one named name. */
-static enum zoho_outcome has_document(struct fh_app *app, const struct fh_integ *in,
-                                      const char *invoice_path, const char *name, bool *found,
-                                      int64_t *retry_at, char *why, size_t whysize)
-{
-    struct zoho_call c = {.method = "GET", .path = invoice_path, .what = "invoice"};
-    json_t *j = NULL;
-    enum zoho_outcome o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
-    size_t i;
-    json_t *d;
-    *found = false;
-    json_array_foreach(json_object_get(json_object_get(j, "invoice"), "documents"), i, d)
-    {
-        const char *n = json_string_value(json_object_get(d, "file_name"));
-        if (n && strcmp(n, name) == 0)
-            *found = true;
-    }
-    json_decref(j);
     return o;
 }
 
@@ -311,8 +298,14 @@ static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in
     snprintf(name, sizeof(name), "fiscal-%.60s.gif", f->number);
     bool found = false;
     enum zoho_outcome o = Z_OK;
+    struct zoho_mark m = {.path = path,
+                          .object = "invoice",
+                          .collection = "documents",
+                          .field = "file_name",
+                          .text = name,
+                          .exact = true};
     if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have attached it */
-        o = has_document(app, in, path, name, &found, retry_at, why, whysize);
+        o = already_written(app, in, &m, &found, retry_at, why, whysize);
     if (o != Z_OK || found) {
         free(gif);
         return o;

@@ -7,14 +7,12 @@
 // touched.
 import { useState } from 'preact/hooks';
 import { fullStop } from '../format';
-import { integrationsApi } from '../integrations';
 import type { Integration, IntegrationSettings } from '../types';
 import { DATA_CENTERS, DEFAULT_DATA_CENTER, DEFAULT_FISCALIZE, FISCALIZE_CHOICES } from '../zoho';
-import { ApiErrorAlert } from './ApiErrorAlert';
 import { type Attachments, AttachmentsFieldset, attachmentsOf } from './AttachmentsFieldset';
 import { DataCenterSelect } from './DataCenterSelect';
 import { FiscalizeFieldset } from './FiscalizeFieldset';
-import { Modal } from './Modal';
+import { SettingsDialog } from './SettingsDialog';
 
 interface Props {
   orgCode: string;
@@ -27,54 +25,30 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
   const s = integration.settings ?? {};
   const initialFiscalize = FISCALIZE_CHOICES.some((c) => c.value === s.fiscalize) ? (s.fiscalize as string) : DEFAULT_FISCALIZE;
   const initialDc = DATA_CENTERS.some((d) => d.value === s.data_center) ? (s.data_center as string) : DEFAULT_DATA_CENTER;
+  const initialAttach = attachmentsOf('zoho_books', s);
   const [fiscalize, setFiscalize] = useState(initialFiscalize);
   const [dataCenter, setDataCenter] = useState(initialDc);
-  const initialAttach = attachmentsOf('zoho_books', s);
   const [attach, setAttach] = useState<Attachments>(initialAttach);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
-  const save = async (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    const changed: IntegrationSettings = {};
-    if (fiscalize !== s.fiscalize) changed.fiscalize = fiscalize;
-    if (dataCenter !== s.data_center) changed.data_center = dataCenter;
-    if (attach.attach_qr !== initialAttach.attach_qr) changed.attach_qr = attach.attach_qr;
-    setBusy(true);
-    setError(null);
-    try {
-      const updated = Object.keys(changed).length
-        ? await integrationsApi.update(orgCode, integration.uid, changed)
-        : integration;
-      onSaved(updated);
-    } catch (err) {
-      setError(err ?? 'failed');
-      setBusy(false);
-    }
+  const changed = () => {
+    const c: IntegrationSettings = {};
+    if (fiscalize !== s.fiscalize) c.fiscalize = fiscalize;
+    if (dataCenter !== s.data_center) c.data_center = dataCenter;
+    if (attach.attach_qr !== initialAttach.attach_qr) c.attach_qr = attach.attach_qr;
+    return c;
   };
 
   return (
-    <Modal
+    <SettingsDialog
       id="zoho-settings"
-      title={`Change settings of ${integration.uid}`}
-      onClose={onClose}
-      busy={busy}
+      orgCode={orgCode}
+      integration={integration}
       initialFocus={`zoho-settings-${fiscalize}`}
-      footer={
+      changed={changed}
+      onClose={onClose}
+      onSaved={(updated) => onSaved(updated)}
+      intro={
         <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="zoho-settings-form" class="btn btn--primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
-    >
-      {error !== null && <ApiErrorAlert error={error} fallback="The settings could not be changed; please try again." />}
-      <div class="modal-text">
-        <p>
           {integration.tenant_name ? (
             <>
               Zoho Books organization <strong>{integration.tenant_name}</strong>
@@ -83,20 +57,23 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
           ) : null}
           A new choice of invoices applies to what happens in Zoho Books from now on; invoices already fiscalized stay
           as they are. A new data center is used from the next Reconnect.
-        </p>
-      </div>
-      <form id="zoho-settings-form" class="form" aria-label="Change settings" onSubmit={save}>
-        <FiscalizeFieldset id="zoho-settings" value={fiscalize} onChange={setFiscalize} disabled={busy} />
-        <DataCenterSelect id="zoho-settings-dc" value={dataCenter} onChange={setDataCenter} disabled={busy} />
-        <AttachmentsFieldset
-          id="zoho-settings"
-          type="zoho_books"
-          document="Zoho Books invoice"
-          value={attach}
-          onChange={setAttach}
-          disabled={busy}
-        />
-      </form>
-    </Modal>
+        </>
+      }
+    >
+      {(busy) => (
+        <>
+          <FiscalizeFieldset id="zoho-settings" value={fiscalize} onChange={setFiscalize} disabled={busy} />
+          <DataCenterSelect id="zoho-settings-dc" value={dataCenter} onChange={setDataCenter} disabled={busy} />
+          <AttachmentsFieldset
+            id="zoho-settings"
+            type="zoho_books"
+            document="Zoho Books invoice"
+            value={attach}
+            onChange={setAttach}
+            disabled={busy}
+          />
+        </>
+      )}
+    </SettingsDialog>
   );
 }
