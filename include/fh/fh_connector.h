@@ -257,6 +257,7 @@ struct fh_conn_waiter {
     struct fh_app *app;
     const struct fh_integ *in;
     const char *key, *ref;
+    int64_t changed_at; /* when the document last changed at the partner (ms; 0: unknown) */
 };
 /* The credited invoice's V-SDC number and time by its source key (SIGNED); WAIT while it is not
  * signed or has no fiscal invoice yet, why saying which. The wait is shown on the original while
@@ -267,8 +268,9 @@ enum fh_conn_original fh_conn_credited(const struct fh_conn_waiter *w, const cha
 /* The Refund cancelling the signed normal sale under original_key (its invoice was voided at
  * the source): *refund (new reference) is the signed canonical invoice as a refund referencing
  * it, with FH_ORIGINAL_SIGNED. FH_ORIGINAL_WAIT while the sale is pending or failed (the wait
- * shown as for a credit note), also for 10 minutes after the void when the invoice has no fiscal
- * invoice (a fiscalization that read it just before the void may still submit it);
+ * shown as for a credit note), also within 10 minutes of the void (w->changed_at, else the first
+ * look) when the invoice has no fiscal invoice (a fiscalization that read it just before the void
+ * may still submit it);
  * FH_ORIGINAL_NONE when there is nothing to cancel (never fiscalized, or not a normal sale). */
 enum fh_conn_original fh_conn_void_refund(const struct fh_conn_waiter *w, const char *original_key,
                                           json_t **refund, char *why, size_t whysize);

@@ -233,8 +233,13 @@ static enum fh_rc act(struct fh_req *req, struct x_doc *d, const char *action, j
                  {"delete", XS_DELETED}};
     for (size_t i = 0; i < FH_ARRAY_LEN(moves); i++) {
         if (strcmp(action, moves[i].name) == 0) {
+            json_t *ago = json_object_get(body, "updated_ago_s"); /* a change made long ago */
+            if (ago && (!json_is_integer(ago) || json_integer_value(ago) < 0 ||
+                        json_integer_value(ago) > 10LL * 365 * 86400))
+                return sb_cerr(req, 400, "updated_ago_s is 0..315360000 seconds");
             if (doc_set_status(d, moves[i].to, err, sizeof(err)) != FH_OK)
                 return sb_cerr(req, 409, "%s", err);
+            d->rec.updated_ms -= json_integer_value(ago) * 1000;
             return doc_reply(req, 200, d);
         }
     }

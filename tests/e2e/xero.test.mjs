@@ -220,6 +220,17 @@ test('a void of an invoice never fiscalized waits 10 minutes for a racing sale, 
   assert.equal(after - before, 1, 'one look at the end of the window');
   const sale = `xero:${u.orgs[0].tenant_id}:${inv.InvoiceID}`;
   assert.equal(Number(storeQuery(w.srv, `SELECT COUNT(*) AS n FROM fiscal_invoices WHERE source_key IN ('${sale}', '${key}')`)[0].n), 0);
+  // a void Xero dates an hour back (its UpdatedDateUTC) races nothing: no wait at all
+  const old = await xeroInvoice(w, u.orgs[0].tenant_id);
+  await w.ctl('POST', `/xero/control/invoices/${old.InvoiceID}/approve`);
+  const gets = async () => (await w.ctl('GET', '/xero/control/stats')).calls['GET /Invoices/{id}'] ?? 0;
+  await waitFor(async () => (await gets()) >= after + 2, { what: 'the approval looked at' });
+  const seen = await gets();
+  await w.ctl('POST', `/xero/control/invoices/${old.InvoiceID}/void`, { updated_ago_s: 3600 });
+  await waitFor(async () => (await gets()) > seen, { what: 'the old void looked at' });
+  await sleep(1000);
+  const oldKey = `xero:${u.orgs[0].tenant_id}:VOID:${old.InvoiceID}`;
+  assert.equal(storeQuery(w.srv, `SELECT since FROM fiscal_waits WHERE waiting_key = '${oldKey}'`).length, 0, 'no wait for an old void');
 });
 
 test('a voided invoice whose fiscalization failed waits for it: a retry signs the sale and its refund follows', async () => {

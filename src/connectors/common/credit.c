@@ -26,7 +26,8 @@
  * (fh_conn_void_refund): a Refund of everything the signed sale held, built from the canonical
  * invoice that was signed (not from the voided document, which may have been edited since), so
  * the refund matches the sale item for item, referencing it like a credit note's. A void of an
- * invoice with no fiscal invoice waits for VOID_RACE_MS, only for the wake: the invoice's
+ * invoice with no fiscal invoice waits until VOID_RACE_MS after the void (its change time at the
+ * partner when known, else the first look), only for the wake: the invoice's
  * fiscalization may have read it just before the void and be about to submit the sale (approved
  * and voided within a second), and that sale's signature then wakes the void, which refunds it.
  * Otherwise the void looks once more when the window has passed (one partner call) and ends
@@ -156,7 +157,10 @@ enum fh_conn_original fh_conn_void_refund(const struct fh_conn_waiter *w, const 
         snprintf(why, whysize, "store error");
         return FH_ORIGINAL_ERROR;
     }
-    if (never && (since <= 0 || fh_now_ms() - since < VOID_RACE_MS)) {
+    int64_t now = fh_now_ms(), start = since > 0 ? since : now;
+    if (w->changed_at > 0 && w->changed_at < start)
+        start = w->changed_at; /* a void made long ago races nothing */
+    if (never && now - start < VOID_RACE_MS) {
         res = FH_ORIGINAL_WAIT; /* a sale read before the void may still be submitted */
         snprintf(why, whysize, "the voided invoice has no fiscal invoice; one may be on its way");
     }

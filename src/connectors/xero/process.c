@@ -100,6 +100,7 @@ static enum xero_process_result void_refund(struct fh_app *app, const struct fh_
     snprintf(original, sizeof(original), "xero:%s:%s", in->tenant_id, id);
     const char *number = jstr(doc, "InvoiceNumber");
     struct fh_conn_waiter w = {.app = app, .in = in, .key = key, .ref = number};
+    fh_xero_date(jstr(doc, "UpdatedDateUTC"), &w.changed_at);
     json_t *refund = NULL;
     enum fh_conn_original o = fh_conn_void_refund(&w, original, &refund, why, whysize);
     if (o != FH_ORIGINAL_SIGNED)
