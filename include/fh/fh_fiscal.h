@@ -91,6 +91,11 @@ enum fh_rc fh_fiscal_invoice_parse(json_t *obj, struct fh_fiscal_invoice *out,
 json_t *fh_fiscal_invoice_json(const struct fh_fiscal_invoice *inv);
 /* Sum of the item totals (what the V-SDC reports as totalAmount). */
 int64_t fh_fiscal_invoice_total(const struct fh_fiscal_invoice *inv);
+/* Takes off sale what the refunds that reference it refunded (refund_rest.c): items by quantity
+ * where a refund names the same item, other amounts from the items with the same tax labels; the
+ * payments cut to the new total. False when nothing is left to refund. */
+bool fh_fiscal_refund_rest(struct fh_fiscal_invoice *sale, const struct fh_fiscal_invoice *refunds,
+                           size_t nrefunds);
 /* True for the types the V-SDC prints as a fiscal receipt (normal, advance). */
 bool fh_fiscal_invoice_is_fiscal(const struct fh_fiscal_invoice *inv);
 /* The body of POST /api/v3/invoices (spec §4): camelCase names, enum names, amounts as JSON

@@ -200,6 +200,28 @@ enum fh_rc xc_credit_note_get(struct fh_req *req)
     return doc_get(req, true);
 }
 
+/* Xero's DELETE /CreditNotes/{id}/Allocations/{id}, as a user removing a credit from the invoice
+ * it was applied to: {"Allocation": {..., "IsDeleted": true}, "CreditNote": ...}. */
+enum fh_rc xc_credit_note_allocation_delete(struct fh_req *req)
+{
+    char err[300] = "";
+    enum fh_rc rc;
+    xs_lock();
+    struct x_doc *cn = doc_by_id(req, true);
+    const char *aid = fh_req_param(req, "alloc");
+    if (!cn) {
+        rc = sb_cerr(req, 404, "no credit note with that id");
+    } else if (doc_unallocate(cn, aid, err, sizeof(err)) != FH_OK) {
+        rc = sb_cerr(req, 404, "%s", err);
+    } else {
+        json_t *al = json_pack("{s:s, s:b}", "AllocationID", aid, "IsDeleted", 1);
+        rc = sb_json(req, 200,
+                     json_pack("{s:o, s:o}", "Allocation", al, "CreditNote", r_doc(cn, R_FULL, 2)));
+    }
+    xs_unlock();
+    return rc;
+}
+
 enum fh_rc xc_invoice_put(struct fh_req *req)
 {
     json_t *body = sb_body_or_reply(req);

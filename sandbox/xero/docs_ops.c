@@ -237,6 +237,39 @@ struct x_doc *doc_credit(struct x_doc *inv, json_t *spec, char *err, size_t errs
     return cn;
 }
 
+enum fh_rc doc_unallocate(struct x_doc *cn, const char *alloc_id, char *err, size_t errsize)
+{
+    struct x_alloc *al = NULL;
+    for (size_t i = 0; i < cn->allocs.n && !al; i++)
+        if (strcmp(((struct x_alloc *)cn->allocs.v[i])->id, alloc_id) == 0)
+            al = cn->allocs.v[i];
+    if (!al) {
+        snprintf(err, errsize, "the credit note has no allocation %s", alloc_id);
+        return FH_E_NOTFOUND;
+    }
+    struct x_doc *inv = al->inv;
+    sb_vec_remove(&cn->allocs, al);
+    sb_vec_remove(&inv->allocs, al);
+    cn->credited -= al->amount;
+    inv->credited -= al->amount;
+    if (inv->status == XS_PAID && due(inv) > 0) {
+        inv->status = XS_AUTHORISED;
+        inv->fully_paid_ms = 0;
+    }
+    if (cn->status == XS_PAID && due(cn) > 0)
+        cn->status = XS_AUTHORISED;
+    char details[300], amt[40];
+    fh_money_fmt(al->amount, 2, amt, sizeof(amt));
+    snprintf(details, sizeof(details), "Credit note %s allocation of %s to %s removed.", cn->number,
+             amt, inv->number);
+    doc_history(cn, "Credit Removed", "System Generated", details);
+    doc_history(inv, "Credit Removed", "System Generated", details);
+    free(al);
+    updated(cn);
+    updated(inv);
+    return FH_OK;
+}
+
 void doc_history(struct x_doc *d, const char *changes, const char *user, const char *details)
 {
     struct x_history *h = fh_calloc(1, sizeof(*h));

@@ -141,6 +141,7 @@ const struct fh_route fh_xero_routes[] = {
     R("GET", CTL "/invoices/{id}/attachments/{name}", 0, xc_invoice_attachment_get),
     R("POST", CTL "/invoices/{id}/{action}", JSON_LIMIT, xc_invoice_action_post),
     R("GET", CTL "/credit-notes/{id}", 0, xc_credit_note_get),
+    R("DELETE", CTL "/credit-notes/{id}/allocations/{alloc}", 0, xc_credit_note_allocation_delete),
     R("GET", CTL "/stats", 0, xc_stats_get),
     R("POST", CTL "/stats/reset", JSON_LIMIT, xc_stats_reset_post),
     R("GET", CTL "/faults", 0, xc_faults_get),

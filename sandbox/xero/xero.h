@@ -33,7 +33,7 @@ void fh_xero_opts_default(struct fh_xero_opts *o);
 void fh_xero_configure(const struct fh_xero_opts *o);
 
 /* Emulator table hooks (sandbox.c). */
-#define FH_XERO_NROUTES 54
+#define FH_XERO_NROUTES 55
 extern const struct fh_route fh_xero_routes[FH_XERO_NROUTES];
 struct fh_sandbox_ctx;
 enum fh_rc fh_xero_start(const struct fh_sandbox_ctx *ctx);

@@ -301,6 +301,9 @@ enum fh_rc doc_invoice_edit(struct x_doc *d, json_t *spec, char *err, size_t err
 enum fh_rc doc_set_status(struct x_doc *d, enum x_status to, char *err, size_t errsize);
 struct x_payment *doc_pay(struct x_doc *d, json_t *spec, char *err, size_t errsize);
 struct x_doc *doc_credit(struct x_doc *inv, json_t *spec, char *err, size_t errsize);
+/* Removes the credit note's allocation alloc_id (Xero's DELETE
+ * /CreditNotes/{id}/Allocations/{id}): the invoice owes that amount again. FH_E_NOTFOUND. */
+enum fh_rc doc_unallocate(struct x_doc *cn, const char *alloc_id, char *err, size_t errsize);
 void doc_history(struct x_doc *d, const char *changes, const char *user, const char *details);
 struct x_attach *doc_attach(struct x_doc *d, const char *name, const char *mime,
                             const uint8_t *data, size_t len, bool online);
@@ -448,5 +451,6 @@ enum fh_rc xc_invoice_history_get(struct fh_req *req);
 enum fh_rc xc_invoice_attachments_get(struct fh_req *req);
 enum fh_rc xc_invoice_attachment_get(struct fh_req *req);
 enum fh_rc xc_credit_note_get(struct fh_req *req);
+enum fh_rc xc_credit_note_allocation_delete(struct fh_req *req);
 
 #endif

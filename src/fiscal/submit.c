@@ -23,6 +23,7 @@ struct submit_ctx {
     const struct fh_fiscal_submit_in *in;
     int64_t certificate_id;
     const char *request_id, *canonical, *invoice_type;
+    const char *refund_of; /* the referent of a normal refund, else NULL */
     int64_t total, now;
     struct fh_fiscal_submit_out *out;
 };
@@ -67,15 +68,16 @@ static int submit_tx(struct fh_store *st, void *cls)
                            FH_PT(c->invoice_type),
                            FH_PI(c->total),
                            FH_PI(c->now),
-                           in->has_source_tax ? FH_PI(in->source_tax) : FH_PNULL};
+                           in->has_source_tax ? FH_PI(in->source_tax) : FH_PNULL,
+                           FH_PT(c->refund_of)};
     struct fh_rows rows;
     int qs = fh_store_exec(
         st,
         "INSERT INTO fiscal_invoices (org_id, certificate_id, integration_id, source_key, "
         "source_ref, source_url, request_id, canonical, invoice_type, status, attempts, uncertain, "
-        "total_amount, created_at, updated_at, source_tax) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-        "$8, $9, 'pending', 0, " RECOVERING_SQL
-        ", $10, $11, $11, $12) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
+        "total_amount, created_at, updated_at, source_tax, refund_of) VALUES ($1, $2, $3, $4, $5, "
+        "$6, $7, $8, $9, 'pending', 0, " RECOVERING_SQL
+        ", $10, $11, $11, $12, $13) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
         p, FH_ARRAY_LEN(p), &rows);
     int64_t id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
@@ -170,6 +172,10 @@ static enum fh_rc store_new(struct fh_app *app, const struct fh_fiscal_submit_in
                            .request_id = rid,
                            .canonical = canonical,
                            .invoice_type = fh_invoice_type_name(inv->invoice_type),
+                           .refund_of = inv->transaction_type == FH_TRANSACTION_REFUND &&
+                                                inv->invoice_type == FH_INVOICE_NORMAL
+                                            ? inv->referent_document_number
+                                            : NULL,
                            .total = fh_fiscal_invoice_total(inv),
                            .now = now,
                            .out = out};

@@ -200,6 +200,62 @@ test('a void racing its sale\'s fiscalization (approved, read, voided before the
   assert.deepEqual((await c.get(`/api/orgs/${c.org}/fiscal-invoices/${sale.id}`)).json.refunds_waiting, []);
 });
 
+test('a void after a credit was taken off the invoice refunds what the credit note did not; a sale credited in full gets nothing more', async () => {
+  const c = await account(w, 'xero-voidcredit');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  const tenant = u.orgs[0].tenant_id;
+  const inv = await xeroInvoice(w, tenant);
+  const full = await xeroInvoice(w, tenant);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+  await w.ctl('POST', `/xero/control/invoices/${full.InvoiceID}/approve`);
+  await signedInvoices(c, uid, 2, 'both sales');
+  const part = (await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/credit-notes`, { Amount: 10 })).CreditNote;
+  const whole = (await w.ctl('POST', `/xero/control/invoices/${full.InvoiceID}/credit-notes`, { Amount: 71 })).CreditNote;
+  const four = await signedInvoices(c, uid, 4, 'both credit notes\' refunds');
+  const by = (ref) => four.find((x) => x.source_ref === ref);
+  const sale = by(inv.InvoiceNumber);
+  assert.equal(by(part.CreditNoteNumber).total_amount, '10');
+  await assert.rejects(w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/void`), /409/, 'Xero voids no invoice with credit applied');
+  // the credits taken off again, then both invoices voided
+  await w.ctl('DELETE', `/xero/control/credit-notes/${part.CreditNoteID}/allocations/${part.Allocations[0].AllocationID}`);
+  await w.ctl('DELETE', `/xero/control/credit-notes/${whole.CreditNoteID}/allocations/${whole.Allocations[0].AllocationID}`);
+  await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/void`);
+  await w.ctl('POST', `/xero/control/invoices/${full.InvoiceID}/void`);
+  const five = await signedInvoices(c, uid, 5, 'the refund of the partly credited invoice');
+  const refund = five.find((x) => !four.some((y) => y.id === x.id));
+  assert.equal(refund.source_ref, inv.InvoiceNumber);
+  assert.equal(refund.total_amount, '61', 'the sale of 71 less the credit note\'s 10');
+  const [o, d] = await Promise.all([sale.id, refund.id].map(async (id) => (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${id}`)).json.invoice));
+  assert.equal(d.transaction_type, 'refund');
+  assert.equal(d.referent_document_number, sale.invoice_number);
+  // the credit note's 10 came off the items with its tax label (the first line's); the rest stays item for item
+  assert.equal(o.items.length, 2);
+  assert.deepEqual(d.items[1], o.items[1]);
+  assert.deepEqual(d.items[0].labels, o.items[0].labels);
+  assert.equal(d.items[0].name, o.items[0].name);
+  assert.equal(Number(d.items[0].total), Number(o.items[0].total) - 10);
+  assert.equal(d.items[0].quantity, '1');
+  assert.equal(d.payments.reduce((t, p) => t + Number(p.amount), 0), 61);
+  // at the V-SDC: the sale's two refunds add up to the sale, no more
+  const r = await w.ctl('GET', `/vsdc/control/invoices?uid=${c.certUid}&limit=1000`);
+  const signedAt = (n) => r.invoices.find((y) => y.invoice_number === n);
+  assert.equal(signedAt(refund.invoice_number).transaction_type, 1);
+  assert.equal(signedAt(refund.invoice_number).total_amount + signedAt(by(part.CreditNoteNumber).invoice_number).total_amount,
+    signedAt(sale.invoice_number).total_amount);
+  assert.equal(Number(storeQuery(w.srv, `SELECT SUM(total_amount) AS total FROM fiscal_invoices WHERE refund_of = '${sale.invoice_number}'`)[0].total),
+    71 * 10000, 'the store knows both refunds as the sale\'s');
+  // the sale credited in full gets no refund from its void: the void's job ends with nothing
+  const voidKey = `xero:${tenant}:VOID:${full.InvoiceID}`;
+  await waitFor(() => Number(storeQuery(w.srv, `SELECT COUNT(*) AS n FROM jobs WHERE state = 'done' AND
+    payload LIKE '%${full.InvoiceID}%' AND created_at >= ${Date.parse(refund.created_at) - 60000}`)[0].n) >= 1,
+  { what: 'the full credit\'s void looked at' });
+  await sleep(1500);
+  const all = await fiscalInvoices(c, uid);
+  assert.equal(all.length, 5, 'no refund for the sale its credit note refunded in full');
+  assert.equal(Number(storeQuery(w.srv, `SELECT COUNT(*) AS n FROM fiscal_invoices WHERE source_key = '${voidKey}'`)[0].n), 0);
+});
+
 test('a void of an invoice never fiscalized waits 10 minutes for a racing sale, then ends with nothing', async () => {
   const c = await account(w, 'xero-voidnone');
   const u = await xeroUser(w, 1);

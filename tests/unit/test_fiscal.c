@@ -467,6 +467,73 @@ static void test_time_parse(void **state)
     assert_int_equal(fh_fiscal_time_parse("2026-11-21 10:00:00Z", false, &ms), FH_E_INPUT);
 }
 
+static void parse_ok(const char *text, struct fh_fiscal_invoice *inv)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    struct fh_json_error err = {0};
+    assert_non_null(j);
+    if (fh_fiscal_invoice_parse(j, inv, &err) != FH_OK)
+        fail_msg("%s", err.detail);
+    json_decref(j);
+}
+
+#define REFUND_HEAD                                                                                \
+    "{\"invoice_type\":\"normal\",\"transaction_type\":\"refund\","                                \
+    "\"referent_document_number\":\"AAAAAAAA-BBBBBBBB-1\","                                        \
+    "\"referent_document_time\":\"2026-11-01T10:00:00Z\","
+
+/* What a sale still holds after refunds of it: same items by quantity, other amounts by label. */
+static void test_refund_rest(void **state)
+{
+    (void)state;
+    struct fh_fiscal_invoice sale, r[3];
+    parse_ok("{\"invoice_type\":\"normal\",\"transaction_type\":\"sale\","
+             "\"payments\":[{\"method\":\"card\",\"amount\":\"40\"},"
+             "{\"method\":\"cash\",\"amount\":\"20\"}],\"items\":["
+             "{\"name\":\"Cable\",\"quantity\":\"3\",\"unit_price\":\"10\",\"labels\":[\"A\"],"
+             "\"total\":\"30\"},"
+             "{\"name\":\"Mouse\",\"quantity\":\"1\",\"unit_price\":\"20\",\"labels\":[\"A\"],"
+             "\"total\":\"20\"},"
+             "{\"name\":\"Book\",\"quantity\":\"2\",\"unit_price\":\"5\",\"labels\":[\"E\"],"
+             "\"total\":\"10\"}]}",
+             &sale);
+    /* one Cable back by quantity; a credit of 25 under label A of its own */
+    parse_ok(REFUND_HEAD "\"payments\":[{\"method\":\"card\",\"amount\":\"10\"}],\"items\":["
+                         "{\"name\":\"Cable\",\"quantity\":\"1\",\"unit_price\":\"10\","
+                         "\"labels\":[\"A\"],\"total\":\"10\"}]}",
+             &r[0]);
+    parse_ok(REFUND_HEAD "\"payments\":[{\"method\":\"other\",\"amount\":\"25\"}],\"items\":["
+                         "{\"name\":\"Credit for INV-1\",\"quantity\":\"1\",\"unit_price\":\"25\","
+                         "\"labels\":[\"A\"],\"total\":\"25\"}]}",
+             &r[1]);
+    assert_true(fh_fiscal_refund_rest(&sale, r, 2));
+    /* Cable: 2 left (20), then the credit's 25 takes those 20 and 5 of the Mouse */
+    assert_int_equal(sale.nitems, 2);
+    assert_string_equal(sale.items[0].name, "Mouse");
+    assert_int_equal(sale.items[0].quantity, 10000);
+    assert_int_equal(sale.items[0].unit_price, 150000);
+    assert_int_equal(sale.items[0].total, 150000);
+    assert_string_equal(sale.items[1].name, "Book"); /* label E untouched */
+    assert_int_equal(sale.items[1].quantity, 20000);
+    assert_int_equal(sale.items[1].total, 100000);
+    assert_int_equal(fh_fiscal_invoice_total(&sale), 250000);
+    assert_int_equal(sale.npayments, 1); /* the card's 40 cut to the 25 left */
+    assert_int_equal(sale.payments[0].method, FH_PAYMENT_CARD);
+    assert_int_equal(sale.payments[0].amount, 250000);
+    /* the rest refunded too, more than the sale held under A: nothing left, never below zero */
+    parse_ok(REFUND_HEAD "\"payments\":[{\"method\":\"card\",\"amount\":\"45\"}],\"items\":["
+                         "{\"name\":\"Other\",\"quantity\":\"1\",\"unit_price\":\"35\","
+                         "\"labels\":[\"A\"],\"total\":\"35\"},"
+                         "{\"name\":\"Book\",\"quantity\":\"2\",\"unit_price\":\"5\","
+                         "\"labels\":[\"E\"],\"total\":\"10\"}]}",
+             &r[2]);
+    assert_false(fh_fiscal_refund_rest(&sale, &r[2], 1));
+    assert_int_equal(sale.nitems, 0);
+    fh_fiscal_invoice_free(&sale);
+    for (size_t i = 0; i < 3; i++)
+        fh_fiscal_invoice_free(&r[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,7 +542,7 @@ int main(void)
         cmocka_unit_test(test_referent_rules), cmocka_unit_test(test_vsdc_request_exact),
         cmocka_unit_test(test_decimal_text),   cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_code_messages),  cmocka_unit_test(test_classification),
-        cmocka_unit_test(test_time_parse),
+        cmocka_unit_test(test_time_parse),     cmocka_unit_test(test_refund_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

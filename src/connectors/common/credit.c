@@ -25,7 +25,10 @@
  * An invoice voided at its source after it was fiscalized is cancelled the same way
  * (fh_conn_void_refund): a Refund of everything the signed sale held, built from the canonical
  * invoice that was signed (not from the voided document, which may have been edited since), so
- * the refund matches the sale item for item, referencing it like a credit note's. A void of an
+ * the refund matches the sale item for item, referencing it like a credit note's. What refunds
+ * of the same sale refunded before is taken off (a credit note applied to the invoice, then taken
+ * off it again so that it could be voided: fh_fiscal_refund_rest); a sale refunded in full gets
+ * no refund from its void. A void of an
  * invoice with no fiscal invoice waits until VOID_RACE_MS after the void (its change time at the
  * partner when known, else the first look), only for the wake: the invoice's
  * fiscalization may have read it just before the void and be about to submit the sale (approved
@@ -33,6 +36,7 @@
  * Otherwise the void looks once more when the window has passed (one partner call) and ends
  * with nothing to refund: a voided invoice is never fiscalized afterwards. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fh/fh_connector.h"
@@ -104,10 +108,63 @@ enum fh_conn_original fh_conn_credited(const struct fh_conn_waiter *w, const cha
     return res;
 }
 
-/* The Refund of the signed normal sale under original_key, or why not. */
+/* The sale *inv (signed as number) less what the refunds referencing it, other than the void's
+ * own (void_key), refunded: credit notes applied to the invoice before the credit was taken off
+ * it again and the invoice voided. NONE when they refunded all of it. */
+static enum fh_conn_original take_off_refunds(struct fh_store *st, int64_t org_id,
+                                              const char *void_key, const char *number,
+                                              json_t **inv, char *why, size_t whysize)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(number), FH_PT(void_key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st,
+                           "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND "
+                           "refund_of = $2 AND source_key <> $3 ORDER BY id",
+                           p, 3, &rows);
+    if (qs <= 0) {
+        if (qs < 0)
+            snprintf(why, whysize, "store error");
+        return qs < 0 ? FH_ORIGINAL_ERROR : FH_ORIGINAL_SIGNED;
+    }
+    struct fh_fiscal_invoice sale, *refunds = fh_calloc(rows.nrows, sizeof(*refunds));
+    struct fh_json_error err;
+    bool sale_ok = fh_fiscal_invoice_parse(*inv, &sale, &err) == FH_OK, ok = sale_ok;
+    size_t n = 0;
+    for (size_t i = 0; ok && i < rows.nrows; i++) {
+        json_t *r = json_loads(fh_rows_get(&rows, i, 0), 0, NULL);
+        ok = r && fh_fiscal_invoice_parse(r, &refunds[n], &err) == FH_OK;
+        n += ok;
+        json_decref(r);
+    }
+    fh_rows_free(&rows);
+    enum fh_conn_original res = FH_ORIGINAL_SIGNED;
+    if (!ok) { /* stored canonical invoices parse; anything else is the store's fault */
+        res = FH_ORIGINAL_ERROR;
+        snprintf(why, whysize, "store error: a stored invoice does not parse");
+    } else if (!fh_fiscal_refund_rest(&sale, refunds, n)) {
+        res = FH_ORIGINAL_NONE;
+        snprintf(why, whysize, "the voided invoice's sale was refunded in full before the void");
+    } else {
+        json_decref(*inv);
+        *inv = fh_fiscal_invoice_json(&sale);
+    }
+    if (!ok || res != FH_ORIGINAL_SIGNED) {
+        json_decref(*inv);
+        *inv = NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        fh_fiscal_invoice_free(&refunds[i]);
+    free(refunds);
+    if (sale_ok)
+        fh_fiscal_invoice_free(&sale);
+    return res;
+}
+
+/* The Refund of the signed normal sale under original_key, less what earlier refunds of it
+ * refunded, or why not. */
 static enum fh_conn_original void_refund(struct fh_store *st, int64_t org_id,
-                                         const char *original_key, json_t **refund, bool *never,
-                                         char *why, size_t whysize)
+                                         const char *original_key, const char *void_key,
+                                         json_t **refund, bool *never, char *why, size_t whysize)
 {
     char number[64], time[64];
     enum fh_conn_original res = original(st, org_id, original_key, number, sizeof(number), time,
@@ -138,6 +195,9 @@ static enum fh_conn_original void_refund(struct fh_store *st, int64_t org_id,
         snprintf(why, whysize, "the voided invoice's fiscal invoice is not a normal sale");
         return FH_ORIGINAL_NONE;
     }
+    res = take_off_refunds(st, org_id, void_key, number, &inv, why, whysize);
+    if (res != FH_ORIGINAL_SIGNED)
+        return res;
     json_object_set_new(inv, "transaction_type", json_string("refund"));
     json_object_set_new(inv, "referent_document_number", json_string(number));
     json_object_set_new(inv, "referent_document_time", json_string(time));
@@ -150,8 +210,8 @@ enum fh_conn_original fh_conn_void_refund(const struct fh_conn_waiter *w, const 
 {
     *refund = NULL;
     bool never = false;
-    enum fh_conn_original res =
-        void_refund(w->app->store, w->in->org_id, original_key, refund, &never, why, whysize);
+    enum fh_conn_original res = void_refund(w->app->store, w->in->org_id, original_key, w->key,
+                                            refund, &never, why, whysize);
     int64_t since = 0;
     if (never && fh_fiscal_wait_since(w->app->store, w->in->org_id, w->key, &since) != FH_OK) {
         snprintf(why, whysize, "store error");

@@ -4,13 +4,13 @@
  * PAID) allocated to an invoice becomes a Refund referencing the original's fiscal invoice
  * number and time; it waits while the original is still being signed. An invoice VOIDED after
  * it was fiscalized (Xero voids only invoices without payments or allocated credit: trigger
- * "approval", or a payment removed first) becomes a Refund of the whole signed sale
- * (fh_conn_void_refund), waiting the same way. Exactly once comes from fh_fiscal_submit's unique
- * source key per organization: "xero:<tenant>:<InvoiceID>" (credit notes
- * "xero:<tenant>:CN:<CreditNoteID>", voids "xero:<tenant>:VOID:<InvoiceID>"), so any number of
- * webhook events, polls and edits of the same document submit it once and later edits never
- * fiscalize it again. The write-back job
- * has the unique key "xero.wb:<fiscal invoice id>" (common/jobs.c fh_conn_submit). */
+ * "approval", or a payment or credit removed first) becomes a Refund of what the signed sale
+ * held less what its credit notes refunded (fh_conn_void_refund), waiting the same way. Exactly
+ * once comes from fh_fiscal_submit's unique source key per organization:
+ * "xero:<tenant>:<InvoiceID>" (credit notes "xero:<tenant>:CN:<CreditNoteID>", voids
+ * "xero:<tenant>:VOID:<InvoiceID>"), so any number of webhook events, polls and edits of the same
+ * document submit it once and later edits never fiscalize it again. The write-back job has the
+ * unique key "xero.wb:<fiscal invoice id>" (common/jobs.c fh_conn_submit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /* process.c - one Zoho Books invoice of an integration -> at most one fiscal invoice, and a
  * Refund of it when the invoice is voided after its fiscalization (Zoho voids only invoices
- * without payments or credits: fiscalize "sent", or a payment deleted first). The refund repeats
- * the signed sale item for item (fh_conn_void_refund), whatever the invoice became since.
+ * without payments or credits: fiscalize "sent", or a payment or credit deleted first). The
+ * refund repeats the signed sale item for item (fh_conn_void_refund), whatever the invoice became
+ * since, less what credit notes applied to it before refunded.
  *
  * Exactly once comes from fh_fiscal_submit's unique source key per organization,
  * "zoho:<organization_id>:<invoice_id>" (the void's refund "zoho:<organization_id>:VOID:<id>"):

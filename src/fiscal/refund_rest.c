@@ -1,0 +1,120 @@
+/* refund_rest.c - what a signed sale still holds once the refunds that reference it are taken
+ * off (fh_fiscal_refund_rest), for the refund of a voided invoice: a sale credited in part, the
+ * credit then removed from it and the sale voided, must not be refunded twice over.
+ *
+ * A refund's item that names a sale item (same name, GTIN, unit price and tax labels) takes its
+ * quantity and total off that item. Any other refunded amount (a credit note line of its own,
+ * "Credit for INV-0042") comes off the sale items with the same tax labels, in order: such an
+ * item keeps its name and becomes one unit of what is left of it, so each tax label keeps exactly
+ * what was not refunded. An amount beyond what the sale held under its labels is ignored: no
+ * item is ever refunded below zero. The payments are the sale's in order, cut to the new total. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fiscal_internal.h"
+
+static bool same_labels(const struct fh_fiscal_item *a, const struct fh_fiscal_item *b)
+{
+    if (a->nlabels != b->nlabels)
+        return false;
+    for (size_t i = 0; i < a->nlabels; i++) {
+        bool found = false;
+        for (size_t k = 0; k < b->nlabels && !found; k++)
+            found = strcmp(a->labels[i], b->labels[k]) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static bool same_item(const struct fh_fiscal_item *a, const struct fh_fiscal_item *b)
+{
+    return strcmp(a->name, b->name) == 0 && a->unit_price == b->unit_price &&
+           (a->gtin ? b->gtin && strcmp(a->gtin, b->gtin) == 0 : !b->gtin) && same_labels(a, b);
+}
+
+/* Takes amount off the sale's items with r's labels, in order; what could not be taken. */
+static int64_t take_amount(struct fh_fiscal_invoice *sale, const struct fh_fiscal_item *r,
+                           int64_t amount, bool *cut)
+{
+    for (size_t i = 0; i < sale->nitems && amount > 0; i++) {
+        struct fh_fiscal_item *s = &sale->items[i];
+        if (s->quantity <= 0 || s->total <= 0 || !same_labels(s, r))
+            continue;
+        int64_t take = amount < s->total ? amount : s->total;
+        s->total -= take;
+        s->quantity = FH_MONEY_SCALE;
+        s->unit_price = s->total;
+        cut[i] = true;
+        amount -= take;
+    }
+    return amount;
+}
+
+/* The refund's item taken off the sale: by quantity from the same item, the rest by amount. */
+static void take_item(struct fh_fiscal_invoice *sale, const struct fh_fiscal_item *r, bool *cut)
+{
+    int64_t amount = r->total;
+    for (size_t i = 0; i < sale->nitems && amount > 0; i++) {
+        struct fh_fiscal_item *s = &sale->items[i];
+        if (cut[i] || s->quantity <= 0 || !same_item(s, r))
+            continue;
+        if (r->quantity < s->quantity && amount < s->total) {
+            s->quantity -= r->quantity;
+            s->total -= amount;
+            amount = 0;
+        } else { /* all of it */
+            amount = amount > s->total ? amount - s->total : 0;
+            s->quantity = 0;
+            s->total = 0;
+        }
+    }
+    take_amount(sale, r, amount, cut);
+}
+
+static void drop_spent_items(struct fh_fiscal_invoice *sale, const bool *cut)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sale->nitems; i++) {
+        struct fh_fiscal_item *s = &sale->items[i];
+        if (s->quantity <= 0 || (cut[i] && s->total <= 0)) {
+            free(s->gtin);
+            free(s->name);
+            continue;
+        }
+        sale->items[n++] = *s;
+    }
+    sale->nitems = n;
+}
+
+static void cut_payments(struct fh_fiscal_invoice *sale, int64_t total)
+{
+    size_t n = 0;
+    int64_t left = total;
+    for (size_t i = 0; i < sale->npayments && left > 0; i++) {
+        struct fh_fiscal_payment p = sale->payments[i];
+        p.amount = p.amount < left ? p.amount : left;
+        left -= p.amount;
+        if (p.amount > 0)
+            sale->payments[n++] = p;
+    }
+    if (left > 0 && n > 0) /* the sale's payments came to less than its items */
+        sale->payments[0].amount += left;
+    else if (left > 0 && sale->npayments > 0)
+        sale->payments[n++] = (struct fh_fiscal_payment){sale->payments[0].method, left};
+    sale->npayments = n;
+}
+
+bool fh_fiscal_refund_rest(struct fh_fiscal_invoice *sale, const struct fh_fiscal_invoice *refunds,
+                           size_t nrefunds)
+{
+    bool *cut = fh_calloc(sale->nitems + 1, sizeof(*cut));
+    for (size_t k = 0; k < nrefunds; k++)
+        for (size_t j = 0; j < refunds[k].nitems; j++)
+            take_item(sale, &refunds[k].items[j], cut);
+    drop_spent_items(sale, cut);
+    free(cut);
+    int64_t total = fh_fiscal_invoice_total(sale);
+    cut_payments(sale, total);
+    return sale->nitems > 0 && total > 0;
+}
