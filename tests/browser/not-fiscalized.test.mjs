@@ -187,7 +187,7 @@ test('a Xero invoice that cannot be fiscalized warns on the row until it is corr
     assert.ok(entry.startsWith(`${bad.InvoiceNumber}: ${nf.recent[0].reason} · `), entry);
     const seen = entries.first().locator(`time[datetime="${nf.recent[0].seen_at}"]`);
     assert.match(await seen.innerText(), /^\d{1,2} \w{3} \d{4}, \d{2}:\d{2}$/, 'when, to the minute');
-    await warning.getByText('Correct it in Xero: fiscalhub looks at a document again whenever it changes.', { exact: true }).waitFor();
+    await warning.getByText('Where the reason lies in the document, correct it in Xero: fiscalhub looks at a document again whenever it changes.', { exact: true }).waitFor();
     assert.doesNotMatch(await warning.innerText(), /Showing the latest/);
     // The number links to the invoice in Xero, in a new tab.
     const href = `${sb.url}/xero/AccountsReceivable/View.aspx?InvoiceID=${bad.InvoiceID}`;
@@ -229,7 +229,7 @@ test('a Xero invoice that cannot be fiscalized warns on the row until it is corr
     const listed = (await entries.allInnerTexts()).map((t) => t.slice(0, t.indexOf(':')));
     assert.deepEqual(new Set(listed), new Set(more.map((m) => m.InvoiceNumber)), 'the latest ten');
     await warning
-      .getByText('Correct them in Xero: fiscalhub looks at a document again whenever it changes. Showing the latest 10.', { exact: true })
+      .getByText('Where the reason lies in a document, correct it in Xero: fiscalhub looks at a document again whenever it changes. Showing the latest 10.', { exact: true })
       .waitFor();
     await noSerious(page, 'Integrations with eleven documents not fiscalized');
     await page.screenshot({ path: '/tmp/fh-not-fiscalized-more.png', fullPage: true });
@@ -252,7 +252,7 @@ test('a Xero invoice that cannot be fiscalized warns on the row until it is corr
       `${bad.InvoiceNumber}, corrected, still counts`,
       { org, uid },
     );
-    await warning.getByText('Correct them in Xero: fiscalhub looks at a document again whenever it changes.', { exact: true }).waitFor();
+    await warning.getByText('Where the reason lies in a document, correct it in Xero: fiscalhub looks at a document again whenever it changes.', { exact: true }).waitFor();
     await signedInvoice(page, org, uid, bad.InvoiceNumber);
     // The others voided in Xero: nothing left to fiscalize, no warning, no badge.
     for (const m of more) await control('POST', `/xero/control/invoices/${m.InvoiceID}/void`, {});

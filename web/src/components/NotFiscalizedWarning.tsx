@@ -3,7 +3,8 @@
 // as a line with a negative amount or more lines than the V-SDC takes. How
 // many, the latest few with why and when (a credit note said to be one, its
 // number a link to the document at the partner when the server knows its
-// page), and where to correct them: fiscalhub looks at a document again
+// page), and where to correct those whose reason lies in them (a certificate's
+// reason says what to do instead): fiscalhub looks at a document again
 // whenever it changes at the partner, and its entry goes once it is
 // fiscalized or no longer needs to be. Look again (integrations.operate, like
 // Test Connection; disabled with the reason otherwise) asks fiscalhub to try
@@ -118,8 +119,8 @@ export function NotFiscalizedWarning({ orgCode, integration: it, canOperate, onL
           </ul>
         )}
         <p class="alert-detail">
-          Correct {nf.count === 1 ? 'it' : 'them'} in {platform ?? 'your software'}: fiscalhub looks at a
-          document again whenever it changes.
+          Where the reason lies in {nf.count === 1 ? 'the' : 'a'} document, correct it in {platform ?? 'your software'}:
+          fiscalhub looks at a document again whenever it changes.
           {nf.count > recent.length && recent.length > 0 && ` Showing the latest ${recent.length}.`}
         </p>
         <p class="alert-detail" id={hintId}>
