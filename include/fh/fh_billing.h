@@ -202,8 +202,9 @@ enum fh_stripe_sig fh_stripe_verify(const char *header, const char *body, size_t
                                     const char *secret, int64_t now, int64_t tolerance_s);
 /* Creates a Checkout Session (subscription mode) for seats of tier, interval "month"|"year";
  * *url receives the hosted page's URL (caller frees). The organization's earlier sessions still
- * open are expired first. FH_E_INPUT: no price configured; FH_E_LIMIT: a subscription paid by
- * card pays the plan and has not ended; FH_E_CONFLICT: an earlier session was paid meanwhile;
+ * open are expired first, one start per organization at a time. FH_E_INPUT: no price configured;
+ * FH_E_LIMIT: a subscription paid by card pays the plan and has not ended; FH_E_CONFLICT: an
+ * earlier session was paid meanwhile; FH_E_BUSY: another start of the organization's runs;
  * FH_E_RETRY: Stripe unreachable or refused (detail says why, no secrets). */
 enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_id,
                               const char *email, enum fh_tier tier, const char *interval,

@@ -17,6 +17,7 @@ enum fh_rc {
     FH_E_LIMIT = -4, /* a bound was exceeded */
     FH_E_INPUT = -5, /* malformed input */
     FH_E_CONFLICT = -6,
+    FH_E_BUSY = -7, /* another caller is doing the same thing right now */
 };
 
 #define FH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

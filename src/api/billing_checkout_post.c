@@ -4,7 +4,9 @@
  * user there. The plan changes only when Stripe's signed checkout.session.completed arrives
  * (webhooks_stripe_post.c). A synchronous partner call, like the OAuth callback: the user
  * waits for the URL. Refused (409) while a subscription pays the plan (9013: it changes in the
- * customer portal) and when an earlier session of the organization turns out paid (9014). */
+ * customer portal), when an earlier session of the organization turns out paid (9014), and
+ * while another checkout of the organization is being started (9015: two at once could each
+ * leave a session open). */
 #include "api.h"
 #include "fh/fh_billing.h"
 #include "fh/fh_json.h"
@@ -38,6 +40,8 @@ enum fh_rc fh_api_billing_checkout_post(struct fh_req *req)
         rc = fh_reply_error(req, FH_EC_BILLING_STRIPE_PLAN_RUNNING, "%s", detail);
     else if (rc == FH_E_CONFLICT)
         rc = fh_reply_error(req, FH_EC_BILLING_STRIPE_CHECKOUT_PAID, "%s", detail);
+    else if (rc == FH_E_BUSY)
+        rc = fh_reply_error(req, FH_EC_BILLING_STRIPE_CHECKOUT_BUSY, "%s", detail);
     else if (rc == FH_E_RETRY && detail[0])
         rc = fh_reply_error(req, FH_EC_BILLING_STRIPE_UNAVAILABLE, "%s", detail);
     else

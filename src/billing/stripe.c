@@ -22,6 +22,9 @@
 #define STRIPE_VERSION "2024-06-20"
 /* A Checkout Session stays open for 24 hours (Stripe's default expires_at). */
 #define OPEN_SESSION_MS (24LL * 3600 * 1000)
+/* How long a checkout start holds its organization's claim at most (a start whose process died
+ * lets go after it); well above its Stripe calls' time limits. */
+#define START_HOLD_MS (2LL * 60 * 1000)
 
 static bool parse_t(const char *s, size_t n, int64_t *t)
 {
@@ -313,6 +316,36 @@ static enum fh_rc checkout_allowed(struct fh_app *app, int64_t org_id, char *det
     return rc;
 }
 
+/* The organization's one checkout start at a time (0028-checkout-start.sql), taken at start
+ * (FH_E_BUSY while another start holds it) and let go when it ends. */
+static enum fh_rc start_claim(struct fh_store *st, int64_t org_id, int64_t started_at)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PI(started_at), FH_PI(started_at - START_HOLD_MS)};
+    struct fh_rows rows;
+    int qs =
+        fh_store_exec(st,
+                      "INSERT INTO stripe_checkout_starts (org_id, started_at) VALUES ($1, $2) "
+                      "ON CONFLICT (org_id) DO UPDATE SET started_at = excluded.started_at "
+                      "WHERE stripe_checkout_starts.started_at < $3 RETURNING org_id",
+                      p, 3, &rows);
+    fh_rows_free(&rows);
+    return qs == 0 ? FH_E_BUSY : fh_qs_rc(qs);
+}
+
+static void start_release(struct fh_store *st, int64_t org_id, int64_t started_at)
+{
+    struct fh_param p[] = {FH_PI(org_id), FH_PI(started_at)};
+    if (fh_store_exec(st,
+                      "DELETE FROM stripe_checkout_starts WHERE org_id = $1 AND started_at = $2", p,
+                      2, NULL) < 0) /* it lapses after START_HOLD_MS */
+        fh_log(FH_LOG_WARN, "stripe", "cannot end the checkout start of organization %lld",
+               (long long)org_id);
+}
+
+static enum fh_rc checkout(struct fh_app *app, int64_t org_id, int64_t user_id, const char *email,
+                           enum fh_tier tier, const char *interval, const char *price,
+                           int64_t seats, char **url, char *detail, size_t detailsize);
+
 enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_id,
                               const char *email, enum fh_tier tier, const char *interval,
                               int64_t seats, char **url, char *detail, size_t detailsize)
@@ -324,6 +357,25 @@ enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_i
                  interval);
         return FH_E_INPUT;
     }
+    int64_t started_at = fh_now_ms();
+    enum fh_rc rc = start_claim(app->store, org_id, started_at);
+    if (rc == FH_E_BUSY)
+        snprintf(detail, detailsize,
+                 "another checkout of this organization is being started at this moment; try "
+                 "again in a few seconds");
+    if (rc != FH_OK)
+        return rc;
+    rc = checkout(app, org_id, user_id, email, tier, interval, price, seats, url, detail,
+                  detailsize);
+    start_release(app->store, org_id, started_at);
+    return rc;
+}
+
+/* Under the organization's start claim: earlier sessions expired, then the new one. */
+static enum fh_rc checkout(struct fh_app *app, int64_t org_id, int64_t user_id, const char *email,
+                           enum fh_tier tier, const char *interval, const char *price,
+                           int64_t seats, char **url, char *detail, size_t detailsize)
+{
     enum fh_rc rc = checkout_allowed(app, org_id, detail, detailsize);
     if (rc != FH_OK)
         return rc;

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { startServer, signup } from '../lib/server.mjs';
-import { startSandbox, waitFor } from '../lib/fiscal.mjs';
+import { startSandbox, waitFor, sleep } from '../lib/fiscal.mjs';
 import { billing } from '../lib/billing.mjs';
 
 const SECRET = 'whsec_fiscalhub_billing_e2e_secret';
@@ -179,6 +179,30 @@ test('a session paid before its completion arrived is not followed by a second s
   }
   const sessions = (await sb.control('GET', '/stripe/control/sessions')).data.filter((s) => s.client_reference_id === c.org);
   assert.equal(sessions.length, 1, 'no second session');
+});
+
+test('two checkouts started at the same moment: the second is told to wait (409, 9015), so one session at most stays open', async () => {
+  const c = await signup(srv.url, 'sametime');
+  // the first start's session is created slowly at Stripe; the second arrives meanwhile
+  await sb.control('PUT', '/stripe/control/faults', { next: ['slow'], slow_ms: 1500 });
+  let first;
+  try {
+    first = c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'growth', interval: 'month', seats: 1 });
+    await sleep(400);
+    const second = await c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'scale', interval: 'month', seats: 2 });
+    assert.deepEqual([second.status, second.json.code], [409, 9015], second.text);
+    assert.match(second.json.detail, /another checkout of this organization is being started/);
+    first = await first;
+    assert.equal(first.status, 201, first.text);
+  } finally {
+    await sb.control('PUT', '/stripe/control/faults', {});
+  }
+  const ours = async () => (await sb.control('GET', '/stripe/control/sessions')).data.filter((x) => x.client_reference_id === c.org);
+  assert.deepEqual((await ours()).map((x) => x.status), ['open'], 'the refused start created no session');
+  // once the first start has ended, the next one goes through and expires the first's session
+  const third = await checkout(c, { tier: 'scale', interval: 'month', seats: 2 });
+  const open = (await ours()).filter((x) => x.status === 'open');
+  assert.deepEqual(open.map((x) => x.id), [third]);
 });
 
 test('a seat or tier change of the subscription (customer.subscription.updated) becomes the plan', async () => {
