@@ -467,6 +467,12 @@ static bool take_path_fault(struct x_path_fault *f, const struct fh_req *req, bo
 {
     if (f->count <= 0 || (strcmp(req->method, "GET") == 0) != reads || !strstr(req->path, f->path))
         return false;
+    if (f->status[0]) { /* the document the fault's path ends with, in that status */
+        const char *id = strrchr(f->path, '/');
+        const struct x_doc *d = sb_map_get(&xs.docs, id ? id + 1 : f->path);
+        if (!d || strcmp(x_status_name(d->status), f->status) != 0)
+            return false;
+    }
     f->count--;
     return true;
 }

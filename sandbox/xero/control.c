@@ -437,7 +437,7 @@ enum fh_rc xc_stats_reset_post(struct fh_req *req)
 }
 
 /* The common faults and the Xero emulator's own lost_response {count, path} and
- * stale_response {count, path, ms}. */
+ * stale_response {count, path, ms, status}. */
 static json_t *faults_json(void)
 {
     json_t *j = sb_faults_json(&x_faults);
@@ -446,8 +446,9 @@ static json_t *faults_json(void)
         j, "lost_response",
         json_pack("{s:I, s:s}", "count", (json_int_t)xs.lost.count, "path", xs.lost.path));
     json_object_set_new(j, "stale_response",
-                        json_pack("{s:I, s:s, s:I}", "count", (json_int_t)xs.stale.count, "path",
-                                  xs.stale.path, "ms", (json_int_t)xs.stale.ms));
+                        json_pack("{s:I, s:s, s:I, s:s}", "count", (json_int_t)xs.stale.count,
+                                  "path", xs.stale.path, "ms", (json_int_t)xs.stale.ms, "status",
+                                  xs.stale.status));
     xs_unlock();
     return j;
 }
@@ -463,7 +464,7 @@ static bool path_fault(json_t *body, const char *name, bool with_ms, struct x_pa
 {
     json_t *f = json_object_get(body, name), *count = json_object_get(f, "count"),
            *ms = json_object_get(f, "ms");
-    const char *path = sbj_str(f, "path");
+    const char *path = sbj_str(f, "path"), *status = sbj_str(f, "status");
     memset(out, 0, sizeof(*out));
     if (!f)
         return true;
@@ -471,14 +472,17 @@ static bool path_fault(json_t *body, const char *name, bool with_ms, struct x_pa
         json_integer_value(count) > 1000000 || (json_object_get(f, "path") && !path) ||
         (path && strlen(path) > 127) ||
         (with_ms &&
-         (!json_is_integer(ms) || json_integer_value(ms) < 1 || json_integer_value(ms) > 60000))) {
+         (!json_is_integer(ms) || json_integer_value(ms) < 1 || json_integer_value(ms) > 60000 ||
+          (json_object_get(f, "status") && (!status || strlen(status) > 15)))) ||
+        (!with_ms && json_object_get(f, "status"))) {
         snprintf(err, errsize, "%s is {count: 0..1000000, path: text%s}", name,
-                 with_ms ? ", ms: 1..60000" : "");
+                 with_ms ? ", ms: 1..60000, status?: a document Status" : "");
         return false;
     }
     out->count = json_integer_value(count);
     fh_strlcpy(out->path, path ? path : "", sizeof(out->path));
     out->ms = with_ms ? json_integer_value(ms) : 0;
+    fh_strlcpy(out->status, status ? status : "", sizeof(out->status));
     return true;
 }
 

@@ -134,6 +134,8 @@ struct x_state {
         char path[128];
         int64_t ms; /* stale_response: the next count reads whose path contains path are answered
                        ms after they were read, so the client gets a snapshot that old */
+        char status[16]; /* stale_response: only reads of the document path ends with while it
+                            has this Status (e.g. AUTHORISED); "" any */
     } lost, stale;
 };
 extern struct x_state xs;
