@@ -327,6 +327,15 @@ struct fh_writeback_fiscal {
  * FH_WRITEBACK_MARKER. */
 #define FH_WRITEBACK_MARKER "fiscal invoice %.80s."
 char *fh_writeback_text(const struct fh_writeback_fiscal *f);
+/* Where an earlier attempt's write shows, for a write-back retried (fh_writeback_retried): the
+ * partner's answer to GET path, its object (NULL: the top level), an array collection whose
+ * entries' field contains (or, exact, is) text, e.g. Xero's "HistoryRecords" / "Details". */
+struct fh_writeback_mark {
+    const char *path, *object, *collection, *field, *text;
+    bool exact;
+};
+/* True when answer (the GET of m->path) holds the mark. */
+bool fh_writeback_mark_found(json_t *answer, const struct fh_writeback_mark *m);
 /* The V-SDC's QR code of f (its answer's verificationQRCode, a base64 GIF) as bytes (caller
  * frees), or NULL when the answer has none. */
 uint8_t *fh_writeback_qr_gif(const struct fh_writeback_fiscal *f, size_t *len);

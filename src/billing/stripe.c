@@ -342,35 +342,6 @@ static void start_release(struct fh_store *st, int64_t org_id, int64_t started_a
                (long long)org_id);
 }
 
-static enum fh_rc checkout(struct fh_app *app, int64_t org_id, int64_t user_id, const char *email,
-                           enum fh_tier tier, const char *interval, const char *price,
-                           int64_t seats, char **url, char *detail, size_t detailsize);
-
-enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_id,
-                              const char *email, enum fh_tier tier, const char *interval,
-                              int64_t seats, char **url, char *detail, size_t detailsize)
-{
-    *url = NULL;
-    char price[128];
-    if (!price_of(app->cfg->stripe_prices, tier, interval, price, sizeof(price))) {
-        snprintf(detail, detailsize, "no Stripe price is configured for %s_%s", fh_tier_name(tier),
-                 interval);
-        return FH_E_INPUT;
-    }
-    int64_t started_at = fh_now_ms();
-    enum fh_rc rc = start_claim(app->store, org_id, started_at);
-    if (rc == FH_E_BUSY)
-        snprintf(detail, detailsize,
-                 "another checkout of this organization is being started at this moment; try "
-                 "again in a few seconds");
-    if (rc != FH_OK)
-        return rc;
-    rc = checkout(app, org_id, user_id, email, tier, interval, price, seats, url, detail,
-                  detailsize);
-    start_release(app->store, org_id, started_at);
-    return rc;
-}
-
 /* Under the organization's start claim: earlier sessions expired, then the new one. */
 static enum fh_rc checkout(struct fh_app *app, int64_t org_id, int64_t user_id, const char *email,
                            enum fh_tier tier, const char *interval, const char *price,
@@ -415,6 +386,31 @@ static enum fh_rc checkout(struct fh_app *app, int64_t org_id, int64_t user_id, 
         *url = fh_strdup(u);
     json_decref(s);
     return fh_qs_rc(qs);
+}
+
+enum fh_rc fh_stripe_checkout(struct fh_app *app, int64_t org_id, int64_t user_id,
+                              const char *email, enum fh_tier tier, const char *interval,
+                              int64_t seats, char **url, char *detail, size_t detailsize)
+{
+    *url = NULL;
+    char price[128];
+    if (!price_of(app->cfg->stripe_prices, tier, interval, price, sizeof(price))) {
+        snprintf(detail, detailsize, "no Stripe price is configured for %s_%s", fh_tier_name(tier),
+                 interval);
+        return FH_E_INPUT;
+    }
+    int64_t started_at = fh_now_ms();
+    enum fh_rc rc = start_claim(app->store, org_id, started_at);
+    if (rc == FH_E_BUSY)
+        snprintf(detail, detailsize,
+                 "another checkout of this organization is being started at this moment; try "
+                 "again in a few seconds");
+    if (rc != FH_OK)
+        return rc;
+    rc = checkout(app, org_id, user_id, email, tier, interval, price, seats, url, detail,
+                  detailsize);
+    start_release(app->store, org_id, started_at);
+    return rc;
 }
 
 enum fh_rc fh_stripe_portal(struct fh_app *app, int64_t org_id, char **url, char *detail,

@@ -130,17 +130,21 @@ export function isTrigger(v: unknown): v is XeroTrigger {
 export interface AttachChoice {
   setting: 'attach_qr' | 'attach_journal';
   label: string;
+  /** In the row's Write-back fact: "QR code". */
+  short: string;
   description: string;
 }
 
 const ATTACH_QR: AttachChoice = {
   setting: 'attach_qr',
   label: 'The QR code',
+  short: 'QR code',
   description: 'fiscal-<number>.gif: the verification QR code of the fiscal invoice, as the V-SDC drew it.',
 };
 const ATTACH_JOURNAL: AttachChoice = {
   setting: 'attach_journal',
   label: 'The fiscal receipt (journal)',
+  short: 'fiscal receipt',
   description: 'fiscal-<number>.txt: the receipt text the V-SDC returned, with the items, taxes and signature.',
 };
 
@@ -157,7 +161,7 @@ export function writeBackLabel(it: { type?: string; settings?: IntegrationSettin
   const note = it.type === 'xero' ? 'History note' : 'Comment';
   const files = attachChoices(it.type)
     .filter((c) => it.settings?.[c.setting] === true)
-    .map((c) => (c.setting === 'attach_qr' ? 'QR code' : 'fiscal receipt'));
+    .map((c) => c.short);
   return files.length ? `${note}, ${files.join(' and ')} attached` : note;
 }
 

@@ -50,16 +50,19 @@ enum {
 };
 #define WAIT_GIVE_UP_MS (30LL * 24 * 3600 * 1000)
 
-/* The original's V-SDC number and time by its source key, or why not (yet). */
+/* The original's V-SDC number and time by its source key, or why not (yet); with canonical, also
+ * its canonical invoice once signed (new reference). */
 static enum fh_conn_original original(struct fh_store *st, int64_t org_id, const char *original_key,
                                       char *number, size_t nsize, char *time, size_t tsize,
-                                      char *why, size_t whysize)
+                                      json_t **canonical, char *why, size_t whysize)
 {
     struct fh_param p[] = {FH_PI(org_id), FH_PT(original_key)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           "SELECT status, invoice_number, sdc_time FROM fiscal_invoices "
-                           "WHERE org_id = $1 AND source_key = $2",
+                           canonical ? "SELECT status, invoice_number, sdc_time, canonical FROM "
+                                       "fiscal_invoices WHERE org_id = $1 AND source_key = $2"
+                                     : "SELECT status, invoice_number, sdc_time FROM "
+                                       "fiscal_invoices WHERE org_id = $1 AND source_key = $2",
                            p, 2, &rows);
     enum fh_conn_original res = FH_ORIGINAL_SIGNED;
     number[0] = time[0] = '\0';
@@ -76,6 +79,8 @@ static enum fh_conn_original original(struct fh_store *st, int64_t org_id, const
     } else if (strcmp(status, "signed") == 0) {
         fh_strlcpy(number, fh_rows_get(&rows, 0, 1) ? fh_rows_get(&rows, 0, 1) : "", nsize);
         fh_strlcpy(time, fh_rows_get(&rows, 0, 2) ? fh_rows_get(&rows, 0, 2) : "", tsize);
+        if (canonical && fh_rows_get(&rows, 0, 3))
+            *canonical = json_loads(fh_rows_get(&rows, 0, 3), 0, NULL);
     } else { /* failed: a user's retry may still sign it, and the credit note follows */
         res = FH_ORIGINAL_WAIT;
         snprintf(why, whysize, "the credited invoice's fiscalization failed; waiting for a retry");
@@ -101,7 +106,7 @@ enum fh_conn_original fh_conn_credited(const struct fh_conn_waiter *w, const cha
                                        char *why, size_t whysize)
 {
     enum fh_conn_original res = original(w->app->store, w->in->org_id, original_key, number, nsize,
-                                         time, tsize, why, whysize);
+                                         time, tsize, NULL, why, whysize);
     if (res == FH_ORIGINAL_NONE) /* its fiscalization may be on its way, or come later */
         res = FH_ORIGINAL_WAIT;
     wait_show(w, original_key, res);
@@ -167,26 +172,15 @@ static enum fh_conn_original void_refund(struct fh_store *st, int64_t org_id,
                                          json_t **refund, bool *never, char *why, size_t whysize)
 {
     char number[64], time[64];
+    json_t *inv = NULL;
     enum fh_conn_original res = original(st, org_id, original_key, number, sizeof(number), time,
-                                         sizeof(time), why, whysize);
+                                         sizeof(time), &inv, why, whysize);
     if (res == FH_ORIGINAL_NONE) {
         *never = true;
         snprintf(why, whysize, "the voided invoice was never fiscalized");
     }
     if (res != FH_ORIGINAL_SIGNED)
         return res;
-    struct fh_param p[] = {FH_PI(org_id), FH_PT(original_key)};
-    struct fh_rows rows;
-    int qs = fh_store_exec(
-        st, "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND source_key = $2", p, 2,
-        &rows);
-    json_t *inv =
-        qs > 0 && fh_rows_get(&rows, 0, 0) ? json_loads(fh_rows_get(&rows, 0, 0), 0, NULL) : NULL;
-    fh_rows_free(&rows);
-    if (qs < 0) {
-        snprintf(why, whysize, "store error");
-        return FH_ORIGINAL_ERROR;
-    }
     const char *tt = json_string_value(json_object_get(inv, "transaction_type"));
     const char *type = json_string_value(json_object_get(inv, "invoice_type"));
     if (!json_is_object(inv) || (tt && strcmp(tt, "sale") != 0) ||

@@ -302,6 +302,19 @@ char *fh_writeback_text(const struct fh_writeback_fiscal *f)
                        f->tax_warning ? " " : "", f->tax_warning ? f->tax_warning : "");
 }
 
+bool fh_writeback_mark_found(json_t *answer, const struct fh_writeback_mark *m)
+{
+    json_t *top = m->object ? json_object_get(answer, m->object) : answer, *e;
+    size_t i;
+    json_array_foreach(json_object_get(top, m->collection), i, e)
+    {
+        const char *v = json_string_value(json_object_get(e, m->field));
+        if (v && (m->exact ? strcmp(v, m->text) == 0 : strstr(v, m->text) != NULL))
+            return true;
+    }
+    return false;
+}
+
 uint8_t *fh_writeback_qr_gif(const struct fh_writeback_fiscal *f, size_t *len)
 {
     json_error_t je;

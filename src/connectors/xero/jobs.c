@@ -9,9 +9,10 @@
  *   xero.document   GET the invoice / credit note -> process.c; a credit note whose original
  *                   is not signed (pending, on hold, failed until retried), or a voided
  *                   invoice whose sale is not, waits for it as the same job, woken by the
- * original's signature (fh_fiscal_wait_park), else looking again after a growing gap
- * (fh_conn_wait_gap_ms), up to 30 days xero.sync       GET /Invoices pages, then GET /CreditNotes
- * pages, since the cursor (If-Modified-Since, FISCALHUB_XERO_PAGE_SIZE a page, 100 by default): the
+ *                   original's signature (fh_fiscal_wait_park), else looking again after a
+ *                   growing gap (fh_conn_wait_gap_ms), up to 30 days
+ *   xero.sync       GET /Invoices pages, then GET /CreditNotes pages, since the cursor
+ *                   (If-Modified-Since, FISCALHUB_XERO_PAGE_SIZE a page, 100 by default): the
  *                   first backfill and the polling fallback, so a credit note whose webhook was
  *                   lost is still fiscalized; the phase and page in the job's payload (a
  *                   deferral resumes there), the invoices' progress on the integration row.
@@ -417,31 +418,16 @@ enum fh_rc fh_xero_job_poll(void *cls, struct fh_store *st, const struct fh_job 
  * recovery after a restore) each write first lists what the document holds and is skipped when
  * ours is there: a history record whose Details contains "fiscal invoice <number>.", an
  * attachment named fiscal-<number>.gif. */
-struct xero_mark {
-    const char *path;       /* the list: "/Invoices/<id>/History" */
-    const char *collection; /* "HistoryRecords" */
-    const char *field;      /* "Details" */
-    const char *text;       /* what the field contains (or, exact, is) */
-    bool exact;
-};
-
 static enum xero_outcome already_written(struct fh_app *app, const struct fh_integ *in,
-                                         const struct xero_mark *m, bool *found, int64_t *retry_at,
-                                         char *why, size_t whysize)
+                                         const struct fh_writeback_mark *m, bool *found,
+                                         int64_t *retry_at, char *why, size_t whysize)
 {
     struct xero_call c = {.method = "GET", .path = m->path, .what = m->collection};
     struct fh_http_response r;
     enum xero_outcome o = xero_api(app, in->id, &c, &r, retry_at, why, whysize);
     json_error_t je;
-    json_t *j = o == X_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL, *e;
-    size_t i;
-    *found = false;
-    json_array_foreach(json_object_get(j, m->collection), i, e)
-    {
-        const char *v = json_string_value(json_object_get(e, m->field));
-        if (v && (m->exact ? strcmp(v, m->text) == 0 : strstr(v, m->text) != NULL))
-            *found = true;
-    }
+    json_t *j = o == X_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
+    *found = fh_writeback_mark_found(j, m);
     json_decref(j);
     fh_http_response_free(&r);
     return o;
@@ -449,7 +435,7 @@ static enum xero_outcome already_written(struct fh_app *app, const struct fh_int
 
 /* The write c, unless an earlier attempt of the job may have done it and m finds it. */
 static enum xero_outcome write_once(struct fh_app *app, const struct fh_integ *in,
-                                    const struct fh_job *job, const struct xero_mark *m,
+                                    const struct fh_job *job, const struct fh_writeback_mark *m,
                                     const struct xero_call *c, int64_t *retry_at, char *why,
                                     size_t whysize)
 {
@@ -488,7 +474,7 @@ static enum xero_outcome put_note(struct fh_app *app, const struct fh_integ *in,
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     free(details);
-    struct xero_mark m = {
+    struct fh_writeback_mark m = {
         .path = path, .collection = "HistoryRecords", .field = "Details", .text = marker};
     struct xero_call c = {.method = "PUT",
                           .path = path,
@@ -516,11 +502,11 @@ static enum xero_outcome put_file(struct fh_app *app, const struct fh_integ *in,
     snprintf(path, sizeof(path), "%s/%s", list, name);
     snprintf(key, sizeof(key), "fiscalhub-%s-%lld", qr ? "qr" : "journal",
              (long long)pint(p, "fiscal_id"));
-    struct xero_mark m = {.path = list,
-                          .collection = "Attachments",
-                          .field = "FileName",
-                          .text = name,
-                          .exact = true};
+    struct fh_writeback_mark m = {.path = list,
+                                  .collection = "Attachments",
+                                  .field = "FileName",
+                                  .text = name,
+                                  .exact = true};
     struct xero_call c = {.method = "PUT",
                           .path = path,
                           .body = data,

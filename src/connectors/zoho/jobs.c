@@ -221,29 +221,15 @@ out:
 
 /* ---- write-back ---- */
 
-/* Where an earlier attempt's write shows: the answer of GET path, its object (or the top level),
- * an array collection whose entries' field contains (or, exact, is) text. */
-struct zoho_mark {
-    const char *path, *object, *collection, *field, *text;
-    bool exact;
-};
-
+/* Whether an earlier attempt's write shows in Zoho's answer to GET m->path. */
 static enum zoho_outcome already_written(struct fh_app *app, const struct fh_integ *in,
-                                         const struct zoho_mark *m, bool *found, int64_t *retry_at,
-                                         char *why, size_t whysize)
+                                         const struct fh_writeback_mark *m, bool *found,
+                                         int64_t *retry_at, char *why, size_t whysize)
 {
     struct zoho_call c = {.method = "GET", .path = m->path, .what = m->collection};
     json_t *j = NULL;
     enum zoho_outcome o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
-    json_t *top = m->object ? json_object_get(j, m->object) : j, *e;
-    size_t i;
-    *found = false;
-    json_array_foreach(json_object_get(top, m->collection), i, e)
-    {
-        const char *v = json_string_value(json_object_get(e, m->field));
-        if (v && (m->exact ? strcmp(v, m->text) == 0 : strstr(v, m->text) != NULL))
-            *found = true;
-    }
+    *found = fh_writeback_mark_found(j, m);
     json_decref(j);
     return o;
 }
@@ -260,7 +246,7 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
     snprintf(marker, sizeof(marker), FH_WRITEBACK_MARKER, f->number);
     bool found = false;
     enum zoho_outcome o = Z_OK;
-    struct zoho_mark m = {
+    struct fh_writeback_mark m = {
         .path = path, .collection = "comments", .field = "description", .text = marker};
     if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have written it */
         o = already_written(app, in, &m, &found, retry_at, why, whysize);
@@ -298,12 +284,12 @@ static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in
     snprintf(name, sizeof(name), "fiscal-%.60s.gif", f->number);
     bool found = false;
     enum zoho_outcome o = Z_OK;
-    struct zoho_mark m = {.path = path,
-                          .object = "invoice",
-                          .collection = "documents",
-                          .field = "file_name",
-                          .text = name,
-                          .exact = true};
+    struct fh_writeback_mark m = {.path = path,
+                                  .object = "invoice",
+                                  .collection = "documents",
+                                  .field = "file_name",
+                                  .text = name,
+                                  .exact = true};
     if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have attached it */
         o = already_written(app, in, &m, &found, retry_at, why, whysize);
     if (o != Z_OK || found) {

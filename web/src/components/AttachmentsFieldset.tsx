@@ -1,7 +1,7 @@
 // What the write-back attaches to the partner's document besides its note
 // (settings.attach_qr, settings.attach_journal), as checkboxes. Used by the
 // Change settings dialogs of Xero and Zoho Books.
-import { attachChoices } from '../integrations';
+import { attachChoices, oauthPlatform } from '../integrations';
 import type { IntegrationSettings } from '../types';
 import { CheckOption } from './CheckOption';
 
@@ -11,8 +11,6 @@ interface Props {
   /** Prefix for the element ids. */
   id: string;
   type: string;
-  /** The platform's name in the hint: "Xero invoice", "Zoho Books invoice". */
-  document: string;
   value: Attachments;
   onChange: (value: Attachments) => void;
   disabled?: boolean;
@@ -25,9 +23,10 @@ export function attachmentsOf(type: string | undefined, s: IntegrationSettings |
   return out;
 }
 
-export function AttachmentsFieldset({ id, type, document, value, onChange, disabled }: Props) {
+export function AttachmentsFieldset({ id, type, value, onChange, disabled }: Props) {
   const choices = attachChoices(type);
   if (!choices.length) return null;
+  const document = `${oauthPlatform(type)?.name ?? 'partner'} invoice`;
   return (
     <fieldset class="choice-group" aria-describedby={`${id}-attach-hint`}>
       <legend class="field-label">Attach to the {document}</legend>

@@ -61,7 +61,6 @@ export function ChangeXeroSettingsDialog({ orgCode, integration, onClose, onSave
           <AttachmentsFieldset
             id="xero-settings"
             type="xero"
-            document="Xero invoice"
             value={attach}
             onChange={setAttach}
             disabled={busy}

@@ -67,7 +67,6 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
           <AttachmentsFieldset
             id="zoho-settings"
             type="zoho_books"
-            document="Zoho Books invoice"
             value={attach}
             onChange={setAttach}
             disabled={busy}
