@@ -82,9 +82,9 @@ static enum fh_rc index_get(struct fh_req *req)
 }
 
 static const struct fh_route own_routes[] = {
-    {"GET", "/", 0, FH_AUTH_NONE, FH_PERM_VIEW, index_get},
-    {"GET", "/healthz", 0, FH_AUTH_NONE, FH_PERM_VIEW, health_get},
-    {"GET", "/readyz", 0, FH_AUTH_NONE, FH_PERM_VIEW, health_get},
+    {"GET", "/", 0, FH_AUTH_NONE, FH_PERM_VIEW, index_get, 0},
+    {"GET", "/healthz", 0, FH_AUTH_NONE, FH_PERM_VIEW, health_get, 0},
+    {"GET", "/readyz", 0, FH_AUTH_NONE, FH_PERM_VIEW, health_get, 0},
 };
 
 struct fh_route *fh_sandbox_routes(size_t *count)

@@ -13,6 +13,7 @@
 #include "fh/fh_store.h"
 
 struct MHD_Connection;
+struct MHD_Response;
 struct fh_req;
 struct fh_metrics;
 
@@ -40,6 +41,12 @@ enum fh_role { FH_ROLE_VIEWER, FH_ROLE_MEMBER, FH_ROLE_ADMIN, FH_ROLE_OWNER };
 
 typedef enum fh_rc (*fh_handler)(struct fh_req *req);
 
+/* The handler calls a partner and waits for its answer (an OAuth code exchange, Test Connection,
+ * a partner's taxes, a Stripe session): it runs on one of the server's partner threads
+ * (FISCALHUB_PARTNER_THREADS) while its connection is suspended, so a partner that is slow to
+ * answer holds no HTTP thread and every other request is still served. */
+#define FH_ROUTE_PARTNER 1u
+
 struct fh_route {
     const char *method;  /* "GET", "POST", ... */
     const char *pattern; /* "/api/orgs/{org}/members/{user_id}" */
@@ -47,6 +54,7 @@ struct fh_route {
     enum fh_auth_class auth;
     enum fh_perm perm; /* FH_AUTH_ORG only */
     fh_handler handler;
+    unsigned flags; /* FH_ROUTE_PARTNER */
 };
 
 struct fh_app {
@@ -116,6 +124,10 @@ struct fh_req {
     void (*resume)(struct fh_req *req);
     void *state;
     void (*state_free)(void *state);
+    /* a FH_ROUTE_PARTNER handler's reply, made on a partner thread and queued on resume */
+    bool on_partner_thread;
+    unsigned int held_status;
+    struct MHD_Response *held_reply;
 };
 
 /* ---- server ---- */

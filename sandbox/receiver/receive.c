@@ -276,13 +276,14 @@ enum fh_rc rcv_hook_post(struct fh_req *req)
 /* ---- the emulator's table entry ---- */
 
 const struct fh_route fh_receiver_routes[FH_RECEIVER_NROUTES] = {
-    {"POST", "/receiver/hooks/{name}", 1024 * 1024, FH_AUTH_NONE, FH_PERM_VIEW, rcv_hook_post},
-    {"GET", "/receiver/control/hooks", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_list},
+    {"POST", "/receiver/hooks/{name}", 1024 * 1024, FH_AUTH_NONE, FH_PERM_VIEW, rcv_hook_post, 0},
+    {"GET", "/receiver/control/hooks", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_list, 0},
     {"PUT", "/receiver/control/hooks/{name}", 16 * 1024, FH_AUTH_NONE, FH_PERM_VIEW,
-     rcv_control_put},
-    {"GET", "/receiver/control/hooks/{name}", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_get},
-    {"DELETE", "/receiver/control/hooks/{name}", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_delete},
-    {"POST", "/receiver/control/reset", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_reset},
+     rcv_control_put, 0},
+    {"GET", "/receiver/control/hooks/{name}", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_get, 0},
+    {"DELETE", "/receiver/control/hooks/{name}", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_delete,
+     0},
+    {"POST", "/receiver/control/reset", 0, FH_AUTH_NONE, FH_PERM_VIEW, rcv_control_reset, 0},
 };
 
 enum fh_rc fh_receiver_start(const struct fh_sandbox_ctx *ctx)

@@ -80,7 +80,7 @@ void fh_stripe_stop(void)
 
 #define R(m, p, lim, h)                                                                            \
     {                                                                                              \
-        m, p, lim, FH_AUTH_NONE, FH_PERM_VIEW, h                                                   \
+        m, p, lim, FH_AUTH_NONE, FH_PERM_VIEW, h, 0                                                \
     }
 #define API "/stripe/v1"
 #define CTL "/stripe/control"

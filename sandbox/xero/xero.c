@@ -82,7 +82,7 @@ void fh_xero_stop(void)
 
 #define R(m, p, lim, h)                                                                            \
     {                                                                                              \
-        m, p, lim, FH_AUTH_NONE, FH_PERM_VIEW, h                                                   \
+        m, p, lim, FH_AUTH_NONE, FH_PERM_VIEW, h, 0                                                \
     }
 #define ACC "/xero/api.xro/2.0"
 #define CTL "/xero/control"

@@ -75,7 +75,7 @@ void fh_zoho_stop(void)
 
 #define R(m, p, lim, h)                                                                            \
     {                                                                                              \
-        m, p, lim, FH_AUTH_NONE, FH_PERM_VIEW, h                                                   \
+        m, p, lim, FH_AUTH_NONE, FH_PERM_VIEW, h, 0                                                \
     }
 #define ACC "/zoho/accounts/{dc}/oauth"
 #define API "/zoho/apis/{dc}/books/v3"

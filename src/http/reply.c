@@ -71,10 +71,32 @@ static void common_headers(struct fh_req *req, struct MHD_Response *resp)
 enum fh_rc fh_http_queue(struct fh_req *req, unsigned int status, struct MHD_Response *resp)
 {
     common_headers(req, resp);
+    if (req->on_partner_thread) { /* queued by the connection's own thread once resumed */
+        if (req->held_reply) {    /* a second reply: the first stands, as with libmicrohttpd */
+            MHD_destroy_response(resp);
+            return FH_ERR;
+        }
+        req->held_reply = resp;
+        req->held_status = status;
+        req->status = status;
+        return FH_OK;
+    }
     enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
     MHD_destroy_response(resp);
     req->status = status;
     return r == MHD_YES ? FH_OK : FH_ERR;
+}
+
+void fh_http_queue_held(struct fh_req *req)
+{
+    struct MHD_Response *resp = req->held_reply;
+    req->held_reply = NULL;
+    req->on_partner_thread = false;
+    if (!resp)
+        return;
+    if (MHD_queue_response(req->conn, req->held_status, resp) != MHD_YES)
+        fh_log(FH_LOG_WARN, "http", "%s", "the connection refused a partner request's reply");
+    MHD_destroy_response(resp);
 }
 
 static enum fh_rc reply_text(struct fh_req *req, unsigned int status, char *text, const char *ctype)

@@ -14,10 +14,18 @@
  *
  * Suspended requests: a handler waiting for another thread (the webhook inbox's group commit)
  * suspends its connection instead of blocking an HTTP thread; the other thread resumes it, and
- * libmicrohttpd calls on_request again, which has the handler answer (fh_req_suspend). */
+ * libmicrohttpd calls on_request again, which has the handler answer (fh_req_suspend).
+ *
+ * Partner threads: a FH_ROUTE_PARTNER route's handler waits for a partner (up to that partner's
+ * timeout), so it is not run on the HTTP thread: once the request is authorized its connection
+ * is suspended and the request queued for the server's partner threads; one runs the handler,
+ * whose reply reply.c holds, and resumes the connection, whose own thread then queues it. The
+ * partner threads are started with the server (when a route needs them) and joined at its stop,
+ * after the last suspended request has been answered. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +37,23 @@
 #include "fh/fh_http.h"
 #include "http_internal.h"
 
+struct partner_item {
+    struct fh_req *req;
+    struct partner_item *next;
+};
+
 struct fh_server {
     struct fh_app *app;
     struct MHD_Daemon *daemon;
     atomic_int inflight;
     uint16_t port;
+    /* partner threads and the requests queued for them */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct partner_item *head, *tail;
+    bool stopping;
+    int npartner;
+    pthread_t *partner;
 };
 
 #define DISCARD_FACTOR 16
@@ -100,6 +120,8 @@ static struct fh_req *req_new(struct fh_app *app, struct MHD_Connection *conn, c
 
 static void req_free(struct fh_req *req)
 {
+    if (req->held_reply) /* only when the server stops with a reply not sent */
+        MHD_destroy_response(req->held_reply);
     if (req->state_free)
         req->state_free(req->state);
     for (size_t i = 0; i < req->nparams; i++)
@@ -112,7 +134,92 @@ static void req_free(struct fh_req *req)
     free(req);
 }
 
-static void dispatch(struct fh_req *req, bool method_mismatch)
+static void partner_answer(struct fh_req *req)
+{
+    fh_http_queue_held(req);
+}
+
+static void partner_queue(struct fh_server *srv, struct fh_req *req)
+{
+    struct partner_item *it = fh_calloc(1, sizeof(*it));
+    it->req = req;
+    req->on_partner_thread = true;
+    fh_req_suspend(req, partner_answer, NULL, NULL);
+    pthread_mutex_lock(&srv->mu);
+    if (srv->tail)
+        srv->tail->next = it;
+    else
+        srv->head = it;
+    srv->tail = it;
+    pthread_cond_signal(&srv->cv);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static void *partner_main(void *arg)
+{
+    struct fh_server *srv = arg;
+    for (;;) {
+        pthread_mutex_lock(&srv->mu);
+        while (!srv->head && !srv->stopping)
+            pthread_cond_wait(&srv->cv, &srv->mu);
+        struct partner_item *it = srv->head;
+        if (it) {
+            srv->head = it->next;
+            if (!srv->head)
+                srv->tail = NULL;
+        }
+        pthread_mutex_unlock(&srv->mu);
+        if (!it)
+            return NULL;
+        struct fh_req *req = it->req;
+        free(it);
+        fh_log_set_request_id(req->request_id);
+        req->route->handler(req);
+        if (!req->held_reply) {
+            fh_log(FH_LOG_ERROR, "http", "handler for %s %s sent no reply", req->method,
+                   req->route->pattern);
+            fh_reply_error(req, FH_EC_INTERNAL, "%s", "no reply was produced");
+        }
+        fh_log_set_request_id(NULL);
+        fh_req_resume(req);
+    }
+}
+
+static void partner_start(struct fh_server *srv)
+{
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_cond_init(&srv->cv, NULL);
+    bool needed = false;
+    for (size_t i = 0; i < srv->app->nroutes && !needed; i++)
+        needed = srv->app->routes[i].flags & FH_ROUTE_PARTNER;
+    if (!needed)
+        return;
+    int n = srv->app->cfg->partner_threads;
+    srv->partner = fh_calloc((size_t)(n > 0 ? n : 1), sizeof(*srv->partner));
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&srv->partner[i], NULL, partner_main, srv) != 0) {
+            fh_log(FH_LOG_ERROR, "http", "cannot start partner thread %d", i + 1);
+            break;
+        }
+        srv->npartner++;
+    }
+}
+
+/* Called once no request is suspended, so none is queued. */
+static void partner_stop(struct fh_server *srv)
+{
+    pthread_mutex_lock(&srv->mu);
+    srv->stopping = true;
+    pthread_cond_broadcast(&srv->cv);
+    pthread_mutex_unlock(&srv->mu);
+    for (int i = 0; i < srv->npartner; i++)
+        pthread_join(srv->partner[i], NULL);
+    free(srv->partner);
+    pthread_cond_destroy(&srv->cv);
+    pthread_mutex_destroy(&srv->mu);
+}
+
+static void dispatch(struct fh_server *srv, struct fh_req *req, bool method_mismatch)
 {
     fh_log_set_request_id(req->request_id);
     if (req->body_too_large) {
@@ -132,6 +239,10 @@ static void dispatch(struct fh_req *req, bool method_mismatch)
     }
     if (fh_auth_request_or_reply(req) != FH_OK)
         goto out;
+    if ((req->route->flags & FH_ROUTE_PARTNER) && srv->npartner > 0) {
+        partner_queue(srv, req);
+        goto out;
+    }
     req->route->handler(req);
     if (req->status == 0 && !req->suspended) {
         fh_log(FH_LOG_ERROR, "http", "handler for %s %s sent no reply", req->method,
@@ -165,7 +276,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (discard_cap > DISCARD_MAX)
                 discard_cap = DISCARD_MAX;
             if ((uint64_t)clen > discard_cap || mismatch) {
-                dispatch(req, mismatch);
+                dispatch(srv, req, mismatch);
                 return MHD_YES;
             }
         }
@@ -196,7 +307,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         bool mismatch = req->route_index == -2;
         if (mismatch)
             req->route_index = -1;
-        dispatch(req, mismatch);
+        dispatch(srv, req, mismatch);
     }
     return MHD_YES;
 }
@@ -268,6 +379,7 @@ enum fh_rc fh_server_start(struct fh_app *app, struct fh_server **out)
         return FH_ERR;
     }
     MHD_set_panic_func(on_panic, NULL);
+    partner_start(srv);
     srv->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ERROR_LOG,
@@ -279,6 +391,7 @@ enum fh_rc fh_server_start(struct fh_app *app, struct fh_server **out)
     if (!srv->daemon) {
         fh_log(FH_LOG_ERROR, "http", "cannot listen on %s:%u", app->cfg->listen_addr,
                (unsigned)app->cfg->port);
+        partner_stop(srv);
         free(srv);
         return FH_ERR;
     }
@@ -311,5 +424,6 @@ void fh_server_stop(struct fh_server *srv)
     while (atomic_load(&suspended_reqs) > 0)
         fh_sleep_ms(20);
     MHD_stop_daemon(srv->daemon);
+    partner_stop(srv);
     free(srv);
 }
