@@ -133,11 +133,16 @@ size_t fh_cert_cache_count(void);
  * certificate changes nothing. FH_E_NOTFOUND when the organization has no such UID. */
 enum fh_rc fh_cert_revoke(struct fh_store *st, int64_t org_id, const char *uid, int64_t now_ms);
 
+/* The status a certificate is shown with (the certificate list, the integration's row): an
+ * active one past not_after_ms at now_ms is "expired", an active one the V-SDC refused the last
+ * time it was used (refused) "refused"; otherwise the stored status ("active" or "revoked"). */
+const char *fh_cert_shown_status(const char *stored, int64_t not_after_ms, bool refused,
+                                 int64_t now_ms);
+
 /* The public view of the organization's certificates (never a secret), oldest first, as a JSON
  * array of objects {uid, taxpayer, tin, location, address, vsdc_url, api_url, expires_at,
- * status ("active" | "revoked" | "expired", derived from not_after at now_ms), created_at,
- * revoked_at}. With uid non-NULL only that one (an empty array when it does not exist).
- * *out is a new reference. */
+ * status (fh_cert_shown_status), created_at, revoked_at, refused_at, refused_reason}. With uid
+ * non-NULL only that one (an empty array when it does not exist). *out is a new reference. */
 enum fh_rc fh_cert_list_json(struct fh_store *st, int64_t org_id, const char *uid, int64_t now_ms,
                              json_t **out);
 

@@ -310,15 +310,22 @@ enum fh_rc fh_cert_revoke(struct fh_store *st, int64_t org_id, const char *uid, 
     return c.found ? FH_OK : FH_E_NOTFOUND;
 }
 
+const char *fh_cert_shown_status(const char *stored, int64_t not_after_ms, bool refused,
+                                 int64_t now_ms)
+{
+    if (!stored || strcmp(stored, "active") != 0)
+        return stored;
+    if (not_after_ms <= now_ms)
+        return "expired";
+    return refused ? "refused" : stored;
+}
+
 static json_t *row_json(const struct fh_rows *rows, size_t i, int64_t now_ms)
 {
-    int64_t not_after = fh_rows_i64(rows, i, 7, 0);
-    const char *status = fh_rows_get(rows, i, 8);
-    bool active = strcmp(status, "active") == 0, refused = fh_rows_get(rows, i, 11) != NULL;
-    if (active && not_after <= now_ms)
-        status = "expired";
-    else if (active && refused)
-        status = "refused";
+    const char *stored = fh_rows_get(rows, i, 8);
+    bool active = strcmp(stored, "active") == 0;
+    const char *status = fh_cert_shown_status(stored, fh_rows_i64(rows, i, 7, 0),
+                                              fh_rows_get(rows, i, 11) != NULL, now_ms);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "uid",
                      fh_rows_get(rows, i, 0), "taxpayer", fh_rows_get(rows, i, 1), "tin",
                      fh_rows_get(rows, i, 2), "location", fh_rows_get(rows, i, 3), "address",

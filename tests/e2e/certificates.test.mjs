@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Client, signup, storeQuery, uniqueEmail } from '../lib/server.mjs';
+import { startServer, Client, signup, storeQuery, storeExec, uniqueEmail } from '../lib/server.mjs';
 
 const PW = 'Xq7pW2zK';
 const PAC = 'K9Q2ZT';
@@ -248,14 +248,29 @@ test('revoke: status revoked, idempotent, and the UID cannot be uploaded again',
   assert.equal(n.json.code, 1010);
 });
 
-test('"expired" is derived when the certificate is read', async () => {
-  const soon = makePfx({ end: Date.now() + 4000 });
+test('"expired" and "refused" are derived when the certificate is read, alike on its integration', async () => {
+  const soon = makePfx({ end: Date.now() + 5000 });
   const r = await upload(owner, soon);
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.status, 'active');
+  const made = await owner.post(`/api/orgs/${owner.org}/integrations`, { type: 'custom', certificate_uid: soon.uid });
+  assert.equal(made.status, 201, made.text);
+  const integ = async () => {
+    const x = await owner.get(`/api/orgs/${owner.org}/integrations`);
+    assert.equal(x.status, 200, x.text);
+    const it = x.json.integrations.find((i) => i.uid === made.json.uid);
+    return [it.certificate_status, it.certificate_refused_reason];
+  };
+  assert.deepEqual(await integ(), ['active', null]);
+  // the V-SDC refused it the last time it was used (as fh_cert_refused records it)
+  storeExec(srv, `UPDATE certificates SET refused_at = ${Date.now()}, refused_reason = 'certificate unknown' WHERE uid = '${soon.uid}'`);
+  assert.equal((await list(owner)).find((c) => c.uid === soon.uid).status, 'refused');
+  assert.deepEqual(await integ(), ['refused', 'certificate unknown']);
   const wait = soon.notAfter - Date.now() + 300;
   if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+  // past its expiry it is expired, whatever the V-SDC said before
   assert.equal((await list(owner)).find((c) => c.uid === soon.uid).status, 'expired');
+  assert.deepEqual(await integ(), ['expired', null]);
 });
 
 test('the store holds no plaintext PFX, password or PAC', async (t) => {

@@ -103,7 +103,7 @@ export interface Integration {
   webhooks_seen_at?: string | null;
   /** Zoho Books: the last completed poll of the organization's invoices. */
   last_polled_at?: string | null;
-  /** When the integration's certificate expires, and its stored status ("active", "revoked"). */
+  /** When the integration's certificate expires, and its status ("active", "revoked", "expired", "refused"). */
   certificate_expires_at?: string | null;
   certificate_status?: string | null;
   /** Why the V-SDC refused the certificate (certificate_status "refused"). */

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "fh/fh_billing.h"
+#include "fh/fh_cert.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_fiscal.h"
 #include "fh/fh_json.h"
@@ -357,16 +358,14 @@ static const char *type_name(const char *type)
     "u.integration_id = i.id), "                                                                   \
     "i.sync_mode, i.last_polled_at, i.sync_error, i.sync_error_at, "                               \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.org_id = i.org_id AND f.status = 'failed' "   \
-    "AND +f.integration_id = i.id), c.not_after, "                                                 \
-    "CASE WHEN c.status = 'active' AND c.refused_at IS NOT NULL THEN 'refused' ELSE c.status "     \
-    "END, "                                                                                        \
+    "AND +f.integration_id = i.id), c.not_after, c.status, "                                       \
     "i.id, "                                                                                       \
     "(SELECT COUNT(*) FROM fiscal_invoices f WHERE f.integration_id = i.id AND "                   \
     "f.tax_mismatch = 1 AND f.signed_at > COALESCE(i.tax_mapping_at, 0)), "                        \
     "(SELECT COUNT(*) FROM refused_documents d WHERE d.integration_id = i.id), "                   \
-    "CASE WHEN c.status = 'active' THEN c.refused_reason END"
+    "c.refused_at, c.refused_reason"
 
-static json_t *row_json(const struct fh_rows *r, size_t i)
+static json_t *row_json(const struct fh_rows *r, size_t i, int64_t now)
 {
     json_error_t je;
     const char *s = fh_rows_get(r, i, 5);
@@ -406,9 +405,12 @@ static json_t *row_json(const struct fh_rows *r, size_t i)
                                    : json_null());
     json_object_set_new(o, "invoices_failed", json_integer(fh_rows_i64(r, i, 21, 0)));
     json_object_set_new(o, "certificate_expires_at", fh_json_time_cell(r, i, 22));
-    json_object_set_new(o, "certificate_status", fh_json_str_or_null(fh_rows_get(r, i, 23)));
+    const char *cert = fh_cert_shown_status(fh_rows_get(r, i, 23), fh_rows_i64(r, i, 22, 0),
+                                            fh_rows_get(r, i, 27) != NULL, now);
+    json_object_set_new(o, "certificate_status", fh_json_str_or_null(cert));
+    bool refused = cert && strcmp(cert, "refused") == 0;
     json_object_set_new(o, "certificate_refused_reason",
-                        fh_json_str_or_null(fh_rows_get(r, i, 27)));
+                        fh_json_str_or_null(refused ? fh_rows_get(r, i, 28) : NULL));
     return o;
 }
 
@@ -499,7 +501,7 @@ enum fh_rc fh_integ_list_json(struct fh_store *st, int64_t org_id, const char *u
     enum fh_rc rc = FH_OK;
     json_t *list = json_array();
     for (size_t i = 0; i < rows.nrows && rc == FH_OK; i++) {
-        json_t *o = row_json(&rows, i);
+        json_t *o = row_json(&rows, i, now);
         json_array_append_new(list, o);
         rc = tax_mismatches(st, o, fh_rows_i64(&rows, i, 24, 0), fh_rows_i64(&rows, i, 25, 0));
         if (rc == FH_OK)
