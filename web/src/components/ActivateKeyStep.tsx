@@ -8,6 +8,7 @@ import { billingApi, KEY_STRIPE_ACTIVE, type Billing, type KeyReview } from '../
 import { formatDate, plural } from '../format';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { CustomerPortalButton } from './CustomerPortalButton';
+import { ModalActions } from './Modal';
 import { TextField } from './TextField';
 
 interface Props {
@@ -97,18 +98,13 @@ export function ActivateKeyStep({ orgCode, onBusy, onActivated, onCancel }: Prop
         </section>
       )}
       <div class="modal-actions">
-        <button type="button" class="btn btn--secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        {review ? (
-          <button type="submit" class="btn btn--primary" disabled={busy}>
-            {busy ? 'Activating…' : 'Activate'}
-          </button>
-        ) : (
-          <button type="submit" class="btn btn--primary" disabled={busy || key.trim() === ''}>
-            {busy ? 'Validating…' : 'Validate'}
-          </button>
-        )}
+        <ModalActions
+          onCancel={onCancel}
+          busy={busy}
+          disabled={!review && key.trim() === ''}
+          busyLabel={review ? 'Activating…' : 'Validating…'}
+          label={review ? 'Activate' : 'Validate'}
+        />
       </div>
     </form>
   );

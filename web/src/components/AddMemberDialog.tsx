@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { ROLE_HINTS, ROLES, roleLabel, team, type Member, type Role } from '../team';
 import { ApiErrorAlert } from './ApiErrorAlert';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 import { TextField } from './TextField';
 
 interface Props {
@@ -57,14 +57,13 @@ export function AddMemberDialog({ orgCode, orgName, isOwner, onAdded, onClose }:
       busy={busy}
       initialFocus="member-email"
       footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="add-member-form" class="btn btn--primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add member'}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          form="add-member-form"
+          busyLabel="Adding…"
+          label="Add member"
+        />
       }
     >
       {error !== null && <ApiErrorAlert error={error} fallback="The member could not be added; please try again." />}

@@ -18,7 +18,7 @@ import { CertificateOption } from './CertificateOption';
 import { ErrorAlert } from './ErrorAlert';
 import { Link } from './Link';
 import { Loading } from './Loading';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 
 interface Props {
   orgCode: string;
@@ -60,14 +60,14 @@ export function ChangeCertificateDialog({ orgCode, integration, onClose, onSaved
       onClose={onClose}
       busy={busy}
       footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="change-certificate-form" class="btn btn--primary" disabled={busy || !changed}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          form="change-certificate-form"
+          disabled={!changed}
+          busyLabel="Saving…"
+          label="Save"
+        />
       }
     >
       {saveError !== null && <ApiErrorAlert error={saveError} fallback="The certificate could not be changed; please try again." />}

@@ -7,7 +7,7 @@ import { CertificateOption } from './CertificateOption';
 import { Icon } from './Icon';
 import { Loading } from './Loading';
 import { RetryAlert } from './LoadState';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 
 interface Props {
   orgName: string;
@@ -43,16 +43,7 @@ export function ChooseCertificateDialog({
       aside={<span class="modal-step">Step 1 of 2</span>}
       onClose={onClose}
       initialFocus={none ? 'choose-certificate-upload' : undefined}
-      footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="choose-certificate-form" class="btn btn--primary" disabled={!selected}>
-            Next
-          </button>
-        </>
-      }
+      footer={<ModalActions onCancel={onClose} form="choose-certificate-form" disabled={!selected} label="Next" />}
     >
       <div class="modal-text">
         <p>

@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiErrorAlert } from './ApiErrorAlert';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 
 interface Props {
   id: string;
@@ -41,14 +41,15 @@ export function ConfirmDialog({ id, title, confirmLabel, busyLabel, danger, onCo
       busy={busy}
       initialFocus={`${id}-cancel`}
       footer={
-        <>
-          <button type="button" id={`${id}-cancel`} class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="button" class={danger ? 'btn btn--danger' : 'btn btn--primary'} onClick={confirm} disabled={busy}>
-            {busy ? busyLabel : confirmLabel}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          cancelId={`${id}-cancel`}
+          onConfirm={confirm}
+          danger={danger}
+          busyLabel={busyLabel}
+          label={confirmLabel}
+        />
       }
     >
       {error !== null && <ApiErrorAlert error={error} fallback="The request failed; please try again." />}

@@ -16,7 +16,7 @@ import type { Certificate, IntegrationSettings } from '../types';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { CertificateSummary } from './CertificateSummary';
 import { Icon } from './Icon';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 
 interface Props {
   id: string;
@@ -104,15 +104,17 @@ export function ConnectDialog({
       busy={busy}
       initialFocus={initialFocus}
       footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={`${id}-form`} class="btn btn--primary" disabled={busy}>
-            <Icon name="external" />
-            {busy ? `Opening ${platform.consent}…` : 'Connect'}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          form={`${id}-form`}
+          label={
+            <>
+              <Icon name="external" />
+              {busy ? `Opening ${platform.consent}…` : 'Connect'}
+            </>
+          }
+        />
       }
     >
       {error !== null && (

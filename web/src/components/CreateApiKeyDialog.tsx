@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { customApi, type NewApiKey } from '../custom';
 import { ApiErrorAlert } from './ApiErrorAlert';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 import { SecretReveal } from './SecretReveal';
 import { TextField } from './TextField';
 
@@ -73,14 +73,13 @@ export function CreateApiKeyDialog({ orgCode, uid, onCreated, onClose }: Props) 
       busy={busy}
       initialFocus="api-key-label"
       footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="create-api-key-form" class="btn btn--primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create key'}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          form="create-api-key-form"
+          busyLabel="Creating…"
+          label="Create key"
+        />
       }
     >
       {error !== null && <ApiErrorAlert error={error} fallback="The key could not be created; please try again." />}

@@ -6,7 +6,7 @@ import { customApi } from '../custom';
 import type { Integration } from '../types';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { CertificateSelect } from './CertificateSelect';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 
 interface Props {
   orgCode: string;
@@ -39,14 +39,14 @@ export function CreateCustomDialog({ orgCode, onCreated, onClose }: Props) {
       onClose={onClose}
       busy={busy}
       footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="create-custom-form" class="btn btn--primary" disabled={busy || !cert}>
-            {busy ? 'Creating…' : 'Create integration'}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          form="create-custom-form"
+          disabled={!cert}
+          busyLabel="Creating…"
+          label="Create integration"
+        />
       }
     >
       <p class="modal-text">

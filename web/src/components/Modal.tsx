@@ -69,3 +69,40 @@ export function Modal({ id, title, onClose, busy, size = 'narrow', aside, footer
     </dialog>
   );
 }
+
+interface ActionsProps {
+  onCancel: () => void;
+  /** A request is in flight: both buttons are disabled and the primary one shows busyLabel. */
+  busy?: boolean;
+  /** The primary button calls onConfirm; without it, it submits its form (form: the form's id,
+   * when the button is not inside it). */
+  onConfirm?: () => void;
+  form?: string;
+  label: ComponentChildren;
+  busyLabel?: ComponentChildren;
+  /** The primary button is disabled (besides while busy). */
+  disabled?: boolean;
+  /** The primary button does something that cannot be undone. */
+  danger?: boolean;
+  cancelId?: string;
+}
+
+/** A dialog's footer: Cancel, then the primary button. */
+export function ModalActions({ onCancel, busy, form, onConfirm, label, busyLabel, disabled, danger, cancelId }: ActionsProps) {
+  return (
+    <>
+      <button type="button" id={cancelId} class="btn btn--secondary" onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
+      <button
+        type={onConfirm ? 'button' : 'submit'}
+        form={form}
+        class={danger ? 'btn btn--danger' : 'btn btn--primary'}
+        onClick={onConfirm}
+        disabled={busy || disabled}
+      >
+        {busy && busyLabel !== undefined ? busyLabel : label}
+      </button>
+    </>
+  );
+}

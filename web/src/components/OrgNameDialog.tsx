@@ -3,7 +3,7 @@
 // the dialog; a refusal stays in it.
 import { useState } from 'preact/hooks';
 import { ApiErrorAlert } from './ApiErrorAlert';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 import { TextField } from './TextField';
 
 interface Props {
@@ -47,16 +47,7 @@ export function OrgNameDialog({ id, title, initial, hint, submitLabel, busyLabel
       onClose={onClose}
       busy={busy}
       initialFocus={fieldId}
-      footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} class="btn btn--primary" disabled={busy}>
-            {busy ? busyLabel : submitLabel}
-          </button>
-        </>
-      }
+      footer={<ModalActions onCancel={onClose} busy={busy} form={formId} busyLabel={busyLabel} label={submitLabel} />}
     >
       {error !== null && <ApiErrorAlert error={error} fallback="The organization could not be saved; please try again." />}
       <form id={formId} class="form" aria-label={title} noValidate onSubmit={submit}>

@@ -9,6 +9,7 @@ import { ApiError } from '../api';
 import { billingApi, STRIPE_PLAN_RUNNING, type TierInfo } from '../billing';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { CustomerPortalButton } from './CustomerPortalButton';
+import { ModalActions } from './Modal';
 import { RadioOption } from './RadioOption';
 
 interface Props {
@@ -95,12 +96,7 @@ export function PurchaseSeatsStep({ orgCode, tiers, onBusy, onCancel }: Props) {
         </ApiErrorAlert>
       )}
       <div class="modal-actions">
-        <button type="button" class="btn btn--secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" class="btn btn--primary" disabled={busy}>
-          {busy ? 'Opening checkout…' : 'Continue to payment'}
-        </button>
+        <ModalActions onCancel={onCancel} busy={busy} busyLabel="Opening checkout…" label="Continue to payment" />
       </div>
     </form>
   );

@@ -8,7 +8,7 @@ import { useState } from 'preact/hooks';
 import { integrationsApi } from '../integrations';
 import type { Integration, IntegrationSettings } from '../types';
 import { ApiErrorAlert } from './ApiErrorAlert';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 
 interface Props {
   /** Prefix for the element ids. */
@@ -52,16 +52,7 @@ export function SettingsDialog({ id, orgCode, integration, initialFocus, intro, 
       onClose={onClose}
       busy={busy}
       initialFocus={initialFocus}
-      footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={`${id}-form`} class="btn btn--primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
+      footer={<ModalActions onCancel={onClose} busy={busy} form={`${id}-form`} busyLabel="Saving…" label="Save" />}
     >
       {error !== null && <ApiErrorAlert error={error} fallback="The settings could not be changed; please try again." />}
       <div class="modal-text">

@@ -15,7 +15,7 @@ import { useResource } from '../useResource';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { ErrorAlert } from './ErrorAlert';
 import { Loading } from './Loading';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 
 interface Props {
   orgCode: string;
@@ -124,16 +124,7 @@ function MappingForm({
       onClose={onClose}
       busy={busy}
       initialFocus="tax-mapping-default"
-      footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="tax-mapping-form" class="btn btn--primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
+      footer={<ModalActions onCancel={onClose} busy={busy} form="tax-mapping-form" busyLabel="Saving…" label="Save" />}
     >
       {error !== null && <ApiErrorAlert error={error} fallback="The tax mapping could not be saved; please try again." />}
       <div class="modal-text">

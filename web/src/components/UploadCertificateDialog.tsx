@@ -17,7 +17,7 @@ import { certificates, fileToBase64, MAX_PFX_BYTES } from '../certificates';
 import type { Certificate } from '../types';
 import { ApiErrorAlert } from './ApiErrorAlert';
 import { FileField } from './FileField';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 import { TextField } from './TextField';
 
 interface Props {
@@ -111,14 +111,13 @@ export function UploadCertificateDialog({ orgCode, onClose, onUploaded }: Props)
       busy={busy}
       initialFocus={FIELD_IDS.file}
       footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="upload-certificate-form" class="btn btn--primary" disabled={busy}>
-            {busy ? 'Uploading…' : 'Upload'}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          form="upload-certificate-form"
+          busyLabel="Uploading…"
+          label="Upload"
+        />
       }
     >
       <p class="modal-text">

@@ -11,7 +11,7 @@ import { ApiErrorAlert } from './ApiErrorAlert';
 import { CertificateSelect } from './CertificateSelect';
 import { CheckOption } from './CheckOption';
 import { Icon } from './Icon';
-import { Modal } from './Modal';
+import { Modal, ModalActions } from './Modal';
 import { SecretReveal } from './SecretReveal';
 
 interface Props {
@@ -131,14 +131,14 @@ export function WebhookDialog({ orgCode, uid, endpoint, onSaved, onClose }: Prop
       busy={busy}
       initialFocus="webhook-url"
       footer={
-        <>
-          <button type="button" class="btn btn--secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="webhook-form" class="btn btn--primary" disabled={busy || (creating && !cert)}>
-            {busy ? 'Saving…' : creating ? 'Create webhook' : 'Save'}
-          </button>
-        </>
+        <ModalActions
+          onCancel={onClose}
+          busy={busy}
+          form="webhook-form"
+          disabled={creating && !cert}
+          busyLabel="Saving…"
+          label={creating ? 'Create webhook' : 'Save'}
+        />
       }
     >
       <p class="modal-text">
