@@ -19,10 +19,13 @@
  * Routes (the table below): GET /organizations[/{id}]; GET /invoices, /invoices/{id},
  * /invoices/{id}/comments, /invoices/{id}/payments; POST /invoices/{id}/comments; PUT
  * /invoice/{id}/customfields; POST and GET /invoices/{id}/attachment; GET /creditnotes,
- * /creditnotes/{id}, /creditnotes/{id}/invoices; POST /creditnotes/{id}/comments; GET
+ * /creditnotes/{id}, /creditnotes/{id}/invoices; DELETE
+ * /creditnotes/{id}/invoices/{creditnote_invoice_id}; POST /creditnotes/{id}/comments; GET
  * /contacts/{id}; GET /settings/taxes. POST /invoices/{id}/attachment has a route of its own in
  * zoho.c (zh_books_upload) for its larger body limit; it takes multipart/form-data, split into
- * parts by sb_multipart (../common/multipart.c). */
+ * parts by sb_multipart (../common/multipart.c). The DELETE has four segments, one more than
+ * the catch-all patterns (the sandbox's router takes four path parameters, {dc} among them), so
+ * it has a route of its own too (zh_books_cn_credit_delete). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +37,7 @@
 
 struct zbk_route {
     const char *method;
-    const char *seg[3];      /* "*" matches one segment */
+    const char *seg[4];      /* "*" matches one segment */
     const char *module, *op; /* the scope ZohoBooks.<module>.<op> */
     const char *name;        /* for the statistics */
     bool org;                /* needs organization_id (and counts against its limits) */
@@ -109,6 +112,13 @@ static const struct zbk_route routes[] = {
      "GET /creditnotes/{id}/invoices",
      true,
      zbk_cn_invoices_get},
+    {"DELETE",
+     {"creditnotes", "*", "invoices", "*"},
+     "creditnotes",
+     "DELETE",
+     "DELETE /creditnotes/{id}/invoices/{creditnote_invoice_id}",
+     true,
+     zbk_cn_credit_delete},
     {"POST",
      {"creditnotes", "*", "comments"},
      "creditnotes",
@@ -139,7 +149,7 @@ static const struct zbk_route *route_of(struct books_ctx *c, bool *method_only)
     for (size_t i = 0; i < FH_ARRAY_LEN(routes); i++) {
         const struct zbk_route *r = &routes[i];
         size_t n = 0;
-        while (n < 3 && r->seg[n])
+        while (n < FH_ARRAY_LEN(r->seg) && r->seg[n])
             n++;
         bool ok = n == c->nseg;
         for (size_t k = 0; k < n && ok; k++)
@@ -343,5 +353,18 @@ enum fh_rc zh_books_upload(struct fh_req *req)
     c.seg[1] = fh_req_param(req, "id");
     c.seg[2] = "attachment";
     c.nseg = 3;
+    return serve(&c);
+}
+
+enum fh_rc zh_books_cn_credit_delete(struct fh_req *req)
+{
+    struct books_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.req = req;
+    c.seg[0] = "creditnotes";
+    c.seg[1] = fh_req_param(req, "id");
+    c.seg[2] = "invoices";
+    c.seg[3] = fh_req_param(req, "cid");
+    c.nseg = 4;
     return serve(&c);
 }

@@ -2,9 +2,9 @@
  * organizations, the invoice list (filters, sort, paging) and detail, payments, comments (the
  * write-back target) and custom fields, attachments (POST a file as multipart/form-data, GET the
  * latest one back; [3P]), a contact, the taxes; the credit note list (paged, sorted and
- * filtered by last_modified_time as invoices), detail, credits applied to invoices and
- * comments. Handlers run under zs.lock with c->org the checked organization (NULL for
- * /organizations). */
+ * filtered by last_modified_time as invoices), detail, credits applied to invoices (listed,
+ * and deleted one by one) and comments. Handlers run under zs.lock with c->org the checked
+ * organization (NULL for /organizations). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,6 +570,26 @@ enum fh_rc zbk_cn_invoices_get(struct books_ctx *c)
     json_t *j = ok();
     json_object_set_new(j, "invoices_credited", arr);
     return zbk_reply(c, 200, j);
+}
+
+/* DELETE /creditnotes/{id}/invoices/{creditnote_invoice_id}: the credit note's edit event and
+ * the invoice's (payment_fires_edit), as when the credit was applied. */
+enum fh_rc zbk_cn_credit_delete(struct books_ctx *c)
+{
+    struct z_creditnote *cn = cn_or_reply(c);
+    if (!cn)
+        return FH_OK;
+    struct z_invoice *inv;
+    char err[100];
+    if (zm_cn_unapply(cn, c->seg[3], &inv, err, sizeof(err)) != FH_OK)
+        return zbk_error(c, 404, 1002, "Credits applied to the invoice do not exist.");
+    sb_stat_add(&z_stats, "books", "credits_deleted", 1);
+    zwh_fire_cn(cn, ZE_EDIT);
+    if (zs.set.payment_fires_edit)
+        zwh_fire(inv, ZE_EDIT);
+    return zbk_reply(c, 200,
+                     json_pack("{s:i, s:s}", "code", 0, "message",
+                               "Credits applied to an invoice have been deleted."));
 }
 
 enum fh_rc zbk_cn_comments_post(struct books_ctx *c)

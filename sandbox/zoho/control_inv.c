@@ -3,9 +3,10 @@
  * attached files (attachments[]: {document_id, file_name, content_type as uploaded, size,
  * can_send_in_email, base64 of the bytes}); and
  * credit notes: create (perhaps from an invoice, with credits applied at once), edit, open,
- * void, apply credits to invoices, read them back. Each change that Zoho calls a create or an
- * edit fires the organization's workflow webhook when its rule covers that event and module
- * (payments, and credits applied to an invoice, per payment_fires_edit). */
+ * void, apply credits to invoices and delete them again, read them back. Each change that Zoho
+ * calls a create or an edit fires the organization's workflow webhook when its rule covers that
+ * event and module (payments, and credits applied to an invoice or deleted from it, per
+ * payment_fires_edit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +368,28 @@ enum fh_rc zc_creditnote_action_post(struct fh_req *req)
     zs_unlock();
     json_decref(body);
     return rc;
+}
+
+/* DELETE /zoho/control/creditnotes/{id}/invoices/{cid}: the Books API's delete of one credit,
+ * firing the same events. */
+enum fh_rc zc_creditnote_credit_delete(struct fh_req *req)
+{
+    char err[100] = "no such credit note";
+    struct z_invoice *inv = NULL;
+    zs_lock();
+    struct z_creditnote *cn = zm_creditnote(fh_req_param(req, "id"));
+    enum fh_rc rc =
+        cn ? zm_cn_unapply(cn, fh_req_param(req, "cid"), &inv, err, sizeof(err)) : FH_E_NOTFOUND;
+    json_t *out = NULL;
+    if (rc == FH_OK) {
+        zwh_fire_cn(cn, ZE_EDIT);
+        if (zs.set.payment_fires_edit)
+            zwh_fire(inv, ZE_EDIT);
+        out = json_pack("{s:o, s:o, s:o}", "creditnote", zr_creditnote(cn, true), "invoice",
+                        zr_invoice(inv, true), "invoices_credited", credits_json(cn));
+    }
+    zs_unlock();
+    return out ? sb_json(req, 200, out) : sb_cerr(req, status_of(rc), "%s", err);
 }
 
 enum fh_rc zc_creditnote_comments_get(struct fh_req *req)

@@ -1,6 +1,6 @@
 /* creditnotes.c - the Zoho Books emulator's credit notes (the model): numbers, lines and totals,
- * credits applied to invoices (which settle them like payments), open, void, comments. The
- * shared header fields, lines and comments are model.c's (zoho_internal.h). */
+ * credits applied to invoices (which settle them like payments) and deleted again, open, void,
+ * comments. The shared header fields, lines and comments are model.c's (zoho_internal.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +211,40 @@ enum fh_rc zm_cn_apply(struct z_creditnote *cn, json_t *items, char *err, size_t
     if (rc == FH_OK)
         apply_credits(cn, reqs, n);
     return rc;
+}
+
+enum fh_rc zm_cn_unapply(struct z_creditnote *cn, const char *credit_id, struct z_invoice **inv,
+                         char *err, size_t errsize)
+{
+    struct z_credit *k = NULL;
+    for (size_t i = 0; i < cn->credits.n; i++) {
+        k = cn->credits.v[i];
+        if (strcmp(k->id, credit_id) == 0)
+            break;
+        k = NULL;
+    }
+    if (!k) {
+        snprintf(err, errsize, "no such credit on this credit note");
+        return FH_E_NOTFOUND;
+    }
+    *inv = k->invoice;
+    sb_vec_remove(&cn->credits, k);
+    cn->applied -= k->amount;
+    k->invoice->credited -= k->amount;
+    zm_settle(k->invoice);
+    zm_touch(k->invoice);
+    cn_settle(cn);
+    zm_cn_touch(cn);
+    char text[300], num[40];
+    fh_money_fmt(k->amount, 2, num, sizeof(num));
+    snprintf(text, sizeof(text), "Credits of %s %s applied from credit note %s deleted.",
+             cn->org->currency, num, cn->number);
+    zm_comment(k->invoice, text, "Sandbox User", "system", "Deleted", false);
+    snprintf(text, sizeof(text), "Credits of %s %s applied to invoice %s deleted.",
+             cn->org->currency, num, k->invoice->number);
+    zm_cn_comment(cn, text, "Sandbox User", "system", "Deleted", false);
+    free(k);
+    return FH_OK;
 }
 
 /* Fields, lines, number and the credits to apply (reqs) of a new credit note. */

@@ -71,6 +71,8 @@ void zm_settle(struct z_invoice *inv)
     int64_t covered = inv->paid + inv->credited;
     if (covered > 0)
         inv->status = covered == inv->total ? ZI_PAID : ZI_PARTIALLY_PAID;
+    else if (inv->status == ZI_PARTIALLY_PAID || inv->status == ZI_PAID)
+        inv->status = ZI_SENT; /* its last credit deleted (overdue past the due date) */
 }
 
 const char *z_status_name(const struct z_org *o, enum z_inv_status s, const char *due_date)

@@ -4,8 +4,9 @@
  * Routes: per data centre the accounts server (/zoho/accounts/{dc}/oauth/...), the Books API as
  * catch-all patterns of one to three segments under /zoho/apis/{dc}/books/v3 that books.c
  * routes itself (so unknown paths and methods get Zoho's JSON errors; the file upload POST
- * /invoices/{id}/attachment has a route of its own for its larger body limit), the consent pages'
- * stylesheet, and the control API. */
+ * /invoices/{id}/attachment has a route of its own for its larger body limit, and DELETE
+ * /creditnotes/{id}/invoices/{creditnote_invoice_id} one for its fourth segment), the consent
+ * pages' stylesheet, and the control API. */
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +95,7 @@ const struct fh_route fh_zoho_routes[] = {
     R("GET", "/zoho/static/consent.css", 0, zh_css_get),
     /* Books API v3 (www.zohoapis.<dc>/books/v3) */
     R("POST", API "/invoices/{id}/attachment", UPLOAD_LIMIT, zh_books_upload), /* before {a} */
+    R("DELETE", API "/creditnotes/{id}/invoices/{cid}", 0, zh_books_cn_credit_delete),
     R("GET", API "/{a}", 0, zh_books),
     R("GET", API "/{a}/{b}", 0, zh_books),
     R("GET", API "/{a}/{b}/{c}", 0, zh_books),
@@ -137,6 +139,7 @@ const struct fh_route fh_zoho_routes[] = {
     R("PUT", CTL "/creditnotes/{id}", JSON_LIMIT, zc_creditnote_put),
     R("GET", CTL "/creditnotes/{id}/comments", 0, zc_creditnote_comments_get),
     R("POST", CTL "/creditnotes/{id}/{action}", JSON_LIMIT, zc_creditnote_action_post),
+    R("DELETE", CTL "/creditnotes/{id}/invoices/{cid}", 0, zc_creditnote_credit_delete),
     R("GET", CTL "/stats", 0, zc_stats_get),
     R("POST", CTL "/stats/reset", JSON_LIMIT, zc_stats_reset_post),
     R("GET", CTL "/faults", 0, zc_faults_get),

@@ -33,7 +33,7 @@ void fh_zoho_opts_default(struct fh_zoho_opts *o);
 void fh_zoho_configure(const struct fh_zoho_opts *o);
 
 /* Emulator table hooks (sandbox.c). */
-#define FH_ZOHO_NROUTES 57
+#define FH_ZOHO_NROUTES 59
 extern const struct fh_route fh_zoho_routes[FH_ZOHO_NROUTES];
 struct fh_sandbox_ctx;
 enum fh_rc fh_zoho_start(const struct fh_sandbox_ctx *ctx);

@@ -6,8 +6,10 @@
  *   tokens.c     consents (grants), grant codes, refresh and access tokens and Zoho's rules
  *   accounts.c   POST /oauth/v2/token, the two revoke endpoints, /oauth/serverinfo
  *   consent.c    GET /oauth/v2/auth and its pages (log in, pick organization, Accept)
- *   model.c      contacts, taxes, custom fields, invoices, payments, comments, attachments,
- *                credit notes and their credits applied to invoices (the model)
+ *   model.c      contacts, taxes, custom fields, invoices, payments, comments, attachments
+ *                (the model)
+ *   creditnotes.c  the model's credit notes and their credits applied to invoices (and deleted
+ *                again)
  *   render.c     the model as Books JSON
  *   books.c      the Books API front: routing, Zoho-oauthtoken, organization_id, limits, faults
  *   books_inv.c  the Books endpoints (organizations, invoices, credit notes, comments,
@@ -374,6 +376,11 @@ enum fh_rc zm_cn_edit(struct z_creditnote *cn, json_t *spec, char *err, size_t e
 /* Applies [{invoice_id, amount_applied}], all or nothing; the new credits are appended to
  * cn->credits. */
 enum fh_rc zm_cn_apply(struct z_creditnote *cn, json_t *items, char *err, size_t errsize);
+/* Deletes the credit credit_id (a creditnote_invoice_id of cn): both balances go back up, the
+ * invoice's status and the credit note's are settled again, both are touched; *inv is the
+ * invoice it credited. FH_E_NOTFOUND with err when cn has no such credit. */
+enum fh_rc zm_cn_unapply(struct z_creditnote *cn, const char *credit_id, struct z_invoice **inv,
+                         char *err, size_t errsize);
 enum fh_rc zm_cn_open(struct z_creditnote *cn, char *err, size_t errsize);
 enum fh_rc zm_cn_void(struct z_creditnote *cn, char *err, size_t errsize);
 struct z_comment *zm_cn_comment(struct z_creditnote *cn, const char *description, const char *by,
@@ -424,13 +431,15 @@ enum fh_rc zh_revoke2_post(struct fh_req *req);
 enum fh_rc zh_serverinfo_get(struct fh_req *req);
 enum fh_rc zh_books(struct fh_req *req);
 enum fh_rc zh_books_upload(struct fh_req *req); /* POST /invoices/{id}/attachment */
+/* DELETE /creditnotes/{id}/invoices/{creditnote_invoice_id} (four segments) */
+enum fh_rc zh_books_cn_credit_delete(struct fh_req *req);
 
 /* books.c / books_inv.c: the Books endpoints behind zh_books. */
 struct books_ctx {
     struct fh_req *req;
     struct z_user *user;
     struct z_org *org; /* NULL for /organizations */
-    const char *seg[3];
+    const char *seg[4];
     size_t nseg;
     const char *hdrs[8]; /* X-Rate-Limit-*: name, value, ..., NULL */
     char hv[3][24];
@@ -453,6 +462,7 @@ enum fh_rc zbk_creditnotes_get(struct books_ctx *c);
 enum fh_rc zbk_creditnote_get(struct books_ctx *c);
 enum fh_rc zbk_cn_invoices_get(struct books_ctx *c);
 enum fh_rc zbk_cn_comments_post(struct books_ctx *c);
+enum fh_rc zbk_cn_credit_delete(struct books_ctx *c);
 
 /* control.c / control_inv.c */
 enum fh_rc zc_info_get(struct fh_req *req);
@@ -489,6 +499,7 @@ enum fh_rc zc_creditnotes_post(struct fh_req *req);
 enum fh_rc zc_creditnote_get(struct fh_req *req);
 enum fh_rc zc_creditnote_put(struct fh_req *req);
 enum fh_rc zc_creditnote_action_post(struct fh_req *req);
+enum fh_rc zc_creditnote_credit_delete(struct fh_req *req);
 enum fh_rc zc_creditnote_comments_get(struct fh_req *req);
 
 #endif

@@ -3,12 +3,14 @@
 // the workflow webhook of a rule on the Credit Notes module (a credit note made from a fiscalized
 // invoice; one applied to an invoice later; one applied to a "paid"-trigger invoice, which the
 // credit itself makes due), exactly once with one comment written back on the credit note; a
-// fiscalized invoice voided becomes the Refund of its whole sale; both by polling without
-// webhooks too; and a connection consented without the credit-note scopes, whose
-// invoices are still fiscalized while the integration says why its credit notes are not read (and
-// its polls stop asking for them until it is reconnected).
+// fiscalized invoice voided becomes the Refund of its whole sale, and one voided after a credit
+// note's credit was deleted from it the Refund of what that credit note did not refund (nothing
+// when it refunded all of it); both by polling without webhooks too; and a connection consented
+// without the credit-note scopes, whose invoices are still fiscalized while the integration says
+// why its credit notes are not read (and its polls stop asking for them until it is reconnected).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { storeQuery } from '../lib/server.mjs';
 import {
   startZohoWorld, stopZohoWorld, zohoUser, account, connectZoho, integration, fiscalInvoices, zohoInvoice, vsdcCount,
   waitFor, sleep,
@@ -136,6 +138,80 @@ test('an invoice voided after its fiscalization becomes the Refund of the whole 
   await sleep(1500);
   assert.equal((await fiscalInvoices(a, uid)).filter((f) => f.source_ref === inv.invoice_number).length, 2);
   assert.equal((await fiscalInvoices(a, uid)).filter((f) => f.source_ref === draft.invoice.invoice_number).length, 0);
+});
+
+test('a void after a credit was taken off the invoice refunds what the credit note did not; a sale credited in full gets nothing more', async () => {
+  const c = await account(w, 'zoho-voidcredit');
+  const u = await zohoUser(w, { dc: 'eu' });
+  const o = u.orgs[0].organization_id;
+  const id = await connectZoho(w, c, u);
+  const hook = (await c.get(`/api/orgs/${c.org}/integrations/${id}/webhook`)).json;
+  await w.ctl('PUT', `/zoho/control/orgs/${o}/webhook`, {
+    url: hook.url, secret: hook.secret, events: ['create', 'edit'], modules: ['invoices', 'creditnotes'],
+  });
+  const inv = await zohoInvoice(w, o); // 251: Widget 2 x 120 (VAT), Book 11 (Reduced VAT)
+  const full = await zohoInvoice(w, o);
+  const sale = await signed(c, id, inv.invoice_number, 'the sale');
+  await signed(c, id, full.invoice_number, 'the sale to be credited in full');
+  // a credit note of 12 of its own (no item of the sale) applied to one, one of all of it to the other
+  const part = await creditNote(w, o, {
+    line_items: [{ name: 'Goodwill', rate: 10, quantity: 1, tax_name: 'VAT' }],
+    invoices: [{ invoice_id: inv.invoice_id, amount_applied: 12 }],
+  });
+  const whole = await creditNote(w, o, {
+    invoice_id: full.invoice_id,
+    line_items: [{ name: 'Widget', rate: 100, quantity: 2, tax_name: 'VAT' }, { name: 'Book', rate: 10, quantity: 1, tax_name: 'Reduced VAT' }],
+  });
+  const partRefund = await signed(c, id, part.creditnote_number, 'the partial credit note\'s refund');
+  const wholeRefund = await signed(c, id, whole.creditnote_number, 'the full credit note\'s refund');
+  assert.equal(partRefund.total_amount, '12');
+  assert.equal(wholeRefund.total_amount, '251');
+  const four = await fiscalInvoices(c, id);
+  assert.equal(four.length, 4);
+  await assert.rejects(w.ctl('POST', `/zoho/control/invoices/${inv.invoice_id}/void`), /409/, 'Zoho voids no invoice with credits applied');
+  // the credits deleted from the invoices again (Delete invoices credited), then both invoices voided
+  for (const cn of [part, whole]) {
+    const [k] = (await w.ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}`)).invoices_credited;
+    const del = await w.ctl('DELETE', `/zoho/control/creditnotes/${cn.creditnote_id}/invoices/${k.creditnote_invoice_id}`);
+    assert.deepEqual([del.invoice.credits_applied, del.invoice.status, del.creditnote.status], [0, 'sent', 'open']);
+  }
+  await w.ctl('POST', `/zoho/control/invoices/${inv.invoice_id}/void`);
+  await w.ctl('POST', `/zoho/control/invoices/${full.invoice_id}/void`);
+  const refund = await waitFor(async () => (await fiscalInvoices(c, id))
+    .find((f) => f.source_ref === inv.invoice_number && f.id !== sale.id && f.status === 'signed'), { what: 'the void\'s refund', timeoutMs: 30000 });
+  assert.equal(refund.total_amount, '239', 'the sale of 251 less the credit note\'s 12');
+  assert.match(refund.source_url, new RegExp(`#/invoices/${inv.invoice_id}$`));
+  const [s, d] = await Promise.all([sale, refund].map(async (f) => (await details(c, f)).invoice));
+  assert.equal(d.transaction_type, 'refund');
+  assert.equal(d.referent_document_number, sale.invoice_number);
+  assert.equal(d.referent_document_time, (await details(c, sale)).sdc_time);
+  // the credit note's 12 came off the sale's items with its tax label (Widget's); the rest stays item for item
+  assert.equal(s.items.length, 2);
+  assert.deepEqual(d.items[1], s.items[1]);
+  assert.deepEqual(d.items[0].labels, s.items[0].labels);
+  assert.equal(d.items[0].name, s.items[0].name);
+  assert.equal(Number(d.items[0].total), Number(s.items[0].total) - 12);
+  assert.equal(d.items[0].quantity, '1');
+  assert.equal(d.payments.reduce((t, p) => t + Number(p.amount), 0), 239);
+  // at the V-SDC: the sale's two refunds add up to the sale, no more
+  const r = await w.ctl('GET', `/vsdc/control/invoices?uid=${c.certUid}&limit=1000`);
+  const signedAt = (n) => r.invoices.find((y) => y.invoice_number === n);
+  assert.equal(signedAt(refund.invoice_number).transaction_type, 1);
+  assert.equal(signedAt(refund.invoice_number).total_amount + signedAt(partRefund.invoice_number).total_amount,
+    signedAt(sale.invoice_number).total_amount);
+  assert.equal(Number(storeQuery(w.srv, `SELECT SUM(total_amount) AS total FROM fiscal_invoices WHERE refund_of = '${sale.invoice_number}'`)[0].total),
+    251 * 10000, 'the store knows both refunds as the sale\'s');
+  // the sale credited in full gets no refund from its void: the void's job ends with nothing
+  await waitFor(() => Number(storeQuery(w.srv, `SELECT COUNT(*) AS n FROM jobs WHERE state = 'done' AND
+    payload LIKE '%"invoice_id":"${full.invoice_id}"%' AND payload LIKE '%"void":true%'`)[0].n) >= 1,
+  { what: 'the full credit\'s void looked at' });
+  await sleep(1500);
+  const all = await fiscalInvoices(c, id);
+  assert.equal(all.length, 5, 'no refund for the sale its credit note refunded in full');
+  assert.equal(all.filter((f) => f.source_ref === full.invoice_number).length, 1);
+  assert.equal(Number(storeQuery(w.srv, `SELECT COUNT(*) AS n FROM fiscal_invoices WHERE source_key = 'zoho:${o}:VOID:${full.invoice_id}'`)[0].n), 0);
+  assert.equal(await vsdcCount(w, c.certUid, full.invoice_number), 1, 'the V-SDC signed only the sale');
+  assert.equal((await integration(c, id)).not_fiscalized, null, 'and nothing refused');
 });
 
 test('without webhooks a credit note and a void are found by polling and refunded once', async () => {

@@ -4,7 +4,8 @@
 // Books API (auth header, organization_id, paging, last_modified_time, detail, comments, custom
 // fields), workflow webhooks with signatures verified here following specs/zoho-books.md §4.3,
 // the write-back comment that must not fire the edit webhook, rate limits and faults; credit
-// notes (list, detail, credits applied to invoices, comments, refusals, the webhook's modules);
+// notes (list, detail, credits applied to invoices and deleted again, comments, refusals, the
+// webhook's modules);
 // invoice attachments (multipart uploads with binary bytes, read back through the API and the
 // control API, documents in the detail, refusals, limits, settings, scopes, faults).
 // Needs FH_BIN (a build directory); starts its own sandbox on free ports.
@@ -937,6 +938,119 @@ test('credit notes: credits applied at creation (invoice_id, invoices) and later
   assert.equal(same.json.creditnote.last_modified_time, before);
   const moved = await ctl('PUT', `/zoho/control/creditnotes/${cn1.creditnote_id}`, { reference_number: 'loud' });
   assert.notEqual(moved.json.creditnote.last_modified_time, before);
+});
+
+test('credit notes: a credit deleted (DELETE /creditnotes/{id}/invoices/{creditnote_invoice_id}, or the control API) puts balances and statuses back; the invoice can be voided; unknown ids; scope', async () => {
+  const rcv = await receiver();
+  try {
+    const w = await world({ norgs: 2 });
+    const [org, other] = w.orgs.map((o) => o.organization_id);
+    const a = await invoice(org); // 240.00
+    const cn = await creditnote(org, { invoice_id: a.invoice_id, line_items: [{ name: 'Return', rate: 200, tax_name: 'VAT' }] });
+    assert.deepEqual([cn.total, cn.balance, cn.status], [240, 0, 'closed']);
+    assert.deepEqual([(await invoiceNow(a.invoice_id)).status, (await invoiceNow(a.invoice_id)).balance], ['paid', 0]);
+    assert.equal((await ctl('POST', `/zoho/control/invoices/${a.invoice_id}/void`, {})).status, 409, 'not voided with credits');
+    // a consent without creditnotes.DELETE may read the credits, not delete them
+    const t = await connect(w, { scope: CN_SCOPE });
+    const listed = await api('eu', t.access_token, `/creditnotes/${cn.creditnote_id}/invoices`, { org });
+    const kid = listed.json.invoices_credited[0].creditnote_invoice_id;
+    const path = `/creditnotes/${cn.creditnote_id}/invoices/${kid}`;
+    const denied = await api('eu', t.access_token, path, { org, method: 'DELETE' });
+    assert.deepEqual([denied.status, denied.json], [401, { code: 57, message: 'You are not authorized to perform this operation' }]);
+    const t2 = await connect(w, { scope: CN_SCOPE + ',ZohoBooks.creditnotes.DELETE' });
+    // the webhook on both modules sees the credit note's edit, then the invoice's (as for applying)
+    await ctl('PUT', `/zoho/control/orgs/${org}/webhook`, { url: `${rcv.base}/hook`, modules: ['invoices', 'creditnotes'] });
+    const invBefore = await invoiceNow(a.invoice_id);
+    await sleep(1100); // last_modified_time has whole seconds
+    const del = await api('eu', t2.access_token, path, { org, method: 'DELETE' });
+    assert.equal(del.status, 200, del.text);
+    assert.deepEqual(del.json, { code: 0, message: 'Credits applied to an invoice have been deleted.' });
+    const cnNow = (await api('eu', t2.access_token, `/creditnotes/${cn.creditnote_id}`, { org })).json.creditnote;
+    assert.deepEqual([cnNow.balance, cnNow.status], [240, 'open']);
+    assert.notEqual(cnNow.last_modified_time, cn.last_modified_time);
+    assert.deepEqual((await api('eu', t2.access_token, `/creditnotes/${cn.creditnote_id}/invoices`, { org })).json.invoices_credited, []);
+    const ia = (await api('eu', t2.access_token, `/invoices/${a.invoice_id}`, { org })).json.invoice;
+    assert.deepEqual([ia.balance, ia.credits_applied, ia.status], [240, 0, 'sent']);
+    assert.notEqual(ia.last_modified_time, invBefore.last_modified_time);
+    await until(() => rcv.hits.length === 2);
+    const bodies = rcv.hits.map((x) => JSON.parse(x.body));
+    assert.deepEqual(bodies.map((b) => Object.keys(b)[0]), ['creditnote', 'invoice']);
+    assert.deepEqual([bodies[0].creditnote.status, bodies[0].creditnote.balance], ['open', 240]);
+    assert.deepEqual([bodies[1].invoice.status, bodies[1].invoice.credits_applied], ['sent', 0]);
+    const history = (await ctl('GET', `/zoho/control/invoices/${a.invoice_id}/comments?type=system`)).json;
+    assert.equal(history.at(-1).description, `Credits of EUR 240.00 applied from credit note ${cn.creditnote_number} deleted.`);
+    const cnHistory = (await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}/comments`)).json;
+    assert.equal(cnHistory.at(-1).description, `Credits of EUR 240.00 applied to invoice ${a.invoice_number} deleted.`);
+    // deleted once: the same id again is unknown
+    const again = await api('eu', t2.access_token, path, { org, method: 'DELETE' });
+    assert.deepEqual([again.status, again.json], [404, { code: 1002, message: 'Credits applied to the invoice do not exist.' }]);
+    // two credits of one credit note: deleting one (control API) leaves the other
+    const two = await ctl('POST', `/zoho/control/creditnotes/${cn.creditnote_id}/invoices`, {
+      invoices: [{ invoice_id: a.invoice_id, amount_applied: 100 }, { invoice_id: a.invoice_id, amount_applied: 40 }],
+    });
+    assert.equal(two.status, 201, two.text);
+    const [k1, k2] = two.json.invoices_credited;
+    const c1 = await ctl('DELETE', `/zoho/control/creditnotes/${cn.creditnote_id}/invoices/${k1.creditnote_invoice_id}`);
+    assert.equal(c1.status, 200, c1.text);
+    assert.deepEqual(Object.keys(c1.json).sort(), ['creditnote', 'invoice', 'invoices_credited']);
+    assert.deepEqual(c1.json.invoices_credited.map((k) => [k.creditnote_invoice_id, k.amount_applied]), [[k2.creditnote_invoice_id, 40]]);
+    assert.deepEqual([c1.json.creditnote.balance, c1.json.creditnote.status], [200, 'open']);
+    assert.deepEqual([c1.json.invoice.balance, c1.json.invoice.credits_applied, c1.json.invoice.status], [200, 40, 'partially_paid']);
+    assert.deepEqual(c1.json.invoice, await invoiceNow(a.invoice_id));
+    await until(() => rcv.hits.length === 6, 5000); // apply: credit note + invoice; delete: the same
+    // paid by a payment and a credit: the credit deleted leaves it partially paid; overdue when due
+    const b = await invoice(org, { date: '2020-01-01', due_date: '2020-01-31' });
+    await ctl('POST', `/zoho/control/invoices/${b.invoice_id}/payments`, { amount: 180 });
+    const cnb = await creditnote(org, { invoices: [{ invoice_id: b.invoice_id, amount_applied: 60 }] });
+    assert.equal((await invoiceNow(b.invoice_id)).status, 'paid');
+    const kb = (await ctl('GET', `/zoho/control/creditnotes/${cnb.creditnote_id}`)).json.invoices_credited[0];
+    const cb = await ctl('DELETE', `/zoho/control/creditnotes/${cnb.creditnote_id}/invoices/${kb.creditnote_invoice_id}`);
+    assert.deepEqual([cb.json.invoice.balance, cb.json.invoice.status], [60, 'partially_paid']);
+    assert.deepEqual([cb.json.creditnote.balance, cb.json.creditnote.status], [60, 'open']);
+    const c = await invoice(org, { date: '2020-01-01', due_date: '2020-01-31' });
+    const cnc = await creditnote(org, { invoices: [{ invoice_id: c.invoice_id, amount_applied: 60 }] });
+    const kc = (await ctl('GET', `/zoho/control/creditnotes/${cnc.creditnote_id}`)).json.invoices_credited[0];
+    const cc = await ctl('DELETE', `/zoho/control/creditnotes/${cnc.creditnote_id}/invoices/${kc.creditnote_invoice_id}`);
+    assert.deepEqual([cc.json.invoice.balance, cc.json.invoice.status], [240, 'overdue']);
+    // unknown ids, and ids of another credit note or organization
+    const foreign = await creditnote(other, { invoices: [{ invoice_id: (await invoice(other)).invoice_id, amount_applied: 10 }] });
+    const kf = (await ctl('GET', `/zoho/control/creditnotes/${foreign.creditnote_id}`)).json.invoices_credited[0].creditnote_invoice_id;
+    const noCn = { code: 1002, message: 'Credit Note does not exist.' };
+    const noCredit = { code: 1002, message: 'Credits applied to the invoice do not exist.' };
+    for (const [p, want] of [
+      [`/creditnotes/1/invoices/${k2.creditnote_invoice_id}`, noCn],
+      [`/creditnotes/${foreign.creditnote_id}/invoices/${kf}`, noCn],
+      [`/creditnotes/${cn.creditnote_id}/invoices/1`, noCredit],
+      [`/creditnotes/${cn.creditnote_id}/invoices/${kf}`, noCredit],
+      [`/creditnotes/${cnb.creditnote_id}/invoices/${k2.creditnote_invoice_id}`, noCredit],
+    ]) {
+      const r = await api('eu', t2.access_token, p, { org, method: 'DELETE' });
+      assert.deepEqual([r.status, r.json], [404, want], p);
+    }
+    for (const [p, error] of [
+      [`/zoho/control/creditnotes/1/invoices/${k2.creditnote_invoice_id}`, 'no such credit note'],
+      [`/zoho/control/creditnotes/${cn.creditnote_id}/invoices/1`, 'no such credit on this credit note'],
+      [`/zoho/control/creditnotes/${cn.creditnote_id}/invoices/${kf}`, 'no such credit on this credit note'],
+    ]) {
+      const r = await ctl('DELETE', p);
+      assert.deepEqual([r.status, r.json], [404, { error }], p);
+    }
+    assert.equal((await ctl('GET', `/zoho/control/creditnotes/${foreign.creditnote_id}`)).json.creditnote.balance, 50, 'refused calls change nothing');
+    assert.equal((await invoiceNow(a.invoice_id)).balance, 200);
+    // with its last credit deleted, the invoice can be voided
+    assert.equal((await ctl('POST', `/zoho/control/invoices/${a.invoice_id}/void`, {})).status, 409);
+    assert.equal((await ctl('DELETE', `/zoho/control/creditnotes/${cn.creditnote_id}/invoices/${k2.creditnote_invoice_id}`)).status, 200);
+    const voided = await ctl('POST', `/zoho/control/invoices/${a.invoice_id}/void`, {});
+    assert.equal(voided.status, 200, voided.text);
+    assert.equal(voided.json.invoice.status, 'void');
+    const done = (await ctl('GET', `/zoho/control/creditnotes/${cn.creditnote_id}`)).json;
+    assert.deepEqual([done.creditnote.balance, done.creditnote.status, done.invoices_credited], [240, 'open', []]);
+    const stats = (await ctl('GET', '/zoho/control/stats')).json;
+    assert.equal(stats.calls['DELETE /creditnotes/{id}/invoices/{creditnote_invoice_id}'], 8);
+    assert.equal(stats.books.credits_deleted, 1);
+  } finally {
+    await rcv.close();
+  }
 });
 
 test('credit notes: refusals for bad input and conflicts (unknown invoice, over a balance, draft invoice, unknown id, malformed JSON)', async () => {
