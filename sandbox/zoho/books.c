@@ -344,27 +344,28 @@ enum fh_rc zh_books(struct fh_req *req)
     return serve(&c);
 }
 
-enum fh_rc zh_books_upload(struct fh_req *req)
+/* Serves a path a route of its own matched: its segments after /books/v3, NULL-terminated. */
+static enum fh_rc serve_path(struct fh_req *req, const char *const *seg)
 {
     struct books_ctx c;
     memset(&c, 0, sizeof(c));
     c.req = req;
-    c.seg[0] = "invoices";
-    c.seg[1] = fh_req_param(req, "id");
-    c.seg[2] = "attachment";
-    c.nseg = 3;
+    while (c.nseg < FH_ARRAY_LEN(c.seg) && seg[c.nseg]) {
+        c.seg[c.nseg] = seg[c.nseg];
+        c.nseg++;
+    }
     return serve(&c);
+}
+
+enum fh_rc zh_books_upload(struct fh_req *req)
+{
+    const char *seg[] = {"invoices", fh_req_param(req, "id"), "attachment", NULL};
+    return serve_path(req, seg);
 }
 
 enum fh_rc zh_books_cn_credit_delete(struct fh_req *req)
 {
-    struct books_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.req = req;
-    c.seg[0] = "creditnotes";
-    c.seg[1] = fh_req_param(req, "id");
-    c.seg[2] = "invoices";
-    c.seg[3] = fh_req_param(req, "cid");
-    c.nseg = 4;
-    return serve(&c);
+    const char *seg[] = {"creditnotes", fh_req_param(req, "id"), "invoices",
+                         fh_req_param(req, "cid"), NULL};
+    return serve_path(req, seg);
 }
