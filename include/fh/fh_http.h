@@ -124,9 +124,9 @@ struct fh_req {
     void (*resume)(struct fh_req *req);
     void *state;
     void (*state_free)(void *state);
-    /* a FH_ROUTE_PARTNER handler's reply, made on a partner thread and queued on resume */
+    /* a FH_ROUTE_PARTNER handler's reply (its status in status), made on a partner thread and
+     * queued on resume */
     bool on_partner_thread;
-    unsigned int held_status;
     struct MHD_Response *held_reply;
 };
 

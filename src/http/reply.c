@@ -77,7 +77,6 @@ enum fh_rc fh_http_queue(struct fh_req *req, unsigned int status, struct MHD_Res
             return FH_ERR;
         }
         req->held_reply = resp;
-        req->held_status = status;
         req->status = status;
         return FH_OK;
     }
@@ -94,7 +93,7 @@ void fh_http_queue_held(struct fh_req *req)
     req->on_partner_thread = false;
     if (!resp)
         return;
-    if (MHD_queue_response(req->conn, req->held_status, resp) != MHD_YES)
+    if (MHD_queue_response(req->conn, req->status, resp) != MHD_YES)
         fh_log(FH_LOG_WARN, "http", "%s", "the connection refused a partner request's reply");
     MHD_destroy_response(resp);
 }
