@@ -293,8 +293,11 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   assert.ok(await change.getByRole('radio', { name: 'Invoices with a payment' }).isChecked());
   assert.equal(await change.getByLabel('Data center').inputValue(), 'eu');
   await change.getByRole('radio', { name: 'Every invoice that is sent' }).check();
-  assert.equal(await change.getByRole('checkbox', { name: 'The fiscal receipt (journal)' }).count(), 0, 'Zoho Books takes no text files');
-  await change.getByRole('checkbox', { name: 'The QR code' }).check();
+  const receipt = change.getByRole('checkbox', { name: 'The fiscal receipt (journal)' });
+  assert.match(await change.locator('#zoho-settings-attach_journal-description').innerText(), /fiscal-<number>\.pdf/,
+    'Zoho Books takes no text files: the receipt is a PDF');
+  await change.getByRole('checkbox', { name: /^The QR code/ }).check();
+  await receipt.check();
   await noSerious(page, 'Change settings dialog');
   await change.getByRole('button', { name: 'Save' }).click();
   await change.waitFor({ state: 'detached' });
@@ -304,7 +307,8 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   assert.equal(changed.settings.fiscalize, 'sent');
   assert.equal(changed.settings.data_center, 'eu');
   assert.equal(changed.settings.attach_qr, true);
-  await r.getByTestId('write-back').filter({ hasText: 'Comment, QR code attached' }).waitFor();
+  assert.equal(changed.settings.attach_journal, true);
+  await r.getByTestId('write-back').filter({ hasText: 'Comment, QR code and fiscal receipt attached' }).waitFor();
 
   // Tax mapping: Zoho's taxes (and lines without tax) against the V-SDC's labels; saved by tax_id.
   await r.getByRole('button', { name: 'Tax mapping' }).click();

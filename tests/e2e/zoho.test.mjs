@@ -13,6 +13,7 @@ import {
   hookUp, zohoInvoice, comments, zohoSignature, vsdcCount, waitFor, sleep,
 } from '../lib/zoho.mjs';
 import { issueKeys, activateKey } from '../lib/billing.mjs';
+import { pdfInfo, pdfLines, pdfQrCodes, wordLines } from '../lib/pdf.mjs';
 
 let w, a, userA, uidA, orgA, setupA, setupStarter;
 
@@ -157,6 +158,55 @@ test('attach_qr: the QR becomes the invoice\'s attachment fiscal-<number>.gif, o
     assert.equal(att[0].base64, v.result.verificationQRCode, 'the bytes are the V-SDC\'s QR code');
     assert.equal((await comments(w, inv.invoice_id)).length, 1, 'the retry did not comment again');
     assert.equal(await added() - before, 1, 'one upload');
+  } finally {
+    await w.ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 10485760 });
+  }
+});
+
+test('attach_journal: the receipt becomes the invoice\'s attachment fiscal-<number>.pdf, its text the journal\'s and its QR the verification URL; once each', async () => {
+  const c = await account(w, 'zoho-journal');
+  const u = await zohoUser(w, { dc: 'eu' });
+  const org = u.orgs[0].organization_id;
+  const uid = await connectZoho(w, c, u, { settings: { data_center: 'eu', attach_qr: true, attach_journal: true } });
+  await hookUp(w, c, uid, org);
+  const added = async () => (await stats()).books?.attachments_added ?? 0;
+  const before = await added();
+  // the QR (a GIF of a few KiB) fits Zoho's limit, the PDF (its font subset alone is larger) does
+  // not: the write-back fails after the QR, and its retry uploads the PDF alone
+  const limit = 20000;
+  await w.ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: limit });
+  try {
+    const inv = await zohoInvoice(w, org, {
+      line_items: [{ name: 'Млеко 1л', rate: 120, quantity: 2, tax_name: 'VAT' }, { name: 'Čokolada', rate: 99.5, quantity: 1, tax_name: 'VAT' }],
+    });
+    const f = await signedOnce(c, uid, inv, 'the fiscal invoice');
+    const path = `/api/orgs/${c.org}/fiscal-invoices/${f.id}`;
+    const failed = await waitFor(async () => {
+      const d = (await c.get(path)).json;
+      return d.writeback?.state === 'failed' && d.writeback;
+    }, { what: 'the refused PDF' });
+    assert.match(failed.error, /larger than/);
+    const first = await w.ctl('GET', `/zoho/control/invoices/${inv.invoice_id}`);
+    assert.deepEqual(first.attachments.map((x) => x.file_name), [`fiscal-${f.invoice_number}.gif`]);
+    await w.ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 10485760 });
+    const r = await c.post(`${path}/writeback/retry`);
+    assert.equal(r.status, 202, r.text);
+    await waitFor(async () => (await c.get(path)).json.writeback?.state === 'done', { what: 'the retried write-back' });
+    const doc = await w.ctl('GET', `/zoho/control/invoices/${inv.invoice_id}`);
+    assert.deepEqual(doc.attachments.map((x) => [x.file_name, x.content_type, x.can_send_in_email]),
+      [[`fiscal-${f.invoice_number}.gif`, 'image/gif', false], [`fiscal-${f.invoice_number}.pdf`, 'application/pdf', false]]);
+    assert.equal(await added() - before, 2, 'the QR once, the PDF once');
+    assert.equal((await comments(w, inv.invoice_id)).length, 1, 'one comment');
+
+    const pdf = Buffer.from(doc.attachments[1].base64, 'base64');
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    assert.ok(pdf.length > limit && Buffer.from(doc.attachments[0].base64, 'base64').length <= limit, 'the sizes this test relies on');
+    const v = await w.ctl('GET', `/vsdc/control/invoices/${encodeURIComponent(f.invoice_number)}`);
+    const journal = wordLines(v.result.journal);
+    assert.ok(journal.some((l) => /Млеко 1л/.test(l)) && journal.some((l) => /Čokolada/.test(l)), 'the journal names the items');
+    assert.deepEqual(pdfLines(pdf), journal, 'the PDF reads as the V-SDC\'s journal, line for line');
+    assert.equal(pdfInfo(pdf).Title, `Fiscal invoice ${f.invoice_number}`);
+    assert.deepEqual(pdfQrCodes(pdf), [v.result.verificationUrl], 'its QR code is the verification URL');
   } finally {
     await w.ctl('PUT', '/zoho/control/settings', { max_attachment_bytes: 10485760 });
   }
@@ -331,7 +381,8 @@ test('API: bad input 4xx naming the field, other tenants 404, Remove revokes at 
   const base = `/api/orgs/${a.org}/integrations`;
   const bad = [
     [{ data_center: 'mars' }, 1003, /data_center/], [{ fiscalize: 'never' }, 1003, /fiscalize/],
-    [{ attach_qr: 'yes' }, 1003, /attach_qr/], [{ attach_journal: true }, 1006, /attach_journal/],
+    [{ attach_qr: 'yes' }, 1003, /attach_qr/], [{ attach_journal: 1 }, 1003, /attach_journal/],
+    [{ trigger: 'payment' }, 1006, /trigger/],
     [{ tax_mapping: { VAT: 'AB' } }, 1003, /tax_mapping/],
     [{ backfill_days: 400 }, 1003, /backfill_days/],
   ];

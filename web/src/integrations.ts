@@ -148,11 +148,20 @@ const ATTACH_JOURNAL: AttachChoice = {
   description: 'fiscal-<number>.txt: the receipt text the V-SDC returned, with the items, taxes and signature.',
 };
 
-/** What a platform's write-back can attach besides its note: Zoho Books takes images and PDFs only. */
+/** What a platform's write-back can attach besides its note: Zoho Books takes images and PDFs only,
+ * so its journal is a PDF of the printed receipt. */
 export function attachChoices(type: string | undefined): AttachChoice[] {
   if (type === 'xero') return [ATTACH_QR, ATTACH_JOURNAL];
-  if (type === 'zoho_books')
-    return [{ ...ATTACH_QR, description: `${ATTACH_QR.description} Invoices only: Zoho Books takes no files on credit notes.` }];
+  if (type === 'zoho_books') {
+    const invoicesOnly = 'Invoices only: Zoho Books takes no files on credit notes.';
+    return [
+      { ...ATTACH_QR, description: `${ATTACH_QR.description} ${invoicesOnly}` },
+      {
+        ...ATTACH_JOURNAL,
+        description: `fiscal-<number>.pdf: the receipt the V-SDC returned, with the items, taxes and signature, and the QR code, ready to print. ${invoicesOnly}`,
+      },
+    ];
+  }
   return [];
 }
 

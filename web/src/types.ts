@@ -40,7 +40,7 @@ export interface IntegrationSettings {
   default_label?: string;
   /** Xero and Zoho Books: the write-back also attaches the QR code. */
   attach_qr?: boolean;
-  /** Xero: the write-back also attaches the V-SDC's journal. */
+  /** The write-back also attaches the V-SDC's journal (Xero: as text; Zoho Books: a PDF). */
   attach_journal?: boolean;
   [key: string]: unknown;
 }

@@ -140,6 +140,7 @@ enum fh_rc fh_zoho_settings_merge(json_t *base, json_t *in, json_t **out, struct
         {"default_label", FH_SET_LABEL, NULL},
         {"backfill_days", FH_SET_DAYS, NULL},
         {"attach_qr", FH_SET_BOOL, NULL},
+        {"attach_journal", FH_SET_BOOL, NULL},
         {NULL, FH_SET_BOOL, NULL},
     };
     return fh_integ_settings_apply(zoho, base, in, out, err);

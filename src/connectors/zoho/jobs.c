@@ -12,9 +12,11 @@
  *   zoho.document   GET the invoice -> process.c, or the credit note -> credit.c (which waits,
  *                   parked, while the invoice it credits is being signed: common/credit.c)
  *   zoho.writeback  waits for the fiscal invoice to be signed, then a comment on the invoice
- *                   or credit note, and with settings.attach_qr the QR as the invoice's
- *                   attachment (after a failed or unknown attempt it first reads the comments
- *                   and the invoice's documents, so a retry never writes a second one)
+ *                   or credit note, with settings.attach_qr the QR and with
+ *                   settings.attach_journal the fiscal receipt (a PDF of the journal and the
+ *                   QR) as the invoice's attachments (after a failed or unknown attempt it
+ *                   first reads the comments and the invoice's documents, so a retry never
+ *                   writes a second one)
  *   zoho.revoke     after Remove: revoke the refresh token at its data center */
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,23 +267,29 @@ static enum zoho_outcome add_comment(struct fh_app *app, const struct fh_integ *
     return o;
 }
 
-/* The QR code as the invoice's attachment "fiscal-<number>.gif" (POST .../attachment,
- * multipart/form-data, not sent with the invoice's emails). Zoho Books attaches files to
- * invoices only, so a credit note's refund keeps its comment alone. */
-static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in,
-                                   const struct fh_job *job, json_t *p,
-                                   const struct fh_writeback_fiscal *f, int64_t *retry_at,
-                                   char *why, size_t whysize)
+/* What the write-back attaches besides its comment. */
+enum attachment { A_QR, A_RECEIPT };
+
+/* The QR code (the V-SDC's GIF) or the fiscal receipt (a PDF of the journal and the QR: Zoho
+ * Books takes no text files) as the invoice's attachment "fiscal-<number>.gif" / ".pdf" (POST
+ * .../attachment, multipart/form-data, not sent with the invoice's emails). Zoho Books attaches
+ * files to invoices only, so a credit note's refund keeps its comment alone. */
+static enum zoho_outcome attach(struct fh_app *app, const struct fh_integ *in,
+                                const struct fh_job *job, json_t *p,
+                                const struct fh_writeback_fiscal *f, enum attachment kind,
+                                int64_t *retry_at, char *why, size_t whysize)
 {
     const char *invoice = json_string_value(json_object_get(p, "invoice_id"));
     size_t len = 0;
-    uint8_t *gif =
-        json_object_get(p, "creditnote_id") || !invoice ? NULL : fh_writeback_qr_gif(f, &len);
-    if (!gif)
+    uint8_t *bytes = NULL;
+    if (invoice && !json_object_get(p, "creditnote_id"))
+        bytes = kind == A_QR ? fh_writeback_qr_gif(f, &len) : fh_writeback_journal_pdf(f, &len);
+    if (!bytes)
         return Z_OK;
+    const char *ext = kind == A_QR ? "gif" : "pdf";
     char path[96], name[80], boundary[48];
     snprintf(path, sizeof(path), "/invoices/%.32s", invoice);
-    snprintf(name, sizeof(name), "fiscal-%.60s.gif", f->number);
+    snprintf(name, sizeof(name), "fiscal-%.60s.%s", f->number, ext);
     bool found = false;
     enum zoho_outcome o = Z_OK;
     struct fh_writeback_mark m = {.path = path,
@@ -293,7 +301,7 @@ static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in
     if (fh_writeback_retried(app->store, job)) /* an earlier attempt may have attached it */
         o = already_written(app, in, &m, &found, retry_at, why, whysize);
     if (o != Z_OK || found) {
-        free(gif);
+        free(bytes);
         return o;
     }
     char rnd[33];
@@ -304,11 +312,11 @@ static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in
     fh_buf_appendf(&b,
                    "--%s\r\nContent-Disposition: form-data; name=\"can_send_in_email\"\r\n\r\n"
                    "false\r\n--%s\r\nContent-Disposition: form-data; name=\"attachment\"; "
-                   "filename=\"%s\"\r\nContent-Type: image/gif\r\n\r\n",
-                   boundary, boundary, name);
-    fh_buf_append(&b, gif, len);
+                   "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
+                   boundary, boundary, name, kind == A_QR ? "image/gif" : "application/pdf");
+    fh_buf_append(&b, bytes, len);
     fh_buf_appendf(&b, "\r\n--%s--\r\n", boundary);
-    free(gif);
+    free(bytes);
     char ctype[96], upload[110];
     snprintf(ctype, sizeof(ctype), "multipart/form-data; boundary=%s", boundary);
     snprintf(upload, sizeof(upload), "%s/attachment", path);
@@ -317,7 +325,7 @@ static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in
                           .body = b.data,
                           .body_len = b.len,
                           .content_type = ctype,
-                          .what = "QR attachment"};
+                          .what = kind == A_QR ? "QR attachment" : "receipt attachment"};
     json_t *j = NULL;
     o = zoho_api(app, in->id, &c, &j, retry_at, why, whysize);
     json_decref(j);
@@ -325,8 +333,8 @@ static enum zoho_outcome attach_qr(struct fh_app *app, const struct fh_integ *in
     return o;
 }
 
-/* The comment, then (attach_qr) the QR; the comment is marked done in the payload, so a deferred
- * upload does not read or write it again. */
+/* The comment, then (attach_qr) the QR and (attach_journal) the receipt; the comment and the QR
+ * are marked done in the payload, so a deferred upload does not read or write them again. */
 static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
                              const struct fh_job *job, json_t *p,
                              const struct fh_writeback_fiscal *f, char *err, size_t errsize)
@@ -338,8 +346,14 @@ static enum fh_rc write_back(struct fh_app *app, const struct fh_integ *in,
                               : add_comment(app, in, job, p, f, &retry_at, why, sizeof(why));
     if (o == Z_OK)
         json_object_set_new(p, "comment_done", json_true());
-    if (o == Z_OK && json_is_true(json_object_get(in->settings, "attach_qr")))
-        o = attach_qr(app, in, job, p, f, &retry_at, why, sizeof(why));
+    if (o == Z_OK && json_is_true(json_object_get(in->settings, "attach_qr")) &&
+        !json_is_true(json_object_get(p, "qr_done"))) {
+        o = attach(app, in, job, p, f, A_QR, &retry_at, why, sizeof(why));
+        if (o == Z_OK)
+            json_object_set_new(p, "qr_done", json_true());
+    }
+    if (o == Z_OK && json_is_true(json_object_get(in->settings, "attach_journal")))
+        o = attach(app, in, job, p, f, A_RECEIPT, &retry_at, why, sizeof(why));
     return zoho_finish(app, job, p, o, retry_at, why, err, errsize);
 }
 

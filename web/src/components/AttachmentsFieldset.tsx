@@ -23,6 +23,13 @@ export function attachmentsOf(type: string | undefined, s: IntegrationSettings |
   return out;
 }
 
+/** The attachment settings that differ from initial, for a PATCH of only what changed. */
+export function changedAttachments(initial: Attachments, now: Attachments): Attachments {
+  const out: Attachments = {};
+  for (const k of ['attach_qr', 'attach_journal'] as const) if (now[k] !== initial[k]) out[k] = now[k];
+  return out;
+}
+
 export function AttachmentsFieldset({ id, type, value, onChange, disabled }: Props) {
   const choices = attachChoices(type);
   if (!choices.length) return null;

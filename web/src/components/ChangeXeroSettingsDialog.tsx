@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { fullStop } from '../format';
 import { isTrigger } from '../integrations';
 import type { Integration, IntegrationSettings, XeroTrigger } from '../types';
-import { type Attachments, AttachmentsFieldset, attachmentsOf } from './AttachmentsFieldset';
+import { type Attachments, AttachmentsFieldset, attachmentsOf, changedAttachments } from './AttachmentsFieldset';
 import { SettingsDialog } from './SettingsDialog';
 import { TriggerFieldset } from './TriggerFieldset';
 
@@ -27,9 +27,8 @@ export function ChangeXeroSettingsDialog({ orgCode, integration, onClose, onSave
   const [attach, setAttach] = useState<Attachments>(initialAttach);
 
   const changed = () => {
-    const c: IntegrationSettings = {};
+    const c: IntegrationSettings = changedAttachments(initialAttach, attach);
     if (trigger !== initialTrigger) c.trigger = trigger;
-    for (const k of ['attach_qr', 'attach_journal'] as const) if (attach[k] !== initialAttach[k]) c[k] = attach[k];
     return c;
   };
 

@@ -1,7 +1,7 @@
 // Change settings of a Zoho Books integration: which invoices it fiscalizes,
-// the data center its consent starts at and whether the write-back attaches
-// the QR code, saved with PATCH /api/orgs/{org}/integrations/{uid}
-// {"settings": {"fiscalize", "data_center", "attach_qr"}} (only what
+// the data center its consent starts at and what the write-back attaches (the
+// QR code, the receipt as a PDF), saved with PATCH /api/orgs/{org}/integrations/{uid}
+// {"settings": {"fiscalize", "data_center", "attach_qr", "attach_journal"}} (only what
 // changed). A new rule applies to what happens in Zoho Books from now on; a
 // new data center to the next Reconnect. Invoices already fiscalized are not
 // touched.
@@ -9,7 +9,7 @@ import { useState } from 'preact/hooks';
 import { fullStop } from '../format';
 import type { Integration, IntegrationSettings } from '../types';
 import { DATA_CENTERS, DEFAULT_DATA_CENTER, DEFAULT_FISCALIZE, FISCALIZE_CHOICES } from '../zoho';
-import { type Attachments, AttachmentsFieldset, attachmentsOf } from './AttachmentsFieldset';
+import { type Attachments, AttachmentsFieldset, attachmentsOf, changedAttachments } from './AttachmentsFieldset';
 import { DataCenterSelect } from './DataCenterSelect';
 import { FiscalizeFieldset } from './FiscalizeFieldset';
 import { SettingsDialog } from './SettingsDialog';
@@ -31,10 +31,9 @@ export function ChangeZohoSettingsDialog({ orgCode, integration, onClose, onSave
   const [attach, setAttach] = useState<Attachments>(initialAttach);
 
   const changed = () => {
-    const c: IntegrationSettings = {};
+    const c: IntegrationSettings = changedAttachments(initialAttach, attach);
     if (fiscalize !== s.fiscalize) c.fiscalize = fiscalize;
     if (dataCenter !== s.data_center) c.data_center = dataCenter;
-    if (attach.attach_qr !== initialAttach.attach_qr) c.attach_qr = attach.attach_qr;
     return c;
   };
 
