@@ -2,7 +2,8 @@
 # run.sh - the whole suite (make test). Runs every suite and sums the results:
 #   C unit suites                         release and ASan+UBSan builds
 #   C store suites (store, jobs)          release and ASan+UBSan builds x SQLite and PostgreSQL
-#   API end-to-end suites (node)          ASan+UBSan server on SQLite, release server on PostgreSQL
+#   API end-to-end suites (node)          ASan+UBSan server on SQLite, release server on PostgreSQL,
+#                                         the two side by side
 #   browser suites (node + chromium)      release server on SQLite
 # Every suite speaks TAP; a test is a top-level "ok" / "not ok" line. The last line printed is
 # "N passed, N failed", after each failing test's name and error; the exit status is non-zero
@@ -51,11 +52,13 @@ tally() {
     fi
 }
 
+suite_log() { echo "$OUT/$(echo "$1" | tr ' /:' '___').log"; }
+
 run_suite() {
     local name=$1
     shift
     local log
-    log=$OUT/$(echo "$name" | tr ' /:' '___').log
+    log=$(suite_log "$name")
     "$@" >"$log" 2>&1
     tally "$name" "$log" $?
 }
@@ -90,11 +93,23 @@ for b in release asan; do
 done
 
 # ---- end-to-end API suites (node), each spawning its own servers ----
-run_suite "e2e api sqlite [asan]" env FH_BIN="$ASAN" FH_DATABASE=sqlite FH_OUT="$OUT" \
-    node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
+# The two runs go side by side: each file waits on servers and partners most of its time (one
+# run alone keeps about half a core busy), and every server, store and port is its own.
+E2E_SQLITE="e2e api sqlite [asan]"
+E2E_PG="e2e api postgres [release]"
+env FH_BIN="$ASAN" FH_DATABASE=sqlite FH_OUT="$OUT" \
+    node --test --test-reporter=tap --test-concurrency=1 tests/e2e/ >"$(suite_log "$E2E_SQLITE")" 2>&1 &
+sqlite_pid=$!
 if [ -n "$PG_URL" ]; then
-    run_suite "e2e api postgres [release]" env FH_BIN="$RELEASE" FH_DATABASE="$PG_URL" FH_OUT="$OUT" \
-        node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
+    env FH_BIN="$RELEASE" FH_DATABASE="$PG_URL" FH_OUT="$OUT" \
+        node --test --test-reporter=tap --test-concurrency=1 tests/e2e/ >"$(suite_log "$E2E_PG")" 2>&1 &
+    pg_pid=$!
+fi
+wait "$sqlite_pid"
+tally "$E2E_SQLITE" "$(suite_log "$E2E_SQLITE")" $?
+if [ -n "$PG_URL" ]; then
+    wait "$pg_pid"
+    tally "$E2E_PG" "$(suite_log "$E2E_PG")" $?
 fi
 
 # ---- browser suites ----
