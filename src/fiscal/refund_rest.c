@@ -5,9 +5,11 @@
  * A refund's item that names a sale item (same name, GTIN, unit price and tax labels) takes its
  * quantity and total off that item. Any other refunded amount (a credit note line of its own,
  * "Credit for INV-0042") comes off the sale items with the same tax labels, in order: such an
- * item keeps its name and becomes one unit of what is left of it, so each tax label keeps exactly
- * what was not refunded. An amount beyond what the sale held under its labels is ignored: no
+ * item keeps its name and what is left of it, as a quantity at its unit price when that is exact
+ * (keep_rest), else as one unit of the rest, so each tax label keeps exactly what was not
+ * refunded. An amount beyond what the sale held under its labels is ignored: no
  * item is ever refunded below zero. The payments are the sale's in order, cut to the new total. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +35,26 @@ static bool same_item(const struct fh_fiscal_item *a, const struct fh_fiscal_ite
            (a->gtin ? b->gtin && strcmp(a->gtin, b->gtin) == 0 : !b->gtin) && same_labels(a, b);
 }
 
+/* What is left of s once an amount came off it (rest > 0): at the same unit price when rest is
+ * an exact quantity of it with at most 3 decimals, whole when the sale's quantity was (an item
+ * counted in units stays counted in units: 3 x 10 less 10 is 2 x 10); else one unit of rest. */
+static void keep_rest(struct fh_fiscal_item *s, int64_t rest)
+{
+    __int128 scaled = (__int128)rest * FH_MONEY_SCALE;
+    bool whole = s->quantity % FH_MONEY_SCALE == 0;
+    if (s->unit_price > 0 && scaled % s->unit_price == 0) {
+        __int128 q = scaled / s->unit_price;
+        if (q > 0 && q <= INT64_MAX && q % 10 == 0 && (!whole || q % FH_MONEY_SCALE == 0)) {
+            s->quantity = (int64_t)q;
+            s->total = rest;
+            return;
+        }
+    }
+    s->quantity = FH_MONEY_SCALE;
+    s->unit_price = rest;
+    s->total = rest;
+}
+
 /* Takes amount off the sale's items with r's labels, in order; what could not be taken. */
 static int64_t take_amount(struct fh_fiscal_invoice *sale, const struct fh_fiscal_item *r,
                            int64_t amount, bool *cut)
@@ -42,9 +64,10 @@ static int64_t take_amount(struct fh_fiscal_invoice *sale, const struct fh_fisca
         if (s->quantity <= 0 || s->total <= 0 || !same_labels(s, r))
             continue;
         int64_t take = amount < s->total ? amount : s->total;
-        s->total -= take;
-        s->quantity = FH_MONEY_SCALE;
-        s->unit_price = s->total;
+        if (take < s->total)
+            keep_rest(s, s->total - take);
+        else
+            s->total = 0;
         cut[i] = true;
         amount -= take;
     }

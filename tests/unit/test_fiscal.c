@@ -534,15 +534,59 @@ static void test_refund_rest(void **state)
         fh_fiscal_invoice_free(&r[i]);
 }
 
+/* An amount off an item leaves a quantity at its unit price when that is exact: whole units for
+ * an item sold in units, 3 decimals for one sold by measure; one unit of the rest otherwise. */
+static void test_refund_rest_units(void **state)
+{
+    (void)state;
+    struct fh_fiscal_invoice sale, r;
+    parse_ok("{\"invoice_type\":\"normal\",\"transaction_type\":\"sale\","
+             "\"payments\":[{\"method\":\"cash\",\"amount\":\"71\"}],\"items\":["
+             "{\"name\":\"Cable\",\"quantity\":\"3\",\"unit_price\":\"10\",\"labels\":[\"A\"],"
+             "\"total\":\"30\"},"
+             "{\"name\":\"Flour\",\"quantity\":\"2.5\",\"unit_price\":\"4\",\"labels\":[\"E\"],"
+             "\"total\":\"10\"},"
+             "{\"name\":\"Mouse\",\"quantity\":\"2\",\"unit_price\":\"15.5\",\"labels\":[\"B\"],"
+             "\"total\":\"31\"}]}",
+             &sale);
+    /* 10 off the Cable (A), 3 off the Flour (E), 10 off the Mouse (B) */
+    parse_ok(REFUND_HEAD "\"payments\":[{\"method\":\"cash\",\"amount\":\"23\"}],\"items\":["
+                         "{\"name\":\"Credit A\",\"quantity\":\"1\",\"unit_price\":\"10\","
+                         "\"labels\":[\"A\"],\"total\":\"10\"},"
+                         "{\"name\":\"Credit E\",\"quantity\":\"1\",\"unit_price\":\"3\","
+                         "\"labels\":[\"E\"],\"total\":\"3\"},"
+                         "{\"name\":\"Credit B\",\"quantity\":\"1\",\"unit_price\":\"10\","
+                         "\"labels\":[\"B\"],\"total\":\"10\"}]}",
+             &r);
+    assert_true(fh_fiscal_refund_rest(&sale, &r, 1));
+    assert_int_equal(sale.nitems, 3);
+    /* 2 x 10: whole units at the sale's price */
+    assert_int_equal(sale.items[0].quantity, 20000);
+    assert_int_equal(sale.items[0].unit_price, 100000);
+    assert_int_equal(sale.items[0].total, 200000);
+    /* 1.75 x 4: sold by measure, so a measure is kept */
+    assert_int_equal(sale.items[1].quantity, 17500);
+    assert_int_equal(sale.items[1].unit_price, 40000);
+    assert_int_equal(sale.items[1].total, 70000);
+    /* 21 is no whole number of 15.5: one unit of 21 */
+    assert_int_equal(sale.items[2].quantity, 10000);
+    assert_int_equal(sale.items[2].unit_price, 210000);
+    assert_int_equal(sale.items[2].total, 210000);
+    assert_int_equal(fh_fiscal_invoice_total(&sale), 480000);
+    fh_fiscal_invoice_free(&sale);
+    fh_fiscal_invoice_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_invoice),  cmocka_unit_test(test_enums_and_required),
-        cmocka_unit_test(test_amounts),        cmocka_unit_test(test_texts_and_labels),
-        cmocka_unit_test(test_referent_rules), cmocka_unit_test(test_vsdc_request_exact),
-        cmocka_unit_test(test_decimal_text),   cmocka_unit_test(test_request_id),
-        cmocka_unit_test(test_code_messages),  cmocka_unit_test(test_classification),
-        cmocka_unit_test(test_time_parse),     cmocka_unit_test(test_refund_rest),
+        cmocka_unit_test(test_valid_invoice),     cmocka_unit_test(test_enums_and_required),
+        cmocka_unit_test(test_amounts),           cmocka_unit_test(test_texts_and_labels),
+        cmocka_unit_test(test_referent_rules),    cmocka_unit_test(test_vsdc_request_exact),
+        cmocka_unit_test(test_decimal_text),      cmocka_unit_test(test_request_id),
+        cmocka_unit_test(test_code_messages),     cmocka_unit_test(test_classification),
+        cmocka_unit_test(test_time_parse),        cmocka_unit_test(test_refund_rest),
+        cmocka_unit_test(test_refund_rest_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
