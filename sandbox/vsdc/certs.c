@@ -5,7 +5,13 @@
  * holding UTF8String values. The PKCS#12 is assembled bag by bag (not with PKCS12_create, which
  * refuses a key that does not match the certificate) so the error cases fiscalhub must reject
  * can be produced: expired, without TaxCore extensions, mismatched key, and the legacy
- * RC2/3DES/SHA1 encryption of older TaxCore PFX files (needs OpenSSL's legacy provider). */
+ * RC2/3DES/SHA1 encryption of older TaxCore PFX files (needs OpenSSL's legacy provider).
+ *
+ * A foreign certificate is what a taxpayer has when they upload the certificate of another
+ * TaxCore environment (a test environment's against production): the same subject, extensions
+ * and PFX, but issued by the other environment's CA (pki.c, foreign-ca and foreign-ica), which
+ * the V-SDC's TLS server does not trust, so the handshake refuses it ("unknown ca"). It is not
+ * recorded in the registry: its UID and PAC belong to the other environment. */
 #include <openssl/err.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
@@ -81,6 +87,7 @@ static X509_NAME *taxpayer_name(const struct vsdc_taxpayer *tp)
     return n;
 }
 
+/* p is the issuing environment: its ICA signs. */
 static X509 *client_cert(const struct vsdc_pki *p, const struct vsdc_taxpayer *tp, EVP_PKEY *key,
                          const struct fh_vsdc_issue_opts *o)
 {
@@ -162,10 +169,19 @@ static void fill_taxpayer(struct vsdc_taxpayer *tp, const struct fh_vsdc_issue_o
     tp->not_after_ms = tp->issued_ms + (o->expired ? -86400 : o->days * 86400) * 1000;
 }
 
-/* Reserves a UID in the registry (random ones are retried on a collision). */
+/* Reserves a UID in the registry (random ones are retried on a collision); a foreign
+ * certificate's UID is not recorded. */
 static enum fh_rc reserve(const struct vsdc_pki *p, const struct fh_vsdc_issue_opts *o,
                           struct vsdc_taxpayer *tp, char *err, size_t errsize)
 {
+    if (o->foreign) {
+        if (o->uid)
+            fh_strlcpy(tp->uid, o->uid, sizeof(tp->uid));
+        else
+            vsdc_random_code(tp->uid, VSDC_UID_LEN);
+        fill_taxpayer(tp, o);
+        return FH_OK;
+    }
     for (int attempt = 0; attempt < 8; attempt++) {
         if (o->uid)
             fh_strlcpy(tp->uid, o->uid, sizeof(tp->uid));
@@ -223,6 +239,16 @@ enum fh_rc vsdc_issue(const struct vsdc_pki *p, const struct fh_vsdc_issue_opts 
         return rc;
     struct vsdc_taxpayer tp;
     memset(&tp, 0, sizeof(tp));
+    struct vsdc_pki foreign;
+    memset(&foreign, 0, sizeof(foreign));
+    const struct vsdc_pki *issuer = p;
+    if (o->foreign) {
+        if (vsdc_pki_foreign_load_or_create(p->dir, &foreign) != FH_OK) {
+            snprintf(err, errsize, "cannot create the CA of another environment in %s", p->dir);
+            return FH_ERR;
+        }
+        issuer = &foreign;
+    }
     EVP_PKEY *key = vsdc_rsa_generate();
     EVP_PKEY *other = o->key_mismatch ? vsdc_rsa_generate() : NULL;
     X509 *cert = NULL;
@@ -234,8 +260,9 @@ enum fh_rc vsdc_issue(const struct vsdc_pki *p, const struct fh_vsdc_issue_opts 
         goto out;
     rc = FH_ERR;
     vsdc_random_code(out->password, 8);
-    cert = client_cert(p, &tp, key, o);
-    p12 = cert ? build_p12(other ? other : key, cert, p, out->password, tp.uid, o->legacy) : NULL;
+    cert = client_cert(issuer, &tp, key, o);
+    p12 = cert ? build_p12(other ? other : key, cert, issuer, out->password, tp.uid, o->legacy)
+               : NULL;
     unsigned char *der = NULL;
     int len = p12 ? i2d_PKCS12(p12, &der) : -1;
     if (len <= 0) {
@@ -256,6 +283,7 @@ out:
     X509_free(cert);
     EVP_PKEY_free(key);
     EVP_PKEY_free(other);
+    vsdc_pki_free(&foreign);
     return rc;
 }
 

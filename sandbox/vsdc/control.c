@@ -158,6 +158,7 @@ static enum fh_rc certificates_post(struct fh_req *req)
         {.name = "legacy", .type = FH_J_BOOL, .optional = true, .out = &o.legacy},
         {.name = "no_taxcore_ext", .type = FH_J_BOOL, .optional = true, .out = &o.no_taxcore_ext},
         {.name = "key_mismatch", .type = FH_J_BOOL, .optional = true, .out = &o.key_mismatch},
+        {.name = "foreign", .type = FH_J_BOOL, .optional = true, .out = &o.foreign},
         FH_JSPEC_END,
     };
     struct fh_json_error jerr;

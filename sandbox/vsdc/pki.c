@@ -5,6 +5,10 @@
  *   server.pem, server.key  the V-SDC's TLS certificate for 127.0.0.1, ::1 and localhost
  *   signer.pem, signer.key  the V-SDC's signing key (signature, encryptedInternalData); its
  *                           SERIALNUMBER is the V-SDC's own UID (signedBy)
+ *   foreign-ca.{pem,key}, foreign-ica.{pem,key}
+ *                           root and ICA of "another TaxCore environment", made for the first
+ *                           `foreign` client certificate (certs.c), which they issue; the V-SDC's
+ *                           TLS server does not trust them (its store holds only ca and ica)
  * All keys are RSA 2048, files are written 0600 in a 0700 folder, and creation runs under an
  * exclusive lock on <dir>/.lock so the sandbox and `issue-cert` never race. */
 #include <errno.h>
@@ -266,20 +270,31 @@ static enum fh_rc make_leaf(struct vsdc_pki *p, bool server)
     return FH_OK;
 }
 
-static enum fh_rc make_cas(struct vsdc_pki *p)
+/* File names and CNs of a root and its ICA. */
+struct ca_names {
+    const char *ca_file, *ica_file, *ca_cn, *ica_cn;
+};
+
+static const struct ca_names own_cas = {"ca", "ica", "fiscalhub sandbox TaxCore RCA",
+                                        "fiscalhub sandbox TaxCore ICA"};
+static const struct ca_names foreign_cas = {"foreign-ca", "foreign-ica",
+                                            "fiscalhub sandbox TaxCore RCA (another environment)",
+                                            "fiscalhub sandbox TaxCore ICA (another environment)"};
+
+static enum fh_rc make_cas(struct vsdc_pki *p, const struct ca_names *nm)
 {
     p->ca_key = vsdc_rsa_generate();
     p->ica_key = vsdc_rsa_generate();
     if (!p->ca_key || !p->ica_key)
         return FH_ERR;
-    p->ca = vsdc_cert_make(name_of("fiscalhub sandbox TaxCore RCA", NULL), p->ca_key, NULL,
-                           p->ca_key, -3600, (int64_t)CA_DAYS * 86400, true);
+    p->ca = vsdc_cert_make(name_of(nm->ca_cn, NULL), p->ca_key, NULL, p->ca_key, -3600,
+                           (int64_t)CA_DAYS * 86400, true);
     if (!p->ca)
         return FH_ERR;
-    p->ica = vsdc_cert_make(name_of("fiscalhub sandbox TaxCore ICA", NULL), p->ica_key, p->ca,
-                            p->ca_key, -3600, (int64_t)CA_DAYS * 86400, true);
-    if (!p->ica || save_pair(p->dir, "ca", p->ca, p->ca_key) != FH_OK ||
-        save_pair(p->dir, "ica", p->ica, p->ica_key) != FH_OK)
+    p->ica = vsdc_cert_make(name_of(nm->ica_cn, NULL), p->ica_key, p->ca, p->ca_key, -3600,
+                            (int64_t)CA_DAYS * 86400, true);
+    if (!p->ica || save_pair(p->dir, nm->ca_file, p->ca, p->ca_key) != FH_OK ||
+        save_pair(p->dir, nm->ica_file, p->ica, p->ica_key) != FH_OK)
         return FH_ERR;
     return FH_OK;
 }
@@ -291,7 +306,7 @@ static enum fh_rc load_or_create_locked(struct vsdc_pki *p)
     if (!cas) { /* a new root invalidates every leaf */
         vsdc_pki_free(p);
         fh_log(FH_LOG_INFO, "vsdc", "creating the sandbox CA in %s", p->dir);
-        if (make_cas(p) != FH_OK)
+        if (make_cas(p, &own_cas) != FH_OK)
             return FH_ERR;
     }
     if ((!cas || !load_pair(p->dir, "server", &p->server, &p->server_key)) &&
@@ -327,6 +342,29 @@ enum fh_rc vsdc_pki_load_or_create(const char *data_dir, struct vsdc_pki *p)
     if (rc != FH_OK) {
         fh_log(FH_LOG_ERROR, "vsdc", "cannot create the sandbox PKI in %s", p->dir);
         vsdc_pki_free(p);
+    }
+    return rc;
+}
+
+enum fh_rc vsdc_pki_foreign_load_or_create(const char *dir, struct vsdc_pki *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (!fh_strlcpy(f->dir, dir, sizeof(f->dir)))
+        return FH_E_LIMIT;
+    int lock = vsdc_dir_lock(f->dir);
+    if (lock < 0)
+        return FH_ERR;
+    enum fh_rc rc = FH_OK;
+    if (!load_pair(f->dir, foreign_cas.ca_file, &f->ca, &f->ca_key) ||
+        !load_pair(f->dir, foreign_cas.ica_file, &f->ica, &f->ica_key)) {
+        vsdc_pki_free(f);
+        fh_log(FH_LOG_INFO, "vsdc", "creating the CA of another environment in %s", f->dir);
+        rc = make_cas(f, &foreign_cas);
+    }
+    close(lock);
+    if (rc != FH_OK) {
+        fh_log(FH_LOG_ERROR, "vsdc", "cannot create the CA of another environment in %s", f->dir);
+        vsdc_pki_free(f);
     }
     return rc;
 }

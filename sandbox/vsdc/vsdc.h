@@ -42,6 +42,7 @@ struct fh_vsdc_issue_opts {
     const char *api_url; /* TaxCore.API URL written into the certificate */
     int64_t days;        /* validity (365) */
     bool expired, legacy, no_taxcore_ext, key_mismatch;
+    bool foreign; /* issued by the CA of another environment: the V-SDC's handshake refuses it */
 };
 
 /* issue-cert: creates the PKI under data_dir when missing, writes out_dir/<UID>.pfx,

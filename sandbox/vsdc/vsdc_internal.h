@@ -215,6 +215,10 @@ struct vsdc_pki {
 /* Loads <dir>/{ca,ica,server,signer}.{pem,key}, creating what is missing (under the lock). */
 enum fh_rc vsdc_pki_load_or_create(const char *dir, struct vsdc_pki *pki);
 void vsdc_pki_free(struct vsdc_pki *pki);
+/* Loads the root and ICA of "another environment" from dir (<data dir>/vsdc: foreign-ca,
+ * foreign-ica), creating them under the lock when missing; only dir, ca, ca_key, ica and ica_key
+ * of *f are set (vsdc_pki_free frees them). */
+enum fh_rc vsdc_pki_foreign_load_or_create(const char *dir, struct vsdc_pki *f);
 EVP_PKEY *vsdc_rsa_generate(void);
 /* A certificate for pub signed by issuer (NULL: self-signed with key). not_before/after in
  * seconds relative to now. subject is taken over (freed by the callee). */
@@ -236,7 +240,8 @@ struct vsdc_issued {
     uint8_t *pfx; /* owned */
     size_t pfx_len;
 };
-/* Issues a client certificate, records it in the registry, returns the PFX (certs.c). */
+/* Issues a client certificate, records it in the registry, returns the PFX (certs.c); a
+ * foreign one (o->foreign) is issued by the other environment's CA and not recorded. */
 enum fh_rc vsdc_issue(const struct vsdc_pki *pki, const struct fh_vsdc_issue_opts *o,
                       struct vsdc_issued *out, char *err, size_t errsize);
 void vsdc_issued_free(struct vsdc_issued *is);

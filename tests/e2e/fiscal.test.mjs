@@ -1,7 +1,8 @@
 // Fiscalization against the real V-SDC emulator over HTTPS with client certificates: submit ->
 // signed with the sandbox's invoice number and its body stored verbatim, refusals that are final
-// (unknown label, revoked certificate), retry, an unknown outcome resolved by asking first,
-// training, refunds, listing, roles, tenancy and bad input.
+// (unknown label, revoked certificate, a certificate of another environment refused in the TLS
+// handshake), retry, an unknown outcome resolved by asking first, training, refunds, listing,
+// roles, tenancy and bad input.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -164,6 +165,36 @@ test('a certificate the V-SDC revoked fails the invoice; after reinstatement a r
   const dup = await a.post(`/api/orgs/${a.org}/fiscal-invoices/${r.json.id}/retry`);
   assert.equal(dup.status, 409);
   assert.equal(dup.json.code, 6003);
+});
+
+test('a certificate of another TaxCore environment is refused in the TLS handshake: the invoice fails, the certificate says so', async () => {
+  // issued by the sandbox's second CA: fiscalhub accepts the upload (it does not check the issuer)
+  const c = await signup(srv.url, 'fiscal-foreign');
+  const cert = await issueCert(sb, { foreign: true });
+  const uid = await uploadCert(c, cert);
+  assert.equal(uid, cert.uid);
+  const made = await c.post(`/api/orgs/${c.org}/integrations`, { type: 'custom', certificate_uid: uid });
+  assert.equal(made.status, 201, made.text);
+  const r = await submit(c, uid, invoice({ pos_invoice_number: sid('POS') }));
+  assert.equal(r.status, 202, r.text);
+  const d = await settled(c, r.json.id);
+  assert.equal(d.status, 'failed', d.last_error);
+  assert.match(d.last_error, /^The V-SDC refused the certificate during the TLS handshake \(.*alert unknown ca/);
+  assert.equal(d.invoice_number, null);
+  assert.equal(d.attempts, 1, 'a refusal is final: not tried again');
+  // the certificate and its integration show the refusal, with the same reason
+  const certOf = (await c.get(`/api/orgs/${c.org}/certificates`)).json.certificates.find((x) => x.uid === uid);
+  assert.equal(certOf.status, 'refused');
+  assert.equal(certOf.refused_reason, d.last_error);
+  assert.ok(Date.parse(certOf.refused_at) <= Date.now(), certOf.refused_at);
+  assert.ok(Date.parse(certOf.refused_at) >= Date.parse(d.created_at), certOf.refused_at);
+  const it = (await c.get(`/api/orgs/${c.org}/integrations`)).json.integrations.find((x) => x.uid === made.json.uid);
+  assert.deepEqual([it.certificate_status, it.certificate_refused_reason], ['refused', d.last_error]);
+  // the V-SDC never got past the handshake: no request, no invoice, no completed handshake
+  const stats = await sb.control('GET', '/vsdc/control/stats');
+  assert.deepEqual(stats.posts_by_request_id.filter((p) => p.request_id === r.json.request_id), []);
+  assert.equal(stats.tls_handshakes_by_uid[uid], undefined);
+  assert.equal((await sb.control('GET', `/vsdc/control/invoices?uid=${uid}`)).total, 0);
 });
 
 test('a certificate revoked in fiscalhub is refused at submission, and its queued invoices fail', async () => {

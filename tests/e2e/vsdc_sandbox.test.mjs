@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import tls from 'node:tls';
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, issueCert, sandboxBinary } from '../lib/sandbox.mjs';
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 // One HTTPS request to the V-SDC. Resolves with the answer, rejects on a transport error.
-function vsdc(c, { method = 'GET', path, body, pac = c?.pac, rid, headers = {}, agent = false } = {}) {
+function vsdc(c, { method = 'GET', path, body, pac = c?.pac, rid, headers = {}, agent = false, tlsOptions = {} } = {}) {
   return new Promise((resolve, reject) => {
     const h = { accept: 'application/json', ...headers };
     if (pac) h.PAC = pac;
@@ -36,7 +36,7 @@ function vsdc(c, { method = 'GET', path, body, pac = c?.pac, rid, headers = {}, 
       h['content-length'] = payload.length;
     }
     const req = https.request(
-      { host: '127.0.0.1', port: sb.vsdcPort, method, path, headers: h, ca: sb.caPem, agent,
+      { host: '127.0.0.1', port: sb.vsdcPort, method, path, headers: h, ca: sb.caPem, agent, ...tlsOptions,
         ...(c ? { pfx: c.pfx, passphrase: c.password } : {}) },
       (res) => {
         const chunks = [];
@@ -446,6 +446,58 @@ test('control: POST /vsdc/control/certificates issues one, with the V-SDC URL as
   assert.equal(listed?.name, 'Elsewhere d.o.o.');
   const bad = await sb.control('POST', '/vsdc/control/certificates', { name: 'x'.repeat(101) });
   assert.equal(bad.status, 400);
+});
+
+test('control: a foreign certificate (another environment\'s CA) looks like ours but the handshake refuses it: unknown ca', async () => {
+  const issue = async (body) => {
+    const r = await sb.control('POST', '/vsdc/control/certificates', body);
+    assert.equal(r.status, 201, r.text);
+    return { ...r.json, pfx: Buffer.from(r.json.pfx_base64, 'base64') };
+  };
+  const f = await issue({ foreign: true, name: 'Elsewhere Shop d.o.o.', tin: '101010101' });
+  const ours = await issue({});
+  assert.match(f.uid, /^[0-9A-Z]{8}$/);
+  assert.match(f.pac, /^[0-9A-Z]{6}$/);
+  assert.equal(f.vsdc_url, sb.vsdcUrl);
+  // the same subject, key usage and TaxCore extensions as ours, in the same kind of PKCS#12
+  const leaf = (c) => tls.createSecureContext({ pfx: c.pfx, passphrase: c.password }).context.getCertificate();
+  const der = leaf(f);
+  const x = new X509Certificate(der);
+  assert.match(x.subject, new RegExp(`serialNumber=${f.uid}`));
+  assert.match(x.subject, /CN=Elsewhere Shop d\.o\.o\./);
+  assert.equal(x.keyUsage?.join(), '1.3.6.1.5.5.7.3.2', 'EKU clientAuth');
+  const oid = (z) => Buffer.from(`2b0601040183862005080${z}`, 'hex'); // 1.3.6.1.4.1.49952.5.8.z
+  for (const z of [5, 6, 7]) assert.ok(der.includes(oid(z)), `OID 1.3.6.1.4.1.49952.5.8.${z}`);
+  assert.ok(der.includes(Buffer.from(sb.vsdcUrl)) && der.includes(Buffer.from('101010101')));
+  assert.ok(!f.pfx.includes(Buffer.from('2a864886f70d010c0106', 'hex')), 'AES like ours, not RC2');
+  // ...issued by the other environment's ICA, kept next to ours, which the V-SDC does not trust
+  const pem = (name) => new X509Certificate(readFileSync(join(sb.dataDir, 'vsdc', name)));
+  const [foreignIca, foreignCa, ica] = [pem('foreign-ica.pem'), pem('foreign-ca.pem'), pem('ica.pem')];
+  assert.match(x.issuer, /CN=fiscalhub sandbox TaxCore ICA \(another environment\)/);
+  assert.ok(x.checkIssued(foreignIca) && x.verify(foreignIca.publicKey), 'signed by the foreign ICA');
+  assert.ok(foreignIca.checkIssued(foreignCa) && foreignIca.verify(foreignCa.publicKey));
+  assert.ok(!x.checkIssued(ica) && !x.verify(ica.publicKey), 'not by ours');
+  assert.match(new X509Certificate(leaf(ours)).issuer, /CN=fiscalhub sandbox TaxCore ICA$/);
+  assert.notEqual(foreignCa.fingerprint256, new X509Certificate(sb.caPem).fingerprint256);
+  // the V-SDC refuses it in the handshake (TLS 1.3: read after the client's side of it; 1.2: in it)
+  const unknownCa = (e) => /tlsv1 alert unknown ca.*SSL alert number 48/.test(e.message);
+  const before = await stats();
+  await assert.rejects(vsdc(f, { path: '/api/v3/attention' }), unknownCa);
+  await assert.rejects(post(f, invoice(), { rid: rid('f') }), unknownCa);
+  await assert.rejects(vsdc(f, { path: '/api/v3/attention', tlsOptions: { maxVersion: 'TLSv1.2' } }), unknownCa);
+  assert.equal((await vsdc(ours, { path: '/api/v3/attention' })).status, 200);
+  assert.equal((await post(ours, invoice())).status, 200, 'ours is served');
+  const after = await stats();
+  assert.equal(after.tls_handshakes_by_uid[f.uid], undefined, 'no handshake completed');
+  assert.equal(after.posts_received, before.posts_received + 1, 'only our POST arrived');
+  assert.equal((await sb.control('GET', `/vsdc/control/invoices?uid=${f.uid}`)).json.total, 0);
+  // not a taxpayer of this V-SDC; a second one comes from the same foreign CA
+  const listed = (await sb.control('GET', '/vsdc/control/taxpayers')).json.taxpayers.map((t) => t.uid);
+  assert.ok(!listed.includes(f.uid) && listed.includes(ours.uid));
+  const again = await issue({ foreign: true });
+  assert.ok(new X509Certificate(leaf(again)).checkIssued(foreignIca));
+  assert.equal(pem('foreign-ca.pem').fingerprint256, foreignCa.fingerprint256);
+  assert.equal((await sb.control('POST', '/vsdc/control/certificates', { foreign: 'yes' })).status, 400);
 });
 
 test('make run\'s tax groups (scripts/demo-tax-groups.json) load, with labels of the demo taxes\' rates', async () => {
