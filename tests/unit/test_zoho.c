@@ -300,16 +300,18 @@ static void test_settings(void **state)
     assert_string_equal(json_string_value(json_object_get(out, "fiscalize")), "sent");
     json_t *in =
         json_loads("{\"data_center\":\"com.au\",\"fiscalize\":\"paid\","
-                   "\"tax_mapping\":{\"VAT 20\":\"A\"},\"backfill_days\":30,\"attach_qr\":true}",
+                   "\"tax_mapping\":{\"VAT 20\":\"A\"},\"backfill_days\":30,\"attach_qr\":true,"
+                   "\"attach_journal\":true}",
                    0, NULL);
     json_t *merged = NULL;
     assert_int_equal(fh_zoho_settings_merge(out, in, &merged, &err), FH_OK);
     assert_string_equal(json_string_value(json_object_get(merged, "data_center")), "com.au");
     assert_true(json_is_true(json_object_get(merged, "attach_qr")));
+    assert_true(json_is_true(json_object_get(merged, "attach_journal")));
     json_decref(in);
     static const char *const bad[] = {
         "{\"data_center\":\"mars\"}",       "{\"data_center\":1}",     "{\"fiscalize\":\"never\"}",
-        "{\"trigger\":\"payment\"}",        "{\"attach_qr\":\"yes\"}", "{\"attach_journal\":true}",
+        "{\"trigger\":\"payment\"}",        "{\"attach_qr\":\"yes\"}", "{\"attach_journal\":1}",
         "{\"tax_mapping\":{\"X\":\"AB\"}}", "{\"backfill_days\":-1}",  "{\"default_label\":\"\"}",
     };
     for (size_t i = 0; i < FH_ARRAY_LEN(bad); i++) {
