@@ -339,9 +339,8 @@ bool fh_writeback_mark_found(json_t *answer, const struct fh_writeback_mark *m);
 /* The V-SDC's QR code of f (its answer's verificationQRCode, a base64 GIF) as bytes (caller
  * frees), or NULL when the answer has none. */
 uint8_t *fh_writeback_qr_gif(const struct fh_writeback_fiscal *f, size_t *len);
-/* The fiscal receipt of f as a PDF (caller frees): the V-SDC's journal line for line and the QR
- * code of the verification URL below it (fh_pdf_receipt), or NULL when the answer has no
- * journal. */
+/* The fiscal receipt of f as a PDF (caller frees; fh_fiscal_receipt_pdf), or NULL when the
+ * answer has no journal. */
 uint8_t *fh_writeback_journal_pdf(const struct fh_writeback_fiscal *f, size_t *len);
 enum fh_writeback_state fh_writeback_fiscal(struct fh_store *st, json_t *p, int64_t integration_id,
                                             struct fh_writeback_fiscal *out);

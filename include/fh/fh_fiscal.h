@@ -214,6 +214,16 @@ enum fh_rc fh_fiscal_wait_park(struct fh_store *st, const struct fh_job *job, in
                                const char *waiting_key, int64_t next_at, const char *why,
                                int64_t now);
 
+/* ---- the receipt (src/fiscal/receipt.c) ---- */
+/* A signed invoice's fiscal receipt as a PDF (caller frees): journal line for line and the QR
+ * code of url below it (fh_pdf_receipt, title "Fiscal invoice <number>"); NULL (*len 0) when
+ * there is no journal. */
+uint8_t *fh_fiscal_receipt_pdf(const char *number, const char *url, const char *journal,
+                               size_t *len);
+/* The receipt's file name, "fiscal-<number>.pdf" (any character but letters, digits and '-'
+ * becomes '-'). */
+void fh_fiscal_receipt_name(const char *number, char *out, size_t outsize);
+
 /* ---- reading (src/fiscal/view.c) ---- */
 struct fh_fiscal_filter {
     const char *status;          /* NULL: any */

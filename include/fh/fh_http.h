@@ -171,6 +171,10 @@ typedef enum fh_rc (*fh_reply_fill_fn)(void *cls, struct fh_buf *out, bool *end)
 enum fh_rc fh_reply_download(struct fh_req *req, const char *ctype, const char *filename,
                              fh_reply_fill_fn fill, void (*done)(void *cls), void *cls,
                              size_t piece_max);
+/* 200 with bytes (malloc'd, taken) of type ctype, shown in place (inline) or saved (attachment)
+ * as filename (letters, digits, '-', '.' only: it is not quoted further). */
+enum fh_rc fh_reply_file(struct fh_req *req, const char *ctype, bool inline_, const char *filename,
+                         uint8_t *bytes, size_t len);
 enum fh_rc fh_reply_error(struct fh_req *req, enum fh_ec ec, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 struct MHD_Response;

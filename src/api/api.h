@@ -42,6 +42,7 @@ enum fh_rc fh_api_integrations_webhook_rotate_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoices_get(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoices_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoice_get(struct fh_req *req);
+enum fh_rc fh_api_fiscal_invoice_receipt_get(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoice_retry_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoice_writeback_retry_post(struct fh_req *req);
 enum fh_rc fh_api_fiscal_invoices_retry_post(struct fh_req *req);
@@ -62,6 +63,7 @@ enum fh_rc fh_api_v1_me_get(struct fh_req *req);
 enum fh_rc fh_api_v1_invoices_post(struct fh_req *req);
 enum fh_rc fh_api_v1_invoices_get(struct fh_req *req);
 enum fh_rc fh_api_v1_invoice_get(struct fh_req *req);
+enum fh_rc fh_api_v1_invoice_receipt_get(struct fh_req *req);
 enum fh_rc fh_api_v1_invoice_refund_post(struct fh_req *req);
 enum fh_rc fh_api_v1_invoice_copy_post(struct fh_req *req);
 /* Licensing (docs/api/billing.md) */
@@ -117,6 +119,16 @@ enum fh_rc fh_api_consent_reply(struct fh_req *req, enum fh_consent_result r, co
                                 const char *reason);
 /* Replies 503 for a retryable store failure, 500 otherwise. */
 enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *what);
+/* Answers the fiscal receipt (fh_fiscal_receipt_pdf, inline "fiscal-<number>.pdf") of the
+ * invoice o (taken: its status, invoice_number, verification_url) with journal (within o);
+ * 409 (6007) unless it is signed with a journal. */
+enum fh_rc fh_api_reply_receipt(struct fh_req *req, json_t *o, const char *journal);
+/* The details of the organization's fiscal invoice {id} (fh_fiscal_get_json; a new reference),
+ * or NULL once it answered 400, 404 or a store error. */
+json_t *fh_api_fiscal_invoice_or_reply(struct fh_req *req);
+/* The details of the API key's invoice {id} (fh_public_invoice_get; a new reference), or NULL
+ * once it answered 400, 404 or a store error. */
+json_t *fh_api_v1_invoice_or_reply(struct fh_req *req, bool with_qr);
 /* A submission's optional source_tax_total (s; NULL: absent), the tax total the caller's
  * document states, a decimal string >= 0 with at most 4 decimals: into *has and *tax. Else
  * replies 400 (1003) and returns false. */

@@ -43,6 +43,32 @@ enum fh_rc fh_api_store_failed(struct fh_req *req, enum fh_rc rc, const char *wh
     return fh_reply_error(req, FH_EC_INTERNAL, "%s", what);
 }
 
+enum fh_rc fh_api_reply_receipt(struct fh_req *req, json_t *o, const char *journal)
+{
+    const char *status = json_string_value(json_object_get(o, "status"));
+    const char *number = json_string_value(json_object_get(o, "invoice_number"));
+    if (!status || strcmp(status, "signed") != 0 || !number || !journal || !*journal) {
+        long long id = (long long)json_integer_value(json_object_get(o, "id"));
+        enum fh_rc rc =
+            status && strcmp(status, "signed") == 0
+                ? fh_reply_error(req, FH_EC_FISCAL_NO_RECEIPT,
+                                 "the V-SDC returned no journal for invoice %lld", id)
+                : fh_reply_error(req, FH_EC_FISCAL_NO_RECEIPT, "invoice %lld is %s, not signed", id,
+                                 status ? status : "unknown");
+        json_decref(o);
+        return rc;
+    }
+    size_t len = 0;
+    uint8_t *pdf = fh_fiscal_receipt_pdf(
+        number, json_string_value(json_object_get(o, "verification_url")), journal, &len);
+    char name[120];
+    fh_fiscal_receipt_name(number, name, sizeof(name));
+    json_decref(o);
+    if (!pdf)
+        return fh_reply_error(req, FH_EC_INTERNAL, "%s", "cannot make the receipt");
+    return fh_reply_file(req, "application/pdf", true, name, pdf, len);
+}
+
 int fh_api_owners_locked(struct fh_store *st, int64_t org_id)
 {
     struct fh_param p[] = {FH_PI(org_id)};

@@ -184,6 +184,23 @@ enum fh_rc fh_reply_download(struct fh_req *req, const char *ctype, const char *
     return fh_http_queue(req, 200, resp);
 }
 
+enum fh_rc fh_reply_file(struct fh_req *req, const char *ctype, bool inline_, const char *filename,
+                         uint8_t *bytes, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(bytes);
+        return FH_ERR;
+    }
+    char disposition[160];
+    snprintf(disposition, sizeof(disposition), "%s; filename=\"%s\"",
+             inline_ ? "inline" : "attachment", filename);
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "Content-Disposition", disposition);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    return fh_http_queue(req, 200, resp);
+}
+
 enum fh_rc fh_reply_empty(struct fh_req *req, unsigned int status)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);

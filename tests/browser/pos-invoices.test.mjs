@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { invoice } from '../lib/fiscal.mjs';
+import { pdfLines, pdfQrCodes, wordLines } from '../lib/pdf.mjs';
 import { startSandbox } from '../lib/sandbox.mjs';
 import { startServer, storeQuery } from '../lib/server.mjs';
 import {
@@ -155,6 +156,15 @@ test('a sandbox certificate is uploaded and a fiscalized invoice shows its journ
   assert.ok((await qr.evaluate((el) => el.naturalWidth)) > 0, 'the QR image loaded');
   assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/gif;base64,R0lGOD/);
   assert.equal(await dialog.getByTestId('verification-url').getAttribute('href'), signed.verification_url);
+  // the receipt as a PDF, to print: with the session's cookie, the journal and the QR code
+  const pdfLink = dialog.getByTestId('receipt-pdf');
+  assert.equal(await pdfLink.getAttribute('href'), `/api/orgs/${org}/fiscal-invoices/${signedId}/receipt`);
+  const pdf = await page.request.get(await pdfLink.getAttribute('href'));
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  const pdfBytes = await pdf.body();
+  assert.deepEqual(pdfLines(pdfBytes), wordLines(signed.journal), 'the PDF reads as the journal');
+  assert.deepEqual(pdfQrCodes(pdfBytes), [signed.verification_url]);
   const source = dialog.getByTestId('source-link');
   assert.equal(await source.getAttribute('href'), 'https://erp.example.com/invoices/42');
   assert.equal((await source.innerText()).trim(), 'View source invoice', 'no integration: a neutral label');
@@ -182,6 +192,7 @@ test('a sandbox certificate is uploaded and a fiscalized invoice shows its journ
   await page.getByRole('button', { name: 'Details of invoice INV-0043' }).click();
   const failedDialog = page.getByRole('dialog', { name: 'Invoice INV-0043' });
   await failedDialog.getByTestId('last-error').waitFor();
+  assert.equal(await failedDialog.getByTestId('receipt-pdf').count(), 0, 'no receipt before it is signed');
   assert.match(await failedDialog.getByTestId('last-error').innerText(), /tax label that is not defined/);
   assert.match(await failedDialog.getByTestId('refunds-waiting').innerText(),
     /A credit note waits for this invoice: CN-0042\. .*retrying it lets them through too/);
@@ -201,6 +212,7 @@ test('a sandbox certificate is uploaded and a fiscalized invoice shows its journ
   }
   assert.equal(again.status, 'failed');
   await failedDialog.getByTestId('last-error').waitFor();
+  assert.equal(await failedDialog.getByTestId('receipt-pdf').count(), 0, 'no receipt before it is signed');
   await failedDialog.getByText('Failed', { exact: true }).waitFor();
   assert.equal(await failedDialog.getByRole('alert').count(), 0, 'the retry itself was accepted');
   await page.keyboard.press('Escape');

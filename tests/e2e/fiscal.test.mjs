@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { signup, Client, uniqueEmail, storeExec, storeQuery } from '../lib/server.mjs';
+import { pdfInfo, pdfLines, pdfQrCodes, wordLines } from '../lib/pdf.mjs';
 import { startSandbox, issueCert, uploadCert, invoice, settled, sleep, vsdcGet, waitFor, startFiscalServer } from '../lib/fiscal.mjs';
 
 let sb, srv, a, b, certA, uidA, uidB;
@@ -361,6 +362,31 @@ test('CSV export: every invoice that matches the filters, oldest first, quoted, 
   assert.equal((await b.get(`/api/orgs/${c.org}/fiscal-invoices?format=csv`)).status, 404, 'another tenant');
 });
 
+test('a signed invoice\'s receipt is a PDF of its journal and QR code; before it is signed 409, another tenant 404', async () => {
+  const r = await submit(a, uidA, invoice({ pos_invoice_number: sid('R') }));
+  const d = await settled(a, r.json.id);
+  assert.equal(d.status, 'signed');
+  const path = `/api/orgs/${a.org}/fiscal-invoices/${d.id}/receipt`;
+  const pdf = await a.get(path);
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+  assert.equal(pdf.headers.get('content-disposition'), `inline; filename="fiscal-${d.invoice_number}.pdf"`);
+  assert.equal(pdf.headers.get('cache-control'), 'no-store');
+  assert.deepEqual(pdfLines(pdf.bytes), wordLines(d.journal), 'the receipt reads as the journal');
+  assert.deepEqual(pdfQrCodes(pdf.bytes), [d.verification_url]);
+  assert.equal(pdfInfo(pdf.bytes).Title, `Fiscal invoice ${d.invoice_number}`);
+  // a failed invoice has none; a viewer may read it; another tenant's and bad ids
+  const bad = await submit(a, uidA, invoice({ items: [{ name: 'Gadget', quantity: '1', unit_price: '5', labels: ['Q'], total: '5' }] }));
+  const failed = await settled(a, bad.json.id);
+  const none = await a.get(`/api/orgs/${a.org}/fiscal-invoices/${failed.id}/receipt`);
+  assert.deepEqual([none.status, none.json.code, none.json.detail], [409, 6007, `invoice ${failed.id} is failed, not signed`]);
+  assert.equal((await b.get(`/api/orgs/${b.org}/fiscal-invoices/${d.id}/receipt`)).status, 404);
+  assert.equal((await b.get(`/api/orgs/${a.org}/fiscal-invoices/${d.id}/receipt`)).status, 404);
+  const badId = await a.get(`/api/orgs/${a.org}/fiscal-invoices/x1/receipt`);
+  assert.deepEqual([badId.status, badId.json.code], [400, 1010]);
+  assert.equal((await new Client(srv.url).get(path)).status, 401);
+});
+
 test('another tenant\'s invoices and certificates answer like missing ones', async () => {
   const r = await submit(a, uidA, invoice({ pos_invoice_number: sid('T') }));
   await settled(a, r.json.id);
@@ -430,5 +456,7 @@ test('viewers may read fiscal invoices but not submit or retry them', async () =
   assert.equal(r.json.code, 3003);
   const any = (await a.get(`/api/orgs/${a.org}/fiscal-invoices?page_size=1`)).json.invoices[0];
   assert.equal((await v.post(`/api/orgs/${a.org}/fiscal-invoices/${any.id}/retry`)).status, 403);
+  const signed = (await a.get(`/api/orgs/${a.org}/fiscal-invoices?status=signed&page_size=1`)).json.invoices[0];
+  assert.equal((await v.get(`/api/orgs/${a.org}/fiscal-invoices/${signed.id}/receipt`)).status, 200, 'a viewer may read the receipt');
   await waitFor(async () => true);
 });

@@ -11,6 +11,7 @@ import { signup } from '../lib/server.mjs';
 import { startSandbox, issueCert, uploadCert, invoice, startFiscalServer } from '../lib/fiscal.mjs';
 import { createCustom, createKey } from '../lib/custom.mjs';
 import { validate } from '../lib/jsonschema.mjs';
+import { pdfLines, pdfQrCodes, wordLines } from '../lib/pdf.mjs';
 
 const DOC_PATH = new URL('../../docs/api/openapi.json', import.meta.url);
 const doc = JSON.parse(readFileSync(DOC_PATH, 'utf8'));
@@ -57,14 +58,20 @@ async function call(opId, { params = {}, query = {}, body, headers = {}, auth = 
   if (auth) h.authorization = typeof auth === 'string' ? auth : auth.auth;
   if (body !== undefined) h['content-type'] ??= 'application/json';
   const r = await fetch(url, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await r.text();
-  const res = { status: r.status, text, headers: r.headers, json: text ? JSON.parse(text) : null };
+  const bytes = Buffer.from(await r.arrayBuffer());
+  const media = (r.headers.get('content-type') || '').split(';')[0];
+  const text = media === 'application/json' || !bytes.length ? bytes.toString('utf8') : '';
+  const res = { status: r.status, text, bytes, headers: r.headers, json: text ? JSON.parse(text) : null };
   const documented = deref(op.responses[String(r.status)]);
   assert.ok(documented, `${opId} answered ${r.status}, which the document does not list: ${text.slice(0, 200)}`);
-  const schema = documented.content?.['application/json']?.schema;
-  assert.ok(schema, `${opId} ${r.status} has no JSON schema`);
-  const errors = validate(doc, schema, res.json);
-  assert.deepEqual(errors, [], `${opId} ${r.status} does not match its schema: ${text.slice(0, 300)}`);
+  const schema = documented.content?.[media]?.schema;
+  assert.ok(schema, `${opId} ${r.status} answered ${media}, which the document does not list`);
+  if (media === 'application/json') {
+    const errors = validate(doc, schema, res.json);
+    assert.deepEqual(errors, [], `${opId} ${r.status} does not match its schema: ${text.slice(0, 300)}`);
+  } else {
+    assert.ok(bytes.length > 0, `${opId} ${r.status} answered an empty ${media}`);
+  }
   for (const [name, hdr] of Object.entries(documented.headers || {})) {
     if (hdr.required) assert.ok(r.headers.get(name), `${opId} ${r.status} lacks the ${name} header`);
   }
@@ -180,6 +187,29 @@ for (const [opId, extra] of [['refundInvoice', { cashier: 'Desk' }], ['copyInvoi
     await limited(opId, { params: { id: orig.id }, body: {} });
   });
 }
+
+test('getInvoiceReceipt: the PDF of a signed invoice; pending or failed 409, bad id, other integration, missing', async () => {
+  const signed = await settledVia((await call('submitInvoice', { body: newInvoice() })).json.id);
+  assert.equal(signed.status, 'signed');
+  const r = await call('getInvoiceReceipt', { params: { id: signed.id } });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/pdf');
+  assert.equal(r.headers.get('content-disposition'), `inline; filename="fiscal-${signed.invoice_number}.pdf"`);
+  assert.equal(r.bytes.subarray(0, 5).toString(), '%PDF-');
+  assert.deepEqual(pdfLines(r.bytes), wordLines(signed.result.journal), 'the receipt reads as the journal');
+  assert.deepEqual(pdfQrCodes(r.bytes), [signed.verification_url]);
+  const q = [{ name: 'X', quantity: '1', unit_price: '5', labels: ['Q'], total: '5' }];
+  const failed = await settledVia((await call('submitInvoice', { body: { invoice: invoice({ pos_invoice_number: sid('POS'), items: q }) } })).json.id);
+  assert.equal(failed.status, 'failed');
+  const refused = await call('getInvoiceReceipt', { params: { id: failed.id } });
+  assert.deepEqual([refused.status, refused.json.code], [409, 6007]);
+  assert.match(refused.json.detail, /is failed, not signed/);
+  assert.equal((await call('getInvoiceReceipt', { params: { id: 'abc' } })).status, 400);
+  assert.equal((await call('getInvoiceReceipt', { params: { id: signed.id }, auth: otherKey })).status, 404);
+  assert.equal((await call('getInvoiceReceipt', { params: { id: 987654321 } })).status, 404);
+  assert.equal((await call('getInvoiceReceipt', { params: { id: signed.id }, auth: null })).status, 401);
+  await limited('getInvoiceReceipt', { params: { id: signed.id } });
+});
 
 test('every documented operation and answer was exercised', () => {
   const missing = [];

@@ -140,7 +140,8 @@ export class Client {
       const m = /fh_session=([^;]*)/.exec(set);
       if (m) this.cookie = m[1] ? `fh_session=${m[1]}` : '';
     }
-    const text = await r.text();
+    const bytes = Buffer.from(await r.arrayBuffer());
+    const text = bytes.toString('utf8');
     let json = null;
     try {
       json = text ? JSON.parse(text) : null;
@@ -148,7 +149,7 @@ export class Client {
       json = null;
     }
     if (json && json.csrf_token) this.csrf = json.csrf_token;
-    return { status: r.status, json, text, headers: r.headers };
+    return { status: r.status, json, text, bytes, headers: r.headers };
   }
   get(p, o) { return this.req('GET', p, undefined, o); }
   post(p, b, o) { return this.req('POST', p, b, o); }

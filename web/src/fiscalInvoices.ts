@@ -75,6 +75,11 @@ export function exportUrl(org: string, f: FiscalFilter): string {
   return `/api/orgs/${seg(org)}/fiscal-invoices?${q.toString()}`;
 }
 
+/** The printable receipt of a signed invoice (a PDF of its journal and QR code), opened in place. */
+export function receiptUrl(org: string, id: number): string {
+  return `/api/orgs/${seg(org)}/fiscal-invoices/${seg(String(id))}/receipt`;
+}
+
 export const fiscalInvoices = {
   list: (org: string, f: FiscalFilter, signal?: AbortSignal) =>
     api.get<FiscalInvoicesReply>(`/api/orgs/${seg(org)}/fiscal-invoices?${filterQuery(f)}`, { signal }),

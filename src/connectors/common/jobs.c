@@ -7,7 +7,6 @@
  * organization, and the write-back job's key is "<prefix>:<fiscal invoice id>". A write-back
  * waits while the fiscal invoice is pending (500 ms doubling per deferral, at most 30 s) and
  * ends without a call when it failed or is gone. */
-#include <qrencode.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +17,6 @@
 #include "fh/fh_cert.h"
 #include "fh/fh_connector.h"
 #include "fh/fh_fiscal.h"
-#include "fh/fh_pdf.h"
 
 json_t *fh_job_payload(const struct fh_job *job)
 {
@@ -343,20 +341,8 @@ uint8_t *fh_writeback_journal_pdf(const struct fh_writeback_fiscal *f, size_t *l
 {
     json_error_t je;
     json_t *j = f->result ? json_loads(f->result, 0, &je) : NULL;
-    const char *journal = json_string_value(json_object_get(j, "journal"));
-    uint8_t *pdf = NULL;
-    *len = 0;
-    if (journal && *journal) {
-        QRcode *code =
-            f->url && *f->url ? QRcode_encodeString(f->url, 0, QR_ECLEVEL_M, QR_MODE_8, 1) : NULL;
-        struct fh_pdf_qr qr = {.width = code ? code->width : 0,
-                               .modules = code ? code->data : NULL};
-        char title[120];
-        snprintf(title, sizeof(title), "Fiscal invoice %.80s", f->number);
-        pdf = fh_pdf_receipt(title, journal, code ? &qr : NULL, len);
-        if (code)
-            QRcode_free(code);
-    }
+    uint8_t *pdf = fh_fiscal_receipt_pdf(f->number, f->url,
+                                         json_string_value(json_object_get(j, "journal")), len);
     json_decref(j);
     return pdf;
 }

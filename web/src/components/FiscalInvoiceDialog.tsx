@@ -10,7 +10,7 @@
 // While the invoice is pending (just submitted, or retried from here), or its
 // write-back is, the dialog asks again every few seconds until it settles.
 import { useEffect, useState } from 'preact/hooks';
-import { fiscalInvoices } from '../fiscalInvoices';
+import { fiscalInvoices, receiptUrl } from '../fiscalInvoices';
 import { formatAmount, formatDateTime, safeHttpUrl } from '../format';
 import { oauthPlatform } from '../integrations';
 import { invoiceTypeLabel, sourceLinkLabel, transactionTypeLabel } from '../labels';
@@ -301,7 +301,12 @@ export function FiscalInvoiceDialog({ orgCode, invoice, canOperate, integration,
           </dl>
 
           {(d.journal || d.qr_gif_base64 || d.verification_url) && (
-            <FiscalReceipt journal={d.journal} qrGifBase64={d.qr_gif_base64} verificationUrl={d.verification_url} />
+            <FiscalReceipt
+              journal={d.journal}
+              qrGifBase64={d.qr_gif_base64}
+              verificationUrl={d.verification_url}
+              pdfUrl={d.status === 'signed' ? receiptUrl(orgCode, d.id) : null}
+            />
           )}
 
           {d.tax_items && d.tax_items.length > 0 && (

@@ -4,6 +4,8 @@
 // The journal comes with CRLF line breaks; they are shown as plain line
 // breaks (a CR would otherwise render as a trailing space). The QR is a GIF
 // sent as base64 and shown as a data: URL, which the CSP allows for images.
+// A signed invoice's receipt also opens as a PDF (journal and QR, to print or
+// save) from GET .../fiscal-invoices/{id}/receipt.
 import { safeHttpUrl } from '../format';
 import { Icon } from './Icon';
 
@@ -11,9 +13,11 @@ interface Props {
   journal: string | null | undefined;
   qrGifBase64: string | null | undefined;
   verificationUrl: string | null | undefined;
+  /** The receipt as a PDF (signed invoices with a journal), else null. */
+  pdfUrl?: string | null;
 }
 
-export function FiscalReceipt({ journal, qrGifBase64, verificationUrl }: Props) {
+export function FiscalReceipt({ journal, qrGifBase64, verificationUrl, pdfUrl }: Props) {
   const url = safeHttpUrl(verificationUrl);
   const qr = qrGifBase64 && /^[A-Za-z0-9+/=\s]+$/.test(qrGifBase64) ? qrGifBase64.replace(/\s+/g, '') : null;
   return (
@@ -28,6 +32,12 @@ export function FiscalReceipt({ journal, qrGifBase64, verificationUrl }: Props) 
           </pre>
         ) : (
           <p class="text-muted">The V-SDC has not returned a journal for this invoice.</p>
+        )}
+        {journal && pdfUrl && (
+          <a class="verify-link" href={pdfUrl} target="_blank" rel="noopener" data-testid="receipt-pdf">
+            <Icon name="download" />
+            <span>Receipt as PDF, to print</span>
+          </a>
         )}
       </div>
       <div class="receipt-verify">
