@@ -15,7 +15,11 @@
  *                  signed
  *   reset          close the connection at once with a TCP RST; nothing signed
  *   lost_response  sign and store the invoice, then close without answering
- * latency_ms (0) delays every POST before it is handled, like a V-SDC that is 100-300 ms away. */
+ * latency_ms (0) delays every POST before it is handled, like a V-SDC that is 100-300 ms away.
+ * abrupt_refusal (false) closes a connection whose handshake failed as soon as the alert is
+ * written, unread bytes and all (a TCP reset), instead of draining it first (tls_server.c): a
+ * TLS 1.3 client that already sent its request then often fails on the write and never reads
+ * the alert. */
 #include <string.h>
 #include <time.h>
 
@@ -31,7 +35,7 @@ static struct {
     uint64_t seed, state;
     int64_t timeout_ms, latency_ms;
     int status_5xx;
-    bool apply_to_get;
+    bool apply_to_get, abrupt_refusal;
     enum vsdc_fault next[NEXT_MAX];
     size_t nnext, inext;
     char uid[VSDC_UID_LEN + 1]; /* the certificate `next` is for; "" = every certificate */
@@ -58,6 +62,7 @@ static void defaults(void)
     f.latency_ms = 0;
     f.status_5xx = 500;
     f.apply_to_get = false;
+    f.abrupt_refusal = false;
     f.nnext = f.inext = 0;
     f.uid[0] = '\0';
 }
@@ -168,13 +173,14 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
                  "0..10000, status_5xx 500..599, seed >= 0");
         return FH_E_INPUT;
     }
-    json_t *atg = json_object_get(cfg, "apply_to_get");
+    json_t *atg = json_object_get(cfg, "apply_to_get"),
+           *abrupt = json_object_get(cfg, "abrupt_refusal");
     enum vsdc_fault next[NEXT_MAX];
     size_t nnext;
-    if ((atg && !json_is_boolean(atg)) ||
+    if ((atg && !json_is_boolean(atg)) || (abrupt && !json_is_boolean(abrupt)) ||
         parse_next(json_object_get(cfg, "next"), next, &nnext, err, errsize) != FH_OK) {
-        if (atg && !json_is_boolean(atg))
-            snprintf(err, errsize, "apply_to_get must be true or false");
+        if ((atg && !json_is_boolean(atg)) || (abrupt && !json_is_boolean(abrupt)))
+            snprintf(err, errsize, "apply_to_get and abrupt_refusal must be true or false");
         return FH_E_INPUT;
     }
     char uid[VSDC_UID_LEN + 1];
@@ -189,6 +195,7 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
     f.latency_ms = (int64_t)latency;
     f.status_5xx = (int)status;
     f.apply_to_get = json_is_true(atg);
+    f.abrupt_refusal = json_is_true(abrupt);
     memcpy(f.next, next, nnext * sizeof(*next));
     f.nnext = nnext;
     memcpy(f.uid, uid, sizeof(uid));
@@ -203,12 +210,21 @@ json_t *vsdc_faults_json(void)
     for (size_t i = f.inext; i < f.nnext; i++)
         json_array_append_new(next, json_string(names[f.next[i]]));
     json_t *uid = f.uid[0] ? json_string(f.uid) : json_null();
-    json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:o, s:o}", "error_5xx",
-                          f.p[VSDC_FAULT_5XX], "timeout", f.p[VSDC_FAULT_TIMEOUT], "reset",
-                          f.p[VSDC_FAULT_RESET], "lost_response", f.p[VSDC_FAULT_LOST], "seed",
-                          (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "latency_ms",
-                          (json_int_t)f.latency_ms, "status_5xx", f.status_5xx, "apply_to_get",
-                          f.apply_to_get, "next", next, "uid", uid);
+    json_t *o =
+        json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:b, s:o, s:o}", "error_5xx",
+                  f.p[VSDC_FAULT_5XX], "timeout", f.p[VSDC_FAULT_TIMEOUT], "reset",
+                  f.p[VSDC_FAULT_RESET], "lost_response", f.p[VSDC_FAULT_LOST], "seed",
+                  (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "latency_ms",
+                  (json_int_t)f.latency_ms, "status_5xx", f.status_5xx, "apply_to_get",
+                  f.apply_to_get, "abrupt_refusal", f.abrupt_refusal, "next", next, "uid", uid);
     pthread_mutex_unlock(&f.lock);
     return o;
+}
+
+bool vsdc_faults_abrupt_refusal(void)
+{
+    pthread_mutex_lock(&f.lock);
+    bool on = f.abrupt_refusal;
+    pthread_mutex_unlock(&f.lock);
+    return on;
 }

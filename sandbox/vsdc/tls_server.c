@@ -9,7 +9,8 @@
  * SSL_VERIFY_FAIL_IF_NO_PEER_CERT), so a missing or foreign certificate fails the handshake.
  * The caller is the UID in the certificate's SERIALNUMBER. Expired certificates fail too.
  * After a failed handshake the connection is half-closed and drained before it is closed, so the
- * client reads OpenSSL's alert ("unknown ca", ...) rather than a TCP reset.
+ * client reads OpenSSL's alert ("unknown ca", ...) rather than a TCP reset (unless the fault
+ * setting abrupt_refusal asks for the reset).
  *
  * HTTP: requests are read with a 16 KiB header cap and a body cap (Content-Length or chunked;
  * "Expect: 100-continue" answered), keep-alive by default on HTTP/1.1, pipelined requests kept
@@ -422,7 +423,12 @@ static void *conn_main(void *arg)
     } else {
         fh_log(FH_LOG_DEBUG, "vsdc", "TLS handshake failed: %s",
                ERR_reason_error_string(ERR_peek_last_error()));
-        drain_after_failed_handshake(c->fd);
+        if (vsdc_faults_abrupt_refusal()) { /* a reset right behind the alert */
+            struct linger lg = {.l_onoff = 1, .l_linger = 0};
+            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        } else {
+            drain_after_failed_handshake(c->fd);
+        }
     }
     ERR_clear_error();
     if (orderly)

@@ -342,6 +342,8 @@ void vsdc_faults_draw(const char *uid, bool post, struct vsdc_fault_decision *d)
 enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize);
 json_t *vsdc_faults_json(void);
 void vsdc_faults_reset(void);
+/* True when a failed handshake's connection is closed at once, without draining it. */
+bool vsdc_faults_abrupt_refusal(void);
 const char *vsdc_fault_name(enum vsdc_fault f);
 
 /* ---- the V-SDC HTTPS API (api.c) over the TLS server (tls_server.c, http1.c) ---- */

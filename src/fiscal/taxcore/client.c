@@ -166,6 +166,19 @@ static bool peer_refused_cert(const char *err)
     return false;
 }
 
+/* The transfer opened its connection and lost it before any answer, with no alert read: with
+ * TLS 1.3 the client's handshake ends before the server has checked our certificate and the
+ * request follows at once, so a server that refuses the certificate and closes with that request
+ * unread sends a reset that can reach us before its alert does. */
+static bool lost_after_connect(CURL *h, CURLcode cc, const char *errbuf)
+{
+    long connects = 0, header_bytes = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(h, CURLINFO_HEADER_SIZE, &header_bytes);
+    return (cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR) && connects > 0 &&
+           header_bytes == 0 && !peer_refused_cert(errbuf);
+}
+
 static void classify_curl(CURLcode cc, const char *errbuf, struct fh_tc_reply *out)
 {
     const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
@@ -281,6 +294,16 @@ void fh_tc_call(const struct fh_tc_settings *s, const struct fh_cert_secret *cer
         curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
     }
     CURLcode cc = curl_easy_perform(c->h);
+    if (call != FH_TC_POST_INVOICE && lost_after_connect(c->h, cc, c->errbuf)) {
+        /* asked once more over TLS 1.2, where a refused certificate is refused inside the
+         * handshake and its alert is read; a GET is safe to repeat */
+        c->errbuf[0] = '\0';
+        fh_buf_reset(&resp);
+        curl_easy_setopt(c->h, CURLOPT_SSLVERSION,
+                         (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2));
+        cc = curl_easy_perform(c->h);
+        curl_easy_setopt(c->h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    }
     long status = 0;
     curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
