@@ -19,6 +19,7 @@ struct fh_config {
     char *sandbox_url;      /* FISCALHUB_SANDBOX_URL (http://127.0.0.1:8081) */
     int http_threads;       /* FISCALHUB_HTTP_THREADS (4) */
     int partner_threads;    /* FISCALHUB_PARTNER_THREADS (4) */
+    int partner_queue;      /* FISCALHUB_PARTNER_QUEUE (64): waiting for a partner thread */
     bool sqlite_sync_full;  /* FISCALHUB_SQLITE_SYNCHRONOUS full|normal (full) */
     int workers;            /* FISCALHUB_WORKERS (2); serve --no-workers sets 0 */
     int fiscal_workers;     /* FISCALHUB_FISCAL_WORKERS (2): more, for fiscalizations only */

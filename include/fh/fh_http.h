@@ -177,6 +177,10 @@ enum fh_rc fh_reply_file(struct fh_req *req, const char *ctype, bool inline_, co
                          uint8_t *bytes, size_t len);
 enum fh_rc fh_reply_error(struct fh_req *req, enum fh_ec ec, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* fh_reply_error with one more header (WWW-Authenticate, Retry-After). */
+enum fh_rc fh_reply_error_header(struct fh_req *req, enum fh_ec ec, const char *hname,
+                                 const char *hvalue, const char *detail_fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 struct MHD_Response;
 /* Adds the request id and security headers, queues resp, destroys it, records the status. */
 enum fh_rc fh_http_queue(struct fh_req *req, unsigned int status, struct MHD_Response *resp);

@@ -141,28 +141,11 @@ enum fh_rc fh_basic_auth_parse(const char *header, char *user, size_t usersize, 
     return ok ? FH_OK : FH_E_INPUT;
 }
 
-/* The standard error JSON with one extra header (WWW-Authenticate, Retry-After). */
-static enum fh_rc reply_error_hdr(struct fh_req *req, enum fh_ec ec, const char *hname,
-                                  const char *hvalue, const char *detail)
-{
-    const struct fh_err_info *info = fh_err_info(ec);
-    json_t *body =
-        json_pack("{s:i, s:s, s:s}", "code", info->code, "hint", info->hint, "detail", detail);
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, hname, hvalue);
-    fh_http_queue(req, info->http_status, resp);
-    return FH_ERR;
-}
-
 static enum fh_rc unauthorized(struct fh_req *req, const char *detail)
 {
-    return reply_error_hdr(req, FH_EC_API_KEY_INVALID, "WWW-Authenticate",
-                           "Basic realm=\"fiscalhub API\", charset=\"UTF-8\"", detail);
+    fh_reply_error_header(req, FH_EC_API_KEY_INVALID, "WWW-Authenticate",
+                          "Basic realm=\"fiscalhub API\", charset=\"UTF-8\"", "%s", detail);
+    return FH_ERR;
 }
 
 struct key_row {
@@ -228,7 +211,8 @@ static enum fh_rc rate_limit_or_reply(struct fh_req *req, int64_t now)
     snprintf(secs, sizeof(secs), "%lld", (long long)((wait + 999) / 1000));
     snprintf(detail, sizeof(detail), "API key %s: at most %lld requests a minute (%lld at once)",
              req->apikey.client_id, (long long)per_minute, (long long)burst);
-    return reply_error_hdr(req, FH_EC_API_RATE_LIMITED, "Retry-After", secs, detail);
+    fh_reply_error_header(req, FH_EC_API_RATE_LIMITED, "Retry-After", secs, "%s", detail);
+    return FH_ERR;
 }
 
 enum fh_rc fh_apikey_auth_or_reply(struct fh_req *req)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 enum opt_id {
-    O_LISTEN, O_PORT, O_DB, O_KEYFILE, O_RETIRED_KEYS, O_WEB, O_PUBLIC, O_SANDBOX, O_HTTP_THREADS, O_PARTNER_THREADS, O_WORKERS,
+    O_LISTEN, O_PORT, O_DB, O_KEYFILE, O_RETIRED_KEYS, O_WEB, O_PUBLIC, O_SANDBOX, O_HTTP_THREADS, O_PARTNER_THREADS, O_PARTNER_QUEUE, O_WORKERS,
     O_NO_WORKERS, O_SESSION_TTL, O_LOGIN_MAX, O_LOGIN_WINDOW, O_JOB_ATTEMPTS, O_JOB_LEASE,
     O_JOB_BACKOFF, O_GRACE, O_LOG_LEVEL, O_JOB_BACKOFF_MAX, O_TC_CA, O_TC_TIMEOUT,
     O_TC_CONNECT_TIMEOUT, O_TC_LANGUAGE, O_FISCAL_ATTEMPTS, O_XERO_CLIENT_ID, O_XERO_SECRET,
@@ -42,6 +42,8 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_PARTNER_THREADS] = {"--partner-threads", "FISCALHUB_PARTNER_THREADS",
                            "threads that run the requests waiting for a partner's answer: OAuth "
                            "callbacks, Test Connection, tax mapping, Stripe checkout and portal (4)"},
+    [O_PARTNER_QUEUE] = {"--partner-queue", "FISCALHUB_PARTNER_QUEUE",
+                         "requests that may wait for a partner thread; more answer 503 (64)"},
     [O_WORKERS] = {"--workers", "FISCALHUB_WORKERS", "job worker threads (2)"},
     [O_FISCAL_WORKERS] = {"--fiscal-workers", "FISCALHUB_FISCAL_WORKERS",
                           "more job worker threads that run only fiscalizations (2)"},
@@ -414,6 +416,11 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
             return FH_E_INPUT;
         cfg->partner_threads = (int)x;
         return FH_OK;
+    case O_PARTNER_QUEUE:
+        if (!int_in(v, 1, 4096, &x))
+            return FH_E_INPUT;
+        cfg->partner_queue = (int)x;
+        return FH_OK;
     case O_WORKERS:
     case O_FISCAL_WORKERS:
         if (!int_in(v, 0, 256, &x))
@@ -509,6 +516,7 @@ static void defaults(struct fh_config *cfg)
     cfg->sandbox_url = fh_strdup("http://127.0.0.1:8081");
     cfg->http_threads = 4;
     cfg->partner_threads = 4;
+    cfg->partner_queue = 64;
     cfg->sqlite_sync_full = true;
     cfg->workers = 2;
     cfg->fiscal_workers = 2;

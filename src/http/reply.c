@@ -208,16 +208,42 @@ enum fh_rc fh_reply_empty(struct fh_req *req, unsigned int status)
     return fh_http_queue(req, status, resp);
 }
 
-enum fh_rc fh_reply_error(struct fh_req *req, enum fh_ec ec, const char *detail_fmt, ...)
+static enum fh_rc reply_error_v(struct fh_req *req, enum fh_ec ec, const char *hname,
+                                const char *hvalue, const char *detail_fmt, va_list ap)
 {
     const struct fh_err_info *info = fh_err_info(ec);
     char detail[512];
-    va_list ap;
-    va_start(ap, detail_fmt);
     vsnprintf(detail, sizeof(detail), detail_fmt, ap);
-    va_end(ap);
     json_t *body = json_pack("{s:i, s:s, s:s}", "code", info->code, "hint", info->hint, "detail", detail);
     if (!body) /* detail was not valid UTF-8 */
         body = json_pack("{s:i, s:s, s:s}", "code", info->code, "hint", info->hint, "detail", "");
-    return fh_reply_json(req, info->http_status, body);
+    if (!hname)
+        return fh_reply_json(req, info->http_status, body);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, hname, hvalue);
+    return fh_http_queue(req, info->http_status, resp);
+}
+
+enum fh_rc fh_reply_error(struct fh_req *req, enum fh_ec ec, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    enum fh_rc rc = reply_error_v(req, ec, NULL, NULL, detail_fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+enum fh_rc fh_reply_error_header(struct fh_req *req, enum fh_ec ec, const char *hname,
+                                 const char *hvalue, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    enum fh_rc rc = reply_error_v(req, ec, hname, hvalue, detail_fmt, ap);
+    va_end(ap);
+    return rc;
 }

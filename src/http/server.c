@@ -51,11 +51,13 @@ struct fh_server {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct partner_item *head, *tail;
+    int queued; /* items from head to tail */
     bool stopping;
     int npartner;
     pthread_t *partner;
 };
 
+#define PARTNER_RETRY_AFTER_S "5"
 #define DISCARD_FACTOR 16
 #define DISCARD_MAX (4u * 1024 * 1024)
 
@@ -139,20 +141,29 @@ static void partner_answer(struct fh_req *req)
     fh_http_queue_held(req);
 }
 
-static void partner_queue(struct fh_server *srv, struct fh_req *req)
+/* Queues req for the partner threads; false (nothing done) when FISCALHUB_PARTNER_QUEUE requests
+ * wait already: with every partner thread held by a partner that does not answer, more would
+ * only wait longer than their clients do. */
+static bool partner_queue(struct fh_server *srv, struct fh_req *req)
 {
+    pthread_mutex_lock(&srv->mu);
+    if (srv->queued >= srv->app->cfg->partner_queue) {
+        pthread_mutex_unlock(&srv->mu);
+        return false;
+    }
     struct partner_item *it = fh_calloc(1, sizeof(*it));
     it->req = req;
     req->on_partner_thread = true;
     fh_req_suspend(req, partner_answer, NULL, NULL);
-    pthread_mutex_lock(&srv->mu);
     if (srv->tail)
         srv->tail->next = it;
     else
         srv->head = it;
     srv->tail = it;
+    srv->queued++;
     pthread_cond_signal(&srv->cv);
     pthread_mutex_unlock(&srv->mu);
+    return true;
 }
 
 static void *partner_main(void *arg)
@@ -167,6 +178,7 @@ static void *partner_main(void *arg)
             srv->head = it->next;
             if (!srv->head)
                 srv->tail = NULL;
+            srv->queued--;
         }
         pthread_mutex_unlock(&srv->mu);
         if (!it)
@@ -240,7 +252,11 @@ static void dispatch(struct fh_server *srv, struct fh_req *req, bool method_mism
     if (fh_auth_request_or_reply(req) != FH_OK)
         goto out;
     if ((req->route->flags & FH_ROUTE_PARTNER) && srv->npartner > 0) {
-        partner_queue(srv, req);
+        if (!partner_queue(srv, req)) {
+            fh_reply_error_header(req, FH_EC_PARTNER_QUEUE_FULL, "Retry-After",
+                                  PARTNER_RETRY_AFTER_S, "%d requests wait for a partner already",
+                                  srv->app->cfg->partner_queue);
+        }
         goto out;
     }
     req->route->handler(req);

@@ -2,7 +2,8 @@
 // session the sandbox's Stripe creates slowly) runs on a partner thread with its connection
 // suspended, so it holds no HTTP thread: this server has one HTTP thread and one partner thread,
 // and still answers everything else while the checkout waits; a second partner request waits its
-// turn and is answered; a server stopped meanwhile answers the waiting request before it exits.
+// turn and is answered; a server stopped meanwhile answers the waiting request before it exits;
+// beyond FISCALHUB_PARTNER_QUEUE waiting requests the next is refused at once with 503.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, signup, storeQuery } from '../lib/server.mjs';
@@ -89,5 +90,39 @@ test('a server stopped while a partner request waits answers it, then exits', as
   } finally {
     await sb.control('PUT', '/stripe/control/faults', {});
     if (!exited) await own.stop();
+  }
+});
+
+test('more partner requests than FISCALHUB_PARTNER_QUEUE may wait answer 503 with Retry-After, and start nothing', async () => {
+  const own = await startServer({ env: { ...env(), FISCALHUB_PARTNER_QUEUE: '1' } });
+  try {
+    const [a, b, c] = [await signup(own.url, 'queuefirst'), await signup(own.url, 'queuesecond'), await signup(own.url, 'queuethird')];
+    const first = await slowCheckout(own, a, 2); // holds the one partner thread
+    let second;
+    try {
+      second = b.post(`/api/orgs/${b.org}/billing/checkout`, { tier: 'scale', interval: 'year', seats: 3 });
+      // the second waits in the queue (its start is written by the handler, so none yet): the
+      // third finds the queue full
+      await new Promise((res) => setTimeout(res, 300));
+      const third = await c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'growth', interval: 'month', seats: 1 });
+      assert.equal(third.status, 503, third.text);
+      assert.equal(third.json.code, 5003);
+      assert.equal(third.json.detail, '1 requests wait for a partner already');
+      assert.equal(third.headers.get('retry-after'), '5');
+      assert.equal(started(own, c), 0, 'the refused checkout started nothing');
+      assert.equal(first.done, false, 'the refusal did not wait for the partner');
+    } finally {
+      await sb.control('PUT', '/stripe/control/faults', {});
+    }
+    assert.equal((await first.answer).status, 201);
+    assert.equal((await second).status, 201);
+    // once the queue is free again, the third organization's checkout goes through
+    const again = await c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'growth', interval: 'month', seats: 1 });
+    assert.equal(again.status, 201, again.text);
+    const sessions = (await sb.control('GET', '/stripe/control/sessions')).data;
+    assert.equal(sessions.filter((x) => x.client_reference_id === c.org).length, 1, 'one session for the third, from its retry');
+  } finally {
+    await sb.control('PUT', '/stripe/control/faults', {});
+    await own.stop();
   }
 });
