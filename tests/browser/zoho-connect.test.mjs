@@ -296,7 +296,7 @@ test('Zoho Books connects through the sandbox consent page; the Webhook Setup pa
   const receipt = change.getByRole('checkbox', { name: 'The fiscal receipt (journal)' });
   assert.match(await change.locator('#zoho-settings-attach_journal-description').innerText(), /fiscal-<number>\.pdf/,
     'Zoho Books takes no text files: the receipt is a PDF');
-  await change.getByRole('checkbox', { name: /^The QR code/ }).check();
+  await change.getByRole('checkbox', { name: 'The QR code', exact: true }).check();
   await receipt.check();
   await noSerious(page, 'Change settings dialog');
   await change.getByRole('button', { name: 'Save' }).click();
