@@ -102,16 +102,10 @@ static enum fh_rc refresh_grant(struct fh_req *req, struct tok_req *t, struct z_
     struct z_refresh *r = sb_map_get(&zs.refresh, t->refresh_token);
     if (!r || r->grant->client != c || r->dc != dc)
         return token_error(req, "invalid_code");
-    int64_t now = z_now_ms(), window = z_scaled(zs.set.mint_window_s * 1000);
-    if (r->mint_start == 0 || now >= r->mint_start + window) {
-        r->mint_start = now;
-        r->mint_count = 0;
-    }
-    if (r->mint_count >= zs.set.mint_limit) {
+    if (!z_window_take(&r->mint_start, &r->mint_count, zs.set.mint_window_s, zs.set.mint_limit)) {
         sb_stat_add(&z_stats, "identity", "refresh_throttled", 1);
         return token_error(req, "Access Denied");
     }
-    r->mint_count++;
     struct z_access *a = ztok_access_new(r->grant, r, dc);
     sb_stat_add(&z_stats, "identity", "refreshes", 1);
     return sb_json(req, 200, token_body(a, NULL));

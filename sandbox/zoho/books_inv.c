@@ -4,7 +4,8 @@
  * latest one back; [3P]), a contact, the taxes; the credit note list (paged, sorted and
  * filtered by last_modified_time as invoices), detail, credits applied to invoices (listed,
  * and deleted one by one) and comments. Handlers run under zs.lock with c->org the checked
- * organization (NULL for /organizations). */
+ * organization (NULL for /organizations). The two lists share their checks and their paged
+ * answer (bad_param, page_reply), the two comment endpoints the comment (comment_or_reply). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,26 @@
 #include "fh/fh_json.h"
 #include "zoho_internal.h"
 
-static json_t *ok(void)
+/* The Books envelope {"code": 0, "message": msg}. */
+static json_t *envelope(const char *msg)
 {
-    return json_pack("{s:i, s:s}", "code", 0, "message", "success");
+    return json_pack("{s:i, s:s}", "code", 0, "message", msg);
+}
+
+/* 200 {"code": 0, "message": "success", key: value} (takes value). */
+static enum fh_rc success(struct books_ctx *c, const char *key, json_t *value)
+{
+    json_t *j = envelope("success");
+    json_object_set_new(j, key, value);
+    return zbk_reply(c, 200, j);
+}
+
+/* 400 code 2 "Invalid value passed for <param>". */
+static enum fh_rc invalid_param(struct books_ctx *c, const char *param)
+{
+    char msg[80];
+    snprintf(msg, sizeof(msg), "Invalid value passed for %s", param);
+    return zbk_error(c, 400, 2, msg);
 }
 
 enum fh_rc zbk_orgs_get(struct books_ctx *c)
@@ -23,20 +41,16 @@ enum fh_rc zbk_orgs_get(struct books_ctx *c)
     json_t *arr = json_array();
     for (size_t i = 0; i < c->user->orgs.n; i++)
         json_array_append_new(arr, zr_org(c->user->orgs.v[i], i == 0));
-    json_t *j = ok();
-    json_object_set_new(j, "organizations", arr);
-    return zbk_reply(c, 200, j);
+    return success(c, "organizations", arr);
 }
 
 enum fh_rc zbk_org_get(struct books_ctx *c)
 {
     struct z_org *o = zs_org(c->seg[1]);
-    json_t *j = ok();
-    json_object_set_new(j, "organization", zr_org(o, c->user->orgs.n && c->user->orgs.v[0] == o));
-    return zbk_reply(c, 200, j);
+    return success(c, "organization", zr_org(o, c->user->orgs.n && c->user->orgs.v[0] == o));
 }
 
-/* ---- GET /invoices ---- */
+/* ---- the lists: GET /invoices, GET /creditnotes ---- */
 struct list_q {
     int64_t page, per_page, since_s;
     bool since;
@@ -151,7 +165,7 @@ static int cmp_i64(int64_t a, int64_t b)
 
 static int compare(const void *pa, const void *pb, void *ud)
 {
-    const struct z_invoice *a = *(struct z_invoice *const *)pa, *b = *(struct z_invoice *const *)pb;
+    const struct z_invoice *a = *(void *const *)pa, *b = *(void *const *)pb;
     const struct list_q *q = ud;
     int r;
     if (strcmp(q->column, "customer_name") == 0)
@@ -189,6 +203,37 @@ static json_t *page_context(const struct list_q *q, bool more, const char *filte
                      q->desc ? "D" : "A", "search_criteria", crit);
 }
 
+/* What the two lists differ in when they answer: their key and report name, order, rows. */
+struct listing {
+    const char *key, *report; /* "invoices", "Invoices" */
+    int (*cmp)(const void *, const void *, void *);
+    json_t *(*row)(const void *); /* a summary */
+};
+
+/* Sorts the n hits (freed here) and answers q's page of them: {"code", "message", l->key: [rows],
+ * "page_context"}; filter is the applied_filter. */
+static enum fh_rc page_reply(struct books_ctx *c, const struct listing *l, const struct list_q *q,
+                             void **hits, size_t n, const char *filter)
+{
+    qsort_r(hits, n, sizeof(*hits), l->cmp, (void *)q);
+    json_t *arr = json_array();
+    size_t from = (size_t)((q->page - 1) * q->per_page), to = from + (size_t)q->per_page;
+    for (size_t i = from; i < n && i < to; i++)
+        json_array_append_new(arr, l->row(hits[i]));
+    free(hits);
+    json_t *j = envelope("success");
+    json_object_set_new(j, l->key, arr);
+    json_object_set_new(j, "page_context", page_context(q, n > to, filter, l->report));
+    return zbk_reply(c, 200, j);
+}
+
+static json_t *invoice_row(const void *inv)
+{
+    return zr_invoice(inv, false);
+}
+
+static const struct listing invoice_list = {"invoices", "Invoices", compare, invoice_row};
+
 enum fh_rc zbk_invoices_get(struct books_ctx *c)
 {
     struct list_q q;
@@ -203,27 +248,14 @@ enum fh_rc zbk_invoices_get(struct books_ctx *c)
     q.status = status_filter(filter_by, fh_req_query(c->req, "status"), &bad);
     const char *param = bad ? (filter_by ? "filter_by" : "status")
                             : bad_param(c, &q, columns, FH_ARRAY_LEN(columns));
-    if (param) {
-        char msg[80];
-        snprintf(msg, sizeof(msg), "Invalid value passed for %s", param);
-        return zbk_error(c, 400, 2, msg);
-    }
-    struct z_invoice **hits = fh_calloc(c->org->invoices.n + 1, sizeof(*hits));
+    if (param)
+        return invalid_param(c, param);
+    void **hits = fh_calloc(c->org->invoices.n + 1, sizeof(*hits));
     size_t n = 0;
     for (size_t i = 0; i < c->org->invoices.n; i++)
         if (matches(c->org->invoices.v[i], &q))
             hits[n++] = c->org->invoices.v[i];
-    qsort_r(hits, n, sizeof(*hits), compare, &q);
-    json_t *arr = json_array();
-    size_t from = (size_t)((q.page - 1) * q.per_page), to = from + (size_t)q.per_page;
-    for (size_t i = from; i < n && i < to; i++)
-        json_array_append_new(arr, zr_invoice(hits[i], false));
-    free(hits);
-    json_t *j = ok();
-    json_object_set_new(j, "invoices", arr);
-    json_object_set_new(j, "page_context",
-                        page_context(&q, n > to, filter_by ? filter_by : "Status.All", "Invoices"));
-    return zbk_reply(c, 200, j);
+    return page_reply(c, &invoice_list, &q, hits, n, filter_by ? filter_by : "Status.All");
 }
 
 /* ---- one invoice ---- */
@@ -240,11 +272,7 @@ static struct z_invoice *invoice_or_reply(struct books_ctx *c)
 enum fh_rc zbk_invoice_get(struct books_ctx *c)
 {
     struct z_invoice *inv = invoice_or_reply(c);
-    if (!inv)
-        return FH_OK;
-    json_t *j = ok();
-    json_object_set_new(j, "invoice", zr_invoice(inv, true));
-    return zbk_reply(c, 200, j);
+    return inv ? success(c, "invoice", zr_invoice(inv, true)) : FH_OK;
 }
 
 enum fh_rc zbk_payments_get(struct books_ctx *c)
@@ -255,9 +283,7 @@ enum fh_rc zbk_payments_get(struct books_ctx *c)
     json_t *arr = json_array();
     for (size_t i = 0; i < inv->payments.n; i++)
         json_array_append_new(arr, zr_payment(inv, inv->payments.v[i]));
-    json_t *j = ok();
-    json_object_set_new(j, "payments", arr);
-    return zbk_reply(c, 200, j);
+    return success(c, "payments", arr);
 }
 
 enum fh_rc zbk_comments_get(struct books_ctx *c)
@@ -268,9 +294,7 @@ enum fh_rc zbk_comments_get(struct books_ctx *c)
     json_t *arr = json_array();
     for (size_t i = inv->comments.n; i-- > 0;) /* newest first */
         json_array_append_new(arr, zr_comment(inv, inv->comments.v[i]));
-    json_t *j = ok();
-    json_object_set_new(j, "comments", arr);
-    return zbk_reply(c, 200, j);
+    return success(c, "comments", arr);
 }
 
 /* The JSON body, or NULL after Zoho's 400 code 1038 (form bodies included). */
@@ -286,35 +310,37 @@ static json_t *body_or_reply(struct books_ctx *c)
     return root;
 }
 
-/* A POST .../comments body: {"description", "show_comment_to_clients"?, ...}. */
-static bool comment_ok(json_t *body)
+/* The comment of a POST .../comments body ({"description", "show_comment_to_clients"?,
+ * "payment_expected_date"?}), c->user's, added to comments and counted as stat; NULL after
+ * Zoho's 400. */
+static struct z_comment *comment_or_reply(struct books_ctx *c, json_t *body,
+                                          struct sb_vec *comments, const char *stat)
 {
     const char *desc = sbj_str(body, "description");
     json_t *show = json_object_get(body, "show_comment_to_clients");
     const char *ped = sbj_str(body, "payment_expected_date");
-    return json_is_object(body) && desc && *desc && strlen(desc) <= 10000 &&
-           (!show || json_is_boolean(show)) && (!ped || z_parse_date(ped));
+    if (!json_is_object(body) || !desc || !*desc || strlen(desc) > 10000 ||
+        (show && !json_is_boolean(show)) || (ped && !z_parse_date(ped))) {
+        zbk_error(c, 400, 2, "Invalid value passed for description");
+        return NULL;
+    }
+    struct z_comment *k =
+        zm_comment_push(comments, desc, c->user->name, "internal", "Added", json_is_true(show));
+    sb_stat_add(&z_stats, "books", stat, 1);
+    return k;
 }
 
 enum fh_rc zbk_comments_post(struct books_ctx *c)
 {
     struct z_invoice *inv = invoice_or_reply(c);
     json_t *body = inv ? body_or_reply(c) : NULL;
-    if (!body)
-        return FH_OK;
-    const char *desc = sbj_str(body, "description");
-    json_t *show = json_object_get(body, "show_comment_to_clients");
-    enum fh_rc rc;
-    if (!comment_ok(body)) {
-        rc = zbk_error(c, 400, 2, "Invalid value passed for description");
-    } else {
-        zm_comment(inv, desc, c->user->name, "internal", "Added", json_is_true(show));
-        sb_stat_add(&z_stats, "books", "comments_added", 1);
+    enum fh_rc rc = FH_OK;
+    if (body && comment_or_reply(c, body, &inv->comments, "comments_added")) {
         if (zs.set.comment_touches)
             zm_touch(inv);
         if (zs.set.comment_fires_edit)
             zwh_fire(inv, ZE_EDIT);
-        rc = zbk_reply(c, 200, json_pack("{s:i, s:s}", "code", 0, "message", "Comments added."));
+        rc = zbk_reply(c, 200, envelope("Comments added."));
     }
     json_decref(body);
     return rc;
@@ -335,9 +361,7 @@ enum fh_rc zbk_customfields_put(struct books_ctx *c)
         sb_stat_add(&z_stats, "books", "custom_fields_updated", 1);
         if (zs.set.customfield_fires_edit)
             zwh_fire(inv, ZE_EDIT);
-        rc = zbk_reply(
-            c, 200,
-            json_pack("{s:i, s:s}", "code", 0, "message", "Custom Fields Updated Successfully"));
+        rc = zbk_reply(c, 200, envelope("Custom Fields Updated Successfully"));
     }
     json_decref(body);
     return rc;
@@ -411,9 +435,9 @@ enum fh_rc zbk_attachment_post(struct books_ctx *c)
         zm_touch(inv);
     if (zs.set.attachment_fires_edit)
         zwh_fire(inv, ZE_EDIT);
-    return zbk_reply(c, 200,
-                     json_pack("{s:i, s:s, s:o}", "code", 0, "message",
-                               "Your file has been attached.", "documents", zr_documents(inv)));
+    json_t *j = envelope("Your file has been attached.");
+    json_object_set_new(j, "documents", zr_documents(inv));
+    return zbk_reply(c, 200, j);
 }
 
 /* The invoice's latest attachment, with its file name in Content-Disposition. */
@@ -447,9 +471,7 @@ enum fh_rc zbk_contact_get(struct books_ctx *c)
     struct z_contact *ct = sb_map_get(&zs.contacts, c->seg[1]);
     if (!ct || ct->org != c->org)
         return zbk_error(c, 404, 1002, "Contact does not exist.");
-    json_t *j = ok();
-    json_object_set_new(j, "contact", zr_contact(ct));
-    return zbk_reply(c, 200, j);
+    return success(c, "contact", zr_contact(ct));
 }
 
 enum fh_rc zbk_taxes_get(struct books_ctx *c)
@@ -460,7 +482,7 @@ enum fh_rc zbk_taxes_get(struct books_ctx *c)
         json_object_set_new(t, "is_default_tax", json_boolean(i == 0));
         json_array_append_new(arr, t);
     }
-    json_t *j = ok();
+    json_t *j = envelope("success");
     json_object_set_new(j, "taxes", arr);
     json_object_set_new(j, "page_context",
                         json_pack("{s:i, s:i, s:b, s:s}", "page", 1, "per_page", 200,
@@ -475,8 +497,7 @@ static const char *const cn_columns[] = {"creditnote_number", "date", "created_t
 
 static int cn_compare(const void *pa, const void *pb, void *ud)
 {
-    const struct z_creditnote *a = *(struct z_creditnote *const *)pa,
-                              *b = *(struct z_creditnote *const *)pb;
+    const struct z_creditnote *a = *(void *const *)pa, *b = *(void *const *)pb;
     const struct list_q *q = ud;
     int r;
     if (strcmp(q->column, "creditnote_number") == 0)
@@ -504,6 +525,13 @@ static const char *cn_filter(const char *status, bool *bad)
     return NULL;
 }
 
+static json_t *cn_row(const void *cn)
+{
+    return zr_creditnote(cn, false);
+}
+
+static const struct listing cn_list = {"creditnotes", "Credit Notes", cn_compare, cn_row};
+
 enum fh_rc zbk_creditnotes_get(struct books_ctx *c)
 {
     struct list_q q;
@@ -513,12 +541,9 @@ enum fh_rc zbk_creditnotes_get(struct books_ctx *c)
     bool bad;
     const char *filter = cn_filter(q.status, &bad);
     const char *param = bad ? "status" : bad_param(c, &q, cn_columns, FH_ARRAY_LEN(cn_columns));
-    if (param) {
-        char msg[80];
-        snprintf(msg, sizeof(msg), "Invalid value passed for %s", param);
-        return zbk_error(c, 400, 2, msg);
-    }
-    struct z_creditnote **hits = fh_calloc(c->org->creditnotes.n + 1, sizeof(*hits));
+    if (param)
+        return invalid_param(c, param);
+    void **hits = fh_calloc(c->org->creditnotes.n + 1, sizeof(*hits));
     size_t n = 0;
     for (size_t i = 0; i < c->org->creditnotes.n; i++) {
         struct z_creditnote *cn = c->org->creditnotes.v[i];
@@ -526,17 +551,7 @@ enum fh_rc zbk_creditnotes_get(struct books_ctx *c)
             (!q.status || strcmp(z_cn_status_name(cn->status), q.status) == 0))
             hits[n++] = cn;
     }
-    qsort_r(hits, n, sizeof(*hits), cn_compare, &q);
-    json_t *arr = json_array();
-    size_t from = (size_t)((q.page - 1) * q.per_page), to = from + (size_t)q.per_page;
-    for (size_t i = from; i < n && i < to; i++)
-        json_array_append_new(arr, zr_creditnote(hits[i], false));
-    free(hits);
-    json_t *j = ok();
-    json_object_set_new(j, "creditnotes", arr);
-    json_object_set_new(j, "page_context",
-                        page_context(&q, n > to, filter ? filter : "Status.All", "Credit Notes"));
-    return zbk_reply(c, 200, j);
+    return page_reply(c, &cn_list, &q, hits, n, filter ? filter : "Status.All");
 }
 
 static struct z_creditnote *cn_or_reply(struct books_ctx *c)
@@ -552,11 +567,7 @@ static struct z_creditnote *cn_or_reply(struct books_ctx *c)
 enum fh_rc zbk_creditnote_get(struct books_ctx *c)
 {
     struct z_creditnote *cn = cn_or_reply(c);
-    if (!cn)
-        return FH_OK;
-    json_t *j = ok();
-    json_object_set_new(j, "creditnote", zr_creditnote(cn, true));
-    return zbk_reply(c, 200, j);
+    return cn ? success(c, "creditnote", zr_creditnote(cn, true)) : FH_OK;
 }
 
 enum fh_rc zbk_cn_invoices_get(struct books_ctx *c)
@@ -567,9 +578,7 @@ enum fh_rc zbk_cn_invoices_get(struct books_ctx *c)
     json_t *arr = json_array();
     for (size_t i = 0; i < cn->credits.n; i++) /* oldest first */
         json_array_append_new(arr, zr_credit(cn, cn->credits.v[i]));
-    json_t *j = ok();
-    json_object_set_new(j, "invoices_credited", arr);
-    return zbk_reply(c, 200, j);
+    return success(c, "invoices_credited", arr);
 }
 
 /* DELETE /creditnotes/{id}/invoices/{creditnote_invoice_id}: the credit note's edit event and
@@ -584,30 +593,20 @@ enum fh_rc zbk_cn_credit_delete(struct books_ctx *c)
     if (zm_cn_unapply(cn, c->seg[3], &inv, err, sizeof(err)) != FH_OK)
         return zbk_error(c, 404, 1002, "Credits applied to the invoice do not exist.");
     sb_stat_add(&z_stats, "books", "credits_deleted", 1);
-    zwh_fire_cn(cn, ZE_EDIT);
-    if (zs.set.payment_fires_edit)
-        zwh_fire(inv, ZE_EDIT);
-    return zbk_reply(c, 200,
-                     json_pack("{s:i, s:s}", "code", 0, "message",
-                               "Credits applied to an invoice have been deleted."));
+    zwh_fire_credit_deleted(cn, inv);
+    return zbk_reply(c, 200, envelope("Credits applied to an invoice have been deleted."));
 }
 
 enum fh_rc zbk_cn_comments_post(struct books_ctx *c)
 {
     struct z_creditnote *cn = cn_or_reply(c);
     json_t *body = cn ? body_or_reply(c) : NULL;
-    if (!body)
-        return FH_OK;
-    enum fh_rc rc;
-    if (!comment_ok(body)) {
-        rc = zbk_error(c, 400, 2, "Invalid value passed for description");
-    } else {
-        struct z_comment *k =
-            zm_cn_comment(cn, sbj_str(body, "description"), c->user->name, "internal", "Added",
-                          json_is_true(json_object_get(body, "show_comment_to_clients")));
-        sb_stat_add(&z_stats, "books", "creditnote_comments_added", 1);
-        json_t *j = json_pack("{s:i, s:s, s:o}", "code", 0, "message", "Comments added.", "comment",
-                              zr_cn_comment(cn, k));
+    struct z_comment *k =
+        body ? comment_or_reply(c, body, &cn->comments, "creditnote_comments_added") : NULL;
+    enum fh_rc rc = FH_OK;
+    if (k) {
+        json_t *j = envelope("Comments added.");
+        json_object_set_new(j, "comment", zr_cn_comment(cn, k));
         if (zs.set.comment_touches)
             zm_cn_touch(cn);
         if (zs.set.comment_fires_edit)

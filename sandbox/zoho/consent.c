@@ -297,18 +297,13 @@ static void drop_request(struct authreq *r)
 static enum fh_rc approve(struct fh_req *req, struct authreq *r, struct z_user *u,
                           struct z_client *c, struct z_org *org)
 {
-    int64_t now = z_now_ms(), window = z_scaled(zs.set.grant_window_s * 1000);
-    if (c->grant_start == 0 || now >= c->grant_start + window) {
-        c->grant_start = now;
-        c->grant_count = 0;
-    }
-    if (c->grant_count >= zs.set.grant_limit) {
+    if (!z_window_take(&c->grant_start, &c->grant_count, zs.set.grant_window_s,
+                       zs.set.grant_limit)) {
         sb_stat_add(&z_stats, "identity", "grant_codes_throttled", 1);
         return error_page(req, "Access Denied",
                           "You have made too many requests continuously. Please try again "
                           "after some time.");
     }
-    c->grant_count++;
     struct z_grant *g = ztok_grant_make(u, c);
     scope_union(g, r->scope);
     if (org)

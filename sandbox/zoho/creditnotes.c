@@ -293,11 +293,8 @@ struct z_creditnote *zm_cn_add(struct z_org *o, json_t *spec, enum fh_rc *rc, ch
                                size_t errsize)
 {
     *rc = FH_E_INPUT;
-    if ((int64_t)(zs.ninvoices + zs.ncreditnotes) >= zs.set.max_invoices) {
-        snprintf(err, errsize, "the sandbox keeps at most %lld invoices and credit notes",
-                 (long long)zs.set.max_invoices);
+    if (!zm_room("invoices and credit notes", err, errsize))
         return NULL;
-    }
     struct z_creditnote *cn = fh_calloc(1, sizeof(*cn));
     cn->org = o;
     zs_new_id(cn->id);

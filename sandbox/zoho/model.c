@@ -533,13 +533,19 @@ static enum fh_rc invoice_fill(struct z_invoice *inv, json_t *spec, char *err, s
     return number_of(inv, spec, err, errsize);
 }
 
+bool zm_room(const char *what, char *err, size_t errsize)
+{
+    if ((int64_t)(zs.ninvoices + zs.ncreditnotes) < zs.set.max_invoices)
+        return true;
+    snprintf(err, errsize, "the sandbox keeps at most %lld %s", (long long)zs.set.max_invoices,
+             what);
+    return false;
+}
+
 struct z_invoice *zm_invoice_add(struct z_org *o, json_t *spec, char *err, size_t errsize)
 {
-    if ((int64_t)(zs.ninvoices + zs.ncreditnotes) >= zs.set.max_invoices) {
-        snprintf(err, errsize, "the sandbox keeps at most %lld invoices",
-                 (long long)zs.set.max_invoices);
+    if (!zm_room("invoices", err, errsize))
         return NULL;
-    }
     struct z_invoice *inv = fh_calloc(1, sizeof(*inv));
     inv->org = o;
     zs_new_id(inv->id);

@@ -1,6 +1,7 @@
-/* time.c - the Zoho emulator's clock and Zoho's time formats: timestamps in the organization's
- * offset without a colon (2013-11-18T02:02:51-0800, specs/zoho-books.md §2.1) and dates
- * (2013-11-18). Offsets are fixed per organization (no daylight saving). */
+/* time.c - the Zoho emulator's clock, its fixed windows (the limits on token mints and grant
+ * codes), and Zoho's time formats: timestamps in the organization's offset without a colon
+ * (2013-11-18T02:02:51-0800, specs/zoho-books.md §2.1) and dates (2013-11-18). Offsets are fixed
+ * per organization (no daylight saving). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,19 @@ int64_t z_now_ms(void)
 int64_t z_scaled(int64_t nominal_ms)
 {
     return sb_scaled(nominal_ms, zs.set.time_scale);
+}
+
+bool z_window_take(int64_t *start, int64_t *count, int64_t window_s, int64_t limit)
+{
+    int64_t now = z_now_ms();
+    if (*start == 0 || now >= *start + z_scaled(window_s * 1000)) {
+        *start = now;
+        *count = 0;
+    }
+    if (*count >= limit)
+        return false;
+    (*count)++;
+    return true;
 }
 
 static void tm_of(int64_t ms, int offset_min, struct tm *tm)

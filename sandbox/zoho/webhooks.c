@@ -191,6 +191,13 @@ void zwh_fire_cn(struct z_creditnote *cn, enum z_event ev)
         enqueue(delivery_new(cn->org, "creditnote", cn->id, ev, zr_creditnote(cn, true)));
 }
 
+void zwh_fire_credit_deleted(struct z_creditnote *cn, struct z_invoice *inv)
+{
+    zwh_fire_cn(cn, ZE_EDIT);
+    if (zs.set.payment_fires_edit)
+        zwh_fire(inv, ZE_EDIT);
+}
+
 /* ---- the sender (worker thread, wh.w.lock held) ---- */
 static void record(struct delivery *d, const struct sb_post_result *r)
 {
@@ -265,43 +272,25 @@ static bool secret_ok(const char *s)
            strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == n;
 }
 
-static bool events_ok(json_t *ev, bool *create, bool *edit)
+/* An array of the names a and b, one of them at least and nothing else (events: create, edit;
+ * modules: invoices, creditnotes): *has_a and *has_b say which it holds. Absent: true, the flags
+ * left as they are (the defaults). */
+static bool names_ok(json_t *list, const char *a, const char *b, bool *has_a, bool *has_b)
 {
-    *create = *edit = true;
-    if (!ev)
+    if (!list)
         return true;
-    *create = *edit = false;
+    *has_a = *has_b = false;
     size_t i;
     json_t *v;
-    json_array_foreach(ev, i, v)
+    json_array_foreach(list, i, v)
     {
         const char *s = json_string_value(v);
-        *create = *create || (s && strcmp(s, "create") == 0);
-        *edit = *edit || (s && strcmp(s, "edit") == 0);
-        if (!s || (strcmp(s, "create") != 0 && strcmp(s, "edit") != 0))
+        *has_a = *has_a || (s && strcmp(s, a) == 0);
+        *has_b = *has_b || (s && strcmp(s, b) == 0);
+        if (!s || (strcmp(s, a) != 0 && strcmp(s, b) != 0))
             return false;
     }
-    return json_is_array(ev) && (*create || *edit);
-}
-
-static bool modules_ok(json_t *m, bool *invoices, bool *creditnotes)
-{
-    *invoices = true;
-    *creditnotes = false;
-    if (!m)
-        return true;
-    *invoices = false;
-    size_t i;
-    json_t *v;
-    json_array_foreach(m, i, v)
-    {
-        const char *s = json_string_value(v);
-        *invoices = *invoices || (s && strcmp(s, "invoices") == 0);
-        *creditnotes = *creditnotes || (s && strcmp(s, "creditnotes") == 0);
-        if (!s || (strcmp(s, "invoices") != 0 && strcmp(s, "creditnotes") != 0))
-            return false;
-    }
-    return json_is_array(m) && (*invoices || *creditnotes);
+    return json_is_array(list) && (*has_a || *has_b);
 }
 
 static bool headers_ok(json_t *h)
@@ -326,15 +315,16 @@ enum fh_rc zwh_configure(struct z_org *o, json_t *spec, char *err, size_t errsiz
 {
     json_t *url = json_object_get(spec, "url"), *secret = json_object_get(spec, "secret");
     json_t *headers = json_object_get(spec, "headers");
-    bool create = true, edit = true, invoices = true, creditnotes = false;
+    bool create = true, edit = true, invoices = true, creditnotes = false; /* the defaults */
     const char *u = json_string_value(url);
     if (!json_is_null(url) &&
         (!u || strlen(u) > 5000 ||
          (!fh_starts_with(u, "http://") && !fh_starts_with(u, "https://")) ||
          (secret && !json_is_null(secret) &&
           (!json_is_string(secret) || !secret_ok(json_string_value(secret)))) ||
-         !events_ok(json_object_get(spec, "events"), &create, &edit) ||
-         !modules_ok(json_object_get(spec, "modules"), &invoices, &creditnotes) ||
+         !names_ok(json_object_get(spec, "events"), "create", "edit", &create, &edit) ||
+         !names_ok(json_object_get(spec, "modules"), "invoices", "creditnotes", &invoices,
+                   &creditnotes) ||
          !headers_ok(headers))) {
         snprintf(err, errsize,
                  "url (http(s), <= 5000) or null; secret 12..50 letters and digits; "

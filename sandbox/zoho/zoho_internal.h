@@ -2,7 +2,8 @@
  *   zoho.c       settings, life cycle, route table; the stats, faults and rate-limit instances
  *   state.c      the one mutex, settings, data centres, users, organizations, clients, reset,
  *                the demo data
- *   time.c       Zoho's timestamps (2026-04-23T14:15:00+0200) and dates, the scaled clock
+ *   time.c       Zoho's timestamps (2026-04-23T14:15:00+0200) and dates, the scaled clock and
+ *                its fixed windows
  *   tokens.c     consents (grants), grant codes, refresh and access tokens and Zoho's rules
  *   accounts.c   POST /oauth/v2/token, the two revoke endpoints, /oauth/serverinfo
  *   consent.c    GET /oauth/v2/auth and its pages (log in, pick organization, Accept)
@@ -49,6 +50,10 @@ extern struct sb_rl z_rl;
 /* ---- time.c ---- */
 int64_t z_now_ms(void);
 int64_t z_scaled(int64_t nominal_ms); /* divided by the time scale, at least 1 */
+/* Counts one use in a fixed window of window_s (scaled) seconds that starts with the first use
+ * after the last one ended (*start 0: none yet); false, counting nothing, when *count has reached
+ * limit in the current window. */
+bool z_window_take(int64_t *start, int64_t *count, int64_t window_s, int64_t limit);
 /* 2026-04-23T14:15:00+0200 in the given offset (minutes east of UTC). */
 void z_timestamp(int64_t ms, int offset_min, char *out, size_t n);
 void z_date(int64_t ms, int offset_min, char *out, size_t n); /* 2026-04-23 */
@@ -314,6 +319,9 @@ void zm_free_org(struct z_org *o); /* frees the organization and everything in i
 int64_t zm_balance(const struct z_invoice *inv);
 
 /* What creditnotes.c shares with the invoices of model.c. */
+/* Whether one more invoice or credit note may be kept (max_invoices counts both); else false
+ * with "the sandbox keeps at most <max_invoices> <what>" in err. */
+bool zm_room(const char *what, char *err, size_t errsize);
 /* The header fields invoices and credit notes share (zm_header_fields sets them). */
 struct head {
     struct z_org *org;
@@ -409,6 +417,9 @@ enum z_event { ZE_CREATE, ZE_EDIT };
  * zs.lock (the payload is rendered here). */
 void zwh_fire(struct z_invoice *inv, enum z_event ev);
 void zwh_fire_cn(struct z_creditnote *cn, enum z_event ev); /* the rule on credit notes */
+/* The events of a credit of cn deleted from inv (through either API): the credit note's edit,
+ * then the invoice's as for a payment (payment_fires_edit). */
+void zwh_fire_credit_deleted(struct z_creditnote *cn, struct z_invoice *inv);
 enum fh_rc zwh_configure(struct z_org *o, json_t *spec, char *err, size_t errsize);
 json_t *zwh_org_json(const struct z_org *o); /* configuration, counters and the last deliveries */
 size_t zwh_replay(const char *org_id);       /* failed deliveries queued again */
