@@ -323,7 +323,6 @@ struct z_creditnote *zm_cn_add(struct z_org *o, json_t *spec, enum fh_rc *rc, ch
 enum fh_rc zm_cn_edit(struct z_creditnote *cn, json_t *spec, char *err, size_t errsize)
 {
     const char *num = sbj_str(spec, "creditnote_number");
-    json_t *lines = json_object_get(spec, "line_items");
     struct head h = cn_head(cn);
     enum fh_rc rc;
     if (cn->status == ZC_VOID) {
@@ -339,9 +338,26 @@ enum fh_rc zm_cn_edit(struct z_creditnote *cn, json_t *spec, char *err, size_t e
     }
     if (num && (rc = cn_number_ok(cn, num, err, errsize)) != FH_OK)
         return rc;
-    if (zm_header_fields(&h, spec, false, err, errsize) != FH_OK ||
-        (lines && zm_set_lines(cn->org, &cn->lines, &cn->nlines, lines, err, errsize) != FH_OK))
-        return FH_E_INPUT;
+    struct z_line *nl;
+    size_t n;
+    rc = zm_edit_lines(cn->org, spec, cn->lines, cn->nlines, cn->inclusive, cn->applied, &nl, &n,
+                       err, errsize);
+    if (rc == FH_E_CONFLICT) {
+        char a[40];
+        fh_money_fmt(cn->applied, 2, a, sizeof(a));
+        snprintf(err, errsize, "the total would be below the credits applied (%s)", a);
+    }
+    if (rc == FH_OK && zm_header_fields(&h, spec, false, err, errsize) != FH_OK) {
+        zm_free_lines(nl, n);
+        rc = FH_E_INPUT;
+    }
+    if (rc != FH_OK)
+        return rc; /* nothing changed */
+    if (nl) {
+        zm_free_lines(cn->lines, cn->nlines);
+        cn->lines = nl;
+        cn->nlines = n;
+    }
     if (num && strcmp(num, cn->number) != 0) {
         sb_map_del(&cn->org->cn_numbers, cn->number);
         free(cn->number);
@@ -349,12 +365,6 @@ enum fh_rc zm_cn_edit(struct z_creditnote *cn, json_t *spec, char *err, size_t e
         sb_map_put(&cn->org->cn_numbers, cn->number, cn);
     }
     cn_sum(cn);
-    if (cn->applied > cn->total) {
-        char a[40];
-        fh_money_fmt(cn->applied, 2, a, sizeof(a));
-        snprintf(err, errsize, "the total would be below the credits applied (%s)", a);
-        return FH_E_CONFLICT; /* fields changed so far stay; the totals are consistent */
-    }
     cn_settle(cn);
     if (!json_is_true(json_object_get(spec, "same_second")))
         zm_cn_touch(cn);

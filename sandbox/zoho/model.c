@@ -54,6 +54,29 @@ void zm_sum_lines(struct z_line *lines, size_t n, bool inclusive, int64_t *sub, 
     *total = inclusive ? *sub : *sub + *tax;
 }
 
+enum fh_rc zm_edit_lines(const struct z_org *o, json_t *spec, struct z_line *cur, size_t ncur,
+                         bool inclusive, int64_t covered, struct z_line **lines, size_t *n,
+                         char *err, size_t errsize)
+{
+    json_t *arr = json_object_get(spec, "line_items"),
+           *incl = json_object_get(spec, "is_inclusive_tax");
+    *lines = NULL;
+    *n = 0;
+    if (arr && zm_set_lines(o, lines, n, arr, err, errsize) != FH_OK)
+        return FH_E_INPUT;
+    bool now = json_is_boolean(incl) ? json_is_true(incl) : inclusive;
+    int64_t sub, tax, total, was;
+    zm_sum_lines(*lines ? *lines : cur, *lines ? *n : ncur, now, &sub, &tax, &total);
+    if (!*lines && now != inclusive) /* the record's line amounts as they were */
+        zm_sum_lines(cur, ncur, inclusive, &sub, &tax, &was);
+    if (covered <= total)
+        return FH_OK;
+    zm_free_lines(*lines, *n);
+    *lines = NULL;
+    *n = 0;
+    return FH_E_CONFLICT;
+}
+
 static void recompute(struct z_invoice *inv)
 {
     zm_sum_lines(inv->lines, inv->nlines, inv->inclusive, &inv->sub_total, &inv->tax_total,
@@ -255,11 +278,12 @@ static const struct z_cfdef *cfdef_of(const struct z_org *o, json_t *item)
     return NULL;
 }
 
-enum fh_rc zm_set_cf(struct z_invoice *inv, json_t *arr, char *err, size_t errsize)
+/* Whether arr is a custom_fields array of this organization's fields (400 text in err). */
+static bool cf_ok(const struct z_invoice *inv, json_t *arr, char *err, size_t errsize)
 {
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 100) {
         snprintf(err, errsize, "Invalid value passed for custom_fields");
-        return FH_E_INPUT;
+        return false;
     }
     size_t i;
     json_t *item;
@@ -270,9 +294,18 @@ enum fh_rc zm_set_cf(struct z_invoice *inv, json_t *arr, char *err, size_t errsi
             (v && !json_is_string(v) && !json_is_null(v) && !json_is_number(v)) ||
             (json_is_string(v) && strlen(json_string_value(v)) > 2000)) {
             snprintf(err, errsize, "Invalid value passed for customfield_id");
-            return FH_E_INPUT;
+            return false;
         }
     }
+    return true;
+}
+
+enum fh_rc zm_set_cf(struct z_invoice *inv, json_t *arr, char *err, size_t errsize)
+{
+    if (!cf_ok(inv, arr, err, errsize))
+        return FH_E_INPUT;
+    size_t i;
+    json_t *item;
     json_array_foreach(arr, i, item)
     {
         json_t *v = json_object_get(item, "value");
@@ -575,20 +608,31 @@ enum fh_rc zm_invoice_edit(struct z_invoice *inv, json_t *spec, char *err, size_
         snprintf(err, errsize, "a void invoice cannot be edited");
         return FH_E_CONFLICT;
     }
-    json_t *lines = json_object_get(spec, "line_items"),
-           *cfs = json_object_get(spec, "custom_fields");
+    json_t *cfs = json_object_get(spec, "custom_fields");
     struct head h = inv_head(inv);
-    if (zm_header_fields(&h, spec, false, err, errsize) != FH_OK ||
-        (lines &&
-         zm_set_lines(inv->org, &inv->lines, &inv->nlines, lines, err, errsize) != FH_OK) ||
-        (cfs && zm_set_cf(inv, cfs, err, errsize) != FH_OK))
+    struct z_line *lines;
+    size_t n;
+    if (cfs && !cf_ok(inv, cfs, err, errsize))
         return FH_E_INPUT;
-    recompute(inv);
-    if (inv->paid + inv->credited > inv->total) {
+    enum fh_rc rc = zm_edit_lines(inv->org, spec, inv->lines, inv->nlines, inv->inclusive,
+                                  inv->paid + inv->credited, &lines, &n, err, errsize);
+    if (rc == FH_E_CONFLICT)
         snprintf(err, errsize, "the total would be below the payments and credits (%lld)",
                  (long long)(inv->paid + inv->credited));
-        return FH_E_CONFLICT; /* fields changed so far stay; the totals are consistent */
+    if (rc == FH_OK && zm_header_fields(&h, spec, false, err, errsize) != FH_OK) {
+        zm_free_lines(lines, n);
+        rc = FH_E_INPUT;
     }
+    if (rc != FH_OK)
+        return rc; /* nothing changed */
+    if (lines) {
+        zm_free_lines(inv->lines, inv->nlines);
+        inv->lines = lines;
+        inv->nlines = n;
+    }
+    if (cfs)
+        zm_set_cf(inv, cfs, err, errsize);
+    recompute(inv);
     zm_settle(inv);
     if (!json_is_true(json_object_get(spec, "same_second")))
         zm_touch(inv); /* else as if made within the second of the change before it */

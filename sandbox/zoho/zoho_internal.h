@@ -341,6 +341,12 @@ enum fh_rc zm_set_lines(const struct z_org *o, struct z_line **out, size_t *nout
 void zm_sum_lines(struct z_line *lines, size_t n, bool inclusive, int64_t *sub, int64_t *tax,
                   int64_t *total);
 void zm_free_lines(struct z_line *lines, size_t n);
+/* An edit's checks before it changes anything: its line_items parsed into *lines / *n (NULL, 0
+ * without them; FH_E_INPUT with err when malformed), and FH_E_CONFLICT (nothing kept, the caller
+ * words err) when its total, with its is_inclusive_tax, would fall below covered. */
+enum fh_rc zm_edit_lines(const struct z_org *o, json_t *spec, struct z_line *cur, size_t ncur,
+                         bool inclusive, int64_t covered, struct z_line **lines, size_t *n,
+                         char *err, size_t errsize);
 void zm_settle(struct z_invoice *inv); /* status from payments and credits */
 struct z_comment *zm_comment_push(struct sb_vec *comments, const char *description, const char *by,
                                   const char *type, const char *operation, bool to_client);

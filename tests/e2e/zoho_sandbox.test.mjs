@@ -926,8 +926,20 @@ test('credit notes: credits applied at creation (invoice_id, invoices) and later
   assert.equal((await ctl('POST', `/zoho/control/creditnotes/${draft.creditnote_id}/open`, {})).status, 409, 'only a draft opens');
   assert.equal((await ctl('POST', `/zoho/control/creditnotes/${draft.creditnote_id}/invoices`, { invoices: [{ invoice_id: b.invoice_id, amount_applied: 10 }] })).status, 201);
   // edits: the total cannot go below the credits; a closed credit note opens again when it grows
-  const below = await ctl('PUT', `/zoho/control/creditnotes/${draft.creditnote_id}`, { line_items: [{ name: 'Tiny', rate: 5 }] });
+  const kept = (await ctl('GET', `/zoho/control/creditnotes/${draft.creditnote_id}`)).json.creditnote;
+  assert.ok(kept.total > 0 && kept.reference_number !== 'not kept');
+  const below = await ctl('PUT', `/zoho/control/creditnotes/${draft.creditnote_id}`, { line_items: [{ name: 'Tiny', rate: 5 }], reference_number: 'not kept' });
   assert.deepEqual([below.status, below.json.error], [409, 'the total would be below the credits applied (10.00)']);
+  // a refused edit changes nothing: neither its lines nor its other fields (so does a malformed one)
+  const bad = await ctl('PUT', `/zoho/control/creditnotes/${draft.creditnote_id}`, { reference_number: 'not kept', line_items: [{ name: '', rate: 'x' }] });
+  assert.equal(bad.status, 400);
+  assert.deepEqual((await ctl('GET', `/zoho/control/creditnotes/${draft.creditnote_id}`)).json.creditnote, kept);
+  const paidInv = (await ctl('GET', `/zoho/control/invoices/${b.invoice_id}`)).json.invoice;
+  assert.ok(paidInv.total > 1 && !paidInv.is_inclusive_tax);
+  const invBelow = await ctl('PUT', `/zoho/control/invoices/${b.invoice_id}`, { line_items: [{ name: 'Tiny', rate: 1 }], is_inclusive_tax: true, reference_number: 'not kept' });
+  assert.equal(invBelow.status, 409);
+  assert.match(invBelow.json.error, /^the total would be below the payments and credits \(\d+\)$/);
+  assert.deepEqual((await ctl('GET', `/zoho/control/invoices/${b.invoice_id}`)).json.invoice, paidInv);
   const grown = await ctl('PUT', `/zoho/control/creditnotes/${cn1.creditnote_id}`, { line_items: [{ name: 'Return', rate: 100, tax_name: 'VAT' }], creditnote_number: 'CN-RENAMED' });
   assert.equal(grown.status, 200, grown.text);
   assert.deepEqual([grown.json.creditnote.status, grown.json.creditnote.balance, grown.json.creditnote.creditnote_number], ['open', 60, 'CN-RENAMED']);
