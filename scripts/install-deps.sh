@@ -3,7 +3,7 @@
 #   scripts/install-deps.sh run    build and run (compiler tool chain, libraries, the receipt
 #                                  font fonts-dejavu-core, Node.js)
 #   scripts/install-deps.sh test   also what the test suite needs (cmocka, PostgreSQL, Chromium,
-#                                  poppler-utils and zbar-tools for the PDF tests)
+#                                  poppler-utils, qpdf and zbar-tools for the PDF tests)
 #   scripts/install-deps.sh bench  also what bench/ needs (wrk, nginx as the baseline, valgrind)
 # Then installs the npm packages of package-lock.json when node_modules is missing or stale.
 set -euo pipefail
@@ -13,7 +13,7 @@ mode=${1:-run}
 run_pkgs=(gcc make pkg-config python3 meson ninja-build libmicrohttpd-dev libjansson-dev
           libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libsodium-dev libqrencode-dev curl ca-certificates
           fonts-dejavu-core)
-test_pkgs=(libcmocka-dev postgresql chromium util-linux sqlite3 poppler-utils zbar-tools)
+test_pkgs=(libcmocka-dev postgresql chromium util-linux sqlite3 poppler-utils qpdf zbar-tools)
 bench_pkgs=(wrk nginx-light valgrind sqlite3 procps iproute2)
 
 want=("${run_pkgs[@]}")
