@@ -743,8 +743,8 @@ static void test_threads_get_the_same_bytes(void **state)
 
 int main(void)
 {
-    if (system("command -v pdftotext pdfinfo pdffonts pdfimages pdftoppm >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "test_pdf: needs poppler-utils (scripts/install-deps.sh test)\n");
+    if (system("command -v pdftotext pdfinfo pdffonts pdfimages pdftoppm qpdf >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "test_pdf: needs poppler-utils and qpdf (scripts/install-deps.sh test)\n");
         return 1;
     }
     const struct CMUnitTest tests[] = {
