@@ -346,8 +346,11 @@ enum fh_rc zm_header_fields(const struct head *h, json_t *spec, bool is_new, cha
         snprintf(err, errsize, "currency_code (3 letters), exchange_rate (0.0001 to 1000000)");
         return FH_E_INPUT;
     }
-    struct z_contact *c = cust ? zm_contact(h->org, cust, !sbj_str(spec, "customer_id")) : NULL;
-    if ((is_new && !c) || (cust && !c) || (date && !z_parse_date(date)) ||
+    /* A contact named for the first time is made only once the whole header is valid: a refused
+     * edit leaves nothing behind. */
+    struct z_contact *c = cust ? zm_contact(h->org, cust, false) : NULL;
+    bool make = cust && !c && !sbj_str(spec, "customer_id") && *cust && strlen(cust) <= 200;
+    if (((is_new || cust) && !c && !make) || (date && !z_parse_date(date)) ||
         (due && (!h->due_date || !z_parse_date(due))) || (incl && !json_is_boolean(incl)) ||
         (ref && strlen(ref) > 100) || (notes && strlen(notes) > 5000)) {
         snprintf(err, errsize,
@@ -356,6 +359,8 @@ enum fh_rc zm_header_fields(const struct head *h, json_t *spec, bool is_new, cha
                  h->due_date ? " and due_date" : "");
         return FH_E_INPUT;
     }
+    if (make)
+        c = zm_contact(h->org, cust, true);
     if (c)
         *h->customer = c;
     if (date)

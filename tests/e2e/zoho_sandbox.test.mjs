@@ -940,6 +940,12 @@ test('credit notes: credits applied at creation (invoice_id, invoices) and later
   assert.equal(invBelow.status, 409);
   assert.match(invBelow.json.error, /^the total would be below the payments and credits \(\d+\)$/);
   assert.deepEqual((await ctl('GET', `/zoho/control/invoices/${b.invoice_id}`)).json.invoice, paidInv);
+  // nor does it make the contact it names: ids come from one counter, so a contact made by the
+  // refused edit would have an id below that of the invoice created after it
+  const ghost = await ctl('PUT', `/zoho/control/invoices/${b.invoice_id}`, { customer_name: 'Ghost Customer', date: 'not a date' });
+  assert.equal(ghost.status, 400);
+  const afterGhost = await invoice(org, { customer_name: 'Ghost Customer' });
+  assert.ok(BigInt(afterGhost.customer_id) > BigInt(afterGhost.invoice_id), `contact ${afterGhost.customer_id} made before invoice ${afterGhost.invoice_id}`);
   const grown = await ctl('PUT', `/zoho/control/creditnotes/${cn1.creditnote_id}`, { line_items: [{ name: 'Return', rate: 100, tax_name: 'VAT' }], creditnote_number: 'CN-RENAMED' });
   assert.equal(grown.status, 200, grown.text);
   assert.deepEqual([grown.json.creditnote.status, grown.json.creditnote.balance, grown.json.creditnote.creditnote_number], ['open', 60, 'CN-RENAMED']);
