@@ -109,6 +109,7 @@ struct fh_req {
     size_t nparams;
     struct fh_buf body;
     bool body_too_large;
+    bool bad_path; /* the raw path held %00 or %2F (server.c) */
     char request_id[24];
     int64_t start_mono;
     unsigned int status; /* set by the reply */

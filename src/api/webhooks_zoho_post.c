@@ -1,9 +1,10 @@
 /* webhooks_zoho_post.c - POST /webhooks/zoho/{key}: the workflow webhook of one Zoho Books
  * integration (its URL carries the integration's random key).
  *
- * Unknown key, or a removed integration: 404. The X-Zoho-Webhook-Signature header must be
+ * Unknown key, or a removed integration: 404 (2000). The X-Zoho-Webhook-Signature header must be
  * hex(HMAC-SHA256(secret, sorted query name+value pairs + raw body)) with the integration's
- * secret, compared in constant time; otherwise 401. Both with an empty body and nothing stored.
+ * secret, compared in constant time; otherwise 401 (7006). Both as error JSON, nothing stored
+ * (Zoho reads only the status; Xero's endpoint answers 401 bare, as Xero requires).
  * A good delivery is committed (an inbox row and its processing job, one transaction) before
  * the empty 200; the work happens later in the zoho.inbox job. Only invoice.invoice_id (or,
  * from a rule on the Credit Notes module, creditnote.creditnote_id) and last_modified_time of
@@ -84,7 +85,7 @@ enum fh_rc fh_api_webhooks_zoho_post(struct fh_req *req)
                         ? fh_zoho_webhook_lookup(app, key, &id, org, sizeof(org), &active, &secret)
                         : FH_E_NOTFOUND;
     if (rc == FH_E_NOTFOUND)
-        return fh_reply_empty(req, 404);
+        return fh_reply_error(req, FH_EC_NOT_FOUND, "%s", "no Zoho Books webhook has this key");
     if (rc != FH_OK)
         return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "could not read the webhook");
     struct pairs q = {.n = 0};
@@ -95,7 +96,8 @@ enum fh_rc fh_api_webhooks_zoho_post(struct fh_req *req)
                                req->body.len, fh_req_header(req, "x-zoho-webhook-signature"));
     fh_conn_wipe(secret);
     if (!good)
-        return fh_reply_empty(req, 401);
+        return fh_reply_error(req, FH_EC_WEBHOOK_SIGNATURE, "%s",
+                              "X-Zoho-Webhook-Signature is missing or does not match");
     if (!active)
         return fh_reply_empty(req, 200); /* accepted and dropped; polling catches up later */
     char invoice[32], at[48];

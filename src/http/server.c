@@ -106,6 +106,22 @@ static void request_id(char *out, size_t outsize)
     sodium_bin2base64(out, outsize, id, sizeof(id), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+/* libmicrohttpd decodes the path before routing: %2F would become a separator and %00 would end
+ * the path early, so "/api/orgs/X%00/members" would be routed as "/api/orgs/X". The raw URI is
+ * seen here first; a path holding either is marked, and answered 400 before any routing. */
+static char bad_path_mark;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    FH_UNUSED(cls);
+    FH_UNUSED(conn);
+    for (const char *p = uri; *p && *p != '?' && *p != '#'; p++)
+        if (p[0] == '%' && p[1] && p[2] &&
+            ((p[1] == '0' && p[2] == '0') || (p[1] == '2' && (p[2] == 'F' || p[2] == 'f'))))
+            return &bad_path_mark;
+    return NULL;
+}
+
 static struct fh_req *req_new(struct fh_app *app, struct MHD_Connection *conn, const char *url,
                               const char *method)
 {
@@ -234,12 +250,17 @@ static void partner_stop(struct fh_server *srv)
 static void dispatch(struct fh_server *srv, struct fh_req *req, bool method_mismatch)
 {
     fh_log_set_request_id(req->request_id);
-    if (req->body_too_large) {
-        fh_reply_error(req, FH_EC_BODY_TOO_LARGE, "the limit for this endpoint is %zu bytes",
-                       req->route ? req->route->body_limit : (size_t)0);
+    if (req->bad_path) {
+        fh_reply_error(req, FH_EC_BAD_PATH_PARAM, "%s",
+                       "the path holds an encoded NUL or slash (%00, %2F)");
         goto out;
     }
-    if (!req->route) {
+    if (req->body_too_large && req->route) {
+        fh_reply_error(req, FH_EC_BODY_TOO_LARGE, "the limit for this endpoint is %zu bytes",
+                       req->route->body_limit);
+        goto out;
+    }
+    if (!req->route) { /* whatever its body: there is no endpoint to take it */
         bool api = fh_starts_with(req->path, "/api/") || strcmp(req->path, "/api") == 0;
         if (method_mismatch)
             fh_reply_error(req, FH_EC_METHOD_NOT_ALLOWED, "%s %s", req->method, req->path);
@@ -276,12 +297,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     FH_UNUSED(version);
     struct fh_server *srv = cls;
     struct fh_req *req = *con_cls;
-    if (!req) {
+    if (!req || req == (void *)&bad_path_mark) {
+        bool bad_path = req != NULL;
         req = req_new(srv->app, conn, url, method);
         atomic_fetch_add(&srv->inflight, 1);
         *con_cls = req;
         bool mismatch = false;
-        req->route = match_route(srv->app, req, &mismatch);
+        req->bad_path = bad_path;
+        req->route = bad_path ? NULL : match_route(srv->app, req, &mismatch);
         size_t limit = req->route ? req->route->body_limit : 0;
         fh_buf_init(&req->body, limit);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -291,7 +314,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             uint64_t discard_cap = (uint64_t)limit * DISCARD_FACTOR;
             if (discard_cap > DISCARD_MAX)
                 discard_cap = DISCARD_MAX;
-            if ((uint64_t)clen > discard_cap || mismatch) {
+            if ((uint64_t)clen > discard_cap || mismatch || !req->route) {
                 dispatch(srv, req, mismatch);
                 return MHD_YES;
             }
@@ -356,7 +379,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     FH_UNUSED(toe);
     struct fh_server *srv = cls;
     struct fh_req *req = *con_cls;
-    if (!req)
+    if (!req || req == (void *)&bad_path_mark) /* ended before its headers were complete */
         return;
     int64_t ms = fh_mono_ms() - req->start_mono;
     if (srv->app->metrics)
@@ -401,9 +424,10 @@ enum fh_rc fh_server_start(struct fh_app *app, struct fh_server **out)
             MHD_USE_ERROR_LOG,
         0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg->http_threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_END);
     if (!srv->daemon) {
         fh_log(FH_LOG_ERROR, "http", "cannot listen on %s:%u", app->cfg->listen_addr,
                (unsigned)app->cfg->port);

@@ -290,10 +290,11 @@ test('signatures: wrong or missing is 401, an unknown URL 404, nothing processed
     for (const sig of [zohoSignature('WrongSecret123456', setupA.url, body), undefined, '', zohoSignature(setupA.secret, setupA.url, body + ' ')]) {
       const r = await send(setupA.url, sig);
       assert.equal(r.status, 401);
-      assert.equal(await r.text(), '');
+      assert.equal((await r.json()).code, 7006);
     }
     const unknown = await send(w.srv.url + '/webhooks/zoho/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', zohoSignature(setupA.secret, setupA.url, body));
     assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).code, 2000);
     await sleep(1200);
     assert.equal(mine(await fiscalInvoices(a, uidA), inv).length, 0, 'nothing processed');
     // a URL with query parameters: they are part of the signed message (sorted by name)
