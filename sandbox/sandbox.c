@@ -100,6 +100,12 @@ struct fh_route *fh_sandbox_routes(size_t *count)
         memcpy(all + k, e[i].routes, e[i].nroutes * sizeof(*all));
         k += e[i].nroutes;
     }
+    /* What fiscalhub calls may be slowed down or held by a fault: it runs on a partner thread
+     * with its connection suspended, so libmicrohttpd's thread goes on serving its other
+     * connections. The control APIs never wait and stay on the HTTP threads. */
+    for (size_t i = FH_ARRAY_LEN(own_routes); i < total; i++)
+        if (!strstr(all[i].pattern, "/control/"))
+            all[i].flags |= FH_ROUTE_PARTNER;
     *count = total;
     return all;
 }

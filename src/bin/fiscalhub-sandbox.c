@@ -423,7 +423,12 @@ static int serve(int argc, char **argv)
     if (!fh_strlcpy(cfg.listen_addr, a.listen, sizeof(cfg.listen_addr)))
         return 2;
     cfg.port = (uint16_t)a.port;
-    cfg.http_threads = 16; /* slow and timeout faults hold a thread each */
+    /* An emulator's partner-facing handlers run on partner threads (sandbox.c), so a slow, held
+     * or timed-out answer holds one of those, never an HTTP thread with other connections on it
+     * (a test's control calls among them). */
+    cfg.http_threads = 4;
+    cfg.partner_threads = 64;
+    cfg.partner_queue = 4096;
     cfg.shutdown_grace_ms = 5000;
     cfg.web_dir = fh_strdup("/nonexistent");
     struct fh_sandbox_ctx ctx = {
