@@ -116,6 +116,9 @@ fi
 run_suite "browser [release]" env FH_BIN="$RELEASE" FH_OUT="$OUT" node tests/lib/with-server.mjs \
     node --test --test-reporter=tap --test-concurrency=1 tests/browser/
 
+# ---- every fiscalhub log of the runs above, at level info: no secret in any ----
+run_suite "logs hold no secrets" node tests/lib/log-audit.mjs "$OUT"
+
 echo
 if [ ${#failures[@]} -gt 0 ]; then
     echo "failing suites:"

@@ -65,7 +65,8 @@ export async function startServer(opts = {}) {
     FISCALHUB_MASTER_KEY_FILE: join(dir, 'master.key'),
     FISCALHUB_WEB_DIR: join(ROOT, 'web/dist'),
     FISCALHUB_PWHASH: 'fast',
-    FISCALHUB_LOG_LEVEL: 'warn',
+    // info, so that tests/lib/log-audit.mjs reads every line a deployment logs by default
+    FISCALHUB_LOG_LEVEL: 'info',
     // Suites about other features are not limited by the free trial (1 connection, 50 invoices
     // a month): a generous trial allowance, which the licensing suites set back to 1 / 50
     // (tests/e2e/billing_*.test.mjs, docs/internals/billing.md).
