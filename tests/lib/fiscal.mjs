@@ -35,7 +35,8 @@ export async function startSandbox(opts = {}) {
     { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.pipe(log, { end: false });
   proc.stderr.pipe(log, { end: false });
-  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  // 'close', not 'exit': the log is ended only once the output pipes are drained
+  const exited = new Promise((res) => proc.on('close', (code, signal) => res({ code, signal })));
   const deadline = Date.now() + 20000;
   let info = null;
   while (!info) {

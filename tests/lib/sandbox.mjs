@@ -90,7 +90,8 @@ export async function startSandbox(opts = {}) {
   const proc = spawn(exe, ['serve', ...(opts.args || [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.pipe(log, { end: false });
   proc.stderr.pipe(log, { end: false });
-  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  // 'close', not 'exit': the log is ended only once the output pipes are drained
+  const exited = new Promise((res) => proc.on('close', (code, signal) => res({ code, signal })));
   await waitReady(url, proc);
   const caFile = join(dataDir, 'vsdc/ca.pem');
   let seq = 0;

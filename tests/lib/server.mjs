@@ -81,7 +81,8 @@ export async function startServer(opts = {}) {
   proc.stdout.pipe(log, { end: false });
   proc.stderr.pipe(log, { end: false });
   await waitReady(url, proc);
-  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  // 'close', not 'exit': the log is ended only once the output pipes are drained
+  const exited = new Promise((res) => proc.on('close', (code, signal) => res({ code, signal })));
   return {
     url,
     port,
