@@ -220,8 +220,11 @@ enum fh_rc fh_fiscal_wait_park(struct fh_store *st, const struct fh_job *job, in
  * there is no journal. */
 uint8_t *fh_fiscal_receipt_pdf(const char *number, const char *url, const char *journal,
                                size_t *len);
-/* The receipt's file name, "fiscal-<number>.pdf" (any character but letters, digits and '-'
- * becomes '-'). */
+/* The name of a file of a fiscal invoice, "fiscal-<number>.<ext>": the receipt PDF, and the QR,
+ * journal and receipt attached at Xero and Zoho Books. The number's first 60 characters, any but
+ * letters, digits and '-' made '-' (a V-SDC number is all of those already). */
+void fh_fiscal_file_name(const char *number, const char *ext, char *out, size_t outsize);
+/* The receipt's file name, "fiscal-<number>.pdf". */
 void fh_fiscal_receipt_name(const char *number, char *out, size_t outsize);
 
 /* ---- reading (src/fiscal/view.c) ---- */

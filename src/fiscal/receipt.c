@@ -24,17 +24,21 @@ uint8_t *fh_fiscal_receipt_pdf(const char *number, const char *url, const char *
     return pdf;
 }
 
-void fh_fiscal_receipt_name(const char *number, char *out, size_t outsize)
+void fh_fiscal_file_name(const char *number, const char *ext, char *out, size_t outsize)
 {
+    char num[61];
     size_t n = 0;
-    const char *prefix = "fiscal-";
-    for (const char *p = prefix; *p && n + 1 < outsize; p++)
-        out[n++] = *p;
-    for (const char *p = number ? number : ""; *p && n + 5 < outsize; p++) {
+    for (const char *p = number ? number : ""; *p && n + 1 < sizeof(num); p++) {
         char c = *p;
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                   c == '-';
-        out[n++] = ok ? c : '-';
+        num[n++] = ok ? c : '-';
     }
-    snprintf(out + n, outsize - n, ".pdf");
+    num[n] = '\0';
+    snprintf(out, outsize, "fiscal-%s.%s", num, ext);
+}
+
+void fh_fiscal_receipt_name(const char *number, char *out, size_t outsize)
+{
+    fh_fiscal_file_name(number, "pdf", out, outsize);
 }

@@ -577,6 +577,29 @@ static void test_refund_rest_units(void **state)
     fh_fiscal_invoice_free(&r);
 }
 
+/* The files of a fiscal invoice at the partners and the receipt share one name. */
+static void test_file_names(void **state)
+{
+    (void)state;
+    char name[96];
+    fh_fiscal_file_name("ABCD1234-ABCD1234-123", "gif", name, sizeof(name));
+    assert_string_equal(name, "fiscal-ABCD1234-ABCD1234-123.gif");
+    fh_fiscal_receipt_name("ABCD1234-ABCD1234-123", name, sizeof(name));
+    assert_string_equal(name, "fiscal-ABCD1234-ABCD1234-123.pdf");
+    fh_fiscal_file_name("a/b c..\\d", "txt", name, sizeof(name));
+    assert_string_equal(name, "fiscal-a-b-c---d.txt");
+    fh_fiscal_file_name(NULL, "pdf", name, sizeof(name));
+    assert_string_equal(name, "fiscal-.pdf");
+    char longer[100];
+    memset(longer, 'N', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    fh_fiscal_file_name(longer, "gif", name, sizeof(name));
+    assert_int_equal(strlen(name), strlen("fiscal-.gif") + 60);
+    char small[12];
+    fh_fiscal_file_name("ABCD1234", "gif", small, sizeof(small));
+    assert_string_equal(small, "fiscal-ABCD");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,7 +609,7 @@ int main(void)
         cmocka_unit_test(test_decimal_text),      cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_code_messages),     cmocka_unit_test(test_classification),
         cmocka_unit_test(test_time_parse),        cmocka_unit_test(test_refund_rest),
-        cmocka_unit_test(test_refund_rest_units),
+        cmocka_unit_test(test_refund_rest_units), cmocka_unit_test(test_file_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -497,7 +497,7 @@ static enum xero_outcome put_file(struct fh_app *app, const struct fh_integ *in,
     bool qr = strcmp(ext, "gif") == 0;
     char base[200], list[220], path[300], name[80], key[64];
     doc_path(p, base, sizeof(base));
-    snprintf(name, sizeof(name), "fiscal-%.60s.%s", number, ext);
+    fh_fiscal_file_name(number, ext, name, sizeof(name));
     snprintf(list, sizeof(list), "%s/Attachments", base);
     snprintf(path, sizeof(path), "%s/%s", list, name);
     snprintf(key, sizeof(key), "fiscalhub-%s-%lld", qr ? "qr" : "journal",

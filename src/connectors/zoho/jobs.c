@@ -24,6 +24,7 @@
 
 #include "fh/fh_billing.h"
 #include "fh/fh_crypto.h"
+#include "fh/fh_fiscal.h"
 #include "zoho_internal.h"
 
 static int64_t pint(json_t *p, const char *k)
@@ -289,7 +290,7 @@ static enum zoho_outcome attach(struct fh_app *app, const struct fh_integ *in,
     const char *ext = kind == A_QR ? "gif" : "pdf";
     char path[96], name[80], boundary[48];
     snprintf(path, sizeof(path), "/invoices/%.32s", invoice);
-    snprintf(name, sizeof(name), "fiscal-%.60s.%s", f->number, ext);
+    fh_fiscal_file_name(f->number, ext, name, sizeof(name));
     bool found = false;
     enum zoho_outcome o = Z_OK;
     struct fh_writeback_mark m = {.path = path,
