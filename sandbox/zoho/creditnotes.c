@@ -254,6 +254,8 @@ static enum fh_rc cn_fill(struct z_creditnote *cn, json_t *spec, struct credit_r
     const char *status = sbj_str(spec, "status"), *num = sbj_str(spec, "creditnote_number");
     json_t *from = json_object_get(spec, "invoice_id"), *list = json_object_get(spec, "invoices");
     struct head h = cn_head(cn);
+    const char *new_customer = NULL;
+    h.new_customer = &new_customer;
     enum fh_rc rc;
     if (status && strcmp(status, "draft") != 0 && strcmp(status, "open") != 0) {
         snprintf(err, errsize, "status is open or draft");
@@ -286,6 +288,8 @@ static enum fh_rc cn_fill(struct z_creditnote *cn, json_t *spec, struct credit_r
         num = sb_map_get(&cn->org->cn_numbers, gen) ? NULL : gen;
     }
     cn->number = fh_strdup(num);
+    if (new_customer) /* a refused credit note makes no contact */
+        cn->customer = zm_contact(cn->org, new_customer, true);
     return FH_OK;
 }
 

@@ -359,7 +359,9 @@ enum fh_rc zm_header_fields(const struct head *h, json_t *spec, bool is_new, cha
                  h->due_date ? " and due_date" : "");
         return FH_E_INPUT;
     }
-    if (make)
+    if (make && h->new_customer)
+        *h->new_customer = cust;
+    else if (make)
         c = zm_contact(h->org, cust, true);
     if (c)
         *h->customer = c;
@@ -562,13 +564,18 @@ static enum fh_rc invoice_fill(struct z_invoice *inv, json_t *spec, char *err, s
         return FH_E_INPUT;
     }
     inv->status = status && strcmp(status, "draft") == 0 ? ZI_DRAFT : ZI_SENT;
+    const char *new_customer = NULL;
     struct head h = inv_head(inv);
+    h.new_customer = &new_customer;
     if (zm_header_fields(&h, spec, true, err, errsize) != FH_OK ||
         zm_set_lines(inv->org, &inv->lines, &inv->nlines, json_object_get(spec, "line_items"), err,
                      errsize) != FH_OK ||
         (cfs && zm_set_cf(inv, cfs, err, errsize) != FH_OK))
         return FH_E_INPUT;
-    return number_of(inv, spec, err, errsize);
+    enum fh_rc rc = number_of(inv, spec, err, errsize);
+    if (rc == FH_OK && new_customer) /* a refused invoice makes no contact */
+        inv->customer = zm_contact(inv->org, new_customer, true);
+    return rc;
 }
 
 bool zm_room(const char *what, char *err, size_t errsize)

@@ -331,6 +331,9 @@ struct head {
     bool *inclusive;
     char *currency; /* char[4] */
     int64_t *rate;
+    /* When set, a contact named for the first time is not made but its name left here, for the
+     * caller to make once the rest of the record is valid too. */
+    const char **new_customer;
 };
 
 enum fh_rc zm_header_fields(const struct head *h, json_t *spec, bool is_new, char *err,

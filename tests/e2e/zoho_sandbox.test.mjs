@@ -946,6 +946,16 @@ test('credit notes: credits applied at creation (invoice_id, invoices) and later
   assert.equal(ghost.status, 400);
   const afterGhost = await invoice(org, { customer_name: 'Ghost Customer' });
   assert.ok(BigInt(afterGhost.customer_id) > BigInt(afterGhost.invoice_id), `contact ${afterGhost.customer_id} made before invoice ${afterGhost.invoice_id}`);
+  // nor does a refused invoice or credit note (lines checked after the header)
+  for (const [what, path, idOf] of [['invoice', 'invoices', (r) => r.invoice], ['credit note', 'creditnotes', (r) => r.creditnote]]) {
+    const name = `Ghost of a refused ${what}`;
+    const refused = await ctl('POST', `/zoho/control/orgs/${org}/${path}`, { customer_name: name, line_items: [{ name: '', rate: 'x' }] });
+    assert.equal(refused.status, 400, refused.text);
+    const made = await ctl('POST', `/zoho/control/orgs/${org}/${path}`, { customer_name: name, line_items: [{ name: 'Widget', rate: 1 }] });
+    assert.equal(made.status, 201, made.text);
+    const rec = idOf(made.json);
+    assert.ok(BigInt(rec.customer_id) > BigInt(rec.invoice_id ?? rec.creditnote_id), `${what}: contact ${rec.customer_id} made before`);
+  }
   const grown = await ctl('PUT', `/zoho/control/creditnotes/${cn1.creditnote_id}`, { line_items: [{ name: 'Return', rate: 100, tax_name: 'VAT' }], creditnote_number: 'CN-RENAMED' });
   assert.equal(grown.status, 200, grown.text);
   assert.deepEqual([grown.json.creditnote.status, grown.json.creditnote.balance, grown.json.creditnote.creditnote_number], ['open', 60, 'CN-RENAMED']);
