@@ -47,14 +47,17 @@ static int add_tx(struct fh_store *st, void *cls)
         }
         struct fh_param ip[] = {FH_PI(c->tenant_id), FH_PT(c->email), FH_PT(c->name), FH_PT(c->hash),
                                 FH_PI(c->now)};
-        qs = fh_store_exec(st,
-                           "INSERT INTO users (tenant_id, email, name, password_hash, created_at) "
-                           "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                           ip, 5, &rows);
+        qs =
+            fh_store_exec(st,
+                          "INSERT INTO users (tenant_id, email, name, password_hash, created_at) "
+                          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING id",
+                          ip, 5, &rows);
         c->user_id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
         fh_rows_free(&rows);
-        if (qs <= 0)
-            return qs < 0 ? qs : FH_QS_HARD;
+        if (qs == 0) /* a concurrent request made the user: the retry finds it */
+            return FH_QS_SOFT;
+        if (qs < 0)
+            return qs;
         free(c->user_name);
         c->user_name = fh_strdup(c->name);
     }

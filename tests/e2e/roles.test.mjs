@@ -175,3 +175,17 @@ test('an owner creates another organization in the tenant; non-owners cannot', a
   assert.equal(denied.json.code, 3003);
   assert.equal((await o.get('/api/me')).json.orgs.length, 2);
 });
+
+test('the same new member added many times at once: one user, one 201, the others 409', async () => {
+  const boss = await signup(srv.url, 'twice-owner');
+  for (let round = 0; round < 5; round++) { // the requests race for the user's row
+    const email = uniqueEmail('twice');
+    const all = await Promise.all(Array.from({ length: 24 }, () =>
+      boss.post(`/api/orgs/${boss.org}/members`, { email, role: 'viewer', name: 'Twice', password: PW })));
+    const statuses = all.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, ...Array(23).fill(409)], all.map((r) => r.text).join('\n'));
+    for (const r of all.filter((x) => x.status === 409)) assert.equal(r.json.code, 3008);
+    const members = (await boss.get(`/api/orgs/${boss.org}/members`)).json.members;
+    assert.equal(members.filter((m) => m.email === email).length, 1);
+  }
+});
