@@ -274,10 +274,18 @@ static int create_tx(struct fh_store *st, void *cls)
     c->full = false;
     struct fh_param q[] = {FH_PI(c->integration_id)};
     struct fh_rows rows;
+    /* Keys of one integration are made one at a time, so two cannot both count the last free
+     * place (PostgreSQL's row lock; SQLite writes one transaction at a time). */
     int qs = fh_store_exec(st,
-                           "SELECT COUNT(*) FROM api_keys WHERE integration_id = $1 AND "
-                           "revoked_at IS NULL",
-                           q, 1, &rows);
+                           fh_store_sql(st, "SELECT id FROM integrations WHERE id = $1",
+                                        "SELECT id FROM integrations WHERE id = $1 FOR UPDATE"),
+                           q, 1, NULL);
+    if (qs < 0)
+        return qs;
+    qs = fh_store_exec(st,
+                       "SELECT COUNT(*) FROM api_keys WHERE integration_id = $1 AND "
+                       "revoked_at IS NULL",
+                       q, 1, &rows);
     int64_t active = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
     if (qs < 0)

@@ -37,6 +37,24 @@ after(async () => {
 const submit = (client, inv = invoice({ pos_invoice_number: sid('POS') }), extra = {}, headers = {}) =>
   client.post('/api/v1/invoices', { invoice: inv, ...extra }, headers);
 
+test('API keys: at most 20 active per integration, also when 40 are asked for at once; a revoked one frees its place', async () => {
+  let base, made;
+  const active = async () => (await a.get(base)).json.api_keys.filter((k) => k.status === 'active').length;
+  for (let round = 0; round < 3; round++) { // the requests race for the last places
+    const uid = await createCustom(a, certA);
+    base = `/api/orgs/${a.org}/integrations/${uid}/api-keys`;
+    const all = await Promise.all(Array.from({ length: 40 }, (_, i) => a.post(base, { label: `k${i}` })));
+    made = all.filter((r) => r.status === 201);
+    assert.equal(made.length, 20, JSON.stringify(all.map((r) => r.status)));
+    for (const r of all.filter((x) => x.status !== 201)) assert.deepEqual([r.status, r.json.code], [409, 8010]);
+    assert.equal(await active(), 20);
+  }
+  assert.equal((await a.post(`${base}/${made[0].json.client_id}/revoke`)).status, 200);
+  assert.equal((await a.post(base, { label: 'in its place' })).status, 201);
+  assert.equal((await a.post(base, { label: 'one too many' })).status, 409);
+  assert.equal(await active(), 20);
+});
+
 test('API keys: the secret is shown once, the list never holds it, viewers cannot create', async () => {
   const k = await createKey(a, integ, 'Back office');
   assert.match(k.client_id, /^ck_[A-Za-z0-9_-]{22}$/);
