@@ -94,6 +94,16 @@ int64_t fh_fiscal_invoice_total(const struct fh_fiscal_invoice *inv);
 /* Takes off sale what the refunds that reference it refunded (refund_rest.c): items by quantity
  * where a refund names the same item, other amounts from the items with the same tax labels; the
  * payments cut to the new total. False when nothing is left to refund. */
+/* What is left of the signed sale id of org once its refunds that did not fail are taken off
+ * (fh_fiscal_refund_rest), into *left (free with fh_fiscal_invoice_free; no items when nothing
+ * is left); its V-SDC number into number. lock: PostgreSQL locks the sale's row (FOR UPDATE), so
+ * refunds of one sale are checked one at a time. FH_E_NOTFOUND: no such signed sale. */
+enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id, bool lock,
+                                 struct fh_fiscal_invoice *left, char *number, size_t nsize);
+/* Whether refund fits in left: taking it off left takes off exactly its total (per tax label, as
+ * fh_fiscal_refund_rest takes amounts). */
+bool fh_fiscal_refund_fits(const struct fh_fiscal_invoice *left,
+                           const struct fh_fiscal_invoice *refund);
 bool fh_fiscal_refund_rest(struct fh_fiscal_invoice *sale, const struct fh_fiscal_invoice *refunds,
                            size_t nrefunds);
 /* True for the types the V-SDC prints as a fiscal receipt (normal, advance). */
@@ -155,6 +165,11 @@ struct fh_fiscal_submit_in {
      * signed, the V-SDC's tax total is checked against it (src/fiscal/tax_check.c). */
     bool has_source_tax;
     int64_t source_tax;
+    /* A normal refund made from the public API names its sale's id here: it must fit in what is
+     * left of the sale after its refunds that did not fail (fh_fiscal_refund_fits), checked in
+     * the transaction that stores it; FH_EC_REFUND_EXCEEDS otherwise. 0: not checked (the
+     * connectors' credit notes follow their partner's amounts). */
+    int64_t refund_of_id;
 };
 
 struct fh_fiscal_submit_out {

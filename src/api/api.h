@@ -101,6 +101,7 @@ struct fh_v1_doc {
     bool body_fields; /* the invoice was built from body fields: errors name them unprefixed */
     bool has_source_tax; /* source_tax_total was given (fh_api_source_tax_or_reply) */
     int64_t source_tax;
+    int64_t refund_of_id; /* a refund: its sale's id (fh_fiscal_submit_in.refund_of_id) */
 };
 /* Submits doc for the request's API key under its Idempotency-Key, and replies. */
 enum fh_rc fh_api_v1_submit_or_reply(struct fh_req *req, const struct fh_v1_doc *doc);

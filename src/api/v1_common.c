@@ -103,7 +103,8 @@ static int do_submit(struct fh_store *st, struct submit_ctx *c)
                                      .source_url = c->doc->source_url,
                                      .invoice = c->doc->invoice,
                                      .has_source_tax = c->doc->has_source_tax,
-                                     .source_tax = c->doc->source_tax};
+                                     .source_tax = c->doc->source_tax,
+                                     .refund_of_id = c->doc->refund_of_id};
     struct fh_fiscal_submit_out out;
     enum fh_rc rc = fh_fiscal_submit(c->req->app, &in, &out, &c->err);
     if (rc == FH_E_INPUT) {

@@ -3,10 +3,13 @@
  * its invoice_number, referent_document_time = its sdc_time), signed like any submission.
  *
  * A refund keeps the original's type (a normal sale's refund is a normal refund), buyer and
- * cashier; without items it refunds everything, with items only those, and without payments it
- * pays back the refunded total with the original's first payment method. A copy repeats the
- * original (type copy, same transaction type). Refunding a refund, or refunding or copying a
- * copy, is refused (409): refund or copy the original. Idempotency as for submissions. */
+ * cashier; without items it refunds everything that its earlier refunds left, with items only
+ * those, and without payments it pays back the refunded total with the original's first payment
+ * method. A normal refund must fit in what is left of its sale after the refunds that did not
+ * fail (per tax label; fh_fiscal_refund_fits), checked where it is stored, so refunds of one sale
+ * never come to more than the sale: 409 (8011) otherwise. A copy repeats the original (type copy,
+ * same transaction type). Refunding a refund, or refunding or copying a copy, is refused (409):
+ * refund or copy the original. Idempotency as for submissions. */
 #include <string.h>
 
 #include "api.h"
@@ -69,7 +72,29 @@ static void default_payments(json_t *inv)
     fh_fiscal_invoice_free(&parsed);
 }
 
-static json_t *build(enum doc_kind kind, json_t *orig, const struct body *b)
+/* The items and payments left of the sale orig (of the request's organization) after its
+ * refunds; false when all of it is left or nothing (the refund is then built from the sale,
+ * and the check where it is stored refuses it when nothing is left). */
+static bool left_of(struct fh_req *req, json_t *orig, json_t *inv)
+{
+    struct fh_fiscal_invoice left;
+    char number[128];
+    json_int_t id = json_integer_value(json_object_get(orig, "id"));
+    if (fh_fiscal_refund_left(req->app->store, req->apikey.org_id, (int64_t)id, false, &left,
+                              number, sizeof(number)) != FH_OK)
+        return false;
+    bool some = left.nitems > 0;
+    if (some) {
+        json_t *j = fh_fiscal_invoice_json(&left);
+        json_object_set(inv, "items", json_object_get(j, "items"));
+        json_object_set(inv, "payments", json_object_get(j, "payments"));
+        json_decref(j);
+    }
+    fh_fiscal_invoice_free(&left);
+    return some;
+}
+
+static json_t *build(struct fh_req *req, enum doc_kind kind, json_t *orig, const struct body *b)
 {
     json_t *inv = json_deep_copy(json_object_get(orig, "invoice"));
     if (!json_is_object(inv)) {
@@ -89,6 +114,8 @@ static json_t *build(enum doc_kind kind, json_t *orig, const struct body *b)
         json_object_set_new(inv, "pos_invoice_number", json_string(b->pos));
     if (b->items)
         json_object_set(inv, "items", b->items);
+    else
+        left_of(req, orig, inv); /* everything that is left */
     if (b->payments)
         json_object_set(inv, "payments", b->payments);
     else if (b->items)
@@ -146,12 +173,14 @@ enum fh_rc fh_api_v1_document_or_reply(struct fh_req *req, bool copy)
     enum fh_rc rc = FH_ERR;
     if (fh_api_v1_source_ok_or_reply(req, b.source_id, b.source_url) &&
         original_or_reply(req, kind, &orig) == FH_OK) {
-        json_t *inv = build(kind, orig, &b);
-        struct fh_v1_doc doc = {.source_id = b.source_id,
-                                .source_ref = b.source_ref,
-                                .source_url = b.source_url,
-                                .invoice = inv,
-                                .body_fields = true};
+        json_t *inv = build(req, kind, orig, &b);
+        struct fh_v1_doc doc = {
+            .source_id = b.source_id,
+            .source_ref = b.source_ref,
+            .source_url = b.source_url,
+            .invoice = inv,
+            .body_fields = true,
+            .refund_of_id = kind == REFUND ? json_integer_value(json_object_get(orig, "id")) : 0};
         rc = fh_api_v1_submit_or_reply(req, &doc);
         json_decref(inv);
     }

@@ -141,3 +141,76 @@ bool fh_fiscal_refund_rest(struct fh_fiscal_invoice *sale, const struct fh_fisca
     cut_payments(sale, total);
     return sale->nitems > 0 && total > 0;
 }
+
+enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id, bool lock,
+                                 struct fh_fiscal_invoice *left, char *number, size_t nsize)
+{
+    memset(left, 0, sizeof(*left));
+    number[0] = '\0';
+    static const char sale_sql[] = "SELECT canonical, invoice_number FROM fiscal_invoices "
+                                   "WHERE id = $1 AND org_id = $2 AND status = 'signed'";
+    static const char sale_sql_lock[] = "SELECT canonical, invoice_number FROM fiscal_invoices "
+                                        "WHERE id = $1 AND org_id = $2 AND status = 'signed' "
+                                        "FOR UPDATE";
+    struct fh_param p[] = {FH_PI(id), FH_PI(org_id)};
+    struct fh_rows rows;
+    int qs =
+        fh_store_exec(st, lock ? fh_store_sql(st, sale_sql, sale_sql_lock) : sale_sql, p, 2, &rows);
+    if (qs <= 0 || !fh_rows_get(&rows, 0, 1)) {
+        fh_rows_free(&rows);
+        return qs < 0 ? fh_qs_rc(qs) : FH_E_NOTFOUND;
+    }
+    fh_strlcpy(number, fh_rows_get(&rows, 0, 1), nsize);
+    json_t *j = json_loads(fh_rows_get(&rows, 0, 0), 0, NULL);
+    fh_rows_free(&rows);
+    struct fh_json_error err;
+    enum fh_rc rc = j && fh_fiscal_invoice_parse(j, left, &err) == FH_OK ? FH_OK : FH_ERR;
+    json_decref(j);
+    if (rc != FH_OK)
+        return rc; /* stored invoices parse; anything else is the store's fault */
+    struct fh_param rp[] = {FH_PI(org_id), FH_PT(number)};
+    qs = fh_store_exec(st,
+                       "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND refund_of = $2 "
+                       "AND status <> 'failed' ORDER BY id",
+                       rp, 2, &rows);
+    if (qs < 0) {
+        fh_fiscal_invoice_free(left);
+        return fh_qs_rc(qs);
+    }
+    struct fh_fiscal_invoice *refunds = fh_calloc(rows.nrows + 1, sizeof(*refunds));
+    size_t n = 0;
+    for (size_t i = 0; rc == FH_OK && i < rows.nrows; i++) {
+        json_t *r = json_loads(fh_rows_get(&rows, i, 0), 0, NULL);
+        rc = r && fh_fiscal_invoice_parse(r, &refunds[n], &err) == FH_OK ? FH_OK : FH_ERR;
+        n += rc == FH_OK;
+        json_decref(r);
+    }
+    fh_rows_free(&rows);
+    if (rc == FH_OK)
+        fh_fiscal_refund_rest(left, refunds, n);
+    else
+        fh_fiscal_invoice_free(left);
+    for (size_t i = 0; i < n; i++)
+        fh_fiscal_invoice_free(&refunds[i]);
+    free(refunds);
+    return rc;
+}
+
+bool fh_fiscal_refund_fits(const struct fh_fiscal_invoice *left,
+                           const struct fh_fiscal_invoice *refund)
+{
+    if (left->nitems == 0)
+        return false;
+    json_t *j = fh_fiscal_invoice_json(left); /* a copy to take the refund off */
+    struct fh_fiscal_invoice rest;
+    struct fh_json_error err;
+    bool ok = fh_fiscal_invoice_parse(j, &rest, &err) == FH_OK;
+    json_decref(j);
+    if (!ok)
+        return false;
+    int64_t before = fh_fiscal_invoice_total(&rest);
+    fh_fiscal_refund_rest(&rest, refund, 1);
+    int64_t taken = before - fh_fiscal_invoice_total(&rest);
+    fh_fiscal_invoice_free(&rest);
+    return taken == fh_fiscal_invoice_total(refund);
+}

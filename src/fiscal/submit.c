@@ -24,8 +24,10 @@ struct submit_ctx {
     int64_t certificate_id;
     const char *request_id, *canonical, *invoice_type;
     const char *refund_of; /* the referent of a normal refund, else NULL */
+    const struct fh_fiscal_invoice *inv;
     int64_t total, now;
     struct fh_fiscal_submit_out *out;
+    char refused[200]; /* set when a refund does not fit in its sale (in->refund_of_id) */
 };
 
 static int read_existing(struct fh_store *st, int64_t org_id, const char *source_key,
@@ -53,10 +55,52 @@ static int read_existing(struct fh_store *st, int64_t org_id, const char *source
     "CASE WHEN EXISTS (SELECT 1 FROM store_state WHERE key = 'recovery_until' AND value > $11) "   \
     "THEN 1 ELSE 0 END"
 
+/* A public API refund must fit in what is left of its sale: checked with the sale's row locked
+ * (PostgreSQL) in the transaction that stores the refund, so two refunds of one sale cannot both
+ * take its last part. 1 with c->refused set when it does not fit (nothing written). */
+static int refund_check(struct fh_store *st, struct submit_ctx *c)
+{
+    const struct fh_fiscal_submit_in *in = c->in;
+    int qs = read_existing(st, in->org_id, in->source_key, c->out);
+    if (qs != 0) /* submitted before: it stands, as any repeated submission */
+        return qs < 0 ? qs : 2;
+    struct fh_fiscal_invoice left;
+    char number[128];
+    enum fh_rc rc = fh_fiscal_refund_left(st, in->org_id, in->refund_of_id, true, &left, number,
+                                          sizeof(number));
+    if (rc == FH_E_NOTFOUND || (rc == FH_OK && strcmp(number, c->refund_of) != 0)) {
+        if (rc == FH_OK)
+            fh_fiscal_invoice_free(&left);
+        snprintf(c->refused, sizeof(c->refused), "the refunded invoice is not a signed sale");
+        return 1;
+    }
+    if (rc != FH_OK)
+        return fh_rc_qs(rc);
+    char l[40], r[40];
+    fh_fiscal_decimal(fh_fiscal_invoice_total(&left), l, sizeof(l));
+    fh_fiscal_decimal(c->total, r, sizeof(r));
+    if (left.nitems == 0)
+        snprintf(c->refused, sizeof(c->refused), "invoice %.60s was refunded in full already",
+                 number);
+    else if (!fh_fiscal_refund_fits(&left, c->inv))
+        snprintf(c->refused, sizeof(c->refused),
+                 "the refund (%s) is more than what is left of invoice %.60s under its tax "
+                 "labels (%s in all)",
+                 r, number, l);
+    fh_fiscal_invoice_free(&left);
+    return 1;
+}
+
 static int submit_tx(struct fh_store *st, void *cls)
 {
     struct submit_ctx *c = cls;
     const struct fh_fiscal_submit_in *in = c->in;
+    c->refused[0] = '\0';
+    if (in->refund_of_id > 0 && c->refund_of) {
+        int qs = refund_check(st, c);
+        if (qs != 1 || c->refused[0])
+            return qs == 2 ? 1 : qs;
+    }
     struct fh_param p[] = {FH_PI(in->org_id),
                            FH_PI(c->certificate_id),
                            in->integration_id ? FH_PI(in->integration_id) : FH_PNULL,
@@ -156,7 +200,7 @@ static enum fh_rc org_code(struct fh_store *st, int64_t org_id, char *out, size_
 
 static enum fh_rc store_new(struct fh_app *app, const struct fh_fiscal_submit_in *in,
                             const struct fh_fiscal_invoice *inv, int64_t cert_id, int64_t now,
-                            struct fh_fiscal_submit_out *out)
+                            struct fh_fiscal_submit_out *out, struct fh_json_error *err)
 {
     char code[64], rid[FH_FISCAL_REQUEST_ID_LEN + 1];
     enum fh_rc rc = org_code(app->store, in->org_id, code, sizeof(code));
@@ -176,11 +220,14 @@ static enum fh_rc store_new(struct fh_app *app, const struct fh_fiscal_submit_in
                                                 inv->invoice_type == FH_INVOICE_NORMAL
                                             ? inv->referent_document_number
                                             : NULL,
+                           .inv = inv,
                            .total = fh_fiscal_invoice_total(inv),
                            .now = now,
                            .out = out};
     int qs = fh_store_group_tx(app->store, submit_tx, &c);
     free(canonical);
+    if (qs > 0 && c.refused[0])
+        return input_error(err, FH_EC_REFUND_EXCEEDS, c.refused);
     return fh_qs_rc(qs);
 }
 
@@ -208,7 +255,7 @@ enum fh_rc fh_fiscal_submit(struct fh_app *app, const struct fh_fiscal_submit_in
     int64_t now = fh_now_ms(), cert_id = 0;
     rc = check_certificate(app, in->org_id, in->certificate_uid, now, &cert_id, err);
     if (rc == FH_OK)
-        rc = store_new(app, in, &inv, cert_id, now, out);
+        rc = store_new(app, in, &inv, cert_id, now, out, err);
     fh_fiscal_invoice_free(&inv);
     return rc;
 }

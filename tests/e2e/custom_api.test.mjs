@@ -249,25 +249,32 @@ test('refund and copy of a signed invoice refer to it; refused for pending invoi
   }));
   const d = await api.settled(orig.json.id);
   assert.equal(d.status, 'signed');
-  const refund = await api.post(`/api/v1/invoices/${d.id}/refund`, {});
-  assert.equal(refund.status, 202, refund.text);
-  assert.equal(refund.json.transaction_type, 'refund');
-  assert.equal(refund.json.invoice_type, 'normal');
-  assert.equal(refund.json.invoice.referent_document_number, d.invoice_number);
-  assert.equal(refund.json.invoice.referent_document_time, d.sdc_time);
-  assert.equal(refund.json.total_amount, '150.74');
-  const rd = await api.settled(refund.json.id);
-  assert.equal(rd.status, 'signed', rd.last_error);
-  const atVsdc = await sb.control('GET', `/vsdc/control/invoices/${rd.invoice_number}`);
-  assert.equal(atVsdc.request.referentDocumentNumber, d.invoice_number);
-  assert.equal(atVsdc.request.transactionType, 'Refund');
   // a partial refund: only the items given, paid back with the original's method
   const partial = await api.post(`/api/v1/invoices/${d.id}/refund`,
     { items: [{ name: 'Plug', quantity: '1', unit_price: '49.87', labels: ['A'], total: '49.87' }], source_id: sid('RF') });
   assert.equal(partial.status, 202, partial.text);
   assert.deepEqual(partial.json.invoice.payments, [{ method: 'card', amount: '49.87' }]);
   assert.equal(partial.json.total_amount, '49.87');
+  // without items: everything the partial refund left
+  const refund = await api.post(`/api/v1/invoices/${d.id}/refund`, {});
+  assert.equal(refund.status, 202, refund.text);
+  assert.equal(refund.json.transaction_type, 'refund');
+  assert.equal(refund.json.invoice_type, 'normal');
+  assert.equal(refund.json.invoice.referent_document_number, d.invoice_number);
+  assert.equal(refund.json.invoice.referent_document_time, d.sdc_time);
+  assert.equal(refund.json.total_amount, '100.87');
+  assert.deepEqual(refund.json.invoice.items.map((x) => x.name), ['Cable']);
+  assert.deepEqual(refund.json.invoice.payments, [{ method: 'card', amount: '100.87' }]);
+  const rd = await api.settled(refund.json.id);
+  assert.equal(rd.status, 'signed', rd.last_error);
+  const atVsdc = await sb.control('GET', `/vsdc/control/invoices/${rd.invoice_number}`);
+  assert.equal(atVsdc.request.referentDocumentNumber, d.invoice_number);
+  assert.equal(atVsdc.request.transactionType, 'Refund');
   assert.equal((await api.settled(partial.json.id)).status, 'signed'); // before the held POST below
+  // refunded in full: nothing more
+  const more = await api.post(`/api/v1/invoices/${d.id}/refund`, {});
+  assert.deepEqual([more.status, more.json.code], [409, 8011]);
+  assert.equal(more.json.detail, `invoice ${d.invoice_number} was refunded in full already`);
   // a copy
   const copy = await api.post(`/api/v1/invoices/${d.id}/copy`, { cashier: 'Copy desk' });
   assert.equal(copy.status, 202, copy.text);
@@ -295,6 +302,46 @@ test('refund and copy of a signed invoice refer to it; refused for pending invoi
   assert.match(badItem.json.detail, /^items\[0\]\.labels/);
   const unknown = await api.post(`/api/v1/invoices/${d.id}/copy`, { items: [] });
   assert.equal(unknown.json.code, 1006);
+});
+
+test('refunds of one sale never come to more than the sale, per tax label; also when asked for at once', async () => {
+  const cable = { gtin: '12345678', name: 'Cable', quantity: '3', unit_price: '10', labels: ['A'], total: '30' };
+  const book = { name: 'Book', quantity: '1', unit_price: '5', labels: ['B'], total: '5' };
+  const sale = async () => {
+    const s = await submit(api, invoice({ pos_invoice_number: sid('POS'), items: [cable, book], payments: [{ method: 'cash', amount: '35' }] }));
+    const d = await api.settled(s.json.id);
+    assert.equal(d.status, 'signed', d.last_error);
+    return d;
+  };
+  const refund = (d, body) => api.post(`/api/v1/invoices/${d.id}/refund`, body);
+  const d = await sale();
+  // one cable, then a label's amount beyond what is left of it
+  assert.equal((await refund(d, { items: [{ ...cable, quantity: '1', total: '10' }] })).status, 202);
+  const tooMuch = await refund(d, { items: [{ name: 'Goodwill', quantity: '1', unit_price: '21', labels: ['A'], total: '21' }] });
+  assert.deepEqual([tooMuch.status, tooMuch.json.code], [409, 8011], tooMuch.text);
+  assert.equal(tooMuch.json.detail, `the refund (21) is more than what is left of invoice ${d.invoice_number} under its tax labels (25 in all)`);
+  const wrongLabel = await refund(d, { items: [{ ...book, quantity: '2', total: '10' }] });
+  assert.equal(wrongLabel.status, 409, 'two books of one');
+  // what is within a label's rest goes, whatever its name; without items: the rest of the sale
+  assert.equal((await refund(d, { items: [{ name: 'Goodwill', quantity: '1', unit_price: '5', labels: ['A'], total: '5' }] })).status, 202);
+  const rest = await refund(d, { source_id: sid('REST') });
+  assert.equal(rest.status, 202, rest.text);
+  assert.equal(rest.json.total_amount, '20');
+  assert.deepEqual(rest.json.invoice.items.map((x) => [x.name, x.quantity, x.total]), [['Cable', '1', '15'], ['Book', '1', '5']]);
+  assert.deepEqual(rest.json.invoice.payments, [{ method: 'cash', amount: '20' }]);
+  const none = await refund(d, {});
+  assert.deepEqual([none.status, none.json.code], [409, 8011]);
+  // a repeated refund (same source_id) is the one made, not a refusal
+  const again = await refund(d, { source_id: rest.json.source_id });
+  assert.deepEqual([again.status, again.json.id], [200, rest.json.id]);
+  // eight full refunds of another sale at once: one goes, seven are refused
+  const d2 = await sale();
+  const all = await Promise.all(Array.from({ length: 8 }, () => refund(d2, {})));
+  assert.deepEqual(all.map((r) => r.status).sort(), [202, ...Array(7).fill(409)], all.map((r) => r.text).join('\n'));
+  assert.equal((await api.settled(all.find((r) => r.status === 202).json.id)).status, 'signed');
+  const atVsdc = (await sb.control('GET', `/vsdc/control/invoices?uid=${certA}&limit=1000`)).invoices
+    .filter((x) => x.pos_invoice_number === d2.invoice.pos_invoice_number);
+  assert.deepEqual(atVsdc.map((x) => x.transaction_type).sort(), [0, 1], 'one sale and one refund at the V-SDC');
 });
 
 test('another integration\'s or tenant\'s invoice is 404, exactly like a missing one', async () => {

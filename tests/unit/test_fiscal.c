@@ -577,6 +577,54 @@ static void test_refund_rest_units(void **state)
     fh_fiscal_invoice_free(&r);
 }
 
+/* A refund fits in what is left of a sale when taking it off takes exactly its total. */
+static void test_refund_fits(void **state)
+{
+    (void)state;
+    struct fh_fiscal_invoice left, one, label_a, label_b, too_much;
+    parse_ok("{\"invoice_type\":\"normal\",\"transaction_type\":\"sale\","
+             "\"payments\":[{\"method\":\"cash\",\"amount\":\"35\"}],\"items\":["
+             "{\"name\":\"Cable\",\"quantity\":\"3\",\"unit_price\":\"10\",\"labels\":[\"A\"],"
+             "\"total\":\"30\"},"
+             "{\"name\":\"Book\",\"quantity\":\"1\",\"unit_price\":\"5\",\"labels\":[\"B\"],"
+             "\"total\":\"5\"}]}",
+             &left);
+#define REFUND_OF(items, amount)                                                                   \
+    REFUND_HEAD "\"payments\":[{\"method\":\"cash\",\"amount\":\"" amount "\"}],\"items\":[" items \
+                "]}"
+    parse_ok(REFUND_OF("{\"name\":\"Cable\",\"quantity\":\"3\",\"unit_price\":\"10\","
+                       "\"labels\":[\"A\"],\"total\":\"30\"}",
+                       "30"),
+             &one);
+    parse_ok(REFUND_OF("{\"name\":\"Goodwill\",\"quantity\":\"1\",\"unit_price\":\"30\","
+                       "\"labels\":[\"A\"],\"total\":\"30\"}",
+                       "30"),
+             &label_a);
+    parse_ok(REFUND_OF("{\"name\":\"Goodwill\",\"quantity\":\"1\",\"unit_price\":\"6\","
+                       "\"labels\":[\"B\"],\"total\":\"6\"}",
+                       "6"),
+             &label_b);
+    parse_ok(REFUND_OF("{\"name\":\"Cable\",\"quantity\":\"4\",\"unit_price\":\"10\","
+                       "\"labels\":[\"A\"],\"total\":\"40\"}",
+                       "40"),
+             &too_much);
+#undef REFUND_OF
+    assert_true(fh_fiscal_refund_fits(&left, &one));          /* all cables */
+    assert_true(fh_fiscal_refund_fits(&left, &label_a));      /* the same amount under A */
+    assert_false(fh_fiscal_refund_fits(&left, &label_b));     /* B holds 5 */
+    assert_false(fh_fiscal_refund_fits(&left, &too_much));    /* four of three */
+    assert_int_equal(fh_fiscal_invoice_total(&left), 350000); /* left as it was */
+    assert_true(fh_fiscal_refund_rest(&left, &one, 1));
+    assert_false(fh_fiscal_refund_fits(&left, &label_a));    /* the cables are gone */
+    assert_false(fh_fiscal_refund_rest(&left, &label_b, 1)); /* nothing left */
+    assert_false(fh_fiscal_refund_fits(&left, &one));
+    fh_fiscal_invoice_free(&left);
+    fh_fiscal_invoice_free(&one);
+    fh_fiscal_invoice_free(&label_a);
+    fh_fiscal_invoice_free(&label_b);
+    fh_fiscal_invoice_free(&too_much);
+}
+
 /* The files of a fiscal invoice at the partners and the receipt share one name. */
 static void test_file_names(void **state)
 {
@@ -610,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_code_messages),     cmocka_unit_test(test_classification),
         cmocka_unit_test(test_time_parse),        cmocka_unit_test(test_refund_rest),
         cmocka_unit_test(test_refund_rest_units), cmocka_unit_test(test_file_names),
+        cmocka_unit_test(test_refund_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
