@@ -1,8 +1,8 @@
 // Every route of src/api/routes.c, read from the table itself so that a new route is swept too,
 // against what no caller should get through: no or a forged session or API key, another tenant's
 // organization, integration or invoice, a viewer where more is needed, malformed path values,
-// malformed and oversized bodies and a body where none is taken. Each answer is a 4xx error JSON
-// (code, hint, detail) and nothing of either tenant changes.
+// malformed and oversized bodies, a body where none is taken, odd query parameters on every GET.
+// Each answer is a 4xx error JSON (code, hint, detail) and nothing of either tenant changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -241,6 +241,26 @@ test('a body where the route takes none: 413 (1007)', async () => {
     checked++;
   }
   assert.ok(checked >= 10, `${checked} routes`);
+});
+
+test('odd query parameters on every GET: an answer or 400, never more, and JSON', async () => {
+  const names = ['status', 'from', 'to', 'integration', 'page', 'page_size', 'limit', 'cursor', 'q', 'tax_mismatch',
+    'source_id', 'with_qr', 'type', 'invoice_type', 'sort', 'code', 'state', 'error', 'unknown'];
+  const values = ['', 'x', '-1', '0', '99999999999999999999', '1.5', '%00', '%27', 'a'.repeat(3000), '2026-13-45', '1e3', 'true', '[]'];
+  let n = 0;
+  for (const r of routes.filter((x) => x.method === 'GET' && x.auth !== 'FH_AUTH_NONE')) {
+    const caller = r.auth === 'FH_AUTH_API_KEY' ? (p) => a.api.get(p) : (p) => a.get(p);
+    for (const name of names) {
+      for (const v of values) {
+        const res = await caller(`${pathOf(r, a)}?${name}=${v}`);
+        const where = `${r.method} ${r.pattern}?${name}=${v.slice(0, 20)}`;
+        assert.ok(res.status < 500, `${where}: ${res.status} ${res.text?.slice(0, 200)}`);
+        if (res.status >= 400 && !r.pattern.startsWith('/oauth/')) isError(res, where);
+        n++;
+      }
+    }
+  }
+  assert.ok(n > 1000, `${n} requests`);
 });
 
 test('nothing of either tenant changed', async () => {
