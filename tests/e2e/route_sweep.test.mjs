@@ -266,3 +266,43 @@ test('odd query parameters on every GET: an answer or 400, never more, and JSON'
 test('nothing of either tenant changed', async () => {
   assert.deepEqual([await stateOf(a), await stateOf(b)], stateBefore);
 });
+
+test('odd headers (Authorization, Content-Type, Idempotency-Key, Cookie, CSRF, Origin): never more than 4xx (after the state check: some are valid)', async (t) => {
+  const b64 = (t) => Buffer.from(t).toString('base64');
+  const auths = ['Basic', 'Basic ', 'Basic !!!', `Basic ${b64('nocolon')}`, `Basic ${b64(':')}`, `Basic ${b64('ck_x:')}`,
+    `Basic ${b64(':cs_x')}`, 'Bearer x', `Basic ${'A'.repeat(6000)}`, `basic ${b64(`${a.key.client_id}:${a.key.client_secret}`)}`];
+  const body = JSON.stringify({ invoice: invoice({ pos_invoice_number: 'HDR' }) });
+  let n = 0;
+  const accepted = [];
+  const check = (res, where) => {
+    if (res.status < 300) accepted.push(where);
+    assert.ok(res.status < 500, `${where}: ${res.status} ${res.text?.slice(0, 200)}`);
+    if (res.status >= 400) isError(res, where);
+    n++;
+  };
+  for (const auth of auths)
+    check(await new ApiClient(srv.url, auth).post('/api/v1/invoices', body), `Authorization: ${auth.slice(0, 30)}`);
+  for (const ct of ['text/plain', 'application/json; charset=latin1', 'application/jsonx', 'multipart/form-data; boundary=x', ''])
+    check(await a.api.post('/api/v1/invoices', body, { 'content-type': ct }), `Content-Type: ${ct}`);
+  for (const key of [' ', 'x'.repeat(300), '\u00e9t\u00e9', 'a\tb'])
+    check(await a.api.post('/api/v1/invoices', body, { 'idempotency-key': key }), `Idempotency-Key: ${key.slice(0, 20)}`);
+  const portal = [`/api/orgs/${a.org}`, 'PATCH', JSON.stringify({ name: a.me.orgs[0].name })];
+  for (const headers of [{ cookie: 'fh_session=' + 'x'.repeat(4000) }, { cookie: 'fh_session=;fh_session=abc' },
+    { cookie: `${a.cookie}; ${a.cookie}` }, { origin: 'https://evil.example' }, { origin: 'null' }]) {
+    const c = new Client(srv.url);
+    c.cookie = headers.cookie ?? a.cookie;
+    c.csrf = a.csrf;
+    const { cookie, ...rest } = headers;
+    check(await c.req(portal[1], portal[0], portal[2], { raw: true, headers: rest }), JSON.stringify(headers).slice(0, 60));
+  }
+  // the session's own cookie with a CSRF token that is not its own: 403 (3002)
+  for (const token of ['x'.repeat(500), a.csrf.slice(0, -1), a.csrf + 'x', ' ', null]) {
+    const c = new Client(srv.url);
+    c.cookie = a.cookie;
+    const res = await c.req(portal[1], portal[0], portal[2], { raw: true, csrf: false, headers: token === null ? {} : { 'x-csrf-token': token } });
+    check(res, `X-CSRF-Token: ${String(token).slice(0, 20)}`);
+    assert.deepEqual([res.status, res.json.code], [403, 3002], `X-CSRF-Token: ${String(token).slice(0, 20)}`);
+  }
+  assert.ok(n >= 25, `${n} requests`);
+  t.diagnostic(`accepted: ${accepted.join(' | ')}`);
+});
