@@ -27,11 +27,12 @@
 
 #define NEXT_MAX 64
 
-static const char *const names[] = {"none", "error_5xx", "timeout", "reset", "lost_response"};
+static const char *const names[] = {"none",  "error_5xx",     "timeout",
+                                    "reset", "lost_response", "cut_response"};
 
 static struct {
     pthread_mutex_t lock;
-    double p[5]; /* by enum vsdc_fault; p[0] unused */
+    double p[6]; /* by enum vsdc_fault; p[0] unused */
     uint64_t seed, state;
     int64_t timeout_ms, latency_ms;
     int status_5xx;
@@ -85,7 +86,7 @@ void vsdc_faults_draw(const char *uid, bool post, struct vsdc_fault_decision *d)
         d->kind = f.next[f.inext++];
     } else if (post || f.apply_to_get) {
         double r = (double)(splitmix(&f.state) >> 11) * 0x1.0p-53, acc = 0;
-        for (int k = VSDC_FAULT_5XX; k <= VSDC_FAULT_LOST && d->kind == VSDC_FAULT_NONE; k++) {
+        for (int k = VSDC_FAULT_5XX; k <= VSDC_FAULT_CUT && d->kind == VSDC_FAULT_NONE; k++) {
             acc += f.p[k];
             if (r < acc)
                 d->kind = (enum vsdc_fault)k;
@@ -114,7 +115,9 @@ static enum fh_rc parse_next(json_t *arr, enum vsdc_fault *out, size_t *n, char 
                 k = j;
         if (k < 0) {
             snprintf(err, errsize,
-                     "next[%zu] must be one of none, error_5xx, timeout, reset, lost_response", i);
+                     "next[%zu] must be one of none, error_5xx, timeout, reset, lost_response, "
+                     "cut_response",
+                     i);
             return FH_E_INPUT;
         }
         out[(*n)++] = (enum vsdc_fault)k;
@@ -155,9 +158,9 @@ enum fh_rc vsdc_faults_set(json_t *cfg, char *err, size_t errsize)
         snprintf(err, errsize, "the body must be a JSON object");
         return FH_E_INPUT;
     }
-    double p[5] = {0}, timeout = 5000, latency = 0, status = 500, seed = -1;
+    double p[6] = {0}, timeout = 5000, latency = 0, status = 500, seed = -1;
     double sum = 0;
-    for (int k = VSDC_FAULT_5XX; k <= VSDC_FAULT_LOST; k++) {
+    for (int k = VSDC_FAULT_5XX; k <= VSDC_FAULT_CUT; k++) {
         if (!number(cfg, names[k], 0, 1, &p[k])) {
             snprintf(err, errsize, "%s must be a probability between 0 and 1", names[k]);
             return FH_E_INPUT;
@@ -210,13 +213,13 @@ json_t *vsdc_faults_json(void)
     for (size_t i = f.inext; i < f.nnext; i++)
         json_array_append_new(next, json_string(names[f.next[i]]));
     json_t *uid = f.uid[0] ? json_string(f.uid) : json_null();
-    json_t *o =
-        json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:b, s:o, s:o}", "error_5xx",
-                  f.p[VSDC_FAULT_5XX], "timeout", f.p[VSDC_FAULT_TIMEOUT], "reset",
-                  f.p[VSDC_FAULT_RESET], "lost_response", f.p[VSDC_FAULT_LOST], "seed",
-                  (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "latency_ms",
-                  (json_int_t)f.latency_ms, "status_5xx", f.status_5xx, "apply_to_get",
-                  f.apply_to_get, "abrupt_refusal", f.abrupt_refusal, "next", next, "uid", uid);
+    json_t *o = json_pack(
+        "{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:b, s:o, s:o}", "error_5xx",
+        f.p[VSDC_FAULT_5XX], "timeout", f.p[VSDC_FAULT_TIMEOUT], "reset", f.p[VSDC_FAULT_RESET],
+        "lost_response", f.p[VSDC_FAULT_LOST], "cut_response", f.p[VSDC_FAULT_CUT], "seed",
+        (json_int_t)f.seed, "timeout_ms", (json_int_t)f.timeout_ms, "latency_ms",
+        (json_int_t)f.latency_ms, "status_5xx", f.status_5xx, "apply_to_get", f.apply_to_get,
+        "abrupt_refusal", f.abrupt_refusal, "next", next, "uid", uid);
     pthread_mutex_unlock(&f.lock);
     return o;
 }

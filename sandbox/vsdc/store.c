@@ -97,8 +97,8 @@ struct tp_slot {
 static const char *const stat_names[] = {
     "posts_received", "gets_received", "invoices_created",     "stored_results_returned",
     "rejected_400",   "rejected_pac",  "rejected_cert",        "faults_error_5xx",
-    "faults_timeout", "faults_reset",  "faults_lost_response", "tls_handshakes",
-    "tls_resumed",
+    "faults_timeout", "faults_reset",  "faults_lost_response", "faults_cut_response",
+    "tls_handshakes", "tls_resumed",
 };
 
 static struct {

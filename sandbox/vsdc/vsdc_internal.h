@@ -327,7 +327,8 @@ enum vsdc_fault {
     VSDC_FAULT_5XX,
     VSDC_FAULT_TIMEOUT,
     VSDC_FAULT_RESET,
-    VSDC_FAULT_LOST
+    VSDC_FAULT_LOST,
+    VSDC_FAULT_CUT
 };
 struct vsdc_fault_decision {
     enum vsdc_fault kind;

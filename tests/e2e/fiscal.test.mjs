@@ -270,6 +270,25 @@ test('a lost response is resolved by asking the V-SDC first: one fiscal invoice,
   assert.equal(posts[0].invoice_number, d.invoice_number);
 });
 
+test('a signed invoice whose answer is cut short is resolved by asking the V-SDC: signed once, the whole result stored', async () => {
+  const before = await sb.control('GET', '/vsdc/control/stats');
+  await sb.control('PUT', '/vsdc/control/faults', { next: ['cut_response'], uid: uidA });
+  const r = await submit(a, uidA, invoice({ pos_invoice_number: sid('POS') }));
+  const d = await settled(a, r.json.id);
+  await sb.control('PUT', '/vsdc/control/faults', {});
+  assert.equal(d.status, 'signed', d.last_error);
+  assert.equal(d.attempts, 1, 'found by GET, not posted again');
+  const after = await sb.control('GET', '/vsdc/control/stats');
+  assert.equal(after.faults_cut_response - before.faults_cut_response, 1);
+  assert.equal(after.invoices_created - before.invoices_created, 1);
+  assert.equal(after.gets_received - before.gets_received, 1, 'asked before posting again');
+  const posts = after.posts_by_request_id.filter((p) => p.request_id === r.json.request_id);
+  assert.deepEqual([posts[0].posts, posts[0].invoice_number], [1, d.invoice_number]);
+  const atVsdc = await sb.control('GET', `/vsdc/control/invoices/${d.invoice_number}`);
+  assert.equal(d.journal, atVsdc.result.journal, 'the whole journal, not half of it');
+  assert.equal(d.verification_url, atVsdc.result.verificationUrl);
+});
+
 test('a timeout and a reset before signing: posted again under the same RequestId, signed once', async () => {
   await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout', 'reset'], timeout_ms: 2500, uid: uidA });
   const r = await submit(a, uidA, invoice({ pos_invoice_number: sid('POS') }));

@@ -1,5 +1,5 @@
-// Issue #3's "done when": with 30% injected faults including lost responses (the V-SDC signs but
-// the answer never arrives), every one of FH_FISCAL_N (default 1000) invoices ends signed with
+// Issue #3's "done when": with 35% injected faults including lost responses (the V-SDC signs but
+// the answer never arrives) and answers cut short (signed, half the body), every one of FH_FISCAL_N (default 1000) invoices ends signed with
 // exactly one fiscal invoice at the V-SDC, and none is lost; and the same when fiscalhub is
 // killed with SIGKILL in the middle and restarted on the same store.
 import { test, before, after } from 'node:test';
@@ -9,7 +9,7 @@ import { startServer, signup } from '../lib/server.mjs';
 import { startSandbox, issueCert, uploadCert, invoice, waitFor } from '../lib/fiscal.mjs';
 
 const N = Number(process.env.FH_FISCAL_N || 1000);
-const FAULTS = { error_5xx: 0.08, timeout: 0.06, reset: 0.08, lost_response: 0.08, timeout_ms: 200, apply_to_get: true };
+const FAULTS = { error_5xx: 0.08, timeout: 0.06, reset: 0.08, lost_response: 0.08, cut_response: 0.05, timeout_ms: 200, apply_to_get: true };
 const ENV = {
   FISCALHUB_JOB_BACKOFF_MS: '20',
   FISCALHUB_JOB_BACKOFF_MAX_MS: '800',
@@ -91,12 +91,12 @@ async function run(name, killAt) {
     }, { timeoutMs: 300000, everyMs: 500, what: `all ${N} invoices settled` });
     const stats = await verify(c, uid);
     const f = (s, key) => s[key] - before[key];
-    for (const key of ['faults_error_5xx', 'faults_timeout', 'faults_reset', 'faults_lost_response'])
+    for (const key of ['faults_error_5xx', 'faults_timeout', 'faults_reset', 'faults_lost_response', 'faults_cut_response'])
       assert.ok(f(stats, key) > 0, `${key} injected`);
     console.log(`# ${name}: ${N} signed in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
       `posts ${f(stats, 'posts_received')}, gets ${f(stats, 'gets_received')}, ` +
       `faults 5xx ${f(stats, 'faults_error_5xx')} timeout ${f(stats, 'faults_timeout')} ` +
-      `reset ${f(stats, 'faults_reset')} lost ${f(stats, 'faults_lost_response')}`);
+      `reset ${f(stats, 'faults_reset')} lost ${f(stats, 'faults_lost_response')} cut ${f(stats, 'faults_cut_response')}`);
   } finally {
     await sb.control('PUT', '/vsdc/control/faults', {});
     await srv.stop();
