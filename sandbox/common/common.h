@@ -123,13 +123,15 @@ json_t *sb_stats_json(struct sb_stats *s);
 void sb_stats_reset(struct sb_stats *s);
 
 /* ---- faults.c ---- */
-enum sb_fault { SBF_NONE, SBF_5XX, SBF_TIMEOUT, SBF_RESET, SBF_SLOW };
+enum sb_fault { SBF_NONE, SBF_5XX, SBF_TIMEOUT, SBF_RESET, SBF_SLOW, SBF_CUT };
 #define SB_FAULT_NEXT_MAX 64
 struct sb_fault_draw {
     enum sb_fault kind;
     int status;
     int64_t ms;
 };
+/* Whether a cut fault was drawn for the request this thread runs (once: it is cleared). */
+bool sb_faults_cut_reply(void);
 struct sb_faults {
     pthread_mutex_t lock;
     /* Set once by the emulator: */
@@ -139,7 +141,7 @@ struct sb_faults {
     const char *body_5xx, *ctype_5xx; /* the partner's answer to an injected 5xx */
     struct sb_stats *stats;           /* counts injected faults under "faults" */
     /* The configuration (faults.c): */
-    double p[5];
+    double p[6];
     uint64_t seed, state;
     int64_t timeout_ms, slow_ms;
     int status_5xx;

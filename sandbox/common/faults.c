@@ -6,6 +6,8 @@
  *   timeout    hold the connection timeout_ms (5000) without answering, then reset it
  *   reset      reset the connection (TCP RST) at once
  *   slow       wait slow_ms (1000), then answer normally
+ *   cut        answer normally, but a 200's body only in its first half (the Content-Length
+ *              saying so): a client sees an answer that does not parse
  * Forced 429s: force_429 {count, problem, retry_after, <tenant key>} answers the next `count`
  * API calls (of that tenant, or of any) with 429 whatever the counters say. Requests of the
  * identity (token) endpoints draw only with apply_to_identity. */
@@ -18,7 +20,10 @@
 
 #include "common.h"
 
-static const char *const names[] = {"none", "error_5xx", "timeout", "reset", "slow"};
+static const char *const names[] = {"none", "error_5xx", "timeout", "reset", "slow", "cut"};
+
+/* Set by a cut fault on the thread that runs the request's handler; sb_send cuts its answer. */
+static _Thread_local bool cut_reply;
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -49,6 +54,7 @@ void sb_faults_reset(struct sb_faults *f)
 
 void sb_faults_draw(struct sb_faults *f, bool identity, struct sb_fault_draw *d)
 {
+    cut_reply = false; /* a request's own draw decides */
     pthread_mutex_lock(&f->lock);
     d->kind = SBF_NONE;
     d->status = f->status_5xx;
@@ -58,7 +64,7 @@ void sb_faults_draw(struct sb_faults *f, bool identity, struct sb_fault_draw *d)
             d->kind = f->next[f->inext++];
         } else {
             double r = (double)(splitmix(&f->state) >> 11) * 0x1.0p-53, acc = 0;
-            for (int k = SBF_5XX; k <= SBF_SLOW && d->kind == SBF_NONE; k++) {
+            for (int k = SBF_5XX; k <= SBF_CUT && d->kind == SBF_NONE; k++) {
                 acc += f->p[k];
                 if (r < acc)
                     d->kind = (enum sb_fault)k;
@@ -116,8 +122,8 @@ static enum fh_rc parse_next(json_t *arr, enum sb_fault *out, size_t *n, char *e
             if (strcmp(json_string_value(v), names[j]) == 0)
                 k = j;
         if (k < 0) {
-            snprintf(err, errsize, "next[%zu] must be one of none, error_5xx, timeout, reset, slow",
-                     i);
+            snprintf(err, errsize,
+                     "next[%zu] must be one of none, error_5xx, timeout, reset, slow, cut", i);
             return FH_E_INPUT;
         }
         out[(*n)++] = (enum sb_fault)k;
@@ -163,8 +169,8 @@ static enum fh_rc parse_429(const struct sb_faults *f, json_t *o, char *err, siz
 
 enum fh_rc sb_faults_set(struct sb_faults *f, json_t *cfg, char *err, size_t errsize)
 {
-    double p[5] = {0}, timeout = 5000, slow = 1000, status = 500, seed = -1, sum = 0, c429, r429;
-    for (int k = SBF_5XX; k <= SBF_SLOW; k++) {
+    double p[6] = {0}, timeout = 5000, slow = 1000, status = 500, seed = -1, sum = 0, c429, r429;
+    for (int k = SBF_5XX; k <= SBF_CUT; k++) {
         if (!number(cfg, names[k], 0, 1, &p[k])) {
             snprintf(err, errsize, "%s must be a probability between 0 and 1", names[k]);
             return FH_E_INPUT;
@@ -218,13 +224,13 @@ json_t *sb_faults_json(struct sb_faults *f)
     for (size_t i = f->inext; i < f->nnext; i++)
         json_array_append_new(next, json_string(names[f->next[i]]));
     json_t *o = json_pack(
-        "{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:o, s:{s:I, s:s, s:I, s:o}}", "error_5xx",
-        f->p[SBF_5XX], "timeout", f->p[SBF_TIMEOUT], "reset", f->p[SBF_RESET], "slow",
-        f->p[SBF_SLOW], "seed", (json_int_t)f->seed, "timeout_ms", (json_int_t)f->timeout_ms,
-        "slow_ms", (json_int_t)f->slow_ms, "status_5xx", f->status_5xx, "apply_to_identity",
-        f->identity, "next", next, "force_429", "count", (json_int_t)f->f429_count, "problem",
-        f->f429_problem[0] ? f->f429_problem : f->problems[0], "retry_after",
-        (json_int_t)f->f429_retry, f->tenant_key,
+        "{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:i, s:b, s:o, s:{s:I, s:s, s:I, s:o}}",
+        "error_5xx", f->p[SBF_5XX], "timeout", f->p[SBF_TIMEOUT], "reset", f->p[SBF_RESET], "slow",
+        f->p[SBF_SLOW], "cut", f->p[SBF_CUT], "seed", (json_int_t)f->seed, "timeout_ms",
+        (json_int_t)f->timeout_ms, "slow_ms", (json_int_t)f->slow_ms, "status_5xx", f->status_5xx,
+        "apply_to_identity", f->identity, "next", next, "force_429", "count",
+        (json_int_t)f->f429_count, "problem", f->f429_problem[0] ? f->f429_problem : f->problems[0],
+        "retry_after", (json_int_t)f->f429_retry, f->tenant_key,
         sbj_nullable(f->f429_tenant[0] ? f->f429_tenant : NULL));
     pthread_mutex_unlock(&f->lock);
     return o;
@@ -258,6 +264,9 @@ bool sb_faults_apply(struct sb_faults *f, struct fh_req *req, const struct sb_fa
     case SBF_SLOW:
         fh_sleep_ms(d->ms);
         return false;
+    case SBF_CUT:
+        cut_reply = true;
+        return false;
     case SBF_5XX:
         sb_send(req, (unsigned int)d->status, f->ctype_5xx, fh_strdup(f->body_5xx),
                 strlen(f->body_5xx), NULL);
@@ -270,4 +279,11 @@ bool sb_faults_apply(struct sb_faults *f, struct fh_req *req, const struct sb_fa
         reset_connection(req);
         return true;
     }
+}
+
+bool sb_faults_cut_reply(void)
+{
+    bool cut = cut_reply;
+    cut_reply = false;
+    return cut;
 }

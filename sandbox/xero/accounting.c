@@ -222,6 +222,10 @@ enum fh_rc acc_reply_raw(struct acc_ctx *c, unsigned int status, const char *cty
         c->held.len = len;
         return FH_OK;
     }
+    if (c->cut && status == 200 && len > 1) {
+        sb_stat_add(&x_stats, "faults", "cut_response", 1);
+        len /= 2; /* the Content-Length says so: a whole message of half an answer */
+    }
     char corr[X_ID];
     sb_uuid(corr);
     c->hdrs[c->nhdrs] = "Xero-Correlation-Id";
@@ -482,6 +486,7 @@ static void run_handler(struct acc_ctx *c, const struct acc_route *r, const stru
     xs_lock();
     c->lost = take_path_fault(&xs.lost, c->req, false);
     c->stale_ms = take_path_fault(&xs.stale, c->req, true) ? xs.stale.ms : 0;
+    c->cut = take_path_fault(&xs.cut, c->req, true);
     if (c->stale_ms > 0)
         sb_stat_add(&x_stats, "faults", "stale_response", 1);
     c->org = xs_org(g->tenant);

@@ -436,8 +436,8 @@ enum fh_rc xc_stats_reset_post(struct fh_req *req)
     return sb_json(req, 200, json_pack("{s:b}", "reset", 1));
 }
 
-/* The common faults and the Xero emulator's own lost_response {count, path} and
- * stale_response {count, path, ms, status}. */
+/* The common faults and the Xero emulator's own lost_response {count, path},
+ * stale_response {count, path, ms, status} and cut_response {count, path}. */
 static json_t *faults_json(void)
 {
     json_t *j = sb_faults_json(&x_faults);
@@ -449,6 +449,9 @@ static json_t *faults_json(void)
                         json_pack("{s:I, s:s, s:I, s:s}", "count", (json_int_t)xs.stale.count,
                                   "path", xs.stale.path, "ms", (json_int_t)xs.stale.ms, "status",
                                   xs.stale.status));
+    json_object_set_new(
+        j, "cut_response",
+        json_pack("{s:I, s:s}", "count", (json_int_t)xs.cut.count, "path", xs.cut.path));
     xs_unlock();
     return j;
 }
@@ -492,15 +495,17 @@ enum fh_rc xc_faults_put(struct fh_req *req)
     if (!body)
         return FH_OK;
     char err[200] = "";
-    struct x_path_fault lost, stale;
+    struct x_path_fault lost, stale, cut;
     enum fh_rc rc = FH_E_INPUT;
     if (path_fault(body, "lost_response", false, &lost, err, sizeof(err)) &&
-        path_fault(body, "stale_response", true, &stale, err, sizeof(err)))
+        path_fault(body, "stale_response", true, &stale, err, sizeof(err)) &&
+        path_fault(body, "cut_response", false, &cut, err, sizeof(err)))
         rc = sb_faults_set(&x_faults, body, err, sizeof(err));
     if (rc == FH_OK) {
         xs_lock();
         xs.lost = lost;
         xs.stale = stale;
+        xs.cut = cut;
         xs_unlock();
     }
     json_decref(body);

@@ -561,6 +561,7 @@ void xs_reset(bool with_demo)
     sb_faults_reset(&x_faults);
     memset(&xs.lost, 0, sizeof(xs.lost));
     memset(&xs.stale, 0, sizeof(xs.stale));
+    memset(&xs.cut, 0, sizeof(xs.cut));
     sb_stats_reset(&x_stats);
     xs.seq = 0;
     char url[256];

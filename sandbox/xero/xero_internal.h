@@ -136,7 +136,8 @@ struct x_state {
                        ms after they were read, so the client gets a snapshot that old */
         char status[16]; /* stale_response: only reads of the document path ends with while it
                             has this Status (e.g. AUTHORISED); "" any */
-    } lost, stale;
+    } lost, stale, cut;  /* cut_response: the next count reads whose path contains path are
+                            answered with half their body */
 };
 extern struct x_state xs;
 
@@ -394,6 +395,7 @@ struct acc_ctx {
     bool xml;  /* the client did not ask for JSON */
     bool lost; /* the lost_response fault: carry the request out, reset instead of answering */
     int64_t stale_ms; /* the stale_response fault: the answer is held (below), sent this late */
+    bool cut;         /* the cut_response fault: a 200 is sent with the first half of its body */
     struct {
         unsigned int status;
         char *ctype, *body;

@@ -534,6 +534,29 @@ test('a failing sync shows on the integration with why and since when; a complet
   }
 });
 
+test('Xero answers cut short (a 200 that does not parse) are tried again: the invoice is fiscalized once', async () => {
+  const c = await account(w, 'xero-cut');
+  const u = await xeroUser(w, 1);
+  const uid = await connectXero(w, c, u, { settings: { trigger: 'approval' } });
+  await waitFor(async () => (await integration(c, uid)).backfill?.state === 'done', { what: 'the first sync' });
+  await waitFor(() => Number(storeQuery(w.srv, "SELECT COUNT(*) AS n FROM jobs WHERE kind LIKE 'xero.%' AND "
+    + `(state = 'running' OR (state = 'ready' AND run_at <= ${Date.now()}))`)[0].n) === 0, { what: 'no Xero job under way' });
+  const cutBefore = (await w.ctl('GET', '/xero/control/stats')).faults?.cut ?? 0;
+  await w.ctl('PUT', '/xero/control/faults', { next: ['cut', 'cut', 'cut'] });
+  try {
+    const inv = await xeroInvoice(w, u.orgs[0].tenant_id);
+    await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
+    const [f] = await signedInvoices(c, uid, 1, 'the approved invoice');
+    assert.equal(f.source_ref, inv.InvoiceNumber);
+    assert.equal((await w.ctl('GET', '/xero/control/faults')).next.length, 0, 'all three cut answers were met');
+    assert.equal(((await w.ctl('GET', '/xero/control/stats')).faults?.cut ?? 0) - cutBefore, 3);
+    await sleep(1000);
+    assert.equal((await fiscalInvoices(c, uid)).filter((x) => x.source_ref === inv.InvoiceNumber).length, 1);
+  } finally {
+    await w.ctl('PUT', '/xero/control/faults', {});
+  }
+});
+
 test('tax mapping: Xero\'s tax rates and the certificate\'s V-SDC labels; the saved mapping labels the next invoice', async () => {
   const c = await account(w, 'xero-tax');
   const u = await xeroUser(w, 1);

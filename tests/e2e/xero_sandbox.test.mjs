@@ -754,6 +754,14 @@ test('fault injection: 5xx, reset, timeout and slow responses', async () => {
     assert.equal(slow.status, 200);
     assert.ok(Date.now() - t1 >= 180);
     assert.equal((await call('/Organisation')).status, 200);
+    // cut: a 200 whose body stops halfway, its Content-Length saying so
+    await ctl('PUT', '/xero/control/faults', { next: ['none', 'cut'] });
+    const whole = await call('/Organisation');
+    const cut = await call('/Organisation');
+    assert.equal(cut.status, 200);
+    assert.equal(cut.text.length, Math.floor(whole.text.length / 2));
+    assert.throws(() => JSON.parse(cut.text));
+    assert.equal((await call('/Organisation')).text.length, whole.text.length, 'the next answer is whole');
     const f = await ctl('GET', '/xero/control/stats');
     assert.deepEqual([f.json.faults.error_5xx, f.json.faults.reset, f.json.faults.timeout, f.json.faults.slow].map((n) => n >= 1), [true, true, true, true]);
     await ctl('PUT', '/xero/control/faults', { error_5xx: 1, status_5xx: 503 });

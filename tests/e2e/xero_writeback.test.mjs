@@ -56,10 +56,10 @@ async function qrGif(invoiceNumber) {
 // An invoice approved in a new organisation (settings of its integration) while the answer of
 // its first write to a path containing lostPath is lost, and retried when it was:
 // { c, uid, tenant, inv, f (the fiscal invoice) }.
-async function lostOnce(tag, settings, lostPath, put, get) {
+async function lostOnce(tag, settings, lostPath, put, get, moreFaults = {}) {
   const { c, uid, tenant } = await connected(tag, settings);
   const before = await calls();
-  await w.ctl('PUT', '/xero/control/faults', { lost_response: { count: 1, path: lostPath } });
+  await w.ctl('PUT', '/xero/control/faults', { lost_response: { count: 1, path: lostPath }, ...moreFaults });
   try {
     const inv = await xeroInvoice(w, tenant);
     await w.ctl('POST', `/xero/control/invoices/${inv.InvoiceID}/approve`);
@@ -82,6 +82,16 @@ test('a history note whose answer was lost after Xero wrote it is written once',
   const { inv, f } = await lostOnce('xwb-note', {}, '/History', 'PUT /Invoices/{id}/History', 'GET /Invoices/{id}/History');
   const n = await notes(w, inv.InvoiceID);
   assert.equal(n.length, 1, `one note, not ${n.length}`);
+  assert.ok(n[0].Details.includes(`fiscal invoice ${f.invoice_number}.`), n[0].Details);
+});
+
+test('a history note whose answer was lost, and whose look for it was answered cut short, is still written once', async () => {
+  const { inv, f } = await lostOnce('xwb-cut', {}, '/History', 'PUT /Invoices/{id}/History', 'GET /Invoices/{id}/History',
+    { cut_response: { count: 1, path: '/History' } });
+  assert.equal((await w.ctl('GET', '/xero/control/faults')).cut_response.count, 0, 'the look was cut');
+  await sleep(1000);
+  const n = await notes(w, inv.InvoiceID);
+  assert.equal(n.length, 1, `one note, not ${n.length}: an unread answer is not an absent note`);
   assert.ok(n[0].Details.includes(`fiscal invoice ${f.invoice_number}.`), n[0].Details);
 });
 

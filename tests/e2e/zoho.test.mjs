@@ -126,6 +126,22 @@ test('an invoice created in Zoho is fiscalized once via the webhook, with one co
   assert.equal((await stats()).calls['GET /invoices/{id}'] || 0, fetches, 'edits of a fiscalized invoice cost no Zoho call');
 });
 
+test('Zoho answers cut short (a 200 that does not parse) are tried again: fiscalized once, one comment', async () => {
+  await w.ctl('PUT', '/zoho/control/faults', { next: ['cut', 'cut', 'cut'] });
+  try {
+    const inv = await zohoInvoice(w, orgA);
+    const f = await signedOnce(a, uidA, inv, 'the fiscal invoice');
+    const cm = await waitFor(async () => { const l = await comments(w, inv.invoice_id); return l.length && l; }, { what: 'the comment' });
+    assert.equal((await w.ctl('GET', '/zoho/control/faults')).next.length, 0, 'all three cut answers were met');
+    await sleep(800);
+    assert.equal(await vsdcCount(w, a.certUid, inv.invoice_number), 1, 'the V-SDC signed it once');
+    assert.equal((await comments(w, inv.invoice_id)).length, 1, 'one comment');
+    assert.ok(cm[0].description.includes(f.invoice_number));
+  } finally {
+    await w.ctl('PUT', '/zoho/control/faults', {});
+  }
+});
+
 test('attach_qr: the QR becomes the invoice\'s attachment fiscal-<number>.gif, once, also after a refused upload is retried', async () => {
   const c = await account(w, 'zoho-qr');
   const u = await zohoUser(w, { dc: 'eu' });

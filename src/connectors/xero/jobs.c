@@ -176,9 +176,11 @@ enum fh_rc fh_xero_job_document(void *cls, struct fh_store *st, const struct fh_
         enum xero_process_result pr =
             doc ? xero_process(app, &in, credit ? XERO_CREDIT_NOTE : XERO_INVOICE, doc, &retry_at,
                                why, sizeof(why))
-                : XP_FAILED;
+            : j ? XP_FAILED
+                : XP_RETRY; /* cut short or not JSON: the next read is likely whole */
         if (!doc)
-            snprintf(why, sizeof(why), "Xero's answer holds no document");
+            snprintf(why, sizeof(why), "%s",
+                     j ? "Xero's answer holds no document" : "Xero's answer could not be read");
         rc = finish_process(app, &in, job, p, credit, pr, why, err, errsize);
         json_decref(j);
     } else if (o == X_WAIT) {
@@ -428,6 +430,10 @@ static enum xero_outcome already_written(struct fh_app *app, const struct fh_int
     json_error_t je;
     json_t *j = o == X_OK && r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
     *found = fh_writeback_mark_found(j, m);
+    if (o == X_OK && !j) { /* unread is not absent: writing now could write it twice */
+        snprintf(why, whysize, "Xero's %s could not be read", m->collection);
+        o = X_TRANSIENT;
+    }
     json_decref(j);
     fh_http_response_free(&r);
     return o;

@@ -78,6 +78,11 @@ static enum zoho_outcome map_answer(struct fh_app *app, int64_t id, const struct
     const char *what = c->what ? c->what : "request";
     switch (hc) {
     case FH_HC_OK:
+        if (!j) { /* cut short or not JSON: unread, not empty (a write-back's look must not
+                     take it for "not written"); the next answer is likely whole */
+            snprintf(why, whysize, "Zoho's answer to the %s could not be read", what);
+            return Z_TRANSIENT;
+        }
         if (code == 0)
             return Z_OK;
         snprintf(why, whysize, "Zoho answered the %s with code %lld", what, (long long)code);
