@@ -5,7 +5,8 @@
 // public API (POST /api/v1/invoices with API keys, retried by the client until answered) -
 // while fiscalhub is killed with SIGKILL at random moments and restarted on the same store and
 // port, and the emulators inject faults: the V-SDC answers 5xx, holds, resets and loses answers
-// after signing; Xero answers 5xx, resets, times out and is slow; the webhook receiver fails
+// after signing or cuts them short; Xero answers 5xx, resets, times out, is slow and cuts answers
+// short; the webhook receiver fails
 // requests. Every certificate has a Custom / Webhook integration pointing at its own receiver
 // hook, so every fiscalized invoice becomes an outgoing invoice.fiscalized event.
 //
@@ -101,8 +102,8 @@ async function serveAt(bin, env, logDir, n) {
 }
 
 export const FAULTS = {
-  vsdc: { error_5xx: 0.05, timeout: 0.03, reset: 0.05, lost_response: 0.05, timeout_ms: 300, apply_to_get: true },
-  xero: { error_5xx: 0.04, reset: 0.03, timeout: 0.01, slow: 0.03, timeout_ms: 600, slow_ms: 300 },
+  vsdc: { error_5xx: 0.05, timeout: 0.03, reset: 0.05, lost_response: 0.05, cut_response: 0.03, timeout_ms: 300, apply_to_get: true },
+  xero: { error_5xx: 0.04, reset: 0.03, timeout: 0.01, slow: 0.03, cut: 0.02, timeout_ms: 600, slow_ms: 300 },
 };
 
 // opts: xero (invoices through webhooks), api (invoices through the API), kills, tenants (Xero
@@ -376,7 +377,7 @@ export async function crashFaultRun(opts) {
     const vsdcAfter = await ctl('GET', '/vsdc/control/stats');
     const d = (a, b, k) => (a[k] || 0) - (b[k] || 0);
     const faults = {
-      vsdc: Object.fromEntries(['faults_error_5xx', 'faults_timeout', 'faults_reset', 'faults_lost_response'].map((k) => [k.slice(7), d(vsdcAfter, vsdcBefore, k)])),
+      vsdc: Object.fromEntries(['faults_error_5xx', 'faults_timeout', 'faults_reset', 'faults_lost_response', 'faults_cut_response'].map((k) => [k.slice(7), d(vsdcAfter, vsdcBefore, k)])),
       xero: xeroAfter.faults,
       xeroRateLimited: xeroAfter.rate_limited,
       webhooksToFiscalhub: xeroAfter.webhooks,
