@@ -73,25 +73,23 @@ static void default_payments(json_t *inv)
 }
 
 /* The items and payments left of the sale orig (of the request's organization) after its
- * refunds; false when all of it is left or nothing (the refund is then built from the sale,
- * and the check where it is stored refuses it when nothing is left). */
-static bool left_of(struct fh_req *req, json_t *orig, json_t *inv)
+ * refunds into inv. When nothing is left (or it cannot be read) inv keeps the sale's, and the
+ * check where the refund is stored refuses it. */
+static void left_of(struct fh_req *req, json_t *orig, json_t *inv)
 {
     struct fh_fiscal_invoice left;
     char number[128];
     json_int_t id = json_integer_value(json_object_get(orig, "id"));
     if (fh_fiscal_refund_left(req->app->store, req->apikey.org_id, (int64_t)id, false, &left,
                               number, sizeof(number)) != FH_OK)
-        return false;
-    bool some = left.nitems > 0;
-    if (some) {
+        return;
+    if (left.nitems > 0) {
         json_t *j = fh_fiscal_invoice_json(&left);
         json_object_set(inv, "items", json_object_get(j, "items"));
         json_object_set(inv, "payments", json_object_get(j, "payments"));
         json_decref(j);
     }
     fh_fiscal_invoice_free(&left);
-    return some;
 }
 
 static json_t *build(struct fh_req *req, enum doc_kind kind, json_t *orig, const struct body *b)
