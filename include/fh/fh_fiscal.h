@@ -94,6 +94,14 @@ int64_t fh_fiscal_invoice_total(const struct fh_fiscal_invoice *inv);
 /* Takes off sale what the refunds that reference it refunded (refund_rest.c): items by quantity
  * where a refund names the same item, other amounts from the items with the same tax labels; the
  * payments cut to the new total. False when nothing is left to refund. */
+/* Takes off sale (fh_fiscal_refund_rest) the refunds stored for org that reference its V-SDC
+ * number: all of them but the one under except_key (NULL: none); with not_failed only those that
+ * did not fail. *nrefunds: how many; *left_some: false when nothing is left. FH_ERR when a stored
+ * invoice does not parse (sale is then as it was), store errors. */
+enum fh_rc fh_fiscal_take_off_refunds(struct fh_store *st, int64_t org_id, const char *number,
+                                      const char *except_key, bool not_failed,
+                                      struct fh_fiscal_invoice *sale, size_t *nrefunds,
+                                      bool *left_some);
 /* What is left of the signed sale id of org once its refunds that did not fail are taken off
  * (fh_fiscal_refund_rest), into *left (free with fh_fiscal_invoice_free; no items when nothing
  * is left); its V-SDC number into number. lock: PostgreSQL locks the sale's row (FOR UPDATE), so

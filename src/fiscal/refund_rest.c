@@ -142,6 +142,45 @@ bool fh_fiscal_refund_rest(struct fh_fiscal_invoice *sale, const struct fh_fisca
     return sale->nitems > 0 && total > 0;
 }
 
+enum fh_rc fh_fiscal_take_off_refunds(struct fh_store *st, int64_t org_id, const char *number,
+                                      const char *except_key, bool not_failed,
+                                      struct fh_fiscal_invoice *sale, size_t *nrefunds,
+                                      bool *left_some)
+{
+    *nrefunds = 0;
+    *left_some = true;
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND refund_of = $2%s%s "
+             "ORDER BY id",
+             except_key ? " AND source_key <> $3" : "",
+             not_failed ? " AND status <> 'failed'" : "");
+    struct fh_param p[] = {FH_PI(org_id), FH_PT(number), FH_PT(except_key)};
+    struct fh_rows rows;
+    int qs = fh_store_exec(st, sql, p, except_key ? 3 : 2, &rows);
+    if (qs < 0)
+        return fh_qs_rc(qs);
+    struct fh_fiscal_invoice *refunds = fh_calloc(rows.nrows + 1, sizeof(*refunds));
+    struct fh_json_error err;
+    enum fh_rc rc = FH_OK;
+    size_t n = 0;
+    for (size_t i = 0; rc == FH_OK && i < rows.nrows; i++) {
+        json_t *r = json_loads(fh_rows_get(&rows, i, 0), 0, NULL);
+        rc = r && fh_fiscal_invoice_parse(r, &refunds[n], &err) == FH_OK ? FH_OK : FH_ERR;
+        n += rc == FH_OK;
+        json_decref(r);
+    }
+    fh_rows_free(&rows);
+    if (rc == FH_OK) { /* stored invoices parse; anything else is the store's fault */
+        *left_some = fh_fiscal_refund_rest(sale, refunds, n);
+        *nrefunds = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        fh_fiscal_invoice_free(&refunds[i]);
+    free(refunds);
+    return rc;
+}
+
 enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id, bool lock,
                                  struct fh_fiscal_invoice *left, char *number, size_t nsize)
 {
@@ -168,31 +207,11 @@ enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id
     json_decref(j);
     if (rc != FH_OK)
         return rc; /* stored invoices parse; anything else is the store's fault */
-    struct fh_param rp[] = {FH_PI(org_id), FH_PT(number)};
-    qs = fh_store_exec(st,
-                       "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND refund_of = $2 "
-                       "AND status <> 'failed' ORDER BY id",
-                       rp, 2, &rows);
-    if (qs < 0) {
+    size_t n;
+    bool some;
+    rc = fh_fiscal_take_off_refunds(st, org_id, number, NULL, true, left, &n, &some);
+    if (rc != FH_OK)
         fh_fiscal_invoice_free(left);
-        return fh_qs_rc(qs);
-    }
-    struct fh_fiscal_invoice *refunds = fh_calloc(rows.nrows + 1, sizeof(*refunds));
-    size_t n = 0;
-    for (size_t i = 0; rc == FH_OK && i < rows.nrows; i++) {
-        json_t *r = json_loads(fh_rows_get(&rows, i, 0), 0, NULL);
-        rc = r && fh_fiscal_invoice_parse(r, &refunds[n], &err) == FH_OK ? FH_OK : FH_ERR;
-        n += rc == FH_OK;
-        json_decref(r);
-    }
-    fh_rows_free(&rows);
-    if (rc == FH_OK)
-        fh_fiscal_refund_rest(left, refunds, n);
-    else
-        fh_fiscal_invoice_free(left);
-    for (size_t i = 0; i < n; i++)
-        fh_fiscal_invoice_free(&refunds[i]);
-    free(refunds);
     return rc;
 }
 

@@ -120,47 +120,31 @@ static enum fh_conn_original take_off_refunds(struct fh_store *st, int64_t org_i
                                               const char *void_key, const char *number,
                                               json_t **inv, char *why, size_t whysize)
 {
-    struct fh_param p[] = {FH_PI(org_id), FH_PT(number), FH_PT(void_key)};
-    struct fh_rows rows;
-    int qs = fh_store_exec(st,
-                           "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND "
-                           "refund_of = $2 AND source_key <> $3 ORDER BY id",
-                           p, 3, &rows);
-    if (qs <= 0) {
-        if (qs < 0)
-            snprintf(why, whysize, "store error");
-        return qs < 0 ? FH_ORIGINAL_ERROR : FH_ORIGINAL_SIGNED;
-    }
-    struct fh_fiscal_invoice sale, *refunds = fh_calloc(rows.nrows, sizeof(*refunds));
+    struct fh_fiscal_invoice sale;
     struct fh_json_error err;
-    bool sale_ok = fh_fiscal_invoice_parse(*inv, &sale, &err) == FH_OK, ok = sale_ok;
     size_t n = 0;
-    for (size_t i = 0; ok && i < rows.nrows; i++) {
-        json_t *r = json_loads(fh_rows_get(&rows, i, 0), 0, NULL);
-        ok = r && fh_fiscal_invoice_parse(r, &refunds[n], &err) == FH_OK;
-        n += ok;
-        json_decref(r);
-    }
-    fh_rows_free(&rows);
+    bool left = true;
+    enum fh_rc rc = fh_fiscal_invoice_parse(*inv, &sale, &err) == FH_OK ? FH_OK : FH_ERR;
+    bool parsed = rc == FH_OK;
+    if (parsed)
+        rc = fh_fiscal_take_off_refunds(st, org_id, number, void_key, false, &sale, &n, &left);
     enum fh_conn_original res = FH_ORIGINAL_SIGNED;
-    if (!ok) { /* stored canonical invoices parse; anything else is the store's fault */
+    if (rc != FH_OK) {
         res = FH_ORIGINAL_ERROR;
-        snprintf(why, whysize, "store error: a stored invoice does not parse");
-    } else if (!fh_fiscal_refund_rest(&sale, refunds, n)) {
+        snprintf(why, whysize, "%s",
+                 rc == FH_ERR ? "store error: a stored invoice does not parse" : "store error");
+    } else if (!left) {
         res = FH_ORIGINAL_NONE;
         snprintf(why, whysize, "the voided invoice's sale was refunded in full before the void");
-    } else {
+    } else if (n > 0) { /* none: the sale as it was signed */
         json_decref(*inv);
         *inv = fh_fiscal_invoice_json(&sale);
     }
-    if (!ok || res != FH_ORIGINAL_SIGNED) {
+    if (res != FH_ORIGINAL_SIGNED) {
         json_decref(*inv);
         *inv = NULL;
     }
-    for (size_t i = 0; i < n; i++)
-        fh_fiscal_invoice_free(&refunds[i]);
-    free(refunds);
-    if (sale_ok)
+    if (parsed)
         fh_fiscal_invoice_free(&sale);
     return res;
 }
