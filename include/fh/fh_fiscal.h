@@ -95,23 +95,36 @@ int64_t fh_fiscal_invoice_total(const struct fh_fiscal_invoice *inv);
  * where a refund names the same item, other amounts from the items with the same tax labels; the
  * payments cut to the new total. False when nothing is left to refund. */
 /* Takes off sale (fh_fiscal_refund_rest) the refunds stored for org that reference its V-SDC
- * number: all of them but the one under except_key (NULL: none); with not_failed only those that
- * did not fail. *nrefunds: how many; *left_some: false when nothing is left. FH_ERR when a stored
- * invoice does not parse (sale is then as it was), store errors. */
+ * number: all of them but the one under except_key (NULL: none); with counted only those that
+ * count against the sale (not failed, or failed with an outcome the V-SDC may still hold).
+ * named (NULL: not wanted): a copy of the sale whose items lose only the quantities the refunds
+ * named them by (fh_fiscal_refund_fits). *nrefunds: how many; *left_some: false when nothing is
+ * left. FH_ERR when a stored invoice does not parse (sale is then as it was), store errors. */
 enum fh_rc fh_fiscal_take_off_refunds(struct fh_store *st, int64_t org_id, const char *number,
-                                      const char *except_key, bool not_failed,
-                                      struct fh_fiscal_invoice *sale, size_t *nrefunds,
+                                      const char *except_key, bool counted,
+                                      struct fh_fiscal_invoice *sale,
+                                      struct fh_fiscal_invoice *named, size_t *nrefunds,
                                       bool *left_some);
-/* What is left of the signed sale id of org once its refunds that did not fail are taken off
- * (fh_fiscal_refund_rest), into *left (free with fh_fiscal_invoice_free; no items when nothing
- * is left); its V-SDC number into number. lock: PostgreSQL locks the sale's row (FOR UPDATE), so
- * refunds of one sale are checked one at a time. FH_E_NOTFOUND: no such signed sale. */
-enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id, bool lock,
-                                 struct fh_fiscal_invoice *left, char *number, size_t nsize);
-/* Whether refund fits in left: taking it off left takes off exactly its total (per tax label, as
- * fh_fiscal_refund_rest takes amounts). */
-bool fh_fiscal_refund_fits(const struct fh_fiscal_invoice *left,
-                           const struct fh_fiscal_invoice *refund);
+/* A signed sale and what its refunds left of it (fh_fiscal_refund_left). */
+struct fh_fiscal_sale_left {
+    struct fh_fiscal_invoice left;  /* the sale less its refunds; no items: nothing left */
+    struct fh_fiscal_invoice named; /* the sale less the quantities refunds named its items by */
+    char number[128];               /* its V-SDC number */
+};
+void fh_fiscal_sale_left_free(struct fh_fiscal_sale_left *s);
+/* What is left of the signed sale id of org once its refunds that count are taken off
+ * (fh_fiscal_take_off_refunds; except_key: a refund not to take off, NULL: none). lock:
+ * PostgreSQL locks the sale's row (FOR UPDATE), so refunds of one sale are checked one at a time.
+ * FH_E_NOTFOUND: no such signed sale. Free *out with fh_fiscal_sale_left_free. */
+enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id,
+                                 const char *except_key, bool lock,
+                                 struct fh_fiscal_sale_left *out);
+/* Whether refund fits in what is left of a sale: no item it names by the sale's name, GTIN,
+ * unit price and labels beyond the quantity left of it, and taking it off s->left takes off
+ * exactly its total (per tax label, as fh_fiscal_refund_rest takes amounts). Else false with
+ * why, for people, naming the item or the amounts. */
+bool fh_fiscal_refund_fits(const struct fh_fiscal_sale_left *s,
+                           const struct fh_fiscal_invoice *refund, char *why, size_t whysize);
 bool fh_fiscal_refund_rest(struct fh_fiscal_invoice *sale, const struct fh_fiscal_invoice *refunds,
                            size_t nrefunds);
 /* True for the types the V-SDC prints as a fiscal receipt (normal, advance). */
@@ -204,8 +217,10 @@ enum fh_rc fh_fiscal_tax_labels(struct fh_app *app, int64_t cert_id, json_t **ou
 
 /* User retry of a failed invoice (or of a pending one whose job is dead): back to pending and
  * the job re-armed. FH_E_NOTFOUND (no such invoice in org), FH_E_CONFLICT with *why set to
- * FH_EC_FISCAL_ALREADY_SIGNED or FH_EC_FISCAL_IN_PROGRESS. */
-enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_id, enum fh_ec *why);
+ * FH_EC_FISCAL_ALREADY_SIGNED, FH_EC_FISCAL_IN_PROGRESS or FH_EC_REFUND_EXCEEDS (a public API
+ * refund that no longer fits in what is left of its sale: detail, when not NULL, says why). */
+enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_id, enum fh_ec *why,
+                           char *detail, size_t dsize);
 /* fh_fiscal_retry of the organization's failed invoices that match f (its status and paging are
  * ignored), oldest first, at most FH_FISCAL_RETRY_BATCH per call. *retried: those put back to
  * pending; *remaining: the failed ones that match after it (a call again takes the next). */

@@ -10,11 +10,13 @@ enum fh_rc fh_api_fiscal_invoice_retry_post(struct fh_req *req)
     if (!fh_parse_i64(fh_req_param(req, "id"), &id) || id <= 0)
         return fh_reply_error(req, FH_EC_BAD_PATH_PARAM, "%s", "id must be a positive integer");
     enum fh_ec why = FH_EC_INTERNAL;
-    enum fh_rc rc = fh_fiscal_retry(req->app, req->org.id, id, &why);
+    char detail[200] = "";
+    enum fh_rc rc = fh_fiscal_retry(req->app, req->org.id, id, &why, detail, sizeof(detail));
     if (rc == FH_E_NOTFOUND)
         return fh_reply_error(req, FH_EC_NOT_FOUND, "no fiscal invoice %lld", (long long)id);
     if (rc == FH_E_CONFLICT)
-        return fh_reply_error(req, why, "fiscal invoice %lld", (long long)id);
+        return fh_reply_error(req, why, "fiscal invoice %lld%s%s", (long long)id,
+                              detail[0] ? ": " : "", detail);
     if (rc != FH_OK)
         return fh_api_store_failed(req, rc, "cannot retry the invoice");
     return fh_reply_json(req, 202,

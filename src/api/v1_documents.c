@@ -77,19 +77,18 @@ static void default_payments(json_t *inv)
  * check where the refund is stored refuses it. */
 static void left_of(struct fh_req *req, json_t *orig, json_t *inv)
 {
-    struct fh_fiscal_invoice left;
-    char number[128];
+    struct fh_fiscal_sale_left s;
     json_int_t id = json_integer_value(json_object_get(orig, "id"));
-    if (fh_fiscal_refund_left(req->app->store, req->apikey.org_id, (int64_t)id, false, &left,
-                              number, sizeof(number)) != FH_OK)
+    if (fh_fiscal_refund_left(req->app->store, req->apikey.org_id, (int64_t)id, NULL, false, &s) !=
+        FH_OK)
         return;
-    if (left.nitems > 0) {
-        json_t *j = fh_fiscal_invoice_json(&left);
+    if (s.left.nitems > 0) {
+        json_t *j = fh_fiscal_invoice_json(&s.left);
         json_object_set(inv, "items", json_object_get(j, "items"));
         json_object_set(inv, "payments", json_object_get(j, "payments"));
         json_decref(j);
     }
-    fh_fiscal_invoice_free(&left);
+    fh_fiscal_sale_left_free(&s);
 }
 
 static json_t *build(struct fh_req *req, enum doc_kind kind, json_t *orig, const struct body *b)

@@ -142,19 +142,52 @@ bool fh_fiscal_refund_rest(struct fh_fiscal_invoice *sale, const struct fh_fisca
     return sale->nitems > 0 && total > 0;
 }
 
+/* Takes off named's items the quantities that refunds' items naming them refunded (by name,
+ * GTIN, unit price and labels), never below nothing; amounts refunded otherwise are not counted. */
+static void take_quantities(struct fh_fiscal_invoice *named,
+                            const struct fh_fiscal_invoice *refunds, size_t nrefunds)
+{
+    for (size_t k = 0; k < nrefunds; k++)
+        for (size_t j = 0; j < refunds[k].nitems; j++) {
+            const struct fh_fiscal_item *r = &refunds[k].items[j];
+            int64_t q = r->quantity;
+            for (size_t i = 0; i < named->nitems && q > 0; i++) {
+                struct fh_fiscal_item *s = &named->items[i];
+                if (!same_item(s, r))
+                    continue;
+                int64_t take = q < s->quantity ? q : s->quantity;
+                s->quantity -= take;
+                q -= take;
+            }
+        }
+}
+
+/* A copy of inv (through its canonical JSON); false when it does not parse again. */
+static bool copy_invoice(const struct fh_fiscal_invoice *inv, struct fh_fiscal_invoice *out)
+{
+    json_t *j = fh_fiscal_invoice_json(inv);
+    struct fh_json_error err;
+    bool ok = fh_fiscal_invoice_parse(j, out, &err) == FH_OK;
+    json_decref(j);
+    if (!ok)
+        memset(out, 0, sizeof(*out));
+    return ok;
+}
+
 enum fh_rc fh_fiscal_take_off_refunds(struct fh_store *st, int64_t org_id, const char *number,
-                                      const char *except_key, bool not_failed,
-                                      struct fh_fiscal_invoice *sale, size_t *nrefunds,
+                                      const char *except_key, bool counted,
+                                      struct fh_fiscal_invoice *sale,
+                                      struct fh_fiscal_invoice *named, size_t *nrefunds,
                                       bool *left_some)
 {
     *nrefunds = 0;
     *left_some = true;
-    char sql[200];
+    char sql[240];
     snprintf(sql, sizeof(sql),
              "SELECT canonical FROM fiscal_invoices WHERE org_id = $1 AND refund_of = $2%s%s "
              "ORDER BY id",
              except_key ? " AND source_key <> $3" : "",
-             not_failed ? " AND status <> 'failed'" : "");
+             counted ? " AND (status <> 'failed' OR uncertain = 1)" : "");
     struct fh_param p[] = {FH_PI(org_id), FH_PT(number), FH_PT(except_key)};
     struct fh_rows rows;
     int qs = fh_store_exec(st, sql, p, except_key ? 3 : 2, &rows);
@@ -171,7 +204,11 @@ enum fh_rc fh_fiscal_take_off_refunds(struct fh_store *st, int64_t org_id, const
         json_decref(r);
     }
     fh_rows_free(&rows);
-    if (rc == FH_OK) { /* stored invoices parse; anything else is the store's fault */
+    if (rc == FH_OK && named) /* stored invoices parse; anything else is the store's fault */
+        rc = copy_invoice(sale, named) ? FH_OK : FH_ERR;
+    if (rc == FH_OK) {
+        if (named)
+            take_quantities(named, refunds, n);
         *left_some = fh_fiscal_refund_rest(sale, refunds, n);
         *nrefunds = n;
     }
@@ -181,11 +218,17 @@ enum fh_rc fh_fiscal_take_off_refunds(struct fh_store *st, int64_t org_id, const
     return rc;
 }
 
-enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id, bool lock,
-                                 struct fh_fiscal_invoice *left, char *number, size_t nsize)
+void fh_fiscal_sale_left_free(struct fh_fiscal_sale_left *s)
 {
-    memset(left, 0, sizeof(*left));
-    number[0] = '\0';
+    fh_fiscal_invoice_free(&s->left);
+    fh_fiscal_invoice_free(&s->named);
+    memset(s, 0, sizeof(*s));
+}
+
+enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id,
+                                 const char *except_key, bool lock, struct fh_fiscal_sale_left *out)
+{
+    memset(out, 0, sizeof(*out));
     static const char sale_sql[] = "SELECT canonical, invoice_number FROM fiscal_invoices "
                                    "WHERE id = $1 AND org_id = $2 AND status = 'signed'";
     static const char sale_sql_lock[] = "SELECT canonical, invoice_number FROM fiscal_invoices "
@@ -199,37 +242,81 @@ enum fh_rc fh_fiscal_refund_left(struct fh_store *st, int64_t org_id, int64_t id
         fh_rows_free(&rows);
         return qs < 0 ? fh_qs_rc(qs) : FH_E_NOTFOUND;
     }
-    fh_strlcpy(number, fh_rows_get(&rows, 0, 1), nsize);
+    fh_strlcpy(out->number, fh_rows_get(&rows, 0, 1), sizeof(out->number));
     json_t *j = json_loads(fh_rows_get(&rows, 0, 0), 0, NULL);
     fh_rows_free(&rows);
     struct fh_json_error err;
-    enum fh_rc rc = j && fh_fiscal_invoice_parse(j, left, &err) == FH_OK ? FH_OK : FH_ERR;
+    enum fh_rc rc = j && fh_fiscal_invoice_parse(j, &out->left, &err) == FH_OK ? FH_OK : FH_ERR;
     json_decref(j);
     if (rc != FH_OK)
         return rc; /* stored invoices parse; anything else is the store's fault */
     size_t n;
     bool some;
-    rc = fh_fiscal_take_off_refunds(st, org_id, number, NULL, true, left, &n, &some);
+    rc = fh_fiscal_take_off_refunds(st, org_id, out->number, except_key, true, &out->left,
+                                    &out->named, &n, &some);
     if (rc != FH_OK)
-        fh_fiscal_invoice_free(left);
+        fh_fiscal_sale_left_free(out);
     return rc;
 }
 
-bool fh_fiscal_refund_fits(const struct fh_fiscal_invoice *left,
-                           const struct fh_fiscal_invoice *refund)
+/* An item the refund names by the sale's name, GTIN, unit price and labels: more of it than the
+ * sale has left once earlier refunds took theirs by name? Writes why and returns true. */
+static bool named_too_many(const struct fh_fiscal_sale_left *s,
+                           const struct fh_fiscal_invoice *refund, char *why, size_t whysize)
 {
-    if (left->nitems == 0)
+    for (size_t j = 0; j < refund->nitems; j++) {
+        const struct fh_fiscal_item *r = &refund->items[j];
+        bool sold = false, seen = false;
+        for (size_t k = 0; k < j && !seen; k++) /* counted with an earlier line of the refund */
+            seen = same_item(&refund->items[k], r);
+        int64_t have = 0, want = 0;
+        for (size_t i = 0; i < s->named.nitems; i++)
+            if (same_item(&s->named.items[i], r)) {
+                sold = true;
+                have += s->named.items[i].quantity;
+            }
+        for (size_t k = j; k < refund->nitems; k++)
+            if (same_item(&refund->items[k], r))
+                want += refund->items[k].quantity;
+        if (!sold || seen || want <= have)
+            continue;
+        char w[40], h[40];
+        fh_fiscal_decimal(want, w, sizeof(w));
+        fh_fiscal_decimal(have, h, sizeof(h));
+        snprintf(why, whysize,
+                 "the refund's %s of \"%.40s\" is more than the %s left of invoice %.60s", w,
+                 r->name, h, s->number);
+        return true;
+    }
+    return false;
+}
+
+bool fh_fiscal_refund_fits(const struct fh_fiscal_sale_left *s,
+                           const struct fh_fiscal_invoice *refund, char *why, size_t whysize)
+{
+    if (s->left.nitems == 0) {
+        snprintf(why, whysize, "invoice %.60s was refunded in full already", s->number);
         return false;
-    json_t *j = fh_fiscal_invoice_json(left); /* a copy to take the refund off */
-    struct fh_fiscal_invoice rest;
-    struct fh_json_error err;
-    bool ok = fh_fiscal_invoice_parse(j, &rest, &err) == FH_OK;
-    json_decref(j);
-    if (!ok)
+    }
+    if (named_too_many(s, refund, why, whysize))
         return false;
+    struct fh_fiscal_invoice rest; /* a copy to take the refund off */
+    if (!copy_invoice(&s->left, &rest)) {
+        snprintf(why, whysize, "invoice %.60s cannot be read", s->number);
+        return false;
+    }
     int64_t before = fh_fiscal_invoice_total(&rest);
     fh_fiscal_refund_rest(&rest, refund, 1);
     int64_t taken = before - fh_fiscal_invoice_total(&rest);
     fh_fiscal_invoice_free(&rest);
-    return taken == fh_fiscal_invoice_total(refund);
+    if (taken == fh_fiscal_invoice_total(refund))
+        return true;
+    char l[40], r[40];
+    fh_fiscal_decimal(before, l, sizeof(l));
+    fh_fiscal_decimal(fh_fiscal_invoice_total(refund), r, sizeof(r));
+    snprintf(why, whysize,
+             "the refund (%s) is more than what is left of invoice %.60s under its tax labels "
+             "(%s in all)",
+             r, s->number, l);
+    return false;
 }

@@ -55,40 +55,40 @@ static int read_existing(struct fh_store *st, int64_t org_id, const char *source
     "CASE WHEN EXISTS (SELECT 1 FROM store_state WHERE key = 'recovery_until' AND value > $11) "   \
     "THEN 1 ELSE 0 END"
 
-/* A public API refund must fit in what is left of its sale: checked with the sale's row locked
- * (PostgreSQL) in the transaction that stores the refund, so two refunds of one sale cannot both
- * take its last part. 1 with c->refused set when it does not fit (nothing written). */
-static int refund_check(struct fh_store *st, struct submit_ctx *c)
+/* Whether the normal refund inv, referring to referent, fits in what is left of the signed sale
+ * sale_id of org, the refund under except_key not counted (fh_fiscal_refund_fits): 0 it fits, 1
+ * with why set when it does not, < 0 store errors. lock: as fh_fiscal_refund_left. */
+static int refund_refused(struct fh_store *st, int64_t org_id, int64_t sale_id,
+                          const char *except_key, const char *referent,
+                          const struct fh_fiscal_invoice *inv, char *why, size_t whysize)
 {
-    const struct fh_fiscal_submit_in *in = c->in;
-    int qs = read_existing(st, in->org_id, in->source_key, c->out);
-    if (qs != 0) /* submitted before: it stands, as any repeated submission */
-        return qs < 0 ? qs : 2;
-    struct fh_fiscal_invoice left;
-    char number[128];
-    enum fh_rc rc = fh_fiscal_refund_left(st, in->org_id, in->refund_of_id, true, &left, number,
-                                          sizeof(number));
-    if (rc == FH_E_NOTFOUND || (rc == FH_OK && strcmp(number, c->refund_of) != 0)) {
-        if (rc == FH_OK)
-            fh_fiscal_invoice_free(&left);
-        snprintf(c->refused, sizeof(c->refused), "the refunded invoice is not a signed sale");
+    struct fh_fiscal_sale_left s;
+    enum fh_rc rc = fh_fiscal_refund_left(st, org_id, sale_id, except_key, true, &s);
+    if (rc == FH_E_NOTFOUND || (rc == FH_OK && strcmp(s.number, referent) != 0)) {
+        fh_fiscal_sale_left_free(&s);
+        snprintf(why, whysize, "the refunded invoice is not a signed sale");
         return 1;
     }
     if (rc != FH_OK)
         return fh_rc_qs(rc);
-    char l[40], r[40];
-    fh_fiscal_decimal(fh_fiscal_invoice_total(&left), l, sizeof(l));
-    fh_fiscal_decimal(c->total, r, sizeof(r));
-    if (left.nitems == 0)
-        snprintf(c->refused, sizeof(c->refused), "invoice %.60s was refunded in full already",
-                 number);
-    else if (!fh_fiscal_refund_fits(&left, c->inv))
-        snprintf(c->refused, sizeof(c->refused),
-                 "the refund (%s) is more than what is left of invoice %.60s under its tax "
-                 "labels (%s in all)",
-                 r, number, l);
-    fh_fiscal_invoice_free(&left);
-    return 1;
+    bool fits = fh_fiscal_refund_fits(&s, inv, why, whysize);
+    fh_fiscal_sale_left_free(&s);
+    return fits ? 0 : 1;
+}
+
+/* A public API refund must fit in what is left of its sale: checked with the sale's row locked
+ * (PostgreSQL) in the transaction that stores it, so two refunds of one sale cannot both take
+ * its last part. 1 with c->refused set when it does not fit (nothing written), 2 when this
+ * source was submitted before (it stands, as any repeated submission). */
+static int refund_check(struct fh_store *st, struct submit_ctx *c)
+{
+    const struct fh_fiscal_submit_in *in = c->in;
+    int qs = read_existing(st, in->org_id, in->source_key, c->out);
+    if (qs != 0)
+        return qs < 0 ? qs : 2;
+    qs = refund_refused(st, in->org_id, in->refund_of_id, NULL, c->refund_of, c->inv, c->refused,
+                        sizeof(c->refused));
+    return qs < 0 ? qs : 1;
 }
 
 static int submit_tx(struct fh_store *st, void *cls)
@@ -113,15 +113,18 @@ static int submit_tx(struct fh_store *st, void *cls)
                            FH_PI(c->total),
                            FH_PI(c->now),
                            in->has_source_tax ? FH_PI(in->source_tax) : FH_PNULL,
-                           FH_PT(c->refund_of)};
+                           FH_PT(c->refund_of),
+                           in->refund_of_id > 0 && c->refund_of ? FH_PI(in->refund_of_id)
+                                                                : FH_PNULL};
     struct fh_rows rows;
     int qs = fh_store_exec(
         st,
         "INSERT INTO fiscal_invoices (org_id, certificate_id, integration_id, source_key, "
         "source_ref, source_url, request_id, canonical, invoice_type, status, attempts, uncertain, "
-        "total_amount, created_at, updated_at, source_tax, refund_of) VALUES ($1, $2, $3, $4, $5, "
-        "$6, $7, $8, $9, 'pending', 0, " RECOVERING_SQL
-        ", $10, $11, $11, $12, $13) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
+        "total_amount, created_at, updated_at, source_tax, refund_of, refund_of_id) VALUES ($1, "
+        "$2, "
+        "$3, $4, $5, $6, $7, $8, $9, 'pending', 0, " RECOVERING_SQL
+        ", $10, $11, $11, $12, $13, $14) ON CONFLICT (org_id, source_key) DO NOTHING RETURNING id",
         p, FH_ARRAY_LEN(p), &rows);
     int64_t id = qs > 0 ? fh_rows_i64(&rows, 0, 0, 0) : 0;
     fh_rows_free(&rows);
@@ -272,6 +275,7 @@ struct retry_ctx {
     const struct fh_queue_cfg *qcfg;
     int max_attempts;
     enum fh_ec why; /* 0: re-armed */
+    char detail[200]; /* why, for people, when it needs more than the invoice's id */
     bool found;
 };
 
@@ -304,22 +308,53 @@ static int rearm_job(struct fh_store *st, struct retry_ctx *c)
     return fh_rc_qs(rc);
 }
 
+/* A public API refund retried after it failed must still fit in what is left of its sale, other
+ * refunds having been made meanwhile (its own not counted). Not for one whose outcome is unknown:
+ * it counted against the sale all along, and only the V-SDC can say whether it was signed. rows:
+ * the invoice's row as retry_tx reads it. 1 (c->why set when it does not fit), < 0 store. */
+static int retry_refund_check(struct fh_store *st, struct retry_ctx *c, const struct fh_rows *rows)
+{
+    json_t *j = json_loads(fh_rows_get(rows, 0, 5), 0, NULL);
+    struct fh_fiscal_invoice inv;
+    struct fh_json_error err;
+    bool parsed = j && fh_fiscal_invoice_parse(j, &inv, &err) == FH_OK;
+    json_decref(j);
+    if (!parsed)
+        return FH_QS_HARD; /* stored invoices parse; anything else is the store's fault */
+    const char *referent = fh_rows_get(rows, 0, 3);
+    int qs = refund_refused(st, c->org_id, fh_rows_i64(rows, 0, 2, 0), fh_rows_get(rows, 0, 4),
+                            referent ? referent : "", &inv, c->detail, sizeof(c->detail));
+    fh_fiscal_invoice_free(&inv);
+    if (qs == 1)
+        c->why = FH_EC_REFUND_EXCEEDS;
+    return qs < 0 ? qs : 1;
+}
+
 static int retry_tx(struct fh_store *st, void *cls)
 {
     struct retry_ctx *c = cls;
     c->why = 0;
     c->found = false;
+    c->detail[0] = '\0';
     struct fh_param p[] = {FH_PI(c->id), FH_PI(c->org_id)};
     struct fh_rows rows;
-    int qs = fh_store_exec(st, "SELECT status FROM fiscal_invoices WHERE id = $1 AND org_id = $2",
+    int qs = fh_store_exec(st,
+                           "SELECT status, uncertain, refund_of_id, refund_of, source_key, "
+                           "canonical FROM fiscal_invoices WHERE id = $1 AND org_id = $2",
                            p, 2, &rows);
     char status[16] = "";
-    if (qs > 0)
+    if (qs > 0) {
         fh_strlcpy(status, fh_rows_get(&rows, 0, 0), sizeof(status));
+        if (strcmp(status, "signed") != 0 && !fh_rows_i64(&rows, 0, 1, 0) &&
+            fh_rows_get(&rows, 0, 2))
+            qs = retry_refund_check(st, c, &rows);
+    }
     fh_rows_free(&rows);
     if (qs <= 0)
         return qs;
     c->found = true;
+    if (c->why) /* a refund that no longer fits */
+        return 0;
     if (strcmp(status, "signed") == 0) {
         c->why = FH_EC_FISCAL_ALREADY_SIGNED;
         return 0;
@@ -349,7 +384,8 @@ static int retry_tx(struct fh_store *st, void *cls)
     return rearm_job(st, c);
 }
 
-enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_id, enum fh_ec *why)
+enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_id, enum fh_ec *why,
+                           char *detail, size_t dsize)
 {
     struct retry_ctx c = {.org_id = org_id,
                           .id = invoice_id,
@@ -363,6 +399,8 @@ enum fh_rc fh_fiscal_retry(struct fh_app *app, int64_t org_id, int64_t invoice_i
         return FH_E_NOTFOUND;
     if (c.why) {
         *why = c.why;
+        if (detail)
+            fh_strlcpy(detail, c.detail, dsize);
         return FH_E_CONFLICT;
     }
     return FH_OK;
@@ -381,7 +419,7 @@ enum fh_rc fh_fiscal_retry_failed(struct fh_app *app, int64_t org_id,
         fh_fiscal_ids(app->store, org_id, &failed, FH_FISCAL_RETRY_BATCH, &ids, &n, &total);
     for (size_t i = 0; rc == FH_OK && i < n; i++) {
         enum fh_ec why;
-        enum fh_rc one = fh_fiscal_retry(app, org_id, ids[i], &why);
+        enum fh_rc one = fh_fiscal_retry(app, org_id, ids[i], &why, NULL, 0);
         if (one == FH_OK)
             (*retried)++;
         else if (one != FH_E_CONFLICT && one != FH_E_NOTFOUND) /* moved meanwhile: skipped */

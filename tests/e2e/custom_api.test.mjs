@@ -344,6 +344,84 @@ test('refunds of one sale never come to more than the sale, per tax label; also 
   assert.deepEqual(atVsdc.map((x) => x.transaction_type).sort(), [0, 1], 'one sale and one refund at the V-SDC');
 });
 
+test('refunds: an item no more than its quantity left; a failed refund retried must still fit; one of unknown outcome counts', async () => {
+  const srv2 = await startFiscalServer(sb, { FISCALHUB_WORKERS: '2', FISCALHUB_FISCAL_MAX_ATTEMPTS: '1' });
+  try {
+    const c = await signup(srv2.url, 'custom-refund-retry');
+    const cert = await uploadCert(c, await issueCert(sb));
+    const k = new ApiClient(srv2.url, await createKey(c, await createCustom(c, cert)));
+    const cable = { name: 'Cable', quantity: '3', unit_price: '10', labels: ['A'], total: '30' };
+    const plug = { name: 'Plug', quantity: '1', unit_price: '40', labels: ['A'], total: '40' };
+    const sale = async () => {
+      const s = await submit(k, invoice({ pos_invoice_number: sid('POS'), items: [cable, plug], payments: [{ method: 'cash', amount: '70' }] }));
+      const d = await k.settled(s.json.id);
+      assert.equal(d.status, 'signed', d.last_error);
+      return d;
+    };
+    const refund = async (d, body, status = 202) => {
+      const r = await k.post(`/api/v1/invoices/${d.id}/refund`, body);
+      assert.equal(r.status, status, r.text);
+      return r.json;
+    };
+    const cables = (n) => ({ items: [{ ...cable, quantity: String(n), total: String(10 * n) }] });
+    const retry = (id) => c.post(`/api/orgs/${c.org}/fiscal-invoices/${id}/retry`);
+    const view = async (id) => (await c.get(`/api/orgs/${c.org}/fiscal-invoices/${id}`)).json;
+    const failedRefund = async (d, body) => { // the V-SDC refuses the certificate: failed for good
+      await sb.control('POST', `/vsdc/control/taxpayers/${cert}/revoke`, {});
+      const r = await k.settled((await refund(d, body)).id);
+      await sb.control('POST', `/vsdc/control/taxpayers/${cert}/unrevoke`, {});
+      assert.equal(r.status, 'failed');
+      assert.equal((await view(r.id)).uncertain, false);
+      return r;
+    };
+
+    // an item named as the sale's: no more of it than is left, though its label holds the amount
+    const d = await sale();
+    assert.equal((await k.settled((await refund(d, cables(1))).id)).status, 'signed');
+    const three = await refund(d, cables(3), 409);
+    assert.equal(three.code, 8011);
+    assert.equal(three.detail, `the refund's 3 of "Cable" is more than the 2 left of invoice ${d.invoice_number}`);
+
+    // a failed refund does not count; retried once the rest was refunded, it no longer fits
+    const f = await failedRefund(d, cables(2));
+    const rest = await refund(d, {});
+    assert.equal(rest.total_amount, '60', 'the failed refund is not taken off');
+    assert.equal((await k.settled(rest.id)).status, 'signed');
+    const late = await retry(f.id);
+    assert.deepEqual([late.status, late.json.code], [409, 8011], late.text);
+    assert.equal(late.json.detail, `fiscal invoice ${f.id}: invoice ${d.invoice_number} was refunded in full already`);
+    assert.equal((await view(f.id)).status, 'failed', 'left as it was');
+    const bulk = await c.post(`/api/orgs/${c.org}/fiscal-invoices/retry`, {});
+    assert.deepEqual([bulk.status, bulk.json.retried, bulk.json.remaining], [202, 0, 1], bulk.text);
+    assert.equal((await view(f.id)).status, 'failed', 'the bulk retry skips it too');
+
+    // a failed refund that still fits is signed when retried
+    const d2 = await sale();
+    const f2 = await failedRefund(d2, cables(2));
+    assert.equal((await retry(f2.id)).status, 202);
+    assert.equal((await k.settled(f2.id)).status, 'signed');
+    assert.equal((await refund(d2, {})).total_amount, '50');
+
+    // a refund whose outcome is unknown (the V-SDC did not answer its only attempt) counts
+    // against the sale: it may be signed; its retry asks the V-SDC first and is not refused
+    const d3 = await sale();
+    await sb.control('PUT', '/vsdc/control/faults', { next: ['timeout'], timeout_ms: 300, uid: cert });
+    const u = await k.settled((await refund(d3, { items: [plug] })).id);
+    await sb.control('PUT', '/vsdc/control/faults', {});
+    assert.equal(u.status, 'failed');
+    assert.equal((await view(u.id)).uncertain, true);
+    const rest3 = await refund(d3, {});
+    assert.equal(rest3.total_amount, '30', 'the plug may be refunded already');
+    assert.deepEqual(rest3.invoice.items.map((x) => x.name), ['Cable']);
+    assert.equal((await retry(u.id)).status, 202);
+    assert.equal((await k.settled(u.id)).status, 'signed');
+    await refund(d3, {}, 409);
+  } finally {
+    await sb.control('PUT', '/vsdc/control/faults', {});
+    await srv2.stop();
+  }
+});
+
 test('another integration\'s or tenant\'s invoice is 404, exactly like a missing one', async () => {
   const mine = (await submit(api)).json.id;
   const otherInteg = await createCustom(a, certA);

@@ -577,53 +577,102 @@ static void test_refund_rest_units(void **state)
     fh_fiscal_invoice_free(&r);
 }
 
+#define REFUND_OF(items, amount)                                                                   \
+    REFUND_HEAD "\"payments\":[{\"method\":\"cash\",\"amount\":\"" amount "\"}],\"items\":[" items \
+                "]}"
+#define ITEM(name, q, price, label, total)                                                         \
+    "{\"name\":\"" name "\",\"quantity\":\"" q "\",\"unit_price\":\"" price                        \
+    "\",\"labels\":[\"" label "\"],\"total\":\"" total "\"}"
+
+/* A sale's left and named parts (fh_fiscal_sale_left) from the same invoice, nothing refunded. */
+static void sale_left(const char *text, struct fh_fiscal_sale_left *s)
+{
+    memset(s, 0, sizeof(*s));
+    parse_ok(text, &s->left);
+    parse_ok(text, &s->named);
+    snprintf(s->number, sizeof(s->number), "%s", "AAAA-BBBB-7");
+}
+
+static bool fits(const struct fh_fiscal_sale_left *s, const struct fh_fiscal_invoice *refund)
+{
+    char why[200] = "";
+    bool ok = fh_fiscal_refund_fits(s, refund, why, sizeof(why));
+    assert_true(ok ? why[0] == '\0' : strstr(why, "AAAA-BBBB-7") != NULL);
+    return ok;
+}
+
 /* A refund fits in what is left of a sale when taking it off takes exactly its total. */
 static void test_refund_fits(void **state)
 {
     (void)state;
-    struct fh_fiscal_invoice left, one, label_a, label_b, too_much;
-    parse_ok("{\"invoice_type\":\"normal\",\"transaction_type\":\"sale\","
-             "\"payments\":[{\"method\":\"cash\",\"amount\":\"35\"}],\"items\":["
-             "{\"name\":\"Cable\",\"quantity\":\"3\",\"unit_price\":\"10\",\"labels\":[\"A\"],"
-             "\"total\":\"30\"},"
-             "{\"name\":\"Book\",\"quantity\":\"1\",\"unit_price\":\"5\",\"labels\":[\"B\"],"
-             "\"total\":\"5\"}]}",
-             &left);
-#define REFUND_OF(items, amount)                                                                   \
-    REFUND_HEAD "\"payments\":[{\"method\":\"cash\",\"amount\":\"" amount "\"}],\"items\":[" items \
-                "]}"
-    parse_ok(REFUND_OF("{\"name\":\"Cable\",\"quantity\":\"3\",\"unit_price\":\"10\","
-                       "\"labels\":[\"A\"],\"total\":\"30\"}",
-                       "30"),
-             &one);
-    parse_ok(REFUND_OF("{\"name\":\"Goodwill\",\"quantity\":\"1\",\"unit_price\":\"30\","
-                       "\"labels\":[\"A\"],\"total\":\"30\"}",
-                       "30"),
-             &label_a);
-    parse_ok(REFUND_OF("{\"name\":\"Goodwill\",\"quantity\":\"1\",\"unit_price\":\"6\","
-                       "\"labels\":[\"B\"],\"total\":\"6\"}",
-                       "6"),
-             &label_b);
-    parse_ok(REFUND_OF("{\"name\":\"Cable\",\"quantity\":\"4\",\"unit_price\":\"10\","
-                       "\"labels\":[\"A\"],\"total\":\"40\"}",
-                       "40"),
-             &too_much);
-#undef REFUND_OF
-    assert_true(fh_fiscal_refund_fits(&left, &one));          /* all cables */
-    assert_true(fh_fiscal_refund_fits(&left, &label_a));      /* the same amount under A */
-    assert_false(fh_fiscal_refund_fits(&left, &label_b));     /* B holds 5 */
-    assert_false(fh_fiscal_refund_fits(&left, &too_much));    /* four of three */
-    assert_int_equal(fh_fiscal_invoice_total(&left), 350000); /* left as it was */
-    assert_true(fh_fiscal_refund_rest(&left, &one, 1));
-    assert_false(fh_fiscal_refund_fits(&left, &label_a));    /* the cables are gone */
-    assert_false(fh_fiscal_refund_rest(&left, &label_b, 1)); /* nothing left */
-    assert_false(fh_fiscal_refund_fits(&left, &one));
-    fh_fiscal_invoice_free(&left);
+    struct fh_fiscal_sale_left s;
+    struct fh_fiscal_invoice one, label_a, label_b, too_much;
+    sale_left("{\"invoice_type\":\"normal\",\"transaction_type\":\"sale\","
+              "\"payments\":[{\"method\":\"cash\",\"amount\":\"35\"}],\"items\":[" ITEM(
+                  "Cable", "3", "10", "A", "30") "," ITEM("Book", "1", "5", "B", "5") "]}",
+              &s);
+    parse_ok(REFUND_OF(ITEM("Cable", "3", "10", "A", "30"), "30"), &one);
+    parse_ok(REFUND_OF(ITEM("Goodwill", "1", "30", "A", "30"), "30"), &label_a);
+    parse_ok(REFUND_OF(ITEM("Goodwill", "1", "6", "B", "6"), "6"), &label_b);
+    parse_ok(REFUND_OF(ITEM("Cable", "4", "10", "A", "40"), "40"), &too_much);
+    assert_true(fits(&s, &one));                                /* all cables */
+    assert_true(fits(&s, &label_a));                            /* the same amount under A */
+    assert_false(fits(&s, &label_b));                           /* B holds 5 */
+    assert_false(fits(&s, &too_much));                          /* four of three */
+    assert_int_equal(fh_fiscal_invoice_total(&s.left), 350000); /* left as it was */
+    assert_true(fh_fiscal_refund_rest(&s.left, &one, 1));
+    assert_false(fits(&s, &label_a));                          /* the cables are gone */
+    assert_false(fh_fiscal_refund_rest(&s.left, &label_b, 1)); /* nothing left */
+    char why[200];
+    assert_false(fh_fiscal_refund_fits(&s, &one, why, sizeof(why)));
+    assert_string_equal(why, "invoice AAAA-BBBB-7 was refunded in full already");
+    fh_fiscal_sale_left_free(&s);
     fh_fiscal_invoice_free(&one);
     fh_fiscal_invoice_free(&label_a);
     fh_fiscal_invoice_free(&label_b);
     fh_fiscal_invoice_free(&too_much);
 }
+
+/* An item a refund names by the sale's name, price and labels cannot be refunded beyond the
+ * quantity left of it, even where its tax label holds the amount (other items under it). */
+static void test_refund_fits_named(void **state)
+{
+    (void)state;
+    struct fh_fiscal_sale_left s;
+    sale_left("{\"invoice_type\":\"normal\",\"transaction_type\":\"sale\","
+              "\"payments\":[{\"method\":\"cash\",\"amount\":\"60\"}],\"items\":[" ITEM(
+                  "Cable", "2", "10", "A", "20") "," ITEM("Plug", "1", "40", "A", "40") "]}",
+              &s);
+    struct fh_fiscal_invoice two, three, split, other_price, plug_and_cable;
+    parse_ok(REFUND_OF(ITEM("Cable", "2", "10", "A", "20"), "20"), &two);
+    parse_ok(REFUND_OF(ITEM("Cable", "3", "10", "A", "30"), "30"), &three);
+    parse_ok(REFUND_OF(ITEM("Cable", "1", "10", "A", "10") "," ITEM("Cable", "2", "10", "A", "20"),
+                       "30"),
+             &split);
+    parse_ok(REFUND_OF(ITEM("Cable", "3", "9", "A", "27"), "27"), &other_price);
+    parse_ok(
+        REFUND_OF(ITEM("Plug", "1", "40", "A", "40") "," ITEM("Cable", "2", "10", "A", "20"), "60"),
+        &plug_and_cable);
+    char why[200];
+    assert_true(fits(&s, &two));
+    assert_true(fits(&s, &plug_and_cable));
+    assert_false(fh_fiscal_refund_fits(&s, &three, why, sizeof(why))); /* 30 of 60 under A */
+    assert_string_equal(why, "the refund's 3 of \"Cable\" is more than the 2 left of invoice "
+                             "AAAA-BBBB-7");
+    assert_false(fits(&s, &split));      /* its lines together */
+    assert_true(fits(&s, &other_price)); /* not the sale's item: an amount under A */
+    s.named.items[0].quantity = 0;       /* both cables refunded before, by name */
+    assert_false(fh_fiscal_refund_fits(&s, &two, why, sizeof(why)));
+    assert_non_null(strstr(why, "the 0 left"));
+    fh_fiscal_sale_left_free(&s);
+    fh_fiscal_invoice_free(&two);
+    fh_fiscal_invoice_free(&three);
+    fh_fiscal_invoice_free(&split);
+    fh_fiscal_invoice_free(&other_price);
+    fh_fiscal_invoice_free(&plug_and_cable);
+}
+#undef ITEM
+#undef REFUND_OF
 
 /* The files of a fiscal invoice at the partners and the receipt share one name. */
 static void test_file_names(void **state)
@@ -658,7 +707,7 @@ int main(void)
         cmocka_unit_test(test_code_messages),     cmocka_unit_test(test_classification),
         cmocka_unit_test(test_time_parse),        cmocka_unit_test(test_refund_rest),
         cmocka_unit_test(test_refund_rest_units), cmocka_unit_test(test_file_names),
-        cmocka_unit_test(test_refund_fits),
+        cmocka_unit_test(test_refund_fits),       cmocka_unit_test(test_refund_fits_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,7 +127,8 @@ static enum fh_conn_original take_off_refunds(struct fh_store *st, int64_t org_i
     enum fh_rc rc = fh_fiscal_invoice_parse(*inv, &sale, &err) == FH_OK ? FH_OK : FH_ERR;
     bool parsed = rc == FH_OK;
     if (parsed)
-        rc = fh_fiscal_take_off_refunds(st, org_id, number, void_key, false, &sale, &n, &left);
+        rc =
+            fh_fiscal_take_off_refunds(st, org_id, number, void_key, false, &sale, NULL, &n, &left);
     enum fh_conn_original res = FH_ORIGINAL_SIGNED;
     if (rc != FH_OK) {
         res = FH_ORIGINAL_ERROR;
