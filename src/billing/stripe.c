@@ -102,13 +102,12 @@ static void form_add(struct fh_buf *b, const char *name, const char *value)
     fh_url_encode(b, value);
 }
 
-/* Calls <api>/v1/<path>: a POST of form (with idem as its Idempotency-Key), or a GET when form
- * is NULL; *reply receives the JSON object of a 2xx answer, *status (may be NULL) Stripe's
- * status (0: no answer). */
-static enum fh_rc stripe_call(struct fh_app *app, const char *path, const char *form,
-                              const char *idem, json_t **reply, long *status, char *detail,
-                              size_t detailsize)
+/* One call of stripe_call; *unread: a 2xx answer whose body could not be read. */
+static enum fh_rc stripe_call_once(struct fh_app *app, const char *path, const char *form,
+                                   const char *idem, json_t **reply, long *status, bool *unread,
+                                   char *detail, size_t detailsize)
 {
+    *unread = false;
     const struct fh_config *cfg = app->cfg;
     char *url = fh_asprintf("%s/v1/%s", cfg->stripe_api_url, path);
     char *auth = fh_asprintf("Authorization: Bearer %s", cfg->stripe_secret_key);
@@ -150,6 +149,10 @@ static enum fh_rc stripe_call(struct fh_app *app, const char *path, const char *
             json_string_value(json_object_get(json_object_get(j, "error"), "message"));
         if (r.status == 0)
             snprintf(detail, detailsize, "no answer from Stripe (%s)", r.error);
+        else if ((*unread = r.status >= 200 && r.status < 300)) /* cut short, not Stripe's */
+            snprintf(detail, detailsize,
+                     "Stripe's answer (%ld) could not be read: its body is not a JSON object",
+                     r.status);
         else if (r.status == 401)
             snprintf(detail, detailsize, "Stripe refused fiscalhub's API key (401)");
         else
@@ -159,6 +162,24 @@ static enum fh_rc stripe_call(struct fh_app *app, const char *path, const char *
         rc = FH_E_RETRY;
     }
     fh_http_response_free(&r);
+    return rc;
+}
+
+/* Calls <api>/v1/<path>: a POST of form (with idem as its Idempotency-Key), or a GET when form
+ * is NULL; *reply receives the JSON object of a 2xx answer, *status (may be NULL) Stripe's
+ * status (0: no answer). A POST whose 2xx answer could not be read (cut short) did what it asked
+ * at Stripe: it is sent once more with the same key, and Stripe answers with what it made. */
+static enum fh_rc stripe_call(struct fh_app *app, const char *path, const char *form,
+                              const char *idem, json_t **reply, long *status, char *detail,
+                              size_t detailsize)
+{
+    bool unread = false;
+    enum fh_rc rc =
+        stripe_call_once(app, path, form, idem, reply, status, &unread, detail, detailsize);
+    if (rc == FH_E_RETRY && unread && form && idem) {
+        fh_log(FH_LOG_WARN, "stripe", "POST %s: %s; asked once more with its key", path, detail);
+        rc = stripe_call_once(app, path, form, idem, reply, status, &unread, detail, detailsize);
+    }
     return rc;
 }
 

@@ -210,6 +210,33 @@ test('two checkouts started at the same moment: the second is told to wait (409,
   assert.deepEqual(open.map((x) => x.id), [third]);
 });
 
+test('a checkout whose answer from Stripe is cut short is asked for once more with its key: the session Stripe made', async () => {
+  const c = await signup(srv.url, 'cutshort');
+  const ours = async () => (await sb.control('GET', '/stripe/control/sessions')).data.filter((x) => x.client_reference_id === c.org);
+  const start = async (next) => {
+    await sb.control('PUT', '/stripe/control/faults', { next });
+    try {
+      return await c.post(`/api/orgs/${c.org}/billing/checkout`, { tier: 'growth', interval: 'month', seats: 1 });
+    } finally {
+      assert.deepEqual((await sb.control('GET', '/stripe/control/faults')).next, [], 'every fault was drawn');
+      await sb.control('PUT', '/stripe/control/faults', {});
+    }
+  };
+  const r = await start(['cut']);
+  assert.equal(r.status, 201, r.text);
+  const made = await ours();
+  assert.deepEqual(made.map((x) => x.status), ['open'], 'one session: the second ask got the first one back');
+  assert.equal(r.json.url.split('/').pop(), made[0].id);
+  // cut twice: 502 naming it; the next start works (and expires the session it knows of)
+  const twice = await start(['cut', 'cut']);
+  assert.deepEqual([twice.status, twice.json.code], [502, 9009], twice.text);
+  assert.equal(twice.json.detail, "Stripe's answer (200) could not be read: its body is not a JSON object");
+  const next = await checkout(c, { tier: 'growth', interval: 'month', seats: 1 });
+  const now = await ours();
+  assert.equal(now.find((x) => x.id === made[0].id).status, 'expired');
+  assert.equal(now.find((x) => x.id === next).status, 'open');
+});
+
 test('a seat or tier change of the subscription (customer.subscription.updated) becomes the plan', async () => {
   const c = await signup(srv.url, 'resize');
   const session = await checkout(c, { tier: 'growth', interval: 'month', seats: 2 });
