@@ -1,7 +1,8 @@
 /* request.c - authorization of each request by its route's auth class: the session cookie,
- * the CSRF header on state-changing methods, then membership of the organization named in the
- * path and the route's permission. An organization the caller is not a member of is answered
- * exactly like one that does not exist (404), so codes of other tenants reveal nothing. */
+ * the Origin (when sent) and the CSRF header on state-changing methods, then membership of the
+ * organization named in the path and the route's permission. An organization the caller is not a
+ * member of is answered exactly like one that does not exist (404), so codes of other tenants
+ * reveal nothing. */
 #include <string.h>
 
 #include "fh/fh_apikeys.h"
@@ -13,8 +14,9 @@ static bool unsafe_method(const char *m)
     return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
 }
 
-/* Same-origin check for requests without a session: an Origin header, when sent, must name
- * this server (the Host the request came to, or the configured public origin). */
+/* Same-origin check for requests without a session and for state-changing ones with a session:
+ * an Origin header, when sent, must name this server (the Host the request came to, or the
+ * configured public origin). */
 static bool origin_ok(const struct fh_req *req)
 {
     const char *origin = fh_req_header(req, "Origin");
@@ -25,6 +27,13 @@ static bool origin_ok(const struct fh_req *req)
     const char *host = fh_req_header(req, "Host");
     const char *sep = strstr(origin, "://");
     return host && sep && strcmp(sep + 3, host) == 0;
+}
+
+static enum fh_rc bad_origin(struct fh_req *req)
+{
+    fh_reply_error(req, FH_EC_AUTH_BAD_ORIGIN, "Origin %.100s is not this server",
+                   fh_req_header(req, "Origin"));
+    return FH_ERR;
 }
 
 static enum fh_rc load_session(struct fh_req *req)
@@ -85,13 +94,8 @@ enum fh_rc fh_auth_request_or_reply(struct fh_req *req)
     enum fh_auth_class ac = req->route->auth;
     if (ac == FH_AUTH_NONE)
         return FH_OK;
-    if (ac == FH_AUTH_NO_SESSION_JSON) {
-        if (!origin_ok(req))
-            return fh_reply_error(req, FH_EC_AUTH_BAD_ORIGIN, "Origin %.100s is not this server",
-                                  fh_req_header(req, "Origin")),
-                   FH_ERR;
-        return FH_OK;
-    }
+    if (ac == FH_AUTH_NO_SESSION_JSON)
+        return origin_ok(req) ? FH_OK : bad_origin(req);
     if (ac == FH_AUTH_API_KEY) /* no session, no CSRF: src/auth/apikeys.c */
         return fh_apikey_auth_or_reply(req);
     enum fh_rc rc = load_session(req);
@@ -99,6 +103,8 @@ enum fh_rc fh_auth_request_or_reply(struct fh_req *req)
         return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "session lookup failed"), FH_ERR;
     if (rc != FH_OK)
         return fh_reply_error(req, FH_EC_AUTH_REQUIRED, "%s", "no valid session cookie"), FH_ERR;
+    if (unsafe_method(req->method) && !origin_ok(req)) /* SameSite and the token stand too */
+        return bad_origin(req);
     if (unsafe_method(req->method)) {
         const char *csrf = fh_req_header(req, "X-CSRF-Token");
         if (!csrf || !fh_const_eq(csrf, req->session.csrf_token))

@@ -96,6 +96,24 @@ test('sign-up and log-in from another origin are refused', async () => {
   assert.equal(ok.status, 201);
 });
 
+test('a state-changing request with a session from another origin is refused, whatever its token; reads are not', async () => {
+  const c = await signup(srv.url, 'origin');
+  const name = (await c.get(`/api/orgs/${c.org}`)).json.name;
+  // (the scheme is not compared: behind a TLS proxy the browser's https origin reaches us over http)
+  for (const origin of ['https://evil.example', 'null', `${srv.url}.evil.example`, `${srv.url}:1`]) {
+    const r = await c.patch(`/api/orgs/${c.org}`, { name: 'Forged' }, { headers: { origin } });
+    assert.deepEqual([r.status, r.json.code], [403, 3007], `${origin}: ${r.text}`);
+    assert.equal(r.json.detail, `Origin ${origin} is not this server`);
+    const out = await c.post('/api/auth/logout', undefined, { headers: { origin } });
+    assert.equal(out.status, 403, origin);
+  }
+  assert.equal((await c.get(`/api/orgs/${c.org}`)).json.name, name, 'nothing changed');
+  assert.equal((await c.get('/api/me', { headers: { origin: 'https://evil.example' } })).status, 200, 'a read is answered');
+  const same = await c.patch(`/api/orgs/${c.org}`, { name: 'Renamed here' }, { headers: { origin: srv.url } });
+  assert.equal(same.status, 200, same.text);
+  assert.equal((await c.patch(`/api/orgs/${c.org}`, { name: 'No origin sent' })).status, 200);
+});
+
 test('log-in is rate limited per email after repeated failures, even with the right password', async () => {
   const a = await signup(srv.url, 'rate');
   const c = new Client(srv.url);
