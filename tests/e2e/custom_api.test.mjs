@@ -36,6 +36,14 @@ after(async () => {
 
 const submit = (client, inv = invoice({ pos_invoice_number: sid('POS') }), extra = {}, headers = {}) =>
   client.post('/api/v1/invoices', { invoice: inv, ...extra }, headers);
+// A sale of items paid in cash, signed.
+const signedSale = async (client, items) => {
+  const amount = String(items.reduce((sum, x) => sum + Number(x.total), 0));
+  const s = await submit(client, invoice({ pos_invoice_number: sid('POS'), items, payments: [{ method: 'cash', amount }] }));
+  const d = await client.settled(s.json.id);
+  assert.equal(d.status, 'signed', d.last_error);
+  return d;
+};
 
 test('API keys: at most 20 active per integration, also when 40 are asked for at once; a revoked one frees its place', async () => {
   let base, made;
@@ -307,12 +315,7 @@ test('refund and copy of a signed invoice refer to it; refused for pending invoi
 test('refunds of one sale never come to more than the sale, per tax label; also when asked for at once', async () => {
   const cable = { gtin: '12345678', name: 'Cable', quantity: '3', unit_price: '10', labels: ['A'], total: '30' };
   const book = { name: 'Book', quantity: '1', unit_price: '5', labels: ['B'], total: '5' };
-  const sale = async () => {
-    const s = await submit(api, invoice({ pos_invoice_number: sid('POS'), items: [cable, book], payments: [{ method: 'cash', amount: '35' }] }));
-    const d = await api.settled(s.json.id);
-    assert.equal(d.status, 'signed', d.last_error);
-    return d;
-  };
+  const sale = () => signedSale(api, [cable, book]);
   const refund = (d, body) => api.post(`/api/v1/invoices/${d.id}/refund`, body);
   const d = await sale();
   // one cable, then a label's amount beyond what is left of it
@@ -352,12 +355,7 @@ test('refunds: an item no more than its quantity left; a failed refund retried m
     const k = new ApiClient(srv2.url, await createKey(c, await createCustom(c, cert)));
     const cable = { name: 'Cable', quantity: '3', unit_price: '10', labels: ['A'], total: '30' };
     const plug = { name: 'Plug', quantity: '1', unit_price: '40', labels: ['A'], total: '40' };
-    const sale = async () => {
-      const s = await submit(k, invoice({ pos_invoice_number: sid('POS'), items: [cable, plug], payments: [{ method: 'cash', amount: '70' }] }));
-      const d = await k.settled(s.json.id);
-      assert.equal(d.status, 'signed', d.last_error);
-      return d;
-    };
+    const sale = () => signedSale(k, [cable, plug]);
     const refund = async (d, body, status = 202) => {
       const r = await k.post(`/api/v1/invoices/${d.id}/refund`, body);
       assert.equal(r.status, status, r.text);
