@@ -177,7 +177,9 @@ static enum fh_rc stripe_call(struct fh_app *app, const char *path, const char *
     enum fh_rc rc =
         stripe_call_once(app, path, form, idem, reply, status, &unread, detail, detailsize);
     if (rc == FH_E_RETRY && unread && form && idem) {
-        fh_log(FH_LOG_WARN, "stripe", "POST %s: %s; asked once more with its key", path, detail);
+        const char *id = strchr(path, '/') ? strchr(strchr(path, '/') + 1, '/') : NULL;
+        fh_log(FH_LOG_WARN, "stripe", "POST %.*s%s: %s; asked once more with its key",
+               id ? (int)(id - path) : (int)strlen(path), path, id ? "/{id}" : "", detail);
         rc = stripe_call_once(app, path, form, idem, reply, status, &unread, detail, detailsize);
     }
     return rc;
