@@ -103,9 +103,9 @@ enum fh_rc fh_auth_request_or_reply(struct fh_req *req)
         return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "session lookup failed"), FH_ERR;
     if (rc != FH_OK)
         return fh_reply_error(req, FH_EC_AUTH_REQUIRED, "%s", "no valid session cookie"), FH_ERR;
-    if (unsafe_method(req->method) && !origin_ok(req)) /* SameSite and the token stand too */
-        return bad_origin(req);
     if (unsafe_method(req->method)) {
+        if (!origin_ok(req)) /* SameSite and the token stand behind it */
+            return bad_origin(req);
         const char *csrf = fh_req_header(req, "X-CSRF-Token");
         if (!csrf || !fh_const_eq(csrf, req->session.csrf_token))
             return fh_reply_error(req, FH_EC_AUTH_CSRF, "%s",
