@@ -39,6 +39,7 @@ test('Xero: a refused invoice is listed on the integration until it is fiscalize
   const unseen = (nf) => ({ ...nf, recent: nf.recent.map(({ seen_at, ...e }) => e) });
   assert.deepEqual(unseen(listed.not_fiscalized), unseen(warned.not_fiscalized));
   assert.ok(listed.not_fiscalized.recent[0].seen_at >= entry.seen_at, 'seen_at never goes back');
+  assert.ok(entry.first_seen_at <= entry.seen_at, 'first refused no later than last refused');
 
   // a second one, voided in Xero later: it no longer needs fiscalizing
   const voided = await w.ctl('POST', `/xero/control/orgs/${tenant}/invoices`,
@@ -82,7 +83,7 @@ test('Xero: invoices refused for a revoked certificate are fiscalized once a val
   assert.deepEqual(entry, {
     source_ref: inv.InvoiceNumber,
     reason: "the integration's certificate is revoked: choose a valid certificate for the integration, and fiscalhub tries its refused documents again",
-    seen_at: entry.seen_at, kind: 'invoice',
+    seen_at: entry.seen_at, first_seen_at: entry.seen_at, kind: 'invoice',
     source_url: `${w.sb.url}/xero/AccountsReceivable/View.aspx?InvoiceID=${inv.InvoiceID}`,
   });
 
@@ -94,7 +95,23 @@ test('Xero: invoices refused for a revoked certificate are fiscalized once a val
     return e && e.seen_at !== entry.seen_at && e;
   }, { timeoutMs: 30000, what: 'the second look' });
   assert.equal(seen.reason, entry.reason);
+  assert.equal(seen.first_seen_at, entry.first_seen_at, 'first refused when it was first refused');
   assert.equal((await integration(c, uid)).not_fiscalized.count, 1);
+
+  // newest refusals first: a second invoice refused, then the first one changed in Xero and
+  // refused once more: it is looked at last, but the second stays ahead of it
+  const inv2 = await w.ctl('POST', `/xero/control/orgs/${tenant}/invoices`,
+    { Type: 'ACCREC', Contact: { Name: 'Buyer' }, Status: 'AUTHORISED', LineItems: [service] });
+  const entry2 = await waitFor(async () => (await integration(c, uid)).not_fiscalized?.recent.find((e) => e.source_ref === inv2.InvoiceNumber),
+    { timeoutMs: 30000, what: 'the second invoice refused' });
+  await w.ctl('PUT', `/xero/control/invoices/${inv.InvoiceID}`, { Reference: 'changed' });
+  const both = await waitFor(async () => {
+    const nf = (await integration(c, uid)).not_fiscalized;
+    const first = nf?.recent.find((x) => x.source_ref === inv.InvoiceNumber);
+    return first && first.seen_at > entry2.seen_at && nf;
+  }, { timeoutMs: 30000, what: 'the first invoice refused again after the second' });
+  assert.deepEqual(both.recent.map((e) => e.source_ref), [inv2.InvoiceNumber, inv.InvoiceNumber]);
+  assert.deepEqual(both.recent.map((e) => e.first_seen_at), [entry2.first_seen_at, entry.first_seen_at]);
 
   // a valid certificate chosen for the integration: the refused invoice is fiscalized with it
   const cert = await w.ctl('POST', '/vsdc/control/certificates', {});

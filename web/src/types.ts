@@ -161,6 +161,7 @@ export interface NotFiscalizedDocument {
   /** Why it cannot be fiscalized, in words. */
   reason: string;
   seen_at: string;
+  first_seen_at: string;
   /** null for entries recorded before kinds were. */
   kind?: 'invoice' | 'credit_note' | null;
   /** The document's page at the partner (null for Xero credit notes and older entries). */

@@ -460,19 +460,20 @@ static enum fh_rc refused(struct fh_store *st, json_t *o, int64_t id, int64_t co
     struct fh_param p[] = {FH_PI(id), FH_PI(REFUSED_RECENT)};
     struct fh_rows rows;
     int qs = fh_store_exec(st,
-                           "SELECT source_ref, reason, seen_at, kind, source_url FROM "
-                           "refused_documents WHERE integration_id = $1 "
-                           "ORDER BY seen_at DESC, doc_key LIMIT $2",
+                           "SELECT source_ref, reason, seen_at, kind, source_url, first_seen_at "
+                           "FROM refused_documents WHERE integration_id = $1 "
+                           "ORDER BY first_seen_at DESC, doc_key LIMIT $2",
                            p, 2, &rows);
     if (qs < 0)
         return fh_qs_rc(qs);
     json_t *recent = json_array();
     for (size_t i = 0; i < rows.nrows; i++)
         json_array_append_new(recent,
-                              json_pack("{s:o, s:o, s:o, s:o, s:o}", "source_ref",
+                              json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "source_ref",
                                         fh_json_str_or_null(fh_rows_get(&rows, i, 0)), "reason",
                                         fh_json_str_or_null(fh_rows_get(&rows, i, 1)), "seen_at",
-                                        fh_json_time_cell(&rows, i, 2), "kind",
+                                        fh_json_time_cell(&rows, i, 2), "first_seen_at",
+                                        fh_json_time_cell(&rows, i, 5), "kind",
                                         fh_json_str_or_null(fh_rows_get(&rows, i, 3)), "source_url",
                                         fh_json_str_or_null(fh_rows_get(&rows, i, 4))));
     fh_rows_free(&rows);

@@ -8,7 +8,9 @@
  * to draft), removes the row. Best effort: a store error here only costs the warning, never the
  * document's own processing. A refusal whose cause lies outside the document (a revoked or
  * expired certificate) goes away with no edit of it: fh_conn_refused_again queues a look at
- * each one (the integration's Look again, and a change of its certificate). */
+ * each one (the integration's Look again, and a change of its certificate). seen_at is the
+ * latest refusal (a Look again's job key); first_seen_at, kept while the row lives, orders the
+ * warning's list, so a document refused once more does not pass newer ones. */
 #include <stdlib.h>
 
 #include "fh/fh_connector.h"
@@ -25,8 +27,8 @@ void fh_conn_refused(struct fh_store *st, const struct fh_integ *in,
                            FH_PI(fh_now_ms()), FH_PT(d->kind), FH_PT(d->doc_id), FH_PT(d->url)};
     int qs = fh_store_exec(st,
                            "INSERT INTO refused_documents (integration_id, doc_key, source_ref, "
-                           "reason, seen_at, kind, doc_id, source_url) "
-                           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                           "reason, seen_at, first_seen_at, kind, doc_id, source_url) "
+                           "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) "
                            "ON CONFLICT (integration_id, doc_key) DO UPDATE SET "
                            "source_ref = excluded.source_ref, reason = excluded.reason, "
                            "seen_at = excluded.seen_at, kind = excluded.kind, "
