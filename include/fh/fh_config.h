@@ -21,6 +21,7 @@ struct fh_config {
     int partner_threads;    /* FISCALHUB_PARTNER_THREADS (4) */
     int partner_queue;      /* FISCALHUB_PARTNER_QUEUE (64): waiting for a partner thread */
     bool sqlite_sync_full;  /* FISCALHUB_SQLITE_SYNCHRONOUS full|normal (full) */
+    int64_t sqlite_max_mb;  /* FISCALHUB_SQLITE_MAX_MB (0: no limit) */
     int workers;            /* FISCALHUB_WORKERS (2); serve --no-workers sets 0 */
     int fiscal_workers;     /* FISCALHUB_FISCAL_WORKERS (2): more, for fiscalizations only */
     bool no_workers;

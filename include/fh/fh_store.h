@@ -103,6 +103,15 @@ void fh_store_close(struct fh_store *st);
  * default: a commit is on the disk before it returns) or NORMAL (WAL appends reach the disk at
  * checkpoints: a commit survives a crash of the process, not of the machine). */
 void fh_store_sqlite_sync_full(bool full);
+/* SQLite connections opened from now on let the database file grow to at most mb MiB (PRAGMA
+ * max_page_count; 0: no limit): beyond it writes fail as on a full disk. */
+void fh_store_sqlite_max_mb(int64_t mb);
+/* Since when (ms) the store refuses writes for lack of space: a full disk (SQLite SQLITE_FULL,
+ * also at its size limit; PostgreSQL SQLSTATE 53100), 0 when it does not. Set by the first
+ * refused write, cleared by the first commit that succeeds a second or more after the last
+ * refused one (a failed request's undoing commits on a full disk too); one per process. Error
+ * replies that a store failure causes then say so (src/http/reply.c: 503, code 5004). */
+int64_t fh_store_full_since(void);
 enum fh_backend fh_store_backend(const struct fh_store *st);
 
 /* Applies pending migrations of this backend in order; safe to run concurrently. */

@@ -78,6 +78,9 @@ enum fh_rc fh_api_billing_key_or_reply(struct fh_req *req, bool activate);
 
 /* Sets the session cookie and replies with the me object (sign-up, log-in). */
 enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, unsigned int status);
+/* The same for a session created already (token and csrf from fh_session_create). */
+enum fh_rc fh_api_session_reply(struct fh_req *req, int64_t user_id, const char *token,
+                                const char *csrf, unsigned int status);
 struct fh_integ;
 /* The integration {uid} of the request's organization (removed ones answer 404 like unknown
  * ones); replies and returns FH_ERR when there is none. */

@@ -1,11 +1,29 @@
 /* auth_signup_post.c - POST /api/auth/signup: creates a user, a tenant and its first
- * organization (the user is its owner), and starts a session. */
+ * organization (the user is its owner), and starts a session, all in one transaction: a
+ * sign-up that fails (a full disk) leaves no account behind that the next try would find taken. */
 #include <string.h>
 
 #include "api.h"
 #include "fh/fh_auth.h"
 #include "fh/fh_crypto.h"
 #include "fh/fh_json.h"
+
+struct signup_ctx {
+    const struct fh_signup *s;
+    int64_t now, ttl_ms, user_id;
+    enum fh_rc rc;
+    char token[64], csrf[64];
+};
+
+static int signup_tx(struct fh_store *st, void *cls)
+{
+    struct signup_ctx *c = cls;
+    c->rc = fh_account_create(st, c->s, c->now, &c->user_id);
+    if (c->rc == FH_OK)
+        c->rc = fh_session_create(st, c->user_id, c->now, c->ttl_ms, c->token, sizeof(c->token),
+                                  c->csrf, sizeof(c->csrf));
+    return fh_rc_qs(c->rc);
+}
 
 enum fh_rc fh_api_auth_signup_post(struct fh_req *req)
 {
@@ -36,14 +54,15 @@ enum fh_rc fh_api_auth_signup_post(struct fh_req *req)
         goto out;
     }
     struct fh_signup s = {.email = norm, .password_hash = hash, .name = name, .company = company};
-    int64_t user_id = 0;
-    rc = fh_account_create(req->app->store, &s, fh_now_ms(), &user_id);
-    if (rc == FH_E_CONFLICT)
+    struct signup_ctx c = {.s = &s, .now = fh_now_ms(), .ttl_ms = req->app->cfg->session_ttl_ms};
+    int qs = fh_store_run_tx(req->app->store, signup_tx, &c);
+    if (c.rc == FH_E_CONFLICT)
         rc = fh_reply_error(req, FH_EC_AUTH_EMAIL_TAKEN, "%s", "email is already registered");
-    else if (rc != FH_OK)
-        rc = fh_api_store_failed(req, rc, "cannot create the account");
+    else if (qs < 0)
+        rc = fh_api_store_failed(req, c.rc == FH_OK ? fh_qs_rc(qs) : c.rc,
+                                 "cannot create the account");
     else
-        rc = fh_api_start_session_or_reply(req, user_id, 201);
+        rc = fh_api_session_reply(req, c.user_id, c.token, c.csrf, 201);
 out:
     json_decref(root);
     return rc;

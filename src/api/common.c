@@ -100,8 +100,15 @@ enum fh_rc fh_api_start_session_or_reply(struct fh_req *req, int64_t user_id, un
                                       sizeof(token), csrf, sizeof(csrf));
     if (rc != FH_OK)
         return fh_api_store_failed(req, rc, "cannot create a session");
+    return fh_api_session_reply(req, user_id, token, csrf, status);
+}
+
+enum fh_rc fh_api_session_reply(struct fh_req *req, int64_t user_id, const char *token,
+                                const char *csrf, unsigned int status)
+{
+    struct fh_app *app = req->app;
     json_t *me = NULL;
-    rc = fh_me_json(app->store, user_id, csrf, &me);
+    enum fh_rc rc = fh_me_json(app->store, user_id, csrf, &me);
     if (rc != FH_OK)
         return fh_api_store_failed(req, rc, "cannot read the account");
     fh_req_set_cookie(req, FH_SESSION_COOKIE, token, app->cfg->session_ttl_ms / 1000);

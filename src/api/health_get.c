@@ -1,4 +1,5 @@
-/* health_get.c - GET /healthz (process alive), GET /readyz (store reachable), GET /metrics. */
+/* health_get.c - GET /healthz (process alive), GET /readyz (store reachable; store_full_since
+ * while writes fail for lack of space), GET /metrics. */
 #include <microhttpd.h>
 #include <string.h>
 
@@ -15,8 +16,15 @@ enum fh_rc fh_api_readyz_get(struct fh_req *req)
         return fh_reply_error(req, FH_EC_SHUTTING_DOWN, "%s", "draining");
     if (fh_store_ping(req->app->store) != FH_OK)
         return fh_reply_error(req, FH_EC_STORE_UNAVAILABLE, "%s", "the store did not answer");
-    return fh_reply_json(req, 200, json_pack("{s:s, s:s}", "status", "ready", "store",
-                                             fh_store_backend(req->app->store) == FH_STORE_PG ? "postgresql" : "sqlite"));
+    json_t *o =
+        json_pack("{s:s, s:s}", "status", "ready", "store",
+                  fh_store_backend(req->app->store) == FH_STORE_PG ? "postgresql" : "sqlite");
+    /* Reads still work (sign-in, lists) while writes fail for lack of space: ready, but said. */
+    int64_t full = fh_store_full_since();
+    char since[32];
+    fh_time_fmt(full, since, sizeof(since));
+    json_object_set_new(o, "store_full_since", full ? json_string(since) : json_null());
+    return fh_reply_json(req, 200, o);
 }
 
 enum fh_rc fh_api_metrics_get(struct fh_req *req)

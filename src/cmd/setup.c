@@ -117,6 +117,7 @@ int fh_cmd_setup(struct fh_app *app, struct fh_config *cfg, int argc, char **arg
     if (!fh_starts_with(cfg->database_url, "postgres"))
         ensure_parent_dir(cfg->database_url);
     fh_store_sqlite_sync_full(cfg->sqlite_sync_full);
+    fh_store_sqlite_max_mb(cfg->sqlite_max_mb);
     if (fh_store_open(cfg->database_url, &app->store) != FH_OK) {
         sodium_memzero(app->master_key, sizeof(app->master_key));
         fh_crypto_forget_retired();

@@ -19,7 +19,7 @@ enum opt_id {
     O_TRIAL_INV, O_STARTER_INV, O_GROWTH_INV, O_SCALE_INV, O_STARTER_POLL, O_GROWTH_POLL,
     O_SCALE_POLL, O_GROWTH_DELAY, O_KEY_VALID, O_BILL_OFFSET, O_BILL_RELEASE, O_STRIPE_API,
     O_STRIPE_KEY, O_STRIPE_WHSEC, O_STRIPE_PRICES, O_STRIPE_TIMEOUT, O_SQLITE_SYNC, O_FISCAL_WORKERS,
-    O_WH_CONCURRENCY, O_FISCAL_RETRY, O_FISCAL_WINDOW, O_COUNT
+    O_WH_CONCURRENCY, O_FISCAL_RETRY, O_FISCAL_WINDOW, O_SQLITE_MAX_MB, O_COUNT
 };
 
 static const struct fh_config_opt opts[O_COUNT] = {
@@ -38,6 +38,9 @@ static const struct fh_config_opt opts[O_COUNT] = {
     [O_SQLITE_SYNC] = {"--sqlite-synchronous", "FISCALHUB_SQLITE_SYNCHRONOUS",
                        "full: a SQLite commit is on the disk before it is acknowledged; normal: it "
                        "survives a crash of fiscalhub, not of the machine (full)"},
+    [O_SQLITE_MAX_MB] = {"--sqlite-max-mb", "FISCALHUB_SQLITE_MAX_MB",
+                         "the most MiB the SQLite store may grow to; beyond it writes fail as on a "
+                         "full disk (0: no limit)"},
     [O_HTTP_THREADS] = {"--http-threads", "FISCALHUB_HTTP_THREADS", "HTTP thread pool size (4)"},
     [O_PARTNER_THREADS] = {"--partner-threads", "FISCALHUB_PARTNER_THREADS",
                            "threads that run the requests waiting for a partner's answer: OAuth "
@@ -405,6 +408,11 @@ static enum fh_rc apply(struct fh_config *cfg, enum opt_id id, const char *v)
         if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0)
             return FH_E_INPUT;
         cfg->sqlite_sync_full = strcmp(v, "full") == 0;
+        return FH_OK;
+    case O_SQLITE_MAX_MB:
+        if (!int_in(v, 0, 1LL << 30, &x))
+            return FH_E_INPUT;
+        cfg->sqlite_max_mb = x;
         return FH_OK;
     case O_HTTP_THREADS:
         if (!int_in(v, 1, 256, &x))

@@ -130,5 +130,11 @@ enum fh_rc fh_metrics_render(struct fh_app *app, struct fh_buf *out)
                    "fiscalhub_jobs_outcomes_total{outcome=\"deferred\"} %llu\n",
                    (unsigned long long)o.done, (unsigned long long)o.retried, (unsigned long long)o.dead,
                    (unsigned long long)o.lost_lease, (unsigned long long)o.deferred);
+    fh_buf_appendf(
+        out,
+        "# HELP fiscalhub_store_full 1 while the store refuses writes for lack of space.\n"
+        "# TYPE fiscalhub_store_full gauge\n"
+        "fiscalhub_store_full %d\n",
+        fh_store_full_since() ? 1 : 0);
     return out->len < out->max ? FH_OK : FH_E_LIMIT;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fh/fh_http.h"
+#include "fh/fh_store.h"
 #include "http_internal.h"
 
 const char *fh_req_param(const struct fh_req *req, const char *name)
@@ -211,6 +212,12 @@ enum fh_rc fh_reply_empty(struct fh_req *req, unsigned int status)
 static enum fh_rc reply_error_v(struct fh_req *req, enum fh_ec ec, const char *hname,
                                 const char *hvalue, const char *detail_fmt, va_list ap)
 {
+    /* A store failure while the disk is full says so, not "something went wrong". */
+    if ((ec == FH_EC_INTERNAL || ec == FH_EC_STORE_UNAVAILABLE) && fh_store_full_since()) {
+        ec = FH_EC_STORE_FULL;
+        hname = "Retry-After";
+        hvalue = "60";
+    }
     const struct fh_err_info *info = fh_err_info(ec);
     char detail[512];
     vsnprintf(detail, sizeof(detail), detail_fmt, ap);

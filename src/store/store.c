@@ -148,6 +148,32 @@ const char *fh_store_sql(const struct fh_store *st, const char *sqlite_sql, cons
     return st->backend == FH_STORE_PG ? pg_sql : sqlite_sql;
 }
 
+/* ---- a full disk (fh_store_full_since) ---- */
+static _Atomic int64_t full_since, full_last;
+
+void fh_store_note_full(void)
+{
+    int64_t now = fh_now_ms(), none = 0;
+    atomic_store(&full_last, now);
+    if (atomic_compare_exchange_strong(&full_since, &none, now))
+        fh_log(FH_LOG_ERROR, "store_full",
+               "the store is out of disk space: writes fail (503, code 5004) until space is freed");
+}
+
+int64_t fh_store_full_since(void)
+{
+    return atomic_load_explicit(&full_since, memory_order_relaxed);
+}
+
+/* A write committed. Space was found again, unless a write was refused within the last second:
+ * what a failed request undoes (a DELETE) commits on a full disk too. */
+static void store_written(void)
+{
+    if (atomic_load_explicit(&full_since, memory_order_relaxed) &&
+        fh_now_ms() - atomic_load(&full_last) >= 1000 && atomic_exchange(&full_since, 0) != 0)
+        fh_log(FH_LOG_INFO, "store_full", "the store writes again");
+}
+
 /* A plain read: running it again cannot change anything (nothing of ours has side effects in a
  * SELECT, and FOR UPDATE only means something inside a transaction). */
 static bool read_only(const char *sql)
@@ -171,6 +197,8 @@ int fh_store_exec(struct fh_store *st, const char *sql, const struct fh_param *p
         qs = st->ops->exec(slot->db, sql, params, nparams, rows);
     if (qs == FH_QS_HARD && slot->tx_depth == 0 && st->ops->exec(slot->db, "SELECT 1", NULL, 0, NULL) < 0)
         thread_slot_drop(st, slot); /* connection is broken: reconnect next time */
+    if (qs >= 0 && fh_store_full_since() && slot->tx_depth == 0 && !read_only(sql))
+        store_written();
     return qs;
 }
 
@@ -220,8 +248,10 @@ int fh_store_run_tx(struct fh_store *st, fh_tx_fn fn, void *cls)
             continue;
         }
         int cq = st->ops->commit(slot->db);
-        if (cq >= 0)
+        if (cq >= 0) {
+            store_written();
             return qs;
+        }
         st->ops->rollback(slot->db);
         qs = cq;
         if (cq == FH_QS_HARD)
@@ -263,6 +293,8 @@ int fh_store_tx_end(struct fh_store *st, bool commit)
     int cq = st->ops->commit(slot->db);
     if (cq < 0)
         st->ops->rollback(slot->db);
+    else
+        store_written();
     return cq;
 }
 

@@ -13,6 +13,9 @@ struct fh_migration {
 /* Migrations of a backend, sorted by version (generated from src/store/sql/<backend>/). */
 const struct fh_migration *fh_store_migrations(enum fh_backend b, size_t *count);
 
+/* A backend's write refused for lack of space (fh_store_full_since); logged once. */
+void fh_store_note_full(void);
+
 /* ---- group commit (group.c) ---- */
 struct fh_group;
 /* Starts a store's committer thread; NULL if it cannot. */

@@ -20,6 +20,7 @@ test('healthz and readyz answer 200 with a request id', async () => {
   assert.equal(r.status, 200);
   const body = await r.json();
   assert.equal(body.status, 'ready');
+  assert.equal(body.store_full_since, null, 'the store has room (tests/e2e/store_full.test.mjs fills one)');
   assert.equal(body.store, (process.env.FH_DATABASE || 'sqlite').startsWith('postgres') ? 'postgresql' : 'sqlite');
 });
 
@@ -32,6 +33,7 @@ test('metrics count requests by route and status, and show queue depth and job o
   assert.match(m, /fiscalhub_http_request_duration_ms_bucket\{route="POST \/api\/auth\/signup",le="\+Inf"\} [1-9]/);
   assert.match(m, /fiscalhub_jobs_queue_depth\{state="ready"\} \d+/);
   assert.match(m, /fiscalhub_jobs_outcomes_total\{outcome="done"\} \d+/);
+  assert.match(m, /^fiscalhub_store_full 0$/m);
 });
 
 test('the portal is served with a strict CSP, hashed assets are immutable, client routes fall back to index.html', async () => {

@@ -139,6 +139,8 @@ static int classify(struct fh_db *db, const PGresult *res, const char *sql)
     }
     if (state && is_retryable(state))
         return FH_QS_SOFT;
+    if (state && strcmp(state, "53100") == 0) /* disk_full */
+        fh_store_note_full();
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!msg)
         msg = PQerrorMessage(db->conn);

@@ -108,10 +108,16 @@ static void stmt_cache_clear(struct fh_db *db)
 }
 
 static atomic_bool sync_full = true;
+static _Atomic int64_t max_mb;
 
 void fh_store_sqlite_sync_full(bool full)
 {
     atomic_store(&sync_full, full);
+}
+
+void fh_store_sqlite_max_mb(int64_t mb)
+{
+    atomic_store(&max_mb, mb);
 }
 
 /* SQLite keeps memory statistics by default: every allocation of every connection takes one
@@ -124,6 +130,24 @@ static void sqlite_configure(void)
 {
     if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
         fh_log(FH_LOG_WARN, "sqlite_config", "memory statistics stay on (SQLite was initialized)");
+}
+
+/* FISCALHUB_SQLITE_MAX_MB: the file's pages at most (max_page_count counts pages). */
+static void size_limit(sqlite3 *h, int64_t mb)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t page = 4096;
+    if (sqlite3_prepare_v2(h, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+        page = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    char pragma[64];
+    snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %lld",
+             (long long)(mb * 1048576 / page));
+    sqlite3_stmt *set = NULL;
+    if (sqlite3_prepare_v2(h, pragma, -1, &set, NULL) == SQLITE_OK)
+        sqlite3_step(set);
+    sqlite3_finalize(set);
 }
 
 static enum fh_rc sq_connect(const char *url, struct fh_db **out)
@@ -159,6 +183,8 @@ static enum fh_rc sq_connect(const char *url, struct fh_db **out)
         sqlite3_close(h);
         return FH_ERR;
     }
+    if (atomic_load(&max_mb) > 0)
+        size_limit(h, atomic_load(&max_mb));
     struct fh_db *db = fh_calloc(1, sizeof(*db));
     db->h = h;
     *out = db;
@@ -179,6 +205,8 @@ static int classify(struct fh_db *db, int rc, const char *sql)
     int prim = rc & 0xff;
     if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
         return FH_QS_SOFT;
+    if (prim == SQLITE_FULL)
+        fh_store_note_full();
     fh_log(FH_LOG_ERROR, "sqlite", "%s (in: %.120s)", sqlite3_errmsg(db->h), sql);
     return FH_QS_HARD;
 }
@@ -272,6 +300,8 @@ static int sq_exec_script(struct fh_db *db, const char *sql)
             sqlite3_free(err);
             return FH_QS_SOFT;
         }
+        if (prim == SQLITE_FULL)
+            fh_store_note_full();
         fh_log(FH_LOG_ERROR, "sqlite", "%s", err ? err : sqlite3_errstr(rc));
         sqlite3_free(err);
         return FH_QS_HARD;
