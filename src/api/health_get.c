@@ -21,8 +21,9 @@ enum fh_rc fh_api_readyz_get(struct fh_req *req)
                   fh_store_backend(req->app->store) == FH_STORE_PG ? "postgresql" : "sqlite");
     /* Reads still work (sign-in, lists) while writes fail for lack of space: ready, but said. */
     int64_t full = fh_store_full_since();
-    char since[32];
-    fh_time_fmt(full, since, sizeof(since));
+    char since[32] = "";
+    if (full)
+        fh_time_fmt(full, since, sizeof(since));
     json_object_set_new(o, "store_full_since", full ? json_string(since) : json_null());
     return fh_reply_json(req, 200, o);
 }
