@@ -56,7 +56,9 @@ test('a full store: writes refused with 503 (5004) and nothing half-written, rea
     assert.equal((await owner.get('/api/me')).json.orgs.length, me.json.orgs.length + made, 'no organization half-made');
 
     // space freed (the filler accounts deleted): the same server writes again, and says so
-    storeExec(srv, `DELETE FROM organizations WHERE id IN (SELECT org_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email LIKE '${fill}-%'); DELETE FROM users WHERE email LIKE '${fill}-%';`);
+    // (foreign keys on: the sqlite3 shell leaves them off, and memberships left behind would
+    // meet the ids SQLite gives the next rows)
+    storeExec(srv, `PRAGMA foreign_keys = ON; DELETE FROM organizations WHERE id IN (SELECT org_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email LIKE '${fill}-%'); DELETE FROM users WHERE email LIKE '${fill}-%';`);
     await new Promise((res) => setTimeout(res, 1100)); // a commit a second after the last refusal clears it
     const again = await new Client(srv.url).post('/api/auth/signup', { email: uniqueEmail('full-after'), password: PASSWORD, name: 'After', company: 'After' });
     assert.equal(again.status, 201, again.text);
